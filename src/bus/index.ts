@@ -1,0 +1,88 @@
+/**
+ * DOC: the only door between the guest drivers and the emulated hardware.
+ *
+ * Drivers (src/drivers) see the platform exactly as a kernel does: ACPI table bytes and the
+ * ACPI namespace's device objects, PCI configuration space by segment/bus/devfn, and
+ * memory-mapped registers by host physical address. hw/ implements these interfaces;
+ * drivers/ never imports hw/.
+ *
+ * Accesses are little-endian. Config accesses are 1, 2 or 4 bytes, naturally aligned.
+ * MMIO accesses are 32-bit (CXL 3.1 §8.2.2) or 64-bit where the spec allows (mailbox
+ * command/status registers); `readBytes`/`writeBytes` copy a mailbox payload.
+ * Addresses are HPA bytes (bigint).
+ */
+
+/** An ACPI namespace device the OS enumerates (what the DSDT declares). */
+export interface AcpiNode {
+  /** _HID, e.g. 'ACPI0016', 'ACPI0017'. */
+  hid: string;
+  /** _CID list (e.g. ['PNP0A08', 'PNP0A03'] for host bridges). */
+  cid: string[];
+  /** _UID (integer for host bridges). */
+  uid?: number;
+  /** Namespace path, e.g. '\\_SB_.PC0C'. */
+  path: string;
+  /** _ADR if present. */
+  adr?: number;
+  /** For PCI host bridges: _SEG and _BBN (root bus number). */
+  pciRoot?: { segment: number; bus: number };
+  /** _STA value (0x0f = present, enabled, shown, functioning) when the node has _STA. */
+  sta?: number;
+}
+
+/** ACPI: tables by signature and the namespace's devices in namespace order. */
+export interface AcpiBus {
+  /** Whole table bytes (header included), or undefined when the table does not exist. */
+  table(signature: string): Uint8Array | undefined;
+  /** Devices under \_SB in the order the namespace lists them (ACPI0016:00, :01, …). */
+  devices(): readonly AcpiNode[];
+}
+
+/** PCI configuration space access (ECAM / CF8-CFC in the real world). */
+export interface PciConfigBus {
+  /** Reads `size` (1, 2, 4) bytes; absent functions read all-ones (0xff…). */
+  read(segment: number, bus: number, devfn: number, offset: number, size: 1 | 2 | 4): number;
+  /** Writes `size` bytes; writes to absent functions are dropped. */
+  write(segment: number, bus: number, devfn: number, offset: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/** Memory-mapped I/O by host physical address (register blocks: CHBCR, BARs). */
+export interface MmioBus {
+  read32(addr: bigint): number;
+  write32(addr: bigint, value: number): void;
+  read64(addr: bigint): bigint;
+  write64(addr: bigint, value: bigint): void;
+  /** Copies `len` bytes out of an MMIO region (memcpy_fromio). */
+  readBytes(addr: bigint, len: number): Uint8Array;
+  /** Copies bytes into an MMIO region (memcpy_toio). */
+  writeBytes(addr: bigint, data: Uint8Array): void;
+}
+
+/**
+ * The memory data path: CPU loads/stores at HPA routed through the platform's windows and the
+ * *committed* HDM decoders (cxl-host.c cxl_cfmws_find_device). Undecoded reads return zeros and
+ * `ok: false`; undecoded writes are dropped and return false.
+ */
+export interface MemoryBus {
+  read(hpa: bigint, len: number): { data: Uint8Array; ok: boolean };
+  write(hpa: bigint, data: Uint8Array): boolean;
+}
+
+/** Everything the guest can touch. */
+export interface HostBus {
+  acpi: AcpiBus;
+  pci: PciConfigBus;
+  mmio: MmioBus;
+  mem: MemoryBus;
+}
+
+/** Bus/device/function helpers: devfn = slot << 3 | fn. */
+export function devfn(slot: number, fn: number): number {
+  return ((slot & 0x1f) << 3) | (fn & 7);
+}
+
+/** "SSSS:BB:DD.F" (lower-case hex), the kernel's pci_name(). */
+export function pciName(segment: number, bus: number, df: number): string {
+  const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
+  return `${h(segment, 4)}:${h(bus, 2)}:${h(df >> 3, 2)}.${df & 7}`;
+}

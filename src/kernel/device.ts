@@ -1,0 +1,147 @@
+/**
+ * DOC: the driver model drivers run on (drivers/base/core.c, dd.c in miniature).
+ *
+ * A {@link Device} has a name, a parent, a bus ('cxl', 'pci', 'platform', 'acpi' or none for
+ * class-less container devices such as `pci0000:0c`), an optional device type name (`devtype`,
+ * e.g. 'cxl_port') and a bound {@link Driver}. Its sysfs presence is described by attribute
+ * groups (each optionally in a named subdirectory and with an `isVisible` hook, as
+ * `struct attribute_group`) and named links (`uport`, `dport12`, `physical_node`…).
+ * The sysfs layer renders /sys from these objects; nothing here formats paths except
+ * {@link Device.devicePath}.
+ *
+ * Logging follows `dev_printk()`: the prefix is "<driver name> <device name>: " when a driver
+ * is bound, else "<bus name> <device name>: ". `dev.err(code, msg)` logs at KERN_ERR and
+ * returns the {@link Errno} to throw, so that the log line and the error cannot disagree.
+ */
+import { Errno, type ErrnoName } from './errno.ts';
+import { KERN, type KernelLog } from './log.ts';
+
+/** One sysfs attribute (`struct device_attribute`). Mode is the octal permission (0o444…). */
+export interface Attribute<D extends Device = Device> {
+  name: string;
+  mode: number;
+  /** Text value, already formatted as the kernel's show() prints it (with its trailing "\n"). */
+  show?: (dev: D) => string;
+  /** Binary value (CDAT, PCI config); presence makes the file binary. */
+  read?: (dev: D) => Uint8Array;
+  /** Parses `buf` (what `echo` wrote, newline included); throws Errno with state untouched. */
+  store?: (dev: D, buf: string) => void;
+  /** `is_visible`: false hides the file. */
+  isVisible?: (dev: D) => boolean;
+}
+
+/** `struct attribute_group`: attributes, optionally inside a named subdirectory. */
+export interface AttributeGroup<D extends Device = Device> {
+  name?: string;
+  attrs: Attribute<D>[];
+  /** Hides the whole group (directory included) when false. */
+  isVisible?: (dev: D) => boolean;
+}
+
+/** A driver (`struct device_driver`): name and the bus it belongs to. */
+export interface Driver {
+  name: string;
+  bus: string;
+  /** Directory name under /sys/module for the `module` link (e.g. cxl_core for cxl_region). */
+  module?: string;
+  /** Manual bind/unbind attributes are suppressed (suppress_bind_attrs). */
+  suppressBindAttrs?: boolean;
+}
+
+/** A link target: another device, or a path relative to /sys (e.g. 'module/cxl_mem'). */
+export type LinkTarget = Device | { sysPath: string };
+
+/** The kernel context a device lives in: its log and monotonically growing device list. */
+export interface KernelContext {
+  log: KernelLog;
+}
+
+/** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
+export class Device {
+  name: string;
+  parent: Device | undefined;
+  /** Bus name ('cxl', 'pci', 'platform', 'acpi'); undefined for bus-less devices. */
+  bus: string | undefined;
+  /** Device type name shown in `devtype` / DEVTYPE= (e.g. 'cxl_decoder_root'). */
+  devtype: string | undefined;
+  driver: Driver | undefined;
+  readonly children: Device[] = [];
+  groups: AttributeGroup[] = [];
+  /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
+  readonly links = new Map<string, () => LinkTarget | undefined>();
+  /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
+  ueventVars: () => [string, string][] = () => [];
+  /** Device registered (device_add) and not yet deleted. */
+  registered = false;
+  readonly ctx: KernelContext;
+
+  constructor(ctx: KernelContext, name: string, parent?: Device, bus?: string, devtype?: string) {
+    this.ctx = ctx;
+    this.name = name;
+    this.parent = parent;
+    this.bus = bus;
+    this.devtype = devtype;
+  }
+
+  /** device_add(): attach to the parent's children (in registration order). */
+  add(): this {
+    if (this.parent && !this.parent.children.includes(this)) this.parent.children.push(this);
+    this.registered = true;
+    return this;
+  }
+
+  /** device_del(): detach from the parent, recursively deleting children first. */
+  del(): void {
+    for (const c of [...this.children].reverse()) c.del();
+    if (this.parent) {
+      const i = this.parent.children.indexOf(this);
+      if (i >= 0) this.parent.children.splice(i, 1);
+    }
+    this.registered = false;
+    this.driver = undefined;
+  }
+
+  /** Path below /sys/devices, e.g. 'platform/ACPI0017:00/root0/port1'. */
+  devicePath(): string {
+    return this.parent ? `${this.parent.devicePath()}/${this.name}` : this.name;
+  }
+
+  /** `dev_driver_string()`: bound driver name, else bus name, else ''. */
+  driverString(): string {
+    return this.driver?.name ?? this.bus ?? '';
+  }
+
+  /** dev_printk prefix "cxl_port port1: ". */
+  prefix(): string {
+    const s = this.driverString();
+    return s ? `${s} ${this.name}: ` : `${this.name}: `;
+  }
+
+  /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug). */
+  dbg(msg: string): void {
+    this.ctx.log.printk(KERN.DEBUG, this.prefix() + msg);
+  }
+  /** dev_info(). */
+  info(msg: string): void {
+    this.ctx.log.printk(KERN.INFO, this.prefix() + msg);
+  }
+  /** dev_warn(). */
+  warn(msg: string): void {
+    this.ctx.log.printk(KERN.WARNING, this.prefix() + msg);
+  }
+  /** dev_err() + the Errno to throw. */
+  err(code: ErrnoName, msg: string): Errno {
+    this.ctx.log.printk(KERN.ERR, this.prefix() + msg);
+    return new Errno(code, msg, this.name);
+  }
+  /** dev_dbg() + the Errno to throw (expected rejections the kernel logs at debug level). */
+  dbgErr(code: ErrnoName, msg: string): Errno {
+    this.dbg(msg);
+    return new Errno(code, msg, this.name);
+  }
+
+  /** Walks up the parent chain. */
+  *ancestors(): Generator<Device> {
+    for (let d = this.parent; d; d = d.parent) yield d;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * DOC: a read/write view of a /sys tree.
+ *
+ * Paths are relative to /sys, without a leading slash ('bus/cxl/devices/mem0'); a leading
+ * '/sys/' or '/' is accepted and stripped by {@link normSysPath}. The same interface is served
+ * by the live virtual sysfs (src/sysfs/tree.ts, built from the kernel's device objects) and, in
+ * tests, by a tree rebuilt from a kernel capture's sysfs.txt — so code that reads sysfs, such
+ * as the libcxl emulation behind `cxlsim list`, runs unchanged over both.
+ */
+import { Errno } from '../kernel/errno.ts';
+
+/** What `lstat()` reports for an entry. `mode` is the permission bits (0o444…). */
+export type SysEntry =
+  | { kind: 'dir' }
+  | { kind: 'link'; target: string }
+  | { kind: 'file'; mode: number; binary: boolean };
+
+/** A /sys tree. Errors are Errno values (ENOENT, EACCES, ENOTDIR, EISDIR, or the attribute's). */
+export interface SysfsView {
+  /** Entry at a path without following a final symlink; undefined if absent. */
+  lstat(path: string): SysEntry | undefined;
+  /** Names in a directory (symlinks followed on the way), in kernfs readdir order. */
+  readdir(path: string): string[];
+  /** Symlink target exactly as readlink(2) prints it (relative, '../../..'). */
+  readlink(path: string): string;
+  /** File content (text files as strings, binary files as bytes). @throws EACCES for 0200 files */
+  read(path: string): string | Uint8Array;
+  /** `echo VALUE > PATH` (caller passes VALUE with its newline). @throws the store's Errno */
+  write(path: string, value: string): void;
+  /** Canonical path with every symlink resolved (relative to /sys). @throws ENOENT */
+  realpath(path: string): string;
+}
+
+/** Strips '/sys/' or '/' and trailing slashes; rejects '..' escapes above /sys. */
+export function normSysPath(p: string): string {
+  let s = p.trim();
+  if (s.startsWith('/sys/')) s = s.slice(5);
+  else if (s === '/sys') s = '';
+  else if (s.startsWith('/')) s = s.slice(1);
+  const out: string[] = [];
+  for (const part of s.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) throw new Errno('ENOENT', `no such path: ${p}`);
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join('/');
+}
+
+/** Joins a directory path and a relative link target, resolving '..' (POSIX semantics). */
+export function resolveLink(linkPath: string, target: string): string {
+  const dir = linkPath.split('/').slice(0, -1).join('/');
+  return normSysPath(target.startsWith('/') ? target : `${dir}/${target}`);
+}
