@@ -51,9 +51,12 @@ export interface Driver {
 /** A link target: another device, or a path relative to /sys (e.g. 'module/cxl_mem'). */
 export type LinkTarget = Device | { sysPath: string };
 
-/** The kernel context a device lives in: its log and monotonically growing device list. */
+/** The kernel context a device lives in: its log and the bus registry (see kernel.ts). */
 export interface KernelContext {
   log: KernelLog;
+  /** Called by device_add()/device_del() so that buses can list their devices. */
+  onAdd?(dev: Device): void;
+  onDel?(dev: Device): void;
 }
 
 /** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
@@ -87,6 +90,7 @@ export class Device {
   add(): this {
     if (this.parent && !this.parent.children.includes(this)) this.parent.children.push(this);
     this.registered = true;
+    this.ctx.onAdd?.(this);
     return this;
   }
 
@@ -99,6 +103,7 @@ export class Device {
     }
     this.registered = false;
     this.driver = undefined;
+    this.ctx.onDel?.(this);
   }
 
   /** Path below /sys/devices, e.g. 'platform/ACPI0017:00/root0/port1'. */

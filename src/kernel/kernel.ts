@@ -1,0 +1,70 @@
+/**
+ * DOC: the kernel instance: log, top-level devices and bus registries.
+ *
+ * `/sys/devices/<root>/…` is rendered from {@link Kernel.roots} (devices without a parent,
+ * e.g. 'platform', 'pci0000:0c', 'LNXSYSTM:00'), `/sys/bus/<bus>/devices` from the bus's
+ * device list in registration order, and `/sys/bus/<bus>/drivers/<drv>` from the registered
+ * drivers and the devices bound to them.
+ */
+import { Device, type Driver, type KernelContext } from './device.ts';
+import { KernelLog } from './log.ts';
+
+/** A bus type (`struct bus_type`) with its devices and drivers. */
+export interface BusType {
+  name: string;
+  devices: Device[];
+  drivers: Driver[];
+}
+
+/** The kernel: implements {@link KernelContext} for every device created through it. */
+export class Kernel implements KernelContext {
+  readonly log = new KernelLog();
+  readonly roots: Device[] = [];
+  readonly buses = new Map<string, BusType>();
+
+  /** bus_register(). Idempotent. */
+  bus(name: string): BusType {
+    let b = this.buses.get(name);
+    if (!b) {
+      b = { name, devices: [], drivers: [] };
+      this.buses.set(name, b);
+    }
+    return b;
+  }
+
+  /** driver_register(). */
+  registerDriver(drv: Driver): void {
+    const b = this.bus(drv.bus);
+    if (!b.drivers.includes(drv)) b.drivers.push(drv);
+  }
+
+  onAdd(dev: Device): void {
+    if (!dev.parent && !this.roots.includes(dev)) this.roots.push(dev);
+    if (dev.bus) {
+      const b = this.bus(dev.bus);
+      if (!b.devices.includes(dev)) b.devices.push(dev);
+    }
+  }
+
+  onDel(dev: Device): void {
+    if (!dev.parent) {
+      const i = this.roots.indexOf(dev);
+      if (i >= 0) this.roots.splice(i, 1);
+    }
+    if (dev.bus) {
+      const b = this.bus(dev.bus);
+      const i = b.devices.indexOf(dev);
+      if (i >= 0) b.devices.splice(i, 1);
+    }
+  }
+
+  /** Creates (does not add) a device in this kernel. */
+  device(name: string, parent?: Device, bus?: string, devtype?: string): Device {
+    return new Device(this, name, parent, bus, devtype);
+  }
+
+  /** Finds a device on a bus by name. */
+  find(bus: string, name: string): Device | undefined {
+    return this.buses.get(bus)?.devices.find((d) => d.name === name);
+  }
+}
