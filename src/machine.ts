@@ -1,0 +1,31 @@
+/**
+ * DOC: a booted machine — emulated platform + guest kernel + its /sys.
+ *
+ * `bootMachine()` builds the platform from the topology (hw/platform.ts), starts a kernel and
+ * runs the guest drivers' probes in a synchronous, deterministic order (drivers/boot.ts), and
+ * exposes the guest's /sys as a {@link SysfsView}. Everything a CLI command needs is here.
+ */
+import type { Kernel } from './kernel/kernel.ts';
+import type { CxlMemIoctl } from './list/ioctl.ts';
+import type { Profile } from './profile.ts';
+import type { SysfsView } from './sysfs/view.ts';
+import type { Topology } from './topology/model.ts';
+
+/** Options for one boot. */
+export interface BootOptions {
+  profile: Profile;
+  /** Dynamic debug on for drivers/cxl (dev_dbg lines recorded in dmesg). */
+  dyndbg?: boolean;
+  /** Test hook: mutate the CEDT bytes before the guest sees them. */
+  mutateCedt?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** A booted machine. */
+export interface Machine {
+  readonly topology: Topology;
+  readonly profile: Profile;
+  readonly kernel: Kernel;
+  readonly sysfs: SysfsView;
+  /** The memdev ioctls (/dev/cxl/memN), backed by the kernel's mailbox driver. */
+  readonly ioctl: CxlMemIoctl;
+}
