@@ -86,6 +86,11 @@ export class Device {
     this.devtype = devtype;
   }
 
+  /** Sets the attribute groups (typed for the subclass). */
+  setGroups<D extends Device>(this: D, groups: AttributeGroup<D>[]): void {
+    this.groups = groups as unknown as AttributeGroup[];
+  }
+
   /** device_add(): attach to the parent's children (in registration order). */
   add(): this {
     if (this.parent && !this.parent.children.includes(this)) this.parent.children.push(this);

@@ -21,6 +21,11 @@ export class Kernel implements KernelContext {
   readonly log = new KernelLog();
   readonly roots: Device[] = [];
   readonly buses = new Map<string, BusType>();
+  /**
+   * Bumped on every device_add()/device_del() and driver_register(): caches keyed on the
+   * device set (the sysfs tree's name indexes) compare it to know when to rebuild.
+   */
+  generation = 0;
 
   /** bus_register(). Idempotent. */
   bus(name: string): BusType {
@@ -36,9 +41,11 @@ export class Kernel implements KernelContext {
   registerDriver(drv: Driver): void {
     const b = this.bus(drv.bus);
     if (!b.drivers.includes(drv)) b.drivers.push(drv);
+    this.generation++;
   }
 
   onAdd(dev: Device): void {
+    this.generation++;
     if (!dev.parent && !this.roots.includes(dev)) this.roots.push(dev);
     if (dev.bus) {
       const b = this.bus(dev.bus);
@@ -47,6 +54,7 @@ export class Kernel implements KernelContext {
   }
 
   onDel(dev: Device): void {
+    this.generation++;
     if (!dev.parent) {
       const i = this.roots.indexOf(dev);
       if (i >= 0) this.roots.splice(i, 1);

@@ -140,6 +140,14 @@ export interface HostBridge {
   hdm?: HdmCaps;
   rootPorts: RootPort[];
   committed?: PreCommittedDecoder[];
+  /**
+   * Restricted CXL Host (RCH, CXL 1.1): the CHBS is CXL 1.1 (8 KiB RCRB) and there is no CXL
+   * port object; `rootPorts` is empty and the device below it is `rcd` (cxl_test's
+   * cxl_host_bridge.3). Optional addition to the contract; absent = a CXL 2.0 host bridge.
+   */
+  rch?: boolean;
+  /** The Restricted CXL Device (RCiEP memory device) of an RCH (cxl_test's cxl_rcd.10). */
+  rcd?: Type3Dev;
 }
 
 /** A CXL fixed memory window (`cxl-fmw.N`), one CFMWS. */

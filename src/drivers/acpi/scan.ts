@@ -1,0 +1,79 @@
+/**
+ * DOC: ACPI namespace enumeration (drivers/acpi/scan.c) and the platform devices it creates.
+ *
+ * Each namespace device becomes `/sys/devices/LNXSYSTM:00/LNXSYBUS:00/<HID>:<NN>` (NN counts
+ * instances of one HID in namespace order), on the `acpi` bus. PCI host bridges (ACPI0016 /
+ * PNP0A08) get their PCI root bus scanned and a `physical_node` link to `pciSSSS:BB`; the
+ * ACPI0017 CXL root gets a platform device `platform/ACPI0017:00` that cxl_acpi binds to.
+ */
+import type { AcpiNode } from '../../bus/index.ts';
+import type { Device } from '../../kernel/device.ts';
+import type { Kernel } from '../../kernel/kernel.ts';
+import { env } from '../env.ts';
+import { type PciRootBus, pciScanRootBus } from '../pci/probe.ts';
+
+/** An ACPI device object (`struct acpi_device`). */
+export interface AcpiDevice {
+  node: AcpiNode;
+  dev: Device;
+  /** The physical device bound to it (pci host bridge or platform device). */
+  physical?: Device;
+  pciRoot?: PciRootBus;
+}
+
+/** Result of the ACPI scan. */
+export interface AcpiScan {
+  devices: AcpiDevice[];
+  /** `platform` root device. */
+  platform: Device;
+  /** ACPI0017 platform device, if the namespace has one. */
+  cxlRoot?: { acpi: AcpiDevice; pdev: Device };
+}
+
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+
+/** acpi_bus_scan() + acpi_pci_root_add() + acpi_create_platform_device(). */
+export function acpiScan(kernel: Kernel): AcpiScan {
+  const hw = env(kernel).hw;
+  const sys = kernel.device('LNXSYSTM:00', undefined, 'acpi').add();
+  const sb = kernel.device('LNXSYBUS:00', sys, 'acpi').add();
+  const platform = kernel.device('platform').add();
+  const counts = new Map<string, number>();
+  const devices: AcpiDevice[] = [];
+  let cxlRoot: AcpiScan['cxlRoot'];
+  for (const node of hw.acpi.devices()) {
+    const n = counts.get(node.hid) ?? 0;
+    counts.set(node.hid, n + 1);
+    const dev = kernel.device(`${node.hid}:${hex(n, 2)}`, sb, 'acpi').add();
+    const ad: AcpiDevice = { node, dev };
+    devices.push(ad);
+    if (node.pciRoot) {
+      ad.pciRoot = pciScanRootBus(kernel, node.pciRoot.segment, node.pciRoot.bus);
+      ad.physical = ad.pciRoot.hostBridge;
+    } else if (node.hid === 'ACPI0017') {
+      const pdev = kernel.device(dev.name, platform, 'platform').add();
+      ad.physical = pdev;
+      cxlRoot = { acpi: ad, pdev };
+    }
+    const phys = ad.physical;
+    if (phys) dev.links.set('physical_node', () => phys);
+    acpiAttrs(ad);
+  }
+  return { devices, platform, cxlRoot };
+}
+
+/** The ACPI node's sysfs attributes (hid, uid, path, adr, modalias, status). */
+function acpiAttrs(ad: AcpiDevice): void {
+  const n = ad.node;
+  const modalias = `acpi:${n.hid}:${n.cid.map((c) => `${c}:`).join('')}\n`;
+  const attrs = [
+    { name: 'hid', mode: 0o444, show: () => `${n.hid}\n` },
+    { name: 'path', mode: 0o444, show: () => `${n.path}\n` },
+    { name: 'modalias', mode: 0o444, show: () => modalias },
+  ];
+  if (n.uid !== undefined) attrs.push({ name: 'uid', mode: 0o444, show: () => `${n.uid}\n` });
+  if (n.adr !== undefined) attrs.push({ name: 'adr', mode: 0o444, show: () => `0x${hex(n.adr ?? 0, 8)}\n` });
+  if (n.sta !== undefined) attrs.push({ name: 'status', mode: 0o444, show: () => `${n.sta}\n` });
+  ad.dev.groups.push({ attrs }, { name: 'power', attrs: [] });
+  ad.dev.ueventVars = () => [['MODALIAS', modalias.trim()]];
+}

@@ -1,0 +1,88 @@
+/**
+ * DOC: the memory device (drivers/cxl/core/memdev.c, cxlmem.h struct cxl_dev_state).
+ *
+ * `memN` is created by cxl_pci below its PCI function once the mailbox answered IDENTIFY;
+ * {@link CxlDevState} holds what the driver learnt (capacities in bytes, DPA partitions,
+ * mailbox geometry, enabled commands). The endpoint port is attached by cxl_mem.
+ */
+import type { KernelContext } from '../../../kernel/device.ts';
+import { Device } from '../../../kernel/device.ts';
+import { Ida } from '../../../kernel/ida.ts';
+import type { PciDev } from '../../pci/pci-dev.ts';
+import { CxlEndpointDecoder } from './decoder.ts';
+import type { CxlPort } from './port.ts';
+
+/** A DPA partition: [start, start+size) bytes. */
+export interface DpaPartition {
+  start: bigint;
+  size: bigint;
+}
+
+/** `struct cxl_dev_state` (the parts cxlsim models). */
+export interface CxlDevState {
+  pdev: PciDev;
+  /** HPA of the primary mailbox registers and of the memdev status register. */
+  mboxBase: bigint;
+  memdevStatusBase: bigint;
+  /** HPA of the component register block (BAR + offset), undefined if none. */
+  componentBase: bigint | undefined;
+  payloadSize: number;
+  fwRevision: string;
+  totalBytes: bigint;
+  volatileOnlyBytes: bigint;
+  persistentOnlyBytes: bigint;
+  partitionAlignBytes: bigint;
+  lsaSize: number;
+  serial: bigint;
+  ram: DpaPartition;
+  pmem: DpaPartition;
+  /** Opcodes enabled (in the CEL and known to the driver). */
+  enabledCmds: Set<number>;
+  /** Type-2 (accelerator) devices have no mailbox and are not class memory. */
+  isType2: boolean;
+}
+
+const memdevIdas = new WeakMap<KernelContext, Ida>();
+function memdevIda(ctx: KernelContext): Ida {
+  let i = memdevIdas.get(ctx);
+  if (!i) {
+    i = new Ida();
+    memdevIdas.set(ctx, i);
+  }
+  return i;
+}
+
+/** `struct cxl_memdev` (`memN`). */
+export class CxlMemdev extends Device {
+  readonly id: number;
+  readonly cxlds: CxlDevState;
+  endpoint: CxlPort | undefined;
+  /** Character device numbers (MAJOR:MINOR) shown in `dev`. */
+  readonly major = 247;
+
+  constructor(ctx: KernelContext, cxlds: CxlDevState) {
+    const id = memdevIda(ctx).alloc();
+    super(ctx, `mem${id}`, cxlds.pdev, 'cxl', 'cxl_memdev');
+    this.id = id;
+    this.cxlds = cxlds;
+  }
+
+  /** Every endpoint decoder's DPA reservation. */
+  dpaReservations(): { dec: CxlEndpointDecoder; start: bigint; end: bigint }[] {
+    const out: { dec: CxlEndpointDecoder; start: bigint; end: bigint }[] = [];
+    for (const d of this.endpoint?.children ?? []) {
+      if (d instanceof CxlEndpointDecoder && d.dpaRes) out.push({ dec: d, start: d.dpaRes.start - d.skip, end: d.dpaRes.end });
+    }
+    return out;
+  }
+
+  /** Releases the memdev id. */
+  release(): void {
+    memdevIda(this.ctx).free(this.id);
+  }
+}
+
+/** The memdev behind an endpoint port (its uport). */
+export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
+  return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
+}

@@ -1,0 +1,126 @@
+/**
+ * DOC: memdev registration and the cxl_mem driver (drivers/cxl/core/memdev.c
+ * devm_cxl_add_memdev, drivers/cxl/mem.c cxl_mem_probe, core/port.c devm_cxl_enumerate_ports).
+ *
+ * cxl_mem walks from the memdev up the PCI hierarchy two devices at a time (memdev → its PCI
+ * function → the dport above it), registering any missing switch port on the way
+ * (add_port_attach_ep), until it meets a port already below the CXL root; then it adds the
+ * `endpointN` port, which cxl_port probes.
+ */
+import type { Device } from '../../kernel/device.ts';
+import { driverProbe } from '../base.ts';
+import { env } from '../env.ts';
+import { PciDev } from '../pci/pci-dev.ts';
+import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
+import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
+import type { CxlDport, CxlPort } from './core/port.ts';
+import { cxlFindRegblock } from './core/regs.ts';
+import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
+import { cxlMemDriver } from './drivers.ts';
+import { devmCxlAddNvdimm } from './pmem.ts';
+import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
+
+const grandparent = (d: Device | undefined) => d?.parent?.parent;
+
+/** devm_cxl_add_memdev(): registers memN below the PCI function and lets cxl_mem probe it. */
+export function addMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
+  const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
+  cxlmd.setGroups(memdevAttrGroups());
+  cxlmd.ueventVars = () => [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+  ];
+  cxlmd.add();
+  if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
+  driverProbe(cxlmd, cxlMemDriver, () => cxlMemProbe(cxlmd));
+  return cxlmd;
+}
+
+/** The uport's component registers (find_component_registers). */
+function findComponentRegisters(uport: Device): bigint | undefined {
+  if (!(uport instanceof PciDev)) return undefined;
+  try {
+    return cxlFindRegblock(uport, CXL_REGLOC_RBI_COMPONENT).base;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * add_port_attach_ep(): registers the switch port whose uport is `uportDev` below the port
+ * that owns the dport above it. Returns 'again' when that parent port does not exist yet.
+ * @throws ENXIO reached the root without a CXL root port, or the parent port is disabled
+ */
+function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 'again' | 'added' {
+  const dparent = grandparent(dportDev);
+  if (!dparent) throw cxlmd.dbgErr('ENXIO', `${dportDev.name} is a root dport`);
+  const parent = findCxlPort(env(cxlmd).kernel, dparent);
+  if (!parent) return 'again';
+  if (!parent.port.driver) {
+    cxlmd.warn(`port ${parent.port.name}:${parent.port.uportDev.name} disabled, failed to enumerate CXL.mem`);
+    throw cxlmd.err('ENXIO', `port ${parent.port.name} disabled`);
+  }
+  let found = findCxlPort(env(cxlmd).kernel, dportDev);
+  if (!found) {
+    devmCxlAddPort(uportDev, uportDev, findComponentRegisters(uportDev), parent.dport, 'switch');
+    found = findCxlPort(env(cxlmd).kernel, dportDev);
+  }
+  if (!found) throw cxlmd.err('ENXIO', `failed to add port for ${uportDev.name}`);
+  cxlmd.dbg(`add to new port ${found.port.name}:${found.port.uportDev.name}`);
+  return 'added';
+}
+
+/**
+ * devm_cxl_enumerate_ports(): ensures every port between the memdev and the CXL root exists.
+ * @throws ENXIO when the hierarchy does not reach a CXL root
+ */
+export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
+  for (let pass = 0; pass < 64; pass++) {
+    let restart = false;
+    for (let iter: Device | undefined = cxlmd; iter; iter = grandparent(iter)) {
+      const dportDev = grandparent(iter);
+      if (!dportDev) return;
+      const uportDev = dportDev.parent;
+      if (!uportDev) {
+        cxlmd.warn(`at ${iter.name} no parent for dport: ${dportDev.name}`);
+        throw cxlmd.err('ENXIO', `no parent for dport ${dportDev.name}`);
+      }
+      cxlmd.dbg(`scan: iter: ${iter.name} dport_dev: ${dportDev.name} parent: ${uportDev.name}`);
+      const found = findCxlPort(env(cxlmd).kernel, dportDev);
+      if (found) {
+        cxlmd.dbg(`found already registered port ${found.port.name}:${found.port.uportDev.name}`);
+        if (found.port.parentPort()?.isRoot) return;
+        continue;
+      }
+      const r = addPortAttachEp(cxlmd, uportDev, dportDev);
+      if (r === 'again') continue;
+      restart = true;
+      break;
+    }
+    if (!restart) return;
+  }
+}
+
+/** cxl_mem_find_port(): the port holding the memdev's PCI function's upstream dport. */
+function cxlMemFindPort(cxlmd: CxlMemdev): { port: CxlPort; dport: CxlDport } | undefined {
+  const dportDev = grandparent(cxlmd);
+  return dportDev ? findCxlPort(env(cxlmd).kernel, dportDev) : undefined;
+}
+
+/**
+ * cxl_mem_probe(): enumerate ports, then add the endpoint port.
+ * @throws ENXIO "CXL port topology not found" / "… not enabled" / "%s failed probe"
+ */
+export function cxlMemProbe(cxlmd: CxlMemdev): void {
+  devmCxlEnumeratePorts(cxlmd);
+  const parent = cxlMemFindPort(cxlmd);
+  if (!parent) throw cxlmd.err('ENXIO', 'CXL port topology not found');
+  if (!parent.port.driver) throw cxlmd.err('ENXIO', `CXL port topology ${parent.port.name} not enabled`);
+  let hb: CxlPort = parent.port;
+  while (hb.parentPort() && !hb.parentPort()?.isRoot) hb = hb.parentPort() as CxlPort;
+  cxlmd.dbg(`host-bridge: ${hb.uportDev.name}`);
+  const endpoint = devmCxlAddPort(cxlmd, cxlmd, cxlmd.cxlds.componentBase, parent.dport, 'endpoint', parent.port);
+  cxlmd.endpoint = endpoint;
+  if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
+}

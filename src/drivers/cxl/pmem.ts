@@ -1,0 +1,61 @@
+/**
+ * DOC: the nvdimm side of CXL (drivers/cxl/core/pmem.c, drivers/cxl/pmem.c): one
+ * `nvdimm-bridgeN` per CXL root with a PMEM-capable window, and one `pmemN` (cxl_nvdimm) per
+ * memdev with persistent capacity, named after the memdev id. The libnvdimm objects behind
+ * them (ndbus, nmem) are outside the CXL model.
+ */
+import type { Device } from '../../kernel/device.ts';
+import { Device as Dev } from '../../kernel/device.ts';
+import { Ida } from '../../kernel/ida.ts';
+import { driverProbe } from '../base.ts';
+import { env } from '../env.ts';
+import type { CxlMemdev } from './core/memdev.ts';
+import type { CxlPort } from './core/port.ts';
+import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
+
+/** Bridges by root port. */
+const bridges = new WeakMap<CxlPort, Device>();
+const bridgeIda = new WeakMap<object, Ida>();
+
+/** devm_cxl_add_nvdimm_bridge(): `nvdimm-bridgeN` below the root, probed by cxl_nvdimm_bridge. */
+export function devmCxlAddNvdimmBridge(host: Device, root: CxlPort): Device {
+  let ida = bridgeIda.get(root.ctx);
+  if (!ida) {
+    ida = new Ida();
+    bridgeIda.set(root.ctx, ida);
+  }
+  const id = ida.alloc();
+  const nvb = new Dev(root.ctx, `nvdimm-bridge${id}`, root, 'cxl', 'cxl_nvdimm_bridge');
+  nvb.add();
+  bridges.set(root, nvb);
+  host.dbg(`${root.name}: add: ${nvb.name}`);
+  return nvb;
+}
+
+/** Probes bridges and nvdimms once everything is registered (the modules load last). */
+export function cxlPmemAttachAll(devices: Device[]): void {
+  for (const d of devices) if (d.devtype === 'cxl_nvdimm_bridge' && !d.driver) driverProbe(d, cxlNvdimmBridgeDriver, () => {});
+  for (const d of devices) if (d.devtype === 'cxl_nvdimm' && !d.driver) driverProbe(d, cxlNvdimmDriver, () => {});
+  for (const d of devices) if (d.devtype === 'cxl_nvdimm_bridge' && d.driver) d.dbg('rescan: 0');
+}
+
+/** The nvdimm bridge of the root above a PCI device (cxl_find_nvdimm_bridge). */
+function findBridge(cxlmd: CxlMemdev): Device | undefined {
+  for (const d of env(cxlmd).kernel.buses.get('cxl')?.devices ?? []) {
+    if (d.devtype === 'cxl_nvdimm_bridge') return d;
+  }
+  return undefined;
+}
+
+/** devm_cxl_add_nvdimm(): `pmemN` below memN ("%s: register %s" on the host). */
+export function devmCxlAddNvdimm(host: Device, cxlmd: CxlMemdev): Device | undefined {
+  const nvb = findBridge(cxlmd);
+  if (!nvb) {
+    host.dbg(`${cxlmd.name}: no nvdimm bridge`);
+    return undefined;
+  }
+  const nvd = new Dev(cxlmd.ctx, `pmem${cxlmd.id}`, cxlmd, 'cxl', 'cxl_nvdimm');
+  nvd.add();
+  host.dbg(`${cxlmd.name}: register ${nvd.name}`);
+  return nvd;
+}

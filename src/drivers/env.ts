@@ -1,0 +1,35 @@
+/**
+ * DOC: what every guest driver needs besides its device: the bus accessors (the platform as
+ * the kernel sees it) and the profile (which kernel version's behaviour to follow).
+ */
+import type { HostBus } from '../bus/index.ts';
+import type { KernelContext } from '../kernel/device.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import type { Profile } from '../profile.ts';
+import { kernelAtLeast } from '../profile.ts';
+
+/** Guest environment of one booted kernel. */
+export interface GuestEnv {
+  kernel: Kernel;
+  hw: HostBus;
+  profile: Profile;
+  /** Kernel ≥ v (e.g. '6.3'). */
+  since(v: string): boolean;
+}
+
+const envs = new WeakMap<KernelContext, GuestEnv>();
+
+/** Binds an environment to a kernel (done once at boot). */
+export function attachEnv(kernel: Kernel, hw: HostBus, profile: Profile): GuestEnv {
+  const e: GuestEnv = { kernel, hw, profile, since: (v) => kernelAtLeast(profile, v) };
+  envs.set(kernel, e);
+  return e;
+}
+
+/** The environment of the kernel a device lives in. */
+export function env(ctx: KernelContext | { ctx: KernelContext }): GuestEnv {
+  const k = 'ctx' in ctx ? ctx.ctx : ctx;
+  const e = envs.get(k);
+  if (!e) throw new Error('guest environment not attached');
+  return e;
+}

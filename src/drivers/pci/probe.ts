@@ -1,0 +1,76 @@
+/**
+ * DOC: PCI enumeration (drivers/pci/probe.c pci_scan_child_bus, pci_bus_add_devices).
+ *
+ * For each PCI host bridge the ACPI namespace declares (_SEG/_BBN), the root bus is scanned
+ * devfn by devfn through config reads (vendor id 0xffff = absent; function 0's header type bit 7
+ * = multi-function); bridges are followed through their secondary bus number as the firmware
+ * programmed it. Devices are registered as the kernel does: all functions of a bus first, then
+ * each bridge's subtree — which is the order drivers later attach in.
+ */
+import type { Device } from '../../kernel/device.ts';
+import type { Kernel } from '../../kernel/kernel.ts';
+import { PciDev } from './pci-dev.ts';
+
+/** A scanned root bus: its host bridge device (`pci0000:BB`) and top-level functions. */
+export interface PciRootBus {
+  segment: number;
+  bus: number;
+  hostBridge: Device;
+  functions: PciDev[];
+}
+
+/** pci_scan_child_bus(): creates (not yet registers) the functions on `bus` and below. */
+function scanBus(kernel: Kernel, parent: Device, segment: number, bus: number, depth: number): PciDev[] {
+  const found: PciDev[] = [];
+  if (depth > 32) return found;
+  for (let slot = 0; slot < 32; slot++) {
+    for (let fn = 0; fn < 8; fn++) {
+      const devfn = (slot << 3) | fn;
+      const probe = new PciDev(kernel, parent, segment, bus, devfn);
+      const vendor = probe.cfgRead(0, 2);
+      if (vendor === 0xffff || vendor === 0) {
+        if (fn === 0) break;
+        continue;
+      }
+      probe.vendor = vendor;
+      probe.device = probe.cfgRead(2, 2);
+      const cr = probe.cfgRead(8, 4) >>> 0;
+      probe.revision = cr & 0xff;
+      probe.classCode = cr >>> 8;
+      probe.headerType = probe.cfgRead(0x0e, 1);
+      if (probe.isBridge) {
+        probe.secondary = probe.cfgRead(0x19, 1);
+        probe.subordinate = probe.cfgRead(0x1a, 1);
+      }
+      found.push(probe);
+      if (fn === 0 && !(probe.headerType & 0x80)) break;
+    }
+  }
+  for (const d of found) {
+    if (d.isBridge && d.secondary > bus) d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
+  }
+  return found;
+}
+
+/** pci_bus_add_devices(): registers a bus's functions, then each bridge's subtree. */
+function addDevices(list: PciDev[]): void {
+  for (const d of list) d.add();
+  for (const d of list) addDevices(d.below);
+}
+
+/**
+ * Scans one host bridge's root bus. `hostBridge` is the `pciSSSS:BB` device (created and
+ * registered here as a bus-less root device).
+ */
+export function pciScanRootBus(kernel: Kernel, segment: number, bus: number): PciRootBus {
+  const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
+  const hostBridge = kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`).add();
+  const functions = scanBus(kernel, hostBridge, segment, bus, 0);
+  addDevices(functions);
+  return { segment, bus, hostBridge, functions };
+}
+
+/** Every registered PCI function below a root bus, in registration order. */
+export function pciFunctions(kernel: Kernel): PciDev[] {
+  return (kernel.buses.get('pci')?.devices ?? []).filter((d): d is PciDev => d instanceof PciDev);
+}

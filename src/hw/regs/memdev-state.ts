@@ -1,0 +1,152 @@
+/**
+ * DOC: the state behind a type-3 device's mailbox (QEMU CXLType3Dev + CXLDeviceState).
+ *
+ * Capacities are bytes: volatile at DPA 0, persistent right after (QEMU's DPA layout). The LSA
+ * is the label storage backend's bytes; `store` is the media (volatile + persistent). Mailbox
+ * commands (mailbox/*.ts) read and change this state; the HDM decoders and the memory path use
+ * `store`. `qemu` picks the command set and payload formats of that QEMU version.
+ */
+import { Errno } from '../../kernel/errno.ts';
+import type { QemuVersion } from '../../profile.ts';
+import type { Type3Dev } from '../../topology/model.ts';
+import { BackingStore } from './backing-store.ts';
+
+/** Get Health Info (0x4200) fields — CXL 3.1 §8.2.9.9.3.1, Table 8-133. */
+export interface MemDevHealth {
+  /** bit0 maintenance needed, bit1 performance degraded, bit2 hardware replacement needed. */
+  healthStatus: number;
+  /** 0 normal, 1 not ready, 2 write persistency lost, 3 all data lost, … */
+  mediaStatus: number;
+  /** Additional status byte (life used / temperature / error counter alert states). */
+  additionalStatus: number;
+  /** Life used, percent (0xff = not implemented). */
+  lifeUsed: number;
+  /** Device temperature, °C (signed 16-bit; 0x7fff = not implemented). */
+  temperature: number;
+  dirtyShutdowns: number;
+  correctedVolatileErrors: number;
+  correctedPersistentErrors: number;
+}
+
+/** A poison list entry (QEMU CXLPoison): DPA range in bytes, source type (1 ext, 2 int, 3 injected). */
+export interface PoisonRecord {
+  start: bigint;
+  length: bigint;
+  type: number;
+}
+
+/** Alert configuration (QEMU CXLAlertConfig, CXL 3.1 §8.2.9.9.3.2 Table 8-135). */
+export interface AlertConfig {
+  validAlerts: number;
+  enableAlerts: number;
+  lifeUsedCritical: number;
+  lifeUsedWarning: number;
+  overTempCritical: number;
+  underTempCritical: number;
+  overTempWarning: number;
+  underTempWarning: number;
+  correctedVolatileWarning: number;
+  correctedPersistentWarning: number;
+}
+
+/** Everything a type-3 device's mailbox and media hold. */
+export interface MemDevState {
+  /** Volatile capacity in bytes (DPA 0 ..). */
+  volatileSize: bigint;
+  /** Persistent capacity in bytes (after the volatile partition). */
+  persistentSize: bigint;
+  /** Label storage area bytes (length = LSA size; 0 = none). */
+  lsa: Uint8Array;
+  /** Media, DPA-addressed, volatile + persistent bytes. */
+  store: BackingStore;
+  /** PCIe DSN (`sn=`); undefined = no DSN capability. */
+  serial: bigint | undefined;
+  /** Identify FW Revision (16 bytes ASCII): "BWFW VERSION 00" on QEMU. */
+  fwRevision: string;
+  qemu: QemuVersion;
+  health: MemDevHealth;
+  /** Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it). */
+  poison: PoisonRecord[];
+  /** Set when the poison list overflowed (QEMU poison_list_overflowed), with its timestamp. */
+  poisonOverflow: { timestamp: bigint } | undefined;
+  alert: AlertConfig;
+  /** Set Timestamp state (ns): host value and the device clock when it was set. */
+  timestamp: { set: boolean; hostSet: bigint; lastSet: bigint };
+  /** Event log interrupt enables: info, warn, failure, fatal, dynamic capacity. */
+  eventIrq: boolean[];
+  /** Opcodes QEMU does not implement but cxlsim can (0x4200 health, 0x4101 set partition) to add. */
+  extraOpcodes: Set<number>;
+  /** Device clock in ns (QEMU_CLOCK_VIRTUAL); injectable for deterministic tests. */
+  clock: () => bigint;
+}
+
+/** Identify's FW Revision on QEMU: snprintf("BWFW VERSION %02d", 0). */
+export const QEMU_FW_REVISION = 'BWFW VERSION 00';
+
+/** Default health: nothing to report, 25 °C (cxlsim's choice; QEMU has no Get Health Info). */
+export function defaultHealth(): MemDevHealth {
+  return {
+    healthStatus: 0,
+    mediaStatus: 0,
+    additionalStatus: 0,
+    lifeUsed: 0,
+    temperature: 25,
+    dirtyShutdowns: 0,
+    correctedVolatileErrors: 0,
+    correctedPersistentErrors: 0,
+  };
+}
+
+/** QEMU init_alert_config(): life used 75/40 %, over-temp 35/25 °C, under-temp 10/20 °C. */
+export function defaultAlertConfig(): AlertConfig {
+  return {
+    validAlerts: 0,
+    enableAlerts: 0,
+    lifeUsedCritical: 75,
+    lifeUsedWarning: 40,
+    overTempCritical: 35,
+    underTempCritical: 10,
+    overTempWarning: 25,
+    underTempWarning: 20,
+    correctedVolatileWarning: 0,
+    correctedPersistentWarning: 0,
+  };
+}
+
+/** A monotonic ns clock starting at 0 (like QEMU_CLOCK_VIRTUAL from VM start). */
+export function monotonicClock(): () => bigint {
+  const t0 = process.hrtime.bigint();
+  return () => process.hrtime.bigint() - t0;
+}
+
+/**
+ * The mailbox state of a `cxl-type3` device.
+ * @throws EINVAL for an LSA of 4 GiB or more (Identify's LSA size is 32 bits)
+ */
+export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
+  if (d.lsaSize < 0n || d.lsaSize >= 1n << 32n)
+    throw new Errno('EINVAL', `${d.id}: label storage size ${d.lsaSize} not supported (< 4 GiB)`);
+  return {
+    volatileSize: d.volatileSize,
+    persistentSize: d.persistentSize,
+    lsa: new Uint8Array(Number(d.lsaSize)),
+    store: new BackingStore(d.volatileSize + d.persistentSize),
+    serial: d.serial,
+    fwRevision: QEMU_FW_REVISION,
+    qemu,
+    health: defaultHealth(),
+    poison: [],
+    poisonOverflow: undefined,
+    alert: defaultAlertConfig(),
+    timestamp: { set: false, hostSet: 0n, lastSet: 0n },
+    eventIrq: [false, false, false, false, false],
+    extraOpcodes: new Set<number>(),
+    clock: monotonicClock(),
+  };
+}
+
+/** The device's timestamp (ns) as Get Timestamp reports it (QEMU cxl_device_get_timestamp()). */
+export function deviceTimestamp(s: MemDevState): bigint {
+  if (!s.timestamp.set) return 0n;
+  return s.timestamp.hostSet + (s.clock() - s.timestamp.lastSet);
+}

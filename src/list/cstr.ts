@@ -1,0 +1,143 @@
+/**
+ * DOC: the C library string conversions libcxl and cxl/filter.c rely on, with glibc semantics.
+ *
+ * strtoull/strtoul/strtol(buf, NULL, 0) (leading blanks, sign, 0x/0 prefixes, saturation on
+ * overflow, negation modulo 2^64), sscanf("<prefix>%d") and the integer widths of the C fields the
+ * results are stored in. 64-bit quantities are bigint; 32-bit ones are numbers.
+ */
+
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MAX = (1n << 63n) - 1n;
+const I64_MIN = -(1n << 63n);
+
+/** C isspace() for the "C" locale. */
+function isSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
+
+/** Digits of `base` starting at `i`: their value (unbounded) and where they end. */
+function digits(s: string, i: number, base: number): { v: bigint; end: number } {
+  let v = 0n;
+  let j = i;
+  for (; j < s.length; j++) {
+    const d = Number.parseInt(s[j] as string, 36);
+    if (Number.isNaN(d) || d >= base) break;
+    v = v * BigInt(base) + BigInt(d);
+  }
+  return { v, end: j };
+}
+
+/** Sign, magnitude and end of a strto*() subject sequence; end 0 when there is none. */
+function scan(s: string, base0: number): { neg: boolean; mag: bigint; end: number } {
+  let i = 0;
+  while (isSpace(s[i])) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
+  let base = base0;
+  if ((base === 0 || base === 16) && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X')) {
+    const d = digits(s, i + 2, 16);
+    if (d.end > i + 2) return { neg, mag: d.v, end: d.end };
+    return { neg, mag: 0n, end: i + 1 }; // "0x" without digits parses the "0"
+  }
+  if (base === 0) base = s[i] === '0' ? 8 : 10;
+  const d = digits(s, i, base);
+  if (d.end === i) return { neg: false, mag: 0n, end: 0 };
+  return { neg, mag: d.v, end: d.end };
+}
+
+/** strtoull(s, &end, base): value as unsigned 64-bit and the index where parsing stopped. */
+export function strtoullEnd(s: string, base = 0): { value: bigint; end: number } {
+  const { neg, mag, end } = scan(s, base);
+  if (mag > U64_MAX) return { value: U64_MAX, end };
+  return { value: neg ? BigInt.asUintN(64, -mag) : mag, end };
+}
+
+/** strtoull(s, NULL, 0) — also strtoul() on LP64. */
+export function strtoull(s: string, base = 0): bigint {
+  return strtoullEnd(s, base).value;
+}
+
+/** strtol(s, NULL, base) on LP64 (saturates at LONG_MIN/LONG_MAX). */
+export function strtol(s: string, base = 0): bigint {
+  const { neg, mag } = scan(s, base);
+  const v = neg ? -mag : mag;
+  return v > I64_MAX ? I64_MAX : v < I64_MIN ? I64_MIN : v;
+}
+
+/** An unsigned long stored into an `unsigned int` field. */
+export function toU32(v: bigint): number {
+  return Number(BigInt.asUintN(32, v));
+}
+
+/** A long / unsigned long stored into an `int` field. */
+export function toI32(v: bigint): number {
+  return Number(BigInt.asIntN(32, v));
+}
+
+/** atoi(s): strtol(s, NULL, 10) stored into an int. */
+export function atoi(s: string): number {
+  return toI32(strtol(s, 10));
+}
+
+/**
+ * sscanf(s, "<prefix>%d", &v) == 1: the literal prefix must match exactly, then %d skips blanks
+ * and reads an optionally signed decimal (glibc: through strtol, then stored into an int).
+ * @returns the int, or undefined when the conversion fails
+ */
+export function scanPrefixInt(s: string, prefix: string): number | undefined {
+  if (!s.startsWith(prefix)) return undefined;
+  const r = scanInt(s, prefix.length);
+  return r?.v;
+}
+
+/** One %d conversion at `i`: value and end index, or undefined without digits. */
+export function scanInt(s: string, i0: number): { v: number; end: number } | undefined {
+  let i = i0;
+  while (isSpace(s[i])) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
+  const d = digits(s, i, 10);
+  if (d.end === i) return undefined;
+  let v = neg ? -d.v : d.v;
+  if (v > I64_MAX) v = I64_MAX;
+  if (v < I64_MIN) v = I64_MIN;
+  return { v: toI32(v), end: d.end };
+}
+
+/** sscanf(s, "<prefix>%d.%d", &a, &b) == 2. */
+export function scanPrefixIntDotInt(s: string, prefix: string): [number, number] | undefined {
+  if (!s.startsWith(prefix)) return undefined;
+  const a = scanInt(s, prefix.length);
+  if (!a || s[a.end] !== '.') return undefined;
+  const b = scanInt(s, a.end + 1);
+  if (!b) return undefined;
+  return [a.v, b.v];
+}
+
+/** strtok_r(s, delims) over the whole string: the non-empty tokens. */
+export function strtok(s: string, delims: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const c of s) {
+    if (delims.includes(c)) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** printf("%#llx", v): "0" for zero, else "0x" + lower-case hex. */
+export function hexAlt(v: bigint): string {
+  return v === 0n ? '0' : `0x${v.toString(16)}`;
+}
+
+/** printf("%02ld", v) for a signed value. */
+export function pad2(v: bigint): string {
+  const s = (v < 0n ? -v : v).toString();
+  const body = v < 0n ? `-${s}` : s;
+  return body.length >= 2 ? body : body.padStart(2, '0');
+}
+
+export { U64_MAX, I64_MAX };

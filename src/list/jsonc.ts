@@ -1,0 +1,176 @@
+/**
+ * DOC: the json-c object model ndctl builds its output with, and json-c 0.16's printer.
+ *
+ * Objects keep insertion order and json_object_object_add() on an existing key replaces the value
+ * in place (how a dport's `alias` from firmware_node overrides the physical_node one). Integers
+ * remember whether json-c holds them as int64 or uint64, and an optional custom serializer
+ * (util/json.c display_size / display_hex, installed for -u). Printing follows
+ * json_object_to_json_string_ext(JSON_C_TO_STRING_PRETTY): two-space indent, `"key":value`,
+ * `\/` escaping, `[` newline `]` for an empty array.
+ */
+import { hexAlt, I64_MAX, pad2 } from './cstr.ts';
+
+/** Which ndctl build prints: 76.1's display_hex reads a uint64 through get_int64 (saturating). */
+export type Ndctl = '76.1' | '85';
+
+/** A custom serializer installed on an integer (util/json.c). */
+export type Serializer = 'size' | 'hex';
+
+export type JVal =
+  | { t: 'obj'; e: Array<[string, JVal]> }
+  | { t: 'arr'; a: JVal[] }
+  | { t: 'str'; s: string }
+  | { t: 'bool'; b: boolean }
+  | { t: 'int'; v: bigint; u64: boolean; ser?: Serializer };
+
+export type JObj = Extract<JVal, { t: 'obj' }>;
+export type JArr = Extract<JVal, { t: 'arr' }>;
+
+/** json_object_new_object() */
+export function jObj(): JObj {
+  return { t: 'obj', e: [] };
+}
+
+/** json_object_new_array() */
+export function jArr(): JArr {
+  return { t: 'arr', a: [] };
+}
+
+/** json_object_new_string() */
+export function jStr(s: string): JVal {
+  return { t: 'str', s };
+}
+
+/** json_object_new_boolean() */
+export function jBool(b: boolean | number): JVal {
+  return { t: 'bool', b: !!b };
+}
+
+/** json_object_new_int(): the argument is converted to int32_t. */
+export function jInt(v: number | bigint): JVal {
+  return { t: 'int', v: BigInt.asIntN(32, BigInt(v)), u64: false };
+}
+
+/** json_object_new_int64() */
+export function jInt64(v: bigint): JVal {
+  return { t: 'int', v: BigInt.asIntN(64, v), u64: false };
+}
+
+/** json_object_new_uint64() (util_json_new_u64 with HAVE_JSON_U64) */
+export function jU64(v: bigint): JVal {
+  return { t: 'int', v: BigInt.asUintN(64, v), u64: true };
+}
+
+/** json_object_object_add(): replaces an existing key's value in place, else appends. */
+export function objAdd(o: JObj, key: string, v: JVal): void {
+  const at = o.e.find((kv) => kv[0] === key);
+  if (at) at[1] = v;
+  else o.e.push([key, v]);
+}
+
+/** json_object_array_add() */
+export function arrAdd(a: JArr, v: JVal): void {
+  a.a.push(v);
+}
+
+/** json_escape_str(): `"`, `\`, `/`, \b \n \r \t \f, other control bytes as \u00xx. */
+export function jsonEscape(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '/') out += '\\/';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\f') out += '\\f';
+    else if (c < 0x20) out += `\\u00${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
+}
+
+const SZ_1K = 1024n;
+const SZ_1M = 1n << 20n;
+const SZ_1G = 1n << 30n;
+const SZ_1T = 1n << 40n;
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+const sl = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** util/json.c display_size(): raw below 5000 KiB, else "x.xx MiB (y.yy MB)" / GiB / TiB. */
+export function displaySize(v: { v: bigint; u64: boolean }): string {
+  const bytes = u64(v.u64 && v.v > I64_MAX ? I64_MAX : v.v); // json_object_get_int64()
+  if (bytes < 5000n * SZ_1K) return sl(bytes).toString();
+  let iec: string;
+  let jedec: string;
+  if (bytes < 2n * SZ_1G) {
+    const c = sl((u64(bytes * 200n) / SZ_1M + 1n) / 2n);
+    iec = `${c / 100n}.${pad2(c % 100n)} MiB`;
+    const m = sl((bytes / 5000n + 1n) / 2n);
+    jedec = `${m / 100n}.${pad2(m % 100n)} MB`;
+  } else if (bytes < 2n * SZ_1T) {
+    const c = sl((u64(bytes * 200n) / SZ_1G + 1n) / 2n);
+    iec = `${c / 100n}.${pad2(c % 100n)} GiB`;
+    const g = sl((bytes / 5000000n + 1n) / 2n);
+    jedec = `${g / 100n}.${pad2(g % 100n)} GB`;
+  } else {
+    const c = sl((u64(bytes * 200n) / SZ_1T + 1n) / 2n);
+    iec = `${c / 100n}.${pad2(c % 100n)} TiB`;
+    const t = sl((bytes / 5000000000n + 1n) / 2n);
+    jedec = `${t / 100n}.${pad2(t % 100n)} TB`;
+  }
+  return `"${iec} (${jedec})"`;
+}
+
+/** util/json.c display_hex(): "%#llx" of the value as 76.1 (get_int64) or 85 (get_uint64) reads it. */
+export function displayHex(v: { v: bigint; u64: boolean }, ndctl: Ndctl): string {
+  let val: bigint;
+  if (ndctl === '76.1') val = u64(v.u64 && v.v > I64_MAX ? I64_MAX : v.v);
+  else val = v.u64 ? v.v : v.v < 0n ? 0n : v.v;
+  return `"${hexAlt(val)}"`;
+}
+
+/** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) */
+export function toJsonPretty(v: JVal, ndctl: Ndctl): string {
+  const out: string[] = [];
+  const ind = (level: number): string => '  '.repeat(level);
+  const emit = (x: JVal, level: number): void => {
+    switch (x.t) {
+      case 'str':
+        out.push(`"${jsonEscape(x.s)}"`);
+        return;
+      case 'bool':
+        out.push(x.b ? 'true' : 'false');
+        return;
+      case 'int':
+        if (x.ser === 'size') out.push(displaySize(x));
+        else if (x.ser === 'hex') out.push(displayHex(x, ndctl));
+        else out.push(x.v.toString());
+        return;
+      case 'obj': {
+        out.push('{\n');
+        x.e.forEach(([k, val], i) => {
+          if (i > 0) out.push(',\n');
+          out.push(`${ind(level + 1)}"${jsonEscape(k)}":`);
+          emit(val, level + 1);
+        });
+        out.push(x.e.length > 0 ? `\n${ind(level)}}` : `${ind(level)}}`);
+        return;
+      }
+      case 'arr': {
+        out.push('[\n');
+        x.a.forEach((val, i) => {
+          if (i > 0) out.push(',\n');
+          out.push(ind(level + 1));
+          emit(val, level + 1);
+        });
+        out.push(x.a.length > 0 ? `\n${ind(level)}]` : `${ind(level)}]`);
+        return;
+      }
+    }
+  };
+  emit(v, 0);
+  return out.join('');
+}

@@ -1,0 +1,98 @@
+/**
+ * DOC: util/sysfs.c as libcxl uses it, over a SysfsView.
+ *
+ * __sysfs_read_attr() (one read of at most SYSFS_ATTR_SIZE bytes, one trailing newline dropped),
+ * __sysfs_device_parse() (readdir, sscanf("<name>%d") on every entry, add_dev() per match),
+ * realpath(3), lstat(2)-based is_enabled() and access(F_OK).
+ */
+import { Errno, isErrno } from '../../kernel/errno.ts';
+import { scanPrefixInt } from '../cstr.ts';
+import type { CxlCtx } from './types.ts';
+
+/** SYSFS_ATTR_SIZE (util/sysfs.h) */
+const SYSFS_ATTR_SIZE = 1024;
+
+/** /sys-relative path for the view from libcxl's absolute one. */
+function rel(path: string): string {
+  return path.startsWith('/sys/') ? path.slice(5) : path === '/sys' ? '' : path;
+}
+
+/**
+ * __sysfs_read_attr(): the attribute text without its trailing newline.
+ * @returns the Errno of a failed open/read (85 logs EACCES/EPERM opens at LOG_ERR)
+ */
+export function readAttr(ctx: CxlCtx, path: string): string | Errno {
+  let data: string | Uint8Array;
+  try {
+    data = ctx.view.read(rel(path));
+  } catch (e) {
+    const err = isErrno(e) ? e : new Errno('EIO');
+    if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
+      ctx.out.log(
+        'libcxl',
+        '__sysfs_read_attr',
+        `failed to open ${path}: ${err.message} hint: try running as root or using sudo\n`,
+      );
+    }
+    return new Errno(err.code);
+  }
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+  if (bytes.length >= SYSFS_ATTR_SIZE) {
+    // 76.1 returns a stale -errno; 85 returns 0 with an empty buffer
+    return ctx.ndctl === '85' ? '' : new Errno('EIO');
+  }
+  let s = bytes.toString('latin1');
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (s.endsWith('\n')) s = s.slice(0, -1);
+  return s;
+}
+
+/** realpath(3) with the result in libcxl's absolute form; undefined when it fails. */
+export function realpath(ctx: CxlCtx, path: string): string | undefined {
+  try {
+    const r = ctx.view.realpath(rel(path));
+    return r === '' ? '/sys' : `/sys/${r}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** is_enabled(): lstat() succeeds and the entry is a symlink. */
+export function isEnabledPath(ctx: CxlCtx, drvpath: string): boolean {
+  return ctx.view.lstat(rel(drvpath))?.kind === 'link';
+}
+
+/** access(path, F_OK) / stat(): the path resolves to an existing entry. */
+export function exists(ctx: CxlCtx, path: string): boolean {
+  return realpath(ctx, path) !== undefined;
+}
+
+/**
+ * __sysfs_device_parse(): every entry of `base` named `<devName><int>` is handed to `add`; a
+ * failed add logs "<devName><id>: add_dev() failed".
+ */
+export function deviceParse(
+  ctx: CxlCtx,
+  base: string,
+  devName: string,
+  add: (id: number, devPath: string) => unknown,
+): void {
+  try {
+    ctx.view.write('bus/cxl/flush', '1\n'); // cxl_wait_probe(): failures are ignored
+  } catch {
+    // EROFS on a capture's tree
+  }
+  let names: string[];
+  try {
+    names = ctx.view.readdir(rel(base));
+  } catch {
+    return; // "no \"%s\" devices found" is a debug message
+  }
+  for (const name of names) {
+    const id = scanPrefixInt(name, devName);
+    if (id === undefined) continue;
+    const dev = add(id, `${base}/${name}`);
+    if (dev === undefined) ctx.out.log('libcxl', '__sysfs_device_parse', `${devName}${id}: add_dev() failed\n`);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * DOC: decoder attributes (drivers/cxl/core/port.c cxl_decoder_root/switch/endpoint
+ * attribute groups; core/hdm.c mode and dpa_size stores). Formats as the kernel prints them:
+ * start/size %#llx, dpa_size %pa, dpa_resource %#llx (all-ones when unallocated).
+ */
+import {
+  type CxlDecoder,
+  type CxlEndpointDecoder,
+  type CxlRootDecoder,
+  type CxlSwitchDecoder,
+  rangeLen,
+} from '../../drivers/cxl/core/decoder.ts';
+import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, CXL_DECODER_F_TYPE2, CXL_DECODER_F_TYPE3 } from '../../drivers/cxl/cxl.ts';
+import { regionHooks } from '../../drivers/cxl/core/region-hooks.ts';
+import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
+import { hexll, pa } from '../format.ts';
+import { cxlBaseAttrs, ro, since } from './common.ts';
+
+const flag = (f: number) => (d: CxlDecoder) => ((d.flags & f) !== 0 ? '1' : '0');
+
+/** emit_target_list(): dport ids up to the first empty slot, comma separated. */
+export function emitTargetList(d: CxlRootDecoder | CxlSwitchDecoder): string {
+  const out: string[] = [];
+  for (let i = 0; i < d.interleaveWays; i++) {
+    const t = d.targets[i];
+    if (!t) break;
+    out.push(String(t.portId));
+  }
+  return out.join(',');
+}
+
+function baseAttrs<D extends CxlDecoder>(): Attribute<D>[] {
+  return [
+    ...cxlBaseAttrs<D>(),
+    ro<D>('start', (d) => hexll(d.hpaRange.start), 0o400),
+    ro<D>('size', (d) => hexll(rangeLen(d.hpaRange))),
+    ro<D>('locked', (d) => (d.locked ? '1' : '0')),
+    ro<D>('interleave_ways', (d) => String(d.interleaveWays)),
+    ro<D>('interleave_granularity', (d) => String(d.interleaveGranularity)),
+  ];
+}
+
+/** Root decoder groups. */
+export function rootDecoderAttrGroups(): AttributeGroup<CxlRootDecoder>[] {
+  const pmem = (d: CxlRootDecoder) => (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
+  const ram = (d: CxlRootDecoder) => (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
+  return [
+    {
+      attrs: [
+        ...baseAttrs<CxlRootDecoder>(),
+        ro('cap_pmem', flag(CXL_DECODER_F_PMEM)),
+        ro('cap_ram', flag(CXL_DECODER_F_RAM)),
+        ro('cap_type2', flag(CXL_DECODER_F_TYPE2)),
+        ro('cap_type3', flag(CXL_DECODER_F_TYPE3)),
+        ro('target_list', emitTargetList),
+        ro('qos_class', (d) => String(d.qosClass), 0o444, since('6.5')),
+        {
+          name: 'create_pmem_region',
+          mode: 0o644,
+          show: (d) => `region${d.regionId}\n`,
+          store: (d, buf) => regionHooks.createRegion(d, 'pmem', buf),
+          isVisible: pmem,
+        },
+        {
+          name: 'create_ram_region',
+          mode: 0o644,
+          show: (d) => `region${d.regionId}\n`,
+          store: (d, buf) => regionHooks.createRegion(d, 'ram', buf),
+          isVisible: since('6.3', ram),
+        },
+        {
+          name: 'delete_region',
+          mode: 0o200,
+          store: (d, buf) => regionHooks.deleteRegion(d, buf),
+          isVisible: (d) => pmem(d) || (ram(d) && since<CxlRootDecoder>('6.3')(d)),
+        },
+      ],
+    },
+  ];
+}
+
+/** Switch decoder groups. */
+export function switchDecoderAttrGroups(): AttributeGroup<CxlSwitchDecoder>[] {
+  return [
+    {
+      attrs: [
+        ...baseAttrs<CxlSwitchDecoder>(),
+        ro('target_type', (d) => d.targetType),
+        ro('target_list', emitTargetList),
+        ro('region', (d) => d.region?.name ?? ''),
+      ],
+    },
+  ];
+}
+
+/** Endpoint decoder groups. */
+export function endpointDecoderAttrGroups(): AttributeGroup<CxlEndpointDecoder>[] {
+  return [
+    {
+      attrs: [
+        ...baseAttrs<CxlEndpointDecoder>(),
+        ro('target_type', (d) => d.targetType),
+        ro('region', (d) => d.region?.name ?? ''),
+        {
+          name: 'mode',
+          mode: 0o644,
+          show: (d) => `${d.mode}\n`,
+          store: (d, buf) => regionHooks.setMode(d, buf),
+        },
+        { name: 'dpa_size', mode: 0o644, show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`, store: (d, buf) => regionHooks.setDpaSize(d, buf) },
+        ro('dpa_resource', (d) => hexll(d.dpaRes ? d.dpaRes.start : (1n << 64n) - 1n)),
+      ],
+    },
+  ];
+}

@@ -1,0 +1,27 @@
+/**
+ * DOC: memdev attributes (drivers/cxl/core/memdev.c cxl_memdev_attribute_groups): the top-level
+ * identity attributes, `ram/` and `pmem/` partitions (size %#llx; qos_class from v6.8, hidden when
+ * the partition is absent or the class is invalid), `serial` %#llx, `numa_node` %d, `dev`.
+ */
+import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
+import type { AttributeGroup } from '../../kernel/device.ts';
+import { hexll } from '../format.ts';
+import { ro } from './common.ts';
+
+/** Attribute groups of memN. */
+export function memdevAttrGroups(): AttributeGroup<CxlMemdev>[] {
+  return [
+    {
+      attrs: [
+        ro('dev', (m) => `${m.major}:${m.id}`),
+        ro('firmware_version', (m) => m.cxlds.fwRevision.slice(0, 16)),
+        ro('payload_max', (m) => String(m.cxlds.payloadSize)),
+        ro('label_storage_size', (m) => String(m.cxlds.lsaSize)),
+        ro('serial', (m) => hexll(m.cxlds.serial)),
+        ro('numa_node', () => '-1'),
+      ],
+    },
+    { name: 'ram', attrs: [ro('size', (m) => hexll(m.cxlds.ram.size))] },
+    { name: 'pmem', attrs: [ro('size', (m) => hexll(m.cxlds.pmem.size))] },
+  ] as AttributeGroup<CxlMemdev>[];
+}

@@ -1,0 +1,26 @@
+/**
+ * DOC: port attributes (drivers/cxl/core/port.c cxl_port_attribute_groups, drivers/cxl/port.c
+ * CDAT): devtype, modalias, decoders_committed (v6.7), CDAT (binary, 0400, when a table was read).
+ */
+import { cdatTables } from '../../drivers/cxl/core/cdat.ts';
+import type { CxlPort } from '../../drivers/cxl/core/port.ts';
+import type { AttributeGroup } from '../../kernel/device.ts';
+import { cxlBaseAttrs, ro, since } from './common.ts';
+
+/** Attribute groups of rootN / portN / endpointN. */
+export function portAttrGroups(): AttributeGroup<CxlPort>[] {
+  return [
+    {
+      attrs: [
+        ...cxlBaseAttrs<CxlPort>((p) => (p.isRoot ? 4 : 3)),
+        ro<CxlPort>('decoders_committed', (p) => String(p.commitEnd + 1), 0o444, since('6.7')),
+        {
+          name: 'CDAT',
+          mode: 0o400,
+          read: (p) => cdatTables.get(p) ?? new Uint8Array(0),
+          isVisible: (p) => cdatTables.has(p),
+        },
+      ],
+    },
+  ];
+}

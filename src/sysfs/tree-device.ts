@@ -1,0 +1,176 @@
+/**
+ * DOC: a device's directory in /sys/devices (drivers/base/core.c device_add() and the
+ * sysfs group/link calls drivers make).
+ *
+ * Entries: registered child devices (directories), attributes of unnamed groups (files),
+ * named groups (subdirectories; groups sharing a name merge, as sysfs_merge_group() does),
+ * the device's named links, and the driver core's own entries:
+ * - `uevent` (0644): dev_uevent() order — MAJOR/MINOR/DEVNAME (and DEVMODE/DEVUID/DEVGID),
+ *   DEVTYPE, DRIVER, then the bus's variables with MODALIAS last (taken from the device's
+ *   `modalias` attribute unless `ueventVars()` supplies it), as the captures show;
+ * - `subsystem` → `bus/<bus>` for devices on a bus;
+ * - `driver` → `bus/<bus>/drivers/<driver>` while bound;
+ * - `dev` (0444, "MAJ:MIN") when the device has a devt (MAJOR/MINOR uevent variables).
+ * `isVisible` hooks are evaluated on every lookup and listing.
+ */
+import type { Attribute, AttributeGroup, Device } from '../kernel/device.ts';
+import { isErrno } from '../kernel/errno.ts';
+import { KERN } from '../kernel/log.ts';
+import { kernfsOrder } from './kernfs-hash.ts';
+import {
+  type DirNode,
+  devPath,
+  type FileNode,
+  fileNode,
+  type Node,
+  type TreeCtx,
+  ueventStore,
+} from './tree-node.ts';
+
+/** uevent variables dev_uevent() emits before DEVTYPE= (the devt block). */
+const DEVT_KEYS = new Set(['MAJOR', 'MINOR', 'DEVNAME', 'DEVMODE', 'DEVUID', 'DEVGID']);
+
+function visibleGroups(dev: Device): AttributeGroup[] {
+  return dev.groups.filter((g) => g.isVisible?.(dev) ?? true);
+}
+
+function attrVisible(dev: Device, a: Attribute): boolean {
+  return a.isVisible?.(dev) ?? true;
+}
+
+/** The first visible attribute called `name` among the unnamed groups. */
+function findAttr(dev: Device, name: string): Attribute | undefined {
+  for (const g of visibleGroups(dev)) {
+    if (g.name !== undefined) continue;
+    for (const a of g.attrs) if (a.name === name && attrVisible(dev, a)) return a;
+  }
+  return undefined;
+}
+
+/** A file node for an attribute of `dev`. */
+export function attrNode(dev: Device, a: Attribute): FileNode {
+  const { read, show, store } = a;
+  const rd = read ? () => read(dev) : show ? () => show(dev) : undefined;
+  const wr = store ? (buf: string) => store(dev, buf) : undefined;
+  return fileNode(a.mode, rd, wr, read !== undefined);
+}
+
+/**
+ * The `uevent` file content, in dev_uevent() order (see the DOC block). Ends with "\n"
+ * unless empty (a bus-less, type-less device such as `pci0000:0c` reads as an empty file).
+ */
+export function ueventText(dev: Device): string {
+  const vars = dev.ueventVars();
+  const lines: string[] = [];
+  for (const [k, v] of vars) if (DEVT_KEYS.has(k)) lines.push(`${k}=${v}`);
+  if (dev.devtype) lines.push(`DEVTYPE=${dev.devtype}`);
+  if (dev.driver) lines.push(`DRIVER=${dev.driver.name}`);
+  let modalias = false;
+  for (const [k, v] of vars) {
+    if (DEVT_KEYS.has(k)) continue;
+    if (k === 'MODALIAS') modalias = true;
+    lines.push(`${k}=${v}`);
+  }
+  if (!modalias) {
+    const a = findAttr(dev, 'modalias');
+    if (a?.show) {
+      try {
+        const m = a.show(dev).replace(/\n$/, '');
+        if (m) lines.push(`MODALIAS=${m}`);
+      } catch (e) {
+        if (!isErrno(e)) throw e;
+      }
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** `uevent` store on a device: logs as kobject_synth_uevent() and uevent_store() do. */
+function deviceUeventStore(dev: Device, buf: string): void {
+  try {
+    ueventStore(buf);
+  } catch {
+    dev.ctx.log.printk(KERN.WARNING, `synth uevent: /${devPath(dev)}: unknown uevent action string`);
+    throw dev.err('EINVAL', 'uevent: failed to send synthetic uevent: -22');
+  }
+}
+
+/** "MAJ:MIN\n" from the MAJOR/MINOR uevent variables, or undefined without a devt. */
+function devt(dev: Device): string | undefined {
+  const vars = dev.ueventVars();
+  const major = vars.find(([k]) => k === 'MAJOR')?.[1];
+  const minor = vars.find(([k]) => k === 'MINOR')?.[1];
+  return major !== undefined && minor !== undefined ? `${major}:${minor}\n` : undefined;
+}
+
+/** Driver-core entries (uevent, subsystem, driver, dev) not overridden by the device. */
+function builtin(dev: Device, name: string): Node | undefined {
+  switch (name) {
+    case 'uevent':
+      return fileNode(0o644, () => ueventText(dev), (b) => deviceUeventStore(dev, b));
+    case 'subsystem':
+      return dev.bus ? { t: 'link', to: `bus/${dev.bus}` } : undefined;
+    case 'driver':
+      return dev.driver ? { t: 'link', to: `bus/${dev.driver.bus}/drivers/${dev.driver.name}` } : undefined;
+    case 'dev': {
+      const s = devt(dev);
+      return s === undefined ? undefined : fileNode(0o444, () => s, undefined);
+    }
+    default:
+      return undefined;
+  }
+}
+
+const BUILTINS = ['uevent', 'subsystem', 'driver', 'dev'];
+
+/** A named group's directory (all visible groups with that name, merged). */
+function groupDir(dev: Device, name: string): DirNode {
+  const attrs = () => {
+    const out = new Map<string, Attribute>();
+    for (const g of visibleGroups(dev))
+      if (g.name === name) for (const a of g.attrs) if (!out.has(a.name) && attrVisible(dev, a)) out.set(a.name, a);
+    return out;
+  };
+  return {
+    t: 'dir',
+    list: () => kernfsOrder(attrs().keys()),
+    lookup: (n) => {
+      const a = attrs().get(n);
+      return a ? attrNode(dev, a) : undefined;
+    },
+  };
+}
+
+function linkNode(dev: Device, name: string): Node | undefined {
+  const f = dev.links.get(name);
+  if (!f) return undefined;
+  const t = f();
+  if (!t) return undefined;
+  return { t: 'link', to: 'sysPath' in t ? t.sysPath : devPath(t) };
+}
+
+/** The directory node of a device. */
+export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
+  return {
+    t: 'dir',
+    list: () => {
+      const names = new Set<string>(ctx.children(dev).keys());
+      for (const g of visibleGroups(dev)) {
+        if (g.name !== undefined) names.add(g.name);
+        else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
+      }
+      for (const n of dev.links.keys()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
+      for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
+      return kernfsOrder(names);
+    },
+    lookup: (name) => {
+      const child = ctx.children(dev).get(name);
+      if (child) return ctx.deviceNode(child);
+      const groups = visibleGroups(dev);
+      if (groups.some((g) => g.name === name)) return groupDir(dev, name);
+      const a = findAttr(dev, name);
+      if (a) return attrNode(dev, a);
+      return linkNode(dev, name) ?? builtin(dev, name);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * DOC: the nodes of the live /sys tree (kernfs nodes in miniature) and the shared context.
+ *
+ * A directory node lists its names and looks one up; a link node holds its target as a
+ * path relative to /sys (readlink() turns it into the kernfs relative form); a file node
+ * has a mode and read/write functions that enforce the kernfs open rules
+ * (fs/kernfs/file.c kernfs_fop_open() with KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK): no read bit
+ * → EACCES on read, no write bit → EACCES on write, whatever the caller's privileges.
+ * Nodes are built on demand and hold no copy of device state, so every read reflects the
+ * device objects at that moment.
+ */
+import type { Device, Driver } from '../kernel/device.ts';
+import { Errno } from '../kernel/errno.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { kernfsOrder } from './kernfs-hash.ts';
+
+/** A directory: `list()` in kernfs order, `lookup()` of one name. */
+export interface DirNode {
+  t: 'dir';
+  list(): string[];
+  lookup(name: string): Node | undefined;
+}
+
+/** A symlink; `to` is the target path relative to /sys. */
+export interface LinkNode {
+  t: 'link';
+  to: string;
+}
+
+/** A regular file (attribute). */
+export interface FileNode {
+  t: 'file';
+  mode: number;
+  binary: boolean;
+  read(): string | Uint8Array;
+  write(buf: string): void;
+}
+
+export type Node = DirNode | LinkNode | FileNode;
+
+/**
+ * Callbacks into the driver core for the files that bind, unbind or probe (bus and driver
+ * directories). Each throws an Errno as the kernel's store would return it.
+ */
+export interface SysfsHooks {
+  /** `bind` (drivers/base/bus.c bind_store → device_driver_attach). */
+  bind?(drv: Driver, dev: Device): void;
+  /** `unbind` (unbind_store → device_release_driver); called only when dev is bound to drv. */
+  unbind?(drv: Driver, dev: Device): void;
+  /** `drivers_probe` (bus_rescan_devices_helper → device_attach). */
+  probe?(dev: Device): void;
+  /** `/sys/bus/cxl/flush` (drivers/cxl/core/port.c flush_store → flush_workqueue). */
+  flush?(): void;
+}
+
+/** What every node factory needs: the kernel, the hooks and the name indexes. */
+export interface TreeCtx {
+  kernel: Kernel;
+  hooks: SysfsHooks;
+  /** Registered children of a device by name (cached per kernel generation). */
+  children(dev: Device): Map<string, Device>;
+  /** Devices of a bus by name, and their names in kernfs order (cached). */
+  busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
+  /** The directory node of a device (nodes are cached per device). */
+  deviceNode(dev: Device): DirNode;
+  /** `drivers_autoprobe` value per bus (bus_type private state). */
+  autoprobe: Map<string, boolean>;
+}
+
+/** A directory from a fixed name → node function table. */
+export function staticDir(entries: () => Map<string, () => Node | undefined>): DirNode {
+  return {
+    t: 'dir',
+    list: () => {
+      const names: string[] = [];
+      for (const [n, f] of entries()) if (f()) names.push(n);
+      return kernfsOrder(names);
+    },
+    lookup: (name) => entries().get(name)?.(),
+  };
+}
+
+/** An empty directory (e.g. /sys/module/<name> in this model). */
+export const emptyDir: DirNode = { t: 'dir', list: () => [], lookup: () => undefined };
+
+/** /sys path of a device's directory. */
+export function devPath(dev: Device): string {
+  return `devices/${dev.devicePath()}`;
+}
+
+/**
+ * A file with kernfs permission checks. `show` missing on a readable file reads as EIO
+ * (dev_attr_show), `store` missing on a writable file writes as EIO (dev_attr_store).
+ */
+export function fileNode(
+  mode: number,
+  show: (() => string | Uint8Array) | undefined,
+  store: ((buf: string) => void) | undefined,
+  binary = false,
+): FileNode {
+  return {
+    t: 'file',
+    mode,
+    binary,
+    read: () => {
+      if ((mode & 0o444) === 0) throw new Errno('EACCES');
+      if (!show) throw new Errno('EIO');
+      return show();
+    },
+    write: (buf) => {
+      if ((mode & 0o222) === 0) throw new Errno('EACCES');
+      if (!store) throw new Errno('EIO');
+      store(buf);
+    },
+  };
+}
+
+/** kobject_action_type() names accepted by a write to `uevent` (lib/kobject_uevent.c). */
+const UEVENT_ACTIONS = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'];
+
+/**
+ * `uevent` store (kobject_synth_uevent): an action name, optionally followed by a space and
+ * a UUID and KEY=VALUE arguments. The synthetic event itself has no effect in this model.
+ * @throws EINVAL for an unknown action
+ */
+export function ueventStore(buf: string): void {
+  const s = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+  const action = s.split(' ', 1)[0] ?? '';
+  if (!UEVENT_ACTIONS.includes(action)) throw new Errno('EINVAL');
+}

@@ -1,0 +1,200 @@
+/**
+ * DOC: the live /sys tree, rendered from the kernel's device objects (fs/sysfs + kernfs).
+ *
+ * `createSysfs(kernel)` returns a {@link SysfsView} over:
+ * - `devices/<Device.devicePath()>/…` for every registered device reachable from
+ *   `kernel.roots` (tree-device.ts: attributes, groups, links, uevent/subsystem/driver/dev);
+ * - `bus/<bus>/…` with `devices/` links, `drivers/<drv>/` and the bus files (tree-bus.ts);
+ * - `module/<name>/` (empty) for each module a driver's `module` link names.
+ *
+ * Nothing is copied: each call walks the device objects, so attribute values, `isVisible`
+ * hooks, bindings and links are always current. Name indexes (children of a device,
+ * devices of a bus and their kernfs order) are cached and rebuilt when
+ * `kernel.generation` changes (device_add/device_del/driver_register).
+ *
+ * Path resolution follows symlinks like the VFS (at most 40 hops); symlink targets read
+ * back in kernfs's relative form (kernfs-link.ts). Errors are Errno values: ENOENT, ENOTDIR,
+ * EISDIR, EINVAL (readlink of a non-link), EACCES (kernfs open rules), E2BIG (a write
+ * longer than a page), or the attribute's own error, unchanged.
+ */
+import type { Device } from '../kernel/device.ts';
+import { Errno } from '../kernel/errno.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { kernfsOrder } from './kernfs-hash.ts';
+import { kernfsLinkTarget } from './kernfs-link.ts';
+import { busesDir, modulesDir } from './tree-bus.ts';
+import { deviceDir } from './tree-device.ts';
+import { type DirNode, type Node, type SysfsHooks, staticDir, type TreeCtx } from './tree-node.ts';
+import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
+
+export type { SysfsHooks } from './tree-node.ts';
+
+/** Largest sysfs write (kernfs atomic_write_len = PAGE_SIZE). */
+const PAGE_SIZE = 4096;
+/** Symlink hops before giving up (MAXSYMLINKS). */
+const MAX_HOPS = 40;
+
+/** Builds the shared context with its generation-keyed caches. */
+function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
+  let gen = -1;
+  let childCache = new WeakMap<Device, Map<string, Device>>();
+  const busCache = new Map<string, { byName: Map<string, Device>; order: string[] }>();
+  const nodes = new WeakMap<Device, DirNode>();
+  const check = () => {
+    if (kernel.generation !== gen) {
+      gen = kernel.generation;
+      childCache = new WeakMap();
+      busCache.clear();
+    }
+  };
+  const ctx: TreeCtx = {
+    kernel,
+    hooks,
+    autoprobe: new Map(),
+    children(dev) {
+      check();
+      let m = childCache.get(dev);
+      if (!m) {
+        m = new Map();
+        for (const c of dev.children) if (c.registered && !m.has(c.name)) m.set(c.name, c);
+        childCache.set(dev, m);
+      }
+      return m;
+    },
+    busIndex(bus) {
+      check();
+      let e = busCache.get(bus);
+      if (!e) {
+        const byName = new Map<string, Device>();
+        for (const d of kernel.buses.get(bus)?.devices ?? []) if (d.registered) byName.set(d.name, d);
+        e = { byName, order: kernfsOrder(byName.keys()) };
+        busCache.set(bus, e);
+      }
+      return e;
+    },
+    deviceNode(dev) {
+      let n = nodes.get(dev);
+      if (!n) {
+        n = deviceDir(ctx, dev);
+        nodes.set(dev, n);
+      }
+      return n;
+    },
+  };
+  return ctx;
+}
+
+/** `/sys/devices`: the registered root devices. */
+function devicesDir(ctx: TreeCtx): DirNode {
+  const roots = (): Map<string, Device> => {
+    const m = new Map<string, Device>();
+    for (const d of ctx.kernel.roots) if (d.registered && !m.has(d.name)) m.set(d.name, d);
+    return m;
+  };
+  return {
+    t: 'dir',
+    list: () => kernfsOrder(roots().keys()),
+    lookup: (name) => {
+      const d = roots().get(name);
+      return d ? ctx.deviceNode(d) : undefined;
+    },
+  };
+}
+
+/** A resolved path: the node and its canonical path (symlinks resolved, relative to /sys). */
+interface Resolved {
+  node: Node;
+  path: string;
+}
+
+/** The live view. See the DOC block. */
+class LiveSysfs implements SysfsView {
+  private readonly root: DirNode;
+
+  constructor(kernel: Kernel, hooks: SysfsHooks) {
+    const ctx = makeCtx(kernel, hooks);
+    const entries = new Map<string, () => Node | undefined>([
+      ['bus', () => busesDir(ctx)],
+      ['devices', () => devicesDir(ctx)],
+      ['module', () => modulesDir(ctx)],
+    ]);
+    this.root = staticDir(() => entries);
+  }
+
+  /** Walks `path`; symlinks on the way are followed, the last one only with `followLast`. */
+  private walk(path: string, followLast: boolean, hops = 0): Resolved {
+    const parts = normSysPath(path).split('/').filter((s) => s !== '');
+    let node: Node = this.root;
+    let cur = '';
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i] as string;
+      if (node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${cur}: Not a directory`);
+      const child: Node | undefined = node.lookup(name);
+      const childPath = cur ? `${cur}/${name}` : name;
+      if (!child) throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
+      if (child.t === 'link' && (i < parts.length - 1 || followLast)) {
+        if (hops >= MAX_HOPS) throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
+        const r = this.walk(child.to, true, hops + 1);
+        node = r.node;
+        cur = r.path;
+      } else {
+        node = child;
+        cur = childPath;
+      }
+    }
+    return { node, path: cur };
+  }
+
+  lstat(path: string): SysEntry | undefined {
+    let r: Resolved;
+    try {
+      r = this.walk(path, false);
+    } catch (e) {
+      if (e instanceof Errno && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
+      throw e;
+    }
+    const n = r.node;
+    if (n.t === 'dir') return { kind: 'dir' };
+    if (n.t === 'link') return { kind: 'link', target: kernfsLinkTarget(r.path, n.to) };
+    return { kind: 'file', mode: n.mode, binary: n.binary };
+  }
+
+  readdir(path: string): string[] {
+    const r = this.walk(path, true);
+    if (r.node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${r.path}: Not a directory`);
+    return r.node.list();
+  }
+
+  readlink(path: string): string {
+    const r = this.walk(path, false);
+    if (r.node.t !== 'link') throw new Errno('EINVAL', `/sys/${r.path}: not a symbolic link`);
+    return kernfsLinkTarget(r.path, r.node.to);
+  }
+
+  read(path: string): string | Uint8Array {
+    const r = this.walk(path, true);
+    if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
+    return r.node.read();
+  }
+
+  write(path: string, value: string): void {
+    const r = this.walk(path, true);
+    if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
+    if (value === '') return;
+    if (Buffer.byteLength(value) > PAGE_SIZE) throw new Errno('E2BIG');
+    r.node.write(value);
+  }
+
+  realpath(path: string): string {
+    return this.walk(path, true).path;
+  }
+}
+
+/**
+ * The live /sys of a kernel. `hooks` connect `bind`, `unbind`, `drivers_probe` and
+ * `bus/cxl/flush` to the driver core; without them those writes fail with EOPNOTSUPP
+ * (bind/unbind) or do nothing (probe, flush).
+ */
+export function createSysfs(kernel: Kernel, hooks: SysfsHooks = {}): SysfsView {
+  return new LiveSysfs(kernel, hooks);
+}
