@@ -29,6 +29,8 @@ export interface FilterParams {
   dax: boolean;
   mediaErrors: boolean;
   verbose: number;
+  /** --debug (ENABLE_DEBUG builds): libcxl and cxl list log at LOG_DEBUG */
+  debug: boolean;
 }
 
 /** All options unset. */
@@ -58,6 +60,7 @@ export function defaultParams(): FilterParams {
     dax: false,
     mediaErrors: false,
     verbose: 0,
+    debug: false,
   };
 }
 

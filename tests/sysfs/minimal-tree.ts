@@ -18,10 +18,14 @@ export const ro = (name: string, value: () => string, mode = 0o444): Attribute =
   show: () => `${value()}\n`,
 });
 
+type DevName =
+  | 'lnxsys' | 'acpi16' | 'acpi17' | 'platform' | 'p17' | 'pci0c' | 'rp' | 't3' | 'mem0'
+  | 'pmem0' | 'root0' | 'dec00' | 'bridge' | 'port1' | 'dec10' | 'ep2' | 'dec20';
+
 export interface MinimalTree {
   kernel: Kernel;
   view: SysfsView;
-  dev: Record<string, Device>;
+  dev: Record<DevName, Device>;
   drv: Record<string, Driver>;
   /** Mutable model state behind a few attributes. */
   state: { ways: number; cdat: Uint8Array; showErr?: Errno };
@@ -168,6 +172,6 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
   dec20.groups.push({ attrs: [ro('modalias', () => 'cxl:t0')] });
   dec20.add();
 
-  const dev = { lnxsys, acpi16, acpi17, platform, p17, pci0c, rp, t3, mem0, pmem0, root0, dec00, bridge, port1, dec10, ep2, dec20 };
+  const dev: MinimalTree['dev'] = { lnxsys, acpi16, acpi17, platform, p17, pci0c, rp, t3, mem0, pmem0, root0, dec00, bridge, port1, dec10, ep2, dec20 };
   return { kernel: k, view: createSysfs(k, hooks), dev, drv, state };
 }

@@ -42,6 +42,7 @@ function scanBus(kernel: Kernel, parent: Device, segment: number, bus: number, d
         probe.secondary = probe.cfgRead(0x19, 1);
         probe.subordinate = probe.cfgRead(0x1a, 1);
       }
+      pciDevAttrs(probe);
       found.push(probe);
       if (fn === 0 && !(probe.headerType & 0x80)) break;
     }
@@ -50,6 +51,23 @@ function scanBus(kernel: Kernel, parent: Device, segment: number, bus: number, d
     if (d.isBridge && d.secondary > bus) d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
   }
   return found;
+}
+
+/** The PCI function's sysfs attributes (drivers/pci/pci-sysfs.c, the subset cxlsim models). */
+function pciDevAttrs(d: PciDev): void {
+  const h = (n: number, w: number) => `0x${n.toString(16).padStart(w, '0')}\n`;
+  const attrs = [
+    { name: 'vendor', mode: 0o444, show: () => h(d.vendor, 4) },
+    { name: 'device', mode: 0o444, show: () => h(d.device, 4) },
+    { name: 'class', mode: 0o444, show: () => h(d.classCode, 6) },
+    { name: 'revision', mode: 0o444, show: () => h(d.revision, 2) },
+    { name: 'config', mode: 0o644, read: () => d.configBytes() },
+  ];
+  if (d.isBridge) {
+    attrs.push({ name: 'secondary_bus_number', mode: 0o444, show: () => `${d.secondary}\n` });
+    attrs.push({ name: 'subordinate_bus_number', mode: 0o444, show: () => `${d.subordinate}\n` });
+  }
+  d.groups.push({ attrs });
 }
 
 /** pci_bus_add_devices(): registers a bus's functions, then each bridge's subtree. */

@@ -16,10 +16,12 @@
  *
  * QEMU ≥ 9.0 (10.1): host bridges are CXL2_RC — no RAS (slot 1 NULL); root ports lose HDM
  * (slot 3 NULL); a passthrough host bridge (one root port, `hdm_for_passthrough=off`) clears
- * the HDM header's ID to 0 (version and pointer stay). The IDE structure grew to 0x24 bytes in
- * 9.0, so Snoop moved from 0xa84 to 0xa88, and capability versions changed (RAS 3, HDM 3,
- * ExtSec 2). 7.2's pointers are the ones the capture's dmesg shows: "Unknown CM cap ID: 2
- * (0x80)", "4 (0xd8)", "found HDM decoder capability (0x110)", "6 (0x260)", "8 (0xa84)".
+ * the HDM header's ID to 0 (version and pointer stay). 9.0 also reserved room for the CXL r3.1
+ * structures — Link 0x38 → 0x50 bytes, IDE 0x20 → 0x24 — so HDM moved from 0x110 to 0x128,
+ * Ext. Security from 0x260 to 0x278 and Snoop from 0xa84 to 0xaa0, and capability versions
+ * changed (RAS 3, HDM 3, ExtSec 2). 7.2's pointers are the ones the capture's dmesg shows:
+ * "Unknown CM cap ID: 2 (0x80)", "4 (0xd8)", "found HDM decoder capability (0x110)",
+ * "6 (0x260)", "8 (0xa84)".
  * Type-2 devices (no QEMU model) are laid out like type-3 ones.
  */
 import type { QemuVersion } from '../../profile.ts';
@@ -41,9 +43,15 @@ export interface CapSlot {
 /** Pointers of QEMU's fixed capability structures (from the CXL.cachemem area, 0x1000). */
 export const RAS_PTR = 0x80;
 export const LINK_PTR = RAS_PTR + RAS_SIZE; // security structure is 0 bytes: 0xd8
-export const LINK_SIZE = 0x50;
-export const HDM_PTR = LINK_PTR + LINK_SIZE; // 0x110
-/** QEMU reserves room for 10 decoders (HDM_DECODE_MAX): ExtSec at 0x110 + 0x150 = 0x260. */
+/** Link capability room: 0x38 in 7.2, 0x50 from QEMU 9.0 (CXL r3.1 size). */
+export function linkSize(qemu: QemuVersion): number {
+  return qemu === '7.2' ? 0x38 : 0x50;
+}
+/** Pointer of the HDM decoder capability: 0x110 in 7.2, 0x128 in 10.1. */
+export function hdmPtr(qemu: QemuVersion): number {
+  return LINK_PTR + linkSize(qemu);
+}
+/** QEMU reserves room for 10 decoders (HDM_DECODE_MAX) before Extended Security. */
 export const HDM_RESERVED_SIZE = 0x10 + 0x20 * 10;
 export const EXTSEC_SIZE = 8 * 256 + 4;
 
@@ -65,6 +73,7 @@ export function cachememLayout(
   opts: { hdmSize: number; passthrough?: boolean },
 ): CachememLayout {
   const old = qemu === '7.2';
+  const HDM_PTR = hdmPtr(qemu);
   const extsec = Math.max(HDM_PTR + HDM_RESERVED_SIZE, HDM_PTR + opts.hdmSize);
   const snoop = extsec + EXTSEC_SIZE + (old ? 0x20 : 0x24);
   const ras: CapSlot = { id: CM_CAP_ID.RAS, version: old ? 2 : 3, ptr: RAS_PTR };

@@ -1,0 +1,56 @@
+/**
+ * DOC: booting a machine — the platform is built, a kernel is started and the guest drivers
+ * probe in the order a synchronous boot would run them:
+ *
+ *  1. ACPI namespace scan; PCI root buses scanned and their functions registered
+ *     (pcieport binds to PCIe ports);
+ *  2. cxl_acpi binds to ACPI0017: root0, root dports, root decoders, host-bridge ports
+ *     (cxl_port probes each as it is added), the nvdimm bridge;
+ *  3. cxl_pci binds to every CXL memory device in PCI device order: mailbox, IDENTIFY,
+ *     memN — cxl_mem probes each memdev as it is added (switch ports, endpointN);
+ *  4. cxl_pmem binds the nvdimm bridge and the pmemN nvdimms.
+ *
+ * Device numbers (memN, portN, endpointN) are therefore a deterministic function of the
+ * topology, unlike on a real kernel where probing is asynchronous.
+ */
+import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
+import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { CXL_BUS_DRIVERS, cxlAcpiDriver, cxlPciDriver, pcieportDriver } from './drivers/cxl/drivers.ts';
+import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
+import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
+import { acpiScan } from './drivers/acpi/scan.ts';
+import { attachEnv } from './drivers/env.ts';
+import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from './drivers/pci/pci-dev.ts';
+import { pciFunctions } from './drivers/pci/probe.ts';
+import { buildPlatform, type Platform } from './hw/platform.ts';
+import { Kernel } from './kernel/kernel.ts';
+import type { BootOptions, Machine } from './machine.ts';
+import { createSysfs } from './sysfs/tree.ts';
+import type { Topology } from './topology/model.ts';
+
+/** A booted machine plus the platform behind it (for inspection commands). */
+export interface BootedMachine extends Machine {
+  readonly platform: Platform;
+}
+
+/**
+ * Builds the platform from `topology` and boots the guest on it.
+ * Never throws for guest-side failures: those are logged in dmesg as the kernel logs them.
+ */
+export function bootMachine(topology: Topology, opts: BootOptions): BootedMachine {
+  const platform = buildPlatform(topology, opts.profile, opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined);
+  const kernel = new Kernel();
+  kernel.log.dyndbg = opts.dyndbg ?? false;
+  attachEnv(kernel, platform.bus, opts.profile);
+  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
+  const scan = acpiScan(kernel);
+  for (const pdev of pciFunctions(kernel)) {
+    const t = pdev.pcieType();
+    if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_UPSTREAM || t === PCI_EXP_TYPE_DOWNSTREAM) pdev.driver = pcieportDriver;
+  }
+  cxlAcpiProbe(kernel, scan);
+  cxlPciAttachAll(kernel);
+  cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
+  const sysfs = createSysfs(kernel);
+  return { topology, profile: opts.profile, kernel, sysfs, ioctl: memdevIoctl(kernel), platform };
+}

@@ -1,0 +1,34 @@
+/**
+ * DOC: how the CLI reports a failure: always one line, never a stack trace.
+ *
+ * - {@link CliError}: cxlsim's own conditions (state file, lock, usage) → "cxlsim: <message>";
+ * - an {@link Errno} → its `describe()`: "ENXIO: <message> (<device>)"; a QEMU command-line
+ *   error (topology/qemu-errors.ts) → "EINVAL: qemu-system-x86_64: -device …: <QEMU's text>";
+ * - anything else is a bug → "cxlsim: internal error: <message>" (the stack only with
+ *   CXLSIM_DEBUG=1).
+ */
+import { Errno } from '../kernel/errno.ts';
+
+/** A cxlsim-level failure with its exit code. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The one line printed for an error (no trailing newline). */
+export function formatError(e: unknown, debug = false): string {
+  if (e instanceof CliError) return `cxlsim: ${e.message}`;
+  if (e instanceof Errno) return e.describe();
+  const msg = e instanceof Error ? e.message : String(e);
+  const stack = debug && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  return `cxlsim: internal error: ${msg.split('\n')[0]}${stack}`;
+}
+
+/** Exit code for an error. */
+export function exitCodeOf(e: unknown): number {
+  return e instanceof CliError ? e.exitCode : 1;
+}

@@ -1,0 +1,148 @@
+/**
+ * DOC: the `cxlsim` command line (commander): global options, the command table, and the
+ * rule that every failure is one line on stderr and a non-zero exit code.
+ *
+ * `cxlsim list …` is special: everything after `list` belongs to ndctl's option parser, so
+ * it is cut out of argv before commander sees it (commander would otherwise claim `-h`,
+ * `-V` or `--state`). Command modules are imported when their command runs, keeping
+ * `--version` and `--help` fast.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { type CliDeps, realDeps } from './deps.ts';
+import { exitCodeOf, formatError } from './errors.ts';
+import type { CliIo } from './io.ts';
+import type { CliContext } from './session.ts';
+
+/** Default state directory, relative to the working directory. */
+export const DEFAULT_STATE_DIR = '.cxlsim';
+
+/** cxlsim's version from package.json (same relative path from src/cli and dist/cli). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** `[--state DIR | --state=DIR]… list ARGS…` → the state option and ARGS; else undefined. */
+function rawList(argv: string[]): { state: string | undefined; args: string[] } | undefined {
+  let state: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--state' && i + 1 < argv.length) state = argv[++i];
+    else if (a.startsWith('--state=')) state = a.slice('--state='.length);
+    else if (a === 'list') return { state, args: argv.slice(i + 1) };
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** Builds the commander program; actions store their exit code through `setCode`. */
+function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliContext, setCode: (c: number) => void): Command {
+  const program = new Command('cxlsim')
+    .description("A simulator of the Linux CXL driver stack as a guest sees it: QEMU's CXL platform, the cxl drivers, /sys/bus/cxl and ndctl's `cxl list`.")
+    .version(packageVersion(), '-V, --version', 'print the cxlsim version')
+    .option('--state <dir>', `state directory (default: $CXLSIM_STATE, else ./${DEFAULT_STATE_DIR})`)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const ctx = () => ctxFor(program.opts<{ state?: string }>().state);
+
+  program
+    .command('boot')
+    .description('boot a new machine (replaces the persisted one)')
+    .option('--qemu <file>', 'a QEMU command line (as pasted; \\-continued lines and # comments allowed)')
+    .option('--topology <file>', 'a topology file (YAML or JSON)')
+    .option('--preset <name>', 'a named topology (default: default)')
+    .option('--profile <name>', 'stack profile: debian-12 (Linux 6.1, QEMU 7.2, ndctl 76.1) or latest', 'latest')
+    .option('--kernel <version>', 'kernel version override (6.1, 7.0)')
+    .option('--qemu-version <version>', 'QEMU version override (7.2, 10.1)')
+    .option('--ndctl <version>', 'ndctl version override (76.1, 85)')
+    .option('--dyndbg', 'dynamic debug on for drivers/cxl (dev_dbg lines in dmesg)')
+    .option('-v, --verbose', 'also list the QEMU arguments that were ignored')
+    .action(async (o) => setCode(await (await import('./commands/boot.ts')).bootCommand(ctx(), o)));
+
+  program
+    .command('list')
+    .description('ndctl `cxl list` on the guest; every argument after `list` goes to it unchanged')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => setCode(await (await import('./commands/list.ts')).listCommand(ctx(), args)));
+
+  const sysfs = program.command('sysfs').description("the guest's /sys");
+  const cmd = () => import('./commands/sysfs.ts');
+  sysfs
+    .command('ls')
+    .description('list a directory in kernfs order')
+    .argument('[path]', '/sys path', '/sys')
+    .option('-l', 'show type, mode and symlink targets')
+    .action(async (p: string, o: { l?: boolean }) => setCode(await (await cmd()).sysfsLs(ctx(), p, o.l ?? false)));
+  sysfs
+    .command('cat')
+    .description('print a file (binary files as hex)')
+    .argument('<path>')
+    .action(async (p: string) => setCode(await (await cmd()).sysfsCat(ctx(), p)));
+  sysfs
+    .command('tree')
+    .description('print a directory tree (symlinks not followed)')
+    .argument('[path]', '/sys path', '/sys')
+    .action(async (p: string) => setCode(await (await cmd()).sysfsTree(ctx(), p)));
+  sysfs
+    .command('write')
+    .description('echo VALUE > PATH (the write is kept in the machine state)')
+    .argument('<path>')
+    .argument('<value>')
+    .action(async (p: string, v: string) => setCode(await (await cmd()).sysfsWrite(ctx(), p, v)));
+  sysfs
+    .command('export')
+    .description('write /sys out as a real directory tree (usable as a /sys for ndctl)')
+    .argument('<dir>')
+    .option('--force', 'replace bus/, devices/ and module/ in a non-empty DIR')
+    .action(async (d: string, o: { force?: boolean }) => setCode(await (await cmd()).sysfsExport(ctx(), d, o.force ?? false)));
+  sysfs
+    .command('dump')
+    .description('print /sys in the kernel captures\' sysfs.txt format')
+    .argument('[roots...]', 'dump these paths recursively instead of the capture selection')
+    .action(async (r: string[]) => setCode(await (await cmd()).sysfsDump(ctx(), r)));
+
+  program
+    .command('dmesg')
+    .description("the guest kernel's log")
+    .option('--raw', 'show printk levels (<7>)')
+    .action(async (o: { raw?: boolean }) =>
+      setCode(await (await import('./commands/dmesg.ts')).dmesgCommand(ctx(), o.raw ?? false)),
+    );
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script names); returns the exit code.
+ * Never throws: every error is printed as one line on `io.err`.
+ */
+export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps): Promise<number> {
+  const ctxFor = (state: string | undefined): CliContext => ({
+    io,
+    deps,
+    stateDir: resolve(io.cwd, state ?? io.env.CXLSIM_STATE ?? DEFAULT_STATE_DIR),
+    version: packageVersion(),
+  });
+  try {
+    const raw = rawList(argv);
+    if (raw) return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
+    let code = 0;
+    await buildProgram(io, ctxFor, (c) => {
+      code = c;
+    }).parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError)
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode;
+    io.err(`${formatError(e, Boolean(io.env.CXLSIM_DEBUG))}\n`);
+    return exitCodeOf(e);
+  }
+}

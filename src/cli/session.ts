@@ -1,0 +1,97 @@
+/**
+ * DOC: one CLI invocation's machine: lock the state directory, re-boot the journaled
+ * machine, replay its operations, run the command, append what it journaled, unlock.
+ *
+ * With no machine booted yet, the `default` preset is booted on the default profile (so
+ * `cxlsim list` works on a fresh checkout) and recorded. If replay fails (the journal does
+ * not match what this cxlsim does any more), the state file is reported and left alone.
+ */
+import { Errno } from '../kernel/errno.ts';
+import type { Machine } from '../machine.ts';
+import { resolveProfile } from '../profile.ts';
+import type { CliDeps } from './deps.ts';
+import { CliError } from './errors.ts';
+import type { CliIo } from './io.ts';
+import { withStateLock } from './lock.ts';
+import {
+  describeOp,
+  type JournalOp,
+  type MachineState,
+  newState,
+  readState,
+  stateFile,
+  writeState,
+} from './state.ts';
+
+/** What every command gets. */
+export interface CliContext {
+  io: CliIo;
+  deps: CliDeps;
+  /** Absolute state directory. */
+  stateDir: string;
+  /** cxlsim's version (package.json). */
+  version: string;
+}
+
+/** A booted, replayed machine and the way to journal a new operation. */
+export interface Session {
+  machine: Machine;
+  state: MachineState;
+  /** Records an operation that succeeded; saved when the command returns. */
+  journal(op: JournalOp): void;
+}
+
+/** The preset booted when a command needs a machine and none is recorded. */
+export const DEFAULT_PRESET = 'default';
+
+/** Boots the machine a journal describes (no replay). */
+export async function bootState(deps: CliDeps, st: MachineState): Promise<Machine> {
+  const topology = await deps.topology(st.input, st.profile);
+  return deps.boot(topology, { profile: st.profile, dyndbg: st.dyndbg });
+}
+
+/** Replays journaled operations on a fresh boot. @throws CliError naming the failing operation */
+function replay(m: Machine, st: MachineState, file: string): void {
+  for (const [i, op] of st.ops.entries()) {
+    try {
+      if (op.kind === 'sysfs-write') m.sysfs.write(op.path, op.value);
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+      throw new CliError(
+        `state file ${file} cannot be replayed (operation ${i + 1}, ${describeOp(op)}, failed: ${e.describe()}); remove it or use --state`,
+      );
+    }
+  }
+}
+
+/**
+ * Runs `fn` on the persisted machine under the state lock; journaled operations are
+ * appended atomically when `fn` returns (even if it then throws).
+ */
+export async function withMachine<T>(ctx: CliContext, fn: (s: Session) => Promise<T> | T): Promise<T> {
+  const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
+  return withStateLock(
+    ctx.stateDir,
+    async () => {
+      let st = readState(ctx.stateDir);
+      const fresh = st === undefined;
+      if (!st) st = newState({ kind: 'preset', name: DEFAULT_PRESET }, resolveProfile(undefined), false, ctx.version);
+      const machine = await bootState(ctx.deps, st);
+      replay(machine, st, stateFile(ctx.stateDir));
+      const pending: JournalOp[] = [];
+      const base = st;
+      try {
+        return await fn({ machine, state: st, journal: (op) => void pending.push(op) });
+      } finally {
+        if (fresh || pending.length > 0) writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
+      }
+    },
+    timeout,
+  );
+}
+
+/** Runs `fn` under the state lock only (boot replaces the machine). */
+export async function withLockedState<T>(ctx: CliContext, fn: (old: MachineState | undefined) => Promise<T>): Promise<T> {
+  const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
+  return withStateLock(ctx.stateDir, async () => fn(readState(ctx.stateDir)), timeout);
+}

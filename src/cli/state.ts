@@ -1,0 +1,126 @@
+/**
+ * DOC: the persisted machine — a JSON journal in the state directory (`state.json`).
+ *
+ * A machine is not serialized: it is re-booted on every invocation (boot takes
+ * milliseconds) from what the journal records, then the journal's state-changing
+ * operations are replayed in order. The journal holds:
+ * - `format`/`version`: "cxlsim-state" / 1 (anything else is a foreign or newer file);
+ * - `input`: the topology as given — the QEMU command line's or topology file's *content*
+ *   (and the path it came from, for messages), or a preset name;
+ * - `profile`: the resolved stack (kernel, QEMU, ndctl versions) and boot options (`dyndbg`);
+ * - `ops`: every successful state-changing operation (sysfs writes; later region and
+ *   memory commands), in order.
+ * Writes are atomic (write-file-atomic: temp file + rename), so a reader never sees half a
+ * file; the lock (lock.ts) serializes read-modify-write cycles. A file that does not parse
+ * or does not validate is reported and never modified.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { Profile } from '../profile.ts';
+import { CliError } from './errors.ts';
+
+export const STATE_FORMAT = 'cxlsim-state';
+export const STATE_VERSION = 1;
+/** File name of the journal inside the state directory. */
+export const STATE_FILE = 'state.json';
+
+/** The topology input, stored by content so that the machine does not depend on files. */
+export type StoredInput =
+  | { kind: 'preset'; name: string }
+  | { kind: 'qemu'; text: string; path?: string }
+  | { kind: 'topology'; text: string; path?: string };
+
+/** One journaled operation. */
+export type JournalOp = { kind: 'sysfs-write'; path: string; value: string };
+
+/** The journal. */
+export interface MachineState {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  /** Informational: the cxlsim version that wrote the file. */
+  writtenBy: string;
+  input: StoredInput;
+  profile: Profile;
+  dyndbg: boolean;
+  ops: JournalOp[];
+}
+
+/** Path of the journal in a state directory. */
+export function stateFile(dir: string): string {
+  return join(dir, STATE_FILE);
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const optStr = (x: unknown) => x === undefined || isStr(x);
+
+/** Checks the shape of a parsed journal; returns the reason it is not valid, or undefined. */
+function invalid(x: unknown): string | undefined {
+  if (!isObj(x) || x.format !== STATE_FORMAT) return 'not a cxlsim state file';
+  if (x.version !== STATE_VERSION)
+    return typeof x.version === 'number' && x.version > STATE_VERSION
+      ? `format version ${x.version} is newer than this cxlsim's ${STATE_VERSION}`
+      : `unknown format version ${JSON.stringify(x.version)}`;
+  const i = x.input;
+  if (!isObj(i)) return 'input missing';
+  if (i.kind === 'preset') {
+    if (!isStr(i.name)) return 'input.name missing';
+  } else if (i.kind === 'qemu' || i.kind === 'topology') {
+    if (!isStr(i.text) || !optStr(i.path)) return 'input.text missing';
+  } else return `unknown input kind ${JSON.stringify(i.kind)}`;
+  const p = x.profile;
+  if (!isObj(p) || !isStr(p.name) || !isStr(p.kernel) || !isStr(p.qemu) || !isStr(p.ndctl)) return 'profile missing';
+  if (typeof x.dyndbg !== 'boolean') return 'dyndbg missing';
+  if (!Array.isArray(x.ops)) return 'ops missing';
+  for (const [n, op] of x.ops.entries()) {
+    if (!isObj(op)) return `ops[${n}] is not an object`;
+    if (op.kind !== 'sysfs-write') return `ops[${n}]: unknown operation ${JSON.stringify(op.kind)}`;
+    if (!isStr(op.path) || !isStr(op.value)) return `ops[${n}]: path or value missing`;
+  }
+  return undefined;
+}
+
+/** The error for a journal that cannot be used; the file is left as it is. */
+export function corrupt(file: string, reason: string): CliError {
+  return new CliError(`state file ${file} is corrupt (${reason}); remove it or use --state`);
+}
+
+/**
+ * Reads the journal of a state directory; undefined when there is none yet.
+ * @throws CliError when the file exists but cannot be read, parsed or validated
+ */
+export function readState(dir: string): MachineState | undefined {
+  const file = stateFile(dir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError(`cannot read state file ${file}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw corrupt(file, (e as Error).message);
+  }
+  const why = invalid(parsed);
+  if (why) throw corrupt(file, why);
+  return parsed as MachineState;
+}
+
+/** Atomically replaces the journal (temp file + fsync + rename). */
+export function writeState(dir: string, state: MachineState): void {
+  writeFileAtomic.sync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** A new journal for a fresh boot. */
+export function newState(input: StoredInput, profile: Profile, dyndbg: boolean, writtenBy: string): MachineState {
+  return { format: STATE_FORMAT, version: STATE_VERSION, writtenBy, input, profile, dyndbg, ops: [] };
+}
+
+/** How an operation reads in messages ("sysfs write '4' > /sys/bus/cxl/…"). */
+export function describeOp(op: JournalOp): string {
+  return `sysfs write '${op.value.replace(/\n$/, '')}' > /sys/${op.path}`;
+}

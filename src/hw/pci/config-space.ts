@@ -1,0 +1,289 @@
+/**
+ * DOC: a PCIe function's 4 KiB configuration space, the QEMU way (hw/pci/pci.c).
+ *
+ * Three parallel byte arrays: the value (`config`), the write mask (`wmask`: bits a guest may
+ * change) and the write-1-to-clear mask (`w1cmask`). A write merges
+ * `(old & ~wmask) | (val & wmask)` and then clears `val & w1cmask` (pci_default_write_config()),
+ * so read-only bits survive any write. As in pci_init_wmask(), everything above the 64-byte
+ * header starts writable until a capability claims the bytes (pci_add_capability() and
+ * pcie_add_capability() make their range read-only; the capability's init then opens the bits
+ * the spec makes RW). BARs follow pci_register_bar(): the wmask is ~(size − 1), so writing
+ * all-ones reads back the size mask with the type bits (BAR sizing, PCI 3.0 §6.2.5.1).
+ *
+ * Capability lists: legacy capabilities are *prepended* (pci_add_capability() links the new
+ * one at the head), extended ones are *appended* (pcie_add_capability()). Devices hook reads
+ * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
+ */
+import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
+
+/** Size of PCIe configuration space in bytes. */
+export const CONFIG_SPACE_SIZE = 4096;
+/** End of the legacy (PCI 3.0) part. */
+export const LEGACY_CONFIG_SIZE = 256;
+
+/** A BAR as registered by the device model. */
+export interface BarDecl {
+  index: number;
+  /** Size in bytes (power of two). */
+  size: bigint;
+  mem64: boolean;
+  prefetch: boolean;
+}
+
+type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
+type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
+
+export class PciConfigSpace {
+  readonly config = new Uint8Array(CONFIG_SPACE_SIZE);
+  readonly wmask = new Uint8Array(CONFIG_SPACE_SIZE);
+  readonly w1cmask = new Uint8Array(CONFIG_SPACE_SIZE);
+  readonly bars: (BarDecl | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
+  private readonly used = new Uint8Array(LEGACY_CONFIG_SIZE);
+  private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
+  private readonly writeHooks: { start: number; end: number; fn: WriteHook }[] = [];
+  private readonly listeners: ((offset: number, size: number) => void)[] = [];
+
+  /**
+   * pci_config_alloc() + pci_init_wmask() (+ pci_init_mask_bridge() for a type 1 header).
+   * @param bridge true for a type 1 (PCI-to-PCI bridge) header
+   */
+  constructor(bridge: boolean) {
+    this.wmask[PCI.CACHE_LINE_SIZE] = 0xff;
+    this.wmask[PCI.INTERRUPT_LINE] = 0xff;
+    this.setMask16(PCI.COMMAND, COMMAND.IO | COMMAND.MEMORY | COMMAND.MASTER | COMMAND.INTX_DISABLE | COMMAND.SERR | COMMAND.PARITY);
+    this.wmask.fill(0xff, 0x40);
+    this.setW1c16(PCI.STATUS, STATUS.W1C);
+    this.used.fill(1, 0, 0x40);
+    if (bridge) {
+      this.config[PCI.HEADER_TYPE] = HEADER_TYPE.BRIDGE;
+      this.wmask.fill(0xff, PCI.PRIMARY_BUS, PCI.PRIMARY_BUS + 4);
+      this.wmask[PCI.IO_BASE] = 0xf0;
+      this.wmask[PCI.IO_LIMIT] = 0xf0;
+      this.setMask16(PCI.MEMORY_BASE, 0xfff0);
+      this.setMask16(PCI.MEMORY_LIMIT, 0xfff0);
+      this.setMask16(PCI.PREF_MEMORY_BASE, 0xfff0);
+      this.setMask16(PCI.PREF_MEMORY_LIMIT, 0xfff0);
+      this.wmask.fill(0xff, PCI.PREF_BASE_UPPER32, PCI.PREF_BASE_UPPER32 + 8);
+      // PCI_PREF_RANGE_TYPE_64 in base and limit (the IO range type is 16-bit: 0).
+      this.config[PCI.PREF_MEMORY_BASE] = 0x01;
+      this.config[PCI.PREF_MEMORY_LIMIT] = 0x01;
+      // Bridge control minus the bits pcie_port_init_reg() hardwires for PCIe ports:
+      // PARITY | SERR | ISA | VGA | VGA_16BIT | BUS_RESET.
+      this.setMask16(PCI.BRIDGE_CONTROL, 0x0001 | 0x0002 | 0x0004 | 0x0008 | 0x0010 | 0x0040);
+      this.setW1c16(PCI.SEC_STATUS, STATUS.W1C);
+    }
+  }
+
+  // ---- raw access (device construction, no masks) ----
+
+  get8(off: number): number {
+    return this.config[off] ?? 0;
+  }
+  get16(off: number): number {
+    return this.get8(off) | (this.get8(off + 1) << 8);
+  }
+  get32(off: number): number {
+    return (this.get16(off) | (this.get16(off + 2) << 16)) >>> 0;
+  }
+  set8(off: number, v: number): void {
+    this.config[off] = v & 0xff;
+  }
+  set16(off: number, v: number): void {
+    this.set8(off, v);
+    this.set8(off + 1, v >>> 8);
+  }
+  set32(off: number, v: number): void {
+    this.set16(off, v);
+    this.set16(off + 2, v >>> 16);
+  }
+  /** Sets (or clears, with `on` false) bits in a 16-bit register value. */
+  bits16(off: number, bits: number, on = true): void {
+    this.set16(off, on ? this.get16(off) | bits : this.get16(off) & ~bits);
+  }
+  setMask8(off: number, m: number): void {
+    this.wmask[off] = m & 0xff;
+  }
+  setMask16(off: number, m: number): void {
+    this.wmask[off] = m & 0xff;
+    this.wmask[off + 1] = (m >>> 8) & 0xff;
+  }
+  setMask32(off: number, m: number): void {
+    this.setMask16(off, m);
+    this.setMask16(off + 2, m >>> 16);
+  }
+  /** ORs bits into a 16-bit write mask. */
+  orMask16(off: number, m: number): void {
+    this.setMask16(off, (this.wmask[off] ?? 0) | ((this.wmask[off + 1] ?? 0) << 8) | m);
+  }
+  setW1c16(off: number, m: number): void {
+    this.w1cmask[off] = m & 0xff;
+    this.w1cmask[off + 1] = (m >>> 8) & 0xff;
+  }
+  setW1c32(off: number, m: number): void {
+    this.setW1c16(off, m);
+    this.setW1c16(off + 2, m >>> 16);
+  }
+
+  /** Vendor, device, revision, class (24 bits: class, subclass, prog-if). */
+  setIds(vendor: number, device: number, revision: number, classCode: number): void {
+    this.set16(PCI.VENDOR_ID, vendor);
+    this.set16(PCI.DEVICE_ID, device);
+    this.set8(PCI.REVISION_ID, revision);
+    this.set8(PCI.CLASS_PROG, classCode & 0xff);
+    this.set16(PCI.CLASS_PROG + 1, classCode >>> 8);
+  }
+
+  // ---- capabilities ----
+
+  /**
+   * pci_add_capability(): links a legacy capability at the head of the list. With offset 0,
+   * the first dword-aligned free range at or above 0x40 is used (pci_find_space()).
+   * @returns the capability offset
+   */
+  addCapability(id: number, offset: number, size: number): number {
+    let off = offset;
+    if (off === 0) {
+      for (let o = 0x40; o + size <= LEGACY_CONFIG_SIZE; o += 4) {
+        if (this.used.subarray(o, o + size).every((b) => b === 0)) {
+          off = o;
+          break;
+        }
+      }
+    }
+    this.set8(off, id);
+    this.set8(off + 1, this.get8(PCI.CAPABILITY_LIST));
+    this.set8(PCI.CAPABILITY_LIST, off);
+    this.bits16(PCI.STATUS, STATUS.CAP_LIST);
+    this.used.fill(1, off, off + size);
+    this.wmask.fill(0, off, off + size);
+    this.w1cmask.fill(0, off, off + size);
+    return off;
+  }
+
+  /** Offset of the first legacy capability with `id`, or 0. */
+  findCapability(id: number): number {
+    let off = this.get8(PCI.CAPABILITY_LIST);
+    for (let n = 0; off !== 0 && n < 48; n++) {
+      if (this.get8(off) === id) return off;
+      off = this.get8(off + 1);
+    }
+    return 0;
+  }
+
+  /** pcie_add_capability(): appends an extended capability at `offset` (≥ 0x100). */
+  addExtCapability(id: number, version: number, offset: number, size: number): void {
+    if (offset !== LEGACY_CONFIG_SIZE) {
+      let prev = LEGACY_CONFIG_SIZE;
+      for (let n = 0; n < 512; n++) {
+        const next = this.get32(prev) >>> 20;
+        if (next === 0) break;
+        prev = next;
+      }
+      this.set32(prev, (this.get32(prev) & 0x000fffff) | (offset << 20));
+    }
+    this.set32(offset, (id & 0xffff) | ((version & 0xf) << 16));
+    this.wmask.fill(0, offset, offset + size);
+    this.w1cmask.fill(0, offset, offset + size);
+  }
+
+  /** Offset of the first extended capability with `id`, or 0. */
+  findExtCapability(id: number, from = LEGACY_CONFIG_SIZE): number {
+    let off = from;
+    for (let n = 0; off >= LEGACY_CONFIG_SIZE && n < 512; n++) {
+      const h = this.get32(off);
+      if (h === 0) return 0;
+      if ((h & 0xffff) === id) return off;
+      off = h >>> 20;
+    }
+    return 0;
+  }
+
+  // ---- BARs ----
+
+  /** pci_register_bar(): type bits in the value, ~(size − 1) in the write mask. */
+  registerBar(decl: BarDecl): void {
+    const off = PCI.BAR0 + 4 * decl.index;
+    const type = (decl.mem64 ? BAR.MEM_TYPE_64 : 0) | (decl.prefetch ? BAR.MEM_PREFETCH : 0);
+    const mask = BigInt.asUintN(64, ~(decl.size - 1n));
+    this.set32(off, type);
+    this.setMask32(off, Number(mask & 0xfffffff0n));
+    if (decl.mem64) {
+      this.set32(off + 4, 0);
+      this.setMask32(off + 4, Number(mask >> 32n));
+    }
+    this.bars[decl.index] = decl;
+  }
+
+  /** The address a memory BAR currently decodes, or undefined when unassigned or disabled. */
+  barAddress(index: number): bigint | undefined {
+    const decl = this.bars[index];
+    if (!decl || (this.get16(PCI.COMMAND) & COMMAND.MEMORY) === 0) return undefined;
+    const off = PCI.BAR0 + 4 * index;
+    let addr = BigInt(this.get32(off) & 0xfffffff0);
+    if (decl.mem64) addr |= BigInt(this.get32(off + 4)) << 32n;
+    const mask = decl.size - 1n;
+    // All-ones (sizing in progress) or 0 = not decoding anything usable.
+    if (addr === 0n || (addr | mask) === (decl.mem64 ? (1n << 64n) - 1n : 0xffffffffn)) return undefined;
+    return addr;
+  }
+
+  // ---- guest access ----
+
+  /** Registers a read interceptor for [start, end); returning undefined falls through. */
+  onRead(start: number, end: number, fn: ReadHook): void {
+    this.readHooks.push({ start, end, fn });
+  }
+
+  /** Registers a handler run after the default write for accesses touching [start, end). */
+  onWrite(start: number, end: number, fn: WriteHook): void {
+    this.writeHooks.push({ start, end, fn });
+  }
+
+  /** Called after every guest write (platform caches: bus numbers, BAR decode). */
+  addListener(fn: (offset: number, size: number) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
+  read(offset: number, size: 1 | 2 | 4): number {
+    if (offset < 0 || offset + size > CONFIG_SPACE_SIZE) return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    for (const h of this.readHooks) {
+      if (offset < h.end && offset + size > h.start) {
+        const v = h.fn(offset, size);
+        if (v !== undefined) return v >>> 0;
+      }
+    }
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + this.get8(offset + i);
+    return v >>> 0;
+  }
+
+  /** Config write (pci_default_write_config()) then the device's hooks. */
+  write(offset: number, size: 1 | 2 | 4, value: number): void {
+    if (offset < 0 || offset + size > CONFIG_SPACE_SIZE) return;
+    let val = value >>> 0;
+    for (let i = 0; i < size; i++, val >>>= 8) {
+      const o = offset + i;
+      const wm = this.wmask[o] ?? 0;
+      const w1c = this.w1cmask[o] ?? 0;
+      const b = val & 0xff;
+      this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
+    }
+    for (const h of this.writeHooks) if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0);
+    for (const l of this.listeners) l(offset, size);
+  }
+
+  /** A copy of the 4 KiB as the guest would read it (hooks included, dword reads). */
+  snapshot(): Uint8Array {
+    const out = new Uint8Array(CONFIG_SPACE_SIZE);
+    for (let o = 0; o < CONFIG_SPACE_SIZE; o += 4) {
+      const v = this.read(o, 4);
+      out[o] = v & 0xff;
+      out[o + 1] = (v >>> 8) & 0xff;
+      out[o + 2] = (v >>> 16) & 0xff;
+      out[o + 3] = v >>> 24;
+    }
+    return out;
+  }
+}

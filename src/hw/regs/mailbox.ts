@@ -1,0 +1,141 @@
+/**
+ * DOC: the primary mailbox registers — CXL 3.1 §8.2.8.4 (QEMU cxl-device-utils.c
+ * mailbox_reg_read/write(), cxl_process_mailbox() / cxl_process_cci_message()).
+ *
+ * Offsets relative to the mailbox capability: 0x00 Capabilities (payload size 2^11 = 2048;
+ * 10.1 also doorbell/background interrupt capable, message number 7), 0x04 Control (doorbell
+ * bit 0), 0x08 Command (64-bit: opcode [15:0], payload length [36:16]), 0x10 Status (64-bit:
+ * background bit 0, return code [47:32]), 0x18 Background Command Status, 0x20 payload.
+ *
+ * Protocol (reference/registers.md §8.4): the host writes the payload, the command register
+ * (one 64-bit write), then Control with the doorbell; the command runs synchronously inside
+ * that write, the return code and output length land in Status and Command, and the doorbell
+ * clears. As in QEMU, 32-bit writes to the 64-bit registers are ignored, Capabilities and
+ * Status are read-only. QEMU 7.2 runs handlers in place on the payload and reports the
+ * output length with the opcode cleared (an unknown opcode echoes the input length); 10.1
+ * hands the handler a copy of the input, zeroes the payload first and keeps the opcode.
+ */
+import type { MmioRegion } from '../mmio-region.ts';
+import { bit, field, setField } from './bits.ts';
+import type { MemDevState } from './memdev-state.ts';
+import { type3CommandSet } from './mailbox/command-set.ts';
+import { buildCel } from './mailbox/logs.ts';
+import { MBOX_RC, type MboxCommand, VAR } from './mailbox/types.ts';
+
+export const MBOX_CAP = 0x00;
+export const MBOX_CTRL = 0x04;
+export const MBOX_CMD = 0x08;
+export const MBOX_STATUS = 0x10;
+export const MBOX_BG_STATUS = 0x18;
+export const MBOX_PAYLOAD = 0x20;
+/** Mailbox Capabilities fields — §8.2.8.4.3. */
+export const MBOX_CAP_PAYLOAD_SIZE = field(0, 5);
+export const MBOX_CAP_DOORBELL_IRQ = bit(5);
+export const MBOX_CAP_BG_IRQ = bit(6);
+export const MBOX_CAP_MSG_NUMBER = field(7, 4);
+/** Mailbox Control — §8.2.8.4.4. */
+export const MBOX_CTRL_DOORBELL = bit(0);
+export const MBOX_CTRL_WRITE_MASK = 0x7;
+/** log2 of the payload size QEMU implements (CXL_MAILBOX_PAYLOAD_SHIFT): 2048 bytes. */
+export const MBOX_PAYLOAD_SHIFT = 11;
+export const MBOX_PAYLOAD_SIZE = 1 << MBOX_PAYLOAD_SHIFT;
+/** Bytes of the mailbox capability (registers + payload): 0x820. */
+export const MBOX_LENGTH = MBOX_PAYLOAD + MBOX_PAYLOAD_SIZE;
+/** QEMU 10.1's mailbox MSI-X vector (CXL_T3_MSIX_MBOX = event start 2 + 5 event logs). */
+export const MBOX_MSIX = 7;
+
+/** A command as it ran, for tracing. */
+export interface MboxTrace {
+  opcode: number;
+  lenIn: number;
+  rc: number;
+  lenOut: number;
+}
+
+/** The primary mailbox of a type-3 device. */
+export class Mailbox implements MmioRegion {
+  readonly size = MBOX_LENGTH;
+  readonly commands: ReadonlyMap<number, MboxCommand>;
+  /** The Command Effects Log of this mailbox's command set. */
+  readonly cel: Uint8Array;
+  private readonly bytes = new Uint8Array(MBOX_LENGTH);
+  private readonly dv = new DataView(this.bytes.buffer);
+  private readonly state: MemDevState;
+  private readonly onCommand: ((t: MboxTrace) => void) | undefined;
+
+  constructor(state: MemDevState, onCommand?: (t: MboxTrace) => void) {
+    this.state = state;
+    this.onCommand = onCommand;
+    const cmds = type3CommandSet(state.qemu, state.extraOpcodes);
+    this.commands = new Map(cmds.map((c) => [c.opcode, c]));
+    this.cel = buildCel(cmds);
+    let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);
+    if (state.qemu !== '7.2') cap = setField(cap | MBOX_CAP_DOORBELL_IRQ | MBOX_CAP_BG_IRQ, MBOX_CAP_MSG_NUMBER, MBOX_MSIX);
+    this.dv.setUint32(MBOX_CAP, cap, true);
+  }
+
+  /** The payload registers. */
+  get payload(): Uint8Array {
+    return this.bytes.subarray(MBOX_PAYLOAD);
+  }
+
+  read32(offset: number): number {
+    if (offset < 0 || offset + 4 > this.size || offset & 3) return 0;
+    return this.dv.getUint32(offset, true);
+  }
+
+  read64(offset: number): bigint {
+    if (offset < 0 || offset + 8 > this.size || offset & 7) return 0n;
+    return this.dv.getBigUint64(offset, true);
+  }
+
+  write32(offset: number, value: number): void {
+    if (offset < 0 || offset + 4 > this.size || offset & 3) return;
+    if (offset >= MBOX_PAYLOAD) this.dv.setUint32(offset, value >>> 0, true);
+    else if (offset === MBOX_CTRL) this.dv.setUint32(offset, value & MBOX_CTRL_WRITE_MASK, true);
+    this.ring();
+  }
+
+  write64(offset: number, value: bigint): void {
+    if (offset < 0 || offset + 8 > this.size || offset & 7) return;
+    if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) this.dv.setBigUint64(offset, BigInt.asUintN(64, value), true);
+    this.ring();
+  }
+
+  /** Runs the command when the doorbell is set (QEMU checks after every mailbox write). */
+  private ring(): void {
+    if ((this.dv.getUint32(MBOX_CTRL, true) & MBOX_CTRL_DOORBELL) === 0) return;
+    const old = this.state.qemu === '7.2';
+    const cmdReg = this.dv.getBigUint64(MBOX_CMD, true);
+    const opcode = Number(cmdReg & 0xffffn);
+    const lenIn = Number((cmdReg >> 16n) & 0x1fffffn);
+    let code: number;
+    let lenOut = old ? lenIn : 0;
+    const cmd = this.commands.get(opcode);
+    if (lenIn > MBOX_PAYLOAD_SIZE) {
+      code = MBOX_RC.PAYLOADLEN;
+      lenOut = 0;
+    } else if (!cmd) {
+      code = MBOX_RC.UNSUPPORTED;
+    } else if (cmd.inLen !== VAR && cmd.inLen !== lenIn) {
+      code = MBOX_RC.PAYLOADLEN;
+    } else {
+      const input = this.payload.slice(0, lenIn);
+      if (!old) this.payload.fill(0);
+      const r = cmd.handler({
+        state: this.state,
+        input,
+        out: this.payload,
+        payloadSize: MBOX_PAYLOAD_SIZE,
+        cel: this.cel,
+      });
+      code = r.rc;
+      lenOut = Math.min(r.len, MBOX_PAYLOAD_SIZE);
+    }
+    const keep = old ? 0n : BigInt(opcode);
+    this.dv.setBigUint64(MBOX_CMD, keep | (BigInt(lenOut) << 16n), true);
+    this.dv.setBigUint64(MBOX_STATUS, BigInt(code) << 32n, true);
+    this.dv.setUint32(MBOX_CTRL, this.dv.getUint32(MBOX_CTRL, true) & ~MBOX_CTRL_DOORBELL, true);
+    this.onCommand?.({ opcode, lenIn, rc: code, lenOut });
+  }
+}

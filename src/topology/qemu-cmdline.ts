@@ -1,0 +1,132 @@
+/**
+ * DOC: a QEMU command line → {@link Topology}, in QEMU's own order of work.
+ *
+ * 1. argv: the text is split like a shell would ({@link splitShellWords}) and walked like
+ *    `qemu_init()` does; `-M`/`-machine`, `-m`, `-object` and `-device` are parsed as they come
+ *    (syntax errors, duplicate device ids), with the option as the error location.
+ * 2. machine: type, `cxl`, `cxl-fmw.*`, memory ({@link applyMachine}); no location.
+ * 3. objects: memory backends are created ({@link createObjects}); `-numa memdev=` and
+ *    `-machine memory-backend=` consume theirs.
+ * 4. devices, in command-line order ({@link createDevice}).
+ * 5. machine done: `cxl=off` with host bridges, unresolved window targets ({@link machineDone}).
+ * Only then are cxlsim's own limits checked while the host-bridge tree is assembled
+ * ({@link buildHostBridges}): QEMU's verdict comes first.
+ *
+ * Everything that is not CXL is recorded in `Topology.ignored`, one entry per option
+ * ("-drive file=root.img,format=raw,media=disk"), in command-line order; this includes
+ * non-CXL `-device`s on CXL buses and memory backends no CXL device uses.
+ */
+import type { QemuVersion } from '../profile.ts';
+import type { Topology } from './model.ts';
+import { optionIs, optionLocation, type QemuOption, splitQemuOptions, splitShellWords } from './qemu-args.ts';
+import { createDevice, machineDone, newDeviceState, type ParsedDevice, parseDeviceOption } from './qemu-devices.ts';
+import { QemuError } from './qemu-errors.ts';
+import { applyMachine, newMachineOptions, parseMachineOption, parseMemoryOption } from './qemu-machine.ts';
+import { consumeBoardMemdevs, createObjects, newObjectTable, parseObjectOption } from './qemu-objects.ts';
+import { parseQemuOpts } from './qemu-opts.ts';
+import { buildHostBridges } from './qemu-tree.ts';
+
+/** Options of {@link parseQemuCommandLine}. */
+export interface QemuParseOptions {
+  /** QEMU version whose behaviour (accepted properties, error texts) is modelled. */
+  qemu: QemuVersion;
+  /** File the text came from (names the topology and is kept in `source`). */
+  path?: string;
+}
+
+/** Re-throws a location-less QemuError with the option's location and the binary name. */
+function located<T>(o: QemuOption, binary: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof QemuError && e.option === undefined)
+      throw new QemuError(e.message, { option: optionLocation(o), binary, ...(e.hint ? { hint: e.hint } : {}) });
+    throw e;
+  }
+}
+
+/** Same for errors without location (machine phase): only the binary name is set. */
+function unlocated<T>(binary: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof QemuError) e.binary = binary;
+    throw e;
+  }
+}
+
+/** Backend ids consumed by the board: `-numa node,memdev=ID`, `-machine memory-backend=ID`. */
+function boardMemdevs(options: QemuOption[], machineBackend: string | undefined): string[] {
+  const ids: string[] = [];
+  if (machineBackend !== undefined) ids.push(machineBackend);
+  for (const o of options) {
+    if (!optionIs(o, 'numa') || o.arg === undefined) continue;
+    try {
+      const n = parseQemuOpts(o.arg, 'type');
+      const memdev = n.params.find(([k]) => k === 'memdev')?.[1];
+      if (memdev !== undefined) ids.push(memdev);
+    } catch {
+      /* -numa syntax is not modelled; QEMU would report it */
+    }
+  }
+  return ids;
+}
+
+/** Topology name from a file path: its base name without extension. */
+function nameFromPath(path: string | undefined): string {
+  if (path === undefined) return 'qemu';
+  const base = path.split('/').pop() ?? path;
+  return base.replace(/\.[^.]*$/, '') || base;
+}
+
+/**
+ * Parses a QEMU command line as pasted by people (continuations, comments, quoting, $VARS).
+ * @throws QemuError with QEMU's exact text (see {@link QemuError.qemuMessage} for the stderr
+ *   line); Errno EINVAL for shell syntax errors and for topologies cxlsim does not model.
+ */
+export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topology {
+  const argv = splitQemuOptions(splitShellWords(text));
+  const { binary, options } = argv;
+  const machine = newMachineOptions();
+  const objects = newObjectTable();
+  const devices: ParsedDevice[] = [];
+  const deviceIds = new Set<string>();
+  const consumed = new Set<number>();
+  for (const o of options) {
+    if (optionIs(o, 'machine')) {
+      located(o, binary, () => parseMachineOption(machine, o.arg ?? ''));
+      consumed.add(o.index);
+    } else if (optionIs(o, 'm')) {
+      located(o, binary, () => parseMemoryOption(machine, o.arg ?? ''));
+      consumed.add(o.index);
+    } else if (optionIs(o, 'object')) {
+      located(o, binary, () => parseObjectOption(objects, o));
+    } else if (optionIs(o, 'device')) {
+      devices.push(located(o, binary, () => parseDeviceOption(deviceIds, o)));
+    }
+  }
+  const type = machine.dict.get('type');
+  const shown = argv.binaryGiven || typeof type !== 'string' || !type.startsWith('virt') ? binary : 'qemu-system-aarch64';
+  const applied = unlocated(shown, () => applyMachine(machine, opts.qemu, argv.binaryGiven ? binary : ''));
+  createObjects(objects, shown);
+  consumeBoardMemdevs(objects, boardMemdevs(options, applied.options['memory-backend']));
+  const state = newDeviceState(opts.qemu, shown, objects);
+  for (const p of devices) if (createDevice(state, p)) consumed.add(p.option.index);
+  machineDone(state, applied.cxl, applied.windows.map((w) => w.targets));
+  const hostBridges = buildHostBridges(state);
+  for (const b of objects.backends.values()) if (b.usedByCxl) consumed.add(b.option.index);
+  const ignored = options.filter((o) => !consumed.has(o.index)).map((o) => optionLocation(o));
+  const t: Topology = {
+    name: nameFromPath(opts.path),
+    source: opts.path !== undefined ? { kind: 'qemu', path: opts.path } : { kind: 'qemu' },
+    machine: { type: applied.type, ramSize: applied.ramSize, cxl: applied.cxl, options: applied.options },
+    hostBridges,
+    windows: applied.windows,
+    cxims: [],
+    ignored,
+  };
+  if (applied.maxMem !== undefined) t.machine.maxMem = applied.maxMem;
+  if (applied.slots !== undefined) t.machine.slots = applied.slots;
+  if (applied.highmemMmioSize !== undefined) t.machine.highmemMmioSize = applied.highmemMmioSize;
+  return t;
+}
