@@ -26,7 +26,11 @@ export interface CliDeps {
   /** Boots a machine. */
   boot(topology: Topology, opts: BootOptions): Promise<Machine>;
   /** `cxl list` over a /sys view. */
-  list(view: SysfsView, args: string[], opts: { ioctl?: CxlMemIoctl; ndctl: NdctlVersion }): Promise<ListResult>;
+  list(
+    view: SysfsView,
+    args: string[],
+    opts: { ioctl?: CxlMemIoctl; ndctl: NdctlVersion },
+  ): Promise<ListResult>;
 }
 
 /** The real implementations. */

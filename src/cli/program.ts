@@ -21,7 +21,9 @@ export const DEFAULT_STATE_DIR = '.cxlsim';
 /** cxlsim's version from package.json (same relative path from src/cli and dist/cli). */
 export function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -42,11 +44,20 @@ function rawList(argv: string[]): { state: string | undefined; args: string[] } 
 }
 
 /** Builds the commander program; actions store their exit code through `setCode`. */
-function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliContext, setCode: (c: number) => void): Command {
+function buildProgram(
+  io: CliIo,
+  ctxFor: (state: string | undefined) => CliContext,
+  setCode: (c: number) => void,
+): Command {
   const program = new Command('cxlsim')
-    .description("A simulator of the Linux CXL driver stack as a guest sees it: QEMU's CXL platform, the cxl drivers, /sys/bus/cxl and ndctl's `cxl list`.")
+    .description(
+      "A simulator of the Linux CXL driver stack as a guest sees it: QEMU's CXL platform, the cxl drivers, /sys/bus/cxl and ndctl's `cxl list`.",
+    )
     .version(packageVersion(), '-V, --version', 'print the cxlsim version')
-    .option('--state <dir>', `state directory (default: $CXLSIM_STATE, else ./${DEFAULT_STATE_DIR})`)
+    .option(
+      '--state <dir>',
+      `state directory (default: $CXLSIM_STATE, else ./${DEFAULT_STATE_DIR})`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const ctx = () => ctxFor(program.opts<{ state?: string }>().state);
@@ -54,10 +65,17 @@ function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliConte
   program
     .command('boot')
     .description('boot a new machine (replaces the persisted one)')
-    .option('--qemu <file>', 'a QEMU command line (as pasted; \\-continued lines and # comments allowed)')
+    .option(
+      '--qemu <file>',
+      'a QEMU command line (as pasted; \\-continued lines and # comments allowed)',
+    )
     .option('--topology <file>', 'a topology file (YAML or JSON)')
     .option('--preset <name>', 'a named topology (default: default)')
-    .option('--profile <name>', 'stack profile: debian-12 (Linux 6.1, QEMU 7.2, ndctl 76.1) or latest', 'latest')
+    .option(
+      '--profile <name>',
+      'stack profile: debian-12 (Linux 6.1, QEMU 7.2, ndctl 76.1) or latest',
+      'latest',
+    )
     .option('--kernel <version>', 'kernel version override (6.1, 7.0)')
     .option('--qemu-version <version>', 'QEMU version override (7.2, 10.1)')
     .option('--ndctl <version>', 'ndctl version override (76.1, 85)')
@@ -72,7 +90,9 @@ function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliConte
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]')
-    .action(async (args: string[]) => setCode(await (await import('./commands/list.ts')).listCommand(ctx(), args)));
+    .action(async (args: string[]) =>
+      setCode(await (await import('./commands/list.ts')).listCommand(ctx(), args)),
+    );
 
   const sysfs = program.command('sysfs').description("the guest's /sys");
   const cmd = () => import('./commands/sysfs.ts');
@@ -81,7 +101,9 @@ function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliConte
     .description('list a directory in kernfs order')
     .argument('[path]', '/sys path', '/sys')
     .option('-l', 'show type, mode and symlink targets')
-    .action(async (p: string, o: { l?: boolean }) => setCode(await (await cmd()).sysfsLs(ctx(), p, o.l ?? false)));
+    .action(async (p: string, o: { l?: boolean }) =>
+      setCode(await (await cmd()).sysfsLs(ctx(), p, o.l ?? false)),
+    );
   sysfs
     .command('cat')
     .description('print a file (binary files as hex)')
@@ -103,10 +125,12 @@ function buildProgram(io: CliIo, ctxFor: (state: string | undefined) => CliConte
     .description('write /sys out as a real directory tree (usable as a /sys for ndctl)')
     .argument('<dir>')
     .option('--force', 'replace bus/, devices/ and module/ in a non-empty DIR')
-    .action(async (d: string, o: { force?: boolean }) => setCode(await (await cmd()).sysfsExport(ctx(), d, o.force ?? false)));
+    .action(async (d: string, o: { force?: boolean }) =>
+      setCode(await (await cmd()).sysfsExport(ctx(), d, o.force ?? false)),
+    );
   sysfs
     .command('dump')
-    .description('print /sys in the kernel captures\' sysfs.txt format')
+    .description("print /sys in the kernel captures' sysfs.txt format")
     .argument('[roots...]', 'dump these paths recursively instead of the capture selection')
     .action(async (r: string[]) => setCode(await (await cmd()).sysfsDump(ctx(), r)));
 
@@ -128,12 +152,13 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
   const ctxFor = (state: string | undefined): CliContext => ({
     io,
     deps,
-    stateDir: resolve(io.cwd, state ?? io.env.CXLSIM_STATE ?? DEFAULT_STATE_DIR),
+    stateDir: resolve(io.cwd, state ?? (io.env.CXLSIM_STATE || DEFAULT_STATE_DIR)),
     version: packageVersion(),
   });
   try {
     const raw = rawList(argv);
-    if (raw) return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
+    if (raw)
+      return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
     let code = 0;
     await buildProgram(io, ctxFor, (c) => {
       code = c;
@@ -141,7 +166,9 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
     return code;
   } catch (e) {
     if (e instanceof CommanderError)
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? 0
+        : e.exitCode;
     io.err(`${formatError(e, Boolean(io.env.CXLSIM_DEBUG))}\n`);
     return exitCodeOf(e);
   }

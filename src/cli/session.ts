@@ -68,14 +68,23 @@ function replay(m: Machine, st: MachineState, file: string): void {
  * Runs `fn` on the persisted machine under the state lock; journaled operations are
  * appended atomically when `fn` returns (even if it then throws).
  */
-export async function withMachine<T>(ctx: CliContext, fn: (s: Session) => Promise<T> | T): Promise<T> {
+export async function withMachine<T>(
+  ctx: CliContext,
+  fn: (s: Session) => Promise<T> | T,
+): Promise<T> {
   const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
   return withStateLock(
     ctx.stateDir,
     async () => {
       let st = readState(ctx.stateDir);
       const fresh = st === undefined;
-      if (!st) st = newState({ kind: 'preset', name: DEFAULT_PRESET }, resolveProfile(undefined), false, ctx.version);
+      if (!st)
+        st = newState(
+          { kind: 'preset', name: DEFAULT_PRESET },
+          resolveProfile(undefined),
+          false,
+          ctx.version,
+        );
       const machine = await bootState(ctx.deps, st);
       replay(machine, st, stateFile(ctx.stateDir));
       const pending: JournalOp[] = [];
@@ -83,7 +92,8 @@ export async function withMachine<T>(ctx: CliContext, fn: (s: Session) => Promis
       try {
         return await fn({ machine, state: st, journal: (op) => void pending.push(op) });
       } finally {
-        if (fresh || pending.length > 0) writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
+        if (fresh || pending.length > 0)
+          writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
       }
     },
     timeout,
@@ -91,7 +101,10 @@ export async function withMachine<T>(ctx: CliContext, fn: (s: Session) => Promis
 }
 
 /** Runs `fn` under the state lock only (boot replaces the machine). */
-export async function withLockedState<T>(ctx: CliContext, fn: (old: MachineState | undefined) => Promise<T>): Promise<T> {
+export async function withLockedState<T>(
+  ctx: CliContext,
+  fn: (old: MachineState | undefined) => Promise<T>,
+): Promise<T> {
   const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
   return withStateLock(ctx.stateDir, async () => fn(readState(ctx.stateDir)), timeout);
 }

@@ -51,7 +51,8 @@ export function stateFile(dir: string): string {
   return join(dir, STATE_FILE);
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const optStr = (x: unknown) => x === undefined || isStr(x);
 
@@ -70,7 +71,8 @@ function invalid(x: unknown): string | undefined {
     if (!isStr(i.text) || !optStr(i.path)) return 'input.text missing';
   } else return `unknown input kind ${JSON.stringify(i.kind)}`;
   const p = x.profile;
-  if (!isObj(p) || !isStr(p.name) || !isStr(p.kernel) || !isStr(p.qemu) || !isStr(p.ndctl)) return 'profile missing';
+  if (!isObj(p) || !isStr(p.name) || !isStr(p.kernel) || !isStr(p.qemu) || !isStr(p.ndctl))
+    return 'profile missing';
   if (typeof x.dyndbg !== 'boolean') return 'dyndbg missing';
   if (!Array.isArray(x.ops)) return 'ops missing';
   for (const [n, op] of x.ops.entries()) {
@@ -116,8 +118,21 @@ export function writeState(dir: string, state: MachineState): void {
 }
 
 /** A new journal for a fresh boot. */
-export function newState(input: StoredInput, profile: Profile, dyndbg: boolean, writtenBy: string): MachineState {
-  return { format: STATE_FORMAT, version: STATE_VERSION, writtenBy, input, profile, dyndbg, ops: [] };
+export function newState(
+  input: StoredInput,
+  profile: Profile,
+  dyndbg: boolean,
+  writtenBy: string,
+): MachineState {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    writtenBy,
+    input,
+    profile,
+    dyndbg,
+    ops: [],
+  };
 }
 
 /** How an operation reads in messages ("sysfs write '4' > /sys/bus/cxl/…"). */

@@ -163,7 +163,11 @@ class Dumper {
  * with `roots`, each root path recursively (symlinks not followed).
  * @throws ENOENT when a given root does not exist
  */
-export function dumpSysfs(view: SysfsView, roots?: string[], opts: { header?: boolean } = {}): string {
+export function dumpSysfs(
+  view: SysfsView,
+  roots?: string[],
+  opts: { header?: boolean } = {},
+): string {
   const d = new Dumper(view);
   if (roots && roots.length > 0) {
     for (const r of roots) {

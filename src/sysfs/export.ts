@@ -11,7 +11,15 @@
  * (bus/, devices/, module/, or the first component of each `only` path) are removed first
  * and everything else in DIR is left alone.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Errno } from '../kernel/errno.ts';
 import { normSysPath, type SysfsView } from './view.ts';
@@ -52,7 +60,8 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
     (r) => !given.some((o) => o !== r && (o === '' || r.startsWith(`${o}/`))),
   );
   for (const r of roots)
-    if (r !== '' && !view.lstat(r)) throw new Errno('ENOENT', `/sys/${r}: No such file or directory`);
+    if (r !== '' && !view.lstat(r))
+      throw new Errno('ENOENT', `/sys/${r}: No such file or directory`);
   let existing: string[] = [];
   try {
     const st = lstatSync(out);
@@ -64,8 +73,13 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
   }
   if (existing.length > 0) {
     if (!opts.force)
-      throw new Errno('EEXIST', `${out} is not empty; use --force to replace the exported tree in it`);
-    const tops = new Set(roots.flatMap((r) => (r === '' ? view.readdir('') : [r.split('/')[0] as string])));
+      throw new Errno(
+        'EEXIST',
+        `${out} is not empty; use --force to replace the exported tree in it`,
+      );
+    const tops = new Set(
+      roots.flatMap((r) => (r === '' ? view.readdir('') : [r.split('/')[0] as string])),
+    );
     for (const t of tops) if (safeName(t)) rmSync(join(out, t), { recursive: true, force: true });
   }
   const stats: ExportStats = { dirs: 0, files: 0, links: 0, unreadable: 0 };

@@ -42,9 +42,10 @@ function findByName(ctx: TreeCtx, bus: string, buf: string): Device | undefined 
 /** bind_store(): -ENODEV for no such device, -EBUSY when it already has a driver. */
 function bindStore(ctx: TreeCtx, drv: Driver, buf: string): void {
   const dev = findByName(ctx, drv.bus, buf);
-  if (!dev || !dev.registered) throw new Errno('ENODEV');
+  if (!dev?.registered) throw new Errno('ENODEV');
   if (dev.driver) throw new Errno('EBUSY');
-  if (!ctx.hooks.bind) throw new Errno('EOPNOTSUPP', 'bind is not modelled by this kernel', dev.name);
+  if (!ctx.hooks.bind)
+    throw new Errno('EOPNOTSUPP', 'bind is not modelled by this kernel', dev.name);
   ctx.hooks.bind(drv, dev);
 }
 
@@ -52,7 +53,8 @@ function bindStore(ctx: TreeCtx, drv: Driver, buf: string): void {
 function unbindStore(ctx: TreeCtx, drv: Driver, buf: string): void {
   const dev = findByName(ctx, drv.bus, buf);
   if (!dev || dev.driver !== drv) throw new Errno('ENODEV');
-  if (!ctx.hooks.unbind) throw new Errno('EOPNOTSUPP', 'unbind is not modelled by this kernel', dev.name);
+  if (!ctx.hooks.unbind)
+    throw new Errno('EOPNOTSUPP', 'unbind is not modelled by this kernel', dev.name);
   ctx.hooks.unbind(drv, dev);
 }
 
@@ -113,7 +115,7 @@ function busDir(ctx: TreeCtx, bus: string): DirNode {
   };
   const autoprobe = fileNode(
     0o644,
-    () => `${ctx.autoprobe.get(bus) ?? true ? 1 : 0}\n`,
+    () => `${(ctx.autoprobe.get(bus) ?? true) ? 1 : 0}\n`,
     (b) => void ctx.autoprobe.set(bus, b[0] !== '0'),
   );
   const probe = fileNode(0o200, undefined, (b) => {

@@ -90,7 +90,10 @@ function deviceUeventStore(dev: Device, buf: string): void {
   try {
     ueventStore(buf);
   } catch {
-    dev.ctx.log.printk(KERN.WARNING, `synth uevent: /${devPath(dev)}: unknown uevent action string`);
+    dev.ctx.log.printk(
+      KERN.WARNING,
+      `synth uevent: /${devPath(dev)}: unknown uevent action string`,
+    );
     throw dev.err('EINVAL', 'uevent: failed to send synthetic uevent: -22');
   }
 }
@@ -107,11 +110,17 @@ function devt(dev: Device): string | undefined {
 function builtin(dev: Device, name: string): Node | undefined {
   switch (name) {
     case 'uevent':
-      return fileNode(0o644, () => ueventText(dev), (b) => deviceUeventStore(dev, b));
+      return fileNode(
+        0o644,
+        () => ueventText(dev),
+        (b) => deviceUeventStore(dev, b),
+      );
     case 'subsystem':
       return dev.bus ? { t: 'link', to: `bus/${dev.bus}` } : undefined;
     case 'driver':
-      return dev.driver ? { t: 'link', to: `bus/${dev.driver.bus}/drivers/${dev.driver.name}` } : undefined;
+      return dev.driver
+        ? { t: 'link', to: `bus/${dev.driver.bus}/drivers/${dev.driver.name}` }
+        : undefined;
     case 'dev': {
       const s = devt(dev);
       return s === undefined ? undefined : fileNode(0o444, () => s, undefined);
@@ -128,7 +137,8 @@ function groupDir(dev: Device, name: string): DirNode {
   const attrs = () => {
     const out = new Map<string, Attribute>();
     for (const g of visibleGroups(dev))
-      if (g.name === name) for (const a of g.attrs) if (!out.has(a.name) && attrVisible(dev, a)) out.set(a.name, a);
+      if (g.name === name)
+        for (const a of g.attrs) if (!out.has(a.name) && attrVisible(dev, a)) out.set(a.name, a);
     return out;
   };
   return {

@@ -66,7 +66,8 @@ function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       let e = busCache.get(bus);
       if (!e) {
         const byName = new Map<string, Device>();
-        for (const d of kernel.buses.get(bus)?.devices ?? []) if (d.registered) byName.set(d.name, d);
+        for (const d of kernel.buses.get(bus)?.devices ?? [])
+          if (d.registered) byName.set(d.name, d);
         e = { byName, order: kernfsOrder(byName.keys()) };
         busCache.set(bus, e);
       }
@@ -123,7 +124,9 @@ class LiveSysfs implements SysfsView {
 
   /** Walks `path`; symlinks on the way are followed, the last one only with `followLast`. */
   private walk(path: string, followLast: boolean, hops = 0): Resolved {
-    const parts = normSysPath(path).split('/').filter((s) => s !== '');
+    const parts = normSysPath(path)
+      .split('/')
+      .filter((s) => s !== '');
     let node: Node = this.root;
     let cur = '';
     for (let i = 0; i < parts.length; i++) {
@@ -133,7 +136,8 @@ class LiveSysfs implements SysfsView {
       const childPath = cur ? `${cur}/${name}` : name;
       if (!child) throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
       if (child.t === 'link' && (i < parts.length - 1 || followLast)) {
-        if (hops >= MAX_HOPS) throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
+        if (hops >= MAX_HOPS)
+          throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
         const r = this.walk(child.to, true, hops + 1);
         node = r.node;
         cur = r.path;

@@ -9,7 +9,15 @@
  * One window per host bridge plus one interleaving all host bridges (when ≤ 16 and a legal
  * way count).
  */
-import type { DownstreamPort, Endpointish, FixedWindow, HostBridge, RootPort, Topology, Type3Dev } from './model.ts';
+import type {
+  DownstreamPort,
+  Endpointish,
+  FixedWindow,
+  HostBridge,
+  RootPort,
+  Topology,
+  Type3Dev,
+} from './model.ts';
 
 /** Generator parameters. */
 export interface GenOptions {
@@ -70,7 +78,8 @@ export function generateTopology(o: GenOptions): Topology {
   const subtree = (levels: number, tag: string): Endpointish => {
     if (levels === 0) return dev();
     const downstream: DownstreamPort[] = [];
-    for (let i = 0; i < o.fanout; i++) downstream.push({ id: `${tag}.ds${i}`, port: i, child: subtree(levels - 1, `${tag}.${i}`) });
+    for (let i = 0; i < o.fanout; i++)
+      downstream.push({ id: `${tag}.ds${i}`, port: i, child: subtree(levels - 1, `${tag}.${i}`) });
     return { kind: 'switch', id: `${tag}.us`, downstream };
   };
   for (let h = 0; h < o.hostBridges; h++) {
@@ -79,18 +88,31 @@ export function generateTopology(o: GenOptions): Topology {
       nextBus = 1;
     }
     const rootPorts: RootPort[] = [];
-    for (let r = 0; r < o.rootPorts; r++) rootPorts.push({ id: `hb${h}.rp${r}`, port: r, child: subtree(o.switchLevels, `hb${h}.rp${r}`) });
+    for (let r = 0; r < o.rootPorts; r++)
+      rootPorts.push({
+        id: `hb${h}.rp${r}`,
+        port: r,
+        child: subtree(o.switchLevels, `hb${h}.rp${r}`),
+      });
     hostBridges.push({ id: `cxl.${h}`, busNr: nextBus, segment, uid: h, rootPorts });
     nextBus += perHb;
   }
   const windows: FixedWindow[] = hostBridges.map((hb, i) => ({
     index: i,
     targets: [hb.id],
-    size: size * BigInt(o.rootPorts * o.fanout ** o.switchLevels) > 4n * GiB ? size * BigInt(o.rootPorts * o.fanout ** o.switchLevels) : 4n * GiB,
+    size:
+      size * BigInt(o.rootPorts * o.fanout ** o.switchLevels) > 4n * GiB
+        ? size * BigInt(o.rootPorts * o.fanout ** o.switchLevels)
+        : 4n * GiB,
     granularity: 256,
   }));
   if (o.hostBridges > 1 && LEGAL_WAYS.has(o.hostBridges)) {
-    windows.push({ index: windows.length, targets: hostBridges.map((h) => h.id), size: 16n * GiB * BigInt(o.hostBridges), granularity: 4096 });
+    windows.push({
+      index: windows.length,
+      targets: hostBridges.map((h) => h.id),
+      size: 16n * GiB * BigInt(o.hostBridges),
+      granularity: 4096,
+    });
   }
   return {
     name: o.name ?? `hb${o.hostBridges}_rp${o.rootPorts}_sw${o.switchLevels}x${o.fanout}`,

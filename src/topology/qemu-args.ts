@@ -45,26 +45,141 @@ export function optionIs(o: QemuOption, name: string): boolean {
 
 /** Options that take no argument (qemu-options.hx entries without HAS_ARG). */
 const NO_ARG = new Set([
-  'h', 'help', 'version', 'S', 's', 'snapshot', 'nographic', 'no-reboot', 'no-shutdown',
-  'nodefaults', 'nodefconfig', 'no-user-config', 'enable-kvm', 'daemonize', 'no-acpi', 'no-hpet',
-  'full-screen', 'alt-grab', 'ctrl-grab', 'no-frame', 'no-quit', 'sdl', 'curses', 'portrait',
-  'singlestep', 'one-insn-per-tb', 'preconfig', 'only-migratable', 'enable-fips', 'win2k-hack',
-  'no-fd-bootchk', 'semihosting', 'old-param', 'xen-attach', 'usb', 'enable-sync-profile',
-  'perfmap', 'jitdump', 'async-teardown', 'mem-prealloc', 'no-kvm', 'no-kvm-irqchip',
-  'no-kvm-pit-reinjection', 'rtc-td-hack', 'show-cursor', 'no-graphic',
+  'h',
+  'help',
+  'version',
+  'S',
+  's',
+  'snapshot',
+  'nographic',
+  'no-reboot',
+  'no-shutdown',
+  'nodefaults',
+  'nodefconfig',
+  'no-user-config',
+  'enable-kvm',
+  'daemonize',
+  'no-acpi',
+  'no-hpet',
+  'full-screen',
+  'alt-grab',
+  'ctrl-grab',
+  'no-frame',
+  'no-quit',
+  'sdl',
+  'curses',
+  'portrait',
+  'singlestep',
+  'one-insn-per-tb',
+  'preconfig',
+  'only-migratable',
+  'enable-fips',
+  'win2k-hack',
+  'no-fd-bootchk',
+  'semihosting',
+  'old-param',
+  'xen-attach',
+  'usb',
+  'enable-sync-profile',
+  'perfmap',
+  'jitdump',
+  'async-teardown',
+  'mem-prealloc',
+  'no-kvm',
+  'no-kvm-irqchip',
+  'no-kvm-pit-reinjection',
+  'rtc-td-hack',
+  'show-cursor',
+  'no-graphic',
 ]);
 
 /** Options known to take an argument (used when an unknown option is followed by "-x"). */
 const WITH_ARG = new Set([
-  'M', 'machine', 'm', 'object', 'device', 'drive', 'netdev', 'nic', 'net', 'smp', 'cpu',
-  'accel', 'kernel', 'initrd', 'append', 'dtb', 'bios', 'serial', 'monitor', 'qmp', 'chardev',
-  'display', 'vga', 'numa', 'append', 'name', 'uuid', 'boot', 'rtc', 'global', 'icount', 'L',
-  'D', 'd', 'trace', 'incoming', 'blockdev', 'fsdev', 'virtfs', 'mon', 'parallel', 'pidfile',
-  'loadvm', 'watchdog-action', 'action', 'msg', 'overcommit', 'run-with', 'audio', 'audiodev',
-  'usbdevice', 'fw_cfg', 'smbios', 'acpitable', 'k', 'mem-path', 'add-fd', 'iscsi', 'spice',
-  'vnc', 'sandbox', 'plugin', 'semihosting-config', 'compat', 'echr', 'option-rom', 'hda',
-  'hdb', 'hdc', 'hdd', 'cdrom', 'fda', 'fdb', 'mtdblock', 'sd', 'pflash', 'tpmdev', 'readconfig',
-  'writeconfig', 'set', 'debugcon', 'gdb', 'realtime', 'seed', 'device-help',
+  'M',
+  'machine',
+  'm',
+  'object',
+  'device',
+  'drive',
+  'netdev',
+  'nic',
+  'net',
+  'smp',
+  'cpu',
+  'accel',
+  'kernel',
+  'initrd',
+  'append',
+  'dtb',
+  'bios',
+  'serial',
+  'monitor',
+  'qmp',
+  'chardev',
+  'display',
+  'vga',
+  'numa',
+
+  'name',
+  'uuid',
+  'boot',
+  'rtc',
+  'global',
+  'icount',
+  'L',
+  'D',
+  'd',
+  'trace',
+  'incoming',
+  'blockdev',
+  'fsdev',
+  'virtfs',
+  'mon',
+  'parallel',
+  'pidfile',
+  'loadvm',
+  'watchdog-action',
+  'action',
+  'msg',
+  'overcommit',
+  'run-with',
+  'audio',
+  'audiodev',
+  'usbdevice',
+  'fw_cfg',
+  'smbios',
+  'acpitable',
+  'k',
+  'mem-path',
+  'add-fd',
+  'iscsi',
+  'spice',
+  'vnc',
+  'sandbox',
+  'plugin',
+  'semihosting-config',
+  'compat',
+  'echr',
+  'option-rom',
+  'hda',
+  'hdb',
+  'hdc',
+  'hdd',
+  'cdrom',
+  'fda',
+  'fdb',
+  'mtdblock',
+  'sd',
+  'pflash',
+  'tpmdev',
+  'readconfig',
+  'writeconfig',
+  'set',
+  'debugcon',
+  'gdb',
+  'realtime',
+  'seed',
+  'device-help',
 ]);
 
 /**
@@ -104,7 +219,8 @@ export function splitShellWords(text: string): string[] {
     }
     if (c === "'") {
       const end = text.indexOf("'", i + 1);
-      if (end < 0) throw new Errno('EINVAL', `unterminated ' quote in QEMU command line (line ${line})`);
+      if (end < 0)
+        throw new Errno('EINVAL', `unterminated ' quote in QEMU command line (line ${line})`);
       const q = text.slice(i + 1, end);
       line += q.split('\n').length - 1;
       cur += q;
@@ -117,9 +233,16 @@ export function splitShellWords(text: string): string[] {
       let q = '';
       for (;;) {
         const d = text[j];
-        if (d === undefined) throw new Errno('EINVAL', `unterminated " quote in QEMU command line (line ${line})`);
+        if (d === undefined)
+          throw new Errno('EINVAL', `unterminated " quote in QEMU command line (line ${line})`);
         if (d === '"') break;
-        if (d === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\' || text[j + 1] === '$' || text[j + 1] === '`')) {
+        if (
+          d === '\\' &&
+          (text[j + 1] === '"' ||
+            text[j + 1] === '\\' ||
+            text[j + 1] === '$' ||
+            text[j + 1] === '`')
+        ) {
           q += text[j + 1];
           j += 2;
           continue;
@@ -170,7 +293,10 @@ export interface QemuArgv {
  */
 export function splitQemuOptions(words: string[]): QemuArgv {
   let i = 0;
-  while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] as string) || words[i] === 'exec'))
+  while (
+    i < words.length &&
+    (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] as string) || words[i] === 'exec')
+  )
     i++;
   let binary = DEFAULT_QEMU_BINARY;
   let binaryGiven = false;

@@ -18,11 +18,33 @@
  */
 import type { QemuVersion } from '../profile.ts';
 import type { Topology } from './model.ts';
-import { optionIs, optionLocation, type QemuOption, splitQemuOptions, splitShellWords } from './qemu-args.ts';
-import { createDevice, machineDone, newDeviceState, type ParsedDevice, parseDeviceOption } from './qemu-devices.ts';
+import {
+  optionIs,
+  optionLocation,
+  type QemuOption,
+  splitQemuOptions,
+  splitShellWords,
+} from './qemu-args.ts';
+import {
+  createDevice,
+  machineDone,
+  newDeviceState,
+  type ParsedDevice,
+  parseDeviceOption,
+} from './qemu-devices.ts';
 import { QemuError } from './qemu-errors.ts';
-import { applyMachine, newMachineOptions, parseMachineOption, parseMemoryOption } from './qemu-machine.ts';
-import { consumeBoardMemdevs, createObjects, newObjectTable, parseObjectOption } from './qemu-objects.ts';
+import {
+  applyMachine,
+  newMachineOptions,
+  parseMachineOption,
+  parseMemoryOption,
+} from './qemu-machine.ts';
+import {
+  consumeBoardMemdevs,
+  createObjects,
+  newObjectTable,
+  parseObjectOption,
+} from './qemu-objects.ts';
 import { parseQemuOpts } from './qemu-opts.ts';
 import { buildHostBridges } from './qemu-tree.ts';
 
@@ -40,7 +62,11 @@ function located<T>(o: QemuOption, binary: string, f: () => T): T {
     return f();
   } catch (e) {
     if (e instanceof QemuError && e.option === undefined)
-      throw new QemuError(e.message, { option: optionLocation(o), binary, ...(e.hint ? { hint: e.hint } : {}) });
+      throw new QemuError(e.message, {
+        option: optionLocation(o),
+        binary,
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
     throw e;
   }
 }
@@ -106,20 +132,34 @@ export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topo
     }
   }
   const type = machine.dict.get('type');
-  const shown = argv.binaryGiven || typeof type !== 'string' || !type.startsWith('virt') ? binary : 'qemu-system-aarch64';
-  const applied = unlocated(shown, () => applyMachine(machine, opts.qemu, argv.binaryGiven ? binary : ''));
+  const shown =
+    argv.binaryGiven || typeof type !== 'string' || !type.startsWith('virt')
+      ? binary
+      : 'qemu-system-aarch64';
+  const applied = unlocated(shown, () =>
+    applyMachine(machine, opts.qemu, argv.binaryGiven ? binary : ''),
+  );
   createObjects(objects, shown);
   consumeBoardMemdevs(objects, boardMemdevs(options, applied.options['memory-backend']));
   const state = newDeviceState(opts.qemu, shown, objects);
   for (const p of devices) if (createDevice(state, p)) consumed.add(p.option.index);
-  machineDone(state, applied.cxl, applied.windows.map((w) => w.targets));
+  machineDone(
+    state,
+    applied.cxl,
+    applied.windows.map((w) => w.targets),
+  );
   const hostBridges = buildHostBridges(state);
   for (const b of objects.backends.values()) if (b.usedByCxl) consumed.add(b.option.index);
   const ignored = options.filter((o) => !consumed.has(o.index)).map((o) => optionLocation(o));
   const t: Topology = {
     name: nameFromPath(opts.path),
     source: opts.path !== undefined ? { kind: 'qemu', path: opts.path } : { kind: 'qemu' },
-    machine: { type: applied.type, ramSize: applied.ramSize, cxl: applied.cxl, options: applied.options },
+    machine: {
+      type: applied.type,
+      ramSize: applied.ramSize,
+      cxl: applied.cxl,
+      options: applied.options,
+    },
     hostBridges,
     windows: applied.windows,
     cxims: [],

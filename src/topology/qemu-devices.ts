@@ -16,7 +16,7 @@
  * their options are listed as ignored, even when their bus is a CXL bus.
  */
 import type { QemuVersion } from '../profile.ts';
-import { type QemuOption, optionLocation } from './qemu-args.ts';
+import { optionLocation, type QemuOption } from './qemu-args.ts';
 import { modelError, QemuError } from './qemu-errors.ts';
 import type { Backend, ObjectTable } from './qemu-objects.ts';
 import { optGet, parseQemuOpts, type QemuOpts } from './qemu-opts.ts';
@@ -25,13 +25,25 @@ import { qemuStrtou64 } from './qemu-size.ts';
 
 /** The CXL device models cxlsim builds, with the QEMU versions that have them. */
 const CXL_DRIVERS = new Set([
-  'pxb-cxl', 'cxl-rp', 'cxl-upstream', 'cxl-downstream', 'cxl-switch-mailbox-cci', 'cxl-type3',
+  'pxb-cxl',
+  'cxl-rp',
+  'cxl-upstream',
+  'cxl-downstream',
+  'cxl-switch-mailbox-cci',
+  'cxl-type3',
 ]);
 const VFIO_DRIVERS = new Set(['vfio-pci', 'vfio-pci-nohotplug']);
 /** Non-CXL PCI bridges whose secondary bus a CXL device could name (outside the model). */
 const FOREIGN_BRIDGES = new Set([
-  'pcie-root-port', 'ioh3420', 'pci-bridge', 'pcie-pci-bridge', 'x3130-upstream',
-  'xio3130-downstream', 'pxb', 'pxb-pcie', 'i82801b11-bridge',
+  'pcie-root-port',
+  'ioh3420',
+  'pci-bridge',
+  'pcie-pci-bridge',
+  'x3130-upstream',
+  'xio3130-downstream',
+  'pxb',
+  'pxb-pcie',
+  'i82801b11-bridge',
 ]);
 
 /** A created CXL device with its parsed properties. */
@@ -84,11 +96,24 @@ export interface DeviceState {
 }
 
 /** A fresh state with the machine's root bus `pcie.0`. */
-export function newDeviceState(qemu: QemuVersion, binary: string, objects: ObjectTable): DeviceState {
+export function newDeviceState(
+  qemu: QemuVersion,
+  binary: string,
+  objects: ObjectTable,
+): DeviceState {
   const root: PciBus<DeviceRec> = { name: 'pcie.0', kind: 'root', fns: new Map() };
   return {
-    qemu, binary, objects, root, buses: new Map([['pcie.0', root]]), devices: [], byId: new Map(),
-    foreign: new Map(), chassisSlots: new Set(), anon: 0, modelErrors: [],
+    qemu,
+    binary,
+    objects,
+    root,
+    buses: new Map([['pcie.0', root]]),
+    devices: [],
+    byId: new Map(),
+    foreign: new Map(),
+    chassisSlots: new Set(),
+    anon: 0,
+    modelErrors: [],
   };
 }
 
@@ -123,8 +148,14 @@ export function parseDeviceOption(seen: Set<string>, o: QemuOption): ParsedDevic
 }
 
 const SHORT: Record<string, string> = {
-  'pxb-cxl': 'pxb', 'cxl-rp': 'rp', 'cxl-upstream': 'usp', 'cxl-downstream': 'dsp',
-  'cxl-switch-mailbox-cci': 'cci', 'cxl-type3': 'type3', 'vfio-pci': 'type2', 'vfio-pci-nohotplug': 'type2',
+  'pxb-cxl': 'pxb',
+  'cxl-rp': 'rp',
+  'cxl-upstream': 'usp',
+  'cxl-downstream': 'dsp',
+  'cxl-switch-mailbox-cci': 'cci',
+  'cxl-type3': 'type3',
+  'vfio-pci': 'type2',
+  'vfio-pci-nohotplug': 'type2',
 };
 
 function uintProp(key: string, v: string, max: bigint, type: string): bigint {
@@ -162,12 +193,16 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
   let devfn: number | undefined;
   for (const [key, v] of opts.params) {
     if (key === 'driver' || key === 'bus') continue;
-    if (s.qemu === '7.2' && missingIn72(d.driver, key)) throw new QemuError(`Property '${d.driver}.${key}' not found`);
+    if (s.qemu === '7.2' && missingIn72(d.driver, key))
+      throw new QemuError(`Property '${d.driver}.${key}' not found`);
     if (key === 'addr') devfn = parseDevfn(d.driver, v);
     else if (key === 'multifunction') d.multifunction = boolProp(key, v);
-    else if (key === 'bus_nr' && d.driver === 'pxb-cxl') d.busNr = Number(uintProp(key, v, 255n, 'uint8_t'));
-    else if (key === 'hdm_for_passthrough' && d.driver === 'pxb-cxl') d.hdmForPassthrough = boolProp(key, v);
-    else if (key === 'port' && d.driver !== 'pxb-cxl') d.port = Number(uintProp(key, v, 255n, 'uint8_t'));
+    else if (key === 'bus_nr' && d.driver === 'pxb-cxl')
+      d.busNr = Number(uintProp(key, v, 255n, 'uint8_t'));
+    else if (key === 'hdm_for_passthrough' && d.driver === 'pxb-cxl')
+      d.hdmForPassthrough = boolProp(key, v);
+    else if (key === 'port' && d.driver !== 'pxb-cxl')
+      d.port = Number(uintProp(key, v, 255n, 'uint8_t'));
     else if (key === 'chassis' && (d.driver === 'cxl-rp' || d.driver === 'cxl-downstream'))
       d.chassis = Number(uintProp(key, v, 255n, 'uint8_t'));
     else if (key === 'slot' && (d.driver === 'cxl-rp' || d.driver === 'cxl-downstream'))
@@ -175,13 +210,16 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
     else if (key === 'sn' && (d.driver === 'cxl-type3' || d.driver === 'cxl-upstream'))
       d.sn = uintProp(key, v, (1n << 64n) - 1n, 'uint64');
     else if (d.driver === 'cxl-type3' && key === 'memdev') d.memdev = backendLink(s, key, v);
-    else if (d.driver === 'cxl-type3' && key === 'persistent-memdev') d.persistentMemdev = backendLink(s, key, v);
-    else if (d.driver === 'cxl-type3' && key === 'volatile-memdev') d.volatileMemdev = backendLink(s, key, v);
+    else if (d.driver === 'cxl-type3' && key === 'persistent-memdev')
+      d.persistentMemdev = backendLink(s, key, v);
+    else if (d.driver === 'cxl-type3' && key === 'volatile-memdev')
+      d.volatileMemdev = backendLink(s, key, v);
     else if (d.driver === 'cxl-type3' && key === 'lsa') d.lsa = backendLink(s, key, v);
     else if (d.driver === 'cxl-switch-mailbox-cci' && key === 'target') {
       const t = s.byId.get(v);
-      if (!t && !s.foreign.has(v) && !s.objects.ids.has(v)) throw new QemuError(`Device '${v}' not found`);
-      if (!t || t.driver !== 'cxl-upstream')
+      if (!t && !s.foreign.has(v) && !s.objects.ids.has(v))
+        throw new QemuError(`Device '${v}' not found`);
+      if (t?.driver !== 'cxl-upstream')
         throw new QemuError(`Invalid parameter type for 'target', expected: cxl-upstream`);
       d.target = t;
     } else if (key === 'host' && VFIO_DRIVERS.has(d.driver)) d.host = v;
@@ -192,7 +230,8 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
 /** Marks a backend consumed by a type-3 device (QEMU ≥ 9.1 refuses a second use). */
 function mapBackend(s: DeviceState, b: Backend | undefined): void {
   if (!b) return;
-  if (b.mapped && s.qemu !== '7.2') throw new QemuError(`memory backend ${b.id} can't be used multiple times.`);
+  if (b.mapped && s.qemu !== '7.2')
+    throw new QemuError(`memory backend ${b.id} can't be used multiple times.`);
   b.mapped = true;
   b.usedByCxl = true;
 }
@@ -221,7 +260,8 @@ function type3Memory(s: DeviceState, d: DeviceRec): void {
 function realize(s: DeviceState, d: DeviceRec): void {
   switch (d.driver) {
     case 'pxb-cxl':
-      if (d.bus.kind !== 'root') throw new QemuError('PXB devices can be attached only to root bus');
+      if (d.bus.kind !== 'root')
+        throw new QemuError('PXB devices can be attached only to root bus');
       for (const other of s.devices)
         if (other.driver === 'pxb-cxl' && other.busNr === d.busNr)
           throw new QemuError(`Bus ${d.busNr} is already in use`);
@@ -243,11 +283,19 @@ function realize(s: DeviceState, d: DeviceRec): void {
 }
 
 const SECONDARY: Record<string, BusKind> = {
-  'pxb-cxl': 'pxb', 'cxl-rp': 'rp', 'cxl-upstream': 'usp', 'cxl-downstream': 'dsp',
+  'pxb-cxl': 'pxb',
+  'cxl-rp': 'rp',
+  'cxl-upstream': 'usp',
+  'cxl-downstream': 'dsp',
 };
 
 /** Resolves `bus=`; undefined means "not modelled" (vfio outside a CXL port). */
-function findBus(s: DeviceState, driver: string, name: string | undefined, loc: string): PciBus<DeviceRec> | undefined {
+function findBus(
+  s: DeviceState,
+  driver: string,
+  name: string | undefined,
+  loc: string,
+): PciBus<DeviceRec> | undefined {
   const vfio = VFIO_DRIVERS.has(driver);
   if (name === undefined) {
     const b = s.lastPxbBus ?? s.root;
@@ -255,10 +303,11 @@ function findBus(s: DeviceState, driver: string, name: string | undefined, loc: 
   }
   const b = s.buses.get(name);
   if (b) return vfio && b.kind !== 'rp' && b.kind !== 'dsp' ? undefined : b;
-  if (vfio) return undefined;
   const fd = s.foreign.get(name);
-  if (fd !== undefined && FOREIGN_BRIDGES.has(fd))
+  if (fd !== undefined && FOREIGN_BRIDGES.has(fd)) {
+    if (vfio) return undefined;
     throw modelError(loc, `bus '${name}' is provided by ${fd}, which is not a CXL device`);
+  }
   throw new QemuError(`Bus '${name}' not found`);
 }
 
@@ -282,8 +331,16 @@ export function createDevice(s: DeviceState, p: ParsedDevice): boolean {
       return false;
     }
     const d: DeviceRec = {
-      driver, qemuId: p.opts.id, id: p.opts.id ?? `${SHORT[driver] ?? driver}#${anon}`, option: p.option,
-      loc, bus, devfn: -1, multifunction: false, busNr: 0, port: 0,
+      driver,
+      qemuId: p.opts.id,
+      id: p.opts.id ?? `${SHORT[driver] ?? driver}#${anon}`,
+      option: p.option,
+      loc,
+      bus,
+      devfn: -1,
+      multifunction: false,
+      busNr: 0,
+      port: 0,
     };
     const devfn = setProps(s, d, p.opts);
     d.devfn = placeOnBus(bus, d, devfn);
@@ -298,7 +355,12 @@ export function createDevice(s: DeviceState, p: ParsedDevice): boolean {
     }
     return true;
   } catch (e) {
-    if (e instanceof QemuError && e.option === undefined) throw new QemuError(e.message, { option: loc, binary: s.binary, ...(e.hint ? { hint: e.hint } : {}) });
+    if (e instanceof QemuError && e.option === undefined)
+      throw new QemuError(e.message, {
+        option: loc,
+        binary: s.binary,
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
     throw e;
   }
 }

@@ -16,7 +16,14 @@ import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
 import type { FixedWindow, MachineType } from './model.ts';
 import { QemuError } from './qemu-errors.ts';
-import { type KvDict, type KvValue, keyvalParseInto, optGet, parseQemuOpts, type QemuOpts } from './qemu-opts.ts';
+import {
+  type KvDict,
+  type KvValue,
+  keyvalParseInto,
+  optGet,
+  parseQemuOpts,
+  type QemuOpts,
+} from './qemu-opts.ts';
 import { qemuStrtosz, qemuStrtou64 } from './qemu-size.ts';
 
 /** Machine options collected while walking argv. */
@@ -77,7 +84,10 @@ export function parseMemoryOption(m: MachineOptions, text: string): void {
 }
 
 /** Machine type and QOM type name for a `-M` type; undefined when not q35/virt. */
-function resolveType(given: string, qemu: QemuVersion): { type: MachineType; typeName: string } | undefined {
+function resolveType(
+  given: string,
+  qemu: QemuVersion,
+): { type: MachineType; typeName: string } | undefined {
   if (given === 'q35') return { type: 'q35', typeName: `pc-q35-${qemu}-machine` };
   if (/^pc-q35-\d+\.\d+$/.test(given)) return { type: 'q35', typeName: `${given}-machine` };
   if (given === 'virt') return { type: 'virt', typeName: `virt-${qemu}-machine` };
@@ -90,7 +100,8 @@ const BOOL_OFF = new Set(['off', 'no', 'false', 'n']);
 
 /** keyval bool (`qapi_bool_parse()`). */
 function kvBool(name: string, v: KvValue): boolean {
-  if (typeof v !== 'string') throw new QemuError(`Invalid parameter type for '${name}', expected: boolean`);
+  if (typeof v !== 'string')
+    throw new QemuError(`Invalid parameter type for '${name}', expected: boolean`);
   if (BOOL_ON.has(v)) return true;
   if (BOOL_OFF.has(v)) return false;
   throw new QemuError(`Parameter '${name}' expects 'on' or 'off'`);
@@ -98,7 +109,8 @@ function kvBool(name: string, v: KvValue): boolean {
 
 /** keyval size (`qobject_input_type_size_keyval()`). */
 function kvSize(name: string, v: KvValue): bigint {
-  if (typeof v !== 'string') throw new QemuError(`Invalid parameter type for '${name}', expected: size`);
+  if (typeof v !== 'string')
+    throw new QemuError(`Invalid parameter type for '${name}', expected: size`);
   const r = qemuStrtosz(v);
   if (!r.ok) throw new QemuError(`Parameter '${name}' expects size`);
   return r.value;
@@ -113,10 +125,12 @@ interface WindowOptions {
 
 /** `visit_type_CXLFixedMemoryWindowOptionsList()` over the keyval list. */
 function visitWindows(v: KvValue): WindowOptions[] {
-  if (!Array.isArray(v)) throw new QemuError(`Invalid parameter type for 'cxl-fmw', expected: array`);
+  if (!Array.isArray(v))
+    throw new QemuError(`Invalid parameter type for 'cxl-fmw', expected: array`);
   return v.map((el, i) => {
     const p = `cxl-fmw.${i}`;
-    if (!(el instanceof Map)) throw new QemuError(`Invalid parameter type for '${p}', expected: object`);
+    if (!(el instanceof Map))
+      throw new QemuError(`Invalid parameter type for '${p}', expected: object`);
     const rest = new Map(el);
     const take = (k: string) => {
       const x = rest.get(k);
@@ -166,7 +180,7 @@ function configWindow(w: WindowOptions, index: number, qemu: QemuVersion): Fixed
 /** Flattens a nested keyval value into "a.b" → "v" strings for `MachineConfig.options`. */
 function flatten(prefix: string, v: KvValue, out: Record<string, string>): void {
   if (typeof v === 'string') out[prefix] = v;
-  else if (Array.isArray(v)) v.forEach((x, i) => flatten(`${prefix}.${i}`, x, out));
+  else if (Array.isArray(v)) for (const [i, x] of v.entries()) flatten(`${prefix}.${i}`, x, out);
   else for (const [k, x] of v) flatten(`${prefix}.${k}`, x, out);
 }
 
@@ -183,7 +197,10 @@ function applyMemory(mem: QemuOpts, out: AppliedMachine): void {
   size = ((size + 8191n) / 8192n) * 8192n;
   const maxText = optGet(mem, 'maxmem');
   const slotsText = optGet(mem, 'slots');
-  const slots = slotsText === undefined ? undefined : Number((qemuStrtou64(slotsText) as { value: bigint }).value);
+  const slots =
+    slotsText === undefined
+      ? undefined
+      : Number((qemuStrtou64(slotsText) as { value: bigint }).value);
   const hex = (x: bigint) => `0x${x.toString(16)}`;
   if (maxText !== undefined) {
     const r = qemuStrtosz(maxText);
@@ -214,20 +231,29 @@ export function applyMachine(m: MachineOptions, qemu: QemuVersion, binary: strin
   const x86 = /x86_64|i386/.test(binary);
   const arm = /aarch64|arm/.test(binary);
   const hint = 'Use -machine help to list supported machines';
-  if (given === undefined && arm) throw new QemuError('No machine specified, and there is no default', { hint });
+  if (given === undefined && arm)
+    throw new QemuError('No machine specified, and there is no default', { hint });
   const typeText = typeof given === 'string' ? given : 'pc';
   const t = resolveType(typeText, qemu);
   if (t && ((t.type === 'virt' && x86) || (t.type === 'q35' && arm)))
     throw new QemuError('unsupported machine type', { hint });
-  if (!t) throw new Errno('EINVAL', `unsupported machine type '${typeText}' (cxlsim models q35 and virt)`);
+  if (!t)
+    throw new Errno(
+      'EINVAL',
+      `unsupported machine type '${typeText}' (cxlsim models q35 and virt)`,
+    );
   const out: AppliedMachine = { ...t, cxl: false, ramSize: 128n * MiB, options: {}, windows: [] };
   for (const [key, v] of m.dict) {
     if (key === 'type') continue;
     const cxlProp = key === 'cxl' || key === 'cxl-fmw';
-    if ((cxlProp && t.type === 'virt' && qemu === '7.2') || (key === 'highmem-mmio-size' && t.type === 'q35'))
+    if (
+      (cxlProp && t.type === 'virt' && qemu === '7.2') ||
+      (key === 'highmem-mmio-size' && t.type === 'q35')
+    )
       throw new QemuError(`Property '${t.typeName}.${key}' not found`);
     if (key === 'cxl') out.cxl = kvBool('cxl', v);
-    else if (key === 'cxl-fmw') out.windows = visitWindows(v).map((w, i) => configWindow(w, i, qemu));
+    else if (key === 'cxl-fmw')
+      out.windows = visitWindows(v).map((w, i) => configWindow(w, i, qemu));
     else if (key === 'highmem-mmio-size') out.highmemMmioSize = kvSize(key, v);
     else flatten(key, v, out.options);
   }

@@ -59,8 +59,10 @@ function objectProps(text: string): Map<string, string> {
     } catch (e) {
       throw new QemuError(`JSON parse error, ${(e as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null) throw new QemuError('Invalid JSON object given');
-    for (const [k, v] of Object.entries(parsed)) out.set(k, typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new QemuError('Invalid JSON object given');
+    for (const [k, v] of Object.entries(parsed))
+      out.set(k, typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
     return out;
   }
   for (const [k, v] of keyvalParse(text, 'qom-type')) if (typeof v === 'string') out.set(k, v);
@@ -102,7 +104,10 @@ export function createObjects(t: ObjectTable, binary: string): void {
   for (const { id, qomType, option } of t.order) {
     const loc = { option: optionLocation(option), binary };
     if (t.ids.has(id))
-      throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`, loc);
+      throw new QemuError(
+        `attempt to add duplicate property '${id}' to object (type 'container')`,
+        loc,
+      );
     t.ids.set(id, qomType);
     const b = t.backends.get(id);
     if (!b || b.option !== option) continue;

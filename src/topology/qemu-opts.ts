@@ -117,7 +117,12 @@ function qapiNameLength(s: string): number {
 }
 
 /** `keyval_parse_put()`: stores a value (string) or finds/creates a sub-dictionary (undefined). */
-function kvPut(cur: KvDict, keyInCur: string, value: string | undefined, fullKeyToHere: string): KvValue {
+function kvPut(
+  cur: KvDict,
+  keyInCur: string,
+  value: string | undefined,
+  fullKeyToHere: string,
+): KvValue {
   const old = cur.get(keyInCur);
   if (old !== undefined) {
     const oldIsStr = typeof old === 'string';
@@ -171,7 +176,8 @@ function kvParseOne(dict: KvDict, params: string, implied: string | undefined): 
     s = params.slice(impliedValueEnd);
     if (s[0] === ',') s = s.slice(1);
   } else {
-    if (params[pos] !== '=') throw new QemuError(`Expected '=' after parameter '${key.slice(0, pos)}'`);
+    if (params[pos] !== '=')
+      throw new QemuError(`Expected '=' after parameter '${key.slice(0, pos)}'`);
     [value, s] = getOptValue(params.slice(pos + 1));
   }
   kvPut(cur, keyInCur, value, key.slice(0, keyEnd));

@@ -60,7 +60,11 @@ const BRIDGES = new Set(['cxl-rp', 'cxl-upstream', 'cxl-downstream']);
  * @param devfn explicit devfn from `addr=`, or undefined for automatic placement.
  * @throws QemuError with hw/pci/pci.c's messages.
  */
-export function placeOnBus<D extends PlacedFn>(bus: PciBus<D>, dev: D, devfn: number | undefined): number {
+export function placeOnBus<D extends PlacedFn>(
+  bus: PciBus<D>,
+  dev: D,
+  devfn: number | undefined,
+): number {
   if (bus.kind === 'pxb' && !BRIDGES.has(dev.driver))
     throw new QemuError('PCI: Only PCI/PCIe bridges can be plugged into pxb-cxl');
   let at = devfn;
@@ -72,7 +76,9 @@ export function placeOnBus<D extends PlacedFn>(bus: PciBus<D>, dev: D, devfn: nu
       }
     }
     if (at === undefined)
-      throw new QemuError(`PCI: no slot/function available for ${dev.driver}, all in use or reserved`);
+      throw new QemuError(
+        `PCI: no slot/function available for ${dev.driver}, all in use or reserved`,
+      );
   } else {
     const other = bus.fns.get(at);
     if (other) {
@@ -94,12 +100,16 @@ function checkMultifunction<D extends PlacedFn>(bus: PciBus<D>, dev: D, devfn: n
   if (fn !== 0) {
     const f0 = bus.fns.get(slot << 3);
     if (f0 && !f0.multifunction)
-      throw new QemuError(`PCI: single function device can't be populated in function ${hex(slot)}.${hex(fn)}`);
+      throw new QemuError(
+        `PCI: single function device can't be populated in function ${hex(slot)}.${hex(fn)}`,
+      );
     return;
   }
   if (dev.multifunction) return;
   for (let f = 1; f < 8; f++) {
     if (bus.fns.has((slot << 3) | f))
-      throw new QemuError(`PCI: ${hex(slot)}.0 indicates single function, but ${hex(slot)}.${hex(f)} is already populated.`);
+      throw new QemuError(
+        `PCI: ${hex(slot)}.0 indicates single function, but ${hex(slot)}.${hex(f)} is already populated.`,
+      );
   }
 }

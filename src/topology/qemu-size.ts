@@ -39,7 +39,8 @@ export function qemuStrtosz(text: string, defaultSuffix: 'B' | 'M' = 'B'): Parse
     if (!h || h[1] === undefined) return { ok: false, error: 'EINVAL' };
     val = BigInt(`0x${h[1]}`);
     rest = rest.slice(h[0].length);
-    if (rest[0] === '.' || suffixMul(rest[0], unit) !== undefined) return { ok: false, error: 'EINVAL' };
+    if (rest[0] === '.' || suffixMul(rest[0], unit) !== undefined)
+      return { ok: false, error: 'EINVAL' };
     if (val > U64_MAX) return { ok: false, error: 'ERANGE' };
   } else if (rest[0] === '.') {
     const f = /^\.(\d*)/.exec(rest);
@@ -74,7 +75,14 @@ export function qemuStrtou64(text: string): ParseResult {
  */
 export function formatSize(bytes: bigint): string {
   if (bytes === 0n) return '0';
-  for (const [s, p] of [['E', 6], ['P', 5], ['T', 4], ['G', 3], ['M', 2], ['K', 1]] as const) {
+  for (const [s, p] of [
+    ['E', 6],
+    ['P', 5],
+    ['T', 4],
+    ['G', 3],
+    ['M', 2],
+    ['K', 1],
+  ] as const) {
     const m = 1024n ** BigInt(p);
     if (bytes % m === 0n) return `${bytes / m}${s}`;
   }

@@ -11,7 +11,15 @@
  * EINVAL errors ({@link modelError}).
  */
 import type { Errno } from '../kernel/errno.ts';
-import type { DownstreamPort, Endpointish, HostBridge, RootPort, SwitchDev, Type2Dev, Type3Dev } from './model.ts';
+import type {
+  DownstreamPort,
+  Endpointish,
+  HostBridge,
+  RootPort,
+  SwitchDev,
+  Type2Dev,
+  Type3Dev,
+} from './model.ts';
 import type { DeviceRec, DeviceState } from './qemu-devices.ts';
 import { modelError } from './qemu-errors.ts';
 import { devfnToAddr } from './qemu-pci.ts';
@@ -42,7 +50,13 @@ function type3Of(d: DeviceRec): Type3Dev {
 }
 
 function type2Of(d: DeviceRec): Type2Dev {
-  const t: Type2Dev = { kind: 'type2', id: d.id, addr: devfnToAddr(d.devfn), dpaSize: TYPE2_DPA_SIZE, firmwareCommitted: true };
+  const t: Type2Dev = {
+    kind: 'type2',
+    id: d.id,
+    addr: devfnToAddr(d.devfn),
+    dpaSize: TYPE2_DPA_SIZE,
+    firmwareCommitted: true,
+  };
   if (d.host !== undefined) t.host = d.host;
   if (d.driver === 'vfio-pci-nohotplug') t.noHotplug = true;
   return t;
@@ -56,29 +70,50 @@ function childOf(s: DeviceState, port: DeviceRec, errs: Errno[]): Endpointish | 
   for (const d of s.devices.filter((x) => x.bus === bus)) {
     if (d.driver === 'cxl-switch-mailbox-cci') continue;
     if (d.devfn !== 0) {
-      errs.push(modelError(d.loc, `only one device (slot 0 function 0) below ${port.driver} '${port.id}' is modelled`));
+      errs.push(
+        modelError(
+          d.loc,
+          `only one device (slot 0 function 0) below ${port.driver} '${port.id}' is modelled`,
+        ),
+      );
       continue;
     }
     if (d.driver === 'cxl-type3') child = type3Of(d);
     else if (d.driver === 'cxl-upstream') child = switchOf(s, d, errs);
     else if (d.driver === 'vfio-pci' || d.driver === 'vfio-pci-nohotplug') child = type2Of(d);
-    else errs.push(modelError(d.loc, `a ${d.driver} below ${port.driver} '${port.id}' is not modelled`));
+    else
+      errs.push(
+        modelError(d.loc, `a ${d.driver} below ${port.driver} '${port.id}' is not modelled`),
+      );
   }
   return child;
 }
 
 function switchOf(s: DeviceState, usp: DeviceRec, errs: Errno[]): SwitchDev {
-  const sw: SwitchDev = { kind: 'switch', id: usp.id, addr: devfnToAddr(usp.devfn), downstream: [] };
+  const sw: SwitchDev = {
+    kind: 'switch',
+    id: usp.id,
+    addr: devfnToAddr(usp.devfn),
+    downstream: [],
+  };
   if (usp.sn !== undefined && usp.sn !== UI64_NULL) sw.serial = usp.sn;
   for (const d of s.devices) {
     if (d.driver === 'cxl-switch-mailbox-cci' && d.target === usp) {
-      if (d.bus !== usp.bus) errs.push(modelError(d.loc, `the switch CCI is modelled only beside its upstream port '${usp.id}'`));
+      if (d.bus !== usp.bus)
+        errs.push(
+          modelError(d.loc, `the switch CCI is modelled only beside its upstream port '${usp.id}'`),
+        );
       else sw.mailboxCci = devfnToAddr(d.devfn);
     }
   }
   for (const d of s.devices.filter((x) => x.bus === usp.secondary)) {
     if (d.driver !== 'cxl-downstream') {
-      errs.push(modelError(d.loc, `only cxl-downstream ports are modelled on the bus of cxl-upstream '${usp.id}'`));
+      errs.push(
+        modelError(
+          d.loc,
+          `only cxl-downstream ports are modelled on the bus of cxl-upstream '${usp.id}'`,
+        ),
+      );
       continue;
     }
     const dp: DownstreamPort = { id: d.id, port: d.port, addr: devfnToAddr(d.devfn) };
@@ -105,7 +140,12 @@ export function buildHostBridges(s: DeviceState): HostBridge[] {
       if (d.hdmForPassthrough !== undefined) hb.hdmForPassthrough = d.hdmForPassthrough;
       for (const rpDev of s.devices.filter((x) => x.bus === d.secondary)) {
         if (rpDev.driver !== 'cxl-rp') {
-          errs.push(modelError(rpDev.loc, `only cxl-rp root ports are modelled on the bus of pxb-cxl '${d.id}'`));
+          errs.push(
+            modelError(
+              rpDev.loc,
+              `only cxl-rp root ports are modelled on the bus of pxb-cxl '${d.id}'`,
+            ),
+          );
           continue;
         }
         const rp: RootPort = { id: rpDev.id, port: rpDev.port, addr: devfnToAddr(rpDev.devfn) };

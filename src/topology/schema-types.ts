@@ -30,7 +30,11 @@ export function int(min: number, max: number) {
       return z.NEVER;
     }
     if (!(n >= min && n <= max)) {
-      ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}`, input: v });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an integer from ${min} to ${max}`,
+        input: v,
+      });
       return z.NEVER;
     }
     return n;
@@ -77,7 +81,11 @@ export const granularity = z.unknown().transform((v, ctx) => {
     if (r.ok && r.value <= 1n << 20n) n = Number(r.value);
   }
   if (n === undefined || !GRANULARITIES.includes(n)) {
-    ctx.addIssue({ code: 'custom', message: `expected a granularity of ${GRANULARITIES.join(', ')} bytes`, input: v });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a granularity of ${GRANULARITIES.join(', ')} bytes`,
+      input: v,
+    });
     return z.NEVER;
   }
   return n;
@@ -98,12 +106,22 @@ export const pciAddr = z.unknown().transform((v, ctx): PciAddr => {
     const fn = typeof o.fn === 'bigint' ? Number(o.fn) : o.fn;
     if (
       keys.every((k) => k === 'slot' || k === 'fn') &&
-      typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot <= 31 &&
-      typeof fn === 'number' && Number.isInteger(fn) && fn >= 0 && fn <= 7
+      typeof slot === 'number' &&
+      Number.isInteger(slot) &&
+      slot >= 0 &&
+      slot <= 31 &&
+      typeof fn === 'number' &&
+      Number.isInteger(fn) &&
+      fn >= 0 &&
+      fn <= 7
     )
       return { slot, fn };
   }
-  ctx.addIssue({ code: 'custom', message: 'expected a PCI address {slot: 0-31, fn: 0-7} or "SLOT.FN"', input: v });
+  ctx.addIssue({
+    code: 'custom',
+    message: 'expected a PCI address {slot: 0-31, fn: 0-7} or "SLOT.FN"',
+    input: v,
+  });
   return z.NEVER;
 });
 

@@ -52,7 +52,11 @@ const type3 = z.strictObject({
   hdm: hdmCaps.optional(),
   committed: committed.optional(),
   backends: z
-    .strictObject({ volatile: ident.optional(), persistent: ident.optional(), lsa: ident.optional() })
+    .strictObject({
+      volatile: ident.optional(),
+      persistent: ident.optional(),
+      lsa: ident.optional(),
+    })
     .optional(),
 });
 
@@ -90,7 +94,9 @@ const switchDev = z.strictObject({
   committed: committed.optional(),
 });
 
-const endpointish: z.ZodType<Endpointish> = z.lazy(() => z.discriminatedUnion('kind', [type3, type2, switchDev]));
+const endpointish: z.ZodType<Endpointish> = z.lazy(() =>
+  z.discriminatedUnion('kind', [type3, type2, switchDev]),
+);
 
 const rootPort = z.strictObject({
   id: ident,
@@ -182,14 +188,13 @@ export function parseTopologyFile(text: string, path?: string): Topology {
   };
   const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: true });
   const yamlErr = doc.errors[0];
-  if (yamlErr) fail(`invalid YAML: ${yamlErr.message.split('\n')[0]}`);
+  if (yamlErr) fail(`invalid YAML: ${(yamlErr.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
   const raw: unknown = doc.toJS();
   const r = topologyFileSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
     if (!i) return fail('invalid topology');
-    const where = i.code === 'invalid_union' && 'discriminator' in i ? i.path : i.path;
-    const p = formatPath(where);
+    const p = formatPath(i.path);
     return fail(p ? `${p}: ${issueText(i)}` : issueText(i));
   }
   const f = r.data;

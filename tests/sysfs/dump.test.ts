@@ -63,9 +63,13 @@ describe('dumpSysfs', () => {
   it('prints busybox cat errors for unreadable files and failing show()', () => {
     const t = buildMinimal();
     t.state.showErr = new Errno('ENXIO');
-    const text = dumpSysfs(t.view, ['bus/cxl/flush', 'devices/platform/ACPI0017:00/root0/decoder0.0/qos_class'], {
-      header: false,
-    });
+    const text = dumpSysfs(
+      t.view,
+      ['bus/cxl/flush', 'devices/platform/ACPI0017:00/root0/decoder0.0/qos_class'],
+      {
+        header: false,
+      },
+    );
     expect(text).toBe(
       "E\tbus/cxl/flush\t200\tcat: can't open '/sys/bus/cxl/flush': Permission denied\n" +
         'E\tdevices/platform/ACPI0017:00/root0/decoder0.0/qos_class\t444\tcat: read error: No such device or address\n',
@@ -88,6 +92,8 @@ describe('dumpSysfs', () => {
 
   it('rejects a missing root', () => {
     const t = buildMinimal();
-    expect(() => dumpSysfs(t.view, ['bus/nope'])).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => dumpSysfs(t.view, ['bus/nope'])).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,17 +40,24 @@ describe('exportSysfs', () => {
     expect(mode(`${MEM0}/uevent`)).toBe(0o644);
     expect(mode('bus/cxl/devices')).toBe(0o755);
     expect(readlinkSync(join(out, 'bus/cxl/devices/mem0'))).toBe(`../../../${MEM0}`);
-    expect(readlinkSync(join(out, 'devices/platform/ACPI0017:00/root0/uport'))).toBe('../../ACPI0017:00');
+    expect(readlinkSync(join(out, 'devices/platform/ACPI0017:00/root0/uport'))).toBe(
+      '../../ACPI0017:00',
+    );
     // relative links resolve inside the exported tree
     expect(readFileSync(join(out, 'bus/cxl/devices/mem0/pmem/size'), 'utf8')).toBe('0x10000000\n');
-    expect(readFileSync(join(out, 'bus/cxl/devices/endpoint2/CDAT'))).toEqual(Buffer.from(t.state.cdat));
+    expect(readFileSync(join(out, 'bus/cxl/devices/endpoint2/CDAT'))).toEqual(
+      Buffer.from(t.state.cdat),
+    );
     // unreadable files exist, empty
     expect(lstatSync(join(out, 'bus/cxl/flush')).size).toBe(0);
     expect(stats.unreadable).toBeGreaterThan(10);
   });
 
   it('exports a capture tree with the same entries it was built from', () => {
-    const text = readFileSync(new URL('../../sysfs-fixtures/minimal/00-boot/sysfs.txt', import.meta.url), 'utf8');
+    const text = readFileSync(
+      new URL('../../sysfs-fixtures/minimal/00-boot/sysfs.txt', import.meta.url),
+      'utf8',
+    );
     const out = tmp();
     exportSysfs(sysfsTxtView(text), out);
     for (const e of parseSysfsTxt(text)) {
@@ -72,6 +88,8 @@ describe('exportSysfs', () => {
     exportSysfs(t.view, out, { only: ['/sys/bus/cxl/devices', 'bus/cxl'] });
     expect(readdirSync(out)).toEqual(['bus']);
     expect(readdirSync(join(out, 'bus'))).toEqual(['cxl']);
-    expect(() => exportSysfs(t.view, tmp(), { only: ['bus/none'] })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => exportSysfs(t.view, tmp(), { only: ['bus/none'] })).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
   });
 });

@@ -26,7 +26,10 @@ const code = (f: () => unknown) => {
 function captured(name: RegExp): string[] {
   const out: string[] = [];
   for (const f of ['minimal/00-boot', 'interleave/03-region-4way', 'minimal/02-create-namespace']) {
-    const text = readFileSync(new URL(`../../sysfs-fixtures/${f}/sysfs.txt`, import.meta.url), 'utf8');
+    const text = readFileSync(
+      new URL(`../../sysfs-fixtures/${f}/sysfs.txt`, import.meta.url),
+      'utf8',
+    );
     for (const e of parseSysfsTxt(text))
       if (e.kind === 'F' && name.test(e.path) && !e.path.includes('/ndbus') && e.body.length === 1)
         out.push(e.body[0] as string);
@@ -36,7 +39,9 @@ function captured(name: RegExp): string[] {
 
 describe('%#llx and %pa against the captures', () => {
   it('hexll reprints every captured %#llx value (decoder start/size, dpa_resource, serial, partition sizes)', () => {
-    const values = captured(/\/(decoder\d+\.\d+\/(start|size|dpa_resource)|mem\d+\/(serial|ram\/size|pmem\/size)|region\d+\/(size|resource))$/);
+    const values = captured(
+      /\/(decoder\d+\.\d+\/(start|size|dpa_resource)|mem\d+\/(serial|ram\/size|pmem\/size)|region\d+\/(size|resource))$/,
+    );
     expect(values.length).toBeGreaterThan(40);
     expect(values).toContain('0x0');
     expect(values).toContain('0xffffffffffffffff');
@@ -73,7 +78,10 @@ describe('kstrtox', () => {
     expect(kstrtoull('0xff', 16)).toBe(255n);
     expect(kstrtoull('18446744073709551615')).toBe((1n << 64n) - 1n);
     for (const bad of ['', '\n', ' 1', '1 ', '1\n\n', '-1', '08', '0x', '0xg', 'abc', '1a'])
-      expect(code(() => kstrtoull(bad)), JSON.stringify(bad)).toBe('EINVAL');
+      expect(
+        code(() => kstrtoull(bad)),
+        JSON.stringify(bad),
+      ).toBe('EINVAL');
     expect(code(() => kstrtoull('18446744073709551616'))).toBe('ERANGE');
     expect(code(() => kstrtoull('0x10000000000000000x'))).toBe('ERANGE');
     expect(kstrtoll('-9223372036854775808')).toBe(-(1n << 63n));
@@ -95,9 +103,14 @@ describe('kstrtox', () => {
   });
 
   it('kstrtobool looks at the first characters only', () => {
-    for (const t of ['1', 'y', 'Y', 'yes', 'on', 'ON\n', '1\n']) expect(kstrtobool(t), t).toBe(true);
+    for (const t of ['1', 'y', 'Y', 'yes', 'on', 'ON\n', '1\n'])
+      expect(kstrtobool(t), t).toBe(true);
     for (const f of ['0', 'n', 'N', 'no', 'off', 'oF']) expect(kstrtobool(f), f).toBe(false);
-    for (const bad of ['', 'o', 'true', '2', ' 1']) expect(code(() => kstrtobool(bad)), bad).toBe('EINVAL');
+    for (const bad of ['', 'o', 'true', '2', ' 1'])
+      expect(
+        code(() => kstrtobool(bad)),
+        bad,
+      ).toBe('EINVAL');
   });
 
   it('sysfsStreq ignores one trailing newline on either side', () => {

@@ -19,8 +19,23 @@ export const ro = (name: string, value: () => string, mode = 0o444): Attribute =
 });
 
 type DevName =
-  | 'lnxsys' | 'acpi16' | 'acpi17' | 'platform' | 'p17' | 'pci0c' | 'rp' | 't3' | 'mem0'
-  | 'pmem0' | 'root0' | 'dec00' | 'bridge' | 'port1' | 'dec10' | 'ep2' | 'dec20';
+  | 'lnxsys'
+  | 'acpi16'
+  | 'acpi17'
+  | 'platform'
+  | 'p17'
+  | 'pci0c'
+  | 'rp'
+  | 't3'
+  | 'mem0'
+  | 'pmem0'
+  | 'root0'
+  | 'dec00'
+  | 'bridge'
+  | 'port1'
+  | 'dec10'
+  | 'ep2'
+  | 'dec20';
 
 export interface MinimalTree {
   kernel: Kernel;
@@ -60,18 +75,28 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
   const lnxsybus = mk('LNXSYBUS:00', lnxsys, 'acpi').add();
   const acpi16 = mk('ACPI0016:00', lnxsybus, 'acpi');
   acpi16.groups.push(
-    { attrs: [ro('hid', () => 'ACPI0016'), ro('modalias', () => 'acpi:ACPI0016:PNP0A08:PNP0A03:')] },
+    {
+      attrs: [ro('hid', () => 'ACPI0016'), ro('modalias', () => 'acpi:ACPI0016:PNP0A08:PNP0A03:')],
+    },
     power,
     { name: 'wakeup', attrs: [] },
   );
   acpi16.add();
   const acpi17 = mk('ACPI0017:00', lnxsybus, 'acpi');
-  acpi17.groups.push({ attrs: [ro('modalias', () => 'acpi:ACPI0017:')] }, power, { name: 'wakeup', attrs: [] });
+  acpi17.groups.push({ attrs: [ro('modalias', () => 'acpi:ACPI0017:')] }, power, {
+    name: 'wakeup',
+    attrs: [],
+  });
   acpi17.add();
 
   const platform = mk('platform').add();
   const p17 = mk('ACPI0017:00', platform, 'platform', undefined, drv.cxl_acpi);
-  p17.groups.push({ attrs: [ro('modalias', () => 'acpi:ACPI0017:'), ro('driver_override', () => '(null)', 0o644)] }, power);
+  p17.groups.push(
+    {
+      attrs: [ro('modalias', () => 'acpi:ACPI0017:'), ro('driver_override', () => '(null)', 0o644)],
+    },
+    power,
+  );
   p17.links.set('firmware_node', () => acpi17);
   p17.add();
   acpi17.links.set('physical_node', () => p17);
@@ -89,10 +114,22 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
       ['MODALIAS', alias],
     ] as [string, string][];
   const rp = mk('0000:0c:00.0', pci0c, 'pci', undefined, drv.pcieport);
-  rp.ueventVars = pciVars('0000:0c:00.0', '60400', '8086:7075', '8086:0000', 'pci:v00008086d00007075sv00008086sd00000000bc06sc04i00');
+  rp.ueventVars = pciVars(
+    '0000:0c:00.0',
+    '60400',
+    '8086:7075',
+    '8086:0000',
+    'pci:v00008086d00007075sv00008086sd00000000bc06sc04i00',
+  );
   rp.add();
   const t3 = mk('0000:0d:00.0', rp, 'pci', undefined, drv.cxl_pci);
-  t3.ueventVars = pciVars('0000:0d:00.0', '50210', '8086:0D93', '1AF4:1100', 'pci:v00008086d00000D93sv00001AF4sd00001100bc05sc02i10');
+  t3.ueventVars = pciVars(
+    '0000:0d:00.0',
+    '50210',
+    '8086:0D93',
+    '1AF4:1100',
+    'pci:v00008086d00000D93sv00001AF4sd00001100bc05sc02i10',
+  );
   t3.add();
   const mem0 = mk('mem0', t3, 'cxl', 'cxl_memdev', drv.cxl_mem);
   mem0.ueventVars = () => [
@@ -127,7 +164,8 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
         show: () => `${state.ways}\n`,
         store: (_d, buf) => {
           const v = kstrtoint(buf);
-          if (![1, 2, 4, 8].includes(v)) throw new Errno('EINVAL', `invalid interleave: ${v}`, 'decoder0.0');
+          if (![1, 2, 4, 8].includes(v))
+            throw new Errno('EINVAL', `invalid interleave: ${v}`, 'decoder0.0');
           state.ways = v;
         },
       },
@@ -172,6 +210,24 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
   dec20.groups.push({ attrs: [ro('modalias', () => 'cxl:t0')] });
   dec20.add();
 
-  const dev: MinimalTree['dev'] = { lnxsys, acpi16, acpi17, platform, p17, pci0c, rp, t3, mem0, pmem0, root0, dec00, bridge, port1, dec10, ep2, dec20 };
+  const dev: MinimalTree['dev'] = {
+    lnxsys,
+    acpi16,
+    acpi17,
+    platform,
+    p17,
+    pci0c,
+    rp,
+    t3,
+    mem0,
+    pmem0,
+    root0,
+    dec00,
+    bridge,
+    port1,
+    dec10,
+    ep2,
+    dec20,
+  };
   return { kernel: k, view: createSysfs(k, hooks), dev, drv, state };
 }

@@ -13,10 +13,17 @@ const ROOT0 = 'devices/platform/ACPI0017:00/root0';
 const MEM0 = 'devices/pci0000:0c/0000:0c:00.0/0000:0d:00.0/mem0';
 
 /** Records of a dump text, keyed by path, as "KIND\tpath\trest…\n|body…". */
-function recordMap(entries: SysfsTxtEntry[], keep: (e: SysfsTxtEntry) => boolean): Map<string, string> {
+function recordMap(
+  entries: SysfsTxtEntry[],
+  keep: (e: SysfsTxtEntry) => boolean,
+): Map<string, string> {
   const m = new Map<string, string>();
   for (const e of entries)
-    if (keep(e)) m.set(e.path, [[e.kind, e.path, ...e.rest].join('\t'), ...e.body.map((b) => `|${b}`)].join('\n'));
+    if (keep(e))
+      m.set(
+        e.path,
+        [[e.kind, e.path, ...e.rest].join('\t'), ...e.body.map((b) => `|${b}`)].join('\n'),
+      );
   return m;
 }
 
@@ -24,8 +31,10 @@ function recordMap(entries: SysfsTxtEntry[], keep: (e: SysfsTxtEntry) => boolean
 const driverCore = (e: SysfsTxtEntry) =>
   e.kind === 'D' || e.kind === 'L' || /\/(uevent|dev)$/.test(e.path);
 
-const under = (...prefixes: string[]) => (e: SysfsTxtEntry) =>
-  prefixes.some((p) => e.path === p || e.path.startsWith(`${p}/`)) && !e.path.includes('/ndbus0');
+const under =
+  (...prefixes: string[]) =>
+  (e: SysfsTxtEntry) =>
+    prefixes.some((p) => e.path === p || e.path.startsWith(`${p}/`)) && !e.path.includes('/ndbus0');
 
 describe('live sysfs tree vs the minimal capture', () => {
   it('renders /sys/bus/cxl exactly as the kernel did (links, drivers, bus files, modes)', () => {
@@ -50,7 +59,12 @@ describe('live sysfs tree vs the minimal capture', () => {
       capture,
       (e) =>
         driverCore(e) &&
-        under('devices/LNXSYSTM:00', 'bus/acpi', 'devices/pci0000:0c/firmware_node', 'devices/platform/ACPI0017:00')(e) &&
+        under(
+          'devices/LNXSYSTM:00',
+          'bus/acpi',
+          'devices/pci0000:0c/firmware_node',
+          'devices/platform/ACPI0017:00',
+        )(e) &&
         !e.path.startsWith(`${ROOT0}/`),
     );
     expect(want.size).toBeGreaterThan(15);
@@ -71,28 +85,55 @@ describe('live sysfs tree vs the minimal capture', () => {
 
   it('reports modes and link targets through lstat/readlink', () => {
     const { view } = buildMinimal();
-    expect(view.lstat(`${ROOT0}/decoder0.0/start`)).toEqual({ kind: 'file', mode: 0o400, binary: false });
-    expect(view.lstat(`${ROOT0}/port1/endpoint2/CDAT`)).toEqual({ kind: 'file', mode: 0o400, binary: true });
-    expect(view.lstat('bus/cxl/drivers/cxl_mem/bind')).toEqual({ kind: 'file', mode: 0o200, binary: false });
+    expect(view.lstat(`${ROOT0}/decoder0.0/start`)).toEqual({
+      kind: 'file',
+      mode: 0o400,
+      binary: false,
+    });
+    expect(view.lstat(`${ROOT0}/port1/endpoint2/CDAT`)).toEqual({
+      kind: 'file',
+      mode: 0o400,
+      binary: true,
+    });
+    expect(view.lstat('bus/cxl/drivers/cxl_mem/bind')).toEqual({
+      kind: 'file',
+      mode: 0o200,
+      binary: false,
+    });
     expect(view.readlink(`${ROOT0}/uport`)).toBe('../../ACPI0017:00');
     expect(view.realpath('bus/cxl/devices/mem0')).toBe(MEM0);
     expect(view.read('bus/cxl/devices/mem0/pmem/size')).toBe('0x10000000\n');
     expect(view.lstat('bus/cxl/devices/nope')).toBeUndefined();
     expect(view.lstat(`${MEM0}/serial/x`)).toBeUndefined();
-    expect(() => view.readlink(`${MEM0}/serial`)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    expect(() => view.readdir(`${MEM0}/serial`)).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => view.readlink(`${MEM0}/serial`)).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    expect(() => view.readdir(`${MEM0}/serial`)).toThrow(
+      expect.objectContaining({ code: 'ENOTDIR' }),
+    );
     expect(() => view.read(MEM0)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
-    expect(() => view.read('bus/cxl/devices/mem9/serial')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => view.read('bus/cxl/devices/mem9/serial')).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
   });
 });
 
 describe('reads and writes', () => {
   it('refuses to read 0200 files with EACCES and to write read-only files with EACCES', () => {
     const { view } = buildMinimal();
-    for (const p of ['bus/cxl/drivers/cxl_mem/bind', 'bus/cxl/flush', 'bus/cxl/uevent', `${ROOT0}/decoder0.0/delete_region`])
+    for (const p of [
+      'bus/cxl/drivers/cxl_mem/bind',
+      'bus/cxl/flush',
+      'bus/cxl/uevent',
+      `${ROOT0}/decoder0.0/delete_region`,
+    ])
       expect(() => view.read(p), p).toThrow(expect.objectContaining({ code: 'EACCES' }));
-    expect(() => view.write(`${ROOT0}/decoder0.0/size`, '0x0\n')).toThrow(expect.objectContaining({ code: 'EACCES' }));
-    expect(() => view.write(`${ROOT0}/port1/endpoint2/CDAT`, 'x\n')).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    expect(() => view.write(`${ROOT0}/decoder0.0/size`, '0x0\n')).toThrow(
+      expect.objectContaining({ code: 'EACCES' }),
+    );
+    expect(() => view.write(`${ROOT0}/port1/endpoint2/CDAT`, 'x\n')).toThrow(
+      expect.objectContaining({ code: 'EACCES' }),
+    );
   });
 
   it('surfaces a show() error and passes a store() Errno through unchanged', () => {
@@ -106,16 +147,18 @@ describe('reads and writes', () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(Errno);
-    expect((caught as Errno).describe()).toBe('ENXIO: region creation is not modelled here (decoder0.0)');
+    expect((caught as Errno).describe()).toBe(
+      'ENXIO: region creation is not modelled here (decoder0.0)',
+    );
   });
 
   it('passes what echo writes to store() and refuses writes longer than a page', () => {
     const t = buildMinimal();
     t.view.write('bus/cxl/devices/decoder0.0/interleave_ways', '4\n');
     expect(t.view.read(`${ROOT0}/decoder0.0/interleave_ways`)).toBe('4\n');
-    expect(() => t.view.write(`${ROOT0}/decoder0.0/interleave_ways`, `${'1'.repeat(4097)}`)).toThrow(
-      expect.objectContaining({ code: 'E2BIG' }),
-    );
+    expect(() =>
+      t.view.write(`${ROOT0}/decoder0.0/interleave_ways`, `${'1'.repeat(4097)}`),
+    ).toThrow(expect.objectContaining({ code: 'E2BIG' }));
   });
 
   it('leaves the tree byte-identical after any rejected write', () => {
@@ -140,7 +183,9 @@ describe('reads and writes', () => {
   it('logs and rejects an unknown uevent action, accepts a known one', () => {
     const t = buildMinimal();
     t.view.write(`${MEM0}/uevent`, 'change\n');
-    expect(() => t.view.write(`${MEM0}/uevent`, 'bogus\n')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => t.view.write(`${MEM0}/uevent`, 'bogus\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
     expect(t.kernel.log.lines.map((l) => l.text)).toEqual([
       `synth uevent: /${MEM0}: unknown uevent action string`,
       'cxl_mem mem0: uevent: failed to send synthetic uevent: -22',
@@ -162,9 +207,15 @@ describe('driver core files', () => {
       },
     });
     const drv = 'bus/cxl/drivers/cxl_port';
-    expect(() => t.view.write(`${drv}/bind`, 'port9\n')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
-    expect(() => t.view.write(`${drv}/bind`, 'port1\n')).toThrow(expect.objectContaining({ code: 'EBUSY' }));
-    expect(() => t.view.write(`${drv}/unbind`, 'mem0\n')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
+    expect(() => t.view.write(`${drv}/bind`, 'port9\n')).toThrow(
+      expect.objectContaining({ code: 'ENODEV' }),
+    );
+    expect(() => t.view.write(`${drv}/bind`, 'port1\n')).toThrow(
+      expect.objectContaining({ code: 'EBUSY' }),
+    );
+    expect(() => t.view.write(`${drv}/unbind`, 'mem0\n')).toThrow(
+      expect.objectContaining({ code: 'ENODEV' }),
+    );
     t.view.write(`${drv}/unbind`, 'port1\n');
     expect(t.view.lstat(`${drv}/port1`)).toBeUndefined();
     expect(t.view.lstat(`${ROOT0}/port1/driver`)).toBeUndefined();
@@ -182,9 +233,13 @@ describe('driver core files', () => {
     expect(t.view.read('bus/cxl/drivers_autoprobe')).toBe('0\n');
     t.view.write('bus/cxl/drivers_probe', 'decoder0.0\n');
     expect(probed).toEqual(['decoder0.0']);
-    expect(() => t.view.write('bus/cxl/drivers_probe', 'nope\n')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
+    expect(() => t.view.write('bus/cxl/drivers_probe', 'nope\n')).toThrow(
+      expect.objectContaining({ code: 'ENODEV' }),
+    );
     t.view.write('bus/cxl/flush', '1\n');
-    expect(() => t.view.write('bus/cxl/flush', '2\n')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => t.view.write('bus/cxl/flush', '2\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
     expect(flushed).toBe(1);
     expect(t.view.lstat('bus/pci/flush')).toBeUndefined();
   });
@@ -196,7 +251,9 @@ describe('liveness', () => {
     expect(t.view.readdir('bus/cxl/devices')).not.toContain('decoder0.1');
     const d = t.kernel.device('decoder0.1', t.dev.root0, 'cxl', 'cxl_decoder_root');
     let visible = false;
-    d.groups.push({ attrs: [ro('size', () => '0x0'), { ...ro('qos_class', () => '7'), isVisible: () => visible }] });
+    d.groups.push({
+      attrs: [ro('size', () => '0x0'), { ...ro('qos_class', () => '7'), isVisible: () => visible }],
+    });
     d.add();
     expect(t.view.readlink('bus/cxl/devices/decoder0.1')).toBe(`../../../${ROOT0}/decoder0.1`);
     expect(t.view.readdir(`${ROOT0}/decoder0.1`)).not.toContain('qos_class');
@@ -214,6 +271,10 @@ describe('liveness', () => {
       t.kernel.device(`decoder0.${i}`, t.dev.root0, 'cxl', 'cxl_decoder_root').add();
     expect(t.view.readdir('bus/cxl/devices')).toHaveLength(3009);
     const text = dumpSysfs(t.view);
-    expect(text.split('\n').filter((l) => l.startsWith('D\tdevices/platform/ACPI0017:00/root0/decoder0.'))).toHaveLength(3001);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('D\tdevices/platform/ACPI0017:00/root0/decoder0.')),
+    ).toHaveLength(3001);
   });
 });

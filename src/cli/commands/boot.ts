@@ -44,14 +44,20 @@ function readInput(cwd: string, file: string): string {
 function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
   const given = [a.qemu, a.topology, a.preset].filter((x) => x !== undefined);
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
-  if (a.qemu !== undefined) return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };
-  if (a.topology !== undefined) return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
+  if (a.qemu !== undefined)
+    return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };
+  if (a.topology !== undefined)
+    return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
   return { kind: 'preset', name: a.preset ?? DEFAULT_PRESET };
 }
 
 /** Runs `cxlsim boot`; returns the exit code. */
 export async function bootCommand(ctx: CliContext, a: BootArgs): Promise<number> {
-  const profile = resolveProfile(a.profile, { kernel: a.kernel, qemuVersion: a.qemuVersion, ndctl: a.ndctl });
+  const profile = resolveProfile(a.profile, {
+    kernel: a.kernel,
+    qemuVersion: a.qemuVersion,
+    ndctl: a.ndctl,
+  });
   const input = storedInput(ctx, a);
   return withLockedState(ctx, async () => {
     const st = newState(input, profile, a.dyndbg ?? false, ctx.version);

@@ -10,7 +10,10 @@ import { type CliContext, withMachine } from '../session.ts';
 /** Runs `cxlsim list ARGS…`; returns ndctl's exit code. */
 export async function listCommand(ctx: CliContext, args: string[]): Promise<number> {
   return withMachine(ctx, async ({ machine }) => {
-    const r = await ctx.deps.list(machine.sysfs, args, { ioctl: machine.ioctl, ndctl: machine.profile.ndctl });
+    const r = await ctx.deps.list(machine.sysfs, args, {
+      ioctl: machine.ioctl,
+      ndctl: machine.profile.ndctl,
+    });
     if (r.stdout) ctx.io.out(r.stdout);
     if (r.stderr) ctx.io.err(r.stderr);
     return r.code;

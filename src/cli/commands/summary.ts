@@ -34,7 +34,12 @@ export function humanSize(hex: string | undefined): string {
     return hex;
   }
   if (n === 0n) return '0';
-  for (const [unit, shift] of [['TiB', 40n], ['GiB', 30n], ['MiB', 20n], ['KiB', 10n]] as const)
+  for (const [unit, shift] of [
+    ['TiB', 40n],
+    ['GiB', 30n],
+    ['MiB', 20n],
+    ['KiB', 10n],
+  ] as const)
     if (n >= 1n << shift && n % (1n << shift) === 0n) return `${n >> shift} ${unit}`;
   return `${n} B`;
 }
@@ -51,10 +56,18 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
   const v = m.sysfs;
   const p = m.profile;
   const src = m.topology.source;
-  const from = src.kind === 'preset' ? `preset '${src.name}'` : src.path ? `${src.kind === 'qemu' ? 'QEMU command line' : 'topology file'} ${src.path}` : src.kind;
-  const lines = [`booted ${from}: profile ${p.name} (Linux ${p.kernel}, QEMU ${p.qemu}, ndctl ${p.ndctl})`];
+  const from =
+    src.kind === 'preset'
+      ? `preset '${src.name}'`
+      : src.path
+        ? `${src.kind === 'qemu' ? 'QEMU command line' : 'topology file'} ${src.path}`
+        : src.kind;
+  const lines = [
+    `booted ${from}: profile ${p.name} (Linux ${p.kernel}, QEMU ${p.qemu}, ndctl ${p.ndctl})`,
+  ];
   const devs = v.lstat('bus/cxl/devices') ? v.readdir('bus/cxl/devices') : [];
-  const byName = (re: RegExp) => devs.filter((n) => re.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const byName = (re: RegExp) =>
+    devs.filter((n) => re.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const real = (n: string) => v.realpath(`bus/cxl/devices/${n}`);
   const roots = byName(/^root\d+$/);
   const rootPaths = new Set(roots.map(real));
@@ -64,7 +77,10 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
   for (const n of byName(/^port\d+$/)) {
     const path = real(n);
     const uport = v.lstat(`${path}/uport`) ? base(v.realpath(`${path}/uport`)) : '?';
-    const dports = v.readdir(path).filter((e) => /^dport\d+$/.test(e)).map((e) => e.slice(5));
+    const dports = v
+      .readdir(path)
+      .filter((e) => /^dport\d+$/.test(e))
+      .map((e) => e.slice(5));
     const row = `${n}  ${uport}  dports ${dports.join(',') || '-'}`;
     if (rootPaths.has(path.slice(0, path.lastIndexOf('/')))) hbRows.push(row);
     else portRows.push(row);

@@ -25,7 +25,11 @@ function norm(p: string | undefined): string {
 }
 
 /** `ls [-l] [PATH]`. */
-export async function sysfsLs(ctx: CliContext, path: string | undefined, long: boolean): Promise<number> {
+export async function sysfsLs(
+  ctx: CliContext,
+  path: string | undefined,
+  long: boolean,
+): Promise<number> {
   return withMachine(ctx, ({ machine }) => {
     const v = machine.sysfs;
     const p = norm(path);
@@ -52,7 +56,8 @@ export async function sysfsLs(ctx: CliContext, path: string | undefined, long: b
 /** Hex lines of 32 bytes. */
 function hex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i += 32) s += `${Buffer.from(b.subarray(i, i + 32)).toString('hex')}\n`;
+  for (let i = 0; i < b.length; i += 32)
+    s += `${Buffer.from(b.subarray(i, i + 32)).toString('hex')}\n`;
   return s;
 }
 

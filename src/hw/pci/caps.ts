@@ -192,3 +192,35 @@ export function ssvidInit(cs: PciConfigSpace, offset: number, vendor: number, de
   cs.set16(pos + 4, vendor);
   cs.set16(pos + 6, device);
 }
+
+/**
+ * pcie_sync_bridge_lnk() (QEMU ≥ 8): a downstream-facing port's Link Status reports the link
+ * negotiated with the device at devfn 0 below it — the smaller of the two widths and speeds.
+ */
+export function pcieSyncBridgeLink(cs: PciConfigSpace, pos: number, child: { cs: PciConfigSpace; pos: number } | undefined): void {
+  const lnkcap = cs.get32(pos + EXP.LNKCAP);
+  let sta = lnkcap & 0x3ff;
+  if (child) {
+    const c = child.cs.get16(child.pos + EXP.LNKSTA);
+    const width = Math.min((c >> 4) & 0x3f || 1, (lnkcap >> 4) & 0x3f);
+    const speed = Math.min(c & 0xf || 1, lnkcap & 0xf);
+    sta = (width << 4) | speed;
+  }
+  cs.set16(pos + EXP.LNKSTA, (cs.get16(pos + EXP.LNKSTA) & ~0x3ff) | sta);
+}
+
+/**
+ * The MSI-X exclusive BAR's contents (msix_init()): the vector table at 0 (16 bytes per entry,
+ * each vector masked at reset) and the pending bit array at `pbaOffset`. Plain 32-bit memory.
+ */
+export function msixBarRegion(barSize: number, entries: number): import('../mmio-region.ts').MmioRegion {
+  const words = new Uint32Array(barSize / 4);
+  for (let i = 0; i < entries; i++) words[i * 4 + 3] = 1; // Vector Control: masked
+  return {
+    size: barSize,
+    read32: (o) => (o & 3 || o >= barSize ? 0 : (words[o >> 2] ?? 0)),
+    write32: (o, v) => {
+      if ((o & 3) === 0 && o < barSize) words[o >> 2] = v >>> 0;
+    },
+  };
+}

@@ -112,9 +112,13 @@ export class PciConfigSpace {
     this.setMask16(off, m);
     this.setMask16(off + 2, m >>> 16);
   }
+  /** The 16-bit write mask at `off`. */
+  getMask16(off: number): number {
+    return (this.wmask[off] ?? 0) | ((this.wmask[off + 1] ?? 0) << 8);
+  }
   /** ORs bits into a 16-bit write mask. */
   orMask16(off: number, m: number): void {
-    this.setMask16(off, (this.wmask[off] ?? 0) | ((this.wmask[off + 1] ?? 0) << 8) | m);
+    this.setMask16(off, this.getMask16(off) | m);
   }
   setW1c16(off: number, m: number): void {
     this.w1cmask[off] = m & 0xff;

@@ -49,11 +49,12 @@ export class DvsecBuilder {
   /** DVSEC id → [offset, length] (cxl->dvsecs[]). */
   readonly ranges = new Map<number, [number, number]>();
 
-  constructor(
-    private readonly cs: PciConfigSpace,
-    private readonly owner: DvsecOwner,
-    start: number,
-  ) {
+  private readonly cs: PciConfigSpace;
+  private readonly owner: DvsecOwner;
+
+  constructor(cs: PciConfigSpace, owner: DvsecOwner, start: number) {
+    this.cs = cs;
+    this.owner = owner;
     this.offset = start;
   }
 

@@ -57,7 +57,10 @@ export class BackingStore {
    */
   fill(dpa: bigint, len: bigint, value: number): void {
     if (dpa < 0n || len < 0n || dpa + len > this.size)
-      throw new Errno('EINVAL', `DPA range outside the backing store (size 0x${this.size.toString(16)})`);
+      throw new Errno(
+        'EINVAL',
+        `DPA range outside the backing store (size 0x${this.size.toString(16)})`,
+      );
     const end = dpa + len;
     if ((value & 0xff) === 0) {
       for (const [idx, page] of [...this.pages]) {

@@ -31,7 +31,16 @@ import { RAS_SIZE } from './ras.ts';
 export type ComponentKind = 'host-bridge' | 'root-port' | 'usp' | 'dsp' | 'type3' | 'type2';
 
 /** Capability IDs — CXL 3.1 Table 8-22. */
-export const CM_CAP_ID = { ARRAY: 1, RAS: 2, SECURITY: 3, LINK: 4, HDM: 5, EXTSEC: 6, IDE: 7, SNOOP: 8 } as const;
+export const CM_CAP_ID = {
+  ARRAY: 1,
+  RAS: 2,
+  SECURITY: 3,
+  LINK: 4,
+  HDM: 5,
+  EXTSEC: 6,
+  IDE: 7,
+  SNOOP: 8,
+} as const;
 
 /** One capability header slot: ID, version, pointer (offset from the CXL.cachemem area). */
 export interface CapSlot {

@@ -12,7 +12,7 @@ import type { QemuVersion } from '../../profile.ts';
 import type { HdmCaps } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { field, setField } from './bits.ts';
-import { type CachememLayout, cachememLayout, type ComponentKind } from './cachemem-layout.ts';
+import { type CachememLayout, type ComponentKind, cachememLayout } from './cachemem-layout.ts';
 import { HdmDecoderBlock, hdmStructureSize, validateHdmCaps } from './hdm.ts';
 import { RAS_SIZE, RasBlock } from './ras.ts';
 
@@ -112,14 +112,23 @@ export function createComponentRegisters(
   headers[0] = setField(h0, CM_HDR_ARRAY_SIZE, layout.slots.length);
   layout.slots.forEach((s, i) => {
     if (!s) return;
-    headers[i + 1] = setField(setField(setField(0, CAP_HDR_ID, s.id), CAP_HDR_VERSION, s.version), CAP_HDR_PTR, s.ptr);
+    headers[i + 1] = setField(
+      setField(setField(0, CAP_HDR_ID, s.id), CAP_HDR_VERSION, s.version),
+      CAP_HDR_PTR,
+      s.ptr,
+    );
   });
 
   /** The live block and offset inside it for a CXL.cachemem offset, if any. */
   const route = (cm: number): [MmioRegion, number] | undefined => {
     if (ras && layout.rasPtr !== undefined && cm >= layout.rasPtr && cm < layout.rasPtr + RAS_SIZE)
       return [ras, cm - layout.rasPtr];
-    if (block && layout.hdmPtr !== undefined && cm >= layout.hdmPtr && cm < layout.hdmPtr + block.size)
+    if (
+      block &&
+      layout.hdmPtr !== undefined &&
+      cm >= layout.hdmPtr &&
+      cm < layout.hdmPtr + block.size
+    )
       return [block, cm - layout.hdmPtr];
     return undefined;
   };

@@ -26,7 +26,12 @@ import type { MemDevState } from './memdev-state.ts';
 /** BAR 2 size (bytes). */
 export const DEVICE_REGS_SIZE = 0x1000;
 /** Device capability IDs — CXL 3.1 Table 8-37. */
-export const DEV_CAP_ID = { STATUS: 0x1, PRIMARY_MAILBOX: 0x2, SECONDARY_MAILBOX: 0x3, MEMDEV: 0x4000 } as const;
+export const DEV_CAP_ID = {
+  STATUS: 0x1,
+  PRIMARY_MAILBOX: 0x2,
+  SECONDARY_MAILBOX: 0x3,
+  MEMDEV: 0x4000,
+} as const;
 export const DEV_STATUS_OFFSET = 0x80;
 export const DEV_STATUS_LENGTH = 0x8;
 export const MBOX_OFFSET = DEV_STATUS_OFFSET + DEV_STATUS_LENGTH;

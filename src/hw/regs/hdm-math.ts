@@ -68,7 +68,11 @@ export function waysCapable(caps: Pick<HdmCaps, 'iw3612' | 'iw16'>, ways: number
  * when it can (kernel check_interleave_cap(), reference/registers.md §6.5): the ways must be
  * capable and every HPA selection bit [eig+8 .. hi] must be an interleave-capable address bit.
  */
-export function interleaveCapProblem(caps: HdmCaps, ways: number, granularity: number): string | undefined {
+export function interleaveCapProblem(
+  caps: HdmCaps,
+  ways: number,
+  granularity: number,
+): string | undefined {
   const eiw = waysToEiw(ways);
   const eig = granularityToEig(granularity);
   if (eiw === undefined) return `interleave ways ${ways} not encodable`;

@@ -92,7 +92,10 @@ export function hdmStructureSize(decoders: number): number {
 export function validateHdmCaps(caps: HdmCaps): void {
   const f = decoderCountToField(caps.decoderCount);
   if (f === undefined || caps.decoderCount > 16)
-    throw new Errno('EINVAL', `HDM decoder count ${caps.decoderCount} not supported (1, 2, 4 … 16)`);
+    throw new Errno(
+      'EINVAL',
+      `HDM decoder count ${caps.decoderCount} not supported (1, 2, 4 … 16)`,
+    );
   if (![1, 2, 4, 8].includes(caps.targetCount))
     throw new Errno('EINVAL', `HDM target count ${caps.targetCount} not supported (1, 2, 4, 8)`);
 }
@@ -131,7 +134,8 @@ export class HdmDecoderBlock implements MmioRegion {
     if (opts.caps.iw16) cap |= CAP_IW_16;
     this.regs[HDM_CAP / 4] = cap >>> 0;
     this.masks[HDM_GLOBAL_CTRL / 4] =
-      GLOBAL_HDM_DECODER_ENABLE | (opts.poisonOnDecodeErrorCapable ? GLOBAL_POISON_ON_DECODE_ERR_EN : 0);
+      GLOBAL_HDM_DECODER_ENABLE |
+      (opts.poisonOnDecodeErrorCapable ? GLOBAL_POISON_ON_DECODE_ERR_EN : 0);
     for (let n = 0; n < this.decoderCount; n++) {
       this.masks[hdmBaseLo(n) / 4] = LO_256M_MASK;
       this.masks[hdmBaseHi(n) / 4] = 0xffffffff;
@@ -282,13 +286,18 @@ export class HdmDecoderBlock implements MmioRegion {
    * @throws EINVAL for values the registers cannot hold or a commit the block rejects
    * @throws EBUSY when the decoder is locked
    */
-  program(index: number, d: PreCommittedDecoder, opts: { targetType: 'hostonly' | 'devmem' }): void {
+  program(
+    index: number,
+    d: PreCommittedDecoder,
+    opts: { targetType: 'hostonly' | 'devmem' },
+  ): void {
     const where = `HDM decoder ${index}`;
     if (!Number.isInteger(index) || index < 0 || index >= this.decoderCount)
       throw new Errno('EINVAL', `${where} does not exist (decoder count ${this.decoderCount})`);
     if (this.locked[index]) throw new Errno('EBUSY', `${where} is locked`);
     const eiw = waysToEiw(d.ways);
-    if (eiw === undefined) throw new Errno('EINVAL', `${where}: interleave ways ${d.ways} not supported`);
+    if (eiw === undefined)
+      throw new Errno('EINVAL', `${where}: interleave ways ${d.ways} not supported`);
     const eig = granularityToEig(d.granularity);
     if (eig === undefined)
       throw new Errno('EINVAL', `${where}: interleave granularity ${d.granularity} not supported`);
@@ -298,14 +307,22 @@ export class HdmDecoderBlock implements MmioRegion {
     let tl = 0n;
     if (this.role === 'switch') {
       const t = d.targets ?? [];
-      if (t.length !== d.ways || t.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || t.length > 8)
-        throw new Errno('EINVAL', `${where}: need ${d.ways} target port numbers (0..255, at most 8)`);
+      if (
+        t.length !== d.ways ||
+        t.some((p) => !Number.isInteger(p) || p < 0 || p > 255) ||
+        t.length > 8
+      )
+        throw new Errno(
+          'EINVAL',
+          `${where}: need ${d.ways} target port numbers (0..255, at most 8)`,
+        );
       t.forEach((p, i) => {
         tl |= BigInt(p) << BigInt(8 * i);
       });
     } else {
       tl = d.skip ?? 0n;
-      if (!aligned(tl)) throw new Errno('EINVAL', `${where}: DPA skip must be a multiple of 256 MiB`);
+      if (!aligned(tl))
+        throw new Errno('EINVAL', `${where}: DPA skip must be a multiple of 256 MiB`);
     }
     this.write32(hdmBaseHi(index), hi32(d.base));
     this.write32(hdmBaseLo(index), lo32(d.base));

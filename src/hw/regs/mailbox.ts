@@ -17,10 +17,10 @@
  */
 import type { MmioRegion } from '../mmio-region.ts';
 import { bit, field, setField } from './bits.ts';
-import type { MemDevState } from './memdev-state.ts';
 import { type3CommandSet } from './mailbox/command-set.ts';
 import { buildCel } from './mailbox/logs.ts';
 import { MBOX_RC, type MboxCommand, VAR } from './mailbox/types.ts';
+import type { MemDevState } from './memdev-state.ts';
 
 export const MBOX_CAP = 0x00;
 export const MBOX_CTRL = 0x04;
@@ -70,7 +70,8 @@ export class Mailbox implements MmioRegion {
     this.commands = new Map(cmds.map((c) => [c.opcode, c]));
     this.cel = buildCel(cmds);
     let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);
-    if (state.qemu !== '7.2') cap = setField(cap | MBOX_CAP_DOORBELL_IRQ | MBOX_CAP_BG_IRQ, MBOX_CAP_MSG_NUMBER, MBOX_MSIX);
+    if (state.qemu !== '7.2')
+      cap = setField(cap | MBOX_CAP_DOORBELL_IRQ | MBOX_CAP_BG_IRQ, MBOX_CAP_MSG_NUMBER, MBOX_MSIX);
     this.dv.setUint32(MBOX_CAP, cap, true);
   }
 
@@ -98,7 +99,8 @@ export class Mailbox implements MmioRegion {
 
   write64(offset: number, value: bigint): void {
     if (offset < 0 || offset + 8 > this.size || offset & 7) return;
-    if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) this.dv.setBigUint64(offset, BigInt.asUintN(64, value), true);
+    if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD)
+      this.dv.setBigUint64(offset, BigInt.asUintN(64, value), true);
     this.ring();
   }
 

@@ -77,7 +77,9 @@ export class RasBlock implements MmioRegion {
    */
   inject(kind: 'uncorrectable' | 'correctable', bitNo: number): boolean {
     const [st, mk] =
-      kind === 'uncorrectable' ? [RAS_UNC_ERR_STATUS, RAS_UNC_ERR_MASK] : [RAS_COR_ERR_STATUS, RAS_COR_ERR_MASK];
+      kind === 'uncorrectable'
+        ? [RAS_UNC_ERR_STATUS, RAS_UNC_ERR_MASK]
+        : [RAS_COR_ERR_STATUS, RAS_COR_ERR_MASK];
     const m = 1 << bitNo;
     if (((this.regs[mk / 4] ?? 0) & m) !== 0) return false;
     const before = this.regs[st / 4] ?? 0;

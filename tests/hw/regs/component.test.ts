@@ -72,7 +72,9 @@ describe('component register block: CXL.cachemem capability array', () => {
   });
 
   it('DSPs have RAS and Link only; 7.2 root ports also HDM, Ext. Security and Snoop', () => {
-    expect(walkCachemem(createComponentRegisters('dsp', undefined, { qemu: '7.2' })).map((c) => c.id)).toEqual([2, 4]);
+    expect(
+      walkCachemem(createComponentRegisters('dsp', undefined, { qemu: '7.2' })).map((c) => c.id),
+    ).toEqual([2, 4]);
     expect(createComponentRegisters('dsp', undefined, { qemu: '10.1' }).hdm).toBeUndefined();
     const rp = createComponentRegisters('root-port', undefined, { qemu: '7.2' });
     expect(walkCachemem(rp).map((c) => c.id)).toEqual([2, 4, 5, 6, 8]);
@@ -97,11 +99,17 @@ describe('component register block: CXL.cachemem capability array', () => {
   });
 
   it('passthrough host bridge (10.1): HDM header ID reads 0, pointer kept, no decoders exposed', () => {
-    const hb = createComponentRegisters('host-bridge', undefined, { qemu: '10.1', passthrough: true });
+    const hb = createComponentRegisters('host-bridge', undefined, {
+      qemu: '10.1',
+      passthrough: true,
+    });
     expect(walkCachemem(hb)[2]).toEqual({ id: 0, ptr: 0x80 + 0x58 + 0x50 });
     expect(hb.hdm).toBeUndefined();
     expect(hb.passthrough).toBe(true);
-    const old = createComponentRegisters('host-bridge', undefined, { qemu: '7.2', passthrough: true });
+    const old = createComponentRegisters('host-bridge', undefined, {
+      qemu: '7.2',
+      passthrough: true,
+    });
     expect(old.passthrough).toBe(false);
     expect(old.hdm).toBeDefined();
   });

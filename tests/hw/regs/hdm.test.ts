@@ -67,10 +67,22 @@ describe('HDM decoder registers through MMIO', () => {
   it.each([
     ['reserved IW encoding 5', { ...ok, eiw: 5 }, /reserved interleave ways/],
     ['reserved IG encoding 7', { ...ok, eig: 7 }, /reserved interleave granularity/],
-    ['3-way without the 3/6/12 capability', { ...ok, eiw: 8, size: 3n * G, targets: [0, 1, 2] }, /3-way/],
+    [
+      '3-way without the 3/6/12 capability',
+      { ...ok, eiw: 8, size: 3n * G, targets: [0, 1, 2] },
+      /3-way/,
+    ],
     ['16-way on a host bridge', { ...ok, eiw: 4, size: 16n * G }, /16-way/],
-    ['4-way at 16 KiB needs HPA bit 15', { ...ok, eiw: 2, eig: 6, targets: [0, 1, 2, 3] }, /bit 15/],
-    ['size not a multiple of 256 MiB x ways', { ...ok, eiw: 2, size: 2n * G, targets: [0, 1, 2, 3] }, /multiple/],
+    [
+      '4-way at 16 KiB needs HPA bit 15',
+      { ...ok, eiw: 2, eig: 6, targets: [0, 1, 2, 3] },
+      /bit 15/,
+    ],
+    [
+      'size not a multiple of 256 MiB x ways',
+      { ...ok, eiw: 2, size: 2n * G, targets: [0, 1, 2, 3] },
+      /multiple/,
+    ],
   ])('strict: %s sets ERR', (_, d, why) => {
     const { r, h } = hb10();
     expect(programDecoder(r, h, 0, d) & (COMMITTED | ERR)).toBe(ERR);
@@ -90,10 +102,14 @@ describe('HDM decoder registers through MMIO', () => {
       { decoderCount: 1, targetCount: 2, a11to8: true, a14to12: true, iw3612: false, iw16: false },
       { qemu: '10.1' },
     );
-    expect(programDecoder(usp, hdmOffset(usp), 0, { ...ok, eiw: 2, targets: [0, 1, 2, 3] }) & ERR).toBe(ERR);
+    expect(
+      programDecoder(usp, hdmOffset(usp), 0, { ...ok, eiw: 2, targets: [0, 1, 2, 3] }) & ERR,
+    ).toBe(ERR);
     const t3 = createComponentRegisters('type3', undefined, { qemu: '10.1' });
     const h = hdmOffset(t3);
-    expect(programDecoder(t3, h, 0, { base: ok.base, size: 12n * G, eiw: 10, eig: 0 }) & COMMITTED).toBe(COMMITTED);
+    expect(
+      programDecoder(t3, h, 0, { base: ok.base, size: 12n * G, eiw: 10, eig: 0 }) & COMMITTED,
+    ).toBe(COMMITTED);
   });
 
   it('Lock-On-Commit freezes every register of the decoder until reset()', () => {
@@ -114,7 +130,14 @@ describe('HDM decoder registers through MMIO', () => {
     r.write32(h + 4, 3);
     expect(r.read32(h + 4)).toBe(2);
     const b = new HdmDecoderBlock({
-      caps: { decoderCount: 1, targetCount: 1, a11to8: true, a14to12: true, iw3612: false, iw16: false },
+      caps: {
+        decoderCount: 1,
+        targetCount: 1,
+        a11to8: true,
+        a14to12: true,
+        iw3612: false,
+        iw16: false,
+      },
       role: 'device',
       poisonOnDecodeErrorCapable: true,
     });
@@ -126,11 +149,21 @@ describe('HDM decoder registers through MMIO', () => {
   it('program() is the firmware path: commits, locks, enables HDM decode, rejects nonsense', () => {
     const t3 = createComponentRegisters('type3', undefined, { qemu: '10.1', dpaLimit: 2n * G });
     const hdm = t3.hdm as HdmDecoderBlock;
-    hdm.program(0, { index: 0, base: 0x200000000n, size: G, ways: 1, granularity: 256, lock: true }, { targetType: 'hostonly' });
+    hdm.program(
+      0,
+      { index: 0, base: 0x200000000n, size: G, ways: 1, granularity: 256, lock: true },
+      { targetType: 'hostonly' },
+    );
     expect(hdm.isLocked(0)).toBe(true);
     expect(hdm.enabled).toBe(true);
     expect(t3.read32(hdmOffset(t3) + 0x20) & (1 << 12)).toBe(1 << 12);
-    expect(() => hdm.program(0, { index: 0, base: 0n, size: G, ways: 1, granularity: 256 }, { targetType: 'hostonly' })).toThrow(/locked/);
+    expect(() =>
+      hdm.program(
+        0,
+        { index: 0, base: 0n, size: G, ways: 1, granularity: 256 },
+        { targetType: 'hostonly' },
+      ),
+    ).toThrow(/locked/);
     const bad = { index: 1, base: 0x300000000n, size: 4n * G, ways: 1, granularity: 256 };
     expect(() => hdm.program(1, bad, { targetType: 'hostonly' })).toThrow(/capacity/);
     expect(() => hdm.program(1, { ...bad, ways: 5 }, { targetType: 'hostonly' })).toThrow(Errno);
@@ -139,7 +172,14 @@ describe('HDM decoder registers through MMIO', () => {
 });
 
 const WAYS = [1, 2, 3, 4, 6, 8, 12, 16];
-const caps: HdmCaps = { decoderCount: 4, targetCount: 8, a11to8: true, a14to12: true, iw3612: true, iw16: true };
+const caps: HdmCaps = {
+  decoderCount: 4,
+  targetCount: 8,
+  a11to8: true,
+  a14to12: true,
+  iw3612: true,
+  iw16: true,
+};
 
 /** Reference device decode from reference/registers.md §6.6, written with QEMU's bit masks. */
 function refDpaOffset(off: bigint, eiw: number, eig: number): bigint {
@@ -147,7 +187,9 @@ function refDpaOffset(off: bigint, eiw: number, eig: number): bigint {
   if (eiw < 8) return low | ((off >> BigInt(8 + eig + eiw)) << BigInt(8 + eig));
   return low | (((off >> BigInt(eig + eiw)) / 3n) << BigInt(eig + 8));
 }
-const eiwOf = (w: number) => [0, 1, 2, 3, 4, 8, 9, 10][WAYS.indexOf(w) === -1 ? 0 : [1, 2, 4, 8, 16, 3, 6, 12].indexOf(w)] ?? 0;
+/** IW encodings, CXL 3.1 §8.2.4.20.7. */
+const EIW: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4, 3: 8, 6: 9, 12: 10 };
+const eiwOf = (w: number) => EIW[w] ?? -1;
 
 describe('decode math (property)', () => {
   it('device decode equals the spec/QEMU bit formulas, and dpaToHpa inverts it', () => {
@@ -163,7 +205,11 @@ describe('decode math (property)', () => {
           const b = new HdmDecoderBlock({ caps, role: 'device', strict: false });
           const base = baseG * G;
           const size = k * G * BigInt(ways);
-          b.program(0, { index: 0, base, size, ways, granularity: 256 << eig }, { targetType: 'hostonly' });
+          b.program(
+            0,
+            { index: 0, base, size, ways, granularity: 256 << eig },
+            { targetType: 'hostonly' },
+          );
           const hpa = base + BigInt(Math.floor(frac * Number(size)));
           const got = b.decodeToDpa(hpa);
           expect(got?.dpa).toBe(refDpaOffset(hpa - base, eiwOf(ways), eig));
@@ -188,9 +234,20 @@ describe('decode math (property)', () => {
           const size = 4n * G * BigInt(ways);
           const sw = new HdmDecoderBlock({ caps, role: 'switch', strict: false });
           const ports = Array.from({ length: ways }, (_, i) => 0x10 + 3 * i);
-          sw.program(0, { index: 0, base, size, ways, granularity: gran, targets: ports }, { targetType: 'hostonly' });
-          const devs = ports.map(() => new HdmDecoderBlock({ caps, role: 'device', strict: false }));
-          for (const d of devs) d.program(0, { index: 0, base, size, ways, granularity: gran }, { targetType: 'hostonly' });
+          sw.program(
+            0,
+            { index: 0, base, size, ways, granularity: gran, targets: ports },
+            { targetType: 'hostonly' },
+          );
+          const devs = ports.map(
+            () => new HdmDecoderBlock({ caps, role: 'device', strict: false }),
+          );
+          for (const d of devs)
+            d.program(
+              0,
+              { index: 0, base, size, ways, granularity: gran },
+              { targetType: 'hostonly' },
+            );
           const seen = new Map<string, bigint>();
           for (const o of offs) {
             const hpa = base + (o % size);
@@ -214,7 +271,14 @@ describe('decode math (property)', () => {
   it('DPA of decoder n = Σ lower (skip + size/ways) + its skip + offset; uncommitted decoders stop decode', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ ways: fc.constantFrom(1, 2, 4), skip: fc.bigInt({ min: 0n, max: 3n }), k: fc.bigInt({ min: 1n, max: 3n }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            ways: fc.constantFrom(1, 2, 4),
+            skip: fc.bigInt({ min: 0n, max: 3n }),
+            k: fc.bigInt({ min: 1n, max: 3n }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
         fc.bigInt({ min: 0n, max: (1n << 28n) - 1n }),
         (decs, within) => {
           const b = new HdmDecoderBlock({ caps, role: 'device' });
@@ -223,14 +287,20 @@ describe('decode math (property)', () => {
           const expected: { hpa: bigint; dpa: bigint }[] = [];
           decs.forEach((d, i) => {
             const size = d.k * G * BigInt(d.ways);
-            b.program(i, { index: i, base, size, ways: d.ways, granularity: 4096, skip: d.skip * G }, { targetType: 'hostonly' });
+            b.program(
+              i,
+              { index: i, base, size, ways: d.ways, granularity: 4096, skip: d.skip * G },
+              { targetType: 'hostonly' },
+            );
             dpaBase += d.skip * G;
             const off = within % size;
             expected.push({ hpa: base + off, dpa: dpaBase + refDpaOffset(off, eiwOf(d.ways), 4) });
             dpaBase += size / BigInt(d.ways);
             base += size;
           });
-          expected.forEach((e, i) => expect(b.decodeToDpa(e.hpa)).toEqual({ decoder: i, dpa: e.dpa }));
+          for (const [i, e] of expected.entries()) {
+            expect(b.decodeToDpa(e.hpa)).toEqual({ decoder: i, dpa: e.dpa });
+          }
           b.write32(0x20, b.read32(0x20) & ~(1 << 9)); // de-commit decoder 0
           for (const e of expected) expect(b.decodeToDpa(e.hpa)).toBeUndefined();
         },
@@ -242,7 +312,11 @@ describe('decode math (property)', () => {
   it('uncommitted or out-of-range HPAs do not decode on switches', () => {
     const sw = new HdmDecoderBlock({ caps, role: 'switch' });
     expect(sw.decodeToTarget(0x100000000n)).toBeUndefined();
-    sw.program(0, { index: 0, base: 0x100000000n, size: G, ways: 1, granularity: 256, targets: [7] }, { targetType: 'hostonly' });
+    sw.program(
+      0,
+      { index: 0, base: 0x100000000n, size: G, ways: 1, granularity: 256, targets: [7] },
+      { targetType: 'hostonly' },
+    );
     expect(sw.decodeToTarget(0x100000000n + G)).toBeUndefined();
     expect(sw.decodeToTarget(0x100000000n + G - 1n)).toEqual({ decoder: 0, target: 7 });
   });

@@ -19,7 +19,11 @@ export function probeDeviceRegs(r: MmioRegion): Caps {
   const count = r.read32(4) & 0xffff;
   const ids: Caps['ids'] = [];
   for (let i = 1; i <= count; i++) {
-    ids.push({ id: r.read32(0x10 * i) & 0xffff, offset: r.read32(0x10 * i + 4), length: r.read32(0x10 * i + 8) });
+    ids.push({
+      id: r.read32(0x10 * i) & 0xffff,
+      offset: r.read32(0x10 * i + 4),
+      length: r.read32(0x10 * i + 8),
+    });
   }
   const at = (id: number) => ids.find((c) => c.id === id)?.offset ?? -1;
   return { status: at(1), mbox: at(2), memdev: at(0x4000), ids };

@@ -16,7 +16,8 @@ const SET_LSA_HDR = 8;
 
 function getPartitionInfo(ctx: MboxContext) {
   const s = ctx.state;
-  if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n) return rc(MBOX_RC.INTERNAL);
+  if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n)
+    return rc(MBOX_RC.INTERNAL);
   const p = le(ctx.out);
   ctx.out.fill(0, 0, 0x20);
   p.set64(0, s.volatileSize / SZ_256M);
@@ -51,7 +52,13 @@ function setLsa(ctx: MboxContext) {
 /** CCLS commands QEMU implements. */
 export function cclsCommands(): MboxCommand[] {
   return [
-    { opcode: 0x4100, name: 'CCLS_GET_PARTITION_INFO', inLen: 0, effect: 0, handler: getPartitionInfo },
+    {
+      opcode: 0x4100,
+      name: 'CCLS_GET_PARTITION_INFO',
+      inLen: 0,
+      effect: 0,
+      handler: getPartitionInfo,
+    },
     { opcode: 0x4102, name: 'CCLS_GET_LSA', inLen: 8, effect: 0, handler: getLsa },
     {
       opcode: 0x4103,

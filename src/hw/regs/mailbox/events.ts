@@ -61,7 +61,13 @@ export function eventCommands(qemu: QemuVersion): MboxCommand[] {
       effect: EFFECT.IMMEDIATE_LOG_CHANGE,
       handler: clearRecords,
     },
-    { opcode: 0x0102, name: 'EVENTS_GET_INTERRUPT_POLICY', inLen: 0, effect: 0, handler: getInterruptPolicy },
+    {
+      opcode: 0x0102,
+      name: 'EVENTS_GET_INTERRUPT_POLICY',
+      inLen: 0,
+      effect: 0,
+      handler: getInterruptPolicy,
+    },
     {
       opcode: 0x0103,
       name: 'EVENTS_SET_INTERRUPT_POLICY',

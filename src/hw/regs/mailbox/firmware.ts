@@ -30,5 +30,7 @@ function getFwInfo(ctx: MboxContext) {
 
 /** Firmware commands. */
 export function firmwareCommands(): MboxCommand[] {
-  return [{ opcode: 0x0200, name: 'FIRMWARE_UPDATE_GET_INFO', inLen: 0, effect: 0, handler: getFwInfo }];
+  return [
+    { opcode: 0x0200, name: 'FIRMWARE_UPDATE_GET_INFO', inLen: 0, effect: 0, handler: getFwInfo },
+  ];
 }

@@ -85,7 +85,13 @@ function setAlertConfig(ctx: MboxContext) {
 /** Alert configuration commands (QEMU 10.1). */
 export function alertCommands(): MboxCommand[] {
   return [
-    { opcode: 0x4201, name: 'HEALTH_INFO_ALERTS_GET_ALERT_CONFIG', inLen: 0, effect: 0, handler: getAlertConfig },
+    {
+      opcode: 0x4201,
+      name: 'HEALTH_INFO_ALERTS_GET_ALERT_CONFIG',
+      inLen: 0,
+      effect: 0,
+      handler: getAlertConfig,
+    },
     {
       opcode: 0x4202,
       name: 'HEALTH_INFO_ALERTS_SET_ALERT_CONFIG',

@@ -21,7 +21,8 @@ export const POISON_LIST_MAX = 256;
 
 function identify(ctx: MboxContext) {
   const s = ctx.state;
-  if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n) return rc(MBOX_RC.INTERNAL);
+  if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n)
+    return rc(MBOX_RC.INTERNAL);
   const old = s.qemu === '7.2';
   const size = old ? IDENTIFY_SIZE_7_2 : IDENTIFY_SIZE;
   ctx.out.fill(0, 0, size);
@@ -40,5 +41,7 @@ function identify(ctx: MboxContext) {
 
 /** Identify commands. */
 export function identifyCommands(): MboxCommand[] {
-  return [{ opcode: 0x4000, name: 'IDENTIFY_MEMORY_DEVICE', inLen: 0, effect: 0, handler: identify }];
+  return [
+    { opcode: 0x4000, name: 'IDENTIFY_MEMORY_DEVICE', inLen: 0, effect: 0, handler: identify },
+  ];
 }

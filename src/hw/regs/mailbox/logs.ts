@@ -56,7 +56,8 @@ function getLog(ctx: MboxContext) {
     if (offset + length >= CEL_BUFFER_SIZE) return rc(MBOX_RC.INPUT);
   }
   ctx.out.fill(0, 0, length);
-  if (offset < ctx.cel.length) ctx.out.set(ctx.cel.subarray(offset, Math.min(ctx.cel.length, offset + length)));
+  if (offset < ctx.cel.length)
+    ctx.out.set(ctx.cel.subarray(offset, Math.min(ctx.cel.length, offset + length)));
   return rc(MBOX_RC.SUCCESS, length);
 }
 

@@ -51,7 +51,8 @@ function getPoisonList(ctx: MboxContext) {
 function injectPoison(ctx: MboxContext) {
   const s = ctx.state;
   const dpa = le(ctx.input).u64(0);
-  if (s.poison.some((e) => dpa >= e.start && dpa + LINE <= e.start + e.length)) return rc(MBOX_RC.SUCCESS);
+  if (s.poison.some((e) => dpa >= e.start && dpa + LINE <= e.start + e.length))
+    return rc(MBOX_RC.SUCCESS);
   if (s.poison.length >= POISON_LIST_LIMIT) return rc(MBOX_RC.POISONLMT);
   s.poison.unshift({ start: dpa, length: LINE, type: POISON_TYPE.INJECTED });
   return rc(MBOX_RC.SUCCESS);
@@ -69,7 +70,12 @@ function clearPoison(ctx: MboxContext) {
   if (dpa > e.start) s.poison.unshift({ start: e.start, length: dpa - e.start, type: e.type });
   if (dpa + LINE < e.start + e.length) {
     if (s.poison.length >= POISON_LIST_LIMIT) s.poisonOverflow = { timestamp: deviceTimestamp(s) };
-    else s.poison.unshift({ start: dpa + LINE, length: e.start + e.length - dpa - LINE, type: e.type });
+    else
+      s.poison.unshift({
+        start: dpa + LINE,
+        length: e.start + e.length - dpa - LINE,
+        type: e.type,
+      });
   }
   return rc(MBOX_RC.SUCCESS);
 }
@@ -79,19 +85,40 @@ function clearPoison(ctx: MboxContext) {
  * @throws EINVAL with QEMU's messages for a misaligned or overlapping range
  */
 export function qmpInjectPoison(s: MemDevState, start: bigint, length: bigint): void {
-  if (length % LINE !== 0n) throw new Errno('EINVAL', 'Poison injection must be in multiples of 64 bytes');
-  if (start % LINE !== 0n) throw new Errno('EINVAL', 'Poison start address must be 64 byte aligned');
+  if (length % LINE !== 0n)
+    throw new Errno('EINVAL', 'Poison injection must be in multiples of 64 bytes');
+  if (start % LINE !== 0n)
+    throw new Errno('EINVAL', 'Poison start address must be 64 byte aligned');
   if (s.poison.some((e) => overlaps(start, length, e.start, e.length)))
     throw new Errno('EINVAL', 'Overlap with existing poisoned region not supported');
-  if (s.poison.length < POISON_LIST_LIMIT) s.poison.unshift({ start, length, type: POISON_TYPE.INTERNAL });
+  if (s.poison.length < POISON_LIST_LIMIT)
+    s.poison.unshift({ start, length, type: POISON_TYPE.INTERNAL });
   else if (!s.poisonOverflow) s.poisonOverflow = { timestamp: deviceTimestamp(s) };
 }
 
 /** Poison commands (QEMU 10.1). */
 export function poisonCommands(): MboxCommand[] {
   return [
-    { opcode: 0x4300, name: 'MEDIA_AND_POISON_GET_POISON_LIST', inLen: 16, effect: 0, handler: getPoisonList },
-    { opcode: 0x4301, name: 'MEDIA_AND_POISON_INJECT_POISON', inLen: 8, effect: 0, handler: injectPoison },
-    { opcode: 0x4302, name: 'MEDIA_AND_POISON_CLEAR_POISON', inLen: 72, effect: 0, handler: clearPoison },
+    {
+      opcode: 0x4300,
+      name: 'MEDIA_AND_POISON_GET_POISON_LIST',
+      inLen: 16,
+      effect: 0,
+      handler: getPoisonList,
+    },
+    {
+      opcode: 0x4301,
+      name: 'MEDIA_AND_POISON_INJECT_POISON',
+      inLen: 8,
+      effect: 0,
+      handler: injectPoison,
+    },
+    {
+      opcode: 0x4302,
+      name: 'MEDIA_AND_POISON_CLEAR_POISON',
+      inLen: 72,
+      effect: 0,
+      handler: clearPoison,
+    },
   ];
 }

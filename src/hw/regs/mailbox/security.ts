@@ -12,5 +12,7 @@ function getSecurityState(ctx: MboxContext) {
 
 /** Security commands (QEMU 10.1). */
 export function securityCommands(): MboxCommand[] {
-  return [{ opcode: 0x4500, name: 'GET_SECURITY_STATE', inLen: 0, effect: 0, handler: getSecurityState }];
+  return [
+    { opcode: 0x4500, name: 'GET_SECURITY_STATE', inLen: 0, effect: 0, handler: getSecurityState },
+  ];
 }

@@ -1,0 +1,434 @@
+/**
+ * DOC: attaching endpoint decoders to a region and tracking the region on every port of the
+ * path (core/region.c cxl_region_attach, cxl_port_attach_region, alloc_region_ref,
+ * cxl_rr_alloc_decoder, cxl_port_detach_region, cxl_region_detach, attach_target,
+ * detach_target, store_targetN).
+ *
+ * An attach validates the endpoint decoder against the region (mode, state, position,
+ * host-bridge routing, type, DPA size), then takes or extends a region reference on each port
+ * from the endpoint up (picking that port's decoder on first use). When the last position
+ * arrives the switch decoders are set up in software (targets.ts) and the region becomes ACTIVE.
+ * Checks and messages follow 6.1 (captures) or v7.0 per kver.ts.
+ */
+import { Errno } from '../../../../kernel/errno.ts';
+import { hexll, sysfsStreq } from '../../../../sysfs/format.ts';
+import { env } from '../../../env.ts';
+import { CXL_DECODER_F_ENABLE, type DecoderTargetType } from '../../cxl.ts';
+import { type CxlDecoder, type CxlEndpointDecoder, CxlSwitchDecoder, isEndpointDecoder } from '../decoder.ts';
+import type { CxlPort } from '../port.ts';
+import { cxlRegionAttachAuto } from './auto.ts';
+import { cxlRegionDecodeReset } from './commit.ts';
+import { kver } from './kver.ts';
+import { cxlCalcInterleavePos } from './position.ts';
+import { cxlRegionUnbind } from './probe.ts';
+import {
+  CXL_CONFIG_ACTIVE,
+  CXL_CONFIG_INTERLEAVE_ACTIVE,
+  CXL_REGION_F_AUTO,
+  CXL_REGION_F_LOCK,
+  type CxlRegion,
+  type CxlRegionRef,
+  cxlEpLoad,
+  cxledToMemdev,
+  cxlRrLoad,
+  fmtRes,
+  hostBridgeDport,
+  regionRefs,
+} from './region.ts';
+import { checkInterleaveCap, cxlRegionSetupTargets, cxlRegionTeardownTargets, portsBottomUp } from './targets.ts';
+
+/** enum cxl_decoder_type numbers ("type mismatch: %d vs %d"). */
+const typeNumber = (t: DecoderTargetType) => (t === 'accelerator' ? 2 : 3);
+
+/** Decoder mode numbers as "region mode: %d mismatch" prints them. */
+function modeNumber(cxlr: CxlRegion, m: string): number {
+  if (kver(cxlr, 'partitions')) return m === 'ram' ? 0 : m === 'pmem' ? 1 : -1;
+  return ({ none: 0, ram: 1, pmem: 2, mixed: 3, dead: 4 } as Record<string, number>)[m] ?? 0;
+}
+
+/** free_region_ref(): drop the ref and release the port decoder. */
+function freeRegionRef(rr: CxlRegionRef): void {
+  if (rr.decoder && rr.decoder.region === rr.region) rr.decoder.region = undefined;
+  regionRefs(rr.port).delete(rr.region);
+}
+
+/**
+ * alloc_region_ref(): a new ref, refused while another region on this port sits at a higher
+ * HPA (decoders must be programmed in HPA order).
+ * @throws EBUSY "%s: HPA order violation %s:%pr vs %pr"
+ */
+function allocRegionRef(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder): CxlRegionRef {
+  const p = cxlr.params;
+  const res = p.res as { start: bigint; end: bigint };
+  const v7 = kver(cxlr, 'autoAssembly');
+  for (const iter of regionRefs(port).values()) {
+    const ip = iter.region.params;
+    if (!ip.res) continue;
+    if (v7 ? ip.res.start < res.start : ip.res.start <= res.start) continue;
+    if (v7 && cxlr.flags & CXL_REGION_F_AUTO) {
+      const cxld = findDecoder(port, cxled, cxlr);
+      const other = iter.decoder;
+      if (cxld && other) {
+        cxld.dbg(`check for HPA violation ${cxld.name}:${cxld.id} < ${other.name}:${other.id}`);
+        if (other.id > cxld.id) continue;
+      }
+    }
+    throw cxlr.dbgErr('EBUSY', `${port.name}: HPA order violation ${iter.region.name}:${fmtRes(ip.res)} vs ${fmtRes(res)}`);
+  }
+  const rr: CxlRegionRef = { port, region: cxlr, decoder: undefined, endpoints: new Map(), nrEps: 0, nrTargets: 1, nrTargetsSet: 0 };
+  regionRefs(port).set(cxlr, rr);
+  return rr;
+}
+
+/** Whether every decoder below `cxld` on its port is enabled (check_commit_order). */
+function lowerAllEnabled(cxld: CxlDecoder): boolean {
+  return cxld.port.decoders().every((d) => d.id >= cxld.id || (d.flags & CXL_DECODER_F_ENABLE) !== 0);
+}
+
+/**
+ * cxl_region_find_decoder() / cxl_port_pick_region_decoder(): the endpoint decoder itself on
+ * its own port; the switch decoder matching the region range for auto regions; else 6.1 takes
+ * the lowest free decoder in id order, later kernels only decoder `commit_end + 1`.
+ */
+function findDecoder(port: CxlPort, cxled: CxlEndpointDecoder, cxlr: CxlRegion): CxlDecoder | undefined {
+  if (port === cxled.port) return cxled;
+  const switches = port.decoders().filter((d): d is CxlSwitchDecoder => d instanceof CxlSwitchDecoder);
+  if (cxlr.flags & CXL_REGION_F_AUTO) {
+    const r = cxlr.params.res;
+    return switches.find((d) => r && d.hpaRange.start === r.start && d.hpaRange.end === r.end);
+  }
+  if (!kver(cxlr, 'commitOrderPick')) {
+    let id = 0;
+    for (const d of switches) {
+      if (d.id !== id) continue;
+      if (!d.region) return d;
+      id++;
+    }
+    return undefined;
+  }
+  for (const d of switches) {
+    if (d.id !== port.commitEnd + 1) continue;
+    if (d.region) {
+      port.dbg(`next decoder to commit (${d.name}) is already reserved (${d.region.name})`);
+      continue;
+    }
+    if (!lowerAllEnabled(d)) {
+      port.dbg(`unable to allocate ${d.name} due to out of order shutdown`);
+      continue;
+    }
+    return d;
+  }
+  return undefined;
+}
+
+/**
+ * cxl_rr_alloc_decoder(): pick the port's decoder for the region.
+ * @throws EBUSY "%s: no decoder available" / "%s: %s already attached to %s"
+ */
+function cxlRrAllocDecoder(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder, rr: CxlRegionRef): void {
+  const cxld = findDecoder(port, cxled, cxlr);
+  if (!cxld) throw cxlr.dbgErr('EBUSY', `${port.name}: no decoder available`);
+  if (cxld.region) throw cxlr.dbgErr('EBUSY', `${port.name}: ${cxld.name} already attached to ${cxld.region.name}`);
+  if (kver(cxlr, 'autoAssembly')) cxld.targetType = cxlr.type;
+  rr.decoder = cxld;
+}
+
+/**
+ * cxl_port_attach_region(): track the region's use of `port` by this endpoint.
+ * @throws EBUSY HPA order, no decoder, endpoint already tracked; ENXIO target overflow
+ */
+export function cxlPortAttachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  const cxlmd = cxledToMemdev(cxled);
+  const ep = cxlEpLoad(port, cxlmd);
+  let rr = cxlRrLoad(port, cxlr);
+  let inc = false;
+  const erase = (e: unknown): never => {
+    if (rr) {
+      if (inc) rr.nrTargets--;
+      if (rr.nrEps === 0) freeRegionRef(rr);
+    }
+    throw e;
+  };
+  if (rr) {
+    let found = false;
+    for (const it of rr.endpoints.values()) {
+      if (it === ep) continue;
+      if (it.next === ep?.next) {
+        found = true;
+        break;
+      }
+    }
+    if (!found || !ep?.next) {
+      rr.nrTargets++;
+      inc = true;
+    }
+  } else {
+    try {
+      rr = allocRegionRef(port, cxlr, cxled);
+    } catch (e) {
+      cxlr.dbg(`${port.name}: failed to allocate region reference`);
+      throw e;
+    }
+    inc = true;
+    try {
+      cxlRrAllocDecoder(port, cxlr, cxled, rr);
+    } catch (e) {
+      erase(e);
+    }
+  }
+  const cxld = rr.decoder as CxlDecoder;
+  if (kver(cxlr, 'targetOverflow') && cxld instanceof CxlSwitchDecoder && rr.nrTargets > cxld.nrTargets) {
+    erase(
+      cxlr.dbgErr(
+        'ENXIO',
+        `${port.uportDev.name}:${port.name} ${cxld.name} add: ${cxlmd.name}:${cxled.name} @ ${pos} overflows targets: ${cxld.nrTargets}`,
+      ),
+    );
+  }
+  // cxl_rr_ep_add()
+  if (ep) {
+    if (rr.endpoints.has(cxled)) {
+      erase(cxlr.dbgErr('EBUSY', `${port.name}: failed to track endpoint ${cxlmd.name}:${cxld.name} reference`));
+    }
+    rr.endpoints.set(cxled, ep);
+  }
+  rr.nrEps++;
+  if (!cxld.region) cxld.region = cxlr;
+  const next = ep ? (ep.next ? ep.next.uportDev.name : cxlmd.name) : 'none';
+  cxlr.dbg(
+    `${port.uportDev.name}:${port.name} ${cxld.name} add: ${cxlmd.name}:${cxled.name} @ ${pos} next: ${next} nr_eps: ${rr.nrEps} nr_targets: ${rr.nrTargets}`,
+  );
+}
+
+/** cxl_port_detach_region(): drop this endpoint's use of `port`. */
+export function cxlPortDetachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder): void {
+  const rr = cxlRrLoad(port, cxlr);
+  if (!rr) return;
+  let ep: ReturnType<typeof cxlEpLoad>;
+  if (rr.decoder === cxled) rr.nrEps--;
+  else {
+    ep = rr.endpoints.get(cxled);
+    rr.endpoints.delete(cxled);
+  }
+  if (ep) {
+    rr.nrEps--;
+    let found = false;
+    for (const it of rr.endpoints.values()) if (it.next === ep.next) found = true;
+    if (!found) rr.nrTargets--;
+  }
+  if (rr.nrEps === 0) freeRegionRef(rr);
+}
+
+/** Attach the endpoint on every port of its path; on failure detach it from all of them again. */
+function attachPorts(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  try {
+    for (const port of portsBottomUp(cxled)) cxlPortAttachRegion(port, cxlr, cxled, pos);
+  } catch (e) {
+    for (const port of portsBottomUp(cxled)) cxlPortDetachRegion(port, cxlr, cxled);
+    throw e;
+  }
+  for (const port of portsBottomUp(cxled)) {
+    const d = cxlRrLoad(port, cxlr)?.decoder;
+    if (d?.locked && kver(cxlr, 'regionLock')) cxlr.flags |= CXL_REGION_F_LOCK;
+  }
+}
+
+/**
+ * Checks on an occupied / duplicate position (cxl_region_validate_position).
+ * @returns true when the same decoder already sits at `pos` (6.1: a no-op success)
+ */
+function validatePosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): boolean {
+  const p = cxlr.params;
+  const cxlmd = cxledToMemdev(cxled);
+  if (pos < 0 || pos >= p.interleaveWays) throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
+  if (p.targets[pos] === cxled) return true;
+  const at = p.targets[pos];
+  if (at) throw cxlr.dbgErr('EBUSY', `position ${pos} already assigned to ${cxledToMemdev(at).name}:${at.name}`);
+  for (let i = 0; i < p.interleaveWays; i++) {
+    const t = p.targets[i];
+    if (t && cxledToMemdev(t) === cxlmd) {
+      throw cxlr.dbgErr('EBUSY', `${cxlmd.name} already specified at position ${pos} via: ${t.name}`);
+    }
+  }
+  return false;
+}
+
+/** The common endpoint checks after the position checks (target, type, DPA, size). */
+function checkEndpoint(cxlr: CxlRegion, cxled: CxlEndpointDecoder, v7: boolean): void {
+  const p = cxlr.params;
+  const cxlmd = cxledToMemdev(cxled);
+  const cxlrd = cxlr.cxlrd;
+  if (!hostBridgeDport(cxled, cxlrd.port)) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+  if (cxled.targetType !== cxlr.type) {
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} type mismatch: ${typeNumber(cxled.targetType)} vs ${typeNumber(cxlr.type)}`);
+  }
+  if (!cxled.dpaRes) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name}: missing DPA allocation.`);
+  const dpaSize = cxled.dpaRes.end - cxled.dpaRes.start + 1n;
+  const res = p.res as { start: bigint; end: bigint };
+  const regionSize = res.end - res.start + 1n;
+  if (dpaSize * BigInt(p.interleaveWays) + p.cacheSize !== regionSize) {
+    const msg = v7
+      ? `${cxlmd.name}:${cxled.name}-size-${hexll(dpaSize)} * ways-${p.interleaveWays} + cache-${hexll(p.cacheSize)} != region-size-${hexll(regionSize)}`
+      : `${cxlmd.name}:${cxled.name}: decoder-size-${hexll(dpaSize)} * ways-${p.interleaveWays} != region-size-${hexll(regionSize)}`;
+    throw cxlr.dbgErr('EINVAL', msg);
+  }
+}
+
+/** The root decoder's target for `pos` must be the endpoint's host bridge (cxl_hb_modulo). */
+function checkRootTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  const cxlrd = cxlr.cxlrd;
+  const iw = cxlrd.interleaveWays;
+  if (cxlrd.targets[iw === 1 ? 0 : pos % iw] !== hostBridgeDport(cxled, cxlrd.port)) {
+    const cxlmd = cxledToMemdev(cxled);
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target position for ${cxlrd.name}`);
+  }
+}
+
+/** Finish a manual attach: record the position, set up targets when full (then ACTIVE). */
+function placeTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number, v7: boolean): void {
+  const p = cxlr.params;
+  p.targets[pos] = cxled;
+  cxled.pos = pos;
+  p.nrTargets++;
+  if (p.nrTargets === p.interleaveWays) {
+    try {
+      cxlRegionSetupTargets(cxlr);
+    } catch (e) {
+      if (!v7) {
+        p.nrTargets--;
+        cxled.pos = -1;
+        p.targets[pos] = undefined;
+        for (const port of portsBottomUp(cxled)) cxlPortDetachRegion(port, cxlr, cxled);
+      }
+      throw e;
+    }
+    p.state = CXL_CONFIG_ACTIVE;
+  }
+  const res = p.res as { start: bigint; end: bigint };
+  cxled.interleaveWays = p.interleaveWays;
+  cxled.interleaveGranularity = p.interleaveGranularity;
+  cxled.hpaRange = { start: res.start, end: res.end };
+  if (p.nrTargets !== p.interleaveWays || !kver(cxlr, 'posSelfTest')) return;
+  for (let i = 0; i < p.nrTargets; i++) {
+    const t = p.targets[i];
+    if (!t) continue;
+    const testPos = cxlCalcInterleavePos(t);
+    t.dbg(`Test cxl_calc_interleave_pos(): ${testPos === t.pos ? 'success' : 'fail'} test_pos:${testPos} cxled->pos:${t.pos}`);
+  }
+}
+
+/**
+ * cxl_region_attach(): attach `cxled` at `pos` (-1 for auto regions).
+ * @throws the first failing check's errno (see the DOC block and region-driver.md §3.7)
+ */
+export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  const p = cxlr.params;
+  const v7 = kver(cxlr, 'attachV7');
+  if (kver(cxlr, 'interleaveCap') && !checkInterleaveCap(cxled, p.interleaveWays, p.interleaveGranularity)) {
+    throw cxlr.dbgErr('ENXIO', `${cxled.name} iw: ${p.interleaveWays} ig: ${p.interleaveGranularity} is not supported`);
+  }
+  // v7.0: a decoder without a partition (part < 0) is reported as dead.
+  if (v7 && (cxled.mode === 'dead' || cxled.mode === 'none')) throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
+  if (cxled.mode !== cxlr.mode) {
+    if (v7) throw cxlr.dbgErr('EINVAL', `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch`);
+    throw cxlr.dbgErr('EINVAL', `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch: ${modeNumber(cxlr, cxled.mode)}`);
+  }
+  if (cxled.mode === 'dead') throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
+  if (p.state > CXL_CONFIG_INTERLEAVE_ACTIVE) throw cxlr.dbgErr('EBUSY', 'region already active');
+  if (p.state < CXL_CONFIG_INTERLEAVE_ACTIVE) throw cxlr.dbgErr('ENXIO', 'interleave config missing');
+  if (!v7) {
+    if (validatePosition(cxlr, cxled, pos)) return;
+    checkEndpointV61(cxlr, cxled, pos);
+    attachPorts(cxlr, cxled, pos);
+    placeTarget(cxlr, cxled, pos, false);
+    return;
+  }
+  if (p.nrTargets >= p.interleaveWays) throw cxlr.dbgErr('EINVAL', `region already has ${p.nrTargets} endpoints`);
+  checkEndpoint(cxlr, cxled, true);
+  if (cxlr.flags & CXL_REGION_F_AUTO) {
+    cxlRegionAttachAuto(cxlr, cxled, pos);
+    return;
+  }
+  validatePosition(cxlr, cxled, pos);
+  checkRootTarget(cxlr, cxled, pos);
+  attachPorts(cxlr, cxled, pos);
+  placeTarget(cxlr, cxled, pos, true);
+}
+
+/** 6.1 order: invalid target, target position, type, DPA, size. */
+function checkEndpointV61(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  const cxlmd = cxledToMemdev(cxled);
+  const cxlrd = cxlr.cxlrd;
+  if (!hostBridgeDport(cxled, cxlrd.port)) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+  checkRootTarget(cxlr, cxled, pos);
+  checkEndpoint(cxlr, cxled, false);
+}
+
+/** Attach on every port for an auto region position (cxl_region_attach_position). */
+export function cxlRegionAttachPosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+  checkRootTarget(cxlr, cxled, pos);
+  attachPorts(cxlr, cxled, pos);
+}
+
+/**
+ * cxl_region_detach(): take `cxled` out of its region — decode reset when committed, port
+ * refs dropped, software targets torn down when the region was ACTIVE, the region driver
+ * unbound.
+ */
+export function cxlRegionDetach(cxled: CxlEndpointDecoder): void {
+  const cxlr = cxled.region as CxlRegion | undefined;
+  if (!cxlr) return;
+  const p = cxlr.params;
+  if (p.state > CXL_CONFIG_ACTIVE) {
+    cxlRegionDecodeReset(cxlr, p.interleaveWays);
+    p.state = CXL_CONFIG_ACTIVE;
+  }
+  for (const port of portsBottomUp(cxled)) cxlPortDetachRegion(port, cxlr, cxled);
+  if (cxled.pos < 0 || cxled.pos >= p.interleaveWays || p.targets[cxled.pos] !== cxled) {
+    cxlr.warn(`expected ${cxledToMemdev(cxled).name}:${cxled.name} at position ${cxled.pos}`);
+    return;
+  }
+  if (p.state === CXL_CONFIG_ACTIVE) {
+    p.state = CXL_CONFIG_INTERLEAVE_ACTIVE;
+    cxlRegionTeardownTargets(cxlr);
+  }
+  p.targets[cxled.pos] = undefined;
+  p.nrTargets--;
+  cxled.hpaRange = { start: 0n, end: -1n };
+  cxlRegionUnbind(cxlr);
+}
+
+/**
+ * detach_target(): empty the position.
+ * @throws ENXIO "position %d out of range %d"
+ */
+export function detachTarget(cxlr: CxlRegion, pos: number): void {
+  const p = cxlr.params;
+  if (pos >= p.interleaveWays) throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
+  const t = p.targets[pos];
+  if (!t) return;
+  cxlRegionDetach(t);
+}
+
+/**
+ * store_targetN(): an empty line detaches the position, a decoder name attaches it.
+ * @throws ENODEV no such device; EINVAL not an endpoint decoder; the attach's errno
+ */
+export function storeTargetN(cxlr: CxlRegion, pos: number, buf: string): void {
+  if (sysfsStreq(buf, '\n')) {
+    detachTarget(cxlr, pos);
+    return;
+  }
+  const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+  const dev = env(cxlr).kernel.buses.get('cxl')?.devices.find((d) => d.registered && d.name === name);
+  if (!dev) throw new Errno('ENODEV', undefined, cxlr.name);
+  if (!isEndpointDecoder(dev)) throw new Errno('EINVAL', undefined, cxlr.name);
+  try {
+    cxlRegionAttach(cxlr, dev, pos);
+  } catch (e) {
+    if (e instanceof Errno && kver(cxlr, 'attachV7')) {
+      dev.port.warn(`failed to attach ${dev.name} to ${cxlr.name}: ${e.errno}`);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * DOC: which kernel behaviour the region driver follows.
+ *
+ * Two kernels are modelled: the `debian-12` profile's Linux 6.1 (6.1.192 with Debian's stable
+ * backports, as the kernel captures show it) and v7.0-rc (reference/region-driver.md). Each
+ * switch below names the first version modelled with the newer behaviour; only the two ends are
+ * verified, versions in between are the best reading of the upstream history.
+ */
+import type { Device } from '../../../../kernel/device.ts';
+import { env } from '../../../env.ts';
+
+/** Kernel-behaviour switches of the region driver. */
+export const REGION_KVER = {
+  /** Auto-assembly of firmware-committed decoders (cxl_add_to_region), create_ram_region, `mode`. */
+  autoAssembly: '6.3',
+  /** cxl_port_setup_targets derives ig = parent_ig × parent_iw (6.1: next free address bit). */
+  igMultiply: '6.3',
+  /** cxl_dpa_set_part / partition array (6.1: cxl_dpa_set_mode with ram/pmem resources). */
+  partitions: '6.15',
+  /** Decoder pick: only decoder commit_end + 1 is eligible (6.1: lowest free decoder). */
+  commitOrderPick: '6.12',
+  /** check_interleave_cap() at attach and at port setup. */
+  interleaveCap: '6.11',
+  /** Region attach checks reordered (target count check, validate_position) and the
+   *  "failed to attach %s to %s: %d" warning; "%s region mode: %d mismatch" wording. */
+  attachV7: '6.19',
+  /** CXL_REGION_F_LOCK, the `locked` attribute, -EPERM de-commit. */
+  regionLock: '7.0',
+  /** Region sort self-test dbg after a manual region completes. */
+  posSelfTest: '6.8',
+  /** dev_err "failed to find %s:%s in target list of %s". */
+  posTargetListErr: '6.16',
+  /** "HPA allocation error (%ld) for size:%pap in %s %pr" (6.1: "failed to allocate HPA: %ld"). */
+  hpaAllocMsg: '6.9',
+  /** Switch decoder target overflow check at port attach. */
+  targetOverflow: '6.5',
+} as const;
+
+/** True when the device's kernel has the behaviour `k`. */
+export function kver(dev: Device, k: keyof typeof REGION_KVER): boolean {
+  return env(dev).since(REGION_KVER[k]);
+}

@@ -1,0 +1,80 @@
+/**
+ * DOC: cxl-rp — a CXL root port (hw/pci-bridge/cxl_root_port.c over pcie_root_port.c rp_realize()).
+ *
+ * Config space, in QEMU's construction order: type 1 header (8086:7075 rev 0, class 0604,
+ * interrupt pin A), Bridge Subsystem Vendor ID capability at 0x40 (8086:0000), [10.1: MSI at
+ * 0x60, 2 vectors, 32-bit, per-vector mask], PCIe capability v2 at 0x48 (Root Port, Link
+ * Capabilities Port Number = `port=`, slot `slot=` with power controller, ARI forwarding,
+ * error reporting, root control), AER at 0x100, ACS at 0x148, then the DVSECs from 0x150:
+ * Port Extensions, GPF Port, Flex Bus Port (cap/status 0x26, control 0x02), Register Locator
+ * (component registers in BAR 0). BAR 0: 64 KiB, 64-bit, the component registers (RAS + link,
+ * no HDM: CXL2_ROOT_PORT). Links: 7.2 x1 2.5 GT/s; 10.1 x32 64 GT/s (x-width/x-speed defaults),
+ * and without `io-reserve` the I/O window and Command.IO are read-only (cxl_rp_realize()).
+ */
+import type { Endpointish, RootPort } from '../../topology/model.ts';
+import { acsInit, aerInit, msiInit, pcieCapArifwdInit, pcieCapDeverrInit, pcieCapInit, pcieCapRootInit, pcieCapSlotInit, pcieFillLink, pcieSyncBridgeLink, ssvidInit } from '../pci/caps.ts';
+import { PciConfigSpace } from '../pci/config-space.ts';
+import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
+import { CAP_ID, CLASS, COMMAND, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
+import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
+import { type BelowPortModel, type BuildContext, newFunction, type PciFunctionModel, type RootPortModel } from './model.ts';
+
+/** PCIe capability offset of cxl-rp (GEN_PCIE_ROOT_PORT_EXP_OFFSET). */
+export const RP_EXP_OFFSET = 0x48;
+const RP_SSVID_OFFSET = 0x40;
+const RP_MSI_OFFSET = 0x60;
+const RP_AER_OFFSET = 0x100;
+const RP_ACS_OFFSET = 0x148;
+const RP_DVSEC_OFFSET = 0x150;
+
+/** Builds the device below a port: its model and the functions on the port's secondary bus. */
+export type BuildBelow = (dev: Endpointish) => { model: BelowPortModel; functions: PciFunctionModel[] };
+
+/** Builds a cxl-rp at `devfn` on the host bridge's root bus. */
+export function buildRootPort(rp: RootPort, ctx: BuildContext, devfn: number, busNr: number, buildBelow: BuildBelow): RootPortModel {
+  const cs = new PciConfigSpace(true);
+  cs.setIds(IDS.ROOT_PORT.vendor, IDS.ROOT_PORT.device, IDS.ROOT_PORT.revision, CLASS.BRIDGE_PCI);
+  cs.set8(PCI.INTERRUPT_PIN, 1);
+  ssvidInit(cs, RP_SSVID_OFFSET, IDS.ROOT_PORT.vendor, 0);
+  if (ctx.qemu !== '7.2') msiInit(cs, RP_MSI_OFFSET, 2, false, true);
+  const pos = pcieCapInit(cs, RP_EXP_OFFSET, EXP_TYPE.ROOT_PORT, rp.port);
+  pcieFillLink(cs, pos, ctx.qemu === '7.2' ? { speed: 1, width: 1 } : { speed: 6, width: 32 }, false);
+  pcieCapArifwdInit(cs, pos);
+  pcieCapDeverrInit(cs, pos);
+  pcieCapSlotInit(cs, pos, rp.slot ?? 0, { powerController: true, populated: rp.child !== undefined });
+  pcieCapRootInit(cs, pos);
+  aerInit(cs, RP_AER_OFFSET, true);
+  acsInit(cs, RP_ACS_OFFSET);
+  const dv = new DvsecBuilder(cs, 'root-port', RP_DVSEC_OFFSET);
+  dv.portExtensions(0);
+  dv.gpfPort();
+  dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
+  dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
+  if (ctx.qemu !== '7.2') {
+    // No io-reserve: I/O window and I/O decode are read-only.
+    cs.setMask16(PCI.COMMAND, cs.getMask16(PCI.COMMAND) & ~COMMAND.IO);
+    cs.setMask8(PCI.IO_BASE, 0);
+    cs.setMask8(PCI.IO_LIMIT, 0);
+  }
+  const component = createComponentRegisters('root-port', undefined, { qemu: ctx.qemu });
+  cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
+
+  const fn = newFunction({
+    id: rp.id,
+    kind: 'root-port',
+    config: cs,
+    segment: ctx.segment,
+    bus: busNr,
+    devfn,
+    bars: [{ index: 0, region: component }],
+  });
+  const below = rp.child ? buildBelow(rp.child) : undefined;
+  if (below) fn.children.push(...below.functions);
+  if (ctx.qemu !== '7.2') {
+    const c = below?.functions[0];
+    pcieSyncBridgeLink(cs, pos, c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined);
+  }
+  const model: RootPortModel = { kind: 'root-port', topo: rp, fn, port: rp.port, component, child: below?.model };
+  fn.device = model;
+  return model;
+}

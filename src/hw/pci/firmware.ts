@@ -1,0 +1,154 @@
+/**
+ * DOC: what the firmware (SeaBIOS on q35, EDK2/AAVMF on arm virt) does to the CXL hierarchy
+ * before the OS: bus numbers, BARs, bridge windows and decode enables — through ordinary
+ * configuration writes, so the guest finds exactly what a firmware left behind.
+ *
+ * Bus numbers (SeaBIOS pci_bios_init_bus_rec()): below each pxb-cxl root bus, depth first in
+ * devfn order, each bridge gets primary = its bus, secondary = the next free number and, after
+ * its subtree, subordinate = the last number used (interleave capture: pxb 0x0c → 0c:00.0
+ * secondary 0d, USP 0d:00.0 → 0e, DSPs 0e:00.0 → 0f and 0e:01.0 → 10; 0c:01.0 → 11).
+ *
+ * Memory (cxlsim's choice — any non-overlapping assignment is what a guest accepts; the
+ * captures' SeaBIOS addresses are not reproduced): each host bridge gets one 32-bit
+ * non-prefetchable range, allocated in bus-number order from 0xc0000000 (q35: above the
+ * MMCONFIG window) or 0x10000000 (virt: VIRT_PCIE_MMIO). Inside it, on every bus, BARs (aligned
+ * to their size) and child bridge windows (1 MiB granules) are packed largest alignment
+ * first; a bridge's memory window covers exactly its children, prefetchable and I/O windows are
+ * left disabled (base > limit). Command gets I/O | Memory | SERR# (whatever the write mask
+ * keeps), bridges SERR# enable in Bridge Control, functions with an INTx pin interrupt line 10.
+ */
+import type { MachineType } from '../../topology/model.ts';
+import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
+import { COMMAND, PCI } from './regs.ts';
+
+const MiB = 1n << 20n;
+
+function roundUp(v: bigint, a: bigint): bigint {
+  return ((v + a - 1n) / a) * a;
+}
+
+function isBridge(fn: PciFunctionModel): boolean {
+  return (fn.config.get8(PCI.HEADER_TYPE) & 0x7f) === 1;
+}
+
+/** Depth-first bus numbering below one root bus; `next.n` ends as the last number used. */
+export function assignBusNumbers(functions: PciFunctionModel[], bus: number, next: { n: number }): void {
+  for (const fn of [...functions].sort((a, b) => a.devfn - b.devfn)) {
+    fn.bus = bus;
+    if (!isBridge(fn)) continue;
+    const cs = fn.config;
+    cs.write(PCI.PRIMARY_BUS, 1, bus);
+    const secondary = ++next.n;
+    cs.write(PCI.SECONDARY_BUS, 1, secondary);
+    cs.write(PCI.SUBORDINATE_BUS, 1, 0xff);
+    assignBusNumbers(fn.children, secondary, next);
+    cs.write(PCI.SUBORDINATE_BUS, 1, next.n);
+  }
+}
+
+interface Item {
+  size: bigint;
+  align: bigint;
+  place(base: bigint): void;
+}
+
+function programBar(fn: PciFunctionModel, index: number, addr: bigint): void {
+  const off = PCI.BAR0 + 4 * index;
+  const decl = fn.config.bars[index];
+  fn.config.write(off, 4, Number(addr & 0xffffffffn));
+  if (decl?.mem64) fn.config.write(off + 4, 4, Number(addr >> 32n));
+}
+
+/** Items to place on one bus: BARs of its functions and windows of its bridges. */
+function busItems(functions: PciFunctionModel[]): Item[] {
+  const items: Item[] = [];
+  for (const fn of functions) {
+    for (const decl of fn.config.bars) {
+      if (!decl) continue;
+      items.push({ size: decl.size, align: decl.size, place: (a) => programBar(fn, decl.index, a) });
+    }
+    if (!isBridge(fn)) continue;
+    const inner = pack(busItems(fn.children));
+    const size = roundUp(inner.size, MiB);
+    const cs = fn.config;
+    const disable = () => {
+      cs.write(PCI.MEMORY_BASE, 2, 0xfff0);
+      cs.write(PCI.MEMORY_LIMIT, 2, 0);
+    };
+    disable();
+    cs.write(PCI.PREF_MEMORY_BASE, 2, 0xfff0);
+    cs.write(PCI.PREF_MEMORY_LIMIT, 2, 0);
+    cs.write(PCI.PREF_BASE_UPPER32, 4, 0);
+    cs.write(PCI.PREF_LIMIT_UPPER32, 4, 0);
+    cs.write(PCI.IO_BASE, 1, 0xf0);
+    cs.write(PCI.IO_LIMIT, 1, 0);
+    if (size === 0n) continue;
+    items.push({
+      size,
+      align: MiB,
+      place: (a) => {
+        cs.write(PCI.MEMORY_BASE, 2, Number((a >> 16n) & 0xfff0n));
+        cs.write(PCI.MEMORY_LIMIT, 2, Number(((a + size - 1n) >> 16n) & 0xfff0n));
+        inner.place(a);
+      },
+    });
+  }
+  return items;
+}
+
+/** Packs items largest alignment first. */
+function pack(items: Item[]): { size: bigint; place(base: bigint): void } {
+  const sorted = [...items].sort((a, b) => (a.align === b.align ? 0 : a.align > b.align ? -1 : 1));
+  const offsets: bigint[] = [];
+  let off = 0n;
+  for (const it of sorted) {
+    off = roundUp(off, it.align);
+    offsets.push(off);
+    off += it.size;
+  }
+  return {
+    size: off,
+    place: (base) => sorted.forEach((it, i) => it.place(base + (offsets[i] ?? 0n))),
+  };
+}
+
+function enableAll(functions: PciFunctionModel[]): void {
+  for (const fn of functions) {
+    const cs = fn.config;
+    cs.write(PCI.COMMAND, 2, COMMAND.IO | COMMAND.MEMORY | COMMAND.SERR);
+    if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
+    if (isBridge(fn)) {
+      cs.write(PCI.BRIDGE_CONTROL, 2, 0x0002);
+      enableAll(fn.children);
+    }
+  }
+}
+
+/** The MMIO range a host bridge's resources were placed in (for `cxlsim` and tests). */
+export interface FirmwareRange {
+  hostBridge: string;
+  base: bigint;
+  size: bigint;
+}
+
+/**
+ * Runs the firmware's PCI initialisation over every CXL host bridge.
+ * @returns the memory range given to each host bridge, in allocation order
+ */
+export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType): FirmwareRange[] {
+  const out: FirmwareRange[] = [];
+  let cursor = machine === 'virt' ? 0x10000000n : 0xc0000000n;
+  for (const hb of [...hbs].sort((a, b) => a.segment - b.segment || a.busNr - b.busNr)) {
+    const fns = hb.rootPorts.map((rp) => rp.fn);
+    assignBusNumbers(fns, hb.busNr, { n: hb.busNr });
+    const packed = pack(busItems(fns));
+    const base = roundUp(cursor, MiB);
+    packed.place(base);
+    const size = roundUp(packed.size, MiB);
+    out.push({ hostBridge: hb.id, base, size });
+    cursor = base + size;
+    enableAll(fns);
+  }
+  return out;
+}
+

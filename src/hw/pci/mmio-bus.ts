@@ -1,0 +1,138 @@
+/**
+ * DOC: the MMIO address map — which register block answers a physical address.
+ *
+ * Two kinds of mappings: fixed ones (the host bridges' CHBCR blocks, at the addresses the CHBS
+ * advertises) and PCI BARs, decoded from the functions' *current* configuration (BAR value and
+ * Command.Memory), so a guest that moves or disables a BAR sees the block move or vanish as on
+ * hardware. (Upstream bridge windows are not checked.) The BAR map is cached and rebuilt after
+ * any configuration write to a header register.
+ *
+ * Accesses: 32-bit is the unit (CXL 3.1 §8.2.2); 64-bit goes to the block's read64/write64 when
+ * it has one (mailbox command/status), else to two 32-bit accesses, low dword first. Byte copies
+ * (memcpy_fromio/memcpy_toio) use dword accesses (read-modify-write for partial dwords).
+ * Unmapped reads return 0 and unmapped writes are dropped (QEMU's unassigned memory).
+ */
+import type { MmioBus } from '../../bus/index.ts';
+import type { PciFunctionModel } from '../dev/model.ts';
+import type { MmioRegion } from '../mmio-region.ts';
+
+interface Mapping {
+  base: bigint;
+  end: bigint;
+  region: MmioRegion;
+  /** Human name for inspection ('0000:0d:00.0 BAR0', 'CHBCR cxl.0'). */
+  name: string;
+}
+
+/** The platform's MMIO decode. */
+export class MmioMap implements MmioBus {
+  private readonly fixed: Mapping[] = [];
+  private readonly functions: PciFunctionModel[] = [];
+  private barCache: Mapping[] | undefined;
+
+  /** Maps a register block at a fixed address. */
+  addFixed(base: bigint, region: MmioRegion, name: string): void {
+    this.fixed.push({ base, end: base + BigInt(region.size), region, name });
+  }
+
+  /** Lets a function's BARs decode; header writes invalidate the cache. */
+  addFunction(fn: PciFunctionModel): void {
+    this.functions.push(fn);
+    fn.config.addListener((offset) => {
+      if (offset < 0x40) this.barCache = undefined;
+    });
+    this.barCache = undefined;
+  }
+
+  private bars(): Mapping[] {
+    if (this.barCache) return this.barCache;
+    const out: Mapping[] = [];
+    for (const fn of this.functions) {
+      for (const b of fn.bars) {
+        const base = fn.config.barAddress(b.index);
+        const decl = fn.config.bars[b.index];
+        if (base === undefined || !decl) continue;
+        out.push({ base, end: base + decl.size, region: b.region, name: `${fn.id} BAR${b.index}` });
+      }
+    }
+    this.barCache = out;
+    return out;
+  }
+
+  /** Every current mapping, sorted by address (inspection). */
+  mappings(): { base: bigint; size: bigint; name: string }[] {
+    return [...this.fixed, ...this.bars()]
+      .map((m) => ({ base: m.base, size: m.end - m.base, name: m.name }))
+      .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+  }
+
+  /** The block and the offset inside it for an address. */
+  lookup(addr: bigint): { region: MmioRegion; offset: number } | undefined {
+    for (const m of this.fixed) if (addr >= m.base && addr < m.end) return { region: m.region, offset: Number(addr - m.base) };
+    for (const m of this.bars()) {
+      if (addr >= m.base && addr < m.end) {
+        const offset = Number(addr - m.base);
+        return offset < m.region.size ? { region: m.region, offset } : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  read32(addr: bigint): number {
+    const hit = this.lookup(addr);
+    return hit ? hit.region.read32(hit.offset) >>> 0 : 0;
+  }
+
+  write32(addr: bigint, value: number): void {
+    const hit = this.lookup(addr);
+    hit?.region.write32(hit.offset, value >>> 0);
+  }
+
+  read64(addr: bigint): bigint {
+    const hit = this.lookup(addr);
+    if (!hit) return 0n;
+    if (hit.region.read64) return BigInt.asUintN(64, hit.region.read64(hit.offset));
+    return BigInt(this.read32(addr)) | (BigInt(this.read32(addr + 4n)) << 32n);
+  }
+
+  write64(addr: bigint, value: bigint): void {
+    const hit = this.lookup(addr);
+    if (!hit) return;
+    if (hit.region.write64) {
+      hit.region.write64(hit.offset, BigInt.asUintN(64, value));
+      return;
+    }
+    this.write32(addr, Number(value & 0xffffffffn));
+    this.write32(addr + 4n, Number((value >> 32n) & 0xffffffffn));
+  }
+
+  readBytes(addr: bigint, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let i = 0;
+    while (i < len) {
+      const a = addr + BigInt(i);
+      const aligned = a & ~3n;
+      const skip = Number(a - aligned);
+      const v = this.read32(aligned);
+      for (let b = skip; b < 4 && i < len; b++, i++) out[i] = (v >>> (8 * b)) & 0xff;
+    }
+    return out;
+  }
+
+  writeBytes(addr: bigint, data: Uint8Array): void {
+    let i = 0;
+    while (i < data.length) {
+      const a = addr + BigInt(i);
+      const aligned = a & ~3n;
+      const skip = Number(a - aligned);
+      const n = Math.min(4 - skip, data.length - i);
+      let v = n === 4 ? 0 : this.read32(aligned);
+      for (let b = 0; b < n; b++) {
+        const shift = 8 * (skip + b);
+        v = (v & ~(0xff << shift)) | ((data[i + b] ?? 0) << shift);
+      }
+      this.write32(aligned, v >>> 0);
+      i += n;
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * DOC: the emulated platform — Topology + Profile → what QEMU and its firmware present.
+ *
+ * buildPlatform() runs the steps in QEMU's order: place the CXL host register blocks and the
+ * fixed memory windows (placement.ts), realize the devices (dev/*: config spaces, component and
+ * device registers, CDAT), commit the topology's firmware decoders, run the firmware's PCI
+ * initialisation (pci/firmware.ts: bus numbers, BARs, decode enables), program firmware-committed
+ * type-2 decoders at their window (the VMM's machine_done step), build the CEDT (CHBS in QOM
+ * walk order, CFMWS in window order, CXIMS) and the ACPI namespace, and expose it all through
+ * the four doors of bus/index.ts. Guest drivers receive `platform.bus` and nothing else.
+ */
+import type { AcpiNode, HostBus } from '../bus/index.ts';
+import { Errno } from '../kernel/errno.ts';
+import type { Profile } from '../profile.ts';
+import type { Topology } from '../topology/model.ts';
+import {
+  buildCedt,
+  type CedtEntry,
+  CHBS_LENGTH_CXL20,
+  CHBS_VERSION_CXL20,
+  granularityToEig,
+  qemuCedtHeader,
+  waysToEiw,
+} from './acpi/cedt.ts';
+import { acpiNamespace, chbsOrder } from './acpi/namespace.ts';
+import { buildHostBridge } from './dev/host-bridge.ts';
+import { functionName, type HostBridgeModel, type PciFunctionModel, type Type2Model } from './dev/model.ts';
+import { commitType2Hdm } from './dev/type2.ts';
+import { MemoryRouter, type RouteResult } from './memory/route.ts';
+import { createConfigBus } from './pci/config-bus.ts';
+import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
+import { MmioMap } from './pci/mmio-bus.ts';
+import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
+
+export type { PlacedWindow } from './placement.ts';
+export type { PciFunctionModel } from './dev/model.ts';
+
+/** The emulated machine's hardware. */
+export interface Platform {
+  /** The only thing guest drivers get. */
+  readonly bus: HostBus;
+  readonly topology: Topology;
+  readonly profile: Profile;
+  /** CFMWS as placed, in window-index order. */
+  readonly windows: PlacedWindow[];
+  /** The bytes served as table 'CEDT' (after the mutateCedt hook). */
+  readonly cedt: Uint8Array;
+  /** Inspection for tests / CLI (never used by drivers): functions by BDF name '0000:0d:00.0'. */
+  functions(): Map<string, PciFunctionModel>;
+  /** Inspection: the host bridge models (tree of devices, component registers, memory). */
+  readonly hostBridges: readonly HostBridgeModel[];
+  /** Inspection: HPA layout (CHBCR bases, windows). */
+  readonly memoryMap: MemoryMap;
+  /** Inspection: MMIO ranges the firmware gave each host bridge. */
+  readonly firmware: readonly FirmwareRange[];
+  /** The path an HPA takes through windows and decoders (`cxlsim translate`). */
+  routeHpa(hpa: bigint): RouteResult;
+  /** Inspection: the MMIO address map. */
+  readonly mmio: MmioMap;
+}
+
+/** Optional hooks (tests). */
+export interface PlatformHooks {
+  /** Rewrites the CEDT bytes before the guest sees them. */
+  mutateCedt?: (bytes: Uint8Array) => Uint8Array;
+}
+
+function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
+  const out: PciFunctionModel[] = [];
+  const walk = (fns: readonly PciFunctionModel[]) => {
+    for (const f of fns) {
+      out.push(f);
+      walk(f.children);
+    }
+  };
+  for (const hb of hbs) walk(hb.rootPorts.map((rp) => rp.fn));
+  return out;
+}
+
+function type2Devices(hb: HostBridgeModel): Type2Model[] {
+  const out: Type2Model[] = [];
+  const walk = (m: HostBridgeModel['rootPorts'][number]['child']) => {
+    if (!m) return;
+    if (m.kind === 'type2') out.push(m);
+    else if (m.kind === 'switch') for (const d of m.dsps) walk(d.child);
+  };
+  for (const rp of hb.rootPorts) walk(rp.child);
+  return out;
+}
+
+/**
+ * The VMM's per-device window choice for firmware-committed type-2 devices (NVIDIA vfio-cxl
+ * PR #28): the only window that targets the device's host bridge, single-target, placed and
+ * large enough; then decoder 0 is committed and locked at its base.
+ * @throws EINVAL with one message per rejection (reference/vfio-cxl.md §7.3)
+ */
+function placeType2(hb: HostBridgeModel, windows: readonly PlacedWindow[]): void {
+  for (const dev of type2Devices(hb)) {
+    if (!dev.topo.firmwareCommitted) continue;
+    const who = `vfio-cxl: ${dev.topo.id}`;
+    const matches = windows.filter((w) => w.targets.includes(hb.uid));
+    const w = matches[0];
+    if (!w) throw new Errno('EINVAL', `${who}: no CXL fixed memory window targets host bridge ${hb.id}`);
+    if (matches.length > 1) throw new Errno('EINVAL', `${who}: host bridge ${hb.id} is a target of more than one CXL fixed memory window`);
+    if (w.targets.length > 1) throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`);
+    if (w.base === 0n) throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} has no base address (not placed)`);
+    if (w.size < dev.topo.dpaSize)
+      throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} (0x${w.size.toString(16)} bytes) is smaller than the device memory (0x${dev.topo.dpaSize.toString(16)} bytes)`);
+    commitType2Hdm(dev, w.base);
+  }
+}
+
+/** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
+function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[]): CedtEntry[] {
+  const byId = new Map(hbs.map((hb) => [hb.id, hb]));
+  const entries: CedtEntry[] = [];
+  for (const hb of chbsOrder(t)) {
+    const m = byId.get(hb.id);
+    if (m) entries.push({ type: 'chbs', uid: m.uid, cxlVersion: CHBS_VERSION_CXL20, base: m.chbcrBase, length: CHBS_LENGTH_CXL20 });
+  }
+  for (const w of map.windows) {
+    entries.push({
+      type: 'cfmws',
+      base: w.base,
+      size: w.size,
+      eniw: waysToEiw(w.ways) ?? 0,
+      arithmetic: w.arithmetic === 'xor' ? 1 : 0,
+      hbig: granularityToEig(w.granularity) ?? 0,
+      restrictions: w.restrictions,
+      qtgId: w.qtgId,
+      targets: w.targets,
+    });
+  }
+  for (const c of t.cxims) entries.push({ type: 'cxims', hbig: granularityToEig(c.granularity) ?? 0, xormaps: [...c.xormaps] });
+  return entries;
+}
+
+/**
+ * Builds the platform QEMU (`profile.qemu`) and its firmware would present for `t`.
+ * @throws EINVAL for what QEMU or the VMM would refuse (placement, device placement, commits)
+ */
+export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}): Platform {
+  const memoryMap = placeMemoryMap(t, p);
+  const hostBridges = t.hostBridges.map((hb) => buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n));
+  const firmware = runPciFirmware(hostBridges, t.machine.type);
+  for (const hb of hostBridges) placeType2(hb, memoryMap.windows);
+
+  const rawCedt = buildCedt({ header: qemuCedtHeader(), entries: cedtEntries(t, memoryMap, hostBridges) });
+  const cedt = hooks.mutateCedt ? hooks.mutateCedt(rawCedt.slice()) : rawCedt;
+  const namespace: AcpiNode[] = acpiNamespace(t);
+
+  const mmio = new MmioMap();
+  for (const hb of hostBridges) mmio.addFixed(hb.chbcrBase, hb.component, `CHBCR ${hb.id}`);
+  const fns = allFunctions(hostBridges);
+  for (const fn of fns) mmio.addFunction(fn);
+  const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
+  const hasCxl = t.machine.cxl || t.mock === true;
+
+  const bus: HostBus = {
+    acpi: {
+      table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
+      devices: () => namespace,
+    },
+    pci: createConfigBus(hostBridges),
+    mmio,
+    mem: router,
+  };
+  return {
+    bus,
+    topology: t,
+    profile: p,
+    windows: memoryMap.windows,
+    cedt,
+    hostBridges,
+    memoryMap,
+    firmware,
+    mmio,
+    routeHpa: (hpa) => router.route(hpa),
+    functions: () => new Map(fns.map((f) => [functionName(f), f])),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * DOC: reading a topology from what the user named: a QEMU command-line file (`--qemu`), a
+ * topology file (`--topology`, YAML or JSON) or a preset (`--preset`); none means the
+ * `default` preset. File errors become Errno values with strerror's words ("cannot read
+ * FILE: No such file or directory"), never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
+import type { QemuVersion } from '../profile.ts';
+import type { Topology } from './model.ts';
+import { getPreset } from './presets/index.ts';
+import { parseQemuCommandLine } from './qemu-cmdline.ts';
+import { parseTopologyFile } from './schema.ts';
+
+/** What to load; at most one of the three. */
+export interface TopologyInput {
+  /** Path of a file holding a QEMU command line. */
+  qemu?: string;
+  /** Path of a topology file (YAML or JSON). */
+  topology?: string;
+  /** Preset name. */
+  preset?: string;
+}
+
+/**
+ * Reads a text file.
+ * @throws Errno named after the system error ("cannot read x.qemu: No such file or directory").
+ */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const name: ErrnoName =
+      code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : 'EIO';
+    throw new Errno(name, `cannot read ${path}: ${ERRNO[name][1]}`);
+  }
+}
+
+/**
+ * Loads the topology named by `input` for QEMU version `qemu`.
+ * @throws EINVAL when more than one source is given or the input is invalid (QemuError for
+ *   QEMU lines); ENOENT/EACCES/EISDIR… when a file cannot be read.
+ */
+export function loadTopology(input: TopologyInput, qemu: QemuVersion): Topology {
+  const given = (['qemu', 'topology', 'preset'] as const).filter((k) => input[k] !== undefined);
+  if (given.length > 1)
+    throw new Errno('EINVAL', 'give only one of --qemu, --topology and --preset');
+  if (input.qemu !== undefined)
+    return parseQemuCommandLine(readText(input.qemu), { qemu, path: input.qemu });
+  if (input.topology !== undefined)
+    return parseTopologyFile(readText(input.topology), input.topology);
+  return getPreset(input.preset ?? 'default', qemu);
+}

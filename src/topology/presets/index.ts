@@ -1,0 +1,43 @@
+/**
+ * DOC: named topologies (`--preset NAME`).
+ *
+ * `default` (= the `interleave` capture), `minimal` and `threeway` are the kernel captures'
+ * QEMU lines; `armvirt-2hb-switches` is an arm `virt` report's line (QEMU ≥ 10.1);
+ * `cxl_test` is the kernel's mock topology (tools/testing/cxl) and `cxl_test_xor` the same
+ * module loaded with `interleave_arithmetic=1`. QEMU-defined presets are parsed with the
+ * profile's QEMU version, so a preset that version rejects fails as QEMU would.
+ */
+import { Errno } from '../../kernel/errno.ts';
+import type { QemuVersion } from '../../profile.ts';
+import type { Topology } from '../model.ts';
+import { armvirt2hbSwitchesPreset } from './armvirt-2hb-switches.ts';
+import { cxlTestTopology } from './cxl-test.ts';
+import { defaultPreset } from './default.ts';
+import { minimalPreset } from './minimal.ts';
+import { threewayPreset } from './threeway.ts';
+
+const PRESETS: Record<string, (qemu: QemuVersion) => Topology> = {
+  default: defaultPreset,
+  minimal: minimalPreset,
+  threeway: threewayPreset,
+  'armvirt-2hb-switches': armvirt2hbSwitchesPreset,
+  cxl_test: () => cxlTestTopology(),
+  cxl_test_xor: () => cxlTestTopology({ interleaveArithmetic: 1 }),
+  // TODO(type-2 passthrough): 'armvirt-vfio-4gpu' from shared/topologies/armvirt-vfio-4gpu.qemu
+  // once hw/ models vfio-pci type-2 functions (the QEMU parser already reads it).
+};
+
+/** Preset names, in the order `--help` lists them. */
+export const PRESET_NAMES: readonly string[] = Object.keys(PRESETS);
+
+/**
+ * The preset `name` built for QEMU version `qemu`; a fresh object on every call.
+ * @throws EINVAL "unknown preset 'x' (known: default, minimal, …)"; QemuError when the QEMU
+ *   version rejects a QEMU-defined preset.
+ */
+export function getPreset(name: string, qemu: QemuVersion): Topology {
+  const make = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+  if (!make)
+    throw new Errno('EINVAL', `unknown preset '${name}' (known: ${PRESET_NAMES.join(', ')})`);
+  return make(qemu);
+}
