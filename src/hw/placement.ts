@@ -27,14 +27,15 @@
  * highmem-mmio-size): device memory ROUND_UP(1G + 2G, 1G) = 3G, size 6G − 2G + 0 = 4G →
  * memtop 7G < 256G → base 256G; REDIST2 256G, CXL_HOST 0x4004000000, ECAM 256G+256M, MMIO
  * ROUND_UP(256G+512M, 512G) = 512G..1T → windows at 0x10000000000 (4G) and 0x10100000000 (4G).
- * Assumed physical address widths (the -cpu model is not part of the topology): 40 bits on
- * q35 (TCG qemu64), 48 bits on virt; `-machine …,phys-bits=N` / `pa-bits=N` override them.
+ * Physical address width: q35 40 bits (TCG qemu64) unless `-cpu …,phys-bits=N`; virt 52 bits
+ * for `-cpu max` (FEAT_LPA), else 48; `highmem=off` limits virt to 32 bits. The -cpu option is
+ * read from the topology's ignored arguments; `-machine …,phys-bits=N` / `pa-bits=N` override.
  */
 import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { MachineConfig, Topology } from '../topology/model.ts';
-import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
+import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
 
 const KiB = 1024n;
 const MiB = 1024n * KiB;
@@ -82,13 +83,27 @@ function sizeOption(opts: Record<string, string>, key: string): bigint | undefin
   if (raw === undefined) return undefined;
   const m = /^(0x[0-9a-f]+|\d+)([kmgtpe]?)b?$/i.exec(raw.trim());
   if (!m?.[1]) return undefined;
-  const mult: Record<string, bigint> = { '': 1n, k: KiB, m: MiB, g: GiB, t: GiB * KiB, p: GiB * MiB, e: GiB * GiB };
+  const mult: Record<string, bigint> = {
+    '': 1n,
+    k: KiB,
+    m: MiB,
+    g: GiB,
+    t: GiB * KiB,
+    p: GiB * MiB,
+    e: GiB * GiB,
+  };
   return BigInt(m[1]) * (mult[(m[2] ?? '').toLowerCase()] ?? 1n);
 }
 
 function isOff(opts: Record<string, string>, key: string): boolean {
   const v = opts[key];
   return v === 'off' || v === 'false' || v === 'no';
+}
+
+/** The `-cpu` argument among the ignored options ("max", "qemu64,phys-bits=46"…). */
+function cpuOption(t: Topology): string | undefined {
+  for (const a of t.ignored) if (a.startsWith('-cpu ')) return a.slice(5).trim();
+  return undefined;
 }
 
 function intOption(opts: Record<string, string>, key: string): number | undefined {
@@ -131,7 +146,11 @@ function virtLayout(m: MachineConfig, paBits: number): { hostReg: bigint; fmwBas
     { name: 'redist2', size: 64n * MiB, enabled: !isOff(m.options, 'highmem-redists') },
     { name: 'cxl-host', size: CHBCR_SIZE * 16n, enabled: m.cxl },
     { name: 'ecam', size: 256n * MiB, enabled: !isOff(m.options, 'highmem-ecam') },
-    { name: 'mmio', size: m.highmemMmioSize ?? 512n * GiB, enabled: !isOff(m.options, 'highmem-mmio') },
+    {
+      name: 'mmio',
+      size: m.highmemMmioSize ?? 512n * GiB,
+      enabled: !isOff(m.options, 'highmem-mmio'),
+    },
   ];
   let hostReg = 0n;
   for (const r of regions) {
@@ -158,25 +177,34 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   let fmwBase: bigint;
   let physLimit: bigint;
   if (m.type === 'virt') {
-    const paBits = isOff(opts, 'highmem') ? 32 : (intOption(opts, 'pa-bits') ?? 48);
+    const cpu = cpuOption(t);
+    const dflt = cpu?.split(',')[0] === 'max' ? 52 : 48;
+    const paBits = isOff(opts, 'highmem') ? 32 : (intOption(opts, 'pa-bits') ?? dflt);
     physLimit = 1n << BigInt(paBits);
     const l = virtLayout(m, paBits);
     hostRegBase = l.hostReg;
     fmwBase = l.fmwBase;
   } else {
-    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? 40);
+    const cpuBits = /(?:^|,)phys-bits=(\d+)/.exec(cpuOption(t) ?? '')?.[1];
+    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? (cpuBits ? Number(cpuBits) : 40));
     hostRegBase = q35CxlBase(m);
     fmwBase = roundUp(hostRegBase + MiB, 256n * MiB);
   }
 
   const order = childListOrder(t);
-  if (order.length > MAX_PXB_CXL) throw new Errno('EINVAL', 'Insufficient space for pxb cxl host register space');
+  if (order.length > MAX_PXB_CXL)
+    throw new Errno('EINVAL', 'Insufficient space for pxb cxl host register space');
   const chbcr = new Map<string, bigint>();
-  order.forEach((hb, i) => chbcr.set(hb.id, hostRegBase + CHBCR_SIZE * BigInt(i)));
+  order.forEach((hb, i) => {
+    chbcr.set(hb.id, hostRegBase + CHBCR_SIZE * BigInt(i));
+  });
 
   const uidOf = new Map(t.hostBridges.map((hb) => [hb.id, hostBridgeUid(hb)]));
-  const pinned = t.windows.filter((w) => w.base !== undefined).map((w) => [w.base ?? 0n, w.size] as const);
-  const overlapsPinned = (b: bigint, s: bigint) => pinned.some(([pb, ps]) => b < pb + ps && pb < b + s);
+  const pinned = t.windows
+    .filter((w) => w.base !== undefined)
+    .map((w) => [w.base ?? 0n, w.size] as const);
+  const overlapsPinned = (b: bigint, s: bigint) =>
+    pinned.some(([pb, ps]) => b < pb + ps && pb < b + s);
   // 7.2 places every window (no limit check); 10.x skips those past the physical limit.
   const limitFor = p.qemu === '7.2' ? 1n << 64n : physLimit - (m.type === 'virt' ? 0n : 1n);
 

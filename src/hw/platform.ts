@@ -24,7 +24,12 @@ import {
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder } from './acpi/namespace.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
-import { functionName, type HostBridgeModel, type PciFunctionModel, type Type2Model } from './dev/model.ts';
+import {
+  functionName,
+  type HostBridgeModel,
+  type PciFunctionModel,
+  type Type2Model,
+} from './dev/model.ts';
 import { commitType2Hdm } from './dev/type2.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
@@ -32,8 +37,8 @@ import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
 import { MmioMap } from './pci/mmio-bus.ts';
 import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
 
-export type { PlacedWindow } from './placement.ts';
 export type { PciFunctionModel } from './dev/model.ts';
+export type { PlacedWindow } from './placement.ts';
 
 /** The emulated machine's hardware. */
 export interface Platform {
@@ -100,12 +105,28 @@ function placeType2(hb: HostBridgeModel, windows: readonly PlacedWindow[]): void
     const who = `vfio-cxl: ${dev.topo.id}`;
     const matches = windows.filter((w) => w.targets.includes(hb.uid));
     const w = matches[0];
-    if (!w) throw new Errno('EINVAL', `${who}: no CXL fixed memory window targets host bridge ${hb.id}`);
-    if (matches.length > 1) throw new Errno('EINVAL', `${who}: host bridge ${hb.id} is a target of more than one CXL fixed memory window`);
-    if (w.targets.length > 1) throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`);
-    if (w.base === 0n) throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} has no base address (not placed)`);
+    if (!w)
+      throw new Errno('EINVAL', `${who}: no CXL fixed memory window targets host bridge ${hb.id}`);
+    if (matches.length > 1)
+      throw new Errno(
+        'EINVAL',
+        `${who}: host bridge ${hb.id} is a target of more than one CXL fixed memory window`,
+      );
+    if (w.targets.length > 1)
+      throw new Errno(
+        'EINVAL',
+        `${who}: CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`,
+      );
+    if (w.base === 0n)
+      throw new Errno(
+        'EINVAL',
+        `${who}: CXL fixed memory window ${w.index} has no base address (not placed)`,
+      );
     if (w.size < dev.topo.dpaSize)
-      throw new Errno('EINVAL', `${who}: CXL fixed memory window ${w.index} (0x${w.size.toString(16)} bytes) is smaller than the device memory (0x${dev.topo.dpaSize.toString(16)} bytes)`);
+      throw new Errno(
+        'EINVAL',
+        `${who}: CXL fixed memory window ${w.index} (0x${w.size.toString(16)} bytes) is smaller than the device memory (0x${dev.topo.dpaSize.toString(16)} bytes)`,
+      );
     commitType2Hdm(dev, w.base);
   }
 }
@@ -116,7 +137,14 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
   const entries: CedtEntry[] = [];
   for (const hb of chbsOrder(t)) {
     const m = byId.get(hb.id);
-    if (m) entries.push({ type: 'chbs', uid: m.uid, cxlVersion: CHBS_VERSION_CXL20, base: m.chbcrBase, length: CHBS_LENGTH_CXL20 });
+    if (m)
+      entries.push({
+        type: 'chbs',
+        uid: m.uid,
+        cxlVersion: CHBS_VERSION_CXL20,
+        base: m.chbcrBase,
+        length: CHBS_LENGTH_CXL20,
+      });
   }
   for (const w of map.windows) {
     entries.push({
@@ -131,7 +159,12 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
       targets: w.targets,
     });
   }
-  for (const c of t.cxims) entries.push({ type: 'cxims', hbig: granularityToEig(c.granularity) ?? 0, xormaps: [...c.xormaps] });
+  for (const c of t.cxims)
+    entries.push({
+      type: 'cxims',
+      hbig: granularityToEig(c.granularity) ?? 0,
+      xormaps: [...c.xormaps],
+    });
   return entries;
 }
 
@@ -141,11 +174,16 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
  */
 export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}): Platform {
   const memoryMap = placeMemoryMap(t, p);
-  const hostBridges = t.hostBridges.map((hb) => buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n));
+  const hostBridges = t.hostBridges.map((hb) =>
+    buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
+  );
   const firmware = runPciFirmware(hostBridges, t.machine.type);
   for (const hb of hostBridges) placeType2(hb, memoryMap.windows);
 
-  const rawCedt = buildCedt({ header: qemuCedtHeader(), entries: cedtEntries(t, memoryMap, hostBridges) });
+  const rawCedt = buildCedt({
+    header: qemuCedtHeader(),
+    entries: cedtEntries(t, memoryMap, hostBridges),
+  });
   const cedt = hooks.mutateCedt ? hooks.mutateCedt(rawCedt.slice()) : rawCedt;
   const namespace: AcpiNode[] = acpiNamespace(t);
 

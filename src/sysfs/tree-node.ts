@@ -39,6 +39,14 @@ export interface FileNode {
 export type Node = DirNode | LinkNode | FileNode;
 
 /**
+ * A debugfs entry under /sys/kernel/debug, as drivers create them (debugfs_create_dir(),
+ * debugfs_create_file()). Directories list their entries on demand.
+ */
+export type DebugfsEntry =
+  | { kind: 'dir'; entries: () => Map<string, DebugfsEntry> }
+  | { kind: 'file'; mode: number; show?: () => string; store?: (buf: string) => void };
+
+/**
  * Callbacks into the driver core for the files that bind, unbind or probe (bus and driver
  * directories). Each throws an Errno as the kernel's store would return it.
  */
@@ -51,6 +59,12 @@ export interface SysfsHooks {
   probe?(dev: Device): void;
   /** `/sys/bus/cxl/flush` (drivers/cxl/core/port.c flush_store → flush_workqueue). */
   flush?(): void;
+  /**
+   * The top-level entries of /sys/kernel/debug. Without this hook, debugfs holds only
+   * cxl_core's `cxl/` directory (debugfs_create_dir("cxl") in cxl_core_init()) once the
+   * cxl bus exists.
+   */
+  debugfs?(): Map<string, DebugfsEntry>;
 }
 
 /** What every node factory needs: the kernel, the hooks and the name indexes. */

@@ -5,7 +5,9 @@
  * - `devices/<Device.devicePath()>/…` for every registered device reachable from
  *   `kernel.roots` (tree-device.ts: attributes, groups, links, uevent/subsystem/driver/dev);
  * - `bus/<bus>/…` with `devices/` links, `drivers/<drv>/` and the bus files (tree-bus.ts);
- * - `module/<name>/` (empty) for each module a driver's `module` link names.
+ * - `module/<name>/` (empty) for each module a driver's `module` link names;
+ * - `kernel/debug/`: debugfs, mounted as on any systemd guest (ndctl 85 looks for
+ *   `/sys/kernel/debug/cxl`); its content comes from the `debugfs` hook.
  *
  * Nothing is copied: each call walks the device objects, so attribute values, `isVisible`
  * hooks, bindings and links are always current. Name indexes (children of a device,
@@ -24,7 +26,15 @@ import { kernfsOrder } from './kernfs-hash.ts';
 import { kernfsLinkTarget } from './kernfs-link.ts';
 import { busesDir, modulesDir } from './tree-bus.ts';
 import { deviceDir } from './tree-device.ts';
-import { type DirNode, type Node, type SysfsHooks, staticDir, type TreeCtx } from './tree-node.ts';
+import {
+  type DebugfsEntry,
+  type DirNode,
+  fileNode,
+  type Node,
+  type SysfsHooks,
+  staticDir,
+  type TreeCtx,
+} from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
 
 export type { SysfsHooks } from './tree-node.ts';
@@ -102,6 +112,32 @@ function devicesDir(ctx: TreeCtx): DirNode {
   };
 }
 
+/** A debugfs directory node over entries produced on demand. */
+function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
+  const node = (e: DebugfsEntry): Node =>
+    e.kind === 'dir' ? debugfsDir(e.entries) : fileNode(e.mode, e.show, e.store);
+  return {
+    t: 'dir',
+    list: () => kernfsOrder(entries().keys()),
+    lookup: (name) => {
+      const e = entries().get(name);
+      return e ? node(e) : undefined;
+    },
+  };
+}
+
+/** `/sys/kernel`: only the debugfs mount point is modelled. */
+function kernelDir(ctx: TreeCtx): DirNode {
+  const top = (): Map<string, DebugfsEntry> => {
+    if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
+    const m = new Map<string, DebugfsEntry>();
+    if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
+    return m;
+  };
+  const debug = debugfsDir(top);
+  return staticDir(() => new Map([['debug', () => debug]]));
+}
+
 /** A resolved path: the node and its canonical path (symlinks resolved, relative to /sys). */
 interface Resolved {
   node: Node;
@@ -117,6 +153,7 @@ class LiveSysfs implements SysfsView {
     const entries = new Map<string, () => Node | undefined>([
       ['bus', () => busesDir(ctx)],
       ['devices', () => devicesDir(ctx)],
+      ['kernel', () => kernelDir(ctx)],
       ['module', () => modulesDir(ctx)],
     ]);
     this.root = staticDir(() => entries);

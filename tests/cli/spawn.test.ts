@@ -51,7 +51,7 @@ describe('the cxlsim executable', () => {
     expect(boot.stderr).toBe('');
     expect(boot.code).toBe(0);
     expect(boot.stdout).toMatch(/^booted preset 'default'/);
-    const list = cxlsim('--state', 'vm', 'list', '-M');
+    const list = cxlsim('--state', 'vm', 'list', '-B');
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as unknown[]).length).toBeGreaterThan(0);
     expect(cxlsim('--state', 'vm', 'sysfs', 'write', '/sys/bus/cxl/flush', '2')).toEqual({

@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostBridge, RootPort, SwitchDev, Topology, Type3Dev } from '../../src/topology/model.ts';
+import type {
+  HostBridge,
+  RootPort,
+  SwitchDev,
+  Topology,
+  Type3Dev,
+} from '../../src/topology/model.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'sysfs-fixtures');
 
@@ -30,7 +36,14 @@ export function readFixture(...parts: string[]): string {
 
 /** A QEMU 7.2 `cxl-type3,memdev=…(256M),lsa=…(1M),sn=N`. */
 function pmem(id: string, sn: number): Type3Dev {
-  return { kind: 'type3', id, serial: BigInt(sn), volatileSize: 0n, persistentSize: 256n * MiB, lsaSize: MiB };
+  return {
+    kind: 'type3',
+    id,
+    serial: BigInt(sn),
+    volatileSize: 0n,
+    persistentSize: 256n * MiB,
+    lsaSize: MiB,
+  };
 }
 
 function rp(id: string, port: number, slot: number, child?: RootPort['child']): RootPort {
@@ -67,7 +80,10 @@ export function interleaveTopology(): Topology {
     'interleave',
     [
       hb('cxl.0', 12, [rp('rp0', 0, 0, sw), rp('rp1', 1, 1, pmem('cxl-pmem3', 3))]),
-      hb('cxl.1', 64, [rp('rp2', 0, 2, pmem('cxl-pmem4', 4)), rp('rp3', 1, 3, pmem('cxl-pmem5', 5))]),
+      hb('cxl.1', 64, [
+        rp('rp2', 0, 2, pmem('cxl-pmem4', 4)),
+        rp('rp3', 1, 3, pmem('cxl-pmem5', 5)),
+      ]),
     ],
     [
       { index: 0, targets: ['cxl.0'], size: 4n * GiB, granularity: 256 },
@@ -79,9 +95,11 @@ export function interleaveTopology(): Topology {
 
 /** kernel-captures/minimal. */
 export function minimalTopology(): Topology {
-  return q35('minimal', [hb('cxl.0', 12, [rp('rp0', 0, 2, pmem('cxl-pmem0', 1))])], [
-    { index: 0, targets: ['cxl.0'], size: 4n * GiB, granularity: 256 },
-  ]);
+  return q35(
+    'minimal',
+    [hb('cxl.0', 12, [rp('rp0', 0, 2, pmem('cxl-pmem0', 1))])],
+    [{ index: 0, targets: ['cxl.0'], size: 4n * GiB, granularity: 256 }],
+  );
 }
 
 /** kernel-captures/threeway. */
@@ -109,7 +127,14 @@ export function armVfio4GpuTopology(): Topology {
         id: `rport0.${i + 1}`,
         port: 1,
         chassis: 4 + i,
-        child: { kind: 'type2', id: `dev${i}`, host: hosts[i] ?? '', dpaSize: 128n * GiB, firmwareCommitted: true, noHotplug: true },
+        child: {
+          kind: 'type2',
+          id: `dev${i}`,
+          host: hosts[i] ?? '',
+          dpaSize: 128n * GiB,
+          firmwareCommitted: true,
+          noHotplug: true,
+        },
       },
     ]),
   );
@@ -121,10 +146,22 @@ export function armVfio4GpuTopology(): Topology {
       ramSize: 128n * MiB,
       cxl: true,
       highmemMmioSize: 4n * 1024n * GiB,
-      options: { accel: 'kvm', 'gic-version': '3', hmat: 'on', cxl: 'on', ras: 'on', 'highmem-mmio-size': '4T' },
+      options: {
+        accel: 'kvm',
+        'gic-version': '3',
+        hmat: 'on',
+        cxl: 'on',
+        ras: 'on',
+        'highmem-mmio-size': '4T',
+      },
     },
     hostBridges,
-    windows: [0, 1, 2, 3].map((i) => ({ index: i, targets: [`cxl.${i + 1}`], size: 256n * GiB, granularity: 256 })),
+    windows: [0, 1, 2, 3].map((i) => ({
+      index: i,
+      targets: [`cxl.${i + 1}`],
+      size: 256n * GiB,
+      granularity: 256,
+    })),
     cxims: [],
     ignored: [],
   };
@@ -145,7 +182,13 @@ export function armTwoHbSwitchesTopology(): Topology {
     serial: sn,
     addr: { slot: 0, fn: 0 },
     mailboxCci: { slot: 0, fn: 1 },
-    downstream: kids.map((child, i) => ({ id: `swport${base + i}`, port: i, chassis: 0, slot: 4 + base + i, ...(child ? { child } : {}) })),
+    downstream: kids.map((child, i) => ({
+      id: `swport${base + i}`,
+      port: i,
+      chassis: 0,
+      slot: 4 + base + i,
+      ...(child ? { child } : {}),
+    })),
   });
   return {
     name: 'armvirt-2hb-switches',
@@ -156,15 +199,42 @@ export function armTwoHbSwitchesTopology(): Topology {
       maxMem: 6144n * MiB,
       slots: 0,
       cxl: true,
-      options: { accel: 'tcg', cxl: 'on', highmem: 'on', 'compact-highmem': 'on', 'highmem-ecam': 'on', 'highmem-mmio': 'on' },
+      options: {
+        accel: 'tcg',
+        cxl: 'on',
+        highmem: 'on',
+        'compact-highmem': 'on',
+        'highmem-ecam': 'on',
+        'highmem-mmio': 'on',
+      },
     },
     hostBridges: [
       hb('cxl.0', 53, [
-        rp('hb0rp0', 0, 0, sw('cxl-up0', 12345678n, 0, [t3('cxl-pmem0', false), undefined, t3('cxl-pmem1', false), undefined])),
+        rp(
+          'hb0rp0',
+          0,
+          0,
+          sw('cxl-up0', 12345678n, 0, [
+            t3('cxl-pmem0', false),
+            undefined,
+            t3('cxl-pmem1', false),
+            undefined,
+          ]),
+        ),
         rp('hb0rp1', 1, 1),
       ]),
       hb('cxl.1', 191, [
-        rp('hb1rp0', 0, 2, sw('cxl-up1', 12341234n, 4, [t3('cxl-vmem2', true), undefined, t3('cxl-vmem3', true), undefined])),
+        rp(
+          'hb1rp0',
+          0,
+          2,
+          sw('cxl-up1', 12341234n, 4, [
+            t3('cxl-vmem2', true),
+            undefined,
+            t3('cxl-vmem3', true),
+            undefined,
+          ]),
+        ),
         rp('hb1rp1', 1, 3),
       ]),
     ],

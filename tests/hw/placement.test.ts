@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { placeMemoryMap } from '../../src/hw/placement.ts';
 import { PROFILES } from '../../src/profile.ts';
 import type { Topology } from '../../src/topology/model.ts';
-import { armTwoHbSwitchesTopology, armVfio4GpuTopology, interleaveTopology, minimalTopology, readFixture, threewayTopology } from './fixtures.ts';
+import {
+  armTwoHbSwitchesTopology,
+  armVfio4GpuTopology,
+  interleaveTopology,
+  minimalTopology,
+  readFixture,
+  threewayTopology,
+} from './fixtures.ts';
 
 const debian = PROFILES['debian-12'];
 const latest = PROFILES.latest;
@@ -24,10 +31,14 @@ function iomem(scenario: string): Map<string, [bigint, bigint]> {
 function portBuses(scenario: string): Map<string, number> {
   const sysfs = readFixture(scenario, '00-boot', 'sysfs.txt');
   const acpiBus = new Map<string, number>();
-  for (const m of sysfs.matchAll(/LNXSYBUS:00\/(ACPI0016:\d\d)\/physical_node\t\.\.\/\.\.\/\.\.\/pci0000:([0-9a-f]{2})/g))
+  for (const m of sysfs.matchAll(
+    /LNXSYBUS:00\/(ACPI0016:\d\d)\/physical_node\t\.\.\/\.\.\/\.\.\/pci0000:([0-9a-f]{2})/g,
+  ))
     if (m[1] && m[2]) acpiBus.set(m[1], Number.parseInt(m[2], 16));
   const out = new Map<string, number>();
-  for (const m of sysfs.matchAll(/root0\/(port\d+)\/uport\t[./]*LNXSYSTM:00\/LNXSYBUS:00\/(ACPI0016:\d\d)/g)) {
+  for (const m of sysfs.matchAll(
+    /root0\/(port\d+)\/uport\t[./]*LNXSYSTM:00\/LNXSYBUS:00\/(ACPI0016:\d\d)/g,
+  )) {
     const bus = m[2] ? acpiBus.get(m[2]) : undefined;
     if (m[1] && bus !== undefined) out.set(m[1], bus);
   }
@@ -43,7 +54,8 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
     it(`windows sit where ${scenario}/iomem.txt shows "CXL Window N"`, () => {
       const map = placeMemoryMap(topo(), debian);
       const mem = iomem(scenario);
-      for (const w of map.windows) expect([w.base, w.base + w.size - 1n]).toEqual(mem.get(`CXL Window ${w.index}`));
+      for (const w of map.windows)
+        expect([w.base, w.base + w.size - 1n]).toEqual(mem.get(`CXL Window ${w.index}`));
     });
   }
 
@@ -64,7 +76,7 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
     expect(map.hostRegBase).toBe(0x100000000n);
   });
 
-  it('the brief\'s numbers: -m 2G → CHBS 0x100000000/0x100010000, windows 0x110000000, 0x210000000, 0x410000000', () => {
+  it("the brief's numbers: -m 2G → CHBS 0x100000000/0x100010000, windows 0x110000000, 0x210000000, 0x410000000", () => {
     const map = placeMemoryMap(interleaveTopology(), debian);
     expect([...map.chbcr.values()].sort()).toEqual([0x100000000n, 0x100010000n]);
     expect(map.windows.map((w) => w.base)).toEqual([0x110000000n, 0x210000000n, 0x410000000n]);
@@ -80,16 +92,24 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
 
   it('packs windows back to back in index order, 256 MiB aligned, never overlapping', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }), (sizes) => {
-        const t = minimalTopology();
-        t.windows = sizes.map((s, i) => ({ index: i, targets: ['cxl.0'], size: BigInt(s) << 28n, granularity: 256 }));
-        const ws = placeMemoryMap(t, debian).windows;
-        for (let i = 0; i < ws.length; i++) {
-          const w = ws[i];
-          expect(w && w.base % (1n << 28n)).toBe(0n);
-          if (i > 0 && w) expect(w.base).toBe((ws[i - 1]?.base ?? 0n) + (ws[i - 1]?.size ?? 0n));
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
+        (sizes) => {
+          const t = minimalTopology();
+          t.windows = sizes.map((s, i) => ({
+            index: i,
+            targets: ['cxl.0'],
+            size: BigInt(s) << 28n,
+            granularity: 256,
+          }));
+          const ws = placeMemoryMap(t, debian).windows;
+          for (let i = 0; i < ws.length; i++) {
+            const w = ws[i];
+            expect(w && w.base % (1n << 28n)).toBe(0n);
+            if (i > 0 && w) expect(w.base).toBe((ws[i - 1]?.base ?? 0n) + (ws[i - 1]?.size ?? 0n));
+          }
+        },
+      ),
     );
   });
 
@@ -105,30 +125,53 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
     expect(placeMemoryMap(t, debian).windows[1]?.base).toBe(0x210000000n);
   });
 
+  it('10.1 reads the CPU\'s phys-bits from -cpu: 33 bits (8 GiB) leaves no room for a 4G window', () => {
+    const t = minimalTopology();
+    t.ignored = ['-cpu qemu64,phys-bits=33'];
+    expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0n]);
+    t.ignored = ['-cpu qemu64,phys-bits=34'];
+    expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0x110000000n]);
+  });
+
   it('a pinned base is used as given and skipped over by the others', () => {
     const t = minimalTopology();
     t.windows = [
       { index: 0, targets: ['cxl.0'], size: 4n * GiB, granularity: 256, base: 0x110000000n },
       { index: 1, targets: ['cxl.0'], size: 4n * GiB, granularity: 256 },
     ];
-    expect(placeMemoryMap(t, debian).windows.map((w) => w.base)).toEqual([0x110000000n, 0x210000000n]);
+    expect(placeMemoryMap(t, debian).windows.map((w) => w.base)).toEqual([
+      0x110000000n,
+      0x210000000n,
+    ]);
   });
 
-  it('rejects an unknown target and more than 16 pxb-cxl with QEMU\'s messages', () => {
+  it("rejects an unknown target and more than 16 pxb-cxl with QEMU's messages", () => {
     const t = minimalTopology();
     t.windows = [{ index: 0, targets: ['cxl.9'], size: 4n * GiB, granularity: 256 }];
     expect(() => placeMemoryMap(t, debian)).toThrow('Could not resolve CXLFM target cxl.9');
     const u = minimalTopology();
-    u.hostBridges = Array.from({ length: 17 }, (_, i) => ({ id: `h${i}`, busNr: 10 + i, segment: 0, rootPorts: [] }));
+    u.hostBridges = Array.from({ length: 17 }, (_, i) => ({
+      id: `h${i}`,
+      busNr: 10 + i,
+      segment: 0,
+      rootPorts: [],
+    }));
     u.windows = [];
-    expect(() => placeMemoryMap(u, debian)).toThrow('Insufficient space for pxb cxl host register space');
+    expect(() => placeMemoryMap(u, debian)).toThrow(
+      'Insufficient space for pxb cxl host register space',
+    );
   });
 });
 
 describe('arm virt placement (QEMU 10.1)', () => {
   it('armvirt-vfio-4gpu (highmem-mmio-size=4T): windows at 0x80000000000 + n × 256G', () => {
     const map = placeMemoryMap(armVfio4GpuTopology(), latest);
-    expect(map.windows.map((w) => w.base)).toEqual([0x80000000000n, 0x84000000000n, 0x88000000000n, 0x8c000000000n]);
+    expect(map.windows.map((w) => w.base)).toEqual([
+      0x80000000000n,
+      0x84000000000n,
+      0x88000000000n,
+      0x8c000000000n,
+    ]);
     // VIRT_CXL_HOST right after the 64 MiB GIC redistributor region at 256 GiB.
     expect(map.hostRegBase).toBe(0x4004000000n);
   });
@@ -145,6 +188,9 @@ describe('arm virt placement (QEMU 10.1)', () => {
     expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0n, 0n]);
     t.machine = { ...t.machine, options: { ...t.machine.options, 'pa-bits': '39' } };
     // 512 GiB: MMIO disabled (compact: takes no room) → windows after ECAM at 256G + 512M.
-    expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0x4020000000n, 0x4120000000n]);
+    expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([
+      0x4020000000n,
+      0x4120000000n,
+    ]);
   });
 });

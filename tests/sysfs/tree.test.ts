@@ -245,6 +245,52 @@ describe('driver core files', () => {
   });
 });
 
+describe('debugfs', () => {
+  it("has cxl_core's debugfs directory once the cxl bus exists", () => {
+    const { view } = buildMinimal();
+    expect(view.lstat('/sys/kernel/debug/cxl')).toEqual({ kind: 'dir' });
+    expect(view.readdir('kernel/debug/cxl')).toEqual([]);
+  });
+
+  it('renders what the debugfs hook provides', () => {
+    let injected = '';
+    const { view } = buildMinimal({
+      debugfs: () =>
+        new Map([
+          [
+            'cxl',
+            {
+              kind: 'dir',
+              entries: () =>
+                new Map([
+                  [
+                    'mem0',
+                    {
+                      kind: 'dir',
+                      entries: () =>
+                        new Map([
+                          [
+                            'inject_poison',
+                            {
+                              kind: 'file',
+                              mode: 0o200,
+                              store: (b: string) => void (injected = b),
+                            },
+                          ],
+                        ]),
+                    },
+                  ],
+                ]),
+            },
+          ],
+        ]),
+    });
+    expect(view.readdir('kernel/debug/cxl/mem0')).toEqual(['inject_poison']);
+    view.write('/sys/kernel/debug/cxl/mem0/inject_poison', '0x1000\n');
+    expect(injected).toBe('0x1000\n');
+  });
+});
+
 describe('liveness', () => {
   it('follows device_add/device_del and isVisible at read time', () => {
     const t = buildMinimal();

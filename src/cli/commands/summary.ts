@@ -44,6 +44,11 @@ export function humanSize(hex: string | undefined): string {
   return `${n} B`;
 }
 
+/** Name order with numbers compared as numbers (port2 < port10, decoder0.2 < decoder0.10). */
+function natural(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
 function section(title: string, rows: string[]): string[] {
   const out = [`${title}: ${rows.length}`];
   for (const r of rows.slice(0, MAX_ROWS)) out.push(`  ${r}`);
@@ -66,8 +71,7 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
     `booted ${from}: profile ${p.name} (Linux ${p.kernel}, QEMU ${p.qemu}, ndctl ${p.ndctl})`,
   ];
   const devs = v.lstat('bus/cxl/devices') ? v.readdir('bus/cxl/devices') : [];
-  const byName = (re: RegExp) =>
-    devs.filter((n) => re.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const byName = (re: RegExp) => devs.filter((n) => re.test(n)).sort(natural);
   const real = (n: string) => v.realpath(`bus/cxl/devices/${n}`);
   const roots = byName(/^root\d+$/);
   const rootPaths = new Set(roots.map(real));
@@ -80,6 +84,7 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
     const dports = v
       .readdir(path)
       .filter((e) => /^dport\d+$/.test(e))
+      .sort(natural)
       .map((e) => e.slice(5));
     const row = `${n}  ${uport}  dports ${dports.join(',') || '-'}`;
     if (rootPaths.has(path.slice(0, path.lastIndexOf('/')))) hbRows.push(row);
@@ -99,7 +104,10 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
   const winRows: string[] = [];
   for (const r of roots) {
     const rp = real(r);
-    for (const d of v.readdir(rp).filter((e) => /^decoder\d+\.\d+$/.test(e))) {
+    for (const d of v
+      .readdir(rp)
+      .filter((e) => /^decoder\d+\.\d+$/.test(e))
+      .sort(natural)) {
       const dp = `${rp}/${d}`;
       const caps = ['ram', 'pmem'].filter((c) => text(v, `${dp}/cap_${c}`) === '1').join('+');
       winRows.push(

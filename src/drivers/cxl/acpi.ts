@@ -142,7 +142,7 @@ function addHostBridgeDport(kernel: Kernel, host: Device, root: CxlPort, hb: Acp
   if (uid === undefined) {
     throw hb.dev.err('ENODEV', 'unable to retrieve _UID');
   }
-  hb.dev.dbg(`UID found: ${uid}`);
+  if (env(kernel).since('6.3')) hb.dev.dbg(`UID found: ${uid}`);
   let chbs: ReturnType<typeof readChbs> | undefined;
   const e = env(kernel);
   acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CHBS, (s) => {
@@ -176,8 +176,7 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice): void {
     return;
   }
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
-  const port = devmCxlAddPort(hb.dev, env(host).since('6.3') && hb.physical ? hb.physical : hb.dev, chbs.base, dport, 'switch', root);
-  port.hostBridge = hb.physical;
+  devmCxlAddPort(hb.dev, env(host).since('6.3') && hb.physical ? hb.physical : hb.dev, chbs.base, dport, 'switch', root, hb.physical);
 }
 
 /**

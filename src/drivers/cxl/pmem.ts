@@ -12,6 +12,7 @@ import { env } from '../env.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
+import { cxlBaseAttrs } from '../../sysfs/attrs/common.ts';
 
 /** Bridges by root port. */
 const bridges = new WeakMap<CxlPort, Device>();
@@ -26,6 +27,7 @@ export function devmCxlAddNvdimmBridge(host: Device, root: CxlPort): Device {
   }
   const id = ida.alloc();
   const nvb = new Dev(root.ctx, `nvdimm-bridge${id}`, root, 'cxl', 'cxl_nvdimm_bridge');
+  nvb.setGroups([{ attrs: cxlBaseAttrs() }]);
   nvb.add();
   bridges.set(root, nvb);
   host.dbg(`${root.name}: add: ${nvb.name}`);
@@ -55,6 +57,7 @@ export function devmCxlAddNvdimm(host: Device, cxlmd: CxlMemdev): Device | undef
     return undefined;
   }
   const nvd = new Dev(cxlmd.ctx, `pmem${cxlmd.id}`, cxlmd, 'cxl', 'cxl_nvdimm');
+  nvd.setGroups([{ attrs: cxlBaseAttrs() }]);
   nvd.add();
   host.dbg(`${cxlmd.name}: register ${nvd.name}`);
   return nvd;

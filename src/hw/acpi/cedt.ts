@@ -9,7 +9,15 @@
  *
  * Layouts (byte offsets, little-endian, packed): reference/cedt.md §1–§9, actbl1.h.
  */
-import { ByteWriter, buildSdt, le, le64, parseSdtHeader, QEMU_SDT_HEADER, type SdtHeader } from './sdt.ts';
+import {
+  ByteWriter,
+  buildSdt,
+  le,
+  le64,
+  parseSdtHeader,
+  QEMU_SDT_HEADER,
+  type SdtHeader,
+} from './sdt.ts';
 
 /** CEDT subtable types (enum acpi_cedt_type). */
 export const CEDT_TYPE = { CHBS: 0, CFMWS: 1, CXIMS: 2, RDPAS: 3 } as const;
@@ -116,14 +124,18 @@ function writeEntry(w: ByteWriter, e: CedtEntry): void {
       w.int(e.uid, 4).int(e.cxlVersion, 4).int(0, 4).int(e.base, 8).int(e.length, 8);
       return;
     case 'cfmws':
-      w.int(CEDT_TYPE.CFMWS, 1).int(0, 1).int(36 + 4 * e.targets.length, 2);
+      w.int(CEDT_TYPE.CFMWS, 1)
+        .int(0, 1)
+        .int(36 + 4 * e.targets.length, 2);
       w.int(0, 4).int(e.base, 8).int(e.size, 8);
       w.int(e.eniw, 1).int(e.arithmetic, 1).int(0, 2).int(e.hbig, 4);
       w.int(e.restrictions, 2).int(e.qtgId, 2);
       for (const t of e.targets) w.int(t, 4);
       return;
     case 'cxims':
-      w.int(CEDT_TYPE.CXIMS, 1).int(0, 1).int(8 + 8 * e.xormaps.length, 2);
+      w.int(CEDT_TYPE.CXIMS, 1)
+        .int(0, 1)
+        .int(8 + 8 * e.xormaps.length, 2);
       w.int(0, 2).int(e.hbig, 1).int(e.xormaps.length, 1);
       for (const m of e.xormaps) w.int(m, 8);
       return;
@@ -157,7 +169,8 @@ export function parseCedt(bytes: Uint8Array): ParsedCedt {
   const { signature, length, header } = parseSdtHeader(bytes);
   if (signature !== 'CEDT') problems.push(`signature '${signature}' is not CEDT`);
   const end = Math.min(length, bytes.length);
-  if (length > bytes.length) problems.push(`length ${length} exceeds the ${bytes.length} bytes given`);
+  if (length > bytes.length)
+    problems.push(`length ${length} exceeds the ${bytes.length} bytes given`);
   let sum = 0;
   for (let i = 0; i < end; i++) sum = (sum + (bytes[i] ?? 0)) & 0xff;
   const entries: CedtEntry[] = [];

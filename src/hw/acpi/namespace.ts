@@ -64,7 +64,8 @@ export function peripheralIdsInCreationOrder(t: Topology): string[] {
   const ignored = t.ignored;
   for (let i = 0; i < ignored.length; i++) {
     const arg = ignored[i] ?? '';
-    const spec = arg === '-device' ? (ignored[++i] ?? '') : arg.startsWith('-device ') ? arg.slice(8) : '';
+    const spec =
+      arg === '-device' ? (ignored[++i] ?? '') : arg.startsWith('-device ') ? arg.slice(8) : '';
     const m = /(?:^|,)id=([^,\s]+)/.exec(spec.trim());
     if (m?.[1]) ids.push(m[1]);
   }
@@ -104,6 +105,7 @@ export function acpiNamespace(t: Topology): AcpiNode[] {
     adr: 0,
     pciRoot: { segment: hb.segment, bus: hb.busNr },
   }));
-  if (t.machine.cxl || t.mock) nodes.push({ hid: 'ACPI0017', cid: [], path: '\\_SB_.CXLM', sta: CXLM_STA });
+  if (t.machine.cxl || t.mock)
+    nodes.push({ hid: 'ACPI0017', cid: [], path: '\\_SB_.CXLM', sta: CXLM_STA });
   return nodes;
 }

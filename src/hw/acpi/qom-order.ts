@@ -30,7 +30,8 @@ const MIN_SHIFT = 3;
 /** g_str_hash(): djb2 over the bytes as *signed* chars, 32-bit wrap-around. */
 export function gStrHash(s: string): number {
   let h = 5381;
-  for (const c of new TextEncoder().encode(s)) h = (Math.imul(h, 33) + (c < 128 ? c : c - 256)) >>> 0;
+  for (const c of new TextEncoder().encode(s))
+    h = (Math.imul(h, 33) + (c < 128 ? c : c - 256)) >>> 0;
   return h >>> 0;
 }
 
@@ -72,7 +73,8 @@ export class GStrHashTable {
   private maybeResize(): void {
     const size = this.size;
     const n = this.noccupied;
-    if ((size > this.nnodes * 4 && size > 1 << MIN_SHIFT) || size <= n + Math.floor(n / 16)) this.resize();
+    if ((size > this.nnodes * 4 && size > 1 << MIN_SHIFT) || size <= n + Math.floor(n / 16))
+      this.resize();
   }
 
   private resize(): void {

@@ -27,10 +27,18 @@ import { buildType3 } from './type3.ts';
  * Firmware pre-commit of topology decoders (before the OS runs).
  * @throws EINVAL/EBUSY from the HDM block, prefixed with the device id
  */
-export function precommit(id: string, component: ComponentRegisters, decoders: PreCommittedDecoder[] | undefined): void {
+export function precommit(
+  id: string,
+  component: ComponentRegisters,
+  decoders: PreCommittedDecoder[] | undefined,
+): void {
   if (!decoders?.length) return;
   const hdm = component.hdm;
-  if (!hdm) throw new Errno('EINVAL', `${id}: committed decoders given but the component has no HDM decoders`);
+  if (!hdm)
+    throw new Errno(
+      'EINVAL',
+      `${id}: committed decoders given but the component has no HDM decoders`,
+    );
   for (const d of decoders) {
     try {
       hdm.program(d.index, d, { targetType: 'hostonly' });
@@ -64,7 +72,11 @@ export function belowBuilder(ctx: BuildContext): BuildBelow {
 }
 
 /** Builds a pxb-cxl with everything below it. `chbcrBase` comes from placement.ts. */
-export function buildHostBridge(hb: HostBridge, qemu: '7.2' | '10.1', chbcrBase: bigint): HostBridgeModel {
+export function buildHostBridge(
+  hb: HostBridge,
+  qemu: '7.2' | '10.1',
+  chbcrBase: bigint,
+): HostBridgeModel {
   const ctx: BuildContext = { qemu, segment: hb.segment };
   const passthrough = hb.rootPorts.length === 1 && !hb.hdmForPassthrough;
   const component = createComponentRegisters('host-bridge', hb.hdm, { qemu, passthrough });

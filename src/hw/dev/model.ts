@@ -127,9 +127,18 @@ export interface BuildContext {
   segment: number;
 }
 
-/** A mutable function record used while building (then frozen behind the interface). */
+/** A function record while it is being built: its device is attached once the model exists. */
+export type MutableFunction = PciFunctionModel & {
+  device: DeviceModel;
+  children: PciFunctionModel[];
+};
+
+/**
+ * A function record; `device` is a placeholder until the builder attaches the model (the two
+ * reference each other), which every builder does before returning.
+ */
 export function newFunction(
   init: Omit<PciFunctionModel, 'children' | 'bus' | 'device'> & { bus?: number },
-): PciFunctionModel & { device: DeviceModel; children: PciFunctionModel[] } {
+): MutableFunction {
   return { ...init, bus: init.bus ?? 0, children: [], device: undefined as unknown as DeviceModel };
 }

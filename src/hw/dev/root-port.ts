@@ -12,12 +12,30 @@
  * and without `io-reserve` the I/O window and Command.IO are read-only (cxl_rp_realize()).
  */
 import type { Endpointish, RootPort } from '../../topology/model.ts';
-import { acsInit, aerInit, msiInit, pcieCapArifwdInit, pcieCapDeverrInit, pcieCapInit, pcieCapRootInit, pcieCapSlotInit, pcieFillLink, pcieSyncBridgeLink, ssvidInit } from '../pci/caps.ts';
+import {
+  acsInit,
+  aerInit,
+  msiInit,
+  pcieCapArifwdInit,
+  pcieCapDeverrInit,
+  pcieCapInit,
+  pcieCapRootInit,
+  pcieCapSlotInit,
+  pcieFillLink,
+  pcieSyncBridgeLink,
+  ssvidInit,
+} from '../pci/caps.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, COMMAND, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
-import { type BelowPortModel, type BuildContext, newFunction, type PciFunctionModel, type RootPortModel } from './model.ts';
+import {
+  type BelowPortModel,
+  type BuildContext,
+  newFunction,
+  type PciFunctionModel,
+  type RootPortModel,
+} from './model.ts';
 
 /** PCIe capability offset of cxl-rp (GEN_PCIE_ROOT_PORT_EXP_OFFSET). */
 export const RP_EXP_OFFSET = 0x48;
@@ -28,20 +46,37 @@ const RP_ACS_OFFSET = 0x148;
 const RP_DVSEC_OFFSET = 0x150;
 
 /** Builds the device below a port: its model and the functions on the port's secondary bus. */
-export type BuildBelow = (dev: Endpointish) => { model: BelowPortModel; functions: PciFunctionModel[] };
+export type BuildBelow = (dev: Endpointish) => {
+  model: BelowPortModel;
+  functions: PciFunctionModel[];
+};
 
 /** Builds a cxl-rp at `devfn` on the host bridge's root bus. */
-export function buildRootPort(rp: RootPort, ctx: BuildContext, devfn: number, busNr: number, buildBelow: BuildBelow): RootPortModel {
+export function buildRootPort(
+  rp: RootPort,
+  ctx: BuildContext,
+  devfn: number,
+  busNr: number,
+  buildBelow: BuildBelow,
+): RootPortModel {
   const cs = new PciConfigSpace(true);
   cs.setIds(IDS.ROOT_PORT.vendor, IDS.ROOT_PORT.device, IDS.ROOT_PORT.revision, CLASS.BRIDGE_PCI);
   cs.set8(PCI.INTERRUPT_PIN, 1);
   ssvidInit(cs, RP_SSVID_OFFSET, IDS.ROOT_PORT.vendor, 0);
   if (ctx.qemu !== '7.2') msiInit(cs, RP_MSI_OFFSET, 2, false, true);
   const pos = pcieCapInit(cs, RP_EXP_OFFSET, EXP_TYPE.ROOT_PORT, rp.port);
-  pcieFillLink(cs, pos, ctx.qemu === '7.2' ? { speed: 1, width: 1 } : { speed: 6, width: 32 }, false);
+  pcieFillLink(
+    cs,
+    pos,
+    ctx.qemu === '7.2' ? { speed: 1, width: 1 } : { speed: 6, width: 32 },
+    false,
+  );
   pcieCapArifwdInit(cs, pos);
   pcieCapDeverrInit(cs, pos);
-  pcieCapSlotInit(cs, pos, rp.slot ?? 0, { powerController: true, populated: rp.child !== undefined });
+  pcieCapSlotInit(cs, pos, rp.slot ?? 0, {
+    powerController: true,
+    populated: rp.child !== undefined,
+  });
   pcieCapRootInit(cs, pos);
   aerInit(cs, RP_AER_OFFSET, true);
   acsInit(cs, RP_ACS_OFFSET);
@@ -72,9 +107,20 @@ export function buildRootPort(rp: RootPort, ctx: BuildContext, devfn: number, bu
   if (below) fn.children.push(...below.functions);
   if (ctx.qemu !== '7.2') {
     const c = below?.functions[0];
-    pcieSyncBridgeLink(cs, pos, c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined);
+    pcieSyncBridgeLink(
+      cs,
+      pos,
+      c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined,
+    );
   }
-  const model: RootPortModel = { kind: 'root-port', topo: rp, fn, port: rp.port, component, child: below?.model };
+  const model: RootPortModel = {
+    kind: 'root-port',
+    topo: rp,
+    fn,
+    port: rp.port,
+    component,
+    child: below?.model,
+  };
   fn.device = model;
   return model;
 }

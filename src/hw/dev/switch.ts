@@ -19,7 +19,18 @@
  */
 import type { SwitchDev } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
-import { aerInit, dsnInit, msiInit, pcieCapArifwdInit, pcieCapDeverrInit, pcieCapFlrInit, pcieCapInit, pcieCapSlotInit, pcieFillLink, pcieSyncBridgeLink } from '../pci/caps.ts';
+import {
+  aerInit,
+  dsnInit,
+  msiInit,
+  pcieCapArifwdInit,
+  pcieCapDeverrInit,
+  pcieCapFlrInit,
+  pcieCapInit,
+  pcieCapSlotInit,
+  pcieFillLink,
+  pcieSyncBridgeLink,
+} from '../pci/caps.ts';
 import { cdatDoeEntries, uspCdatEntries } from '../pci/cdat.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { assignDevfns } from '../pci/devfn.ts';
@@ -27,7 +38,14 @@ import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, EXP_TYPE, HEADER_TYPE, IDS, PCI } from '../pci/regs.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
-import { type BuildContext, type DspModel, newFunction, type PciFunctionModel, type SwitchModel } from './model.ts';
+import {
+  type BuildContext,
+  type DspModel,
+  type MutableFunction,
+  newFunction,
+  type PciFunctionModel,
+  type SwitchModel,
+} from './model.ts';
 import type { BuildBelow } from './root-port.ts';
 
 const MSI_OFFSET = 0x70;
@@ -40,15 +58,28 @@ function emptyDeviceRegisters(): MmioRegion {
   return { size: 0x1000, read32: (o) => (o === 0 ? 0x00010000 : 0), write32: () => {} };
 }
 
-function buildDsp(dsp: SwitchDev['downstream'][number], ctx: BuildContext, devfn: number, buildBelow: BuildBelow): DspModel {
+function buildDsp(
+  dsp: SwitchDev['downstream'][number],
+  ctx: BuildContext,
+  devfn: number,
+  buildBelow: BuildBelow,
+): DspModel {
   const cs = new PciConfigSpace(true);
   cs.setIds(IDS.DSP.vendor, IDS.DSP.device, IDS.DSP.revision, CLASS.BRIDGE_PCI);
   msiInit(cs, MSI_OFFSET, 1, true, true);
   const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.DOWNSTREAM, dsp.port);
-  pcieFillLink(cs, pos, ctx.qemu === '7.2' ? { speed: 0, width: 0 } : { speed: 6, width: 16 }, false);
+  pcieFillLink(
+    cs,
+    pos,
+    ctx.qemu === '7.2' ? { speed: 0, width: 0 } : { speed: 6, width: 16 },
+    false,
+  );
   pcieCapFlrInit(cs, pos);
   pcieCapDeverrInit(cs, pos);
-  pcieCapSlotInit(cs, pos, dsp.slot ?? 0, { powerController: false, populated: dsp.child !== undefined });
+  pcieCapSlotInit(cs, pos, dsp.slot ?? 0, {
+    powerController: false,
+    populated: dsp.child !== undefined,
+  });
   pcieCapArifwdInit(cs, pos);
   aerInit(cs, AER_OFFSET, false);
   const dv = new DvsecBuilder(cs, 'dsp', AER_OFFSET + 0x48);
@@ -58,37 +89,69 @@ function buildDsp(dsp: SwitchDev['downstream'][number], ctx: BuildContext, devfn
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
   const component = createComponentRegisters('dsp', undefined, { qemu: ctx.qemu });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
-  const fn = newFunction({ id: dsp.id, kind: 'dsp', config: cs, segment: ctx.segment, devfn, bars: [{ index: 0, region: component }] });
+  const fn = newFunction({
+    id: dsp.id,
+    kind: 'dsp',
+    config: cs,
+    segment: ctx.segment,
+    devfn,
+    bars: [{ index: 0, region: component }],
+  });
   const below = dsp.child ? buildBelow(dsp.child) : undefined;
   if (below) fn.children.push(...below.functions);
   if (ctx.qemu !== '7.2') {
     const c = below?.functions[0];
-    pcieSyncBridgeLink(cs, pos, c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined);
+    pcieSyncBridgeLink(
+      cs,
+      pos,
+      c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined,
+    );
   }
   const model: DspModel = { kind: 'dsp', fn, port: dsp.port, component, child: below?.model };
   fn.device = model;
   return model;
 }
 
-function buildCci(sw: SwitchDev, ctx: BuildContext, devfn: number): PciFunctionModel {
+function buildCci(sw: SwitchDev, ctx: BuildContext, devfn: number): MutableFunction {
   const cs = new PciConfigSpace(false);
-  cs.setIds(IDS.SWITCH_CCI.vendor, IDS.SWITCH_CCI.device, IDS.SWITCH_CCI.revision, CLASS.SERIAL_OTHER);
+  cs.setIds(
+    IDS.SWITCH_CCI.vendor,
+    IDS.SWITCH_CCI.device,
+    IDS.SWITCH_CCI.revision,
+    CLASS.SERIAL_OTHER,
+  );
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
   cs.set16(PCI.SUBSYSTEM_ID, IDS.SUBSYSTEM.device);
   pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0);
   const regs = emptyDeviceRegisters();
   cs.registerBar({ index: 0, size: BigInt(regs.size), mem64: true, prefetch: false });
-  new DvsecBuilder(cs, 'switch-cci', 0x100).registerLocator([{ bar: 0, blockId: REG_BLOCK.DEVICE, offset: 0n }]);
-  return newFunction({ id: `${sw.id}.cci`, kind: 'switch-cci', config: cs, segment: ctx.segment, devfn, bars: [{ index: 0, region: regs }] });
+  new DvsecBuilder(cs, 'switch-cci', 0x100).registerLocator([
+    { bar: 0, blockId: REG_BLOCK.DEVICE, offset: 0n },
+  ]);
+  return newFunction({
+    id: `${sw.id}.cci`,
+    kind: 'switch-cci',
+    config: cs,
+    segment: ctx.segment,
+    devfn,
+    bars: [{ index: 0, region: regs }],
+  });
 }
 
 /**
  * Builds a switch below a root or downstream port: the upstream port (and its mailbox CCI
  * function) on the port's secondary bus, the downstream ports on the USP's secondary bus.
  */
-export function buildSwitch(sw: SwitchDev, ctx: BuildContext, buildBelow: BuildBelow): { model: SwitchModel; functions: PciFunctionModel[] } {
+export function buildSwitch(
+  sw: SwitchDev,
+  ctx: BuildContext,
+  buildBelow: BuildBelow,
+): { model: SwitchModel; functions: PciFunctionModel[] } {
   const slots = assignDevfns(
-    [{ id: sw.id, addr: sw.addr ?? { slot: 0, fn: 0 } }, ...(sw.mailboxCci ? [{ id: `${sw.id}.cci`, addr: sw.mailboxCci }] : [])],
+    [
+      { id: sw.id, addr: sw.addr ?? { slot: 0, fn: 0 } },
+      ...(sw.mailboxCci ? [{ id: `${sw.id}.cci`, addr: sw.mailboxCci }] : []),
+    ],
     sw.id,
   );
   const uspDevfn = slots[0] ?? 0;
@@ -113,7 +176,14 @@ export function buildSwitch(sw: SwitchDev, ctx: BuildContext, buildBelow: BuildB
   const component = createComponentRegisters('usp', sw.hdm, { qemu: ctx.qemu });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
 
-  const usp = newFunction({ id: sw.id, kind: 'usp', config: cs, segment: ctx.segment, devfn: uspDevfn, bars: [{ index: 0, region: component }] });
+  const usp = newFunction({
+    id: sw.id,
+    kind: 'usp',
+    config: cs,
+    segment: ctx.segment,
+    devfn: uspDevfn,
+    bars: [{ index: 0, region: component }],
+  });
   const dspDevfns = assignDevfns(sw.downstream, sw.id);
   const dsps = sw.downstream
     .map((d, i) => buildDsp(d, ctx, dspDevfns[i] ?? 0, buildBelow))
@@ -126,7 +196,7 @@ export function buildSwitch(sw: SwitchDev, ctx: BuildContext, buildBelow: BuildB
   const cci = sw.mailboxCci ? buildCci(sw, ctx, slots[1] ?? 1) : undefined;
   const model: SwitchModel = { kind: 'switch', topo: sw, usp, component, dsps, cci };
   usp.device = model;
-  if (cci) (cci as PciFunctionModel & { device: SwitchModel }).device = model;
+  if (cci) cci.device = model;
   const functions = [usp, ...(cci ? [cci] : [])].sort((a, b) => a.devfn - b.devfn);
   return { model, functions };
 }

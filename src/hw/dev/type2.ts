@@ -18,12 +18,22 @@
  * device-coherent target type; DVSEC Mem_Enable set.
  */
 import type { Type2Dev } from '../../topology/model.ts';
-import { dsnInit, msixBarRegion, msixInitExclusiveBar, pcieCapInit, pcieFillLink } from '../pci/caps.ts';
+import {
+  dsnInit,
+  msixBarRegion,
+  msixInitExclusiveBar,
+  pcieCapInit,
+  pcieFillLink,
+} from '../pci/caps.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CLASS, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
 import { BackingStore } from '../regs/backing-store.ts';
-import { COMPONENT_BLOCK_SIZE, createComponentRegisters, defaultHdmCaps } from '../regs/component.ts';
+import {
+  COMPONENT_BLOCK_SIZE,
+  createComponentRegisters,
+  defaultHdmCaps,
+} from '../regs/component.ts';
 import { type BuildContext, newFunction, type PciFunctionModel, type Type2Model } from './model.ts';
 
 /** Synthetic IDs of the type-2 model. */
@@ -33,7 +43,11 @@ export const TYPE2_IDS = { vendor: 0x1e98, device: 0x0002, revision: 0 } as cons
 export const TYPE2_DVSEC_CAP = 0x01 | 0x02 | 0x04 | 0x08 | 0x10;
 
 /** Builds a type-2 function at `devfn`. */
-export function buildType2(d: Type2Dev, ctx: BuildContext, devfn: number): { model: Type2Model; functions: PciFunctionModel[] } {
+export function buildType2(
+  d: Type2Dev,
+  ctx: BuildContext,
+  devfn: number,
+): { model: Type2Model; functions: PciFunctionModel[] } {
   const cs = new PciConfigSpace(false);
   cs.setIds(TYPE2_IDS.vendor, TYPE2_IDS.device, TYPE2_IDS.revision, CLASS.ACCELERATOR);
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
@@ -67,7 +81,13 @@ export function buildType2(d: Type2Dev, ctx: BuildContext, devfn: number): { mod
       { index: 4, region: msixBarRegion(Number(msixBar), 1) },
     ],
   });
-  const model: Type2Model = { kind: 'type2', topo: d, fn, component, memory: new BackingStore(d.dpaSize) };
+  const model: Type2Model = {
+    kind: 'type2',
+    topo: d,
+    fn,
+    component,
+    memory: new BackingStore(d.dpaSize),
+  };
   fn.device = model;
   return { model, functions: [fn] };
 }
@@ -80,7 +100,11 @@ export function buildType2(d: Type2Dev, ctx: BuildContext, devfn: number): { mod
 export function commitType2Hdm(m: Type2Model, base: bigint): void {
   const hdm = m.component.hdm;
   if (!hdm) return;
-  hdm.program(0, { index: 0, base, size: m.topo.dpaSize, ways: 1, granularity: 256, lock: true }, { targetType: 'devmem' });
+  hdm.program(
+    0,
+    { index: 0, base, size: m.topo.dpaSize, ways: 1, granularity: 256, lock: true },
+    { targetType: 'devmem' },
+  );
   const dvsec = m.fn.config.findExtCapability(0x23);
   if (dvsec) m.fn.config.set16(dvsec + 0x0c, m.fn.config.get16(dvsec + 0x0c) | 0x4);
 }

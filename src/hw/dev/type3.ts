@@ -13,7 +13,15 @@
  * a power of two (QEMU: pow2ceil(CXL_MMIO_SIZE)). DPA layout: volatile at 0, persistent after.
  */
 import type { Type3Dev } from '../../topology/model.ts';
-import { aerInit, dsnInit, msixBarRegion, msixInitExclusiveBar, pcieCapDeverrInit, pcieCapInit, pcieFillLink } from '../pci/caps.ts';
+import {
+  aerInit,
+  dsnInit,
+  msixBarRegion,
+  msixInitExclusiveBar,
+  pcieCapDeverrInit,
+  pcieCapInit,
+  pcieFillLink,
+} from '../pci/caps.ts';
 import { cdatDoeEntries, type3CdatEntries } from '../pci/cdat.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
@@ -33,7 +41,11 @@ export function pow2ceil(n: number): number {
 }
 
 /** Builds a cxl-type3 function at `devfn`. */
-export function buildType3(d: Type3Dev, ctx: BuildContext, devfn: number): { model: Type3Model; functions: PciFunctionModel[] } {
+export function buildType3(
+  d: Type3Dev,
+  ctx: BuildContext,
+  devfn: number,
+): { model: Type3Model; functions: PciFunctionModel[] } {
   const cs = new PciConfigSpace(false);
   cs.setIds(IDS.TYPE3.vendor, IDS.TYPE3.device, IDS.TYPE3.revision, CLASS.MEMORY_CXL);
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
@@ -46,7 +58,10 @@ export function buildType3(d: Type3Dev, ctx: BuildContext, devfn: number): { mod
     dvsecAt += 0x0c;
   }
   const dv = new DvsecBuilder(cs, 'type3', dvsecAt);
-  const ranges = d.volatileSize > 0n ? [d.volatileSize, ...(d.persistentSize > 0n ? [d.persistentSize] : [])] : [d.persistentSize];
+  const ranges =
+    d.volatileSize > 0n
+      ? [d.volatileSize, ...(d.persistentSize > 0n ? [d.persistentSize] : [])]
+      : [d.persistentSize];
   dv.cxlDevice(ctx.qemu, { cap: 0x1e, ctrl: 0x2, status2: 0x2, ranges });
   dv.registerLocator([
     { bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n },
@@ -56,10 +71,18 @@ export function buildType3(d: Type3Dev, ctx: BuildContext, devfn: number): { mod
   if (ctx.qemu !== '7.2') dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
 
   const state = createMemDevState(d, ctx.qemu);
-  const component = createComponentRegisters('type3', d.hdm, { qemu: ctx.qemu, dpaLimit: d.volatileSize + d.persistentSize });
+  const component = createComponentRegisters('type3', d.hdm, {
+    qemu: ctx.qemu,
+    dpaLimit: d.volatileSize + d.persistentSize,
+  });
   const deviceRegs = createDeviceRegisters(state);
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
-  cs.registerBar({ index: 2, size: BigInt(pow2ceil(deviceRegs.size)), mem64: true, prefetch: false });
+  cs.registerBar({
+    index: 2,
+    size: BigInt(pow2ceil(deviceRegs.size)),
+    mem64: true,
+    prefetch: false,
+  });
   const msixEntries = ctx.qemu === '7.2' ? 1 : 8;
   const msixBar = msixInitExclusiveBar(cs, msixEntries, 4);
 

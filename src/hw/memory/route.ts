@@ -68,7 +68,11 @@ function popcountParity(v: bigint): number {
 }
 
 /** Interleave position of `hpa` in a window (modulo or XOR arithmetic). */
-export function windowPosition(w: PlacedWindow, hpa: bigint, cxims: readonly Cxims[]): number | undefined {
+export function windowPosition(
+  w: PlacedWindow,
+  hpa: bigint,
+  cxims: readonly Cxims[],
+): number | undefined {
   const ways = BigInt(w.ways);
   const gran = BigInt(w.granularity);
   if (w.arithmetic === 'modulo' || w.ways === 1 || w.ways === 3) return Number((hpa / gran) % ways);
@@ -90,7 +94,11 @@ export class MemoryRouter implements MemoryBus {
   private readonly byUid: Map<number, HostBridgeModel>;
   private readonly cxims: readonly Cxims[];
 
-  constructor(windows: readonly PlacedWindow[], hostBridges: readonly HostBridgeModel[], cxims: readonly Cxims[]) {
+  constructor(
+    windows: readonly PlacedWindow[],
+    hostBridges: readonly HostBridgeModel[],
+    cxims: readonly Cxims[],
+  ) {
     this.windows = windows;
     this.byUid = new Map(hostBridges.map((hb) => [hb.uid, hb]));
     this.cxims = cxims;
@@ -108,7 +116,8 @@ export class MemoryRouter implements MemoryBus {
     if (!w) return stop('platform', 'no CXL fixed memory window contains this address');
     r.window = w.index;
     const pos = windowPosition(w, hpa, this.cxims);
-    if (pos === undefined) return stop(`window ${w.index}`, 'no CXIMS matches the window granularity');
+    if (pos === undefined)
+      return stop(`window ${w.index}`, 'no CXIMS matches the window granularity');
     r.position = pos;
     const uid = w.targets[pos];
     const hb = uid === undefined ? undefined : this.byUid.get(uid);
@@ -142,7 +151,8 @@ export class MemoryRouter implements MemoryBus {
         const hdm = sw.component.hdm;
         if (!hdm) {
           const only = sw.dsps.length === 1 ? sw.dsps[0] : undefined;
-          if (!only) return stop(sw.topo.id, 'switch has no HDM decoders and more than one downstream port');
+          if (!only)
+            return stop(sw.topo.id, 'switch has no HDM decoders and more than one downstream port');
           dspNum = only.port;
         } else {
           const t = hdm.decodeToTarget(hpa);
@@ -165,7 +175,8 @@ export class MemoryRouter implements MemoryBus {
       if (!d) return stop(ep.topo.id, 'no committed HDM decoder decodes this address');
       r.decoders.push({ component: ep.topo.id, decoder: d.decoder });
       const store = ep.kind === 'type3' ? ep.state.store : ep.memory;
-      if (d.dpa >= store.size) return stop(ep.topo.id, `DPA 0x${d.dpa.toString(16)} is beyond the device's capacity`);
+      if (d.dpa >= store.size)
+        return stop(ep.topo.id, `DPA 0x${d.dpa.toString(16)} is beyond the device's capacity`);
       return { result: { ...r, ok: true, dpa: d.dpa }, store };
     }
     return stop(at, 'hierarchy too deep');

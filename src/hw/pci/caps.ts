@@ -20,7 +20,12 @@ export interface LinkParams {
  * number, ASPM L0s, x1, 2.5 GT/s), LnkSta x1 2.5 GT/s, DevCap2 EFF | EETLPP.
  * @returns the capability offset
  */
-export function pcieCapInit(cs: PciConfigSpace, offset: number, type: number, port: number): number {
+export function pcieCapInit(
+  cs: PciConfigSpace,
+  offset: number,
+  type: number,
+  port: number,
+): number {
   const pos = cs.addCapability(CAP_ID.EXP, offset, EXP.SIZEOF);
   cs.set16(pos + EXP.FLAGS, ((type << 4) & 0xf0) | 2);
   cs.set32(pos + EXP.DEVCAP, 0x8000);
@@ -36,7 +41,12 @@ export function pcieCapInit(cs: PciConfigSpace, offset: number, type: number, po
  * for endpoints/USPs, LnkSta); > 2.5 GT/s adds DLLLARC and Target Link Speed, > 5 GT/s the
  * Supported Link Speeds vector of LnkCap2.
  */
-export function pcieFillLink(cs: PciConfigSpace, pos: number, link: LinkParams, setStatus: boolean): void {
+export function pcieFillLink(
+  cs: PciConfigSpace,
+  pos: number,
+  link: LinkParams,
+  setStatus: boolean,
+): void {
   const cap = cs.get32(pos + EXP.LNKCAP) & ~0x3ff;
   let lnkcap = cap | ((link.width & 0x3f) << 4) | (link.speed & 0xf);
   if (link.width > 1 || link.speed > LINK_SPEED.GT2_5) lnkcap |= 0x200000; // LBNC
@@ -50,7 +60,11 @@ export function pcieFillLink(cs: PciConfigSpace, pos: number, link: LinkParams, 
     for (let s = 1; s <= link.speed; s++) sls |= 1 << s;
     cs.set32(pos + EXP.LNKCAP2, sls);
   }
-  if (setStatus) cs.set16(pos + EXP.LNKSTA, (cs.get16(pos + EXP.LNKSTA) & ~0x3ff) | ((link.width & 0x3f) << 4) | (link.speed & 0xf));
+  if (setStatus)
+    cs.set16(
+      pos + EXP.LNKSTA,
+      (cs.get16(pos + EXP.LNKSTA) & ~0x3ff) | ((link.width & 0x3f) << 4) | (link.speed & 0xf),
+    );
 }
 
 /** pcie_cap_deverr_init(): error reporting enables writable, error status RW1C. */
@@ -94,7 +108,17 @@ export function pcieCapSlotInit(
   if (opts.powerController) sltcap |= 0x2;
   cs.set32(pos + EXP.SLTCAP, sltcap >>> 0);
   // SLTCTL writable: PIC | AIC | HPIE | CCIE | PDCE | ABPE | EIC (+ PCC with a power controller).
-  cs.setMask16(pos + EXP.SLTCTL, 0x0300 | 0x00c0 | 0x0020 | 0x0010 | 0x0008 | 0x0001 | 0x0800 | (opts.powerController ? 0x0400 : 0));
+  cs.setMask16(
+    pos + EXP.SLTCTL,
+    0x0300 |
+      0x00c0 |
+      0x0020 |
+      0x0010 |
+      0x0008 |
+      0x0001 |
+      0x0800 |
+      (opts.powerController ? 0x0400 : 0),
+  );
   cs.setW1c16(pos + EXP.SLTSTA, 0x0001 | 0x0008 | 0x0010);
   // After reset: AIC off; with a power controller PIC on (populated) or off + PCC (empty).
   let sltctl = 0x00c0;
@@ -104,13 +128,30 @@ export function pcieCapSlotInit(
     cs.set16(pos + EXP.SLTSTA, 0x0040);
     cs.set16(pos + EXP.LNKSTA, cs.get16(pos + EXP.LNKSTA) | 0x2000);
   }
+  // pcie_cap_slot_write_config(): a write to Slot Control is one command, completed at once —
+  // Electromechanical Interlock Control toggles the interlock status and reads back 0, and
+  // Command Completed is reported in Slot Status.
+  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, () => {
+    let sta = cs.get16(pos + EXP.SLTSTA);
+    if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
+      cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);
+      sta ^= 0x0080;
+    }
+    cs.set16(pos + EXP.SLTSTA, sta | 0x0010);
+  });
 }
 
 /**
  * msi_init(): MSI capability with `vectors` (power of two) and the 64-bit / per-vector-mask
  * options; control (QSIZE, ENABLE), address, data and the used mask bits writable.
  */
-export function msiInit(cs: PciConfigSpace, offset: number, vectors: number, is64: boolean, perVectorMask: boolean): number {
+export function msiInit(
+  cs: PciConfigSpace,
+  offset: number,
+  vectors: number,
+  is64: boolean,
+  perVectorMask: boolean,
+): number {
   const capSize = is64 ? (perVectorMask ? 0x18 : 0x0e) : perVectorMask ? 0x14 : 0x0a;
   const pos = cs.addCapability(CAP_ID.MSI, offset, capSize);
   const mmc = Math.log2(vectors) | 0;
@@ -120,7 +161,8 @@ export function msiInit(cs: PciConfigSpace, offset: number, vectors: number, is6
   if (is64) cs.setMask32(pos + 8, 0xffffffff);
   const dataOff = is64 ? 0x0c : 0x08;
   cs.setMask16(pos + dataOff, 0xffff);
-  if (perVectorMask) cs.setMask32(pos + dataOff + 4, vectors >= 32 ? 0xffffffff : (1 << vectors) - 1);
+  if (perVectorMask)
+    cs.setMask32(pos + dataOff + 4, vectors >= 32 ? 0xffffffff : (1 << vectors) - 1);
   return pos;
 }
 
@@ -187,7 +229,12 @@ export function dsnInit(cs: PciConfigSpace, offset: number, serial: bigint): voi
 }
 
 /** pci_bridge_ssvid_init(): Bridge Subsystem Vendor ID capability (8 bytes). */
-export function ssvidInit(cs: PciConfigSpace, offset: number, vendor: number, device: number): void {
+export function ssvidInit(
+  cs: PciConfigSpace,
+  offset: number,
+  vendor: number,
+  device: number,
+): void {
   const pos = cs.addCapability(CAP_ID.SSVID, offset, 8);
   cs.set16(pos + 4, vendor);
   cs.set16(pos + 6, device);
@@ -197,7 +244,11 @@ export function ssvidInit(cs: PciConfigSpace, offset: number, vendor: number, de
  * pcie_sync_bridge_lnk() (QEMU ≥ 8): a downstream-facing port's Link Status reports the link
  * negotiated with the device at devfn 0 below it — the smaller of the two widths and speeds.
  */
-export function pcieSyncBridgeLink(cs: PciConfigSpace, pos: number, child: { cs: PciConfigSpace; pos: number } | undefined): void {
+export function pcieSyncBridgeLink(
+  cs: PciConfigSpace,
+  pos: number,
+  child: { cs: PciConfigSpace; pos: number } | undefined,
+): void {
   const lnkcap = cs.get32(pos + EXP.LNKCAP);
   let sta = lnkcap & 0x3ff;
   if (child) {
@@ -213,7 +264,10 @@ export function pcieSyncBridgeLink(cs: PciConfigSpace, pos: number, child: { cs:
  * The MSI-X exclusive BAR's contents (msix_init()): the vector table at 0 (16 bytes per entry,
  * each vector masked at reset) and the pending bit array at `pbaOffset`. Plain 32-bit memory.
  */
-export function msixBarRegion(barSize: number, entries: number): import('../mmio-region.ts').MmioRegion {
+export function msixBarRegion(
+  barSize: number,
+  entries: number,
+): import('../mmio-region.ts').MmioRegion {
   const words = new Uint32Array(barSize / 4);
   for (let i = 0; i < entries; i++) words[i * 4 + 3] = 1; // Vector Control: masked
   return {

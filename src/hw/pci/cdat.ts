@@ -16,7 +16,14 @@
  */
 
 /** CDAT structure types. */
-export const CDAT_TYPE = { DSMAS: 0, DSLBIS: 1, DSMSCIS: 2, DSIS: 3, DSEMTS: 4, SSLBIS: 5 } as const;
+export const CDAT_TYPE = {
+  DSMAS: 0,
+  DSLBIS: 1,
+  DSMSCIS: 2,
+  DSIS: 3,
+  DSEMTS: 4,
+  SSLBIS: 5,
+} as const;
 /** HMAT data types used in DSLBIS/SSLBIS. */
 export const HMAT_LB = {
   ACCESS_LATENCY: 0,
@@ -72,7 +79,12 @@ function dslbis(handle: number, dataType: number, baseUnit: bigint, value: numbe
 }
 
 /** ct3_build_cdat_entries_for_mr(): the six structures for one memory region. */
-export function cdatEntriesForRegion(handle: number, size: bigint, isPmem: boolean, dpaBase: bigint): Uint8Array[] {
+export function cdatEntriesForRegion(
+  handle: number,
+  size: bigint,
+  isPmem: boolean,
+  dpaBase: bigint,
+): Uint8Array[] {
   const dsmas = header(new Le(24), CDAT_TYPE.DSMAS, 24)
     .u8(4, handle)
     .u8(5, isPmem ? DSMAS_FLAG_NV : 0)
@@ -98,7 +110,8 @@ export function type3CdatEntries(volatileSize: bigint, persistentSize: bigint): 
   const out: Uint8Array[] = [];
   let handle = 0;
   if (volatileSize > 0n) out.push(...cdatEntriesForRegion(handle++, volatileSize, false, 0n));
-  if (persistentSize > 0n) out.push(...cdatEntriesForRegion(handle++, persistentSize, true, volatileSize));
+  if (persistentSize > 0n)
+    out.push(...cdatEntriesForRegion(handle++, persistentSize, true, volatileSize));
   return out;
 }
 

@@ -10,7 +10,11 @@ import type { PciConfigBus } from '../../bus/index.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
 import { PCI } from './regs.ts';
 
-function findBelow(functions: PciFunctionModel[], bus: number, devfn: number): PciFunctionModel | undefined {
+function findBelow(
+  functions: PciFunctionModel[],
+  bus: number,
+  devfn: number,
+): PciFunctionModel | undefined {
   for (const fn of functions) {
     if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
     const sec = fn.config.get8(PCI.SECONDARY_BUS);
@@ -24,7 +28,12 @@ function findBelow(functions: PciFunctionModel[], bus: number, devfn: number): P
 }
 
 /** The function a configuration access reaches, if any. */
-export function findFunction(hbs: readonly HostBridgeModel[], segment: number, bus: number, devfn: number): PciFunctionModel | undefined {
+export function findFunction(
+  hbs: readonly HostBridgeModel[],
+  segment: number,
+  bus: number,
+  devfn: number,
+): PciFunctionModel | undefined {
   for (const hb of hbs) {
     if (hb.segment !== segment) continue;
     const fns = hb.rootPorts.map((rp) => rp.fn);

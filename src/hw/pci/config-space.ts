@@ -37,7 +37,14 @@ export class PciConfigSpace {
   readonly config = new Uint8Array(CONFIG_SPACE_SIZE);
   readonly wmask = new Uint8Array(CONFIG_SPACE_SIZE);
   readonly w1cmask = new Uint8Array(CONFIG_SPACE_SIZE);
-  readonly bars: (BarDecl | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  readonly bars: (BarDecl | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private readonly used = new Uint8Array(LEGACY_CONFIG_SIZE);
   private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
@@ -51,7 +58,15 @@ export class PciConfigSpace {
   constructor(bridge: boolean) {
     this.wmask[PCI.CACHE_LINE_SIZE] = 0xff;
     this.wmask[PCI.INTERRUPT_LINE] = 0xff;
-    this.setMask16(PCI.COMMAND, COMMAND.IO | COMMAND.MEMORY | COMMAND.MASTER | COMMAND.INTX_DISABLE | COMMAND.SERR | COMMAND.PARITY);
+    this.setMask16(
+      PCI.COMMAND,
+      COMMAND.IO |
+        COMMAND.MEMORY |
+        COMMAND.MASTER |
+        COMMAND.INTX_DISABLE |
+        COMMAND.SERR |
+        COMMAND.PARITY,
+    );
     this.wmask.fill(0xff, 0x40);
     this.setW1c16(PCI.STATUS, STATUS.W1C);
     this.used.fill(1, 0, 0x40);
@@ -224,11 +239,12 @@ export class PciConfigSpace {
     const decl = this.bars[index];
     if (!decl || (this.get16(PCI.COMMAND) & COMMAND.MEMORY) === 0) return undefined;
     const off = PCI.BAR0 + 4 * index;
-    let addr = BigInt(this.get32(off) & 0xfffffff0);
+    let addr = BigInt((this.get32(off) & 0xfffffff0) >>> 0);
     if (decl.mem64) addr |= BigInt(this.get32(off + 4)) << 32n;
     const mask = decl.size - 1n;
     // All-ones (sizing in progress) or 0 = not decoding anything usable.
-    if (addr === 0n || (addr | mask) === (decl.mem64 ? (1n << 64n) - 1n : 0xffffffffn)) return undefined;
+    if (addr === 0n || (addr | mask) === (decl.mem64 ? (1n << 64n) - 1n : 0xffffffffn))
+      return undefined;
     return addr;
   }
 
@@ -251,7 +267,8 @@ export class PciConfigSpace {
 
   /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
   read(offset: number, size: 1 | 2 | 4): number {
-    if (offset < 0 || offset + size > CONFIG_SPACE_SIZE) return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    if (offset < 0 || offset + size > CONFIG_SPACE_SIZE)
+      return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
     for (const h of this.readHooks) {
       if (offset < h.end && offset + size > h.start) {
         const v = h.fn(offset, size);
@@ -274,7 +291,8 @@ export class PciConfigSpace {
       const b = val & 0xff;
       this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
     }
-    for (const h of this.writeHooks) if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0);
+    for (const h of this.writeHooks)
+      if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0);
     for (const l of this.listeners) l(offset, size);
   }
 

@@ -15,7 +15,10 @@ import type { PciAddr } from '../../topology/model.ts';
  * @throws EINVAL "PCI: slot N function F not available for ID, in use by OTHER" on a clash,
  *   "PCI: no slot/function available for ID, all in use" when the bus is full
  */
-export function assignDevfns(items: { id: string; addr?: PciAddr | undefined }[], busName: string): number[] {
+export function assignDevfns(
+  items: { id: string; addr?: PciAddr | undefined }[],
+  busName: string,
+): number[] {
   const used = new Map<number, string>();
   const out: number[] = new Array(items.length).fill(-1);
   items.forEach((it, i) => {
@@ -39,7 +42,10 @@ export function assignDevfns(items: { id: string; addr?: PciAddr | undefined }[]
         return;
       }
     }
-    throw new Errno('EINVAL', `PCI: no slot/function available for ${it.id}, all in use or reserved (bus ${busName})`);
+    throw new Errno(
+      'EINVAL',
+      `PCI: no slot/function available for ${it.id}, all in use or reserved (bus ${busName})`,
+    );
   });
   return out;
 }

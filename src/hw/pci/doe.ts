@@ -21,9 +21,20 @@ import { EXT_CAP_ID } from './regs.ts';
 
 /** DOE capability size (PCI_DOE_SIZEOF). */
 export const DOE_SIZEOF = 0x18;
-export const DOE_REG = { CAP: 0x04, CTRL: 0x08, STATUS: 0x0c, WRITE_MBOX: 0x10, READ_MBOX: 0x14 } as const;
+export const DOE_REG = {
+  CAP: 0x04,
+  CTRL: 0x08,
+  STATUS: 0x0c,
+  WRITE_MBOX: 0x10,
+  READ_MBOX: 0x14,
+} as const;
 export const DOE_CTRL = { ABORT: 1 << 0, INT_EN: 1 << 1, GO: 1 << 31 } as const;
-export const DOE_STATUS = { BUSY: 1 << 0, INT_STATUS: 1 << 1, ERROR: 1 << 2, READY: 1 << 31 } as const;
+export const DOE_STATUS = {
+  BUSY: 1 << 0,
+  INT_STATUS: 1 << 1,
+  ERROR: 1 << 2,
+  READY: 1 << 31,
+} as const;
 /** PCI-SIG vendor ID for the discovery protocol. */
 export const PCI_SIG_VENDOR = 0x0001;
 /** CXL table access protocol (CXL_DOE_TABLE_ACCESS) and the end-of-table entry handle. */
@@ -84,13 +95,23 @@ export class Doe {
    * @param intr interrupt capable (QEMU: when the function has MSI or MSI-X)
    * @param vector interrupt message number
    */
-  constructor(cs: PciConfigSpace, offset: number, protocols: DoeProtocol[], intr: boolean, vector: number) {
+  constructor(
+    cs: PciConfigSpace,
+    offset: number,
+    protocols: DoeProtocol[],
+    intr: boolean,
+    vector: number,
+  ) {
     this.offset = offset;
     this.intr = intr;
     this.vector = vector;
     cs.addExtCapability(EXT_CAP_ID.DOE, 1, offset, DOE_SIZEOF);
     cs.set32(offset + DOE_REG.CAP, this.capValue());
-    const discovery: DoeProtocol = { vendor: PCI_SIG_VENDOR, type: 0, handle: (r) => this.discovery(r) };
+    const discovery: DoeProtocol = {
+      vendor: PCI_SIG_VENDOR,
+      type: 0,
+      handle: (r) => this.discovery(r),
+    };
     this.protocols = [discovery, ...protocols];
     cs.onRead(offset + 4, offset + DOE_SIZEOF, (o, size) => this.read(o - offset, size));
     cs.onWrite(offset + 4, offset + DOE_SIZEOF, (o, size, v) => this.write(o - offset, size, v));
@@ -107,7 +128,11 @@ export class Doe {
     if (!p) return undefined;
     const next = index + 1 < this.protocols.length ? index + 1 : 0;
     const [h0, h1] = objectHeader(PCI_SIG_VENDOR, 0, 3);
-    return Uint32Array.of(h0, h1, ((p.vendor & 0xffff) | ((p.type & 0xff) << 16) | (next << 24)) >>> 0);
+    return Uint32Array.of(
+      h0,
+      h1,
+      ((p.vendor & 0xffff) | ((p.type & 0xff) << 16) | (next << 24)) >>> 0,
+    );
   }
 
   private dword(reg: number): number {
@@ -117,7 +142,12 @@ export class Doe {
       case DOE_REG.CTRL:
         return this.intEnable ? DOE_CTRL.INT_EN : 0;
       case DOE_REG.STATUS:
-        return ((this.intStatus ? DOE_STATUS.INT_STATUS : 0) | (this.error ? DOE_STATUS.ERROR : 0) | (this.ready ? DOE_STATUS.READY : 0)) >>> 0;
+        return (
+          ((this.intStatus ? DOE_STATUS.INT_STATUS : 0) |
+            (this.error ? DOE_STATUS.ERROR : 0) |
+            (this.ready ? DOE_STATUS.READY : 0)) >>>
+          0
+        );
       case DOE_REG.READ_MBOX:
         return this.ready ? (this.readMbox[this.readIdx] ?? 0) : 0;
       default:

@@ -167,7 +167,10 @@ export class DvsecBuilder {
    * each gets Memory_Info_Valid | Memory_Active, media type 2 and memory class 2 as QEMU
    * build_dvsecs() writes ((2 << 5) | (2 << 2) | 0x3).
    */
-  cxlDevice(qemu: QemuVersion, fields: { cap: number; ctrl: number; status2: number; ranges: bigint[]; bases?: bigint[] }): number {
+  cxlDevice(
+    qemu: QemuVersion,
+    fields: { cap: number; ctrl: number; status2: number; ranges: bigint[]; bases?: bigint[] },
+  ): number {
     const v3 = qemu !== '7.2';
     return this.add(DVSEC_ID.CXL_DEVICE, v3 ? 3 : 1, v3 ? 0x3c : 0x38, (at) => {
       const cs = this.cs;

@@ -32,7 +32,11 @@ function isBridge(fn: PciFunctionModel): boolean {
 }
 
 /** Depth-first bus numbering below one root bus; `next.n` ends as the last number used. */
-export function assignBusNumbers(functions: PciFunctionModel[], bus: number, next: { n: number }): void {
+export function assignBusNumbers(
+  functions: PciFunctionModel[],
+  bus: number,
+  next: { n: number },
+): void {
   for (const fn of [...functions].sort((a, b) => a.devfn - b.devfn)) {
     fn.bus = bus;
     if (!isBridge(fn)) continue;
@@ -65,7 +69,11 @@ function busItems(functions: PciFunctionModel[]): Item[] {
   for (const fn of functions) {
     for (const decl of fn.config.bars) {
       if (!decl) continue;
-      items.push({ size: decl.size, align: decl.size, place: (a) => programBar(fn, decl.index, a) });
+      items.push({
+        size: decl.size,
+        align: decl.size,
+        place: (a) => programBar(fn, decl.index, a),
+      });
     }
     if (!isBridge(fn)) continue;
     const inner = pack(busItems(fn.children));
@@ -108,7 +116,11 @@ function pack(items: Item[]): { size: bigint; place(base: bigint): void } {
   }
   return {
     size: off,
-    place: (base) => sorted.forEach((it, i) => it.place(base + (offsets[i] ?? 0n))),
+    place: (base) => {
+      sorted.forEach((it, i) => {
+        it.place(base + (offsets[i] ?? 0n));
+      });
+    },
   };
 }
 
@@ -151,4 +163,3 @@ export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType): Fi
   }
   return out;
 }
-

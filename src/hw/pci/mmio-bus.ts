@@ -68,7 +68,9 @@ export class MmioMap implements MmioBus {
 
   /** The block and the offset inside it for an address. */
   lookup(addr: bigint): { region: MmioRegion; offset: number } | undefined {
-    for (const m of this.fixed) if (addr >= m.base && addr < m.end) return { region: m.region, offset: Number(addr - m.base) };
+    for (const m of this.fixed)
+      if (addr >= m.base && addr < m.end)
+        return { region: m.region, offset: Number(addr - m.base) };
     for (const m of this.bars()) {
       if (addr >= m.base && addr < m.end) {
         const offset = Number(addr - m.base);

@@ -67,7 +67,13 @@ export const BAR = {
 export const CAP_ID = { MSI: 0x05, SSVID: 0x0d, EXP: 0x10, MSIX: 0x11 } as const;
 
 /** Extended capability IDs. */
-export const EXT_CAP_ID = { ERR: 0x0001, DSN: 0x0003, ACS: 0x000d, DVSEC: 0x0023, DOE: 0x002e } as const;
+export const EXT_CAP_ID = {
+  ERR: 0x0001,
+  DSN: 0x0003,
+  ACS: 0x000d,
+  DVSEC: 0x0023,
+  DOE: 0x002e,
+} as const;
 
 /** Class codes (class << 16 | subclass << 8 | prog-if). */
 export const CLASS = {

@@ -1,10 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCedt, type Cedt, type CedtEntry, eigToGranularity, eiwToWays, parseCedt, qemuCedtHeader } from '../../../src/hw/acpi/cedt.ts';
+import {
+  buildCedt,
+  type Cedt,
+  type CedtEntry,
+  eigToGranularity,
+  eiwToWays,
+  parseCedt,
+  qemuCedtHeader,
+} from '../../../src/hw/acpi/cedt.ts';
 import { byteSum } from '../../../src/hw/acpi/sdt.ts';
 import { buildPlatform } from '../../../src/hw/platform.ts';
 import { PROFILES } from '../../../src/profile.ts';
-import { FIXTURES, interleaveTopology, minimalTopology, readXxd, threewayTopology } from '../fixtures.ts';
+import {
+  FIXTURES,
+  interleaveTopology,
+  minimalTopology,
+  readXxd,
+  threewayTopology,
+} from '../fixtures.ts';
 
 const debian = PROFILES['debian-12'] ?? PROFILES.latest;
 if (!debian) throw new Error('no profile');
@@ -29,12 +43,23 @@ describe('CEDT bytes', () => {
     const c = parseCedt(readXxd(`${FIXTURES}/interleave/00-boot/acpi/CEDT.xxd`));
     expect(c.checksumOk).toBe(true);
     expect(c.problems).toEqual([]);
-    expect(c.header).toMatchObject({ revision: 1, oemId: 'BOCHS ', oemTableId: 'BXPC    ', creatorId: 'BXPC' });
+    expect(c.header).toMatchObject({
+      revision: 1,
+      oemId: 'BOCHS ',
+      oemTableId: 'BXPC    ',
+      creatorId: 'BXPC',
+    });
     const types = c.entries.map((e) => e.type);
     expect(types).toEqual(['chbs', 'chbs', 'cfmws', 'cfmws', 'cfmws']);
     const w = c.entries.filter((e) => e.type === 'cfmws');
     // cxl-fmw.1: 2 targets, 4k granularity; every QEMU window has restrictions 0x0f, modulo.
-    expect(w.map((x) => (x.type === 'cfmws' ? [eiwToWays(x.eniw), eigToGranularity(x.hbig), x.restrictions, x.arithmetic] : []))).toEqual([
+    expect(
+      w.map((x) =>
+        x.type === 'cfmws'
+          ? [eiwToWays(x.eniw), eigToGranularity(x.hbig), x.restrictions, x.arithmetic]
+          : [],
+      ),
+    ).toEqual([
       [1, 256, 0x0f, 0],
       [2, 4096, 0x0f, 0],
       [1, 256, 0x0f, 0],
@@ -57,7 +82,13 @@ describe('CEDT bytes', () => {
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const entry: fc.Arbitrary<CedtEntry> = fc.oneof(
-  fc.record({ type: fc.constant('chbs' as const), uid: u32, cxlVersion: u32, base: u64, length: u64 }),
+  fc.record({
+    type: fc.constant('chbs' as const),
+    uid: u32,
+    cxlVersion: u32,
+    base: u64,
+    length: u64,
+  }),
   fc.record({
     type: fc.constant('cfmws' as const),
     base: u64,
@@ -69,9 +100,18 @@ const entry: fc.Arbitrary<CedtEntry> = fc.oneof(
     qtgId: fc.integer({ min: 0, max: 0xffff }),
     targets: fc.array(u32, { maxLength: 16 }),
   }),
-  fc.record({ type: fc.constant('cxims' as const), hbig: fc.integer({ min: 0, max: 255 }), xormaps: fc.array(u64, { maxLength: 8 }) }),
+  fc.record({
+    type: fc.constant('cxims' as const),
+    hbig: fc.integer({ min: 0, max: 255 }),
+    xormaps: fc.array(u64, { maxLength: 8 }),
+  }),
 );
-const ascii = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '.split('')) });
+const ascii = (n: number) =>
+  fc.string({
+    minLength: n,
+    maxLength: n,
+    unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '.split('')),
+  });
 const cedt: fc.Arbitrary<Cedt> = fc.record({
   header: fc.record({
     revision: fc.integer({ min: 0, max: 255 }),
@@ -114,7 +154,10 @@ describe('CEDT build → bytes → parse', () => {
       }),
     );
     expect(parseCedt(new Uint8Array(10)).problems.length).toBeGreaterThan(0);
-    const c = buildCedt({ header: qemuCedtHeader(), entries: [{ type: 'chbs', uid: 1, cxlVersion: 1, base: 1n, length: 2n }] });
+    const c = buildCedt({
+      header: qemuCedtHeader(),
+      entries: [{ type: 'chbs', uid: 1, cxlVersion: 1, base: 1n, length: 2n }],
+    });
     expect(parseCedt(c.subarray(0, c.length - 4)).problems.length).toBeGreaterThan(0);
   });
 });

@@ -1,16 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCedt } from '../../../src/hw/acpi/cedt.ts';
-import { acpiNamespace, chbsOrder, childListOrder, hostBridgeUid } from '../../../src/hw/acpi/namespace.ts';
+import {
+  acpiNamespace,
+  chbsOrder,
+  childListOrder,
+  hostBridgeUid,
+} from '../../../src/hw/acpi/namespace.ts';
 import { GStrHashTable, gStrHash, qomPeripheralOrder } from '../../../src/hw/acpi/qom-order.ts';
-import { FIXTURES, interleaveTopology, readFixture, readXxd, threewayTopology } from '../fixtures.ts';
+import {
+  FIXTURES,
+  interleaveTopology,
+  readFixture,
+  readXxd,
+  threewayTopology,
+} from '../fixtures.ts';
 
 /** The ACPI0016:NN → (path, uid) facts of a capture's sysfs.txt. */
 function captureHostBridges(scenario: string): { name: string; path: string; uid: number }[] {
   const lines = readFixture(scenario, '00-boot', 'sysfs.txt').split('\n');
   const out = new Map<string, { name: string; path: string; uid: number }>();
   for (let i = 0; i < lines.length; i++) {
-    const m = /^F\tdevices\/LNXSYSTM:00\/LNXSYBUS:00\/(ACPI0016:\d\d)\/(path|uid)\t/.exec(lines[i] ?? '');
+    const m = /^F\tdevices\/LNXSYSTM:00\/LNXSYBUS:00\/(ACPI0016:\d\d)\/(path|uid)\t/.exec(
+      lines[i] ?? '',
+    );
     if (!m?.[1] || !m[2]) continue;
     const v = (lines[i + 1] ?? '').slice(1);
     const e = out.get(m[1]) ?? { name: m[1], path: '', uid: -1 };
@@ -30,7 +43,9 @@ describe('ACPI namespace (DSDT order = root bus child list = reverse creation)',
       const ours = acpiNamespace(topo()).filter((n) => n.hid === 'ACPI0016');
       const want = captureHostBridges(scenario);
       expect(want.length).toBeGreaterThan(0);
-      expect(ours.map((n) => ({ path: n.path, uid: n.uid }))).toEqual(want.map((w) => ({ path: w.path, uid: w.uid })));
+      expect(ours.map((n) => ({ path: n.path, uid: n.uid }))).toEqual(
+        want.map((w) => ({ path: w.path, uid: w.uid })),
+      );
     });
   }
 
@@ -44,17 +59,29 @@ describe('ACPI namespace (DSDT order = root bus child list = reverse creation)',
       expect(n.pciRoot?.bus).toBe(n.uid);
     }
     // ACPI0017 status as the capture's sysfs shows it (decimal 11).
-    expect(readFixture('interleave', '00-boot', 'sysfs.txt')).toContain('ACPI0017:00/status\t444\t3\n|11\n');
+    expect(readFixture('interleave', '00-boot', 'sysfs.txt')).toContain(
+      'ACPI0017:00/status\t444\t3\n|11\n',
+    );
   });
 
   it('child-list order is the reverse of creation order, whatever the bus numbers', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 8 }), (buses) => {
-        const t = interleaveTopology();
-        t.hostBridges = buses.map((b, i) => ({ id: `hb${i}`, busNr: b, segment: 0, rootPorts: [] }));
-        t.windows = [];
-        expect(childListOrder(t).map((h) => h.id)).toEqual(buses.map((_, i) => `hb${i}`).reverse());
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 8 }),
+        (buses) => {
+          const t = interleaveTopology();
+          t.hostBridges = buses.map((b, i) => ({
+            id: `hb${i}`,
+            busNr: b,
+            segment: 0,
+            rootPorts: [],
+          }));
+          t.windows = [];
+          expect(childListOrder(t).map((h) => h.id)).toEqual(
+            buses.map((_, i) => `hb${i}`).reverse(),
+          );
+        },
+      ),
     );
   });
 });
@@ -79,18 +106,23 @@ describe('CHBS order (QOM walk = GLib hash-table bucket order of /machine/periph
   it('g_str_hash is djb2 over signed chars', () => {
     expect(gStrHash('')).toBe(5381);
     expect(gStrHash('a')).toBe((5381 * 33 + 97) >>> 0);
-    expect(gStrHash('\u00e9')).toBe(((((5381 * 33) >>> 0) + (0xc3 - 256)) * 33 + (0xa9 - 256)) >>> 0);
+    expect(gStrHash('\u00e9')).toBe(
+      ((((5381 * 33) >>> 0) + (0xc3 - 256)) * 33 + (0xa9 - 256)) >>> 0,
+    );
   });
 
   it('a GHashTable keeps every key exactly once, through resizes', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 200 }), (keys) => {
-        const t = new GStrHashTable();
-        for (const k of keys) t.insert(k);
-        const order = t.iterationOrder();
-        expect([...order].sort()).toEqual([...new Set(keys)].sort());
-        expect(qomPeripheralOrder(keys)).toEqual(order);
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 200 }),
+        (keys) => {
+          const t = new GStrHashTable();
+          for (const k of keys) t.insert(k);
+          const order = t.iterationOrder();
+          expect([...order].sort()).toEqual([...new Set(keys)].sort());
+          expect(qomPeripheralOrder(keys)).toEqual(order);
+        },
+      ),
     );
   });
 });

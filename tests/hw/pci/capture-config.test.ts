@@ -19,7 +19,13 @@ import type { PciConfigSpace } from '../../../src/hw/pci/config-space.ts';
 import { CAP_ID, EXP, EXT_CAP_ID, PCI } from '../../../src/hw/pci/regs.ts';
 import { buildPlatform } from '../../../src/hw/platform.ts';
 import { PROFILES } from '../../../src/profile.ts';
-import { FIXTURES, interleaveTopology, minimalTopology, readXxd, threewayTopology } from '../fixtures.ts';
+import {
+  FIXTURES,
+  interleaveTopology,
+  minimalTopology,
+  readXxd,
+  threewayTopology,
+} from '../fixtures.ts';
 
 const debian = PROFILES['debian-12'];
 if (!debian) throw new Error('profile');
@@ -27,9 +33,10 @@ if (!debian) throw new Error('profile');
 /** Bit masks (1 = ignore) per byte offset, derived from our own capability layout. */
 function guestWrittenMask(cs: PciConfigSpace): Uint8Array {
   const m = new Uint8Array(4096);
-  const ignore = (off: number, bytes: number[]) => bytes.forEach((b, i) => {
-    m[off + i] = (m[off + i] ?? 0) | b;
-  });
+  const ignore = (off: number, bytes: number[]) =>
+    bytes.forEach((b, i) => {
+      m[off + i] = (m[off + i] ?? 0) | b;
+    });
   const bridge = (cs.get8(PCI.HEADER_TYPE) & 0x7f) === 1;
   ignore(PCI.COMMAND, [0xff, 0xff]);
   ignore(PCI.STATUS, [0x08]);
@@ -40,7 +47,13 @@ function guestWrittenMask(cs: PciConfigSpace): Uint8Array {
     if (decl.mem64) ignore(PCI.BAR0 + 4 * i + 4, [0xff, 0xff, 0xff, 0xff]);
   }
   if (bridge) {
-    for (const off of [PCI.MEMORY_BASE, PCI.MEMORY_LIMIT, PCI.PREF_MEMORY_BASE, PCI.PREF_MEMORY_LIMIT]) ignore(off, [0xf0, 0xff]);
+    for (const off of [
+      PCI.MEMORY_BASE,
+      PCI.MEMORY_LIMIT,
+      PCI.PREF_MEMORY_BASE,
+      PCI.PREF_MEMORY_LIMIT,
+    ])
+      ignore(off, [0xf0, 0xff]);
     ignore(PCI.PREF_BASE_UPPER32, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
   }
   const exp = cs.findCapability(CAP_ID.EXP);
@@ -50,10 +63,21 @@ function guestWrittenMask(cs: PciConfigSpace): Uint8Array {
     ignore(exp + EXP.SLTSTA, [0x10]);
   }
   const msi = cs.findCapability(CAP_ID.MSI);
-  if (msi) ignore(msi + 2, [0x71, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+  if (msi)
+    ignore(
+      msi + 2,
+      [
+        0x71, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff,
+        0xff,
+      ],
+    );
   const aer = cs.findExtCapability(EXT_CAP_ID.ERR);
   if (aer && exp && ((cs.get16(exp + EXP.FLAGS) >> 4) & 0xf) === 4) ignore(aer + 0x2c, [0x07]);
-  for (let off = cs.findExtCapability(EXT_CAP_ID.DVSEC); off; off = cs.findExtCapability(EXT_CAP_ID.DVSEC, cs.get32(off) >>> 20)) {
+  for (
+    let off = cs.findExtCapability(EXT_CAP_ID.DVSEC);
+    off;
+    off = cs.findExtCapability(EXT_CAP_ID.DVSEC, cs.get32(off) >>> 20)
+  ) {
     if (cs.get16(off + 8) === 0 && cs.get16(off + 4) === 0x1e98) ignore(off + 0x0c, [0x04]);
     if (cs.get32(off) >>> 20 === 0) break;
   }
@@ -92,7 +116,10 @@ for (const [scenario, topo] of [
         const diffs: string[] = [];
         for (let o = 0; o < 4096; o++) {
           const keep = ~(mask[o] ?? 0) & 0xff;
-          if (((ours[o] ?? 0) & keep) !== ((cap[o] ?? 0) & keep)) diffs.push(`0x${o.toString(16)}: ours ${hex(ours[o] ?? 0)} capture ${hex(cap[o] ?? 0)}`);
+          if (((ours[o] ?? 0) & keep) !== ((cap[o] ?? 0) & keep))
+            diffs.push(
+              `0x${o.toString(16)}: ours ${hex(ours[o] ?? 0)} capture ${hex(cap[o] ?? 0)}`,
+            );
         }
         expect(diffs).toEqual([]);
       });

@@ -54,17 +54,31 @@ describe('BAR sizing (PCI 3.0 §6.2.5.1) through the config bus, as a kernel pro
   it('BAR sizes: 64 KiB component registers, 4 KiB device registers and MSI-X', () => {
     const p = buildPlatform(interleaveTopology(), debian);
     const t3 = p.functions().get('0000:0f:00.0');
-    expect(t3?.config.bars.map((b) => b?.size)).toEqual([0x10000n, undefined, 0x1000n, undefined, 0x1000n, undefined]);
+    expect(t3?.config.bars.map((b) => b?.size)).toEqual([
+      0x10000n,
+      undefined,
+      0x1000n,
+      undefined,
+      0x1000n,
+      undefined,
+    ]);
   });
 });
 
 describe('config space masks (QEMU wmask / w1cmask semantics)', () => {
   it('read-only registers survive any write; only wmask bits change; w1c bits clear', () => {
+    const p = buildPlatform(interleaveTopology(), debian);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ off: fc.integer({ min: 0, max: 4092 }), size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>, v: fc.integer({ min: 0, max: 0xffffffff }) }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            off: fc.integer({ min: 0, max: 4092 }),
+            size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+            v: fc.integer({ min: 0, max: 0xffffffff }),
+          }),
+          { maxLength: 40 },
+        ),
         (writes) => {
-          const p = buildPlatform(interleaveTopology(), debian);
           const fn = p.functions().get('0000:0d:00.0');
           if (!fn) throw new Error('USP missing');
           const cs = fn.config;
@@ -117,5 +131,23 @@ describe('config space masks (QEMU wmask / w1cmask semantics)', () => {
     expect(p.bus.pci.read(1, 0x0c, 0, 0, 4)).toBe(0xffffffff); // other segment
     expect(p.bus.pci.read(0, 0x0c, 0, 0, 4)).toBe(0x70758086);
     expect(p.bus.pci.read(0, 0x0f, 0, 0, 4)).toBe(0x0d938086);
+  });
+});
+
+describe('slot control (pcie_cap_slot_write_config)', () => {
+  it('a Slot Control write completes at once: Command Completed set, RW1C clears it', () => {
+    const p = buildPlatform(interleaveTopology(), debian);
+    const rp = p.functions().get('0000:0c:00.0');
+    if (!rp) throw new Error('missing');
+    const sltctl = rp.config.findCapability(0x10) + 0x18;
+    const rd = () => p.bus.pci.read(0, 0x0c, 0, sltctl + 2, 2);
+    expect(rd() & 0x10).toBe(0);
+    p.bus.pci.write(0, 0x0c, 0, sltctl, 2, p.bus.pci.read(0, 0x0c, 0, sltctl, 2) | 0x31);
+    expect(rd() & 0x10).toBe(0x10);
+    expect(rd() & 0x40).toBe(0x40); // presence detect untouched
+    p.bus.pci.write(0, 0x0c, 0, sltctl + 2, 2, 0x10);
+    expect(rd() & 0x10).toBe(0);
+    // The capture shows what pciehp left: enables 0x31 on top of QEMU's reset value 0x1c0.
+    expect(p.bus.pci.read(0, 0x0c, 0, sltctl, 2)).toBe(0x01f1);
   });
 });

@@ -16,7 +16,8 @@ import { type CxlDport, CxlPort, type PortKind } from './port.ts';
 
 /**
  * devm_cxl_add_port(): registers a port below `parentDport` (or the root when undefined) and
- * probes it with cxl_port (root ports have no driver). Logs "%s added to %s" /
+ * probes it with cxl_port (root ports have no driver). `hostBridge` is the PCI host bridge whose
+ * root bus a host-bridge port's dports sit on. Logs "%s added to %s" /
  * "%s added (root port)" on `host`.
  */
 export function devmCxlAddPort(
@@ -26,16 +27,18 @@ export function devmCxlAddPort(
   parentDport: CxlDport | undefined,
   kind: PortKind,
   parentDev?: Device,
+  hostBridge?: Device,
 ): CxlPort {
   const parent = parentDev ?? (parentDport ? parentDport.port : uport);
   const port = new CxlPort(host.ctx, kind, parent, uport, parentDport, componentBase);
+  port.hostBridge = hostBridge;
   port.setGroups(portAttrGroups());
   port.links.set('uport', () => port.uportDev);
   if (parentDport && env(host).since('6.3')) port.links.set('parent_dport', () => parentDport.dport);
   port.add();
+  if (kind !== 'root') driverProbe(port, cxlPortDriver, () => cxlPortProbe(port));
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
   else host.dbg(`${port.name} added (root port)`);
-  if (kind !== 'root') driverProbe(port, cxlPortDriver, () => cxlPortProbe(port));
   return port;
 }
 

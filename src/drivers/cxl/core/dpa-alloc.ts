@@ -111,7 +111,8 @@ export function cxlDpaFree(cxled: CxlEndpointDecoder): void {
   if (!cxled.dpaRes) return;
   if (cxled.region) throw cxled.dbgErr('EBUSY', `decoder assigned to: ${cxled.region.name}`);
   if (cxled.flags & CXL_DECODER_F_ENABLE) throw cxled.dbgErr('EBUSY', 'decoder enabled');
-  if (cxled.id !== port.hdmEnd) throw cxled.dbgErr('EBUSY', `expected decoder${port.id}.${port.hdmEnd}`);
+  if (cxled.id !== port.hdmEnd)
+    throw cxled.dbgErr('EBUSY', `expected decoder${port.id}.${port.hdmEnd}`);
   cxled.dpaRes = undefined;
   cxled.skip = 0n;
   port.hdmEnd--;
@@ -121,7 +122,12 @@ export function cxlDpaFree(cxled: CxlEndpointDecoder): void {
  * __cxl_dpa_reserve(): record [base, base + len) with `skip` bytes reserved below it.
  * @throws EINVAL empty; EBUSY existing allocation, out of decoder order, or overlap
  */
-export function cxlDpaReserveAlloc(cxled: CxlEndpointDecoder, base: bigint, len: bigint, skip: bigint): void {
+export function cxlDpaReserveAlloc(
+  cxled: CxlEndpointDecoder,
+  base: bigint,
+  len: bigint,
+  skip: bigint,
+): void {
   const port = cxled.port;
   const cxlmd = memdevOf(cxled);
   const tag = `decoder${port.id}.${cxled.id}`;
@@ -129,19 +135,26 @@ export function cxlDpaReserveAlloc(cxled: CxlEndpointDecoder, base: bigint, len:
     port.warn(`${tag}: empty reservation attempted`);
     throw new Errno('EINVAL', `${tag}: empty reservation attempted`, port.name);
   }
-  if (cxled.dpaRes) throw port.dbgErr('EBUSY', `${tag}: existing allocation ${fmtDpa(cxled.dpaRes)} assigned`);
-  if (port.hdmEnd + 1 !== cxled.id) throw port.dbgErr('EBUSY', `${tag}: expected decoder${port.id}.${port.hdmEnd + 1}`);
+  if (cxled.dpaRes)
+    throw port.dbgErr('EBUSY', `${tag}: existing allocation ${fmtDpa(cxled.dpaRes)} assigned`);
+  if (port.hdmEnd + 1 !== cxled.id)
+    throw port.dbgErr('EBUSY', `${tag}: expected decoder${port.id}.${port.hdmEnd + 1}`);
   const total = cxlmd.cxlds.ram.size + cxlmd.cxlds.pmem.size;
   const busy = pieces(cxlmd);
-  const overlaps = (s: bigint, e: bigint) => busy.some((b) => b.start <= e && b.end >= s) || s < 0n || e >= total;
+  const overlaps = (s: bigint, e: bigint) =>
+    busy.some((b) => b.start <= e && b.end >= s) || s < 0n || e >= total;
   if (skip > 0n && overlaps(base - skip, base - 1n)) {
     if (!partitionsKept(cxlmd)) {
       // request_skip() logs on cxlds->dev (the PCI function); "skipped" is what got reserved.
-      throw cxlmd.cxlds.pdev.dbgErr('EBUSY', `${cxled.name}: failed to reserve skipped space (${pa(base - skip)} ${pa(skip)} ${pa(0n)})`);
+      throw cxlmd.cxlds.pdev.dbgErr(
+        'EBUSY',
+        `${cxled.name}: failed to reserve skipped space (${pa(base - skip)} ${pa(skip)} ${pa(0n)})`,
+      );
     }
     throw port.dbgErr('EBUSY', `${tag}: failed to reserve skipped space`);
   }
-  if (overlaps(base, base + len - 1n)) throw port.dbgErr('EBUSY', `${tag}: failed to reserve allocation`);
+  if (overlaps(base, base + len - 1n))
+    throw port.dbgErr('EBUSY', `${tag}: failed to reserve allocation`);
   cxled.dpaRes = { start: base, end: base + len - 1n };
   cxled.skip = skip;
   port.hdmEnd++;
@@ -198,7 +211,11 @@ export function cxlDpaAlloc(cxled: CxlEndpointDecoder, size: bigint): void {
   }
   const avail = part.end - start + 1n;
   if (size > avail) {
-    if (partitionsKept(cxlmd)) throw cxled.dbgErr('ENOSPC', `${pa(size)} exceeds available ${part.mode} capacity: ${pa(avail)}`);
+    if (partitionsKept(cxlmd))
+      throw cxled.dbgErr(
+        'ENOSPC',
+        `${pa(size)} exceeds available ${part.mode} capacity: ${pa(avail)}`,
+      );
     throw cxled.dbgErr('ENOSPC', `${size} exceeds available ${part.mode} capacity: ${avail}`);
   }
   cxlDpaReserveAlloc(cxled, start, size, skip);

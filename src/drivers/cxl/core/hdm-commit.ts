@@ -114,13 +114,19 @@ export function cxlDecoderCommit(cxld: CxlSwitchDecoder | CxlEndpointDecoder): v
   const port = cxld.port;
   if (cxld.flags & CXL_DECODER_F_ENABLE) return;
   if (port.commitEnd + 1 !== cxld.id) {
-    throw port.dbgErr('EBUSY', `${cxld.name}: out of order commit, expected decoder${port.id}.${port.commitEnd + 1}`);
+    throw port.dbgErr(
+      'EBUSY',
+      `${cxld.name}: out of order commit, expected decoder${port.id}.${port.commitEnd + 1}`,
+    );
   }
   setupHwDecoder(cxld);
   port.commitEnd++;
   const rc = awaitCommit(port, cxld.id);
   if (rc) {
-    const e: Errno = port.dbgErr(rc, `${cxld.name}: error ${rc === 'EIO' ? -5 : -110} committing decoder`);
+    const e: Errno = port.dbgErr(
+      rc,
+      `${cxld.name}: error ${rc === 'EIO' ? -5 : -110} committing decoder`,
+    );
     cxlDecoderReset(cxld);
     throw e;
   }
@@ -137,7 +143,9 @@ export function cxlPortCommitReap(cxld: CxlDecoder): void {
   port.dbg(`reap: ${cxld.name} commit_end: ${port.commitEnd}`);
   const lower = port
     .decoders()
-    .filter((d) => d.id < cxld.id && (d instanceof CxlSwitchDecoder || d instanceof CxlEndpointDecoder))
+    .filter(
+      (d) => d.id < cxld.id && (d instanceof CxlSwitchDecoder || d instanceof CxlEndpointDecoder),
+    )
     .sort((a, b) => b.id - a.id);
   for (const d of lower) {
     if (port.commitEnd === d.id && (d.flags & CXL_DECODER_F_ENABLE) === 0) {
@@ -172,5 +180,9 @@ export function cxlDecoderReset(cxld: CxlSwitchDecoder | CxlEndpointDecoder): vo
 
 /** Whether the decoder has commit/reset callbacks (HDM registers behind it). */
 export function hasHdmRegisters(cxld: CxlDecoder): cxld is CxlSwitchDecoder | CxlEndpointDecoder {
-  return (cxld instanceof CxlSwitchDecoder || cxld instanceof CxlEndpointDecoder) && !cxld.passthrough && cxld.port.hdm !== undefined;
+  return (
+    (cxld instanceof CxlSwitchDecoder || cxld instanceof CxlEndpointDecoder) &&
+    !cxld.passthrough &&
+    cxld.port.hdm !== undefined
+  );
 }

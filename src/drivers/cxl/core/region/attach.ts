@@ -14,7 +14,12 @@ import { Errno } from '../../../../kernel/errno.ts';
 import { hexll, sysfsStreq } from '../../../../sysfs/format.ts';
 import { env } from '../../../env.ts';
 import { CXL_DECODER_F_ENABLE, type DecoderTargetType } from '../../cxl.ts';
-import { type CxlDecoder, type CxlEndpointDecoder, CxlSwitchDecoder, isEndpointDecoder } from '../decoder.ts';
+import {
+  type CxlDecoder,
+  type CxlEndpointDecoder,
+  CxlSwitchDecoder,
+  isEndpointDecoder,
+} from '../decoder.ts';
 import type { CxlPort } from '../port.ts';
 import { cxlRegionAttachAuto } from './auto.ts';
 import { cxlRegionDecodeReset } from './commit.ts';
@@ -35,7 +40,12 @@ import {
   hostBridgeDport,
   regionRefs,
 } from './region.ts';
-import { checkInterleaveCap, cxlRegionSetupTargets, cxlRegionTeardownTargets, portsBottomUp } from './targets.ts';
+import {
+  checkInterleaveCap,
+  cxlRegionSetupTargets,
+  cxlRegionTeardownTargets,
+  portsBottomUp,
+} from './targets.ts';
 
 /** enum cxl_decoder_type numbers ("type mismatch: %d vs %d"). */
 const typeNumber = (t: DecoderTargetType) => (t === 'accelerator' ? 2 : 3);
@@ -73,16 +83,29 @@ function allocRegionRef(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecode
         if (other.id > cxld.id) continue;
       }
     }
-    throw cxlr.dbgErr('EBUSY', `${port.name}: HPA order violation ${iter.region.name}:${fmtRes(ip.res)} vs ${fmtRes(res)}`);
+    throw cxlr.dbgErr(
+      'EBUSY',
+      `${port.name}: HPA order violation ${iter.region.name}:${fmtRes(ip.res)} vs ${fmtRes(res)}`,
+    );
   }
-  const rr: CxlRegionRef = { port, region: cxlr, decoder: undefined, endpoints: new Map(), nrEps: 0, nrTargets: 1, nrTargetsSet: 0 };
+  const rr: CxlRegionRef = {
+    port,
+    region: cxlr,
+    decoder: undefined,
+    endpoints: new Map(),
+    nrEps: 0,
+    nrTargets: 1,
+    nrTargetsSet: 0,
+  };
   regionRefs(port).set(cxlr, rr);
   return rr;
 }
 
 /** Whether every decoder below `cxld` on its port is enabled (check_commit_order). */
 function lowerAllEnabled(cxld: CxlDecoder): boolean {
-  return cxld.port.decoders().every((d) => d.id >= cxld.id || (d.flags & CXL_DECODER_F_ENABLE) !== 0);
+  return cxld.port
+    .decoders()
+    .every((d) => d.id >= cxld.id || (d.flags & CXL_DECODER_F_ENABLE) !== 0);
 }
 
 /**
@@ -90,9 +113,15 @@ function lowerAllEnabled(cxld: CxlDecoder): boolean {
  * its own port; the switch decoder matching the region range for auto regions; else 6.1 takes
  * the lowest free decoder in id order, later kernels only decoder `commit_end + 1`.
  */
-function findDecoder(port: CxlPort, cxled: CxlEndpointDecoder, cxlr: CxlRegion): CxlDecoder | undefined {
+function findDecoder(
+  port: CxlPort,
+  cxled: CxlEndpointDecoder,
+  cxlr: CxlRegion,
+): CxlDecoder | undefined {
   if (port === cxled.port) return cxled;
-  const switches = port.decoders().filter((d): d is CxlSwitchDecoder => d instanceof CxlSwitchDecoder);
+  const switches = port
+    .decoders()
+    .filter((d): d is CxlSwitchDecoder => d instanceof CxlSwitchDecoder);
   if (cxlr.flags & CXL_REGION_F_AUTO) {
     const r = cxlr.params.res;
     return switches.find((d) => r && d.hpaRange.start === r.start && d.hpaRange.end === r.end);
@@ -125,10 +154,19 @@ function findDecoder(port: CxlPort, cxled: CxlEndpointDecoder, cxlr: CxlRegion):
  * cxl_rr_alloc_decoder(): pick the port's decoder for the region.
  * @throws EBUSY "%s: no decoder available" / "%s: %s already attached to %s"
  */
-function cxlRrAllocDecoder(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder, rr: CxlRegionRef): void {
+function cxlRrAllocDecoder(
+  port: CxlPort,
+  cxlr: CxlRegion,
+  cxled: CxlEndpointDecoder,
+  rr: CxlRegionRef,
+): void {
   const cxld = findDecoder(port, cxled, cxlr);
   if (!cxld) throw cxlr.dbgErr('EBUSY', `${port.name}: no decoder available`);
-  if (cxld.region) throw cxlr.dbgErr('EBUSY', `${port.name}: ${cxld.name} already attached to ${cxld.region.name}`);
+  if (cxld.region)
+    throw cxlr.dbgErr(
+      'EBUSY',
+      `${port.name}: ${cxld.name} already attached to ${cxld.region.name}`,
+    );
   if (kver(cxlr, 'autoAssembly')) cxld.targetType = cxlr.type;
   rr.decoder = cxld;
 }
@@ -137,7 +175,12 @@ function cxlRrAllocDecoder(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDec
  * cxl_port_attach_region(): track the region's use of `port` by this endpoint.
  * @throws EBUSY HPA order, no decoder, endpoint already tracked; ENXIO target overflow
  */
-export function cxlPortAttachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+export function cxlPortAttachRegion(
+  port: CxlPort,
+  cxlr: CxlRegion,
+  cxled: CxlEndpointDecoder,
+  pos: number,
+): void {
   const cxlmd = cxledToMemdev(cxled);
   const ep = cxlEpLoad(port, cxlmd);
   let rr = cxlRrLoad(port, cxlr);
@@ -177,7 +220,11 @@ export function cxlPortAttachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEn
     }
   }
   const cxld = rr.decoder as CxlDecoder;
-  if (kver(cxlr, 'targetOverflow') && cxld instanceof CxlSwitchDecoder && rr.nrTargets > cxld.nrTargets) {
+  if (
+    kver(cxlr, 'targetOverflow') &&
+    cxld instanceof CxlSwitchDecoder &&
+    rr.nrTargets > cxld.nrTargets
+  ) {
     erase(
       cxlr.dbgErr(
         'ENXIO',
@@ -188,7 +235,12 @@ export function cxlPortAttachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEn
   // cxl_rr_ep_add()
   if (ep) {
     if (rr.endpoints.has(cxled)) {
-      erase(cxlr.dbgErr('EBUSY', `${port.name}: failed to track endpoint ${cxlmd.name}:${cxld.name} reference`));
+      erase(
+        cxlr.dbgErr(
+          'EBUSY',
+          `${port.name}: failed to track endpoint ${cxlmd.name}:${cxld.name} reference`,
+        ),
+      );
     }
     rr.endpoints.set(cxled, ep);
   }
@@ -201,7 +253,11 @@ export function cxlPortAttachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEn
 }
 
 /** cxl_port_detach_region(): drop this endpoint's use of `port`. */
-export function cxlPortDetachRegion(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder): void {
+export function cxlPortDetachRegion(
+  port: CxlPort,
+  cxlr: CxlRegion,
+  cxled: CxlEndpointDecoder,
+): void {
   const rr = cxlRrLoad(port, cxlr);
   if (!rr) return;
   let ep: ReturnType<typeof cxlEpLoad>;
@@ -240,14 +296,22 @@ function attachPorts(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): v
 function validatePosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): boolean {
   const p = cxlr.params;
   const cxlmd = cxledToMemdev(cxled);
-  if (pos < 0 || pos >= p.interleaveWays) throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
+  if (pos < 0 || pos >= p.interleaveWays)
+    throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
   if (p.targets[pos] === cxled) return true;
   const at = p.targets[pos];
-  if (at) throw cxlr.dbgErr('EBUSY', `position ${pos} already assigned to ${cxledToMemdev(at).name}:${at.name}`);
+  if (at)
+    throw cxlr.dbgErr(
+      'EBUSY',
+      `position ${pos} already assigned to ${cxledToMemdev(at).name}:${at.name}`,
+    );
   for (let i = 0; i < p.interleaveWays; i++) {
     const t = p.targets[i];
     if (t && cxledToMemdev(t) === cxlmd) {
-      throw cxlr.dbgErr('EBUSY', `${cxlmd.name} already specified at position ${pos} via: ${t.name}`);
+      throw cxlr.dbgErr(
+        'EBUSY',
+        `${cxlmd.name} already specified at position ${pos} via: ${t.name}`,
+      );
     }
   }
   return false;
@@ -258,11 +322,16 @@ function checkEndpoint(cxlr: CxlRegion, cxled: CxlEndpointDecoder, v7: boolean):
   const p = cxlr.params;
   const cxlmd = cxledToMemdev(cxled);
   const cxlrd = cxlr.cxlrd;
-  if (!hostBridgeDport(cxled, cxlrd.port)) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+  if (!hostBridgeDport(cxled, cxlrd.port))
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
   if (cxled.targetType !== cxlr.type) {
-    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} type mismatch: ${typeNumber(cxled.targetType)} vs ${typeNumber(cxlr.type)}`);
+    throw cxlr.dbgErr(
+      'ENXIO',
+      `${cxlmd.name}:${cxled.name} type mismatch: ${typeNumber(cxled.targetType)} vs ${typeNumber(cxlr.type)}`,
+    );
   }
-  if (!cxled.dpaRes) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name}: missing DPA allocation.`);
+  if (!cxled.dpaRes)
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name}: missing DPA allocation.`);
   const dpaSize = cxled.dpaRes.end - cxled.dpaRes.start + 1n;
   const res = p.res as { start: bigint; end: bigint };
   const regionSize = res.end - res.start + 1n;
@@ -280,7 +349,10 @@ function checkRootTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number
   const iw = cxlrd.interleaveWays;
   if (cxlrd.targets[iw === 1 ? 0 : pos % iw] !== hostBridgeDport(cxled, cxlrd.port)) {
     const cxlmd = cxledToMemdev(cxled);
-    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target position for ${cxlrd.name}`);
+    throw cxlr.dbgErr(
+      'ENXIO',
+      `${cxlmd.name}:${cxled.name} invalid target position for ${cxlrd.name}`,
+    );
   }
 }
 
@@ -313,7 +385,9 @@ function placeTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number, v7
     const t = p.targets[i];
     if (!t) continue;
     const testPos = cxlCalcInterleavePos(t);
-    t.dbg(`Test cxl_calc_interleave_pos(): ${testPos === t.pos ? 'success' : 'fail'} test_pos:${testPos} cxled->pos:${t.pos}`);
+    t.dbg(
+      `Test cxl_calc_interleave_pos(): ${testPos === t.pos ? 'success' : 'fail'} test_pos:${testPos} cxled->pos:${t.pos}`,
+    );
   }
 }
 
@@ -324,18 +398,33 @@ function placeTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number, v7
 export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
   const p = cxlr.params;
   const v7 = kver(cxlr, 'attachV7');
-  if (kver(cxlr, 'interleaveCap') && !checkInterleaveCap(cxled, p.interleaveWays, p.interleaveGranularity)) {
-    throw cxlr.dbgErr('ENXIO', `${cxled.name} iw: ${p.interleaveWays} ig: ${p.interleaveGranularity} is not supported`);
+  if (
+    kver(cxlr, 'interleaveCap') &&
+    !checkInterleaveCap(cxled, p.interleaveWays, p.interleaveGranularity)
+  ) {
+    throw cxlr.dbgErr(
+      'ENXIO',
+      `${cxled.name} iw: ${p.interleaveWays} ig: ${p.interleaveGranularity} is not supported`,
+    );
   }
   // v7.0: a decoder without a partition (part < 0) is reported as dead.
-  if (v7 && (cxled.mode === 'dead' || cxled.mode === 'none')) throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
+  if (v7 && (cxled.mode === 'dead' || cxled.mode === 'none'))
+    throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
   if (cxled.mode !== cxlr.mode) {
-    if (v7) throw cxlr.dbgErr('EINVAL', `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch`);
-    throw cxlr.dbgErr('EINVAL', `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch: ${modeNumber(cxlr, cxled.mode)}`);
+    if (v7)
+      throw cxlr.dbgErr(
+        'EINVAL',
+        `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch`,
+      );
+    throw cxlr.dbgErr(
+      'EINVAL',
+      `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch: ${modeNumber(cxlr, cxled.mode)}`,
+    );
   }
-  if (cxled.mode === 'dead') throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
+  // (6.1 checks CXL_DECODER_DEAD here; a dead decoder already failed the mode check above.)
   if (p.state > CXL_CONFIG_INTERLEAVE_ACTIVE) throw cxlr.dbgErr('EBUSY', 'region already active');
-  if (p.state < CXL_CONFIG_INTERLEAVE_ACTIVE) throw cxlr.dbgErr('ENXIO', 'interleave config missing');
+  if (p.state < CXL_CONFIG_INTERLEAVE_ACTIVE)
+    throw cxlr.dbgErr('ENXIO', 'interleave config missing');
   if (!v7) {
     if (validatePosition(cxlr, cxled, pos)) return;
     checkEndpointV61(cxlr, cxled, pos);
@@ -343,7 +432,8 @@ export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos:
     placeTarget(cxlr, cxled, pos, false);
     return;
   }
-  if (p.nrTargets >= p.interleaveWays) throw cxlr.dbgErr('EINVAL', `region already has ${p.nrTargets} endpoints`);
+  if (p.nrTargets >= p.interleaveWays)
+    throw cxlr.dbgErr('EINVAL', `region already has ${p.nrTargets} endpoints`);
   checkEndpoint(cxlr, cxled, true);
   if (cxlr.flags & CXL_REGION_F_AUTO) {
     cxlRegionAttachAuto(cxlr, cxled, pos);
@@ -359,13 +449,18 @@ export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos:
 function checkEndpointV61(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
   const cxlmd = cxledToMemdev(cxled);
   const cxlrd = cxlr.cxlrd;
-  if (!hostBridgeDport(cxled, cxlrd.port)) throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+  if (!hostBridgeDport(cxled, cxlrd.port))
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
   checkRootTarget(cxlr, cxled, pos);
   checkEndpoint(cxlr, cxled, false);
 }
 
 /** Attach on every port for an auto region position (cxl_region_attach_position). */
-export function cxlRegionAttachPosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
+export function cxlRegionAttachPosition(
+  cxlr: CxlRegion,
+  cxled: CxlEndpointDecoder,
+  pos: number,
+): void {
   checkRootTarget(cxlr, cxled, pos);
   attachPorts(cxlr, cxled, pos);
 }
@@ -404,7 +499,8 @@ export function cxlRegionDetach(cxled: CxlEndpointDecoder): void {
  */
 export function detachTarget(cxlr: CxlRegion, pos: number): void {
   const p = cxlr.params;
-  if (pos >= p.interleaveWays) throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
+  if (pos >= p.interleaveWays)
+    throw cxlr.dbgErr('ENXIO', `position ${pos} out of range ${p.interleaveWays}`);
   const t = p.targets[pos];
   if (!t) return;
   cxlRegionDetach(t);
@@ -420,7 +516,9 @@ export function storeTargetN(cxlr: CxlRegion, pos: number, buf: string): void {
     return;
   }
   const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
-  const dev = env(cxlr).kernel.buses.get('cxl')?.devices.find((d) => d.registered && d.name === name);
+  const dev = env(cxlr)
+    .kernel.buses.get('cxl')
+    ?.devices.find((d) => d.registered && d.name === name);
   if (!dev) throw new Errno('ENODEV', undefined, cxlr.name);
   if (!isEndpointDecoder(dev)) throw new Errno('EINVAL', undefined, cxlr.name);
   try {

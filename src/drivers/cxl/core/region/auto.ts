@@ -17,10 +17,10 @@ import { CxlEndpointDecoder, CxlRootDecoder } from '../decoder.ts';
 import type { CxlPort } from '../port.ts';
 import { cxlRegionAttach, cxlRegionAttachPosition } from './attach.ts';
 import { createRegionDevice } from './create.ts';
+import { windowBusy } from './hpa.ts';
 import { kver } from './kver.ts';
 import { cxlRegionSortTargets } from './position.ts';
 import { cxlRegionBind } from './probe.ts';
-import { windowBusy } from './hpa.ts';
 import {
   CXL_CONFIG_COMMIT,
   CXL_CONFIG_INTERLEAVE_ACTIVE,
@@ -39,9 +39,11 @@ import { cxlRegionSetupTargets } from './targets.ts';
  */
 export function cxlRegionAttachAuto(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number): void {
   const p = cxlr.params;
-  if (cxled.state !== 'auto') throw cxlr.err('EINVAL', `${cxled.name}: unable to add decoder to autodetected region`);
+  if (cxled.state !== 'auto')
+    throw cxlr.err('EINVAL', `${cxled.name}: unable to add decoder to autodetected region`);
   if (pos >= 0) throw cxlr.dbgErr('EINVAL', `${cxled.name}: expected auto position, not ${pos}`);
-  if (p.nrTargets >= p.interleaveWays) throw cxlr.err('ENXIO', `${cxled.name}: no more target slots available`);
+  if (p.nrTargets >= p.interleaveWays)
+    throw cxlr.err('ENXIO', `${cxled.name}: no more target slots available`);
   p.targets[p.nrTargets] = cxled;
   cxled.pos = p.nrTargets;
   p.nrTargets++;
@@ -68,16 +70,25 @@ function constructRegion(cxlrd: CxlRootDecoder, cxled: CxlEndpointDecoder): CxlR
     cxlr = createRegionDevice(cxlrd, mode, cxlrd.regionId);
   } catch (e) {
     const rc = e instanceof Errno ? e.errno : -22;
-    throw host.err(e instanceof Errno ? e.code : 'EINVAL', `${cxlmd.name}:${cxled.name}: construct_region failed assign region: ${rc}`);
+    throw host.err(
+      e instanceof Errno ? e.code : 'EINVAL',
+      `${cxlmd.name}:${cxled.name}: construct_region failed assign region: ${rc}`,
+    );
   }
   const p = cxlr.params;
   if (p.state >= CXL_CONFIG_INTERLEAVE_ACTIVE) {
-    throw host.err('EBUSY', `${cxlmd.name}:${cxled.name}: __construct_region autodiscovery interrupted`);
+    throw host.err(
+      'EBUSY',
+      `${cxlmd.name}:${cxled.name}: __construct_region autodiscovery interrupted`,
+    );
   }
   cxlr.flags |= CXL_REGION_F_AUTO;
   const res = { start: cxled.hpaRange.start, end: cxled.hpaRange.end };
   const clash = windowBusy(cxlrd).some((b) => b.start <= res.end && b.end >= res.start);
-  if (clash) host.warn(`${cxlmd.name}:${cxled.name}: __construct_region ${cxlr.name} cannot insert resource`);
+  if (clash)
+    host.warn(
+      `${cxlmd.name}:${cxled.name}: __construct_region ${cxlr.name} cannot insert resource`,
+    );
   p.res = res;
   p.resInserted = !clash;
   p.interleaveWays = cxled.interleaveWays;
@@ -97,9 +108,24 @@ export function cxlAddToRegion(root: CxlPort, cxled: CxlEndpointDecoder): void {
   const cxlmd = cxledToMemdev(cxled);
   const host = cxlmd.parent ?? cxlmd;
   const r = cxled.hpaRange;
-  const cxlrd = root.decoders().find((d): d is CxlRootDecoder => d instanceof CxlRootDecoder && d.hpaRange.start <= r.start && d.hpaRange.end >= r.end);
-  if (!cxlrd) throw host.err('ENXIO', `${cxlmd.name}:${cxled.name} no CXL window for range ${hexll(r.start)}:${hexll(r.end)}`);
-  let cxlr = cxlrd.children.find((c): c is CxlRegion => isCxlRegion(c) && c.registered && c.params.res?.start === r.start && c.params.res?.end === r.end);
+  const cxlrd = root
+    .decoders()
+    .find(
+      (d): d is CxlRootDecoder =>
+        d instanceof CxlRootDecoder && d.hpaRange.start <= r.start && d.hpaRange.end >= r.end,
+    );
+  if (!cxlrd)
+    throw host.err(
+      'ENXIO',
+      `${cxlmd.name}:${cxled.name} no CXL window for range ${hexll(r.start)}:${hexll(r.end)}`,
+    );
+  let cxlr = cxlrd.children.find(
+    (c): c is CxlRegion =>
+      isCxlRegion(c) &&
+      c.registered &&
+      c.params.res?.start === r.start &&
+      c.params.res?.end === r.end,
+  );
   if (!cxlr) cxlr = constructRegion(cxlrd, cxled);
   try {
     cxlRegionAttach(cxlr, cxled, -1);
@@ -111,7 +137,10 @@ export function cxlAddToRegion(root: CxlPort, cxled: CxlEndpointDecoder): void {
       cxlRegionBind(cxlr);
     } catch (e) {
       if (e instanceof Errno && e.code !== 'ENXIO' && e.code !== 'ENODEV') {
-        cxlr.err(e.code, `failed to enable, range: ${cxlr.params.res ? fmtRes(cxlr.params.res) : ''}`);
+        cxlr.err(
+          e.code,
+          `failed to enable, range: ${cxlr.params.res ? fmtRes(cxlr.params.res) : ''}`,
+        );
       }
     }
   }

@@ -98,7 +98,9 @@ export function unregisterRegion(cxlr: CxlRegion): void {
  */
 export function deleteRegionStore(cxlrd: CxlRootDecoder, buf: string): void {
   const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
-  const cxlr = cxlrd.children.find((c): c is CxlRegion => isCxlRegion(c) && c.registered && c.name === name);
+  const cxlr = cxlrd.children.find(
+    (c): c is CxlRegion => isCxlRegion(c) && c.registered && c.name === name,
+  );
   if (!cxlr) throw new Errno('ENODEV', undefined, cxlrd.name);
   unregisterRegion(cxlr);
 }

@@ -35,7 +35,12 @@ export function windowBusy(cxlrd: CxlRootDecoder): HpaRange[] {
  * overlaps no `busy` range. Pure.
  * @returns the allocated inclusive range, or undefined when there is no room
  */
-export function allocFreeMemRegion(window: HpaRange, busy: readonly HpaRange[], size: bigint, align: bigint): HpaRange | undefined {
+export function allocFreeMemRegion(
+  window: HpaRange,
+  busy: readonly HpaRange[],
+  size: bigint,
+  align: bigint,
+): HpaRange | undefined {
   if (size <= 0n) return undefined;
   let addr = ((window.start + align - 1n) / align) * align;
   while (addr + size - 1n <= window.end) {
@@ -60,14 +65,22 @@ export function allocHpa(cxlr: CxlRegion, size: bigint): void {
   if (p.res && p.res.end - p.res.start + 1n === size) return;
   if (p.res) throw new Errno('EBUSY', undefined, cxlr.name);
   if (p.state >= CXL_CONFIG_INTERLEAVE_ACTIVE) throw new Errno('EBUSY', undefined, cxlr.name);
-  if (!p.interleaveWays || !p.interleaveGranularity || (cxlr.mode === 'pmem' && p.uuid === NULL_UUID)) {
+  if (
+    !p.interleaveWays ||
+    !p.interleaveGranularity ||
+    (cxlr.mode === 'pmem' && p.uuid === NULL_UUID)
+  ) {
     throw new Errno('ENXIO', undefined, cxlr.name);
   }
-  if (size % (SZ_256M * BigInt(p.interleaveWays)) !== 0n) throw new Errno('EINVAL', undefined, cxlr.name);
+  if (size % (SZ_256M * BigInt(p.interleaveWays)) !== 0n)
+    throw new Errno('EINVAL', undefined, cxlr.name);
   const res = allocFreeMemRegion(cxlrd.hpaRange, windowBusy(cxlrd), size, SZ_256M);
   if (!res) {
     if (kver(cxlr, 'hpaAllocMsg')) {
-      throw cxlr.dbgErr('ERANGE', `HPA allocation error (-34) for size:${pa(size)} in ${cxlrd.resName} ${fmtRes(cxlrd.hpaRange)}`);
+      throw cxlr.dbgErr(
+        'ERANGE',
+        `HPA allocation error (-34) for size:${pa(size)} in ${cxlrd.resName} ${fmtRes(cxlrd.hpaRange)}`,
+      );
     }
     throw cxlr.dbgErr('ERANGE', 'failed to allocate HPA: -34');
   }

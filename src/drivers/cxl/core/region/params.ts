@@ -11,7 +11,13 @@ import { kstrtoint, kstrtouint, kstrtoull } from '../../../../sysfs/format.ts';
 import { env } from '../../../env.ts';
 import { granularityToEig, waysToEiw } from '../../cxl.ts';
 import { allocHpa, freeHpa } from './hpa.ts';
-import { CXL_CONFIG_ACTIVE, CXL_CONFIG_INTERLEAVE_ACTIVE, type CxlRegion, isCxlRegion, NULL_UUID } from './region.ts';
+import {
+  CXL_CONFIG_ACTIVE,
+  CXL_CONFIG_INTERLEAVE_ACTIVE,
+  type CxlRegion,
+  isCxlRegion,
+  NULL_UUID,
+} from './region.ts';
 
 /** UUID_STRING_LEN (36). */
 const UUID_STRING_LEN = 36;
@@ -46,7 +52,8 @@ function findDup(cxlr: CxlRegion, uuid: string): CxlRegion | undefined {
  * @throws EBUSY all targets attached, or another region has this uuid
  */
 export function uuidStore(cxlr: CxlRegion, buf: string): void {
-  if (Buffer.byteLength(buf) !== UUID_STRING_LEN + 1) throw new Errno('EINVAL', undefined, cxlr.name);
+  if (Buffer.byteLength(buf) !== UUID_STRING_LEN + 1)
+    throw new Errno('EINVAL', undefined, cxlr.name);
   const uuid = uuidParse(buf);
   if (uuid === NULL_UUID) throw new Errno('EINVAL', undefined, cxlr.name);
   const p = cxlr.params;
@@ -93,7 +100,8 @@ export function interleaveGranularityStore(cxlr: CxlRegion, buf: string): void {
     throw new Errno('EINVAL', undefined, cxlr.name);
   }
   const root = cxlr.cxlrd;
-  if (root.interleaveWays > 1 && val !== root.interleaveGranularity) throw new Errno('EINVAL', undefined, cxlr.name);
+  if (root.interleaveWays > 1 && val !== root.interleaveGranularity)
+    throw new Errno('EINVAL', undefined, cxlr.name);
   const p = cxlr.params;
   if (p.state >= CXL_CONFIG_INTERLEAVE_ACTIVE) throw new Errno('EBUSY', undefined, cxlr.name);
   p.interleaveGranularity = val;

@@ -8,17 +8,30 @@
  * significant — consecutive granules alternate host bridges first.
  */
 import { hexll } from '../../../../sysfs/format.ts';
-import { type CxlEndpointDecoder, CxlRootDecoder, CxlSwitchDecoder, type HpaRange } from '../decoder.ts';
+import {
+  type CxlEndpointDecoder,
+  CxlRootDecoder,
+  CxlSwitchDecoder,
+  type HpaRange,
+} from '../decoder.ts';
 import type { CxlPort } from '../port.ts';
 import { kver } from './kver.ts';
 import { type CxlRegion, cxledToMemdev } from './region.ts';
 
 /** The parent port's decoder mapping `range` (match_switch_decoder_by_range). */
-function decoderMapping(parent: CxlPort, range: HpaRange): CxlSwitchDecoder | CxlRootDecoder | undefined {
+function decoderMapping(
+  parent: CxlPort,
+  range: HpaRange,
+): CxlSwitchDecoder | CxlRootDecoder | undefined {
   for (const d of parent.decoders()) {
     if (d instanceof CxlRootDecoder) {
       if (d.hpaRange.start <= range.start && d.hpaRange.end >= range.end) return d;
-    } else if (d instanceof CxlSwitchDecoder && d.hpaRange.start === range.start && d.hpaRange.end === range.end) return d;
+    } else if (
+      d instanceof CxlSwitchDecoder &&
+      d.hpaRange.start === range.start &&
+      d.hpaRange.end === range.end
+    )
+      return d;
   }
   return undefined;
 }
@@ -32,13 +45,19 @@ function findPosAndWays(port: CxlPort, range: HpaRange): { pos: number; ways: nu
   if (!parent) return undefined;
   const cxlsd = decoderMapping(parent, range);
   if (!cxlsd) {
-    port.uportDev.err('ENXIO', `failed to find decoder mapping ${hexll(range.start)}-${hexll(range.end)}`);
+    port.uportDev.err(
+      'ENXIO',
+      `failed to find decoder mapping ${hexll(range.start)}-${hexll(range.end)}`,
+    );
     return undefined;
   }
   const ways = cxlsd.interleaveWays;
   for (let i = 0; i < ways; i++) if (cxlsd.targets[i] === port.parentDport) return { pos: i, ways };
   if (kver(port, 'posTargetListErr')) {
-    port.uportDev.err('ENXIO', `failed to find ${port.name}:${port.parentDport?.dport.name ?? ''} in target list of ${cxlsd.name}`);
+    port.uportDev.err(
+      'ENXIO',
+      `failed to find ${port.name}:${port.parentDport?.dport.name ?? ''} in target list of ${cxlsd.name}`,
+    );
   }
   return undefined;
 }
@@ -71,7 +90,9 @@ export function cxlCalcInterleavePos(cxled: CxlEndpointDecoder): number {
 export function cxlRegionSortTargets(cxlr: CxlRegion): boolean {
   const p = cxlr.params;
   let ok = true;
-  const staged = p.targets.slice(0, p.nrTargets).filter((t): t is CxlEndpointDecoder => t !== undefined);
+  const staged = p.targets
+    .slice(0, p.nrTargets)
+    .filter((t): t is CxlEndpointDecoder => t !== undefined);
   for (const t of staged) {
     t.pos = cxlCalcInterleavePos(t);
     if (t.pos < 0) ok = false;

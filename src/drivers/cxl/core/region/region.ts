@@ -20,7 +20,7 @@ import { Device } from '../../../../kernel/device.ts';
 import { regionAttrGroups } from '../../../../sysfs/attrs/region.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '../decoder.ts';
-import { CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
+import { type CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
 import type { CxlDport, CxlPort } from '../port.ts';
 
 /** enum cxl_config_state. */

@@ -48,7 +48,8 @@ export function portsTopDown(cxled: CxlEndpointDecoder): CxlPort[] {
 /** Ports from the endpoint port up to (not including) the CXL root. */
 export function portsBottomUp(cxled: CxlEndpointDecoder): CxlPort[] {
   const out: CxlPort[] = [];
-  for (let iter: CxlPort | undefined = cxled.port; iter && !iter.isRoot; iter = iter.parentPort()) out.push(iter);
+  for (let iter: CxlPort | undefined = cxled.port; iter && !iter.isRoot; iter = iter.parentPort())
+    out.push(iter);
   return out;
 }
 
@@ -75,17 +76,26 @@ export function checkInterleaveCap(cxld: CxlDecoder, iw: number, ig: number): bo
  * positions before it.
  * @throws ENXIO "cannot host" / "mismatched peer"
  */
-function checkLastPeer(cxlr: CxlRegion, port: CxlPort, cxled: CxlEndpointDecoder, distance: number): void {
+function checkLastPeer(
+  cxlr: CxlRegion,
+  port: CxlPort,
+  cxled: CxlEndpointDecoder,
+  distance: number,
+): void {
   const cxlmd = cxledToMemdev(cxled);
   const pos = cxled.pos;
   const tag = `${port.uportDev.name}:${port.name}`;
   const peer = pos >= distance ? cxlr.params.targets[pos - distance] : undefined;
-  if (!peer) throw cxlr.dbgErr('ENXIO', `${tag}: cannot host ${cxlmd.name}:${cxled.name} at ${pos}`);
+  if (!peer)
+    throw cxlr.dbgErr('ENXIO', `${tag}: cannot host ${cxlmd.name}:${cxled.name} at ${pos}`);
   const mdPeer = cxledToMemdev(peer);
   const ep = cxlEpLoad(port, cxlmd);
   const epPeer = cxlEpLoad(port, mdPeer);
   if (ep?.dport !== epPeer?.dport) {
-    throw cxlr.dbgErr('ENXIO', `${tag}: ${cxlmd.name}:${cxled.name} pos ${pos} mismatched peer ${mdPeer.name}:${peer.name}`);
+    throw cxlr.dbgErr(
+      'ENXIO',
+      `${tag}: ${cxlmd.name}:${cxled.name} pos ${pos} mismatched peer ${mdPeer.name}:${peer.name}`,
+    );
   }
 }
 
@@ -114,28 +124,57 @@ function parentInterleave(cxlr: CxlRegion, port: CxlPort): { ig: number; iw: num
  * First target on this port: derive and apply (manual) or validate (auto) ways/granularity.
  * @throws EINVAL bad encodings; ENXIO overflow, unsupported interleave, auto mismatch
  */
-function setupPortInterleave(cxlr: CxlRegion, port: CxlPort, cxld: CxlSwitchDecoder, nrTargets: number): void {
+function setupPortInterleave(
+  cxlr: CxlRegion,
+  port: CxlPort,
+  cxld: CxlSwitchDecoder,
+  nrTargets: number,
+): void {
   const p = cxlr.params;
   const parent = port.parentPort() as CxlPort;
   const tag = `${port.uportDev.name}:${port.name}`;
   const ptag = `${parent.uportDev.name}:${parent.name}`;
   const { ig: parentIg, iw: parentIw } = parentInterleave(cxlr, port);
-  const peig = encode(cxlr, () => granularityToEig(parentIg), `${ptag}: invalid parent granularity: ${parentIg}`);
-  const peiw = encode(cxlr, () => waysToEiw(parentIw), `${ptag}: invalid parent interleave: ${parentIw}`);
+  const peig = encode(
+    cxlr,
+    () => granularityToEig(parentIg),
+    `${ptag}: invalid parent granularity: ${parentIg}`,
+  );
+  const peiw = encode(
+    cxlr,
+    () => waysToEiw(parentIw),
+    `${ptag}: invalid parent interleave: ${parentIw}`,
+  );
   const iw = nrTargets;
   const eiw = encode(cxlr, () => waysToEiw(iw), `${tag}: invalid port interleave: ${iw}`);
   const res = p.res as { start: bigint; end: bigint };
   let ig: number;
   if (kver(cxlr, 'igMultiply')) {
-    const eig = encode(cxlr, () => granularityToEig(parentIg * parentIw), `${parent.name}: invalid granularity calculation (${parentIg} * ${parentIw})`);
+    const eig = encode(
+      cxlr,
+      () => granularityToEig(parentIg * parentIw),
+      `${parent.name}: invalid granularity calculation (${parentIg} * ${parentIw})`,
+    );
     ig = eigToGranularity(eig);
     if (iw > 8 || iw > cxld.nrTargets) {
-      throw cxlr.dbgErr('ENXIO', `${tag}:${cxld.name}: ways: ${iw} overflows targets: ${cxld.nrTargets}`);
+      throw cxlr.dbgErr(
+        'ENXIO',
+        `${tag}:${cxld.name}: ways: ${iw} overflows targets: ${cxld.nrTargets}`,
+      );
     }
     if (cxlr.flags & CXL_REGION_F_AUTO) {
       const r = cxld.hpaRange;
-      if (cxld.interleaveWays !== iw || cxld.interleaveGranularity !== ig || r.start !== res.start || r.end !== res.end || !cxld.enabled) {
-        cxlr.err('ENXIO', `${tag} cxl_port_setup_targets expected iw: ${iw} ig: ${ig} ${fmtRes(res)}`);
+      if (
+        cxld.interleaveWays !== iw ||
+        cxld.interleaveGranularity !== ig ||
+        r.start !== res.start ||
+        r.end !== res.end ||
+        !cxld.enabled
+      ) {
+        cxlr.err(
+          'ENXIO',
+          `${tag} cxl_port_setup_targets expected iw: ${iw} ig: ${ig} ${fmtRes(res)}`,
+        );
         throw cxlr.err(
           'ENXIO',
           `${tag} cxl_port_setup_targets got iw: ${cxld.interleaveWays} ig: ${cxld.interleaveGranularity} state: ${cxld.enabled ? 'enabled' : 'disabled'} ${hexll(r.start)}:${hexll(r.end)}`,
@@ -163,16 +202,22 @@ function setupPortInterleave(cxlr: CxlRegion, port: CxlPort, cxld: CxlSwitchDeco
  * cxl_port_setup_targets(): set up `port`'s region decoder for the endpoint at `cxled.pos`.
  * @throws EINVAL non power-of-two target count, bad encodings; ENXIO peer, overflow, full
  */
-export function cxlPortSetupTargets(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecoder): void {
+export function cxlPortSetupTargets(
+  port: CxlPort,
+  cxlr: CxlRegion,
+  cxled: CxlEndpointDecoder,
+): void {
   const p = cxlr.params;
   const pos = cxled.pos;
   const cxlmd = cxledToMemdev(cxled);
   const rr = cxlRrLoad(port, cxlr);
   const ep = cxlEpLoad(port, cxlmd);
   const tag = `${port.uportDev.name}:${port.name}`;
-  if (!rr || !ep || !(rr.decoder instanceof CxlSwitchDecoder)) throw new Errno('ENXIO', `${tag}: no region reference`, cxlr.name);
+  if (!rr || !ep || !(rr.decoder instanceof CxlSwitchDecoder))
+    throw new Errno('ENXIO', `${tag}: no region reference`, cxlr.name);
   const cxlsd = rr.decoder;
-  if (!pow2(rr.nrTargets)) throw cxlr.dbgErr('EINVAL', `${tag}: invalid target count ${rr.nrTargets}`);
+  if (!pow2(rr.nrTargets))
+    throw cxlr.dbgErr('EINVAL', `${tag}: invalid target count ${rr.nrTargets}`);
   let present = false;
   if (rr.nrTargetsSet) {
     let distance: number;
@@ -197,11 +242,17 @@ export function cxlPortSetupTargets(port: CxlPort, cxlr: CxlRegion, cxled: CxlEn
   }
   if (!present) {
     if (rr.nrTargetsSet === rr.nrTargets) {
-      throw cxlr.dbgErr('ENXIO', `${tag}: targets full trying to add ${cxlmd.name}:${cxled.name} at ${pos}`);
+      throw cxlr.dbgErr(
+        'ENXIO',
+        `${tag}: targets full trying to add ${cxlmd.name}:${cxled.name} at ${pos}`,
+      );
     }
     if (cxlr.flags & CXL_REGION_F_AUTO) {
       if (cxlsd.targets[rr.nrTargetsSet] !== ep.dport) {
-        throw cxlr.dbgErr('ENXIO', `${tag}: ${cxlsd.name} expected ${ep.dport.dport.name} at ${rr.nrTargetsSet}`);
+        throw cxlr.dbgErr(
+          'ENXIO',
+          `${tag}: ${cxlsd.name} expected ${ep.dport.dport.name} at ${rr.nrTargetsSet}`,
+        );
       }
     } else {
       cxlsd.targets[rr.nrTargetsSet] = ep.dport;
@@ -209,7 +260,9 @@ export function cxlPortSetupTargets(port: CxlPort, cxlr: CxlRegion, cxled: CxlEn
     }
     rr.nrTargetsSet++;
   }
-  cxlr.dbg(`${tag} target[${rr.nrTargetsSet - 1}] = ${ep.dport.dport.name} for ${cxlmd.name}:${cxled.name} @ ${pos}`);
+  cxlr.dbg(
+    `${tag} target[${rr.nrTargetsSet - 1}] = ${ep.dport.dport.name} for ${cxlmd.name}:${cxled.name} @ ${pos}`,
+  );
 }
 
 /** cxl_port_reset_targets(). */

@@ -1,0 +1,121 @@
+/**
+ * DOC: the cxl_region driver (core/region.c cxl_region_probe, devm_cxl_add_pmem_region,
+ * devm_cxl_add_dax_region) and the cxl_pmem_region probe (drivers/cxl/pmem.c) as far as the
+ * CXL bus shows it.
+ *
+ * Binding a committed region adds its child: `pmem_regionZ` (devtype cxl_pmem_region, bound by
+ * cxl_pmem_region when an nvdimm bridge is up) for pmem, `dax_regionZ` (cxl_dax_region) for
+ * ram. An uncommitted region refuses ("config state: %d", -ENXIO) — which is what the bus's
+ * probe attempt at region creation logs. Unbinding removes the child. The libnvdimm and dax
+ * objects behind the children are outside the CXL model.
+ */
+import { Device as Dev, type Device } from '../../../../kernel/device.ts';
+import { Errno, errnoName } from '../../../../kernel/errno.ts';
+import { cxlBaseGroups } from '../../../../sysfs/attrs/region.ts';
+import { driverProbe } from '../../../base.ts';
+import { env } from '../../../env.ts';
+import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
+import { kver } from './kver.ts';
+import { CXL_CONFIG_COMMIT, CXL_REGION_F_NEEDS_RESET, type CxlRegion } from './region.ts';
+
+/** The bound nvdimm bridge of the region's CXL root (cxl_find_nvdimm_bridge). */
+function findNvdimmBridge(cxlr: CxlRegion): Device | undefined {
+  const root = cxlr.cxlrd.port;
+  return root.children.find((c) => c.devtype === 'cxl_nvdimm_bridge' && c.registered && c.driver);
+}
+
+/**
+ * cxl_pmem_region_probe(): register the nd region (outside the model); logs the NUMA target
+ * node fixup on the region.
+ * @throws ENXIO "bridge not found"
+ */
+function cxlPmemRegionProbe(cxlr: CxlRegion, pmemRegion: Device): void {
+  if (!findNvdimmBridge(cxlr)) throw pmemRegion.dbgErr('ENXIO', 'bridge not found');
+  cxlr.dbg('changing target node from -1 to 0');
+}
+
+/** A child device of the region on the cxl bus with the common attributes. */
+function regionChild(cxlr: CxlRegion, name: string, devtype: string): Device {
+  const d = new Dev(cxlr.ctx, name, cxlr, 'cxl', devtype);
+  d.setGroups(cxlBaseGroups());
+  return d;
+}
+
+/** devm_cxl_add_pmem_region(): `pmem_regionZ`, probed by cxl_pmem_region. */
+function devmCxlAddPmemRegion(cxlr: CxlRegion): void {
+  const dev = regionChild(cxlr, `pmem_region${cxlr.id}`, 'cxl_pmem_region');
+  dev.add();
+  cxlr.child = dev;
+  driverProbe(dev, cxlPmemRegionDriver, () => cxlPmemRegionProbe(cxlr, dev));
+  cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
+}
+
+/** devm_cxl_add_dax_region(): `dax_regionZ`, probed by cxl_dax_region. */
+function devmCxlAddDaxRegion(cxlr: CxlRegion): void {
+  const dev = regionChild(cxlr, `dax_region${cxlr.id}`, 'cxl_dax_region');
+  dev.add();
+  cxlr.child = dev;
+  driverProbe(dev, cxlDaxRegionDriver, () => {});
+  cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
+}
+
+/**
+ * cxl_region_probe().
+ * @throws ENXIO not committed ("config state: %d"), needs reset, unsupported mode
+ */
+export function cxlRegionProbe(cxlr: CxlRegion): void {
+  const p = cxlr.params;
+  if (p.state < CXL_CONFIG_COMMIT) throw cxlr.dbgErr('ENXIO', `config state: ${p.state}`);
+  if (cxlr.flags & CXL_REGION_F_NEEDS_RESET)
+    throw cxlr.err('ENXIO', 'failed to activate, re-commit region and retry');
+  if (cxlr.mode === 'pmem') {
+    devmCxlAddPmemRegion(cxlr);
+    return;
+  }
+  if (cxlr.mode === 'ram' && kver(cxlr, 'autoAssembly')) {
+    devmCxlAddDaxRegion(cxlr);
+    return;
+  }
+  throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`);
+}
+
+/** Probe with the cxl_region driver; on failure the devm children are already gone. */
+function probeRegion(cxlr: CxlRegion): number {
+  const rc = driverProbe(cxlr, cxlRegionDriver, () => cxlRegionProbe(cxlr));
+  if (rc !== 0) removeChild(cxlr);
+  return rc;
+}
+
+/** The bus's probe attempt when the region is registered (device_add → bus_probe_device). */
+export function cxlRegionProbeAttempt(cxlr: CxlRegion): void {
+  if (!env(cxlr).kernel.buses.get('cxl')?.drivers.includes(cxlRegionDriver)) return;
+  probeRegion(cxlr);
+}
+
+/**
+ * Bind the region driver: `echo regionZ > /sys/bus/cxl/drivers/cxl_region/bind`
+ * (bind_store → device_driver_attach), what `cxl enable-region` does.
+ * @throws EBUSY already bound; the probe's errno (ENXIO when not committed)
+ */
+export function cxlRegionBind(cxlr: CxlRegion): void {
+  if (cxlr.driver) throw new Errno('EBUSY', undefined, cxlr.name);
+  const rc = probeRegion(cxlr);
+  if (rc !== 0) throw new Errno(errnoName(rc) ?? 'ENXIO', undefined, cxlr.name);
+}
+
+/** The region's pmem/dax child goes (devm release of cxlr_pmem_unregister / cxlr_dax_unregister). */
+function removeChild(cxlr: CxlRegion): void {
+  const c = cxlr.child;
+  cxlr.child = undefined;
+  if (c?.registered) c.del();
+}
+
+/**
+ * device_release_driver(region): `unbind`, `cxl disable-region`, de-commit and detach all end
+ * here. No-op when unbound.
+ */
+export function cxlRegionUnbind(cxlr: CxlRegion): void {
+  if (!cxlr.driver) return;
+  removeChild(cxlr);
+  cxlr.driver = undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * DOC: what one `cxl` process has around it — the libcxl context (cxl_new(): the /sys view and the
+ * memdev ioctls), its output streams, whether stdout is a terminal, the UUID source
+ * (uuid_generate()) and the files it may open (-o/-i of the label commands).
+ */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Errno, type ErrnoName, ERRNO } from '../kernel/errno.ts';
+import type { CxlMemIoctl } from '../list/ioctl.ts';
+import type { Ndctl } from '../list/jsonc.ts';
+import { exists } from '../list/libcxl/sysfs.ts';
+import type { CxlCtx } from '../list/libcxl/types.ts';
+import { Output } from '../list/print.ts';
+import type { SysfsView } from '../sysfs/view.ts';
+
+/** Host files the label commands read and write. Failures are Errno values (fopen's errno). */
+export interface FileIo {
+  read(path: string): Uint8Array;
+  write(path: string, data: Uint8Array): void;
+}
+
+/** The options of one run: the ndctl release, stdout a tty, UUIDs and files to use. */
+export interface NdctlOptions {
+  ndctl: Ndctl;
+  /** isatty(1): human number formats in the JSON a command prints */
+  isTty?: boolean;
+  /** uuid_generate() + uuid_unparse(): a lower-case 36-character UUID */
+  uuid?: () => string;
+  /** the host file system (node:fs by default) */
+  files?: FileIo;
+}
+
+/** One process's state. */
+export interface CmdEnv {
+  ctx: CxlCtx;
+  out: Output;
+  ndctl: Ndctl;
+  isTty: boolean;
+  uuid: () => string;
+  files: FileIo;
+}
+
+/** Errno name for a Node.js system error code (EACCES, ENOENT, …), EIO when unknown. */
+function errnoOf(e: unknown): Errno {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && code in ERRNO) return new Errno(code as ErrnoName);
+  return new Errno('EIO');
+}
+
+/** node:fs as fopen()/fread()/fwrite() would see it. */
+export const nodeFiles: FileIo = {
+  read(path) {
+    try {
+      return new Uint8Array(readFileSync(path));
+    } catch (e) {
+      throw errnoOf(e);
+    }
+  },
+  write(path, data) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w+');
+    } catch (e) {
+      throw errnoOf(e);
+    }
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+/** cxl_new() plus the process around it. */
+export function newEnv(view: SysfsView, ioctl: CxlMemIoctl | undefined, opts: NdctlOptions): CmdEnv {
+  const out = new Output();
+  const ctx: CxlCtx = {
+    view,
+    ioctl,
+    ndctl: opts.ndctl,
+    out,
+    debugfs: undefined,
+    memdevs: undefined,
+    buses: undefined,
+  };
+  if (opts.ndctl === '85' && exists(ctx, '/sys/kernel/debug/cxl')) ctx.debugfs = '/sys/kernel/debug/cxl';
+  return {
+    ctx,
+    out,
+    ndctl: opts.ndctl,
+    isTty: opts.isTty ?? false,
+    uuid: opts.uuid ?? randomUUID,
+    files: opts.files ?? nodeFiles,
+  };
+}
+
+/** What the process wrote and its exit status. */
+export interface CmdResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** The result of a run that ended with `code`. */
+export function done(env: CmdEnv, code: number): CmdResult {
+  return { stdout: env.out.stdout, stderr: env.out.stderr, code };
+}
