@@ -37,7 +37,7 @@ import {
 } from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
 
-export type { SysfsHooks } from './tree-node.ts';
+export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
 
 /** Largest sysfs write (kernfs atomic_write_len = PAGE_SIZE). */
 const PAGE_SIZE = 4096;

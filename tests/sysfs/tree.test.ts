@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/kernel/errno.ts';
 import { dumpSysfs } from '../../src/sysfs/dump.ts';
 import { kernfsOrder } from '../../src/sysfs/kernfs-hash.ts';
+import type { DebugfsEntry } from '../../src/sysfs/tree-node.ts';
 import { parseSysfsTxt, type SysfsTxtEntry } from '../helpers/sysfs-txt.ts';
 import { buildMinimal, ro } from './minimal-tree.ts';
 
@@ -254,37 +255,16 @@ describe('debugfs', () => {
 
   it('renders what the debugfs hook provides', () => {
     let injected = '';
-    const { view } = buildMinimal({
-      debugfs: () =>
-        new Map([
-          [
-            'cxl',
-            {
-              kind: 'dir',
-              entries: () =>
-                new Map([
-                  [
-                    'mem0',
-                    {
-                      kind: 'dir',
-                      entries: () =>
-                        new Map([
-                          [
-                            'inject_poison',
-                            {
-                              kind: 'file',
-                              mode: 0o200,
-                              store: (b: string) => void (injected = b),
-                            },
-                          ],
-                        ]),
-                    },
-                  ],
-                ]),
-            },
-          ],
-        ]),
-    });
+    const poison: DebugfsEntry = {
+      kind: 'file',
+      mode: 0o200,
+      store: (b) => {
+        injected = b;
+      },
+    };
+    const mem0: DebugfsEntry = { kind: 'dir', entries: () => new Map([['inject_poison', poison]]) };
+    const cxl: DebugfsEntry = { kind: 'dir', entries: () => new Map([['mem0', mem0]]) };
+    const { view } = buildMinimal({ debugfs: () => new Map([['cxl', cxl]]) });
     expect(view.readdir('kernel/debug/cxl/mem0')).toEqual(['inject_poison']);
     view.write('/sys/kernel/debug/cxl/mem0/inject_poison', '0x1000\n');
     expect(injected).toBe('0x1000\n');

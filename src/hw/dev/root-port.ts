@@ -2,14 +2,17 @@
  * DOC: cxl-rp — a CXL root port (hw/pci-bridge/cxl_root_port.c over pcie_root_port.c rp_realize()).
  *
  * Config space, in QEMU's construction order: type 1 header (8086:7075 rev 0, class 0604,
- * interrupt pin A), Bridge Subsystem Vendor ID capability at 0x40 (8086:0000), [10.1: MSI at
- * 0x60, 2 vectors, 32-bit, per-vector mask], PCIe capability v2 at 0x48 (Root Port, Link
- * Capabilities Port Number = `port=`, slot `slot=` with power controller, ARI forwarding,
- * error reporting, root control), AER at 0x100, ACS at 0x148, then the DVSECs from 0x150:
- * Port Extensions, GPF Port, Flex Bus Port (cap/status 0x26, control 0x02), Register Locator
- * (component registers in BAR 0). BAR 0: 64 KiB, 64-bit, the component registers (RAS + link,
- * no HDM: CXL2_ROOT_PORT). Links: 7.2 x1 2.5 GT/s; 10.1 x32 64 GT/s (x-width/x-speed defaults),
- * and without `io-reserve` the I/O window and Command.IO are read-only (cxl_rp_realize()).
+ * interrupt pin A); the Bridge Subsystem Vendor ID capability (8086:0000) and the PCIe
+ * capability take the first free space (rpc->ssvid and rpc->exp_offset are 0): 0x40 and 0x48
+ * in 7.2; in 10.1 MSI sits at 0x60 (2 vectors, 32-bit, per-vector mask) first, which pushes
+ * the PCIe capability to 0x74. PCIe v2: Root Port, Link Capabilities Port Number = `port=`,
+ * slot `slot=` with power controller, ARI forwarding, error reporting, root control. AER at
+ * 0x100, ACS at 0x148, then the DVSECs from 0x150: Port Extensions, GPF Port, Flex Bus Port
+ * (cap/status 0x26, control 0x02), Register Locator (component registers in BAR 0). BAR 0:
+ * 64 KiB component registers (CXL2_ROOT_PORT; which capabilities they list is regs/'s
+ * business). Links: x1 2.5 GT/s in 7.2 (rp_instance_post_init() defaults); 10.1 x32 64 GT/s
+ * (x-width/x-speed), and without `io-reserve` the I/O window and Command.IO are read-only
+ * (cxl_rp_realize()).
  */
 import type { Endpointish, RootPort } from '../../topology/model.ts';
 import {
@@ -37,9 +40,6 @@ import {
   type RootPortModel,
 } from './model.ts';
 
-/** PCIe capability offset of cxl-rp (GEN_PCIE_ROOT_PORT_EXP_OFFSET). */
-export const RP_EXP_OFFSET = 0x48;
-const RP_SSVID_OFFSET = 0x40;
 const RP_MSI_OFFSET = 0x60;
 const RP_AER_OFFSET = 0x100;
 const RP_ACS_OFFSET = 0x148;
@@ -62,9 +62,10 @@ export function buildRootPort(
   const cs = new PciConfigSpace(true);
   cs.setIds(IDS.ROOT_PORT.vendor, IDS.ROOT_PORT.device, IDS.ROOT_PORT.revision, CLASS.BRIDGE_PCI);
   cs.set8(PCI.INTERRUPT_PIN, 1);
-  ssvidInit(cs, RP_SSVID_OFFSET, IDS.ROOT_PORT.vendor, 0);
+  // 10.1: interrupts_init (MSI at a fixed offset) runs after the SSVID, before the PCIe cap.
+  ssvidInit(cs, 0, IDS.ROOT_PORT.vendor, 0);
   if (ctx.qemu !== '7.2') msiInit(cs, RP_MSI_OFFSET, 2, false, true);
-  const pos = pcieCapInit(cs, RP_EXP_OFFSET, EXP_TYPE.ROOT_PORT, rp.port);
+  const pos = pcieCapInit(cs, 0, EXP_TYPE.ROOT_PORT, rp.port);
   pcieFillLink(
     cs,
     pos,
@@ -79,6 +80,9 @@ export function buildRootPort(
   });
   pcieCapRootInit(cs, pos);
   aerInit(cs, RP_AER_OFFSET, true);
+  // cxl_rp_aer_vector(): with 2 MSI vectors the AER interrupt message number is 1
+  // (Root Error Status [31:27]); 7.2's cxl-rp has no MSI and no AER vector.
+  if (ctx.qemu !== '7.2') cs.set32(RP_AER_OFFSET + 0x30, 1 << 27);
   acsInit(cs, RP_ACS_OFFSET);
   const dv = new DvsecBuilder(cs, 'root-port', RP_DVSEC_OFFSET);
   dv.portExtensions(0);

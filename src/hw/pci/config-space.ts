@@ -157,15 +157,18 @@ export class PciConfigSpace {
 
   /**
    * pci_add_capability(): links a legacy capability at the head of the list. With offset 0,
-   * the first dword-aligned free range at or above 0x40 is used (pci_find_space()).
+   * the first run of `size` free bytes at or above 0x40 is used (pci_find_space(), byte
+   * granular, after the last byte another capability owns).
    * @returns the capability offset
    */
   addCapability(id: number, offset: number, size: number): number {
     let off = offset;
     if (off === 0) {
-      for (let o = 0x40; o + size <= LEGACY_CONFIG_SIZE; o += 4) {
-        if (this.used.subarray(o, o + size).every((b) => b === 0)) {
-          off = o;
+      let start = 0x40;
+      for (let i = 0x40; i < LEGACY_CONFIG_SIZE; i++) {
+        if (this.used[i]) start = i + 1;
+        else if (i - start + 1 === size) {
+          off = start;
           break;
         }
       }

@@ -15,6 +15,7 @@ import { ERRNO, type ErrnoName, isErrno } from '../../../src/kernel/errno.ts';
 import { KERN } from '../../../src/kernel/log.ts';
 import { resolveProfile } from '../../../src/profile.ts';
 import { dumpSysfs } from '../../../src/sysfs/dump.ts';
+import type { Endpointish } from '../../../src/topology/model.ts';
 import { getPreset } from '../../../src/topology/presets/index.ts';
 import { type CanonEntry, canonDump, canonEntries, identityMap } from '../../helpers/canon.ts';
 
@@ -223,3 +224,51 @@ export function regionState(e: CanonEntry): boolean {
 
 /** Levels as the kernel numbers them. */
 export const DBG = KERN.DEBUG;
+
+/** Options to reshape the default preset's devices. */
+export interface Reshape {
+  /** Volatile / persistent bytes of every type-3 device. */
+  volatileSize?: bigint;
+  persistentSize?: bigint;
+  /** HDM decoders per component (endpoints, switches, host bridges). */
+  decoders?: number;
+}
+
+/**
+ * Boots the `default` preset with every type-3 device, switch and host bridge reshaped (more
+ * HDM decoders, ram + pmem capacity) — for DPA and multi-region rules the captures' QEMU 7.2
+ * (one decoder each, pmem only) cannot show.
+ */
+export function bootReshaped(profile: string, o: Reshape, dyndbg = true): BootedMachine {
+  const p = resolveProfile(profile);
+  const t = getPreset('default', p.qemu);
+  const caps = (targetCount: number) =>
+    o.decoders ? { decoderCount: o.decoders, targetCount, a11to8: true, a14to12: true, iw3612: true, iw16: true } : undefined;
+  const walk = (c: Endpointish | undefined): void => {
+    if (!c) return;
+    if (c.kind === 'type3') {
+      if (o.volatileSize !== undefined) c.volatileSize = o.volatileSize;
+      if (o.persistentSize !== undefined) c.persistentSize = o.persistentSize;
+      const h = caps(1);
+      if (h) c.hdm = h;
+    } else if (c.kind === 'switch') {
+      const h = caps(8);
+      if (h) c.hdm = h;
+      for (const d of c.downstream) walk(d.child);
+    }
+  };
+  for (const hb of t.hostBridges) {
+    const h = caps(8);
+    if (h) hb.hdm = h;
+    for (const rp of hb.rootPorts) walk(rp.child);
+  }
+  return bootMachine(t, { profile: p, dyndbg });
+}
+
+/** Our memdev names (memN) in id order. */
+export function memdevs(m: BootedMachine): string[] {
+  return m.sysfs
+    .readdir(B)
+    .filter((d) => /^mem\d+$/.test(d))
+    .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+}
