@@ -14,7 +14,9 @@
  * topology, unlike on a real kernel where probing is asynchronous.
  */
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
+import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import { CXL_BUS_DRIVERS, cxlAcpiDriver, cxlPciDriver, pcieportDriver } from './drivers/cxl/drivers.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
@@ -39,6 +41,7 @@ export interface BootedMachine extends Machine {
  */
 export function bootMachine(topology: Topology, opts: BootOptions): BootedMachine {
   const platform = buildPlatform(topology, opts.profile, opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined);
+  installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
@@ -51,6 +54,6 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel);
+  const sysfs = createSysfs(kernel, cxlBusHooks());
   return { topology, profile: opts.profile, kernel, sysfs, ioctl: memdevIoctl(kernel), platform };
 }

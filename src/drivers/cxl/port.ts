@@ -17,6 +17,7 @@ import { devmCxlAddPassthroughDecoder, devmCxlEnumerateDecoders, devmCxlSetupHdm
 import { memdevOfEndpoint } from './core/memdev.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
 import type { CxlPort } from './core/port.ts';
+import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
 
@@ -84,4 +85,5 @@ export function cxlPortProbe(port: CxlPort): void {
   const rc = cxlAwaitMediaReady(cxlmd.cxlds);
   if (rc) throw port.err(rc, `Media not active (${rc === 'EIO' ? -5 : -110})`);
   devmCxlEnumerateDecoders(hdm);
+  cxlEndpointAutoAssemble(port);
 }

@@ -14,6 +14,7 @@
  * one at the head), extended ones are *appended* (pcie_add_capability()). Devices hook reads
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
+import { Errno } from '../../kernel/errno.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -173,6 +174,16 @@ export class PciConfigSpace {
         }
       }
     }
+    if (off === 0)
+      throw new Errno('EINVAL', `no room for PCI capability ${id.toString(16)} of ${size} bytes`);
+    for (let i = off; i < off + size; i++) {
+      if (!this.used[i]) continue;
+      const owner = this.capabilityAt(i);
+      throw new Errno(
+        'EINVAL',
+        `Attempt to add PCI capability ${id.toString(16)} at offset ${off.toString(16)} overlaps existing capability ${(owner ? this.get8(owner) : 0).toString(16)} at offset ${owner.toString(16)}`,
+      );
+    }
     this.set8(off, id);
     this.set8(off + 1, this.get8(PCI.CAPABILITY_LIST));
     this.set8(PCI.CAPABILITY_LIST, off);
@@ -181,6 +192,17 @@ export class PciConfigSpace {
     this.wmask.fill(0, off, off + size);
     this.w1cmask.fill(0, off, off + size);
     return off;
+  }
+
+  /** The legacy capability whose bytes include `offset` (0 for the header or none). */
+  private capabilityAt(offset: number): number {
+    let best = 0;
+    let off = this.get8(PCI.CAPABILITY_LIST);
+    for (let n = 0; off !== 0 && n < 48; n++) {
+      if (off <= offset && off > best) best = off;
+      off = this.get8(off + 1);
+    }
+    return best;
   }
 
   /** Offset of the first legacy capability with `id`, or 0. */

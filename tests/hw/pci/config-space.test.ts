@@ -151,3 +151,23 @@ describe('slot control (pcie_cap_slot_write_config)', () => {
     expect(p.bus.pci.read(0, 0x0c, 0, sltctl, 2)).toBe(0x01f1);
   });
 });
+
+describe('capability placement', () => {
+  it("refuses overlapping legacy capabilities with QEMU's message", () => {
+    const cs = new PciConfigSpace(false);
+    cs.addCapability(0x05, 0x60, 0x14);
+    expect(() => cs.addCapability(0x10, 0x48, 0x3c)).toThrow(
+      'Attempt to add PCI capability 10 at offset 48 overlaps existing capability 5 at offset 60',
+    );
+    // pci_find_space(): first run of free bytes after the last used one (not dword-rounded).
+    expect(cs.addCapability(0x10, 0, 0x3c)).toBe(0x74);
+  });
+
+  it('10.1 root port: SSVID at 0x40, MSI at 0x60, PCIe pushed to 0x74 (first free space)', () => {
+    const p = buildPlatform(interleaveTopology(), latest);
+    const cs = p.functions().get('0000:0c:00.0')?.config;
+    const list: number[] = [];
+    for (let o = cs?.get8(PCI.CAPABILITY_LIST) ?? 0; o; o = cs?.get8(o + 1) ?? 0) list.push(o);
+    expect(list).toEqual([0x74, 0x60, 0x40]);
+  });
+});
