@@ -177,7 +177,8 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const hostBridges = t.hostBridges.map((hb) =>
     buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
   );
-  const firmware = runPciFirmware(hostBridges, t.machine.type);
+  const windowsEnd = memoryMap.windows.reduce((e, w) => (w.base + w.size > e ? w.base + w.size : e), memoryMap.hostRegBase + (1n << 20n));
+  const firmware = runPciFirmware(hostBridges, t.machine.type, (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n));
   for (const hb of hostBridges) placeType2(hb, memoryMap.windows);
 
   const rawCedt = buildCedt({

@@ -38,8 +38,8 @@ const LEGAL_WAYS = new Set([1, 2, 3, 4, 6, 8, 12, 16]);
 /** Buses one root port's subtree needs (its secondary bus and everything below). */
 function busesBelow(levels: number, fanout: number): number {
   if (levels === 0) return 1;
-  // switch: USP bus (secondary of the parent port) + internal bus + fanout subtrees
-  return 1 + fanout * busesBelow(levels - 1, fanout);
+  // the port's secondary bus (holding the USP) + the switch's internal bus + fanout subtrees
+  return 2 + fanout * busesBelow(levels - 1, fanout);
 }
 
 /** Endpoints the shape yields. */

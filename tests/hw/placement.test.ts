@@ -125,7 +125,7 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
     expect(placeMemoryMap(t, debian).windows[1]?.base).toBe(0x210000000n);
   });
 
-  it('10.1 reads the CPU\'s phys-bits from -cpu: 33 bits (8 GiB) leaves no room for a 4G window', () => {
+  it("10.1 reads the CPU's phys-bits from -cpu: 33 bits (8 GiB) leaves no room for a 4G window", () => {
     const t = minimalTopology();
     t.ignored = ['-cpu qemu64,phys-bits=33'];
     expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0n]);

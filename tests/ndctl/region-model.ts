@@ -2,19 +2,16 @@
  * The kernel's side of region programming, scripted for {@link FakeSysfs}: just enough of
  * drivers/cxl/core/region.c's sysfs behaviour (Linux 6.1) for the tool to walk through
  * create-region and destroy-region — create_pmem_region makes regionN, interleave_ways makes the
- * targetN files visible, size gives the region the window's base as its resource, bind of
- * cxl_region adds the driver link (other drivers refuse with ENODEV), unbind drops it,
- * delete_region removes the region. `fail` injects a store error; `after` replaces the tree with
+ * targetN files visible, size gives the region the window's base as its resource, bind and unbind
+ * go through driver-model.ts, delete_region removes the region. `fail` injects a store error; `after` replaces the tree with
  * the capture taken after the command once the region is bound.
  */
 import { Errno, type ErrnoName } from '../../src/kernel/errno.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
+import { driverCore, rel } from './driver-model.ts';
 import type { FakeSysfs } from './fake-sysfs.ts';
 
 const parentOf = (p: string): string => p.slice(0, p.lastIndexOf('/'));
-const nameOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
-/** A relative symlink target from directory `fromDir` to the /sys path `to`. */
-const rel = (fromDir: string, to: string): string => `${'../'.repeat(fromDir.split('/').length)}${to}`;
 
 /** Options of {@link regionKernel}. */
 export interface RegionKernelOptions {
@@ -26,7 +23,9 @@ export interface RegionKernelOptions {
 
 /** Installs the region handlers on the fake. */
 export function regionKernel(fake: FakeSysfs, opts: RegionKernelOptions = {}): void {
-  fake.on(/^bus\/cxl\/flush$/, () => {});
+  driverCore(fake, (f, drv) => {
+    if (drv === 'cxl_region' && opts.after) f.switchBase(opts.after);
+  });
   fake.on(/\/decoder\d+\.\d+\/create_pmem_region$/, (f, real, cstr) => {
     const next = String(f.read(real)).trim();
     if (cstr !== next) throw new Errno('EINVAL');
@@ -49,18 +48,6 @@ export function regionKernel(fake: FakeSysfs, opts: RegionKernelOptions = {}): v
     f.setFile(real, cstr);
     const start = String(f.read(`${parentOf(parentOf(real))}/start`));
     f.setFile(`${parentOf(real)}/resource`, start);
-  });
-  fake.on(/^bus\/cxl\/drivers\/[^/]+\/bind$/, (f, real, cstr) => {
-    const drv = nameOf(parentOf(real));
-    if (drv !== 'cxl_region' || !/^region\d+$/.test(cstr)) throw new Errno('ENODEV');
-    const dev = f.realpath(`bus/cxl/devices/${cstr}`);
-    f.setLink(`${dev}/driver`, rel(dev, 'bus/cxl/drivers/cxl_region'));
-    if (opts.after) f.switchBase(opts.after);
-  });
-  fake.on(/^bus\/cxl\/drivers\/[^/]+\/unbind$/, (f, _real, cstr) => {
-    const dev = f.realpath(`bus/cxl/devices/${cstr}`);
-    if (f.lstat(`${dev}/driver`)?.kind !== 'link') throw new Errno('ENODEV');
-    f.remove(`${dev}/driver`);
   });
   fake.on(/\/decoder\d+\.\d+\/delete_region$/, (f, real, cstr) => {
     const dir = `${parentOf(real)}/${cstr}`;

@@ -93,29 +93,8 @@ export interface ParsedCedt extends Cedt {
   problems: string[];
 }
 
-/** ways → ENIW (ways_to_eiw()); undefined for an unsupported count. */
-export function waysToEiw(ways: number): number | undefined {
-  const table: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4, 3: 8, 6: 9, 12: 10 };
-  return table[ways];
-}
-
-/** ENIW → ways (eiw_to_ways()); undefined when not decodable. */
-export function eiwToWays(eiw: number): number | undefined {
-  if (eiw >= 0 && eiw <= 4) return 1 << eiw;
-  if (eiw >= 8 && eiw <= 10) return 3 << (eiw - 8);
-  return undefined;
-}
-
-/** bytes → HBIG (granularity_to_eig()); undefined unless 256 … 16384 and a power of two. */
-export function granularityToEig(granularity: number): number | undefined {
-  for (let eig = 0; eig <= 6; eig++) if (256 << eig === granularity) return eig;
-  return undefined;
-}
-
-/** HBIG → bytes (eig_to_granularity()); undefined above 6. */
-export function eigToGranularity(eig: number): number | undefined {
-  return eig >= 0 && eig <= 6 ? 256 << eig : undefined;
-}
+/** CFMWS ENIW/HBIG use the HDM decoder IW/IG encodings (CXL 3.1 §9.18.1.3). */
+export { eigToGranularity, eiwToWays, granularityToEig, waysToEiw } from '../regs/hdm-math.ts';
 
 function writeEntry(w: ByteWriter, e: CedtEntry): void {
   switch (e.type) {

@@ -10,9 +10,9 @@
  * EFI_MEMORY_SP for volatile). A switch USP gets two SSLBIS (USP↔each DSP latency 150 ns,
  * bandwidth 16) listing DSP port numbers in devfn order.
  *
- * Checksum: ct3_build_cdat() adds the header's *length as an integer* into its 8-bit sum, so
- * only the length's low byte is covered — reproduced here, which makes tables of 256 bytes or
- * more (volatile + persistent) carry QEMU's off-by-high-byte checksum.
+ * Checksum: the byte sum of header and structures is 0 (ct3_build_cdat(); older QEMU added the
+ * header's length as one integer, covering only its low byte — the same result for every table
+ * QEMU 7.2 can build, which stay below 256 bytes).
  */
 
 /** CDAT structure types. */
@@ -131,7 +131,7 @@ export function uspCdatEntries(dspPortIds: number[]): Uint8Array[] {
   return [make(HMAT_LB.ACCESS_LATENCY, 10000n, 15), make(HMAT_LB.ACCESS_BANDWIDTH, 1024n, 16)];
 }
 
-/** The CDAT header for `entries` as ct3_build_cdat() computes it (QEMU's checksum). */
+/** The CDAT header for `entries` as ct3_build_cdat() computes it. */
 export function cdatHeader(entries: Uint8Array[]): Uint8Array {
   let sum = 0;
   let length = 16;
@@ -139,12 +139,10 @@ export function cdatHeader(entries: Uint8Array[]): Uint8Array {
     length += e.length;
     for (const b of e) sum = (sum + b) & 0xff;
   }
-  sum = (sum + CDAT_REVISION + 0 + length) & 0xff;
-  return new Le(16)
-    .u32(0, length)
-    .u8(4, CDAT_REVISION)
-    .u8(5, (0x100 - sum) & 0xff)
-    .u32(12, 0).bytes;
+  const h = new Le(16).u32(0, length).u8(4, CDAT_REVISION).u32(12, 0).bytes;
+  for (const b of h) sum = (sum + b) & 0xff;
+  h[5] = (0x100 - sum) & 0xff;
+  return h;
 }
 
 /** DOE table-access entries: [header, structure 1, …]. */

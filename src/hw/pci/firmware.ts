@@ -147,13 +147,22 @@ export interface FirmwareRange {
  * Runs the firmware's PCI initialisation over every CXL host bridge.
  * @returns the memory range given to each host bridge, in allocation order
  */
-export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType): FirmwareRange[] {
+export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType, high64Base?: bigint): FirmwareRange[] {
   const out: FirmwareRange[] = [];
   let cursor = machine === 'virt' ? 0x10000000n : 0xc0000000n;
+  /** End of the 32-bit MMIO hole (q35: IOAPIC at 0xfec00000; virt: the low PCIe MMIO window). */
+  const low32End = machine === 'virt' ? 0x3eff0000n : 0xfec00000n;
+  let high = false;
   for (const hb of [...hbs].sort((a, b) => a.segment - b.segment || a.busNr - b.busNr)) {
     const fns = hb.rootPorts.map((rp) => rp.fn);
     assignBusNumbers(fns, hb.busNr, { n: hb.busNr });
     const packed = pack(busItems(fns));
+    // Once the 32-bit hole is full, continue in the 64-bit hole above the CXL windows (large
+    // hosts: thousands of functions do not fit below 4 GiB).
+    if (!high && high64Base !== undefined && roundUp(cursor, MiB) + roundUp(packed.size, MiB) > low32End) {
+      high = true;
+      cursor = high64Base;
+    }
     const base = roundUp(cursor, MiB);
     packed.place(base);
     const size = roundUp(packed.size, MiB);

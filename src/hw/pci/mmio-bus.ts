@@ -33,6 +33,7 @@ export class MmioMap implements MmioBus {
   /** Maps a register block at a fixed address. */
   addFixed(base: bigint, region: MmioRegion, name: string): void {
     this.fixed.push({ base, end: base + BigInt(region.size), region, name });
+    this.sorted = undefined;
   }
 
   /** Lets a function's BARs decode; header writes invalidate the cache. */
@@ -66,18 +67,46 @@ export class MmioMap implements MmioBus {
       .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
   }
 
-  /** The block and the offset inside it for an address. */
+  /** Fixed and BAR mappings sorted by base, for binary search (rebuilt with the BAR cache). */
+  private sorted: Mapping[] | undefined;
+  private sortedFor: Mapping[] | undefined;
+  private last: Mapping | undefined;
+
+  private allSorted(): Mapping[] {
+    const bars = this.bars();
+    if (!this.sorted || this.sortedFor !== bars) {
+      this.sorted = [...this.fixed, ...bars].sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+      this.sortedFor = bars;
+      this.last = undefined;
+    }
+    return this.sorted;
+  }
+
+  /** The block and the offset inside it for an address (fixed mappings win over BARs). */
   lookup(addr: bigint): { region: MmioRegion; offset: number } | undefined {
-    for (const m of this.fixed)
-      if (addr >= m.base && addr < m.end)
-        return { region: m.region, offset: Number(addr - m.base) };
-    for (const m of this.bars()) {
-      if (addr >= m.base && addr < m.end) {
-        const offset = Number(addr - m.base);
-        return offset < m.region.size ? { region: m.region, offset } : undefined;
+    const hit = (m: Mapping) => {
+      const offset = Number(addr - m.base);
+      return offset < m.region.size ? { region: m.region, offset } : undefined;
+    };
+    const all = this.allSorted();
+    const l = this.last;
+    if (l && addr >= l.base && addr < l.end) return hit(l);
+    for (const m of this.fixed) if (addr >= m.base && addr < m.end) return { region: m.region, offset: Number(addr - m.base) };
+    let lo = 0;
+    let hi = all.length - 1;
+    let found: Mapping | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = all[mid] as Mapping;
+      if (addr < m.base) hi = mid - 1;
+      else {
+        if (addr < m.end) found = m;
+        lo = mid + 1;
       }
     }
-    return undefined;
+    if (!found) return undefined;
+    this.last = found;
+    return hit(found);
   }
 
   read32(addr: bigint): number {

@@ -29,7 +29,9 @@ for (const profile of ['debian-12', 'latest'] as const) {
       expect(sysw(m, `${B}/${d1}/mode`, 'ram')).toBe('ok');
       const mark = m.kernel.log.mark();
       expect(sysw(m, `${B}/${d1}/dpa_size`, '0x10000000')).toBe('ENOSPC');
-      const msg = v7 ? '268435456 exceeds available ram capacity: 0' : '0x0000000010000000 exceeds available ram capacity: 0x0000000000000000';
+      const msg = v7
+        ? '268435456 exceeds available ram capacity: 0'
+        : '0x0000000010000000 exceeds available ram capacity: 0x0000000000000000';
       expect(logSince(m, mark)).toEqual([`<7>cxl ${d1}: ${msg}`]);
       expect(read(d1, 'dpa_resource')).toBe('0xffffffffffffffff');
     });
@@ -46,7 +48,9 @@ for (const profile of ['debian-12', 'latest'] as const) {
       let mark = m.kernel.log.mark();
       expect(sysw(m, `${B}/${d3}/dpa_size`, '0x10000000')).toBe('EBUSY');
       const id = port.slice('endpoint'.length);
-      expect(logSince(m, mark)).toEqual([`<7>cxl_port ${port}: decoder${id}.3: expected decoder${id}.2`]);
+      expect(logSince(m, mark)).toEqual([
+        `<7>cxl_port ${port}: decoder${id}.3: expected decoder${id}.2`,
+      ]);
       mark = m.kernel.log.mark();
       expect(sysw(m, `${B}/${d0}/dpa_size`, '0')).toBe('EBUSY');
       expect(logSince(m, mark)).toEqual([`<7>cxl ${d0}: expected decoder${id}.1`]);
@@ -79,7 +83,9 @@ for (const profile of ['debian-12', 'latest'] as const) {
       const d = epDecoder(pm, 'mem0', 0);
       const mark = pm.kernel.log.mark();
       expect(sysw(pm, `${B}/${d}/mode`, 'ram')).toBe(v7 ? 'EINVAL' : 'ENXIO');
-      expect(logSince(pm, mark)).toEqual([v7 ? `<7>cxl ${d}: unsupported mode: 0` : `<7>cxl ${d}: no available ram capacity`]);
+      expect(logSince(pm, mark)).toEqual([
+        v7 ? `<7>cxl ${d}: unsupported mode: 0` : `<7>cxl ${d}: no available ram capacity`,
+      ]);
       expect(sysw(pm, `${B}/${d}/mode`, 'pmem')).toBe('ok');
       expect(sysw(pm, `${B}/${d}/dpa_size`, '0x10000000')).toBe('ok');
       expect((pm.sysfs.read(`${B}/${d}/dpa_resource`) as string).trim()).toBe('0x0');

@@ -43,16 +43,25 @@ describe('failures capture, ndctl steps (sysfs writes as ndctl makes them)', () 
   it('f05: granularity 3000 is refused with EINVAL, no kernel message besides the create', () => {
     let r: ReturnType<typeof ndctlCreateRegion> | undefined;
     const got = logged(() => {
-      r = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f05-granularity-invalid'), { ways: 1, granularity: 3000 });
+      r = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f05-granularity-invalid'), {
+        ways: 1,
+        granularity: 3000,
+      });
     });
-    expect(r?.failed).toMatchObject({ path: `${B}/region0/interleave_granularity`, errno: 'EINVAL' });
+    expect(r?.failed).toMatchObject({
+      path: `${B}/region0/interleave_granularity`,
+      errno: 'EINVAL',
+    });
     expect(got).toEqual(wantLog('f05-granularity-invalid'));
   });
 
   it('f07: 1 way in a 2-way window is refused ("invalid interleave: 1")', () => {
     let r: ReturnType<typeof ndctlCreateRegion> | undefined;
     const got = logged(() => {
-      r = ndctlCreateRegion(m, 'decoder0.1', memdevArgs('f07-1way-in-2way-window'), { ways: 1, granularity: 4096 });
+      r = ndctlCreateRegion(m, 'decoder0.1', memdevArgs('f07-1way-in-2way-window'), {
+        ways: 1,
+        granularity: 4096,
+      });
     });
     expect(r?.failed).toMatchObject({ path: `${B}/region1/interleave_ways`, errno: 'EINVAL' });
     expect(got).toEqual(wantLog('f07-1way-in-2way-window'));
@@ -61,7 +70,10 @@ describe('failures capture, ndctl steps (sysfs writes as ndctl makes them)', () 
   it('f11: a 4-way region in the wrong order fails at target1 with the position message', () => {
     let r: ReturnType<typeof ndctlCreateRegion> | undefined;
     const got = logged(() => {
-      r = ndctlCreateRegion(m, 'decoder0.1', memdevArgs('f11-4way-wrong-order'), { ways: 4, granularity: 4096 });
+      r = ndctlCreateRegion(m, 'decoder0.1', memdevArgs('f11-4way-wrong-order'), {
+        ways: 4,
+        granularity: 4096,
+      });
     });
     expect(r?.failed).toMatchObject({ path: `${B}/region1/target1`, errno: 'ENXIO' });
     expect(got).toEqual(wantLog('f11-4way-wrong-order'));
@@ -70,7 +82,10 @@ describe('failures capture, ndctl steps (sysfs writes as ndctl makes them)', () 
   it('f13: a 2-way region below one switch at 256 B commits and binds, then is destroyed', () => {
     let r: ReturnType<typeof ndctlCreateRegion> | undefined;
     const got = logged(() => {
-      r = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f13-switch-granularity-256'), { ways: 2, granularity: 256 });
+      r = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f13-switch-granularity-256'), {
+        ways: 2,
+        granularity: 256,
+      });
     });
     expect(r?.failed).toBeUndefined();
     expect(got).toEqual(wantLog('f13-switch-granularity-256'));
@@ -80,13 +95,21 @@ describe('failures capture, ndctl steps (sysfs writes as ndctl makes them)', () 
   it('f15a/f15b: a host-bridge decoder used by one region is not available to a second one', () => {
     let a: ReturnType<typeof ndctlCreateRegion> | undefined;
     const gotA = logged(() => {
-      a = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f15a-region-hb0'), { ways: 1, granularity: 256 });
+      a = ndctlCreateRegion(m, 'decoder0.0', memdevArgs('f15a-region-hb0'), {
+        ways: 1,
+        granularity: 256,
+      });
     });
     expect(a).toEqual({ region: 'region0' });
     expect(gotA).toEqual(wantLog('f15a-region-hb0'));
     let b: ReturnType<typeof ndctlCreateRegion> | undefined;
     const gotB = logged(() => {
-      b = ndctlCreateRegion(m, 'decoder0.1', memdevArgs('f15b-second-region-needs-busy-hb-decoder'), { ways: 2, granularity: 4096 });
+      b = ndctlCreateRegion(
+        m,
+        'decoder0.1',
+        memdevArgs('f15b-second-region-needs-busy-hb-decoder'),
+        { ways: 2, granularity: 4096 },
+      );
     });
     expect(b?.failed).toMatchObject({ path: `${B}/region1/target0`, errno: 'EBUSY' });
     expect(gotB).toEqual(wantLog('f15b-second-region-needs-busy-hb-decoder'));
@@ -110,7 +133,11 @@ describe('failures capture, ndctl steps (sysfs writes as ndctl makes them)', () 
 });
 
 describe('failures capture, raw sysfs write sequences', () => {
-  for (const step of ['r01-region-size-larger-than-window', 'r03-granularity-rules-xhb', 'r05-endpoint-decoder-dpa-rules']) {
+  for (const step of [
+    'r01-region-size-larger-than-window',
+    'r03-granularity-rules-xhb',
+    'r05-endpoint-decoder-dpa-rules',
+  ]) {
     it(`${step}: every write's errno and the kernel lines equal the capture`, () => {
       const stdout = names.ours(fixture('failures', step, 'step/stdout.txt'));
       const lines = syswLines(stdout);
@@ -136,7 +163,9 @@ describe('failures capture, raw sysfs write sequences', () => {
       .split('\n')
       .filter((l) => !l.startsWith('write '))
       .filter(Boolean);
-    const read = ['dpa_resource', 'dpa_size', 'mode'].map((a) => (m.sysfs.read(`${D}/${a}`) as string).trim());
+    const read = ['dpa_resource', 'dpa_size', 'mode'].map((a) =>
+      (m.sysfs.read(`${D}/${a}`) as string).trim(),
+    );
     expect(read).toEqual(cat);
     expect(sysw(m, `${D}/dpa_size`, '0')).toBe('ok');
   });

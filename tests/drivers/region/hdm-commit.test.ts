@@ -6,9 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BootedMachine } from '../../../src/boot.ts';
-import { type CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, CxlSwitchDecoder } from '../../../src/drivers/cxl/core/decoder.ts';
+import {
+  type CxlDecoder,
+  CxlEndpointDecoder,
+  CxlRootDecoder,
+  CxlSwitchDecoder,
+} from '../../../src/drivers/cxl/core/decoder.ts';
 import { COMMIT_TIMEOUT_MS, cxlDecoderCommit } from '../../../src/drivers/cxl/core/hdm-commit.ts';
-import { CxlMemdev } from '../../../src/drivers/cxl/core/memdev.ts';
+import type { CxlMemdev } from '../../../src/drivers/cxl/core/memdev.ts';
 import { hostBridgeDport } from '../../../src/drivers/cxl/core/region/region.ts';
 import {
   CTRL_COMMIT,
@@ -23,16 +28,28 @@ import {
   hdmTlLow,
 } from '../../../src/drivers/cxl/cxl.ts';
 import { Errno } from '../../../src/kernel/errno.ts';
-import { B, bootReshaped, epDecoder, logSince, ndctlCreateRegion, regionDev, sysw } from './helpers.ts';
+import {
+  B,
+  bootReshaped,
+  epDecoder,
+  logSince,
+  ndctlCreateRegion,
+  regionDev,
+  sysw,
+} from './helpers.ts';
 
 const GiB = 1n << 30n;
 
 /** Records MMIO writes (decoder-register names) while `f` runs. */
-function recordWrites(m: BootedMachine, f: () => void): { dec: CxlDecoder; reg: string; value: number }[] {
+function recordWrites(
+  m: BootedMachine,
+  f: () => void,
+): { dec: CxlDecoder; reg: string; value: number }[] {
   const mmio = m.platform.bus.mmio;
   const orig = mmio.write32.bind(mmio);
   const decs = (m.kernel.buses.get('cxl')?.devices ?? []).filter(
-    (d): d is CxlSwitchDecoder | CxlEndpointDecoder => d instanceof CxlSwitchDecoder || d instanceof CxlEndpointDecoder,
+    (d): d is CxlSwitchDecoder | CxlEndpointDecoder =>
+      d instanceof CxlSwitchDecoder || d instanceof CxlEndpointDecoder,
   );
   const names: [string, (i: number) => number][] = [
     ['BASE_HI', hdmBaseHigh],
@@ -70,7 +87,12 @@ function oneWayRootFor(m: BootedMachine, memdev: string): string {
   const md = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === memdev) as CxlMemdev;
   const cxled = md.endpoint?.decoders()[0] as CxlEndpointDecoder;
   for (const d of md.endpoint?.root().decoders() ?? []) {
-    if (d instanceof CxlRootDecoder && d.interleaveWays === 1 && d.targets[0] === hostBridgeDport(cxled, d.port)) return d.name;
+    if (
+      d instanceof CxlRootDecoder &&
+      d.interleaveWays === 1 &&
+      d.targets[0] === hostBridgeDport(cxled, d.port)
+    )
+      return d.name;
   }
   throw new Error(`no 1-way window for ${memdev}`);
 }
@@ -89,10 +111,13 @@ describe('HDM commit and reset through MMIO (latest, 4 decoders per component)',
     const order = writes.map((w) => `${w.dec.name}:${w.reg}`);
     const chain = [...new Set(writes.map((w) => w.dec))];
     expect(chain[0]).toBeInstanceOf(CxlEndpointDecoder);
-    for (let i = 1; i < chain.length; i++) expect(chain[i]?.port.depth).toBeLessThan(chain[i - 1]?.port.depth ?? 0);
+    for (let i = 1; i < chain.length; i++)
+      expect(chain[i]?.port.depth).toBeLessThan(chain[i - 1]?.port.depth ?? 0);
     const expected = chain.flatMap((d) => {
       const l = d instanceof CxlEndpointDecoder ? 'SKIP' : 'TL';
-      return ['BASE_HI', 'BASE_LO', 'SIZE_HI', 'SIZE_LO', `${l}_HI`, `${l}_LO`, 'CTRL'].map((r) => `${d.name}:${r}`);
+      return ['BASE_HI', 'BASE_LO', 'SIZE_HI', 'SIZE_LO', `${l}_HI`, `${l}_LO`, 'CTRL'].map(
+        (r) => `${d.name}:${r}`,
+      );
     });
     expect(order).toEqual(expected);
     for (const w of writes.filter((x) => x.reg === 'CTRL')) {
@@ -102,7 +127,11 @@ describe('HDM commit and reset through MMIO (latest, 4 decoders per component)',
     const r = regionDev(m, region);
     const res = r.params.res as { start: bigint };
     const base = writes.filter((w) => w.reg === 'BASE_LO' || w.reg === 'BASE_HI');
-    expect(base.every((w) => w.value === Number(w.reg === 'BASE_HI' ? res.start >> 32n : res.start & 0xffffffffn))).toBe(true);
+    expect(
+      base.every(
+        (w) => w.value === Number(w.reg === 'BASE_HI' ? res.start >> 32n : res.start & 0xffffffffn),
+      ),
+    ).toBe(true);
   });
 
   it('resets top-down on de-commit: control first, then size and base zeroed, with reap lines', () => {
@@ -112,20 +141,28 @@ describe('HDM commit and reset through MMIO (latest, 4 decoders per component)',
     const chain = [...new Set(writes.map((w) => w.dec))];
     expect(chain[chain.length - 1]).toBeInstanceOf(CxlEndpointDecoder);
     expect(writes.map((w) => `${w.dec.name}:${w.reg}`)).toEqual(
-      chain.flatMap((d) => ['CTRL', 'SIZE_HI', 'SIZE_LO', 'BASE_HI', 'BASE_LO'].map((x) => `${d.name}:${x}`)),
+      chain.flatMap((d) =>
+        ['CTRL', 'SIZE_HI', 'SIZE_LO', 'BASE_HI', 'BASE_LO'].map((x) => `${d.name}:${x}`),
+      ),
     );
     expect(writes.filter((w) => w.reg !== 'CTRL').every((w) => w.value === 0)).toBe(true);
-    expect(logSince(m, mark)).toEqual(chain.map((d) => `<7>cxl_port ${d.port.name}: reap: ${d.name} commit_end: -1`));
+    expect(logSince(m, mark)).toEqual(
+      chain.map((d) => `<7>cxl_port ${d.port.name}: reap: ${d.name} commit_end: -1`),
+    );
     for (const d of chain) expect(d.enabled).toBe(false);
   });
 
   it('refuses an out-of-order commit before touching a register', () => {
-    const d1 = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === epDecoder(m, 'mem0', 1)) as CxlEndpointDecoder;
+    const d1 = m.kernel.buses
+      .get('cxl')
+      ?.devices.find((d) => d.name === epDecoder(m, 'mem0', 1)) as CxlEndpointDecoder;
     const port = d1.port;
     const mark = m.kernel.log.mark();
     const writes = recordWrites(m, () => expect(() => cxlDecoderCommit(d1)).toThrow(Errno));
     expect(writes).toEqual([]);
-    expect(logSince(m, mark)).toEqual([`<7>cxl_port ${port.name}: ${d1.name}: out of order commit, expected decoder${port.id}.0`]);
+    expect(logSince(m, mark)).toEqual([
+      `<7>cxl_port ${port.name}: ${d1.name}: out of order commit, expected decoder${port.id}.0`,
+    ]);
   });
 
   for (const [name, ctrlBits, code, rc] of [
@@ -133,7 +170,9 @@ describe('HDM commit and reset through MMIO (latest, 4 decoders per component)',
     ['no answer', 0, 'ETIMEDOUT', -110],
   ] as const) {
     it(`${name}: the commit fails with ${code}, commit_end stays advanced as in hdm.c`, () => {
-      const d0 = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === epDecoder(m, 'mem1', 0)) as CxlEndpointDecoder;
+      const d0 = m.kernel.buses
+        .get('cxl')
+        ?.devices.find((d) => d.name === epDecoder(m, 'mem1', 0)) as CxlEndpointDecoder;
       const port = d0.port;
       const hdm = port.hdm;
       if (!hdm) throw new Error('no hdm');
@@ -155,7 +194,9 @@ describe('HDM commit and reset through MMIO (latest, 4 decoders per component)',
         mmio.read32 = read;
       }
       expect(polls).toBe(ctrlBits ? 2 : COMMIT_TIMEOUT_MS + 1);
-      expect(logSince(m, mark)).toEqual([`<7>cxl_port ${port.name}: ${d0.name}: error ${rc} committing decoder`]);
+      expect(logSince(m, mark)).toEqual([
+        `<7>cxl_port ${port.name}: ${d0.name}: error ${rc} committing decoder`,
+      ]);
       expect(d0.enabled).toBe(false);
       expect(port.commitEnd).toBe(before + 1);
       port.commitEnd = before;

@@ -97,7 +97,11 @@ export function syswLines(stdout: string): SyswLine[] {
   for (const l of stdout.split('\n')) {
     const m = /^write '(.*)' > \/sys\/(\S+): (ok|FAILED: sh: write error: (.*))$/.exec(l);
     if (!m) continue;
-    out.push({ value: m[1] as string, path: m[2] as string, want: m[3] === 'ok' ? 'ok' : errnoByText(m[4] as string) });
+    out.push({
+      value: m[1] as string,
+      path: m[2] as string,
+      want: m[3] === 'ok' ? 'ok' : errnoByText(m[4] as string),
+    });
   }
   return out;
 }
@@ -144,11 +148,35 @@ export interface CreateResult {
   failed?: { path: string; value: string; errno: ErrnoName };
 }
 
+/** A sysfs writer (for interposing checks around each write). */
+export type Writer = (m: BootedMachine, path: string, value: string) => 'ok' | ErrnoName;
+
+/** ndctl's cxl_memdev_find_decoder(): the first endpoint decoder (by id) whose size is 0. */
+export function freeEpDecoder(m: BootedMachine, memdev: string): string | undefined {
+  for (let n = 0; n < 32; n++) {
+    let d: string;
+    try {
+      d = epDecoder(m, memdev, n);
+      if (!m.sysfs.lstat(`${B}/${d}`)) return undefined;
+    } catch {
+      return undefined;
+    }
+    if ((m.sysfs.read(`${B}/${d}/size`) as string).trim() === '0x0') return d;
+  }
+  return undefined;
+}
+
 /**
  * What `cxl create-region -m -d ROOT -w W -g G memdevs…` writes (cxl-cli.md §5), in order;
  * stops at the first failing write (then deletes the region as ndctl does).
  */
-export function ndctlCreateRegion(m: BootedMachine, root: string, memdevs: string[], o: CreateOpts): CreateResult {
+export function ndctlCreateRegion(
+  m: BootedMachine,
+  root: string,
+  memdevs: string[],
+  o: CreateOpts,
+  write: Writer = sysw,
+): CreateResult {
   const ways = o.ways ?? memdevs.length;
   const type = o.type ?? 'pmem';
   const size = o.size ?? 0x10000000n * BigInt(ways);
@@ -156,19 +184,26 @@ export function ndctlCreateRegion(m: BootedMachine, root: string, memdevs: strin
   const region = (m.sysfs.read(`${B}/${root}/${attr}`) as string).trim();
   const steps: [string, string][] = [[`${B}/${root}/${attr}`, region]];
   const R = `${B}/${region}`;
-  steps.push([`${R}/interleave_granularity`, String(o.granularity)], [`${R}/interleave_ways`, String(ways)]);
+  steps.push(
+    [`${R}/interleave_granularity`, String(o.granularity)],
+    [`${R}/interleave_ways`, String(ways)],
+  );
   if (type === 'pmem') steps.push([`${R}/uuid`, o.uuid ?? randomUUID()]);
   steps.push([`${R}/size`, `0x${size.toString(16)}`]);
-  memdevs.forEach((md, i) => {
-    const d = epDecoder(m, md);
+  for (const [i, md] of memdevs.entries()) {
+    const d = freeEpDecoder(m, md);
+    if (!d) throw new Error(`could not get a free decoder for ${md}`);
     if ((m.sysfs.read(`${B}/${d}/mode`) as string).trim() !== type) {
       steps.push([`${B}/${d}/dpa_size`, '0'], [`${B}/${d}/mode`, type]);
     }
-    steps.push([`${B}/${d}/dpa_size`, `0x${(size / BigInt(ways)).toString(16)}`], [`${R}/target${i}`, d]);
-  });
+    steps.push(
+      [`${B}/${d}/dpa_size`, `0x${(size / BigInt(ways)).toString(16)}`],
+      [`${R}/target${i}`, d],
+    );
+  }
   steps.push([`${R}/commit`, '1']);
   for (const [path, value] of steps) {
-    const r = sysw(m, path, value);
+    const r = write(m, path, value);
     if (r !== 'ok') {
       if (path !== `${B}/${root}/${attr}`) sysw(m, `${B}/${root}/delete_region`, region);
       return { region, failed: { path, value, errno: r } };
@@ -243,7 +278,16 @@ export function bootReshaped(profile: string, o: Reshape, dyndbg = true): Booted
   const p = resolveProfile(profile);
   const t = getPreset('default', p.qemu);
   const caps = (targetCount: number) =>
-    o.decoders ? { decoderCount: o.decoders, targetCount, a11to8: true, a14to12: true, iw3612: true, iw16: true } : undefined;
+    o.decoders
+      ? {
+          decoderCount: o.decoders,
+          targetCount,
+          a11to8: true,
+          a14to12: true,
+          iw3612: true,
+          iw16: true,
+        }
+      : undefined;
   const walk = (c: Endpointish | undefined): void => {
     if (!c) return;
     if (c.kind === 'type3') {

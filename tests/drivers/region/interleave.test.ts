@@ -8,7 +8,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BootedMachine } from '../../../src/boot.ts';
 import { CxlEndpointDecoder, CxlSwitchDecoder } from '../../../src/drivers/cxl/core/decoder.ts';
-import { CTRL_COMMITTED, hdmBaseHigh, hdmBaseLow, hdmCtrl, hdmSizeHigh, hdmSizeLow, hdmTlLow } from '../../../src/drivers/cxl/cxl.ts';
+import {
+  CTRL_COMMITTED,
+  hdmBaseHigh,
+  hdmBaseLow,
+  hdmCtrl,
+  hdmSizeHigh,
+  hdmSizeLow,
+  hdmTlLow,
+} from '../../../src/drivers/cxl/cxl.ts';
 import { env } from '../../../src/drivers/env.ts';
 import { dumpSysfs } from '../../../src/sysfs/dump.ts';
 import { parseSysfsTxt } from '../../helpers/sysfs-txt.ts';
@@ -27,7 +35,9 @@ import {
 
 /** The uuid the capture shows for a region (so that our records can equal it). */
 function captureUuid(scenario: string, step: string): string | undefined {
-  const e = parseSysfsTxt(fixture(scenario, step, 'sysfs.txt')).find((x) => /\/region\d+\/uuid$/.test(x.path));
+  const e = parseSysfsTxt(fixture(scenario, step, 'sysfs.txt')).find((x) =>
+    /\/region\d+\/uuid$/.test(x.path),
+  );
   return e?.body[0];
 }
 
@@ -47,7 +57,8 @@ function createArgs(scenario: string, step: string, names: NameMap) {
  * (granularity, ways, mode) in 07 comes from history this replay does not have.
  */
 const UNPUBLISHED_RESIDUE: Record<string, RegExp> = {
-  '07-region-2way-rp': /\/DEC\[EP\[0000:10:00\.0\]\]\.0\/(interleave_granularity|interleave_ways|mode)$/,
+  '07-region-2way-rp':
+    /\/DEC\[EP\[0000:10:00\.0\]\]\.0\/(interleave_granularity|interleave_ways|mode)$/,
 };
 
 /** Region/decoder records of our tree and of the capture step. */
@@ -72,7 +83,8 @@ function checkHardware(m: BootedMachine, region: string): number {
     if (!t) continue;
     decoders.add(t);
     for (let p = t.port.parentPort(); p && !p.isRoot; p = p.parentPort()) {
-      for (const d of p.decoders()) if (d instanceof CxlSwitchDecoder && d.region === r && !d.passthrough) decoders.add(d);
+      for (const d of p.decoders())
+        if (d instanceof CxlSwitchDecoder && d.region === r && !d.passthrough) decoders.add(d);
     }
   }
   for (const d of decoders) {
@@ -81,8 +93,12 @@ function checkHardware(m: BootedMachine, region: string): number {
     const at = (off: number) => hdm.base + BigInt(off);
     const ctrl = mmio.read32(at(hdmCtrl(d.id))) >>> 0;
     expect(ctrl & CTRL_COMMITTED, `${d.name} committed`).toBe(CTRL_COMMITTED);
-    const base = (BigInt(mmio.read32(at(hdmBaseHigh(d.id))) >>> 0) << 32n) | BigInt(mmio.read32(at(hdmBaseLow(d.id))) >>> 0);
-    const size = (BigInt(mmio.read32(at(hdmSizeHigh(d.id))) >>> 0) << 32n) | BigInt(mmio.read32(at(hdmSizeLow(d.id))) >>> 0);
+    const base =
+      (BigInt(mmio.read32(at(hdmBaseHigh(d.id))) >>> 0) << 32n) |
+      BigInt(mmio.read32(at(hdmBaseLow(d.id))) >>> 0);
+    const size =
+      (BigInt(mmio.read32(at(hdmSizeHigh(d.id))) >>> 0) << 32n) |
+      BigInt(mmio.read32(at(hdmSizeLow(d.id))) >>> 0);
     expect(base).toBe(d.hpaRange.start);
     expect(size).toBe(d.hpaRange.end - d.hpaRange.start + 1n);
     expect(2 ** ((ctrl >>> 4) & 0xf)).toBe(d.interleaveWays);
@@ -90,7 +106,9 @@ function checkHardware(m: BootedMachine, region: string): number {
     if (d instanceof CxlSwitchDecoder) {
       const tl = mmio.read32(at(hdmTlLow(d.id))) >>> 0;
       const ids = [0, 1, 2, 3].slice(0, d.interleaveWays).map((i) => (tl >>> (8 * i)) & 0xff);
-      expect(ids.join(',')).toBe(m.sysfs.read(`bus/cxl/devices/${d.name}/target_list`).toString().trim());
+      expect(ids.join(',')).toBe(
+        m.sysfs.read(`bus/cxl/devices/${d.name}/target_list`).toString().trim(),
+      );
     }
     checked++;
   }
@@ -110,7 +128,11 @@ describe('interleave capture: create and destroy regions, state equals the captu
     it(`${create}: regions and decoders equal the capture, decoders committed in the HDM registers`, () => {
       const a = createArgs('interleave', create, names);
       const uuid = captureUuid('interleave', create);
-      const r = ndctlCreateRegion(m, a.root, a.memdevs, { ways: a.ways, granularity: a.granularity, ...(uuid ? { uuid } : {}) });
+      const r = ndctlCreateRegion(m, a.root, a.memdevs, {
+        ways: a.ways,
+        granularity: a.granularity,
+        ...(uuid ? { uuid } : {}),
+      });
       expect(r.failed).toBeUndefined();
       region = r.region;
       const { diff, count } = compare(m, 'interleave', create);
@@ -124,7 +146,8 @@ describe('interleave capture: create and destroy regions, state equals the captu
         const { diff } = compare(m, 'interleave', destroy);
         expect(diff).toEqual([]);
         for (const d of m.kernel.buses.get('cxl')?.devices ?? []) {
-          if (d instanceof CxlEndpointDecoder || d instanceof CxlSwitchDecoder) expect(d.enabled).toBe(false);
+          if (d instanceof CxlEndpointDecoder || d instanceof CxlSwitchDecoder)
+            expect(d.enabled).toBe(false);
         }
       });
     }
@@ -139,11 +162,15 @@ describe('interleave-dyndbg capture: the 4-way region', () => {
     const mark = m.kernel.log.mark();
     const r = ndctlCreateRegion(m, a.root, a.memdevs, { ways: a.ways, granularity: a.granularity });
     expect(r.failed).toBeUndefined();
-    const want = captureLog(names.ours(fixture('interleave-dyndbg', '01-region-4way', 'step/dmesg-raw.txt')));
+    const want = captureLog(
+      names.ours(fixture('interleave-dyndbg', '01-region-4way', 'step/dmesg-raw.txt')),
+    );
     expect(logSince(m, mark)).toEqual(want);
     const mark2 = m.kernel.log.mark();
     ndctlDestroyRegion(m, r.region);
-    const want2 = captureLog(names.ours(fixture('interleave-dyndbg', '02-destroy', 'step/dmesg-raw.txt')));
+    const want2 = captureLog(
+      names.ours(fixture('interleave-dyndbg', '02-destroy', 'step/dmesg-raw.txt')),
+    );
     expect(logSince(m, mark2)).toEqual(want2);
   });
 });

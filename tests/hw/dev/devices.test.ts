@@ -246,3 +246,41 @@ describe('firmware resources', () => {
     });
   }
 });
+
+describe('firmware-committed decoders (topology `committed`) decode before the OS runs', () => {
+  it('host bridge → switch → endpoint path set up entirely by firmware', () => {
+    const t = interleaveTopology();
+    const [hb0] = t.hostBridges;
+    const rp0 = hb0?.rootPorts[0];
+    const sw = rp0?.child;
+    const ep = sw?.kind === 'switch' ? sw.downstream[1]?.child : undefined;
+    if (!hb0 || sw?.kind !== 'switch' || ep?.kind !== 'type3') throw new Error('topology shape');
+    const base = 0x110000000n;
+    const size = 256n << 20n;
+    hb0.committed = [{ index: 0, base, size, ways: 1, granularity: 256, targets: [0] }];
+    sw.committed = [{ index: 0, base, size, ways: 1, granularity: 256, targets: [1] }];
+    ep.committed = [{ index: 0, base, size, ways: 1, granularity: 256, skip: 0n, lock: true }];
+    const p = buildPlatform(t, debian);
+    expect(p.routeHpa(base + 0x40n)).toMatchObject({
+      ok: true,
+      ports: [0, 1],
+      endpointId: 'cxl-pmem2',
+      dpa: 0x40n,
+    });
+    expect(p.bus.mem.write(base + 0x40n, Uint8Array.of(7, 8, 9))).toBe(true);
+    const fn = [...p.functions().values()].find((f) => f.id === 'cxl-pmem2');
+    expect(fn?.device.kind === 'type3' && fn.device.state.store.read(0x40n, 3)).toEqual(
+      Uint8Array.of(7, 8, 9),
+    );
+  });
+
+  it('a commit the registers reject fails the build with the device named', () => {
+    const t = interleaveTopology();
+    const hb0 = t.hostBridges[0];
+    if (!hb0) throw new Error('hb');
+    hb0.committed = [
+      { index: 3, base: 0x110000000n, size: 256n << 20n, ways: 1, granularity: 256, targets: [0] },
+    ];
+    expect(() => buildPlatform(t, debian)).toThrow(/^cxl\.0: HDM decoder 3 does not exist/);
+  });
+});

@@ -139,3 +139,11 @@ describe('CDAT of switch upstream ports and 10.1 devices', () => {
     expect(t[16 + 5 * 24 + 5]).toBe(1);
   });
 });
+
+describe('CDAT checksum over tables of 256 bytes or more', () => {
+  it('a volatile + persistent type-3 table (304 bytes) still sums to zero', () => {
+    const t = cdatTableBytes(type3CdatEntries(256n << 20n, 512n << 20n));
+    expect(t.length).toBe(16 + 2 * 144);
+    expect(t.reduce((s, b) => (s + b) & 0xff, 0)).toBe(0);
+  });
+});

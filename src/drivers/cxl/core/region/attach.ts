@@ -494,6 +494,16 @@ export function cxlRegionDetach(cxled: CxlEndpointDecoder): void {
 }
 
 /**
+ * cxl_decoder_kill_region(): the endpoint decoder is going away (its port is unbound or
+ * removed): mark it dead and take it out of its region, as the kernel does from the decoder's
+ * unregistration. Call before deleting an endpoint decoder.
+ */
+export function cxlDecoderKillRegion(cxled: CxlEndpointDecoder): void {
+  cxled.mode = 'dead';
+  cxlRegionDetach(cxled);
+}
+
+/**
  * detach_target(): empty the position.
  * @throws ENXIO "position %d out of range %d"
  */

@@ -18,6 +18,7 @@
  */
 import { Device } from '../../../../kernel/device.ts';
 import { regionAttrGroups } from '../../../../sysfs/attrs/region.ts';
+import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '../decoder.ts';
 import { type CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
@@ -149,7 +150,21 @@ export interface CxlEp {
   next: CxlPort | undefined;
 }
 
-const epCache = new WeakMap<CxlMemdev, Map<CxlPort, CxlEp>>();
+/** cxl_ep entries by endpoint port (a re-added endpoint gets fresh entries). */
+const epCache = new WeakMap<CxlPort, Map<CxlPort, CxlEp>>();
+
+/**
+ * The memdev's endpoint port. `cxlmd.endpoint` is only set once the endpoint port's probe has
+ * returned, while auto-assembly runs inside that probe, so fall back to the bus.
+ */
+function endpointOf(cxlmd: CxlMemdev): CxlPort | undefined {
+  if (cxlmd.endpoint) return cxlmd.endpoint;
+  for (const d of env(cxlmd).kernel.buses.get('cxl')?.devices ?? []) {
+    const p = d as CxlPort;
+    if (p.isEndpoint === true && p.uportDev === cxlmd && p.registered) return p;
+  }
+  return undefined;
+}
 
 /**
  * cxl_ep_load(port, cxlmd): the memdev's entry on `port` — defined for every port strictly
@@ -157,21 +172,21 @@ const epCache = new WeakMap<CxlMemdev, Map<CxlPort, CxlEp>>();
  * itself carries no cxl_ep).
  */
 export function cxlEpLoad(port: CxlPort | undefined, cxlmd: CxlMemdev): CxlEp | undefined {
-  if (!port) return undefined;
-  let m = epCache.get(cxlmd);
+  const endpoint = endpointOf(cxlmd);
+  if (!port || !endpoint) return undefined;
+  let m = epCache.get(endpoint);
   if (!m) {
     m = new Map();
-    const endpoint = cxlmd.endpoint;
     let down: CxlPort | undefined = endpoint;
     let next: CxlPort | undefined;
     while (down?.parentDport) {
-      const up = down.parentDport.port;
+      const up: CxlPort = down.parentDport.port;
       if (up.isRoot) break;
       m.set(up, { dport: down.parentDport, next });
       next = up;
       down = up;
     }
-    if (endpoint) epCache.set(cxlmd, m);
+    epCache.set(endpoint, m);
   }
   return m.get(port);
 }
