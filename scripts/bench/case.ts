@@ -17,7 +17,7 @@ import { getPreset } from '../../src/topology/presets/index.ts';
 
 const [kind = 'preset', arg = 'default', runsArg = '5'] = process.argv.slice(2);
 const runs = Number(runsArg);
-const profile = resolveProfile(kind === 'preset' && arg !== 'cxl_test' ? 'debian-12' : 'latest');
+const profile = resolveProfile(process.env.CXLSIM_BENCH_PROFILE ?? 'latest');
 const topo: Topology =
   kind === 'gen' ? generateTopology({ ...shapeForEndpoints(Number(arg)), name: `gen${arg}` }) : getPreset(arg, profile.qemu);
 

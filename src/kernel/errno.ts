@@ -63,7 +63,11 @@ export class Errno extends Error {
   readonly errno: number;
   readonly dev: string;
   constructor(code: ErrnoName, message?: string, dev = '') {
+    // Errors are values here, never debugging aids: skip the (costly) stack capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? strerror(code));
+    Error.stackTraceLimit = limit;
     this.name = 'Errno';
     this.code = code;
     this.errno = -errnoNumber(code);

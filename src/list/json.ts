@@ -81,7 +81,7 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
     if (f) objAdd(o, 'firmware', f);
   }
   if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson(m.ctx);
+    const e = mediaErrorsToJson({ memdev: m });
     if (e) objAdd(o, 'media_errors', e);
   }
   return o;
@@ -264,7 +264,7 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
   if (!regionIsEnabled(r)) objAdd(o, 'state', jStr('disabled'));
   if (v85 && r.locked !== 'unknown') objAdd(o, 'locked', jBool(r.locked === 'locked'));
   if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson(r.ctx);
+    const e = mediaErrorsToJson({ region: r });
     if (e) objAdd(o, 'media_errors', e);
   }
   mappingsAppendJson(o, r, flags);

@@ -30,7 +30,12 @@ export interface OptSpec<K extends string = string> {
 export type OptValue = boolean | string | number | undefined;
 
 /** OPT_BOOLEAN(short, long, &key, help) */
-export function optBool<K extends string>(short: string, long: string, key: K, help: string): OptSpec<K> {
+export function optBool<K extends string>(
+  short: string,
+  long: string,
+  key: K,
+  help: string,
+): OptSpec<K> {
   return { short, long, kind: 'boolean', help, key };
 }
 
@@ -46,12 +51,22 @@ export function optString<K extends string>(
 }
 
 /** OPT_INTEGER(short, long, &key, help) */
-export function optInt<K extends string>(short: string, long: string, key: K, help: string): OptSpec<K> {
+export function optInt<K extends string>(
+  short: string,
+  long: string,
+  key: K,
+  help: string,
+): OptSpec<K> {
   return { short, long, kind: 'integer', help, key };
 }
 
 /** OPT_UINTEGER(short, long, &key, help) */
-export function optUint<K extends string>(short: string, long: string, key: K, help: string): OptSpec<K> {
+export function optUint<K extends string>(
+  short: string,
+  long: string,
+  key: K,
+  help: string,
+): OptSpec<K> {
   return { short, long, kind: 'uinteger', help, key };
 }
 
@@ -155,12 +170,19 @@ function help(usage: string, opts: readonly OptSpec[], out: Output): never {
 }
 
 /** parse_options_usage(): usage line, then the help of the option named by `optstr`. */
-function usageFor(usage: string, opts: readonly OptSpec[], optstr: string, short: boolean, out: Output): never {
+function usageFor(
+  usage: string,
+  opts: readonly OptSpec[],
+  optstr: string,
+  short: boolean,
+  out: Output,
+): never {
   out.stderr += `\n usage: ${usage}\n\n`;
   const o = opts.find((x) =>
     short
       ? x.short !== '' && x.short === optstr[0]
-      : optstr.startsWith(x.long) || (optstr.startsWith('no-') && optstr.slice(3).startsWith(x.long)),
+      : optstr.startsWith(x.long) ||
+        (optstr.startsWith('no-') && optstr.slice(3).startsWith(x.long)),
   );
   if (o) out.stderr += optionHelp(o);
   throw new Exit(129);
@@ -235,7 +257,8 @@ function getValue(
   out: Output,
 ): number {
   if (unset && c.opt !== null) return optError(o, 'takes no value', short, unset, out);
-  if (!short && c.opt !== null && o.kind === 'boolean') return optError(o, 'takes no value', short, unset, out);
+  if (!short && c.opt !== null && o.kind === 'boolean')
+    return optError(o, 'takes no value', short, unset, out);
   switch (o.kind) {
     case 'boolean':
       params[o.key] = !unset;
@@ -274,7 +297,12 @@ function strtolEnd10(s: string): { value: bigint; whole: boolean } {
 }
 
 /** parse_short_opt(): -2 for an unknown switch. */
-function parseShort(c: Ctx, opts: readonly OptSpec[], params: Record<string, OptValue>, out: Output): number {
+function parseShort(
+  c: Ctx,
+  opts: readonly OptSpec[],
+  params: Record<string, OptValue>,
+  out: Output,
+): number {
   const ch = (c.opt as string)[0];
   const o = opts.find((x) => x.short !== '' && x.short === ch);
   if (!o) return -2;
@@ -283,7 +311,13 @@ function parseShort(c: Ctx, opts: readonly OptSpec[], params: Record<string, Opt
 }
 
 /** parse_long_opt(): exact, "=value", negated (--no-x) and abbreviated forms; -2 if unknown. */
-function parseLong(c: Ctx, arg: string, opts: readonly OptSpec[], params: Record<string, OptValue>, out: Output): number {
+function parseLong(
+  c: Ctx,
+  arg: string,
+  opts: readonly OptSpec[],
+  params: Record<string, OptValue>,
+  out: Output,
+): number {
   const eq = arg.indexOf('=');
   const key = eq < 0 ? arg : arg.slice(0, eq);
   let abbrev: OptSpec | undefined;

@@ -6,11 +6,12 @@
  * the bus's uport (ACPI0017:00) is unbound from its driver, which tears the whole CXL hierarchy
  * below it down. There is no enable-bus.
  */
+
+import { scanPrefixInt } from '../list/cstr.ts';
 import { busFilter } from '../list/filter.ts';
 import { cxlMemdevs, memdevBus } from '../list/libcxl/memdev.ts';
 import { cxlBuses, portName } from '../list/libcxl/port.ts';
 import type { CxlPort } from '../list/libcxl/types.ts';
-import { scanPrefixInt } from '../list/cstr.ts';
 import { type OptSpec, optBool, parseOptions, usageText } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { busDisableInvalidate } from './lib/enable.ts';
@@ -31,8 +32,14 @@ function actionDisable(bl: LogCtx, force: boolean, bus: CxlPort): number {
   for (const m of [...cxlMemdevs(bus.ctx)]) if (memdevBus(m) === bus) active++;
   if (active && !force) {
     const many = active > 1;
-    bl.err('action_disable', `${name} hosts ${active} memdev${many ? 's' : ''} which ${many ? 'are' : 'is'} part of an active region\n`);
-    bl.err('action_disable', `See 'cxl list -M -b ${name}' to see impacted device${many ? 's' : ''}\n`);
+    bl.err(
+      'action_disable',
+      `${name} hosts ${active} memdev${many ? 's' : ''} which ${many ? 'are' : 'is'} part of an active region\n`,
+    );
+    bl.err(
+      'action_disable',
+      `See 'cxl list -M -b ${name}' to see impacted device${many ? 's' : ''}\n`,
+    );
     return negErrno('EBUSY');
   }
   return busDisableInvalidate(bus);

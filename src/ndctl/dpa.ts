@@ -96,7 +96,8 @@ function reserveDpa(alloc: boolean): MemdevActionFn {
     if (param.decoderFilter !== undefined) {
       const { value, end } = strtoullEnd(param.decoderFilter, 0);
       const id = BigInt.asIntN(64, value);
-      const ident = end === param.decoderFilter.length ? `decoder${ep.id}.${id}` : param.decoderFilter;
+      const ident =
+        end === param.decoderFilter.length ? `decoder${ep.id}.${id}` : param.decoderFilter;
       if (ident.length >= 256) {
         ml.err(fn, `${name}: decoder filter '${param.decoderFilter}' too long\n`);
         return negErrno('EINVAL');
@@ -126,7 +127,10 @@ function reserveDpa(alloc: boolean): MemdevActionFn {
       }
       rc = decoderSetMode(target, mode);
       if (rc) {
-        ml.err(fn, `${name}: ${dname}: failed to set ${mode === DECODER_MODE.PMEM ? 'pmem' : 'ram'} mode\n`);
+        ml.err(
+          fn,
+          `${name}: ${dname}: failed to set ${mode === DECODER_MODE.PMEM ? 'pmem' : 'ram'} mode\n`,
+        );
         return rc;
       }
     }

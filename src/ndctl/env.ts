@@ -3,9 +3,10 @@
  * memdev ioctls), its output streams, whether stdout is a terminal, the UUID source
  * (uuid_generate()) and the files it may open (-o/-i of the label commands).
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
-import { Errno, type ErrnoName, ERRNO } from '../kernel/errno.ts';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
 import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { Ndctl } from '../list/jsonc.ts';
 import { exists } from '../list/libcxl/sysfs.ts';
@@ -28,6 +29,8 @@ export interface NdctlOptions {
   uuid?: () => string;
   /** the host file system (node:fs by default) */
   files?: FileIo;
+  /** stdin redirected from a file (`< labels.bin`); without it stdin is an empty pipe */
+  stdin?: Uint8Array;
 }
 
 /** One process's state. */
@@ -38,6 +41,7 @@ export interface CmdEnv {
   isTty: boolean;
   uuid: () => string;
   files: FileIo;
+  stdin: Uint8Array | undefined;
 }
 
 /** Errno name for a Node.js system error code (EACCES, ENOENT, …), EIO when unknown. */
@@ -72,7 +76,11 @@ export const nodeFiles: FileIo = {
 };
 
 /** cxl_new() plus the process around it. */
-export function newEnv(view: SysfsView, ioctl: CxlMemIoctl | undefined, opts: NdctlOptions): CmdEnv {
+export function newEnv(
+  view: SysfsView,
+  ioctl: CxlMemIoctl | undefined,
+  opts: NdctlOptions,
+): CmdEnv {
   const out = new Output();
   const ctx: CxlCtx = {
     view,
@@ -83,7 +91,8 @@ export function newEnv(view: SysfsView, ioctl: CxlMemIoctl | undefined, opts: Nd
     memdevs: undefined,
     buses: undefined,
   };
-  if (opts.ndctl === '85' && exists(ctx, '/sys/kernel/debug/cxl')) ctx.debugfs = '/sys/kernel/debug/cxl';
+  if (opts.ndctl === '85' && exists(ctx, '/sys/kernel/debug/cxl'))
+    ctx.debugfs = '/sys/kernel/debug/cxl';
   return {
     ctx,
     out,
@@ -91,6 +100,7 @@ export function newEnv(view: SysfsView, ioctl: CxlMemIoctl | undefined, opts: Nd
     isTty: opts.isTty ?? false,
     uuid: opts.uuid ?? randomUUID,
     files: opts.files ?? nodeFiles,
+    stdin: opts.stdin,
   };
 }
 

@@ -8,12 +8,13 @@
  * reserve-dpa, free-dpa, set-partition, read/write/zero-labels, enable/disable-port,
  * disable-bus, version, help.
  */
-import type { CxlMemIoctl } from '../list/ioctl.ts';
+
 import { cxlList } from '../list/index.ts';
+import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 import { cmdDisableBus } from './bus.ts';
 import { actionFreeDpa, actionReserveDpa } from './dpa.ts';
-import { type CmdEnv, type CmdResult, newEnv, type NdctlOptions } from './env.ts';
+import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './env.ts';
 import { actionRead, actionWrite, actionZero } from './labels.ts';
 import { actionDisable, actionEnable, cmdMemdev, type MemdevActionFn } from './memdev.ts';
 import type { MemdevCommand } from './memdev-params.ts';
@@ -40,16 +41,45 @@ const MEMDEV_ACTIONS: Record<MemdevCommand, MemdevActionFn> = {
 
 /** The commands of the ndctl release, in cxl.c's table order. */
 function commandNames(ndctl: NdctlOptions['ndctl']): string[] {
-  const names = ['version', 'list', 'help', 'zero-labels', 'read-labels', 'write-labels', 'disable-memdev'];
-  names.push('enable-memdev', 'reserve-dpa', 'free-dpa', 'disable-port', 'enable-port', 'set-partition');
+  const names = [
+    'version',
+    'list',
+    'help',
+    'zero-labels',
+    'read-labels',
+    'write-labels',
+    'disable-memdev',
+  ];
+  names.push(
+    'enable-memdev',
+    'reserve-dpa',
+    'free-dpa',
+    'disable-port',
+    'enable-port',
+    'set-partition',
+  );
   if (ndctl === '85') names.push('update-firmware', 'set-alert-config', 'wait-sanitize');
-  names.push('disable-bus', 'create-region', 'enable-region', 'disable-region', 'destroy-region', 'monitor');
-  if (ndctl === '85') names.push('inject-protocol-error', 'inject-media-poison', 'clear-media-poison');
+  names.push(
+    'disable-bus',
+    'create-region',
+    'enable-region',
+    'disable-region',
+    'destroy-region',
+    'monitor',
+  );
+  if (ndctl === '85')
+    names.push('inject-protocol-error', 'inject-media-poison', 'clear-media-poison');
   return names;
 }
 
 /** run_builtin(): one command with its arguments (after the command name). */
-function runBuiltin(env: CmdEnv, view: SysfsView, ioctl: CxlMemIoctl | undefined, cmd: string, args: string[]): CmdResult | undefined {
+function runBuiltin(
+  env: CmdEnv,
+  view: SysfsView,
+  ioctl: CxlMemIoctl | undefined,
+  cmd: string,
+  args: string[],
+): CmdResult | undefined {
   switch (cmd) {
     case 'version':
       return { stdout: `${env.ndctl}\n`, stderr: '', code: 0 };
@@ -100,19 +130,23 @@ export function cxlCommand(
       break;
     }
     if (a === '--list-cmds') {
-      const names = commandNames(opts.ndctl).map((n) => `${n}\n`).join('');
+      const names = commandNames(opts.ndctl)
+        .map((n) => `${n}\n`)
+        .join('');
       return { stdout: names, stderr: '', code: 0 };
     }
     return { stdout: '', stderr: `Unknown option: ${a}\n\n Usage: ${USAGE}\n`, code: 129 };
   }
-  if (args.length === 0) return { stdout: `\n usage: ${USAGE}\n\n\n ${MORE_INFO}\n\n`, stderr: '', code: 1 };
+  if (args.length === 0)
+    return { stdout: `\n usage: ${USAGE}\n\n\n ${MORE_INFO}\n\n`, stderr: '', code: 1 };
   let cmd = args[0] as string;
   if (cmd.startsWith('--')) cmd = cmd.slice(2);
   let rest = args.slice(1);
   if (cmd === 'help' || rest[0] === '--help') {
     // "cxl <cmd> --help" is "cxl help <cmd>": the man page, which this emulation cannot show
     const topic = cmd === 'help' ? rest[0] : cmd;
-    if (topic === undefined) return { stdout: `\n usage: ${USAGE}\n\n\n ${MORE_INFO}\n\n`, stderr: '', code: 0 };
+    if (topic === undefined)
+      return { stdout: `\n usage: ${USAGE}\n\n\n ${MORE_INFO}\n\n`, stderr: '', code: 0 };
     cmd = topic;
     rest = ['--help'];
   }

@@ -4,13 +4,13 @@
  *
  * The label area size is the memdev's label_storage_size unless -s gives a length; -O an offset.
  * read-labels writes the bytes to -o's file or to stdout (binary; cxlsim's stdout string carries
- * them as latin1 characters). write-labels reads -i's file (without -i, stdin — a pipe here, whose
- * size ftell() cannot tell). Writing and zeroing are refused while the memdev's nvdimm (pmemN) is
+ * them as latin1 characters). write-labels reads -i's file, else stdin (a file when the caller
+ * passes one, else a pipe whose size ftell() cannot tell). Writing and zeroing are refused while the memdev's nvdimm (pmemN) is
  * bound, since libnvdimm owns the labels then.
  */
 import { memdevName } from '../list/libcxl/memdev.ts';
-import { lsaOp } from './lib/mbox.ts';
 import { memdevNvdimmBridgeActive } from './lib/enable.ts';
+import { lsaOp } from './lib/mbox.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
 import type { MemdevActionFn } from './memdev.ts';
 
@@ -51,10 +51,13 @@ export const actionWrite: MemdevActionFn = (env, ml, param, m, actx) => {
   if (!size) {
     const labelSize = m.lsaSize;
     if (env.ndctl === '85' && labelSize === SIZE_MAX) return negErrno('EINVAL');
-    // ftell() of the -i file, or -1 for stdin (a pipe)
-    size = param.infile !== undefined ? BigInt(actx.input.length) : SIZE_MAX;
+    // ftell() of the -i file or a redirected stdin; -1 for a pipe
+    size = actx.inputSized ? BigInt(actx.input.length) : SIZE_MAX;
     if (size > labelSize) {
-      ml.err('action_write', `File size (${size}) greater than label area size (${labelSize}), aborting\n`);
+      ml.err(
+        'action_write',
+        `File size (${size}) greater than label area size (${labelSize}), aborting\n`,
+      );
       return negErrno('EINVAL');
     }
   }

@@ -68,7 +68,13 @@ const labelOptions = (): OptSpec[] => [
 ];
 
 const dpaOptions = (): OptSpec[] => [
-  optString('d', 'decoder', 'decoderFilter', 'decoder instance id', 'override the automatic decoder selection'),
+  optString(
+    'd',
+    'decoder',
+    'decoderFilter',
+    'decoder instance id',
+    'override the automatic decoder selection',
+  ),
   optString('t', 'type', 'type', 'type', "'pmem' or 'ram' (volatile) (Default: 'pmem')"),
   optBool('f', 'force', 'force', "Attempt 'expected to fail' operations"),
 ];
@@ -78,13 +84,24 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
   const base = baseOptions(ndctl);
   switch (cmd) {
     case 'read-labels':
-      return [...base, ...labelOptions(), optString('o', 'output', 'outfile', 'output-file', 'filename to write label area contents')];
+      return [
+        ...base,
+        ...labelOptions(),
+        optString('o', 'output', 'outfile', 'output-file', 'filename to write label area contents'),
+      ];
     case 'write-labels':
-      return [...base, ...labelOptions(), optString('i', 'input', 'infile', 'input-file', 'filename to read label area data')];
+      return [
+        ...base,
+        ...labelOptions(),
+        optString('i', 'input', 'infile', 'input-file', 'filename to read label area data'),
+      ];
     case 'zero-labels':
       return [...base, ...labelOptions()];
     case 'disable-memdev':
-      return [...base, optBool('f', 'force', 'force', 'DANGEROUS: override active memdev safety checks')];
+      return [
+        ...base,
+        optBool('f', 'force', 'force', 'DANGEROUS: override active memdev safety checks'),
+      ];
     case 'enable-memdev':
       return base;
     case 'set-partition':
@@ -95,7 +112,11 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
         optBool('a', 'align', 'align', "auto-align --size per device's requirement"),
       ];
     case 'reserve-dpa':
-      return [...base, optString('s', 'size', 'size', 'size', 'size in bytes (Default: all available capacity)'), ...dpaOptions()];
+      return [
+        ...base,
+        optString('s', 'size', 'size', 'size', 'size in bytes (Default: all available capacity)'),
+        ...dpaOptions(),
+      ];
     case 'free-dpa':
       return [...base, ...dpaOptions()];
   }

@@ -8,20 +8,32 @@
  * than one. The summary ("read 1 mem", "reservation completed on 2 mem devices") counts the
  * successful actions; the exit status is 1 only when none succeeded and one failed.
  */
-import { memdevFilter } from '../list/filter.ts';
-import { jArr, type JArr } from '../list/jsonc.ts';
+
 import { Errno, isErrno } from '../kernel/errno.ts';
-import { cxlMemdevs, memdevBus, memdevEndpoint, memdevIsEnabled, memdevName } from '../list/libcxl/memdev.ts';
-import { busFilter } from '../list/filter.ts';
+import { scanPrefixInt, strtoullEnd } from '../list/cstr.ts';
+import { busFilter, memdevFilter } from '../list/filter.ts';
+import { type JArr, jArr } from '../list/jsonc.ts';
+import {
+  cxlMemdevs,
+  memdevBus,
+  memdevEndpoint,
+  memdevIsEnabled,
+  memdevName,
+} from '../list/libcxl/memdev.ts';
 import type { CxlMemdev } from '../list/libcxl/types.ts';
 import { displayJsonArray, UTIL_JSON } from '../list/print.ts';
-import { scanPrefixInt, strtoullEnd } from '../list/cstr.ts';
 import { parseOptions, usageText } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { memdevDisableInvalidate, memdevEnable } from './lib/enable.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
 import { LOG, LogCtx } from './log.ts';
-import { defaultMemdevParams, MEMDEV_USAGE, type MemdevCommand, type MemdevParams, memdevOptions } from './memdev-params.ts';
+import {
+  defaultMemdevParams,
+  MEMDEV_USAGE,
+  type MemdevCommand,
+  type MemdevParams,
+  memdevOptions,
+} from './memdev-params.ts';
 
 /** struct action_context: the JSON array of the commands that print one, the label files. */
 export interface ActionContext {
@@ -29,12 +41,20 @@ export interface ActionContext {
   /** bytes for the -o file (read-labels), or undefined when writing to stdout */
   outFile: string | undefined;
   outData: number[];
-  /** the -i file's bytes, or stdin's (empty) */
+  /** the -i file's bytes, or stdin's */
   input: Uint8Array;
+  /** whether ftell() can size the input (a file, not a pipe) */
+  inputSized: boolean;
 }
 
 /** One memdev action: 0 or a negative errno. */
-export type MemdevActionFn = (env: CmdEnv, ml: LogCtx, param: MemdevParams, m: CxlMemdev, actx: ActionContext) => number;
+export type MemdevActionFn = (
+  env: CmdEnv,
+  ml: LogCtx,
+  param: MemdevParams,
+  m: CxlMemdev,
+  actx: ActionContext,
+) => number;
 
 /** util_cxl_memdev_filter_by_bus() (85) */
 function memdevOnBus(m: CxlMemdev, bus: string | undefined): boolean {
@@ -44,7 +64,11 @@ function memdevOnBus(m: CxlMemdev, bus: string | undefined): boolean {
 }
 
 /** The positional argument checks: the number of arguments to act on, or an exit. */
-function validateArgs(ml: LogCtx, param: MemdevParams, args: string[]): { argc: number; err: number } {
+function validateArgs(
+  ml: LogCtx,
+  param: MemdevParams,
+  args: string[],
+): { argc: number; err: number } {
   let argc = args.length;
   let err = 0;
   for (let i = 0; i < argc; i++) {
@@ -59,7 +83,10 @@ function validateArgs(ml: LogCtx, param: MemdevParams, args: string[]): { argc: 
       }
       if (scanPrefixInt(a, 'mem') !== undefined || scanPrefixInt(a, '') !== undefined) continue;
     }
-    ml.err('memdev_action', `'${a}' is not a valid memdev ${param.serial ? 'serial number' : 'name'}\n`);
+    ml.err(
+      'memdev_action',
+      `'${a}' is not a valid memdev ${param.serial ? 'serial number' : 'name'}\n`,
+    );
     err++;
   }
   return { argc, err };
@@ -85,7 +112,13 @@ function memdevAction(
   };
   if (args.length === 0) return usageExit();
   const { argc, err } = validateArgs(ml, param, args);
-  const actx: ActionContext = { jdevs: undefined, outFile: undefined, outData: [], input: new Uint8Array() };
+  const actx: ActionContext = {
+    jdevs: undefined,
+    outFile: undefined,
+    outData: [],
+    input: env.stdin ?? new Uint8Array(),
+    inputSized: env.stdin !== undefined,
+  };
   if (cmd === 'set-partition' || cmd === 'reserve-dpa' || cmd === 'free-dpa') actx.jdevs = jArr();
   if (err === argc) return usageExit();
   // fopen() of -o ("w+": created and truncated before any action) and -i
@@ -109,6 +142,7 @@ function memdevAction(
     const file = param.infile;
     const rc = opened(file, () => {
       actx.input = env.files.read(file);
+      actx.inputSized = true;
     });
     if (rc) return rc;
   }
@@ -164,7 +198,12 @@ const SUMMARY: Record<MemdevCommand, [string, string, string]> = {
 };
 
 /** cmd_<name>(): runs the memdev command with its action. */
-export function cmdMemdev(env: CmdEnv, cmd: MemdevCommand, action: MemdevActionFn, argv: readonly string[]): CmdResult {
+export function cmdMemdev(
+  env: CmdEnv,
+  cmd: MemdevCommand,
+  action: MemdevActionFn,
+  argv: readonly string[],
+): CmdResult {
   const ml = new LogCtx(env.out, 'cxl memdev');
   const count = memdevAction(env, ml, cmd, action, argv);
   if (typeof count !== 'number') return done(env, count.exit);

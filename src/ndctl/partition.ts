@@ -9,11 +9,12 @@
  * up (ram). SET_PARTITION_INFO carries the volatile size in 256 MiB units; the memdev is then
  * printed with its partition info.
  */
+
+import { U64_MAX } from '../list/cstr.ts';
 import { memdevToJson } from '../list/json.ts';
 import { arrAdd } from '../list/jsonc.ts';
 import { memdevName } from '../list/libcxl/memdev.ts';
 import type { CxlMemdev } from '../list/libcxl/types.ts';
-import { U64_MAX } from '../list/cstr.ts';
 import { UTIL_JSON } from '../list/print.ts';
 import { cmdNewIdentify, cmdNewSetPartition, cmdSubmit, identifyCaps } from './lib/mbox.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
@@ -34,7 +35,15 @@ function aligned(v: bigint, a: bigint): boolean {
 }
 
 /** partition_align() */
-function partitionAlign(ml: LogCtx, param: MemdevParams, name: string, ram: boolean, vol: bigint, align: bigint, avail: bigint): bigint {
+function partitionAlign(
+  ml: LogCtx,
+  param: MemdevParams,
+  name: string,
+  ram: boolean,
+  vol: bigint,
+  align: bigint,
+  avail: bigint,
+): bigint {
   if (aligned(vol, align)) return vol;
   if (!param.align) {
     ml.err('partition_align', `${name}: size ${lld(vol)} is not partition aligned ${lld(align)}\n`);
@@ -45,14 +54,23 @@ function partitionAlign(ml: LogCtx, param: MemdevParams, name: string, ram: bool
     ? BigInt.asUintN(64, BigInt.asUintN(64, vol + (align - 1n)) & mask)
     : BigInt.asUintN(64, (BigInt.asUintN(64, vol + align) & mask) - align);
   if (out > avail) {
-    ml.err('partition_align', `${name}: aligned partition size ${lld(out)} exceeds available size ${lld(avail)}\n`);
+    ml.err(
+      'partition_align',
+      `${name}: aligned partition size ${lld(out)} exceeds available size ${lld(avail)}\n`,
+    );
     return U64_MAX;
   }
   return out;
 }
 
 /** validate_partition(): the volatile size to request, or ULLONG_MAX. */
-function validatePartition(ml: LogCtx, param: MemdevParams, m: CxlMemdev, ram: boolean, size: bigint): bigint {
+function validatePartition(
+  ml: LogCtx,
+  param: MemdevParams,
+  m: CxlMemdev,
+  ram: boolean,
+  size: bigint,
+): bigint {
   const name = memdevName(m);
   const cmd = cmdNewIdentify(m);
   if (!cmd) return U64_MAX;
@@ -66,7 +84,10 @@ function validatePartition(ml: LogCtx, param: MemdevParams, m: CxlMemdev, ram: b
   let vol: bigint;
   if (size === U64_MAX) vol = ram ? avail : 0n;
   else if (size > avail) {
-    ml.err('param_size_to_volatile_size', `${name}: ${lld(size)} exceeds available capacity ${lld(avail)}\n`);
+    ml.err(
+      'param_size_to_volatile_size',
+      `${name}: ${lld(size)} exceeds available capacity ${lld(avail)}\n`,
+    );
     return U64_MAX;
   } else vol = ram ? size : avail - size;
   return partitionAlign(ml, param, name, ram, vol, caps.partitionAlign, avail);

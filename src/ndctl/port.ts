@@ -9,12 +9,28 @@
  * enable-port binds it, and with -m enables the memdevs below.
  */
 import { endpointFilter, portFilter } from '../list/filter.ts';
-import { cxlMemdevs, endpointMemdev, memdevIsEnabled, memdevIsPortAncestor } from '../list/libcxl/memdev.ts';
-import { cxlBuses, cxlPortForeachAll, endpointsOf, portIsEnabled, portName } from '../list/libcxl/port.ts';
+import {
+  cxlMemdevs,
+  endpointMemdev,
+  memdevIsEnabled,
+  memdevIsPortAncestor,
+} from '../list/libcxl/memdev.ts';
+import {
+  cxlBuses,
+  cxlPortForeachAll,
+  endpointsOf,
+  portIsEnabled,
+  portName,
+} from '../list/libcxl/port.ts';
 import type { CxlMemdev, CxlPort } from '../list/libcxl/types.ts';
 import { type OptSpec, optBool, parseOptions, usageText } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
-import { memdevEnable, portDisableInvalidate, portDportByMemdev, portEnable } from './lib/enable.ts';
+import {
+  memdevEnable,
+  portDisableInvalidate,
+  portDportByMemdev,
+  portEnable,
+} from './lib/enable.ts';
 import { negErrno } from './lib/sysfs.ts';
 import { LOG, LogCtx } from './log.ts';
 
@@ -46,7 +62,9 @@ const USAGE: Record<PortCommand, string> = {
 
 /** Whether the memdev lies below the port (76.1: through a dport; 85: uport on its path). */
 function portHostsMemdev(port: CxlPort, m: CxlMemdev): boolean {
-  return port.ctx.ndctl === '85' ? memdevIsPortAncestor(m, port) : portDportByMemdev(port, m) !== undefined;
+  return port.ctx.ndctl === '85'
+    ? memdevIsPortAncestor(m, port)
+    : portDportByMemdev(port, m) !== undefined;
 }
 
 /** action_disable() */
@@ -61,8 +79,14 @@ function actionDisable(pl: LogCtx, param: PortParams, port: CxlPort): number {
   }
   if (active && !param.force) {
     const many = active > 1;
-    pl.err('action_disable', `${name} hosts ${active} memdev${many ? 's' : ''} which ${many ? 'are' : 'is'} part of an active region\n`);
-    pl.err('action_disable', `See 'cxl list -M -p ${name}' to see impacted device${many ? 's' : ''}\n`);
+    pl.err(
+      'action_disable',
+      `${name} hosts ${active} memdev${many ? 's' : ''} which ${many ? 'are' : 'is'} part of an active region\n`,
+    );
+    pl.err(
+      'action_disable',
+      `See 'cxl list -M -p ${name}' to see impacted device${many ? 's' : ''}\n`,
+    );
     return negErrno('EBUSY');
   }
   return portDisableInvalidate(port);
@@ -96,7 +120,12 @@ function findEndpoint(env: CmdEnv, ident: string): CxlPort | undefined {
 }
 
 /** port_action(): the count of successful actions, a negative errno, or an exit. */
-function portAction(env: CmdEnv, pl: LogCtx, cmd: PortCommand, argv: readonly string[]): number | { exit: number } {
+function portAction(
+  env: CmdEnv,
+  pl: LogCtx,
+  cmd: PortCommand,
+  argv: readonly string[],
+): number | { exit: number } {
   const param: PortParams = { debug: false, force: false, memdevs: false, endpoint: false };
   const opts = portOptions(cmd);
   const parsed = parseOptions(argv, opts, USAGE[cmd], param, env.out);
@@ -140,6 +169,9 @@ export function cmdPort(env: CmdEnv, cmd: PortCommand, argv: readonly string[]):
   if (typeof count !== 'number') return done(env, count.exit);
   const n = count >= 0 ? count : 0;
   const fn = cmd === 'disable-port' ? 'cmd_disable_port' : 'cmd_enable_port';
-  pl.info(fn, `${cmd === 'disable-port' ? 'disabled' : 'enabled'} ${n} port${count > 1 ? 's' : ''}\n`);
+  pl.info(
+    fn,
+    `${cmd === 'disable-port' ? 'disabled' : 'enabled'} ${n} port${count > 1 ? 's' : ''}\n`,
+  );
   return done(env, count >= 0 ? 0 : 1);
 }

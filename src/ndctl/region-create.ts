@@ -1,24 +1,27 @@
 /**
- * DOC: `cxl create-region` — cxl/region.c parse_create_options(), collect_memdevs(),
- * create_region_validate_config() and create_region(), for ndctl 76.1 and 85.
+ * DOC: `cxl create-region` — cxl/region.c create_region_validate_config() and create_region(),
+ * for ndctl 76.1 and 85 (option handling: region-parse.ts).
  *
- * The memdevs are those `cxl list -M -d <decoder> -m <args>` would list, sorted into argument
- * order. The region is created through the root decoder's create_{pmem,ram}_region, then
+ * The region is created through the root decoder's create_{pmem,ram}_region, then
  * programmed in ndctl's order: interleave_granularity, interleave_ways, uuid (pmem), size (hex),
  * per position the first free endpoint decoder (dpa_size 0 + mode when the mode differs,
  * dpa_size, target<i>), commit, bind. Any failure after creation deletes the region again.
  */
-import { hexAlt, strtok, U64_MAX } from '../list/cstr.ts';
-import { memdevFilter } from '../list/filter.ts';
+import { hexAlt, U64_MAX } from '../list/cstr.ts';
 import { regionToJson } from '../list/json.ts';
 import { toJsonPretty } from '../list/jsonc.ts';
 import { cxlDecoders, decoderName } from '../list/libcxl/decoder.ts';
-import { cxlMemdevs, memdevEndpoint, memdevName } from '../list/libcxl/memdev.ts';
+import { memdevEndpoint, memdevName } from '../list/libcxl/memdev.ts';
 import { regionName } from '../list/libcxl/region.ts';
-import { type CxlDecoder, type CxlMemdev, type CxlRegion, DECODER_MODE, type DecoderMode, QOS_CLASS_NONE } from '../list/libcxl/types.ts';
-import { defaultParams } from '../list/params.ts';
+import {
+  type CxlDecoder,
+  type CxlMemdev,
+  type CxlRegion,
+  DECODER_MODE,
+  QOS_CLASS_NONE,
+} from '../list/libcxl/types.ts';
 import { UTIL_JSON } from '../list/print.ts';
-import { cxlFilterWalk } from '../list/walk.ts';
+import type { CmdEnv } from './env.ts';
 import { decoderSetDpaSize, decoderSetMode } from './lib/decoder.ts';
 import {
   decoderCreateRegion,
@@ -32,23 +35,10 @@ import {
   regionSetUuid,
 } from './lib/region.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
-import type { CmdEnv } from './env.ts';
 import type { LogCtx } from './log.ts';
 import { findRootDecoder } from './region-find.ts';
-import { INT_MAX, type RegionParams } from './region-params.ts';
-import { parseSize64 } from './size.ts';
-
-/** struct parsed_params */
-export interface ParsedParams {
-  size: bigint;
-  epMinSize: bigint;
-  ways: number;
-  granularity: number;
-  memdevs: CxlMemdev[];
-  rootDecoder: CxlDecoder | undefined;
-  mode: DecoderMode;
-  uuid: string | undefined;
-}
+import type { RegionParams } from './region-params.ts';
+import type { ParsedParams } from './region-parse.ts';
 
 /** SZ_256M, an int constant: SZ_256M * ways is computed in (wrapping) int arithmetic. */
 const SZ_256M = 0x10000000;
@@ -58,147 +48,6 @@ export function alignDown(x: bigint, a: number): bigint {
   const a64 = BigInt.asUintN(64, BigInt(a | 0));
   const mask = BigInt.asUintN(64, BigInt(~((a - 1) | 0)));
   return BigInt.asUintN(64, (BigInt.asUintN(64, x + a64) & mask) - a64);
-}
-
-/** uuid_parse(): 36 characters, hyphens at 8/13/18/23, hex digits elsewhere. */
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** which_sep() */
-const whichSep = (s: string): string => (s.includes(' ') ? ' ' : s.includes(',') ? ',' : ' ');
-
-/**
- * to_csv(): the arguments' tokens joined by commas — with the original's separator logic, which
- * compares the argument index with the token count (so "mem0,mem1" becomes "mem0,mem1,").
- */
-export function toCsv(args: readonly string[]): { csv: string | undefined; count: number } {
-  if (args.length === 0) return { csv: undefined, count: 0 };
-  const tokens = args.map((a) => strtok(a, whichSep(a)));
-  const total = tokens.reduce((n, t) => n + t.length, 0);
-  let csv = '';
-  tokens.forEach((list, i) => {
-    for (const t of list) csv += `${t}${i + 1 < total ? ',' : ''}`;
-  });
-  return { csv, count: total };
-}
-
-/** memdev_filter_pos(): index of the first csv token the memdev matches. */
-function filterPos(m: CxlMemdev, csv: string): number {
-  const toks = strtok(csv, whichSep(csv));
-  const at = toks.findIndex((t) => memdevFilter(m, t, undefined));
-  return at < 0 ? toks.length : at;
-}
-
-/** collect_memdevs(): active memdevs below `decoder` matching the args, in argument order. */
-function collectMemdevs(env: CmdEnv, rl: LogCtx, decoder: string, args: readonly string[]): {
-  memdevs: CxlMemdev[] | undefined;
-  count: number;
-} {
-  const { csv, count } = toCsv(args);
-  const p = defaultParams();
-  p.decoderFilter = decoder;
-  p.memdevs = true;
-  p.memdevFilter = csv;
-  const arr = cxlFilterWalk(env.ctx, p);
-  const byName = new Map(cxlMemdevs(env.ctx).map((m) => [memdevName(m), m]));
-  const list: CxlMemdev[] = [];
-  for (const o of arr.a) {
-    if (o.t !== 'obj') continue;
-    const name = o.e.find(([k]) => k === 'memdev')?.[1];
-    const m = name?.t === 'str' ? byName.get(name.s) : undefined;
-    if (m) list.push(m);
-  }
-  if (list.length === 0) {
-    rl.err('collect_memdevs', `no active memdevs found: decoder: ${decoder} filter: ${csv ?? 'none'}\n`);
-    return { memdevs: undefined, count };
-  }
-  if (csv !== undefined) {
-    const pos = new Map(list.map((m) => [m, filterPos(m, csv)]));
-    list.sort((a, b) => (pos.get(a) ?? 0) - (pos.get(b) ?? 0));
-  }
-  return { memdevs: list, count };
-}
-
-/** validate_ways() */
-function validateWays(rl: LogCtx, p: ParsedParams, count: number): boolean {
-  const n = p.memdevs.length;
-  if (p.ways > n || (count && p.ways !== n)) {
-    const rel = p.ways > n ? 'greater' : 'less';
-    rl.err('validate_ways', `Interleave ways ${p.ways} is ${rel} than number of memdevs ${count ? 'specified' : 'found'}: ${n}\n`);
-    return false;
-  }
-  return true;
-}
-
-/** cxl_decoder_mode_from_ident() */
-function modeFromIdent(s: string): DecoderMode {
-  if (s === 'ram' || s === 'volatile') return DECODER_MODE.RAM;
-  if (s === 'pmem') return DECODER_MODE.PMEM;
-  return DECODER_MODE.NONE;
-}
-
-/** parse_create_options(): 0, or the negative errno cmd_create_region reports. */
-export function parseCreateOptions(env: CmdEnv, rl: LogCtx, param: RegionParams, args: readonly string[], p: ParsedParams): number {
-  const v85 = env.ndctl === '85';
-  if (param.rootDecoder === undefined) {
-    rl.err('parse_create_options', 'no root decoder specified\n');
-    return negErrno('EINVAL');
-  }
-  if (args.length === 0) param.memdevs = true;
-  if (!param.memdevs) {
-    rl.err('parse_create_options', 'must specify option for target object types (-m)\n');
-    return negErrno('EINVAL');
-  }
-  const { memdevs, count } = collectMemdevs(env, rl, param.rootDecoder, args);
-  if (!memdevs) return negErrno('ENXIO');
-  p.memdevs = memdevs;
-  const fail = negErrno('EINVAL');
-  if (param.type !== undefined) {
-    p.mode = modeFromIdent(param.type);
-    if (v85 && p.mode === DECODER_MODE.RAM && param.uuid !== undefined) {
-      rl.err('parse_create_options', "can't set UUID for ram / volatile regions");
-      return fail;
-    }
-    if (p.mode === DECODER_MODE.NONE) {
-      rl.err('parse_create_options', `unsupported type: ${param.type}\n`);
-      return fail;
-    }
-  } else p.mode = DECODER_MODE.PMEM;
-  if (param.size !== undefined) {
-    p.size = parseSize64(param.size);
-    if (p.size === U64_MAX) {
-      rl.err('parse_create_options', `Invalid size: ${param.size}\n`);
-      return fail;
-    }
-  }
-  if (param.ways <= 0) {
-    rl.err('parse_create_options', `Invalid interleave ways: ${param.ways}\n`);
-    return fail;
-  } else if (param.ways < INT_MAX) {
-    p.ways = param.ways;
-    if (!validateWays(rl, p, count)) return fail;
-  } else if (count) {
-    p.ways = count;
-    if (!validateWays(rl, p, count)) return fail;
-  } else p.ways = p.memdevs.length;
-  if (param.granularity < INT_MAX) {
-    if (param.granularity <= 0) {
-      rl.err('parse_create_options', `Invalid interleave granularity: ${param.granularity}\n`);
-      return fail;
-    }
-    p.granularity = param.granularity;
-  }
-  if (p.size && p.ways && p.size % BigInt(p.ways)) {
-    rl.err('parse_create_options', `size (${p.size}) is not an integral multiple of interleave-ways (${p.ways})\n`);
-    return fail;
-  }
-  if (v85 && param.uuid !== undefined) {
-    if (!UUID.test(param.uuid)) {
-      env.out.error(`failed to parse uuid: '${param.uuid}'\n`);
-      return fail;
-    }
-    p.uuid = param.uuid.toLowerCase();
-  }
-  return 0;
 }
 
 /** validate_decoder(): the root decoder supports the region's mode. */
@@ -227,7 +76,10 @@ function validateQosClass(rl: LogCtx, p: ParsedParams, param: RegionParams): num
     const q = p.mode === DECODER_MODE.RAM ? m.ramQosClass : m.pmemQosClass;
     if (q === QOS_CLASS_NONE) break;
     if (q !== d.qosClass) {
-      rl.err('create_region_validate_qos_class', `${decoderName(d)} qos_class mismatch ${memdevName(m)}\n`);
+      rl.err(
+        'create_region_validate_qos_class',
+        `${decoderName(d)} qos_class mismatch ${memdevName(m)}\n`,
+      );
       return negErrno('ENXIO');
     }
   }
@@ -253,7 +105,9 @@ function validateConfig(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: RegionP
   }
   for (const m of p.memdevs.slice(0, p.ways)) {
     let size = m.pmemSize;
-    if (env.ndctl === '85') size = p.mode === DECODER_MODE.RAM ? m.ramSize : p.mode === DECODER_MODE.PMEM ? m.pmemSize : 0n;
+    if (env.ndctl === '85')
+      size =
+        p.mode === DECODER_MODE.RAM ? m.ramSize : p.mode === DECODER_MODE.PMEM ? m.pmemSize : 0n;
     p.epMinSize = p.epMinSize === 0n || size < p.epMinSize ? size : p.epMinSize;
   }
   return 0;
@@ -278,7 +132,10 @@ function determineGranularity(rl: LogCtx, r: CxlRegion, p: ParsedParams): number
   const d = p.rootDecoder as CxlDecoder;
   const granularity = d.interleaveGranularity | 0;
   if (granularity === 0 || granularity === -1) {
-    rl.err('cxl_region_determine_granularity', `${name}: unable to determine root decoder granularity\n`);
+    rl.err(
+      'cxl_region_determine_granularity',
+      `${name}: unable to determine root decoder granularity\n`,
+    );
     return negErrno('ENXIO');
   }
   if (!p.granularity) return granularity;
@@ -297,7 +154,14 @@ function determineGranularity(rl: LogCtx, r: CxlRegion, p: ParsedParams): number
 }
 
 /** The sysfs programming of a created region: 0 or the failure that ends it. */
-function programRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, p: ParsedParams, size: bigint, param: RegionParams): number {
+function programRegion(
+  env: CmdEnv,
+  rl: LogCtx,
+  r: CxlRegion,
+  p: ParsedParams,
+  size: bigint,
+  param: RegionParams,
+): number {
   const name = regionName(r);
   const g = determineGranularity(rl, r, p);
   if (g < 0) return g;
@@ -346,7 +210,12 @@ function programRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, p: ParsedParams, s
 }
 
 /** create_region(): 0 and the region JSON on stdout, or a negative errno. */
-export function createRegion(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: RegionParams): { rc: number; count: number } {
+export function createRegion(
+  env: CmdEnv,
+  rl: LogCtx,
+  p: ParsedParams,
+  param: RegionParams,
+): { rc: number; count: number } {
   let rc = validateConfig(env, rl, p, param);
   if (rc) return { rc, count: 0 };
   const d = p.rootDecoder as CxlDecoder;
@@ -358,7 +227,12 @@ export function createRegion(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: Re
     defaultSize = false;
   } else if (p.epMinSize) size = BigInt.asUintN(64, p.epMinSize * BigInt(p.ways));
   else {
-    rl.err('create_region', env.ndctl === '85' ? 'unable to determine region size\n' : 'create_region: unable to determine region size\n');
+    rl.err(
+      'create_region',
+      env.ndctl === '85'
+        ? 'unable to determine region size\n'
+        : 'create_region: unable to determine region size\n',
+    );
     return { rc: negErrno('ENXIO'), count: 0 };
   }
   const maxExtent = d.maxAvailableExtent;
@@ -368,7 +242,10 @@ export function createRegion(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: Re
   }
   if (!defaultSize && size > maxExtent) {
     const extra = env.ndctl === '85' ? ` (${hexAlt(maxExtent)})` : '';
-    rl.err('create_region', `${dname}: region size ${hexAlt(size)} exceeds max available space${extra}\n`);
+    rl.err(
+      'create_region',
+      `${dname}: region size ${hexAlt(size)} exceeds max available space${extra}\n`,
+    );
     return { rc: negErrno('ENOSPC'), count: 0 };
   }
   if (size > maxExtent) size = alignDown(maxExtent, Math.imul(SZ_256M, p.ways));
@@ -393,18 +270,4 @@ export function createRegion(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: Re
   if (env.isTty) flags |= UTIL_JSON.HUMAN;
   env.out.stdout += `${toJsonPretty(regionToJson(region, flags), env.ndctl)}\n`;
   return { rc: 0, count: 1 };
-}
-
-/** A zeroed struct parsed_params. */
-export function newParsedParams(): ParsedParams {
-  return {
-    size: 0n,
-    epMinSize: 0n,
-    ways: 0,
-    granularity: 0,
-    memdevs: [],
-    rootDecoder: undefined,
-    mode: DECODER_MODE.NONE,
-    uuid: undefined,
-  };
 }

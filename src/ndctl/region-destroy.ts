@@ -11,6 +11,7 @@ import { cxlDecoders, decoderMemdev, decoderName } from '../list/libcxl/decoder.
 import { memdevName } from '../list/libcxl/memdev.ts';
 import { regionIsEnabled, regionName } from '../list/libcxl/region.ts';
 import type { CxlRegion } from '../list/libcxl/types.ts';
+import type { CmdEnv } from './env.ts';
 import { decoderSetDpaSize } from './lib/decoder.ts';
 import {
   regionClearTarget,
@@ -21,7 +22,6 @@ import {
   regionTargetDecoder,
 } from './lib/region.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
-import type { CmdEnv } from './env.ts';
 import type { LogCtx } from './log.ts';
 import type { RegionAction, RegionParams } from './region-params.ts';
 
@@ -112,7 +112,13 @@ function destroyRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, param: RegionParam
 }
 
 /** do_region_xable(): the action on one region; 0 or a negative errno. */
-export function regionXable(env: CmdEnv, rl: LogCtx, r: CxlRegion, action: RegionAction, param: RegionParams): number {
+export function regionXable(
+  env: CmdEnv,
+  rl: LogCtx,
+  r: CxlRegion,
+  action: RegionAction,
+  param: RegionParams,
+): number {
   switch (action) {
     case 'enable':
       return regionEnable(r);

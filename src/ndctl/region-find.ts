@@ -9,7 +9,11 @@ import { cxlBuses } from '../list/libcxl/port.ts';
 import type { CxlCtx, CxlDecoder } from '../list/libcxl/types.ts';
 
 /** The root decoders of the buses passing `bus`, that pass `decoder`, in walk order. */
-export function rootDecoders(ctx: CxlCtx, bus: string | undefined, decoder: string | undefined): CxlDecoder[] {
+export function rootDecoders(
+  ctx: CxlCtx,
+  bus: string | undefined,
+  decoder: string | undefined,
+): CxlDecoder[] {
   const out: CxlDecoder[] = [];
   for (const b of cxlBuses(ctx)) {
     if (!busFilter(b, bus)) continue;
@@ -20,6 +24,10 @@ export function rootDecoders(ctx: CxlCtx, bus: string | undefined, decoder: stri
 }
 
 /** The first root decoder matching `decoder` on a bus matching `bus`. */
-export function findRootDecoder(ctx: CxlCtx, bus: string | undefined, decoder: string | undefined): CxlDecoder | undefined {
+export function findRootDecoder(
+  ctx: CxlCtx,
+  bus: string | undefined,
+  decoder: string | undefined,
+): CxlDecoder | undefined {
   return rootDecoders(ctx, bus, decoder)[0];
 }

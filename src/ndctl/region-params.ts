@@ -50,7 +50,13 @@ export type RegionAction = 'create' | 'enable' | 'disable' | 'destroy';
 function baseOptions(): OptSpec[] {
   return [
     optString('b', 'bus', 'bus', 'bus name', 'Limit operation to the specified bus'),
-    optString('d', 'decoder', 'rootDecoder', 'root decoder name', 'Limit to / use the specified root decoder'),
+    optString(
+      'd',
+      'decoder',
+      'rootDecoder',
+      'root decoder name',
+      'Limit to / use the specified root decoder',
+    ),
     optBool('', 'debug', 'debug', 'turn on debug'),
   ];
 }
@@ -59,11 +65,24 @@ function baseOptions(): OptSpec[] {
 function createOptions(ndctl: Ndctl): OptSpec[] {
   const v85 = ndctl === '85';
   const opts: Array<OptSpec | false> = [
-    optString('s', 'size', 'size', 'size in bytes or with a K/M/G etc. suffix', 'total size desired for the resulting region.'),
+    optString(
+      's',
+      'size',
+      'size',
+      'size in bytes or with a K/M/G etc. suffix',
+      'total size desired for the resulting region.',
+    ),
     optInt('w', 'ways', 'ways', 'number of memdevs participating in the regions interleave set'),
     optInt('g', 'granularity', 'granularity', 'granularity of the interleave set'),
     optString('t', 'type', 'type', 'region type', "region type - 'pmem' or 'ram'"),
-    v85 && optString('U', 'uuid', 'uuid', 'region uuid', 'uuid for the new region (default: autogenerate)'),
+    v85 &&
+      optString(
+        'U',
+        'uuid',
+        'uuid',
+        'region uuid',
+        'uuid for the new region (default: autogenerate)',
+      ),
     optBool('m', 'memdevs', 'memdevs', 'non-option arguments are memdevs'),
     optBool('u', 'human', 'human', 'use human friendly number formats'),
     v85 && optBool('Q', 'enforce-qos', 'enforceQos', 'enforce qos_class match'),
@@ -81,7 +100,10 @@ export function regionOptions(action: RegionAction, ndctl: Ndctl): OptSpec[] {
       return base;
     case 'disable':
       return ndctl === '85'
-        ? [...base, optBool('f', 'force', 'force', 'attempt to offline memory before disabling the region')]
+        ? [
+            ...base,
+            optBool('f', 'force', 'force', 'attempt to offline memory before disabling the region'),
+          ]
         : base;
     case 'destroy':
       return [...base, optBool('f', 'force', 'force', 'destroy region even if currently active')];

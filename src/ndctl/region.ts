@@ -15,10 +15,17 @@ import { parseOptions } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { strerrorRc } from './lib/sysfs.ts';
 import { LOG, LogCtx } from './log.ts';
-import { createRegion, newParsedParams, type ParsedParams, parseCreateOptions } from './region-create.ts';
+import { createRegion } from './region-create.ts';
 import { regionXable } from './region-destroy.ts';
 import { rootDecoders } from './region-find.ts';
-import { defaultRegionParams, type RegionAction, type RegionParams, regionOptions, regionUsage } from './region-params.ts';
+import {
+  defaultRegionParams,
+  type RegionAction,
+  type RegionParams,
+  regionOptions,
+  regionUsage,
+} from './region-params.ts';
+import { newParsedParams, type ParsedParams, parseCreateOptions } from './region-parse.ts';
 
 /** decoder_region_action(): the action on each of the decoder's regions matching an argument. */
 function decoderRegionAction(
@@ -45,9 +52,21 @@ function decoderRegionAction(
 }
 
 /** region_action(): 0 or the negative errno the command's exit status reflects. */
-function regionAction(env: CmdEnv, rl: LogCtx, action: RegionAction, argv: readonly string[], count: { n: number }): number | { exit: number } {
+function regionAction(
+  env: CmdEnv,
+  rl: LogCtx,
+  action: RegionAction,
+  argv: readonly string[],
+  count: { n: number },
+): number | { exit: number } {
   const param = defaultRegionParams();
-  const parsed = parseOptions(argv, regionOptions(action, env.ndctl), regionUsage(action), param, env.out);
+  const parsed = parseOptions(
+    argv,
+    regionOptions(action, env.ndctl),
+    regionUsage(action),
+    param,
+    env.out,
+  );
   if ('exit' in parsed) return parsed;
   const args = parsed.args;
   rl.priority = param.debug ? LOG.DEBUG : LOG.INFO;
@@ -86,6 +105,9 @@ export function cmdRegion(env: CmdEnv, action: RegionAction, argv: readonly stri
   const count = { n: 0 };
   const rc = regionAction(env, rl, action, argv, count);
   if (typeof rc !== 'number') return done(env, rc.exit);
-  rl.info(`cmd_${action}_region`, `${SUMMARY[action]} ${count.n} region${count.n === 1 ? '' : 's'}\n`);
+  rl.info(
+    `cmd_${action}_region`,
+    `${SUMMARY[action]} ${count.n} region${count.n === 1 ? '' : 's'}\n`,
+  );
   return done(env, rc === 0 ? 0 : 1);
 }

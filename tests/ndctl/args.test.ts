@@ -6,12 +6,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Output } from '../../src/list/print.ts';
-import { type OptValue, optBool, optInt, optString, optUint, parseOptions, usageText } from '../../src/ndctl/args.ts';
+import {
+  type OptValue,
+  optBool,
+  optInt,
+  optString,
+  optUint,
+  parseOptions,
+  usageText,
+} from '../../src/ndctl/args.ts';
 import { cxlCommand } from '../../src/ndctl/index.ts';
 import { snapshot } from './fixtures.ts';
 
 const OPTS = [
-  optString('d', 'decoder', 'decoder', 'root decoder name', 'Limit to / use the specified root decoder'),
+  optString(
+    'd',
+    'decoder',
+    'decoder',
+    'root decoder name',
+    'Limit to / use the specified root decoder',
+  ),
   optInt('w', 'ways', 'ways', 'number of memdevs participating in the regions interleave set'),
   optUint('s', 'size', 'size', 'number of label bytes to operate'),
   optBool('m', 'memdevs', 'memdevs', 'non-option arguments are memdevs'),
@@ -19,8 +33,19 @@ const OPTS = [
   optBool('', 'debug', 'debug', 'turn on debug'),
 ];
 
-function run(argv: string[]): { params: Record<string, OptValue>; args?: string[]; exit?: number; out: Output } {
-  const params: Record<string, OptValue> = { ways: 0x7fffffff, size: 0, memdevs: false, force: false, debug: false };
+function run(argv: string[]): {
+  params: Record<string, OptValue>;
+  args?: string[];
+  exit?: number;
+  out: Output;
+} {
+  const params: Record<string, OptValue> = {
+    ways: 0x7fffffff,
+    size: 0,
+    memdevs: false,
+    force: false,
+    debug: false,
+  };
   const out = new Output();
   const r = parseOptions(argv, OPTS, 'cxl test <arg> [<options>]', params, out);
   return 'exit' in r ? { params, exit: r.exit, out } : { params, args: r.args, out };
@@ -74,12 +99,16 @@ describe('parse_options errors (exit 129)', () => {
     expect(r.out.stderr).toBe(
       `  Error: switch \`w' expects a numerical value\n${usageLine}    -w, --ways <n>        number of memdevs participating in the regions interleave set\n`,
     );
-    expect(run(['--ways=x']).out.stderr.startsWith("  Error: option `ways' expects a numerical value\n")).toBe(true);
+    expect(
+      run(['--ways=x']).out.stderr.startsWith("  Error: option `ways' expects a numerical value\n"),
+    ).toBe(true);
   });
 
   it('a missing value, a value given to a flag', () => {
     expect(run(['-d']).out.stderr.startsWith("  Error: switch `d' requires a value\n")).toBe(true);
-    expect(run(['--force=1']).out.stderr.startsWith("  Error: option `force' takes no value\n")).toBe(true);
+    expect(
+      run(['--force=1']).out.stderr.startsWith("  Error: option `force' takes no value\n"),
+    ).toBe(true);
   });
 
   it('unknown switches and options print the whole usage', () => {
@@ -95,8 +124,12 @@ describe('parse_options errors (exit 129)', () => {
     const out = new Output();
     const r = parseOptions(['--de'], twoD, 'u', {}, out);
     expect(r).toEqual({ exit: 129 });
-    expect(out.stderr.startsWith('  Error: Ambiguous option: de (could be --debug or --decoder)\n')).toBe(true);
-    expect(run(['-memdevs']).out.stderr).toBe('  Error: did you mean `--memdevs` (with two dashes ?)\n');
+    expect(
+      out.stderr.startsWith('  Error: Ambiguous option: de (could be --debug or --decoder)\n'),
+    ).toBe(true);
+    expect(run(['-memdevs']).out.stderr).toBe(
+      '  Error: did you mean `--memdevs` (with two dashes ?)\n',
+    );
   });
 
   it('-h and --help print the usage; --list-opts lists the long names (exit 130)', () => {
@@ -110,7 +143,9 @@ describe('parse_options errors (exit 129)', () => {
 
 describe('usage text of the commands', () => {
   it('destroy-region (ndctl 76.1): print_option_help layout', () => {
-    const r = cxlCommand(snapshot('minimal/00-boot'), undefined, ['destroy-region', '-h'], { ndctl: '76.1' });
+    const r = cxlCommand(snapshot('minimal/00-boot'), undefined, ['destroy-region', '-h'], {
+      ndctl: '76.1',
+    });
     expect(r.code).toBe(129);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -130,7 +165,9 @@ describe('usage text of the commands', () => {
   });
 
   it('memdev commands without arguments print their usage', () => {
-    const r = cxlCommand(snapshot('minimal/00-boot'), undefined, ['enable-memdev'], { ndctl: '76.1' });
+    const r = cxlCommand(snapshot('minimal/00-boot'), undefined, ['enable-memdev'], {
+      ndctl: '76.1',
+    });
     expect(r.code).toBe(129);
     expect(r.stderr).toBe(
       '\n usage: cxl enable-memdev <mem0> [<mem1>..<memN>] [<options>]\n\n    -v, --verbose         turn on debug\n    -S, --serial          use serial numbers to id memdevs\n\n',

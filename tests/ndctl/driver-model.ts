@@ -16,10 +16,14 @@ const MATCH: Record<string, RegExp> = {
 const parentOf = (p: string): string => p.slice(0, p.lastIndexOf('/'));
 const nameOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 /** A relative symlink target from directory `fromDir` to the /sys path `to`. */
-export const rel = (fromDir: string, to: string): string => `${'../'.repeat(fromDir.split('/').length)}${to}`;
+export const rel = (fromDir: string, to: string): string =>
+  `${'../'.repeat(fromDir.split('/').length)}${to}`;
 
 /** Installs bind/unbind handlers for every bus's drivers; `onBind` runs after a successful bind. */
-export function driverCore(fake: FakeSysfs, onBind?: (f: FakeSysfs, drv: string, dev: string) => void): void {
+export function driverCore(
+  fake: FakeSysfs,
+  onBind?: (f: FakeSysfs, drv: string, dev: string) => void,
+): void {
   fake.on(/^bus\/cxl\/flush$/, () => {});
   fake.on(/^bus\/[^/]+\/drivers\/[^/]+\/bind$/, (f, real, cstr) => {
     const drv = nameOf(parentOf(real));
@@ -45,7 +49,8 @@ export function driverCore(fake: FakeSysfs, onBind?: (f: FakeSysfs, drv: string,
       throw new Errno('ENODEV');
     }
     const link = f.lstat(`${dev}/driver`);
-    if (link?.kind !== 'link' || f.realpath(`${dev}/driver`) !== parentOf(real)) throw new Errno('ENODEV');
+    if (link?.kind !== 'link' || f.realpath(`${dev}/driver`) !== parentOf(real))
+      throw new Errno('ENODEV');
     f.remove(`${dev}/driver`);
   });
 }

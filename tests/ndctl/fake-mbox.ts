@@ -5,7 +5,13 @@
  * recorded. Out-of-range label accesses return mailbox status 2 (Invalid Input).
  */
 import { Errno } from '../../src/kernel/errno.ts';
-import { CXL_CAPACITY_MULTIPLIER, CXL_MEM_COMMAND_ID as ID, type CxlMemIoctl, IDENTIFY, leField } from '../../src/list/ioctl.ts';
+import {
+  CXL_CAPACITY_MULTIPLIER,
+  type CxlMemIoctl,
+  CXL_MEM_COMMAND_ID as ID,
+  IDENTIFY,
+  leField,
+} from '../../src/list/ioctl.ts';
 
 const VAR = -1;
 const TABLE: Array<[number, number, number]> = [
@@ -32,7 +38,15 @@ export interface FakeDev {
 
 /** A device with `lsaSize` label bytes and `total` bytes of capacity. */
 export function fakeDev(lsaSize: number, total = 512n << 20n, align = 256n << 20n): FakeDev {
-  return { lsa: new Uint8Array(lsaSize), totalSize: total, volatileOnly: 0n, persistentOnly: 0n, align, activeVolatile: 0n, nextVolatile: 0n };
+  return {
+    lsa: new Uint8Array(lsaSize),
+    totalSize: total,
+    volatileOnly: 0n,
+    persistentOnly: 0n,
+    align,
+    activeVolatile: 0n,
+    nextVolatile: 0n,
+  };
 }
 
 /** The recorded commands. */

@@ -8,7 +8,11 @@
 import { Errno } from '../../src/kernel/errno.ts';
 import { normSysPath, resolveLink, type SysEntry, type SysfsView } from '../../src/sysfs/view.ts';
 
-type Over = { kind: 'file'; data: string } | { kind: 'dir' } | { kind: 'link'; target: string } | { kind: 'gone' };
+type Over =
+  | { kind: 'file'; data: string }
+  | { kind: 'dir' }
+  | { kind: 'link'; target: string }
+  | { kind: 'gone' };
 
 /** One write the tool made. */
 export interface WriteRec {
@@ -98,7 +102,9 @@ export class FakeSysfs implements SysfsView {
 
   /** Canonical path; the last link followed when `followLast`. @throws ENOENT */
   resolve(path: string, followLast: boolean): string {
-    let parts = normSysPath(path).split('/').filter((s) => s !== '');
+    let parts = normSysPath(path)
+      .split('/')
+      .filter((s) => s !== '');
     let done: string[] = [];
     let hops = 0;
     while (parts.length > 0) {
@@ -108,7 +114,12 @@ export class FakeSysfs implements SysfsView {
       if (!k) throw new Errno('ENOENT', `no such path: ${path}`);
       if (k === 'link' && (parts.length > 0 || followLast)) {
         if (++hops > 40) throw new Errno('ENOENT');
-        parts = [...resolveLink(cur, this.linkTarget(cur)).split('/').filter((s) => s !== ''), ...parts];
+        parts = [
+          ...resolveLink(cur, this.linkTarget(cur))
+            .split('/')
+            .filter((s) => s !== ''),
+          ...parts,
+        ];
         done = [];
         continue;
       }
@@ -195,10 +206,12 @@ export class FakeSysfs implements SysfsView {
 
   /** The recorded writes but libcxl's bus/cxl/flush, as "short=value" lines (NUL \0, newline \n). */
   trace(): string[] {
-    return this.writes.filter((w) => w.real !== 'bus/cxl/flush').map((w) => {
-      const v = w.value.replace(/\n/g, '\\n').replace(/\0/g, '\\0');
-      return `${w.short}=${v}${w.error ? ` !${w.error}` : ''}`;
-    });
+    return this.writes
+      .filter((w) => w.real !== 'bus/cxl/flush')
+      .map((w) => {
+        const v = w.value.replace(/\n/g, '\\n').replace(/\0/g, '\\0');
+        return `${w.short}=${v}${w.error ? ` !${w.error}` : ''}`;
+      });
   }
 }
 

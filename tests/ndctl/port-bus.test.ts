@@ -33,19 +33,25 @@ describe('disable-port / enable-port', () => {
         '',
       ].join('\n'),
     });
-    expect(cxlCommand(v, undefined, ['disable-port', '-e', 'endpoint8'], { ndctl: '76.1' }).stderr.split('\n')[0]).toBe(
-      'cxl port: action_disable: endpoint8 hosts 1 memdev which is part of an active region',
-    );
+    expect(
+      cxlCommand(v, undefined, ['disable-port', '-e', 'endpoint8'], { ndctl: '76.1' }).stderr.split(
+        '\n',
+      )[0],
+    ).toBe('cxl port: action_disable: endpoint8 hosts 1 memdev which is part of an active region');
   });
 
   it('--force unbinds (by host name too); enable-port -m rebinds the port and its memdevs', () => {
     const v = tree();
     // the switch port is found by its uport, the switch upstream port 0000:0d:00.0
-    expect(cxlCommand(v, undefined, ['disable-port', '-f', '0000:0d:00.0'], { ndctl: '76.1' }).stderr).toBe(
-      'cxl port: cmd_disable_port: disabled 1 port\n',
-    );
-    expect(cxlCommand(v, undefined, ['disable-memdev', '-f', 'mem1', 'mem3'], { ndctl: '76.1' }).code).toBe(0);
-    expect(cxlCommand(v, undefined, ['enable-port', '-m', 'port5', 'port9'], { ndctl: '76.1' }).stderr).toBe(
+    expect(
+      cxlCommand(v, undefined, ['disable-port', '-f', '0000:0d:00.0'], { ndctl: '76.1' }).stderr,
+    ).toBe('cxl port: cmd_disable_port: disabled 1 port\n');
+    expect(
+      cxlCommand(v, undefined, ['disable-memdev', '-f', 'mem1', 'mem3'], { ndctl: '76.1' }).code,
+    ).toBe(0);
+    expect(
+      cxlCommand(v, undefined, ['enable-port', '-m', 'port5', 'port9'], { ndctl: '76.1' }).stderr,
+    ).toBe(
       'cxl port: port_action: port: port9 not found\ncxl port: cmd_enable_port: enabled 1 port\n',
     );
     expect(v.trace()).toEqual([
@@ -62,7 +68,9 @@ describe('disable-port / enable-port', () => {
 
   it('"all" keeps only the first argument; a missing argument prints the usage', () => {
     const v = tree();
-    expect(cxlCommand(v, undefined, ['enable-port', 'port9', 'all'], { ndctl: '76.1' }).stderr).toBe(
+    expect(
+      cxlCommand(v, undefined, ['enable-port', 'port9', 'all'], { ndctl: '76.1' }).stderr,
+    ).toBe(
       'cxl port: port_action: port: port9 not found\ncxl port: cmd_enable_port: enabled 0 port\n',
     );
     const u = cxlCommand(v, undefined, ['disable-port'], { ndctl: '76.1' });
@@ -104,9 +112,15 @@ describe('disable-bus', () => {
   it('identifiers: rootN or N (the 76.1 typo "identifer")', () => {
     const v = tree();
     const r = cxlCommand(v, undefined, ['disable-bus', 'bus0', '0', '-f'], { ndctl: '76.1' });
-    expect(r.stderr).toBe("cxl bus: bus_action: 'bus0' is not a valid bus identifer\ncxl bus: cmd_disable_bus: disabled 1 bus\n");
+    expect(r.stderr).toBe(
+      "cxl bus: bus_action: 'bus0' is not a valid bus identifer\ncxl bus: cmd_disable_bus: disabled 1 bus\n",
+    );
     const u = cxlCommand(tree(), undefined, ['disable-bus', 'x'], { ndctl: '85' });
     expect(u.code).toBe(129);
-    expect(u.stderr.startsWith("cxl bus: bus_action: 'x' is not a valid bus identifier\n\n usage: cxl disable-bus")).toBe(true);
+    expect(
+      u.stderr.startsWith(
+        "cxl bus: bus_action: 'x' is not a valid bus identifier\n\n usage: cxl disable-bus",
+      ),
+    ).toBe(true);
   });
 });

@@ -19,13 +19,29 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { step: 'interleave/01-region-2way-hb', base: 'interleave/00-boot', after: 'interleave/01-region-2way-hb' },
+  {
+    step: 'interleave/01-region-2way-hb',
+    base: 'interleave/00-boot',
+    after: 'interleave/01-region-2way-hb',
+  },
   { step: 'interleave/02-destroy-2way-hb', base: 'interleave/01-region-2way-hb' },
-  { step: 'interleave/03-region-4way', base: 'interleave/02-destroy-2way-hb', after: 'interleave/03-region-4way' },
+  {
+    step: 'interleave/03-region-4way',
+    base: 'interleave/02-destroy-2way-hb',
+    after: 'interleave/03-region-4way',
+  },
   { step: 'interleave/04-destroy-4way', base: 'interleave/03-region-4way' },
-  { step: 'interleave/07-region-2way-rp', base: 'interleave/04-destroy-4way', after: 'interleave/07-region-2way-rp' },
+  {
+    step: 'interleave/07-region-2way-rp',
+    base: 'interleave/04-destroy-4way',
+    after: 'interleave/07-region-2way-rp',
+  },
   { step: 'interleave/08-destroy-2way-rp', base: 'interleave/07-region-2way-rp' },
-  { step: 'interleave-dyndbg/01-region-4way', base: 'interleave-dyndbg/00-boot', after: 'interleave-dyndbg/01-region-4way' },
+  {
+    step: 'interleave-dyndbg/01-region-4way',
+    base: 'interleave-dyndbg/00-boot',
+    after: 'interleave-dyndbg/01-region-4way',
+  },
   { step: 'interleave-dyndbg/02-destroy', base: 'interleave-dyndbg/01-region-4way' },
   { step: 'minimal/01-create-region', base: 'minimal/00-boot', after: 'minimal/01-create-region' },
   { step: 'minimal/05-destroy-region', base: 'minimal/02-create-namespace' },
@@ -42,16 +58,27 @@ const CASES: Case[] = [
     fail: [{ re: /region1\/interleave_ways$/, errno: 'EINVAL' }],
   },
   { step: 'failures/f09-same-memdev-twice', base: 'failures/00-boot' },
-  { step: 'failures/f11-4way-wrong-order', base: 'failures/00-boot', fail: [{ re: /region1\/target1$/, errno: 'ENXIO' }] },
+  {
+    step: 'failures/f11-4way-wrong-order',
+    base: 'failures/00-boot',
+    fail: [{ re: /region1\/target1$/, errno: 'ENXIO' }],
+  },
   { step: 'failures/f13-switch-granularity-256', base: 'failures/00-boot' },
-  { step: 'failures/f15a-region-hb0', base: 'failures/00-boot', after: 'failures/f15-after-decoder-busy' },
+  {
+    step: 'failures/f15a-region-hb0',
+    base: 'failures/00-boot',
+    after: 'failures/f15-after-decoder-busy',
+  },
   {
     step: 'failures/f15b-second-region-needs-busy-hb-decoder',
     base: 'failures/f15-after-decoder-busy',
     fail: [{ re: /region1\/target0$/, errno: 'EBUSY' }],
   },
   { step: 'failures/f15c-endpoint-already-in-region', base: 'failures/f15-after-decoder-busy' },
-  { step: 'failures/f15d-destroy-busy-region-without-force', base: 'failures/f15-after-decoder-busy' },
+  {
+    step: 'failures/f15d-destroy-busy-region-without-force',
+    base: 'failures/f15-after-decoder-busy',
+  },
   { step: 'failures/f15e-cleanup', base: 'failures/f15-after-decoder-busy' },
   { step: 'failures/f16-no-decoder-given', base: 'failures/00-boot' },
   {
@@ -62,10 +89,13 @@ const CASES: Case[] = [
 ];
 
 /** Runs one case; returns the result and the fake for write checks. */
-export function runCase(c: Case): { r: ReturnType<typeof cxlCommand>; fake: FakeSysfs } {
+function runCase(c: Case): { r: ReturnType<typeof cxlCommand>; fake: FakeSysfs } {
   const s = step(c.step);
   const fake = new FakeSysfs(snapshot(c.base));
-  regionKernel(fake, { ...(c.after ? { after: snapshot(c.after) } : {}), ...(c.fail ? { fail: c.fail } : {}) });
+  regionKernel(fake, {
+    ...(c.after ? { after: snapshot(c.after) } : {}),
+    ...(c.fail ? { fail: c.fail } : {}),
+  });
   let n = 0;
   const uuid = (): string => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
   const r = cxlCommand(fake, undefined, s.argv, { ndctl: '76.1', isTty: false, uuid });
@@ -77,7 +107,11 @@ describe('region steps of the captures (ndctl 76.1 over the capture trees)', () 
     it(`${c.step}: ${step(c.step).cmd}`, () => {
       const s = step(c.step);
       const { r } = runCase(c);
-      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: s.rc, stdout: s.stdout, stderr: s.stderr });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        code: s.rc,
+        stdout: s.stdout,
+        stderr: s.stderr,
+      });
     });
   }
 });

@@ -42,7 +42,8 @@ export function regionKernel(fake: FakeSysfs, opts: RegionKernelOptions = {}): v
   });
   fake.on(/\/region\d+\/interleave_ways$/, (f, real, cstr) => {
     f.setFile(real, cstr);
-    for (let i = 0; i < Number.parseInt(cstr, 10); i++) f.setFile(`${parentOf(real)}/target${i}`, '\n');
+    for (let i = 0; i < Number.parseInt(cstr, 10); i++)
+      f.setFile(`${parentOf(real)}/target${i}`, '\n');
   });
   fake.on(/\/region\d+\/size$/, (f, real, cstr) => {
     f.setFile(real, cstr);

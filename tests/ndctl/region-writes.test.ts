@@ -20,10 +20,15 @@ function fake(base: string, after?: string): FakeSysfs {
 describe('create-region writes', () => {
   it('2-way across host bridges: region attributes, each position, commit, bind', () => {
     const f = fake('interleave/00-boot', 'interleave/01-region-2way-hb');
-    const r = cxlCommand(f, undefined, ['create-region', '-m', '-d', 'decoder0.1', '-w', '2', '-g', '4096', 'mem4', 'mem0'], {
-      ndctl: '76.1',
-      uuid: () => UUID,
-    });
+    const r = cxlCommand(
+      f,
+      undefined,
+      ['create-region', '-m', '-d', 'decoder0.1', '-w', '2', '-g', '4096', 'mem4', 'mem0'],
+      {
+        ndctl: '76.1',
+        uuid: () => UUID,
+      },
+    );
     expect(r.code).toBe(0);
     expect(f.trace()).toEqual([
       'decoder0.1/create_pmem_region=region1\\0',
@@ -53,7 +58,12 @@ describe('create-region writes', () => {
   it('a refused store deletes the region again and reports "created 0 regions" (76.1 exit 0)', () => {
     const f = new FakeSysfs(snapshot('failures/00-boot'));
     regionKernel(f, { fail: [{ re: /region0\/size$/, errno: 'ENOSPC' }] });
-    const r = cxlCommand(f, undefined, ['create-region', '-m', '-d', 'decoder0.0', '-s', '256M', 'mem3'], { ndctl: '76.1', uuid: () => UUID });
+    const r = cxlCommand(
+      f,
+      undefined,
+      ['create-region', '-m', '-d', 'decoder0.0', '-s', '256M', 'mem3'],
+      { ndctl: '76.1', uuid: () => UUID },
+    );
     expect(f.trace()).toEqual([
       'decoder0.0/create_pmem_region=region0\\0',
       'region0/interleave_granularity=256\\n\\0',
@@ -71,9 +81,14 @@ describe('create-region writes', () => {
   });
 
   it('85 returns the creation error (exit 1) and prints the window space', () => {
-    const r = cxlCommand(fake('failures/00-boot'), undefined, ['create-region', '-m', '-d', 'decoder0.0', '-w', '1', '-s', '8G', 'mem3'], {
-      ndctl: '85',
-    });
+    const r = cxlCommand(
+      fake('failures/00-boot'),
+      undefined,
+      ['create-region', '-m', '-d', 'decoder0.0', '-w', '1', '-s', '8G', 'mem3'],
+      {
+        ndctl: '85',
+      },
+    );
     expect(r).toEqual({
       code: 1,
       stdout: '',
@@ -85,7 +100,10 @@ describe('create-region writes', () => {
   it('76.1 runs the region loop after creating: a memdev argument that is also a region id fails it', () => {
     // "1" selects mem1 and then, as a region filter of do_region_xable(ACTION_CREATE), region1
     const args = ['create-region', '-d', 'decoder0.1', '-w', '2', '-g', '4096', '-m', '1', 'mem2'];
-    const r = cxlCommand(fake('failures/00-boot'), undefined, args, { ndctl: '76.1', uuid: () => UUID });
+    const r = cxlCommand(fake('failures/00-boot'), undefined, args, {
+      ndctl: '76.1',
+      uuid: () => UUID,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('"region":"region1"');
     expect(r.stderr).toBe(
@@ -96,14 +114,18 @@ describe('create-region writes', () => {
         '',
       ].join('\n'),
     );
-    const r85 = cxlCommand(fake('failures/00-boot'), undefined, args, { ndctl: '85', uuid: () => UUID });
+    const r85 = cxlCommand(fake('failures/00-boot'), undefined, args, {
+      ndctl: '85',
+      uuid: () => UUID,
+    });
     expect(r85.code).toBe(0);
     expect(r85.stderr).toBe('cxl region: cmd_create_region: created 1 region\n');
   });
 
   it('option checks before any write', () => {
     const v = fake('failures/00-boot');
-    const run = (...a: string[]) => cxlCommand(v, undefined, ['create-region', ...a], { ndctl: '76.1' });
+    const run = (...a: string[]) =>
+      cxlCommand(v, undefined, ['create-region', ...a], { ndctl: '76.1' });
     expect(run('-d', 'decoder0.0', 'mem3').stderr).toBe(
       'cxl region: parse_create_options: must specify option for target object types (-m)\ncxl region: cmd_create_region: created 0 regions\n',
     );
@@ -135,11 +157,55 @@ describe('create-region writes', () => {
   });
 });
 
+describe('create-region: 85 options, human output', () => {
+  it('-U: refused for ram, parsed for pmem (written lower-case)', () => {
+    const run = (...a: string[]) => {
+      const f = fake('failures/00-boot');
+      return {
+        f,
+        r: cxlCommand(f, undefined, ['create-region', '-d', 'decoder0.0', '-m', 'mem3', ...a], {
+          ndctl: '85',
+        }),
+      };
+    };
+    expect(run('-t', 'ram', '-U', UUID).r).toEqual({
+      code: 1,
+      stdout: '',
+      // the message has no newline in ndctl 85
+      stderr:
+        "cxl region: parse_create_options: can't set UUID for ram / volatile regionscxl region: cmd_create_region: created 0 regions\n",
+    });
+    expect(run('-U', 'not-a-uuid').r.stderr).toBe(
+      "  Error: failed to parse uuid: 'not-a-uuid'\n\ncxl region: cmd_create_region: created 0 regions\n",
+    );
+    const { f, r } = run('--uuid', UUID.toUpperCase());
+    expect(r.code).toBe(0);
+    expect(f.trace()).toContain(`region0/uuid=${UUID}\\0`);
+  });
+
+  it('a terminal gets human sizes and hex strings', () => {
+    const f = fake('failures/00-boot');
+    const r = cxlCommand(f, undefined, ['create-region', '-d', 'decoder0.0', '-m', 'mem3'], {
+      ndctl: '76.1',
+      isTty: true,
+    });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      region: 'region0',
+      resource: '0x110000000',
+      size: '256.00 MiB (268.44 MB)',
+    });
+  });
+});
+
 describe('destroy-region and friends', () => {
   it('destroy -f: unbind, reset, clear each target and free its DPA, delete', () => {
     const f = fake('interleave/01-region-2way-hb');
     const r = cxlCommand(f, undefined, ['destroy-region', '-f', 'region1'], { ndctl: '76.1' });
-    expect(r).toEqual({ code: 0, stdout: '', stderr: 'cxl region: cmd_destroy_region: destroyed 1 region\n' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'cxl region: cmd_destroy_region: destroyed 1 region\n',
+    });
     expect(f.trace()).toEqual([
       'cxl_region/unbind=region1\\0',
       'region1/commit=0\\n\\0',
@@ -156,9 +222,10 @@ describe('destroy-region and friends', () => {
     expect(cxlCommand(f, undefined, ['disable-region', '1'], { ndctl: '76.1' }).stderr).toBe(
       'cxl region: cmd_disable_region: disabled 1 region\n',
     );
-    expect(cxlCommand(f, undefined, ['enable-region', '-d', 'decoder0.0', 'all'], { ndctl: '76.1' }).stderr).toBe(
-      'cxl region: cmd_enable_region: enabled 0 regions\n',
-    );
+    expect(
+      cxlCommand(f, undefined, ['enable-region', '-d', 'decoder0.0', 'all'], { ndctl: '76.1' })
+        .stderr,
+    ).toBe('cxl region: cmd_enable_region: enabled 0 regions\n');
     expect(cxlCommand(f, undefined, ['enable-region', 'all'], { ndctl: '76.1' }).stderr).toBe(
       'cxl region: cmd_enable_region: enabled 1 region\n',
     );

@@ -67,7 +67,7 @@ export function buildType2(
 
   const dflt = defaultHdmCaps('type2', ctx.qemu);
   const hdm = d.hdm ?? (dflt ? { ...dflt, decoderCount: 1 } : undefined);
-  const component = createComponentRegisters('type2', hdm, { qemu: ctx.qemu, dpaLimit: d.dpaSize });
+  const component = createComponentRegisters('type2', hdm, { qemu: ctx.qemu, dpaLimit: d.dpaSize, strict: ctx.qemu !== '7.2' });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
   const msixBar = msixInitExclusiveBar(cs, 1, 4);
   const fn = newFunction({

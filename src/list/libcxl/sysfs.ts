@@ -48,6 +48,24 @@ export function readAttr(ctx: CxlCtx, path: string): string | Errno {
   return s;
 }
 
+/**
+ * __sysfs_write_attr(): writes `buf` (85 logs EACCES/EPERM at LOG_ERR, as write_attr() does).
+ * @returns the Errno of a failed write
+ */
+export function writeAttr(ctx: CxlCtx, path: string, buf: string): Errno | undefined {
+  try {
+    ctx.view.write(rel(path), buf);
+    return undefined;
+  } catch (e) {
+    const err = isErrno(e) ? e : new Errno('EIO');
+    if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
+      const what = new Errno(err.code).message;
+      ctx.out.log('libcxl', 'write_attr', `failed to write ${buf} to ${path}: ${what} hint: try running as root or using sudo\n`);
+    }
+    return new Errno(err.code);
+  }
+}
+
 /** realpath(3) with the result in libcxl's absolute form; undefined when it fails. */
 export function realpath(ctx: CxlCtx, path: string): string | undefined {
   try {
@@ -78,11 +96,7 @@ export function deviceParse(
   devName: string,
   add: (id: number, devPath: string) => unknown,
 ): void {
-  try {
-    ctx.view.write('bus/cxl/flush', '1\n'); // cxl_wait_probe(): failures are ignored
-  } catch {
-    // EROFS on a capture's tree
-  }
+  writeAttr(ctx, '/sys/bus/cxl/flush', '1\n'); // cxl_wait_probe(): a failure is ignored
   let names: string[];
   try {
     names = ctx.view.readdir(rel(base));

@@ -4,13 +4,22 @@
  * Both refuse non-endpoint decoders and update the cached field after a successful write.
  */
 import { hexAlt } from '../../list/cstr.ts';
-import { type CxlDecoder, DECODER_MODE, type DecoderMode, devname } from '../../list/libcxl/types.ts';
+import {
+  type CxlDecoder,
+  DECODER_MODE,
+  type DecoderMode,
+  devname,
+} from '../../list/libcxl/types.ts';
 import { negErrno, writeAttr } from './sysfs.ts';
 
 /** cxl_decoder_set_dpa_size(): "%#llx\n" to dpa_size. */
 export function decoderSetDpaSize(d: CxlDecoder, size: bigint): number {
   if (d.port.type !== 'endpoint') {
-    d.ctx.out.log('libcxl', 'cxl_decoder_set_dpa_size', `${devname(d.devPath)}: not an endpoint decoder\n`);
+    d.ctx.out.log(
+      'libcxl',
+      'cxl_decoder_set_dpa_size',
+      `${devname(d.devPath)}: not an endpoint decoder\n`,
+    );
     return negErrno('EINVAL');
   }
   const rc = writeAttr(d.ctx, `${d.devPath}/dpa_size`, `${hexAlt(size)}\n`);

@@ -15,7 +15,8 @@ import { isEnabledPath } from '../../list/libcxl/sysfs.ts';
 import type { CxlDport, CxlMemdev, CxlPort } from '../../list/libcxl/types.ts';
 import { negErrno, relSys, utilBind, utilUnbind, writeAttr } from './sysfs.ts';
 
-const err = (p: { ctx: CxlMemdev['ctx'] }, fn: string, msg: string): void => p.ctx.out.log('libcxl', fn, msg);
+const err = (p: { ctx: CxlMemdev['ctx'] }, fn: string, msg: string): void =>
+  p.ctx.out.log('libcxl', fn, msg);
 
 /** cxl_flush(): "1\n" to /sys/bus/cxl/flush (errors ignored). */
 function cxlFlush(ctx: CxlMemdev['ctx']): void {
@@ -77,7 +78,11 @@ export function portDisableInvalidate(port: CxlPort): number {
   const name = portName(port);
   const bus = portBus(port);
   if (port.type === 'root') {
-    err(port, 'cxl_port_disable_invalidate', `${name}: can not be disabled through this interface\n`);
+    err(
+      port,
+      'cxl_port_disable_invalidate',
+      `${name}: can not be disabled through this interface\n`,
+    );
     return negErrno('EINVAL');
   }
   if (!bus) {

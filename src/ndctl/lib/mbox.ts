@@ -9,7 +9,12 @@
  * does not support makes the label helpers return -ENOMEM, as libcxl's NULL command does.
  */
 import { isErrno } from '../../kernel/errno.ts';
-import { CXL_CAPACITY_MULTIPLIER, CXL_MEM_COMMAND_ID, IDENTIFY, leField } from '../../list/ioctl.ts';
+import {
+  CXL_CAPACITY_MULTIPLIER,
+  CXL_MEM_COMMAND_ID,
+  IDENTIFY,
+  leField,
+} from '../../list/ioctl.ts';
 import { type CxlCmd, cmdNewGeneric } from '../../list/libcxl/cmd.ts';
 import { memdevName } from '../../list/libcxl/memdev.ts';
 import type { CxlMemdev } from '../../list/libcxl/types.ts';
@@ -43,7 +48,8 @@ export interface IdentifyCaps {
 
 /** The capacity fields of an IDENTIFY output, in bytes (cxl_capacity_to_bytes()). */
 export function identifyCaps(out: Uint8Array): IdentifyCaps {
-  const cap = (off: number): bigint => BigInt.asUintN(64, leField(out, off, 8) * CXL_CAPACITY_MULTIPLIER);
+  const cap = (off: number): bigint =>
+    BigInt.asUintN(64, leField(out, off, 8) * CXL_CAPACITY_MULTIPLIER);
   return {
     totalSize: cap(IDENTIFY.TOTAL_CAPACITY),
     volatileOnly: cap(IDENTIFY.VOLATILE_CAPACITY),
@@ -85,7 +91,11 @@ function lsaChunk(m: CxlMemdev, op: LsaOp, buf: Uint8Array, offset: number): num
   let sizeOut = cmd.sizeOut;
   if (op === 'get') {
     if (length > m.payloadMax) {
-      ctx.out.log('libcxl', '__lsa_op', `${name}: cmd setup failed: ${strerrorRc(negErrno('EINVAL'))}\n`);
+      ctx.out.log(
+        'libcxl',
+        '__lsa_op',
+        `${name}: cmd setup failed: ${strerrorRc(negErrno('EINVAL'))}\n`,
+      );
       return negErrno('EINVAL');
     }
     payload = new Uint8Array(8);
@@ -141,6 +151,7 @@ export function lsaOp(m: CxlMemdev, op: LsaOp, buf: Uint8Array, offset: number):
     if (rc) break;
     cur += len;
   }
-  if (rc && op === 'set') ctx.out.log('libcxl', 'lsa_op', `${memdevName(m)}: labels may be in an inconsistent state\n`);
+  if (rc && op === 'set')
+    ctx.out.log('libcxl', 'lsa_op', `${memdevName(m)}: labels may be in an inconsistent state\n`);
   return rc;
 }

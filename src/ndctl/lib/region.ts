@@ -47,7 +47,11 @@ export function regionSetInterleaveGranularity(r: CxlRegion, granularity: number
 }
 
 /** region_write_target(): the decoder's name, or "" to clear the position. */
-function regionWriteTarget(r: CxlRegion, position: number, decoder: CxlDecoder | undefined): number {
+function regionWriteTarget(
+  r: CxlRegion,
+  position: number,
+  decoder: CxlDecoder | undefined,
+): number {
   const name = decoder ? devname(decoder.devPath) : '';
   return writeAttr(r.ctx, `${r.devPath}/target${position}`, name);
 }
@@ -66,7 +70,11 @@ export function regionClearTarget(r: CxlRegion, position: number): number {
   }
   const rc = regionWriteTarget(r, position, undefined);
   if (rc) {
-    log(r, 'cxl_region_clear_target', `${name}: error clearing target${position}: ${strerrorRc(rc)}\n`);
+    log(
+      r,
+      'cxl_region_clear_target',
+      `${name}: error clearing target${position}: ${strerrorRc(rc)}\n`,
+    );
     return rc;
   }
   return 0;
@@ -168,12 +176,20 @@ export function regionTargetDecoder(r: CxlRegion, position: number): CxlDecoder 
   const name = regionName(r);
   const buf = readAttr(r.ctx, `${r.devPath}/target${position}`);
   if (typeof buf !== 'string') {
-    log(r, 'cxl_region_get_target_decoder', `${name}: error reading target${position}: ${buf.message}\n`);
+    log(
+      r,
+      'cxl_region_get_target_decoder',
+      `${name}: error reading target${position}: ${buf.message}\n`,
+    );
     return undefined;
   }
   const d = decoderByName(r.ctx, buf);
   if (!d) {
-    log(r, 'cxl_region_get_target_decoder', `${name}: error locating decoder for target${position}\n`);
+    log(
+      r,
+      'cxl_region_get_target_decoder',
+      `${name}: error locating decoder for target${position}\n`,
+    );
     return undefined;
   }
   return d;

@@ -51,7 +51,11 @@ export function writeAttr(ctx: CxlCtx, path: string, buf: string, quiet = false)
       // kernfs refuses a file without write permission at open() (EACCES); a store's own
       // EPERM comes back from write()
       if (rc === negErrno('EACCES')) {
-        ctx.out.log('libcxl', 'write_attr', `failed to open ${path}: ${strerrorRc(rc)} hint: try running as root or using sudo\n`);
+        ctx.out.log(
+          'libcxl',
+          'write_attr',
+          `failed to open ${path}: ${strerrorRc(rc)} hint: try running as root or using sudo\n`,
+        );
       } else if (rc === negErrno('EPERM') && !quiet) {
         ctx.out.log(
           'libcxl',

@@ -60,7 +60,7 @@ describe('auto-assembly (latest)', () => {
       targets: { portId: number }[];
     };
     const byDport = (e: CxlEndpointDecoder) =>
-      swDec.targets.findIndex((t) => t === (e.port.parentDport as unknown));
+      swDec.targets.indexOf(e.port.parentDport as unknown as { portId: number });
     const want = [...auto].sort((a, b) => byDport(a) - byDport(b)).map((d) => d.name);
     for (const d of [...auto, swDec as unknown as CxlEndpointDecoder]) {
       const hdm = d.port.hdm;

@@ -12,7 +12,6 @@ import { installRegionDriver } from '../../../src/drivers/cxl/core/region/index.
 import { cxlRegionBind, cxlRegionUnbind } from '../../../src/drivers/cxl/core/region/probe.ts';
 import { isCxlRegion } from '../../../src/drivers/cxl/core/region/region.ts';
 import { ERRNO, type ErrnoName, isErrno } from '../../../src/kernel/errno.ts';
-import { KERN } from '../../../src/kernel/log.ts';
 import { resolveProfile } from '../../../src/profile.ts';
 import { dumpSysfs } from '../../../src/sysfs/dump.ts';
 import type { Endpointish } from '../../../src/topology/model.ts';
@@ -249,17 +248,6 @@ export function canonRecords(text: string, keep: (e: CanonEntry) => boolean): Ma
   return out;
 }
 
-/** Region, decoder and region-driver records (CXL state a region step changes). */
-export function regionState(e: CanonEntry): boolean {
-  if (/\/ndbus\d+(\/|$)/.test(e.path)) return false;
-  if (/^bus\/cxl\/drivers\/cxl_(pmem_)?region\//.test(e.path)) return true;
-  if (/^bus\/cxl\/devices\/(pmem_)?region\d+$/.test(e.path)) return true;
-  return /\/(region\d+|pmem_region\d+|DEC\[[^/]*\]\.\d+|decoder\d+\.\d+)(\/|$)/.test(e.path);
-}
-
-/** Levels as the kernel numbers them. */
-export const DBG = KERN.DEBUG;
-
 /** Options to reshape the default preset's devices. */
 export interface Reshape {
   /** Volatile / persistent bytes of every type-3 device. */
@@ -315,4 +303,11 @@ export function memdevs(m: BootedMachine): string[] {
     .readdir(B)
     .filter((d) => /^mem\d+$/.test(d))
     .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+}
+
+/** The cxl-bus device named `name` (throws when absent). */
+export function devByName<T = unknown>(m: BootedMachine, name: string): T {
+  const d = m.kernel.buses.get('cxl')?.devices.find((x) => x.name === name);
+  if (!d) throw new Error(`no device ${name}`);
+  return d as T;
 }

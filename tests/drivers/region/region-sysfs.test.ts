@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import type { BootedMachine } from '../../../src/boot.ts';
 import { type CxlEndpointDecoder, CxlRootDecoder } from '../../../src/drivers/cxl/core/decoder.ts';
 import { hostBridgeDport } from '../../../src/drivers/cxl/core/region/region.ts';
-import { B, bootReshaped, epDecoder, logSince, ndctlCreateRegion, sysw } from './helpers.ts';
+import {
+  B,
+  bootReshaped,
+  devByName,
+  epDecoder,
+  logSince,
+  ndctlCreateRegion,
+  sysw,
+} from './helpers.ts';
 
 const GiB = 1n << 30n;
 
@@ -167,12 +175,10 @@ describe('region attributes and stores (latest)', () => {
       ['interleave_ways', '2'],
       ['uuid', '9a1f2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c'],
       ['size', '0x20000000'],
-    ])
+    ] as const)
       expect(sysw(f, `${R}/${a}`, v)).toBe('ok');
     const d = epDecoder(f, 'mem0', 0);
-    const cxled = f.kernel.buses
-      .get('cxl')
-      ?.devices.find((x) => x.name === d) as CxlEndpointDecoder;
+    const cxled = devByName<CxlEndpointDecoder>(f, d);
     const pos = w.targets.indexOf(hostBridgeDport(cxled, w.port));
     expect(sysw(f, `${B}/${d}/mode`, 'pmem')).toBe('ok');
     expect(sysw(f, `${B}/${d}/dpa_size`, '0x10000000')).toBe('ok');
@@ -202,7 +208,7 @@ describe('two regions on one host bridge (latest, 4 decoders per port)', () => {
         ['interleave_ways', '1'],
         ['uuid', crypto.randomUUID()],
         ['size', '0x10000000'],
-      ])
+      ] as const)
         expect(sysw(m, `${B}/${name}/${f}`, v)).toBe('ok');
     };
     const a = newRegion(m, w.name);
@@ -234,9 +240,7 @@ describe('two regions on one host bridge (latest, 4 decoders per port)', () => {
     expect(sysw(m, `${B}/${a}/commit`, '1')).toBe('ok');
     expect(sysw(m, `${B}/${b}/target0`, d1)).toBe('ok');
     expect(sysw(m, `${B}/${b}/commit`, '1')).toBe('ok');
-    const hb = (
-      m.kernel.buses.get('cxl')?.devices.find((x) => x.name === d1) as CxlEndpointDecoder
-    ).port.parentPort();
+    const hb = devByName<CxlEndpointDecoder>(m, d1).port.parentPort();
     expect(
       hb
         ?.decoders()

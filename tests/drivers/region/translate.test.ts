@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bootMachine } from '../../../src/boot.ts';
 import { cxledToMemdev } from '../../../src/drivers/cxl/core/region/region.ts';
 import {
   cxlCalculateDpaOffset,
@@ -16,9 +17,12 @@ import {
   cxlDpaToHpa,
   cxlRegionHpaToDpa,
   cxlValidateTranslationParams,
+  regionIsUnalignedMod3,
   ULLONG_MAX,
 } from '../../../src/drivers/cxl/core/region/translate.ts';
-import { bootDefault, fixture, NameMap, ndctlCreateRegion, regionDev } from './helpers.ts';
+import { resolveProfile } from '../../../src/profile.ts';
+import { getPreset } from '../../../src/topology/presets/index.ts';
+import { bootDefault, fixture, memdevs, NameMap, ndctlCreateRegion, regionDev } from './helpers.ts';
 
 const RUNS = Number(process.env.CXLSIM_PROP_RUNS ?? 100);
 
@@ -278,5 +282,61 @@ describe('region translation agrees with the platform decode of the committed de
       .get('cxl')
       ?.devices.find((d) => /^mem\d+$/.test(d.name) && !memdevs.includes(d.name));
     if (outsider) expect(cxlDpaToHpa(r, outsider as never, 0n)).toBe(ULLONG_MAX);
+  });
+});
+
+describe('unaligned MOD3: a 3-way region off the 768 MiB grid (threeway, latest)', () => {
+  const p = resolveProfile('latest');
+  const m = bootMachine(getPreset('threeway', p.qemu), { profile: p });
+  const mds = memdevs(m);
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
+  let region = '';
+  for (const o of orders) {
+    const r = ndctlCreateRegion(
+      m,
+      'decoder0.0',
+      o.map((i) => mds[i] as string),
+      { ways: 3, granularity: 4096 },
+    );
+    if (!r.failed) {
+      region = r.region;
+      break;
+    }
+  }
+
+  it('the search translation agrees with the platform decode both ways', () => {
+    const r = regionDev(m, region);
+    expect(regionIsUnalignedMod3(r)).toBe(true);
+    const members = r.params.targets.slice(0, 3).filter((t) => t !== undefined);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.bigInt({ min: 0n, max: 0x10000000n - 1n }),
+        (i, off) => {
+          const t = members[i];
+          if (!t?.dpaRes) return false;
+          const md = cxledToMemdev(t);
+          const dpa = t.dpaRes.start + off;
+          const hpa = cxlDpaToHpa(r, md, dpa);
+          const route = m.platform.routeHpa(hpa);
+          const back = cxlRegionHpaToDpa(r, hpa);
+          return (
+            route.ok &&
+            route.endpoint === md.parent?.name &&
+            route.dpa === dpa &&
+            back?.cxlmd === md &&
+            back.dpa === dpa
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

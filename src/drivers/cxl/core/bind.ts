@@ -20,7 +20,9 @@ import { cxlPortProbe } from '../port.ts';
 import { CxlDecoder } from './decoder.ts';
 import { CxlMemdev } from './memdev.ts';
 import { CxlPort, releasePort } from './port.ts';
+import { cxlDecoderKillRegion } from './region/attach.ts';
 import { cxlRegionBind, cxlRegionUnbind, isCxlRegion } from './region/index.ts';
+import { CxlEndpointDecoder } from './decoder.ts';
 
 /** driver_match_device() on the cxl bus: driver name ↔ device type. */
 function matches(drv: Driver, dev: Device): boolean {
@@ -46,6 +48,7 @@ function matches(drv: Driver, dev: Device): boolean {
 export function removePortTree(port: CxlPort): void {
   for (const c of [...port.children]) {
     if (c instanceof CxlPort) removePortTree(c);
+    else if (c instanceof CxlEndpointDecoder && c.region) cxlDecoderKillRegion(c);
   }
   if (port.isEndpoint && port.uportDev instanceof CxlMemdev) {
     const md = port.uportDev;
@@ -61,6 +64,7 @@ function portRelease(port: CxlPort): void {
   for (const c of [...port.children]) {
     if (c instanceof CxlPort) removePortTree(c);
     else if (c instanceof CxlDecoder) {
+      if (c instanceof CxlEndpointDecoder && c.region) cxlDecoderKillRegion(c);
       c.del();
       port.decoderIda.free(c.id);
     }

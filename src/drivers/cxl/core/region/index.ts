@@ -10,6 +10,7 @@ import { dpaSizeStore, modeStore } from '../dpa-alloc.ts';
 import { regionHooks } from '../region-hooks.ts';
 import { createRegionStore, deleteRegionStore } from './create.ts';
 
+export { cxlDecoderKillRegion } from './attach.ts';
 export { cxlAddToRegion, cxlEndpointAutoAssemble } from './auto.ts';
 export { cxlRegionBind, cxlRegionProbe, cxlRegionUnbind } from './probe.ts';
 export { CxlRegion, isCxlRegion } from './region.ts';

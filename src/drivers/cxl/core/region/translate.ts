@@ -8,12 +8,16 @@
  * invalid parameters give ULLONG_MAX, as the kernel returns. The region wrappers add the region
  * base, the XOR maps of the root decoder (they only move the host-bridge selector bits) and the
  * kernel's sanity checks. Regions under 3/6/12-way windows that start off a `root_ways × 256 MiB`
- * boundary ("unaligned MOD3") are not translated (the kernel's search algorithm is not modelled).
+ * boundary ("unaligned MOD3": host bridges select on the absolute HPA, endpoints on the region
+ * offset) are translated as the kernel's search does it — every candidate HPA the endpoint
+ * decode maps to the DPA is routed through the region's decoders and the one reaching the
+ * endpoint wins.
  */
 import { SZ_256M } from '../../cxl.ts';
-import type { CxlEndpointDecoder, CxlRootDecoder } from '../decoder.ts';
+import { type CxlDecoder, CxlEndpointDecoder, type CxlRootDecoder } from '../decoder.ts';
 import type { CxlMemdev } from '../memdev.ts';
-import { type CxlRegion, cxledToMemdev } from './region.ts';
+import type { CxlPort } from '../port.ts';
+import { type CxlRegion, cxledToMemdev, cxlRrLoad } from './region.ts';
 
 /** ULLONG_MAX: the kernel's "no translation". */
 export const ULLONG_MAX = (1n << 64n) - 1n;
@@ -116,6 +120,63 @@ export function regionIsUnalignedMod3(cxlr: CxlRegion): boolean {
   return res.start % (BigInt(rw) * SZ_256M) !== 0n;
 }
 
+/** Target index a decoder selects for `hpa` (modulo; the root decoder also XOR). */
+function selectTarget(d: CxlDecoder, hpa: bigint, root?: CxlRootDecoder): number {
+  const iw = d.interleaveWays;
+  if (iw === 1) return 0;
+  const sel = hpa >> BigInt(Math.log2(d.interleaveGranularity));
+  if (root && root.arithmetic === 'xor') {
+    const k = iw % 3 === 0 ? Math.log2(iw / 3) : Math.log2(iw);
+    let n = 0;
+    for (let i = 0; i < k; i++) {
+      let v = 0n;
+      for (let x = hpa & (root.xormaps[i] ?? 0n); x; x >>= 1n) v ^= x & 1n;
+      n |= Number(v) << i;
+    }
+    if (iw % 3 === 0) n |= Number((sel >> BigInt(k)) % 3n) << k;
+    return n;
+  }
+  return (iw & (iw - 1)) === 0 ? Number(sel & BigInt(iw - 1)) : Number(sel % BigInt(iw));
+}
+
+/**
+ * The endpoint decoder an HPA of the region reaches through the region's root, host-bridge and
+ * switch decoders (the decode the hardware does), or undefined.
+ */
+export function cxlRegionRoute(cxlr: CxlRegion, hpa: bigint): CxlEndpointDecoder | undefined {
+  const cxlrd = cxlr.cxlrd;
+  let dport = cxlrd.targets[selectTarget(cxlrd, hpa, cxlrd)];
+  for (let depth = 0; dport && depth < 16; depth++) {
+    const below: CxlPort | undefined = dport.port.childPorts().find((c) => c.parentDport === dport);
+    if (!below) return undefined;
+    const d = cxlRrLoad(below, cxlr)?.decoder;
+    if (!d) return undefined;
+    if (d instanceof CxlEndpointDecoder) return d;
+    dport = (d as CxlDecoder & { targets: (typeof dport)[] }).targets[selectTarget(d, hpa)];
+  }
+  return undefined;
+}
+
+/** The unaligned-MOD3 search: the candidate HPA (one per position) that routes to `cxled`. */
+function searchDpaToHpa(cxlr: CxlRegion, cxled: CxlEndpointDecoder, dpaOffset: bigint): bigint {
+  const p = cxlr.params;
+  const res = p.res as { start: bigint; end: bigint };
+  const { eiw, eig } = regionEnc(cxlr);
+  for (let pos = 0; pos < p.interleaveWays; pos++) {
+    const off = cxlCalculateHpaOffset(dpaOffset, pos, eiw, eig);
+    if (off === ULLONG_MAX) continue;
+    const hpa = res.start + off;
+    if (hpa <= res.end && cxlRegionRoute(cxlr, hpa) === cxled) return hpa;
+  }
+  cxlr.dbg(
+    `fail dpa:0x${(dpaOffset + (cxled.dpaRes?.start ?? 0n)).toString(16)} region:${fmtRegion(res)} pos:${cxled.pos}`,
+  );
+  return ULLONG_MAX;
+}
+
+const fmtRegion = (r: { start: bigint; end: bigint }) =>
+  `[mem 0x${r.start.toString(16)}-0x${r.end.toString(16)} flags 0x200]`;
+
 /**
  * cxl_dpa_to_hpa(): the HPA at which `cxlmd`'s DPA `dpa` appears in the region.
  * @returns ULLONG_MAX when the memdev is not a target, the decoder has no DPA, the region is
@@ -126,8 +187,8 @@ export function cxlDpaToHpa(cxlr: CxlRegion, cxlmd: CxlMemdev, dpa: bigint): big
   const cxled = p.targets.slice(0, p.interleaveWays).find((t) => t && cxledToMemdev(t) === cxlmd);
   if (!cxled?.dpaRes || !p.res) return ULLONG_MAX;
   if (regionIsUnalignedMod3(cxlr)) {
-    cxlr.dbg(`not supported for region ways:${p.interleaveWays}`);
-    return ULLONG_MAX;
+    const hpa = searchDpaToHpa(cxlr, cxled, dpa - cxled.dpaRes.start);
+    return hpa === ULLONG_MAX ? hpa : hpa + p.cacheSize;
   }
   const { eiw, eig } = regionEnc(cxlr);
   const off = cxlCalculateHpaOffset(dpa - cxled.dpaRes.start, cxled.pos, eiw, eig);
@@ -184,8 +245,14 @@ export function cxlRegionHpaToDpa(cxlr: CxlRegion, hpa: bigint): DpaResult | und
     return undefined;
   }
   if (regionIsUnalignedMod3(cxlr)) {
-    cxlr.dbg(`not supported for region ways:${p.interleaveWays}`);
-    return undefined;
+    const cxled = cxlRegionRoute(cxlr, hpa);
+    if (!cxled?.dpaRes) {
+      cxlr.err('ENXIO', `failed to resolve HPA 0x${hpa.toString(16)} in unaligned MOD3 region`);
+      return undefined;
+    }
+    const { eiw, eig } = regionEnc(cxlr);
+    const dpa = cxled.dpaRes.start + cxlCalculateDpaOffset(offset - p.cacheSize, eiw, eig);
+    return { cxled, cxlmd: cxledToMemdev(cxled), dpa, pos: cxled.pos };
   }
   let hpaOffset = offset - p.cacheSize;
   if (cxlr.cxlrd.arithmetic === 'xor') {
