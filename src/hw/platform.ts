@@ -141,9 +141,10 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
       entries.push({
         type: 'chbs',
         uid: m.uid,
-        cxlVersion: CHBS_VERSION_CXL20,
+        // A restricted (CXL 1.1) host bridge advertises an 8 KiB RCRB instead of a CHBCR.
+        cxlVersion: hb.rch ? 0 : CHBS_VERSION_CXL20,
         base: m.chbcrBase,
-        length: CHBS_LENGTH_CXL20,
+        length: hb.rch ? 0x2000n : CHBS_LENGTH_CXL20,
       });
   }
   for (const w of map.windows) {

@@ -141,9 +141,12 @@ export function cxlTestTopology(opts: { interleaveArithmetic?: 0 | 1 } = {}): To
   const auto = (extra: Partial<PreCommittedDecoder>): PreCommittedDecoder[] => [
     { index: 0, base: autoBase, size: AUTO_REGION_SIZE, ways: 1, granularity: 4096, ...extra },
   ];
+  const MOCK_HB_BUS = [0x10, 0x30, 0x50, 0x70];
   const hostBridges: HostBridge[] = [0, 1].map((h) => ({
     id: hbId(h),
-    busNr: h,
+    // The mock's host bridges are platform devices; here each gets its own PCI root bus, far
+    // enough apart for the buses below it (bus 0 is the root complex's own).
+    busNr: MOCK_HB_BUS[h] ?? 0,
     segment: 0,
     uid: h,
     hdm: mockHdm(2),
@@ -157,15 +160,17 @@ export function cxlTestTopology(opts: { interleaveArithmetic?: 0 | 1 } = {}): To
   if (hb0) hb0.committed = auto({ ways: 1, targets: [0] });
   hostBridges.push({
     id: hbId(2),
-    busNr: 2,
+    busNr: MOCK_HB_BUS[2] ?? 0,
     segment: 0,
     uid: 2,
+    // the mock's single-dport host bridge still has HDM decoders
+    hdmForPassthrough: true,
     hdm: mockHdm(2),
     rootPorts: [{ id: 'cxl_root_port.4', port: 4, child: mockSwitch(4, [8, 9], () => undefined) }],
   });
   hostBridges.push({
     id: hbId(3),
-    busNr: 3,
+    busNr: MOCK_HB_BUS[3] ?? 0,
     segment: 0,
     uid: 3,
     rch: true,
