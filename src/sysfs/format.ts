@@ -75,12 +75,23 @@ function parseU64(s: string, base0: number): bigint {
 }
 
 /**
+ * The C string a store sees: kernfs NUL-terminates the written bytes, and writers such as
+ * ndctl send the terminating NUL too (`write(fd, buf, strlen(buf) + 1)`), so parsing stops
+ * at the first NUL while stores that count bytes (uuid_store) still see the full length.
+ */
+export function cstr(buf: string): string {
+  const i = buf.indexOf('\0');
+  return i < 0 ? buf : buf.slice(0, i);
+}
+
+/**
  * `kstrtoull(buf, base, &val)`: unsigned 64-bit. A leading '+' is accepted; base 0
  * auto-detects 0x hex / 0 octal / decimal; one trailing newline is allowed.
  * @throws EINVAL for empty input, a sign other than '+', or trailing junk
  * @throws ERANGE for values above 0xffffffffffffffff
  */
-export function kstrtoull(buf: string, base = 0): bigint {
+export function kstrtoull(raw: string, base = 0): bigint {
+  const buf = cstr(raw);
   return parseU64(buf.startsWith('+') ? buf.slice(1) : buf, base);
 }
 
@@ -89,7 +100,8 @@ export function kstrtoull(buf: string, base = 0): bigint {
  * @throws EINVAL for malformed input
  * @throws ERANGE outside [-2^63, 2^63 - 1]
  */
-export function kstrtoll(buf: string, base = 0): bigint {
+export function kstrtoll(raw: string, base = 0): bigint {
+  const buf = cstr(raw);
   if (buf.startsWith('-')) {
     const v = parseU64(buf.slice(1), base);
     if (v > 1n << 63n) throw new Errno('ERANGE');
@@ -128,7 +140,8 @@ export function kstrtoint(buf: string, base = 0): number {
  * (only the first one or two characters are looked at, as the kernel does).
  * @throws EINVAL for anything else
  */
-export function kstrtobool(s: string): boolean {
+export function kstrtobool(raw: string): boolean {
+  const s = cstr(raw);
   const c = s[0];
   if (c === 'y' || c === 'Y' || c === '1') return true;
   if (c === 'n' || c === 'N' || c === '0') return false;
@@ -144,7 +157,9 @@ export function kstrtobool(s: string): boolean {
  * `sysfs_streq(s1, s2)`: string equality where either side may carry one trailing
  * newline ("region0\n" equals "region0"; "a\n\n" does not equal "a").
  */
-export function sysfsStreq(s1: string, s2: string): boolean {
+export function sysfsStreq(a: string, b: string): boolean {
+  const s1 = cstr(a);
+  const s2 = cstr(b);
   if (s1 === s2) return true;
   if (s2 === `${s1}\n`) return true;
   if (s1 === `${s2}\n`) return true;

@@ -10,6 +10,7 @@
  * is -ENODEV.
  */
 import type { Device, Driver } from '../kernel/device.ts';
+import { cstr } from './format.ts';
 import { Errno } from '../kernel/errno.ts';
 import { sysfsStreq } from './format.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
@@ -34,7 +35,8 @@ export function moduleName(drv: Driver): string {
 }
 
 /** bus_find_device_by_name(): the bus's device named `buf` (trailing newline ignored). */
-function findByName(ctx: TreeCtx, bus: string, buf: string): Device | undefined {
+function findByName(ctx: TreeCtx, bus: string, raw: string): Device | undefined {
+  const buf = cstr(raw);
   const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
   return ctx.busIndex(bus).byName.get(name);
 }

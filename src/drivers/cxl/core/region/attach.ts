@@ -10,6 +10,7 @@
  * Checks and messages follow 6.1 (captures) or v7.0 per kver.ts.
  */
 import { Errno } from '../../../../kernel/errno.ts';
+import { cstr } from '../../../../sysfs/format.ts';
 import { hexll, sysfsStreq } from '../../../../sysfs/format.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
@@ -280,7 +281,8 @@ export function storeTargetN(cxlr: CxlRegion, pos: number, buf: string): void {
     detachTarget(cxlr, pos);
     return;
   }
-  const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+  const c = cstr(buf);
+  const name = c.endsWith('\n') ? c.slice(0, -1) : c;
   const dev = env(cxlr)
     .kernel.buses.get('cxl')
     ?.devices.find((d) => d.registered && d.name === name);

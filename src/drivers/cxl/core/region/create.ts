@@ -11,6 +11,7 @@
  * one (which is then freed), else to the IDA.
  */
 import { Errno } from '../../../../kernel/errno.ts';
+import { cstr } from '../../../../sysfs/format.ts';
 import { memregionAlloc, memregionFree } from '../../../../kernel/memregion.ts';
 import { CXL_DECODER_F_LOCK } from '../../cxl.ts';
 import type { CxlRootDecoder } from '../decoder.ts';
@@ -25,7 +26,7 @@ import { CXL_REGION_F_LOCK, CxlRegion, isCxlRegion, type RegionMode } from './re
  * @returns the id, or undefined when no number converts
  */
 export function scanRegionName(buf: string): number | undefined {
-  const m = /^region\s*([+-]?\d+)/.exec(buf);
+  const m = /^region\s*([+-]?\d+)/.exec(cstr(buf));
   if (!m) return undefined;
   const v = Number.parseInt(m[1] as string, 10);
   return Number.isSafeInteger(v) ? v : undefined;
@@ -96,7 +97,8 @@ export function unregisterRegion(cxlr: CxlRegion): void {
  * delete_region store: the named child region of this root decoder (trailing newline ignored).
  * @throws ENODEV no such region below the root decoder
  */
-export function deleteRegionStore(cxlrd: CxlRootDecoder, buf: string): void {
+export function deleteRegionStore(cxlrd: CxlRootDecoder, raw: string): void {
+  const buf = cstr(raw);
   const name = buf.endsWith('\n') ? buf.slice(0, -1) : buf;
   const cxlr = cxlrd.children.find(
     (c): c is CxlRegion => isCxlRegion(c) && c.registered && c.name === name,
