@@ -30,14 +30,34 @@ export function packageVersion(): string {
   }
 }
 
-/** `[--state DIR | --state=DIR]… list ARGS…` → the state option and ARGS; else undefined. */
-function rawList(argv: string[]): { state: string | undefined; args: string[] } | undefined {
+/** ndctl subcommands whose arguments belong to ndctl's own parser (kept in sync with commands/ndctl.ts). */
+const RAW_COMMANDS = new Set([
+  'list',
+  'create-region',
+  'destroy-region',
+  'enable-region',
+  'disable-region',
+  'enable-memdev',
+  'disable-memdev',
+  'enable-port',
+  'disable-port',
+  'disable-bus',
+  'reserve-dpa',
+  'free-dpa',
+  'set-partition',
+  'read-labels',
+  'write-labels',
+  'zero-labels',
+]);
+
+/** `[--state DIR | --state=DIR]… <ndctl command> ARGS…` → state, command and ARGS; else undefined. */
+function rawList(argv: string[]): { state: string | undefined; command: string; args: string[] } | undefined {
   let state: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--state' && i + 1 < argv.length) state = argv[++i];
     else if (a.startsWith('--state=')) state = a.slice('--state='.length);
-    else if (a === 'list') return { state, args: argv.slice(i + 1) };
+    else if (RAW_COMMANDS.has(a)) return { state, command: a, args: argv.slice(i + 1) };
     else return undefined;
   }
   return undefined;
@@ -157,8 +177,10 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
   });
   try {
     const raw = rawList(argv);
-    if (raw)
+    if (raw?.command === 'list')
       return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
+    if (raw)
+      return await (await import('./commands/ndctl.ts')).ndctlCommand(ctxFor(raw.state), raw.command, raw.args);
     let code = 0;
     await buildProgram(io, ctxFor, (c) => {
       code = c;

@@ -54,7 +54,18 @@ export async function bootState(deps: CliDeps, st: MachineState): Promise<Machin
 function replay(m: Machine, st: MachineState, file: string): void {
   for (const [i, op] of st.ops.entries()) {
     try {
-      if (op.kind === 'sysfs-write') m.sysfs.write(op.path, op.value);
+      if (op.kind === 'ioctl') {
+        const r = m.ioctl.send(op.memdev, { id: op.id, payload: Uint8Array.from(Buffer.from(op.payload, 'hex')), sizeOut: 0 });
+        if (r instanceof Errno) throw r;
+        continue;
+      }
+      try {
+        m.sysfs.write(op.path, op.value);
+      } catch (e) {
+        if (e instanceof Errno && op.fails === e.code) continue;
+        throw e;
+      }
+      if (op.fails !== undefined) throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
       throw new CliError(

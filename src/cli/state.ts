@@ -8,7 +8,8 @@
  * - `input`: the topology as given — the QEMU command line's or topology file's *content*
  *   (and the path it came from, for messages), or a preset name;
  * - `profile`: the resolved stack (kernel, QEMU, ndctl versions) and boot options (`dyndbg`);
- * - `ops`: every successful state-changing operation (sysfs writes; later region and
+ * - `ops`: every state-changing operation (sysfs writes, refused ones with their errno; memdev
+ *   ioctls that change device state; earlier wording: later region and
  *   memory commands), in order.
  * Writes are atomic (write-file-atomic: temp file + rename), so a reader never sees half a
  * file; the lock (lock.ts) serializes read-modify-write cycles. A file that does not parse
@@ -31,8 +32,14 @@ export type StoredInput =
   | { kind: 'qemu'; text: string; path?: string }
   | { kind: 'topology'; text: string; path?: string };
 
-/** One journaled operation. */
-export type JournalOp = { kind: 'sysfs-write'; path: string; value: string };
+/**
+ * One journaled operation. A sysfs write that the kernel refused is journaled too (with the
+ * errno it got), so that a replay reproduces its kernel log lines; a replay that does not give
+ * the same outcome means the state no longer describes this cxlsim.
+ */
+export type JournalOp =
+  | { kind: 'sysfs-write'; path: string; value: string; fails?: string }
+  | { kind: 'ioctl'; memdev: string; id: number; payload: string };
 
 /** The journal. */
 export interface MachineState {
@@ -77,8 +84,14 @@ function invalid(x: unknown): string | undefined {
   if (!Array.isArray(x.ops)) return 'ops missing';
   for (const [n, op] of x.ops.entries()) {
     if (!isObj(op)) return `ops[${n}] is not an object`;
+    if (op.kind === 'ioctl') {
+      if (!isStr(op.memdev) || typeof op.id !== 'number' || !isStr(op.payload) || !/^(?:[0-9a-f]{2})*$/.test(op.payload))
+        return `ops[${n}]: ioctl memdev, id or payload missing`;
+      continue;
+    }
     if (op.kind !== 'sysfs-write') return `ops[${n}]: unknown operation ${JSON.stringify(op.kind)}`;
     if (!isStr(op.path) || !isStr(op.value)) return `ops[${n}]: path or value missing`;
+    if (op.fails !== undefined && !isStr(op.fails)) return `ops[${n}]: fails is not an errno name`;
   }
   return undefined;
 }
@@ -137,5 +150,6 @@ export function newState(
 
 /** How an operation reads in messages ("sysfs write '4' > /sys/bus/cxl/…"). */
 export function describeOp(op: JournalOp): string {
-  return `sysfs write '${op.value.replace(/\n$/, '')}' > /sys/${op.path}`;
+  if (op.kind === 'ioctl') return `ioctl ${op.id} on /dev/cxl/${op.memdev}`;
+  return `sysfs write '${op.value.replace(/\0/g, '').replace(/\n$/, '')}' > /sys/${op.path}`;
 }

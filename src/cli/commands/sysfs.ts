@@ -120,6 +120,8 @@ export async function sysfsWrite(ctx: CliContext, path: string, value: string): 
       machine.sysfs.write(p, buf);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
+      // refused writes are journaled too: the kernel logged them, and dmesg must keep that
+      journal({ kind: 'sysfs-write', path: p, value: buf, fails: e.code });
       ctx.io.err(`write error: ${strerror(e.code)}\n`);
       return 1;
     }

@@ -143,6 +143,9 @@ def cases(version):
 def mutate(lines, edits):
     recs, i = [], 0
     while i < len(lines):
+        if not lines[i] or lines[i].startswith('#'):
+            i += 1
+            continue
         f = lines[i].split('\t'); i += 1
         body = []
         while i < len(lines) and lines[i].startswith('|'):

@@ -1,0 +1,44 @@
+/**
+ * DOC: ndctl's state-changing `cxl` subcommands on the guest: `cxlsim create-region …`,
+ * `destroy-region`, `enable-/disable-region`, `enable-/disable-memdev`, `enable-/disable-port`,
+ * `disable-bus`, `reserve-dpa`, `free-dpa`, `set-partition`, `read-/write-/zero-labels`.
+ *
+ * Arguments go to ndctl's own option parser unchanged; stdout, stderr and the exit code are
+ * ndctl's (e.g. `created 0 regions` and exit 0 when the kernel refuses a write, as 76.1 does).
+ * What the command wrote to /sys and sent through ioctls is journaled in the machine state.
+ */
+import { cxlCommand } from '../../ndctl/index.ts';
+import { recordingIoctl, recordingSysfs } from '../recording.ts';
+import { type CliContext, withMachine } from '../session.ts';
+
+/** ndctl subcommands that cxlsim runs (besides `list`). */
+export const NDCTL_COMMANDS = new Set([
+  'create-region',
+  'destroy-region',
+  'enable-region',
+  'disable-region',
+  'enable-memdev',
+  'disable-memdev',
+  'enable-port',
+  'disable-port',
+  'disable-bus',
+  'reserve-dpa',
+  'free-dpa',
+  'set-partition',
+  'read-labels',
+  'write-labels',
+  'zero-labels',
+]);
+
+/** Runs `cxlsim <command> ARGS…`; returns ndctl's exit code. */
+export async function ndctlCommand(ctx: CliContext, command: string, args: string[]): Promise<number> {
+  return withMachine(ctx, async ({ machine, journal }) => {
+    const r = cxlCommand(recordingSysfs(machine.sysfs, journal), recordingIoctl(machine.ioctl, journal), [command, ...args], {
+      ndctl: machine.profile.ndctl,
+      isTty: Boolean(process.stdout.isTTY),
+    });
+    if (r.stdout) ctx.io.out(r.stdout);
+    if (r.stderr) ctx.io.err(r.stderr);
+    return r.code;
+  });
+}
