@@ -63,7 +63,7 @@ describe('cxlsim state', () => {
     expect((await t.run(['sysfs', 'cat', WAYS])).stdout).toBe('1\n');
   });
 
-  it('prints write errors as echo does, exits 1 and journals nothing', async () => {
+  it('prints write errors as echo does, exits 1 and journals the refused write with its errno', async () => {
     const t = setup();
     await t.run(['boot']);
     const before = readFileSync(t.stateFile);
@@ -87,7 +87,16 @@ describe('cxlsim state', () => {
       code: 1,
       stderr: 'write error: No such device or address\n',
     });
-    expect(readFileSync(t.stateFile)).toEqual(before);
+    expect(readFileSync(t.stateFile)).not.toEqual(before);
+    const ops = t.state().ops;
+    expect(ops.map((o) => (o.kind === 'sysfs-write' ? [o.value, o.fails] : []))).toEqual([
+      ['3\n', 'EINVAL'],
+      ['-1\n', 'EINVAL'],
+      ['0\n', 'EACCES'],
+      ['region0\n', 'ENXIO'],
+    ]);
+    // the journal replays: the refused writes fail again the same way
+    expect((await t.run(['sysfs', 'cat', WAYS])).code).toBe(0);
   });
 
   it('reports a corrupt or foreign state file in one line and leaves it untouched', async () => {

@@ -61,6 +61,9 @@ describe('the cxlsim executable', () => {
     });
     expect(cxlsim('--state', 'vm', 'sysfs', 'write', '/sys/bus/cxl/flush', '1').code).toBe(0);
     const st = JSON.parse(readFileSync(join(cwd, 'vm/state.json'), 'utf8')) as { ops: unknown[] };
-    expect(st.ops).toEqual([{ kind: 'sysfs-write', path: 'bus/cxl/flush', value: '1\n' }]);
+    expect(st.ops).toEqual([
+      { kind: 'sysfs-write', path: 'bus/cxl/flush', value: '2\n', fails: 'EINVAL' },
+      { kind: 'sysfs-write', path: 'bus/cxl/flush', value: '1\n' },
+    ]);
   });
 });
