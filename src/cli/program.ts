@@ -50,6 +50,25 @@ const RAW_COMMANDS = new Set([
   'zero-labels',
 ]);
 
+/** One-line summaries of the ndctl subcommands for `--help`. */
+const NDCTL_HELP: [string, string][] = [
+  ['create-region', 'create and commit an interleaved region'],
+  ['destroy-region', 'tear down and delete regions'],
+  ['enable-region', 'bind regions to cxl_region'],
+  ['disable-region', 'unbind regions'],
+  ['enable-memdev', 'bind memdevs to cxl_mem'],
+  ['disable-memdev', 'unbind memdevs'],
+  ['enable-port', 'bind ports to cxl_port'],
+  ['disable-port', 'unbind ports'],
+  ['disable-bus', 'unbind a CXL root'],
+  ['reserve-dpa', 'allocate DPA on an endpoint decoder'],
+  ['free-dpa', 'free DPA'],
+  ['set-partition', 'change the volatile/persistent split'],
+  ['read-labels', 'read the label storage area'],
+  ['write-labels', 'write the label storage area'],
+  ['zero-labels', 'zero the label storage area'],
+];
+
 /** `[--state DIR | --state=DIR]… <ndctl command> ARGS…` → state, command and ARGS; else undefined. */
 function rawList(argv: string[]): { state: string | undefined; command: string; args: string[] } | undefined {
   let state: string | undefined;
@@ -153,6 +172,18 @@ function buildProgram(
     .description("print /sys in the kernel captures' sysfs.txt format")
     .argument('[roots...]', 'dump these paths recursively instead of the capture selection')
     .action(async (r: string[]) => setCode(await (await cmd()).sysfsDump(ctx(), r)));
+
+  // ndctl's state-changing subcommands: dispatched before commander (runCli → rawList); listed
+  // here so that `cxlsim --help` shows them.
+  for (const [name, what] of NDCTL_HELP) {
+    program
+      .command(name)
+      .description(`ndctl \`cxl ${name}\` on the guest (${what}; arguments go to ndctl's parser)`)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]');
+  }
 
   program
     .command('dmesg')
