@@ -13,16 +13,26 @@
  * Device numbers (memN, portN, endpointN) are therefore a deterministic function of the
  * topology, unlike on a real kernel where probing is asynchronous.
  */
+
+import { acpiScan } from './drivers/acpi/scan.ts';
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
 import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
-import { CXL_BUS_DRIVERS, cxlAcpiDriver, cxlPciDriver, pcieportDriver } from './drivers/cxl/drivers.ts';
+import {
+  CXL_BUS_DRIVERS,
+  cxlAcpiDriver,
+  cxlPciDriver,
+  pcieportDriver,
+} from './drivers/cxl/drivers.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
-import { acpiScan } from './drivers/acpi/scan.ts';
 import { attachEnv } from './drivers/env.ts';
-import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from './drivers/pci/pci-dev.ts';
+import {
+  PCI_EXP_TYPE_DOWNSTREAM,
+  PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXP_TYPE_UPSTREAM,
+} from './drivers/pci/pci-dev.ts';
 import { pciFunctions } from './drivers/pci/probe.ts';
 import { buildPlatform, type Platform } from './hw/platform.ts';
 import { Kernel } from './kernel/kernel.ts';
@@ -40,16 +50,26 @@ export interface BootedMachine extends Machine {
  * Never throws for guest-side failures: those are logged in dmesg as the kernel logs them.
  */
 export function bootMachine(topology: Topology, opts: BootOptions): BootedMachine {
-  const platform = buildPlatform(topology, opts.profile, opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined);
+  const platform = buildPlatform(
+    topology,
+    opts.profile,
+    opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined,
+  );
   installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
+  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+    kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
     const t = pdev.pcieType();
-    if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_UPSTREAM || t === PCI_EXP_TYPE_DOWNSTREAM) pdev.driver = pcieportDriver;
+    if (
+      t === PCI_EXP_TYPE_ROOT_PORT ||
+      t === PCI_EXP_TYPE_UPSTREAM ||
+      t === PCI_EXP_TYPE_DOWNSTREAM
+    )
+      pdev.driver = pcieportDriver;
   }
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);

@@ -36,8 +36,18 @@ export const PROFILES: Record<string, Profile> = {
 export const DEFAULT_PROFILE = 'latest';
 
 const KERNELS: Record<string, KernelVersion> = { '6.1': '6.1', '7.0': '7.0', latest: '7.0' };
-const QEMUS: Record<string, QemuVersion> = { '7.2': '7.2', '10.1': '10.1', '10': '10.1', latest: '10.1' };
-const NDCTLS: Record<string, NdctlVersion> = { '76.1': '76.1', '76': '76.1', '85': '85', latest: '85' };
+const QEMUS: Record<string, QemuVersion> = {
+  '7.2': '7.2',
+  '10.1': '10.1',
+  '10': '10.1',
+  latest: '10.1',
+};
+const NDCTLS: Record<string, NdctlVersion> = {
+  '76.1': '76.1',
+  '76': '76.1',
+  '85': '85',
+  latest: '85',
+};
 
 /**
  * Resolves `--profile` and the per-part overrides into a Profile.
@@ -49,12 +59,18 @@ export function resolveProfile(
 ): Profile {
   const base = PROFILES[name ?? DEFAULT_PROFILE];
   if (!base)
-    throw new Errno('EINVAL', `unknown profile '${name}' (known: ${Object.keys(PROFILES).join(', ')})`);
+    throw new Errno(
+      'EINVAL',
+      `unknown profile '${name}' (known: ${Object.keys(PROFILES).join(', ')})`,
+    );
   const pick = <T>(table: Record<string, T>, v: string | undefined, what: string, dflt: T): T => {
     if (v === undefined) return dflt;
     const r = table[v];
     if (r === undefined)
-      throw new Errno('EINVAL', `unknown ${what} version '${v}' (known: ${Object.keys(table).join(', ')})`);
+      throw new Errno(
+        'EINVAL',
+        `unknown ${what} version '${v}' (known: ${Object.keys(table).join(', ')})`,
+      );
     return r;
   };
   const p: Profile = {

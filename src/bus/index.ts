@@ -43,7 +43,14 @@ export interface PciConfigBus {
   /** Reads `size` (1, 2, 4) bytes; absent functions read all-ones (0xff…). */
   read(segment: number, bus: number, devfn: number, offset: number, size: 1 | 2 | 4): number;
   /** Writes `size` bytes; writes to absent functions are dropped. */
-  write(segment: number, bus: number, devfn: number, offset: number, size: 1 | 2 | 4, value: number): void;
+  write(
+    segment: number,
+    bus: number,
+    devfn: number,
+    offset: number,
+    size: 1 | 2 | 4,
+    value: number,
+  ): void;
 }
 
 /** Memory-mapped I/O by host physical address (register blocks: CHBCR, BARs). */

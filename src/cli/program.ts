@@ -13,6 +13,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliDeps, realDeps } from './deps.ts';
 import { exitCodeOf, formatError } from './errors.ts';
 import type { CliIo } from './io.ts';
+import { NDCTL_HELP } from './ndctl-commands.ts';
 import type { CliContext } from './session.ts';
 
 /** Default state directory, relative to the working directory. */
@@ -30,44 +31,8 @@ export function packageVersion(): string {
   }
 }
 
-/** ndctl subcommands whose arguments belong to ndctl's own parser (kept in sync with commands/ndctl.ts). */
-const RAW_COMMANDS = new Set([
-  'list',
-  'create-region',
-  'destroy-region',
-  'enable-region',
-  'disable-region',
-  'enable-memdev',
-  'disable-memdev',
-  'enable-port',
-  'disable-port',
-  'disable-bus',
-  'reserve-dpa',
-  'free-dpa',
-  'set-partition',
-  'read-labels',
-  'write-labels',
-  'zero-labels',
-]);
-
-/** One-line summaries of the ndctl subcommands for `--help`. */
-const NDCTL_HELP: [string, string][] = [
-  ['create-region', 'create and commit an interleaved region'],
-  ['destroy-region', 'tear down and delete regions'],
-  ['enable-region', 'bind regions to cxl_region'],
-  ['disable-region', 'unbind regions'],
-  ['enable-memdev', 'bind memdevs to cxl_mem'],
-  ['disable-memdev', 'unbind memdevs'],
-  ['enable-port', 'bind ports to cxl_port'],
-  ['disable-port', 'unbind ports'],
-  ['disable-bus', 'unbind a CXL root'],
-  ['reserve-dpa', 'allocate DPA on an endpoint decoder'],
-  ['free-dpa', 'free DPA'],
-  ['set-partition', 'change the volatile/persistent split'],
-  ['read-labels', 'read the label storage area'],
-  ['write-labels', 'write the label storage area'],
-  ['zero-labels', 'zero the label storage area'],
-];
+/** Commands whose arguments belong to ndctl's own option parser. */
+const RAW_COMMANDS = new Set(['list', ...NDCTL_HELP.map(([name]) => name)]);
 
 /** `[--state DIR | --state=DIR]… <ndctl command> ARGS…` → state, command and ARGS; else undefined. */
 function rawList(argv: string[]): { state: string | undefined; command: string; args: string[] } | undefined {

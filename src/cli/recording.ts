@@ -12,7 +12,10 @@ import type { SysfsView } from '../sysfs/view.ts';
 import type { JournalOp } from './state.ts';
 
 /** enum cxl_mem_command_id values whose commands change device state. */
-const MUTATING_IDS = new Set([9 /* SET_PARTITION_INFO */, 10 /* SET_LSA */, 12 /* SET_ALERT_CONFIG */, 14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */]);
+const MUTATING_IDS = new Set([
+  9 /* SET_PARTITION_INFO */, 10 /* SET_LSA */, 12 /* SET_ALERT_CONFIG */,
+  14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */,
+]);
 
 /** A SysfsView whose writes are journaled. */
 export function recordingSysfs(view: SysfsView, journal: (op: JournalOp) => void): SysfsView {
@@ -43,7 +46,12 @@ export function recordingIoctl(ioctl: CxlMemIoctl, journal: (op: JournalOp) => v
     send(memdev, cmd) {
       const r = ioctl.send(memdev, cmd);
       if (!(r instanceof Errno) && MUTATING_IDS.has(cmd.id)) {
-        journal({ kind: 'ioctl', memdev, id: cmd.id, payload: Buffer.from(cmd.payload).toString('hex') });
+        journal({
+          kind: 'ioctl',
+          memdev,
+          id: cmd.id,
+          payload: Buffer.from(cmd.payload).toString('hex'),
+        });
       }
       return r;
     },

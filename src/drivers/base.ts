@@ -26,7 +26,8 @@ export function driverProbe(dev: Device, drv: Driver, probe: () => void): number
     dev.driver = undefined;
     // dd.c: ENXIO/ENODEV are a pr_debug of drivers/base (not part of drivers/cxl dynamic
     // debug, so never shown); anything else is a warning.
-    if (rc !== -6 && rc !== -19) dev.ctx.log.printk(KERN.WARNING, `${drv.name}: probe of ${dev.name} failed with error ${rc}`);
+    if (rc !== -6 && rc !== -19)
+      dev.ctx.log.printk(KERN.WARNING, `${drv.name}: probe of ${dev.name} failed with error ${rc}`);
   }
   return rc;
 }

@@ -9,7 +9,16 @@
  */
 
 /** printk levels (include/linux/kern_levels.h). */
-export const KERN = { EMERG: 0, ALERT: 1, CRIT: 2, ERR: 3, WARNING: 4, NOTICE: 5, INFO: 6, DEBUG: 7 } as const;
+export const KERN = {
+  EMERG: 0,
+  ALERT: 1,
+  CRIT: 2,
+  ERR: 3,
+  WARNING: 4,
+  NOTICE: 5,
+  INFO: 6,
+  DEBUG: 7,
+} as const;
 
 /** One dmesg line: level, seconds since boot (synthetic), and the text with its prefix. */
 export interface LogLine {

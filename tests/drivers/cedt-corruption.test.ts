@@ -47,7 +47,9 @@ describe('cxl_acpi with a corrupted CEDT', () => {
       c[first + 8] = 0x10; // base |= 0x10
       return c;
     });
-    expect(log.some((l) => l.includes('cxl_acpi ACPI0017:00: CFMWS Base HPA not 256MB aligned'))).toBe(true);
+    expect(
+      log.some((l) => l.includes('cxl_acpi ACPI0017:00: CFMWS Base HPA not 256MB aligned')),
+    ).toBe(true);
     expect(log.some((l) => /^<3>.*Failed to add decode range \[0x11000001/.test(l))).toBe(true);
     expect(devices.filter((d) => d.startsWith('decoder0.'))).toHaveLength(2);
     expect(devices.filter((d) => /^mem\d+$/.test(d))).toHaveLength(5);
@@ -72,7 +74,9 @@ describe('cxl_acpi with a corrupted CEDT', () => {
       c.fill(0, chbs + 0x10, chbs + 0x18);
       return c;
     });
-    const warn = new RegExp(`^<4>acpi ACPI0016:0\\d: No CHBS found for Host Bridge \\(UID ${uid}\\)$`);
+    const warn = new RegExp(
+      `^<4>acpi ACPI0016:0\\d: No CHBS found for Host Bridge \\(UID ${uid}\\)$`,
+    );
     expect(log.some((l) => warn.test(l.replace(/\[[ .0-9]+\] /, '')))).toBe(true);
     expect(devices).toContain('root0');
     expect(devices.filter((d) => /^port\d+$/.test(d)).length).toBeGreaterThan(0);
@@ -85,14 +89,17 @@ describe('cxl_acpi with a corrupted CEDT', () => {
 
   it('never crashes on random corruption', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }), (edits) => {
-        const { m } = boot((b) => {
-          const c = Uint8Array.from(b);
-          for (const [at, v] of edits) if (at < c.length) c[at] = v;
-          return c;
-        });
-        expect(m.sysfs.readdir('bus/cxl/devices')).toBeDefined();
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        (edits) => {
+          const { m } = boot((b) => {
+            const c = Uint8Array.from(b);
+            for (const [at, v] of edits) if (at < c.length) c[at] = v;
+            return c;
+          });
+          expect(m.sysfs.readdir('bus/cxl/devices')).toBeDefined();
+        },
+      ),
       { numRuns: Number(process.env.CXLSIM_PROP_RUNS ?? 40) },
     );
   });

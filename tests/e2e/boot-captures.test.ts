@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { cxlList } from '../../src/list/index.ts';
 import { dumpSysfs } from '../../src/sysfs/dump.ts';
 import { canonDump, canonEntries, canonJsonText, identityMap } from '../helpers/canon.ts';
-import { FIXTURES, bootScenario, bootScenarios, isCxlEntry } from './capture-helpers.ts';
+import { bootScenario, bootScenarios, FIXTURES, isCxlEntry } from './capture-helpers.ts';
 
 /** index.txt lines: "name<TAB>cxl list <flags><TAB>rc=N". */
 function listIndex(dir: string): { name: string; args: string[]; rc: number }[] {
@@ -20,7 +20,14 @@ function listIndex(dir: string): { name: string; args: string[]; rc: number }[] 
     .filter(Boolean)
     .map((l) => {
       const [name = '', cmd = '', rc = 'rc=0'] = l.split('\t');
-      return { name, args: cmd.replace(/^cxl list\s*/, '').split(/\s+/).filter(Boolean), rc: Number(rc.slice(3)) };
+      return {
+        name,
+        args: cmd
+          .replace(/^cxl list\s*/, '')
+          .split(/\s+/)
+          .filter(Boolean),
+        rc: Number(rc.slice(3)),
+      };
     });
 }
 
@@ -41,14 +48,21 @@ for (const scenario of bootScenarios()) {
       it(`cxl list ${args.join(' ')} equals ${name}.json`, () => {
         const r = cxlList(m.sysfs, args, { ioctl: m.ioctl, ndctl: '76.1' });
         expect(r.code).toBe(rc);
-        const want = canonJsonText(readFileSync(join(snap, 'cxl-list', `${name}.json`), 'utf8'), capMap);
+        const want = canonJsonText(
+          readFileSync(join(snap, 'cxl-list', `${name}.json`), 'utf8'),
+          capMap,
+        );
         expect(canonJsonText(r.stdout, ourMap)).toEqual(want);
       });
     }
 
     it('sysfs entries of bus/cxl and CXL device directories equal the capture', () => {
-      const want = canonDump(capEnts, capMap).filter((e) => isCxlEntry(e.path)).map(entryKey);
-      const got = canonDump(ourEnts, ourMap).filter((e) => isCxlEntry(e.path)).map(entryKey);
+      const want = canonDump(capEnts, capMap)
+        .filter((e) => isCxlEntry(e.path))
+        .map(entryKey);
+      const got = canonDump(ourEnts, ourMap)
+        .filter((e) => isCxlEntry(e.path))
+        .map(entryKey);
       const missing = want.filter((k) => !got.includes(k));
       const extra = got.filter((k) => !want.includes(k));
       expect({ missing, extra }).toEqual({ missing: [], extra: [] });

@@ -13,18 +13,24 @@ export const FIXTURES = join(import.meta.dirname, '../../sysfs-fixtures');
 /** Scenarios that have a QEMU command line and a 00-boot snapshot. */
 export function bootScenarios(): string[] {
   return readdirSync(FIXTURES).filter(
-    (s) => existsSync(join(FIXTURES, s, 'host/qemu-cmdline.sh')) && existsSync(join(FIXTURES, s, '00-boot/sysfs.txt')),
+    (s) =>
+      existsSync(join(FIXTURES, s, 'host/qemu-cmdline.sh')) &&
+      existsSync(join(FIXTURES, s, '00-boot/sysfs.txt')),
   );
 }
 
 /** Boots a capture's command line with the capture's stack (debian-12). */
 export function bootScenario(scenario: string, dyndbg = false) {
   const text = readFileSync(join(FIXTURES, scenario, 'host/qemu-cmdline.sh'), 'utf8');
-  const topo = parseQemuCommandLine(text, { qemu: '7.2', path: `${scenario}/host/qemu-cmdline.sh` });
+  const topo = parseQemuCommandLine(text, {
+    qemu: '7.2',
+    path: `${scenario}/host/qemu-cmdline.sh`,
+  });
   return bootMachine(topo, { profile: resolveProfile('debian-12'), dyndbg });
 }
 
-const CXL_DIR = /^(root|port|endpoint|decoder|mem|region|nvdimm-bridge|pmem|pmem_region|dax_region)\d+(\.\d+)?$/;
+const CXL_DIR =
+  /^(root|port|endpoint|decoder|mem|region|nvdimm-bridge|pmem|pmem_region|dax_region)\d+(\.\d+)?$/;
 
 /**
  * True for an entry the fidelity check compares: everything under bus/cxl, and every path that

@@ -11,32 +11,22 @@ import { cxlCommand } from '../../ndctl/index.ts';
 import { recordingIoctl, recordingSysfs } from '../recording.ts';
 import { type CliContext, withMachine } from '../session.ts';
 
-/** ndctl subcommands that cxlsim runs (besides `list`). */
-export const NDCTL_COMMANDS = new Set([
-  'create-region',
-  'destroy-region',
-  'enable-region',
-  'disable-region',
-  'enable-memdev',
-  'disable-memdev',
-  'enable-port',
-  'disable-port',
-  'disable-bus',
-  'reserve-dpa',
-  'free-dpa',
-  'set-partition',
-  'read-labels',
-  'write-labels',
-  'zero-labels',
-]);
-
 /** Runs `cxlsim <command> ARGS…`; returns ndctl's exit code. */
-export async function ndctlCommand(ctx: CliContext, command: string, args: string[]): Promise<number> {
+export async function ndctlCommand(
+  ctx: CliContext,
+  command: string,
+  args: string[],
+): Promise<number> {
   return withMachine(ctx, async ({ machine, journal }) => {
-    const r = cxlCommand(recordingSysfs(machine.sysfs, journal), recordingIoctl(machine.ioctl, journal), [command, ...args], {
-      ndctl: machine.profile.ndctl,
-      isTty: Boolean(process.stdout.isTTY),
-    });
+    const r = cxlCommand(
+      recordingSysfs(machine.sysfs, journal),
+      recordingIoctl(machine.ioctl, journal),
+      [command, ...args],
+      {
+        ndctl: machine.profile.ndctl,
+        isTty: Boolean(process.stdout.isTTY),
+      },
+    );
     if (r.stdout) ctx.io.out(r.stdout);
     if (r.stderr) ctx.io.err(r.stderr);
     return r.code;

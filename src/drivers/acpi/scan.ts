@@ -72,7 +72,8 @@ function acpiAttrs(ad: AcpiDevice): void {
     { name: 'modalias', mode: 0o444, show: () => modalias },
   ];
   if (n.uid !== undefined) attrs.push({ name: 'uid', mode: 0o444, show: () => `${n.uid}\n` });
-  if (n.adr !== undefined) attrs.push({ name: 'adr', mode: 0o444, show: () => `0x${hex(n.adr ?? 0, 8)}\n` });
+  if (n.adr !== undefined)
+    attrs.push({ name: 'adr', mode: 0o444, show: () => `0x${hex(n.adr ?? 0, 8)}\n` });
   if (n.sta !== undefined) attrs.push({ name: 'status', mode: 0o444, show: () => `${n.sta}\n` });
   ad.dev.groups.push({ attrs }, { name: 'power', attrs: [] });
   ad.dev.ueventVars = () => [['MODALIAS', modalias.trim()]];

@@ -23,7 +23,11 @@ export const ACPI_CEDT_TYPE_CXIMS = 2;
  * Walks records by their length field; stops at a record that is too short or runs past the
  * table (as acpi_parse_entries_array does). Returns the count, or -1 when there is no CEDT.
  */
-export function acpiTableParseCedt(kernel: Kernel, type: number, handler: (s: CedtSubtable) => void): number {
+export function acpiTableParseCedt(
+  kernel: Kernel,
+  type: number,
+  handler: (s: CedtSubtable) => void,
+): number {
   const t = env(kernel).hw.acpi.table('CEDT');
   if (!t || t.length < 36) return -1;
   const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
@@ -35,7 +39,12 @@ export function acpiTableParseCedt(kernel: Kernel, type: number, handler: (s: Ce
     const len = dv.getUint16(off + 2, true);
     if (len < 4 || off + len > total) break;
     if (st === type) {
-      handler({ type: st, offset: off, length: len, bytes: new DataView(t.buffer, t.byteOffset + off, len) });
+      handler({
+        type: st,
+        offset: off,
+        length: len,
+        bytes: new DataView(t.buffer, t.byteOffset + off, len),
+      });
       count++;
     }
     off += len;
@@ -44,7 +53,12 @@ export function acpiTableParseCedt(kernel: Kernel, type: number, handler: (s: Ce
 }
 
 /** CHBS fields (struct acpi_cedt_chbs). */
-export function readChbs(s: CedtSubtable): { uid: number; cxlVersion: number; base: bigint; length: bigint } {
+export function readChbs(s: CedtSubtable): {
+  uid: number;
+  cxlVersion: number;
+  base: bigint;
+  length: bigint;
+} {
   const b = s.bytes;
   const ok = s.length >= 0x20;
   return {
@@ -94,6 +108,7 @@ export function readCxims(s: CedtSubtable): { hbig: number; xormaps: bigint[] } 
   if (s.length < 8) return { hbig: 0, xormaps: [] };
   const n = b.getUint8(7);
   const xormaps: bigint[] = [];
-  for (let i = 0; i < n && 8 + i * 8 + 8 <= s.length; i++) xormaps.push(b.getBigUint64(8 + i * 8, true));
+  for (let i = 0; i < n && 8 + i * 8 + 8 <= s.length; i++)
+    xormaps.push(b.getBigUint64(8 + i * 8, true));
   return { hbig: b.getUint8(6), xormaps };
 }

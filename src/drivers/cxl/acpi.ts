@@ -11,7 +11,15 @@ import { Errno } from '../../kernel/errno.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { memregionAlloc } from '../../kernel/memregion.ts';
 import type { AcpiDevice, AcpiScan } from '../acpi/scan.ts';
-import { ACPI_CEDT_TYPE_CFMWS, ACPI_CEDT_TYPE_CHBS, ACPI_CEDT_TYPE_CXIMS, acpiTableParseCedt, readCfmws, readChbs, readCxims } from '../acpi/tables.ts';
+import {
+  ACPI_CEDT_TYPE_CFMWS,
+  ACPI_CEDT_TYPE_CHBS,
+  ACPI_CEDT_TYPE_CXIMS,
+  acpiTableParseCedt,
+  readCfmws,
+  readChbs,
+  readCxims,
+} from '../acpi/tables.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { devmCxlAddDport, devmCxlAddPort } from './core/add-port.ts';
@@ -25,9 +33,9 @@ import {
   CXL_DECODER_F_TYPE2,
   CXL_DECODER_F_TYPE3,
   CXL_DECODER_MIN_GRANULARITY,
-  SZ_256M,
   eigToGranularity,
   eiwToWays,
+  SZ_256M,
 } from './cxl.ts';
 import { cxlAcpiDriver } from './drivers.ts';
 import { devmCxlAddNvdimmBridge } from './pmem.ts';
@@ -60,10 +68,16 @@ interface ParseCtx {
 function cfmwsVerify(ctx: ParseCtx, c: ReturnType<typeof readCfmws>, length: number): void {
   const e = env(ctx.host);
   if (c.arithmetic !== 0 && !(e.since('6.2') && c.arithmetic === 1)) {
-    throw ctx.host.err('EINVAL', e.since('6.2') ? `CFMWS Unknown Interleave Arithmetic: ${c.arithmetic}` : 'CFMWS Unsupported Interleave Arithmetic');
+    throw ctx.host.err(
+      'EINVAL',
+      e.since('6.2')
+        ? `CFMWS Unknown Interleave Arithmetic: ${c.arithmetic}`
+        : 'CFMWS Unsupported Interleave Arithmetic',
+    );
   }
   if (c.baseHpa % SZ_256M !== 0n) throw ctx.host.err('EINVAL', 'CFMWS Base HPA not 256MB aligned');
-  if (c.windowSize % SZ_256M !== 0n) throw ctx.host.err('EINVAL', 'CFMWS Window Size not 256MB aligned');
+  if (c.windowSize % SZ_256M !== 0n)
+    throw ctx.host.err('EINVAL', 'CFMWS Window Size not 256MB aligned');
   let ways: number;
   try {
     ways = eiwToWays(c.eniw);
@@ -71,19 +85,26 @@ function cfmwsVerify(ctx: ParseCtx, c: ReturnType<typeof readCfmws>, length: num
     throw ctx.host.err('EINVAL', `CFMWS Interleave Ways (${c.eniw}) invalid`);
   }
   const expected = 0x24 + 4 * ways;
-  if (length < expected) throw ctx.host.err('EINVAL', `CFMWS length ${length} less than expected ${expected}`);
+  if (length < expected)
+    throw ctx.host.err('EINVAL', `CFMWS length ${length} less than expected ${expected}`);
   if (length > expected) ctx.host.dbg(`CFMWS length ${length} greater than expected ${expected}`);
 }
 
 /** __cxl_parse_cfmws(): one root decoder; throws on failure (the caller logs and goes on). */
-function parseCfmws(ctx: ParseCtx, c: ReturnType<typeof readCfmws>, length: number, cxims: ReturnType<typeof readCxims>[]): CxlRootDecoder {
+function parseCfmws(
+  ctx: ParseCtx,
+  c: ReturnType<typeof readCfmws>,
+  length: number,
+  cxims: ReturnType<typeof readCxims>[],
+): CxlRootDecoder {
   cfmwsVerify(ctx, c, length);
   const ways = eiwToWays(c.eniw);
   let ig = eigToGranularity(c.hbig);
   const start = c.baseHpa;
   const end = c.baseHpa + c.windowSize - 1n;
   const resName = `CXL Window ${ctx.id++}`;
-  if (ctx.windows.some((w) => start <= w.end && end >= w.start)) throw new Errno('EBUSY', 'window overlaps another window');
+  if (ctx.windows.some((w) => start <= w.end && end >= w.start))
+    throw new Errno('EBUSY', 'window overlaps another window');
   const port = ctx.root;
   const id = port.decoderIda.alloc();
   const cxlrd = new CxlRootDecoder(port, id, ways);
@@ -176,7 +197,15 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice): void {
     return;
   }
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
-  devmCxlAddPort(hb.dev, env(host).since('6.3') && hb.physical ? hb.physical : hb.dev, chbs.base, dport, 'switch', root, hb.physical);
+  devmCxlAddPort(
+    hb.dev,
+    env(host).since('6.3') && hb.physical ? hb.physical : hb.dev,
+    chbs.base,
+    dport,
+    'switch',
+    root,
+    hb.physical,
+  );
 }
 
 /**
@@ -206,7 +235,11 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
         else host.dbg(`add: ${cxlrd.name} node: -1 range ${rng}`);
       } catch (err) {
         const end = c.baseHpa + c.windowSize - 1n;
-        if (e.since('6.3')) host.err('EINVAL', `Failed to add decode range: [${hex(c.baseHpa)} - ${hex(end)}] (${err instanceof Errno ? err.errno : -22})`);
+        if (e.since('6.3'))
+          host.err(
+            'EINVAL',
+            `Failed to add decode range: [${hex(c.baseHpa)} - ${hex(end)}] (${err instanceof Errno ? err.errno : -22})`,
+          );
         else host.err('EINVAL', `Failed to add decode range [${hex(c.baseHpa)} - ${hex(end)}]`);
       }
     });
@@ -215,7 +248,8 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
       throw host.err('ENXIO', 'no CEDT');
     }
     for (const hb of hbs) addHostBridgeUport(host, r, hb);
-    if (r.decoders().some((d) => (d.flags & CXL_DECODER_F_PMEM) !== 0)) devmCxlAddNvdimmBridge(host, r);
+    if (r.decoders().some((d) => (d.flags & CXL_DECODER_F_PMEM) !== 0))
+      devmCxlAddNvdimmBridge(host, r);
   });
   return root;
 }

@@ -97,7 +97,8 @@ export function eiwToWays(eiw: number): number {
  * @throws EINVAL when ways is not 1,2,4,8,16,3,6,12
  */
 export function waysToEiw(ways: number): number {
-  if (ways > 16 || ways < 1 || !Number.isInteger(ways)) throw new Errno('EINVAL', `invalid interleave ways ${ways}`);
+  if (ways > 16 || ways < 1 || !Number.isInteger(ways))
+    throw new Errno('EINVAL', `invalid interleave ways ${ways}`);
   if ((ways & (ways - 1)) === 0) return Math.log2(ways);
   if (ways % 3 !== 0) throw new Errno('EINVAL', `invalid interleave ways ${ways}`);
   const k = ways / 3;
@@ -110,7 +111,8 @@ export function waysToEiw(ways: number): number {
  * @throws EINVAL when eig > 6
  */
 export function eigToGranularity(eig: number): number {
-  if (eig < 0 || eig > CXL_DECODER_MAX_ENCODED_IG) throw new Errno('EINVAL', `invalid encoded granularity ${eig}`);
+  if (eig < 0 || eig > CXL_DECODER_MAX_ENCODED_IG)
+    throw new Errno('EINVAL', `invalid encoded granularity ${eig}`);
   return CXL_DECODER_MIN_GRANULARITY << eig;
 }
 
@@ -119,7 +121,8 @@ export function eigToGranularity(eig: number): number {
  * @throws EINVAL unless a power of two in [256, 16384]
  */
 export function granularityToEig(g: number): number {
-  if (g > 16384 || g < 256 || (g & (g - 1)) !== 0) throw new Errno('EINVAL', `invalid granularity ${g}`);
+  if (g > 16384 || g < 256 || (g & (g - 1)) !== 0)
+    throw new Errno('EINVAL', `invalid granularity ${g}`);
   return Math.log2(g) - 8;
 }
 

@@ -9,9 +9,18 @@ export const cxlPciDriver: Driver = { name: 'cxl_pci', bus: 'pci', module: 'cxl_
 /** No `module` link: the 6.1 captures show none under bus/cxl/drivers/cxl_port. */
 export const cxlPortDriver: Driver = { name: 'cxl_port', bus: 'cxl' };
 export const cxlMemDriver: Driver = { name: 'cxl_mem', bus: 'cxl', module: 'cxl_mem' };
-export const cxlNvdimmBridgeDriver: Driver = { name: 'cxl_nvdimm_bridge', bus: 'cxl', module: 'cxl_pmem' };
+export const cxlNvdimmBridgeDriver: Driver = {
+  name: 'cxl_nvdimm_bridge',
+  bus: 'cxl',
+  module: 'cxl_pmem',
+};
 export const cxlNvdimmDriver: Driver = { name: 'cxl_nvdimm', bus: 'cxl', module: 'cxl_pmem' };
-export const cxlPmemRegionDriver: Driver = { name: 'cxl_pmem_region', bus: 'cxl', module: 'cxl_pmem', suppressBindAttrs: false };
+export const cxlPmemRegionDriver: Driver = {
+  name: 'cxl_pmem_region',
+  bus: 'cxl',
+  module: 'cxl_pmem',
+  suppressBindAttrs: false,
+};
 export const cxlRegionDriver: Driver = { name: 'cxl_region', bus: 'cxl', module: 'cxl_core' };
 export const cxlDaxRegionDriver: Driver = { name: 'cxl_dax_region', bus: 'cxl', module: 'dax_cxl' };
 export const pcieportDriver: Driver = { name: 'pcieport', bus: 'pci' };

@@ -8,6 +8,7 @@
  * `endpointN` port, which cxl_port probes.
  */
 import type { Device } from '../../kernel/device.ts';
+import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
@@ -18,7 +19,6 @@ import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
 import { cxlMemDriver } from './drivers.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
-import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
 
 const grandparent = (d: Device | undefined) => d?.parent?.parent;
 
@@ -58,7 +58,9 @@ function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 
   const parent = findCxlPort(env(cxlmd).kernel, dparent);
   if (!parent) return 'again';
   if (!parent.port.driver) {
-    cxlmd.warn(`port ${parent.port.name}:${parent.port.uportDev.name} disabled, failed to enumerate CXL.mem`);
+    cxlmd.warn(
+      `port ${parent.port.name}:${parent.port.uportDev.name} disabled, failed to enumerate CXL.mem`,
+    );
     throw cxlmd.err('ENXIO', `port ${parent.port.name} disabled`);
   }
   let found = findCxlPort(env(cxlmd).kernel, dportDev);
@@ -116,11 +118,19 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
   devmCxlEnumeratePorts(cxlmd);
   const parent = cxlMemFindPort(cxlmd);
   if (!parent) throw cxlmd.err('ENXIO', 'CXL port topology not found');
-  if (!parent.port.driver) throw cxlmd.err('ENXIO', `CXL port topology ${parent.port.name} not enabled`);
+  if (!parent.port.driver)
+    throw cxlmd.err('ENXIO', `CXL port topology ${parent.port.name} not enabled`);
   let hb: CxlPort = parent.port;
   while (hb.parentPort() && !hb.parentPort()?.isRoot) hb = hb.parentPort() as CxlPort;
   cxlmd.dbg(`host-bridge: ${hb.uportDev.name}`);
-  const endpoint = devmCxlAddPort(cxlmd, cxlmd, cxlmd.cxlds.componentBase, parent.dport, 'endpoint', parent.port);
+  const endpoint = devmCxlAddPort(
+    cxlmd,
+    cxlmd,
+    cxlmd.cxlds.componentBase,
+    parent.dport,
+    'endpoint',
+    parent.port,
+  );
   cxlmd.endpoint = endpoint;
   if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
 }

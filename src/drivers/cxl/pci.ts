@@ -14,9 +14,13 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
-import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
+import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
-import { CXLDEV_MBOX_CAPS_OFFSET, CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK, CXLMDEV_MBOX_IF_READY } from './cxl.ts';
+import {
+  CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,
+  CXLDEV_MBOX_CAPS_OFFSET,
+  CXLMDEV_MBOX_IF_READY,
+} from './cxl.ts';
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
 import { addMemdev } from './mem.ts';
@@ -34,11 +38,13 @@ export const memdevByPdev = new WeakMap<PciDev, CxlMemdev>();
 function cxlPciSetupMailbox(cxlds: CxlDevState): void {
   const mmio = env(cxlds.pdev).hw.mmio;
   const st = mmio.read64(cxlds.memdevStatusBase);
-  if (!(st & CXLMDEV_MBOX_IF_READY)) throw cxlds.pdev.err('ETIMEDOUT', 'timeout awaiting mailbox ready, device state ');
+  if (!(st & CXLMDEV_MBOX_IF_READY))
+    throw cxlds.pdev.err('ETIMEDOUT', 'timeout awaiting mailbox ready, device state ');
   cxlds.pdev.dbg('Doorbell wait took 0ms');
   const caps = mmio.read32(cxlds.mboxBase + BigInt(CXLDEV_MBOX_CAPS_OFFSET));
   cxlds.payloadSize = Math.min(1 << (caps & CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK), 1 << 20);
-  if (cxlds.payloadSize < 256) throw cxlds.pdev.err('ENXIO', `Mailbox is too small (${cxlds.payloadSize}b)`);
+  if (cxlds.payloadSize < 256)
+    throw cxlds.pdev.err('ENXIO', `Mailbox is too small (${cxlds.payloadSize}b)`);
   cxlds.pdev.dbg(`Mailbox payload sized ${cxlds.payloadSize}`);
 }
 
@@ -49,15 +55,20 @@ function cxlPciSetupMailbox(cxlds: CxlDevState): void {
 export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   const dev = pdev;
   const memdevBlock = cxlFindRegblock(pdev, CXL_REGLOC_RBI_MEMDEV);
-  dev.dbg(`Mapped CXL Memory Device resource bar ${memdevBlock.bar} @ 0x${memdevBlock.offset.toString(16).padStart(16, '0')}`);
+  dev.dbg(
+    `Mapped CXL Memory Device resource bar ${memdevBlock.bar} @ 0x${memdevBlock.offset.toString(16).padStart(16, '0')}`,
+  );
   const dmap = cxlProbeDeviceRegs(dev, memdevBlock.base);
-  if (dmap.mbox === undefined || dmap.memdev === undefined) throw dev.err('ENXIO', 'registers not found: mbox/memdev');
+  if (dmap.mbox === undefined || dmap.memdev === undefined)
+    throw dev.err('ENXIO', 'registers not found: mbox/memdev');
   dev.dbg('Probing device registers...');
   dev.dbg('Probing device registers...');
   let componentBase: bigint | undefined;
   try {
     const comp = cxlFindRegblock(pdev, CXL_REGLOC_RBI_COMPONENT);
-    dev.dbg(`Mapped CXL Memory Device resource bar ${comp.bar} @ 0x${comp.offset.toString(16).padStart(16, '0')}`);
+    dev.dbg(
+      `Mapped CXL Memory Device resource bar ${comp.bar} @ 0x${comp.offset.toString(16).padStart(16, '0')}`,
+    );
     cxlProbeComponentRegs(dev, comp.base);
     dev.dbg('Set up component registers');
     componentBase = comp.base;

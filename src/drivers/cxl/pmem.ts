@@ -7,12 +7,12 @@
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Ida } from '../../kernel/ida.ts';
+import { cxlBaseAttrs } from '../../sysfs/attrs/common.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
-import { cxlBaseAttrs } from '../../sysfs/attrs/common.ts';
 
 /** Bridges by root port. */
 const bridges = new WeakMap<CxlPort, Device>();
@@ -36,8 +36,11 @@ export function devmCxlAddNvdimmBridge(host: Device, root: CxlPort): Device {
 
 /** Probes bridges and nvdimms once everything is registered (the modules load last). */
 export function cxlPmemAttachAll(devices: Device[]): void {
-  for (const d of devices) if (d.devtype === 'cxl_nvdimm_bridge' && !d.driver) driverProbe(d, cxlNvdimmBridgeDriver, () => {});
-  for (const d of devices) if (d.devtype === 'cxl_nvdimm' && !d.driver) driverProbe(d, cxlNvdimmDriver, () => {});
+  for (const d of devices)
+    if (d.devtype === 'cxl_nvdimm_bridge' && !d.driver)
+      driverProbe(d, cxlNvdimmBridgeDriver, () => {});
+  for (const d of devices)
+    if (d.devtype === 'cxl_nvdimm' && !d.driver) driverProbe(d, cxlNvdimmDriver, () => {});
   for (const d of devices) if (d.devtype === 'cxl_nvdimm_bridge' && d.driver) d.dbg('rescan: 0');
 }
 

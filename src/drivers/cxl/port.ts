@@ -13,7 +13,11 @@ import { env } from '../env.ts';
 import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddDport } from './core/add-port.ts';
 import { readCdatData } from './core/cdat.ts';
-import { devmCxlAddPassthroughDecoder, devmCxlEnumerateDecoders, devmCxlSetupHdm } from './core/hdm.ts';
+import {
+  devmCxlAddPassthroughDecoder,
+  devmCxlEnumerateDecoders,
+  devmCxlSetupHdm,
+} from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
 import type { CxlPort } from './core/port.ts';

@@ -20,7 +20,13 @@ export interface PciRootBus {
 }
 
 /** pci_scan_child_bus(): creates (not yet registers) the functions on `bus` and below. */
-function scanBus(kernel: Kernel, parent: Device, segment: number, bus: number, depth: number): PciDev[] {
+function scanBus(
+  kernel: Kernel,
+  parent: Device,
+  segment: number,
+  bus: number,
+  depth: number,
+): PciDev[] {
   const found: PciDev[] = [];
   if (depth > 32) return found;
   for (let slot = 0; slot < 32; slot++) {
@@ -48,7 +54,8 @@ function scanBus(kernel: Kernel, parent: Device, segment: number, bus: number, d
     }
   }
   for (const d of found) {
-    if (d.isBridge && d.secondary > bus) d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
+    if (d.isBridge && d.secondary > bus)
+      d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
   }
   return found;
 }

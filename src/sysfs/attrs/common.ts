@@ -20,7 +20,12 @@ export const CXL_DEVICE_ID: Record<string, number> = {
 };
 
 /** Read-only text attribute (0444 unless given). */
-export function ro<D extends Device>(name: string, show: (d: D) => string, mode = 0o444, isVisible?: (d: D) => boolean): Attribute<D> {
+export function ro<D extends Device>(
+  name: string,
+  show: (d: D) => string,
+  mode = 0o444,
+  isVisible?: (d: D) => boolean,
+): Attribute<D> {
   return { name, mode, show: (d) => `${show(d)}\n`, ...(isVisible ? { isVisible } : {}) };
 }
 
@@ -33,6 +38,9 @@ export function since<D extends Device>(v: string, also?: (d: D) => boolean): (d
 export function cxlBaseAttrs<D extends Device>(modaliasId?: (d: D) => number): Attribute<D>[] {
   return [
     ro<D>('devtype', (d) => d.devtype ?? ''),
-    ro<D>('modalias', (d) => `cxl:t${modaliasId ? modaliasId(d) : (CXL_DEVICE_ID[d.devtype ?? ''] ?? 0)}`),
+    ro<D>(
+      'modalias',
+      (d) => `cxl:t${modaliasId ? modaliasId(d) : (CXL_DEVICE_ID[d.devtype ?? ''] ?? 0)}`,
+    ),
   ];
 }

@@ -10,8 +10,13 @@ import {
   type CxlSwitchDecoder,
   rangeLen,
 } from '../../drivers/cxl/core/decoder.ts';
-import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, CXL_DECODER_F_TYPE2, CXL_DECODER_F_TYPE3 } from '../../drivers/cxl/cxl.ts';
 import { regionHooks } from '../../drivers/cxl/core/region-hooks.ts';
+import {
+  CXL_DECODER_F_PMEM,
+  CXL_DECODER_F_RAM,
+  CXL_DECODER_F_TYPE2,
+  CXL_DECODER_F_TYPE3,
+} from '../../drivers/cxl/cxl.ts';
 import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
 import { hexll, pa } from '../format.ts';
 import { cxlBaseAttrs, ro, since } from './common.ts';
@@ -42,8 +47,10 @@ function baseAttrs<D extends CxlDecoder>(): Attribute<D>[] {
 
 /** Root decoder groups. */
 export function rootDecoderAttrGroups(): AttributeGroup<CxlRootDecoder>[] {
-  const pmem = (d: CxlRootDecoder) => (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
-  const ram = (d: CxlRootDecoder) => (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
+  const pmem = (d: CxlRootDecoder) =>
+    (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
+  const ram = (d: CxlRootDecoder) =>
+    (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
   return [
     {
       attrs: [
@@ -107,7 +114,12 @@ export function endpointDecoderAttrGroups(): AttributeGroup<CxlEndpointDecoder>[
           show: (d) => `${d.mode}\n`,
           store: (d, buf) => regionHooks.setMode(d, buf),
         },
-        { name: 'dpa_size', mode: 0o644, show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`, store: (d, buf) => regionHooks.setDpaSize(d, buf) },
+        {
+          name: 'dpa_size',
+          mode: 0o644,
+          show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`,
+          store: (d, buf) => regionHooks.setDpaSize(d, buf),
+        },
         ro('dpa_resource', (d) => hexll(d.dpaRes ? d.dpaRes.start : (1n << 64n) - 1n)),
       ],
     },

@@ -7,10 +7,10 @@
  */
 import type { Device } from '../../../kernel/device.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
+import { portAttrGroups } from '../../../sysfs/attrs/port.ts';
 import { driverProbe } from '../../base.ts';
 import { env } from '../../env.ts';
 import { cxlPortDriver } from '../drivers.ts';
-import { portAttrGroups } from '../../../sysfs/attrs/port.ts';
 import { cxlPortProbe } from '../port.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
 
@@ -34,7 +34,8 @@ export function devmCxlAddPort(
   port.hostBridge = hostBridge;
   port.setGroups(portAttrGroups());
   port.links.set('uport', () => port.uportDev);
-  if (parentDport && env(host).since('6.3')) port.links.set('parent_dport', () => parentDport.dport);
+  if (parentDport && env(host).since('6.3'))
+    port.links.set('parent_dport', () => parentDport.dport);
   port.add();
   if (kind !== 'root') driverProbe(port, cxlPortDriver, () => cxlPortProbe(port));
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
@@ -46,10 +47,19 @@ export function devmCxlAddPort(
  * devm_cxl_add_dport(): adds a downstream port with id `portId` and a `dport<id>` link.
  * @throws EBUSY duplicate port id ("unable to add dport%d-%s non-unique port id (%s)")
  */
-export function devmCxlAddDport(host: Device, port: CxlPort, dportDev: Device, portId: number, componentBase?: bigint): CxlDport {
+export function devmCxlAddDport(
+  host: Device,
+  port: CxlPort,
+  dportDev: Device,
+  portId: number,
+  componentBase?: bigint,
+): CxlDport {
   const dup = port.findDport(portId);
   if (dup) {
-    throw host.err('EBUSY', `unable to add dport${portId}-${dportDev.name} non-unique port id (${dup.dport.name})`);
+    throw host.err(
+      'EBUSY',
+      `unable to add dport${portId}-${dportDev.name} non-unique port id (${dup.dport.name})`,
+    );
   }
   const dport: CxlDport = { dport: dportDev, portId, port, componentBase };
   port.dports.push(dport);
@@ -59,7 +69,10 @@ export function devmCxlAddDport(host: Device, port: CxlPort, dportDev: Device, p
 }
 
 /** find_cxl_port(): the port that has `dportDev` as a dport. */
-export function findCxlPort(kernel: Kernel, dportDev: Device): { port: CxlPort; dport: CxlDport } | undefined {
+export function findCxlPort(
+  kernel: Kernel,
+  dportDev: Device,
+): { port: CxlPort; dport: CxlDport } | undefined {
   for (const d of kernel.buses.get('cxl')?.devices ?? []) {
     if (d instanceof CxlPort) {
       const dp = d.findDportByDev(dportDev);

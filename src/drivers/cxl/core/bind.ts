@@ -17,12 +17,11 @@ import type { SysfsHooks } from '../../../sysfs/tree-node.ts';
 import { driverProbe } from '../../base.ts';
 import { cxlMemProbe } from '../mem.ts';
 import { cxlPortProbe } from '../port.ts';
-import { CxlDecoder } from './decoder.ts';
+import { CxlDecoder, CxlEndpointDecoder } from './decoder.ts';
 import { CxlMemdev } from './memdev.ts';
 import { CxlPort, releasePort } from './port.ts';
 import { cxlDecoderKillRegion } from './region/attach.ts';
 import { cxlRegionBind, cxlRegionUnbind, isCxlRegion } from './region/index.ts';
-import { CxlEndpointDecoder } from './decoder.ts';
 
 /** driver_match_device() on the cxl bus: driver name ↔ device type. */
 function matches(drv: Driver, dev: Device): boolean {

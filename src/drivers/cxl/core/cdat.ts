@@ -39,7 +39,7 @@ export function doeExchange(pdev: PciDev, cap: number, request: number[]): numbe
   const h1 = pdev.cfgRead(cap + DOE_READ, 4) >>> 0;
   pdev.cfgWrite(cap + DOE_READ, 4, 0);
   out.push(h0, h1);
-  const len = (h1 & 0x3ffff) || 0x40000;
+  const len = h1 & 0x3ffff || 0x40000;
   for (let i = 2; i < len; i++) {
     out.push(pdev.cfgRead(cap + DOE_READ, 4) >>> 0);
     pdev.cfgWrite(cap + DOE_READ, 4, 0);
@@ -60,7 +60,11 @@ export function doeMailboxes(pdev: PciDev): number[] {
 
 /** Reads one CDAT entry by handle: [entry bytes, next handle]. */
 function readEntry(pdev: PciDev, cap: number, handle: number): [Uint8Array, number] | undefined {
-  const req = [PCI_VENDOR_ID_CXL | (CXL_DOE_PROTOCOL_TABLE_ACCESS << 16), 3, (handle & 0xffff) << 16];
+  const req = [
+    PCI_VENDOR_ID_CXL | (CXL_DOE_PROTOCOL_TABLE_ACCESS << 16),
+    3,
+    (handle & 0xffff) << 16,
+  ];
   const rsp = doeExchange(pdev, cap, req);
   if (!rsp || rsp.length < 3) return undefined;
   const next = (rsp[2] ?? 0) >>> 16;

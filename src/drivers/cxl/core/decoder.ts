@@ -8,9 +8,13 @@
  * start 0, end -1 (size 0), as the kernel's `range` with `.end = -1`.
  */
 import { Device } from '../../../kernel/device.ts';
-import { type DecoderTargetType, CXL_DECODER_F_ENABLE, CXL_DECODER_F_LOCK } from '../cxl.ts';
+import {
+  endpointDecoderAttrGroups,
+  rootDecoderAttrGroups,
+  switchDecoderAttrGroups,
+} from '../../../sysfs/attrs/decoder.ts';
+import { CXL_DECODER_F_ENABLE, CXL_DECODER_F_LOCK, type DecoderTargetType } from '../cxl.ts';
 import type { CxlDport, CxlPort } from './port.ts';
-import { endpointDecoderAttrGroups, rootDecoderAttrGroups, switchDecoderAttrGroups } from '../../../sysfs/attrs/decoder.ts';
 
 /** Inclusive HPA range in bytes. */
 export interface HpaRange {
@@ -133,4 +137,5 @@ export class CxlEndpointDecoder extends CxlDecoder {
 /** is_root_decoder() etc. */
 export const isRootDecoder = (d: unknown): d is CxlRootDecoder => d instanceof CxlRootDecoder;
 export const isSwitchDecoder = (d: unknown): d is CxlSwitchDecoder => d instanceof CxlSwitchDecoder;
-export const isEndpointDecoder = (d: unknown): d is CxlEndpointDecoder => d instanceof CxlEndpointDecoder;
+export const isEndpointDecoder = (d: unknown): d is CxlEndpointDecoder =>
+  d instanceof CxlEndpointDecoder;

@@ -20,10 +20,10 @@ import {
   CXL_DECODER_F_ENABLE,
   CXL_DECODER_F_LOCK,
   CXL_HDM_DECODER_COUNT_MASK,
+  CXL_HDM_DECODER_INTERLEAVE_3_6_12_WAY,
   CXL_HDM_DECODER_INTERLEAVE_11_8,
   CXL_HDM_DECODER_INTERLEAVE_14_12,
   CXL_HDM_DECODER_INTERLEAVE_16_WAY,
-  CXL_HDM_DECODER_INTERLEAVE_3_6_12_WAY,
   CXL_HDM_DECODER_TARGET_COUNT_SHIFT,
   eigToGranularity,
   eiwToWays,
@@ -75,8 +75,16 @@ export function cxlHdmDecoderCount(capHdr: number): number {
  * @throws ENXIO "HDM decoder registers not found" / "Spec violation. Caps invalid";
  *   ENODEV (logged at debug level) when `quiet` and the capability is missing, for the passthrough fallback
  */
-export function devmCxlSetupHdm(port: CxlPort, componentBase: bigint | undefined, logDev: Device = port, quiet = false): CxlHdm {
-  const missing = () => (quiet ? port.dbgErr('ENODEV', 'HDM decoder registers not found') : port.err('ENXIO', 'HDM decoder registers not found'));
+export function devmCxlSetupHdm(
+  port: CxlPort,
+  componentBase: bigint | undefined,
+  logDev: Device = port,
+  quiet = false,
+): CxlHdm {
+  const missing = () =>
+    quiet
+      ? port.dbgErr('ENODEV', 'HDM decoder registers not found')
+      : port.err('ENXIO', 'HDM decoder registers not found');
   if (componentBase === undefined) throw missing();
   const map = cxlProbeComponentRegs(logDev, componentBase);
   if (!map.hdm) throw missing();
@@ -105,8 +113,12 @@ export function devmCxlSetupHdm(port: CxlPort, componentBase: bigint | undefined
  * 6.1 resolves all nr_targets slots and fails with ENXIO on a missing dport; later kernels
  * resolve `ways` slots and leave missing ones empty.
  */
-export function addHdmDecoder(port: CxlPort, cxld: CxlDecoder, targetMap: number[] | undefined): void {
-  if (targetMap && (cxld instanceof CxlSwitchDecoder)) {
+export function addHdmDecoder(
+  port: CxlPort,
+  cxld: CxlDecoder,
+  targetMap: number[] | undefined,
+): void {
+  if (targetMap && cxld instanceof CxlSwitchDecoder) {
     const e = env(port);
     if (port.dports.length === 0) throw port.err('EINVAL', 'Failed to add decoder to port');
     cxld.targetMap = [...targetMap];
@@ -131,7 +143,13 @@ export function addHdmDecoder(port: CxlPort, cxld: CxlDecoder, targetMap: number
  * init_hdm_decoder(): fills one decoder object from HDM decoder `which`'s registers.
  * @throws ENXIO invalid range, committed out of order; EINVAL bad IW/IG encodings
  */
-function initHdmDecoder(port: CxlPort, cxld: CxlDecoder, hdm: CxlHdm, which: number, dpaBase: { v: bigint }): number[] | undefined {
+function initHdmDecoder(
+  port: CxlPort,
+  cxld: CxlDecoder,
+  hdm: CxlHdm,
+  which: number,
+  dpaBase: { v: bigint },
+): number[] | undefined {
   const mmio = env(port).hw.mmio;
   const at = (off: number) => hdm.base + BigInt(off);
   let ctrl = mmio.read32(at(hdmCtrl(which))) >>> 0;
@@ -164,26 +182,36 @@ function initHdmDecoder(port: CxlPort, cxld: CxlDecoder, hdm: CxlHdm, which: num
   try {
     cxld.interleaveWays = eiwToWays((ctrl & CTRL_IW_MASK) >>> CTRL_IW_SHIFT);
   } catch (e) {
-    port.warn(`decoder${port.id}.${cxld.id}: Invalid interleave ways (ctrl: 0x${ctrl.toString(16)})`);
+    port.warn(
+      `decoder${port.id}.${cxld.id}: Invalid interleave ways (ctrl: 0x${ctrl.toString(16)})`,
+    );
     throw e as Errno;
   }
   try {
     cxld.interleaveGranularity = eigToGranularity(ctrl & CTRL_IG_MASK);
   } catch (e) {
-    port.warn(`decoder${port.id}.${cxld.id}: Invalid interleave granularity (ctrl: 0x${ctrl.toString(16)})`);
+    port.warn(
+      `decoder${port.id}.${cxld.id}: Invalid interleave granularity (ctrl: 0x${ctrl.toString(16)})`,
+    );
     throw e as Errno;
   }
   if (!(cxld instanceof CxlEndpointDecoder)) {
-    const tl = (BigInt(mmio.read32(at(hdmTlHigh(which))) >>> 0) << 32n) | BigInt(mmio.read32(at(hdmTlLow(which))) >>> 0);
+    const tl =
+      (BigInt(mmio.read32(at(hdmTlHigh(which))) >>> 0) << 32n) |
+      BigInt(mmio.read32(at(hdmTlLow(which))) >>> 0);
     const map: number[] = [];
-    for (let i = 0; i < cxld.interleaveWays && i < 8; i++) map.push(Number((tl >> BigInt(8 * i)) & 0xffn));
+    for (let i = 0; i < cxld.interleaveWays && i < 8; i++)
+      map.push(Number((tl >> BigInt(8 * i)) & 0xffn));
     return map;
   }
   if (!committed) return undefined;
   const ways = BigInt(cxld.interleaveWays);
   const dpaSize = size / ways;
   if (size % ways !== 0n) {
-    throw port.err('ENXIO', `decoder${port.id}.${cxld.id}: invalid committed configuration size: 0x${size.toString(16)} ways: ${cxld.interleaveWays}`);
+    throw port.err(
+      'ENXIO',
+      `decoder${port.id}.${cxld.id}: invalid committed configuration size: 0x${size.toString(16)} ways: ${cxld.interleaveWays}`,
+    );
   }
   const skip = read64HiLo(port, at(hdmSkipLow(which)), at(hdmSkipHigh(which)));
   cxlDpaReserve(cxld, dpaBase.v + skip, dpaSize, skip);
@@ -201,7 +229,9 @@ export function devmCxlEnumerateDecoders(hdm: CxlHdm): void {
   const dpaBase = { v: 0n };
   for (let i = 0; i < hdm.decoderCount; i++) {
     const id = port.decoderIda.alloc();
-    const cxld: CxlDecoder = port.isEndpoint ? new CxlEndpointDecoder(port, id) : new CxlSwitchDecoder(port, id, hdm.targetCount);
+    const cxld: CxlDecoder = port.isEndpoint
+      ? new CxlEndpointDecoder(port, id)
+      : new CxlSwitchDecoder(port, id, hdm.targetCount);
     let targetMap: number[] | undefined;
     try {
       targetMap = initHdmDecoder(port, cxld, hdm, i, dpaBase);

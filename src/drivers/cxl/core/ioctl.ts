@@ -46,7 +46,12 @@ export function memdevIoctl(kernel: Kernel): CxlMemIoctl {
       const m = find(memdev);
       if (!m) return new Errno('ENOENT');
       m.dbg('Query IOCTL');
-      return CXL_MEM_COMMANDS.map((c) => ({ id: c.id, flags: 0, sizeIn: c.sizeIn, sizeOut: c.sizeOut }));
+      return CXL_MEM_COMMANDS.map((c) => ({
+        id: c.id,
+        flags: 0,
+        sizeIn: c.sizeIn,
+        sizeOut: c.sizeOut,
+      }));
     },
     send(memdev, cmd) {
       const m = find(memdev);

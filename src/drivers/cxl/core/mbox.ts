@@ -46,20 +46,61 @@ export const CXL_MBOX_OP = {
 
 /** Linux 6.1's cxl_mem_commands[] opcodes: what the driver knows (others are "unsupported by driver"). */
 export const DRIVER_OPCODES_6_1 = [
-  0x4000, 0x0400, 0x0200, 0x4100, 0x4102, 0x4200, 0x0401, 0x4101, 0x4103, 0x4201, 0x4202, 0x4203, 0x4204,
-  0x4300, 0x4301, 0x4302, 0x4303, 0x4304, 0x4305,
+  0x4000, 0x0400, 0x0200, 0x4100, 0x4102, 0x4200, 0x0401, 0x4101, 0x4103, 0x4201, 0x4202, 0x4203,
+  0x4204, 0x4300, 0x4301, 0x4302, 0x4303, 0x4304, 0x4305,
 ];
 /** Later kernels add events, timestamp, sanitize, security… */
 export const DRIVER_OPCODES_LATEST = [
-  ...DRIVER_OPCODES_6_1, 0x0100, 0x0101, 0x0102, 0x0103, 0x0300, 0x0301, 0x0201, 0x0202, 0x4400, 0x4401, 0x4500,
-  0x0500, 0x0501, 0x0502,
+  ...DRIVER_OPCODES_6_1,
+  0x0100,
+  0x0101,
+  0x0102,
+  0x0103,
+  0x0300,
+  0x0301,
+  0x0201,
+  0x0202,
+  0x4400,
+  0x4401,
+  0x4500,
+  0x0500,
+  0x0501,
+  0x0502,
 ];
 
 /** CMD_CMD_RC_TABLE: return code → errno (index = code). */
 const RC_ERRNO: ErrnoName[] = [
-  'EINVAL', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO',
-  'ENXIO', 'ENXIO', 'ENXIO', 'EFAULT', 'EBUSY', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO',
-  'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO', 'ENXIO',
+  'EINVAL',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'EFAULT',
+  'EBUSY',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
+  'ENXIO',
 ];
 
 /** Result of one mailbox command: the device's return code and output payload. */
@@ -72,7 +113,12 @@ export interface MboxResult {
  * __cxl_pci_mbox_send_cmd(): one command through the doorbell protocol.
  * @throws EBUSY doorbell already set; ETIMEDOUT doorbell never cleared
  */
-export function cxlMboxSend(cxlds: CxlDevState, opcode: number, payload: Uint8Array, outSize: number): MboxResult {
+export function cxlMboxSend(
+  cxlds: CxlDevState,
+  opcode: number,
+  payload: Uint8Array,
+  outSize: number,
+): MboxResult {
   const e = env(cxlds.pdev);
   const mmio = e.hw.mmio;
   const dev = cxlds.pdev;
@@ -81,7 +127,10 @@ export function cxlMboxSend(cxlds: CxlDevState, opcode: number, payload: Uint8Ar
     throw dev.err('EBUSY', `mailbox queue busy (opcode: 0x${opcode.toString(16)}), device state `);
   }
   if (payload.length) mmio.writeBytes(base + BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET), payload);
-  mmio.write64(base + BigInt(CXLDEV_MBOX_CMD_OFFSET), BigInt(opcode) | (BigInt(payload.length) << 16n));
+  mmio.write64(
+    base + BigInt(CXLDEV_MBOX_CMD_OFFSET),
+    BigInt(opcode) | (BigInt(payload.length) << 16n),
+  );
   dev.dbg('Sending command');
   mmio.write32(base + BigInt(CXLDEV_MBOX_CTRL_OFFSET), CXLDEV_MBOX_CTRL_DOORBELL);
   if (mmio.read32(base + BigInt(CXLDEV_MBOX_CTRL_OFFSET)) & CXLDEV_MBOX_CTRL_DOORBELL) {
@@ -94,7 +143,8 @@ export function cxlMboxSend(cxlds: CxlDevState, opcode: number, payload: Uint8Ar
   const cmd = mmio.read64(base + BigInt(CXLDEV_MBOX_CMD_OFFSET));
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
   const n = Math.min(lenOut, cxlds.payloadSize, outSize);
-  const out = n > 0 ? mmio.readBytes(base + BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET), n) : new Uint8Array(0);
+  const out =
+    n > 0 ? mmio.readBytes(base + BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET), n) : new Uint8Array(0);
   return { rc, out };
 }
 
@@ -102,16 +152,28 @@ export function cxlMboxSend(cxlds: CxlDevState, opcode: number, payload: Uint8Ar
  * cxl_internal_send_cmd(): sends and converts a non-success return code to an errno.
  * @throws the mapped errno (ENXIO for most codes, EFAULT for PADDR, EBUSY for POISONLMT)
  */
-export function cxlInternalSendCmd(cxlds: CxlDevState, opcode: number, payload: Uint8Array, outSize: number): Uint8Array {
+export function cxlInternalSendCmd(
+  cxlds: CxlDevState,
+  opcode: number,
+  payload: Uint8Array,
+  outSize: number,
+): Uint8Array {
   const r = cxlMboxSend(cxlds, opcode, payload, outSize);
-  if (r.rc !== 0) throw new Errno(RC_ERRNO[r.rc] ?? 'ENXIO', `mailbox command 0x${opcode.toString(16)} failed with return code ${r.rc}`, cxlds.pdev.name);
+  if (r.rc !== 0)
+    throw new Errno(
+      RC_ERRNO[r.rc] ?? 'ENXIO',
+      `mailbox command 0x${opcode.toString(16)} failed with return code ${r.rc}`,
+      cxlds.pdev.name,
+    );
   return r.out;
 }
 
 /** Little-endian helpers on payloads. */
 export const le = {
   u16: (b: Uint8Array, o: number) => (b[o] ?? 0) | ((b[o + 1] ?? 0) << 8),
-  u32: (b: Uint8Array, o: number) => ((b[o] ?? 0) | ((b[o + 1] ?? 0) << 8) | ((b[o + 2] ?? 0) << 16) | ((b[o + 3] ?? 0) << 24)) >>> 0,
+  u32: (b: Uint8Array, o: number) =>
+    ((b[o] ?? 0) | ((b[o + 1] ?? 0) << 8) | ((b[o + 2] ?? 0) << 16) | ((b[o + 3] ?? 0) << 24)) >>>
+    0,
   u64: (b: Uint8Array, o: number) => (BigInt(le.u32(b, o + 4)) << 32n) | BigInt(le.u32(b, o)),
 };
 
@@ -122,7 +184,9 @@ export function uuidString(b: Uint8Array): string {
 }
 
 /** CEL UUID 0da9c0b5-bf41-4b78-8f79-96b1623b3f17 as bytes. */
-export const CEL_UUID = Uint8Array.from([0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78, 0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17]);
+export const CEL_UUID = Uint8Array.from([
+  0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78, 0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+]);
 
 /**
  * cxl_enumerate_cmds(): GET_SUPPORTED_LOGS, find the CEL, GET_LOG it, enable every opcode the
@@ -131,7 +195,12 @@ export const CEL_UUID = Uint8Array.from([0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4
 export function cxlEnumerateCmds(cxlds: CxlDevState): void {
   const dev = cxlds.pdev;
   const known = new Set(env(dev).since('6.2') ? DRIVER_OPCODES_LATEST : DRIVER_OPCODES_6_1);
-  const logs = cxlInternalSendCmd(cxlds, CXL_MBOX_OP.GET_SUPPORTED_LOGS, new Uint8Array(0), cxlds.payloadSize);
+  const logs = cxlInternalSendCmd(
+    cxlds,
+    CXL_MBOX_OP.GET_SUPPORTED_LOGS,
+    new Uint8Array(0),
+    cxlds.payloadSize,
+  );
   const entries = le.u16(logs, 0);
   for (let i = 0; i < entries; i++) {
     const at = 8 + i * 20;

@@ -71,7 +71,8 @@ export class CxlMemdev extends Device {
   dpaReservations(): { dec: CxlEndpointDecoder; start: bigint; end: bigint }[] {
     const out: { dec: CxlEndpointDecoder; start: bigint; end: bigint }[] = [];
     for (const d of this.endpoint?.children ?? []) {
-      if (d instanceof CxlEndpointDecoder && d.dpaRes) out.push({ dec: d, start: d.dpaRes.start - d.skip, end: d.dpaRes.end });
+      if (d instanceof CxlEndpointDecoder && d.dpaRes)
+        out.push({ dec: d, start: d.dpaRes.start - d.skip, end: d.dpaRes.end });
     }
     return out;
   }

@@ -5,7 +5,12 @@
 import type { Device } from '../../../kernel/device.ts';
 import type { ErrnoName } from '../../../kernel/errno.ts';
 import { env } from '../../env.ts';
-import { CXLMDEV_MS_READY, CXL_HDM_DECODER_CTRL_OFFSET, CXL_HDM_DECODER_ENABLE, cxlmdevMediaStatus } from '../cxl.ts';
+import {
+  CXL_HDM_DECODER_CTRL_OFFSET,
+  CXL_HDM_DECODER_ENABLE,
+  CXLMDEV_MS_READY,
+  cxlmdevMediaStatus,
+} from '../cxl.ts';
 import {
   CXL_DVSEC_CAP_OFFSET,
   CXL_DVSEC_CTRL_OFFSET,
@@ -16,11 +21,11 @@ import {
   CXL_DVSEC_MEM_ENABLE,
   CXL_DVSEC_MEM_INFO_VALID,
   CXL_DVSEC_PCIE_DEVICE,
-  PCI_VENDOR_ID_CXL,
   cxlDvsecRangeBaseHigh,
   cxlDvsecRangeBaseLow,
   cxlDvsecRangeSizeHigh,
   cxlDvsecRangeSizeLow,
+  PCI_VENDOR_ID_CXL,
 } from '../cxlpci.ts';
 import type { CxlHdm } from './hdm.ts';
 import type { CxlDevState } from './memdev.ts';
@@ -44,14 +49,19 @@ export function cxlDvsecRrDecode(cxlds: CxlDevState, logDev: Device): DvsecInfo 
   const hdmCount = (cap & CXL_DVSEC_HDM_COUNT_MASK) >> CXL_DVSEC_HDM_COUNT_SHIFT;
   if (hdmCount < 1 || hdmCount > 2) throw logDev.dbgErr('EINVAL', `invalid HDM_Count ${hdmCount}`);
   const lo = pdev.cfgRead(d + cxlDvsecRangeSizeLow(0), 4);
-  if (!(lo & CXL_DVSEC_MEM_INFO_VALID)) throw logDev.dbgErr('ETIMEDOUT', 'Failure awaiting MEM_INFO_VALID (-110)');
+  if (!(lo & CXL_DVSEC_MEM_INFO_VALID))
+    throw logDev.dbgErr('ETIMEDOUT', 'Failure awaiting MEM_INFO_VALID (-110)');
   const ctrl = pdev.cfgRead(d + CXL_DVSEC_CTRL_OFFSET, 2);
   const info: DvsecInfo = { memEnabled: (ctrl & CXL_DVSEC_MEM_ENABLE) !== 0, ranges: [] };
   if (!info.memEnabled) return info;
   for (let i = 0; i < hdmCount; i++) {
-    const size = (BigInt(pdev.cfgRead(d + cxlDvsecRangeSizeHigh(i), 4) >>> 0) << 32n) | BigInt((pdev.cfgRead(d + cxlDvsecRangeSizeLow(i), 4) & 0xf0000000) >>> 0);
+    const size =
+      (BigInt(pdev.cfgRead(d + cxlDvsecRangeSizeHigh(i), 4) >>> 0) << 32n) |
+      BigInt((pdev.cfgRead(d + cxlDvsecRangeSizeLow(i), 4) & 0xf0000000) >>> 0);
     if (size === 0n) continue;
-    const base = (BigInt(pdev.cfgRead(d + cxlDvsecRangeBaseHigh(i), 4) >>> 0) << 32n) | BigInt((pdev.cfgRead(d + cxlDvsecRangeBaseLow(i), 4) & 0xf0000000) >>> 0);
+    const base =
+      (BigInt(pdev.cfgRead(d + cxlDvsecRangeBaseHigh(i), 4) >>> 0) << 32n) |
+      BigInt((pdev.cfgRead(d + cxlDvsecRangeBaseLow(i), 4) & 0xf0000000) >>> 0);
     info.ranges.push({ start: base, end: base + size - 1n });
   }
   return info;
@@ -71,7 +81,8 @@ export function cxlHdmDecodeInit(cxlds: CxlDevState, hdm: CxlHdm, port: Device):
   const d = pdev.findDvsec(PCI_VENDOR_ID_CXL, CXL_DVSEC_PCIE_DEVICE);
   const setMemEnable = () => {
     const ctrl = pdev.cfgRead(d + CXL_DVSEC_CTRL_OFFSET, 2);
-    if (!(ctrl & CXL_DVSEC_MEM_ENABLE)) pdev.cfgWrite(d + CXL_DVSEC_CTRL_OFFSET, 2, ctrl | CXL_DVSEC_MEM_ENABLE);
+    if (!(ctrl & CXL_DVSEC_MEM_ENABLE))
+      pdev.cfgWrite(d + CXL_DVSEC_CTRL_OFFSET, 2, ctrl | CXL_DVSEC_MEM_ENABLE);
   };
   if (gctl & CXL_HDM_DECODER_ENABLE) {
     setMemEnable();

@@ -73,7 +73,8 @@ export class CxlPort extends Dev {
     componentBase: bigint | undefined,
   ) {
     const id = portIda(ctx).alloc();
-    const name = kind === 'root' ? `root${id}` : kind === 'endpoint' ? `endpoint${id}` : `port${id}`;
+    const name =
+      kind === 'root' ? `root${id}` : kind === 'endpoint' ? `endpoint${id}` : `port${id}`;
     super(ctx, name, parent, 'cxl', 'cxl_port');
     this.id = id;
     this.kind = kind;

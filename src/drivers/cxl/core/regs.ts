@@ -26,11 +26,11 @@ import {
 } from '../cxl.ts';
 import {
   CXL_DVSEC_REG_LOCATOR,
-  CXL_DVSEC_REG_LOCATOR_BLOCK1_OFFSET,
+  CXL_DVSEC_REG_LOCATOR_BIR_MASK,
   CXL_DVSEC_REG_LOCATOR_BLOCK_ID_MASK,
   CXL_DVSEC_REG_LOCATOR_BLOCK_ID_SHIFT,
-  CXL_DVSEC_REG_LOCATOR_BIR_MASK,
   CXL_DVSEC_REG_LOCATOR_BLOCK_OFF_LOW_MASK,
+  CXL_DVSEC_REG_LOCATOR_BLOCK1_OFFSET,
   PCI_VENDOR_ID_CXL,
 } from '../cxlpci.ts';
 
@@ -138,7 +138,8 @@ export function cxlFindRegblock(pdev: PciDev, type: number): RegBlock {
     const hi = pdev.cfgRead(at + 4, 4);
     const bar = lo & CXL_DVSEC_REG_LOCATOR_BIR_MASK;
     const id = (lo & CXL_DVSEC_REG_LOCATOR_BLOCK_ID_MASK) >>> CXL_DVSEC_REG_LOCATOR_BLOCK_ID_SHIFT;
-    const offset = (BigInt(hi) << 32n) | BigInt((lo & CXL_DVSEC_REG_LOCATOR_BLOCK_OFF_LOW_MASK) >>> 0);
+    const offset =
+      (BigInt(hi) << 32n) | BigInt((lo & CXL_DVSEC_REG_LOCATOR_BLOCK_OFF_LOW_MASK) >>> 0);
     if (id !== type) continue;
     const barBase = pdev.barStart(bar);
     return { base: barBase + offset, bar, offset };

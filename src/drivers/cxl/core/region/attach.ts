@@ -10,8 +10,7 @@
  * Checks and messages follow 6.1 (captures) or v7.0 per kver.ts.
  */
 import { Errno } from '../../../../kernel/errno.ts';
-import { cstr } from '../../../../sysfs/format.ts';
-import { hexll, sysfsStreq } from '../../../../sysfs/format.ts';
+import { cstr, hexll, sysfsStreq } from '../../../../sysfs/format.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import { type CxlEndpointDecoder, isEndpointDecoder } from '../decoder.ts';

@@ -11,8 +11,8 @@
  * one (which is then freed), else to the IDA.
  */
 import { Errno } from '../../../../kernel/errno.ts';
-import { cstr } from '../../../../sysfs/format.ts';
 import { memregionAlloc, memregionFree } from '../../../../kernel/memregion.ts';
+import { cstr } from '../../../../sysfs/format.ts';
 import { CXL_DECODER_F_LOCK } from '../../cxl.ts';
 import type { CxlRootDecoder } from '../decoder.ts';
 import { detachTarget } from './attach.ts';
