@@ -12,6 +12,9 @@
  *
  * Device numbers (memN, portN, endpointN) are therefore a deterministic function of the
  * topology, unlike on a real kernel where probing is asynchronous.
+ *
+ * bootMachine() = buildPlatform() (QEMU's part) + bootGuest() (the kernel's); a reboot runs
+ * bootGuest() again on the same platform, so hardware state survives it.
  */
 
 import { acpiScan } from './drivers/acpi/scan.ts';
@@ -43,37 +46,48 @@ import type { Topology } from './topology/model.ts';
 /** A booted machine plus the platform behind it (for inspection commands). */
 export interface BootedMachine extends Machine {
   readonly platform: Platform;
+  /** A fresh guest on the same platform (hardware state kept): see {@link bootGuest}. */
+  reboot(opts?: { dyndbg?: boolean }): BootedMachine;
 }
 
 /**
  * Builds the platform from `topology` and boots the guest on it.
  * Never throws for guest-side failures: those are logged in dmesg as the kernel logs them.
+ * @throws EINVAL for what QEMU or the VMM would refuse (buildPlatform)
  */
 export function bootMachine(topology: Topology, opts: BootOptions): BootedMachine {
-  const platform = buildPlatform(
-    topology,
-    opts.profile,
-    opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined,
-  );
+  const platform = buildPlatform(topology, opts.profile, opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined);
+  return bootGuest(platform, opts);
+}
+
+/**
+ * Boots a fresh guest kernel on an existing platform. The platform is used as it stands:
+ * HDM decoders committed earlier (by firmware, or by a previous guest before a reboot) are
+ * seen as firmware-committed, and device memory, LSA and mailbox state are whatever the
+ * hardware holds. `opts.mutateCedt` is ignored (the CEDT is built with the platform).
+ */
+export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
   installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
-    kernel.registerDriver(d);
+  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
     const t = pdev.pcieType();
-    if (
-      t === PCI_EXP_TYPE_ROOT_PORT ||
-      t === PCI_EXP_TYPE_UPSTREAM ||
-      t === PCI_EXP_TYPE_DOWNSTREAM
-    )
-      pdev.driver = pcieportDriver;
+    if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_UPSTREAM || t === PCI_EXP_TYPE_DOWNSTREAM) pdev.driver = pcieportDriver;
   }
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
   const sysfs = createSysfs(kernel, cxlBusHooks());
-  return { topology, profile: opts.profile, kernel, sysfs, ioctl: memdevIoctl(kernel), platform };
+  return {
+    topology: platform.topology,
+    profile: opts.profile,
+    kernel,
+    sysfs,
+    ioctl: memdevIoctl(kernel),
+    platform,
+    reboot: (o) => bootGuest(platform, { ...opts, dyndbg: o?.dyndbg ?? kernel.log.dyndbg }),
+  };
 }

@@ -5,6 +5,7 @@
  * runs the guest drivers' probes in a synchronous, deterministic order (drivers/boot.ts), and
  * exposes the guest's /sys as a {@link SysfsView}. Everything a CLI command needs is here.
  */
+import type { Platform } from './hw/platform.ts';
 import type { Kernel } from './kernel/kernel.ts';
 import type { CxlMemIoctl } from './list/ioctl.ts';
 import type { Profile } from './profile.ts';
@@ -28,4 +29,11 @@ export interface Machine {
   readonly sysfs: SysfsView;
   /** The memdev ioctls (/dev/cxl/memN), backed by the kernel's mailbox driver. */
   readonly ioctl: CxlMemIoctl;
+  /**
+   * The emulated hardware (absent on hand-built test machines): for the data path
+   * (`cxlsim mem`), routing (`cxlsim translate`) and inspection — never used by drivers.
+   */
+  readonly platform?: Platform;
+  /** A fresh guest on the same hardware (`cxlsim reboot`); absent when not supported. */
+  reboot?(opts?: { dyndbg?: boolean }): Machine;
 }

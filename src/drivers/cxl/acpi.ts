@@ -192,7 +192,7 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice): void {
     return;
   }
   const chbs = chbsByDport.get(hb.dev);
-  if (!chbs || chbs.cxlVersion !== 1) {
+  if (chbs?.cxlVersion !== 1) {
     if (chbs?.cxlVersion === 0) hb.dev.info('host supports CXL (restricted)');
     return;
   }

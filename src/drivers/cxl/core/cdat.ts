@@ -71,7 +71,7 @@ function readEntry(pdev: PciDev, cap: number, handle: number): [Uint8Array, numb
   const body = rsp.slice(3);
   const bytes = new Uint8Array(body.length * 4);
   const dv = new DataView(bytes.buffer);
-  body.forEach((w, i) => dv.setUint32(i * 4, w, true));
+  for (const [i, w] of body.entries()) dv.setUint32(i * 4, w, true);
   return [bytes, next];
 }
 
