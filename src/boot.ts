@@ -28,6 +28,7 @@ import {
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
+import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
 import { attachEnv } from './drivers/env.ts';
@@ -56,7 +57,10 @@ export interface BootedMachine extends Machine {
  * @throws EINVAL for what QEMU or the VMM would refuse (buildPlatform)
  */
 export function bootMachine(topology: Topology, opts: BootOptions): BootedMachine {
-  const platform = buildPlatform(topology, opts.profile, opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : undefined);
+  const platform = buildPlatform(topology, opts.profile, {
+    ...(opts.mutateCedt ? { mutateCedt: opts.mutateCedt } : {}),
+    ...(opts.vfio ? { vmm: opts.vfio } : {}),
+  });
   return bootGuest(platform, opts);
 }
 
@@ -71,7 +75,7 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
+  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
     const t = pdev.pcieType();
@@ -79,6 +83,7 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   }
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);
+  cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
   const sysfs = createSysfs(kernel, cxlBusHooks());
   return {
@@ -89,5 +94,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
     ioctl: memdevIoctl(kernel),
     platform,
     reboot: (o) => bootGuest(platform, { ...opts, dyndbg: o?.dyndbg ?? kernel.log.dyndbg }),
+    deviceAdd: (spec) => {
+      pciehpHotAdd(kernel, platform.deviceAdd(spec).port);
+    },
   };
 }

@@ -6,6 +6,7 @@
  * exposes the guest's /sys as a {@link SysfsView}. Everything a CLI command needs is here.
  */
 import type { Platform } from './hw/platform.ts';
+import type { VmmOptions } from './hw/vmm/index.ts';
 import type { Kernel } from './kernel/kernel.ts';
 import type { CxlMemIoctl } from './list/ioctl.ts';
 import type { Profile } from './profile.ts';
@@ -19,6 +20,8 @@ export interface BootOptions {
   dyndbg?: boolean;
   /** Test hook: mutate the CEDT bytes before the guest sees them. */
   mutateCedt?: (bytes: Uint8Array) => Uint8Array;
+  /** The VMM's vfio-cxl options: placement mode and host-device descriptions (docs/vfio-cxl.md). */
+  vfio?: VmmOptions;
 }
 
 /** A booted machine. */
@@ -36,4 +39,9 @@ export interface Machine {
   readonly platform?: Platform;
   /** A fresh guest on the same hardware (`cxlsim reboot`); absent when not supported. */
   reboot?(opts?: { dyndbg?: boolean }): Machine;
+  /**
+   * QEMU `device_add` of a vfio-pci function (`cxlsim device-add`), then the guest's hotplug
+   * handling. @throws QemuError / Errno with the machine unchanged
+   */
+  deviceAdd?(spec: string): void;
 }

@@ -28,6 +28,11 @@ export interface AcpiNode {
   pciRoot?: { segment: number; bus: number };
   /** _STA value (0x0f = present, enabled, shown, functioning) when the node has _STA. */
   sta?: number;
+  /**
+   * The platform device a platform driver registers as this node's companion instead of the
+   * ACPI core's `<HID>:<NN>` (tools/testing/cxl registers `cxl_acpi.0` for its ACPI0017 mock).
+   */
+  platformDevice?: string;
 }
 
 /** ACPI: tables by signature and the namespace's devices in namespace order. */

@@ -73,7 +73,7 @@ function buildProgram(
       '--qemu <file>',
       'a QEMU command line (as pasted; \\-continued lines and # comments allowed)',
     )
-    .option('--topology <file>', 'a topology file (YAML or JSON)')
+    .option('--topology <file>', 'a topology file (YAML or JSON); with --qemu or --preset: a host-device file')
     .option('--preset <name>', 'a named topology (default: default)')
     .option(
       '--profile <name>',
@@ -85,6 +85,10 @@ function buildProgram(
     .option('--ndctl <version>', 'ndctl version override (76.1, 85)')
     .option('--dyndbg', 'dynamic debug on for drivers/cxl (dev_dbg lines in dmesg)')
     .option('-v, --verbose', 'also list the QEMU arguments that were ignored')
+    .option(
+      '--vfio-cxl-placement <mode>',
+      'where the VMM places passed-through CXL type-2 devices: per-window (default) or first-window (the old behaviour)',
+    )
     .action(async (o) => setCode(await (await import('./commands/boot.ts')).bootCommand(ctx(), o)));
 
   program
@@ -151,11 +155,88 @@ function buildProgram(
   }
 
   program
+    .command('device-add')
+    .description('QEMU device_add on the running machine: hot-add a CXL type-2 function (vfio-pci,host=BDF,bus=PORT[,id=ID])')
+    .argument('<spec>', 'the -device text, e.g. vfio-pci,host=0002:81:00.0,bus=rport0.1,id=gpu1')
+    .action(async (spec: string) =>
+      setCode(await (await import('./commands/device-add.ts')).deviceAddCommand(ctx(), spec)),
+    );
+  program
+    .command('vfio')
+    .description('passed-through CXL type-2 functions (vfio-cxl)')
+    .command('show')
+    .description('DVSEC (lspci -vvv style) and HDM decoders as the host and the guest see them')
+    .argument('[device]', 'QEMU id, host BDF or guest BDF (default: all)')
+    .action(async (d: string | undefined) =>
+      setCode(await (await import('./commands/vfio.ts')).vfioShowCommand(ctx(), d)),
+    );
+
+  program
     .command('dmesg')
     .description("the guest kernel's log")
     .option('--raw', 'show printk levels (<7>)')
     .action(async (o: { raw?: boolean }) =>
       setCode(await (await import('./commands/dmesg.ts')).dmesgCommand(ctx(), o.raw ?? false)),
+    );
+
+  program
+    .command('gen')
+    .description('write a generated topology file (boot it with `cxlsim boot --topology FILE`)')
+    .option('--host-bridges <n>', 'pxb-cxl host bridges (default 1)')
+    .option('--root-ports <n>', 'root ports per host bridge, 1-32 (default 1)')
+    .option('--switch-levels <n>', 'switch levels below each root port (default 0)')
+    .option('--fanout <n>', 'downstream ports per switch, 1-32 (default 1)')
+    .option('--endpoints <n>', 'exactly N type-3 devices (alone: a balanced shape)')
+    .option('--windows <list>', 'hb, all, xN (N-way groups of host bridges) or none, comma separated')
+    .option('--granularity <bytes>', 'interleave granularity of multi-host-bridge windows (default 4096)')
+    .option('--device-size <size>', 'persistent capacity per device, a multiple of 256M (default 256M)')
+    .option('--seed <n>', 'serial numbers are seed*10^6+1, +2, … (default 1)')
+    .option('--name <name>', 'topology name')
+    .option('-o, --output <file>', 'write the YAML here (default: stdout)')
+    .action(async (o: import('./commands/gen.ts').GenArgs) =>
+      setCode(await (await import('./commands/gen.ts')).genCommand(io, o)),
+    );
+
+  const mem = program.command('mem').description("CPU loads and stores routed by the hardware's committed decoders");
+  mem
+    .command('read')
+    .description('hexdump LEN bytes at HPA')
+    .argument('<hpa>', 'host physical address (0x… or decimal)')
+    .argument('<len>', 'bytes (at most 1 MiB)')
+    .action(async (h: string, l: string) => setCode(await (await import('./commands/mem.ts')).memRead(ctx(), h, l)));
+  mem
+    .command('write')
+    .description('store bytes at HPA (kept in the machine state)')
+    .argument('<hpa>', 'host physical address (0x… or decimal)')
+    .argument('<hex>', 'bytes in address order, e.g. deadbeef')
+    .action(async (h: string, x: string) => setCode(await (await import('./commands/mem.ts')).memWrite(ctx(), h, x)));
+
+  program
+    .command('translate')
+    .description("an HPA (or a memdev's DPA) as the hardware decodes it and as the region driver translates it")
+    .argument('[hpa]', 'host physical address (0x… or decimal)')
+    .option('--dpa <memN:DPA>', "translate a memdev's DPA to its HPA instead")
+    .option('--json', 'machine-readable output')
+    .action(async (h: string | undefined, o: { dpa?: string; json?: boolean }) =>
+      setCode(await (await import('./commands/translate.ts')).translateCommand(ctx(), h, o)),
+    );
+
+  program
+    .command('reboot')
+    .description('restart the guest on the same hardware (committed decoders, memory and LSA kept)')
+    .option('--dyndbg', 'dynamic debug on for the new kernel')
+    .option('--no-dyndbg', 'dynamic debug off for the new kernel')
+    .action(async (o: { dyndbg?: boolean }) =>
+      setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
+    );
+  program
+    .command('explain')
+    .description('why the last failed command or write failed (or DEVICE, or create-region ARGS… as a what-if): the checks from the root decoder down, and verified fixes')
+    .argument('[target...]', 'nothing, a device (region0, mem3, decoder0.1 …) or create-region ARGS…')
+    .option('--json', 'machine-readable output')
+    .allowUnknownOption()
+    .action(async (t: string[], o: { json?: boolean }) =>
+      setCode(await (await import('./commands/explain.ts')).explainCommand(ctx(), t, o.json ?? false)),
     );
   return program;
 }
@@ -176,7 +257,12 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
     if (raw?.command === 'list')
       return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
     if (raw)
-      return await (await import('./commands/ndctl.ts')).ndctlCommand(ctxFor(raw.state), raw.command, raw.args);
+      return await (await import('./commands/ndctl.ts')).ndctlCommand(
+        // create-region attempts are noted in the journal for `cxlsim explain`
+        raw.command === 'create-region' ? { ...ctxFor(raw.state), note: [raw.command, ...raw.args] } : ctxFor(raw.state),
+        raw.command,
+        raw.args,
+      );
     let code = 0;
     await buildProgram(io, ctxFor, (c) => {
       code = c;

@@ -7,6 +7,7 @@
  * not match what this cxlsim does any more), the state file is reported and left alone.
  */
 import { Errno } from '../kernel/errno.ts';
+import type { VmmOptions } from '../hw/vmm/options.ts';
 import type { Machine } from '../machine.ts';
 import { resolveProfile } from '../profile.ts';
 import type { CliDeps } from './deps.ts';
@@ -31,6 +32,11 @@ export interface CliContext {
   stateDir: string;
   /** cxlsim's version (package.json). */
   version: string;
+  /**
+   * Journal a `command` note for this invocation (its argv), before the operations it makes,
+   * with the exit code the command returns (ndctl create-region, for `cxlsim explain`).
+   */
+  note?: string[];
 }
 
 /** A booted, replayed machine and the way to journal a new operation. */
@@ -47,13 +53,46 @@ export const DEFAULT_PRESET = 'default';
 /** Boots the machine a journal describes (no replay). */
 export async function bootState(deps: CliDeps, st: MachineState): Promise<Machine> {
   const topology = await deps.topology(st.input, st.profile);
-  return deps.boot(topology, { profile: st.profile, dyndbg: st.dyndbg });
+  const vfio = st.vfio ? await vmmOptions(st.vfio) : undefined;
+  return deps.boot(topology, { profile: st.profile, dyndbg: st.dyndbg, ...(vfio ? { vfio } : {}) });
 }
 
-/** Replays journaled operations on a fresh boot. @throws CliError naming the failing operation */
-function replay(m: Machine, st: MachineState, file: string): void {
-  for (const [i, op] of st.ops.entries()) {
+/** The VMM options a journal records (the host-device file is parsed here, lazily). */
+async function vmmOptions(v: NonNullable<MachineState['vfio']>): Promise<VmmOptions> {
+  const o: VmmOptions = {};
+  if (v.placement) o.placement = v.placement;
+  if (v.hosts) {
+    const { parseHostDeviceFile } = await import('../hw/vmm/host-file.ts');
+    o.hosts = parseHostDeviceFile(v.hosts.text, v.hosts.path);
+  }
+  return o;
+}
+
+/**
+ * Replays journaled operations on a fresh boot; returns the machine the last one leaves
+ * (a `reboot` replaces the guest, keeping the hardware).
+ * @throws CliError naming the failing operation
+ */
+export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Machine {
+  let m = m0;
+  for (const [i, op] of ops.entries()) {
     try {
+      if (op.kind === 'command') continue;
+      if (op.kind === 'reboot') {
+        if (!m.reboot) throw new Errno('EOPNOTSUPP', 'this machine cannot be rebooted');
+        m = m.reboot({ dyndbg: op.dyndbg });
+        continue;
+      }
+      if (op.kind === 'device-add') {
+        if (!m.deviceAdd) throw new Errno('EOPNOTSUPP', 'this machine has no hotplug');
+        m.deviceAdd(op.spec);
+        continue;
+      }
+      if (op.kind === 'mem-write') {
+        if (!m.platform) throw new Errno('EOPNOTSUPP', 'this machine has no memory bus');
+        m.platform.bus.mem.write(BigInt(op.hpa), Uint8Array.from(Buffer.from(op.data, 'hex')));
+        continue;
+      }
       if (op.kind === 'ioctl') {
         const r = m.ioctl.send(op.memdev, { id: op.id, payload: Uint8Array.from(Buffer.from(op.payload, 'hex')), sizeOut: 0 });
         if (r instanceof Errno) throw r;
@@ -73,6 +112,7 @@ function replay(m: Machine, st: MachineState, file: string): void {
       );
     }
   }
+  return m;
 }
 
 /**
@@ -96,13 +136,16 @@ export async function withMachine<T>(
           false,
           ctx.version,
         );
-      const machine = await bootState(ctx.deps, st);
-      replay(machine, st, stateFile(ctx.stateDir));
+      const machine = replay(await bootState(ctx.deps, st), st.ops, stateFile(ctx.stateDir));
       const pending: JournalOp[] = [];
       const base = st;
+      let code = -1;
       try {
-        return await fn({ machine, state: st, journal: (op) => void pending.push(op) });
+        const r = await fn({ machine, state: st, journal: (op) => void pending.push(op) });
+        code = typeof r === 'number' ? r : 0;
+        return r;
       } finally {
+        if (ctx.note) pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
         if (fresh || pending.length > 0)
           writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
       }

@@ -9,8 +9,8 @@
  *   (and the path it came from, for messages), or a preset name;
  * - `profile`: the resolved stack (kernel, QEMU, ndctl versions) and boot options (`dyndbg`);
  * - `ops`: every state-changing operation (sysfs writes, refused ones with their errno; memdev
- *   ioctls that change device state; earlier wording: later region and
- *   memory commands), in order.
+ *   ioctls that change device state; CPU stores through the memory bus, `mem-write`; guest
+ *   reboots on the same hardware, `reboot`), in order.
  * Writes are atomic (write-file-atomic: temp file + rename), so a reader never sees half a
  * file; the lock (lock.ts) serializes read-modify-write cycles. A file that does not parse
  * or does not validate is reported and never modified.
@@ -39,7 +39,27 @@ export type StoredInput =
  */
 export type JournalOp =
   | { kind: 'sysfs-write'; path: string; value: string; fails?: string }
-  | { kind: 'ioctl'; memdev: string; id: number; payload: string };
+  | { kind: 'ioctl'; memdev: string; id: number; payload: string }
+  /** A CPU store through the platform's memory bus (`cxlsim mem write`): HPA "0x…", bytes as hex. */
+  | { kind: 'mem-write'; hpa: string; data: string }
+  /** `cxlsim reboot`: a fresh guest on the same hardware; dyndbg for the new kernel. */
+  | { kind: 'reboot'; dyndbg: boolean }
+  /**
+   * A note, not replayed: the command line of an ndctl `create-region`, its exit code and how
+   * many of the following operations it made (so `cxlsim explain` can replay the attempt).
+   */
+  | { kind: 'command'; argv: string[]; code: number; ops: number }
+  /** `cxlsim device-add SPEC`: a QEMU device_add that succeeded (vfio-pci hotplug). */
+  | { kind: 'device-add'; spec: string };
+
+/**
+ * The VMM's vfio-cxl options of a boot (`--vfio-cxl-placement`, and the host-device file
+ * given with `--topology` next to `--qemu`/`--preset`, stored by content).
+ */
+export interface StoredVfio {
+  placement?: 'per-window' | 'first-window';
+  hosts?: { text: string; path?: string };
+}
 
 /** The journal. */
 export interface MachineState {
@@ -50,6 +70,8 @@ export interface MachineState {
   input: StoredInput;
   profile: Profile;
   dyndbg: boolean;
+  /** vfio-cxl VMM options (absent: per-window placement, no host-device file). */
+  vfio?: StoredVfio;
   ops: JournalOp[];
 }
 
@@ -81,12 +103,38 @@ function invalid(x: unknown): string | undefined {
   if (!isObj(p) || !isStr(p.name) || !isStr(p.kernel) || !isStr(p.qemu) || !isStr(p.ndctl))
     return 'profile missing';
   if (typeof x.dyndbg !== 'boolean') return 'dyndbg missing';
+  if (x.vfio !== undefined) {
+    const v = x.vfio;
+    if (!isObj(v)) return 'vfio is not an object';
+    if (v.placement !== undefined && v.placement !== 'per-window' && v.placement !== 'first-window')
+      return `unknown vfio placement ${JSON.stringify(v.placement)}`;
+    if (v.hosts !== undefined && (!isObj(v.hosts) || !isStr(v.hosts.text) || !optStr(v.hosts.path)))
+      return 'vfio.hosts.text missing';
+  }
   if (!Array.isArray(x.ops)) return 'ops missing';
   for (const [n, op] of x.ops.entries()) {
     if (!isObj(op)) return `ops[${n}] is not an object`;
     if (op.kind === 'ioctl') {
       if (!isStr(op.memdev) || typeof op.id !== 'number' || !isStr(op.payload) || !/^(?:[0-9a-f]{2})*$/.test(op.payload))
         return `ops[${n}]: ioctl memdev, id or payload missing`;
+      continue;
+    }
+    if (op.kind === 'mem-write') {
+      if (!isStr(op.hpa) || !/^0x[0-9a-f]+$/.test(op.hpa) || !isStr(op.data) || !/^(?:[0-9a-f]{2})+$/.test(op.data))
+        return `ops[${n}]: mem-write hpa or data missing`;
+      continue;
+    }
+    if (op.kind === 'command') {
+      if (!Array.isArray(op.argv) || !op.argv.every(isStr) || typeof op.code !== 'number' || typeof op.ops !== 'number')
+        return `ops[${n}]: command argv, code or ops missing`;
+      continue;
+    }
+    if (op.kind === 'reboot') {
+      if (typeof op.dyndbg !== 'boolean') return `ops[${n}]: reboot dyndbg missing`;
+      continue;
+    }
+    if (op.kind === 'device-add') {
+      if (!isStr(op.spec)) return `ops[${n}]: device-add spec missing`;
       continue;
     }
     if (op.kind !== 'sysfs-write') return `ops[${n}]: unknown operation ${JSON.stringify(op.kind)}`;
@@ -151,5 +199,9 @@ export function newState(
 /** How an operation reads in messages ("sysfs write '4' > /sys/bus/cxl/…"). */
 export function describeOp(op: JournalOp): string {
   if (op.kind === 'ioctl') return `ioctl ${op.id} on /dev/cxl/${op.memdev}`;
+  if (op.kind === 'mem-write') return `mem write ${op.data.length / 2} bytes at ${op.hpa}`;
+  if (op.kind === 'reboot') return 'reboot';
+  if (op.kind === 'device-add') return `device_add ${op.spec}`;
+  if (op.kind === 'command') return `note of cxl ${op.argv.join(' ')}`;
   return `sysfs write '${op.value.replace(/\0/g, '').replace(/\n$/, '')}' > /sys/${op.path}`;
 }

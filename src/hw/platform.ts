@@ -10,7 +10,6 @@
  * the four doors of bus/index.ts. Guest drivers receive `platform.bus` and nothing else.
  */
 import type { AcpiNode, HostBus } from '../bus/index.ts';
-import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import {
@@ -24,18 +23,14 @@ import {
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder } from './acpi/namespace.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
-import {
-  functionName,
-  type HostBridgeModel,
-  type PciFunctionModel,
-  type Type2Model,
-} from './dev/model.ts';
-import { commitType2Hdm } from './dev/type2.ts';
+import { functionName, type HostBridgeModel, type PciFunctionModel } from './dev/model.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
 import { MmioMap } from './pci/mmio-bus.ts';
 import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
+import { allVfio, placeVfio, type VfioType2, type VmmOptions, vmmTopology, withVmmOptions } from './vmm/index.ts';
+import { deviceAdd, type HotplugResult } from './vmm/hotplug.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
 export type { PlacedWindow } from './placement.ts';
@@ -62,12 +57,21 @@ export interface Platform {
   routeHpa(hpa: bigint): RouteResult;
   /** Inspection: the MMIO address map. */
   readonly mmio: MmioMap;
+  /** Inspection: the passed-through CXL type-2 functions (host side, vfio, guest view). */
+  vfio(): VfioType2[];
+  /**
+   * QEMU `device_add` of a vfio-pci function (hw/vmm/hotplug.ts); the guest's pciehp side is
+   * the caller's. @throws QemuError / Errno, leaving the platform unchanged
+   */
+  deviceAdd(text: string): HotplugResult;
 }
 
 /** Optional hooks (tests). */
 export interface PlatformHooks {
   /** Rewrites the CEDT bytes before the guest sees them. */
   mutateCedt?: (bytes: Uint8Array) => Uint8Array;
+  /** The VMM's vfio-cxl options (placement mode, host-device descriptions). */
+  vmm?: VmmOptions;
 }
 
 function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
@@ -80,55 +84,6 @@ function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
   };
   for (const hb of hbs) walk(hb.rootPorts.map((rp) => rp.fn));
   return out;
-}
-
-function type2Devices(hb: HostBridgeModel): Type2Model[] {
-  const out: Type2Model[] = [];
-  const walk = (m: HostBridgeModel['rootPorts'][number]['child']) => {
-    if (!m) return;
-    if (m.kind === 'type2') out.push(m);
-    else if (m.kind === 'switch') for (const d of m.dsps) walk(d.child);
-  };
-  for (const rp of hb.rootPorts) walk(rp.child);
-  return out;
-}
-
-/**
- * The VMM's per-device window choice for firmware-committed type-2 devices (NVIDIA vfio-cxl
- * PR #28): the only window that targets the device's host bridge, single-target, placed and
- * large enough; then decoder 0 is committed and locked at its base.
- * @throws EINVAL with one message per rejection (reference/vfio-cxl.md §7.3)
- */
-function placeType2(hb: HostBridgeModel, windows: readonly PlacedWindow[]): void {
-  for (const dev of type2Devices(hb)) {
-    if (!dev.topo.firmwareCommitted) continue;
-    const who = `vfio-cxl: ${dev.topo.id}`;
-    const matches = windows.filter((w) => w.targets.includes(hb.uid));
-    const w = matches[0];
-    if (!w)
-      throw new Errno('EINVAL', `${who}: no CXL fixed memory window targets host bridge ${hb.id}`);
-    if (matches.length > 1)
-      throw new Errno(
-        'EINVAL',
-        `${who}: host bridge ${hb.id} is a target of more than one CXL fixed memory window`,
-      );
-    if (w.targets.length > 1)
-      throw new Errno(
-        'EINVAL',
-        `${who}: CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`,
-      );
-    if (w.base === 0n)
-      throw new Errno(
-        'EINVAL',
-        `${who}: CXL fixed memory window ${w.index} has no base address (not placed)`,
-      );
-    if (w.size < dev.topo.dpaSize)
-      throw new Errno(
-        'EINVAL',
-        `${who}: CXL fixed memory window ${w.index} (0x${w.size.toString(16)} bytes) is smaller than the device memory (0x${dev.topo.dpaSize.toString(16)} bytes)`,
-      );
-    commitType2Hdm(dev, w.base);
-  }
 }
 
 /** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
@@ -175,12 +130,15 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
  */
 export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}): Platform {
   const memoryMap = placeMemoryMap(t, p);
-  const hostBridges = t.hostBridges.map((hb) =>
-    buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
+  const vmm = hooks.vmm ?? {};
+  const hostBridges = withVmmOptions(vmm, () =>
+    vmmTopology(t, vmm, p.qemu).hostBridges.map((hb) =>
+      buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
+    ),
   );
   const windowsEnd = memoryMap.windows.reduce((e, w) => (w.base + w.size > e ? w.base + w.size : e), memoryMap.hostRegBase + (1n << 20n));
   const firmware = runPciFirmware(hostBridges, t.machine.type, (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n));
-  for (const hb of hostBridges) placeType2(hb, memoryMap.windows);
+  placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
   const rawCedt = buildCedt({
     header: qemuCedtHeader(),
@@ -216,6 +174,12 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     firmware,
     mmio,
     routeHpa: (hpa) => router.route(hpa),
-    functions: () => new Map(fns.map((f) => [functionName(f), f])),
+    functions: () => new Map(allFunctions(hostBridges).map((f) => [functionName(f), f])),
+    vfio: () => allVfio(hostBridges),
+    deviceAdd: (text) =>
+      deviceAdd(
+        { hostBridges, windows: memoryMap.windows, mmio, pci: bus.pci, vmm, machine: t.machine.type, qemu: p.qemu },
+        text,
+      ),
   };
 }

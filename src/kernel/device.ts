@@ -57,6 +57,8 @@ export interface KernelContext {
   /** Called by device_add()/device_del() so that buses can list their devices. */
   onAdd?(dev: Device): void;
   onDel?(dev: Device): void;
+  /** Called when a device's bound driver changes (bind, unbind, failed probe). */
+  onBind?(dev: Device): void;
 }
 
 /** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
@@ -67,7 +69,7 @@ export class Device {
   bus: string | undefined;
   /** Device type name shown in `devtype` / DEVTYPE= (e.g. 'cxl_decoder_root'). */
   devtype: string | undefined;
-  driver: Driver | undefined;
+  private bound: Driver | undefined;
   readonly children: Device[] = [];
   groups: AttributeGroup[] = [];
   /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
@@ -77,6 +79,8 @@ export class Device {
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   readonly ctx: KernelContext;
+  /** The device whose `children` holds this one (O(1) add checks). */
+  private listedIn: Device | undefined;
 
   constructor(ctx: KernelContext, name: string, parent?: Device, bus?: string, devtype?: string) {
     this.ctx = ctx;
@@ -86,6 +90,16 @@ export class Device {
     this.devtype = devtype;
   }
 
+  /** The bound driver (dev->driver); a change is reported to the kernel context. */
+  get driver(): Driver | undefined {
+    return this.bound;
+  }
+  set driver(drv: Driver | undefined) {
+    if (drv === this.bound) return;
+    this.bound = drv;
+    this.ctx.onBind?.(this);
+  }
+
   /** Sets the attribute groups (typed for the subclass). */
   setGroups<D extends Device>(this: D, groups: AttributeGroup<D>[]): void {
     this.groups = groups as unknown as AttributeGroup[];
@@ -93,7 +107,11 @@ export class Device {
 
   /** device_add(): attach to the parent's children (in registration order). */
   add(): this {
-    if (this.parent && !this.parent.children.includes(this)) this.parent.children.push(this);
+    const p = this.parent;
+    if (p && !(this.listedIn === p && p.children.includes(this))) {
+      p.children.push(this);
+      this.listedIn = p;
+    }
     this.registered = true;
     this.ctx.onAdd?.(this);
     return this;
@@ -106,6 +124,7 @@ export class Device {
       const i = this.parent.children.indexOf(this);
       if (i >= 0) this.parent.children.splice(i, 1);
     }
+    this.listedIn = undefined;
     this.registered = false;
     this.driver = undefined;
     this.ctx.onDel?.(this);

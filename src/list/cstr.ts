@@ -140,4 +140,4 @@ export function pad2(v: bigint): string {
   return body.length >= 2 ? body : body.padStart(2, '0');
 }
 
-export { U64_MAX, I64_MAX };
+export { I64_MAX, U64_MAX };

@@ -26,6 +26,7 @@ import {
   portBus,
 } from './libcxl/memdev.ts';
 import {
+  busProvider,
   cxlBuses,
   cxlPortForeachAll,
   dportMapsHostPath,
@@ -34,10 +35,16 @@ import {
   portHost,
   portHostsEndpoint,
   portName,
-  busProvider,
 } from './libcxl/port.ts';
 import { cxlRegions, regionName } from './libcxl/region.ts';
-import type { CxlDecoder, CxlDport, CxlMemdev, CxlPort, CxlRegion, CxlTarget } from './libcxl/types.ts';
+import type {
+  CxlDecoder,
+  CxlDport,
+  CxlMemdev,
+  CxlPort,
+  CxlRegion,
+  CxlTarget,
+} from './libcxl/types.ts';
 
 /** enum cxl_port_filter_mode */
 export type PortFilterMode = 'single' | 'ancestry';
@@ -84,7 +91,11 @@ function portFilterOne(port: CxlPort, ident: string | undefined): boolean {
 }
 
 /** util_cxl_port_filter(): the port, or (ancestry mode) any of its ancestors, matches. */
-export function portFilter(port: CxlPort, ident: string | undefined, mode: PortFilterMode): boolean {
+export function portFilter(
+  port: CxlPort,
+  ident: string | undefined,
+  mode: PortFilterMode,
+): boolean {
   for (let it: CxlPort | undefined = port; it; it = it.parent) {
     if (portFilterOne(it, ident)) return true;
     if (mode === 'single') return false;
@@ -93,14 +104,22 @@ export function portFilter(port: CxlPort, ident: string | undefined, mode: PortF
 }
 
 /** util_cxl_endpoint_filter_by_port(): the endpoint itself, else its parent port in `mode`. */
-export function endpointFilterByPort(ep: CxlPort, ident: string | undefined, mode: PortFilterMode): boolean {
+export function endpointFilterByPort(
+  ep: CxlPort,
+  ident: string | undefined,
+  mode: PortFilterMode,
+): boolean {
   if (portFilter(ep, ident, 'single')) return true;
   if (!ep.parent) return false;
   return portFilter(ep.parent, ident, mode);
 }
 
 /** util_cxl_decoder_filter_by_port() */
-export function decoderFilterByPort(d: CxlDecoder, ident: string | undefined, mode: PortFilterMode): boolean {
+export function decoderFilterByPort(
+  d: CxlDecoder,
+  ident: string | undefined,
+  mode: PortFilterMode,
+): boolean {
   return portFilter(d.port, ident, mode);
 }
 
@@ -108,7 +127,8 @@ export function decoderFilterByPort(d: CxlDecoder, ident: string | undefined, mo
 export function busFilter(bus: CxlPort, ident: string | undefined): boolean {
   if (ident === undefined) return true;
   return tokens(ident).some(
-    (a) => a === 'all' || idMatch(a, 'root', bus.id) || a === portName(bus) || a === busProvider(bus),
+    (a) =>
+      a === 'all' || idMatch(a, 'root', bus.id) || a === portName(bus) || a === busProvider(bus),
   );
 }
 
@@ -134,7 +154,11 @@ function memdevSerialFilter(m: CxlMemdev, serials: string | undefined): boolean 
 }
 
 /** util_cxl_memdev_filter(): by name, id or host, then by serial. */
-export function memdevFilter(m: CxlMemdev, ident: string | undefined, serials: string | undefined): boolean {
+export function memdevFilter(
+  m: CxlMemdev,
+  ident: string | undefined,
+  serials: string | undefined,
+): boolean {
   if (ident === undefined) return memdevSerialFilter(m, serials);
   const hit = tokens(ident).some(
     (a) => a === 'all' || idMatch(a, 'mem', m.id) || a === memdevName(m) || a === memdevHost(m),
@@ -143,12 +167,20 @@ export function memdevFilter(m: CxlMemdev, ident: string | undefined, serials: s
 }
 
 /** The memdevs passing -m/-s. */
-function filteredMemdevs(port: CxlPort, ident: string | undefined, serial: string | undefined): CxlMemdev[] {
+function filteredMemdevs(
+  port: CxlPort,
+  ident: string | undefined,
+  serial: string | undefined,
+): CxlMemdev[] {
   return cxlMemdevs(port.ctx).filter((m) => memdevFilter(m, ident, serial));
 }
 
 /** util_cxl_bus_filter_by_memdev() */
-export function busFilterByMemdev(bus: CxlPort, ident: string | undefined, serial: string | undefined): boolean {
+export function busFilterByMemdev(
+  bus: CxlPort,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
   for (const m of cxlMemdevs(bus.ctx)) {
     if (!memdevFilter(m, ident, serial)) continue;
@@ -159,15 +191,25 @@ export function busFilterByMemdev(bus: CxlPort, ident: string | undefined, seria
 }
 
 /** util_cxl_endpoint_filter_by_memdev() */
-export function endpointFilterByMemdev(ep: CxlPort, ident: string | undefined, serial: string | undefined): boolean {
+export function endpointFilterByMemdev(
+  ep: CxlPort,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
   return filteredMemdevs(ep, ident, serial).some((m) => memdevEndpoint(m) === ep);
 }
 
 /** util_cxl_port_filter_by_memdev(): the port hosts a matching memdev's endpoint. */
-export function portFilterByMemdev(port: CxlPort, ident: string | undefined, serial: string | undefined): boolean {
+export function portFilterByMemdev(
+  port: CxlPort,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
-  return filteredMemdevs(port, ident, serial).some((m) => portHostsEndpoint(port, memdevEndpoint(m)));
+  return filteredMemdevs(port, ident, serial).some((m) =>
+    portHostsEndpoint(port, memdevEndpoint(m)),
+  );
 }
 
 /** util_cxl_decoder_filter() */
@@ -186,7 +228,11 @@ export function decoderFilter(d: CxlDecoder, ident: string | undefined): boolean
 }
 
 /** util_cxl_decoder_filter_by_memdev(): a target maps the memdev, or it is the memdev's endpoint. */
-export function decoderFilterByMemdev(d: CxlDecoder, ident: string | undefined, serial: string | undefined): boolean {
+export function decoderFilterByMemdev(
+  d: CxlDecoder,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
   for (const m of filteredMemdevs(d.port, ident, serial)) {
     if (decoderTargetByMemdev(d, m)) return true;
@@ -197,13 +243,21 @@ export function decoderFilterByMemdev(d: CxlDecoder, ident: string | undefined, 
 }
 
 /** util_cxl_target_filter_by_memdev() */
-export function targetMatchesMemdevFilter(t: CxlTarget, ident: string | undefined, serial: string | undefined): boolean {
+export function targetMatchesMemdevFilter(
+  t: CxlTarget,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
   return filteredMemdevs(t.decoder.port, ident, serial).some((m) => targetMapsMemdev(t, m));
 }
 
 /** util_cxl_dport_filter_by_memdev() */
-export function dportMatchesMemdevFilter(d: CxlDport, ident: string | undefined, serial: string | undefined): boolean {
+export function dportMatchesMemdevFilter(
+  d: CxlDport,
+  ident: string | undefined,
+  serial: string | undefined,
+): boolean {
   if (ident === undefined && serial === undefined) return true;
   return filteredMemdevs(d.port, ident, serial).some((m) => dportMapsHostPath(d, m.hostPath));
 }
@@ -239,7 +293,11 @@ function memdevByPortAt(m: CxlMemdev, port: CxlPort, ident: string | undefined):
 }
 
 /** util_cxl_memdev_filter_by_port() (76.1's bus pass quirk; 85 restricts to matching buses). */
-export function memdevFilterByPort(m: CxlMemdev, busIdent: string | undefined, portIdent: string | undefined): boolean {
+export function memdevFilterByPort(
+  m: CxlMemdev,
+  busIdent: string | undefined,
+  portIdent: string | undefined,
+): boolean {
   if (busIdent === undefined && portIdent === undefined) return true;
   for (const bus of cxlBuses(m.ctx)) {
     if (m.ctx.ndctl === '85') {
@@ -254,7 +312,9 @@ export function memdevFilterByPort(m: CxlMemdev, busIdent: string | undefined, p
 /** util_cxl_region_filter() */
 export function regionFilter(r: CxlRegion, ident: string | undefined): boolean {
   if (ident === undefined) return true;
-  return tokens(ident).some((n) => n === 'all' || idMatch(n, 'region', r.id) || n === regionName(r));
+  return tokens(ident).some(
+    (n) => n === 'all' || idMatch(n, 'region', r.id) || n === regionName(r),
+  );
 }
 
 /** util_cxl_region_filter_by_bus() */

@@ -6,14 +6,14 @@
  * stdout, stderr and the exit code, byte for byte, for ndctl 76.1 (Debian 12) or 85.
  */
 import type { SysfsView } from '../sysfs/view.ts';
+import { cxlFilterHas } from './filter.ts';
 import type { CxlMemIoctl } from './ioctl.ts';
 import { Segfault } from './json.ts';
 import type { Ndctl } from './jsonc.ts';
-import type { CxlCtx } from './libcxl/types.ts';
 import { exists } from './libcxl/sysfs.ts';
-import { cxlFilterHas } from './filter.ts';
+import type { CxlCtx } from './libcxl/types.ts';
 import { parseListOptions, usageText } from './options.ts';
-import { filterToFlags, type FilterParams } from './params.ts';
+import { type FilterParams, filterToFlags } from './params.ts';
 import { displayJsonArray, Output } from './print.ts';
 import { cxlFilterWalk } from './walk.ts';
 

@@ -11,20 +11,20 @@ import { strtoull, U64_MAX } from './cstr.ts';
 import {
   ALERT_CONFIG,
   CXL_CAPACITY_MULTIPLIER,
-  CXL_MEM_COMMAND_ID as ID,
   cString,
   FW_INFO,
   HEALTH_INFO,
+  CXL_MEM_COMMAND_ID as ID,
   IDENTIFY,
   leField,
   PARTITION_INFO,
 } from './ioctl.ts';
+import { sizeObj } from './json-num.ts';
 import { type JObj, jBool, jInt, jObj, jStr, jU64, objAdd } from './jsonc.ts';
 import { cmdNewGeneric, cmdSubmitOk } from './libcxl/cmd.ts';
 import { memdevName } from './libcxl/memdev.ts';
 import { readAttr } from './libcxl/sysfs.ts';
 import type { CxlMemdev } from './libcxl/types.ts';
-import { sizeObj } from './json-num.ts';
 
 /** Runs a command; its output payload, or undefined on any failure. */
 function run(m: CxlMemdev, id: number): Uint8Array | undefined {
@@ -59,7 +59,9 @@ export function healthToJson(m: CxlMemdev): JObj | undefined {
     'media_shutdown_data_loss',
     'media_data_loss_imminent',
   ];
-  media.forEach((key, i) => objAdd(o, key, jBool(ms === i)));
+  media.forEach((key, i) => {
+    objAdd(o, key, jBool(ms === i));
+  });
   const level3 = (v: number): string =>
     v === 0 ? 'normal' : v === 1 ? 'warning' : v === 2 ? 'critical' : 'unknown';
   objAdd(o, 'ext_life_used', jStr(level3(ext & 3)));
@@ -93,15 +95,25 @@ export function alertConfigToJson(m: CxlMemdev): JObj | undefined {
   ];
   const valid = p[ALERT_CONFIG.VALID_ALERTS] ?? 0;
   const prog = p[ALERT_CONFIG.PROGRAMMABLE_ALERTS] ?? 0;
-  names.forEach((n, i) => objAdd(o, `${n}_prog_warn_threshold_valid`, jBool(valid & (1 << i))));
-  names.forEach((n, i) => objAdd(o, `${n}_prog_warn_threshold_writable`, jBool(prog & (1 << i))));
+  for (const [i, n] of names.entries())
+    objAdd(o, `${n}_prog_warn_threshold_valid`, jBool(valid & (1 << i)));
+  for (const [i, n] of names.entries())
+    objAdd(o, `${n}_prog_warn_threshold_writable`, jBool(prog & (1 << i)));
   const u16 = (off: number): number => Number(leField(p, off, 2));
   objAdd(o, 'life_used_crit_alert_threshold', jInt(p[ALERT_CONFIG.LIFE_USED_CRIT] ?? 0));
   objAdd(o, 'life_used_prog_warn_threshold', jInt(p[ALERT_CONFIG.LIFE_USED_PROG_WARN] ?? 0));
   objAdd(o, 'dev_over_temperature_crit_alert_threshold', jInt(u16(ALERT_CONFIG.OVER_TEMP_CRIT)));
   objAdd(o, 'dev_under_temperature_crit_alert_threshold', jInt(u16(ALERT_CONFIG.UNDER_TEMP_CRIT)));
-  objAdd(o, 'dev_over_temperature_prog_warn_threshold', jInt(u16(ALERT_CONFIG.OVER_TEMP_PROG_WARN)));
-  objAdd(o, 'dev_under_temperature_prog_warn_threshold', jInt(u16(ALERT_CONFIG.UNDER_TEMP_PROG_WARN)));
+  objAdd(
+    o,
+    'dev_over_temperature_prog_warn_threshold',
+    jInt(u16(ALERT_CONFIG.OVER_TEMP_PROG_WARN)),
+  );
+  objAdd(
+    o,
+    'dev_under_temperature_prog_warn_threshold',
+    jInt(u16(ALERT_CONFIG.UNDER_TEMP_PROG_WARN)),
+  );
   objAdd(
     o,
     'corrected_volatile_mem_err_prog_warn_threshold',

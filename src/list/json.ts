@@ -5,8 +5,8 @@
  */
 import { U64_MAX } from './cstr.ts';
 import { dportMatchesMemdevFilter, targetMatchesMemdevFilter } from './filter.ts';
-import { hexObj, sizeObj } from './json-num.ts';
 import { alertConfigToJson, fwToJson, healthToJson, partitionToJson } from './json-mbox.ts';
+import { hexObj, sizeObj } from './json-num.ts';
 import { arrAdd, type JObj, jArr, jBool, jInt, jObj, jStr, objAdd } from './jsonc.ts';
 import { decoderMemdev, decoderName, decoderRegion } from './libcxl/decoder.ts';
 import { memdevHost, memdevIsEnabled, memdevName } from './libcxl/memdev.ts';
@@ -67,10 +67,15 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
   if (m.serial < U64_MAX) objAdd(o, 'serial', hexObj(m.serial, flags));
   if (m.numaNode >= 0) objAdd(o, 'numa_node', jInt(m.numaNode));
   objAdd(o, 'host', jStr(memdevHost(m)));
-  if (v85 && m.firmwareVersion !== undefined) objAdd(o, 'firmware_version', jStr(m.firmwareVersion));
+  if (v85 && m.firmwareVersion !== undefined)
+    objAdd(o, 'firmware_version', jStr(m.firmwareVersion));
   if (!memdevIsEnabled(m)) objAdd(o, 'state', jStr('disabled'));
   if (v85 && m.ctx.debugfs !== undefined) {
-    objAdd(o, 'poison_injectable', jBool(exists(m.ctx, `${m.ctx.debugfs}/${memdevName(m)}/inject_poison`)));
+    objAdd(
+      o,
+      'poison_injectable',
+      jBool(exists(m.ctx, `${m.ctx.debugfs}/${memdevName(m)}/inject_poison`)),
+    );
   }
   if (flags & UTIL_JSON.PARTITION) {
     const p = partitionToJson(m, flags);
@@ -117,7 +122,8 @@ export function dportsAppendJson(
     objAdd(jd, 'dport', jStr(devname(d.devPath)));
     addAliases(jd, d.physPath, d.fwPath);
     objAdd(jd, 'id', hexObj(BigInt(d.id), flags));
-    if (port.ctx.ndctl === '85') objAdd(jd, 'protocol_injectable', jBool(dportInjectable(port.ctx, d)));
+    if (port.ctx.ndctl === '85')
+      objAdd(jd, 'protocol_injectable', jBool(dportInjectable(port.ctx, d)));
     arrAdd(arr, jd);
   }
   objAdd(o, 'dports', arr);
@@ -182,12 +188,14 @@ export function decoderToJson(d: CxlDecoder, flags: number): JObj {
   if (region) objAdd(o, 'region', jStr(regionName(region)));
   if (d.size === 0n) objAdd(o, 'state', jStr('disabled'));
   if (port.type === 'endpoint') {
-    if (d.dpaSize !== 0n && d.dpaResource < U64_MAX) objAdd(o, 'dpa_resource', hexObj(d.dpaResource, flags));
+    if (d.dpaSize !== 0n && d.dpaResource < U64_MAX)
+      objAdd(o, 'dpa_resource', hexObj(d.dpaResource, flags));
     if (d.dpaSize !== 0n && d.dpaSize < U64_MAX) objAdd(o, 'dpa_size', sizeObj(d.dpaSize, flags));
     if (d.mode > DECODER_MODE.NONE) objAdd(o, 'mode', jStr(decoderModeName(d.mode)));
   }
   if (port.type === 'root' && d.memCapable) {
-    if (d.maxAvailableExtent < U64_MAX) objAdd(o, 'max_available_extent', sizeObj(d.maxAvailableExtent, flags));
+    if (d.maxAvailableExtent < U64_MAX)
+      objAdd(o, 'max_available_extent', sizeObj(d.maxAvailableExtent, flags));
     if (d.pmemCapable) objAdd(o, 'pmem_capable', jBool(true));
     if (d.volatileCapable) objAdd(o, 'volatile_capable', jBool(true));
   }
@@ -259,7 +267,8 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
   if (v85 && r.cacheSize > 0n) objAdd(o, 'extended_linear_cache_size', sizeObj(r.cacheSize, flags));
   if (v85 && r.mode !== DECODER_MODE.NONE) objAdd(o, 'type', jStr(decoderModeName(r.mode)));
   if (r.interleaveWays < INT_MAX) objAdd(o, 'interleave_ways', jInt(r.interleaveWays));
-  if (r.interleaveGranularity < INT_MAX) objAdd(o, 'interleave_granularity', jInt(r.interleaveGranularity));
+  if (r.interleaveGranularity < INT_MAX)
+    objAdd(o, 'interleave_granularity', jInt(r.interleaveGranularity));
   objAdd(o, 'decode_state', jStr(r.decodeState === DECODE_STATE.COMMIT ? 'commit' : 'reset'));
   if (!regionIsEnabled(r)) objAdd(o, 'state', jStr('disabled'));
   if (v85 && r.locked !== 'unknown') objAdd(o, 'locked', jBool(r.locked === 'locked'));
@@ -287,4 +296,3 @@ export function portToJson(port: CxlPort, nameKey: 'port' | 'endpoint', _flags: 
   if (v85) objAdd(o, 'decoders_committed', jInt(port.decodersCommitted));
   return o;
 }
-

@@ -24,7 +24,13 @@ interface OptDef {
   key: keyof FilterParams;
 }
 
-const S = (short: string, long: string, key: keyof FilterParams, argh: string, help: string): OptDef => ({
+const S = (
+  short: string,
+  long: string,
+  key: keyof FilterParams,
+  argh: string,
+  help: string,
+): OptDef => ({
   short,
   long,
   type: 'string',
@@ -44,17 +50,41 @@ const B = (short: string, long: string, key: keyof FilterParams, help: string): 
 export function listOptions(ndctl: Ndctl): OptDef[] {
   const v85 = ndctl === '85';
   const opts: Array<OptDef | false> = [
-    S('m', 'memdev', 'memdevFilter', 'memory device name(s)', 'filter by CXL memory device name(s)'),
-    S('s', 'serial', 'serialFilter', 'memory device serial(s)', 'filter by CXL memory device serial number(s)'),
+    S(
+      'm',
+      'memdev',
+      'memdevFilter',
+      'memory device name(s)',
+      'filter by CXL memory device name(s)',
+    ),
+    S(
+      's',
+      'serial',
+      'serialFilter',
+      'memory device serial(s)',
+      'filter by CXL memory device serial number(s)',
+    ),
     B('M', 'memdevs', 'memdevs', 'include CXL memory device info'),
     S('b', 'bus', 'busFilter', 'bus device name', 'filter by CXL bus device name(s)'),
     B('B', 'buses', 'buses', 'include CXL bus info'),
     S('p', 'port', 'portFilter', 'port device name', 'filter by CXL port device name(s)'),
     B('P', 'ports', 'ports', 'include CXL port info'),
     B('S', 'single', 'single', 'skip listing descendant objects'),
-    S('e', 'endpoint', 'endpointFilter', 'endpoint device name', 'filter by CXL endpoint device name(s)'),
+    S(
+      'e',
+      'endpoint',
+      'endpointFilter',
+      'endpoint device name',
+      'filter by CXL endpoint device name(s)',
+    ),
     B('E', 'endpoints', 'endpoints', 'include CXL endpoint info'),
-    S('d', 'decoder', 'decoderFilter', 'decoder device name', 'filter by CXL decoder device name(s) / class'),
+    S(
+      'd',
+      'decoder',
+      'decoderFilter',
+      'decoder device name',
+      'filter by CXL decoder device name(s) / class',
+    ),
     B('D', 'decoders', 'decoders', 'include CXL decoder info'),
     B('T', 'targets', 'targets', 'include CXL target data with decoders, ports, or regions'),
     S('r', 'region', 'regionFilter', 'region name', 'filter by CXL region name(s)'),
@@ -141,23 +171,31 @@ export function parseListOptions(argv: string[], ndctl: Ndctl, out: Output): Par
   };
   /** get_value(); false when it failed (error already printed) */
   const getValue = (o: OptDef, short: boolean, unset: boolean): boolean => {
-    if (unset && optRest !== null) return opterror(o, 'takes no value', short, unset), false;
-    if (!short && optRest !== null && o.type !== 'string') {
-      return opterror(o, 'takes no value', short, unset), false;
+    if ((unset || !short) && optRest !== null && (unset || o.type !== 'string')) {
+      opterror(o, 'takes no value', short, unset);
+      return false;
     }
-    if (o.type !== 'string' || unset) return set(o, unset), true;
+    if (o.type !== 'string' || unset) {
+      set(o, unset);
+      return true;
+    }
     if (optRest !== null) {
       set(o, false, optRest);
       optRest = null;
     } else if (i + 1 < argv.length) set(o, false, argv[++i]);
-    else return opterror(o, 'requires a value', short, unset), false;
+    else {
+      opterror(o, 'requires a value', short, unset);
+      return false;
+    }
     return true;
   };
   /** parse_options_usage(): usage line, then the help of the option named by `optstr`. */
   const usageFor = (optstr: string, short: boolean): never => {
     out.stderr += `\n usage: ${USAGE[0]}\n\n`;
     const o = opts.find((x) =>
-      short ? x.short === optstr[0] : starts(optstr, x.long) || (starts(optstr, 'no-') && starts(optstr.slice(3), x.long)),
+      short
+        ? x.short === optstr[0]
+        : starts(optstr, x.long) || (starts(optstr, 'no-') && starts(optstr.slice(3), x.long)),
     );
     if (o) out.stderr += optionHelp(o);
     throw new Exit(129);

@@ -72,7 +72,13 @@ function walkRegions(d: CxlDecoder, jregions: Arr, p: FilterParams, flags: numbe
 }
 
 /** walk_decoders() */
-function walkDecoders(port: CxlPort, p: FilterParams, jdecoders: Arr, jregions: Arr, flags: number): void {
+function walkDecoders(
+  port: CxlPort,
+  p: FilterParams,
+  jdecoders: Arr,
+  jregions: Arr,
+  flags: number,
+): void {
   for (const d of cxlDecoders(port)) {
     let jchildregions: Arr;
     let jdecoder: JObj | undefined;
@@ -98,7 +104,14 @@ function walkDecoders(port: CxlPort, p: FilterParams, jdecoders: Arr, jregions: 
 }
 
 /** walk_endpoints() */
-function walkEndpoints(port: CxlPort, p: FilterParams, jeps: Arr, jdevs: Arr, jdecoders: Arr, flags: number): void {
+function walkEndpoints(
+  port: CxlPort,
+  p: FilterParams,
+  jeps: Arr,
+  jdevs: Arr,
+  jdecoders: Arr,
+  flags: number,
+): void {
   for (const ep of endpointsOf(port)) {
     const name = portName(ep);
     let jendpoint: JObj | undefined;
@@ -163,7 +176,14 @@ function walkChildPorts(
       }
     }
     if (p.endpoints || p.memdevs || p.decoders) {
-      walkEndpoints(port, p, pick(jchildeps, jeps), pick(jchilddevs, jdevs), pick(jchilddecoders, jepdecoders), flags);
+      walkEndpoints(
+        port,
+        p,
+        pick(jchildeps, jeps),
+        pick(jchilddevs, jdevs),
+        pick(jchilddecoders, jepdecoders),
+        flags,
+      );
     }
     walkDecoders(port, p, pick(jchilddecoders, jportdecoders), undefined, flags);
     walkChildPorts(
@@ -230,7 +250,14 @@ export function cxlFilterWalk(ctx: CxlCtx, p: FilterParams): JArr {
     }
     walkDecoders(bus, p, pick(jchilddecoders, jbusdecoders), pick(jchildregions, jregions), flags);
     if (p.endpoints || p.memdevs || p.decoders) {
-      walkEndpoints(bus, p, pick(jchildeps, jeps), pick(jchilddevs, jdevs), pick(jchilddecoders, jepdecoders), flags);
+      walkEndpoints(
+        bus,
+        p,
+        pick(jchildeps, jeps),
+        pick(jchilddevs, jdevs),
+        pick(jchilddecoders, jepdecoders),
+        flags,
+      );
     }
     walkChildPorts(
       bus,

@@ -84,40 +84,43 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
   }
   const stats: ExportStats = { dirs: 0, files: 0, links: 0, unreadable: 0 };
 
-  const put = (p: string): void => {
+  // Files are created with their mode (one open(O_CREAT, mode) instead of open + chmod); a
+  // chmod follows only for modes the umask would trim. Directories below a root are made
+  // one level at a time (their parent exists). The disk's file creation is the cost here.
+  const umask = process.umask();
+  const put = (p: string, top: boolean): void => {
     const dest = join(out, ...p.split('/'));
     const st = view.lstat(p);
     if (!st) return;
     if (st.kind === 'dir') {
-      mkdirSync(dest, { recursive: true });
+      mkdirSync(dest, top ? { recursive: true } : undefined);
       stats.dirs++;
-      for (const name of view.readdir(p)) if (safeName(name)) put(p ? `${p}/${name}` : name);
+      for (const name of view.readdir(p)) if (safeName(name)) put(p ? `${p}/${name}` : name, false);
     } else if (st.kind === 'link') {
       symlinkSync(st.target, dest);
       stats.links++;
     } else {
-      let data: Uint8Array = new Uint8Array(0);
+      let data: Uint8Array | string = '';
       try {
-        const c = view.read(p);
-        data = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+        data = view.read(p);
       } catch (e) {
         if (!(e instanceof Errno)) throw e;
         stats.unreadable++;
       }
-      writeFileSync(dest, data);
-      chmodSync(dest, st.mode);
+      writeFileSync(dest, data, { mode: st.mode });
+      if ((st.mode & umask) !== 0) chmodSync(dest, st.mode);
       stats.files++;
     }
   };
 
   for (const r of roots) {
     if (r === '') {
-      for (const name of view.readdir('')) if (safeName(name)) put(name);
+      for (const name of view.readdir('')) if (safeName(name)) put(name, true);
       continue;
     }
     const parent = r.split('/').slice(0, -1);
     if (parent.length) mkdirSync(join(out, ...parent), { recursive: true });
-    put(r);
+    put(r, true);
   }
   return stats;
 }

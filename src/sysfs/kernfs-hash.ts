@@ -39,9 +39,8 @@ export function cachedHash(name: string): number {
 
 /** Sorts names into kernfs readdir order (hash, then byte order of the name). */
 export function kernfsOrder(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => {
-    const d = cachedHash(a) - cachedHash(b);
-    if (d !== 0) return d;
-    return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  });
+  const keyed: { h: number; n: string }[] = [];
+  for (const n of names) keyed.push({ h: cachedHash(n), n });
+  keyed.sort((a, b) => a.h - b.h || Buffer.compare(Buffer.from(a.n), Buffer.from(b.n)));
+  return keyed.map((k) => k.n);
 }

@@ -62,9 +62,7 @@ function unbindStore(ctx: TreeCtx, drv: Driver, buf: string): void {
 
 /** Devices bound to a driver. */
 function boundDevices(ctx: TreeCtx, drv: Driver): Map<string, Device> {
-  const out = new Map<string, Device>();
-  for (const [n, d] of ctx.busIndex(drv.bus).byName) if (d.driver === drv) out.set(n, d);
-  return out;
+  return ctx.boundTo(drv);
 }
 
 /** `bus/<bus>/drivers/<drv>/`. */
@@ -94,13 +92,15 @@ function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
 
 /** `bus/<bus>/`. */
 function busDir(ctx: TreeCtx, bus: string): DirNode {
+  const devLink = (name: string): Node | undefined => {
+    const d = ctx.busIndex(bus).byName.get(name);
+    return d ? { t: 'link', to: devPath(d) } : undefined;
+  };
   const devices: DirNode = {
     t: 'dir',
     list: () => ctx.busIndex(bus).order,
-    lookup: (name) => {
-      const d = ctx.busIndex(bus).byName.get(name);
-      return d ? { t: 'link', to: devPath(d) } : undefined;
-    },
+    lookup: devLink,
+    lookupStable: devLink,
   };
   const drivers = (): Map<string, Driver> => {
     const m = new Map<string, Driver>();
@@ -137,15 +137,21 @@ function busDir(ctx: TreeCtx, bus: string): DirNode {
     ['uevent', () => fileNode(0o200, undefined, ueventStore)],
     ['flush', () => (bus === 'cxl' ? flush : undefined)],
   ]);
-  return staticDir(() => entries);
+  return staticDir(() => entries, STABLE_BUS_ENTRIES);
 }
+
+/** `bus/<bus>/` entries whose lookups change only with the device set. */
+const STABLE_BUS_ENTRIES: ReadonlySet<string> = new Set(['devices']);
 
 /** `/sys/bus`. */
 export function busesDir(ctx: TreeCtx): DirNode {
+  const lookup = (name: string): Node | undefined =>
+    ctx.kernel.buses.has(name) ? busDir(ctx, name) : undefined;
   return {
     t: 'dir',
     list: () => kernfsOrder(ctx.kernel.buses.keys()),
-    lookup: (name) => (ctx.kernel.buses.has(name) ? busDir(ctx, name) : undefined),
+    lookup,
+    lookupStable: lookup,
   };
 }
 

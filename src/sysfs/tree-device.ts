@@ -14,7 +14,7 @@
  * `isVisible` hooks are evaluated on every lookup and listing.
  */
 import type { Attribute, AttributeGroup, Device } from '../kernel/device.ts';
-import { isErrno } from '../kernel/errno.ts';
+import { Errno, isErrno } from '../kernel/errno.ts';
 import { KERN } from '../kernel/log.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
@@ -38,21 +38,92 @@ function attrVisible(dev: Device, a: Attribute): boolean {
   return a.isVisible?.(dev) ?? true;
 }
 
-/** The first visible attribute called `name` among the unnamed groups. */
-function findAttr(dev: Device, name: string): Attribute | undefined {
-  for (const g of visibleGroups(dev)) {
-    if (g.name !== undefined) continue;
-    for (const a of g.attrs) if (a.name === name && attrVisible(dev, a)) return a;
+function groupVisible(dev: Device, g: AttributeGroup): boolean {
+  return g.isVisible?.(dev) ?? true;
+}
+
+/**
+ * Name index of a device's attribute groups: unnamed-group attributes by name (with their
+ * group, in group then attribute order) and named groups by name. Built once per groups array
+ * (attribute tables are shared by every device of a type) and rebuilt if the array grew.
+ * Visibility hooks are still evaluated on every lookup.
+ */
+interface GroupIndex {
+  size: number;
+  attrs: Map<string, { g: AttributeGroup; a: Attribute }[]>;
+  named: Map<string, AttributeGroup[]>;
+}
+const groupIndexes = new WeakMap<AttributeGroup[], GroupIndex>();
+
+function groupIndex(dev: Device): GroupIndex {
+  const groups = dev.groups;
+  let idx = groupIndexes.get(groups);
+  if (idx && idx.size === groups.length) return idx;
+  idx = { size: groups.length, attrs: new Map(), named: new Map() };
+  for (const g of groups) {
+    if (g.name !== undefined) {
+      const list = idx.named.get(g.name);
+      if (list) list.push(g);
+      else idx.named.set(g.name, [g]);
+      continue;
+    }
+    for (const a of g.attrs) {
+      const list = idx.attrs.get(a.name);
+      if (list) list.push({ g, a });
+      else idx.attrs.set(a.name, [{ g, a }]);
+    }
   }
+  groupIndexes.set(groups, idx);
+  return idx;
+}
+
+/** The first visible attribute called `name` among the visible unnamed groups. */
+function findAttr(dev: Device, name: string): Attribute | undefined {
+  for (const { g, a } of groupIndex(dev).attrs.get(name) ?? [])
+    if (groupVisible(dev, g) && attrVisible(dev, a)) return a;
   return undefined;
+}
+
+/** True when a visible group is called `name`. */
+function hasGroupDir(dev: Device, name: string): boolean {
+  for (const g of groupIndex(dev).named.get(name) ?? []) if (groupVisible(dev, g)) return true;
+  return false;
+}
+
+/** The file node of one attribute of one device (kernfs open rules as {@link fileNode}). */
+class AttrFile implements FileNode {
+  readonly t = 'file';
+  readonly mode: number;
+  readonly binary: boolean;
+  private readonly dev: Device;
+  private readonly a: Attribute;
+
+  constructor(dev: Device, a: Attribute) {
+    this.dev = dev;
+    this.a = a;
+    this.mode = a.mode;
+    this.binary = a.read !== undefined;
+  }
+
+  read(): string | Uint8Array {
+    if ((this.mode & 0o444) === 0) throw new Errno('EACCES');
+    const { read, show } = this.a;
+    if (read) return read(this.dev);
+    if (show) return show(this.dev);
+    throw new Errno('EIO');
+  }
+
+  write(buf: string): void {
+    if ((this.mode & 0o222) === 0) throw new Errno('EACCES');
+    const { store } = this.a;
+    if (!store) throw new Errno('EIO');
+    store(this.dev, buf);
+  }
 }
 
 /** A file node for an attribute of `dev`. */
 export function attrNode(dev: Device, a: Attribute): FileNode {
-  const { read, show, store } = a;
-  const rd = read ? () => read(dev) : show ? () => show(dev) : undefined;
-  const wr = store ? (buf: string) => store(dev, buf) : undefined;
-  return fileNode(a.mode, rd, wr, read !== undefined);
+  return new AttrFile(dev, a);
 }
 
 /**
@@ -173,11 +244,14 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
       for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
       return kernfsOrder(names);
     },
+    lookupStable: (name) => {
+      const child = ctx.children(dev).get(name);
+      return child ? ctx.deviceNode(child) : undefined;
+    },
     lookup: (name) => {
       const child = ctx.children(dev).get(name);
       if (child) return ctx.deviceNode(child);
-      const groups = visibleGroups(dev);
-      if (groups.some((g) => g.name === name)) return groupDir(dev, name);
+      if (hasGroupDir(dev, name)) return groupDir(dev, name);
       const a = findAttr(dev, name);
       if (a) return attrNode(dev, a);
       return linkNode(dev, name) ?? builtin(dev, name);

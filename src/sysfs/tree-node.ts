@@ -14,11 +14,17 @@ import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 
-/** A directory: `list()` in kernfs order, `lookup()` of one name. */
+/**
+ * A directory: `list()` in kernfs order, `lookup()` of one name. `lookupStable()`, when
+ * present, answers only for entries that can change only with `kernel.generation` (child
+ * device directories, bus directories, `bus/<bus>/devices/` links) and gives what `lookup()`
+ * would; the tree caches paths made of such hops (see tree.ts).
+ */
 export interface DirNode {
   t: 'dir';
   list(): string[];
   lookup(name: string): Node | undefined;
+  lookupStable?(name: string): Node | undefined;
 }
 
 /** A symlink; `to` is the target path relative to /sys. */
@@ -75,15 +81,23 @@ export interface TreeCtx {
   children(dev: Device): Map<string, Device>;
   /** Devices of a bus by name, and their names in kernfs order (cached). */
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
+  /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */
+  boundTo(drv: Driver): Map<string, Device>;
   /** The directory node of a device (nodes are cached per device). */
   deviceNode(dev: Device): DirNode;
   /** `drivers_autoprobe` value per bus (bus_type private state). */
   autoprobe: Map<string, boolean>;
 }
 
-/** A directory from a fixed name → node function table. */
-export function staticDir(entries: () => Map<string, () => Node | undefined>): DirNode {
-  return {
+/**
+ * A directory from a fixed name → node function table; the entries named in `stable` are
+ * generation-stable (see {@link DirNode.lookupStable}).
+ */
+export function staticDir(
+  entries: () => Map<string, () => Node | undefined>,
+  stable?: ReadonlySet<string>,
+): DirNode {
+  const dir: DirNode = {
     t: 'dir',
     list: () => {
       const names: string[] = [];
@@ -92,6 +106,8 @@ export function staticDir(entries: () => Map<string, () => Node | undefined>): D
     },
     lookup: (name) => entries().get(name)?.(),
   };
+  if (stable) dir.lookupStable = (name) => (stable.has(name) ? entries().get(name)?.() : undefined);
+  return dir;
 }
 
 /** An empty directory (e.g. /sys/module/<name> in this model). */

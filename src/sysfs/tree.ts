@@ -19,7 +19,7 @@
  * EISDIR, EINVAL (readlink of a non-link), EACCES (kernfs open rules), E2BIG (a write
  * longer than a page), or the attribute's own error, unchanged.
  */
-import type { Device } from '../kernel/device.ts';
+import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
@@ -49,6 +49,9 @@ function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   let gen = -1;
   let childCache = new WeakMap<Device, Map<string, Device>>();
   const busCache = new Map<string, { byName: Map<string, Device>; order: string[] }>();
+  let boundGen = -1;
+  let boundBindings = -1;
+  const bound = new Map<Driver, Map<string, Device>>();
   const nodes = new WeakMap<Device, DirNode>();
   const check = () => {
     if (kernel.generation !== gen) {
@@ -83,6 +86,20 @@ function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       }
       return e;
     },
+    boundTo(drv) {
+      if (boundGen !== kernel.generation || boundBindings !== kernel.bindings) {
+        boundGen = kernel.generation;
+        boundBindings = kernel.bindings;
+        bound.clear();
+      }
+      let m = bound.get(drv);
+      if (!m) {
+        m = new Map();
+        for (const [n, d] of ctx.busIndex(drv.bus).byName) if (d.driver === drv) m.set(n, d);
+        bound.set(drv, m);
+      }
+      return m;
+    },
     deviceNode(dev) {
       let n = nodes.get(dev);
       if (!n) {
@@ -102,14 +119,11 @@ function devicesDir(ctx: TreeCtx): DirNode {
     for (const d of ctx.kernel.roots) if (d.registered && !m.has(d.name)) m.set(d.name, d);
     return m;
   };
-  return {
-    t: 'dir',
-    list: () => kernfsOrder(roots().keys()),
-    lookup: (name) => {
-      const d = roots().get(name);
-      return d ? ctx.deviceNode(d) : undefined;
-    },
+  const lookup = (name: string): Node | undefined => {
+    const d = roots().get(name);
+    return d ? ctx.deviceNode(d) : undefined;
   };
+  return { t: 'dir', list: () => kernfsOrder(roots().keys()), lookup, lookupStable: lookup };
 }
 
 /** A debugfs directory node over entries produced on demand. */
@@ -138,52 +152,97 @@ function kernelDir(ctx: TreeCtx): DirNode {
   return staticDir(() => new Map([['debug', () => debug]]));
 }
 
-/** A resolved path: the node and its canonical path (symlinks resolved, relative to /sys). */
+/**
+ * A resolved path: the node and its canonical path (symlinks resolved, relative to /sys);
+ * `stable` when every hop was generation-stable, `viaLink` when the last hop followed a link.
+ */
 interface Resolved {
   node: Node;
   path: string;
+  stable: boolean;
+  viaLink: boolean;
 }
 
 /** The live view. See the DOC block. */
 class LiveSysfs implements SysfsView {
   private readonly root: DirNode;
+  private readonly kernel: Kernel;
+  /**
+   * Directories reached by generation-stable hops only (child devices, bus directories,
+   * `bus/<bus>/devices/` links), by normalized path; dropped when `kernel.generation` moves.
+   * libcxl reads thousands of attributes below a handful of long paths, so a read is one
+   * cache hit and one lookup instead of a walk from the root through every symlink.
+   */
+  private dirs = new Map<string, Resolved>();
+  private dirsGen = -1;
 
   constructor(kernel: Kernel, hooks: SysfsHooks) {
     const ctx = makeCtx(kernel, hooks);
+    this.kernel = kernel;
     const entries = new Map<string, () => Node | undefined>([
       ['bus', () => busesDir(ctx)],
       ['devices', () => devicesDir(ctx)],
       ['kernel', () => kernelDir(ctx)],
       ['module', () => modulesDir(ctx)],
     ]);
-    this.root = staticDir(() => entries);
+    this.root = staticDir(() => entries, new Set(['bus', 'devices']));
+  }
+
+  /** The directory cache, emptied when the device set changed. */
+  private cache(): Map<string, Resolved> {
+    if (this.dirsGen !== this.kernel.generation) {
+      this.dirsGen = this.kernel.generation;
+      this.dirs = new Map();
+    }
+    return this.dirs;
+  }
+
+  /**
+   * One hop from `dir` (canonical path `cur`, itself stable or not) to `name`; a link is
+   * followed when `follow`. Records stable directories in the cache under `key`.
+   */
+  private step(dir: Resolved, name: string, follow: boolean, hops: number, key: string): Resolved {
+    const node = dir.node;
+    const cur = dir.path;
+    if (node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${cur}: Not a directory`);
+    let child = dir.stable ? node.lookupStable?.(name) : undefined;
+    const stable = child !== undefined;
+    child ??= node.lookup(name);
+    const childPath = cur ? `${cur}/${name}` : name;
+    if (!child) throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
+    let r: Resolved;
+    if (child.t === 'link' && follow) {
+      if (hops >= MAX_HOPS)
+        throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
+      const t = this.walk(child.to, true, hops + 1);
+      r = { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
+    } else r = { node: child, path: childPath, stable, viaLink: false };
+    if (r.stable && r.node.t === 'dir') this.cache().set(key, r);
+    return r;
   }
 
   /** Walks `path`; symlinks on the way are followed, the last one only with `followLast`. */
   private walk(path: string, followLast: boolean, hops = 0): Resolved {
-    const parts = normSysPath(path)
-      .split('/')
-      .filter((s) => s !== '');
-    let node: Node = this.root;
-    let cur = '';
+    const norm = normSysPath(path);
+    const cache = this.cache();
+    // Most accesses are files in a known directory: one lookup from the cached parent.
+    const slash = norm.lastIndexOf('/');
+    if (slash > 0) {
+      const parent = cache.get(norm.slice(0, slash));
+      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, norm);
+    }
+    const hit = cache.get(norm);
+    if (hit && (followLast || !hit.viaLink)) return hit;
+    let r: Resolved = { node: this.root, path: '', stable: true, viaLink: false };
+    if (norm === '') return r;
+    const parts = norm.split('/');
+    let key = '';
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i] as string;
-      if (node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${cur}: Not a directory`);
-      const child: Node | undefined = node.lookup(name);
-      const childPath = cur ? `${cur}/${name}` : name;
-      if (!child) throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
-      if (child.t === 'link' && (i < parts.length - 1 || followLast)) {
-        if (hops >= MAX_HOPS)
-          throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
-        const r = this.walk(child.to, true, hops + 1);
-        node = r.node;
-        cur = r.path;
-      } else {
-        node = child;
-        cur = childPath;
-      }
+      key = key ? `${key}/${name}` : name;
+      r = this.step(r, name, i < parts.length - 1 || followLast, hops, key);
     }
-    return { node, path: cur };
+    return r;
   }
 
   lstat(path: string): SysEntry | undefined {

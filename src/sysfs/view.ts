@@ -31,8 +31,33 @@ export interface SysfsView {
   realpath(path: string): string;
 }
 
+/**
+ * True when `p` is certainly what {@link normSysPath} returns (the common case, answered
+ * without allocating): relative, no empty part, no part starting with '.', no trailing '/',
+ * and first and last characters printable ASCII (so trim() would change nothing). Anything
+ * else takes the full path.
+ */
+function isNormal(p: string): boolean {
+  const n = p.length;
+  if (n === 0) return false;
+  const first = p.charCodeAt(0);
+  const last = p.charCodeAt(n - 1);
+  return (
+    first > 32 &&
+    first < 127 &&
+    last > 32 &&
+    last < 127 &&
+    first !== 0x2f && // '/'
+    first !== 0x2e && // '.'
+    last !== 0x2f &&
+    !p.includes('//') &&
+    !p.includes('/.')
+  );
+}
+
 /** Strips '/sys/' or '/' and trailing slashes; rejects '..' escapes above /sys. */
 export function normSysPath(p: string): string {
+  if (isNormal(p)) return p;
   let s = p.trim();
   if (s.startsWith('/sys/')) s = s.slice(5);
   else if (s === '/sys') s = '';

@@ -115,6 +115,11 @@ export function canonDumpText(ents: CanonEntry[], m: Map<string, string>): strin
   return s;
 }
 
+/** Sets an own property (also for "__proto__", as JSON.parse does). */
+function setKey(o: { [k: string]: Json }, k: string, v: Json): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /** A parsed JSON value; integers beyond 2^53 are bigint so no digit is lost. */
 export type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
 
@@ -134,14 +139,17 @@ export function parseJsonExact(text: string): Json {
       i++;
       const o: { [k: string]: Json } = {};
       ws();
-      if (text[i] === '}') return i++, o;
+      if (text[i] === '}') {
+        i++;
+        return o;
+      }
       for (;;) {
         ws();
         const k = value();
         if (typeof k !== 'string') fail();
         ws();
         if (text[i++] !== ':') fail();
-        o[k as string] = value();
+        setKey(o, k as string, value());
         ws();
         const d = text[i++];
         if (d === '}') return o;
@@ -152,7 +160,10 @@ export function parseJsonExact(text: string): Json {
       i++;
       const a: Json[] = [];
       ws();
-      if (text[i] === ']') return i++, a;
+      if (text[i] === ']') {
+        i++;
+        return a;
+      }
       for (;;) {
         a.push(value());
         ws();
@@ -162,21 +173,32 @@ export function parseJsonExact(text: string): Json {
       }
     }
     if (c === '"') {
-      const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(i));
-      if (!m) fail();
-      i += (m as RegExpExecArray)[0].length;
-      return JSON.parse((m as RegExpExecArray)[0]) as string;
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') {
+        if (text.charCodeAt(j) < 0x20) fail();
+        j += text[j] === '\\' ? 2 : 1;
+      }
+      if (j >= text.length) fail();
+      const str = JSON.parse(text.slice(i, j + 1)) as string;
+      i = j + 1;
+      return str;
     }
     const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
     if (m) {
       i += m[0].length;
       if (m[1] === undefined && m[2] === undefined) {
         const b = BigInt(m[0]);
-        return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+        return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(b)
+          : b;
       }
       return Number(m[0]);
     }
-    for (const [lit, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [lit, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(lit, i)) {
         i += lit.length;
         return v;
@@ -230,7 +252,7 @@ export function canonJson(v: Json, m: Map<string, string>): Json {
   }
   if (v !== null && typeof v === 'object') {
     const o: { [k: string]: Json } = {};
-    for (const [k, x] of Object.entries(v)) o[rename(k, m)] = canonJson(x, m);
+    for (const [k, x] of Object.entries(v)) setKey(o, rename(k, m), canonJson(x, m));
     return o;
   }
   if (typeof v === 'string') return rename(v, m);

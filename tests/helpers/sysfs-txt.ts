@@ -71,6 +71,8 @@ const MAX_LINKS = 40;
 /** A read-only SysfsView over parsed sysfs.txt records. */
 class SysfsTxtView implements SysfsView {
   private readonly nodes = new Map<string, Node>([['', { kind: 'dir', children: new Set() }]]);
+  /** readdir() results by resolved path (the tree never changes after construction) */
+  private readonly sorted = new Map<string, string[]>();
 
   constructor(entries: SysfsTxtEntry[]) {
     for (const e of entries) this.add(e);
@@ -108,7 +110,11 @@ class SysfsTxtView implements SysfsView {
         this.put(p, { kind: 'file', mode, data: textContent(e.body, Number(e.rest[1] ?? 0)) });
         break;
       case 'X':
-        this.put(p, { kind: 'file', mode, data: new Uint8Array(Buffer.from(e.body.join(''), 'hex')) });
+        this.put(p, {
+          kind: 'file',
+          mode,
+          data: new Uint8Array(Buffer.from(e.body.join(''), 'hex')),
+        });
         break;
       case 'E':
         this.put(p, { kind: 'err', mode, err: errnoFromMessage(e.rest[1] ?? '') });
@@ -121,9 +127,29 @@ class SysfsTxtView implements SysfsView {
     }
   }
 
+  /** resolve() results by (followLast, path): the tree never changes after construction */
+  private readonly resolved = new Map<string, string | Errno>();
+
   /** Resolves every symlink on the way; the last one only when `followLast`. @throws ENOENT */
   private resolve(path: string, followLast: boolean): string {
-    let parts = normSysPath(path).split('/').filter((s) => s !== '');
+    const key = `${followLast ? 1 : 0}${path}`;
+    let r = this.resolved.get(key);
+    if (r === undefined) {
+      try {
+        r = this.walk(path, followLast);
+      } catch (e) {
+        r = e instanceof Errno ? e : new Errno('ENOENT', `no such path: ${path}`);
+      }
+      this.resolved.set(key, r);
+    }
+    if (r instanceof Errno) throw r;
+    return r;
+  }
+
+  private walk(path: string, followLast: boolean): string {
+    let parts = normSysPath(path)
+      .split('/')
+      .filter((s) => s !== '');
     let done: string[] = [];
     let hops = 0;
     while (parts.length > 0) {
@@ -138,7 +164,8 @@ class SysfsTxtView implements SysfsView {
         done = [];
         continue;
       }
-      if (parts.length > 0 && node.kind !== 'dir') throw new Errno('ENOTDIR', `not a directory: ${cur}`);
+      if (parts.length > 0 && node.kind !== 'dir')
+        throw new Errno('ENOTDIR', `not a directory: ${cur}`);
       done.push(name);
     }
     return done.join('/');
@@ -160,9 +187,15 @@ class SysfsTxtView implements SysfsView {
   }
 
   readdir(path: string): string[] {
-    const n = this.nodes.get(this.resolve(path, true));
+    const p = this.resolve(path, true);
+    const n = this.nodes.get(p);
     if (n?.kind !== 'dir') throw new Errno('ENOTDIR', `not a directory: ${path}`);
-    return kernfsOrder(n.children);
+    let names = this.sorted.get(p);
+    if (!names) {
+      names = kernfsOrder(n.children);
+      this.sorted.set(p, names);
+    }
+    return [...names];
   }
 
   readlink(path: string): string {

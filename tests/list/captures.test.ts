@@ -40,7 +40,11 @@ function cases(dir: string): Case[] {
     .filter((l) => l.trim() !== '')
     .map((l) => {
       const [file = '', cmd = '', rc = ''] = l.split('\t');
-      const args = cmd.replace(/^cxl list/, '').trim().split(/\s+/).filter(Boolean);
+      const args = cmd
+        .replace(/^cxl list/, '')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
       return { file, args, rc: Number(rc.replace('rc=', '')) };
     });
 }

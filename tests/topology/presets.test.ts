@@ -40,6 +40,7 @@ describe('presets', () => {
       'minimal',
       'threeway',
       'armvirt-2hb-switches',
+      'armvirt-vfio-4gpu',
       'cxl_test',
       'cxl_test_xor',
     ]);
@@ -78,7 +79,7 @@ describe('presets', () => {
   it('refuses unknown names, listing the known ones', () => {
     expect(() => getPreset('nope', '7.2')).toThrow(Errno);
     expect(() => getPreset('nope', '7.2')).toThrow(
-      "unknown preset 'nope' (known: default, minimal, threeway, armvirt-2hb-switches, cxl_test, cxl_test_xor)",
+      "unknown preset 'nope' (known: default, minimal, threeway, armvirt-2hb-switches, armvirt-vfio-4gpu, cxl_test, cxl_test_xor)",
     );
     expect(() => getPreset('toString', '7.2')).toThrow(/unknown preset 'toString'/);
   });

@@ -5,7 +5,9 @@
  * (`--preset NAME`, default `default`); the profile is resolved (`--profile`, `--kernel`,
  * `--qemu-version`, `--ndctl`). The new machine is booted completely before the journal is
  * replaced, so a bad input, an unknown preset or profile, or a state file that cannot be
- * read leaves the previous state exactly as it was.
+ * read leaves the previous state exactly as it was — as does a VMM refusal (a vfio-cxl
+ * placement rejection: QEMU would not start). `--vfio-cxl-placement` and a host-device file
+ * (`--topology HOST.yaml` with `--qemu`/`--preset`) are stored with the input.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,7 +15,7 @@ import { ERRNO, Errno, type ErrnoName } from '../../kernel/errno.ts';
 import { resolveProfile } from '../../profile.ts';
 import { CliError } from '../errors.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, withLockedState } from '../session.ts';
-import { newState, type StoredInput, writeState } from '../state.ts';
+import { newState, type StoredInput, type StoredVfio, writeState } from '../state.ts';
 import { bootSummary } from './summary.ts';
 
 /** Options of `cxlsim boot`. */
@@ -27,6 +29,8 @@ export interface BootArgs {
   ndctl?: string;
   dyndbg?: boolean;
   verbose?: boolean;
+  /** `--vfio-cxl-placement per-window|first-window` (docs/vfio-cxl.md). */
+  vfioCxlPlacement?: string;
 }
 
 /** Reads an input file. @throws Errno "cannot read FILE: <strerror>" */
@@ -40,15 +44,37 @@ function readInput(cwd: string, file: string): string {
   }
 }
 
-/** The stored input for the given options. @throws CliError when more than one is given */
+/**
+ * The stored input for the given options. `--topology` next to `--qemu` or `--preset` is a
+ * host-device file (read by {@link storedVfio}), not the topology.
+ * @throws CliError when more than one input is given
+ */
 function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
-  const given = [a.qemu, a.topology, a.preset].filter((x) => x !== undefined);
+  const hostFile = a.topology !== undefined && (a.qemu !== undefined || a.preset !== undefined);
+  const given = [a.qemu, hostFile ? undefined : a.topology, a.preset].filter((x) => x !== undefined);
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
   if (a.qemu !== undefined)
     return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };
-  if (a.topology !== undefined)
+  if (a.topology !== undefined && !hostFile)
     return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
   return { kind: 'preset', name: a.preset ?? DEFAULT_PRESET };
+}
+
+/**
+ * The vfio-cxl VMM options to store: placement mode, host-device file content.
+ * @throws CliError unknown placement mode
+ */
+function storedVfio(ctx: CliContext, a: BootArgs): StoredVfio | undefined {
+  const v: StoredVfio = {};
+  const p = a.vfioCxlPlacement;
+  if (p !== undefined) {
+    if (p !== 'per-window' && p !== 'first-window')
+      throw new CliError(`unknown --vfio-cxl-placement '${p}' (per-window, first-window)`);
+    v.placement = p;
+  }
+  if (a.topology !== undefined && (a.qemu !== undefined || a.preset !== undefined))
+    v.hosts = { text: readInput(ctx.io.cwd, a.topology), path: a.topology };
+  return v.placement || v.hosts ? v : undefined;
 }
 
 /** Runs `cxlsim boot`; returns the exit code. */
@@ -59,8 +85,10 @@ export async function bootCommand(ctx: CliContext, a: BootArgs): Promise<number>
     ndctl: a.ndctl,
   });
   const input = storedInput(ctx, a);
+  const vfio = storedVfio(ctx, a);
   return withLockedState(ctx, async () => {
     const st = newState(input, profile, a.dyndbg ?? false, ctx.version);
+    if (vfio) st.vfio = vfio;
     const machine = await bootState(ctx.deps, st);
     writeState(ctx.stateDir, st);
     ctx.io.out(`${bootSummary(machine, a.verbose ?? false).join('\n')}\n`);

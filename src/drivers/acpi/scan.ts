@@ -4,7 +4,8 @@
  * Each namespace device becomes `/sys/devices/LNXSYSTM:00/LNXSYBUS:00/<HID>:<NN>` (NN counts
  * instances of one HID in namespace order), on the `acpi` bus. PCI host bridges (ACPI0016 /
  * PNP0A08) get their PCI root bus scanned and a `physical_node` link to `pciSSSS:BB`; the
- * ACPI0017 CXL root gets a platform device `platform/ACPI0017:00` that cxl_acpi binds to.
+ * ACPI0017 CXL root gets a platform device `platform/ACPI0017:00` that cxl_acpi binds to
+ * (`platform/cxl_acpi.0` when a mock platform registers it, as tools/testing/cxl does).
  */
 import type { AcpiNode } from '../../bus/index.ts';
 import type { Device } from '../../kernel/device.ts';
@@ -51,7 +52,7 @@ export function acpiScan(kernel: Kernel): AcpiScan {
       ad.pciRoot = pciScanRootBus(kernel, node.pciRoot.segment, node.pciRoot.bus);
       ad.physical = ad.pciRoot.hostBridge;
     } else if (node.hid === 'ACPI0017') {
-      const pdev = kernel.device(dev.name, platform, 'platform').add();
+      const pdev = kernel.device(node.platformDevice ?? dev.name, platform, 'platform').add();
       ad.physical = pdev;
       cxlRoot = { acpi: ad, pdev };
     }

@@ -157,8 +157,25 @@ function parseCfmws(
   return cxlrd;
 }
 
+/**
+ * The device a host bridge's root dport is registered for: the ACPI0016 device, except under
+ * tools/testing/cxl (an ACPI0017 companion registered by a mock platform driver), whose
+ * to_cxl_host_bridge() and acpi_pci_find_root() mocks hand cxl_acpi the host bridge's own device
+ * (`cxl_host_bridge.N`), the same device that becomes the port's uport.
+ */
+function hostBridgeDportDev(scan: AcpiScan, hb: AcpiDevice): Device {
+  const mock = scan.cxlRoot?.acpi.node.platformDevice !== undefined;
+  return mock && hb.physical ? hb.physical : hb.dev;
+}
+
 /** add_host_bridge_dport(): one root dport per ACPI0016 host bridge with a usable CHBS. */
-function addHostBridgeDport(kernel: Kernel, host: Device, root: CxlPort, hb: AcpiDevice): void {
+function addHostBridgeDport(
+  kernel: Kernel,
+  host: Device,
+  root: CxlPort,
+  hb: AcpiDevice,
+  dportDev: Device,
+): void {
   const uid = hb.node.uid;
   if (uid === undefined) {
     throw hb.dev.err('ENODEV', 'unable to retrieve _UID');
@@ -178,20 +195,20 @@ function addHostBridgeDport(kernel: Kernel, host: Device, root: CxlPort, hb: Acp
     hb.dev.warn(`No CHBS found for Host Bridge (UID ${uid})`);
     return;
   }
-  const dport = devmCxlAddDport(host, root, hb.dev, uid, chbs.base);
+  const dport = devmCxlAddDport(host, root, dportDev, uid, chbs.base);
   chbsByDport.set(dport.dport, chbs);
 }
 
 const chbsByDport = new WeakMap<Device, ReturnType<typeof readChbs>>();
 
 /** add_host_bridge_uport(): the host bridge's `portN`, probed by cxl_port. */
-function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice): void {
-  const dport = root.findDportByDev(hb.dev);
+function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDev: Device): void {
+  const dport = root.findDportByDev(dportDev);
   if (!dport) {
     host.dbg('host bridge expected and not found');
     return;
   }
-  const chbs = chbsByDport.get(hb.dev);
+  const chbs = chbsByDport.get(dportDev);
   if (chbs?.cxlVersion !== 1) {
     if (chbs?.cxlVersion === 0) hb.dev.info('host supports CXL (restricted)');
     return;
@@ -221,7 +238,7 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
     root = devmCxlAddPort(host, host, undefined, undefined, 'root', host);
     const r = root;
     const hbs = scan.devices.filter((d) => d.node.hid === 'ACPI0016' && d.pciRoot);
-    for (const hb of hbs) addHostBridgeDport(kernel, host, r, hb);
+    for (const hb of hbs) addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(scan, hb));
     const cxims: ReturnType<typeof readCxims>[] = [];
     acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CXIMS, (s) => cxims.push(readCxims(s)));
     const ctx: ParseCtx = { host, root: r, id: 0, windows: [] };
@@ -247,7 +264,7 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
       r.del();
       throw host.err('ENXIO', 'no CEDT');
     }
-    for (const hb of hbs) addHostBridgeUport(host, r, hb);
+    for (const hb of hbs) addHostBridgeUport(host, r, hb, hostBridgeDportDev(scan, hb));
     if (r.decoders().some((d) => (d.flags & CXL_DECODER_F_PMEM) !== 0))
       devmCxlAddNvdimmBridge(host, r);
   });

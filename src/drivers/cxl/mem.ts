@@ -14,7 +14,8 @@ import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
-import type { CxlDport, CxlPort } from './core/port.ts';
+import { removePortTree } from './core/bind.ts';
+import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
 import { cxlMemDriver } from './drivers.ts';
@@ -101,6 +102,27 @@ export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
       break;
     }
     if (!restart) return;
+  }
+}
+
+/** True when an endpoint port is registered anywhere below `port`. */
+function hasEndpointBelow(port: CxlPort): boolean {
+  return port.children.some((c) => c instanceof CxlPortClass && (c.isEndpoint || hasEndpointBelow(c)));
+}
+
+/**
+ * cxl_detach_ep() (core/port.c), run when cxl_mem lets go of a memdev whose endpoint was below
+ * `parent`: walking up from that port, a switch port (one whose parent is not the CXL root) left
+ * without any endpoint below it, under a parent that is still bound, is garbage collected
+ * ("delete portN") with everything registered below it; host-bridge ports stay.
+ */
+export function cxlDetachEp(cxlmd: CxlMemdev, parent: CxlPort | undefined): void {
+  for (let port = parent; port && !port.isRoot; ) {
+    const up = port.parentPort();
+    if (!up || up.isRoot || !up.driver || !port.registered || hasEndpointBelow(port)) return;
+    cxlmd.dbg(`delete ${port.name}`);
+    removePortTree(port);
+    port = up;
   }
 }
 

@@ -5,6 +5,7 @@
  * header type, bridge bus numbers, the PCIe capability (port type, Link Capabilities Port
  * Number), extended capabilities (DVSEC, DSN, DOE) and BARs.
  */
+import type { PciConfigBus } from '../../bus/index.ts';
 import type { Device, KernelContext } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { env } from '../env.ts';
@@ -42,13 +43,20 @@ export class PciDev extends Dev {
     this.devfn = devfn;
   }
 
+  /** The kernel's config accessor (looked up once: every probe step reads config space). */
+  private cfg: PciConfigBus | undefined;
+  private cfgBus(): PciConfigBus {
+    this.cfg ??= env(this).hw.pci;
+    return this.cfg;
+  }
+
   /** Config read of 1, 2 or 4 bytes. */
   cfgRead(off: number, size: 1 | 2 | 4): number {
-    return env(this).hw.pci.read(this.segment, this.busNr, this.devfn, off, size);
+    return this.cfgBus().read(this.segment, this.busNr, this.devfn, off, size);
   }
   /** Config write. */
   cfgWrite(off: number, size: 1 | 2 | 4, v: number): void {
-    env(this).hw.pci.write(this.segment, this.busNr, this.devfn, off, size, v);
+    this.cfgBus().write(this.segment, this.busNr, this.devfn, off, size, v);
   }
 
   /** True for a Type 1 (bridge) header. */

@@ -7,8 +7,9 @@
  * programmed it. Devices are registered as the kernel does: all functions of a bus first, then
  * each bridge's subtree — which is the order drivers later attach in.
  */
-import type { Device } from '../../kernel/device.ts';
+import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { env } from '../env.ts';
 import { PciDev } from './pci-dev.ts';
 
 /** A scanned root bus: its host bridge device (`pci0000:BB`) and top-level functions. */
@@ -29,15 +30,17 @@ function scanBus(
 ): PciDev[] {
   const found: PciDev[] = [];
   if (depth > 32) return found;
+  const cfg = env(kernel).hw.pci;
   for (let slot = 0; slot < 32; slot++) {
     for (let fn = 0; fn < 8; fn++) {
       const devfn = (slot << 3) | fn;
-      const probe = new PciDev(kernel, parent, segment, bus, devfn);
-      const vendor = probe.cfgRead(0, 2);
+      // pci_bus_read_dev_vendor_id(): an absent function costs one config read, no pci_dev
+      const vendor = cfg.read(segment, bus, devfn, 0, 2);
       if (vendor === 0xffff || vendor === 0) {
         if (fn === 0) break;
         continue;
       }
+      const probe = new PciDev(kernel, parent, segment, bus, devfn);
       probe.vendor = vendor;
       probe.device = probe.cfgRead(2, 2);
       const cr = probe.cfgRead(8, 4) >>> 0;
@@ -60,21 +63,27 @@ function scanBus(
   return found;
 }
 
+const hex = (n: number, w: number) => `0x${n.toString(16).padStart(w, '0')}\n`;
+
 /** The PCI function's sysfs attributes (drivers/pci/pci-sysfs.c, the subset cxlsim models). */
+const PCI_DEV_ATTRS: readonly Attribute<PciDev>[] = Object.freeze([
+  { name: 'vendor', mode: 0o444, show: (d) => hex(d.vendor, 4) },
+  { name: 'device', mode: 0o444, show: (d) => hex(d.device, 4) },
+  { name: 'class', mode: 0o444, show: (d) => hex(d.classCode, 6) },
+  { name: 'revision', mode: 0o444, show: (d) => hex(d.revision, 2) },
+  { name: 'config', mode: 0o644, read: (d) => d.configBytes() },
+]);
+/** Bridges add their bus numbers. */
+const PCI_BRIDGE_ATTRS: readonly Attribute<PciDev>[] = Object.freeze([
+  ...PCI_DEV_ATTRS,
+  { name: 'secondary_bus_number', mode: 0o444, show: (d) => `${d.secondary}\n` },
+  { name: 'subordinate_bus_number', mode: 0o444, show: (d) => `${d.subordinate}\n` },
+]);
+
+/** Attaches the (shared) attribute table; one group per function, as before. */
 function pciDevAttrs(d: PciDev): void {
-  const h = (n: number, w: number) => `0x${n.toString(16).padStart(w, '0')}\n`;
-  const attrs = [
-    { name: 'vendor', mode: 0o444, show: () => h(d.vendor, 4) },
-    { name: 'device', mode: 0o444, show: () => h(d.device, 4) },
-    { name: 'class', mode: 0o444, show: () => h(d.classCode, 6) },
-    { name: 'revision', mode: 0o444, show: () => h(d.revision, 2) },
-    { name: 'config', mode: 0o644, read: () => d.configBytes() },
-  ];
-  if (d.isBridge) {
-    attrs.push({ name: 'secondary_bus_number', mode: 0o444, show: () => `${d.secondary}\n` });
-    attrs.push({ name: 'subordinate_bus_number', mode: 0o444, show: () => `${d.subordinate}\n` });
-  }
-  d.groups.push({ attrs });
+  const attrs = (d.isBridge ? PCI_BRIDGE_ATTRS : PCI_DEV_ATTRS) as Attribute<PciDev>[];
+  d.groups.push({ attrs } as unknown as AttributeGroup);
 }
 
 /** pci_bus_add_devices(): registers a bus's functions, then each bridge's subtree. */

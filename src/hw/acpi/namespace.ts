@@ -105,7 +105,11 @@ export function acpiNamespace(t: Topology): AcpiNode[] {
     adr: 0,
     pciRoot: { segment: hb.segment, bus: hb.busNr },
   }));
-  if (t.machine.cxl || t.mock)
-    nodes.push({ hid: 'ACPI0017', cid: [], path: '\\_SB_.CXLM', sta: CXLM_STA });
+  if (t.machine.cxl || t.mock) {
+    const cxlm: AcpiNode = { hid: 'ACPI0017', cid: [], path: '\\_SB_.CXLM', sta: CXLM_STA };
+    // cxl_test: platform_device_alloc("cxl_acpi", 0) with the mock ACPI0017 as companion
+    if (t.mock) cxlm.platformDevice = 'cxl_acpi.0';
+    nodes.push(cxlm);
+  }
   return nodes;
 }

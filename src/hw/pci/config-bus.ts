@@ -44,17 +44,32 @@ export function findFunction(
   return undefined;
 }
 
-/** A {@link PciConfigBus} over the host bridges' hierarchies. */
+/**
+ * A {@link PciConfigBus} over the host bridges' hierarchies. Routing results (misses included)
+ * are cached per (segment, bus, devfn) and forgotten whenever a write through this bus touches
+ * a header's bus-number registers (0x18–0x1b) — the only guest-visible way routing changes.
+ */
 export function createConfigBus(hbs: readonly HostBridgeModel[]): PciConfigBus {
+  let routes = new Map<number, PciFunctionModel | null>();
+  const route = (segment: number, bus: number, devfn: number): PciFunctionModel | undefined => {
+    const key = (segment * 0x10000 + bus) * 0x100 + devfn;
+    let fn = routes.get(key);
+    if (fn === undefined) {
+      fn = findFunction(hbs, segment, bus, devfn) ?? null;
+      routes.set(key, fn);
+    }
+    return fn ?? undefined;
+  };
   return {
     read(segment, bus, devfn, offset, size) {
-      const fn = findFunction(hbs, segment, bus, devfn);
+      const fn = route(segment, bus, devfn);
       if (!fn || offset % size !== 0) return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
       return fn.config.read(offset, size);
     },
     write(segment, bus, devfn, offset, size, value) {
       if (offset % size !== 0) return;
-      findFunction(hbs, segment, bus, devfn)?.config.write(offset, size, value);
+      route(segment, bus, devfn)?.config.write(offset, size, value);
+      if (offset < PCI.SEC_LATENCY_TIMER + 1 && offset + size > PCI.PRIMARY_BUS) routes = new Map();
     },
   };
 }

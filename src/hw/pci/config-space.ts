@@ -35,9 +35,11 @@ type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
 type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
 
 export class PciConfigSpace {
-  readonly config = new Uint8Array(CONFIG_SPACE_SIZE);
-  readonly wmask = new Uint8Array(CONFIG_SPACE_SIZE);
-  readonly w1cmask = new Uint8Array(CONFIG_SPACE_SIZE);
+  /** One backing buffer for the three arrays and `used` (one allocation per function). */
+  private readonly mem = new Uint8Array(3 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE);
+  readonly config = this.mem.subarray(0, CONFIG_SPACE_SIZE);
+  readonly wmask = this.mem.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
+  readonly w1cmask = this.mem.subarray(2 * CONFIG_SPACE_SIZE, 3 * CONFIG_SPACE_SIZE);
   readonly bars: (BarDecl | undefined)[] = [
     undefined,
     undefined,
@@ -47,7 +49,7 @@ export class PciConfigSpace {
     undefined,
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
-  private readonly used = new Uint8Array(LEGACY_CONFIG_SIZE);
+  private readonly used = this.mem.subarray(3 * CONFIG_SPACE_SIZE);
   private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
   private readonly writeHooks: { start: number; end: number; fn: WriteHook }[] = [];
   private readonly listeners: ((offset: number, size: number) => void)[] = [];

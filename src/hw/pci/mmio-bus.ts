@@ -16,12 +16,18 @@ import type { MmioBus } from '../../bus/index.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
+const byBase = (a: { base: bigint }, b: { base: bigint }) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0);
+
 interface Mapping {
   base: bigint;
   end: bigint;
   region: MmioRegion;
   /** Human name for inspection ('0000:0d:00.0 BAR0', 'CHBCR cxl.0'). */
   name: string;
+  /** A fixed mapping (CHBCR), not a BAR. */
+  fixed?: boolean;
+  /** Whether another fixed mapping overlaps this one (computed on first byte copy). */
+  overlaps?: boolean;
 }
 
 /** The platform's MMIO decode. */
@@ -32,8 +38,10 @@ export class MmioMap implements MmioBus {
 
   /** Maps a register block at a fixed address. */
   addFixed(base: bigint, region: MmioRegion, name: string): void {
-    this.fixed.push({ base, end: base + BigInt(region.size), region, name });
+    for (const f of this.fixed) f.overlaps = undefined;
+    this.fixed.push({ base, end: base + BigInt(region.size), region, name, fixed: true });
     this.sorted = undefined;
+    this.barCache = undefined;
   }
 
   /** Lets a function's BARs decode; header writes invalidate the cache. */
@@ -71,27 +79,50 @@ export class MmioMap implements MmioBus {
   private sorted: Mapping[] | undefined;
   private sortedFor: Mapping[] | undefined;
   private last: Mapping | undefined;
+  /** Fixed mappings sorted by base when they do not overlap (else undefined: linear scan). */
+  private fixedSorted: Mapping[] | undefined;
 
   private allSorted(): Mapping[] {
     const bars = this.bars();
     if (!this.sorted || this.sortedFor !== bars) {
-      this.sorted = [...this.fixed, ...bars].sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+      this.sorted = [...this.fixed, ...bars].sort(byBase);
       this.sortedFor = bars;
       this.last = undefined;
+      const f = [...this.fixed].sort(byBase);
+      this.fixedSorted = f.every((m, i) => i === 0 || (f[i - 1] as Mapping).end <= m.base) ? f : undefined;
     }
     return this.sorted;
   }
 
-  /** The block and the offset inside it for an address (fixed mappings win over BARs). */
-  lookup(addr: bigint): { region: MmioRegion; offset: number } | undefined {
-    const hit = (m: Mapping) => {
-      const offset = Number(addr - m.base);
-      return offset < m.region.size ? { region: m.region, offset } : undefined;
-    };
+  /** The fixed mapping holding `addr` (the first added, if several overlap). */
+  private fixedAt(addr: bigint): Mapping | undefined {
+    const f = this.fixedSorted;
+    if (!f) {
+      for (const m of this.fixed) if (addr >= m.base && addr < m.end) return m;
+      return undefined;
+    }
+    let lo = 0;
+    let hi = f.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = f[mid] as Mapping;
+      if (addr < m.base) hi = mid - 1;
+      else if (addr >= m.end) lo = mid + 1;
+      else return m;
+    }
+    return undefined;
+  }
+
+  /**
+   * The mapping decoding `addr` and whether it answers there (a BAR larger than its block
+   * decodes addresses past the block, which read as 0). Fixed mappings win over BARs.
+   */
+  private find(addr: bigint): Mapping | undefined {
     const all = this.allSorted();
     const l = this.last;
-    if (l && addr >= l.base && addr < l.end) return hit(l);
-    for (const m of this.fixed) if (addr >= m.base && addr < m.end) return { region: m.region, offset: Number(addr - m.base) };
+    if (l && addr >= l.base && addr < l.end) return l;
+    const f = this.fixedAt(addr);
+    if (f) return f;
     let lo = 0;
     let hi = all.length - 1;
     let found: Mapping | undefined;
@@ -104,9 +135,34 @@ export class MmioMap implements MmioBus {
         lo = mid + 1;
       }
     }
-    if (!found) return undefined;
-    this.last = found;
-    return hit(found);
+    if (found) this.last = found;
+    return found;
+  }
+
+  /** The block and the offset inside it for an address (fixed mappings win over BARs). */
+  lookup(addr: bigint): { region: MmioRegion; offset: number } | undefined {
+    const m = this.find(addr);
+    if (!m) return undefined;
+    const offset = Number(addr - m.base);
+    return offset < m.region.size ? { region: m.region, offset } : undefined;
+  }
+
+  /**
+   * When the dwords covering [addr, addr + len) all fall in one block (the usual mailbox
+   * payload copy), that block, the aligned offset and the bytes to skip in the first dword.
+   */
+  private span(addr: bigint, len: number): { region: MmioRegion; offset: number; skip: number } | undefined {
+    if (len === 0) return undefined;
+    const aligned = addr & ~3n;
+    const m = this.find(aligned);
+    if (!m) return undefined;
+    const skip = Number(addr - aligned);
+    const offset = Number(aligned - m.base);
+    const end = offset + ((skip + len + 3) & ~3);
+    if (end > m.region.size || BigInt(end) > m.end - m.base) return undefined;
+    m.overlaps ??= this.fixed.some((f) => f !== m && f.base < m.end && m.base < f.end);
+    // overlapping blocks keep the per-dword decode (fixed mappings win dword by dword)
+    return m.overlaps ? undefined : { region: m.region, offset, skip };
   }
 
   read32(addr: bigint): number {
@@ -139,6 +195,16 @@ export class MmioMap implements MmioBus {
 
   readBytes(addr: bigint, len: number): Uint8Array {
     const out = new Uint8Array(len);
+    const block = this.span(addr, len);
+    if (block) {
+      // memcpy_fromio within one block: one decode, then dword reads at number offsets
+      const { region, offset, skip } = block;
+      for (let i = 0, o = offset; i < len; o += 4) {
+        const v = region.read32(o) >>> 0;
+        for (let b = i === 0 ? skip : 0; b < 4 && i < len; b++, i++) out[i] = (v >>> (8 * b)) & 0xff;
+      }
+      return out;
+    }
     let i = 0;
     while (i < len) {
       const a = addr + BigInt(i);
@@ -151,6 +217,22 @@ export class MmioMap implements MmioBus {
   }
 
   writeBytes(addr: bigint, data: Uint8Array): void {
+    const block = this.span(addr, data.length);
+    if (block) {
+      // memcpy_toio within one block (read-modify-write of partial dwords, as below)
+      const { region, offset, skip } = block;
+      for (let i = 0, o = offset, sk = skip; i < data.length; o += 4, sk = 0) {
+        const n = Math.min(4 - sk, data.length - i);
+        let v = n === 4 ? 0 : region.read32(o) >>> 0;
+        for (let b = 0; b < n; b++) {
+          const shift = 8 * (sk + b);
+          v = (v & ~(0xff << shift)) | ((data[i + b] ?? 0) << shift);
+        }
+        region.write32(o, v >>> 0);
+        i += n;
+      }
+      return;
+    }
     let i = 0;
     while (i < data.length) {
       const a = addr + BigInt(i);

@@ -55,8 +55,10 @@ export interface MemDevState {
   volatileSize: bigint;
   /** Persistent capacity in bytes (after the volatile partition). */
   persistentSize: bigint;
-  /** Label storage area bytes (length = LSA size; 0 = none). */
-  lsa: Uint8Array;
+  /** Label storage area bytes (length = LSA size; 0 = none). Allocated on first access. */
+  readonly lsa: Uint8Array;
+  /** LSA size in bytes (Identify's LSA size), without allocating the area. */
+  readonly lsaSize: number;
   /** Media, DPA-addressed, volatile + persistent bytes. */
   store: BackingStore;
   /** PCIe DSN (`sn=`); undefined = no DSN capability. */
@@ -126,10 +128,18 @@ export function monotonicClock(): () => bigint {
 export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
   if (d.lsaSize < 0n || d.lsaSize >= 1n << 32n)
     throw new Errno('EINVAL', `${d.id}: label storage size ${d.lsaSize} not supported (< 4 GiB)`);
+  const lsaSize = Number(d.lsaSize);
+  let lsa: Uint8Array | undefined;
   return {
     volatileSize: d.volatileSize,
     persistentSize: d.persistentSize,
-    lsa: new Uint8Array(Number(d.lsaSize)),
+    // QEMU maps the LSA backend; here its (zeroed) bytes exist once a command touches them,
+    // so thousands of devices with 1 MiB label areas cost nothing at boot.
+    get lsa(): Uint8Array {
+      lsa ??= new Uint8Array(lsaSize);
+      return lsa;
+    },
+    lsaSize,
     store: new BackingStore(d.volatileSize + d.persistentSize),
     serial: d.serial,
     fwRevision: QEMU_FW_REVISION,

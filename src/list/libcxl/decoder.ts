@@ -137,7 +137,11 @@ function parseTargets(d: CxlDecoder, list: string | Error): void {
     d.targets.unshift(t);
   }
   if (i < ids.length) {
-    d.ctx.out.log('libcxl', 'add_cxl_decoder', `${devname(d.devPath)}: failed to parse target${i}\n`);
+    d.ctx.out.log(
+      'libcxl',
+      'add_cxl_decoder',
+      `${devname(d.devPath)}: failed to parse target${i}\n`,
+    );
   }
   d.nrTargets = i;
 }
@@ -170,7 +174,11 @@ export function decoderRegion(d: CxlDecoder): CxlRegion | undefined {
   if (port.type === 'root') return undefined;
   const name = readAttr(d.ctx, `${d.devPath}/region`);
   if (typeof name !== 'string') {
-    d.ctx.out.log('libcxl', 'cxl_decoder_get_region', `failed to read region name: ${name.message}\n`);
+    d.ctx.out.log(
+      'libcxl',
+      'cxl_decoder_get_region',
+      `failed to read region name: ${name.message}\n`,
+    );
     return undefined;
   }
   if (name === '') return undefined;

@@ -81,6 +81,25 @@ export function cxlMemdevs(ctx: CxlCtx): CxlMemdev[] {
   return list;
 }
 
+/**
+ * The first memdev so named in list order (the loop of cxl_endpoint_get_memdev()), through a
+ * name index rebuilt whenever the list has grown: a walk over N endpoints stays O(N).
+ */
+function memdevByName(ctx: CxlCtx, name: string): CxlMemdev | undefined {
+  const list = cxlMemdevs(ctx);
+  let idx = ctx.memdevIndex;
+  if (!idx || idx.list !== list || idx.size !== list.length) {
+    const byName = new Map<string, CxlMemdev>();
+    for (const m of list) {
+      const n = memdevName(m);
+      if (!byName.has(n)) byName.set(n, m);
+    }
+    idx = { list, size: list.length, byName };
+    ctx.memdevIndex = idx;
+  }
+  return idx.byName.get(name);
+}
+
 /** cxl_memdev_get_devname() */
 export function memdevName(m: CxlMemdev): string {
   return devname(m.devPath);
@@ -140,8 +159,8 @@ export function memdevEndpoint(m: CxlMemdev): CxlPort | undefined {
 export function endpointMemdev(ep: CxlPort): CxlMemdev | undefined {
   if (ep.memdev) return ep.memdev;
   if (!isEnabledPath(ep.ctx, `${ep.devPath}/driver`)) return undefined;
-  for (const m of cxlMemdevs(ep.ctx)) {
-    if (memdevName(m) !== portHost(ep)) continue;
+  const m = memdevByName(ep.ctx, portHost(ep));
+  if (m) {
     if (m.endpoint && m.endpoint !== ep) {
       ep.ctx.out.log(
         'libcxl',

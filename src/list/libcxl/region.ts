@@ -66,7 +66,10 @@ function addRegion(decoder: CxlDecoder, id: number, base: string): CxlRegion | u
     locked,
     interleaveGranularity: typeof ig === 'string' ? toU32(strtoull(ig)) : 0xffffffff,
     interleaveWays: typeof iw === 'string' ? toU32(strtoull(iw)) : 0xffffffff,
-    decodeState: typeof commit === 'string' ? Number(BigInt.asIntN(32, strtoull(commit))) : DECODE_STATE.UNKNOWN,
+    decodeState:
+      typeof commit === 'string'
+        ? Number(BigInt.asIntN(32, strtoull(commit)))
+        : DECODE_STATE.UNKNOWN,
     mappings: undefined,
   };
 }
@@ -117,7 +120,11 @@ export function cxlMappings(r: CxlRegion): CxlMapping[] {
     }
     const decoder = decoderByName(r.ctx, target);
     if (!decoder) {
-      r.ctx.out.log('libcxl', 'cxl_mappings_init', `${name} target${i}: ${target} lookup failure\n`);
+      r.ctx.out.log(
+        'libcxl',
+        'cxl_mappings_init',
+        `${name} target${i}: ${target} lookup failure\n`,
+      );
       continue;
     }
     list.unshift({ region: r, decoder, position: i });

@@ -9,6 +9,12 @@ import { Errno, isErrno } from '../../kernel/errno.ts';
 import { scanPrefixInt } from '../cstr.ts';
 import type { CxlCtx } from './types.ts';
 
+/** Only 7-bit characters (UTF-8 and latin1 agree byte for byte). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** SYSFS_ATTR_SIZE (util/sysfs.h) */
 const SYSFS_ATTR_SIZE = 1024;
 
@@ -36,12 +42,18 @@ export function readAttr(ctx: CxlCtx, path: string): string | Errno {
     }
     return new Errno(err.code);
   }
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  if (bytes.length >= SYSFS_ATTR_SIZE) {
+  // ASCII text (nearly every attribute) is its own latin1 decoding: no byte round trip
+  const ascii = typeof data === 'string' && isAscii(data);
+  const bytes = ascii
+    ? undefined
+    : typeof data === 'string'
+      ? Buffer.from(data, 'utf8')
+      : Buffer.from(data);
+  if ((bytes ? bytes.length : data.length) >= SYSFS_ATTR_SIZE) {
     // 76.1 returns a stale -errno; 85 returns 0 with an empty buffer
     return ctx.ndctl === '85' ? '' : new Errno('EIO');
   }
-  let s = bytes.toString('latin1');
+  let s = bytes ? bytes.toString('latin1') : (data as string);
   const nul = s.indexOf('\0');
   if (nul >= 0) s = s.slice(0, nul);
   if (s.endsWith('\n')) s = s.slice(0, -1);
@@ -60,7 +72,11 @@ export function writeAttr(ctx: CxlCtx, path: string, buf: string): Errno | undef
     const err = isErrno(e) ? e : new Errno('EIO');
     if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
       const what = new Errno(err.code).message;
-      ctx.out.log('libcxl', 'write_attr', `failed to write ${buf} to ${path}: ${what} hint: try running as root or using sudo\n`);
+      ctx.out.log(
+        'libcxl',
+        'write_attr',
+        `failed to write ${buf} to ${path}: ${what} hint: try running as root or using sudo\n`,
+      );
     }
     return new Errno(err.code);
   }
@@ -107,6 +123,7 @@ export function deviceParse(
     const id = scanPrefixInt(name, devName);
     if (id === undefined) continue;
     const dev = add(id, `${base}/${name}`);
-    if (dev === undefined) ctx.out.log('libcxl', '__sysfs_device_parse', `${devName}${id}: add_dev() failed\n`);
+    if (dev === undefined)
+      ctx.out.log('libcxl', '__sysfs_device_parse', `${devName}${id}: add_dev() failed\n`);
   }
 }

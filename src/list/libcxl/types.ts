@@ -40,6 +40,8 @@ export interface CxlCtx {
   debugfs: string | undefined;
   memdevs: CxlMemdev[] | undefined;
   buses: CxlPort[] | undefined;
+  /** memdevs by devname (first in list order), for endpoint → memdev lookups; see memdev.ts. */
+  memdevIndex?: { list: CxlMemdev[]; size: number; byName: Map<string, CxlMemdev> };
 }
 
 /** struct cxl_memdev */

@@ -3,7 +3,7 @@
  * the helpers attribute tables share.
  */
 import { env } from '../../drivers/env.ts';
-import type { Attribute, Device } from '../../kernel/device.ts';
+import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
 
 /** CXL_DEVICE_* ids used in `modalias` (cxl:t%d). */
 export const CXL_DEVICE_ID: Record<string, number> = {
@@ -43,4 +43,21 @@ export function cxlBaseAttrs<D extends Device>(modaliasId?: (d: D) => number): A
       (d) => `cxl:t${modaliasId ? modaliasId(d) : (CXL_DEVICE_ID[d.devtype ?? ''] ?? 0)}`,
     ),
   ];
+}
+
+/**
+ * One frozen set of attribute groups shared by every device of a type (the kernel's
+ * `static const struct attribute_group`): shows and stores take the device as argument, so
+ * thousands of decoders need not each carry their own copy of the table and its closures.
+ */
+export function sharedGroups<D extends Device>(build: () => AttributeGroup<D>[]): () => AttributeGroup<D>[] {
+  let groups: AttributeGroup<D>[] | undefined;
+  return () => {
+    if (!groups) {
+      groups = build();
+      for (const g of groups) Object.freeze(g.attrs);
+      Object.freeze(groups);
+    }
+    return groups;
+  };
 }

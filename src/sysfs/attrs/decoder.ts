@@ -19,7 +19,7 @@ import {
 } from '../../drivers/cxl/cxl.ts';
 import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
 import { hexll, pa } from '../format.ts';
-import { cxlBaseAttrs, ro, since } from './common.ts';
+import { cxlBaseAttrs, ro, sharedGroups, since } from './common.ts';
 
 const flag = (f: number) => (d: CxlDecoder) => ((d.flags & f) !== 0 ? '1' : '0');
 
@@ -46,7 +46,7 @@ function baseAttrs<D extends CxlDecoder>(): Attribute<D>[] {
 }
 
 /** Root decoder groups. */
-export function rootDecoderAttrGroups(): AttributeGroup<CxlRootDecoder>[] {
+export const rootDecoderAttrGroups: () => AttributeGroup<CxlRootDecoder>[] = sharedGroups(() => {
   const pmem = (d: CxlRootDecoder) =>
     (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
   const ram = (d: CxlRootDecoder) =>
@@ -84,10 +84,10 @@ export function rootDecoderAttrGroups(): AttributeGroup<CxlRootDecoder>[] {
       ],
     },
   ];
-}
+});
 
 /** Switch decoder groups. */
-export function switchDecoderAttrGroups(): AttributeGroup<CxlSwitchDecoder>[] {
+export const switchDecoderAttrGroups: () => AttributeGroup<CxlSwitchDecoder>[] = sharedGroups(() => {
   return [
     {
       attrs: [
@@ -98,10 +98,10 @@ export function switchDecoderAttrGroups(): AttributeGroup<CxlSwitchDecoder>[] {
       ],
     },
   ];
-}
+});
 
 /** Endpoint decoder groups. */
-export function endpointDecoderAttrGroups(): AttributeGroup<CxlEndpointDecoder>[] {
+export const endpointDecoderAttrGroups: () => AttributeGroup<CxlEndpointDecoder>[] = sharedGroups(() => {
   return [
     {
       attrs: [
@@ -124,4 +124,4 @@ export function endpointDecoderAttrGroups(): AttributeGroup<CxlEndpointDecoder>[
       ],
     },
   ];
-}
+});

@@ -6,10 +6,11 @@
 import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { hexll } from '../format.ts';
-import { ro } from './common.ts';
+import { ro, sharedGroups } from './common.ts';
+import { memdevSecurityGroup, triggerPoisonListAttr } from './memdev-security.ts';
 
 /** Attribute groups of memN. */
-export function memdevAttrGroups(): AttributeGroup<CxlMemdev>[] {
+export const memdevAttrGroups: () => AttributeGroup<CxlMemdev>[] = sharedGroups(() => {
   return [
     {
       attrs: [
@@ -19,9 +20,11 @@ export function memdevAttrGroups(): AttributeGroup<CxlMemdev>[] {
         ro('label_storage_size', (m) => String(m.cxlds.lsaSize)),
         ro('serial', (m) => hexll(m.cxlds.serial)),
         ro('numa_node', () => '-1'),
+        triggerPoisonListAttr(),
       ],
     },
     { name: 'ram', attrs: [ro('size', (m) => hexll(m.cxlds.ram.size))] },
     { name: 'pmem', attrs: [ro('size', (m) => hexll(m.cxlds.pmem.size))] },
+    memdevSecurityGroup(),
   ] as AttributeGroup<CxlMemdev>[];
-}
+});

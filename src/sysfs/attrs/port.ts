@@ -5,10 +5,10 @@
 import { cdatTables } from '../../drivers/cxl/core/cdat.ts';
 import type { CxlPort } from '../../drivers/cxl/core/port.ts';
 import type { AttributeGroup } from '../../kernel/device.ts';
-import { cxlBaseAttrs, ro, since } from './common.ts';
+import { cxlBaseAttrs, ro, sharedGroups, since } from './common.ts';
 
 /** Attribute groups of rootN / portN / endpointN. */
-export function portAttrGroups(): AttributeGroup<CxlPort>[] {
+export const portAttrGroups: () => AttributeGroup<CxlPort>[] = sharedGroups(() => {
   return [
     {
       attrs: [
@@ -23,4 +23,4 @@ export function portAttrGroups(): AttributeGroup<CxlPort>[] {
       ],
     },
   ];
-}
+});

@@ -3,6 +3,7 @@
  *
  * `default` (= the `interleave` capture), `minimal` and `threeway` are the kernel captures'
  * QEMU lines; `armvirt-2hb-switches` is an arm `virt` report's line (QEMU ≥ 10.1);
+ * `armvirt-vfio-4gpu` a vfio-cxl pull request's four passed-through type-2 GPUs (QEMU ≥ 10.1);
  * `cxl_test` is the kernel's mock topology (tools/testing/cxl) and `cxl_test_xor` the same
  * module loaded with `interleave_arithmetic=1`. QEMU-defined presets are parsed with the
  * profile's QEMU version, so a preset that version rejects fails as QEMU would.
@@ -11,6 +12,7 @@ import { Errno } from '../../kernel/errno.ts';
 import type { QemuVersion } from '../../profile.ts';
 import type { Topology } from '../model.ts';
 import { armvirt2hbSwitchesPreset } from './armvirt-2hb-switches.ts';
+import { armvirtVfio4gpuPreset } from './armvirt-vfio-4gpu.ts';
 import { cxlTestTopology } from './cxl-test.ts';
 import { defaultPreset } from './default.ts';
 import { minimalPreset } from './minimal.ts';
@@ -23,8 +25,7 @@ const PRESETS: Record<string, (qemu: QemuVersion) => Topology> = {
   'armvirt-2hb-switches': armvirt2hbSwitchesPreset,
   cxl_test: () => cxlTestTopology(),
   cxl_test_xor: () => cxlTestTopology({ interleaveArithmetic: 1 }),
-  // TODO(type-2 passthrough): 'armvirt-vfio-4gpu' from shared/topologies/armvirt-vfio-4gpu.qemu
-  // once hw/ models vfio-pci type-2 functions (the QEMU parser already reads it).
+  'armvirt-vfio-4gpu': armvirtVfio4gpuPreset,
 };
 
 /** Preset names, in the order `--help` lists them. */

@@ -1,23 +1,23 @@
 #!/usr/bin/env python3
 """gen-golden.py - record the REAL `cxl list` over capture trees, as golden data for tests/list.
 
-usage: gen-golden.py VERSION CXL_BINARY OUT.json
+usage: gen-golden.py VERSION CXL_BINARY OUT.jsonl
 
 Runs every case of CASES[VERSION] (below) with the real ndctl `cxl` binary over the tree rebuilt
 from sysfs-fixtures/<tree>/sysfs.txt (optionally mutated, see MUTATIONS), exactly as
 shared/tools/real-cxl-list --mbox-shim does: a private mount namespace, the tree copied into a
 tmpfs /sys in kernfs readdir order and remounted read-only, /dev/cxl/memN nodes, and
-shared/tools/cxl-mbox-shim.c LD_PRELOADed. Every case runs in a fresh namespace. For the
+shared/tools/cxl-mbox-shim.c LD_PRELOADed ("ioctl": "shim"), or the "rich" variant of it below
+(tests/list/rich-ioctl.ts answers the same). Every case runs in a fresh namespace. For the
 `debugfs` mutation a second LD_PRELOAD makes setmntent("/proc/mounts") report debugfs on
 /sys/kernel/debug, so ndctl 85 finds <debugfs>/cxl inside the fake tree.
 
 Needs root (unshare -m, mount), python3, cc, and the cxl binary: Debian 12's ndctl 76.1-1
-(`apt-get install ndctl`) for 76.1; for 85 a build of git tag v85 of
-https://git.kernel.org/pub/scm/utils/kernel/ndctl/ndctl.git with default meson options
-(-Ddocs=disabled -Dsystemd=disabled -Dasciidoctor=disabled).
+(`apt-get install ndctl`) for 76.1; for 85 an ndctl v85 `cxl` binary supplied by the caller.
 
-The output is {"version", "cases": [{"tree", "mutate", "args", "stdout", "stderr", "code"}]}, where
-texts are stored once in "texts" and cases refer to them by index.
+The output is JSON Lines (.jsonl, which the linter leaves alone): a header {"version", "mutations"},
+then ["T", text] for every distinct output text, then ["C", {"tree", "mutate", "ioctl", "args",
+"stdout", "stderr", "code"}] per case, stdout/stderr being indices of the texts.
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -122,7 +122,22 @@ BIG = 'interleave/03-region-4way'
 SMALL = 'minimal/01-create-region'
 
 
+MBOX_FLAGS = [A(x) for x in ['-vvv', '-M -H', '-M -A', '-M -I', '-M -I -u', '-M -H -A -I -u', '-u -vvv',
+                              '-vvv -m mem0', '-i -vvv -m mem1']]
+MBOX_FLAGS_85 = [A(x) for x in ['-M -F', '-M -F -u', '-M -H -A -I -F', '-E -M -F -m mem0']]
+
+
 def cases(version):
+    out = [(t, m, f, 'shim') for t, m, f in shim_cases(version)]
+    for tree in (SMALL, BIG):
+        out += [(tree, None, f, 'rich') for f in MBOX_FLAGS]
+        if version == '85':
+            out += [(tree, 'debugfs' if tree == BIG else None, f, 'rich') for f in MBOX_FLAGS_85]
+            out += [(BIG, 'debugfs', A(x), 'rich') for x in ['-M -H -A -I', '-E -M -H']]
+    return out
+
+
+def shim_cases(version):
     out = []
     for tree in (SMALL, BIG):
         out += [(tree, None, f) for f in OPTIONS]
@@ -183,6 +198,51 @@ for n in /sys/bus/cxl/devices/mem*; do [ -e "$n" ] || [ -L "$n" ] || continue; m
 exec env LD_PRELOAD="$PRELOAD" "$CXL" list "$@" >"$OUT/stdout" 2>"$OUT/stderr"
 '''
 
+# The "rich" mailbox (tests/list/rich-ioctl.ts): cxl-mbox-shim.c with send_cmd() answering health,
+# alert config (mailbox error 5 for mem1), partition info and firmware info with fixed payloads,
+# and IDENTIFY reporting a 256 MiB partition alignment for mem0.
+RICH_SEND = r'''
+static const uint8_t health[0x12] = { 0x05, 0x03, 0x19, 0xff, 0xff, 0xff, 0x07, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0 };
+static const uint8_t alert[0x10] = { 0x15, 0x0a, 90, 75, 0x50, 0x00, 0xf6, 0xff, 0x46, 0x00, 0x05, 0x00, 0x10, 0x27, 0x00, 0x01 };
+static const uint8_t part[0x20] = { 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static uint8_t fw[0x50] = { 3, 0x11, 1 };
+static int send_cmd(int n, struct cxl_send_command *s)
+{
+	uint8_t id[0x43] = { 0 };
+	unsigned long long ram, pmem;
+	char fwv[64];
+	const uint8_t *src = NULL; size_t len = 0;
+
+	switch (s->id) {
+	case 7: src = health; len = sizeof(health); break;
+	case 11: src = alert; len = sizeof(alert); break;
+	case 5: src = part; len = sizeof(part); break;
+	case 4: memcpy(fw + 0x10, "slot1 fw", 8); memcpy(fw + 0x30, "0123456789abcdef", 16); src = fw; len = sizeof(fw); break;
+	case 1: break;
+	default: errno = ENOTTY; return -1;
+	}
+	if (src) {
+		memcpy((void *)(uintptr_t)s->out.payload, src, len < s->out.size ? len : s->out.size);
+		s->retval = (n == 1 && s->id == 11) ? 5 : 0;
+		return 0;
+	}
+	ram = num(n, "ram/size");
+	pmem = num(n, "pmem/size");
+	attr(n, "firmware_version", fwv, sizeof(fwv));
+	memcpy(id, fwv, strnlen(fwv, 0x10));
+	put_le(id + 0x10, (ram + pmem) / CAPACITY_MULTIPLIER, 8);
+	put_le(id + 0x18, ram / CAPACITY_MULTIPLIER, 8);
+	put_le(id + 0x20, pmem / CAPACITY_MULTIPLIER, 8);
+	put_le(id + 0x28, n == 0 ? 1 : 0, 8);
+	put_le(id + 0x38, num(n, "label_storage_size"), 4);
+	memcpy((void *)(uintptr_t)s->out.payload, id, sizeof(id));
+	s->out.size = sizeof(id);
+	s->retval = 0;
+	return 0;
+}
+
+'''
+
 FAKEMNT = r'''
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -199,11 +259,25 @@ FILE *setmntent(const char *f, const char *t)
 '''
 
 
+def write_jsonl(outfile, version, texts, cases):
+    """JSON Lines: a header, then ["T", text] per distinct text, then ["C", case] per case."""
+    with open(outfile, 'w') as o:
+        o.write(json.dumps({'version': version, 'mutations': MUTATIONS}) + '\n')
+        for t in texts:
+            o.write(json.dumps(['T', t]) + '\n')
+        for c in cases:
+            o.write(json.dumps(['C', c]) + '\n')
+
+
 def main():
     version, cxl, outfile = sys.argv[1:4]
     work = tempfile.mkdtemp()
     try:
         subprocess.run(['cc', '-shared', '-fPIC', '-o', f'{work}/shim.so', f'{TOOLS}/cxl-mbox-shim.c', '-ldl'], check=True)
+        src = open(f'{TOOLS}/cxl-mbox-shim.c').read()
+        a, b = src.index('static int send_cmd('), src.index('int ioctl(int fd')
+        open(f'{work}/rich.c', 'w').write(src[:a] + RICH_SEND + src[b:])
+        subprocess.run(['cc', '-shared', '-fPIC', '-o', f'{work}/rich.so', f'{work}/rich.c', '-ldl'], check=True)
         open(f'{work}/fakemnt.c', 'w').write(FAKEMNT)
         subprocess.run(['cc', '-shared', '-fPIC', '-o', f'{work}/fakemnt.so', f'{work}/fakemnt.c', '-ldl'], check=True)
         open(f'{work}/mounts', 'w').write('debugfs /sys/kernel/debug debugfs rw 0 0\n')
@@ -214,7 +288,7 @@ def main():
                 index[s] = len(texts); texts.append(s)
             return index[s]
 
-        for tree, mut, args in cases(version):
+        for tree, mut, args, ioctl in cases(version):
             key = (tree, mut)
             if key not in trees:
                 d = f'{work}/t{len(trees)}'
@@ -229,14 +303,15 @@ def main():
                 trees[key] = d
             d = trees[key]
             env = dict(os.environ, TOOLS=TOOLS, TREE=f'{d}/sys', CXL=cxl, OUT=work,
-                       PRELOAD=f'{work}/shim.so' + (f':{work}/fakemnt.so' if mut == 'debugfs' else ''),
+                       PRELOAD=f'{work}/{ioctl}.so' + (f':{work}/fakemnt.so' if mut == 'debugfs' else ''),
                        FAKE_MOUNTS=f'{work}/mounts')
             p = subprocess.run(['unshare', '-m', '--propagation', 'private', 'bash', '-c', SETUP, 'setup'] + args, env=env)
             code = p.returncode if p.returncode >= 0 else 128 - p.returncode
             so = open(f'{work}/stdout', encoding='latin1').read()
             se = open(f'{work}/stderr', encoding='latin1').read()
-            result.append({'tree': tree, 'mutate': mut, 'args': args, 'stdout': text(so), 'stderr': text(se), 'code': code})
-        json.dump({'version': version, 'mutations': MUTATIONS, 'texts': texts, 'cases': result}, open(outfile, 'w'), indent=0)
+            result.append({'tree': tree, 'mutate': mut, 'ioctl': ioctl, 'args': args, 'stdout': text(so),
+                           'stderr': text(se), 'code': code})
+        write_jsonl(outfile, version, texts, result)
     finally:
         shutil.rmtree(work)
 

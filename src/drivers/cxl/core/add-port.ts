@@ -63,21 +63,46 @@ export function devmCxlAddDport(
   }
   const dport: CxlDport = { dport: dportDev, portId, port, componentBase };
   port.dports.push(dport);
+  const known = dportsByDev.get(dportDev);
+  if (known) known.push(dport);
+  else dportsByDev.set(dportDev, [dport]);
   port.links.set(`dport${portId}`, () => dportDev);
   host.dbg(`add dport${portId}: ${dportDev.name}`);
   return dport;
 }
 
-/** find_cxl_port(): the port that has `dportDev` as a dport. */
+/**
+ * Every dport ever added, by its device: find_cxl_port() without walking the whole cxl bus
+ * (entries of ports since deleted, or of dports a teardown dropped, are skipped on lookup).
+ */
+const dportsByDev = new WeakMap<Device, CxlDport[]>();
+
+/**
+ * find_cxl_port(): the port that has `dportDev` as a dport — the first such port in the cxl
+ * bus's registration order (bus_find_device() with match_port_by_dport()).
+ */
 export function findCxlPort(
   kernel: Kernel,
   dportDev: Device,
 ): { port: CxlPort; dport: CxlDport } | undefined {
-  for (const d of kernel.buses.get('cxl')?.devices ?? []) {
-    if (d instanceof CxlPort) {
-      const dp = d.findDportByDev(dportDev);
-      if (dp) return { port: d, dport: dp };
+  let best: CxlPort | undefined;
+  let bestAt = -1;
+  for (const dp of dportsByDev.get(dportDev) ?? []) {
+    const port = dp.port;
+    if (port === best || port.ctx !== kernel || !port.registered || !port.dports.includes(dp)) continue;
+    if (!best) {
+      best = port;
+      continue;
+    }
+    // Two live ports claim the device: the bus order decides, as the kernel's list walk does.
+    const devices = kernel.buses.get('cxl')?.devices ?? [];
+    if (bestAt < 0) bestAt = devices.indexOf(best);
+    const at = devices.indexOf(port);
+    if (at >= 0 && (bestAt < 0 || at < bestAt)) {
+      best = port;
+      bestAt = at;
     }
   }
-  return undefined;
+  const dport = best?.findDportByDev(dportDev);
+  return best && dport ? { port: best, dport } : undefined;
 }

@@ -15,7 +15,7 @@ import type { Device, Driver } from '../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../kernel/errno.ts';
 import type { SysfsHooks } from '../../../sysfs/tree-node.ts';
 import { driverProbe } from '../../base.ts';
-import { cxlMemProbe } from '../mem.ts';
+import { cxlDetachEp, cxlMemProbe } from '../mem.ts';
 import { cxlPortProbe } from '../port.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './decoder.ts';
 import { CxlMemdev } from './memdev.ts';
@@ -98,8 +98,10 @@ export function cxlBusHooks(): Pick<SysfsHooks, 'bind' | 'unbind'> {
       }
       if (dev instanceof CxlPort) portRelease(dev);
       if (dev instanceof CxlMemdev && dev.endpoint) {
+        const parent = dev.endpoint.parentPort();
         removePortTree(dev.endpoint);
         dev.endpoint = undefined;
+        cxlDetachEp(dev, parent);
       }
       dev.driver = undefined;
       void drv;

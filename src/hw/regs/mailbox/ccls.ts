@@ -34,7 +34,7 @@ function getLsa(ctx: MboxContext) {
   const p = le(ctx.input);
   const offset = p.u32(0);
   const length = p.u32(4);
-  if (offset + length > ctx.state.lsa.length || length > ctx.payloadSize) return rc(MBOX_RC.INPUT);
+  if (offset + length > ctx.state.lsaSize || length > ctx.payloadSize) return rc(MBOX_RC.INPUT);
   ctx.out.set(ctx.state.lsa.subarray(offset, offset + length));
   return rc(MBOX_RC.SUCCESS, length);
 }
@@ -44,7 +44,7 @@ function setLsa(ctx: MboxContext) {
   if (ctx.state.qemu === '7.2' && n === 0) return rc(MBOX_RC.SUCCESS);
   if (n < SET_LSA_HDR) return rc(MBOX_RC.PAYLOADLEN);
   const offset = le(ctx.input).u32(0);
-  if (offset + n > ctx.state.lsa.length + SET_LSA_HDR) return rc(MBOX_RC.INPUT);
+  if (offset + n > ctx.state.lsaSize + SET_LSA_HDR) return rc(MBOX_RC.INPUT);
   ctx.state.lsa.set(ctx.input.subarray(SET_LSA_HDR), offset);
   return rc(MBOX_RC.SUCCESS);
 }

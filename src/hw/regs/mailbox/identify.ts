@@ -32,7 +32,7 @@ function identify(ctx: MboxContext) {
   p.set64(0x18, s.volatileSize / SZ_256M);
   p.set64(0x20, s.persistentSize / SZ_256M);
   p.set64(0x28, 0n);
-  p.set32(0x38, s.lsa.length);
+  p.set32(0x38, s.lsaSize);
   p.set24(0x3c, old ? 0 : POISON_LIST_MAX);
   p.set16(0x3f, 0);
   if (!old) p.set16(0x43, 8);

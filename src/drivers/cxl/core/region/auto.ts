@@ -67,7 +67,8 @@ function constructRegion(cxlrd: CxlRootDecoder, cxled: CxlEndpointDecoder): CxlR
   const mode = cxled.mode === 'ram' ? 'ram' : 'pmem';
   let cxlr: CxlRegion;
   try {
-    cxlr = createRegionDevice(cxlrd, mode, cxlrd.regionId);
+    // v7.0 __create_region(..., cxled->cxld.target_type): a type-2 endpoint makes a DEVMEM region.
+    cxlr = createRegionDevice(cxlrd, mode, cxlrd.regionId, cxled.targetType);
   } catch (e) {
     const rc = e instanceof Errno ? e.errno : -22;
     throw host.err(

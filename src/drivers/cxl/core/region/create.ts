@@ -13,7 +13,7 @@
 import { Errno } from '../../../../kernel/errno.ts';
 import { memregionAlloc, memregionFree } from '../../../../kernel/memregion.ts';
 import { cstr } from '../../../../sysfs/format.ts';
-import { CXL_DECODER_F_LOCK } from '../../cxl.ts';
+import { CXL_DECODER_F_LOCK, type DecoderTargetType } from '../../cxl.ts';
 import type { CxlRootDecoder } from '../decoder.ts';
 import { detachTarget } from './attach.ts';
 import { cxlRegionIomemRelease } from './hpa.ts';
@@ -35,17 +35,24 @@ export function scanRegionName(buf: string): number | undefined {
 /**
  * __create_region() + devm_cxl_add_region(): take the cached id `id`, pre-allocate the next,
  * register `regionZ` (which triggers the driver's probe attempt) and log "%s: created %s" on
- * the root port's uport.
+ * the root port's uport. `type` is the region's decoder type: sysfs-created regions are
+ * always host-only memory; v7.0 auto-assembly passes the endpoint decoder's (type-2
+ * accelerators: device memory).
  * @throws EBUSY `id` is not the cached id any more
  */
-export function createRegionDevice(cxlrd: CxlRootDecoder, mode: RegionMode, id: number): CxlRegion {
+export function createRegionDevice(
+  cxlrd: CxlRootDecoder,
+  mode: RegionMode,
+  id: number,
+  type: DecoderTargetType = 'expander',
+): CxlRegion {
   const next = memregionAlloc(cxlrd.ctx);
   if (cxlrd.regionId !== id) {
     memregionFree(cxlrd.ctx, next);
     throw new Errno('EBUSY', undefined, cxlrd.name);
   }
   cxlrd.regionId = next;
-  const cxlr = new CxlRegion(cxlrd, id, mode, 'expander');
+  const cxlr = new CxlRegion(cxlrd, id, mode, type);
   if (kver(cxlr, 'regionLock') && cxlrd.flags & CXL_DECODER_F_LOCK) cxlr.flags |= CXL_REGION_F_LOCK;
   cxlr.add();
   cxlRegionProbeAttempt(cxlr);

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { bootMachine } from './src/boot.ts';
+import { resolveProfile } from './src/profile.ts';
+import { parseTopologyFile } from './src/topology/schema.ts';
+import { firmwareFix } from './src/explain/firmware.ts';
+import { members } from './src/explain/region.ts';
+import { kernelOrder, pathDown } from './src/explain/topo.ts';
+import { cxledToMemdev } from './src/drivers/cxl/core/region/region.ts';
+const profile = resolveProfile('latest');
+const t = parseTopologyFile(readFileSync('tests/scenarios/topologies/bios-2way.yaml','utf8'));
+Object.assign(t.hostBridges[0]!.committed![0]!, { granularity: 1024 });
+const m = bootMachine(t, { profile, dyndbg: true });
+const r: any = m.kernel.buses.get('cxl')!.devices.find((d) => d.name === 'region0');
+const mds = members(r).map((x: any) => cxledToMemdev(x));
+console.log(mds.map((x) => x.name), r.params.interleaveWays, kernelOrder(r.cxlrd, mds)?.map((x) => x.name));
+for (const md of mds) console.log(pathDown(md).map((h) => [h.port.name, h.dport.portId, h.port.parentPort()?.isRoot, h.port.parentDport?.portId]));
+console.log(m.platform.hostBridges.map((h) => [h.id, h.uid]));
+console.log(await firmwareFix(m, r, async (tt) => bootMachine(tt, { profile })));

@@ -1,0 +1,113 @@
+/**
+ * DOC: which check failed — from the kernel's own words. The region driver names the failing
+ * check in the dev_dbg / dev_err line it logs (core/region.c, core/hdm.c; the format strings
+ * are in reference/region-driver.md), and ndctl in its error line (cxl/region.c); the sysfs
+ * attribute that was refused tells the rest (size_store, interleave_ways_store, …). Each
+ * pattern maps to a check id of chain.ts and, when the line names it, the device concerned.
+ */
+import type { ErrnoName } from '../kernel/errno.ts';
+import type { Outcome } from './trial.ts';
+
+/** The failing check as the logs tell it. */
+export interface Classified {
+  id: string;
+  /** The device the line names (port, memdev, decoder), when it does. */
+  device?: string;
+  /** Position (targetN writes). */
+  position?: number;
+  errno?: ErrnoName;
+  /** The line that told it (kernel text without level, or ndctl's line). */
+  message?: string;
+}
+
+/** Kernel message patterns → check id; group 1 (when present) is the device. */
+const KERNEL: [RegExp, string][] = [
+  [/invalid interleave: \d+$/, 'ways'],
+  [/failed to allocate HPA|HPA allocation error/, 'hpa'],
+  [/(\S+):\S+ invalid target for /, 'host-bridge'],
+  [/(\S+):\S+ invalid target position for /, 'position'],
+  [/(\S+): no decoder available$/, 'port-decoder'],
+  [/(\S+): \S+ already attached to /, 'port-decoder'],
+  [/(\S+): HPA order violation/, 'port-decoder'],
+  [/next decoder to commit \((\S+)\)|unable to allocate (\S+) due to out of order/, 'port-decoder'],
+  [/\S+:(\S+) \S+ add: .* overflows targets/, 'port-targets'],
+  [/\S+:(\S+): (?:cannot host|\S+ pos \d+ mismatched peer)/, 'interleave-setup'],
+  [/\S+:(\S+): (?:invalid target count|targets full)/, 'port-targets'],
+  [/\S+:(\S+)(?::\S+)?: (?:invalid (?:parent |port )?(?:interleave|granularity)|ways: \d+ overflows)/, 'interleave-setup'],
+  [/invalid granularity calculation/, 'interleave-setup'],
+  [/(\S+) iw: \d+ ig: \d+ is not supported$/, 'interleave-cap'],
+  [/(\S+) region mode: /, 'dpa-mode'],
+  [/(\S+) dead$/, 'dpa-mode'],
+  [/(\S+):\S+: missing DPA allocation/, 'dpa'],
+  [/(\S+):\S+[-:] ?(?:decoder-)?size-0x[0-9a-f]+ \* ways/, 'dpa'],
+  [/(\S+) already specified at position|already assigned to (\S+?):/, 'duplicate'],
+  [/no available (?:ram|pmem) capacity|exceeds available \w+ capacity/, 'dpa'],
+  [/failed to commit|commit failed|decoder commit/i, 'commit'],
+  [/already has uuid/, 'uuid'],
+];
+
+/** ndctl error patterns → check id; group 1 the device when named. */
+const TOOL: [RegExp, string][] = [
+  [/no root decoder specified/, 'root-given'],
+  [/Interleave ways \d+ is greater than number of memdevs/, 'memdevs'],
+  [/no active memdevs found/, 'memdev-in-window'],
+  [/could not get a free decoder for (\S+)/, 'free-endpoint-decoder'],
+  [/region size \S+ exceeds max available space/, 'hpa'],
+  [/region type '\w+' not supported|unsupported type/, 'window-type'],
+  [/does not support \w+ regions|not a \w+ capable/, 'window-type'],
+  [/(?:Invalid|invalid) (?:interleave )?granularity/, 'granularity'],
+  [/Invalid interleave ways/, 'ways'],
+  [/Invalid size|not an integral multiple/, 'hpa'],
+  [/(\S+): insufficient (?:ram|pmem|\w+) capacity|unable to allocate DPA|failed to reserve DPA/i, 'dpa'],
+];
+
+/** Check id of a refused attribute write (when the kernel logged nothing more telling). */
+function byAttribute(path: string): { id: string; position?: number } {
+  const attr = path.split('/').pop() ?? '';
+  const t = /^target(\d+)$/.exec(attr);
+  if (t) return { id: 'attach', position: Number(t[1]) };
+  const map: Record<string, string> = {
+    interleave_ways: 'ways',
+    interleave_granularity: 'granularity',
+    size: 'hpa',
+    uuid: 'uuid',
+    commit: 'commit',
+    dpa_size: 'dpa',
+    mode: 'dpa-mode',
+    create_pmem_region: 'create',
+    create_ram_region: 'create',
+    delete_region: 'delete',
+  };
+  return { id: map[attr] ?? 'write' };
+}
+
+/** Strips the printk level and the dev_printk prefix up to the device name. */
+export function kernelText(line: string): string {
+  return line.replace(/^<\d>/, '');
+}
+
+/** The failing check of an attempt, or undefined when it succeeded. */
+export function classify(o: Outcome): Classified | undefined {
+  for (const l of o.tool) {
+    for (const [re, id] of TOOL) {
+      const m = re.exec(l);
+      if (m) return { id, ...(m[1] ? { device: m[1] } : {}), message: l };
+    }
+  }
+  const w = o.failed;
+  if (!w) return o.ok ? undefined : o.tool[0] ? { id: 'tool', message: o.tool[0] } : { id: 'unknown' };
+  const base = byAttribute(w.path);
+  const errno = w.errno;
+  for (const l of [...w.kernel].reverse()) {
+    if (/ probe: -?\d+$|: created region\d+$|config state: \d+$/.test(l)) continue;
+    const text = kernelText(l);
+    for (const [re, id] of KERNEL) {
+      const m = re.exec(text);
+      if (!m) continue;
+      const device = m.slice(1).find((x) => x !== undefined);
+      return { ...base, id, ...(device ? { device } : {}), ...(errno ? { errno } : {}), message: text };
+    }
+  }
+  const last = w.kernel.filter((l) => !/ probe: -?\d+$|config state: \d+$/.test(l)).pop();
+  return { ...base, ...(errno ? { errno } : {}), ...(last ? { message: kernelText(last) } : {}) };
+}
