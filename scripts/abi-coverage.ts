@@ -30,7 +30,9 @@ if (process.argv.includes('--check')) {
   for (const c of cs) {
     const [pct = 0, strict = 0] = want.get(c.profile) ?? [];
     if (c.percent < pct || c.strictPercent < strict) {
-      process.stderr.write(`${c.profile}: coverage dropped below ${pct}% / ${strict}% (docs/abi-coverage.md)\n`);
+      process.stderr.write(
+        `${c.profile}: coverage dropped below ${pct}% / ${strict}% (docs/abi-coverage.md)\n`,
+      );
       ok = false;
     }
   }

@@ -19,9 +19,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { table } from 'table';
 import { type BootedMachine, bootMachine } from '../../src/boot.ts';
-import { compileRegionTranslator, type FastDpa } from '../../src/drivers/cxl/core/region/fast-translate.ts';
-import { type CxlRegion, cxlRegionHpaToDpa, isCxlRegion } from '../../src/drivers/cxl/core/region/index.ts';
 import { recordingSysfs } from '../../src/cli/recording.ts';
+import {
+  compileRegionTranslator,
+  type FastDpa,
+} from '../../src/drivers/cxl/core/region/fast-translate.ts';
+import {
+  type CxlRegion,
+  cxlRegionHpaToDpa,
+  isCxlRegion,
+} from '../../src/drivers/cxl/core/region/index.ts';
 import { cxlCommand } from '../../src/ndctl/index.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import type { Topology } from '../../src/topology/model.ts';
@@ -33,7 +40,11 @@ const profile = resolveProfile('latest');
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
-  return n === 0 ? Number.NaN : n % 2 ? (s[(n - 1) / 2] ?? 0) : ((s[n / 2 - 1] ?? 0) + (s[n / 2] ?? 0)) / 2;
+  return n === 0
+    ? Number.NaN
+    : n % 2
+      ? (s[(n - 1) / 2] ?? 0)
+      : ((s[n / 2 - 1] ?? 0) + (s[n / 2] ?? 0)) / 2;
 };
 
 function topology(name: string): Topology {
@@ -44,11 +55,18 @@ function topology(name: string): Topology {
 /** hb4_rp4_16way plus a 1-way window on host bridge cxl.0 (for the 2-way region). */
 function sixteen(): Topology {
   const t = topology('hb4_rp4_16way');
-  t.windows.push({ index: 1, targets: ['cxl.0'], size: 4n << 30n, granularity: 256, base: 0x1400000000n });
+  t.windows.push({
+    index: 1,
+    targets: ['cxl.0'],
+    size: 4n << 30n,
+    granularity: 256,
+    base: 0x1400000000n,
+  });
   return t;
 }
 
-const cxl = (m: BootedMachine, args: string[]) => cxlCommand(m.sysfs, m.ioctl, args, { ndctl: profile.ndctl, isTty: false });
+const cxl = (m: BootedMachine, args: string[]) =>
+  cxlCommand(m.sysfs, m.ioctl, args, { ndctl: profile.ndctl, isTty: false });
 
 function bySerial(m: BootedMachine): Map<number, string> {
   const l = JSON.parse(cxl(m, ['list', '-M']).stdout) as { memdev: string; serial: number }[];
@@ -71,7 +89,11 @@ type Write = [string, string, boolean];
 /** The sysfs writes a command makes (recorded on `m`), in order. */
 function recordWrites(m: BootedMachine, args: string[]): Write[] {
   const writes: Write[] = [];
-  const view = recordingSysfs(m.sysfs, (op) => void (op.kind === 'sysfs-write' && writes.push([op.path, op.value, op.fails !== undefined])));
+  const view = recordingSysfs(
+    m.sysfs,
+    (op) =>
+      void (op.kind === 'sysfs-write' && writes.push([op.path, op.value, op.fails !== undefined])),
+  );
   const r = cxlCommand(view, m.ioctl, args, { ndctl: profile.ndctl, isTty: false });
   if (!r.stderr.includes('created 1 region')) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   return writes;
@@ -93,7 +115,8 @@ function createCommit(ways: number, runs: number, warm = 3): { ms: number[]; sys
     gc?.();
     const t0 = performance.now();
     if (i === 0) writes = recordWrites(m, args);
-    else if (!cxl(m, args).stderr.includes('created 1 region')) throw new Error(`${ways}-way failed`);
+    else if (!cxl(m, args).stderr.includes('created 1 region'))
+      throw new Error(`${ways}-way failed`);
     if (i >= warm) ms.push(performance.now() - t0);
     const m2 = bootMachine(t, { profile });
     gc?.();
@@ -170,7 +193,19 @@ cxl(mod, ['create-region', '-m', '-t', 'ram', ...request(mod, 16)]);
 const xt = topology('hb12_xor_12way');
 const xor = bootMachine(xt, { profile });
 const xs = bySerial(xor);
-cxl(xor, ['create-region', '-m', '-t', 'ram', '-d', 'decoder0.0', '-w', '12', '-g', '256', ...[...Array(12).keys()].map((p) => xs.get(p + 1) as string)]);
+cxl(xor, [
+  'create-region',
+  '-m',
+  '-t',
+  'ram',
+  '-d',
+  'decoder0.0',
+  '-w',
+  '12',
+  '-g',
+  '256',
+  ...[...Array(12).keys()].map((p) => xs.get(p + 1) as string),
+]);
 const translate = [throughput('16-way modulo', mod), throughput('12-way XOR', xor)];
 
 // --- property-test cases per minute ---
@@ -178,18 +213,33 @@ function propertyRate(n: number): { runs: number; ms: Record<string, number>; pe
   const dir = mkdtempSync(join(tmpdir(), 'cxlsim-bench-prop-'));
   const file = join(dir, 'r.json');
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'tests/drivers/region/property.test.ts', '--reporter=json', `--outputFile=${file}`], {
-      cwd: root,
-      env: { ...process.env, CXLSIM_PROP_RUNS: String(n) },
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        'tests/drivers/region/property.test.ts',
+        '--reporter=json',
+        `--outputFile=${file}`,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, CXLSIM_PROP_RUNS: String(n) },
+        stdio: 'ignore',
+      },
+    );
   } catch {
     // failures are the test's business; durations are still written
   }
-  const j = JSON.parse(readFileSync(file, 'utf8')) as { testResults: { assertionResults: { title: string; ancestorTitles: string[]; duration: number }[] }[] };
+  const j = JSON.parse(readFileSync(file, 'utf8')) as {
+    testResults: {
+      assertionResults: { title: string; ancestorTitles: string[]; duration: number }[];
+    }[];
+  };
   rmSync(dir, { recursive: true, force: true });
   const ms: Record<string, number> = {};
-  for (const t of j.testResults.flatMap((x) => x.assertionResults)) ms[t.ancestorTitles.join(' ')] = t.duration;
+  for (const t of j.testResults.flatMap((x) => x.assertionResults))
+    ms[t.ancestorTitles.join(' ')] = t.duration;
   const total = Object.values(ms).reduce((a, b) => a + b, 0);
   const cases = n * Object.keys(ms).length;
   return { runs: n, ms, perMinute: (cases / total) * 60000 };
@@ -198,21 +248,34 @@ const property = propertyRate(quick ? 8 : 40);
 
 const rows = [['measure', 'value']];
 for (const c of create) {
-  rows.push([`create+commit ${c.ways}-way, ndctl create-region (median of ${runs}), ms`, median(c.ms).toFixed(2)]);
-  rows.push([`create+commit ${c.ways}-way, its sysfs writes only, ms`, median(c.sysfsMs).toFixed(2)]);
+  rows.push([
+    `create+commit ${c.ways}-way, ndctl create-region (median of ${runs}), ms`,
+    median(c.ms).toFixed(2),
+  ]);
+  rows.push([
+    `create+commit ${c.ways}-way, its sysfs writes only, ms`,
+    median(c.sysfsMs).toFixed(2),
+  ]);
 }
 for (const t of translate) {
   rows.push([`translate ${t.region}, fast path, M HPA/s`, (t.fast / 1e6).toFixed(1)]);
   rows.push([`translate ${t.region}, bigint driver, M HPA/s`, (t.bigint / 1e6).toFixed(2)]);
   rows.push([`translate ${t.region}, hardware route, M HPA/s`, (t.hardware / 1e6).toFixed(2)]);
 }
-rows.push([`property test cases/min (${property.runs} per profile)`, property.perMinute.toFixed(0)]);
+rows.push([
+  `property test cases/min (${property.runs} per profile)`,
+  property.perMinute.toFixed(0),
+]);
 console.log(table(rows));
 
 const c16 = median(create.find((c) => c.ways === 16)?.ms ?? []);
 const minFast = Math.min(...translate.map((t) => t.fast));
 const targets = [
   { name: '16-way region create+commit < 20 ms', value: c16, ok: c16 < 20 },
-  { name: 'translate >= 10 M HPA/s (modulo and XOR, fast path)', value: minFast / 1e6, ok: minFast >= 10e6 },
+  {
+    name: 'translate >= 10 M HPA/s (modulo and XOR, fast path)',
+    value: minFast / 1e6,
+    ok: minFast >= 10e6,
+  },
 ];
 console.log(JSON.stringify({ create, translate, property, targets }));

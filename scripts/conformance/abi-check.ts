@@ -20,7 +20,27 @@ import {
 export interface ObjInstance {
   kind: ObjKind;
   dir: string;
+  /**
+   * A memdev without a cxl_memdev_state (a type-2 accelerator's): memdev.c shows an empty
+   * firmware_version for it and hides the groups that need the state.
+   */
+  accel?: boolean;
 }
+
+/**
+ * Memdev attributes that need a cxl_memdev_state (memdev.c: cxl_memdev_security_visible(),
+ * cxl_ram_visible(), cxl_pmem_visible() return 0 when `!mds`; the fw_upload and poison
+ * machinery are class-memory only): not expected on an accelerator's memdev.
+ */
+const MDS_ONLY = new Set([
+  'security/state',
+  'security/sanitize',
+  'security/erase',
+  'ram/qos_class',
+  'pmem/qos_class',
+  'firmware/',
+  'trigger_poison_list',
+]);
 
 /** The kind of a device directory, from its name and its parent's name. */
 function classify(dir: string): ObjKind | undefined {
@@ -50,7 +70,9 @@ export function findObjects(root: string): ObjInstance[] {
   for (const name of readdirSync(devices).sort()) {
     const dir = realpathSync(join(devices, name));
     const kind = classify(dir);
-    if (kind) out.push({ kind, dir });
+    if (kind === 'memdev')
+      out.push({ kind, dir, accel: readText(join(dir, 'firmware_version')) === '\n' });
+    else if (kind) out.push({ kind, dir });
     if (kind === 'nvdimm_bridge') {
       for (const bus of readdirSync(dir).filter((n) => /^ndbus\d+$/.test(n)))
         for (const nmem of readdirSync(join(dir, bus)).filter((n) => /^nmem\d+$/.test(n)))
@@ -100,11 +122,15 @@ const readText = (p: string): string => {
 /** The entries (paths) the record names on one object; [] when the object lacks them. */
 function entriesOf(r: AbiRecord, o: ObjInstance): { want: string[]; absent: string[] } {
   if (r.name === 'flush') return { want: [join(o.dir, 'flush')], absent: [] };
-  if (r.name === 'dirty_shutdown') return { want: [join(o.dir, 'cxl', 'dirty_shutdown')], absent: [] };
+  if (r.name === 'dirty_shutdown')
+    return { want: [join(o.dir, 'cxl', 'dirty_shutdown')], absent: [] };
   if (r.name === 'firmware/') return { want: [join(o.dir, 'firmware')], absent: [] };
   if (r.name === 'dportY') {
     const d = readdirSync(o.dir).filter((n) => /^dport\d+$/.test(n));
-    return { want: d.length ? d.map((n) => join(o.dir, n)) : [join(o.dir, 'dport<none>')], absent: [] };
+    return {
+      want: d.length ? d.map((n) => join(o.dir, n)) : [join(o.dir, 'dport<none>')],
+      absent: [],
+    };
   }
   if (r.name === 'target<N>') {
     const ways = Number(readText(join(o.dir, 'interleave_ways')).trim()) || 0;
@@ -116,6 +142,7 @@ function entriesOf(r: AbiRecord, o: ObjInstance): { want: string[]; absent: stri
 
 /** Checks one record on one object, adding to `t`. */
 function checkOne(r: AbiRecord, o: ObjInstance, t: KindTally, root: string): void {
+  if (o.accel && MDS_ONLY.has(r.name)) return;
   t.instances++;
   const { want, absent } = entriesOf(r, o);
   const seen = want.map(entry);
@@ -140,7 +167,8 @@ function checkOne(r: AbiRecord, o: ObjInstance, t: KindTally, root: string): voi
   want.forEach((p, i) => {
     const e = seen[i];
     if (!e) return;
-    const kindOk = r.kind === 'symlink' ? e.link : r.kind === 'directory' ? e.dir : !e.link && !e.dir;
+    const kindOk =
+      r.kind === 'symlink' ? e.link : r.kind === 'directory' ? e.dir : !e.link && !e.dir;
     if (!kindOk || (mode !== undefined && e.mode !== mode)) {
       modeOk = false;
       note(p, kindOk ? `mode ${e.mode.toString(8)}, want ${mode?.toString(8)}` : 'wrong file type');
@@ -167,11 +195,11 @@ export type Tallies = Map<AbiRecord, Map<ObjKind, KindTally>>;
 export function tallyTree(records: AbiRecord[], root: string, into: Tallies): void {
   const objs = findObjects(root);
   for (const r of records) {
-    let byKind = into.get(r);
-    if (!byKind) into.set(r, (byKind = new Map()));
+    const byKind = into.get(r) ?? new Map<ObjKind, KindTally>();
+    into.set(r, byKind);
     for (const kind of recordKinds(r)) {
-      let t = byKind.get(kind);
-      if (!t) byKind.set(kind, (t = emptyTally()));
+      const t = byKind.get(kind) ?? emptyTally();
+      byKind.set(kind, t);
       for (const o of objs.filter((x) => x.kind === kind)) checkOne(r, o, t, root);
     }
   }

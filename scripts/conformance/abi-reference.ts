@@ -133,7 +133,7 @@ const re = (x: RegExp): FormatCheck => text((s) => x.test(s));
 /** CDAT: a table whose header length matches and whose bytes sum to 0 (CDAT 1.04 §2). */
 const cdat: FormatCheck = (v) => {
   if (typeof v === 'string' || v.length < 16) return false;
-  const len = v[0]! | (v[1]! << 8) | (v[2]! << 16) | (v[3]! << 24);
+  const len = new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(0, true);
   return len === v.length && v.reduce((s, b) => (s + b) & 0xff, 0) === 0;
 };
 
@@ -161,9 +161,12 @@ const MODALIAS: Record<string, number> = {
 const FORMATS: Record<string, FormatCheck> = {
   devtype: text((s) => s.endsWith('\n') && DEVTYPES.has(s.slice(0, -1))),
   modalias: text((s, kind) => s === `cxl:t${MODALIAS[kind] ?? -1}\n`),
-  firmware_version: text((s) => s.endsWith('\n') && !s.slice(0, -1).includes('\n') && s.length <= 17),
-  payload_max: re(UNS),
-  label_storage_size: re(UNS),
+  firmware_version: text(
+    (s) => s.endsWith('\n') && !s.slice(0, -1).includes('\n') && s.length <= 17,
+  ),
+  // "%zu\n", or an empty line on a memdev without a cxl_memdev_state (memdev.c)
+  payload_max: re(/^\d*\n$/),
+  label_storage_size: re(/^\d*\n$/),
   'ram/size': re(HEX),
   'pmem/size': re(HEX),
   'ram/qos_class': re(DEC),

@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProfile } from '../../src/profile.ts';
 import { type KindTally, type Tallies, tallyTree, type Verdict, verdict } from './abi-check.ts';
-import { type AbiRecord, formatCheck, loadAbi, type ObjKind } from './abi-reference.ts';
+import {
+  type AbiRecord,
+  CODE_VISIBILITY,
+  formatCheck,
+  loadAbi,
+  type ObjKind,
+} from './abi-reference.ts';
 import { exportAbiStates } from './abi-states.ts';
 
 /** The profiles reported, in the doc's order. */
@@ -36,7 +42,12 @@ export interface ProfileCoverage {
   strictPercent: number;
 }
 
-const APPLICABLE: ReadonlySet<Verdict> = new Set(['covered', 'missing', 'wrong mode', 'wrong format']);
+const APPLICABLE: ReadonlySet<Verdict> = new Set([
+  'covered',
+  'missing',
+  'wrong mode',
+  'wrong format',
+]);
 const pct = (a: number, b: number) => (b === 0 ? 100 : Math.floor((1000 * a) / b) / 10);
 
 /** A scratch directory, on tmpfs when there is one (the trees are thousands of small files). */
@@ -56,7 +67,9 @@ export function profileCoverage(profileName: string, records = loadAbi()): Profi
     const states = exportAbiStates(profileName, dir);
     const tallies: Tallies = new Map();
     for (const s of states) tallyTree(records, s.tree, tallies);
-    const verdicts = new Map(records.map((r) => [r, verdict(r, tallies.get(r) ?? new Map(), kernel)]));
+    const verdicts = new Map(
+      records.map((r) => [r, verdict(r, tallies.get(r) ?? new Map(), kernel)]),
+    );
     const vs = [...verdicts.values()];
     const applicable = vs.filter((v) => APPLICABLE.has(v)).length;
     const covered = vs.filter((v) => v === 'covered').length;
@@ -99,7 +112,11 @@ function detailCell(r: AbiRecord, v: Verdict, byKind: Map<ObjKind, KindTally>): 
   if (present > 0) parts.push(`mode ${modeOk === present ? 'ok' : `wrong on ${present - modeOk}`}`);
   if (present > 0)
     parts.push(
-      !canCheck ? 'format not checked' : bad > 0 ? `format wrong on ${bad}` : `format ok (${checked})`,
+      !canCheck
+        ? 'format not checked'
+        : bad > 0
+          ? `format wrong on ${bad}`
+          : `format ok (${checked})`,
     );
   const ex = ts.map(([, t]) => t.example).find((e) => e !== undefined);
   if (ex && v !== 'covered' && v !== 'never visible') parts.push(`e.g. \`${ex}\``);
@@ -112,7 +129,10 @@ const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function problems(c: ProfileCoverage, which: ReadonlySet<Verdict>): string[] {
   return [...c.verdicts]
     .filter(([, v]) => which.has(v))
-    .map(([r, v]) => `- \`${r.path}\` (${r.objects.join(', ')}): ${v}${r.visible_when ? ` — visible when ${r.visible_when}` : ''}`);
+    .map(
+      ([r, v]) =>
+        `- \`${r.path}\` (${r.objects.join(', ')}): ${v}${r.visible_when ? ` — visible when ${r.visible_when}` : ''}`,
+    );
 }
 
 /** docs/abi-coverage.md. */
@@ -134,6 +154,15 @@ export function renderAbiCoverage(cs: ProfileCoverage[], records: AbiRecord[]): 
     "record's mode, and each value whose format can be checked has it. **never visible**: a",
     'conditional attribute whose condition holds on no modelled object (left out of the percentage,',
     'counted as not covered in the strict one). **not modelled**: no object of its kinds exists.',
+    '',
+    'Where the kernel applies a visibility rule the reference record leaves out, the rule is taken',
+    'from the code: ' +
+      Object.entries(CODE_VISIBILITY)
+        .map(([n, v]) => `\`${n}\` — ${v}`)
+        .join('; ') +
+      '. Memdevs without a cxl_memdev_state (type-2 accelerators: empty `firmware_version`) are',
+    'not expected to carry the attributes that need one (security/, qos_class, firmware/,',
+    'trigger_poison_list), as memdev.c hides them.',
     '',
     '## Totals',
     '',
@@ -178,7 +207,9 @@ export function renderAbiCoverage(cs: ProfileCoverage[], records: AbiRecord[]): 
 /** The percentages written in a rendered doc: profile → [coverage, strict coverage]. */
 export function parseAbiTotals(md: string): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
-  for (const m of md.matchAll(/^\| ([\w-]+) \| [\d.]+ \| \d+ \| \d+ \| ([\d.]+)% \| \d+ \| ([\d.]+)% \|$/gm))
+  for (const m of md.matchAll(
+    /^\| ([\w-]+) \| [\d.]+ \| \d+ \| \d+ \| ([\d.]+)% \| \d+ \| ([\d.]+)% \|$/gm,
+  ))
     out.set(m[1] as string, [Number(m[2]), Number(m[3])]);
   return out;
 }

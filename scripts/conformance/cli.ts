@@ -43,7 +43,8 @@ export class Cli {
   /** Like {@link run}, but a non-zero exit is an error. @throws Error with the CLI's stderr */
   async must(argv: string[]): Promise<CliRun> {
     const r = await this.run(argv);
-    if (r.code !== 0) throw new Error(`cxlsim ${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+    if (r.code !== 0)
+      throw new Error(`cxlsim ${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
     return r;
   }
 }

@@ -17,7 +17,15 @@
  * for the flag sets that query the mailbox (-vvv) cxlsim's `cxl list` runs over the same machine
  * with the shim's answers (tests/helpers/mbox-shim.ts) instead of the device's own.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bootMachine } from '../../src/boot.ts';

@@ -33,7 +33,10 @@ const KERNEL: [RegExp, string][] = [
   [/\S+:(\S+) \S+ add: .* overflows targets/, 'port-targets'],
   [/\S+:(\S+): (?:cannot host|\S+ pos \d+ mismatched peer)/, 'interleave-setup'],
   [/\S+:(\S+): (?:invalid target count|targets full)/, 'port-targets'],
-  [/\S+:(\S+)(?::\S+)?: (?:invalid (?:parent |port )?(?:interleave|granularity)|ways: \d+ overflows)/, 'interleave-setup'],
+  [
+    /\S+:(\S+)(?::\S+)?: (?:invalid (?:parent |port )?(?:interleave|granularity)|ways: \d+ overflows)/,
+    'interleave-setup',
+  ],
   [/invalid granularity calculation/, 'interleave-setup'],
   [/(\S+) iw: \d+ ig: \d+ is not supported$/, 'interleave-cap'],
   [/(\S+) region mode: /, 'dpa-mode'],
@@ -58,7 +61,10 @@ const TOOL: [RegExp, string][] = [
   [/(?:Invalid|invalid) (?:interleave )?granularity/, 'granularity'],
   [/Invalid interleave ways/, 'ways'],
   [/Invalid size|not an integral multiple/, 'hpa'],
-  [/(\S+): insufficient (?:ram|pmem|\w+) capacity|unable to allocate DPA|failed to reserve DPA/i, 'dpa'],
+  [
+    /(\S+): insufficient (?:ram|pmem|\w+) capacity|unable to allocate DPA|failed to reserve DPA/i,
+    'dpa',
+  ],
 ];
 
 /** Check id of a refused attribute write (when the kernel logged nothing more telling). */
@@ -95,7 +101,8 @@ export function classify(o: Outcome): Classified | undefined {
     }
   }
   const w = o.failed;
-  if (!w) return o.ok ? undefined : o.tool[0] ? { id: 'tool', message: o.tool[0] } : { id: 'unknown' };
+  if (!w)
+    return o.ok ? undefined : o.tool[0] ? { id: 'tool', message: o.tool[0] } : { id: 'unknown' };
   const base = byAttribute(w.path);
   const errno = w.errno;
   for (const l of [...w.kernel].reverse()) {
@@ -105,7 +112,13 @@ export function classify(o: Outcome): Classified | undefined {
       const m = re.exec(text);
       if (!m) continue;
       const device = m.slice(1).find((x) => x !== undefined);
-      return { ...base, id, ...(device ? { device } : {}), ...(errno ? { errno } : {}), message: text };
+      return {
+        ...base,
+        id,
+        ...(device ? { device } : {}),
+        ...(errno ? { errno } : {}),
+        message: text,
+      };
     }
   }
   const last = w.kernel.filter((l) => !/ probe: -?\d+$|config state: \d+$/.test(l)).pop();

@@ -24,16 +24,31 @@ const hx = (v: bigint) => `0x${v.toString(16)}`;
 const pow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
 /** Every PreCommittedDecoder list of a topology, by component id. */
-function committedLists(t: Topology): Map<string, { list: () => PreCommittedDecoder[]; set: (l: PreCommittedDecoder[]) => void }> {
-  const out = new Map<string, { list: () => PreCommittedDecoder[]; set: (l: PreCommittedDecoder[]) => void }>();
+function committedLists(
+  t: Topology,
+): Map<string, { list: () => PreCommittedDecoder[]; set: (l: PreCommittedDecoder[]) => void }> {
+  const out = new Map<
+    string,
+    { list: () => PreCommittedDecoder[]; set: (l: PreCommittedDecoder[]) => void }
+  >();
   const walk = (c: Endpointish | undefined) => {
     if (c?.kind !== 'switch') return;
     const sw = c;
-    out.set(sw.id, { list: () => sw.committed ?? [], set: (l) => void (sw.committed = l) });
+    out.set(sw.id, {
+      list: () => sw.committed ?? [],
+      set: (l) => {
+        sw.committed = l;
+      },
+    });
     for (const d of sw.downstream) walk(d.child);
   };
   for (const hb of t.hostBridges) {
-    out.set(hb.id, { list: () => hb.committed ?? [], set: (l) => void (hb.committed = l) });
+    out.set(hb.id, {
+      list: () => hb.committed ?? [],
+      set: (l) => {
+        hb.committed = l;
+      },
+    });
     for (const rp of hb.rootPorts) walk(rp.child);
   }
   return out;
@@ -43,7 +58,8 @@ function committedLists(t: Topology): Map<string, { list: () => PreCommittedDeco
 function componentId(m: Machine, port: CxlPort): string | undefined {
   const p = m.platform;
   if (!p) return undefined;
-  if (port.parentPort()?.isRoot) return p.hostBridges.find((h) => h.uid === port.parentDport?.portId)?.id;
+  if (port.parentPort()?.isRoot)
+    return p.hostBridges.find((h) => h.uid === port.parentDport?.portId)?.id;
   const d = p.functions().get(port.uportDev.name)?.device;
   return d?.kind === 'switch' ? d.topo.id : undefined;
 }
@@ -52,7 +68,11 @@ function componentId(m: Machine, port: CxlPort): string | undefined {
  * The firmware fix for an unfinished auto region: the patched decoders and whether a boot of
  * the patched topology commits the region.
  */
-export async function firmwareFix(m: Machine, r: CxlRegion, boot: (t: Topology) => Promise<Machine>): Promise<Fix | undefined> {
+export async function firmwareFix(
+  m: Machine,
+  r: CxlRegion,
+  boot: (t: Topology) => Promise<Machine>,
+): Promise<Fix | undefined> {
   const res = r.params.res;
   const topo = m.platform?.topology;
   if (!res || !topo) return undefined;
@@ -93,16 +113,30 @@ export async function firmwareFix(m: Machine, r: CxlRegion, boot: (t: Topology) 
       granularity: gran.get(e.depth) ?? r.params.interleaveGranularity,
       targets: e.dports,
     };
-    if (old && old.base === want.base && old.size === want.size && old.ways === want.ways && old.granularity === want.granularity && JSON.stringify(old.targets) === JSON.stringify(want.targets)) continue;
+    if (
+      old &&
+      old.base === want.base &&
+      old.size === want.size &&
+      old.ways === want.ways &&
+      old.granularity === want.granularity &&
+      JSON.stringify(old.targets) === JSON.stringify(want.targets)
+    )
+      continue;
     entry.set([...list.filter((d) => d !== old), want].sort((a, b) => a.index - b.index));
-    edits.push(`${id} committed decoder ${want.index}: base ${hx(want.base)}, size ${hx(want.size)}, ${want.ways} way(s) at ${want.granularity} B, targets [${want.targets?.join(', ')}]`);
+    edits.push(
+      `${id} committed decoder ${want.index}: base ${hx(want.base)}, size ${hx(want.size)}, ${want.ways} way(s) at ${want.granularity} B, targets [${want.targets?.join(', ')}]`,
+    );
   }
   if (!edits.length) return undefined;
   let verified = false;
   try {
     const m2 = await boot(t);
     verified = (m2.kernel.buses.get('cxl')?.devices ?? []).some(
-      (d) => 'params' in d && (d as CxlRegion).params.res?.start === res.start && (d as CxlRegion).params.res?.end === res.end && (d as CxlRegion).params.state === 4,
+      (d) =>
+        'params' in d &&
+        (d as CxlRegion).params.res?.start === res.start &&
+        (d as CxlRegion).params.res?.end === res.end &&
+        (d as CxlRegion).params.state === 4,
     );
   } catch {
     verified = false;

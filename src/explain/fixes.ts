@@ -10,16 +10,15 @@
  * (destroying the regions that hold a port's decoder, the memdev's decoders or its DPA).
  * Only verified candidates are reported.
  */
-import type { CxlMemdev } from '../drivers/cxl/core/memdev.ts';
+
 import type { CxlRootDecoder } from '../drivers/cxl/core/decoder.ts';
-import { SZ_256M, CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM } from '../drivers/cxl/cxl.ts';
+import type { CxlMemdev } from '../drivers/cxl/core/memdev.ts';
 import { windowBusy } from '../drivers/cxl/core/region/hpa.ts';
+import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, SZ_256M } from '../drivers/cxl/cxl.ts';
 import type { Machine } from '../machine.ts';
 import { requestSize } from './chain.ts';
 import type { Classified } from './classify.ts';
 import { commandLine, formatCreateRegion, type RegionRequest } from './request.ts';
-import { type Attempt, runAttempt } from './trial.ts';
-import type { Fix } from './types.ts';
 import {
   availableDpa,
   CxlPort,
@@ -34,6 +33,8 @@ import {
   rootDecoder,
   rootDecoders,
 } from './topo.ts';
+import { type Attempt, runAttempt } from './trial.ts';
+import type { Fix } from './types.ts';
 
 /** A fresh copy of the machine as it was before the attempt. */
 export type Factory = () => Promise<Machine>;
@@ -47,7 +48,11 @@ export interface Candidate {
 /** cxlsim argv → the attempt it runs ("sysfs write PATH VALUE" or an ndctl command). */
 export function toAttempt(argv: string[]): Attempt {
   if (argv[0] === 'sysfs' && argv[1] === 'write')
-    return { kind: 'write', path: (argv[2] ?? '').replace(/^\/sys\//, ''), value: `${argv[3] ?? ''}\n` };
+    return {
+      kind: 'write',
+      path: (argv[2] ?? '').replace(/^\/sys\//, ''),
+      value: `${argv[3] ?? ''}\n`,
+    };
   return { kind: 'command', argv };
 }
 
@@ -55,7 +60,12 @@ export function toAttempt(argv: string[]): Attempt {
  * Runs candidates on fresh copies until `want` are verified or `budget` trials are spent.
  * @returns the verified fixes, in candidate order
  */
-export async function verify(factory: Factory, cands: Candidate[], want = 3, budget = 24): Promise<Fix[]> {
+export async function verify(
+  factory: Factory,
+  cands: Candidate[],
+  want = 3,
+  budget = 24,
+): Promise<Fix[]> {
   const out: Fix[] = [];
   const seen = new Set<string>();
   let trials = 0;
@@ -73,7 +83,12 @@ export async function verify(factory: Factory, cands: Candidate[], want = 3, bud
         break;
       }
     }
-    if (ok) out.push({ description: c.description, commands: c.commands.map(commandLine), verified: true });
+    if (ok)
+      out.push({
+        description: c.description,
+        commands: c.commands.map(commandLine),
+        verified: true,
+      });
   }
   return out;
 }
@@ -84,10 +99,15 @@ const hx = (v: bigint) => `0x${v.toString(16)}`;
 const typeOf = (r: RegionRequest) => (r.type === 'ram' || r.type === 'volatile' ? 'ram' : 'pmem');
 
 /** Whether a memdev can take part in a new region of `type` (free decoder and some DPA). */
-const usable = (md: CxlMemdev, type: 'ram' | 'pmem') => !!freeEndpointDecoder(md) && availableDpa(md, type) >= SZ_256M;
+const usable = (md: CxlMemdev, type: 'ram' | 'pmem') =>
+  !!freeEndpointDecoder(md) && availableDpa(md, type) >= SZ_256M;
 
 /** The request on `rd` with `mds` in kernel order (granularity fitted to the window). */
-function onWindow(r: RegionRequest, rd: CxlRootDecoder, mds: CxlMemdev[]): RegionRequest | undefined {
+function onWindow(
+  r: RegionRequest,
+  rd: CxlRootDecoder,
+  mds: CxlMemdev[],
+): RegionRequest | undefined {
   const order = kernelOrder(rd, mds);
   if (!order) return undefined;
   const rw = rd.interleaveWays;
@@ -119,25 +139,49 @@ const PRIORITY: Record<string, Bucket[]> = {
 const DEFAULT_ORDER: Bucket[] = ['order', 'gran', 'replace', 'ways', 'window', 'free', 'size'];
 
 /** Candidate region requests for a failed create-region (see the DOC block). */
-export function regionCandidates(m: Machine, r: RegionRequest, c: Classified | undefined): Candidate[] {
-  const buckets: Record<Bucket, Candidate[]> = { order: [], gran: [], ways: [], replace: [], free: [], size: [], window: [] };
+export function regionCandidates(
+  m: Machine,
+  r: RegionRequest,
+  c: Classified | undefined,
+): Candidate[] {
+  const buckets: Record<Bucket, Candidate[]> = {
+    order: [],
+    gran: [],
+    ways: [],
+    replace: [],
+    free: [],
+    size: [],
+    window: [],
+  };
   const type = typeOf(r);
   const flag = type === 'ram' ? CXL_DECODER_F_RAM : CXL_DECODER_F_PMEM;
   const uniq = [...new Set(r.memdevs)];
   const mds = uniq.map((n) => memdevByName(m, n)).filter((x): x is CxlMemdev => !!x);
   const rd = rootDecoder(m, r.root);
-  const push = (b: Bucket, description: string, q: RegionRequest | undefined, before: string[][] = []) => {
+  const push = (
+    b: Bucket,
+    description: string,
+    q: RegionRequest | undefined,
+    before: string[][] = [],
+  ) => {
     if (q) buckets[b].push({ description, commands: [...before, formatCreateRegion(q)] });
   };
   const id = c?.id ?? '';
   const q = rd ? onWindow(r, rd, mds) : undefined;
   if (rd) {
     if (q && q.memdevs.join() !== r.memdevs.join())
-      push('order', `${uniq.length !== r.memdevs.length ? 'name each memdev once, ' : ''}in interleave position order for ${rd.name}: ${q.memdevs.join(' ')}`, q);
+      push(
+        'order',
+        `${uniq.length !== r.memdevs.length ? 'name each memdev once, ' : ''}in interleave position order for ${rd.name}: ${q.memdevs.join(' ')}`,
+        q,
+      );
     if (rd.interleaveWays === 1) {
       const g0 = r.granularity ?? rd.interleaveGranularity;
-      for (const g of [...GRANS].sort((a, b) => Math.abs(Math.log2(a / g0)) - Math.abs(Math.log2(b / g0))))
-        if (g !== r.granularity) push('gran', `granularity ${g} B`, { ...(q ?? r), granularity: g });
+      for (const g of [...GRANS].sort(
+        (a, b) => Math.abs(Math.log2(a / g0)) - Math.abs(Math.log2(b / g0)),
+      ))
+        if (g !== r.granularity)
+          push('gran', `granularity ${g} B`, { ...(q ?? r), granularity: g });
     }
     // reach a valid number of ways by adding memdevs below the window's host bridges
     const rw = rd.interleaveWays;
@@ -148,40 +192,79 @@ export function regionCandidates(m: Machine, r: RegionRequest, c: Classified | u
       const picked = [...mds];
       for (const hb of rd.targets) {
         const have = () => picked.filter((x) => hostBridgeOf(x) === hb).length;
-        for (const x of extra) if (have() < want / rw && hostBridgeOf(x) === hb && !picked.includes(x)) picked.push(x);
+        for (const x of extra)
+          if (have() < want / rw && hostBridgeOf(x) === hb && !picked.includes(x)) picked.push(x);
       }
       if (picked.length === want)
-        push('ways', `${want} ways: add ${picked.slice(mds.length).map((x) => `${x.name} (below ${hbName(hostBridgeOf(x))})`).join(', ')}`, onWindow({ ...r, ways: want }, rd, picked));
+        push(
+          'ways',
+          `${want} ways: add ${picked
+            .slice(mds.length)
+            .map((x) => `${x.name} (below ${hbName(hostBridgeOf(x))})`)
+            .join(', ')}`,
+          onWindow({ ...r, ways: want }, rd, picked),
+        );
     }
     // replace the memdev the failure names (or the one at the failing position)
-    const bad = mds.find((x) => x.name === c?.device) ?? (c?.position !== undefined ? memdevByName(m, r.memdevs[c.position] ?? '') : undefined);
-    const bads = bad ? [bad] : mds.filter((x) => !usable(x, type) || !rd.targets.includes(hostBridgeOf(x)));
+    const bad =
+      mds.find((x) => x.name === c?.device) ??
+      (c?.position !== undefined ? memdevByName(m, r.memdevs[c.position] ?? '') : undefined);
+    const bads = bad
+      ? [bad]
+      : mds.filter((x) => !usable(x, type) || !rd.targets.includes(hostBridgeOf(x)));
     for (const b of bads)
       for (const x of memdevsBelow(m, rd).filter((y) => !uniq.includes(y.name) && usable(y, type)))
-        push('replace', `${x.name} instead of ${b.name}`, onWindow(r, rd, mds.map((y) => (y === b ? x : y))));
+        push(
+          'replace',
+          `${x.name} instead of ${b.name}`,
+          onWindow(
+            r,
+            rd,
+            mds.map((y) => (y === b ? x : y)),
+          ),
+        );
     // free what is held
     const holders = new Set<string>();
-    const port = (m.kernel.buses.get('cxl')?.devices ?? []).find((d): d is CxlPort => d instanceof CxlPort && d.name === c?.device);
+    const port = (m.kernel.buses.get('cxl')?.devices ?? []).find(
+      (d): d is CxlPort => d instanceof CxlPort && d.name === c?.device,
+    );
     if (port) for (const h of portDecoder(port).holders) holders.add(h);
-    for (const x of mds.filter((y) => y.name === c?.device || !usable(y, type))) for (const h of regionsOfMemdev(x)) holders.add(h);
+    for (const x of mds.filter((y) => y.name === c?.device || !usable(y, type)))
+      for (const h of regionsOfMemdev(x)) holders.add(h);
     if (holders.size)
-      push('free', `first destroy ${[...holders].join(', ')}, which hold${holders.size === 1 ? 's' : ''} what this region needs`, q ?? r, [...holders].map((h) => ['destroy-region', '-f', h]));
+      push(
+        'free',
+        `first destroy ${[...holders].join(', ')}, which hold${holders.size === 1 ? 's' : ''} what this region needs`,
+        q ?? r,
+        [...holders].map((h) => ['destroy-region', '-f', h]),
+      );
     // a size that fits the window and the memdevs' DPA
     if (r.size !== undefined) {
       const { size: _drop, ...rest } = q ?? r;
       push('size', 'no -s: let ndctl size the region from the free capacity', rest);
       const ways = BigInt(Math.max(q?.ways ?? r.ways ?? mds.length, 1));
       const unit = SZ_256M * ways;
-      const dpa = mds.reduce((min, x) => (availableDpa(x, type) < min ? availableDpa(x, type) : min), 1n << 62n);
+      const dpa = mds.reduce(
+        (min, x) => (availableDpa(x, type) < min ? availableDpa(x, type) : min),
+        1n << 62n,
+      );
       const cap = largestFree(rd) < dpa * ways ? largestFree(rd) : dpa * ways;
       const fit = (cap / unit) * unit;
-      if (fit > 0n && fit !== requestSize(r)) push('size', `size ${hx(fit)} (what ${rd.name} and the memdevs' DPA can take)`, { ...(q ?? r), size: hx(fit) });
+      if (fit > 0n && fit !== requestSize(r))
+        push('size', `size ${hx(fit)} (what ${rd.name} and the memdevs' DPA can take)`, {
+          ...(q ?? r),
+          size: hx(fit),
+        });
     }
   }
   // another window that reaches every memdev
   for (const w of rootDecoders(m)) {
     if (w === rd || (w.flags & flag) === 0) continue;
-    push('window', `window ${w.name} (${w.interleaveWays}-way, targets ${w.targets.map(hbName).join(', ')}), which reaches ${mds.map((x) => x.name).join(', ')}`, onWindow(r, w, mds));
+    push(
+      'window',
+      `window ${w.name} (${w.interleaveWays}-way, targets ${w.targets.map(hbName).join(', ')}), which reaches ${mds.map((x) => x.name).join(', ')}`,
+      onWindow(r, w, mds),
+    );
   }
   const order = PRIORITY[id] ?? DEFAULT_ORDER;
   return [...order, ...DEFAULT_ORDER.filter((b) => !order.includes(b))].flatMap((b) => buckets[b]);

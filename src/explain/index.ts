@@ -22,12 +22,12 @@ import type { Machine } from '../machine.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeOutcome, regionChain } from './chain.ts';
 import { type Classified, classify } from './classify.ts';
-import { type Candidate, type Factory, regionCandidates, verify } from './fixes.ts';
 import { firmwareFix } from './firmware.ts';
+import { type Candidate, type Factory, regionCandidates, verify } from './fixes.ts';
 import { autoChain, autoFailure, isFailedAuto, members, regionStatusChain } from './region.ts';
 import { commandLine, formatCreateRegion, parseCreateRegion } from './request.ts';
-import { type Attempt, isBindProbe, runAttempt } from './trial.ts';
 import { hostBridgeOf, kernelOrder, regionByName } from './topo.ts';
+import { type Attempt, isBindProbe, runAttempt } from './trial.ts';
 import type { Check, Explanation } from './types.ts';
 import { writeAnalysis } from './writes.ts';
 
@@ -60,11 +60,23 @@ export function attempts(ops: readonly JournalOp[]): JournalAttempt[] {
     const op = ops[i] as JournalOp;
     if (op.kind === 'command') {
       const end = i + 1 + op.ops;
-      const refused = ops.slice(i + 1, end).some((x) => x.kind === 'sysfs-write' && x.fails !== undefined && !isBindProbe(x.path));
-      out.push({ start: i, end, attempt: { kind: 'command', argv: op.argv }, ...(op.code !== 0 || refused ? { failed: true } : {}) });
+      const refused = ops
+        .slice(i + 1, end)
+        .some((x) => x.kind === 'sysfs-write' && x.fails !== undefined && !isBindProbe(x.path));
+      out.push({
+        start: i,
+        end,
+        attempt: { kind: 'command', argv: op.argv },
+        ...(op.code !== 0 || refused ? { failed: true } : {}),
+      });
       i = end - 1;
     } else if (op.kind === 'sysfs-write' && op.path !== 'bus/cxl/flush')
-      out.push({ start: i, end: i + 1, attempt: { kind: 'write', path: op.path, value: op.value }, failed: op.fails !== undefined });
+      out.push({
+        start: i,
+        end: i + 1,
+        attempt: { kind: 'write', path: op.path, value: op.value },
+        failed: op.fails !== undefined,
+      });
   }
   return out;
 }
@@ -79,11 +91,16 @@ export function describeAttempt(a: Attempt): string {
 function mentions(j: JournalAttempt, ops: readonly JournalOp[], name: string): boolean {
   const re = new RegExp(`(^|[/\\s,])${name}($|[/\\s,\\n\\0])`);
   if (j.attempt.kind === 'command' && j.attempt.argv.includes(name)) return true;
-  return ops.slice(j.start, j.end).some((o) => o.kind === 'sysfs-write' && (re.test(o.path) || re.test(o.value)));
+  return ops
+    .slice(j.start, j.end)
+    .some((o) => o.kind === 'sysfs-write' && (re.test(o.path) || re.test(o.value)));
 }
 
 /** The last failed attempt (optionally one that involves `name`). */
-async function lastFailure(ctx: ExplainContext, name?: string): Promise<JournalAttempt | undefined> {
+async function lastFailure(
+  ctx: ExplainContext,
+  name?: string,
+): Promise<JournalAttempt | undefined> {
   let trials = 0;
   for (const j of attempts(ctx.ops).reverse()) {
     if (name && !mentions(j, ctx.ops, name)) continue;
@@ -121,10 +138,18 @@ export async function explainAttempt(ctx: ExplainContext, j: JournalAttempt): Pr
   } else if (c) checks = mergeOutcome([], c);
   const subject = describeAttempt(j.attempt);
   const fixes = o.ok ? [] : await verify(factory, cands);
-  const e: Explanation = { subject, ok: o.ok, summary: summarize(subject, o.ok, checks), checks, fixes };
+  const e: Explanation = {
+    subject,
+    ok: o.ok,
+    summary: summarize(subject, o.ok, checks),
+    checks,
+    fixes,
+  };
   if (!o.ok) {
     e.failure = {
-      ...(o.failed ? { write: { path: o.failed.path, value: o.failed.value.replace(/\0.*$/s, '') } } : {}),
+      ...(o.failed
+        ? { write: { path: o.failed.path, value: o.failed.value.replace(/\0.*$/s, '') } }
+        : {}),
       ...(o.failed?.errno ? { errno: o.failed.errno } : {}),
       kernel: o.failed?.kernel.filter((l) => !/ probe: -?\d+$|config state: \d+$/.test(l)) ?? [],
       tool: o.tool,
@@ -145,12 +170,25 @@ async function explainRegion(ctx: ExplainContext, r: CxlRegion): Promise<Explana
   const checks = mergeOutcome(autoChain(r), c ?? { id: 'firmware-mapping' });
   // guest-side way out: drop the half-assembled region, build it by hand from the same memdevs
   const mds = members(r).map((t) => cxledToMemdev(t));
-  const order = kernelOrder(r.cxlrd, mds.filter((x) => hostBridgeOf(x)));
+  const order = kernelOrder(
+    r.cxlrd,
+    mds.filter((x) => hostBridgeOf(x)),
+  );
   const cands: Candidate[] = [];
   if (order)
     cands.push({
       description: `delete the unfinished ${r.name} and create the region by hand (${order.map((x) => x.name).join(' ')})`,
-      commands: [['destroy-region', '-f', r.name], formatCreateRegion({ root: r.cxlrd.name, type: r.mode, ways: order.length, granularity: r.params.interleaveGranularity, memdevs: order.map((x) => x.name), other: [] })],
+      commands: [
+        ['destroy-region', '-f', r.name],
+        formatCreateRegion({
+          root: r.cxlrd.name,
+          type: r.mode,
+          ways: order.length,
+          granularity: r.params.interleaveGranularity,
+          memdevs: order.map((x) => x.name),
+          other: [],
+        }),
+      ],
     });
   const fixes = await verify(() => ctx.at(ctx.ops.length), cands);
   const fw = ctx.boot ? await firmwareFix(ctx.machine, r, ctx.boot) : undefined;
@@ -162,7 +200,17 @@ async function explainRegion(ctx: ExplainContext, r: CxlRegion): Promise<Explana
       commands: [],
       verified: false,
     });
-  return { subject, ok: false, summary: summarize(`${subject} (auto-assembled from firmware-committed decoders)`, false, checks), checks, fixes };
+  return {
+    subject,
+    ok: false,
+    summary: summarize(
+      `${subject} (auto-assembled from firmware-committed decoders)`,
+      false,
+      checks,
+    ),
+    checks,
+    fixes,
+  };
 }
 
 /**
@@ -180,15 +228,25 @@ export async function explain(ctx: ExplainContext, target: string[] = []): Promi
     if (r) return explainRegion(ctx, r);
     const j = await lastFailure(ctx, name);
     if (j) return explainAttempt(ctx, j);
-    const any = attempts(ctx.ops).reverse().find((x) => mentions(x, ctx.ops, name));
+    const any = attempts(ctx.ops)
+      .reverse()
+      .find((x) => mentions(x, ctx.ops, name));
     if (any) return explainAttempt(ctx, any);
-    throw new Errno('ENOENT', `nothing recorded about ${name}: no region of that name, and no command or write named it`);
+    throw new Errno(
+      'ENOENT',
+      `nothing recorded about ${name}: no region of that name, and no command or write named it`,
+    );
   }
   const j = await lastFailure(ctx);
   if (j) return explainAttempt(ctx, j);
-  const auto = (ctx.machine.kernel.buses.get('cxl')?.devices ?? []).find((d) => 'params' in d && isFailedAuto(d as CxlRegion));
+  const auto = (ctx.machine.kernel.buses.get('cxl')?.devices ?? []).find(
+    (d) => 'params' in d && isFailedAuto(d as CxlRegion),
+  );
   if (auto) return explainRegion(ctx, auto as CxlRegion);
-  throw new Errno('ENOENT', 'no failed command or write since boot (give a region, a device, or create-region ARGS…)');
+  throw new Errno(
+    'ENOENT',
+    'no failed command or write since boot (give a region, a device, or create-region ARGS…)',
+  );
 }
 
 export type { Classified };

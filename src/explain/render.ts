@@ -6,35 +6,57 @@
  */
 import type { Check, Explanation } from './types.ts';
 
-const MARK: Record<Check['status'], string> = { ok: '✓', failed: '✗', warn: '!', 'not-reached': '·' };
+const MARK: Record<Check['status'], string> = {
+  ok: '✓',
+  failed: '✗',
+  warn: '!',
+  'not-reached': '·',
+};
 
 /** The explanation as text (ends with a newline). */
 export function renderExplanation(e: Explanation): string {
   const out: string[] = [e.summary, ''];
   if (e.checks.length) {
     out.push('checks (root decoder → endpoints):');
-    const w = Math.max(...e.checks.map((c) => c.device.length + (c.position !== undefined ? ` [${c.position}]`.length : 0)));
+    const w = Math.max(
+      ...e.checks.map(
+        (c) => c.device.length + (c.position !== undefined ? ` [${c.position}]`.length : 0),
+      ),
+    );
     for (const c of e.checks) {
       const dev = `${c.device}${c.position !== undefined ? ` [${c.position}]` : ''}`;
-      out.push(`  ${MARK[c.status]} ${c.level.padEnd(11)} ${dev.padEnd(w)}  ${c.id}: ${c.detail}${c.status === 'not-reached' ? ' (not reached)' : ''}`);
-      if (c.status === 'failed' && (c.errno || c.message)) out.push(`      ${c.errno ? `${c.errno}: ` : ''}${c.message ?? ''}`);
+      out.push(
+        `  ${MARK[c.status]} ${c.level.padEnd(11)} ${dev.padEnd(w)}  ${c.id}: ${c.detail}${c.status === 'not-reached' ? ' (not reached)' : ''}`,
+      );
+      if (c.status === 'failed' && (c.errno || c.message))
+        out.push(`      ${c.errno ? `${c.errno}: ` : ''}${c.message ?? ''}`);
     }
     out.push('');
   }
   if (e.failure) {
-    if (e.failure.write) out.push(`refused write: echo '${e.failure.write.value.replace(/\n$/, '')}' > /sys/${e.failure.write.path}${e.failure.errno ? ` (${e.failure.errno})` : ''}`);
-    if (e.failure.kernel.length) out.push('kernel (dynamic debug):', ...e.failure.kernel.map((l) => `  ${l}`));
+    if (e.failure.write)
+      out.push(
+        `refused write: echo '${e.failure.write.value.replace(/\n$/, '')}' > /sys/${e.failure.write.path}${e.failure.errno ? ` (${e.failure.errno})` : ''}`,
+      );
+    if (e.failure.kernel.length)
+      out.push('kernel (dynamic debug):', ...e.failure.kernel.map((l) => `  ${l}`));
     if (e.failure.tool.length) out.push('ndctl:', ...e.failure.tool.map((l) => `  ${l}`));
     out.push('');
   }
   if (!e.ok) {
-    if (e.fixes.length === 0) out.push('no fix found (none of the candidates worked on a copy of the machine)');
+    if (e.fixes.length === 0)
+      out.push('no fix found (none of the candidates worked on a copy of the machine)');
     else {
       out.push('what would work:');
       e.fixes.forEach((f, i) => {
-        out.push(`  ${i + 1}. ${f.description}${f.verified ? ' (verified on a copy of the machine)' : ' (not verifiable from the guest)'}`);
+        out.push(
+          `  ${i + 1}. ${f.description}${f.verified ? ' (verified on a copy of the machine)' : ' (not verifiable from the guest)'}`,
+        );
         for (const c of f.commands) out.push(`       ${c}`);
-        if (f.topology) out.push('       (the patched topology file is in `cxlsim explain --json`: fixes[].topology)');
+        if (f.topology)
+          out.push(
+            '       (the patched topology file is in `cxlsim explain --json`: fixes[].topology)',
+          );
       });
     }
   }

@@ -85,5 +85,8 @@ export function formatCreateRegion(r: RegionRequest): string[] {
 
 /** A shell-style command line for display ("cxlsim create-region -m …"). */
 export function commandLine(argv: readonly string[]): string {
-  return ['cxlsim', ...argv.map((a) => (/^[\w.,:=/+@%-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(' ');
+  return [
+    'cxlsim',
+    ...argv.map((a) => (/^[\w.,:=/+@%-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
+  ].join(' ');
 }

@@ -7,9 +7,13 @@
  * the kernel's arithmetic gives a set of memdevs (cxl_calc_interleave_pos: the root-level index
  * is the least significant digit).
  */
-import { CxlEndpointDecoder, CxlRootDecoder, CxlSwitchDecoder } from '../drivers/cxl/core/decoder.ts';
+import {
+  CxlEndpointDecoder,
+  CxlRootDecoder,
+  CxlSwitchDecoder,
+} from '../drivers/cxl/core/decoder.ts';
 import { CxlMemdev } from '../drivers/cxl/core/memdev.ts';
-import { CxlPort, type CxlDport } from '../drivers/cxl/core/port.ts';
+import { type CxlDport, CxlPort } from '../drivers/cxl/core/port.ts';
 import { isCxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { kver } from '../drivers/cxl/core/region/kver.ts';
 import type { Machine } from '../machine.ts';
@@ -18,7 +22,9 @@ export const devices = (m: Machine) => m.kernel.buses.get('cxl')?.devices ?? [];
 
 /** memN by name. */
 export function memdevByName(m: Machine, name: string): CxlMemdev | undefined {
-  return devices(m).find((d): d is CxlMemdev => d instanceof CxlMemdev && d.registered && d.name === name);
+  return devices(m).find(
+    (d): d is CxlMemdev => d instanceof CxlMemdev && d.registered && d.name === name,
+  );
 }
 
 /** Root decoders in id order. */
@@ -27,12 +33,17 @@ export function rootDecoders(m: Machine): CxlRootDecoder[] {
 }
 
 /** A root decoder by name. */
-export const rootDecoder = (m: Machine, name: string | undefined) => rootDecoders(m).find((d) => d.name === name);
+export const rootDecoder = (m: Machine, name: string | undefined) =>
+  rootDecoders(m).find((d) => d.name === name);
 
 /** Ports from the host-bridge port down to the port above the endpoint, each with the dport taken. */
 export function pathDown(md: CxlMemdev): { port: CxlPort; dport: CxlDport }[] {
   const out: { port: CxlPort; dport: CxlDport }[] = [];
-  for (let p: CxlPort | undefined = md.endpoint; p?.parentDport && !p.parentDport.port.isRoot; p = p.parentPort())
+  for (
+    let p: CxlPort | undefined = md.endpoint;
+    p?.parentDport && !p.parentDport.port.isRoot;
+    p = p.parentPort()
+  )
     out.unshift({ port: p.parentDport.port, dport: p.parentDport });
   return out;
 }
@@ -79,20 +90,20 @@ export function portDecoder(port: CxlPort): { ok: boolean; decoder?: string; hol
   const sw = port.decoders().filter((d): d is CxlSwitchDecoder => d instanceof CxlSwitchDecoder);
   const holders = [...new Set(sw.flatMap((d) => (d.region ? [d.region.name] : [])))];
   if (sw.length === 0) return { ok: true, holders };
-  const pick = kver(port, 'commitOrderPick') ? sw.find((d) => d.id === port.commitEnd + 1) : sw.find((d) => !d.region);
+  const pick = kver(port, 'commitOrderPick')
+    ? sw.find((d) => d.id === port.commitEnd + 1)
+    : sw.find((d) => !d.region);
   if (pick && !pick.region) return { ok: true, decoder: pick.name, holders };
   return { ok: false, ...(pick ? { decoder: pick.name } : {}), holders };
 }
 
 /** Memdevs (registered, with an endpoint) below any of the root decoder's targets. */
 export function memdevsBelow(m: Machine, rd: CxlRootDecoder): CxlMemdev[] {
-  return devices(m).filter(
-    (d): d is CxlMemdev => {
-      if (!(d instanceof CxlMemdev) || !d.registered || !d.endpoint) return false;
-      const hb = hostBridgeOf(d);
-      return hb !== undefined && rd.targets.includes(hb);
-    },
-  );
+  return devices(m).filter((d): d is CxlMemdev => {
+    if (!(d instanceof CxlMemdev) || !d.registered || !d.endpoint) return false;
+    const hb = hostBridgeOf(d);
+    return hb !== undefined && rd.targets.includes(hb);
+  });
 }
 
 /**

@@ -17,8 +17,7 @@ import {
 } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
 import { ULLONG_MAX } from '../drivers/cxl/core/region/translate.ts';
-import { functionName, type Type2Model, type Type3Model } from '../hw/dev/model.ts';
-import type { BelowPortModel } from '../hw/dev/model.ts';
+import type { BelowPortModel, Type2Model, Type3Model } from '../hw/dev/model.ts';
 import type { Platform } from '../hw/platform.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
@@ -104,7 +103,12 @@ export function hardwareView(m: Machine, platform: Platform, hpa: bigint): Hardw
     (d): d is CxlRootDecoder =>
       d instanceof CxlRootDecoder && hpa >= d.hpaRange.start && hpa <= d.hpaRange.end,
   );
-  hops.push({ kind: 'window', id: `CFMWS ${r.window}`, ...(rd ? { guest: rd.name } : {}), ...(r.position !== undefined ? { position: r.position } : {}) });
+  hops.push({
+    kind: 'window',
+    id: `CFMWS ${r.window}`,
+    ...(rd ? { guest: rd.name } : {}),
+    ...(r.position !== undefined ? { position: r.position } : {}),
+  });
   const hb = platform.hostBridges.find((h) => h.id === r.hostBridgeId);
   if (!hb) return view;
   const decOf = (id: string) => r.decoders.find((d) => d.component === id)?.decoder;
@@ -148,7 +152,11 @@ function regionsAt(m: Machine, hpa: bigint): CxlRegion[] {
   return cxlDevices(m)
     .filter(
       (d): d is CxlRegion =>
-        isCxlRegion(d) && d.registered && !!d.params.res && hpa >= d.params.res.start && hpa <= d.params.res.end,
+        isCxlRegion(d) &&
+        d.registered &&
+        !!d.params.res &&
+        hpa >= d.params.res.start &&
+        hpa <= d.params.res.end,
     )
     .sort((a, b) => b.params.state - a.params.state);
 }
@@ -182,7 +190,14 @@ export function driverView(m: Machine, hpa: bigint): DriverView {
     v.reason = `${r.name}: the region driver cannot translate this HPA`;
     return v;
   }
-  return { ...v, ok: true, position: res.pos, memdev: res.cxlmd.name, decoder: res.cxled.name, dpa: res.dpa };
+  return {
+    ...v,
+    ok: true,
+    position: res.pos,
+    memdev: res.cxlmd.name,
+    decoder: res.cxled.name,
+    dpa: res.dpa,
+  };
 }
 
 /** Both views of an HPA. @throws EOPNOTSUPP when the machine has no platform */
@@ -197,9 +212,15 @@ export function translateHpa(m: Machine, hpa: bigint): TranslateReport {
 function verdict(hw: HardwareView, drv: DriverView): { agree: boolean; disagreement?: string } {
   if (!hw.ok && !drv.ok) return { agree: true };
   if (hw.ok && !drv.ok)
-    return { agree: false, disagreement: `the hardware decodes it to ${hw.memdev ?? hw.bdf} DPA 0x${hw.dpa?.toString(16)}, but ${drv.reason ?? 'the driver does not'}` };
+    return {
+      agree: false,
+      disagreement: `the hardware decodes it to ${hw.memdev ?? hw.bdf} DPA 0x${hw.dpa?.toString(16)}, but ${drv.reason ?? 'the driver does not'}`,
+    };
   if (!hw.ok && drv.ok)
-    return { agree: false, disagreement: `the driver maps it to ${drv.memdev} DPA 0x${drv.dpa?.toString(16)}, but the hardware does not decode it (${hw.stop?.reason ?? 'unknown'})` };
+    return {
+      agree: false,
+      disagreement: `the driver maps it to ${drv.memdev} DPA 0x${drv.dpa?.toString(16)}, but the hardware does not decode it (${hw.stop?.reason ?? 'unknown'})`,
+    };
   if (hw.memdev !== drv.memdev || hw.dpa !== drv.dpa)
     return {
       agree: false,
@@ -219,7 +240,7 @@ function endpointModel(platform: Platform, bdf: string): Type3Model | Type2Model
  * The HPA the hardware reaches `memdev`'s `dpa` at: the endpoint's committed decoder mapping
  * the DPA, tried at every interleave position, keeping the HPA whose full decode comes back.
  */
-export function hardwareDpaToHpa(m: Machine, platform: Platform, bdf: string, dpa: bigint): bigint | undefined {
+export function hardwareDpaToHpa(platform: Platform, bdf: string, dpa: bigint): bigint | undefined {
   const hdm = endpointModel(platform, bdf)?.component.hdm;
   if (!hdm) return undefined;
   for (let n = 0; n < hdm.decoderCount; n++) {
@@ -248,15 +269,25 @@ export function translateDpa(m: Machine, memdev: string, dpa: bigint): Translate
   if (!md) throw new Errno('ENODEV', `no memdev ${memdev}`);
   const bdf = md.parent?.name ?? '';
   const query = { memdev, dpa };
-  const hwHpa = hardwareDpaToHpa(m, platform, bdf, dpa);
-  const hardware: HardwareView = hwHpa === undefined
-    ? { ok: false, hops: [], stop: { at: bdf, reason: 'no committed HDM decoder path reaches this DPA' } }
-    : hardwareView(m, platform, hwHpa);
-  let driver: DriverView = { ok: false, reason: `no region of ${memdev} holds DPA 0x${dpa.toString(16)}` };
+  const hwHpa = hardwareDpaToHpa(platform, bdf, dpa);
+  const hardware: HardwareView =
+    hwHpa === undefined
+      ? {
+          ok: false,
+          hops: [],
+          stop: { at: bdf, reason: 'no committed HDM decoder path reaches this DPA' },
+        }
+      : hardwareView(m, platform, hwHpa);
+  let driver: DriverView = {
+    ok: false,
+    reason: `no region of ${memdev} holds DPA 0x${dpa.toString(16)}`,
+  };
   for (const r of cxlDevices(m).filter(isCxlRegion)) {
     const t = r.params.targets
       .slice(0, r.params.interleaveWays)
-      .find((x) => x?.dpaRes && cxledToMemdev(x) === md && dpa >= x.dpaRes.start && dpa <= x.dpaRes.end);
+      .find(
+        (x) => x?.dpaRes && cxledToMemdev(x) === md && dpa >= x.dpaRes.start && dpa <= x.dpaRes.end,
+      );
     if (!t) continue;
     driver = { ...regionFields(r), position: t.pos, memdev, decoder: t.name, dpa };
     const hpa = cxlDpaToHpa(r, md, dpa);
@@ -266,17 +297,39 @@ export function translateDpa(m: Machine, memdev: string, dpa: bigint): Translate
   }
   let v = verdictDpa(hwHpa, driver);
   if (v.agree && hwHpa !== undefined && hardware.memdev !== memdev)
-    v = { agree: false, disagreement: `the hardware path ends at ${hardware.memdev ?? hardware.bdf}` };
-  return { ...(hwHpa !== undefined ? { hpa: hwHpa } : driver.hpa !== undefined ? { hpa: driver.hpa } : {}), query, hardware, driver, ...v };
+    v = {
+      agree: false,
+      disagreement: `the hardware path ends at ${hardware.memdev ?? hardware.bdf}`,
+    };
+  return {
+    ...(hwHpa !== undefined ? { hpa: hwHpa } : driver.hpa !== undefined ? { hpa: driver.hpa } : {}),
+    query,
+    hardware,
+    driver,
+    ...v,
+  };
 }
 
-function verdictDpa(hw: bigint | undefined, drv: DriverView): { agree: boolean; disagreement?: string } {
+function verdictDpa(
+  hw: bigint | undefined,
+  drv: DriverView,
+): { agree: boolean; disagreement?: string } {
   if (hw === undefined && !drv.ok) return { agree: true };
   if (hw !== undefined && !drv.ok)
-    return { agree: false, disagreement: `the hardware reaches it at HPA 0x${hw.toString(16)}, but ${drv.reason ?? 'the driver does not'}` };
-  if (hw === undefined) return { agree: false, disagreement: `the driver says HPA 0x${drv.hpa?.toString(16)}, but no committed decoder path reaches it` };
+    return {
+      agree: false,
+      disagreement: `the hardware reaches it at HPA 0x${hw.toString(16)}, but ${drv.reason ?? 'the driver does not'}`,
+    };
+  if (hw === undefined)
+    return {
+      agree: false,
+      disagreement: `the driver says HPA 0x${drv.hpa?.toString(16)}, but no committed decoder path reaches it`,
+    };
   if (hw !== drv.hpa)
-    return { agree: false, disagreement: `hardware: HPA 0x${hw.toString(16)}; driver: HPA 0x${drv.hpa?.toString(16)}` };
+    return {
+      agree: false,
+      disagreement: `hardware: HPA 0x${hw.toString(16)}; driver: HPA 0x${drv.hpa?.toString(16)}`,
+    };
   return { agree: true };
 }
 
@@ -293,12 +346,15 @@ export function renderTranslate(r: TranslateReport): string {
     if (r.query && r.hpa !== undefined) out.push(`  HPA         ${hex(r.hpa)}`);
     for (const h of r.hardware.hops) out.push(`  ${renderHop(h)}`);
   }
-  if (!r.hardware.ok) out.push(`  not decoded at ${r.hardware.stop?.at ?? '?'}: ${r.hardware.stop?.reason ?? '?'}`);
+  if (!r.hardware.ok)
+    out.push(`  not decoded at ${r.hardware.stop?.at ?? '?'}: ${r.hardware.stop?.reason ?? '?'}`);
   out.push('driver (region translation):');
   const d = r.driver;
   if (d.region) {
     const range = d.range ? ` [${hex(d.range.start)}-${hex(d.range.end)}]` : '';
-    out.push(`  region      ${d.region} in ${d.rootDecoder}${range} ${d.ways}-way ${d.granularity} B ${d.arithmetic} (state ${d.state})`);
+    out.push(
+      `  region      ${d.region} in ${d.rootDecoder}${range} ${d.ways}-way ${d.granularity} B ${d.arithmetic} (state ${d.state})`,
+    );
   }
   if (d.ok) {
     if (r.query && d.hpa !== undefined) out.push(`  HPA         ${hex(d.hpa)}`);
@@ -311,7 +367,12 @@ export function renderTranslate(r: TranslateReport): string {
 }
 
 function renderHop(h: Hop): string {
-  const dec = h.decoder !== undefined ? `HDM decoder ${h.decoder}` : h.port === undefined && h.kind !== 'endpoint' ? 'HDM decoders' : 'passthrough';
+  const dec =
+    h.decoder !== undefined
+      ? `HDM decoder ${h.decoder}`
+      : h.port === undefined && h.kind !== 'endpoint'
+        ? 'HDM decoders'
+        : 'passthrough';
   const to = (what: string) => (h.port === undefined ? '✗' : `${what} ${h.port}`);
   switch (h.kind) {
     case 'window':

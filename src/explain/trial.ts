@@ -12,7 +12,9 @@ import { cxlCommand } from '../ndctl/index.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 
 /** What is replayed. */
-export type Attempt = { kind: 'command'; argv: string[] } | { kind: 'write'; path: string; value: string };
+export type Attempt =
+  | { kind: 'command'; argv: string[] }
+  | { kind: 'write'; path: string; value: string };
 
 /** One write made during the attempt. */
 export interface TrialWrite {
@@ -84,7 +86,16 @@ export function runAttempt(m: Machine, a: Attempt): Outcome {
       code = 1;
     }
     const failed = writes.find((w) => w.errno !== undefined);
-    return { ok: code === 0, code, stdout: '', stderr: '', writes, ...(failed ? { failed } : {}), tool: [], kernel: lines(m, mark) };
+    return {
+      ok: code === 0,
+      code,
+      stdout: '',
+      stderr: '',
+      writes,
+      ...(failed ? { failed } : {}),
+      tool: [],
+      kernel: lines(m, mark),
+    };
   }
   const r = cxlCommand(view, m.ioctl, a.argv, { ndctl: m.profile.ndctl, isTty: false });
   const tool = r.stderr
@@ -92,6 +103,16 @@ export function runAttempt(m: Machine, a: Attempt): Outcome {
     .filter((l) => l && !/cmd_\w+: (created|destroyed|enabled|disabled) \d+ /.test(l));
   const failed = writes.find((w) => w.errno !== undefined && !isBindProbe(w.path));
   const created = /created [1-9]\d* region/.test(r.stderr);
-  const ok = r.code === 0 && !failed && (a.argv[0] !== 'create-region' || created) && tool.length === 0;
-  return { ok, code: r.code, stdout: r.stdout, stderr: r.stderr, writes, ...(failed ? { failed } : {}), tool, kernel: lines(m, mark) };
+  const ok =
+    r.code === 0 && !failed && (a.argv[0] !== 'create-region' || created) && tool.length === 0;
+  return {
+    ok,
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    writes,
+    ...(failed ? { failed } : {}),
+    tool,
+    kernel: lines(m, mark),
+  };
 }

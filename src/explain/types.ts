@@ -11,7 +11,14 @@
 import type { ErrnoName } from '../kernel/errno.ts';
 
 /** Where in the decode hierarchy a check sits. */
-export type CheckLevel = 'tool' | 'window' | 'region' | 'host-bridge' | 'switch' | 'endpoint' | 'commit';
+export type CheckLevel =
+  | 'tool'
+  | 'window'
+  | 'region'
+  | 'host-bridge'
+  | 'switch'
+  | 'endpoint'
+  | 'commit';
 
 /** ok: passes; failed: the kernel (or ndctl) refused here; not-reached: after the failure. */
 export type CheckStatus = 'ok' | 'failed' | 'not-reached' | 'warn';

@@ -15,16 +15,34 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 }
 
-/** Digits of `base` starting at `i`: their value (unbounded) and where they end. */
+/** Value of the digit character code `c` in bases up to 36, or 99. */
+function digitValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 122) return c - 87; // a-z
+  if (c >= 65 && c <= 90) return c - 55; // A-Z
+  return 99;
+}
+
+/**
+ * Digits of `base` starting at `i`: their value (unbounded) and where they end. Runs of up
+ * to 10 digits are summed as numbers (exact: 36^10 < 2^53) and folded into the bigint.
+ */
 function digits(s: string, i: number, base: number): { v: bigint; end: number } {
   let v = 0n;
   let j = i;
-  for (; j < s.length; j++) {
-    const d = Number.parseInt(s[j] as string, 36);
-    if (Number.isNaN(d) || d >= base) break;
-    v = v * BigInt(base) + BigInt(d);
+  for (;;) {
+    let chunk = 0;
+    let scale = 1;
+    let k = 0;
+    for (; k < 10 && j < s.length; k++, j++) {
+      const d = digitValue(s.charCodeAt(j));
+      if (d >= base) break;
+      chunk = chunk * base + d;
+      scale *= base;
+    }
+    if (k > 0) v = v * BigInt(scale) + BigInt(chunk);
+    if (k < 10) return { v, end: j };
   }
-  return { v, end: j };
 }
 
 /** Sign, magnitude and end of a strto*() subject sequence; end 0 when there is none. */

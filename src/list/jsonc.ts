@@ -73,8 +73,12 @@ export function arrAdd(a: JArr, v: JVal): void {
   a.a.push(v);
 }
 
+/** Characters json_escape_str() rewrites. */
+const NEEDS_ESCAPE = /["\\/\x00-\x1f]/;
+
 /** json_escape_str(): `"`, `\`, `/`, \b \n \r \t \f, other control bytes as \u00xx. */
 export function jsonEscape(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
@@ -132,45 +136,71 @@ export function displayHex(v: { v: bigint; u64: boolean }, ndctl: Ndctl): string
   return `"${hexAlt(val)}"`;
 }
 
+/** Two-space indents by level. */
+const INDENTS: string[] = [''];
+function indent(level: number): string {
+  let s = INDENTS[level];
+  if (s === undefined) {
+    s = '  '.repeat(level);
+    INDENTS[level] = s;
+  }
+  return s;
+}
+
+/** A scalar's text, or undefined for containers. */
+function scalarText(x: JVal, ndctl: Ndctl): string | undefined {
+  switch (x.t) {
+    case 'str':
+      return `"${jsonEscape(x.s)}"`;
+    case 'bool':
+      return x.b ? 'true' : 'false';
+    case 'int':
+      if (x.ser === 'size') return displaySize(x);
+      if (x.ser === 'hex') return displayHex(x, ndctl);
+      return x.v.toString();
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Appends `x` printed at `level` to `out`. `lead` is the text that goes before the value (the
+ * separator, indent and key); a scalar is joined to it, so an object member costs one piece.
+ */
+function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: string[], lead: string): void {
+  const s = scalarText(x, ndctl);
+  if (s !== undefined) {
+    out.push(lead + s);
+    return;
+  }
+  if (x.t === 'obj') {
+    if (x.e.length === 0) {
+      out.push(`${lead}{\n${indent(level)}}`);
+      return;
+    }
+    out.push(`${lead}{\n`);
+    const ind = indent(level + 1);
+    for (let i = 0; i < x.e.length; i++) {
+      const [k, val] = x.e[i] as [string, JVal];
+      emitPretty(val, level + 1, ndctl, out, `${i > 0 ? ',\n' : ''}${ind}"${jsonEscape(k)}":`);
+    }
+    out.push(`\n${indent(level)}}`);
+  } else if (x.t === 'arr') {
+    if (x.a.length === 0) {
+      out.push(`${lead}[\n${indent(level)}]`);
+      return;
+    }
+    out.push(`${lead}[\n`);
+    const ind = indent(level + 1);
+    for (let i = 0; i < x.a.length; i++)
+      emitPretty(x.a[i] as JVal, level + 1, ndctl, out, i > 0 ? `,\n${ind}` : ind);
+    out.push(`\n${indent(level)}]`);
+  }
+}
+
 /** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) */
 export function toJsonPretty(v: JVal, ndctl: Ndctl): string {
   const out: string[] = [];
-  const ind = (level: number): string => '  '.repeat(level);
-  const emit = (x: JVal, level: number): void => {
-    switch (x.t) {
-      case 'str':
-        out.push(`"${jsonEscape(x.s)}"`);
-        return;
-      case 'bool':
-        out.push(x.b ? 'true' : 'false');
-        return;
-      case 'int':
-        if (x.ser === 'size') out.push(displaySize(x));
-        else if (x.ser === 'hex') out.push(displayHex(x, ndctl));
-        else out.push(x.v.toString());
-        return;
-      case 'obj': {
-        out.push('{\n');
-        x.e.forEach(([k, val], i) => {
-          if (i > 0) out.push(',\n');
-          out.push(`${ind(level + 1)}"${jsonEscape(k)}":`);
-          emit(val, level + 1);
-        });
-        out.push(x.e.length > 0 ? `\n${ind(level)}}` : `${ind(level)}}`);
-        return;
-      }
-      case 'arr': {
-        out.push('[\n');
-        x.a.forEach((val, i) => {
-          if (i > 0) out.push(',\n');
-          out.push(ind(level + 1));
-          emit(val, level + 1);
-        });
-        out.push(x.a.length > 0 ? `\n${ind(level)}]` : `${ind(level)}]`);
-        return;
-      }
-    }
-  };
-  emit(v, 0);
+  emitPretty(v, 0, ndctl, out, '');
   return out.join('');
 }

@@ -26,16 +26,31 @@ function setup() {
     const code = await runCli(argv, io);
     return { code, stdout: io.stdout, stderr: io.stderr };
   };
-  const state = () => JSON.parse(readFileSync(join(cwd, '.cxlsim/state.json'), 'utf8')) as MachineState;
+  const state = () =>
+    JSON.parse(readFileSync(join(cwd, '.cxlsim/state.json'), 'utf8')) as MachineState;
   return { run, state };
 }
 
 /** Boots the default preset and creates a 2-way region across both host bridges; its base HPA. */
 async function withRegion(t: ReturnType<typeof setup>, profile: string) {
   expect((await t.run('boot', '--preset', 'default', '--profile', profile)).code).toBe(0);
-  const mems = JSON.parse((await t.run('list', '-M')).stdout) as { memdev: string; serial: number }[];
+  const mems = JSON.parse((await t.run('list', '-M')).stdout) as {
+    memdev: string;
+    serial: number;
+  }[];
   const by = (sn: number) => mems.find((x) => x.serial === sn)?.memdev as string;
-  const c = await t.run('create-region', '-m', '-d', 'decoder0.1', '-w', '2', '-g', '4096', by(3), by(4));
+  const c = await t.run(
+    'create-region',
+    '-m',
+    '-d',
+    'decoder0.1',
+    '-w',
+    '2',
+    '-g',
+    '4096',
+    by(3),
+    by(4),
+  );
   expect(c.stderr).toContain('created 1 region');
   const r = JSON.parse(c.stdout) as { resource: number; size: number };
   return { base: BigInt(r.resource), size: BigInt(r.size), by };
@@ -48,9 +63,17 @@ describe('cxlsim mem / translate / reboot', () => {
     const t = setup();
     const { base, by } = await withRegion(t, 'latest');
     const hpa = base + 0x1ffcn; // straddles the 4 KiB granule: two devices
-    expect(await t.run('mem', 'write', hx(hpa), 'de ad be ef 01 02 03 04')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await t.run('mem', 'write', hx(hpa), 'de ad be ef 01 02 03 04')).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     const ops = t.state().ops;
-    expect(ops[ops.length - 1]).toEqual({ kind: 'mem-write', hpa: hx(hpa), data: 'deadbeef01020304' });
+    expect(ops[ops.length - 1]).toEqual({
+      kind: 'mem-write',
+      hpa: hx(hpa),
+      data: 'deadbeef01020304',
+    });
     const read = await t.run('mem', 'read', hx(hpa - 4n), '16');
     expect(read).toEqual({
       code: 0,
@@ -63,7 +86,11 @@ describe('cxlsim mem / translate / reboot', () => {
     ] as const) {
       const tr = await t.run('translate', hx(a), '--json');
       expect(tr.code).toBe(0);
-      const j = JSON.parse(tr.stdout) as { agree: boolean; hardware: { memdev: string; dpa: string }; driver: { memdev: string; dpa: string; region: string } };
+      const j = JSON.parse(tr.stdout) as {
+        agree: boolean;
+        hardware: { memdev: string; dpa: string };
+        driver: { memdev: string; dpa: string; region: string };
+      };
       expect(j.agree).toBe(true);
       expect([j.hardware.memdev, j.driver.memdev]).toEqual([want, want]);
       expect(j.hardware.dpa).toBe(j.driver.dpa);
@@ -86,7 +113,9 @@ describe('cxlsim mem / translate / reboot', () => {
     expect((await t.run('reboot')).stdout).toBe('rebooted: 5 memdevs, no region\n');
     const tr = await t.run('translate', hx(base));
     expect(tr.code).toBe(1);
-    expect(tr.stdout).toMatch(/agree: NO — the hardware decodes it to mem\d+ DPA 0x0, but no region of the driver maps this HPA\n$/);
+    expect(tr.stdout).toMatch(
+      /agree: NO — the hardware decodes it to mem\d+ DPA 0x0, but no region of the driver maps this HPA\n$/,
+    );
   });
 
   it('undecoded accesses and bad input are one-line errors, and nothing is journaled', async () => {
@@ -102,14 +131,19 @@ describe('cxlsim mem / translate / reboot', () => {
     expect(await t.run('mem', 'write', '0x1000', '00')).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'EFAULT: HPA 0x1000 is not decoded: no CXL fixed memory window contains this address (platform)\n',
+      stderr:
+        'EFAULT: HPA 0x1000 is not decoded: no CXL fixed memory window contains this address (platform)\n',
     });
     expect((await t.run('mem', 'write', hx(base), 'xyz')).stderr).toBe(
       "EINVAL: invalid data 'xyz': expected pairs of hex digits (bytes in address order), e.g. deadbeef\n",
     );
     expect((await t.run('mem', 'read', 'base', '4')).stderr).toBe("EINVAL: invalid HPA 'base'\n");
-    expect((await t.run('mem', 'read', hx(base), '0')).stderr).toBe('EINVAL: length must be 1 to 1048576 bytes\n');
-    expect((await t.run('translate', '--dpa', 'mem0')).stderr).toBe("EINVAL: invalid --dpa 'mem0': expected memN:DPA, e.g. mem0:0x1000\n");
+    expect((await t.run('mem', 'read', hx(base), '0')).stderr).toBe(
+      'EINVAL: length must be 1 to 1048576 bytes\n',
+    );
+    expect((await t.run('translate', '--dpa', 'mem0')).stderr).toBe(
+      "EINVAL: invalid --dpa 'mem0': expected memN:DPA, e.g. mem0:0x1000\n",
+    );
     expect((await t.run('translate', '--dpa', 'mem9:0')).stderr).toBe('ENODEV: no memdev mem9\n');
     expect(t.state().ops.length).toBe(n);
   });

@@ -8,7 +8,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findObjects, type Tallies, tallyTree, verdict } from '../../scripts/conformance/abi-check.ts';
+import {
+  findObjects,
+  type Tallies,
+  tallyTree,
+  verdict,
+} from '../../scripts/conformance/abi-check.ts';
 import { loadAbi } from '../../scripts/conformance/abi-reference.ts';
 import {
   ABI_PROFILES,
@@ -38,7 +43,9 @@ describe('docs/abi-coverage.md', () => {
       expect(c.percent).toBeGreaterThanOrEqual(pct);
       expect(c.strictPercent).toBeGreaterThanOrEqual(strict);
       // nothing of a later kernel leaks into an older one
-      expect([...c.verdicts].filter(([, v]) => v === 'visible too early').map(([r]) => r.path)).toEqual([]);
+      expect(
+        [...c.verdicts].filter(([, v]) => v === 'visible too early').map(([r]) => r.path),
+      ).toEqual([]);
     }, 60_000);
   }
 });
@@ -60,21 +67,36 @@ describe('the ABI checker', () => {
 
   it('finds every kind of object of the minimal topology', () => {
     const kinds = new Set(objs.map((o) => o.kind));
-    for (const k of ['bus', 'root', 'port', 'endpoint', 'root_decoder', 'switch_decoder', 'endpoint_decoder', 'memdev', 'nvdimm_bridge', 'nvdimm'])
+    for (const k of [
+      'bus',
+      'root',
+      'port',
+      'endpoint',
+      'root_decoder',
+      'switch_decoder',
+      'endpoint_decoder',
+      'memdev',
+      'nvdimm_bridge',
+      'nvdimm',
+    ])
       expect(kinds, k).toContain(k);
   });
 
   it('sees a missing file, a wrong mode and a wrong format', () => {
     const mem = objs.find((o) => o.kind === 'memdev')?.dir as string;
     const dec = objs.find((o) => o.kind === 'root_decoder')?.dir as string;
-    expect(verdict(byName('serial'), check().get(byName('serial')) ?? new Map(), '7.0')).toBe('covered');
+    expect(verdict(byName('serial'), check().get(byName('serial')) ?? new Map(), '7.0')).toBe(
+      'covered',
+    );
     unlinkSync(join(mem, 'serial'));
     chmodSync(join(dec, 'start'), 0o444);
     writeFileSync(join(dec, 'cap_ram'), 'yes\n');
     const t = check();
     expect(verdict(byName('serial'), t.get(byName('serial')) ?? new Map(), '7.0')).toBe('missing');
     expect(verdict(byName('start'), t.get(byName('start')) ?? new Map(), '7.0')).toBe('wrong mode');
-    expect(verdict(byName('cap_ram'), t.get(byName('cap_ram')) ?? new Map(), '7.0')).toBe('wrong format');
+    expect(verdict(byName('cap_ram'), t.get(byName('cap_ram')) ?? new Map(), '7.0')).toBe(
+      'wrong format',
+    );
   });
 
   it('calls an attribute of a later kernel visible too early', () => {

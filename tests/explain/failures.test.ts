@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
-import { bootDefault, captureLog, fixture, NameMap, syswLines } from '../drivers/region/helpers.ts';
 import { memIo } from '../cli/fake-deps.ts';
+import { bootDefault, captureLog, fixture, NameMap, syswLines } from '../drivers/region/helpers.ts';
 
 const names = new NameMap(fixture('failures/00-boot/sysfs.txt'), bootDefault('debian-12', true));
 const dirs: string[] = [];
@@ -29,7 +29,9 @@ async function machine() {
     const code = await runCli(argv, io);
     return { code, stdout: io.stdout, stderr: io.stderr };
   };
-  expect((await run('boot', '--preset', 'default', '--profile', 'debian-12', '--dyndbg')).code).toBe(0);
+  expect(
+    (await run('boot', '--preset', 'default', '--profile', 'debian-12', '--dyndbg')).code,
+  ).toBe(0);
   return run;
 }
 type Run = Awaited<ReturnType<typeof machine>>;
@@ -41,7 +43,10 @@ function stepArgv(step: string): string[] {
 }
 
 /** The step's dmesg lines (our names, no level / timestamp). */
-const stepLog = (step: string) => captureLog(names.ours(fixture('failures', step, 'step/dmesg-raw.txt'))).map((l) => l.replace(/^<\d>/, ''));
+const stepLog = (step: string) =>
+  captureLog(names.ours(fixture('failures', step, 'step/dmesg-raw.txt'))).map((l) =>
+    l.replace(/^<\d>/, ''),
+  );
 
 async function explainJson(run: Run, ...target: string[]): Promise<Explanation> {
   const r = await run('explain', ...target, '--json');
@@ -82,7 +87,8 @@ describe('explain the failures capture (debian-12)', () => {
   for (const [step, id, errno, setup] of ndctlSteps) {
     it(`${step}: names "${id}" and a fix that works`, async () => {
       const run = await machine();
-      for (const s of setup) expect((await run(...stepArgv(s))).stderr).toContain('created 1 region');
+      for (const s of setup)
+        expect((await run(...stepArgv(s))).stderr).toContain('created 1 region');
       const r = await run(...stepArgv(step));
       expect(r.stderr).toBe(names.ours(fixture('failures', step, 'step/stderr.txt')));
       const e = await explainJson(run);
@@ -95,7 +101,9 @@ describe('explain the failures capture (debian-12)', () => {
       }
       // the kernel line that names the check is the capture's last line of the step
       const N = (l: string) => l.replace(/region\d+/g, 'regionN');
-      const last = stepLog(step).filter((l) => !/ probe: -?\d+$|config state: \d+$|: created region\d+$/.test(l)).pop();
+      const last = stepLog(step)
+        .filter((l) => !/ probe: -?\d+$|config state: \d+$|: created region\d+$/.test(l))
+        .pop();
       if (last) {
         expect(e.failure?.kernel.map((k) => N(k.replace(/^<\d>/, '')))).toContain(N(last));
         expect(N(f.message ?? '')).toBe(N(last));
@@ -128,7 +136,9 @@ describe('explain the failures capture (debian-12)', () => {
       // r05's decoder was used by f15a's pmem region before: its mode stayed pmem (the residue
       // the kernel leaves), which its first dpa_size write relies on
       if (step.startsWith('r05')) {
-        const dec = syswLines(names.ours(fixture('failures', step, 'step/stdout.txt')))[0]?.path.replace(/dpa_size$/, 'mode');
+        const dec = syswLines(
+          names.ours(fixture('failures', step, 'step/stdout.txt')),
+        )[0]?.path.replace(/dpa_size$/, 'mode');
         expect((await run('sysfs', 'write', `/sys/${dec}`, 'pmem')).code).toBe(0);
       }
       const lines = syswLines(names.ours(fixture('failures', step, 'step/stdout.txt')));
@@ -143,7 +153,9 @@ describe('explain the failures capture (debian-12)', () => {
         }
         if (region) path = path.replace(/region\d+/, region);
         const w = await run('sysfs', 'write', `/sys/${path}`, value);
-        expect(w.code === 0 ? 'ok' : 'refused', `${path} ${value}: ${w.stderr}`).toBe(l.want === 'ok' ? 'ok' : 'refused');
+        expect(w.code === 0 ? 'ok' : 'refused', `${path} ${value}: ${w.stderr}`).toBe(
+          l.want === 'ok' ? 'ok' : 'refused',
+        );
       }
       const e = await explainJson(run);
       const f = failed(e);

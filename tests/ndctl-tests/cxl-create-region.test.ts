@@ -10,7 +10,7 @@
  * skips them.
  */
 import { describe, expect, it } from 'vitest';
-import { type Json, items, Sh } from './harness.ts';
+import { items, type Json, Sh } from './harness.ts';
 
 /** destroy_regions(): `destroy-region -f -b cxl_test <region…|all>`. */
 function destroyRegions(sh: Sh, ...regions: string[]): void {

@@ -11,7 +11,7 @@
  *    the second and the first go, in that order.
  */
 import { describe, expect, it } from 'vitest';
-import { type Json, items, len, Sh } from './harness.ts';
+import { items, type Json, len, Sh } from './harness.ts';
 
 describe('cxl-destroy-region.sh', () => {
   const sh = new Sh();
@@ -83,13 +83,16 @@ describe('cxl-destroy-region.sh', () => {
     }
     expect(target).not.toBe('');
     const create = () =>
-      sh.json('create-region', '-d', pmemDecoder, '-m', target, '-s', String(slice))?.region as string;
+      sh.json('create-region', '-d', pmemDecoder, '-m', target, '-s', String(slice))
+        ?.region as string;
     const r0 = create();
     const r1 = create();
     const refused = sh.tryCxl('destroy-region', '-f', '-b', 'cxl_test', r0);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(
-      new RegExp(`${r0}: destroy blocked, ${target} still has later active decoder decoder\\d+\\.\\d+`),
+      new RegExp(
+        `${r0}: destroy blocked, ${target} still has later active decoder decoder\\d+\\.\\d+`,
+      ),
     );
     expect(len(sh.json('list', '-r', r0))).toBeGreaterThan(0);
     sh.cxl('destroy-region', '-f', '-b', 'cxl_test', r1);

@@ -36,7 +36,9 @@ describe('cxl-labels.sh', () => {
 
   it('has one nvdimm bridge (its bus, provider "CXL", is not selected by -b cxl_test)', () => {
     // the one nvdimm bus a cxl_test root registers is "CXL"'s (nvdimm-bridge0 → ndbusN)
-    const bridges = sh.m.sysfs.readdir('bus/cxl/devices').filter((n) => n.startsWith('nvdimm-bridge'));
+    const bridges = sh.m.sysfs
+      .readdir('bus/cxl/devices')
+      .filter((n) => n.startsWith('nvdimm-bridge'));
     expect(bridges).toEqual(['nvdimm-bridge0']);
   });
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type Json, items, Sh } from './harness.ts';
+import { items, type Json, Sh } from './harness.ts';
 
 const SZ_256M = 256n << 20n;
 

@@ -7,7 +7,7 @@
  * Each `it` is one block of the script, run in order on one boot (`modprobe cxl_test`).
  */
 import { describe, expect, it } from 'vitest';
-import { type Json, items, len, Sh, sortByNum } from './harness.ts';
+import { items, type Json, len, Sh, sortByNum } from './harness.ts';
 
 describe('cxl-topology.sh', () => {
   const sh = new Sh();
@@ -56,7 +56,8 @@ describe('cxl-topology.sh', () => {
   });
 
   it('has 2 root ports on the first two bridges and 1 on the third', () => {
-    const dports = (b: string) => items(sh.json('list', '-b', 'cxl_test', '-T', '-p', b))[0].dports.length;
+    const dports = (b: string) =>
+      items(sh.json('list', '-b', 'cxl_test', '-T', '-p', b))[0].dports.length;
     expect(dports(bridge[0] as string)).toBe(2);
     expect(dports(bridge[1] as string)).toBe(2);
     if (bridges > 2) expect(dports(bridge[2] as string)).toBe(1);

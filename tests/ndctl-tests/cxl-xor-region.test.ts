@@ -6,7 +6,7 @@
  * as the script's `-m "$memdevs"` passes them.
  */
 import { describe, expect, it } from 'vitest';
-import { type Json, items, Sh } from './harness.ts';
+import { items, type Json, Sh } from './harness.ts';
 
 describe('cxl-xor-region.sh', () => {
   const sh = new Sh('cxl_test_xor');
@@ -27,7 +27,9 @@ describe('cxl-xor-region.sh', () => {
   /** create_and_destroy_region(). */
   const createAndDestroy = (decoder: string, memdevs: string[]): Json => {
     const r = sh.json('create-region', '-d', decoder, '-m', memdevs.join(' '));
-    expect(r?.region, `create-region -d ${decoder} -m "${memdevs.join(' ')}"`).toMatch(/^region\d+$/);
+    expect(r?.region, `create-region -d ${decoder} -m "${memdevs.join(' ')}"`).toMatch(
+      /^region\d+$/,
+    );
     sh.cxl('destroy-region', '-f', '-b', 'cxl_test', r.region);
     return r;
   };

@@ -6,11 +6,12 @@
  * `cat` / `echo >` are sysfs reads and writes; `set -e` is {@link Sh.cxl} throwing on a non-zero
  * exit. The jq filters of the scripts are small typed helpers next to each use.
  */
-import { bootMachine } from '../../src/boot.ts';
+
 import type { BootedMachine } from '../../src/boot.ts';
+import { bootMachine } from '../../src/boot.ts';
 import { isErrno } from '../../src/kernel/errno.ts';
-import { cxlCommand } from '../../src/ndctl/index.ts';
 import type { FileIo } from '../../src/ndctl/index.ts';
+import { cxlCommand } from '../../src/ndctl/index.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { getPreset } from '../../src/topology/presets/index.ts';
 
@@ -124,5 +125,7 @@ export function items(j: Json): Json[] {
 
 /** jq `sort_by(.key | .[n:] | tonumber)`. */
 export function sortByNum(arr: Json[], key: string, from: number): Json[] {
-  return [...arr].sort((a, b) => Number(String(a[key]).slice(from)) - Number(String(b[key]).slice(from)));
+  return [...arr].sort(
+    (a, b) => Number(String(a[key]).slice(from)) - Number(String(b[key]).slice(from)),
+  );
 }

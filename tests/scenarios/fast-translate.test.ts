@@ -6,9 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRegionTranslator, type FastDpa } from '../../src/drivers/cxl/core/region/fast-translate.ts';
-import { regionIsUnalignedMod3 } from '../../src/drivers/cxl/core/region/translate.ts';
+import {
+  compileRegionTranslator,
+  type FastDpa,
+} from '../../src/drivers/cxl/core/region/fast-translate.ts';
 import { cxlRegionHpaToDpa } from '../../src/drivers/cxl/core/region/index.ts';
+import { regionIsUnalignedMod3 } from '../../src/drivers/cxl/core/region/translate.ts';
 import { CASES, setup } from './cases.ts';
 
 const RUNS = Number(process.env.CXLSIM_PROP_RUNS ?? 200);
@@ -29,7 +32,11 @@ describe('fast translation equals the bigint translation', () => {
         fc.property(fc.bigInt({ min: res.start, max: res.end }), (hpa) => {
           const want = cxlRegionHpaToDpa(r, hpa);
           expect(f.translate(Number(hpa), out)).toBe(true);
-          expect([out.pos, BigInt(out.dpa), f.memdevs[out.pos]]).toEqual([want?.pos, want?.dpa, want?.cxlmd.name]);
+          expect([out.pos, BigInt(out.dpa), f.memdevs[out.pos]]).toEqual([
+            want?.pos,
+            want?.dpa,
+            want?.cxlmd.name,
+          ]);
         }),
         { numRuns: RUNS },
       );

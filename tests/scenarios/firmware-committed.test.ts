@@ -18,14 +18,21 @@ import type { BootedMachine } from '../../src/boot.ts';
 import { CxlEndpointDecoder } from '../../src/drivers/cxl/core/decoder.ts';
 import { CxlPort } from '../../src/drivers/cxl/core/port.ts';
 import { type CxlRegion, isCxlRegion } from '../../src/drivers/cxl/core/region/index.ts';
-import { CXL_CONFIG_COMMIT, CXL_CONFIG_INTERLEAVE_ACTIVE } from '../../src/drivers/cxl/core/region/region.ts';
+import {
+  CXL_CONFIG_COMMIT,
+  CXL_CONFIG_INTERLEAVE_ACTIVE,
+} from '../../src/drivers/cxl/core/region/region.ts';
 import type { PreCommittedDecoder, Topology, Type3Dev } from '../../src/topology/model.ts';
 import { boot, checkStore, hx, linesSince, loadTopology, memdevsBySerial } from './helpers.ts';
 
 const GRAN = 512n;
 
 /** The host bridge's and the two endpoints' firmware decoders of bios-2way.yaml. */
-function decoders(t: Topology): { hb: PreCommittedDecoder; eps: PreCommittedDecoder[]; devs: Type3Dev[] } {
+function decoders(t: Topology): {
+  hb: PreCommittedDecoder;
+  eps: PreCommittedDecoder[];
+  devs: Type3Dev[];
+} {
   const hbt = t.hostBridges[0];
   const devs = (hbt?.rootPorts ?? []).map((rp) => rp.child as Type3Dev);
   const hb = hbt?.committed?.[0];
@@ -38,15 +45,21 @@ function names(m: BootedMachine) {
   const bySerial = memdevsBySerial(m);
   const mem = (serial: bigint) => bySerial.get(serial) as string;
   const endpoint = (memdev: string) => {
-    const md = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === memdev) as unknown as { endpoint: { name: string } };
+    const md = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === memdev) as unknown as {
+      endpoint: { name: string };
+    };
     return md.endpoint.name;
   };
-  const rootPortBdf = (id: string) => [...m.platform.functions()].find(([, f]) => f.id === id)?.[0] as string;
-  const hbDecoder = (m.kernel.buses.get('cxl')?.devices ?? []).find((d) => /^decoder1\.0$/.test(d.name))?.name as string;
+  const rootPortBdf = (id: string) =>
+    [...m.platform.functions()].find(([, f]) => f.id === id)?.[0] as string;
+  const hbDecoder = (m.kernel.buses.get('cxl')?.devices ?? []).find((d) =>
+    /^decoder1\.0$/.test(d.name),
+  )?.name as string;
   return { mem, endpoint, rootPortBdf, hbDecoder };
 }
 
-const regions = (m: BootedMachine) => (m.kernel.buses.get('cxl')?.devices ?? []).filter(isCxlRegion);
+const regions = (m: BootedMachine) =>
+  (m.kernel.buses.get('cxl')?.devices ?? []).filter(isCxlRegion);
 
 describe('BIOS-committed 2-way region (latest)', () => {
   for (const swap of [false, true]) {
@@ -64,12 +77,17 @@ describe('BIOS-committed 2-way region (latest)', () => {
       expect(r.driver?.name).toBe('cxl_region');
       expect(r.mode).toBe('ram');
       expect(r.params.res).toEqual({ start: ep0.base, end: ep0.base + ep0.size - 1n });
-      expect([r.params.interleaveWays, r.params.interleaveGranularity]).toEqual([ep0.ways, ep0.granularity]);
+      expect([r.params.interleaveWays, r.params.interleaveGranularity]).toEqual([
+        ep0.ways,
+        ep0.granularity,
+      ]);
       // position i = the device below the root port named at target i of the host bridge decoder
-      const byPort = new Map(t.hostBridges[0]?.rootPorts.map((rp, i) => [rp.port, devs[i] as Type3Dev]));
+      const byPort = new Map(
+        t.hostBridges[0]?.rootPorts.map((rp, i) => [rp.port, devs[i] as Type3Dev]),
+      );
       const order = (hb.targets ?? []).map((p) => n.mem(byPort.get(p)?.serial as bigint));
-      expect(r.params.targets.slice(0, 2).map((x) => x && (x.port.uportDev.name))).toEqual(order);
-      // no HDM register was written by the guest: the region was found, not programmed
+      expect(r.params.targets.slice(0, 2).map((x) => x?.port.uportDev.name)).toEqual(order);
+      // data lands where the spec's decode of the firmware programming puts it
       for (let i = 0; i < 64; i++) {
         const hpa = ep0.base + BigInt(i * 97 + 13) * 64n;
         const off = hpa - ep0.base;
@@ -111,9 +129,13 @@ describe('firmware decoders the kernel will not assemble (latest)', () => {
     const { m, lines, d } = variant(({ hb }) => Object.assign(hb, { granularity: 1024 }));
     const ep = d.eps[0] as PreCommittedDecoder;
     const res = `[mem ${hx(ep.base)}-${hx(ep.base + ep.size - 1n)} flags 0x200]`;
-    const hbPort = (m.kernel.buses.get('cxl')?.devices ?? []).find((x): x is CxlPort => x instanceof CxlPort && x.parentPort()?.isRoot === true);
+    const hbPort = (m.kernel.buses.get('cxl')?.devices ?? []).find(
+      (x): x is CxlPort => x instanceof CxlPort && x.parentPort()?.isRoot === true,
+    );
     const port = `${hbPort?.uportDev.name}:${hbPort?.name}`;
-    const i = lines.indexOf(`<3>cxl region0: ${port} cxl_port_setup_targets expected iw: 2 ig: 512 ${res}`);
+    const i = lines.indexOf(
+      `<3>cxl region0: ${port} cxl_port_setup_targets expected iw: 2 ig: 512 ${res}`,
+    );
     expect(i, lines.join('\n')).toBeGreaterThan(0);
     expect(lines[i + 1]).toBe(
       `<3>cxl region0: ${port} cxl_port_setup_targets got iw: 2 ig: 1024 state: enabled ${hx(ep.base)}:${hx(ep.base + ep.size - 1n)}`,
@@ -122,9 +144,13 @@ describe('firmware decoders the kernel will not assemble (latest)', () => {
   });
 
   it('mismatched range: "failed to find decoder mapping" on each memdev, -ENXIO', () => {
-    const { m, n, lines, d } = variant(({ hb }) => Object.assign(hb, { base: hb.base + 0x20000000n }));
+    const { m, n, lines, d } = variant(({ hb }) =>
+      Object.assign(hb, { base: hb.base + 0x20000000n }),
+    );
     const ep = d.eps[0] as PreCommittedDecoder;
-    const want = [n.mem(0xan), n.mem(0xbn)].map((md) => `<3>cxl_mem ${md}: failed to find decoder mapping ${range(ep)}`);
+    const want = [n.mem(0xan), n.mem(0xbn)].map(
+      (md) => `<3>cxl_mem ${md}: failed to find decoder mapping ${range(ep)}`,
+    );
     const i = lines.indexOf(want[0] as string);
     expect(i, lines.join('\n')).toBeGreaterThan(0);
     expect(lines.slice(i, i + 3)).toEqual([...want, '<7>cxl region0: region sort failed']);
@@ -156,9 +182,12 @@ describe('firmware decoders the kernel will not assemble (latest)', () => {
       const md = n.mem(serial);
       const dev = m.kernel.buses.get('cxl')?.devices.find((x) => x.name === md);
       const cxled = (m.kernel.buses.get('cxl')?.devices ?? []).find(
-        (x): x is CxlEndpointDecoder => x instanceof CxlEndpointDecoder && x.port.uportDev === dev && x.id === 0,
+        (x): x is CxlEndpointDecoder =>
+          x instanceof CxlEndpointDecoder && x.port.uportDev === dev && x.id === 0,
       );
-      const i = lines.indexOf(`<3>cxl_pci ${dev?.parent?.name}: ${md}:${cxled?.name} no CXL window for range ${hx(ep.base)}:${hx(ep.base + ep.size - 1n)}`);
+      const i = lines.indexOf(
+        `<3>cxl_pci ${dev?.parent?.name}: ${md}:${cxled?.name} no CXL window for range ${hx(ep.base)}:${hx(ep.base + ep.size - 1n)}`,
+      );
       expect(i, lines.join('\n')).toBeGreaterThan(0);
       expect(lines[i + 1]).toBe(`<7>cxl ${cxled?.name}: failed to add to region: ${range(ep)}`);
     }

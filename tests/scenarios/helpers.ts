@@ -73,16 +73,30 @@ export function pattern(hpa: bigint, n: number): Uint8Array {
  * `memdev`'s memory at `dpa`, reads back through the bus, and that the driver's translation
  * and the hardware's decode both name (memdev, dpa).
  */
-export function checkStore(m: BootedMachine, hpa: bigint, memdev: string, dpa: bigint, n = 16): void {
+export function checkStore(
+  m: BootedMachine,
+  hpa: bigint,
+  memdev: string,
+  dpa: bigint,
+  n = 16,
+): void {
   const data = pattern(hpa, n);
   expect(m.platform.bus.mem.write(hpa, data), `store at 0x${hpa.toString(16)}`).toBe(true);
-  expect(deviceStore(m, memdevBdf(m, memdev)).read(dpa, n), `${memdev} DPA 0x${dpa.toString(16)}`).toEqual(data);
+  expect(
+    deviceStore(m, memdevBdf(m, memdev)).read(dpa, n),
+    `${memdev} DPA 0x${dpa.toString(16)}`,
+  ).toEqual(data);
   const back = m.platform.bus.mem.read(hpa, n);
   expect(back.ok).toBe(true);
   expect(back.data).toEqual(data);
   const t = translateHpa(m, hpa);
   expect(t.agree, t.disagreement).toBe(true);
-  expect([t.hardware.memdev, t.hardware.dpa, t.driver.memdev, t.driver.dpa]).toEqual([memdev, dpa, memdev, dpa]);
+  expect([t.hardware.memdev, t.hardware.dpa, t.driver.memdev, t.driver.dpa]).toEqual([
+    memdev,
+    dpa,
+    memdev,
+    dpa,
+  ]);
 }
 
 /** Kernel lines (with their printk level) logged since `mark`. */

@@ -15,7 +15,8 @@ import { resolveProfile } from '../../src/profile.ts';
 import { getPreset } from '../../src/topology/presets/index.ts';
 import { boot, cxl, memdevsBySerial, pattern } from './helpers.ts';
 
-const regions = (m: BootedMachine) => (m.kernel.buses.get('cxl')?.devices ?? []).filter(isCxlRegion);
+const regions = (m: BootedMachine) =>
+  (m.kernel.buses.get('cxl')?.devices ?? []).filter(isCxlRegion);
 
 /** The default preset with a 2-way region in the cross-host-bridge window, data stored in it. */
 function withRegion(profile: string) {
@@ -38,7 +39,13 @@ describe('reboot keeps the hardware and re-runs the guest', () => {
     const lsa = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
     const set = new Uint8Array(8 + lsa.length);
     set.set(lsa, 8);
-    expect(m.ioctl.send(order[0] as string, { id: CXL_MEM_COMMAND_ID.SET_LSA, payload: set, sizeOut: 0 })).toMatchObject({ retval: 0 });
+    expect(
+      m.ioctl.send(order[0] as string, {
+        id: CXL_MEM_COMMAND_ID.SET_LSA,
+        payload: set,
+        sizeOut: 0,
+      }),
+    ).toMatchObject({ retval: 0 });
     const before = hpas.map((h) => translateHpa(m, h));
 
     const m2 = m.reboot();
@@ -51,18 +58,29 @@ describe('reboot keeps the hardware and re-runs the guest', () => {
     expect(r.params.state).toBe(CXL_CONFIG_COMMIT);
     expect(r.driver?.name).toBe('cxl_region');
     expect(r.params.res).toEqual(res);
-    expect([r.mode, r.params.interleaveWays, r.params.interleaveGranularity]).toEqual([region.mode, 2, 4096]);
+    expect([r.mode, r.params.interleaveWays, r.params.interleaveGranularity]).toEqual([
+      region.mode,
+      2,
+      4096,
+    ]);
     expect(r.params.targets.slice(0, 2).map((t) => t?.port.uportDev.name)).toEqual(order);
     expect(m2.kernel.log.lines.some((l) => l.text.includes('__construct_region'))).toBe(true);
     for (const [i, h] of hpas.entries()) {
       expect(m2.platform.bus.mem.read(h, 16).data).toEqual(pattern(h, 16));
       const t = translateHpa(m2, h);
       expect(t.agree, t.disagreement).toBe(true);
-      expect([t.driver.memdev, t.driver.dpa]).toEqual([before[i]?.driver.memdev, before[i]?.driver.dpa]);
+      expect([t.driver.memdev, t.driver.dpa]).toEqual([
+        before[i]?.driver.memdev,
+        before[i]?.driver.dpa,
+      ]);
     }
     const get = new Uint8Array(8);
     new DataView(get.buffer).setUint32(4, lsa.length, true);
-    const got = m2.ioctl.send(order[0] as string, { id: CXL_MEM_COMMAND_ID.GET_LSA, payload: get, sizeOut: lsa.length });
+    const got = m2.ioctl.send(order[0] as string, {
+      id: CXL_MEM_COMMAND_ID.GET_LSA,
+      payload: get,
+      sizeOut: lsa.length,
+    });
     expect(got).toMatchObject({ retval: 0, out: lsa });
     // the auto-assembled region can be destroyed like any other; the next boot finds nothing
     expect(cxl(m2, 'destroy-region', '-f', r.name).stderr).toContain('destroyed 1 region');
@@ -81,7 +99,9 @@ describe('reboot keeps the hardware and re-runs the guest', () => {
       expect(t.hardware.ok).toBe(true);
       expect(t.driver.ok).toBe(false);
       expect(t.agree).toBe(false);
-      expect(t.disagreement).toMatch(/^the hardware decodes it to mem\d+ DPA 0x[0-9a-f]+, but no region of the driver maps this HPA$/);
+      expect(t.disagreement).toMatch(
+        /^the hardware decodes it to mem\d+ DPA 0x[0-9a-f]+, but no region of the driver maps this HPA$/,
+      );
     }
     expect(m2.platform.routeHpa(res.start).ok).toBe(true);
   });

@@ -35,8 +35,25 @@ interface Layout {
 }
 
 /** Creates the region with ndctl, checks what it reports; returns the layout. */
-function create(m: BootedMachine, order: string[], granularity: number): { base: bigint; size: bigint } {
-  const r = cxl(m, 'create-region', '-m', '-t', 'ram', '-d', 'decoder0.0', '-w', String(order.length), '-g', String(granularity), ...order);
+function create(
+  m: BootedMachine,
+  order: string[],
+  granularity: number,
+): { base: bigint; size: bigint } {
+  const r = cxl(
+    m,
+    'create-region',
+    '-m',
+    '-t',
+    'ram',
+    '-d',
+    'decoder0.0',
+    '-w',
+    String(order.length),
+    '-g',
+    String(granularity),
+    ...order,
+  );
   expect(r.stderr).toBe('cxl region: cmd_create_region: created 1 region\n');
   expect(r.code).toBe(0);
   const j = JSON.parse(r.stdout) as {
@@ -48,7 +65,9 @@ function create(m: BootedMachine, order: string[], granularity: number): { base:
   };
   expect(j.interleave_ways).toBe(order.length);
   expect(j.decode_state).toBe('commit');
-  expect([...j.mappings].sort((a, b) => a.position - b.position).map((x) => x.memdev)).toEqual(order);
+  expect([...j.mappings].sort((a, b) => a.position - b.position).map((x) => x.memdev)).toEqual(
+    order,
+  );
   return { base: BigInt(j.resource), size: BigInt(j.size) };
 }
 
@@ -67,13 +86,18 @@ function carryDataAndTearDown(m: BootedMachine, l: Layout): void {
   );
   // every position reached once at the start of the region
   for (let p = 0; p < l.ways; p++) {
-    const hits = [...Array(l.ways).keys()].map((i) => l.base + BigInt(i) * l.granularity).filter((h) => l.position(h) === p);
+    const hits = [...Array(l.ways).keys()]
+      .map((i) => l.base + BigInt(i) * l.granularity)
+      .filter((h) => l.position(h) === p);
     expect(hits.length, `position ${p}`).toBe(1);
   }
   const d = cxl(m, 'destroy-region', '-f', 'region0');
   expect(d.stderr).toBe('cxl region: cmd_destroy_region: destroyed 1 region\n');
-  for (const hpa of [l.base, l.base + l.size - 1n]) expect(m.platform.routeHpa(hpa).ok, hx(hpa)).toBe(false);
-  const eds = (m.kernel.buses.get('cxl')?.devices ?? []).filter((x): x is CxlEndpointDecoder => x instanceof CxlEndpointDecoder);
+  for (const hpa of [l.base, l.base + l.size - 1n])
+    expect(m.platform.routeHpa(hpa).ok, hx(hpa)).toBe(false);
+  const eds = (m.kernel.buses.get('cxl')?.devices ?? []).filter(
+    (x): x is CxlEndpointDecoder => x instanceof CxlEndpointDecoder,
+  );
   expect(eds.filter((x) => x.dpaRes !== undefined || x.enabled).map((x) => x.name)).toEqual([]);
 }
 
@@ -82,9 +106,13 @@ describe('16-way region across 4 host bridges × 4 root ports (latest)', () => {
     const m = boot(loadTopology('hb4_rp4_16way'), 'latest', false);
     const bySerial = memdevsBySerial(m);
     // position = HB index (root level, least significant) + 4 × root port index
-    const order = [...Array(16).keys()].map((p) => bySerial.get(BigInt(((p % 4) << 4) | (p >> 2))) as string);
+    const order = [...Array(16).keys()].map(
+      (p) => bySerial.get(BigInt(((p % 4) << 4) | (p >> 2))) as string,
+    );
     const { base, size } = create(m, order, 256);
-    const ports = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^decoder[1-4]\.0$/.test(d.name));
+    const ports = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) =>
+      /^decoder[1-4]\.0$/.test(d.name),
+    );
     for (const d of ports) {
       const dec = d as unknown as { interleaveWays: number; interleaveGranularity: number };
       // host bridges: 4 root ports at parent_ig × parent_iw = 256 × 4
@@ -112,7 +140,11 @@ describe('12-way XOR region across 12 host bridges (latest)', () => {
     const { base, size } = create(m, order, 256);
     // CXL 3.1 §9.18.1.4: 12-way XOR = 2 XOR bits (one per CXIMS map) + the modulo-3 digit above
     const position = (hpa: bigint) =>
-      Number(parity(hpa & (maps[0] as bigint)) | (parity(hpa & (maps[1] as bigint)) << 1n) | (((hpa >> 10n) % 3n) << 2n));
+      Number(
+        parity(hpa & (maps[0] as bigint)) |
+          (parity(hpa & (maps[1] as bigint)) << 1n) |
+          (((hpa >> 10n) % 3n) << 2n),
+      );
     carryDataAndTearDown(m, { base, size, ways: 12, granularity: 256n, order, position });
   });
 });

@@ -30,17 +30,21 @@ describe('hardware routing and driver translation agree', () => {
         { numRuns: RUNS },
       );
       fc.assert(
-        fc.property(fc.nat({ max: members.length - 1 }), fc.bigInt({ min: 0n, max: (1n << 28n) - 1n }), (i, off) => {
-          const cxled = members[i];
-          if (!cxled?.dpaRes) return false;
-          const dpa = cxled.dpaRes.start + (off % (cxled.dpaRes.end - cxled.dpaRes.start + 1n));
-          const md = cxledToMemdev(cxled).name;
-          const t = translateDpa(m, md, dpa);
-          expect(t.agree, t.disagreement).toBe(true);
-          expect(t.driver.hpa).toBe(t.hpa);
-          expect([t.hardware.memdev, t.hardware.dpa]).toEqual([md, dpa]);
-          return true;
-        }),
+        fc.property(
+          fc.nat({ max: members.length - 1 }),
+          fc.bigInt({ min: 0n, max: (1n << 28n) - 1n }),
+          (i, off) => {
+            const cxled = members[i];
+            if (!cxled?.dpaRes) return false;
+            const dpa = cxled.dpaRes.start + (off % (cxled.dpaRes.end - cxled.dpaRes.start + 1n));
+            const md = cxledToMemdev(cxled).name;
+            const t = translateDpa(m, md, dpa);
+            expect(t.agree, t.disagreement).toBe(true);
+            expect(t.driver.hpa).toBe(t.hpa);
+            expect([t.hardware.memdev, t.hardware.dpa]).toEqual([md, dpa]);
+            return true;
+          },
+        ),
         { numRuns: RUNS },
       );
     });

@@ -9,11 +9,15 @@
 import { explain } from '../../explain/index.ts';
 import { renderExplanation } from '../../explain/render.ts';
 import { toJson } from '../../explain/translate.ts';
-import { type CliContext, bootState, replay, withMachine } from '../session.ts';
+import { bootState, type CliContext, replay, withMachine } from '../session.ts';
 import { stateFile } from '../state.ts';
 
 /** Runs `cxlsim explain`; exit 0 (the explanation is the output, whether or not it failed). */
-export async function explainCommand(ctx: CliContext, target: string[], json: boolean): Promise<number> {
+export async function explainCommand(
+  ctx: CliContext,
+  target: string[],
+  json: boolean,
+): Promise<number> {
   return withMachine(ctx, async ({ machine, state }) => {
     const file = stateFile(ctx.stateDir);
     const e = await explain(

@@ -26,7 +26,8 @@ const GRANULE = 256n;
  */
 export function parseU64(text: string, what: string): bigint {
   const t = text.trim();
-  if (!/^(?:0[xX][0-9a-fA-F]+|[0-9]+)$/.test(t)) throw new Errno('EINVAL', `invalid ${what} '${text}'`);
+  if (!/^(?:0[xX][0-9a-fA-F]+|[0-9]+)$/.test(t))
+    throw new Errno('EINVAL', `invalid ${what} '${text}'`);
   const v = BigInt(t);
   if (v >= 1n << 64n) throw new Errno('EINVAL', `invalid ${what} '${text}' (more than 64 bits)`);
   return v;
@@ -39,8 +40,12 @@ export function parseU64(text: string, what: string): bigint {
 export function parseHexBytes(text: string): Uint8Array {
   const t = text.replace(/[\s:]/g, '');
   if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(t))
-    throw new Errno('EINVAL', `invalid data '${text}': expected pairs of hex digits (bytes in address order), e.g. deadbeef`);
-  if (t.length / 2 > MEM_MAX_LEN) throw new Errno('EINVAL', `data longer than ${MEM_MAX_LEN} bytes`);
+    throw new Errno(
+      'EINVAL',
+      `invalid data '${text}': expected pairs of hex digits (bytes in address order), e.g. deadbeef`,
+    );
+  if (t.length / 2 > MEM_MAX_LEN)
+    throw new Errno('EINVAL', `data longer than ${MEM_MAX_LEN} bytes`);
   return Uint8Array.from(Buffer.from(t, 'hex'));
 }
 
@@ -52,7 +57,9 @@ export function hexdump(hpa: bigint, data: Uint8Array): string {
     const hex = [...row].map((b) => b.toString(16).padStart(2, '0'));
     const left = hex.slice(0, 8).join(' ');
     const right = hex.slice(8).join(' ');
-    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const ascii = [...row]
+      .map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'))
+      .join('');
     const addr = (hpa + BigInt(off)).toString(16).padStart(16, '0');
     out += `${addr}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|\n`;
   }
@@ -66,12 +73,17 @@ export function hexdump(hpa: bigint, data: Uint8Array): string {
 export function checkDecoded(m: Machine, hpa: bigint, len: number): void {
   const platform = m.platform;
   if (!platform) throw new CliError('this machine has no emulated memory bus');
-  if (hpa + BigInt(len) > 1n << 64n) throw new Errno('EINVAL', 'access wraps past the end of the address space');
+  if (hpa + BigInt(len) > 1n << 64n)
+    throw new Errno('EINVAL', 'access wraps past the end of the address space');
   for (let a = hpa; a < hpa + BigInt(len); a = (a / GRANULE + 1n) * GRANULE) {
     const r = platform.routeHpa(a);
     if (!r.ok) {
       const at = r.stop?.at ?? 'platform';
-      throw new Errno('EFAULT', `HPA 0x${a.toString(16)} is not decoded: ${r.stop?.reason ?? 'unknown'}`, at);
+      throw new Errno(
+        'EFAULT',
+        `HPA 0x${a.toString(16)} is not decoded: ${r.stop?.reason ?? 'unknown'}`,
+        at,
+      );
     }
   }
 }
@@ -80,7 +92,8 @@ export function checkDecoded(m: Machine, hpa: bigint, len: number): void {
 export async function memRead(ctx: CliContext, hpaText: string, lenText: string): Promise<number> {
   const hpa = parseU64(hpaText, 'HPA');
   const len = parseU64(lenText, 'length');
-  if (len === 0n || len > BigInt(MEM_MAX_LEN)) throw new Errno('EINVAL', `length must be 1 to ${MEM_MAX_LEN} bytes`);
+  if (len === 0n || len > BigInt(MEM_MAX_LEN))
+    throw new Errno('EINVAL', `length must be 1 to ${MEM_MAX_LEN} bytes`);
   return withMachine(ctx, ({ machine }) => {
     checkDecoded(machine, hpa, Number(len));
     const r = machine.platform?.bus.mem.read(hpa, Number(len));
@@ -98,7 +111,11 @@ export async function memWrite(ctx: CliContext, hpaText: string, hexText: string
     checkDecoded(machine, hpa, data.length);
     if (!machine.platform?.bus.mem.write(hpa, data))
       throw new Errno('EFAULT', `HPA 0x${hpa.toString(16)}: write not decoded`);
-    journal({ kind: 'mem-write', hpa: `0x${hpa.toString(16)}`, data: Buffer.from(data).toString('hex') });
+    journal({
+      kind: 'mem-write',
+      hpa: `0x${hpa.toString(16)}`,
+      data: Buffer.from(data).toString('hex'),
+    });
     return 0;
   });
 }

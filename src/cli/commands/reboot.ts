@@ -27,11 +27,17 @@ export async function rebootCommand(ctx: CliContext, o: { dyndbg?: boolean }): P
     const mems = devs.filter((d) => /^mem\d+$/.test(d.name)).length;
     const regions = devs.filter(isCxlRegion);
     const errs = next.kernel.log.lines.filter((l) => l.level <= 3).length;
-    const what = regions.map((r) => `${r.name}: ${r.params.state === CXL_CONFIG_COMMIT ? 'committed' : 'not assembled'}`);
+    const what = regions.map(
+      (r) => `${r.name}: ${r.params.state === CXL_CONFIG_COMMIT ? 'committed' : 'not assembled'}`,
+    );
     const summary = [
       `${mems} memdevs`,
-      regions.length ? `${regions.length} region${regions.length === 1 ? '' : 's'} (${what.join(', ')})` : 'no region',
-      ...(errs ? [`${errs} kernel error${errs === 1 ? '' : 's'} (see cxlsim dmesg, cxlsim explain)`] : []),
+      regions.length
+        ? `${regions.length} region${regions.length === 1 ? '' : 's'} (${what.join(', ')})`
+        : 'no region',
+      ...(errs
+        ? [`${errs} kernel error${errs === 1 ? '' : 's'} (see cxlsim dmesg, cxlsim explain)`]
+        : []),
     ];
     ctx.io.out(`rebooted: ${summary.join(', ')}\n`);
     return 0;

@@ -13,8 +13,8 @@ import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
-import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { removePortTree } from './core/bind.ts';
+import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
@@ -107,7 +107,9 @@ export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
 
 /** True when an endpoint port is registered anywhere below `port`. */
 function hasEndpointBelow(port: CxlPort): boolean {
-  return port.children.some((c) => c instanceof CxlPortClass && (c.isEndpoint || hasEndpointBelow(c)));
+  return port.children.some(
+    (c) => c instanceof CxlPortClass && (c.isEndpoint || hasEndpointBelow(c)),
+  );
 }
 
 /**

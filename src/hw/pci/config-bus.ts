@@ -10,20 +10,59 @@ import type { PciConfigBus } from '../../bus/index.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
 import { PCI } from './regs.ts';
 
-function findBelow(
-  functions: PciFunctionModel[],
-  bus: number,
-  devfn: number,
-): PciFunctionModel | undefined {
+/**
+ * The function lists an access to `bus` consults, in order (findFunction() below, without the
+ * devfn): below a host bridge, every bridge whose [secondary, subordinate] holds the bus,
+ * depth first; a bridge whose secondary bus it is contributes its children and ends the
+ * search at its level (the levels above go on with their next bridge).
+ */
+function listsBelow(functions: readonly PciFunctionModel[], bus: number, out: PciFunctionModel[][]): void {
   for (const fn of functions) {
     if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
     const sec = fn.config.get8(PCI.SECONDARY_BUS);
     const sub = fn.config.get8(PCI.SUBORDINATE_BUS);
     if (sec === 0 || bus < sec || bus > sub) continue;
-    if (bus === sec) return fn.children.find((c) => c.devfn === devfn);
-    const hit = findBelow(fn.children, bus, devfn);
-    if (hit) return hit;
+    if (bus === sec) {
+      // the bridge whose secondary bus it is answers alone at this level, hit or miss
+      out.push(fn.children);
+      return;
+    }
+    listsBelow(fn.children, bus, out);
   }
+}
+
+/** Host bridges with their root-bus functions, by segment (fixed once the platform is built). */
+type Segments = Map<number, { busNr: number; fns: PciFunctionModel[] }[]>;
+
+function segmentsOf(hbs: readonly HostBridgeModel[]): Segments {
+  const m: Segments = new Map();
+  for (const hb of hbs) {
+    const list = m.get(hb.segment) ?? [];
+    list.push({ busNr: hb.busNr, fns: hb.rootPorts.map((rp) => rp.fn) });
+    m.set(hb.segment, list);
+  }
+  return m;
+}
+
+/**
+ * Where an access to (segment, bus) is looked for: the host bridges of the segment in order;
+ * the root bus of one ends the search (its functions or nothing), otherwise the bridges below
+ * each host bridge that decode the bus, depth first. The first list holding the devfn wins.
+ */
+function routeBus(segs: Segments, segment: number, bus: number): PciFunctionModel[][] {
+  const out: PciFunctionModel[][] = [];
+  for (const hb of segs.get(segment) ?? []) {
+    if (bus === hb.busNr) {
+      out.push(hb.fns);
+      break;
+    }
+    listsBelow(hb.fns, bus, out);
+  }
+  return out;
+}
+
+function pick(lists: readonly PciFunctionModel[][], devfn: number): PciFunctionModel | undefined {
+  for (const list of lists) for (const f of list) if (f.devfn === devfn) return f;
   return undefined;
 }
 
@@ -34,31 +73,25 @@ export function findFunction(
   bus: number,
   devfn: number,
 ): PciFunctionModel | undefined {
-  for (const hb of hbs) {
-    if (hb.segment !== segment) continue;
-    const fns = hb.rootPorts.map((rp) => rp.fn);
-    if (bus === hb.busNr) return fns.find((f) => f.devfn === devfn);
-    const hit = findBelow(fns, bus, devfn);
-    if (hit) return hit;
-  }
-  return undefined;
+  return pick(routeBus(segmentsOf(hbs), segment, bus), devfn);
 }
 
 /**
- * A {@link PciConfigBus} over the host bridges' hierarchies. Routing results (misses included)
- * are cached per (segment, bus, devfn) and forgotten whenever a write through this bus touches
- * a header's bus-number registers (0x18–0x1b) — the only guest-visible way routing changes.
+ * A {@link PciConfigBus} over the host bridges' hierarchies. Routes are computed per
+ * (segment, bus) and kept until a write through this bus touches a header's bus-number
+ * registers (0x18–0x1b) — the only guest-visible way routing changes.
  */
 export function createConfigBus(hbs: readonly HostBridgeModel[]): PciConfigBus {
-  let routes = new Map<number, PciFunctionModel | null>();
+  const segs = segmentsOf(hbs);
+  let routes = new Map<number, PciFunctionModel[][]>();
   const route = (segment: number, bus: number, devfn: number): PciFunctionModel | undefined => {
-    const key = (segment * 0x10000 + bus) * 0x100 + devfn;
-    let fn = routes.get(key);
-    if (fn === undefined) {
-      fn = findFunction(hbs, segment, bus, devfn) ?? null;
-      routes.set(key, fn);
+    const key = segment * 0x10000 + bus;
+    let lists = routes.get(key);
+    if (lists === undefined) {
+      lists = routeBus(segs, segment, bus);
+      routes.set(key, lists);
     }
-    return fn ?? undefined;
+    return pick(lists, devfn);
   };
   return {
     read(segment, bus, devfn, offset, size) {

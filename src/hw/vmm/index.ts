@@ -4,8 +4,8 @@
  * machine_done placement, and inspection.
  *
  * Order, as in QEMU: {@link vmmTopology} (QEMU 10.1 host bridges that carry — or, through an
- * empty root port, may receive — a vfio-cxl device keep HDM decoders in `per-window` mode, so
- * the VMM can program them); devices realized (hw/dev/type2.ts → vfio-pci.ts); firmware PCI
+ * empty root port, may receive — a vfio-cxl device keep HDM decoders, so the VMM can program
+ * them); devices realized (hw/dev/type2.ts → vfio-pci.ts); firmware PCI
  * init; {@link placeVfio} at machine done. A rejection throws and the machine does not start.
  */
 import type { QemuVersion } from '../../profile.ts';
@@ -27,12 +27,12 @@ function vfioCandidate(hb: HostBridge): boolean {
 }
 
 /**
- * The topology the platform is built from: in `per-window` placement on QEMU 10.1, host
- * bridges that are vfio-cxl candidates get `hdmForPassthrough` (their decoders are programmed
- * at placement). Returns `t` itself when nothing changes.
+ * The topology the platform is built from: on QEMU 10.1, host bridges that are vfio-cxl
+ * candidates get `hdmForPassthrough` (their decoders are programmed at placement, in both
+ * placement modes). Returns `t` itself when nothing changes.
  */
 export function vmmTopology(t: Topology, opts: VmmOptions, qemu: QemuVersion): Topology {
-  if ((opts.placement ?? 'per-window') !== 'per-window' || qemu === '7.2') return t;
+  if (qemu === '7.2') return t;
   let changed = false;
   const hostBridges = t.hostBridges.map((hb) => {
     if (hb.hdmForPassthrough || !vfioCandidate(hb)) return hb;

@@ -19,8 +19,10 @@
  * whose range equals it (find_pos_and_ways(), match_auto_decoder()), so cxlsim's VMM gives those
  * host bridges HDM decoders (hdm_for_passthrough) and programs them (docs/vfio-cxl.md §5).
  *
- * `first-window` (the interim VMM): every device at the first placed window's base, endpoint
- * decoder only — the bug users hit (all endpoints at one HPA; the guest assembles one region).
+ * `first-window` (the interim VMM): every device at the first placed window's base — the bug
+ * users hit (all endpoints at one HPA; the guest assembles one region and the other devices'
+ * drivers fail). The path decoders are programmed at that base too, so that the placement rule
+ * is the only difference between the two modes.
  *
  * A plan is computed first and applied only when every device passed, so a rejected hotplug
  * leaves the machine exactly as it was.
@@ -116,7 +118,7 @@ export function planPlacement(
       const w = [...windows].sort((a, b) => a.index - b.index).find((x) => x.base !== 0n);
       if (!w)
         throw new QemuError(`vfio-cxl: ${d.rec.topo.id}: no CXL fixed memory window is placed`, { binary });
-      plan.push({ dev: d, window: w, programPath: false });
+      plan.push({ dev: d, window: w, programPath: true });
       continue;
     }
     const first = taken.get(d.hb);

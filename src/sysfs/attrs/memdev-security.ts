@@ -2,6 +2,8 @@
  * DOC: the memdev's `security/` group (drivers/cxl/core/memdev.c cxl_memdev_security_attribute_group,
  * v6.5) and the cxl_mem driver's `trigger_poison_list` (drivers/cxl/mem.c cxl_mem_attrs, v6.4).
  *
+ * The group is hidden on a memdev without a cxl_memdev_state (a type-2 accelerator's), as the
+ * type-2 series' `if (!mds) return 0` in cxl_memdev_security_visible() does.
  * * `security/state` (0444): "sanitize" while a background Sanitize runs, else from the Get
  *   Security State bits; with no user passphrase set — the only state cxlsim models — "disabled".
  * * `security/sanitize`, `security/erase` (0200): visible only when the CEL enables Sanitize
@@ -14,8 +16,8 @@
  */
 import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
 import { env } from '../../drivers/env.ts';
-import { Errno } from '../../kernel/errno.ts';
 import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
+import { Errno } from '../../kernel/errno.ts';
 import { kstrtobool } from '../format.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */

@@ -23,9 +23,9 @@ const PRESETS: Record<string, (qemu: QemuVersion) => Topology> = {
   minimal: minimalPreset,
   threeway: threewayPreset,
   'armvirt-2hb-switches': armvirt2hbSwitchesPreset,
+  'armvirt-vfio-4gpu': armvirtVfio4gpuPreset,
   cxl_test: () => cxlTestTopology(),
   cxl_test_xor: () => cxlTestTopology({ interleaveArithmetic: 1 }),
-  'armvirt-vfio-4gpu': armvirtVfio4gpuPreset,
 };
 
 /** Preset names, in the order `--help` lists them. */
