@@ -132,7 +132,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const memoryMap = placeMemoryMap(t, p);
   const vmm = hooks.vmm ?? {};
   const hostBridges = withVmmOptions(vmm, () =>
-    vmmTopology(t, vmm, p.qemu).hostBridges.map((hb) =>
+    vmmTopology(t, p.qemu).hostBridges.map((hb) =>
       buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
     ),
   );

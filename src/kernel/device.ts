@@ -61,6 +61,9 @@ export interface KernelContext {
   onBind?(dev: Device): void;
 }
 
+/** The default `ueventVars`: none. */
+const noUeventVars = (): [string, string][] => [];
+
 /** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
 export class Device {
   name: string;
@@ -72,15 +75,18 @@ export class Device {
   private bound: Driver | undefined;
   readonly children: Device[] = [];
   groups: AttributeGroup[] = [];
-  /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
-  readonly links = new Map<string, () => LinkTarget | undefined>();
+  /** Named links, allocated on first use (most devices have none). */
+  private linkMap: Map<string, () => LinkTarget | undefined> | undefined;
   /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
-  ueventVars: () => [string, string][] = () => [];
+  ueventVars: () => [string, string][] = noUeventVars;
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
+  /** Kept by the kernel registry: the device is on `kernel.roots` / on its bus's device list. */
+  listedAsRoot = false;
+  listedOnBus = false;
 
   constructor(ctx: KernelContext, name: string, parent?: Device, bus?: string, devtype?: string) {
     this.ctx = ctx;
@@ -98,6 +104,22 @@ export class Device {
     if (drv === this.bound) return;
     this.bound = drv;
     this.ctx.onBind?.(this);
+  }
+
+  /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
+  get links(): Map<string, () => LinkTarget | undefined> {
+    this.linkMap ??= new Map();
+    return this.linkMap;
+  }
+
+  /** The link called `name`, if any (reads without allocating the table). */
+  linkFn(name: string): (() => LinkTarget | undefined) | undefined {
+    return this.linkMap?.get(name);
+  }
+
+  /** Names of the device's links, in the order they were set. */
+  linkNames(): Iterable<string> {
+    return this.linkMap?.keys() ?? [];
   }
 
   /** Sets the attribute groups (typed for the subclass). */

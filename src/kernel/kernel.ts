@@ -28,11 +28,9 @@ export class Kernel implements KernelContext {
   generation = 0;
   /** Bumped whenever a device's bound driver changes (caches of driver → devices). */
   bindings = 0;
-  /** Membership of {@link roots} and of each bus's device list (O(1) add/del checks). */
-  private readonly rootSet = new Set<Device>();
-  private readonly busSets = new Map<string, Set<Device>>();
-  /** First device of each name per bus (bus_find_device_by_name() without the list walk). */
-  private readonly byName = new Map<string, Map<string, Device>>();
+  /** First device of each name per bus (bus_find_device_by_name()), rebuilt per generation. */
+  private nameIndex = new Map<string, Map<string, Device>>();
+  private nameIndexGen = -1;
 
   /** bus_register(). Idempotent. */
   bus(name: string): BusType {
@@ -53,27 +51,13 @@ export class Kernel implements KernelContext {
 
   onAdd(dev: Device): void {
     this.generation++;
-    if (!dev.parent && !this.rootSet.has(dev)) {
-      this.rootSet.add(dev);
+    if (!dev.parent && !dev.listedAsRoot) {
+      dev.listedAsRoot = true;
       this.roots.push(dev);
     }
-    if (dev.bus) {
-      const b = this.bus(dev.bus);
-      let set = this.busSets.get(dev.bus);
-      if (!set) {
-        set = new Set(b.devices);
-        this.busSets.set(dev.bus, set);
-      }
-      if (!set.has(dev)) {
-        set.add(dev);
-        b.devices.push(dev);
-        let names = this.byName.get(dev.bus);
-        if (!names) {
-          names = new Map();
-          this.byName.set(dev.bus, names);
-        }
-        if (!names.has(dev.name)) names.set(dev.name, dev);
-      }
+    if (dev.bus && !dev.listedOnBus) {
+      dev.listedOnBus = true;
+      this.bus(dev.bus).devices.push(dev);
     }
   }
 
@@ -83,21 +67,16 @@ export class Kernel implements KernelContext {
 
   onDel(dev: Device): void {
     this.generation++;
-    if (!dev.parent && this.rootSet.delete(dev)) {
+    if (!dev.parent && dev.listedAsRoot) {
+      dev.listedAsRoot = false;
       const i = this.roots.indexOf(dev);
       if (i >= 0) this.roots.splice(i, 1);
     }
-    if (dev.bus) {
+    if (dev.bus && dev.listedOnBus) {
+      dev.listedOnBus = false;
       const b = this.bus(dev.bus);
-      this.busSets.get(dev.bus)?.delete(dev);
       const i = b.devices.indexOf(dev);
       if (i >= 0) b.devices.splice(i, 1);
-      const names = this.byName.get(dev.bus);
-      if (names?.get(dev.name) === dev) {
-        names.delete(dev.name);
-        const next = b.devices.find((d) => d.name === dev.name);
-        if (next) names.set(dev.name, next);
-      }
     }
   }
 
@@ -107,12 +86,20 @@ export class Kernel implements KernelContext {
   }
 
   /**
-   * Finds a device on a bus by name: the first so named in registration order. Indexed; a
-   * device renamed after device_add() falls back to the list walk.
+   * Finds a device on a bus by name: the first so named in registration order. The name index
+   * is built on the first lookup after the device set changed (device names never change).
    */
   find(bus: string, name: string): Device | undefined {
-    const hit = this.byName.get(bus)?.get(name);
-    if (hit && hit.name === name) return hit;
-    return this.buses.get(bus)?.devices.find((d) => d.name === name);
+    if (this.nameIndexGen !== this.generation) {
+      this.nameIndexGen = this.generation;
+      this.nameIndex = new Map();
+    }
+    let names = this.nameIndex.get(bus);
+    if (!names) {
+      names = new Map();
+      for (const d of this.buses.get(bus)?.devices ?? []) if (!names.has(d.name)) names.set(d.name, d);
+      this.nameIndex.set(bus, names);
+    }
+    return names.get(name);
   }
 }

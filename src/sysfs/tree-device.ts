@@ -223,7 +223,7 @@ function groupDir(dev: Device, name: string): DirNode {
 }
 
 function linkNode(dev: Device, name: string): Node | undefined {
-  const f = dev.links.get(name);
+  const f = dev.linkFn(name);
   if (!f) return undefined;
   const t = f();
   if (!t) return undefined;
@@ -240,7 +240,7 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
         if (g.name !== undefined) names.add(g.name);
         else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
       }
-      for (const n of dev.links.keys()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
+      for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
       for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
       return kernfsOrder(names);
     },

@@ -163,6 +163,9 @@ interface Resolved {
   viaLink: boolean;
 }
 
+/** Why a soft walk found nothing. */
+type Miss = 'ENOENT' | 'ENOTDIR';
+
 /** The live view. See the DOC block. */
 class LiveSysfs implements SysfsView {
   private readonly root: DirNode;
@@ -198,23 +201,41 @@ class LiveSysfs implements SysfsView {
   }
 
   /**
-   * One hop from `dir` (canonical path `cur`, itself stable or not) to `name`; a link is
-   * followed when `follow`. Records stable directories in the cache under `key`.
+   * One hop from `dir` to `name`; a link is followed when `follow`. Records stable directories
+   * in the cache under `key`. A missing entry (or a walk through a file) throws ENOENT /
+   * ENOTDIR, or with `soft` is returned as that code: misses are common (libcxl probes
+   * optional attributes) and an exception each would cost more than the lookup.
    */
-  private step(dir: Resolved, name: string, follow: boolean, hops: number, key: string): Resolved {
+  private step(
+    dir: Resolved,
+    name: string,
+    follow: boolean,
+    hops: number,
+    key: string,
+    soft: boolean,
+  ): Resolved | Miss {
     const node = dir.node;
     const cur = dir.path;
-    if (node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${cur}: Not a directory`);
+    if (node.t !== 'dir') {
+      if (soft) return 'ENOTDIR';
+      throw new Errno('ENOTDIR', `/sys/${cur}: Not a directory`);
+    }
     let child = dir.stable ? node.lookupStable?.(name) : undefined;
     const stable = child !== undefined;
     child ??= node.lookup(name);
     const childPath = cur ? `${cur}/${name}` : name;
-    if (!child) throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
+    if (!child) {
+      if (soft) return 'ENOENT';
+      throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
+    }
     let r: Resolved;
     if (child.t === 'link' && follow) {
-      if (hops >= MAX_HOPS)
+      if (hops >= MAX_HOPS) {
+        if (soft) return 'ENOENT';
         throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
-      const t = this.walk(child.to, true, hops + 1);
+      }
+      const t = this.resolve(child.to, true, soft, hops + 1);
+      if (typeof t === 'string') return t;
       r = { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
     } else r = { node: child, path: childPath, stable, viaLink: false };
     if (r.stable && r.node.t === 'dir') this.cache().set(key, r);
@@ -222,41 +243,78 @@ class LiveSysfs implements SysfsView {
   }
 
   /** Walks `path`; symlinks on the way are followed, the last one only with `followLast`. */
-  private walk(path: string, followLast: boolean, hops = 0): Resolved {
-    const norm = normSysPath(path);
+  private walk(path: string, followLast: boolean): Resolved {
+    return this.resolve(path, followLast, false, 0) as Resolved;
+  }
+
+  /** {@link walk}, with misses returned as their code when `soft`. */
+  private resolve(path: string, followLast: boolean, soft: boolean, hops: number): Resolved | Miss {
+    let norm: string;
+    try {
+      norm = normSysPath(path);
+    } catch (e) {
+      if (soft && e instanceof Errno && e.code === 'ENOENT') return 'ENOENT';
+      throw e;
+    }
     const cache = this.cache();
     // Most accesses are files in a known directory: one lookup from the cached parent.
     const slash = norm.lastIndexOf('/');
     if (slash > 0) {
       const parent = cache.get(norm.slice(0, slash));
-      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, norm);
+      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, norm, soft);
     }
     const hit = cache.get(norm);
     if (hit && (followLast || !hit.viaLink)) return hit;
     let r: Resolved = { node: this.root, path: '', stable: true, viaLink: false };
     if (norm === '') return r;
-    const parts = norm.split('/');
-    let key = '';
+    // Start from the longest cached ancestor (a first visit below a known device directory,
+    // a path through a group directory or a link), else from the root.
+    let at = 0;
+    for (let end = norm.lastIndexOf('/', slash - 1); end > 0; end = norm.lastIndexOf('/', end - 1)) {
+      const anc = cache.get(norm.slice(0, end));
+      if (anc) {
+        r = anc;
+        at = end + 1;
+        break;
+      }
+    }
+    const parts = norm.slice(at).split('/');
+    let key = norm.slice(0, at > 0 ? at - 1 : 0);
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i] as string;
       key = key ? `${key}/${name}` : name;
-      r = this.step(r, name, i < parts.length - 1 || followLast, hops, key);
+      const next = this.step(r, name, i < parts.length - 1 || followLast, hops, key, soft);
+      if (typeof next === 'string') return next;
+      r = next;
     }
     return r;
   }
 
   lstat(path: string): SysEntry | undefined {
-    let r: Resolved;
+    let r: Resolved | Miss;
     try {
-      r = this.walk(path, false);
+      r = this.resolve(path, false, true, 0);
     } catch (e) {
       if (e instanceof Errno && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
       throw e;
     }
+    if (typeof r === 'string') return undefined;
     const n = r.node;
     if (n.t === 'dir') return { kind: 'dir' };
     if (n.t === 'link') return { kind: 'link', target: kernfsLinkTarget(r.path, n.to) };
     return { kind: 'file', mode: n.mode, binary: n.binary };
+  }
+
+  readIfExists(path: string): string | Uint8Array | Miss {
+    const r = this.resolve(path, true, true, 0);
+    if (typeof r === 'string') return r;
+    if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
+    return r.node.read();
+  }
+
+  realpathIfExists(path: string): string | undefined {
+    const r = this.resolve(path, true, true, 0);
+    return typeof r === 'string' ? undefined : r.path;
   }
 
   readdir(path: string): string[] {

@@ -29,6 +29,13 @@ export interface SysfsView {
   write(path: string, value: string): void;
   /** Canonical path with every symlink resolved (relative to /sys). @throws ENOENT */
   realpath(path: string): string;
+  /**
+   * Optional fast path: read(), except that a path that does not resolve gives its errno name
+   * ('ENOENT', 'ENOTDIR') instead of throwing (views that have it make misses cheap).
+   */
+  readIfExists?(path: string): string | Uint8Array | 'ENOENT' | 'ENOTDIR';
+  /** Optional fast path: realpath(), or undefined where it would throw ENOENT/ENOTDIR. */
+  realpathIfExists?(path: string): string | undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import { realDeps } from '../../src/cli/deps.ts';
 import { runCli } from '../../src/cli/program.ts';
 import type { MachineState } from '../../src/cli/state.ts';
 import { memIo } from '../cli/fake-deps.ts';
-import { GPU4, withoutDevices, withWindows, FOUR_WINDOWS } from './helpers.ts';
+import { FOUR_WINDOWS, GPU4, withoutDevices, withWindows } from './helpers.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,17 +43,23 @@ describe('cxlsim boot with passed-through type-2 devices', () => {
     expect((await t.run(['boot', '--qemu', 'gpu4.qemu'])).code).toBe(0);
     expect(regionCount((await t.run(['list', '-R'])).stdout)).toBe(4);
     expect(t.state().vfio).toBeUndefined();
-    expect((await t.run(['boot', '--qemu', 'gpu4.qemu', '--vfio-cxl-placement', 'first-window'])).code).toBe(0);
+    expect(
+      (await t.run(['boot', '--qemu', 'gpu4.qemu', '--vfio-cxl-placement', 'first-window'])).code,
+    ).toBe(0);
     expect(t.state().vfio).toEqual({ placement: 'first-window' });
     // one region, never enabled (listed with --idle)
     expect(regionCount((await t.run(['list', '-R'])).stdout)).toBe(0);
     expect(regionCount((await t.run(['list', '-Ri'])).stdout)).toBe(1);
-    expect((await t.run(['dmesg'])).stdout).toMatch(/failed to find port\d+:ACPI0016:\d+ in target list of decoder0\.0\n/);
-    expect(await t.run(['boot', '--qemu', 'gpu4.qemu', '--vfio-cxl-placement', 'nearest'])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: "cxlsim: unknown --vfio-cxl-placement 'nearest' (per-window, first-window)\n",
-    });
+    expect((await t.run(['dmesg'])).stdout).toMatch(
+      /failed to find port\d+:ACPI0016:\d+ in target list of decoder0\.0\n/,
+    );
+    expect(await t.run(['boot', '--qemu', 'gpu4.qemu', '--vfio-cxl-placement', 'nearest'])).toEqual(
+      {
+        code: 1,
+        stdout: '',
+        stderr: "cxlsim: unknown --vfio-cxl-placement 'nearest' (per-window, first-window)\n",
+      },
+    );
   });
 
   it('--qemu LINE --topology HOST.yaml overrides the host functions by BDF', async () => {
@@ -67,7 +73,10 @@ describe('cxlsim boot with passed-through type-2 devices', () => {
     expect(t.state().vfio?.hosts?.path).toBe('hosts.yaml');
     const mems = JSON.parse((await t.run(['list', '-M'])).stdout) as { ram_size: number }[];
     expect(mems.map((x) => x.ram_size).sort()).toEqual([16, 16, 16, 32].map((g) => g * 2 ** 30));
-    writeFileSync(join(t.cwd, 'bad.yaml'), 'hostDevices:\n  - host: "0002:81:00.0"\n    dpaSize: 100M\n');
+    writeFileSync(
+      join(t.cwd, 'bad.yaml'),
+      'hostDevices:\n  - host: "0002:81:00.0"\n    dpaSize: 100M\n',
+    );
     const before = t.raw();
     expect(await t.run(['boot', '--qemu', 'gpu4.qemu', '--topology', 'bad.yaml'])).toEqual({
       code: 1,
@@ -79,7 +88,10 @@ describe('cxlsim boot with passed-through type-2 devices', () => {
 
   it('a VMM refusal: QEMU does not start, the previous machine stays', async () => {
     const t = setup();
-    writeFileSync(join(t.cwd, 'bad.qemu'), withWindows(GPU4, `${FOUR_WINDOWS},cxl-fmw.4.targets.0=cxl.1,cxl-fmw.4.size=256G`));
+    writeFileSync(
+      join(t.cwd, 'bad.qemu'),
+      withWindows(GPU4, `${FOUR_WINDOWS},cxl-fmw.4.targets.0=cxl.1,cxl-fmw.4.size=256G`),
+    );
     await t.run(['boot', '--qemu', 'gpu4.qemu']);
     const before = t.raw();
     expect(await t.run(['boot', '--qemu', 'bad.qemu'])).toEqual({
@@ -98,10 +110,13 @@ describe('cxlsim device-add', () => {
     await t.run(['boot', '--qemu', 'gpu3.qemu']);
     const before = t.raw();
     const list = (await t.run(['list', '-M'])).stdout;
-    expect(await t.run(['device-add', 'vfio-pci-nohotplug,host=0002:81:00.0,bus=rport0.1,id=dev0'])).toEqual({
+    expect(
+      await t.run(['device-add', 'vfio-pci-nohotplug,host=0002:81:00.0,bus=rport0.1,id=dev0']),
+    ).toEqual({
       code: 1,
       stdout: '',
-      stderr: "EINVAL: qemu-system-aarch64: Device 'vfio-pci-nohotplug' does not support hotplugging\n",
+      stderr:
+        "EINVAL: qemu-system-aarch64: Device 'vfio-pci-nohotplug' does not support hotplugging\n",
     });
     expect(t.raw()).toBe(before);
     expect((await t.run(['list', '-M'])).stdout).toBe(list);
@@ -109,7 +124,13 @@ describe('cxlsim device-add', () => {
 
   it('a placement rejection at hotplug fails the add and nothing else', async () => {
     const t = setup();
-    writeFileSync(join(t.cwd, 'gpu3w.qemu'), withWindows(withoutDevices(GPU4, ['dev0']), `${FOUR_WINDOWS},cxl-fmw.4.targets.0=cxl.1,cxl-fmw.4.size=256G`));
+    writeFileSync(
+      join(t.cwd, 'gpu3w.qemu'),
+      withWindows(
+        withoutDevices(GPU4, ['dev0']),
+        `${FOUR_WINDOWS},cxl-fmw.4.targets.0=cxl.1,cxl-fmw.4.size=256G`,
+      ),
+    );
     await t.run(['boot', '--qemu', 'gpu3w.qemu']);
     const before = t.raw();
     const r = await t.run(['device-add', 'vfio-pci,host=0002:81:00.0,bus=rport0.1,id=dev0']);
@@ -125,8 +146,12 @@ describe('cxlsim device-add', () => {
     await t.run(['boot', '--qemu', 'gpu3.qemu']);
     const r = await t.run(['device-add', 'vfio-pci,host=0002:81:00.0,bus=rport0.1,id=dev0']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^device_add dev0: host 0002:81:00\.0 → guest 0000:0d:00\.0, HDM decoder 0 at 0x80000000000 \(window 0, per-window\)\n/);
-    expect(t.state().ops).toEqual([{ kind: 'device-add', spec: 'vfio-pci,host=0002:81:00.0,bus=rport0.1,id=dev0' }]);
+    expect(r.stdout).toMatch(
+      /^device_add dev0: host 0002:81:00\.0 → guest 0000:0d:00\.0, HDM decoder 0 at 0x80000000000 \(window 0, per-window\)\n/,
+    );
+    expect(t.state().ops).toEqual([
+      { kind: 'device-add', spec: 'vfio-pci,host=0002:81:00.0,bus=rport0.1,id=dev0' },
+    ]);
     const mems = JSON.parse((await t.run(['list', '-M'])).stdout) as { memdev: string }[];
     expect(mems).toHaveLength(4);
     const show = await t.run(['vfio', 'show', 'dev0']);
@@ -141,12 +166,23 @@ describe('cxlsim vfio show', () => {
     const r = await t.run(['vfio', 'show', '0002:c1:00.0']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^dev1: host 0002:c1:00\.0 \(vfio-pci\) → guest 0000:[0-9a-f]{2}:00\.0 \(cxl_accel, mem\d\)$/);
+    expect(lines[0]).toMatch(
+      /^dev1: host 0002:c1:00\.0 \(vfio-pci\) → guest 0000:[0-9a-f]{2}:00\.0 \(cxl_accel, mem\d\)$/,
+    );
     expect(lines).toContain('\t\tPCIe DVSEC for CXL Devices');
-    expect(lines.filter((l) => /^\t\t(host|guest) +CXLCap: +Cache\+ IO\+ Mem\+ MemHWInit\+ HDMCount 1 Viral-/.test(l))).toHaveLength(2);
+    expect(
+      lines.filter((l) =>
+        /^\t\t(host|guest) +CXLCap: +Cache\+ IO\+ Mem\+ MemHWInit\+ HDMCount 1 Viral-/.test(l),
+      ),
+    ).toHaveLength(2);
     const dec = lines.filter((l) => /^\t\t(host|guest) +base /.test(l));
-    expect(dec[0]).toMatch(/^\t\thost  base 0x[0-9a-f]+ size 0x400000000 ctrl 0x00000700 /);
-    expect(dec[1]).toMatch(/^\t\tguest base 0x84000000000 size 0x400000000 ctrl 0x00000700 IG 256 IW 1 Lock\+ Commit\+ Committed\+/);
-    expect(await t.run(['vfio', 'show', 'gpu9'])).toMatchObject({ code: 1, stderr: "ENODEV: no passed-through device 'gpu9' (dev0, dev1, dev2, dev3)\n" });
+    expect(dec[0]).toMatch(/^\t\thost {2}base 0x[0-9a-f]+ size 0x400000000 ctrl 0x00000700 /);
+    expect(dec[1]).toMatch(
+      /^\t\tguest base 0x84000000000 size 0x400000000 ctrl 0x00000700 IG 256 IW 1 Lock\+ Commit\+ Committed\+/,
+    );
+    expect(await t.run(['vfio', 'show', 'gpu9'])).toMatchObject({
+      code: 1,
+      stderr: "ENODEV: no passed-through device 'gpu9' (dev0, dev1, dev2, dev3)\n",
+    });
   });
 });

@@ -17,10 +17,20 @@ describe('detection', () => {
     const v = rec(m, 'dev0').vfio;
     const info = v.info();
     expect(info.flags).toBe((1 << 1) | (1 << 9));
-    expect(info.cxl).toMatchObject({ id: 6, version: 1, hdmRegsBarIndex: 0, flags: 3, hdmRegsOffset: 0x1000n, dpaRegionIndex: 9, compRegsRegionIndex: 10 });
+    expect(info.cxl).toMatchObject({
+      id: 6,
+      version: 1,
+      hdmRegsBarIndex: 0,
+      flags: 3,
+      hdmRegsOffset: 0x1000n,
+      dpaRegionIndex: 9,
+      compRegsRegionIndex: 10,
+    });
     expect(v.regionInfo(9)).toEqual({ size: 16n << 30n, flags: 7, subtype: 1 });
     expect(v.regionInfo(10)).toMatchObject({ flags: 3, subtype: 2 });
-    expect(v.log.lines.map((l) => l.text)).toContain(`vfio-pci ${HOST}: CXL Type-2 device initialized successfully`);
+    expect(v.log.lines.map((l) => l.text)).toContain(
+      `vfio-pci ${HOST}: CXL Type-2 device initialized successfully`,
+    );
     // the DPA region covers the host HPA range firmware committed decoder 0 at
     expect(v.cxl?.regionHpa).toBe(rec(m, 'dev0').host.hpa);
   });
@@ -35,7 +45,9 @@ describe('detection', () => {
     );
     expect(r.placement).toBeUndefined();
     // the device still binds in the guest (as vfio-pci passes it), but maps no memory
-    const regions = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^region\d+$/.test(d.name));
+    const regions = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) =>
+      /^region\d+$/.test(d.name),
+    );
     expect(regions).toHaveLength(3);
     expect(() => r.vfio.dpaRead(0n, 4)).toThrow(Errno);
   });
@@ -56,16 +68,23 @@ describe('detection', () => {
     phys.model.fn.config.set32(dv + 0x1c, phys.model.fn.config.get32(dv + 0x1c) & ~0x2);
     const v = VfioPciDevice.open(phys.fn);
     expect(v.cxl).toBeUndefined();
-    expect(v.log.lines.map((l) => `${l.level} ${l.text}`)).toContain(`warn vfio-pci ${HOST}: CXL media not ready`);
+    expect(v.log.lines.map((l) => `${l.level} ${l.text}`)).toContain(
+      `warn vfio-pci ${HOST}: CXL media not ready`,
+    );
   });
 
   it('a class-code type-3 function or one without Mem_Capable is not this variant’s (silent)', () => {
     const m = boot(GPU4);
     const phys = rec(m, 'dev0').host;
     const dv = phys.model.fn.config.findExtCapability(0x23);
-    const wrap = (cfg: (o: number, s: 1 | 2 | 4) => number): HostFunction => ({ ...phys.fn, cfgRead: cfg });
+    const wrap = (cfg: (o: number, s: 1 | 2 | 4) => number): HostFunction => ({
+      ...phys.fn,
+      cfgRead: cfg,
+    });
     const type3 = wrap((o, s) => (o === 0x08 && s === 4 ? 0x05021000 : phys.fn.cfgRead(o, s)));
-    const noMem = wrap((o, s) => (o === dv + 0x0a && s === 2 ? phys.fn.cfgRead(o, s) & ~4 : phys.fn.cfgRead(o, s)));
+    const noMem = wrap((o, s) =>
+      o === dv + 0x0a && s === 2 ? phys.fn.cfgRead(o, s) & ~4 : phys.fn.cfgRead(o, s),
+    );
     for (const h of [type3, noMem]) {
       const v = VfioPciDevice.open(h);
       expect(v.cxl).toBeUndefined();
@@ -81,12 +100,21 @@ describe('the component BAR (sparse mmap around the component block)', () => {
     const phys = rec(m, 'dev0').host;
     const dv = phys.model.fn.config.findExtCapability(0x23, 0x100);
     let loc = dv;
-    while (loc && phys.fn.cfgRead(loc + 8, 2) !== 8) loc = phys.model.fn.config.findExtCapability(0x23, phys.fn.cfgRead(loc, 4) >>> 20);
+    while (loc && phys.fn.cfgRead(loc + 8, 2) !== 8)
+      loc = phys.model.fn.config.findExtCapability(0x23, phys.fn.cfgRead(loc, 4) >>> 20);
     const h: HostFunction = {
       ...phys.fn,
       barLength: (i) => (i === 0 ? size : phys.fn.barLength(i)),
-      cfgRead: (o, s) => (o === loc + 0x0c && s === 4 ? (phys.fn.cfgRead(o, 4) & 0xffff) | offset : phys.fn.cfgRead(o, s)),
-      barRead32: (i, o) => (i === 0 ? (o >= offset && o < offset + 0x10000 ? phys.fn.barRead32(0, o - offset) : 0) : phys.fn.barRead32(i, o)),
+      cfgRead: (o, s) =>
+        o === loc + 0x0c && s === 4
+          ? (phys.fn.cfgRead(o, 4) & 0xffff) | offset
+          : phys.fn.cfgRead(o, s),
+      barRead32: (i, o) =>
+        i === 0
+          ? o >= offset && o < offset + 0x10000
+            ? phys.fn.barRead32(0, o - offset)
+            : 0
+          : phys.fn.barRead32(i, o),
     };
     return VfioPciDevice.open(h);
   }
@@ -138,7 +166,9 @@ describe('reset', () => {
     const base = r.placement?.base ?? 0n;
     r.vfio.reset();
     expect(r.vfio.cxl?.regionActive).toBe(false);
-    expect(r.vfio.log.lines.some((l) => l.text.includes('decoder0 not committed after reset'))).toBe(true);
+    expect(
+      r.vfio.log.lines.some((l) => l.text.includes('decoder0 not committed after reset')),
+    ).toBe(true);
     expect(() => r.vfio.dpaRead(0n, 1)).toThrow(Errno);
     expect(m.platform.bus.mem.read(base, 1).ok).toBe(false);
   });

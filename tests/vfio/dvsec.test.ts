@@ -137,7 +137,11 @@ describe('Control2', () => {
     expect(r.host.model.memory.read(0n, 3)).toEqual(new Uint8Array(3)); // cleared
     // host firmware re-committed, vfio re-sampled, the VMM re-programmed the guest base
     expect(r.vfio.cxl?.regionActive).toBe(true);
-    expect(r.vfio.cxl?.comp.decoder(0)).toMatchObject({ base: 0x80000000000n, committed: true, locked: true });
+    expect(r.vfio.cxl?.comp.decoder(0)).toMatchObject({
+      base: 0x80000000000n,
+      committed: true,
+      locked: true,
+    });
   });
 });
 

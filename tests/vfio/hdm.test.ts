@@ -21,7 +21,14 @@ function boot2(): BootedMachine {
   const t = topo(GPU4);
   const child = t.hostBridges[0]?.rootPorts[0]?.child;
   if (child?.kind !== 'type2') throw new Error('shape');
-  child.hdm = { decoderCount: 2, targetCount: 1, a11to8: true, a14to12: true, iw3612: false, iw16: false };
+  child.hdm = {
+    decoderCount: 2,
+    targetCount: 1,
+    a11to8: true,
+    a14to12: true,
+    iw3612: false,
+    iw16: false,
+  };
   return bootMachine(t, { profile: latest });
 }
 
@@ -36,7 +43,9 @@ const hostHdm = () => {
   if (!c) throw new Error('no cxl');
   const out: number[] = [];
   for (let o = 0; o < c.regs.hdmSize; o += 4)
-    out.push(r.vfio.host.barRead32(c.regs.bar, c.regs.offset + 0x1000 + c.regs.hdmOffset + o) >>> 0);
+    out.push(
+      r.vfio.host.barRead32(c.regs.bar, c.regs.offset + 0x1000 + c.regs.hdmOffset + o) >>> 0,
+    );
   return out;
 };
 const bits = Array.from({ length: 32 }, (_, i) => i);
@@ -89,8 +98,10 @@ describe('a free decoder (decoder 1)', () => {
       if (b === 8) continue; // LOCK: below
       wr(D + 0x10, bit(b));
       const v = rd(D + 0x10);
-      if (b <= 7 || b === 13) expect(v).toBe(bit(b) | typeBit); // IG, IW; BI (cache capable)
-      else if (b === 9) expect(v).toBe((1 << 9) | (1 << 10) | typeBit); // commit completes at once
+      if (b <= 7 || b === 13)
+        expect(v).toBe(bit(b) | typeBit); // IG, IW; BI (cache capable)
+      else if (b === 9)
+        expect(v).toBe((1 << 9) | (1 << 10) | typeBit); // commit completes at once
       else expect(v).toBe(typeBit); // 10, 11, 12 RO; 14 UIO, 15, 16–27, 28–31 reserved
       wr(D + 0x10, 0);
       expect(rd(D + 0x10) & (1 << 10)).toBe(0); // clearing COMMIT de-commits
@@ -138,9 +149,12 @@ describe('the VMM-placed decoder (decoder 0)', () => {
     expect(((BigInt(before[5] ?? 0) << 32n) | BigInt(before[4] ?? 0)) === r.host.hpa).toBe(true);
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 0x4f }), fc.integer({ min: 0, max: 0xffffffff })), {
-          maxLength: 64,
-        }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 0x4f }), fc.integer({ min: 0, max: 0xffffffff })),
+          {
+            maxLength: 64,
+          },
+        ),
         (ws) => {
           for (const [o, v] of ws) wr(o * 4, v);
           return JSON.stringify(hostHdm()) === JSON.stringify(before);

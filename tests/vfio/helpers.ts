@@ -65,7 +65,8 @@ export function guestCfg(m: BootedMachine, r: VfioType2) {
   const pci = m.platform.bus.pci;
   return {
     read: (off: number, size: 1 | 2 | 4) => pci.read(fn.segment, fn.bus, fn.devfn, off, size),
-    write: (off: number, size: 1 | 2 | 4, v: number) => pci.write(fn.segment, fn.bus, fn.devfn, off, size, v),
+    write: (off: number, size: 1 | 2 | 4, v: number) =>
+      pci.write(fn.segment, fn.bus, fn.devfn, off, size, v),
   };
 }
 
@@ -74,7 +75,12 @@ export function guestDvsec(m: BootedMachine, r: VfioType2): number {
   const cfg = guestCfg(m, r);
   for (let at = 0x100; at >= 0x100; ) {
     const hdr = cfg.read(at, 4) >>> 0;
-    if ((hdr & 0xffff) === 0x23 && (cfg.read(at + 4, 4) & 0xffff) === 0x1e98 && cfg.read(at + 8, 2) === 0) return at;
+    if (
+      (hdr & 0xffff) === 0x23 &&
+      (cfg.read(at + 4, 4) & 0xffff) === 0x1e98 &&
+      cfg.read(at + 8, 2) === 0
+    )
+      return at;
     at = hdr >>> 20;
   }
   throw new Error('no DVSEC');

@@ -29,10 +29,18 @@ const ADD0 = 'vfio-pci,host=0002:81:00.0,bus=rport0.1,id=dev0';
 const NO_DEV0 = withoutDevices(GPU4, ['dev0']);
 
 /** The six rejections at hotplug: boot line (cxl.1's port empty), add, message. */
-const HOTPLUG_REJECTIONS: [string, string, string, { hosts?: { host: string; dpaSize: bigint }[] }?][] = [
+const HOTPLUG_REJECTIONS: [
+  string,
+  string,
+  string,
+  { hosts?: { host: string; dpaSize: bigint }[] }?,
+][] = [
   [
     'no window targets the host bridge',
-    withWindows(NO_DEV0, [2, 3, 4].map((n, i) => `cxl-fmw.${i}.targets.0=cxl.${n},cxl-fmw.${i}.size=256G`).join(',')),
+    withWindows(
+      NO_DEV0,
+      [2, 3, 4].map((n, i) => `cxl-fmw.${i}.targets.0=cxl.${n},cxl-fmw.${i}.size=256G`).join(','),
+    ),
     'vfio-cxl: dev0: no CXL fixed memory window targets host bridge cxl.1',
   ],
   [
@@ -43,7 +51,13 @@ const HOTPLUG_REJECTIONS: [string, string, string, { hosts?: { host: string; dpa
   [
     'the window has more than one target',
     withDevices(
-      withWindows(NO_DEV0, FOUR_WINDOWS.replace('cxl-fmw.0.targets.0=cxl.1', 'cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.5')),
+      withWindows(
+        NO_DEV0,
+        FOUR_WINDOWS.replace(
+          'cxl-fmw.0.targets.0=cxl.1',
+          'cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.5',
+        ),
+      ),
       ['pxb-cxl,bus_nr=44,bus=pcie.0,id=cxl.5', 'cxl-rp,port=1,bus=cxl.5,id=rport0.5,chassis=8'],
     ),
     'vfio-cxl: dev0: CXL fixed memory window 0 is interleaved across 2 host bridges',
@@ -70,7 +84,9 @@ describe('fail-closed rejections at hotplug (the add fails, the machine is untou
   it.each(HOTPLUG_REJECTIONS)('%s', (what, line, message, vmm) => {
     const m = boot(line, vmm);
     const before = snapshot(m);
-    const spec = what.startsWith('a second') ? 'vfio-pci,host=0003:01:00.0,bus=rport1.1,id=dev4' : ADD0;
+    const spec = what.startsWith('a second')
+      ? 'vfio-pci,host=0003:01:00.0,bus=rport1.1,id=dev4'
+      : ADD0;
     let err: unknown;
     try {
       m.deviceAdd?.(spec);
@@ -106,11 +122,15 @@ describe("QEMU's device_add checks", () => {
   });
 
   it('bus, slot, id and host are checked as QEMU does', () => {
-    expect(refuse('vfio-pci,host=0002:81:00.0,bus=nope')).toBe("qemu-system-aarch64: Bus 'nope' not found");
+    expect(refuse('vfio-pci,host=0002:81:00.0,bus=nope')).toBe(
+      "qemu-system-aarch64: Bus 'nope' not found",
+    );
     expect(refuse('vfio-pci,host=0002:81:00.0,bus=cxl.1')).toBe(
       "qemu-system-aarch64: Bus 'cxl.1' does not support hotplugging",
     );
-    expect(refuse('vfio-pci,host=0002:81:00.0')).toBe("qemu-system-aarch64: Bus 'pcie.0' does not support hotplugging");
+    expect(refuse('vfio-pci,host=0002:81:00.0')).toBe(
+      "qemu-system-aarch64: Bus 'pcie.0' does not support hotplugging",
+    );
     expect(refuse('vfio-pci,host=0002:99:00.0,bus=rport0.2')).toBe(
       'qemu-system-aarch64: PCI: slot 0 function 0 not available for vfio-pci, in use by vfio-pci-nohotplug,id=dev1',
     );
@@ -131,20 +151,31 @@ describe("QEMU's device_add checks", () => {
 describe('a successful hot-add', () => {
   it('plugs the function below the port, places decoder 0 by topology, and the guest enumerates it', () => {
     const m = boot(NO_DEV0);
-    const mems = () => (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^mem\d+$/.test(d.name)).length;
+    const mems = () =>
+      (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^mem\d+$/.test(d.name)).length;
     expect(mems()).toBe(3);
     m.deviceAdd?.(ADD0);
     const r = m.platform.vfio().find((x) => x.topo.id === 'dev0');
     expect(r?.placement).toMatchObject({ mode: 'per-window', window: 0, base: 0x80000000000n });
     // the host bridge's decoder 0 was committed along (one target: the root port)
     const hb = m.platform.hostBridges.find((h) => h.id === 'cxl.1');
-    expect(hb?.component.hdm?.snapshot(0)).toMatchObject({ base: 0x80000000000n, size: 16n << 30n, committed: true });
+    expect(hb?.component.hdm?.snapshot(0)).toMatchObject({
+      base: 0x80000000000n,
+      size: 16n << 30n,
+      committed: true,
+    });
     // pciehp → cxl_accel → memN → endpoint: the guest reads decoder 0 through vfio
     expect(mems()).toBe(4);
     const name = [...m.platform.functions()].find(([, f]) => f === r?.guest.fn)?.[0] ?? '';
-    expect(m.kernel.buses.get('pci')?.devices.some((d) => d.name === name && d.registered)).toBe(true);
-    const eps = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^decoder\d+\.0$/.test(d.name));
-    const starts = eps.map((d) => (m.sysfs.read(`/sys/bus/cxl/devices/${d.name}/start`) as string).trim());
+    expect(m.kernel.buses.get('pci')?.devices.some((d) => d.name === name && d.registered)).toBe(
+      true,
+    );
+    const eps = (m.kernel.buses.get('cxl')?.devices ?? []).filter((d) =>
+      /^decoder\d+\.0$/.test(d.name),
+    );
+    const starts = eps.map((d) =>
+      (m.sysfs.read(`/sys/bus/cxl/devices/${d.name}/start`) as string).trim(),
+    );
     expect(starts.filter((x) => x === '0x80000000000')).toHaveLength(2); // root decoder, endpoint
     // the data path follows: a store at the window base lands in the host device's memory
     expect(m.platform.bus.mem.write(0x80000000000n, Uint8Array.of(0x5a))).toBe(true);
@@ -155,7 +186,9 @@ describe('a successful hot-add', () => {
     const m = boot(NO_DEV0);
     m.deviceAdd?.(ADD0);
     const next = m.reboot({});
-    const regions = (next.kernel.buses.get('cxl')?.devices ?? []).filter((d) => /^region\d+$/.test(d.name));
+    const regions = (next.kernel.buses.get('cxl')?.devices ?? []).filter((d) =>
+      /^region\d+$/.test(d.name),
+    );
     expect(regions).toHaveLength(4);
     expect(next.kernel.log.lines.filter((l) => l.level <= 3)).toEqual([]);
   });

@@ -35,7 +35,8 @@ export async function deviceAddCommand(ctx: CliContext, spec: string): Promise<n
       lines.push(`device_add ${rec.topo.id}: host ${rec.host.bdf} → guest ${bdf}, ${where}`);
     }
     const errs = machine.kernel.log.since(mark).filter((l) => l.level <= 3);
-    if (errs.length) lines.push(`${errs.length} kernel error${errs.length === 1 ? '' : 's'} (see cxlsim dmesg)`);
+    if (errs.length)
+      lines.push(`${errs.length} kernel error${errs.length === 1 ? '' : 's'} (see cxlsim dmesg)`);
     ctx.io.out(`${lines.join('\n')}\n`);
     return 0;
   });

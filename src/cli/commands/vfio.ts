@@ -11,8 +11,9 @@
  * register, with the raw value — and the HDM decoders as the host reads them from the
  * component BAR and as the guest reads them through COMP_REGS.
  */
-import { PciDev } from '../../drivers/pci/pci-dev.ts';
+
 import { accelMemdev } from '../../drivers/cxl/accel.ts';
+import { PciDev } from '../../drivers/pci/pci-dev.ts';
 import { functionName } from '../../hw/dev/model.ts';
 import type { VfioType2 } from '../../hw/vmm/index.ts';
 import { Errno } from '../../kernel/errno.ts';
@@ -24,12 +25,18 @@ const h = (v: number, n: number) => `0x${(v >>> 0).toString(16).padStart(n, '0')
 const hx = (v: bigint) => `0x${v.toString(16)}`;
 
 /** The lspci -vvv decode of each CXL Device DVSEC register (dvsec_cxl_device()). */
-const DECODERS: { name: string; off: number; size: 2 | 4; text: (w: number, rev: number) => string }[] = [
+const DECODERS: {
+  name: string;
+  off: number;
+  size: 2 | 4;
+  text: (w: number, rev: number) => string;
+}[] = [
   {
     name: 'CXLCap',
     off: 0x0a,
     size: 2,
-    text: (w) => `Cache${f(w, 1)} IO${f(w, 2)} Mem${f(w, 4)} MemHWInit${f(w, 8)} HDMCount ${(w >> 4) & 3} Viral${f(w, 1 << 14)}`,
+    text: (w) =>
+      `Cache${f(w, 1)} IO${f(w, 2)} Mem${f(w, 4)} MemHWInit${f(w, 8)} HDMCount ${(w >> 4) & 3} Viral${f(w, 1 << 14)}`,
   },
   {
     name: 'CXLCtl',
@@ -46,9 +53,22 @@ const DECODERS: { name: string; off: number; size: 2 | 4; text: (w: number, rev:
     text: (w, rev) =>
       `DisableCaching${f(w, 1)} InitCacheWB&Inval${f(w, 2)} InitRst${f(w, 4)} RstMemClrEn${f(w, 8)}${rev >= 2 ? ` DesiredVolatileHDMStateAfterHotReset${f(w, 16)}` : ''}`,
   },
-  { name: 'CXLSta2', off: 0x12, size: 2, text: (w) => `ResetComplete${f(w, 2)} ResetError${f(w, 4)} PMComplete${f(w, 1 << 15)}` },
+  {
+    name: 'CXLSta2',
+    off: 0x12,
+    size: 2,
+    text: (w) => `ResetComplete${f(w, 2)} ResetError${f(w, 4)} PMComplete${f(w, 1 << 15)}`,
+  },
   { name: 'CXLLock', off: 0x14, size: 2, text: (w) => `ConfigLock${f(w, 1)}` },
-  { name: 'CXLCap2', off: 0x16, size: 2, text: (w) => ((w & 0xf) === 0 ? 'Cache Size Not Reported' : `Cache Size unit ${w & 0xf} size ${(w >> 8) & 0xff}`) },
+  {
+    name: 'CXLCap2',
+    off: 0x16,
+    size: 2,
+    text: (w) =>
+      (w & 0xf) === 0
+        ? 'Cache Size Not Reported'
+        : `Cache Size unit ${w & 0xf} size ${(w >> 8) & 0xff}`,
+  },
 ];
 
 /** One DVSEC as both sides read it. */
@@ -59,7 +79,11 @@ function dvsecLines(rec: VfioType2): string[] {
   let dv = 0;
   for (let n = 0; n < 64 && at >= 0x100; n++) {
     const hdr = host.cfgRead(at, 4) >>> 0;
-    if ((hdr & 0xffff) === 0x23 && (host.cfgRead(at + 4, 4) & 0xffff) === 0x1e98 && host.cfgRead(at + 8, 2) === 0) {
+    if (
+      (hdr & 0xffff) === 0x23 &&
+      (host.cfgRead(at + 4, 4) & 0xffff) === 0x1e98 &&
+      host.cfgRead(at + 8, 2) === 0
+    ) {
       dv = at;
       break;
     }
@@ -78,7 +102,10 @@ function dvsecLines(rec: VfioType2): string[] {
   for (const d of DECODERS) {
     const hv = host.cfgRead(dv + d.off, d.size);
     const gv = guest.read(dv + d.off, d.size);
-    out.push(row('host', d.name, d.text(hv, rev), h(hv, 4)), row('guest', d.name, d.text(gv, rev), h(gv, 4)));
+    out.push(
+      row('host', d.name, d.text(hv, rev), h(hv, 4)),
+      row('guest', d.name, d.text(gv, rev), h(gv, 4)),
+    );
   }
   for (const r of [1, 2]) {
     const o = dv + 0x18 + (r - 1) * 0x10;
@@ -89,12 +116,24 @@ function dvsecLines(rec: VfioType2): string[] {
       const sz = size & ~0x0fffffffn;
       const types = ['Volatile', 'Non-volatile', 'CDAT'];
       const classes = ['DRAM', 'Storage', 'CDAT'];
-      return `\t\t${name.padEnd(5)} Range${r}: ${base.toString(16).padStart(16, '0')}-${BigInt.asUintN(64, base + sz - 1n).toString(16).padStart(16, '0')} [size=${hx(sz)}] Valid${f(w, 1)} Active${f(w, 2)} Type=${types[(w >> 2) & 7] ?? '?'} Class=${classes[(w >> 5) & 7] ?? '?'} timeout=${1 << (((w >> 13) & 7) * 2)}s`;
+      return `\t\t${name.padEnd(5)} Range${r}: ${base.toString(16).padStart(16, '0')}-${BigInt.asUintN(
+        64,
+        base + sz - 1n,
+      )
+        .toString(16)
+        .padStart(
+          16,
+          '0',
+        )} [size=${hx(sz)}] Valid${f(w, 1)} Active${f(w, 2)} Type=${types[(w >> 2) & 7] ?? '?'} Class=${classes[(w >> 5) & 7] ?? '?'} timeout=${1 << (((w >> 13) & 7) * 2)}s`;
     };
-    out.push(side('host', (x) => host.cfgRead(x, 4)), side('guest', (x) => guest.read(x, 4)));
+    out.push(
+      side('host', (x) => host.cfgRead(x, 4)),
+      side('guest', (x) => guest.read(x, 4)),
+    );
   }
   if (rev >= 2 && len >= 0x3c) {
-    const c3 = (w: number) => `ColdReset${f(w, 1)} WarmReset${f(w, 2)} HotReset${f(w, 4)} HotResetConfigurability${f(w, 8)}`;
+    const c3 = (w: number) =>
+      `ColdReset${f(w, 1)} WarmReset${f(w, 2)} HotReset${f(w, 4)} HotResetConfigurability${f(w, 8)}`;
     const hv = host.cfgRead(dv + 0x38, 2);
     const gv = guest.read(dv + 0x38, 2);
     out.push(row('host', 'CXLCap3', c3(hv), h(hv, 4)), row('guest', 'CXLCap3', c3(gv), h(gv, 4)));
@@ -110,9 +149,13 @@ function ctrlText(c: number): string {
 /** HDM decoders as the host (component BAR) and the guest (COMP_REGS) read them. */
 function hdmLines(rec: VfioType2): string[] {
   const c = rec.vfio.cxl;
-  if (!c) return ['\tHDM decoders: not emulated (plain vfio-pci: the guest reaches the hardware registers)'];
+  if (!c)
+    return [
+      '\tHDM decoders: not emulated (plain vfio-pci: the guest reaches the hardware registers)',
+    ];
   const hdm = c.regs.hdmOffset;
-  const hw = (off: number) => rec.vfio.host.barRead32(c.regs.bar, c.regs.offset + 0x1000 + hdm + off) >>> 0;
+  const hw = (off: number) =>
+    rec.vfio.host.barRead32(c.regs.bar, c.regs.offset + 0x1000 + hdm + off) >>> 0;
   const gs = (off: number) => c.comp.read(hdm + off) >>> 0;
   const out = [
     `\tHDM Decoder Capability: BAR${c.regs.bar} + ${h(c.regs.offset + 0x1000 + hdm, 4)} (COMP_REGS offset ${h(hdm, 3)}, ${c.regs.hdmCount} decoder${c.regs.hdmCount === 1 ? '' : 's'})`,
@@ -129,7 +172,9 @@ function hdmLines(rec: VfioType2): string[] {
       const base = (BigInt(r(at + 4)) << 32n) | BigInt(r(at) & 0xf0000000);
       const size = (BigInt(r(at + 0xc)) << 32n) | BigInt(r(at + 8) & 0xf0000000);
       const ctl = r(at + 0x10);
-      out.push(`\t\t${side.padEnd(5)} base ${hx(base)} size ${hx(size)} ctrl ${h(ctl, 8)} ${ctrlText(ctl)}`);
+      out.push(
+        `\t\t${side.padEnd(5)} base ${hx(base)} size ${hx(size)} ctrl ${h(ctl, 8)} ${ctrlText(ctl)}`,
+      );
     }
   }
   return out;
@@ -148,7 +193,9 @@ function showLines(rec: VfioType2, guestName: string, driver: string): string[] 
       ...(info.cxl && info.cxl.flags & 1 ? ['FIRMWARE_COMMITTED'] : []),
       ...(info.cxl && info.cxl.flags & 2 ? ['CACHE_CAPABLE'] : []),
     ];
-    out.push(`\tvfio-cxl: ${fl.join(' ')}; device flags ${h(info.flags, 4)}, ${info.numRegions} regions`);
+    out.push(
+      `\tvfio-cxl: ${fl.join(' ')}; device flags ${h(info.flags, 4)}, ${info.numRegions} regions`,
+    );
     const dpa = v.regionInfo(info.cxl?.dpaRegionIndex ?? 9);
     const comp = v.regionInfo(info.cxl?.compRegsRegionIndex ?? 10);
     out.push(
@@ -161,7 +208,11 @@ function showLines(rec: VfioType2, guestName: string, driver: string): string[] 
     );
   }
   const p = rec.placement;
-  out.push(p ? `\tplacement: ${p.mode}, window ${p.window}, decoder 0 at ${hx(p.base)} size ${hx(p.size)}` : '\tplacement: none');
+  out.push(
+    p
+      ? `\tplacement: ${p.mode}, window ${p.window}, decoder 0 at ${hx(p.base)} size ${hx(p.size)}`
+      : '\tplacement: none',
+  );
   out.push(...dvsecLines(rec), ...hdmLines(rec));
   if (v.log.lines.length) {
     out.push('\thost log:');
@@ -171,7 +222,10 @@ function showLines(rec: VfioType2, guestName: string, driver: string): string[] 
 }
 
 /** Runs `cxlsim vfio show`. */
-export async function vfioShowCommand(ctx: CliContext, device: string | undefined): Promise<number> {
+export async function vfioShowCommand(
+  ctx: CliContext,
+  device: string | undefined,
+): Promise<number> {
   return withMachine(ctx, ({ machine }) => {
     const p = machine.platform;
     if (!p) throw new CliError('this machine has no platform to inspect');
@@ -179,7 +233,10 @@ export async function vfioShowCommand(ctx: CliContext, device: string | undefine
     const named = (r: VfioType2) => [r.topo.id, r.host.bdf, functionName(r.guest.fn)];
     const sel = device === undefined ? all : all.filter((r) => named(r).includes(device));
     if (device !== undefined && sel.length === 0)
-      throw new Errno('ENODEV', `no passed-through device '${device}' (${all.map((r) => r.topo.id).join(', ') || 'none'})`);
+      throw new Errno(
+        'ENODEV',
+        `no passed-through device '${device}' (${all.map((r) => r.topo.id).join(', ') || 'none'})`,
+      );
     const blocks = sel.map((r) => {
       const name = functionName(r.guest.fn);
       const pdev = machine.kernel.buses.get('pci')?.devices.find((d) => d.name === name);

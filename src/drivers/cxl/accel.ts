@@ -4,9 +4,10 @@
  * cxl_await_range_active(), cxl_set_capacity(), devm_cxl_add_memdev(cxlds, NULL),
  * cxl_get_committed_decoder(); the sfc driver and vfio_cxl_core.c follow the same steps).
  *
- * It binds PCI functions that carry the PCIe DVSEC for CXL Devices with Mem_Capable set and
- * are not class-code memory devices (those are cxl_pci's), and sees them only through that
- * DVSEC, the Register Locator and the component registers' HDM decoders. The memdev it adds has
+ * Linux v7.0 and later only (earlier kernels have no mailbox-less memdev for accelerators: the
+ * function stays without a CXL driver). It binds PCI functions that carry the PCIe DVSEC for
+ * CXL Devices with Mem_Capable set and are not class-code memory devices (those are
+ * cxl_pci's), and sees them only through that DVSEC, the Register Locator and the component registers' HDM decoders. The memdev it adds has
  * no mailbox: capacity comes from DVSEC Range 1 (one RAM partition from DPA 0), media readiness
  * from Memory_Active. cxl_mem then adds the endpoint port, whose firmware-committed decoder 0
  * (the VMM's, locked) is auto-assembled into a region (core/region/auto.ts). The probe fails
@@ -20,6 +21,7 @@ import type { Driver } from '../../kernel/device.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { driverProbe } from '../base.ts';
+import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { CxlEndpointDecoder } from './core/decoder.ts';
@@ -62,12 +64,16 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
   const d = pdev.findDvsec(PCI_VENDOR_ID_CXL, CXL_DVSEC_PCIE_DEVICE);
   if (!d) throw pdev.dbgErr('ENODEV', 'No DVSEC Capability');
   const comp = cxlFindRegblock(pdev, CXL_REGLOC_RBI_COMPONENT);
-  pdev.dbg(`Mapped CXL component registers bar ${comp.bar} @ 0x${comp.offset.toString(16).padStart(16, '0')}`);
+  pdev.dbg(
+    `Mapped CXL component registers bar ${comp.bar} @ 0x${comp.offset.toString(16).padStart(16, '0')}`,
+  );
   cxlProbeComponentRegs(pdev, comp.base);
   const lo = pdev.cfgRead(d + cxlDvsecRangeSizeLow(0), 4) >>> 0;
   if (!(lo & CXL_DVSEC_MEM_INFO_VALID) || !(lo & CXL_DVSEC_MEM_ACTIVE))
     throw pdev.err('ETIMEDOUT', 'timeout awaiting memory active');
-  const capacity = (BigInt(pdev.cfgRead(d + cxlDvsecRangeSizeHigh(0), 4) >>> 0) << 32n) | BigInt((lo & 0xf0000000) >>> 0);
+  const capacity =
+    (BigInt(pdev.cfgRead(d + cxlDvsecRangeSizeHigh(0), 4) >>> 0) << 32n) |
+    BigInt((lo & 0xf0000000) >>> 0);
   const cxlds: CxlDevState = {
     pdev,
     mboxBase: 0n,
@@ -91,20 +97,32 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
   // cxl_get_committed_decoder(): the endpoint's enabled decoder and the region it joined.
   const cxled = cxlmd.endpoint
     ?.decoders()
-    .find((x): x is CxlEndpointDecoder => x instanceof CxlEndpointDecoder && (x.flags & CXL_DECODER_F_ENABLE) !== 0);
+    .find(
+      (x): x is CxlEndpointDecoder =>
+        x instanceof CxlEndpointDecoder && (x.flags & CXL_DECODER_F_ENABLE) !== 0,
+    );
   if (!cxled) {
     pdev.dbg(`${cxlmd.name}: no committed decoder: device memory not mapped`);
     return cxlmd;
   }
   const r = cxled.hpaRange;
   if (!cxled.region)
-    throw pdev.err('ENXIO', `${cxlmd.name}:${cxled.name}: no CXL region for ${hexll(r.start)}-${hexll(r.end)} (-6)`);
-  pdev.dbg(`${cxlmd.name}: CXL region ${cxled.region.name} HPA ${hexll(r.start)} size ${(r.end - r.start + 1n) >> 20n} MB`);
+    throw pdev.err(
+      'ENXIO',
+      `${cxlmd.name}:${cxled.name}: no CXL region for ${hexll(r.start)}-${hexll(r.end)} (-6)`,
+    );
+  pdev.dbg(
+    `${cxlmd.name}: CXL region ${cxled.region.name} HPA ${hexll(r.start)} size ${(r.end - r.start + 1n) >> 20n} MB`,
+  );
   return cxlmd;
 }
 
-/** Binds the accelerator driver to every matching, unbound function in PCI order. */
+/** Kernels with the type-2 API the driver uses (devm_cxl_add_memdev() without a mailbox). */
+export const ACCEL_API_SINCE = '7.0';
+
+/** Binds the accelerator driver to every matching, unbound function in PCI order (v7.0+). */
 export function cxlAccelAttachAll(kernel: Kernel): void {
+  if (!env(kernel).since(ACCEL_API_SINCE)) return;
   for (const pdev of pciFunctions(kernel)) {
     if (pdev.driver || !isCxlAccelerator(pdev)) continue;
     driverProbe(pdev, cxlAccelDriver, () => {
@@ -131,7 +149,8 @@ function mmioTop(kernel: Kernel): bigint {
     }
     if (p.isBridge) {
       const limit = (BigInt(p.cfgRead(0x22, 2) & 0xfff0) << 16n) | 0xfffffn;
-      if (limit + 1n > top && (p.cfgRead(0x20, 2) & 0xfff0) <= (p.cfgRead(0x22, 2) & 0xfff0)) top = limit + 1n;
+      if (limit + 1n > top && (p.cfgRead(0x20, 2) & 0xfff0) <= (p.cfgRead(0x22, 2) & 0xfff0))
+        top = limit + 1n;
     }
   }
   return top;
@@ -143,7 +162,10 @@ function mmioTop(kernel: Kernel): bigint {
  * it), enable it, register it and attach the accelerator driver.
  * @returns the new function, or undefined when nothing answers in the slot
  */
-export function pciehpHotAdd(kernel: Kernel, port: { segment: number; bus: number; devfn: number }): PciDev | undefined {
+export function pciehpHotAdd(
+  kernel: Kernel,
+  port: { segment: number; bus: number; devfn: number },
+): PciDev | undefined {
   const bridge = pciFunctions(kernel).find(
     (p) => p.segment === port.segment && p.busNr === port.bus && p.devfn === port.devfn,
   );
@@ -157,7 +179,9 @@ export function pciehpHotAdd(kernel: Kernel, port: { segment: number; bus: numbe
   pdev.revision = cr & 0xff;
   pdev.classCode = cr >>> 8;
   pdev.headerType = pdev.cfgRead(0x0e, 1);
-  pdev.dbg(`[${pdev.vendor.toString(16).padStart(4, '0')}:${pdev.device.toString(16).padStart(4, '0')}] type 00 class 0x${pdev.classCode.toString(16).padStart(6, '0')} PCIe Endpoint`);
+  pdev.dbg(
+    `[${pdev.vendor.toString(16).padStart(4, '0')}:${pdev.device.toString(16).padStart(4, '0')}] type 00 class 0x${pdev.classCode.toString(16).padStart(6, '0')} PCIe Endpoint`,
+  );
   // pci_assign_unassigned_bridge_resources(): 1 MiB aligned space above every decoded range.
   let next = ((mmioTop(kernel) + 0xfffffn) / 0x100000n) * 0x100000n;
   const start = next;
@@ -174,13 +198,15 @@ export function pciehpHotAdd(kernel: Kernel, port: { segment: number; bus: numbe
         pdev.cfgWrite(off + 4, 4, 0xffffffff);
         m |= BigInt(pdev.cfgRead(off + 4, 4) >>> 0) << 32n;
       } else m |= 0xffffffff00000000n;
-      size = ((~m) & 0xffffffffffffffffn) + 1n;
+      size = (~m & 0xffffffffffffffffn) + 1n;
     }
     if (size > 0n) {
       next = ((next + size - 1n) / size) * size;
       pdev.cfgWrite(off, 4, Number(next & 0xffffffffn));
       if (is64) pdev.cfgWrite(off + 4, 4, Number(next >> 32n));
-      pdev.dbg(`BAR ${i} [mem 0x${next.toString(16)}-0x${(next + size - 1n).toString(16)}${is64 ? ' 64bit' : ''}]: assigned`);
+      pdev.dbg(
+        `BAR ${i} [mem 0x${next.toString(16)}-0x${(next + size - 1n).toString(16)}${is64 ? ' 64bit' : ''}]: assigned`,
+      );
       next += size;
     } else pdev.cfgWrite(off, 4, lo);
     if (is64) i++;
@@ -194,15 +220,31 @@ export function pciehpHotAdd(kernel: Kernel, port: { segment: number; bus: numbe
   bridge.below.push(pdev);
   pdev.groups.push({
     attrs: [
-      { name: 'vendor', mode: 0o444, show: () => `0x${pdev.vendor.toString(16).padStart(4, '0')}\n` },
-      { name: 'device', mode: 0o444, show: () => `0x${pdev.device.toString(16).padStart(4, '0')}\n` },
-      { name: 'class', mode: 0o444, show: () => `0x${pdev.classCode.toString(16).padStart(6, '0')}\n` },
-      { name: 'revision', mode: 0o444, show: () => `0x${pdev.revision.toString(16).padStart(2, '0')}\n` },
+      {
+        name: 'vendor',
+        mode: 0o444,
+        show: () => `0x${pdev.vendor.toString(16).padStart(4, '0')}\n`,
+      },
+      {
+        name: 'device',
+        mode: 0o444,
+        show: () => `0x${pdev.device.toString(16).padStart(4, '0')}\n`,
+      },
+      {
+        name: 'class',
+        mode: 0o444,
+        show: () => `0x${pdev.classCode.toString(16).padStart(6, '0')}\n`,
+      },
+      {
+        name: 'revision',
+        mode: 0o444,
+        show: () => `0x${pdev.revision.toString(16).padStart(2, '0')}\n`,
+      },
       { name: 'config', mode: 0o644, read: () => pdev.configBytes() },
     ],
   });
   pdev.add();
-  if (isCxlAccelerator(pdev))
+  if (isCxlAccelerator(pdev) && env(kernel).since(ACCEL_API_SINCE))
     driverProbe(pdev, cxlAccelDriver, () => {
       cxlAccelProbe(pdev);
     });

@@ -165,14 +165,20 @@ export class CompRegsShadow {
     let rsv = HDM_CTRL_RESERVED | HDM_CTRL_DEVICE_RESERVED;
     if (!(this.hdm(HDM_CAP) & HDM_CAP_UIO_CAPABLE)) rsv |= HDM_CTRL_UIO_RESERVED;
     if (!this.geometry.cacheCapable) rsv |= HDM_CTRL_BI_RESERVED;
-    let val = (((v & ~rsv) & ~ro) | (cur & ro)) >>> 0;
+    let val = ((v & ~rsv & ~ro) | (cur & ro)) >>> 0;
     if (val & HDM_CTRL_COMMIT) val |= HDM_CTRL_COMMITTED;
     else val &= ~HDM_CTRL_COMMITTED;
     return val >>> 0;
   }
 
   /** Decoder n's shadow as the guest sees it (base/size in bytes). */
-  decoder(n: number): { base: bigint; size: bigint; ctrl: number; committed: boolean; locked: boolean } {
+  decoder(n: number): {
+    base: bigint;
+    size: bigint;
+    ctrl: number;
+    committed: boolean;
+    locked: boolean;
+  } {
     const lo = (r: number) => BigInt(this.hdm(hdmReg(n, r)) & ~HDM_LO_RESERVED_MASK) & 0xffffffffn;
     const hi = (r: number) => BigInt(this.hdm(hdmReg(n, r)) >>> 0) << 32n;
     const ctrl = this.hdm(hdmReg(n, HDM_N.CTRL));

@@ -21,7 +21,14 @@ import { Errno } from '../../kernel/errno.ts';
 import { CompRegsShadow } from './comp-regs.ts';
 import { DvsecShadow } from './dvsec.ts';
 import { type HostFunction, HostLog } from './host.ts';
-import { type CxlRegMap, createDeviceState, findDvsec, pcieIsCxl, rangeActive, setupRegs } from './probe.ts';
+import {
+  type CxlRegMap,
+  createDeviceState,
+  findDvsec,
+  pcieIsCxl,
+  rangeActive,
+  setupRegs,
+} from './probe.ts';
 import {
   CAP_CXL_RESET_CAPABLE,
   CXL_CM_OFFSET,
@@ -135,12 +142,18 @@ export class VfioPciDevice {
    * VFIO_DEVICE_GET_REGION_INFO for the CXL device regions and the component BAR.
    * @throws EINVAL for an index the device does not have
    */
-  regionInfo(index: number): { size: bigint; flags: number; subtype?: number; sparse?: SparseArea[] } {
+  regionInfo(index: number): {
+    size: bigint;
+    flags: number;
+    subtype?: number;
+    sparse?: SparseArea[];
+  } {
     const c = this.cxl;
     if (c && index === VFIO_PCI_NUM_REGIONS)
       return {
         size: c.regionSize,
-        flags: VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP,
+        flags:
+          VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP,
         subtype: VFIO_REGION_SUBTYPE_CXL,
       };
     if (c && index === VFIO_PCI_NUM_REGIONS + 1)
@@ -196,13 +209,15 @@ export class VfioPciDevice {
   dpaWrite(off: bigint, data: Uint8Array): void {
     const c = this.activeRegion();
     const room = c.regionSize - off;
-    const part = room < BigInt(data.length) ? data.subarray(0, Number(room < 0n ? 0n : room)) : data;
-    if (!this.host.memWrite(c.regionHpa + off, part)) throw new Errno('EIO', undefined, this.host.bdf);
+    const part =
+      room < BigInt(data.length) ? data.subarray(0, Number(room < 0n ? 0n : room)) : data;
+    if (!this.host.memWrite(c.regionHpa + off, part))
+      throw new Errno('EIO', undefined, this.host.bdf);
   }
 
   private activeRegion(): VfioCxlState {
     const c = this.cxl;
-    if (!c || !c.regionActive) throw new Errno('EIO', undefined, this.host.bdf);
+    if (!c?.regionActive) throw new Errno('EIO', undefined, this.host.bdf);
     return c;
   }
 
@@ -255,13 +270,20 @@ function detect(host: HostFunction, log: HostLog, dev: VfioPciDevice): VfioCxlSt
     log.warn(`vfio-cxl: HDM register probing failed: ${(e as Errno).errno}`);
     return undefined;
   }
-  log.dbg(`vfio_cxl: HDM decoder at offset=0x${(CXL_CM_OFFSET + regs.hdmOffset).toString(16)}, size=0x${regs.hdmSize.toString(16)}`);
+  log.dbg(
+    `vfio_cxl: HDM decoder at offset=0x${(CXL_CM_OFFSET + regs.hdmOffset).toString(16)}, size=0x${regs.hdmSize.toString(16)}`,
+  );
   if (!rangeActive(host, dvsec)) {
     log.warn('CXL media not ready');
     return undefined;
   }
   const comp = new CompRegsShadow(
-    { hdmOffset: regs.hdmOffset, hdmSize: regs.hdmSize, hdmCount: regs.hdmCount, cacheCapable: st.cacheCapable },
+    {
+      hdmOffset: regs.hdmOffset,
+      hdmSize: regs.hdmSize,
+      hdmCount: regs.hdmCount,
+      cacheCapable: st.cacheCapable,
+    },
     (off) => host.barRead32(regs.bar, regs.offset + CXL_CM_OFFSET + off),
   );
   const d0 = comp.decoder(0);
@@ -272,7 +294,8 @@ function detect(host: HostFunction, log: HostLog, dev: VfioPciDevice): VfioCxlSt
   }
   log.dbg(`Device capacity: ${d0.size >> 20n} MB`);
   // cxl_get_committed_decoder(): the host CXL core's view of decoder 0 (hardware, not shadow).
-  const hw = (reg: number) => host.barRead32(regs.bar, regs.offset + CXL_CM_OFFSET + regs.hdmOffset + reg) >>> 0;
+  const hw = (reg: number) =>
+    host.barRead32(regs.bar, regs.offset + CXL_CM_OFFSET + regs.hdmOffset + reg) >>> 0;
   const regionHpa = (BigInt(hw(0x14)) << 32n) | BigInt(hw(0x10) & 0xf0000000);
   log.dbg(`CXL region: HPA 0x${regionHpa.toString(16)} size ${d0.size >> 20n} MB`);
   const shadow = new DvsecShadow(host, dvsec, st.dvsecLength, {

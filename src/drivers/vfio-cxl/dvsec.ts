@@ -198,7 +198,8 @@ export class DvsecShadow {
   /** cxl_dvsec_control2_write(). */
   private writeControl2(v: number): void {
     let rsv = CTRL2_RESERVED_MASK;
-    if (!(this.get16(DVSEC.CAP3) & CAP3_VOLATILE_HDM_CONFIGURABILITY)) rsv |= CTRL2_DESIRED_VOLATILE_HDM;
+    if (!(this.get16(DVSEC.CAP3) & CAP3_VOLATILE_HDM_CONFIGURABILITY))
+      rsv |= CTRL2_DESIRED_VOLATILE_HDM;
     if (!(this.get16(DVSEC.CAP2) & CAP2_MOD_COMPLETION_CAPABLE)) rsv |= CTRL2_MOD_COMPLETION_ENABLE;
     const val = v & ~rsv;
     if (val & CTRL2_INITIATE_CACHE_WBI) {
@@ -220,7 +221,10 @@ export class DvsecShadow {
     const abs = this.offset + DVSEC.STATUS2;
     for (const bit of [STATUS2_VOLATILE_HDM_PRES_ERROR, STATUS2_PM_INIT_COMPLETION]) {
       if (!(v & bit)) continue;
-      if (bit === STATUS2_VOLATILE_HDM_PRES_ERROR && !(this.get16(DVSEC.CAP3) & CAP3_VOLATILE_HDM_CONFIGURABILITY))
+      if (
+        bit === STATUS2_VOLATILE_HDM_PRES_ERROR &&
+        !(this.get16(DVSEC.CAP3) & CAP3_VOLATILE_HDM_CONFIGURABILITY)
+      )
         continue;
       this.host.cfgWrite(abs, 2, bit);
       this.set16(DVSEC.STATUS2, this.get16(DVSEC.STATUS2) & ~bit);

@@ -3,7 +3,7 @@
  * through vfio-pci with CXL DVSEC and HDM decoder emulation, the DPA and COMP_REGS regions, and
  * reset handling. The VMM (src/hw/vmm) is its only user.
  */
-export { CompRegsShadow, type CompRegsGeometry } from './comp-regs.ts';
+export { type CompRegsGeometry, CompRegsShadow } from './comp-regs.ts';
 export {
   type SparseArea,
   type VfioCxlInfoCap,

@@ -62,7 +62,8 @@ const LOCK = 0x14;
 /** Offset of the PCIe DVSEC for CXL Devices in a type-2 function's config space. */
 export function type2DvsecOffset(m: Type2Model): number {
   let off = m.fn.config.findExtCapability(0x23);
-  while (off && m.fn.config.get16(off + 8) !== 0) off = m.fn.config.findExtCapability(0x23, m.fn.config.get32(off) >>> 20);
+  while (off && m.fn.config.get16(off + 8) !== 0)
+    off = m.fn.config.findExtCapability(0x23, m.fn.config.get32(off) >>> 20);
   return off;
 }
 
@@ -97,7 +98,12 @@ export function buildType2Hardware(
     dvsecAt += 0x0c;
   }
   const dv = new DvsecBuilder(cs, 'type2', dvsecAt);
-  const dvsec = dv.cxlDevice(ctx.qemu, { cap: TYPE2_DVSEC_CAP, ctrl: 0x2, status2: 0x2, ranges: [d.dpaSize] });
+  const dvsec = dv.cxlDevice(ctx.qemu, {
+    cap: TYPE2_DVSEC_CAP,
+    ctrl: 0x2,
+    status2: 0x2,
+    ranges: [d.dpaSize],
+  });
   if (ctx.qemu !== '7.2') cs.set16(dvsec + 0x38, TYPE2_DVSEC_CAP3);
   cs.setW1c16(dvsec + STATUS, 1 << 14);
   cs.setW1c16(dvsec + STATUS2, (1 << 3) | (1 << 15));
@@ -107,7 +113,11 @@ export function buildType2Hardware(
 
   const dflt = defaultHdmCaps('type2', ctx.qemu);
   const hdm = d.hdm ?? (dflt ? { ...dflt, decoderCount: 1 } : undefined);
-  const component = createComponentRegisters('type2', hdm, { qemu: ctx.qemu, dpaLimit: d.dpaSize, strict: ctx.qemu !== '7.2' });
+  const component = createComponentRegisters('type2', hdm, {
+    qemu: ctx.qemu,
+    dpaLimit: d.dpaSize,
+    strict: ctx.qemu !== '7.2',
+  });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
   const msixBar = msixInitExclusiveBar(cs, 1, 4);
   const fn = newFunction({

@@ -22,6 +22,23 @@ export const CONFIG_SPACE_SIZE = 4096;
 /** End of the legacy (PCI 3.0) part. */
 export const LEGACY_CONFIG_SIZE = 256;
 
+/** Bytes behind one config space: value, write mask, W1C mask, legacy capability map. */
+const SPACE_BYTES = 3 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
+/** Config spaces per slab: thousands of functions cost a few dozen zeroed allocations. */
+const SLAB_SPACES = 64;
+let slab: Uint8Array | undefined;
+let slabUsed = 0;
+
+/** Zeroed bytes for one config space. */
+function allocSpace(): Uint8Array {
+  if (!slab || slabUsed === SLAB_SPACES) {
+    slab = new Uint8Array(SPACE_BYTES * SLAB_SPACES);
+    slabUsed = 0;
+  }
+  const at = SPACE_BYTES * slabUsed++;
+  return slab.subarray(at, at + SPACE_BYTES);
+}
+
 /** A BAR as registered by the device model. */
 export interface BarDecl {
   index: number;
@@ -35,8 +52,8 @@ type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
 type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
 
 export class PciConfigSpace {
-  /** One backing buffer for the three arrays and `used` (one allocation per function). */
-  private readonly mem = new Uint8Array(3 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE);
+  /** One backing buffer for the three arrays and `used`, carved from a shared slab. */
+  private readonly mem = allocSpace();
   readonly config = this.mem.subarray(0, CONFIG_SPACE_SIZE);
   readonly wmask = this.mem.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
   readonly w1cmask = this.mem.subarray(2 * CONFIG_SPACE_SIZE, 3 * CONFIG_SPACE_SIZE);

@@ -17,8 +17,13 @@ import type { HostFunction } from '../../drivers/vfio-cxl/index.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { Type2Dev } from '../../topology/model.ts';
 import type { BuildContext, Type2Model } from '../dev/model.ts';
+import {
+  buildType2Hardware,
+  commitType2Hdm,
+  resetType2Hardware,
+  type2DvsecOffset,
+} from '../dev/type2.ts';
 import { canonicalBdf } from './host-file.ts';
-import { buildType2Hardware, commitType2Hdm, resetType2Hardware, type2DvsecOffset } from '../dev/type2.ts';
 
 /** One host function's description (host-device file entry), by host BDF. */
 export interface HostDeviceSpec {
@@ -65,7 +70,11 @@ export function hostBdfOf(d: Type2Dev): string {
  * firmware on it.
  * @throws EINVAL for a description the hardware cannot hold (size, HDM capability)
  */
-export function realizeHostDevice(d: Type2Dev, ctx: BuildContext, spec: HostDeviceSpec | undefined): HostDevice {
+export function realizeHostDevice(
+  d: Type2Dev,
+  ctx: BuildContext,
+  spec: HostDeviceSpec | undefined,
+): HostDevice {
   const bdf = hostBdfOf(d);
   const dev: Type2Dev = {
     ...d,
@@ -73,7 +82,10 @@ export function realizeHostDevice(d: Type2Dev, ctx: BuildContext, spec: HostDevi
     firmwareCommitted: spec?.committed ?? d.firmwareCommitted,
   };
   if (dev.dpaSize <= 0n || dev.dpaSize % (256n << 20n) !== 0n)
-    throw new Errno('EINVAL', `host device ${bdf}: DPA size must be a non-zero multiple of 256 MiB`);
+    throw new Errno(
+      'EINVAL',
+      `host device ${bdf}: DPA size must be a non-zero multiple of 256 MiB`,
+    );
   const { model } = buildType2Hardware(dev, ctx, 0);
   const hpa = spec?.hpa ?? hostHpaFor(bdf, dev.dpaSize);
   const commit = () => commitType2Hdm(model, hpa);
@@ -81,7 +93,8 @@ export function realizeHostDevice(d: Type2Dev, ctx: BuildContext, spec: HostDevi
   const memAt = (hpa0: bigint, len: number) => {
     const d0 = model.component.hdm?.decodeToDpa(hpa0);
     const dEnd = len > 0 ? model.component.hdm?.decodeToDpa(hpa0 + BigInt(len) - 1n) : d0;
-    if (!d0 || !dEnd || dEnd.dpa - d0.dpa !== BigInt(len - 1) || dEnd.dpa >= model.memory.size) return undefined;
+    if (!d0 || !dEnd || dEnd.dpa - d0.dpa !== BigInt(len - 1) || dEnd.dpa >= model.memory.size)
+      return undefined;
     return d0.dpa;
   };
   const bar = (i: number) => model.fn.bars.find((b) => b.index === i)?.region;
@@ -94,7 +107,9 @@ export function realizeHostDevice(d: Type2Dev, ctx: BuildContext, spec: HostDevi
     barWrite32: (i, o, v) => bar(i)?.write32(o, v),
     memRead: (a, len) => {
       const dpa = memAt(a, len);
-      return dpa === undefined ? { data: new Uint8Array(len), ok: false } : { data: model.memory.read(dpa, len), ok: true };
+      return dpa === undefined
+        ? { data: new Uint8Array(len), ok: false }
+        : { data: model.memory.read(dpa, len), ok: true };
     },
     memWrite: (a, data) => {
       const dpa = memAt(a, data.length);

@@ -66,7 +66,12 @@ export function parseHostDeviceFile(text: string, path?: string): HostDeviceSpec
   if (!r.success) {
     const i = r.error.issues[0];
     const p = i ? formatPath(i.path) : '';
-    const what = i?.code === 'unrecognized_keys' ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}` : i?.code === 'invalid_type' ? `expected ${i.expected}` : (i?.message ?? 'invalid host-device file');
+    const what =
+      i?.code === 'unrecognized_keys'
+        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
+        : i?.code === 'invalid_type'
+          ? `expected ${i.expected}`
+          : (i?.message ?? 'invalid host-device file');
     return fail(p ? `${p}: ${what}` : what);
   }
   const seen = new Set<string>();

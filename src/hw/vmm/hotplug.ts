@@ -67,7 +67,11 @@ function driverOf(m: BelowPortModel): string {
 }
 
 /** Every id in use and every slot, walking the device tree. */
-function survey(hbs: readonly HostBridgeModel[]): { ids: Set<string>; slots: Map<string, Slot>; buses: Set<string> } {
+function survey(hbs: readonly HostBridgeModel[]): {
+  ids: Set<string>;
+  slots: Map<string, Slot>;
+  buses: Set<string>;
+} {
   const ids = new Set<string>();
   const slots = new Map<string, Slot>();
   const buses = new Set<string>(['pcie.0']);
@@ -128,25 +132,34 @@ function survey(hbs: readonly HostBridgeModel[]): { ids: Set<string>; slots: Map
  */
 export function deviceAdd(ctx: HotplugContext, text: string): HotplugResult {
   const binary = qemuBinary(ctx.machine);
-  const q = (msg: string, hint?: string) => new QemuError(msg, { binary, ...(hint ? { hint } : {}) });
+  const q = (msg: string, hint?: string) =>
+    new QemuError(msg, { binary, ...(hint ? { hint } : {}) });
   const opts = parseQemuOpts(text, 'driver');
   const driver = optGet(opts, 'driver') ?? '';
   if (driver === 'vfio-pci-nohotplug') throw q(`Device '${driver}' does not support hotplugging`);
   if (driver !== 'vfio-pci')
-    throw new Errno('EINVAL', `device-add: cxlsim hot-adds vfio-pci functions only, not '${driver}'`);
+    throw new Errno(
+      'EINVAL',
+      `device-add: cxlsim hot-adds vfio-pci functions only, not '${driver}'`,
+    );
   for (const [k] of opts.params)
     if (!['driver', 'host', 'bus', 'addr', 'iommufd', 'x-no-mmap', 'rombar'].includes(k))
       throw q(`Property 'vfio-pci.${k}' not found`);
   const { ids, slots, buses } = survey(ctx.hostBridges);
-  if (opts.id !== undefined && !idWellformed(opts.id)) throw q("Parameter 'id' expects an identifier");
+  if (opts.id !== undefined && !idWellformed(opts.id))
+    throw q("Parameter 'id' expects an identifier");
   if (opts.id !== undefined && ids.has(opts.id)) throw q(`Duplicate ID '${opts.id}' for device`);
   const hostArg = optGet(opts, 'host');
   if (hostArg === undefined)
-    throw q('No provided host device', 'Use -device vfio-pci,host=DDDD:BB:DD.F or -device vfio-pci,sysfsdev=PATH_TO_DEVICE');
+    throw q(
+      'No provided host device',
+      'Use -device vfio-pci,host=DDDD:BB:DD.F or -device vfio-pci,sysfsdev=PATH_TO_DEVICE',
+    );
   const host = canonicalBdf(hostArg);
   if (!host) throw q(`Property 'vfio-pci.host' doesn't take value '${hostArg}'`);
   const attached = ctx.hostBridges.flatMap((hb) => vfioDevicesBelow(hb));
-  if (attached.some((a) => hostBdfOf(a.rec.topo) === host)) throw q(`vfio ${host}: device is already attached`);
+  if (attached.some((a) => hostBdfOf(a.rec.topo) === host))
+    throw q(`vfio ${host}: device is already attached`);
   const busName = optGet(opts, 'bus') ?? 'pcie.0';
   const slot = slots.get(busName);
   if (!slot) {
@@ -155,21 +168,34 @@ export function deviceAdd(ctx: HotplugContext, text: string): HotplugResult {
   }
   const addr = optGet(opts, 'addr');
   if (addr !== undefined && !/^(0x)?0+(\.0)?$/i.test(addr))
-    throw new Errno('EINVAL', `device-add: only slot 0 function 0 below '${busName}' is modelled (cxlsim)`);
+    throw new Errno(
+      'EINVAL',
+      `device-add: only slot 0 function 0 below '${busName}' is modelled (cxlsim)`,
+    );
   const occupant = slot.child;
   if (occupant) {
-    throw q(`PCI: slot 0 function 0 not available for vfio-pci, in use by ${driverOf(occupant)},id=${occupant.topo.id}`);
+    throw q(
+      `PCI: slot 0 function 0 not available for vfio-pci, in use by ${driverOf(occupant)},id=${occupant.topo.id}`,
+    );
   }
   let n = 0;
   while (ids.has(`type2#${n}`)) n++;
   const id = opts.id ?? `type2#${n}`;
   const dev: Type2Dev = { kind: 'type2', id, host, dpaSize: 16n << 30n, firmwareCommitted: true };
-  const built = withVmmOptions(ctx.vmm, () => buildType2(dev, { qemu: ctx.qemu, segment: slot.segment }, 0));
+  const built = withVmmOptions(ctx.vmm, () =>
+    buildType2(dev, { qemu: ctx.qemu, segment: slot.segment }, 0),
+  );
   const rec = vfioOf(built.model);
   if (!rec) throw new Errno('EINVAL', `device-add: ${id} was not realized as a vfio device`);
   const mode = ctx.vmm.placement ?? 'per-window';
   const path = [...slotPath(ctx.hostBridges, slot)];
-  const plan = planPlacement([{ rec, hb: slot.hb, path }], ctx.windows, mode, binary, mode === 'per-window' ? attached.filter((a) => a.rec.placement) : []);
+  const plan = planPlacement(
+    [{ rec, hb: slot.hb, path }],
+    ctx.windows,
+    mode,
+    binary,
+    mode === 'per-window' ? attached.filter((a) => a.rec.placement) : [],
+  );
   // Commit point: plug the function, then let the VMM program it.
   const fn = built.functions[0] as PciFunctionModel;
   const secondary = slot.fn.config.get8(0x19);

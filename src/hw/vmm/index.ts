@@ -3,9 +3,9 @@
  * (docs/vfio-cxl.md): the host-bridge adjustment made before the devices are realized, the
  * machine_done placement, and inspection.
  *
- * Order, as in QEMU: {@link vmmTopology} (QEMU 10.1 host bridges that carry — or, through an
- * empty root port, may receive — a vfio-cxl device keep HDM decoders, so the VMM can program
- * them); devices realized (hw/dev/type2.ts → vfio-pci.ts); firmware PCI
+ * Order, as in QEMU: {@link vmmTopology} (in a machine with type-2 devices, QEMU 10.1 host
+ * bridges that carry — or, through an empty root port, may receive — one keep HDM decoders, so
+ * the VMM can program them); devices realized (hw/dev/type2.ts → vfio-pci.ts); firmware PCI
  * init; {@link placeVfio} at machine done. A rejection throws and the machine does not start.
  */
 import type { QemuVersion } from '../../profile.ts';
@@ -16,8 +16,8 @@ import type { VmmOptions } from './options.ts';
 import { applyPlacement, planPlacement, qemuBinary, vfioDevicesBelow } from './placement.ts';
 import type { VfioType2 } from './vfio-pci.ts';
 
-export { PLACEMENTS, type VfioCxlPlacement, type VmmOptions, withVmmOptions } from './options.ts';
 export { type HostDeviceSpec, hostHpaFor } from './host-device.ts';
+export { PLACEMENTS, type VfioCxlPlacement, type VmmOptions, withVmmOptions } from './options.ts';
 export { type VfioPlacement, type VfioType2, vfioOf } from './vfio-pci.ts';
 
 /** True when a host bridge's only root port is empty or holds a type-2 device. */
@@ -27,12 +27,17 @@ function vfioCandidate(hb: HostBridge): boolean {
 }
 
 /**
- * The topology the platform is built from: on QEMU 10.1, host bridges that are vfio-cxl
- * candidates get `hdmForPassthrough` (their decoders are programmed at placement, in both
- * placement modes). Returns `t` itself when nothing changes.
+ * The topology the platform is built from: on QEMU 10.1, in a machine with passed-through
+ * type-2 devices, host bridges that are vfio-cxl candidates get `hdmForPassthrough` (their
+ * decoders are programmed at placement, in both placement modes). A machine without type-2
+ * devices is left exactly as QEMU builds it. Returns `t` itself when nothing changes.
  */
-export function vmmTopology(t: Topology, opts: VmmOptions, qemu: QemuVersion): Topology {
+export function vmmTopology(t: Topology, qemu: QemuVersion): Topology {
   if (qemu === '7.2') return t;
+  const hasType2 = t.hostBridges.some((hb) =>
+    hb.rootPorts.some((rp) => rp.child?.kind === 'type2'),
+  );
+  if (!hasType2) return t;
   let changed = false;
   const hostBridges = t.hostBridges.map((hb) => {
     if (hb.hdmForPassthrough || !vfioCandidate(hb)) return hb;

@@ -27,9 +27,10 @@
  * A plan is computed first and applied only when every device passed, so a rejected hotplug
  * leaves the machine exactly as it was.
  */
+
+import { QemuError } from '../../topology/qemu-errors.ts';
 import type { HostBridgeModel, RootPortModel, SwitchModel } from '../dev/model.ts';
 import type { PlacedWindow } from '../placement.ts';
-import { QemuError } from '../../topology/qemu-errors.ts';
 import type { VfioCxlPlacement } from './options.ts';
 import { placeable, setupLockedHdm, type VfioType2, vfioOf } from './vfio-pci.ts';
 
@@ -58,7 +59,8 @@ export function vfioDevicesBelow(hb: HostBridgeModel): VfioBelow[] {
       if (rec) out.push({ rec, hb, path });
     } else if (m.kind === 'switch') {
       const sw: SwitchModel = m;
-      for (const d of sw.dsps) walk(d.child, [...path, { id: sw.topo.id, component: sw.component, target: d.port }]);
+      for (const d of sw.dsps)
+        walk(d.child, [...path, { id: sw.topo.id, component: sw.component, target: d.port }]);
     }
   };
   for (const rp of hb.rootPorts)
@@ -88,8 +90,11 @@ function perWindow(d: VfioBelow, windows: readonly PlacedWindow[], binary: strin
       `host bridge ${hb.id} is a target of more than one CXL fixed memory window (${matches.map((m) => m.index).join(', ')})`,
     );
   if (w.targets.length > 1)
-    throw fail(`CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`);
-  if (w.base === 0n) throw fail(`CXL fixed memory window ${w.index} has no base address (not placed)`);
+    throw fail(
+      `CXL fixed memory window ${w.index} is interleaved across ${w.targets.length} host bridges`,
+    );
+  if (w.base === 0n)
+    throw fail(`CXL fixed memory window ${w.index} has no base address (not placed)`);
   const size = d.rec.vfio.cxl?.regionSize ?? 0n;
   if (w.size < size)
     throw fail(
@@ -117,7 +122,9 @@ export function planPlacement(
     if (mode === 'first-window') {
       const w = [...windows].sort((a, b) => a.index - b.index).find((x) => x.base !== 0n);
       if (!w)
-        throw new QemuError(`vfio-cxl: ${d.rec.topo.id}: no CXL fixed memory window is placed`, { binary });
+        throw new QemuError(`vfio-cxl: ${d.rec.topo.id}: no CXL fixed memory window is placed`, {
+          binary,
+        });
       plan.push({ dev: d, window: w, programPath: true });
       continue;
     }

@@ -17,7 +17,12 @@
  */
 import { VfioPciDevice } from '../../drivers/vfio-cxl/index.ts';
 import type { Type2Dev } from '../../topology/model.ts';
-import { type BuildContext, newFunction, type PciFunctionModel, type Type2Model } from '../dev/model.ts';
+import {
+  type BuildContext,
+  newFunction,
+  type PciFunctionModel,
+  type Type2Model,
+} from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import type { ComponentRegisters } from '../regs/component.ts';
@@ -53,7 +58,11 @@ export function vfioOf(m: Type2Model): VfioType2 | undefined {
 
 /** Offset of the CXL Device DVSEC in a config space (0 when absent). */
 function deviceDvsec(cs: PciConfigSpace): number {
-  for (let off = cs.findExtCapability(0x23); off; off = cs.findExtCapability(0x23, cs.get32(off) >>> 20)) {
+  for (
+    let off = cs.findExtCapability(0x23);
+    off;
+    off = cs.findExtCapability(0x23, cs.get32(off) >>> 20)
+  ) {
     if (cs.get16(off + 4) === 0x1e98 && cs.get16(off + 8) === 0) return off;
     if (cs.get32(off) >>> 20 === 0) break;
   }
@@ -102,7 +111,9 @@ export function realizeVfioType2(
   const cs = guestConfig(phys.fn.config, vfio);
   const c = vfio.cxl;
   const bars: { index: number; region: MmioRegion }[] = phys.fn.bars.map((b) =>
-    c && b.index === c.regs.bar ? { index: b.index, region: new VfioComponentBar(vfio, b.index) } : b,
+    c && b.index === c.regs.bar
+      ? { index: b.index, region: new VfioComponentBar(vfio, b.index) }
+      : b,
   );
   let component: ComponentRegisters = phys.component;
   if (c) {
@@ -121,8 +132,19 @@ export function realizeVfioType2(
       reset: () => {},
     };
   }
-  const fn = newFunction({ id: d.id, kind: 'type2', config: cs, segment: ctx.segment, devfn, bars });
-  const topo: Type2Dev = { ...d, dpaSize: phys.topo.dpaSize, firmwareCommitted: phys.topo.firmwareCommitted };
+  const fn = newFunction({
+    id: d.id,
+    kind: 'type2',
+    config: cs,
+    segment: ctx.segment,
+    devfn,
+    bars,
+  });
+  const topo: Type2Dev = {
+    ...d,
+    dpaSize: phys.topo.dpaSize,
+    firmwareCommitted: phys.topo.firmwareCommitted,
+  };
   const guest: Type2Model = {
     kind: 'type2',
     topo,

@@ -124,7 +124,7 @@ export class VfioHdmView extends HdmDecoderBlock {
   /** QEMU's mapping of the DPA region at decoder 0's committed base (x1). */
   override decodeToDpa(hpa: bigint): { decoder: number; dpa: bigint } | undefined {
     const c = this.dev.cxl;
-    if (!c || !c.regionActive) return undefined;
+    if (!c?.regionActive) return undefined;
     const d = c.comp.decoder(0);
     if (!d.committed || hpa < d.base || hpa >= d.base + d.size) return undefined;
     const dpa = hpa - d.base;

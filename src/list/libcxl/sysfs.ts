@@ -5,7 +5,7 @@
  * __sysfs_device_parse() (readdir, sscanf("<name>%d") on every entry, add_dev() per match),
  * realpath(3), lstat(2)-based is_enabled() and access(F_OK).
  */
-import { Errno, isErrno } from '../../kernel/errno.ts';
+import { Errno, type ErrnoName, isErrno } from '../../kernel/errno.ts';
 import { scanPrefixInt } from '../cstr.ts';
 import type { CxlCtx } from './types.ts';
 
@@ -13,6 +13,17 @@ import type { CxlCtx } from './types.ts';
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
+}
+
+/** One errno value per code for failed reads (callers look at its code and strerror text only). */
+const ERRNOS = new Map<ErrnoName, Errno>();
+function errnoOf(code: ErrnoName): Errno {
+  let e = ERRNOS.get(code);
+  if (!e) {
+    e = new Errno(code);
+    ERRNOS.set(code, e);
+  }
+  return e;
 }
 
 /** SYSFS_ATTR_SIZE (util/sysfs.h) */
@@ -30,7 +41,12 @@ function rel(path: string): string {
 export function readAttr(ctx: CxlCtx, path: string): string | Errno {
   let data: string | Uint8Array;
   try {
-    data = ctx.view.read(rel(path));
+    const view = ctx.view;
+    if (view.readIfExists) {
+      const r = view.readIfExists(rel(path));
+      if (r === 'ENOENT' || r === 'ENOTDIR') return errnoOf(r);
+      data = r;
+    } else data = view.read(rel(path));
   } catch (e) {
     const err = isErrno(e) ? e : new Errno('EIO');
     if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
@@ -40,7 +56,7 @@ export function readAttr(ctx: CxlCtx, path: string): string | Errno {
         `failed to open ${path}: ${err.message} hint: try running as root or using sudo\n`,
       );
     }
-    return new Errno(err.code);
+    return errnoOf(err.code);
   }
   // ASCII text (nearly every attribute) is its own latin1 decoding: no byte round trip
   const ascii = typeof data === 'string' && isAscii(data);
@@ -85,7 +101,9 @@ export function writeAttr(ctx: CxlCtx, path: string, buf: string): Errno | undef
 /** realpath(3) with the result in libcxl's absolute form; undefined when it fails. */
 export function realpath(ctx: CxlCtx, path: string): string | undefined {
   try {
-    const r = ctx.view.realpath(rel(path));
+    const view = ctx.view;
+    const r = view.realpathIfExists ? view.realpathIfExists(rel(path)) : view.realpath(rel(path));
+    if (r === undefined) return undefined;
     return r === '' ? '/sys' : `/sys/${r}`;
   } catch {
     return undefined;
