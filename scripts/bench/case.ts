@@ -1,47 +1,100 @@
 /**
- * One benchmark case, run in its own process so that its peak RSS is its own.
- * usage: node --expose-gc --import tsx scripts/bench/case.ts <kind> <arg> <runs>
- *   kind = preset NAME | gen ENDPOINTS
- * Prints one JSON line: { case, runs, boot_ms[], list_ms[], export_ms[], maxRssMiB }.
+ * One benchmark case, run by scripts/bench/run.ts in its own process so that its peak RSS is
+ * its own. usage:
+ *   node --expose-gc --import tsx scripts/bench/case.ts <kind> <arg> <runs> [exports] [profile]
+ *   kind = preset NAME | gen ENDPOINTS; exports = how many of the runs also export /sys
+ *   (default 1); profile = stack profile (default latest)
+ *
+ * Each run boots a fresh machine (buildPlatform + the guest's enumeration: bootMachine()),
+ * then runs `cxl list -vvv` on it, then (for the first `exports` runs) writes its /sys out with
+ * exportSysfs(). The library is loaded from the built dist/ (what the `cxlsim` executable runs)
+ * unless CXLSIM_BENCH_FROM=src, which loads src/ through tsx's on-the-fly transform instead.
+ * Exports go to tmpfs (/dev/shm) when there is one — the cost measured is cxlsim's (walk the
+ * tree, one open/write/close per file), not the disk's — else to the OS temp directory.
+ *
+ * Prints one JSON line: { case, memdevs, runs, boot_ms[], list_ms[], export_ms[], exportDir,
+ * exportEntries, listBytes, maxRssMiB, from }.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootMachine } from '../../src/boot.ts';
-import { cxlList } from '../../src/list/index.ts';
-import { resolveProfile } from '../../src/profile.ts';
-import { exportSysfs } from '../../src/sysfs/export.ts';
-import { generateTopology, shapeForEndpoints } from '../../src/topology/generate.ts';
-import type { Topology } from '../../src/topology/model.ts';
-import { getPreset } from '../../src/topology/presets/index.ts';
+import { pathToFileURL } from 'node:url';
 
-const [kind = 'preset', arg = 'default', runsArg = '5'] = process.argv.slice(2);
+type Boot = typeof import('../../src/boot.ts');
+type List = typeof import('../../src/list/index.ts');
+type Profiles = typeof import('../../src/profile.ts');
+type Export = typeof import('../../src/sysfs/export.ts');
+type Gen = typeof import('../../src/topology/generate.ts');
+type Presets = typeof import('../../src/topology/presets/index.ts');
+
+const root = join(import.meta.dirname, '../..');
+const from = process.env.CXLSIM_BENCH_FROM === 'src' ? 'src' : 'dist';
+
+/** A library module from dist/ (compiled JS) or src/ (TypeScript through tsx). */
+async function lib<T>(path: string): Promise<T> {
+  const file = from === 'src' ? join(root, 'src', `${path}.ts`) : join(root, 'dist', `${path}.js`);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+/** Where exports go: tmpfs when writable, else the OS temp directory. */
+function exportBase(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
+const [kind = 'preset', arg = 'default', runsArg = '5', exportsArg = '1', profileName = 'latest'] =
+  process.argv.slice(2);
 const runs = Number(runsArg);
-const profile = resolveProfile(process.env.CXLSIM_BENCH_PROFILE ?? 'latest');
-const topo: Topology =
-  kind === 'gen' ? generateTopology({ ...shapeForEndpoints(Number(arg)), name: `gen${arg}` }) : getPreset(arg, profile.qemu);
+const exports = Number(exportsArg);
+
+const { bootMachine } = await lib<Boot>('boot');
+const { cxlList } = await lib<List>('list/index');
+const { resolveProfile } = await lib<Profiles>('profile');
+const { exportSysfs } = await lib<Export>('sysfs/export');
+const { generateTopology, shapeForEndpoints } = await lib<Gen>('topology/generate');
+const { getPreset } = await lib<Presets>('topology/presets/index');
+
+const profile = resolveProfile(profileName);
+const topo =
+  kind === 'gen'
+    ? generateTopology({ ...shapeForEndpoints(Number(arg)), name: `gen${arg}` })
+    : getPreset(arg, profile.qemu);
+const base = exportBase();
+const gc = (globalThis as { gc?: () => void }).gc;
 
 const boot: number[] = [];
 const list: number[] = [];
 const exp: number[] = [];
 let memdevs = 0;
+let listBytes = 0;
+let exportEntries = 0;
 for (let i = 0; i < runs; i++) {
+  gc?.(); // each run starts from the same heap, not from the previous run's garbage
   const t0 = performance.now();
   const m = bootMachine(topo, { profile });
   const t1 = performance.now();
   const r = cxlList(m.sysfs, ['-vvv'], { ioctl: m.ioctl, ndctl: profile.ndctl });
   const t2 = performance.now();
   if (r.code !== 0) throw new Error(`list failed: ${r.stderr}`);
-  memdevs = m.sysfs.readdir('bus/cxl/devices').filter((n) => /^mem\d+$/.test(n)).length;
-  if (i === 0 || Number(arg) <= 1024) {
-    const dir = mkdtempSync(join(tmpdir(), 'cxlsim-bench-'));
-    const t3 = performance.now();
-    exportSysfs(m.sysfs, dir, { force: true });
-    exp.push(performance.now() - t3);
-    rmSync(dir, { recursive: true, force: true });
-  }
   boot.push(t1 - t0);
   list.push(t2 - t1);
+  listBytes = r.stdout.length;
+  memdevs = m.sysfs.readdir('bus/cxl/devices').filter((n) => /^mem\d+$/.test(n)).length;
+  if (i < exports) {
+    const dir = mkdtempSync(join(base, 'cxlsim-bench-'));
+    try {
+      const t3 = performance.now();
+      const s = exportSysfs(m.sysfs, dir, { force: true });
+      exp.push(performance.now() - t3);
+      exportEntries = s.dirs + s.files + s.links;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 console.log(
   JSON.stringify({
@@ -51,6 +104,10 @@ console.log(
     boot_ms: boot,
     list_ms: list,
     export_ms: exp,
+    exportDir: base,
+    exportEntries,
+    listBytes,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    from,
   }),
 );

@@ -268,13 +268,23 @@ export function msixBarRegion(
   barSize: number,
   entries: number,
 ): import('../mmio-region.ts').MmioRegion {
-  const words = new Uint32Array(barSize / 4);
-  for (let i = 0; i < entries; i++) words[i * 4 + 3] = 1; // Vector Control: masked
+  // The table's dwords are kept densely; anything else in the BAR (PBA, padding) is stored
+  // only once written, so thousands of functions do not each zero a whole BAR.
+  const table = new Uint32Array(entries * 4);
+  for (let i = 0; i < entries; i++) table[i * 4 + 3] = 1; // Vector Control: masked
+  let rest: Map<number, number> | undefined;
   return {
     size: barSize,
-    read32: (o) => (o & 3 || o >= barSize ? 0 : (words[o >> 2] ?? 0)),
+    read32: (o) => {
+      if (o & 3 || o >= barSize) return 0;
+      const i = o >> 2;
+      return i < table.length ? (table[i] ?? 0) : (rest?.get(i) ?? 0);
+    },
     write32: (o, v) => {
-      if ((o & 3) === 0 && o < barSize) words[o >> 2] = v >>> 0;
+      if ((o & 3) !== 0 || o >= barSize) return;
+      const i = o >> 2;
+      if (i < table.length) table[i] = v >>> 0;
+      else (rest ??= new Map()).set(i, v >>> 0);
     },
   };
 }

@@ -52,6 +52,23 @@ export interface MboxTrace {
   lenOut: number;
 }
 
+/**
+ * The command table and CEL of a (QEMU version, extra opcodes) pair — the same for every
+ * device that has them, so built once (neither is ever written).
+ */
+const commandSets = new Map<string, { commands: ReadonlyMap<number, MboxCommand>; cel: Uint8Array }>();
+function commandSet(qemu: MemDevState['qemu'], extra: Iterable<number>) {
+  const ops = [...extra].sort((a, b) => a - b);
+  const key = `${qemu}|${ops.join(',')}`;
+  let set = commandSets.get(key);
+  if (!set) {
+    const cmds = type3CommandSet(qemu, ops);
+    set = { commands: new Map(cmds.map((c) => [c.opcode, c])), cel: buildCel(cmds) };
+    commandSets.set(key, set);
+  }
+  return set;
+}
+
 /** The primary mailbox of a type-3 device. */
 export class Mailbox implements MmioRegion {
   readonly size = MBOX_LENGTH;
@@ -66,9 +83,9 @@ export class Mailbox implements MmioRegion {
   constructor(state: MemDevState, onCommand?: (t: MboxTrace) => void) {
     this.state = state;
     this.onCommand = onCommand;
-    const cmds = type3CommandSet(state.qemu, state.extraOpcodes);
-    this.commands = new Map(cmds.map((c) => [c.opcode, c]));
-    this.cel = buildCel(cmds);
+    const set = commandSet(state.qemu, state.extraOpcodes);
+    this.commands = set.commands;
+    this.cel = set.cel;
     let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);
     if (state.qemu !== '7.2')
       cap = setField(cap | MBOX_CAP_DOORBELL_IRQ | MBOX_CAP_BG_IRQ, MBOX_CAP_MSG_NUMBER, MBOX_MSIX);

@@ -179,9 +179,13 @@ export const le = {
 
 /** Formats a 16-byte UUID (%pU, lower case). */
 export function uuidString(b: Uint8Array): string {
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  let h = '';
+  for (const x of b) h += HEX2[x] as string;
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
+
+/** Two lower-case hex digits per byte value. */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** CEL UUID 0da9c0b5-bf41-4b78-8f79-96b1623b3f17 as bytes. */
 export const CEL_UUID = Uint8Array.from([

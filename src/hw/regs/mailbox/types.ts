@@ -117,11 +117,17 @@ export function le(buf: Uint8Array) {
 
 /** A UUID string ("0da9c0b5-bf41-…") as the 16 bytes QEMU's UUID() macro stores (big-endian fields). */
 export function uuidBytes(uuid: string): Uint8Array {
-  const hex = uuid.replace(/-/g, '');
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  let bytes = parsedUuids.get(uuid);
+  if (!bytes) {
+    const hex = uuid.replace(/-/g, '');
+    bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    parsedUuids.set(uuid, bytes);
+  }
+  return bytes.slice();
 }
+/** UUID strings already parsed (the CEL UUID is asked for by every Get Supported Logs). */
+const parsedUuids = new Map<string, Uint8Array>();
 
 /** The 16 bytes of a UUID as the kernel prints it with %pUb. */
 export function uuidString(b: Uint8Array): string {
