@@ -84,6 +84,7 @@ export class Device {
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
+  private pathMemo: string | undefined;
   /** Kept by the kernel registry: the device is on `kernel.roots` / on its bus's device list. */
   listedAsRoot = false;
   listedOnBus = false;
@@ -154,7 +155,9 @@ export class Device {
 
   /** Path below /sys/devices, e.g. 'platform/ACPI0017:00/root0/port1'. */
   devicePath(): string {
-    return this.parent ? `${this.parent.devicePath()}/${this.name}` : this.name;
+    // names and parents never change once a device exists: computed once
+    this.pathMemo ??= this.parent ? `${this.parent.devicePath()}/${this.name}` : this.name;
+    return this.pathMemo;
   }
 
   /** `dev_driver_string()`: bound driver name, else bus name, else ''. */
@@ -168,9 +171,10 @@ export class Device {
     return s ? `${s} ${this.name}: ` : `${this.name}: `;
   }
 
-  /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug). */
+  /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug; no work without it). */
   dbg(msg: string): void {
-    this.ctx.log.printk(KERN.DEBUG, this.prefix() + msg);
+    const log = this.ctx.log;
+    if (log.dyndbg) log.printk(KERN.DEBUG, this.prefix() + msg);
   }
   /** dev_info(). */
   info(msg: string): void {

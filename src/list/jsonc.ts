@@ -164,10 +164,31 @@ function scalarText(x: JVal, ndctl: Ndctl): string | undefined {
 }
 
 /**
+ * Output text in pieces, joined into ~1024-piece chunks as it goes: the pieces die young and
+ * only the chunks (the output itself) survive, which keeps a 10 MB listing cheap to collect.
+ */
+class Pieces {
+  private readonly chunks: string[] = [];
+  private buf: string[] = [];
+  push(s: string): void {
+    this.buf.push(s);
+    if (this.buf.length >= 1024) {
+      this.chunks.push(this.buf.join(''));
+      this.buf = [];
+    }
+  }
+  text(): string {
+    this.chunks.push(this.buf.join(''));
+    this.buf = [];
+    return this.chunks.join('');
+  }
+}
+
+/**
  * Appends `x` printed at `level` to `out`. `lead` is the text that goes before the value (the
  * separator, indent and key); a scalar is joined to it, so an object member costs one piece.
  */
-function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: string[], lead: string): void {
+function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces, lead: string): void {
   const s = scalarText(x, ndctl);
   if (s !== undefined) {
     out.push(lead + s);
@@ -200,7 +221,7 @@ function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: string[], lead: s
 
 /** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) */
 export function toJsonPretty(v: JVal, ndctl: Ndctl): string {
-  const out: string[] = [];
+  const out = new Pieces();
   emitPretty(v, 0, ndctl, out, '');
-  return out.join('');
+  return out.text();
 }

@@ -78,7 +78,7 @@ export interface TreeCtx {
   kernel: Kernel;
   hooks: SysfsHooks;
   /** Registered children of a device by name (cached per kernel generation). */
-  children(dev: Device): Map<string, Device>;
+  children(dev: Device): ReadonlyMap<string, Device>;
   /** Devices of a bus by name, and their names in kernfs order (cached). */
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
   /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */
@@ -115,8 +115,15 @@ export const emptyDir: DirNode = { t: 'dir', list: () => [], lookup: () => undef
 
 /** /sys path of a device's directory. */
 export function devPath(dev: Device): string {
-  return `devices/${dev.devicePath()}`;
+  let p = sysPaths.get(dev);
+  if (p === undefined) {
+    p = `devices/${dev.devicePath()}`;
+    sysPaths.set(dev, p);
+  }
+  return p;
 }
+/** One string per device path: link targets are then map keys whose hash is computed once. */
+const sysPaths = new WeakMap<Device, string>();
 
 /**
  * A file with kernfs permission checks. `show` missing on a readable file reads as EIO

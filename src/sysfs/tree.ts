@@ -44,6 +44,9 @@ const PAGE_SIZE = 4096;
 /** Symlink hops before giving up (MAXSYMLINKS). */
 const MAX_HOPS = 40;
 
+/** The children index of a device without children (most attributes' parents). */
+const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
+
 /** Builds the shared context with its generation-keyed caches. */
 function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   let gen = -1;
@@ -65,6 +68,7 @@ function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
     hooks,
     autoprobe: new Map(),
     children(dev) {
+      if (dev.children.length === 0) return NO_CHILDREN;
       check();
       let m = childCache.get(dev);
       if (!m) {
@@ -163,6 +167,26 @@ interface Resolved {
   viaLink: boolean;
 }
 
+/** A relative path of plain names: no empty, '.' or '..' component, no outer blanks. */
+function simpleName(name: string): boolean {
+  const n = name.length;
+  if (n === 0) return false;
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(n - 1);
+  // blanks trim() would remove are ≤ 0x20 or non-ASCII: leave those to the general walk
+  if (first <= 0x20 || first >= 0x7f || last <= 0x20 || last >= 0x7f) return false;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i < n && name.charCodeAt(i) !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0) return false; // '' component
+    if (name.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && name.charCodeAt(start + 1) === 0x2e)))
+      return false; // '.' or '..'
+    start = i + 1;
+  }
+  return true;
+}
+
 /** Why a soft walk found nothing. */
 type Miss = 'ENOENT' | 'ENOTDIR';
 
@@ -178,6 +202,13 @@ class LiveSysfs implements SysfsView {
    */
   private dirs = new Map<string, Resolved>();
   private dirsGen = -1;
+  /**
+   * {@link readAtIfExists}'s directories by the caller's own string (libcxl keeps one per
+   * device, so its hash is computed once): stable directories, or null for "take the general
+   * path". Emptied with the directory cache.
+   */
+  private atDirs = new Map<string, Resolved | null>();
+  private atGen = -1;
 
   constructor(kernel: Kernel, hooks: SysfsHooks) {
     const ctx = makeCtx(kernel, hooks);
@@ -234,11 +265,12 @@ class LiveSysfs implements SysfsView {
         if (soft) return 'ENOENT';
         throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
       }
-      const t = this.resolve(child.to, true, soft, hops + 1);
+      // a link into a device directory already resolved: its canonical path is the key
+      const t = this.cache().get(child.to) ?? this.resolve(child.to, true, soft, hops + 1);
       if (typeof t === 'string') return t;
       r = { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
     } else r = { node: child, path: childPath, stable, viaLink: false };
-    if (r.stable && r.node.t === 'dir') this.cache().set(key, r);
+    if (key && r.stable && r.node.t === 'dir') this.cache().set(key, r);
     return r;
   }
 
@@ -301,7 +333,19 @@ class LiveSysfs implements SysfsView {
     if (typeof r === 'string') return undefined;
     const n = r.node;
     if (n.t === 'dir') return { kind: 'dir' };
-    if (n.t === 'link') return { kind: 'link', target: kernfsLinkTarget(r.path, n.to) };
+    if (n.t === 'link') {
+      // the relative target is computed when asked for (is_enabled() only wants the kind)
+      const at = r.path;
+      const to = n.to;
+      let target: string | undefined;
+      return {
+        kind: 'link',
+        get target(): string {
+          target ??= kernfsLinkTarget(at, to);
+          return target;
+        },
+      };
+    }
     return { kind: 'file', mode: n.mode, binary: n.binary };
   }
 
@@ -310,6 +354,58 @@ class LiveSysfs implements SysfsView {
     if (typeof r === 'string') return r;
     if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
     return r.node.read();
+  }
+
+  readAtIfExists(dir: string, name: string): string | Uint8Array | Miss {
+    const d = simpleName(name) ? this.atDir(dir) : null;
+    if (d && !name.includes('/')) {
+      // the lookup step() would make, without its bookkeeping, for the common case: a file
+      const child = (d.node as DirNode).lookupStable?.(name) ?? (d.node as DirNode).lookup(name);
+      if (!child) return 'ENOENT';
+      if (child.t === 'file') return child.read();
+    }
+    const r = d ? this.walkFrom(d, name, true) : this.resolve(`${dir}/${name}`, true, true, 0);
+    if (typeof r === 'string') return r;
+    if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
+    return r.node.read();
+  }
+
+  realpathAtIfExists(dir: string, name: string): string | undefined {
+    const d = simpleName(name) ? this.atDir(dir) : null;
+    const r = d ? this.walkFrom(d, name, true) : this.resolve(`${dir}/${name}`, true, true, 0);
+    return typeof r === 'string' ? undefined : r.path;
+  }
+
+  /**
+   * The stable directory `dir` resolves to, by the caller's own string (libcxl keeps one per
+   * device, so its hash is computed once), or null when it is not one (then the general walk
+   * is taken).
+   */
+  private atDir(dir: string): Resolved | null {
+    this.cache(); // drops both caches when the device set changed
+    if (this.atGen !== this.dirsGen) {
+      this.atGen = this.dirsGen;
+      this.atDirs = new Map();
+    }
+    let d = this.atDirs.get(dir);
+    if (d === undefined) {
+      const r = this.resolve(dir, true, true, 0);
+      d = typeof r !== 'string' && r.stable && r.node.t === 'dir' ? r : null;
+      this.atDirs.set(dir, d);
+    }
+    return d;
+  }
+
+  /** Walks the components of `rel` (plain names) from `from`, as resolve() would. */
+  private walkFrom(from: Resolved, rel: string, followLast: boolean): Resolved | Miss {
+    const parts = rel.split('/');
+    let r = from;
+    for (let i = 0; i < parts.length; i++) {
+      const next = this.step(r, parts[i] as string, i < parts.length - 1 || followLast, 0, '', true);
+      if (typeof next === 'string') return next;
+      r = next;
+    }
+    return r;
   }
 
   realpathIfExists(path: string): string | undefined {

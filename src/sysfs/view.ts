@@ -34,6 +34,13 @@ export interface SysfsView {
    * ('ENOENT', 'ENOTDIR') instead of throwing (views that have it make misses cheap).
    */
   readIfExists?(path: string): string | Uint8Array | 'ENOENT' | 'ENOTDIR';
+  /**
+   * Optional fast path: readIfExists(`${dir}/${name}`) — the directory is resolved once per
+   * distinct `dir` string (libcxl reads many attributes of one device directory).
+   */
+  readAtIfExists?(dir: string, name: string): string | Uint8Array | 'ENOENT' | 'ENOTDIR';
+  /** Optional fast path: realpathIfExists(`${dir}/${name}`), `dir` resolved as above. */
+  realpathAtIfExists?(dir: string, name: string): string | undefined;
   /** Optional fast path: realpath(), or undefined where it would throw ENOENT/ENOTDIR. */
   realpathIfExists?(path: string): string | undefined;
 }

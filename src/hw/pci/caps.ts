@@ -284,7 +284,10 @@ export function msixBarRegion(
       if ((o & 3) !== 0 || o >= barSize) return;
       const i = o >> 2;
       if (i < table.length) table[i] = v >>> 0;
-      else (rest ??= new Map()).set(i, v >>> 0);
+      else {
+        rest ??= new Map();
+        rest.set(i, v >>> 0);
+      }
     },
   };
 }

@@ -40,28 +40,25 @@ export const CDAT_PORT_ID_USP = 0x100;
 /** CDAT revision QEMU reports (CXL_CDAT_REV). */
 export const CDAT_REVISION = 2;
 
+/** Little-endian field writer over a structure's bytes (plain byte stores: structures are small). */
 class Le {
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
   }
   u8(o: number, v: number): this {
-    this.view.setUint8(o, v);
+    this.bytes[o] = v & 0xff;
     return this;
   }
   u16(o: number, v: number): this {
-    this.view.setUint16(o, v, true);
-    return this;
+    return this.u8(o, v).u8(o + 1, v >>> 8);
   }
   u32(o: number, v: number): this {
-    this.view.setUint32(o, v >>> 0, true);
-    return this;
+    return this.u16(o, v & 0xffff).u16(o + 2, (v >>> 16) & 0xffff);
   }
   u64(o: number, v: bigint): this {
-    this.view.setBigUint64(o, BigInt.asUintN(64, v), true);
-    return this;
+    const x = BigInt.asUintN(64, v);
+    return this.u32(o, Number(x & 0xffffffffn)).u32(o + 4, Number(x >> 32n));
   }
 }
 

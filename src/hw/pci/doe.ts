@@ -70,17 +70,21 @@ export function cdatTableAccess(entries: () => Uint8Array[]): DoeProtocol {
       rsp[0] = h0;
       rsp[1] = h1;
       rsp[2] = (next << 16) >>> 0;
-      const bytes = new Uint8Array(rsp.buffer);
-      bytes.set(ent, 12);
+      // the entry's bytes, little-endian, from dword 3 (no ArrayBuffer view of a small array)
+      for (let i = 0; i < ent.length; i++)
+        rsp[3 + (i >> 2)] = ((rsp[3 + (i >> 2)] ?? 0) | ((ent[i] ?? 0) << (8 * (i & 3)))) >>> 0;
       return rsp;
     },
   };
 }
 
+/** An empty read mailbox (shared: it is never written). */
+const NO_DWORDS = new Uint32Array(0);
+
 /** A DOE instance attached to a config space (pcie_doe_init()). */
 export class Doe {
   private writeMbox: number[] = [];
-  private readMbox: Uint32Array = new Uint32Array(0);
+  private readMbox: Uint32Array = NO_DWORDS;
   private readIdx = 0;
   private ready = false;
   private error = false;
@@ -171,7 +175,7 @@ export class Doe {
           this.ready = false;
           this.error = false;
           this.writeMbox = [];
-          this.readMbox = new Uint32Array(0);
+          this.readMbox = NO_DWORDS;
           this.readIdx = 0;
           return;
         }
@@ -186,7 +190,7 @@ export class Doe {
         if (size !== 4) return;
         this.readIdx++;
         if (this.readIdx === this.readMbox.length) {
-          this.readMbox = new Uint32Array(0);
+          this.readMbox = NO_DWORDS;
           this.readIdx = 0;
           this.ready = false;
         } else if (this.readIdx > this.readMbox.length) this.error = true;

@@ -166,13 +166,17 @@ export class MmioMap implements MmioBus {
   }
 
   read32(addr: bigint): number {
-    const hit = this.lookup(addr);
-    return hit ? hit.region.read32(hit.offset) >>> 0 : 0;
+    const m = this.find(addr);
+    if (!m) return 0;
+    const offset = Number(addr - m.base);
+    return offset < m.region.size ? m.region.read32(offset) >>> 0 : 0;
   }
 
   write32(addr: bigint, value: number): void {
-    const hit = this.lookup(addr);
-    hit?.region.write32(hit.offset, value >>> 0);
+    const m = this.find(addr);
+    if (!m) return;
+    const offset = Number(addr - m.base);
+    if (offset < m.region.size) m.region.write32(offset, value >>> 0);
   }
 
   read64(addr: bigint): bigint {

@@ -11,7 +11,7 @@ import { atoi, strtok, strtoull, toI32, toU32, U64_MAX } from '../cstr.ts';
 import { endpointMemdev } from './memdev.ts';
 import { cxlBuses, cxlPortForeachAll, endpointsOf } from './port.ts';
 import { cxlRegions, regionName } from './region.ts';
-import { deviceParse, readAttr, realpath } from './sysfs.ts';
+import { deviceParse, readAttrAt, realpathAt } from './sysfs.ts';
 import {
   type CxlCtx,
   type CxlDecoder,
@@ -60,7 +60,7 @@ function calcMaxAvailableExtent(d: CxlDecoder): bigint {
 /** add_cxl_decoder() */
 function addDecoder(port: CxlPort, id: number, base: string): CxlDecoder {
   const ctx = port.ctx;
-  const attr = (name: string): string | Error => readAttr(ctx, `${base}/${name}`);
+  const attr = (name: string): string | Error => readAttrAt(ctx, base, name);
   const num = (name: string, dflt: bigint): bigint => {
     const s = attr(name);
     return typeof s === 'string' ? strtoull(s) : dflt;
@@ -127,11 +127,11 @@ function parseTargets(d: CxlDecoder, list: string | Error): void {
   let i = 0;
   for (; i < ids.length; i++) {
     const did = toI32(strtoull(ids[i] as string));
-    const dport = `${port.devPath}/dport${did}`;
-    const devPath = realpath(d.ctx, dport);
+    const dport = `dport${did}`; // below port.devPath
+    const devPath = realpathAt(d.ctx, port.devPath, dport);
     if (devPath === undefined) break;
-    let physPath = realpath(d.ctx, `${dport}/physical_node`);
-    const fwPath = realpath(d.ctx, `${dport}/firmware_node`);
+    let physPath = realpathAt(d.ctx, port.devPath, `${dport}/physical_node`);
+    const fwPath = realpathAt(d.ctx, port.devPath, `${dport}/firmware_node`);
     if (physPath === undefined && fwPath !== undefined) physPath = devPath;
     const t: CxlTarget = { decoder: d, devPath, physPath, fwPath, id: did, position: i };
     d.targets.unshift(t);
@@ -172,7 +172,7 @@ export function decoderName(d: CxlDecoder): string {
 export function decoderRegion(d: CxlDecoder): CxlRegion | undefined {
   let port = d.port;
   if (port.type === 'root') return undefined;
-  const name = readAttr(d.ctx, `${d.devPath}/region`);
+  const name = readAttrAt(d.ctx, d.devPath, 'region');
   if (typeof name !== 'string') {
     d.ctx.out.log(
       'libcxl',

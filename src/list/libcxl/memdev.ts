@@ -9,7 +9,7 @@
  */
 import { atoi, strtol, strtoull, toI32, U64_MAX } from '../cstr.ts';
 import { cxlBuses, cxlPortForeach, endpointsOf, portHost } from './port.ts';
-import { deviceParse, isEnabledPath, readAttr, realpath } from './sysfs.ts';
+import { deviceParse, isEnabledPath, readAttrAt, realpath } from './sysfs.ts';
 import { type CxlCtx, type CxlMemdev, type CxlPort, devname, QOS_CLASS_NONE } from './types.ts';
 
 const ok = (v: string | Error): v is string => typeof v === 'string';
@@ -17,7 +17,7 @@ const ok = (v: string | Error): v is string => typeof v === 'string';
 /** add_cxl_memdev(): undefined when a required attribute is missing. */
 function addMemdev(ctx: CxlCtx, id: number, base: string): CxlMemdev | undefined {
   const v85 = ctx.ndctl === '85';
-  const attr = (name: string): string | Error => readAttr(ctx, `${base}/${name}`);
+  const attr = (name: string): string | Error => readAttrAt(ctx, base, name);
   const pmem = attr('pmem/size');
   const ram = attr('ram/size');
   if (!v85 && (!ok(pmem) || !ok(ram))) return undefined;

@@ -9,7 +9,7 @@
  * physical_node / firmware_node links.
  */
 import { strtoull, toI32 } from '../cstr.ts';
-import { deviceParse, isEnabledPath, readAttr, realpath } from './sysfs.ts';
+import { deviceParse, isEnabledPath, readAttrAt, realpathAt } from './sysfs.ts';
 import { type CxlCtx, type CxlDport, type CxlPort, devname, type PortType } from './types.ts';
 
 /** cxl_port_init(): undefined when the uport link does not resolve. */
@@ -20,14 +20,14 @@ function portInit(
   id: number,
   base: string,
 ): CxlPort | undefined {
-  const uport = realpath(ctx, `${base}/uport`);
+  const uport = realpathAt(ctx, base, 'uport');
   if (uport === undefined) return undefined;
   const depth = parent ? parent.depth + 1 : 0;
   let parentDportPath: string | undefined;
   let decodersCommitted = 0;
   if (ctx.ndctl === '85') {
-    if (depth > 1) parentDportPath = realpath(ctx, `${base}/parent_dport`);
-    const dc = readAttr(ctx, `${base}/decoders_committed`);
+    if (depth > 1) parentDportPath = realpathAt(ctx, base, 'parent_dport');
+    const dc = readAttrAt(ctx, base, 'decoders_committed');
     if (typeof dc === 'string') decodersCommitted = toI32(strtoull(dc));
   }
   return {
@@ -106,10 +106,13 @@ export function endpointsOf(port: CxlPort): CxlPort[] {
 
 /** add_cxl_dport() */
 function addDport(port: CxlPort, id: number, base: string): CxlDport | undefined {
-  const devPath = realpath(port.ctx, base);
+  // base is `${port.devPath}/dportN`: resolve below the port's own directory string
+  const dir = base.startsWith(`${port.devPath}/`) ? port.devPath : base.slice(0, base.lastIndexOf('/'));
+  const name = base.slice(dir.length + 1);
+  const devPath = realpathAt(port.ctx, dir, name);
   if (devPath === undefined) return undefined;
-  let physPath = realpath(port.ctx, `${base}/physical_node`);
-  const fwPath = realpath(port.ctx, `${base}/firmware_node`);
+  let physPath = realpathAt(port.ctx, dir, `${name}/physical_node`);
+  const fwPath = realpathAt(port.ctx, dir, `${name}/firmware_node`);
   if (physPath === undefined && fwPath !== undefined) physPath = devPath;
   return { id, port, devPath, physPath, fwPath };
 }

@@ -9,7 +9,7 @@
  */
 import { strtoull, toU32, U64_MAX } from '../cstr.ts';
 import { decoderByName } from './decoder.ts';
-import { deviceParse, isEnabledPath, readAttr } from './sysfs.ts';
+import { deviceParse, isEnabledPath, readAttr, readAttrAt } from './sysfs.ts';
 import {
   type CxlDecoder,
   type CxlMapping,
@@ -34,7 +34,7 @@ function modeFromIdent(s: string): DecoderMode {
 /** add_cxl_region(): undefined when uuid is unreadable or not a UUID. */
 function addRegion(decoder: CxlDecoder, id: number, base: string): CxlRegion | undefined {
   const ctx = decoder.ctx;
-  const attr = (name: string): string | Error => readAttr(ctx, `${base}/${name}`);
+  const attr = (name: string): string | Error => readAttrAt(ctx, base, name);
   const v85 = ctx.ndctl === '85';
   const size = attr('size');
   const cache = v85 ? attr('extended_linear_cache_size') : undefined;

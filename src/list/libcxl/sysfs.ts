@@ -48,16 +48,44 @@ export function readAttr(ctx: CxlCtx, path: string): string | Errno {
       data = r;
     } else data = view.read(rel(path));
   } catch (e) {
-    const err = isErrno(e) ? e : new Errno('EIO');
-    if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
-      ctx.out.log(
-        'libcxl',
-        '__sysfs_read_attr',
-        `failed to open ${path}: ${err.message} hint: try running as root or using sudo\n`,
-      );
-    }
-    return errnoOf(err.code);
+    return readFailed(ctx, path, e);
   }
+  return attrText(ctx, data);
+}
+
+/**
+ * readAttr(ctx, `${dir}/${name}`) for an attribute `name` of the device directory `dir`
+ * (libcxl's dev_path), through the view's per-directory fast path when it has one.
+ */
+export function readAttrAt(ctx: CxlCtx, dir: string, name: string): string | Errno {
+  const view = ctx.view;
+  if (!view.readAtIfExists) return readAttr(ctx, `${dir}/${name}`);
+  let data: string | Uint8Array;
+  try {
+    const r = view.readAtIfExists(dir, name);
+    if (r === 'ENOENT' || r === 'ENOTDIR') return errnoOf(r);
+    data = r;
+  } catch (e) {
+    return readFailed(ctx, `${dir}/${name}`, e);
+  }
+  return attrText(ctx, data);
+}
+
+/** A failed open/read: 85 logs EACCES/EPERM at LOG_ERR; the errno is returned. */
+function readFailed(ctx: CxlCtx, path: string, e: unknown): Errno {
+  const err = isErrno(e) ? e : new Errno('EIO');
+  if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
+    ctx.out.log(
+      'libcxl',
+      '__sysfs_read_attr',
+      `failed to open ${path}: ${err.message} hint: try running as root or using sudo\n`,
+    );
+  }
+  return errnoOf(err.code);
+}
+
+/** The text __sysfs_read_attr() hands back for what read() returned. */
+function attrText(ctx: CxlCtx, data: string | Uint8Array): string | Errno {
   // ASCII text (nearly every attribute) is its own latin1 decoding: no byte round trip
   const ascii = typeof data === 'string' && isAscii(data);
   const bytes = ascii
@@ -103,6 +131,19 @@ export function realpath(ctx: CxlCtx, path: string): string | undefined {
   try {
     const view = ctx.view;
     const r = view.realpathIfExists ? view.realpathIfExists(rel(path)) : view.realpath(rel(path));
+    if (r === undefined) return undefined;
+    return r === '' ? '/sys' : `/sys/${r}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** realpath(ctx, `${dir}/${name}`) through the view's per-directory fast path when it has one. */
+export function realpathAt(ctx: CxlCtx, dir: string, name: string): string | undefined {
+  const view = ctx.view;
+  if (!view.realpathAtIfExists) return realpath(ctx, `${dir}/${name}`);
+  try {
+    const r = view.realpathAtIfExists(dir, name);
     if (r === undefined) return undefined;
     return r === '' ? '/sys' : `/sys/${r}`;
   } catch {

@@ -68,10 +68,15 @@ function readEntry(pdev: PciDev, cap: number, handle: number): [Uint8Array, numb
   const rsp = doeExchange(pdev, cap, req);
   if (!rsp || rsp.length < 3) return undefined;
   const next = (rsp[2] ?? 0) >>> 16;
-  const body = rsp.slice(3);
-  const bytes = new Uint8Array(body.length * 4);
-  const dv = new DataView(bytes.buffer);
-  for (const [i, w] of body.entries()) dv.setUint32(i * 4, w, true);
+  // the response dwords after the 3-dword header, little-endian
+  const bytes = new Uint8Array((rsp.length - 3) * 4);
+  for (let i = 3, o = 0; i < rsp.length; i++, o += 4) {
+    const w = rsp[i] ?? 0;
+    bytes[o] = w & 0xff;
+    bytes[o + 1] = (w >>> 8) & 0xff;
+    bytes[o + 2] = (w >>> 16) & 0xff;
+    bytes[o + 3] = w >>> 24;
+  }
   return [bytes, next];
 }
 
@@ -92,7 +97,8 @@ export function readCdatData(port: CxlPort, cxlmd: CxlMemdev): void {
     dev.dbg('No CDAT length');
     return;
   }
-  const length = new DataView(first[0].buffer).getUint32(0, true);
+  const h = first[0];
+  const length = ((h[0] ?? 0) | ((h[1] ?? 0) << 8) | ((h[2] ?? 0) << 16) | ((h[3] ?? 0) << 24)) >>> 0;
   dev.dbg(`CDAT length ${length}`);
   const table = new Uint8Array(length);
   let at = 0;
@@ -105,7 +111,7 @@ export function readCdatData(port: CxlPort, cxlmd: CxlMemdev): void {
     }
     const [entry, next] = r;
     const n = handle === 0 ? 16 : Math.min(entry.length, length - at);
-    table.set(entry.slice(0, n), at);
+    table.set(n === entry.length ? entry : entry.subarray(0, n), at);
     at += n;
     if (next === 0xffff) break;
     handle = next;

@@ -35,6 +35,11 @@ export const CXL_MEM_COMMANDS: { id: number; opcode: number; sizeIn: number; siz
   { id: 20, opcode: 0x4305, sizeIn: 0, sizeOut: -1 },
 ];
 
+/** What CXL_MEM_QUERY_COMMANDS returns: the same for every memdev, built once (read-only). */
+const QUERY_TABLE = Object.freeze(
+  CXL_MEM_COMMANDS.map((c) => Object.freeze({ id: c.id, flags: 0, sizeIn: c.sizeIn, sizeOut: c.sizeOut })),
+) as unknown as { id: number; flags: number; sizeIn: number; sizeOut: number }[];
+
 /** The ioctl interface of every memdev of a kernel. */
 export function memdevIoctl(kernel: Kernel): CxlMemIoctl {
   const find = (name: string) => {
@@ -46,12 +51,7 @@ export function memdevIoctl(kernel: Kernel): CxlMemIoctl {
       const m = find(memdev);
       if (!m) return new Errno('ENOENT');
       m.dbg('Query IOCTL');
-      return CXL_MEM_COMMANDS.map((c) => ({
-        id: c.id,
-        flags: 0,
-        sizeIn: c.sizeIn,
-        sizeOut: c.sizeOut,
-      }));
+      return QUERY_TABLE;
     },
     send(memdev, cmd) {
       const m = find(memdev);

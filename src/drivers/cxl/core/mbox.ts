@@ -68,6 +68,10 @@ export const DRIVER_OPCODES_LATEST = [
   0x0502,
 ];
 
+/** The driver's opcode tables as sets (looked up for every CEL entry of every device). */
+const KNOWN_6_1: ReadonlySet<number> = new Set(DRIVER_OPCODES_6_1);
+const KNOWN_LATEST: ReadonlySet<number> = new Set(DRIVER_OPCODES_LATEST);
+
 /** CMD_CMD_RC_TABLE: return code → errno (index = code). */
 const RC_ERRNO: ErrnoName[] = [
   'EINVAL',
@@ -103,6 +107,12 @@ const RC_ERRNO: ErrnoName[] = [
   'ENXIO',
 ];
 
+/** Mailbox register offsets as HPA offsets (bigint), converted once. */
+const MBOX_CTRL = BigInt(CXLDEV_MBOX_CTRL_OFFSET);
+const MBOX_CMD = BigInt(CXLDEV_MBOX_CMD_OFFSET);
+const MBOX_STATUS = BigInt(CXLDEV_MBOX_STATUS_OFFSET);
+const MBOX_PAYLOAD = BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET);
+
 /** Result of one mailbox command: the device's return code and output payload. */
 export interface MboxResult {
   rc: number;
@@ -123,28 +133,28 @@ export function cxlMboxSend(
   const mmio = e.hw.mmio;
   const dev = cxlds.pdev;
   const base = cxlds.mboxBase;
-  if (mmio.read32(base + BigInt(CXLDEV_MBOX_CTRL_OFFSET)) & CXLDEV_MBOX_CTRL_DOORBELL) {
+  if (mmio.read32(base + MBOX_CTRL) & CXLDEV_MBOX_CTRL_DOORBELL) {
     throw dev.err('EBUSY', `mailbox queue busy (opcode: 0x${opcode.toString(16)}), device state `);
   }
-  if (payload.length) mmio.writeBytes(base + BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET), payload);
+  if (payload.length) mmio.writeBytes(base + MBOX_PAYLOAD, payload);
   mmio.write64(
-    base + BigInt(CXLDEV_MBOX_CMD_OFFSET),
+    base + MBOX_CMD,
     BigInt(opcode) | (BigInt(payload.length) << 16n),
   );
   dev.dbg('Sending command');
-  mmio.write32(base + BigInt(CXLDEV_MBOX_CTRL_OFFSET), CXLDEV_MBOX_CTRL_DOORBELL);
-  if (mmio.read32(base + BigInt(CXLDEV_MBOX_CTRL_OFFSET)) & CXLDEV_MBOX_CTRL_DOORBELL) {
+  mmio.write32(base + MBOX_CTRL, CXLDEV_MBOX_CTRL_DOORBELL);
+  if (mmio.read32(base + MBOX_CTRL) & CXLDEV_MBOX_CTRL_DOORBELL) {
     throw dev.err('ETIMEDOUT', `mailbox timeout (opcode: 0x${opcode.toString(16)}), device state `);
   }
   dev.dbg('Doorbell wait took 0ms');
-  const status = mmio.read64(base + BigInt(CXLDEV_MBOX_STATUS_OFFSET));
+  const status = mmio.read64(base + MBOX_STATUS);
   const rc = Number((status >> 32n) & 0xffffn);
   if (rc !== 0) return { rc, out: new Uint8Array(0) };
-  const cmd = mmio.read64(base + BigInt(CXLDEV_MBOX_CMD_OFFSET));
+  const cmd = mmio.read64(base + MBOX_CMD);
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
   const n = Math.min(lenOut, cxlds.payloadSize, outSize);
   const out =
-    n > 0 ? mmio.readBytes(base + BigInt(CXLDEV_MBOX_PAYLOAD_OFFSET), n) : new Uint8Array(0);
+    n > 0 ? mmio.readBytes(base + MBOX_PAYLOAD, n) : new Uint8Array(0);
   return { rc, out };
 }
 
@@ -187,10 +197,11 @@ export function uuidString(b: Uint8Array): string {
 /** Two lower-case hex digits per byte value. */
 const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** CEL UUID 0da9c0b5-bf41-4b78-8f79-96b1623b3f17 as bytes. */
+/** CEL UUID 0da9c0b5-bf41-4b78-8f79-96b1623b3f17 as bytes (and as text, below). */
 export const CEL_UUID = Uint8Array.from([
   0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78, 0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
 ]);
+const CEL_UUID_STRING = uuidString(CEL_UUID);
 
 /**
  * cxl_enumerate_cmds(): GET_SUPPORTED_LOGS, find the CEL, GET_LOG it, enable every opcode the
@@ -198,7 +209,7 @@ export const CEL_UUID = Uint8Array.from([
  */
 export function cxlEnumerateCmds(cxlds: CxlDevState): void {
   const dev = cxlds.pdev;
-  const known = new Set(env(dev).since('6.2') ? DRIVER_OPCODES_LATEST : DRIVER_OPCODES_6_1);
+  const known = env(dev).since('6.2') ? KNOWN_LATEST : KNOWN_6_1;
   const logs = cxlInternalSendCmd(
     cxlds,
     CXL_MBOX_OP.GET_SUPPORTED_LOGS,
@@ -211,14 +222,14 @@ export function cxlEnumerateCmds(cxlds: CxlDevState): void {
     const uuid = logs.slice(at, at + 16);
     const size = le.u32(logs, at + 16);
     const id = uuidString(uuid);
-    if (id !== uuidString(CEL_UUID)) {
+    if (id !== CEL_UUID_STRING) {
       dev.dbg(`Unknown log type ${id} of size ${size}`);
       continue;
     }
     dev.dbg(`Found LOG type ${id} of size ${size}`);
     const req = new Uint8Array(24);
     req.set(uuid, 0);
-    new DataView(req.buffer).setUint32(20, size, true);
+    for (let b = 0; b < 4; b++) req[20 + b] = (size >>> (8 * b)) & 0xff; // length, LE
     const cel = cxlInternalSendCmd(cxlds, CXL_MBOX_OP.GET_LOG, req, size);
     for (let k = 0; k + 4 <= cel.length; k += 4) {
       const op = le.u16(cel, k);
