@@ -24,7 +24,11 @@ const started = performance.now();
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
-  return n === 0 ? Number.NaN : n % 2 ? (s[(n - 1) / 2] ?? 0) : ((s[n / 2 - 1] ?? 0) + (s[n / 2] ?? 0)) / 2;
+  return n === 0
+    ? Number.NaN
+    : n % 2
+      ? (s[(n - 1) / 2] ?? 0)
+      : ((s[n / 2 - 1] ?? 0) + (s[n / 2] ?? 0)) / 2;
 };
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
@@ -44,13 +48,23 @@ interface CaseResult {
 }
 
 /** One case in its own process (see case.ts). */
-function runCase(kind: string, arg: string, runs: number, exports: number, profile = 'latest'): CaseResult {
+function runCase(
+  kind: string,
+  arg: string,
+  runs: number,
+  exports: number,
+  profile = 'latest',
+): CaseResult {
   const args = ['--expose-gc', '--import', 'tsx', join(root, 'scripts/bench/case.ts')];
-  const out = execFileSync(process.execPath, [...args, kind, arg, String(runs), String(exports), profile], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [...args, kind, arg, String(runs), String(exports), profile],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as CaseResult;
 }
 
@@ -60,7 +74,11 @@ function cli(args: string[], runs: number): number {
   const ts: number[] = [];
   for (let i = -1; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (r.status !== 0) throw new Error(`cxlsim ${args.join(' ')}: ${r.stderr.trim()}`);
     if (i >= 0) ts.push(performance.now() - t0);
   }
@@ -69,7 +87,10 @@ function cli(args: string[], runs: number): number {
 
 // 1. dist/ for the CLI and for the cases (case.ts loads the compiled library).
 const tb = performance.now();
-execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync('npm', ['run', '--silent', 'build'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 console.log(`build: ${f0(performance.now() - tb)} ms`);
 
 // 2. In-process cases.
@@ -83,7 +104,7 @@ for (const p of PRESET_NAMES) {
 }
 const SIZES = [1, 64, 256, 1024, 4096];
 for (const n of SIZES) {
-  const runs = quick ? 2 : n >= 4096 ? 3 : 5;
+  const runs = quick ? 2 : 5;
   cases.push(runCase('gen', String(n), runs, n >= 1024 ? 1 : Math.min(3, runs)));
 }
 const t = (name: string) => {
@@ -91,14 +112,38 @@ const t = (name: string) => {
   return c ? median(c.boot_ms) + median(c.list_ms) : Number.NaN;
 };
 const t256 = t('generated 256 endpoints');
-const rows = [['case', 'memdevs', 'boot ms', 'list -vvv ms', 'boot+list ms', '÷ t(256)', 'export ms', 'entries', 'peak RSS MiB']];
+const rows = [
+  [
+    'case',
+    'memdevs',
+    'boot ms',
+    'list -vvv ms',
+    'boot+list ms',
+    '÷ t(256)',
+    'export ms',
+    'entries',
+    'peak RSS MiB',
+  ],
+];
 for (const c of cases) {
   const b = median(c.boot_ms);
   const l = median(c.list_ms);
   const gen = c.case.startsWith('generated');
-  rows.push([c.case, String(c.memdevs), f1(b), f1(l), f1(b + l), gen ? (( b + l) / t256).toFixed(2) : '', f1(median(c.export_ms)), String(c.exportEntries), f0(c.maxRssMiB)]);
+  rows.push([
+    c.case,
+    String(c.memdevs),
+    f1(b),
+    f1(l),
+    f1(b + l),
+    gen ? ((b + l) / t256).toFixed(2) : '',
+    f1(median(c.export_ms)),
+    String(c.exportEntries),
+    f0(c.maxRssMiB),
+  ]);
 }
-console.log(`in-process, library from ${cases[0]?.from ?? 'dist'}/, medians; export into ${cases[0]?.exportDir ?? tmpdir()}`);
+console.log(
+  `in-process, library from ${cases[0]?.from ?? 'dist'}/, medians; export into ${cases[0]?.exportDir ?? tmpdir()}`,
+);
 console.log(table(rows));
 
 // 3. CLI cold start (whole process, dist/).
@@ -117,7 +162,14 @@ const CAPTURES: { capture: string; preset: string; dyndbg: boolean }[] = [
   { capture: 'threeway', preset: 'threeway', dyndbg: false },
   { capture: 'failures', preset: 'default', dyndbg: true },
 ];
-const qemu: { capture: string; preset: string; qemuS: number; inProcessMs: number; cliMs: number; ratio: number }[] = [];
+const qemu: {
+  capture: string;
+  preset: string;
+  qemuS: number;
+  inProcessMs: number;
+  cliMs: number;
+  ratio: number;
+}[] = [];
 for (const c of CAPTURES) {
   let qemuS = Number.NaN;
   try {
@@ -127,7 +179,16 @@ for (const c of CAPTURES) {
     // no run-info for this capture
   }
   const inproc = runCase('preset', c.preset, quick ? 3 : 7, 0, 'debian-12');
-  const boot = ['--state', state, 'boot', '--preset', c.preset, '--profile', 'debian-12', ...(c.dyndbg ? ['--dyndbg'] : [])];
+  const boot = [
+    '--state',
+    state,
+    'boot',
+    '--preset',
+    c.preset,
+    '--profile',
+    'debian-12',
+    ...(c.dyndbg ? ['--dyndbg'] : []),
+  ];
   const cliMs = cli(boot, quick ? 2 : 5) + cli(['--state', state, 'list', '-vvv'], quick ? 2 : 5);
   qemu.push({
     capture: c.capture,
@@ -139,11 +200,27 @@ for (const c of CAPTURES) {
   });
 }
 rmSync(state, { recursive: true, force: true });
-console.log('capture topologies (debian-12: Linux 6.1, QEMU 7.2, ndctl 76.1): QEMU TCG run vs cxlsim');
+console.log(
+  'capture topologies (debian-12: Linux 6.1, QEMU 7.2, ndctl 76.1): QEMU TCG run vs cxlsim',
+);
 console.log(
   table([
-    ['capture', 'preset', 'QEMU TCG s', 'cxlsim boot+list in-process ms', 'cxlsim CLI boot + list -vvv ms', 'QEMU ÷ CLI'],
-    ...qemu.map((q) => [q.capture, q.preset, f1(q.qemuS), f1(q.inProcessMs), f0(q.cliMs), `${f0(q.ratio)}×`]),
+    [
+      'capture',
+      'preset',
+      'QEMU TCG s',
+      'cxlsim boot+list in-process ms',
+      'cxlsim CLI boot + list -vvv ms',
+      'QEMU ÷ CLI',
+    ],
+    ...qemu.map((q) => [
+      q.capture,
+      q.preset,
+      f1(q.qemuS),
+      f1(q.inProcessMs),
+      f0(q.cliMs),
+      `${f0(q.ratio)}×`,
+    ]),
   ]),
 );
 
@@ -164,7 +241,13 @@ let region: { targets?: typeof targets } = {};
 try {
   const regionOut = execFileSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', join(root, 'scripts/bench/region.ts'), ...(quick ? ['--quick'] : [])],
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      join(root, 'scripts/bench/region.ts'),
+      ...(quick ? ['--quick'] : []),
+    ],
     { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 },
   )
     .trim()
@@ -177,7 +260,8 @@ try {
   targets.push({ name: 'region bench ran', value: Number.NaN, ok: false });
 }
 
-for (const x of targets) console.log(`${x.ok ? 'MET   ' : 'MISSED'} ${x.name}: ${x.value.toFixed(2)}`);
+for (const x of targets)
+  console.log(`${x.ok ? 'MET   ' : 'MISSED'} ${x.name}: ${x.value.toFixed(2)}`);
 const totalS = (performance.now() - started) / 1000;
 console.log(`bench: ${totalS.toFixed(0)} s`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });

@@ -97,7 +97,8 @@ export class Kernel implements KernelContext {
     let names = this.nameIndex.get(bus);
     if (!names) {
       names = new Map();
-      for (const d of this.buses.get(bus)?.devices ?? []) if (!names.has(d.name)) names.set(d.name, d);
+      for (const d of this.buses.get(bus)?.devices ?? [])
+        if (!names.has(d.name)) names.set(d.name, d);
       this.nameIndex.set(bus, names);
     }
     return names.get(name);

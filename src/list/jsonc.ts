@@ -63,9 +63,15 @@ export function jU64(v: bigint): JVal {
 
 /** json_object_object_add(): replaces an existing key's value in place, else appends. */
 export function objAdd(o: JObj, key: string, v: JVal): void {
-  const at = o.e.find((kv) => kv[0] === key);
-  if (at) at[1] = v;
-  else o.e.push([key, v]);
+  const e = o.e;
+  for (let i = 0; i < e.length; i++) {
+    const kv = e[i] as [string, JVal];
+    if (kv[0] === key) {
+      kv[1] = v;
+      return;
+    }
+  }
+  e.push([key, v]);
 }
 
 /** json_object_array_add() */
@@ -73,12 +79,18 @@ export function arrAdd(a: JArr, v: JVal): void {
   a.a.push(v);
 }
 
-/** Characters json_escape_str() rewrites. */
-const NEEDS_ESCAPE = /["\\/\x00-\x1f]/;
+/** True when json_escape_str() rewrites some character of `s` (`"`, `\`, `/`, control bytes). */
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x2f || c === 0x5c) return true;
+  }
+  return false;
+}
 
 /** json_escape_str(): `"`, `\`, `/`, \b \n \r \t \f, other control bytes as \u00xx. */
 export function jsonEscape(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
+  if (!needsEscape(s)) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
@@ -164,7 +176,7 @@ function scalarText(x: JVal, ndctl: Ndctl): string | undefined {
 }
 
 /**
- * Output text in pieces, joined into ~1024-piece chunks as it goes: the pieces die young and
+ * Output text in pieces, joined into ~4096-piece chunks as it goes: the pieces die young and
  * only the chunks (the output itself) survive, which keeps a 10 MB listing cheap to collect.
  */
 class Pieces {
@@ -172,7 +184,7 @@ class Pieces {
   private buf: string[] = [];
   push(s: string): void {
     this.buf.push(s);
-    if (this.buf.length >= 1024) {
+    if (this.buf.length >= 4096) {
       this.chunks.push(this.buf.join(''));
       this.buf = [];
     }
@@ -184,44 +196,66 @@ class Pieces {
   }
 }
 
-/**
- * Appends `x` printed at `level` to `out`. `lead` is the text that goes before the value (the
- * separator, indent and key); a scalar is joined to it, so an object member costs one piece.
- */
-function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces, lead: string): void {
+/** `"key":` per key (keys repeat across thousands of objects). */
+const quotedKeys = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `"${jsonEscape(k)}":`;
+    if (quotedKeys.size < 4096) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+/** Appends `x` printed at `level` to `out` (what goes before it is already there). */
+function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces): void {
   const s = scalarText(x, ndctl);
   if (s !== undefined) {
-    out.push(lead + s);
+    out.push(s);
     return;
   }
   if (x.t === 'obj') {
     if (x.e.length === 0) {
-      out.push(`${lead}{\n${indent(level)}}`);
+      out.push('{\n');
+      out.push(indent(level));
+      out.push('}');
       return;
     }
-    out.push(`${lead}{\n`);
+    out.push('{\n');
     const ind = indent(level + 1);
     for (let i = 0; i < x.e.length; i++) {
       const [k, val] = x.e[i] as [string, JVal];
-      emitPretty(val, level + 1, ndctl, out, `${i > 0 ? ',\n' : ''}${ind}"${jsonEscape(k)}":`);
+      if (i > 0) out.push(',\n');
+      out.push(ind);
+      out.push(quotedKey(k));
+      emitPretty(val, level + 1, ndctl, out);
     }
-    out.push(`\n${indent(level)}}`);
+    out.push('\n');
+    out.push(indent(level));
+    out.push('}');
   } else if (x.t === 'arr') {
     if (x.a.length === 0) {
-      out.push(`${lead}[\n${indent(level)}]`);
+      out.push('[\n');
+      out.push(indent(level));
+      out.push(']');
       return;
     }
-    out.push(`${lead}[\n`);
+    out.push('[\n');
     const ind = indent(level + 1);
-    for (let i = 0; i < x.a.length; i++)
-      emitPretty(x.a[i] as JVal, level + 1, ndctl, out, i > 0 ? `,\n${ind}` : ind);
-    out.push(`\n${indent(level)}]`);
+    for (let i = 0; i < x.a.length; i++) {
+      if (i > 0) out.push(',\n');
+      out.push(ind);
+      emitPretty(x.a[i] as JVal, level + 1, ndctl, out);
+    }
+    out.push('\n');
+    out.push(indent(level));
+    out.push(']');
   }
 }
 
 /** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) */
 export function toJsonPretty(v: JVal, ndctl: Ndctl): string {
   const out = new Pieces();
-  emitPretty(v, 0, ndctl, out, '');
+  emitPretty(v, 0, ndctl, out);
   return out.text();
 }

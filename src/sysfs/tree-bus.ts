@@ -10,9 +10,8 @@
  * is -ENODEV.
  */
 import type { Device, Driver } from '../kernel/device.ts';
-import { cstr } from './format.ts';
 import { Errno } from '../kernel/errno.ts';
-import { sysfsStreq } from './format.ts';
+import { cstr, sysfsStreq } from './format.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
   type DirNode,

@@ -90,6 +90,14 @@ function hasGroupDir(dev: Device, name: string): boolean {
   return false;
 }
 
+/** Reading an attribute file: kernfs's open rules, then show() or the binary read(). */
+function attrRead(dev: Device, a: Attribute): string | Uint8Array {
+  if ((a.mode & 0o444) === 0) throw new Errno('EACCES');
+  if (a.read) return a.read(dev);
+  if (a.show) return a.show(dev);
+  throw new Errno('EIO');
+}
+
 /** The file node of one attribute of one device (kernfs open rules as {@link fileNode}). */
 class AttrFile implements FileNode {
   readonly t = 'file';
@@ -106,11 +114,7 @@ class AttrFile implements FileNode {
   }
 
   read(): string | Uint8Array {
-    if ((this.mode & 0o444) === 0) throw new Errno('EACCES');
-    const { read, show } = this.a;
-    if (read) return read(this.dev);
-    if (show) return show(this.dev);
-    throw new Errno('EIO');
+    return attrRead(this.dev, this.a);
   }
 
   write(buf: string): void {
@@ -255,6 +259,12 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
       const a = findAttr(dev, name);
       if (a) return attrNode(dev, a);
       return linkNode(dev, name) ?? builtin(dev, name);
+    },
+    readFile: (name) => {
+      // lookup(name).read() when lookup() would give an attribute's file; else undefined
+      if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
+      const a = findAttr(dev, name);
+      return a ? attrRead(dev, a) : undefined;
     },
   };
 }

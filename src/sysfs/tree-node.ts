@@ -25,6 +25,11 @@ export interface DirNode {
   list(): string[];
   lookup(name: string): Node | undefined;
   lookupStable?(name: string): Node | undefined;
+  /**
+   * Optional shortcut: what `lookup(name)` then `read()` give when the entry is a plain file,
+   * without building its node; undefined when it is anything else (then use lookup()).
+   */
+  readFile?(name: string): string | Uint8Array | undefined;
 }
 
 /** A symlink; `to` is the target path relative to /sys. */

@@ -180,7 +180,10 @@ function simpleName(name: string): boolean {
     if (i < n && name.charCodeAt(i) !== 0x2f) continue;
     const len = i - start;
     if (len === 0) return false; // '' component
-    if (name.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && name.charCodeAt(start + 1) === 0x2e)))
+    if (
+      name.charCodeAt(start) === 0x2e &&
+      (len === 1 || (len === 2 && name.charCodeAt(start + 1) === 0x2e))
+    )
       return false; // '.' or '..'
     start = i + 1;
   }
@@ -302,7 +305,11 @@ class LiveSysfs implements SysfsView {
     // Start from the longest cached ancestor (a first visit below a known device directory,
     // a path through a group directory or a link), else from the root.
     let at = 0;
-    for (let end = norm.lastIndexOf('/', slash - 1); end > 0; end = norm.lastIndexOf('/', end - 1)) {
+    for (
+      let end = norm.lastIndexOf('/', slash - 1);
+      end > 0;
+      end = norm.lastIndexOf('/', end - 1)
+    ) {
       const anc = cache.get(norm.slice(0, end));
       if (anc) {
         r = anc;
@@ -360,7 +367,10 @@ class LiveSysfs implements SysfsView {
     const d = simpleName(name) ? this.atDir(dir) : null;
     if (d && !name.includes('/')) {
       // the lookup step() would make, without its bookkeeping, for the common case: a file
-      const child = (d.node as DirNode).lookupStable?.(name) ?? (d.node as DirNode).lookup(name);
+      const node = d.node as DirNode;
+      const direct = node.readFile?.(name);
+      if (direct !== undefined) return direct;
+      const child = node.lookupStable?.(name) ?? node.lookup(name);
       if (!child) return 'ENOENT';
       if (child.t === 'file') return child.read();
     }
@@ -401,7 +411,14 @@ class LiveSysfs implements SysfsView {
     const parts = rel.split('/');
     let r = from;
     for (let i = 0; i < parts.length; i++) {
-      const next = this.step(r, parts[i] as string, i < parts.length - 1 || followLast, 0, '', true);
+      const next = this.step(
+        r,
+        parts[i] as string,
+        i < parts.length - 1 || followLast,
+        0,
+        '',
+        true,
+      );
       if (typeof next === 'string') return next;
       r = next;
     }

@@ -75,7 +75,9 @@ const Q35_DEFAULT_PHYS_BITS = 40;
 const bad = (msg: string) => new Errno('EINVAL', msg);
 
 /** Leaves the shape has (endpoints when every leaf gets a device). */
-export function leafCount(o: Pick<GenOptions, 'hostBridges' | 'rootPorts' | 'switchLevels' | 'fanout'>): number {
+export function leafCount(
+  o: Pick<GenOptions, 'hostBridges' | 'rootPorts' | 'switchLevels' | 'fanout'>,
+): number {
   return o.hostBridges * o.rootPorts * o.fanout ** o.switchLevels;
 }
 
@@ -91,7 +93,8 @@ export function endpointCount(o: GenOptions): number {
  * @throws EINVAL when n < 1
  */
 export function shapeForEndpoints(n: number): GenOptions {
-  if (!Number.isSafeInteger(n) || n < 1) throw bad(`endpoints must be a positive integer (got ${n})`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw bad(`endpoints must be a positive integer (got ${n})`);
   if (n <= 4) return { hostBridges: 1, rootPorts: n, switchLevels: 0, fanout: 1, endpoints: n };
   if (n <= 16) return { hostBridges: 2, rootPorts: 2, switchLevels: 1, fanout: 4, endpoints: n };
   if (n <= 64) return { hostBridges: 2, rootPorts: 4, switchLevels: 1, fanout: 8, endpoints: n };
@@ -126,7 +129,9 @@ export function parseWindowSpec(spec: string): WindowKind[] {
       const m = /^x(\d+)$/.exec(t);
       const ways = m ? Number(m[1]) : Number.NaN;
       if (!LEGAL_WAYS.includes(ways))
-        throw bad(`--windows: '${t}' is not hb, all, none or xN with N one of ${LEGAL_WAYS.join(', ')}`);
+        throw bad(
+          `--windows: '${t}' is not hb, all, none or xN with N one of ${LEGAL_WAYS.join(', ')}`,
+        );
       out.push({ kind: 'group', ways });
     }
   }
@@ -170,13 +175,16 @@ export function checkGenOptions(o: GenOptions): void {
   if (size <= 0n || size % SZ_256M !== 0n)
     throw bad(`device size must be a positive multiple of 256 MiB (got ${size} bytes)`);
   const lsa = o.lsaSize ?? MiB;
-  if (lsa < 0n || lsa >= 1n << 32n) throw bad(`label storage size must be below 4 GiB (got ${lsa} bytes)`);
+  if (lsa < 0n || lsa >= 1n << 32n)
+    throw bad(`label storage size must be below 4 GiB (got ${lsa} bytes)`);
   const g = o.granularity ?? 4096;
   if (![256, 512, 1024, 2048, 4096, 8192, 16384].includes(g))
     throw bad(`granularity must be a power of two from 256 to 16384 (got ${g})`);
   for (const w of o.windows ?? []) {
     if (w.kind === 'all' && !LEGAL_WAYS.includes(o.hostBridges))
-      throw bad(`--windows all: ${o.hostBridges} host bridges is not a legal interleave (${LEGAL_WAYS.join(', ')})`);
+      throw bad(
+        `--windows all: ${o.hostBridges} host bridges is not a legal interleave (${LEGAL_WAYS.join(', ')})`,
+      );
     if (w.kind === 'group' && w.ways > o.hostBridges)
       throw bad(`--windows x${w.ways}: only ${o.hostBridges} host bridges`);
   }
@@ -219,7 +227,11 @@ export function generateTopology(o: GenOptions): Topology {
     const per = o.fanout ** (levels - 1);
     const downstream: DownstreamPort[] = [];
     spread(n, Math.min(o.fanout, Math.ceil(n / per))).forEach((k, i) => {
-      downstream.push({ id: `${tag}.ds${i}`, port: i, child: subtree(levels - 1, k, `${tag}.${i}`) });
+      downstream.push({
+        id: `${tag}.ds${i}`,
+        port: i,
+        child: subtree(levels - 1, k, `${tag}.${i}`),
+      });
     });
     return { kind: 'switch', id: `${tag}.us`, downstream };
   };
@@ -232,11 +244,17 @@ export function generateTopology(o: GenOptions): Topology {
   for (const [h, n] of spread(total, o.hostBridges).entries()) {
     const rootPorts: RootPort[] = [];
     spread(n, Math.min(o.rootPorts, Math.ceil(n / perRp))).forEach((k, r) => {
-      rootPorts.push({ id: `hb${h}.rp${r}`, port: r, child: subtree(o.switchLevels, k, `hb${h}.rp${r}`) });
+      rootPorts.push({
+        id: `hb${h}.rp${r}`,
+        port: r,
+        child: subtree(o.switchLevels, k, `hb${h}.rp${r}`),
+      });
     });
     const buses = 1 + rootPorts.reduce((s, rp) => s + (rp.child ? busesOf(rp.child) : 1), 0);
     if (buses > BUSES_PER_SEGMENT)
-      throw bad(`host bridge ${h} needs ${buses} PCI bus numbers; a segment has ${BUSES_PER_SEGMENT}`);
+      throw bad(
+        `host bridge ${h} needs ${buses} PCI bus numbers; a segment has ${BUSES_PER_SEGMENT}`,
+      );
     if (nextBus + buses - 1 > BUSES_PER_SEGMENT) {
       segment++;
       nextBus = 1;
@@ -251,7 +269,8 @@ export function generateTopology(o: GenOptions): Topology {
   const bits = physBitsFor(windows);
   if (bits > Q35_DEFAULT_PHYS_BITS) options['phys-bits'] = String(bits);
   return {
-    name: o.name ?? `hb${o.hostBridges}_rp${o.rootPorts}_sw${o.switchLevels}x${o.fanout}_ep${total}`,
+    name:
+      o.name ?? `hb${o.hostBridges}_rp${o.rootPorts}_sw${o.switchLevels}x${o.fanout}_ep${total}`,
     source: { kind: 'file' },
     machine: { type: 'q35', ramSize: 2n * GiB, cxl: true, options },
     hostBridges,
@@ -262,7 +281,12 @@ export function generateTopology(o: GenOptions): Topology {
 }
 
 /** The windows of {@link GenOptions.windows}, in that order, indexed from 0. */
-function makeWindows(o: GenOptions, hbs: HostBridge[], devices: number[], size: bigint): FixedWindow[] {
+function makeWindows(
+  o: GenOptions,
+  hbs: HostBridge[],
+  devices: number[],
+  size: bigint,
+): FixedWindow[] {
   const gran = o.granularity ?? 4096;
   const windows: FixedWindow[] = [];
   const add = (members: number[], granularity: number) => {

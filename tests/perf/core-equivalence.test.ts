@@ -19,10 +19,7 @@ import { generateTopology } from '../../src/topology/generate.ts';
 
 describe('driver model', () => {
   it('the IDA hands out the lowest free id ≥ min, as a linear search would', () => {
-    const step = fc.oneof(
-      fc.record({ alloc: fc.nat(6) }),
-      fc.record({ free: fc.nat(12) }),
-    );
+    const step = fc.oneof(fc.record({ alloc: fc.nat(6) }), fc.record({ free: fc.nat(12) }));
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         const ida = new Ida();
@@ -45,9 +42,12 @@ describe('driver model', () => {
 
   it('bus lookups and find_cxl_port() agree with list walks as ports are torn down and rebuilt', () => {
     const profile = resolveProfile('latest');
-    const m = bootMachine(generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 1, fanout: 2 }), {
-      profile,
-    });
+    const m = bootMachine(
+      generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 1, fanout: 2 }),
+      {
+        profile,
+      },
+    );
     const names = new Set<string>(['nosuch']);
     const check = () => {
       const cxl = m.kernel.buses.get('cxl')?.devices ?? [];
@@ -71,7 +71,8 @@ describe('driver model', () => {
     const ports = m.sysfs.readdir('bus/cxl/drivers/cxl_port').filter((n) => /^port\d+$/.test(n));
     for (const p of ports.reverse()) {
       // deepest first; a port an earlier teardown already removed is ENODEV
-      if (m.sysfs.lstat(`bus/cxl/devices/${p}`)) m.sysfs.write('bus/cxl/drivers/cxl_port/unbind', `${p}\n`);
+      if (m.sysfs.lstat(`bus/cxl/devices/${p}`))
+        m.sysfs.write('bus/cxl/drivers/cxl_port/unbind', `${p}\n`);
       check();
     }
     for (const mem of m.sysfs.readdir('bus/cxl/devices').filter((n) => /^mem\d+$/.test(n))) {
@@ -90,19 +91,26 @@ describe('sysfs paths and order', () => {
   it('normSysPath returns what its full parse returns for any input', () => {
     const part = fc.constantFrom('a', 'bus', '.', '..', '', ' ', '\t', '.x', 'x.', 'sys', 'é');
     fc.assert(
-      fc.property(fc.array(part, { maxLength: 8 }), fc.constantFrom('', '/', '/sys/', ' '), (parts, pre) => {
-        const p = pre + parts.join('/');
-        const run = (s: string) => {
-          try {
-            return normSysPath(s);
-          } catch (e) {
-            return (e as Error).message;
-          }
-        };
-        // a leading blank forces the full parse (trim first), which must agree
-        const full = run(` ${p.trim()} `).replace(`no such path:  ${p.trim()} `, `no such path: ${p.trim()}`);
-        expect(run(p.trim())).toBe(full);
-      }),
+      fc.property(
+        fc.array(part, { maxLength: 8 }),
+        fc.constantFrom('', '/', '/sys/', ' '),
+        (parts, pre) => {
+          const p = pre + parts.join('/');
+          const run = (s: string) => {
+            try {
+              return normSysPath(s);
+            } catch (e) {
+              return (e as Error).message;
+            }
+          };
+          // a leading blank forces the full parse (trim first), which must agree
+          const full = run(` ${p.trim()} `).replace(
+            `no such path:  ${p.trim()} `,
+            `no such path: ${p.trim()}`,
+          );
+          expect(run(p.trim())).toBe(full);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -156,9 +164,13 @@ describe('list emulation', () => {
   it('strtoull parses like glibc, long and overflowing numbers included', () => {
     const ch = fc.constantFrom(...'0123456789abcdefxXzZ+- \tAF9g'.split(''));
     fc.assert(
-      fc.property(fc.array(ch, { maxLength: 45 }).map((a) => a.join('')), fc.constantFrom(0, 8, 10, 16), (s, b) => {
-        expect(strtoullEnd(s, b)).toEqual(refStrtoull(s, b));
-      }),
+      fc.property(
+        fc.array(ch, { maxLength: 45 }).map((a) => a.join('')),
+        fc.constantFrom(0, 8, 10, 16),
+        (s, b) => {
+          expect(strtoullEnd(s, b)).toEqual(refStrtoull(s, b));
+        },
+      ),
       { numRuns: 3000 },
     );
     expect(strtol('-9223372036854775809')).toBe(-(1n << 63n));
@@ -192,8 +204,12 @@ describe('list emulation', () => {
         { depthSize: 'small', withCrossShrink: true },
         text.map((s): JVal => ({ t: 'str', s })),
         fc.boolean().map((b): JVal => ({ t: 'bool', b })),
-        fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }).map((v): JVal => ({ t: 'int', v, u64: v >= 0n })),
-        fc.array(fc.tuple(text, tie('value')), { maxLength: 4 }).map((e): JVal => ({ t: 'obj', e })),
+        fc
+          .bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n })
+          .map((v): JVal => ({ t: 'int', v, u64: v >= 0n })),
+        fc
+          .array(fc.tuple(text, tie('value')), { maxLength: 4 })
+          .map((e): JVal => ({ t: 'obj', e })),
         fc.array(tie('value'), { maxLength: 4 }).map((a): JVal => ({ t: 'arr', a })),
       ),
     }));

@@ -32,7 +32,9 @@ describe('cxlsim gen', () => {
     const t = setup();
     const g = await t.run(['gen', '--endpoints', '300', '-o', 'big.yaml']);
     expect(g).toMatchObject({ code: 0, stderr: '' });
-    expect(g.stdout).toMatch(/^big\.yaml: .*: 300 type-3 devices below 5 host bridges \(2 PCI segments\)/);
+    expect(g.stdout).toMatch(
+      /^big\.yaml: .*: 300 type-3 devices below 5 host bridges \(2 PCI segments\)/,
+    );
     const b = await t.run(['boot', '--topology', 'big.yaml']);
     expect(b).toMatchObject({ code: 0, stderr: '' });
     const l = await t.run(['list', '-M']);
@@ -81,7 +83,10 @@ describe('cxlsim gen', () => {
     const cases: [string[], RegExp][] = [
       [['--fanout', 'x'], /^EINVAL: --fanout: 'x' is not a non-negative integer\n$/],
       [['--windows', 'x5'], /^EINVAL: --windows: 'x5' is not hb, all, none or xN/],
-      [['--host-bridges', '2', '--endpoints', '9'], /^EINVAL: 9 endpoints do not fit 2 host bridges/],
+      [
+        ['--host-bridges', '2', '--endpoints', '9'],
+        /^EINVAL: 9 endpoints do not fit 2 host bridges/,
+      ],
       [['--device-size', '1X'], /^EINVAL: --device-size: '1X' is not a size\n$/],
       [['--root-ports', '40'], /^EINVAL: root ports must be an integer from 1 to 32 \(got 40\)\n$/],
     ];

@@ -29,7 +29,10 @@ function devices(e: Endpointish | undefined): number {
   return e.kind === 'type3' ? 1 : 0;
 }
 const hbDevices = (t: Topology, id: string) =>
-  (t.hostBridges.find((h) => h.id === id)?.rootPorts ?? []).reduce((s, rp) => s + devices(rp.child), 0);
+  (t.hostBridges.find((h) => h.id === id)?.rootPorts ?? []).reduce(
+    (s, rp) => s + devices(rp.child),
+    0,
+  );
 const total = (t: Topology) => t.hostBridges.reduce((s, h) => s + hbDevices(t, h.id), 0);
 
 /** Small shapes (fast to boot): up to 4 host bridges × 4 root ports × 3^2. */
@@ -96,7 +99,9 @@ describe('generateTopology', () => {
     fc.assert(
       fc.property(smallShape, fc.constantFrom('hb', 'all', 'hb,x2', 'x2,all', 'none'), (o, w) => {
         // 1 … 4 host bridges are all legal way counts for `all`; groups need enough of them
-        const windows = parseWindowSpec(w).filter((k) => k.kind !== 'group' || k.ways <= o.hostBridges);
+        const windows = parseWindowSpec(w).filter(
+          (k) => k.kind !== 'group' || k.ways <= o.hostBridges,
+        );
         const t = generateTopology({ ...o, windows });
         for (const win of t.windows) {
           const ways = BigInt(win.targets.length);
@@ -140,7 +145,10 @@ describe('generateTopology', () => {
     bad({ ...base, rootPorts: 33 }, /root ports must be an integer from 1 to 32/);
     bad({ ...base, deviceSize: 100n << 20n }, /multiple of 256 MiB/);
     bad({ ...base, hostBridges: 5, windows: [{ kind: 'all' }] }, /not a legal interleave/);
-    bad({ hostBridges: 1, rootPorts: 32, switchLevels: 2, fanout: 32 }, /needs \d+ PCI bus numbers/);
+    bad(
+      { hostBridges: 1, rootPorts: 32, switchLevels: 2, fanout: 32 },
+      /needs \d+ PCI bus numbers/,
+    );
     expect(() => parseWindowSpec('hb,x5')).toThrow(/'x5' is not/);
   });
 });
@@ -158,10 +166,14 @@ describe('generated topologies boot', () => {
           const names = m.sysfs.readdir('bus/cxl/devices');
           expect(names.filter((n) => /^mem\d+$/.test(n)).length).toBe(total(t));
           expect(names.filter((n) => /^endpoint\d+$/.test(n)).length).toBe(total(t));
-          const rootDecoders = m.sysfs.readdir('bus/cxl/devices/root0').filter((n) => n.startsWith('decoder0.'));
+          const rootDecoders = m.sysfs
+            .readdir('bus/cxl/devices/root0')
+            .filter((n) => n.startsWith('decoder0.'));
           expect(rootDecoders.length).toBe(t.windows.length);
           for (const [i, w] of t.windows.entries())
-            expect(m.sysfs.read(`bus/cxl/devices/decoder0.${i}/interleave_ways`)).toBe(`${w.targets.length}\n`);
+            expect(m.sysfs.read(`bus/cxl/devices/decoder0.${i}/interleave_ways`)).toBe(
+              `${w.targets.length}\n`,
+            );
         }),
         { numRuns: 12 },
       );
@@ -169,7 +181,13 @@ describe('generated topologies boot', () => {
   });
 
   it('past 256 buses: host bridges in PCI segment 1 enumerate and list like segment 0', () => {
-    const t = generateTopology({ hostBridges: 4, rootPorts: 8, switchLevels: 1, fanout: 8, endpoints: 200 });
+    const t = generateTopology({
+      hostBridges: 4,
+      rootPorts: 8,
+      switchLevels: 1,
+      fanout: 8,
+      endpoints: 200,
+    });
     expect(t.hostBridges.map((h) => h.segment)).toEqual([0, 0, 0, 1]);
     const profile = resolveProfile('latest');
     const m = bootMachine(t, { profile });

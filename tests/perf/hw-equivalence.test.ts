@@ -7,13 +7,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostBridgeModel, PciFunctionModel } from '../../src/hw/dev/model.ts';
-import { buildPlatform, type Platform } from '../../src/hw/platform.ts';
 import { PCI } from '../../src/hw/pci/regs.ts';
+import { buildPlatform, type Platform } from '../../src/hw/platform.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { generateTopology } from '../../src/topology/generate.ts';
 
 /** Reference routing: search the bridges' current bus registers for every access. */
-function refBelow(fns: PciFunctionModel[], bus: number, devfn: number): PciFunctionModel | undefined {
+function refBelow(
+  fns: PciFunctionModel[],
+  bus: number,
+  devfn: number,
+): PciFunctionModel | undefined {
   for (const fn of fns) {
     if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
     const sec = fn.config.get8(PCI.SECONDARY_BUS);
@@ -38,20 +42,26 @@ function refFind(hbs: readonly HostBridgeModel[], seg: number, bus: number, devf
 
 const profile = resolveProfile('latest');
 const platform = (): Platform =>
-  buildPlatform(generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 2, fanout: 2, endpoints: 12 }), profile);
+  buildPlatform(
+    generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 2, fanout: 2, endpoints: 12 }),
+    profile,
+  );
 
 describe('config routing', () => {
   it('answers like a walk of the current bus registers, across bus-number rewrites', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ pick: fc.nat(), reg: fc.constantFrom(0x18, 0x19, 0x1a), value: fc.nat(255) }), {
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.record({ pick: fc.nat(), reg: fc.constantFrom(0x18, 0x19, 0x1a), value: fc.nat(255) }),
+          {
+            maxLength: 6,
+          },
+        ),
         (writes) => {
           const p = platform();
           const all = [...p.functions().values()];
           // a unique marker per function, readable through the bus (interrupt line, RW)
-          all.forEach((fn, i) => fn.config.set8(PCI.INTERRUPT_LINE, i));
+          for (const [i, fn] of all.entries()) fn.config.set8(PCI.INTERRUPT_LINE, i);
           const marker = (f: PciFunctionModel | undefined) => (f ? all.indexOf(f) : 0xff);
           const bridges = all.filter((f) => (f.config.get8(PCI.HEADER_TYPE) & 0x7f) === 1);
           const check = () => {
@@ -99,7 +109,8 @@ describe('MMIO byte copies', () => {
       const skip = Number(a - aligned);
       const n = Math.min(4 - skip, data.length - i);
       let v = n === 4 ? 0 : p.mmio.read32(aligned);
-      for (let b = 0; b < n; b++) v = (v & ~(0xff << (8 * (skip + b)))) | ((data[i + b] ?? 0) << (8 * (skip + b)));
+      for (let b = 0; b < n; b++)
+        v = (v & ~(0xff << (8 * (skip + b)))) | ((data[i + b] ?? 0) << (8 * (skip + b)));
       p.mmio.write32(aligned, v >>> 0);
       i += n;
     }
@@ -123,7 +134,10 @@ describe('MMIO byte copies', () => {
           if (op.write) {
             a.mmio.writeBytes(addr, op.data);
             refWrite(b, addr, op.data);
-          } else expect(a.mmio.readBytes(addr, op.data.length)).toEqual(refRead(b, addr, op.data.length));
+          } else
+            expect(a.mmio.readBytes(addr, op.data.length)).toEqual(
+              refRead(b, addr, op.data.length),
+            );
           expect(a.mmio.readBytes(m.base, 64)).toEqual(refRead(b, m.base, 64));
         }
       }),

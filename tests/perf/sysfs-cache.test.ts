@@ -40,7 +40,11 @@ function apply(v: SysfsView, op: Op): void {
       const drv = driver.target.split('/').pop() as string;
       v.write(`bus/cxl/drivers/${drv}/unbind`, `${name}\n`);
     } else if (op.kind === 'bind' && !driver) {
-      const drv = /^mem\d+$/.test(name) ? 'cxl_mem' : /^(port|endpoint)\d+$/.test(name) ? 'cxl_port' : '';
+      const drv = /^mem\d+$/.test(name)
+        ? 'cxl_mem'
+        : /^(port|endpoint)\d+$/.test(name)
+          ? 'cxl_port'
+          : '';
       if (drv) v.write(`bus/cxl/drivers/${drv}/bind`, `${name}\n`);
     }
   } catch (e) {
@@ -57,37 +61,50 @@ describe('live sysfs caches', () => {
   it('a view read all along equals a fresh one after unbind/bind/region writes', () => {
     const profile = resolveProfile('latest');
     fc.assert(
-      fc.property(fc.constantFrom('default', 'gen'), fc.array(op, { minLength: 1, maxLength: 5 }), (topo, ops) => {
-        const t =
-          topo === 'gen'
-            ? generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 1, fanout: 2 })
-            : getPreset('default', profile.qemu);
-        const m = bootMachine(t, { profile });
-        dump(m.sysfs); // warm every cache
-        // paths of every device as it stands now, to probe after devices came and went
-        const seen = m.sysfs.readdir('bus/cxl/devices').flatMap((n) => {
-          const real = m.sysfs.realpath(`bus/cxl/devices/${n}`);
-          return [`bus/cxl/devices/${n}/uevent`, `${real}/uevent`, `${real}/driver`];
-        });
-        for (const o of ops) {
-          apply(m.sysfs, o);
-          const fresh = createSysfs(m.kernel, cxlBusHooks());
-          expect(dump(m.sysfs)).toBe(dump(fresh));
-          for (const p of seen) expect([p, m.sysfs.lstat(p)]).toEqual([p, fresh.lstat(p)]);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('default', 'gen'),
+        fc.array(op, { minLength: 1, maxLength: 5 }),
+        (topo, ops) => {
+          const t =
+            topo === 'gen'
+              ? generateTopology({ hostBridges: 2, rootPorts: 2, switchLevels: 1, fanout: 2 })
+              : getPreset('default', profile.qemu);
+          const m = bootMachine(t, { profile });
+          dump(m.sysfs); // warm every cache
+          // paths of every device as it stands now, to probe after devices came and went
+          const seen = m.sysfs.readdir('bus/cxl/devices').flatMap((n) => {
+            const real = m.sysfs.realpath(`bus/cxl/devices/${n}`);
+            return [`bus/cxl/devices/${n}/uevent`, `${real}/uevent`, `${real}/driver`];
+          });
+          for (const o of ops) {
+            apply(m.sysfs, o);
+            const fresh = createSysfs(m.kernel, cxlBusHooks());
+            expect(dump(m.sysfs)).toBe(dump(fresh));
+            for (const p of seen) expect([p, m.sysfs.lstat(p)]).toEqual([p, fresh.lstat(p)]);
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   });
 
-  it('readIfExists / realpathIfExists agree with read / realpath, misses included', () => {
+  it('the non-throwing and per-directory paths agree with read / realpath, misses included', () => {
     const profile = resolveProfile('latest');
     const m = bootMachine(getPreset('default', profile.qemu), { profile });
     const v = m.sysfs;
     const names = v.readdir('bus/cxl/devices');
     const paths = fc.tuple(
       fc.constantFrom(...names, 'nosuch', 'mem0/nosuch'),
-      fc.constantFrom('', '/size', '/pmem/size', '/ram/qos_class', '/uport', '/driver', '/dport0/physical_node', '/x/y'),
+      fc.constantFrom(
+        '',
+        '/size',
+        '/pmem/size',
+        '/ram/qos_class',
+        '/uport',
+        '/driver',
+        '/dport0/physical_node',
+        '/x/y',
+      ),
       fc.constantFrom('', '/sys/', '/'),
     );
     fc.assert(
@@ -106,6 +123,23 @@ describe('live sysfs caches', () => {
           got = (e as Errno).code;
         }
         expect(got).toEqual(expected);
+        if (tail) {
+          // the per-directory fast path: the same answer for the same joined path
+          let at: unknown;
+          try {
+            at = v.readAtIfExists?.(`${prefix}bus/cxl/devices/${name}`, tail.slice(1));
+          } catch (e) {
+            at = (e as Errno).code;
+          }
+          expect(at).toEqual(expected);
+          let realAt: string | undefined;
+          try {
+            realAt = v.realpath(p);
+          } catch {
+            realAt = undefined;
+          }
+          expect(v.realpathAtIfExists?.(`${prefix}bus/cxl/devices/${name}`, tail.slice(1))).toBe(realAt);
+        }
         let real: string | undefined;
         try {
           real = v.realpath(p);

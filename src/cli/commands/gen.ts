@@ -44,7 +44,8 @@ export interface GenArgs {
 /** A decimal integer option. @throws EINVAL "--OPT: 'V' is not an integer" */
 function int(opt: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(v)) throw new Errno('EINVAL', `--${opt}: '${v}' is not a non-negative integer`);
+  if (!/^\s*\d+\s*$/.test(v))
+    throw new Errno('EINVAL', `--${opt}: '${v}' is not a non-negative integer`);
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new Errno('EINVAL', `--${opt}: '${v}' is too large`);
   return n;

@@ -88,8 +88,24 @@ export class PciDev extends Dev {
     return 0;
   }
 
-  /** pci_find_dvsec_capability(): DVSEC with this vendor and id, 0 if absent. */
+  /**
+   * pci_find_dvsec_capability(): DVSEC with this vendor and id, 0 if absent. The capability
+   * chain is read-only hardware, so a position once found is kept (as cxl_pci keeps
+   * cxlds->cxl_dvsec) instead of walking the chain again for every caller.
+   */
   findDvsec(vendor: number, id: number): number {
+    const key = vendor * 0x10000 + id;
+    let pos = this.dvsecs?.get(key);
+    if (pos === undefined) {
+      pos = this.walkDvsec(vendor, id);
+      this.dvsecs ??= new Map();
+      this.dvsecs.set(key, pos);
+    }
+    return pos;
+  }
+  private dvsecs: Map<number, number> | undefined;
+
+  private walkDvsec(vendor: number, id: number): number {
     let pos = 0;
     for (;;) {
       pos = this.findExtCapability(0x23, pos);
@@ -100,16 +116,26 @@ export class PciDev extends Dev {
     }
   }
 
-  /** PCIe device/port type from the PCIe capability, -1 when not PCIe. */
+  /** pci_dev->pcie_cap: the PCIe capability's offset (0 = not PCIe), found once (set_pcie_port_type()). */
+  pcieCap(): number {
+    this.pcieCapPos ??= this.findCapability(PCI_CAP_ID_EXP);
+    return this.pcieCapPos;
+  }
+  private pcieCapPos: number | undefined;
+  /** pci_dev->pcie_flags_reg, read once with the capability. */
+  private pcieFlags: number | undefined;
+
+  /** PCIe device/port type from the PCIe capability (pci_pcie_type()), -1 when not PCIe. */
   pcieType(): number {
-    const pos = this.findCapability(PCI_CAP_ID_EXP);
+    const pos = this.pcieCap();
     if (!pos) return -1;
-    return (this.cfgRead(pos + 2, 2) >> 4) & 0xf;
+    this.pcieFlags ??= this.cfgRead(pos + 2, 2);
+    return (this.pcieFlags >> 4) & 0xf;
   }
 
   /** Link Capabilities Port Number (PCI_EXP_LNKCAP_PN), the dport id of ports. */
   portNumber(): number {
-    const pos = this.findCapability(PCI_CAP_ID_EXP);
+    const pos = this.pcieCap();
     if (!pos) return 0;
     return this.cfgRead(pos + 0x0c, 4) >>> 24;
   }

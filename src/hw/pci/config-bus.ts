@@ -16,7 +16,11 @@ import { PCI } from './regs.ts';
  * depth first; a bridge whose secondary bus it is contributes its children and ends the
  * search at its level (the levels above go on with their next bridge).
  */
-function listsBelow(functions: readonly PciFunctionModel[], bus: number, out: PciFunctionModel[][]): void {
+function listsBelow(
+  functions: readonly PciFunctionModel[],
+  bus: number,
+  out: PciFunctionModel[][],
+): void {
   for (const fn of functions) {
     if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
     const sec = fn.config.get8(PCI.SECONDARY_BUS);
@@ -84,14 +88,21 @@ export function findFunction(
 export function createConfigBus(hbs: readonly HostBridgeModel[]): PciConfigBus {
   const segs = segmentsOf(hbs);
   let routes = new Map<number, PciFunctionModel[][]>();
+  // the last function reached (drivers talk to one function many times in a row)
+  let lastKey = -1;
+  let lastFn: PciFunctionModel | undefined;
   const route = (segment: number, bus: number, devfn: number): PciFunctionModel | undefined => {
-    const key = segment * 0x10000 + bus;
-    let lists = routes.get(key);
+    const key = (segment * 0x10000 + bus) * 0x100 + devfn;
+    if (key === lastKey) return lastFn;
+    const busKey = segment * 0x10000 + bus;
+    let lists = routes.get(busKey);
     if (lists === undefined) {
       lists = routeBus(segs, segment, bus);
-      routes.set(key, lists);
+      routes.set(busKey, lists);
     }
-    return pick(lists, devfn);
+    lastKey = key;
+    lastFn = pick(lists, devfn);
+    return lastFn;
   };
   return {
     read(segment, bus, devfn, offset, size) {
@@ -102,7 +113,10 @@ export function createConfigBus(hbs: readonly HostBridgeModel[]): PciConfigBus {
     write(segment, bus, devfn, offset, size, value) {
       if (offset % size !== 0) return;
       route(segment, bus, devfn)?.config.write(offset, size, value);
-      if (offset < PCI.SEC_LATENCY_TIMER + 1 && offset + size > PCI.PRIMARY_BUS) routes = new Map();
+      if (offset < PCI.SEC_LATENCY_TIMER + 1 && offset + size > PCI.PRIMARY_BUS) {
+        routes = new Map();
+        lastKey = -1;
+      }
     },
   };
 }

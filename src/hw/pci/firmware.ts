@@ -37,7 +37,10 @@ export function assignBusNumbers(
   bus: number,
   next: { n: number },
 ): void {
-  for (const fn of [...functions].sort((a, b) => a.devfn - b.devfn)) {
+  const inOrder = functions.every(
+    (f, i) => i === 0 || (functions[i - 1] as PciFunctionModel).devfn <= f.devfn,
+  );
+  for (const fn of inOrder ? functions : [...functions].sort((a, b) => a.devfn - b.devfn)) {
     fn.bus = bus;
     if (!isBridge(fn)) continue;
     const cs = fn.config;
@@ -147,7 +150,11 @@ export interface FirmwareRange {
  * Runs the firmware's PCI initialisation over every CXL host bridge.
  * @returns the memory range given to each host bridge, in allocation order
  */
-export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType, high64Base?: bigint): FirmwareRange[] {
+export function runPciFirmware(
+  hbs: HostBridgeModel[],
+  machine: MachineType,
+  high64Base?: bigint,
+): FirmwareRange[] {
   const out: FirmwareRange[] = [];
   let cursor = machine === 'virt' ? 0x10000000n : 0xc0000000n;
   /** End of the 32-bit MMIO hole (q35: IOAPIC at 0xfec00000; virt: the low PCIe MMIO window). */
@@ -159,7 +166,11 @@ export function runPciFirmware(hbs: HostBridgeModel[], machine: MachineType, hig
     const packed = pack(busItems(fns));
     // Once the 32-bit hole is full, continue in the 64-bit hole above the CXL windows (large
     // hosts: thousands of functions do not fit below 4 GiB).
-    if (!high && high64Base !== undefined && roundUp(cursor, MiB) + roundUp(packed.size, MiB) > low32End) {
+    if (
+      !high &&
+      high64Base !== undefined &&
+      roundUp(cursor, MiB) + roundUp(packed.size, MiB) > low32End
+    ) {
       high = true;
       cursor = high64Base;
     }

@@ -16,7 +16,19 @@ import type { MmioBus } from '../../bus/index.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
-const byBase = (a: { base: bigint }, b: { base: bigint }) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0);
+const byBase = (a: { base: bigint }, b: { base: bigint }) =>
+  a.base < b.base ? -1 : a.base > b.base ? 1 : 0;
+
+/**
+ * Sorts mappings by base (a stable sort, as Array.prototype.sort is): through numbers, exact for
+ * addresses below 2^53 (every physical address here), else through bigint comparisons.
+ */
+function sortByBase<M extends { base: bigint }>(ms: M[]): M[] {
+  if (!ms.every((m) => m.base < 1n << 53n)) return ms.sort(byBase);
+  const keyed = ms.map((m, i) => ({ k: Number(m.base), i, m }));
+  keyed.sort((a, b) => a.k - b.k || a.i - b.i);
+  return keyed.map((x) => x.m);
+}
 
 interface Mapping {
   base: bigint;
@@ -85,11 +97,13 @@ export class MmioMap implements MmioBus {
   private allSorted(): Mapping[] {
     const bars = this.bars();
     if (!this.sorted || this.sortedFor !== bars) {
-      this.sorted = [...this.fixed, ...bars].sort(byBase);
+      this.sorted = sortByBase([...this.fixed, ...bars]);
       this.sortedFor = bars;
       this.last = undefined;
       const f = [...this.fixed].sort(byBase);
-      this.fixedSorted = f.every((m, i) => i === 0 || (f[i - 1] as Mapping).end <= m.base) ? f : undefined;
+      this.fixedSorted = f.every((m, i) => i === 0 || (f[i - 1] as Mapping).end <= m.base)
+        ? f
+        : undefined;
     }
     return this.sorted;
   }
@@ -151,7 +165,10 @@ export class MmioMap implements MmioBus {
    * When the dwords covering [addr, addr + len) all fall in one block (the usual mailbox
    * payload copy), that block, the aligned offset and the bytes to skip in the first dword.
    */
-  private span(addr: bigint, len: number): { region: MmioRegion; offset: number; skip: number } | undefined {
+  private span(
+    addr: bigint,
+    len: number,
+  ): { region: MmioRegion; offset: number; skip: number } | undefined {
     if (len === 0) return undefined;
     const aligned = addr & ~3n;
     const m = this.find(aligned);
@@ -205,7 +222,8 @@ export class MmioMap implements MmioBus {
       const { region, offset, skip } = block;
       for (let i = 0, o = offset; i < len; o += 4) {
         const v = region.read32(o) >>> 0;
-        for (let b = i === 0 ? skip : 0; b < 4 && i < len; b++, i++) out[i] = (v >>> (8 * b)) & 0xff;
+        for (let b = i === 0 ? skip : 0; b < 4 && i < len; b++, i++)
+          out[i] = (v >>> (8 * b)) & 0xff;
       }
       return out;
     }

@@ -56,7 +56,10 @@ export interface MboxTrace {
  * The command table and CEL of a (QEMU version, extra opcodes) pair — the same for every
  * device that has them, so built once (neither is ever written).
  */
-const commandSets = new Map<string, { commands: ReadonlyMap<number, MboxCommand>; cel: Uint8Array }>();
+const commandSets = new Map<
+  string,
+  { commands: ReadonlyMap<number, MboxCommand>; cel: Uint8Array }
+>();
 function commandSet(qemu: MemDevState['qemu'], extra: Iterable<number>) {
   const ops = [...extra].sort((a, b) => a - b);
   const key = `${qemu}|${ops.join(',')}`;

@@ -107,7 +107,9 @@ export function endpointsOf(port: CxlPort): CxlPort[] {
 /** add_cxl_dport() */
 function addDport(port: CxlPort, id: number, base: string): CxlDport | undefined {
   // base is `${port.devPath}/dportN`: resolve below the port's own directory string
-  const dir = base.startsWith(`${port.devPath}/`) ? port.devPath : base.slice(0, base.lastIndexOf('/'));
+  const dir = base.startsWith(`${port.devPath}/`)
+    ? port.devPath
+    : base.slice(0, base.lastIndexOf('/'));
   const name = base.slice(dir.length + 1);
   const devPath = realpathAt(port.ctx, dir, name);
   if (devPath === undefined) return undefined;

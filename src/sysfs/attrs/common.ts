@@ -50,7 +50,9 @@ export function cxlBaseAttrs<D extends Device>(modaliasId?: (d: D) => number): A
  * `static const struct attribute_group`): shows and stores take the device as argument, so
  * thousands of decoders need not each carry their own copy of the table and its closures.
  */
-export function sharedGroups<D extends Device>(build: () => AttributeGroup<D>[]): () => AttributeGroup<D>[] {
+export function sharedGroups<D extends Device>(
+  build: () => AttributeGroup<D>[],
+): () => AttributeGroup<D>[] {
   let groups: AttributeGroup<D>[] | undefined;
   return () => {
     if (!groups) {

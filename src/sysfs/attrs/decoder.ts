@@ -87,41 +87,45 @@ export const rootDecoderAttrGroups: () => AttributeGroup<CxlRootDecoder>[] = sha
 });
 
 /** Switch decoder groups. */
-export const switchDecoderAttrGroups: () => AttributeGroup<CxlSwitchDecoder>[] = sharedGroups(() => {
-  return [
-    {
-      attrs: [
-        ...baseAttrs<CxlSwitchDecoder>(),
-        ro('target_type', (d) => d.targetType),
-        ro('target_list', emitTargetList),
-        ro('region', (d) => d.region?.name ?? ''),
-      ],
-    },
-  ];
-});
+export const switchDecoderAttrGroups: () => AttributeGroup<CxlSwitchDecoder>[] = sharedGroups(
+  () => {
+    return [
+      {
+        attrs: [
+          ...baseAttrs<CxlSwitchDecoder>(),
+          ro('target_type', (d) => d.targetType),
+          ro('target_list', emitTargetList),
+          ro('region', (d) => d.region?.name ?? ''),
+        ],
+      },
+    ];
+  },
+);
 
 /** Endpoint decoder groups. */
-export const endpointDecoderAttrGroups: () => AttributeGroup<CxlEndpointDecoder>[] = sharedGroups(() => {
-  return [
-    {
-      attrs: [
-        ...baseAttrs<CxlEndpointDecoder>(),
-        ro('target_type', (d) => d.targetType),
-        ro('region', (d) => d.region?.name ?? ''),
-        {
-          name: 'mode',
-          mode: 0o644,
-          show: (d) => `${d.mode}\n`,
-          store: (d, buf) => regionHooks.setMode(d, buf),
-        },
-        {
-          name: 'dpa_size',
-          mode: 0o644,
-          show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`,
-          store: (d, buf) => regionHooks.setDpaSize(d, buf),
-        },
-        ro('dpa_resource', (d) => hexll(d.dpaRes ? d.dpaRes.start : (1n << 64n) - 1n)),
-      ],
-    },
-  ];
-});
+export const endpointDecoderAttrGroups: () => AttributeGroup<CxlEndpointDecoder>[] = sharedGroups(
+  () => {
+    return [
+      {
+        attrs: [
+          ...baseAttrs<CxlEndpointDecoder>(),
+          ro('target_type', (d) => d.targetType),
+          ro('region', (d) => d.region?.name ?? ''),
+          {
+            name: 'mode',
+            mode: 0o644,
+            show: (d) => `${d.mode}\n`,
+            store: (d, buf) => regionHooks.setMode(d, buf),
+          },
+          {
+            name: 'dpa_size',
+            mode: 0o644,
+            show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`,
+            store: (d, buf) => regionHooks.setDpaSize(d, buf),
+          },
+          ro('dpa_resource', (d) => hexll(d.dpaRes ? d.dpaRes.start : (1n << 64n) - 1n)),
+        ],
+      },
+    ];
+  },
+);

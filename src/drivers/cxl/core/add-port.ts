@@ -89,7 +89,8 @@ export function findCxlPort(
   let bestAt = -1;
   for (const dp of dportsByDev.get(dportDev) ?? []) {
     const port = dp.port;
-    if (port === best || port.ctx !== kernel || !port.registered || !port.dports.includes(dp)) continue;
+    if (port === best || port.ctx !== kernel || !port.registered || !port.dports.includes(dp))
+      continue;
     if (!best) {
       best = port;
       continue;

@@ -98,7 +98,8 @@ export function readCdatData(port: CxlPort, cxlmd: CxlMemdev): void {
     return;
   }
   const h = first[0];
-  const length = ((h[0] ?? 0) | ((h[1] ?? 0) << 8) | ((h[2] ?? 0) << 16) | ((h[3] ?? 0) << 24)) >>> 0;
+  const length =
+    ((h[0] ?? 0) | ((h[1] ?? 0) << 8) | ((h[2] ?? 0) << 16) | ((h[3] ?? 0) << 24)) >>> 0;
   dev.dbg(`CDAT length ${length}`);
   const table = new Uint8Array(length);
   let at = 0;

@@ -37,7 +37,9 @@ export const CXL_MEM_COMMANDS: { id: number; opcode: number; sizeIn: number; siz
 
 /** What CXL_MEM_QUERY_COMMANDS returns: the same for every memdev, built once (read-only). */
 const QUERY_TABLE = Object.freeze(
-  CXL_MEM_COMMANDS.map((c) => Object.freeze({ id: c.id, flags: 0, sizeIn: c.sizeIn, sizeOut: c.sizeOut })),
+  CXL_MEM_COMMANDS.map((c) =>
+    Object.freeze({ id: c.id, flags: 0, sizeIn: c.sizeIn, sizeOut: c.sizeOut }),
+  ),
 ) as unknown as { id: number; flags: number; sizeIn: number; sizeOut: number }[];
 
 /** The ioctl interface of every memdev of a kernel. */

@@ -137,10 +137,7 @@ export function cxlMboxSend(
     throw dev.err('EBUSY', `mailbox queue busy (opcode: 0x${opcode.toString(16)}), device state `);
   }
   if (payload.length) mmio.writeBytes(base + MBOX_PAYLOAD, payload);
-  mmio.write64(
-    base + MBOX_CMD,
-    BigInt(opcode) | (BigInt(payload.length) << 16n),
-  );
+  mmio.write64(base + MBOX_CMD, BigInt(opcode) | (BigInt(payload.length) << 16n));
   dev.dbg('Sending command');
   mmio.write32(base + MBOX_CTRL, CXLDEV_MBOX_CTRL_DOORBELL);
   if (mmio.read32(base + MBOX_CTRL) & CXLDEV_MBOX_CTRL_DOORBELL) {
@@ -153,8 +150,7 @@ export function cxlMboxSend(
   const cmd = mmio.read64(base + MBOX_CMD);
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
   const n = Math.min(lenOut, cxlds.payloadSize, outSize);
-  const out =
-    n > 0 ? mmio.readBytes(base + MBOX_PAYLOAD, n) : new Uint8Array(0);
+  const out = n > 0 ? mmio.readBytes(base + MBOX_PAYLOAD, n) : new Uint8Array(0);
   return { rc, out };
 }
 
