@@ -18,6 +18,7 @@
  */
 
 import { acpiScan } from './drivers/acpi/scan.ts';
+import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
@@ -28,7 +29,6 @@ import {
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
-import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
 import { attachEnv } from './drivers/env.ts';
@@ -75,11 +75,17 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS]) kernel.registerDriver(d);
+  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+    kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
     const t = pdev.pcieType();
-    if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_UPSTREAM || t === PCI_EXP_TYPE_DOWNSTREAM) pdev.driver = pcieportDriver;
+    if (
+      t === PCI_EXP_TYPE_ROOT_PORT ||
+      t === PCI_EXP_TYPE_UPSTREAM ||
+      t === PCI_EXP_TYPE_DOWNSTREAM
+    )
+      pdev.driver = pcieportDriver;
   }
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);

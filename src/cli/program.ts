@@ -35,7 +35,9 @@ export function packageVersion(): string {
 const RAW_COMMANDS = new Set(['list', ...NDCTL_HELP.map(([name]) => name)]);
 
 /** `[--state DIR | --state=DIR]… <ndctl command> ARGS…` → state, command and ARGS; else undefined. */
-function rawList(argv: string[]): { state: string | undefined; command: string; args: string[] } | undefined {
+function rawList(
+  argv: string[],
+): { state: string | undefined; command: string; args: string[] } | undefined {
   let state: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -73,7 +75,10 @@ function buildProgram(
       '--qemu <file>',
       'a QEMU command line (as pasted; \\-continued lines and # comments allowed)',
     )
-    .option('--topology <file>', 'a topology file (YAML or JSON); with --qemu or --preset: a host-device file')
+    .option(
+      '--topology <file>',
+      'a topology file (YAML or JSON); with --qemu or --preset: a host-device file',
+    )
     .option('--preset <name>', 'a named topology (default: default)')
     .option(
       '--profile <name>',
@@ -156,7 +161,9 @@ function buildProgram(
 
   program
     .command('device-add')
-    .description('QEMU device_add on the running machine: hot-add a CXL type-2 function (vfio-pci,host=BDF,bus=PORT[,id=ID])')
+    .description(
+      'QEMU device_add on the running machine: hot-add a CXL type-2 function (vfio-pci,host=BDF,bus=PORT[,id=ID])',
+    )
     .argument('<spec>', 'the -device text, e.g. vfio-pci,host=0002:81:00.0,bus=rport0.1,id=gpu1')
     .action(async (spec: string) =>
       setCode(await (await import('./commands/device-add.ts')).deviceAddCommand(ctx(), spec)),
@@ -187,9 +194,18 @@ function buildProgram(
     .option('--switch-levels <n>', 'switch levels below each root port (default 0)')
     .option('--fanout <n>', 'downstream ports per switch, 1-32 (default 1)')
     .option('--endpoints <n>', 'exactly N type-3 devices (alone: a balanced shape)')
-    .option('--windows <list>', 'hb, all, xN (N-way groups of host bridges) or none, comma separated')
-    .option('--granularity <bytes>', 'interleave granularity of multi-host-bridge windows (default 4096)')
-    .option('--device-size <size>', 'persistent capacity per device, a multiple of 256M (default 256M)')
+    .option(
+      '--windows <list>',
+      'hb, all, xN (N-way groups of host bridges) or none, comma separated',
+    )
+    .option(
+      '--granularity <bytes>',
+      'interleave granularity of multi-host-bridge windows (default 4096)',
+    )
+    .option(
+      '--device-size <size>',
+      'persistent capacity per device, a multiple of 256M (default 256M)',
+    )
     .option('--seed <n>', 'serial numbers are seed*10^6+1, +2, … (default 1)')
     .option('--name <name>', 'topology name')
     .option('-o, --output <file>', 'write the YAML here (default: stdout)')
@@ -197,23 +213,31 @@ function buildProgram(
       setCode(await (await import('./commands/gen.ts')).genCommand(io, o)),
     );
 
-  const mem = program.command('mem').description("CPU loads and stores routed by the hardware's committed decoders");
+  const mem = program
+    .command('mem')
+    .description("CPU loads and stores routed by the hardware's committed decoders");
   mem
     .command('read')
     .description('hexdump LEN bytes at HPA')
     .argument('<hpa>', 'host physical address (0x… or decimal)')
     .argument('<len>', 'bytes (at most 1 MiB)')
-    .action(async (h: string, l: string) => setCode(await (await import('./commands/mem.ts')).memRead(ctx(), h, l)));
+    .action(async (h: string, l: string) =>
+      setCode(await (await import('./commands/mem.ts')).memRead(ctx(), h, l)),
+    );
   mem
     .command('write')
     .description('store bytes at HPA (kept in the machine state)')
     .argument('<hpa>', 'host physical address (0x… or decimal)')
     .argument('<hex>', 'bytes in address order, e.g. deadbeef')
-    .action(async (h: string, x: string) => setCode(await (await import('./commands/mem.ts')).memWrite(ctx(), h, x)));
+    .action(async (h: string, x: string) =>
+      setCode(await (await import('./commands/mem.ts')).memWrite(ctx(), h, x)),
+    );
 
   program
     .command('translate')
-    .description("an HPA (or a memdev's DPA) as the hardware decodes it and as the region driver translates it")
+    .description(
+      "an HPA (or a memdev's DPA) as the hardware decodes it and as the region driver translates it",
+    )
     .argument('[hpa]', 'host physical address (0x… or decimal)')
     .option('--dpa <memN:DPA>', "translate a memdev's DPA to its HPA instead")
     .option('--json', 'machine-readable output')
@@ -231,12 +255,19 @@ function buildProgram(
     );
   program
     .command('explain')
-    .description('why the last failed command or write failed (or DEVICE, or create-region ARGS… as a what-if): the checks from the root decoder down, and verified fixes')
-    .argument('[target...]', 'nothing, a device (region0, mem3, decoder0.1 …) or create-region ARGS…')
+    .description(
+      'why the last failed command or write failed (or DEVICE, or create-region ARGS… as a what-if): the checks from the root decoder down, and verified fixes',
+    )
+    .argument(
+      '[target...]',
+      'nothing, a device (region0, mem3, decoder0.1 …) or create-region ARGS…',
+    )
     .option('--json', 'machine-readable output')
     .allowUnknownOption()
     .action(async (t: string[], o: { json?: boolean }) =>
-      setCode(await (await import('./commands/explain.ts')).explainCommand(ctx(), t, o.json ?? false)),
+      setCode(
+        await (await import('./commands/explain.ts')).explainCommand(ctx(), t, o.json ?? false),
+      ),
     );
   return program;
 }
@@ -259,7 +290,9 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
     if (raw)
       return await (await import('./commands/ndctl.ts')).ndctlCommand(
         // create-region attempts are noted in the journal for `cxlsim explain`
-        raw.command === 'create-region' ? { ...ctxFor(raw.state), note: [raw.command, ...raw.args] } : ctxFor(raw.state),
+        raw.command === 'create-region'
+          ? { ...ctxFor(raw.state), note: [raw.command, ...raw.args] }
+          : ctxFor(raw.state),
         raw.command,
         raw.args,
       );

@@ -6,8 +6,9 @@
  * `cxlsim list` works on a fresh checkout) and recorded. If replay fails (the journal does
  * not match what this cxlsim does any more), the state file is reported and left alone.
  */
-import { Errno } from '../kernel/errno.ts';
+
 import type { VmmOptions } from '../hw/vmm/options.ts';
+import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 import { resolveProfile } from '../profile.ts';
 import type { CliDeps } from './deps.ts';
@@ -94,7 +95,11 @@ export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Ma
         continue;
       }
       if (op.kind === 'ioctl') {
-        const r = m.ioctl.send(op.memdev, { id: op.id, payload: Uint8Array.from(Buffer.from(op.payload, 'hex')), sizeOut: 0 });
+        const r = m.ioctl.send(op.memdev, {
+          id: op.id,
+          payload: Uint8Array.from(Buffer.from(op.payload, 'hex')),
+          sizeOut: 0,
+        });
         if (r instanceof Errno) throw r;
         continue;
       }
@@ -104,7 +109,8 @@ export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Ma
         if (e instanceof Errno && op.fails === e.code) continue;
         throw e;
       }
-      if (op.fails !== undefined) throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
+      if (op.fails !== undefined)
+        throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
       throw new CliError(
@@ -145,7 +151,8 @@ export async function withMachine<T>(
         code = typeof r === 'number' ? r : 0;
         return r;
       } finally {
-        if (ctx.note) pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
+        if (ctx.note)
+          pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
         if (fresh || pending.length > 0)
           writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
       }

@@ -115,17 +115,32 @@ function invalid(x: unknown): string | undefined {
   for (const [n, op] of x.ops.entries()) {
     if (!isObj(op)) return `ops[${n}] is not an object`;
     if (op.kind === 'ioctl') {
-      if (!isStr(op.memdev) || typeof op.id !== 'number' || !isStr(op.payload) || !/^(?:[0-9a-f]{2})*$/.test(op.payload))
+      if (
+        !isStr(op.memdev) ||
+        typeof op.id !== 'number' ||
+        !isStr(op.payload) ||
+        !/^(?:[0-9a-f]{2})*$/.test(op.payload)
+      )
         return `ops[${n}]: ioctl memdev, id or payload missing`;
       continue;
     }
     if (op.kind === 'mem-write') {
-      if (!isStr(op.hpa) || !/^0x[0-9a-f]+$/.test(op.hpa) || !isStr(op.data) || !/^(?:[0-9a-f]{2})+$/.test(op.data))
+      if (
+        !isStr(op.hpa) ||
+        !/^0x[0-9a-f]+$/.test(op.hpa) ||
+        !isStr(op.data) ||
+        !/^(?:[0-9a-f]{2})+$/.test(op.data)
+      )
         return `ops[${n}]: mem-write hpa or data missing`;
       continue;
     }
     if (op.kind === 'command') {
-      if (!Array.isArray(op.argv) || !op.argv.every(isStr) || typeof op.code !== 'number' || typeof op.ops !== 'number')
+      if (
+        !Array.isArray(op.argv) ||
+        !op.argv.every(isStr) ||
+        typeof op.code !== 'number' ||
+        typeof op.ops !== 'number'
+      )
         return `ops[${n}]: command argv, code or ops missing`;
       continue;
     }

@@ -195,7 +195,8 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   // QEMU's 1 MiB host register region holds 16 blocks. Topology files describe platforms
   // beyond QEMU (large hosts): there the region grows to fit and the windows move up.
   if (order.length > MAX_PXB_CXL) {
-    if (t.source.kind === 'qemu') throw new Errno('EINVAL', 'Insufficient space for pxb cxl host register space');
+    if (t.source.kind === 'qemu')
+      throw new Errno('EINVAL', 'Insufficient space for pxb cxl host register space');
     const grow = roundUp(CHBCR_SIZE * BigInt(order.length), 256n * MiB);
     if (m.type !== 'virt') fmwBase = roundUp(hostRegBase + grow, 256n * MiB);
   }

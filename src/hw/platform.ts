@@ -29,8 +29,15 @@ import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
 import { MmioMap } from './pci/mmio-bus.ts';
 import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
-import { allVfio, placeVfio, type VfioType2, type VmmOptions, vmmTopology, withVmmOptions } from './vmm/index.ts';
 import { deviceAdd, type HotplugResult } from './vmm/hotplug.ts';
+import {
+  allVfio,
+  placeVfio,
+  type VfioType2,
+  type VmmOptions,
+  vmmTopology,
+  withVmmOptions,
+} from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
 export type { PlacedWindow } from './placement.ts';
@@ -136,8 +143,15 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
     ),
   );
-  const windowsEnd = memoryMap.windows.reduce((e, w) => (w.base + w.size > e ? w.base + w.size : e), memoryMap.hostRegBase + (1n << 20n));
-  const firmware = runPciFirmware(hostBridges, t.machine.type, (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n));
+  const windowsEnd = memoryMap.windows.reduce(
+    (e, w) => (w.base + w.size > e ? w.base + w.size : e),
+    memoryMap.hostRegBase + (1n << 20n),
+  );
+  const firmware = runPciFirmware(
+    hostBridges,
+    t.machine.type,
+    (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n),
+  );
   placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
   const rawCedt = buildCedt({
@@ -178,7 +192,15 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     vfio: () => allVfio(hostBridges),
     deviceAdd: (text) =>
       deviceAdd(
-        { hostBridges, windows: memoryMap.windows, mmio, pci: bus.pci, vmm, machine: t.machine.type, qemu: p.qemu },
+        {
+          hostBridges,
+          windows: memoryMap.windows,
+          mmio,
+          pci: bus.pci,
+          vmm,
+          machine: t.machine.type,
+          qemu: p.qemu,
+        },
         text,
       ),
   };

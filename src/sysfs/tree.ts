@@ -9,32 +9,24 @@
  * - `kernel/debug/`: debugfs, mounted as on any systemd guest (ndctl 85 looks for
  *   `/sys/kernel/debug/cxl`); its content comes from the `debugfs` hook.
  *
- * Nothing is copied: each call walks the device objects, so attribute values, `isVisible`
- * hooks, bindings and links are always current. Name indexes (children of a device,
- * devices of a bus and their kernfs order) are cached and rebuilt when
- * `kernel.generation` changes (device_add/device_del/driver_register).
+ * Nothing is copied: attribute values, `isVisible` hooks, bindings and links are read from
+ * the device objects on every access. What is cached is structure that only device_add/
+ * device_del/driver_register change (`kernel.generation`): name indexes (tree-ctx.ts) and the
+ * directories a path reaches through such stable hops, so that a read below a known device
+ * directory is one lookup instead of a walk from the root through every symlink. Driver →
+ * bound devices is cached until a binding changes (`kernel.bindings`).
  *
  * Path resolution follows symlinks like the VFS (at most 40 hops); symlink targets read
  * back in kernfs's relative form (kernfs-link.ts). Errors are Errno values: ENOENT, ENOTDIR,
  * EISDIR, EINVAL (readlink of a non-link), EACCES (kernfs open rules), E2BIG (a write
  * longer than a page), or the attribute's own error, unchanged.
  */
-import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
-import { kernfsOrder } from './kernfs-hash.ts';
 import { kernfsLinkTarget } from './kernfs-link.ts';
 import { busesDir, modulesDir } from './tree-bus.ts';
-import { deviceDir } from './tree-device.ts';
-import {
-  type DebugfsEntry,
-  type DirNode,
-  fileNode,
-  type Node,
-  type SysfsHooks,
-  staticDir,
-  type TreeCtx,
-} from './tree-node.ts';
+import { devicesDir, kernelDir, makeCtx } from './tree-ctx.ts';
+import { type DirNode, type Node, type SysfsHooks, staticDir } from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
 
 export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
@@ -43,118 +35,6 @@ export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
 const PAGE_SIZE = 4096;
 /** Symlink hops before giving up (MAXSYMLINKS). */
 const MAX_HOPS = 40;
-
-/** The children index of a device without children (most attributes' parents). */
-const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
-
-/** Builds the shared context with its generation-keyed caches. */
-function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
-  let gen = -1;
-  let childCache = new WeakMap<Device, Map<string, Device>>();
-  const busCache = new Map<string, { byName: Map<string, Device>; order: string[] }>();
-  let boundGen = -1;
-  let boundBindings = -1;
-  const bound = new Map<Driver, Map<string, Device>>();
-  const nodes = new WeakMap<Device, DirNode>();
-  const check = () => {
-    if (kernel.generation !== gen) {
-      gen = kernel.generation;
-      childCache = new WeakMap();
-      busCache.clear();
-    }
-  };
-  const ctx: TreeCtx = {
-    kernel,
-    hooks,
-    autoprobe: new Map(),
-    children(dev) {
-      if (dev.children.length === 0) return NO_CHILDREN;
-      check();
-      let m = childCache.get(dev);
-      if (!m) {
-        m = new Map();
-        for (const c of dev.children) if (c.registered && !m.has(c.name)) m.set(c.name, c);
-        childCache.set(dev, m);
-      }
-      return m;
-    },
-    busIndex(bus) {
-      check();
-      let e = busCache.get(bus);
-      if (!e) {
-        const byName = new Map<string, Device>();
-        for (const d of kernel.buses.get(bus)?.devices ?? [])
-          if (d.registered) byName.set(d.name, d);
-        e = { byName, order: kernfsOrder(byName.keys()) };
-        busCache.set(bus, e);
-      }
-      return e;
-    },
-    boundTo(drv) {
-      if (boundGen !== kernel.generation || boundBindings !== kernel.bindings) {
-        boundGen = kernel.generation;
-        boundBindings = kernel.bindings;
-        bound.clear();
-      }
-      let m = bound.get(drv);
-      if (!m) {
-        m = new Map();
-        for (const [n, d] of ctx.busIndex(drv.bus).byName) if (d.driver === drv) m.set(n, d);
-        bound.set(drv, m);
-      }
-      return m;
-    },
-    deviceNode(dev) {
-      let n = nodes.get(dev);
-      if (!n) {
-        n = deviceDir(ctx, dev);
-        nodes.set(dev, n);
-      }
-      return n;
-    },
-  };
-  return ctx;
-}
-
-/** `/sys/devices`: the registered root devices. */
-function devicesDir(ctx: TreeCtx): DirNode {
-  const roots = (): Map<string, Device> => {
-    const m = new Map<string, Device>();
-    for (const d of ctx.kernel.roots) if (d.registered && !m.has(d.name)) m.set(d.name, d);
-    return m;
-  };
-  const lookup = (name: string): Node | undefined => {
-    const d = roots().get(name);
-    return d ? ctx.deviceNode(d) : undefined;
-  };
-  return { t: 'dir', list: () => kernfsOrder(roots().keys()), lookup, lookupStable: lookup };
-}
-
-/** A debugfs directory node over entries produced on demand. */
-function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
-  const node = (e: DebugfsEntry): Node =>
-    e.kind === 'dir' ? debugfsDir(e.entries) : fileNode(e.mode, e.show, e.store);
-  return {
-    t: 'dir',
-    list: () => kernfsOrder(entries().keys()),
-    lookup: (name) => {
-      const e = entries().get(name);
-      return e ? node(e) : undefined;
-    },
-  };
-}
-
-/** `/sys/kernel`: only the debugfs mount point is modelled. */
-function kernelDir(ctx: TreeCtx): DirNode {
-  const top = (): Map<string, DebugfsEntry> => {
-    if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
-    const m = new Map<string, DebugfsEntry>();
-    if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
-    return m;
-  };
-  const debug = debugfsDir(top);
-  return staticDir(() => new Map([['debug', () => debug]]));
-}
 
 /**
  * A resolved path: the node and its canonical path (symlinks resolved, relative to /sys);

@@ -138,7 +138,9 @@ describe('live sysfs caches', () => {
           } catch {
             realAt = undefined;
           }
-          expect(v.realpathAtIfExists?.(`${prefix}bus/cxl/devices/${name}`, tail.slice(1))).toBe(realAt);
+          expect(v.realpathAtIfExists?.(`${prefix}bus/cxl/devices/${name}`, tail.slice(1))).toBe(
+            realAt,
+          );
         }
         let real: string | undefined;
         try {

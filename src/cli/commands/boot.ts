@@ -51,7 +51,9 @@ function readInput(cwd: string, file: string): string {
  */
 function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
   const hostFile = a.topology !== undefined && (a.qemu !== undefined || a.preset !== undefined);
-  const given = [a.qemu, hostFile ? undefined : a.topology, a.preset].filter((x) => x !== undefined);
+  const given = [a.qemu, hostFile ? undefined : a.topology, a.preset].filter(
+    (x) => x !== undefined,
+  );
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
   if (a.qemu !== undefined)
     return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };

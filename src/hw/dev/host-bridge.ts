@@ -79,7 +79,11 @@ export function buildHostBridge(
 ): HostBridgeModel {
   const ctx: BuildContext = { qemu, segment: hb.segment };
   const passthrough = hb.rootPorts.length === 1 && !hb.hdmForPassthrough;
-  const component = createComponentRegisters('host-bridge', hb.hdm, { qemu, passthrough, strict: qemu !== '7.2' });
+  const component = createComponentRegisters('host-bridge', hb.hdm, {
+    qemu,
+    passthrough,
+    strict: qemu !== '7.2',
+  });
   const build = belowBuilder(ctx);
   const devfns = assignDevfns(hb.rootPorts, hb.id);
   const rootPorts = hb.rootPorts

@@ -173,7 +173,10 @@ export function buildSwitch(
   dv.portExtensions(1);
   dv.flexBusPort(ctx.qemu, 0x27, 0x27, 0x26);
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
-  const component = createComponentRegisters('usp', sw.hdm, { qemu: ctx.qemu, strict: ctx.qemu !== '7.2' });
+  const component = createComponentRegisters('usp', sw.hdm, {
+    qemu: ctx.qemu,
+    strict: ctx.qemu !== '7.2',
+  });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
 
   const usp = newFunction({

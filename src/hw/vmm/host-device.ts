@@ -23,7 +23,7 @@ import {
   resetType2Hardware,
   type2DvsecOffset,
 } from '../dev/type2.ts';
-import { canonicalBdf } from './host-file.ts';
+import { canonicalBdf } from './bdf.ts';
 
 /** One host function's description (host-device file entry), by host BDF. */
 export interface HostDeviceSpec {

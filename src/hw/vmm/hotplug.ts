@@ -23,8 +23,8 @@ import type { BelowPortModel, HostBridgeModel, PciFunctionModel } from '../dev/m
 import { buildType2 } from '../dev/type2.ts';
 import type { MmioMap } from '../pci/mmio-bus.ts';
 import type { PlacedWindow } from '../placement.ts';
+import { canonicalBdf } from './bdf.ts';
 import { hostBdfOf } from './host-device.ts';
-import { canonicalBdf } from './host-file.ts';
 import { type VmmOptions, withVmmOptions } from './options.ts';
 import { applyPlacement, planPlacement, qemuBinary, vfioDevicesBelow } from './placement.ts';
 import { type VfioType2, vfioOf } from './vfio-pci.ts';

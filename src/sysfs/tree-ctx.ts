@@ -1,0 +1,131 @@
+/**
+ * DOC: the pieces of the live /sys tree that are not path resolution (tree.ts): the shared
+ * context with its generation-keyed indexes (children of a device, devices of a bus in kernfs
+ * order, driver → bound devices per binding change, one directory node per device), and the
+ * `/sys/devices` and `/sys/kernel` (debugfs) directories.
+ */
+import type { Device, Driver } from '../kernel/device.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { kernfsOrder } from './kernfs-hash.ts';
+import { deviceDir } from './tree-device.ts';
+import {
+  type DebugfsEntry,
+  type DirNode,
+  fileNode,
+  type Node,
+  type SysfsHooks,
+  staticDir,
+  type TreeCtx,
+} from './tree-node.ts';
+
+/** The children index of a device without children (most attributes' parents). */
+const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
+
+/** Builds the shared context with its generation-keyed caches. */
+export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
+  let gen = -1;
+  let childCache = new WeakMap<Device, Map<string, Device>>();
+  const busCache = new Map<string, { byName: Map<string, Device>; order: string[] }>();
+  let boundGen = -1;
+  let boundBindings = -1;
+  const bound = new Map<Driver, Map<string, Device>>();
+  const nodes = new WeakMap<Device, DirNode>();
+  const check = () => {
+    if (kernel.generation !== gen) {
+      gen = kernel.generation;
+      childCache = new WeakMap();
+      busCache.clear();
+    }
+  };
+  const ctx: TreeCtx = {
+    kernel,
+    hooks,
+    autoprobe: new Map(),
+    children(dev) {
+      if (dev.children.length === 0) return NO_CHILDREN;
+      check();
+      let m = childCache.get(dev);
+      if (!m) {
+        m = new Map();
+        for (const c of dev.children) if (c.registered && !m.has(c.name)) m.set(c.name, c);
+        childCache.set(dev, m);
+      }
+      return m;
+    },
+    busIndex(bus) {
+      check();
+      let e = busCache.get(bus);
+      if (!e) {
+        const byName = new Map<string, Device>();
+        for (const d of kernel.buses.get(bus)?.devices ?? [])
+          if (d.registered) byName.set(d.name, d);
+        e = { byName, order: kernfsOrder(byName.keys()) };
+        busCache.set(bus, e);
+      }
+      return e;
+    },
+    boundTo(drv) {
+      if (boundGen !== kernel.generation || boundBindings !== kernel.bindings) {
+        boundGen = kernel.generation;
+        boundBindings = kernel.bindings;
+        bound.clear();
+      }
+      let m = bound.get(drv);
+      if (!m) {
+        m = new Map();
+        for (const [n, d] of ctx.busIndex(drv.bus).byName) if (d.driver === drv) m.set(n, d);
+        bound.set(drv, m);
+      }
+      return m;
+    },
+    deviceNode(dev) {
+      let n = nodes.get(dev);
+      if (!n) {
+        n = deviceDir(ctx, dev);
+        nodes.set(dev, n);
+      }
+      return n;
+    },
+  };
+  return ctx;
+}
+
+/** `/sys/devices`: the registered root devices. */
+export function devicesDir(ctx: TreeCtx): DirNode {
+  const roots = (): Map<string, Device> => {
+    const m = new Map<string, Device>();
+    for (const d of ctx.kernel.roots) if (d.registered && !m.has(d.name)) m.set(d.name, d);
+    return m;
+  };
+  const lookup = (name: string): Node | undefined => {
+    const d = roots().get(name);
+    return d ? ctx.deviceNode(d) : undefined;
+  };
+  return { t: 'dir', list: () => kernfsOrder(roots().keys()), lookup, lookupStable: lookup };
+}
+
+/** A debugfs directory node over entries produced on demand. */
+function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
+  const node = (e: DebugfsEntry): Node =>
+    e.kind === 'dir' ? debugfsDir(e.entries) : fileNode(e.mode, e.show, e.store);
+  return {
+    t: 'dir',
+    list: () => kernfsOrder(entries().keys()),
+    lookup: (name) => {
+      const e = entries().get(name);
+      return e ? node(e) : undefined;
+    },
+  };
+}
+
+/** `/sys/kernel`: only the debugfs mount point is modelled. */
+export function kernelDir(ctx: TreeCtx): DirNode {
+  const top = (): Map<string, DebugfsEntry> => {
+    if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
+    const m = new Map<string, DebugfsEntry>();
+    if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
+    return m;
+  };
+  const debug = debugfsDir(top);
+  return staticDir(() => new Map([['debug', () => debug]]));
+}
