@@ -5,7 +5,7 @@
  * reports, files get their content and their sysfs mode bits. Files that cannot be read
  * (0200 files, attributes whose show() fails) are created empty with their mode, as the
  * capture tools do, so the tree has the same shape as the guest's /sys. The result is what
- * /work/shared/tools/real-cxl-list expects as TREE_DIR (libcxl reads it like /sys).
+ * shared/tools/real-cxl-list expects as TREE_DIR (libcxl reads it like /sys).
  *
  * DIR must be absent or empty; with `force`, the top-level entries the export writes
  * (bus/, devices/, module/, or the first component of each `only` path) are removed first
