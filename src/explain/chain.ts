@@ -42,6 +42,7 @@ import {
   rootDecoder,
 } from './topo.ts';
 import type { Check, CheckLevel } from './types.ts';
+import { checkAdder } from './types.ts';
 
 const pow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const hx = (v: bigint) => `0x${v.toString(16)}`;
@@ -57,22 +58,7 @@ export function requestSize(r: RegionRequest): bigint | undefined {
 /** The dry-run chain of checks for `r` on `m` (see the DOC block). */
 export function regionChain(m: Machine, r: RegionRequest): Check[] {
   const out: Check[] = [];
-  const add = (
-    id: string,
-    level: CheckLevel,
-    device: string,
-    ok: boolean,
-    detail: string,
-    position?: number,
-  ) =>
-    out.push({
-      id,
-      level,
-      device,
-      status: ok ? 'ok' : 'failed',
-      detail,
-      ...(position !== undefined ? { position } : {}),
-    });
+  const add = checkAdder(out);
   const rd = rootDecoder(m, r.root);
   add(
     'root-given',

@@ -11,6 +11,7 @@
  * mapping", "failed to find %s:%s in target list of %s", "… expected iw … / got …",
  * "region already has %d endpoints").
  */
+
 import {
   type CxlEndpointDecoder,
   CxlRootDecoder,
@@ -27,6 +28,7 @@ import type { Machine } from '../machine.ts';
 import type { Classified } from './classify.ts';
 import { type CxlPort, hbName, hostBridgeOf } from './topo.ts';
 import type { Check, CheckLevel } from './types.ts';
+import { checkAdder } from './types.ts';
 
 const hx = (v: bigint) => `0x${v.toString(16)}`;
 
@@ -39,22 +41,7 @@ export const members = (r: CxlRegion) =>
 /** The chain of an assembled (or half-assembled manual) region, as it stands. */
 export function regionStatusChain(r: CxlRegion): Check[] {
   const out: Check[] = [];
-  const add = (
-    id: string,
-    level: CheckLevel,
-    device: string,
-    ok: boolean,
-    detail: string,
-    position?: number,
-  ) =>
-    out.push({
-      id,
-      level,
-      device,
-      status: ok ? 'ok' : 'failed',
-      detail,
-      ...(position !== undefined ? { position } : {}),
-    });
+  const add = checkAdder(out);
   const p = r.params;
   const rd = r.cxlrd;
   const res = p.res;

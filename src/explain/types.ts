@@ -72,3 +72,29 @@ export interface Explanation {
   checks: Check[];
   fixes: Fix[];
 }
+
+/**
+ * The check recorder every chain builder uses: `add(id, level, device, ok, detail, position?)`
+ * appends a Check marked 'ok' or 'failed' to `out`.
+ */
+export function checkAdder(
+  out: Check[],
+): (
+  id: string,
+  level: CheckLevel,
+  device: string,
+  ok: boolean,
+  detail: string,
+  position?: number,
+) => void {
+  return (id, level, device, ok, detail, position) => {
+    out.push({
+      id,
+      level,
+      device,
+      status: ok ? 'ok' : 'failed',
+      detail,
+      ...(position !== undefined ? { position } : {}),
+    });
+  };
+}

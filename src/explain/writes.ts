@@ -12,6 +12,7 @@
  * - root decoder `create_*_region` (the cached next region name).
  * Candidate values are verified by writing them on a fresh copy of the machine.
  */
+
 import { CxlEndpointDecoder } from '../drivers/cxl/core/decoder.ts';
 import { type CxlRegion, isCxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { CXL_CONFIG_INTERLEAVE_ACTIVE, cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
@@ -20,7 +21,8 @@ import type { Machine } from '../machine.ts';
 import type { Candidate } from './fixes.ts';
 import { largestFree } from './fixes.ts';
 import { availableDpa, devices, hbName, hostBridgeOf, rootDecoders } from './topo.ts';
-import type { Check, CheckLevel } from './types.ts';
+import type { Check } from './types.ts';
+import { checkAdder } from './types.ts';
 
 const pow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const hx = (v: bigint) => `0x${v.toString(16)}`;
@@ -44,22 +46,7 @@ export function writeAnalysis(
   const sys = `/sys/${path}`;
   const checks: Check[] = [];
   const cands: Candidate[] = [];
-  const add = (
-    id: string,
-    level: CheckLevel,
-    device: string,
-    ok: boolean,
-    detail: string,
-    position?: number,
-  ) =>
-    checks.push({
-      id,
-      level,
-      device,
-      status: ok ? 'ok' : 'failed',
-      detail,
-      ...(position !== undefined ? { position } : {}),
-    });
+  const add = checkAdder(checks);
   const write = (description: string, v: string, before: string[][] = []) =>
     cands.push({ description, commands: [...before, ['sysfs', 'write', sys, v]] });
   const dev = devices(m).find((d) => d.registered && d.name === devName);
