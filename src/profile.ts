@@ -5,18 +5,19 @@
  * passthrough decoder for any single-dport port; later kernels read the HDM registers), QEMU
  * decides device defaults and accepted options (7.2: one HDM decoder per component, `memdev`
  * only), ndctl decides `cxl list` keys and messages. `debian-12` is the stack of the kernel
- * captures (Linux 6.1, QEMU 7.2, ndctl 76.1); `latest` is what the references describe
- * (Linux v7.0-rc drivers/cxl, QEMU 10.x, ndctl v85). Every modelled difference is listed, with
- * its evidence, in docs/profiles.md.
+ * captures (Linux 6.1, QEMU 7.2, ndctl 76.1); `debian-13` is Linux 6.12, QEMU 10.0, ndctl 81; `latest`
+ * (the default) is Linux 7.3, QEMU 11.1, ndctl 85. Each has real captures
+ * (../shared/kernel-captures*). Every modelled difference is listed, with its evidence, in
+ * docs/profiles.md.
  */
 import { Errno } from './kernel/errno.ts';
 
 /** Kernel versions modelled. */
-export type KernelVersion = '6.1' | '7.0';
+export type KernelVersion = '6.1' | '6.12' | '7.3';
 /** QEMU versions modelled. */
-export type QemuVersion = '7.2' | '10.1';
+export type QemuVersion = '7.2' | '10.0' | '11.1';
 /** ndctl versions modelled. */
-export type NdctlVersion = '76.1' | '85';
+export type NdctlVersion = '76.1' | '81' | '85';
 
 /** A consistent stack. */
 export interface Profile {
@@ -29,22 +30,31 @@ export interface Profile {
 /** The named profiles. */
 export const PROFILES: Record<string, Profile> = {
   'debian-12': { name: 'debian-12', kernel: '6.1', qemu: '7.2', ndctl: '76.1' },
-  latest: { name: 'latest', kernel: '7.0', qemu: '10.1', ndctl: '85' },
+  'debian-13': { name: 'debian-13', kernel: '6.12', qemu: '10.0', ndctl: '81' },
+  latest: { name: 'latest', kernel: '7.3', qemu: '11.1', ndctl: '85' },
 };
 
 /** Default profile when none is given. */
 export const DEFAULT_PROFILE = 'latest';
 
-const KERNELS: Record<string, KernelVersion> = { '6.1': '6.1', '7.0': '7.0', latest: '7.0' };
+const KERNELS: Record<string, KernelVersion> = {
+  '6.1': '6.1',
+  '6.12': '6.12',
+  '7.3': '7.3',
+  latest: '7.3',
+};
 const QEMUS: Record<string, QemuVersion> = {
   '7.2': '7.2',
-  '10.1': '10.1',
-  '10': '10.1',
-  latest: '10.1',
+  '10.0': '10.0',
+  '10': '10.0',
+  '11.1': '11.1',
+  '11': '11.1',
+  latest: '11.1',
 };
 const NDCTLS: Record<string, NdctlVersion> = {
   '76.1': '76.1',
   '76': '76.1',
+  '81': '81',
   '85': '85',
   latest: '85',
 };
@@ -83,7 +93,7 @@ export function resolveProfile(
   return p;
 }
 
-/** Kernel version as a comparable number (6.1 → 601, 7.0 → 700). */
+/** True when the profile's kernel is `v` or newer (versions compare numerically: 6.12 > 6.1). */
 export function kernelAtLeast(p: Profile, v: string): boolean {
   const n = (s: string) => {
     const [a = '0', b = '0'] = s.split('.');

@@ -8,10 +8,11 @@
  * json_object_to_json_string_ext(JSON_C_TO_STRING_PRETTY): two-space indent, `"key":value`,
  * `\/` escaping, `[` newline `]` for an empty array.
  */
+import type { NdctlVersion } from '../profile.ts';
 import { hexAlt, I64_MAX, pad2 } from './cstr.ts';
 
 /** Which ndctl build prints: 76.1's display_hex reads a uint64 through get_int64 (saturating). */
-export type Ndctl = '76.1' | '85';
+export type Ndctl = NdctlVersion;
 
 /** A custom serializer installed on an integer (util/json.c). */
 export type Serializer = 'size' | 'hex';

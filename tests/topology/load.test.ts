@@ -35,7 +35,7 @@ describe('loadTopology', () => {
     const p = join(dir, 'threeway.yaml');
     const src = getPreset('threeway', '7.2');
     writeFileSync(p, topologyToYaml(src));
-    const t = loadTopology({ topology: p }, '10.1');
+    const t = loadTopology({ topology: p }, '11.1');
     expect(t.source).toEqual({ kind: 'file', path: p });
     expect(t.hostBridges).toEqual(src.hostBridges);
     expect(t.windows).toEqual(src.windows);

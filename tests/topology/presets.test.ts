@@ -11,7 +11,7 @@ const FIXTURES = join(import.meta.dirname, '../../sysfs-fixtures');
 const MiB = 1n << 20n;
 const GiB = 1n << 30n;
 
-function fromFixture(path: string, qemu: '7.2' | '10.1'): Topology {
+function fromFixture(path: string, qemu: '7.2' | '11.1'): Topology {
   return parseQemuCommandLine(readFileSync(join(FIXTURES, path), 'utf8'), { qemu });
 }
 
@@ -51,7 +51,7 @@ describe('presets', () => {
     ['minimal', 'minimal/host/qemu-cmdline.sh'],
     ['threeway', 'threeway/host/qemu-cmdline.sh'],
   ])('%s is the topology of %s', (name, file) => {
-    for (const q of ['7.2', '10.1'] as const) {
+    for (const q of ['7.2', '11.1'] as const) {
       const p = getPreset(name, q);
       expect(p.name).toBe(name);
       expect(p.source).toEqual({ kind: 'preset', name });
@@ -62,11 +62,11 @@ describe('presets', () => {
   });
 
   it('armvirt-2hb-switches is the arm report’s line, and fails on QEMU 7.2 as QEMU 7.2 would', () => {
-    const p = getPreset('armvirt-2hb-switches', '10.1');
+    const p = getPreset('armvirt-2hb-switches', '11.1');
     expect(hardware(p)).toEqual(
-      hardware(fromFixture('topologies/armvirt-2hb-switches.qemu', '10.1')),
+      hardware(fromFixture('topologies/armvirt-2hb-switches.qemu', '11.1')),
     );
-    expect(p.ignored).toEqual(fromFixture('topologies/armvirt-2hb-switches.qemu', '10.1').ignored);
+    expect(p.ignored).toEqual(fromFixture('topologies/armvirt-2hb-switches.qemu', '11.1').ignored);
     expect(() => getPreset('armvirt-2hb-switches', '7.2')).toThrow(QemuError);
   });
 

@@ -187,7 +187,7 @@ describe('the kernel captures’ QEMU lines (QEMU 7.2)', () => {
 describe('the arm virt topologies (QEMU 10.1)', () => {
   const arm = () =>
     parseQemuCommandLine(read('topologies/armvirt-2hb-switches.qemu'), {
-      qemu: '10.1',
+      qemu: '11.1',
       path: 'topologies/armvirt-2hb-switches.qemu',
     });
 
@@ -246,7 +246,7 @@ describe('the arm virt topologies (QEMU 10.1)', () => {
   });
 
   it('armvirt-vfio-4gpu: four host bridges, each a root port with a vfio type-2 function', () => {
-    const t = parseQemuCommandLine(read('topologies/armvirt-vfio-4gpu.qemu'), { qemu: '10.1' });
+    const t = parseQemuCommandLine(read('topologies/armvirt-vfio-4gpu.qemu'), { qemu: '11.1' });
     expect(t.machine.highmemMmioSize).toBe(4n << 40n);
     expect(t.machine.options).toEqual({ accel: 'kvm', 'gic-version': '3', hmat: 'on', ras: 'on' });
     expect(
@@ -292,7 +292,7 @@ describe('QEMU addressing', () => {
       base(`-device cxl-rp,bus=cxl.0,id=a,port=0,slot=1,addr=0x2 -device cxl-rp,bus=cxl.0,id=b,port=1,slot=2
             -device cxl-rp,bus=cxl.0,id=c,port=2,slot=3 -device cxl-rp,bus=cxl.0,id=d,port=3,slot=4,addr=3.0
             -device cxl-rp,bus=cxl.0,id=e,port=4,slot=5,addr=10 -device cxl-rp,bus=cxl.0,id=f,port=5,slot=6`),
-      { qemu: '10.1' },
+      { qemu: '11.1' },
     );
     expect(t.hostBridges[0]?.rootPorts.map((r) => [r.id, r.addr?.slot, r.addr?.fn])).toEqual([
       ['a', 2, 0],

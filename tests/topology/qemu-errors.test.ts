@@ -39,7 +39,7 @@ function qemuError(text: string, qemu: QemuVersion = '7.2'): QemuError {
 describe('QEMU errors, with QEMU’s text and location', () => {
   it('a working line parses on both versions', () => {
     expect(parseQemuCommandLine(line(), { qemu: '7.2' }).hostBridges).toHaveLength(1);
-    expect(parseQemuCommandLine(line(), { qemu: '10.1' }).hostBridges).toHaveLength(1);
+    expect(parseQemuCommandLine(line(), { qemu: '11.1' }).hostBridges).toHaveLength(1);
   });
 
   it('QEMU 7.2 has no volatile-memdev / persistent-memdev', () => {
@@ -62,7 +62,7 @@ describe('QEMU errors, with QEMU’s text and location', () => {
       `${X86}: ${t3}: lsa property must be set`,
     );
     const t10 = '-device cxl-type3,bus=rp0,persistent-memdev=cxl-mem0,id=p0';
-    expect(qemuError(line({ t3: t10 }), '10.1').message).toBe(
+    expect(qemuError(line({ t3: t10 }), '11.1').message).toBe(
       'lsa property must be set for persistent devices',
     );
   });
@@ -70,12 +70,12 @@ describe('QEMU errors, with QEMU’s text and location', () => {
   it('a type-3 without memory (texts per version)', () => {
     const t3 = '-device cxl-type3,bus=rp0,lsa=cxl-lsa0,id=p0';
     expect(qemuError(line({ t3 }), '7.2').message).toBe('memdev property must be set');
-    expect(qemuError(line({ t3 }), '10.1').message).toBe(
+    expect(qemuError(line({ t3 }), '11.1').message).toBe(
       'at least one memdev property must be set',
     );
     const both =
       '-device cxl-type3,bus=rp0,memdev=cxl-mem0,persistent-memdev=cxl-mem0,lsa=cxl-lsa0';
-    expect(qemuError(line({ t3: both }), '10.1').message).toBe(
+    expect(qemuError(line({ t3: both }), '11.1').message).toBe(
       '[memdev] cannot be used with new [persistent-memdev] property',
     );
   });
@@ -85,7 +85,7 @@ describe('QEMU errors, with QEMU’s text and location', () => {
     expect(qemuError(line({ fmw }), '7.2').qemuMessage()).toBe(
       `${X86}: Size of a CXL fixed memory window must my a multiple of 256MiB`,
     );
-    expect(qemuError(line({ fmw }), '10.1').qemuMessage()).toBe(
+    expect(qemuError(line({ fmw }), '11.1').qemuMessage()).toBe(
       `${X86}: Size of a CXL fixed memory window must be a multiple of 256MiB`,
     );
   });
@@ -177,7 +177,7 @@ describe('QEMU errors, with QEMU’s text and location', () => {
     const extra =
       '-device cxl-rp,port=1,bus=cxl.0,id=rp1,chassis=0,slot=3 -device cxl-type3,bus=rp1,memdev=cxl-mem0,lsa=cxl-lsa1,id=p1 ' +
       '-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=l1.raw,size=1M';
-    const e = qemuError(line({}, extra), '10.1');
+    const e = qemuError(line({}, extra), '11.1');
     expect(e.message).toBe("memory backend cxl-mem0 can't be used multiple times.");
     expect(e.option).toBe('-device cxl-type3,bus=rp1,memdev=cxl-mem0,lsa=cxl-lsa1,id=p1');
     const t = parseQemuCommandLine(line({}, extra), { qemu: '7.2' });
@@ -194,13 +194,13 @@ describe('QEMU errors, with QEMU’s text and location', () => {
     const sw =
       '-device cxl-upstream,bus=rp0,id=us0,multifunction=on,addr=0.0 -device cxl-downstream,bus=us0,id=ds0,port=0,slot=9';
     const cci = '-device cxl-switch-mailbox-cci,bus=rp0,addr=0.1';
-    expect(qemuError(line({ t3: sw }, cci), '10.1').qemuMessage()).toBe(
+    expect(qemuError(line({ t3: sw }, cci), '11.1').qemuMessage()).toBe(
       `${X86}: ${cci}: Target not set`,
     );
     expect(qemuError(line({ t3: sw }, `${cci},target=us0`), '7.2').message).toBe(
       "'cxl-switch-mailbox-cci' is not a valid device model name",
     );
-    const t = parseQemuCommandLine(line({ t3: sw }, `${cci},target=us0`), { qemu: '10.1' });
+    const t = parseQemuCommandLine(line({ t3: sw }, `${cci},target=us0`), { qemu: '11.1' });
     const c = t.hostBridges[0]?.rootPorts[0]?.child;
     expect(c?.kind === 'switch' && c.mailboxCci).toEqual({ slot: 0, fn: 1 });
   });
@@ -208,7 +208,7 @@ describe('QEMU errors, with QEMU’s text and location', () => {
   it('function 1 next to a single-function device', () => {
     const sw = '-device cxl-upstream,bus=rp0,id=us0';
     const cci = '-device cxl-switch-mailbox-cci,bus=rp0,addr=0.1,target=us0';
-    expect(qemuError(line({ t3: sw }, cci), '10.1').message).toBe(
+    expect(qemuError(line({ t3: sw }, cci), '11.1').message).toBe(
       "PCI: single function device can't be populated in function 0.1",
     );
   });
@@ -261,8 +261,8 @@ describe('QEMU errors, with QEMU’s text and location', () => {
     expect(qemuError(text, '7.2').qemuMessage()).toBe(
       "qemu-system-aarch64: Property 'virt-7.2-machine.cxl' not found",
     );
-    expect(parseQemuCommandLine(text, { qemu: '10.1' }).machine.cxl).toBe(true);
-    const e = qemuError('qemu-system-x86_64 -M virt', '10.1');
+    expect(parseQemuCommandLine(text, { qemu: '11.1' }).machine.cxl).toBe(true);
+    const e = qemuError('qemu-system-x86_64 -M virt', '11.1');
     expect([e.message, e.hint]).toEqual([
       'unsupported machine type',
       'Use -machine help to list supported machines',

@@ -278,8 +278,8 @@ describe('topology files', () => {
     const dir = join(import.meta.dirname, '../../sysfs-fixtures');
     for (const [f, q] of [
       ['interleave/host/qemu-cmdline.sh', '7.2'],
-      ['topologies/armvirt-2hb-switches.qemu', '10.1'],
-      ['topologies/armvirt-vfio-4gpu.qemu', '10.1'],
+      ['topologies/armvirt-2hb-switches.qemu', '11.1'],
+      ['topologies/armvirt-vfio-4gpu.qemu', '11.1'],
     ] as const) {
       const t = parseQemuCommandLine(readFileSync(join(dir, f), 'utf8'), { qemu: q });
       expect(parseTopologyFile(topologyToYaml(t))).toEqual({ ...t, source: { kind: 'file' } });

@@ -13,6 +13,7 @@
  * Its root bus (bus_nr) holds the cxl-rp functions, placed by assignDevfns().
  */
 import { Errno } from '../../kernel/errno.ts';
+import type { QemuVersion } from '../../profile.ts';
 import type { Endpointish, HostBridge, PreCommittedDecoder } from '../../topology/model.ts';
 import { hostBridgeUid } from '../acpi/namespace.ts';
 import { assignDevfns } from '../pci/devfn.ts';
@@ -74,7 +75,7 @@ export function belowBuilder(ctx: BuildContext): BuildBelow {
 /** Builds a pxb-cxl with everything below it. `chbcrBase` comes from placement.ts. */
 export function buildHostBridge(
   hb: HostBridge,
-  qemu: '7.2' | '10.1',
+  qemu: QemuVersion,
   chbcrBase: bigint,
 ): HostBridgeModel {
   const ctx: BuildContext = { qemu, segment: hb.segment };

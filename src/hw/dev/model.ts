@@ -9,6 +9,7 @@
  * component registers' HDM decoders, as QEMU's cxl_cfmws_find_device() does.
  */
 import { pciName } from '../../bus/index.ts';
+import type { QemuVersion } from '../../profile.ts';
 import type { HostBridge, RootPort, SwitchDev, Type2Dev, Type3Dev } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import type { PciConfigSpace } from '../pci/config-space.ts';
@@ -123,7 +124,7 @@ export type DeviceModel = RootPortModel | DspModel | SwitchModel | Type3Model | 
 
 /** Context shared by the device builders. */
 export interface BuildContext {
-  qemu: '7.2' | '10.1';
+  qemu: QemuVersion;
   segment: number;
 }
 

@@ -75,13 +75,13 @@ describe('component register block: CXL.cachemem capability array', () => {
     expect(
       walkCachemem(createComponentRegisters('dsp', undefined, { qemu: '7.2' })).map((c) => c.id),
     ).toEqual([2, 4]);
-    expect(createComponentRegisters('dsp', undefined, { qemu: '10.1' }).hdm).toBeUndefined();
+    expect(createComponentRegisters('dsp', undefined, { qemu: '11.1' }).hdm).toBeUndefined();
     const rp = createComponentRegisters('root-port', undefined, { qemu: '7.2' });
     expect(walkCachemem(rp).map((c) => c.id)).toEqual([2, 4, 5, 6, 8]);
   });
 
   it('QEMU 10.1: NULL RAS slot on host bridges, NULL HDM slot on root ports, r3.1-sized Link/IDE', () => {
-    const hb = walkCachemem(createComponentRegisters('host-bridge', undefined, { qemu: '10.1' }));
+    const hb = walkCachemem(createComponentRegisters('host-bridge', undefined, { qemu: '11.1' }));
     // QEMU >= 9.0 include/hw/cxl/cxl_component.h: Link 0x50 bytes, HDM room for 10 decoders,
     // Ext. Security 8 * 256 + 4, IDE 0x24.
     const hdm = 0x80 + 0x58 + 0x50;
@@ -93,14 +93,14 @@ describe('component register block: CXL.cachemem capability array', () => {
       { id: 6, ptr: ext },
       { id: 8, ptr: ext + 8 * 256 + 4 + 0x24 },
     ]);
-    const rp = createComponentRegisters('root-port', undefined, { qemu: '10.1' });
+    const rp = createComponentRegisters('root-port', undefined, { qemu: '11.1' });
     expect(walkCachemem(rp).map((c) => c.id)).toEqual([2, 4, 0, 6, 8]);
     expect(rp.hdm).toBeUndefined();
   });
 
   it('passthrough host bridge (10.1): HDM header ID reads 0, pointer kept, no decoders exposed', () => {
     const hb = createComponentRegisters('host-bridge', undefined, {
-      qemu: '10.1',
+      qemu: '11.1',
       passthrough: true,
     });
     expect(walkCachemem(hb)[2]).toEqual({ id: 0, ptr: 0x80 + 0x58 + 0x50 });
@@ -115,7 +115,7 @@ describe('component register block: CXL.cachemem capability array', () => {
   });
 
   it('HDM capability register: 7.2 one decoder, 8 targets on host bridges; 10.1 four decoders', () => {
-    const cap = (kind: ComponentKind, qemu: '7.2' | '10.1') => {
+    const cap = (kind: ComponentKind, qemu: '7.2' | '11.1') => {
       const r = createComponentRegisters(kind, undefined, { qemu });
       return r.read32(hdmOffset(r));
     };
@@ -124,8 +124,8 @@ describe('component register block: CXL.cachemem capability array', () => {
     expect((hb >>> 4) & 0xf).toBe(8);
     expect(hb & 0x300).toBe(0x300);
     expect(hb & 0x1800).toBe(0);
-    expect((cap('usp', '10.1') >>> 4) & 0xf).toBe(8);
-    const t3 = cap('type3', '10.1');
+    expect((cap('usp', '11.1') >>> 4) & 0xf).toBe(8);
+    const t3 = cap('type3', '11.1');
     expect(t3 & 0xf).toBe(2);
     expect((t3 >>> 4) & 0xf).toBe(1);
     expect(t3 & 0x1800).toBe(0x1800);
@@ -136,7 +136,7 @@ describe('component register block: CXL.cachemem capability array', () => {
     const regs = createComponentRegisters(
       'host-bridge',
       { decoderCount: 16, targetCount: 4, a11to8: false, a14to12: true, iw3612: true, iw16: false },
-      { qemu: '10.1' },
+      { qemu: '11.1' },
     );
     const cap = regs.read32(hdmOffset(regs));
     expect(cap & 0xf).toBe(8);
@@ -148,17 +148,17 @@ describe('component register block: CXL.cachemem capability array', () => {
   });
 
   it('rejects an HdmCaps the registers cannot encode with EINVAL', () => {
-    const bad = { ...(defaultHdmCaps('usp', '10.1') ?? ({} as never)), decoderCount: 3 };
-    expect(() => createComponentRegisters('usp', bad, { qemu: '10.1' })).toThrow(Errno);
+    const bad = { ...(defaultHdmCaps('usp', '11.1') ?? ({} as never)), decoderCount: 3 };
+    expect(() => createComponentRegisters('usp', bad, { qemu: '11.1' })).toThrow(Errno);
     const t = { ...bad, decoderCount: 4, targetCount: 3 };
-    expect(() => createComponentRegisters('usp', t, { qemu: '10.1' })).toThrow(/target count 3/);
+    expect(() => createComponentRegisters('usp', t, { qemu: '11.1' })).toThrow(/target count 3/);
   });
 });
 
 describe('RAS capability (RW1C status, masked RW masks)', () => {
   const RAS = 0x1080;
   it('injected errors read back, write-1-to-clear, first error pointer', () => {
-    const regs = createComponentRegisters('type3', undefined, { qemu: '10.1' });
+    const regs = createComponentRegisters('type3', undefined, { qemu: '11.1' });
     expect(regs.read32(RAS + 0x14)).toBe(0x200);
     expect(regs.ras?.inject('uncorrectable', 3)).toBe(false); // masked at reset
     regs.write32(RAS + 0x04, 0);

@@ -8,7 +8,7 @@ import { COMMITTED, ERR, hdmOffset, programDecoder, resetDecoder } from './hdm-d
 
 const G = 0x10000000n; // 256 MiB
 const hb10 = (strict = true) => {
-  const r = createComponentRegisters('host-bridge', undefined, { qemu: '10.1', strict });
+  const r = createComponentRegisters('host-bridge', undefined, { qemu: '11.1', strict });
   return { r, h: hdmOffset(r) };
 };
 const ok = { base: 0x100000000n, size: 4n * G, eiw: 1, eig: 0, targets: [0, 1] };
@@ -32,7 +32,7 @@ describe('HDM decoder registers through MMIO', () => {
   });
 
   it('endpoint DPA skip low keeps bits 31:28; switch target list low is fully writable', () => {
-    const t3 = createComponentRegisters('type3', undefined, { qemu: '10.1' });
+    const t3 = createComponentRegisters('type3', undefined, { qemu: '11.1' });
     const h = hdmOffset(t3);
     t3.write32(h + 0x24, 0x12345678);
     expect(t3.read32(h + 0x24)).toBe(0x10000000);
@@ -100,12 +100,12 @@ describe('HDM decoder registers through MMIO', () => {
     const usp = createComponentRegisters(
       'usp',
       { decoderCount: 1, targetCount: 2, a11to8: true, a14to12: true, iw3612: false, iw16: false },
-      { qemu: '10.1' },
+      { qemu: '11.1' },
     );
     expect(
       programDecoder(usp, hdmOffset(usp), 0, { ...ok, eiw: 2, targets: [0, 1, 2, 3] }) & ERR,
     ).toBe(ERR);
-    const t3 = createComponentRegisters('type3', undefined, { qemu: '10.1' });
+    const t3 = createComponentRegisters('type3', undefined, { qemu: '11.1' });
     const h = hdmOffset(t3);
     expect(
       programDecoder(t3, h, 0, { base: ok.base, size: 12n * G, eiw: 10, eig: 0 }) & COMMITTED,
@@ -147,7 +147,7 @@ describe('HDM decoder registers through MMIO', () => {
   });
 
   it('program() is the firmware path: commits, locks, enables HDM decode, rejects nonsense', () => {
-    const t3 = createComponentRegisters('type3', undefined, { qemu: '10.1', dpaLimit: 2n * G });
+    const t3 = createComponentRegisters('type3', undefined, { qemu: '11.1', dpaLimit: 2n * G });
     const hdm = t3.hdm as HdmDecoderBlock;
     hdm.program(
       0,

@@ -22,7 +22,7 @@ const dev: Type3Dev = {
 };
 
 function mk(tweak: (s: MemDevState) => void = () => {}) {
-  const state = createMemDevState(dev, '10.1');
+  const state = createMemDevState(dev, '11.1');
   tweak(state);
   return { state, regs: createDeviceRegisters(state) };
 }
@@ -54,7 +54,7 @@ describe('QEMU 10.1 mailbox', () => {
   });
 
   it('Identify and Get Partition Info fail with INTERNAL for capacities off 256 MiB', () => {
-    const state = createMemDevState({ ...dev, persistentSize: G + 4096n }, '10.1');
+    const state = createMemDevState({ ...dev, persistentSize: G + 4096n }, '11.1');
     const regs = createDeviceRegisters(state);
     expect(mboxSend(regs, 0x4000).rc).toBe(0x04);
     expect(mboxSend(regs, 0x4100).rc).toBe(0x04);
