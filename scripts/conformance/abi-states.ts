@@ -34,7 +34,7 @@ function presetFor(name: string, profile: Profile): { topology: Topology; profil
   try {
     return { topology: getPreset(name, profile.qemu), profile };
   } catch {
-    const p = resolveProfile(profile.name, { kernel: profile.kernel, qemuVersion: '10.1' });
+    const p = resolveProfile(profile.name, { kernel: profile.kernel, qemuVersion: '11.1' });
     return { topology: getPreset(name, p.qemu), profile: p };
   }
 }

@@ -90,8 +90,8 @@ async function presets(): Promise<void> {
         await snapshot(cli, `preset/${name}`);
         continue;
       }
-      await cli.must([...boot, '--qemu-version', '10.1']);
-      const profile = resolveProfile('debian-12', { qemuVersion: '10.1' });
+      await cli.must([...boot, '--qemu-version', '11.1']);
+      const profile = resolveProfile('debian-12', { qemuVersion: '11.1' });
       const m = bootMachine(getPreset(name, profile.qemu), { profile });
       const shimList = (flags: string[]): ListRun =>
         cxlList(m.sysfs, flags, { ndctl: '76.1', ioctl: mboxShim(m.sysfs) });

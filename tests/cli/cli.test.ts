@@ -131,7 +131,7 @@ describe('cxlsim state', () => {
       stderr: "EINVAL: unknown preset 'nope' (known: default, minimal)\n",
     });
     expect((await t.run(['boot', '--profile', 'nope'])).stderr).toBe(
-      "EINVAL: unknown profile 'nope' (known: debian-12, latest)\n",
+      "EINVAL: unknown profile 'nope' (known: debian-12, debian-13, latest)\n",
     );
     expect((await t.run(['boot', '--qemu', 'missing.sh'])).stderr).toBe(
       'ENOENT: cannot read missing.sh: No such file or directory\n',
