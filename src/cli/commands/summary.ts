@@ -123,6 +123,13 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
     const ign = m.topology.ignored;
     lines.push(`ignored QEMU arguments: ${ign.length}`);
     for (const a of ign) lines.push(`  ${a}`);
+    const out = m.topology.outsideCxl ?? [];
+    if (out.length > 0) {
+      lines.push(
+        `cxlsim: CXL devices outside any CXL host bridge (accepted, not built): ${out.length}`,
+      );
+      for (const a of out) lines.push(`  ${a}`);
+    }
   }
   return lines;
 }
