@@ -29,8 +29,10 @@ import {
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
+import { cxlMemDriver } from './drivers/cxl/mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
+import { cxlPortDriver } from './drivers/cxl/port.ts';
 import { attachEnv } from './drivers/env.ts';
 import {
   PCI_EXP_TYPE_DOWNSTREAM,
@@ -75,7 +77,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+  const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...CXL_BUS_DRIVERS])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
