@@ -22,7 +22,6 @@ import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/a
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
-import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import {
   CXL_BUS_DRIVERS,
   cxlAcpiDriver,
@@ -73,7 +72,6 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
  * hardware holds. `opts.mutateCedt` is ignored (the CEDT is built with the platform).
  */
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
-  installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
