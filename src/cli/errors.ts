@@ -8,20 +8,19 @@
  *   CXLSIM_DEBUG=1).
  */
 import { Errno } from '../kernel/errno.ts';
+import { StateError } from '../state/errors.ts';
 
 /** A cxlsim-level failure with its exit code. */
-export class CliError extends Error {
-  readonly exitCode: number;
+export class CliError extends StateError {
   constructor(message: string, exitCode = 1) {
-    super(message);
+    super(message, exitCode);
     this.name = 'CliError';
-    this.exitCode = exitCode;
   }
 }
 
 /** The one line printed for an error (no trailing newline). */
 export function formatError(e: unknown, debug = false): string {
-  if (e instanceof CliError) return `cxlsim: ${e.message}`;
+  if (e instanceof StateError) return `cxlsim: ${e.message}`;
   if (e instanceof Errno) return e.describe();
   const msg = e instanceof Error ? e.message : String(e);
   const stack = debug && e instanceof Error && e.stack ? `\n${e.stack}` : '';
@@ -30,5 +29,5 @@ export function formatError(e: unknown, debug = false): string {
 
 /** Exit code for an error. */
 export function exitCodeOf(e: unknown): number {
-  return e instanceof CliError ? e.exitCode : 1;
+  return e instanceof StateError ? e.exitCode : 1;
 }
