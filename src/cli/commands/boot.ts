@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import { resolveProfile } from '../../profile.ts';
 import { readInputFile } from '../../state/input.ts';
+import { compactQemuCommandLine } from '../../topology/qemu-compact.ts';
 import { CliError } from '../errors.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, withLockedState } from '../session.ts';
 import { newState, type StoredInput, type StoredVfio, writeState } from '../state.ts';
@@ -52,7 +53,11 @@ function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
   );
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
   if (a.qemu !== undefined)
-    return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };
+    return {
+      kind: 'qemu',
+      text: compactQemuCommandLine(readInput(ctx.io.cwd, a.qemu)),
+      path: a.qemu,
+    };
   if (a.topology !== undefined && !hostFile)
     return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
   return { kind: 'preset', name: a.preset ?? DEFAULT_PRESET };
