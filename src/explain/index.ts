@@ -14,11 +14,12 @@
  * attempt that made it), any other device name (the last failed attempt that named it, else
  * its state).
  */
-import type { JournalOp } from '../state/ops.ts';
+
 import type { CxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
+import type { JournalOp } from '../state/ops.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeOutcome, regionChain } from './chain.ts';
 import { type Classified, classify } from './classify.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compactQemuCommandLine, KEEP_LIMIT } from '../../src/topology/qemu-compact.ts';
 import { parseQemuCommandLine } from '../../src/topology/qemu-cmdline.ts';
+import { compactQemuCommandLine, KEEP_LIMIT } from '../../src/topology/qemu-compact.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LINES = ['interleave', 'minimal', 'threeway', 'failures'].map((s) =>

@@ -53,7 +53,10 @@ function oracleSplit(text: string): string[] {
       for (;;) {
         const d = text[j];
         if (d === undefined)
-          throw new Errno('EINVAL', `unterminated " quote in QEMU command line (line ${startLine})`);
+          throw new Errno(
+            'EINVAL',
+            `unterminated " quote in QEMU command line (line ${startLine})`,
+          );
         if (d === '"') break;
         if (
           d === '\\' &&
