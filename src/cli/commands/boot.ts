@@ -52,12 +52,13 @@ function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
     (x) => x !== undefined,
   );
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
-  if (a.qemu !== undefined)
-    return {
-      kind: 'qemu',
-      text: compactQemuCommandLine(readInput(ctx.io.cwd, a.qemu)),
-      path: a.qemu,
-    };
+  if (a.qemu !== undefined) {
+    const text = readInput(ctx.io.cwd, a.qemu);
+    // QEMU would boot its default machine ('pc'): say what is wrong with the file instead
+    if (/^(?:\s*(?:#[^\n]*)?\n?)*$/.test(text))
+      throw new CliError(`${a.qemu}: no QEMU command line in it (empty, or only comments)`);
+    return { kind: 'qemu', text: compactQemuCommandLine(text), path: a.qemu };
+  }
   if (a.topology !== undefined && !hostFile)
     return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
   return { kind: 'preset', name: a.preset ?? DEFAULT_PRESET };
