@@ -8,9 +8,11 @@
  */
 
 import type { VmmOptions } from '../hw/vmm/options.ts';
+import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 import { resolveProfile } from '../profile.ts';
 import { removeDeadTemps } from '../state/atomic.ts';
+import { StateError } from '../state/errors.ts';
 import { processAlive } from '../state/lock.ts';
 import { replay } from '../state/replay.ts';
 import type { CliDeps } from './deps.ts';
@@ -63,6 +65,22 @@ export async function bootState(deps: CliDeps, st: MachineState): Promise<Machin
   return deps.boot(topology, { profile: st.profile, dyndbg: st.dyndbg, ...(vfio ? { vfio } : {}) });
 }
 
+/**
+ * Boots the machine of a state file: an input that no longer parses or boots is the state
+ * file's fault (it was checked when it was stored), so the error names the file.
+ * @throws StateError "state file F cannot be booted (<the error>); remove it or use --state"
+ */
+async function bootStored(deps: CliDeps, st: MachineState, file: string): Promise<Machine> {
+  try {
+    return await bootState(deps, st);
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
+    throw new StateError(
+      `state file ${file} cannot be booted (${e.describe()}); remove it or use --state`,
+    );
+  }
+}
+
 /** The VMM options a journal records (the host-device file is parsed here, lazily). */
 async function vmmOptions(v: NonNullable<MachineState['vfio']>): Promise<VmmOptions> {
   const o: VmmOptions = {};
@@ -98,7 +116,11 @@ export async function withMachine<T>(
           false,
           ctx.version,
         );
-      const machine = replay(await bootState(ctx.deps, st), st.ops, stateFile(ctx.stateDir));
+      const machine = replay(
+        await bootStored(ctx.deps, st, stateFile(ctx.stateDir)),
+        st.ops,
+        stateFile(ctx.stateDir),
+      );
       const pending: JournalOp[] = [];
       const base = st;
       let code = -1;
