@@ -10,6 +10,7 @@ import { Device } from '../../../kernel/device.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
 
 /** A DPA partition: [start, start+size) bytes. */
@@ -86,4 +87,20 @@ export class CxlMemdev extends Device {
 /** The memdev behind an endpoint port (its uport). */
 export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
   return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
+}
+
+/**
+ * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
+ * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
+ */
+export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
+  const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
+  cxlmd.setGroups(memdevAttrGroups());
+  cxlmd.ueventVars = () => [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+  ];
+  cxlmd.add();
+  return cxlmd;
 }
