@@ -24,6 +24,7 @@ import {
   devname,
   QOS_CLASS_NONE,
 } from './types.ts';
+import { ndctlHas } from '../versions.ts';
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
@@ -43,7 +44,7 @@ function regionConfigured(r: CxlRegion): boolean {
 
 /** cxl_decoder_calc_max_available_extent(): largest gap between configured regions (u64). */
 function calcMaxAvailableExtent(d: CxlDecoder): bigint {
-  if (d.ctx.ndctl === '85' && d.start === U64_MAX) return U64_MAX;
+  if (ndctlHas(d.ctx.ndctl, 'maxExtentNeedsStart') && d.start === U64_MAX) return U64_MAX;
   let prevEnd = u64(d.start - 1n);
   let max = 0n;
   for (const r of cxlRegions(d)) {
@@ -93,7 +94,7 @@ function addDecoder(port: CxlPort, id: number, base: string): CxlDecoder {
     regions: [],
     regionsInit: false,
   };
-  if (ctx.ndctl === '85') {
+  if (ndctlHas(ctx.ndctl, 'qosClass')) {
     const q = attr('qos_class');
     if (typeof q === 'string') d.qosClass = atoi(q);
   }
