@@ -284,10 +284,9 @@ export function memdevFilterByDecoder(m: CxlMemdev, ident: string | undefined): 
 /** __memdev_filter_by_port() */
 function memdevByPortAt(m: CxlMemdev, port: CxlPort, ident: string | undefined): boolean {
   if (portFilter(port, ident, 'single')) {
-    const maps =
-      ndctlHas(m.ctx.ndctl, 'memdevPortAncestry')
-        ? memdevIsPortAncestor(m, port)
-        : dportsOf(port).some((d) => dportMapsHostPath(d, m.hostPath));
+    const maps = ndctlHas(m.ctx.ndctl, 'memdevPortAncestry')
+      ? memdevIsPortAncestor(m, port)
+      : dportsOf(port).some((d) => dportMapsHostPath(d, m.hostPath));
     if (maps) return true;
   }
   return endpointsOf(port).some((ep) => memdevByPortAt(m, ep, ident));
@@ -336,7 +335,11 @@ export function regionFilterByDecoder(r: CxlRegion, ident: string | undefined): 
 /** util_cxl_decoder_filter_by_region() (85: a root decoder passes through its child regions). */
 export function decoderFilterByRegion(d: CxlDecoder, ident: string | undefined): boolean {
   if (ident === undefined) return true;
-  if (ndctlHas(d.ctx.ndctl, 'rootDecoderFiltersByChildRegions') && cxlRegions(d).some((r) => regionFilter(r, ident))) return true;
+  if (
+    ndctlHas(d.ctx.ndctl, 'rootDecoderFiltersByChildRegions') &&
+    cxlRegions(d).some((r) => regionFilter(r, ident))
+  )
+    return true;
   const r = decoderRegion(d);
   return r !== undefined && regionFilter(r, ident);
 }

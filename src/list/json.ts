@@ -51,11 +51,13 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
   objAdd(o, 'memdev', jStr(memdevName(m)));
   if (m.pmemSize !== 0n) {
     objAdd(o, 'pmem_size', sizeObj(m.pmemSize, flags));
-    if (has('qosClass') && m.pmemQosClass !== QOS_CLASS_NONE) objAdd(o, 'pmem_qos_class', jInt(m.pmemQosClass));
+    if (has('qosClass') && m.pmemQosClass !== QOS_CLASS_NONE)
+      objAdd(o, 'pmem_qos_class', jInt(m.pmemQosClass));
   }
   if (m.ramSize !== 0n) {
     objAdd(o, 'ram_size', sizeObj(m.ramSize, flags));
-    if (has('qosClass') && m.ramQosClass !== QOS_CLASS_NONE) objAdd(o, 'ram_qos_class', jInt(m.ramQosClass));
+    if (has('qosClass') && m.ramQosClass !== QOS_CLASS_NONE)
+      objAdd(o, 'ram_qos_class', jInt(m.ramQosClass));
   }
   if (flags & UTIL_JSON.HEALTH) {
     const h = healthToJson(m);
@@ -265,14 +267,17 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
   objAdd(o, 'region', jStr(regionName(r)));
   if (r.start < U64_MAX) objAdd(o, 'resource', hexObj(r.start, flags));
   if (r.size < U64_MAX) objAdd(o, 'size', sizeObj(r.size, flags));
-  if (has('regionExtendedLinearCache') && r.cacheSize > 0n) objAdd(o, 'extended_linear_cache_size', sizeObj(r.cacheSize, flags));
-  if (has('regionType') && r.mode !== DECODER_MODE.NONE) objAdd(o, 'type', jStr(decoderModeName(r.mode)));
+  if (has('regionExtendedLinearCache') && r.cacheSize > 0n)
+    objAdd(o, 'extended_linear_cache_size', sizeObj(r.cacheSize, flags));
+  if (has('regionType') && r.mode !== DECODER_MODE.NONE)
+    objAdd(o, 'type', jStr(decoderModeName(r.mode)));
   if (r.interleaveWays < INT_MAX) objAdd(o, 'interleave_ways', jInt(r.interleaveWays));
   if (r.interleaveGranularity < INT_MAX)
     objAdd(o, 'interleave_granularity', jInt(r.interleaveGranularity));
   objAdd(o, 'decode_state', jStr(r.decodeState === DECODE_STATE.COMMIT ? 'commit' : 'reset'));
   if (!regionIsEnabled(r)) objAdd(o, 'state', jStr('disabled'));
-  if (has('regionLocked') && r.locked !== 'unknown') objAdd(o, 'locked', jBool(r.locked === 'locked'));
+  if (has('regionLocked') && r.locked !== 'unknown')
+    objAdd(o, 'locked', jBool(r.locked === 'locked'));
   if (has('mediaErrors') && flags & UTIL_JSON.MEDIA_ERRORS) {
     const e = mediaErrorsToJson({ region: r });
     if (e) objAdd(o, 'media_errors', e);

@@ -266,7 +266,11 @@ function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces, inlineEmp
  * json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) as the json-c that ndctl build links
  * (default: the one of the modelled ndctl's distribution build, {@link JSONC_OF_NDCTL}).
  */
-export function toJsonPretty(v: JVal, ndctl: Ndctl, jsonc: JsoncVersion = JSONC_OF_NDCTL[ndctl]): string {
+export function toJsonPretty(
+  v: JVal,
+  ndctl: Ndctl,
+  jsonc: JsoncVersion = JSONC_OF_NDCTL[ndctl],
+): string {
   const out = new Pieces();
   emitPretty(v, 0, ndctl, out, jsoncInlinesEmptyArray(jsonc));
   return out.text();

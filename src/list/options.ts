@@ -94,9 +94,11 @@ export function listOptions(ndctl: Ndctl): OptDef[] {
     B('u', 'human', 'human', 'use human friendly number formats'),
     B('H', 'health', 'health', 'include memory device health information'),
     B('I', 'partition', 'partition', 'include memory device partition information'),
-    ndctlHas(ndctl, 'firmware') && B('F', 'firmware', 'fw', 'include memory device firmware information'),
+    ndctlHas(ndctl, 'firmware') &&
+      B('F', 'firmware', 'fw', 'include memory device firmware information'),
     B('A', 'alert-config', 'alertConfig', 'include alert configuration information'),
-    ndctlHas(ndctl, 'mediaErrors') && B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
+    ndctlHas(ndctl, 'mediaErrors') &&
+      B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
     { short: 'v', long: 'verbose', type: 'incr', help: 'increase output detail', key: 'verbose' },
     // Debian builds ndctl with ENABLE_DEBUG: --debug exists (its debug trail is not emulated)
     { short: '', long: 'debug', type: 'boolean', help: 'debug list walk', key: 'debug' },

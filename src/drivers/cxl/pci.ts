@@ -14,7 +14,7 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
-import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
+import { type CxlDevState, type CxlMemdev, devmCxlSetupFwUpload } from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
 import {
   CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,
@@ -99,6 +99,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   cxlDevStateIdentify(cxlds);
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = addMemdev(pdev, cxlds);
+  devmCxlSetupFwUpload(cxlmd);
   memdevByPdev.set(pdev, cxlmd);
   return cxlmd;
 }

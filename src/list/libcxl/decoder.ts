@@ -8,6 +8,7 @@
  * root decoder walks its regions (for max_available_extent), which is when they are parsed.
  */
 import { atoi, strtok, strtoull, toI32, toU32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { endpointMemdev } from './memdev.ts';
 import { cxlBuses, cxlPortForeachAll, endpointsOf } from './port.ts';
 import { cxlRegions, regionName } from './region.ts';
@@ -24,7 +25,6 @@ import {
   devname,
   QOS_CLASS_NONE,
 } from './types.ts';
-import { ndctlHas } from '../versions.ts';
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 

@@ -8,10 +8,10 @@
  * failed"); 85 tolerates their absence. The /dev/cxl/memN node is assumed to exist.
  */
 import { atoi, strtol, strtoull, toI32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { cxlBuses, cxlPortForeach, endpointsOf, portHost } from './port.ts';
 import { deviceParse, isEnabledPath, readAttrAt, realpath } from './sysfs.ts';
 import { type CxlCtx, type CxlMemdev, type CxlPort, devname, QOS_CLASS_NONE } from './types.ts';
-import { ndctlHas } from '../versions.ts';
 
 const ok = (v: string | Error): v is string => typeof v === 'string';
 

@@ -9,9 +9,9 @@
  * physical_node / firmware_node links.
  */
 import { strtoull, toI32 } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { deviceParse, isEnabledPath, readAttrAt, realpathAt } from './sysfs.ts';
 import { type CxlCtx, type CxlDport, type CxlPort, devname, type PortType } from './types.ts';
-import { ndctlHas } from '../versions.ts';
 
 /** cxl_port_init(): undefined when the uport link does not resolve. */
 function portInit(

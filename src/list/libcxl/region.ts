@@ -8,6 +8,7 @@
  * prepended, so they run from the highest position down.
  */
 import { strtoull, toU32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { decoderByName } from './decoder.ts';
 import { deviceParse, isEnabledPath, readAttr, readAttrAt } from './sysfs.ts';
 import {
@@ -20,7 +21,6 @@ import {
   devname,
   type RegionLocked,
 } from './types.ts';
-import { ndctlHas } from '../versions.ts';
 
 /** UUID text as uuid_parse() accepts it (36 characters, hyphens at 8/13/18/23). */
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

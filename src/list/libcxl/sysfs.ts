@@ -7,8 +7,8 @@
  */
 import { Errno, type ErrnoName, isErrno } from '../../kernel/errno.ts';
 import { scanPrefixInt } from '../cstr.ts';
-import type { CxlCtx } from './types.ts';
 import { ndctlHas } from '../versions.ts';
+import type { CxlCtx } from './types.ts';
 
 /** Only 7-bit characters (UTF-8 and latin1 agree byte for byte). */
 function isAscii(s: string): boolean {
