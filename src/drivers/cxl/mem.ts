@@ -8,13 +8,13 @@
  * `endpointN` port, which cxl_port probes.
  */
 import type { Device } from '../../kernel/device.ts';
-import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { removePortTree } from './core/bind.ts';
 import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
+import { memdevAttrGroups } from './core/memdev-sysfs.ts';
 import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';

@@ -7,11 +7,11 @@
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Ida } from '../../kernel/ida.ts';
-import { cxlBaseAttrs } from '../../sysfs/attrs/common.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
+import { cxlBaseAttrs } from './core/sysfs-common.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
 
 /** Bridges by root port. */

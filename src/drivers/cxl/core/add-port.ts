@@ -7,12 +7,12 @@
  */
 import type { Device } from '../../../kernel/device.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
-import { portAttrGroups } from '../../../sysfs/attrs/port.ts';
 import { driverProbe } from '../../base.ts';
 import { env } from '../../env.ts';
 import { cxlPortDriver } from '../drivers.ts';
 import { cxlPortProbe } from '../port.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
+import { portAttrGroups } from './port-sysfs.ts';
 
 /**
  * devm_cxl_add_port(): registers a port below `parentDport` (or the root when undefined) and
