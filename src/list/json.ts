@@ -4,6 +4,7 @@
  * poison_injectable, parent_dport, decoders_committed, region type/locked and more).
  */
 import { U64_MAX } from './cstr.ts';
+import { daxRegionToJson } from './daxctl.ts';
 import { dportMatchesMemdevFilter, targetMatchesMemdevFilter } from './filter.ts';
 import { alertConfigToJson, fwToJson, healthToJson, partitionToJson } from './json-mbox.ts';
 import { hexObj, sizeObj } from './json-num.ts';
@@ -283,6 +284,10 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
     if (e) objAdd(o, 'media_errors', e);
   }
   mappingsAppendJson(o, r, flags);
+  if (has('daxOption') && flags & UTIL_JSON.DAX) {
+    const dax = daxRegionToJson(r, flags);
+    if (dax) objAdd(o, 'daxregion', dax);
+  }
   if (has('qosClass') && qosClassMismatch(r)) objAdd(o, 'qos_class_mismatch', jBool(true));
   return o;
 }

@@ -35,8 +35,6 @@ const STACK: Record<string, { profile: string; ndctl: NdctlVersion; cases: numbe
  */
 const POISON_DEBUGFS =
   "poison_injectable: cxlsim's debugfs has no cxl/memN/inject_poison yet (cxl_mem_probe creates it when Inject Poison is enabled; issue 14)";
-const DAX =
-  "daxregion: libdaxctl's region/device parse (cxl_region_get_daxctl_region) is not emulated";
 const KNOWN: Record<string, string> = {
   'latest/*/plain': POISON_DEBUGFS,
   'latest/*/vvv': POISON_DEBUGFS,
@@ -50,8 +48,6 @@ const KNOWN: Record<string, string> = {
   'latest-arm64/*/T': POISON_DEBUGFS,
   'latest-arm64/*/u-vvv': POISON_DEBUGFS,
   'latest-arm64/*/i-vvv': POISON_DEBUGFS,
-  'latest/volatile/01-ram-region-1way/R-vvv': DAX,
-  'latest/volatile/06-ram-region-2way-xhb/R-vvv': DAX,
 };
 
 interface Case {
