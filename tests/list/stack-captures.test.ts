@@ -15,6 +15,7 @@ import { bootMachine } from '../../src/boot.ts';
 import { cxlList } from '../../src/list/index.ts';
 import type { Machine } from '../../src/machine.ts';
 import { type NdctlVersion, resolveProfile } from '../../src/profile.ts';
+import type { SysfsView } from '../../src/sysfs/view.ts';
 import { parseQemuCommandLine } from '../../src/topology/qemu-cmdline.ts';
 import { captureGuest } from '../helpers/capture-guest.ts';
 import { loadSysfsTxt } from '../helpers/sysfs-txt.ts';
@@ -85,6 +86,9 @@ function cases(stack: string): { scenario: string; list: Case[] }[] {
   return out;
 }
 
+/** Snapshot views by directory (each snapshot has about twelve runs). */
+const views = new Map<string, SysfsView>();
+
 function knownReason(c: Case): string | undefined {
   return KNOWN[c.key] ?? KNOWN[`${c.stack}/*/${c.file}`];
 }
@@ -112,7 +116,12 @@ for (const [stack, st] of Object.entries(STACK)) {
       };
       for (const c of list) {
         it(`${c.key}: cxl list ${c.args.join(' ')}`, () => {
-          const g = captureGuest(loadSysfsTxt(join(c.dir, 'sysfs.txt')), getMachine());
+          let view = views.get(c.dir);
+          if (!view) {
+            view = loadSysfsTxt(join(c.dir, 'sysfs.txt'));
+            views.set(c.dir, view);
+          }
+          const g = captureGuest(view, getMachine());
           const r = cxlList(g.view, c.args, { ndctl: st.ndctl, ioctl: g.ioctl });
           const stdout = readFileSync(join(c.dir, 'cxl-list', `${c.file}.json`), 'utf8');
           const errFile = join(c.dir, 'cxl-list', `${c.file}.stderr`);
