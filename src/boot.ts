@@ -22,6 +22,7 @@ import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/a
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
   CXL_BUS_DRIVERS,
   cxlAcpiDriver,
@@ -92,7 +93,7 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, cxlBusHooks());
+  const sysfs = createSysfs(kernel, { ...cxlBusHooks(), tracefs: cxlTracefs(kernel) });
   return {
     topology: platform.topology,
     profile: opts.profile,
