@@ -8,6 +8,7 @@
  * `endpointN` port, which cxl_port probes.
  */
 import type { Device } from '../../kernel/device.ts';
+import { cxlModalias } from '../../sysfs/attrs/common.ts';
 import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
@@ -31,6 +32,7 @@ export function addMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
     ['MAJOR', String(cxlmd.major)],
     ['MINOR', String(cxlmd.id)],
     ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
   ];
   cxlmd.add();
   if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
