@@ -24,7 +24,7 @@ import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
 import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import {
-  CXL_BUS_DRIVERS,
+  cxlBusDrivers,
   cxlAcpiDriver,
   cxlPciDriver,
   pcieportDriver,
@@ -74,8 +74,14 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
-  attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+  const guest = attachEnv(kernel, platform.bus, opts.profile);
+  for (const d of [
+    cxlAcpiDriver,
+    cxlPciDriver,
+    cxlAccelDriver,
+    pcieportDriver,
+    ...cxlBusDrivers(guest.since),
+  ])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {

@@ -46,6 +46,11 @@ export interface Driver {
   module?: string;
   /** Manual bind/unbind attributes are suppressed (suppress_bind_attrs). */
   suppressBindAttrs?: boolean;
+  /**
+   * Kernel versions from which a field above applies, for drivers whose definition changed:
+   * `suppressBindAttrs` set from that version on, the `module` link present from that version on.
+   */
+  since?: { suppressBindAttrs?: string; module?: string };
 }
 
 /** A link target: another device, or a path relative to /sys (e.g. 'module/cxl_mem'). */

@@ -9,6 +9,7 @@
  * are found by name with sysfs_streq() semantics (one trailing newline ignored) and a miss
  * is -ENODEV.
  */
+import { env } from '../drivers/env.ts';
 import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import { cstr, sysfsStreq } from './format.ts';
@@ -29,9 +30,19 @@ import {
  * built-in driver without a module name: in the 6.1 capture cxl_port has no link, while the
  * built-in cxl_region links to cxl_core).
  */
-export function moduleName(drv: Driver): string {
+export function moduleName(drv: Driver, since: (v: string) => boolean = () => true): string {
+  if (drv.since?.module !== undefined && !since(drv.since.module)) return '';
   return drv.module ?? '';
 }
+
+/** Whether a driver's bind/unbind attributes are suppressed on this kernel. */
+function bindAttrsSuppressed(drv: Driver, since: (v: string) => boolean): boolean {
+  if (!drv.suppressBindAttrs) return false;
+  return drv.since?.suppressBindAttrs === undefined || since(drv.since.suppressBindAttrs);
+}
+
+/** Kernel ≥ v for the kernel a tree shows. */
+const kernelSince = (ctx: TreeCtx) => (v: string) => env(ctx.kernel).since(v);
 
 /** bus_find_device_by_name(): the bus's device named `buf` (trailing newline ignored). */
 function findByName(ctx: TreeCtx, bus: string, raw: string): Device | undefined {
@@ -68,12 +79,12 @@ function boundDevices(ctx: TreeCtx, drv: Driver): Map<string, Device> {
 function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
   const fixed = (): Map<string, () => Node | undefined> => {
     const m = new Map<string, () => Node | undefined>();
-    if (!drv.suppressBindAttrs) {
+    if (!bindAttrsSuppressed(drv, kernelSince(ctx))) {
       m.set('bind', () => fileNode(0o200, undefined, (b) => bindStore(ctx, drv, b)));
       m.set('unbind', () => fileNode(0o200, undefined, (b) => unbindStore(ctx, drv, b)));
     }
     m.set('uevent', () => fileNode(0o200, undefined, ueventStore));
-    const mod = moduleName(drv);
+    const mod = moduleName(drv, kernelSince(ctx));
     if (mod) m.set('module', () => ({ t: 'link', to: `module/${mod}` }));
     return m;
   };
@@ -160,7 +171,7 @@ export function modulesDir(ctx: TreeCtx): DirNode {
     const s = new Set<string>();
     for (const b of ctx.kernel.buses.values())
       for (const d of b.drivers) {
-        const m = moduleName(d);
+        const m = moduleName(d, kernelSince(ctx));
         if (m) s.add(m);
       }
     return s;

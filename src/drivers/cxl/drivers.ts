@@ -3,26 +3,49 @@
  * and the module each lives in for the `module` link).
  */
 import type { Driver } from '../../kernel/device.ts';
+import { CXL_KVER } from './kver.ts';
 
 export const cxlAcpiDriver: Driver = { name: 'cxl_acpi', bus: 'platform', module: 'cxl_acpi' };
 export const cxlPciDriver: Driver = { name: 'cxl_pci', bus: 'pci', module: 'cxl_pci' };
-/** No `module` link: the 6.1 captures show none under bus/cxl/drivers/cxl_port. */
-export const cxlPortDriver: Driver = { name: 'cxl_port', bus: 'cxl' };
+/** `module` link from 6.12 on: the 6.1 captures show none under bus/cxl/drivers/cxl_port. */
+export const cxlPortDriver: Driver = {
+  name: 'cxl_port',
+  bus: 'cxl',
+  module: 'cxl_port',
+  since: { module: CXL_KVER.cxlPortModuleLink },
+};
+/** suppress_bind_attrs on the cxl_pmem drivers from {@link CXL_KVER.pmemSuppressBindAttrs}. */
+const pmemSince = { suppressBindAttrs: CXL_KVER.pmemSuppressBindAttrs };
 export const cxlMemDriver: Driver = { name: 'cxl_mem', bus: 'cxl', module: 'cxl_mem' };
 export const cxlNvdimmBridgeDriver: Driver = {
   name: 'cxl_nvdimm_bridge',
   bus: 'cxl',
   module: 'cxl_pmem',
+  suppressBindAttrs: true,
+  since: pmemSince,
 };
-export const cxlNvdimmDriver: Driver = { name: 'cxl_nvdimm', bus: 'cxl', module: 'cxl_pmem' };
+export const cxlNvdimmDriver: Driver = {
+  name: 'cxl_nvdimm',
+  bus: 'cxl',
+  module: 'cxl_pmem',
+  suppressBindAttrs: true,
+  since: pmemSince,
+};
 export const cxlPmemRegionDriver: Driver = {
   name: 'cxl_pmem_region',
   bus: 'cxl',
   module: 'cxl_pmem',
-  suppressBindAttrs: false,
+  suppressBindAttrs: true,
+  since: pmemSince,
 };
 export const cxlRegionDriver: Driver = { name: 'cxl_region', bus: 'cxl', module: 'cxl_core' };
-export const cxlDaxRegionDriver: Driver = { name: 'cxl_dax_region', bus: 'cxl', module: 'dax_cxl' };
+/** drivers/dax/cxl.c (registered from {@link CXL_KVER.daxCxlDriver} on; no bind/unbind). */
+export const cxlDaxRegionDriver: Driver = {
+  name: 'cxl_dax_region',
+  bus: 'cxl',
+  module: 'dax_cxl',
+  suppressBindAttrs: true,
+};
 export const pcieportDriver: Driver = { name: 'pcieport', bus: 'pci' };
 
 /** Drivers registered on the cxl bus at boot, in the order /sys lists none of this (kernfs order). */
@@ -34,3 +57,8 @@ export const CXL_BUS_DRIVERS: Driver[] = [
   cxlPmemRegionDriver,
   cxlRegionDriver,
 ];
+
+/** The cxl-bus drivers a kernel registers at boot: {@link CXL_BUS_DRIVERS}, plus dax_cxl's. */
+export function cxlBusDrivers(since: (v: string) => boolean): Driver[] {
+  return since(CXL_KVER.daxCxlDriver) ? [...CXL_BUS_DRIVERS, cxlDaxRegionDriver] : CXL_BUS_DRIVERS;
+}

@@ -13,6 +13,7 @@ import { env } from '../env.ts';
 import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddDport } from './core/add-port.ts';
 import { readCdatData } from './core/cdat.ts';
+import { cxlKver } from './kver.ts';
 import {
   devmCxlAddPassthroughDecoder,
   devmCxlEnumerateDecoders,
@@ -57,6 +58,9 @@ export function devmCxlPortEnumerateDports(port: CxlPort): number {
 export function cxlPortProbe(port: CxlPort): void {
   const e = env(port);
   if (!port.isEndpoint) {
+    // cxl_switch_port_probe(): "Cache the data early to ensure is_visible() works"
+    if (cxlKver(port, 'switchPortCdat') && port.uportDev instanceof PciDev)
+      readCdatData(port, port.uportDev);
     const n = devmCxlPortEnumerateDports(port);
     if (!e.since('6.3')) {
       // 6.1: a single dport always gets a passthrough decoder, HDM registers or not.

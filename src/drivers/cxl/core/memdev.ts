@@ -11,6 +11,8 @@ import { Ida } from '../../../kernel/ida.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import type { CxlPort } from './port.ts';
+import { env } from '../../env.ts';
+import { CXL_MEM_MAJOR } from '../kver.ts';
 
 /** A DPA partition: [start, start+size) bytes. */
 export interface DpaPartition {
@@ -57,8 +59,10 @@ export class CxlMemdev extends Device {
   readonly id: number;
   readonly cxlds: CxlDevState;
   endpoint: CxlPort | undefined;
-  /** Character device numbers (MAJOR:MINOR) shown in `dev`. */
-  readonly major = 247;
+  /** Character device major shown in `dev` (MAJOR:MINOR, minor = id): {@link CXL_MEM_MAJOR}. */
+  get major(): number {
+    return CXL_MEM_MAJOR[env(this).profile.kernel];
+  }
 
   constructor(ctx: KernelContext, cxlds: CxlDevState) {
     const id = memdevIda(ctx).alloc();
