@@ -21,6 +21,7 @@ import { acpiScan } from './drivers/acpi/scan.ts';
 import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
+import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
 import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import {
@@ -97,7 +98,7 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, cxlBusHooks());
+  const sysfs = createSysfs(kernel, { ...cxlBusHooks(), debugfs: () => cxlDebugfs(kernel) });
   return {
     topology: platform.topology,
     profile: opts.profile,
