@@ -17,12 +17,44 @@ import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { removePortTree } from './core/bind.ts';
 import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
+import { cxlKver } from './kver.ts';
+import { cxlPortAddDport } from './port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
 import { cxlMemDriver } from './drivers.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 const grandparent = (d: Device | undefined) => d?.parent?.parent;
+
+/**
+ * find_cxl_port() as cxl_mem's walk sees it: the port that owns `dportDev` as a dport. From
+ * {@link CXL_KVER.lazyDports} (6.18) a switch or host-bridge port lists a dport only once an
+ * endpoint below it attaches, so when no port owns `dportDev` yet the walk finds the port by its
+ * uport (`dportDev`'s parent) and adds the dport there (cxl_port_add_dport()). Only a bound
+ * port qualifies (an unbound one released its dports; the walk then registers a new port, as
+ * it does on older kernels).
+ * @throws decoder setup errors of cxl_port_add_dport()
+ */
+function findPortForDport(
+  cxlmd: CxlMemdev,
+  dportDev: Device,
+): { port: CxlPort; dport: CxlDport } | undefined {
+  const kernel = env(cxlmd).kernel;
+  const found = findCxlPort(kernel, dportDev);
+  if (found || !cxlKver(cxlmd, 'lazyDports')) return found;
+  const uport = dportDev.parent;
+  const port = (kernel.buses.get('cxl')?.devices ?? []).find(
+    (d): d is CxlPort =>
+      d instanceof CxlPortClass &&
+      d.registered &&
+      d.driver !== undefined &&
+      !d.isEndpoint &&
+      !d.isRoot &&
+      (d.uportDev === uport || d.hostBridge === uport),
+  );
+  if (!port) return undefined;
+  return { port, dport: cxlPortAddDport(port, dportDev) };
+}
 
 /** devm_cxl_add_memdev(): registers memN below the PCI function and lets cxl_mem probe it. */
 export function addMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
@@ -58,7 +90,7 @@ function findComponentRegisters(uport: Device): bigint | undefined {
 function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 'again' | 'added' {
   const dparent = grandparent(dportDev);
   if (!dparent) throw cxlmd.dbgErr('ENXIO', `${dportDev.name} is a root dport`);
-  const parent = findCxlPort(env(cxlmd).kernel, dparent);
+  const parent = findPortForDport(cxlmd, dparent);
   if (!parent) return 'again';
   if (!parent.port.driver) {
     cxlmd.warn(
@@ -66,10 +98,10 @@ function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 
     );
     throw cxlmd.err('ENXIO', `port ${parent.port.name} disabled`);
   }
-  let found = findCxlPort(env(cxlmd).kernel, dportDev);
+  let found = findPortForDport(cxlmd, dportDev);
   if (!found) {
     devmCxlAddPort(uportDev, uportDev, findComponentRegisters(uportDev), parent.dport, 'switch');
-    found = findCxlPort(env(cxlmd).kernel, dportDev);
+    found = findPortForDport(cxlmd, dportDev);
   }
   if (!found) throw cxlmd.err('ENXIO', `failed to add port for ${uportDev.name}`);
   cxlmd.dbg(`add to new port ${found.port.name}:${found.port.uportDev.name}`);
@@ -92,7 +124,7 @@ export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
         throw cxlmd.err('ENXIO', `no parent for dport ${dportDev.name}`);
       }
       cxlmd.dbg(`scan: iter: ${iter.name} dport_dev: ${dportDev.name} parent: ${uportDev.name}`);
-      const found = findCxlPort(env(cxlmd).kernel, dportDev);
+      const found = findPortForDport(cxlmd, dportDev);
       if (found) {
         cxlmd.dbg(`found already registered port ${found.port.name}:${found.port.uportDev.name}`);
         if (found.port.parentPort()?.isRoot) return;

@@ -9,6 +9,7 @@
  * the HDM capability is missing. Endpoint ports set up HDM from the memdev's component
  * registers, read CDAT, enable HDM decode and enumerate the endpoint decoders.
  */
+import type { Device } from '../../kernel/device.ts';
 import { env } from '../env.ts';
 import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddDport } from './core/add-port.ts';
@@ -19,12 +20,24 @@ import {
   devmCxlEnumerateDecoders,
   devmCxlSetupHdm,
 } from './core/hdm.ts';
+import { CxlSwitchDecoder } from './core/decoder.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
-import type { CxlPort } from './core/port.ts';
+import type { CxlDport, CxlPort } from './core/port.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
+
+/** Adds `d` (a root port or switch downstream port) as a dport of `port`. */
+function addPciDport(port: CxlPort, d: PciDev): CxlDport {
+  let comp: bigint | undefined;
+  try {
+    comp = cxlFindRegblock(d, CXL_REGLOC_RBI_COMPONENT).base;
+  } catch {
+    comp = undefined;
+  }
+  return devmCxlAddDport(port, port, d, d.portNumber(), comp);
+}
 
 /**
  * devm_cxl_port_enumerate_dports(): every PCIe root port / downstream port on the bus below
@@ -38,17 +51,76 @@ export function devmCxlPortEnumerateDports(port: CxlPort): number {
     if (!(d instanceof PciDev)) continue;
     const type = d.pcieType();
     if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_DOWNSTREAM) continue;
-    let comp: bigint | undefined;
-    try {
-      comp = cxlFindRegblock(d, CXL_REGLOC_RBI_COMPONENT).base;
-    } catch {
-      comp = undefined;
-    }
-    devmCxlAddDport(port, port, d, d.portNumber(), comp);
+    addPciDport(port, d);
     count++;
   }
   if (count === 0) throw port.err('ENODEV', 'no dports found');
   return count;
+}
+
+/**
+ * The HDM decoders of a switch or host-bridge port with `nDports` dports
+ * (devm_cxl_switch_port_decoders_setup() in 6.18+, the tail of cxl_switch_port_probe() before):
+ * the HDM decoders when the capability is there, else a passthrough decoder for a single dport.
+ * 6.1 gives a single-dport port a passthrough decoder without looking at HDM registers.
+ * @throws ENXIO HDM registers missing with more than one dport
+ */
+function switchPortDecodersSetup(port: CxlPort, nDports: number): void {
+  if (!env(port).since('6.3')) {
+    if (nDports === 1) {
+      devmCxlAddPassthroughDecoder(port);
+      return;
+    }
+    devmCxlEnumerateDecoders(devmCxlSetupHdm(port, port.componentBase));
+    return;
+  }
+  let hdm: ReturnType<typeof devmCxlSetupHdm> | undefined;
+  try {
+    hdm = devmCxlSetupHdm(port, port.componentBase, port, true);
+  } catch (err) {
+    if (nDports !== 1) throw err;
+  }
+  if (hdm) {
+    devmCxlEnumerateDecoders(hdm);
+    return;
+  }
+  port.dbg('Fallback to passthrough decoder');
+  devmCxlAddPassthroughDecoder(port);
+}
+
+/**
+ * cxl_port_add_dport() (6.18+, {@link CXL_KVER.lazyDports}): called while cxl_mem enumerates
+ * the ports above a memdev, adds `dportDev` to `port` unless it is there already; the first
+ * dport of a port sets up its decoders ("first dport%d:%s added with decoders").
+ * @throws ENXIO the port has no driver; decoder setup errors
+ */
+export function cxlPortAddDport(port: CxlPort, dportDev: Device): CxlDport {
+  const have = port.findDportByDev(dportDev);
+  if (have) return have;
+  if (!port.driver) throw port.err('ENXIO', `${port.name} not enabled`);
+  if (!(dportDev instanceof PciDev)) throw port.err('ENXIO', `${dportDev.name} is not a PCI port`);
+  const first = port.decoders().length === 0;
+  const dport = addPciDport(port, dportDev);
+  if (first) {
+    switchPortDecodersSetup(port, 1);
+    port.dbg(`first dport${dport.portId}:${dportDev.name} added with decoders`);
+  } else {
+    cxlPortUpdateDecoderTargets(port, dport);
+    port.dbg(`dport${dport.portId}:${dportDev.name} added`);
+  }
+  return dport;
+}
+
+/**
+ * cxl_port_update_decoder_targets() (6.18+): a dport added after the port's decoders were set
+ * up fills the slots (within `ways`) of every switch decoder whose target map names its id.
+ */
+function cxlPortUpdateDecoderTargets(port: CxlPort, dport: CxlDport): void {
+  for (const d of port.decoders()) {
+    if (!(d instanceof CxlSwitchDecoder)) continue;
+    for (let i = 0; i < d.interleaveWays; i++)
+      if (!d.targets[i] && d.targetMap[i] === dport.portId) d.targets[i] = dport;
+  }
 }
 
 /**
@@ -61,28 +133,9 @@ export function cxlPortProbe(port: CxlPort): void {
     // cxl_switch_port_probe(): "Cache the data early to ensure is_visible() works"
     if (cxlKver(port, 'switchPortCdat') && port.uportDev instanceof PciDev)
       readCdatData(port, port.uportDev);
-    const n = devmCxlPortEnumerateDports(port);
-    if (!e.since('6.3')) {
-      // 6.1: a single dport always gets a passthrough decoder, HDM registers or not.
-      if (n === 1) {
-        devmCxlAddPassthroughDecoder(port);
-        return;
-      }
-      devmCxlEnumerateDecoders(devmCxlSetupHdm(port, port.componentBase));
-      return;
-    }
-    let hdm: ReturnType<typeof devmCxlSetupHdm> | undefined;
-    try {
-      hdm = devmCxlSetupHdm(port, port.componentBase, port, true);
-    } catch (err) {
-      if (n !== 1) throw err;
-    }
-    if (hdm) {
-      devmCxlEnumerateDecoders(hdm);
-      return;
-    }
-    port.dbg('Fallback to passthrough decoder');
-    devmCxlAddPassthroughDecoder(port);
+    // 6.18+: dports (and with the first one the decoders) come with the endpoints below
+    if (cxlKver(port, 'lazyDports')) return;
+    switchPortDecodersSetup(port, devmCxlPortEnumerateDports(port));
     return;
   }
   const cxlmd = memdevOfEndpoint(port);
