@@ -30,8 +30,10 @@ import {
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
+import { cxlMemDriver } from './drivers/cxl/mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
+import { cxlPortDriver } from './drivers/cxl/port.ts';
 import { attachEnv } from './drivers/env.ts';
 import {
   PCI_EXP_TYPE_DOWNSTREAM,
@@ -76,13 +78,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   const guest = attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [
-    cxlAcpiDriver,
-    cxlPciDriver,
-    cxlAccelDriver,
-    pcieportDriver,
-    ...cxlBusDrivers(guest.since),
-  ])
+  const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {

@@ -9,8 +9,7 @@
  * are found by name with sysfs_streq() semantics (one trailing newline ignored) and a miss
  * is -ENODEV.
  */
-import { env } from '../drivers/env.ts';
-import type { Device, Driver } from '../kernel/device.ts';
+import type { Device, Driver, KernelContext } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import { cstr, sysfsStreq } from './format.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
@@ -30,19 +29,18 @@ import {
  * built-in driver without a module name: in the 6.1 capture cxl_port has no link, while the
  * built-in cxl_region links to cxl_core).
  */
-export function moduleName(drv: Driver, since: (v: string) => boolean = () => true): string {
-  if (drv.since?.module !== undefined && !since(drv.since.module)) return '';
+export function moduleName(drv: Driver, k?: KernelContext): string {
+  const on = drv.appliesOn?.module;
+  if (on && k && !on(k)) return '';
   return drv.module ?? '';
 }
 
-/** Whether a driver's bind/unbind attributes are suppressed on this kernel. */
-function bindAttrsSuppressed(drv: Driver, since: (v: string) => boolean): boolean {
+/** Whether a driver's bind/unbind attributes are suppressed on the kernel `k`. */
+function bindAttrsSuppressed(drv: Driver, k: KernelContext): boolean {
   if (!drv.suppressBindAttrs) return false;
-  return drv.since?.suppressBindAttrs === undefined || since(drv.since.suppressBindAttrs);
+  const on = drv.appliesOn?.suppressBindAttrs;
+  return on === undefined || on(k);
 }
-
-/** Kernel ≥ v for the kernel a tree shows. */
-const kernelSince = (ctx: TreeCtx) => (v: string) => env(ctx.kernel).since(v);
 
 /** bus_find_device_by_name(): the bus's device named `buf` (trailing newline ignored). */
 function findByName(ctx: TreeCtx, bus: string, raw: string): Device | undefined {
@@ -79,12 +77,12 @@ function boundDevices(ctx: TreeCtx, drv: Driver): Map<string, Device> {
 function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
   const fixed = (): Map<string, () => Node | undefined> => {
     const m = new Map<string, () => Node | undefined>();
-    if (!bindAttrsSuppressed(drv, kernelSince(ctx))) {
+    if (!bindAttrsSuppressed(drv, ctx.kernel)) {
       m.set('bind', () => fileNode(0o200, undefined, (b) => bindStore(ctx, drv, b)));
       m.set('unbind', () => fileNode(0o200, undefined, (b) => unbindStore(ctx, drv, b)));
     }
     m.set('uevent', () => fileNode(0o200, undefined, ueventStore));
-    const mod = moduleName(drv, kernelSince(ctx));
+    const mod = moduleName(drv, ctx.kernel);
     if (mod) m.set('module', () => ({ t: 'link', to: `module/${mod}` }));
     return m;
   };
@@ -171,7 +169,7 @@ export function modulesDir(ctx: TreeCtx): DirNode {
     const s = new Set<string>();
     for (const b of ctx.kernel.buses.values())
       for (const d of b.drivers) {
-        const m = moduleName(d, kernelSince(ctx));
+        const m = moduleName(d, ctx.kernel);
         if (m) s.add(m);
       }
     return s;

@@ -6,6 +6,8 @@
  * A bad CFMWS is logged and skipped; it never fails the probe. Messages follow the profile's
  * kernel (6.1 vs later wording, as the captures and cedt.md show).
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
@@ -20,7 +22,6 @@ import {
   readChbs,
   readCxims,
 } from '../acpi/tables.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { devmCxlAddDport, devmCxlAddPort } from './core/add-port.ts';
 import { CxlRootDecoder } from './core/decoder.ts';

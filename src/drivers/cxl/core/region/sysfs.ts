@@ -8,20 +8,16 @@
  * 0/1; `mode` (6.3+) and `locked` (7.0) are read-only; `targetN` is visible for N < ways and
  * prints the endpoint decoder's name or an empty line.
  */
-import { storeTargetN } from '../../drivers/cxl/core/region/attach.ts';
-import { commitShow, commitStore } from '../../drivers/cxl/core/region/commit.ts';
-import { regionSize } from '../../drivers/cxl/core/region/hpa.ts';
-import { kver } from '../../drivers/cxl/core/region/kver.ts';
-import {
-  interleaveGranularityStore,
-  interleaveWaysStore,
-  sizeStore,
-  uuidStore,
-} from '../../drivers/cxl/core/region/params.ts';
-import { CXL_REGION_F_LOCK, type CxlRegion } from '../../drivers/cxl/core/region/region.ts';
-import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
-import { hexll } from '../format.ts';
-import { cxlBaseAttrs, ro } from './common.ts';
+
+import type { Attribute, AttributeGroup, Device } from '../../../../kernel/device.ts';
+import { hexll } from '../../../../sysfs/format.ts';
+import { cxlBaseAttrs, ro } from '../sysfs-common.ts';
+import { storeTargetN } from './attach.ts';
+import { commitShow, commitStore } from './commit.ts';
+import { regionSize } from './hpa.ts';
+import { kver } from './kver.ts';
+import { interleaveGranularityStore, interleaveWaysStore, sizeStore, uuidStore } from './params.ts';
+import { CXL_REGION_F_LOCK, type CxlRegion } from './region.ts';
 
 /** A 0644 attribute with show and store. */
 function rw(

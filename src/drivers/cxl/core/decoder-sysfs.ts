@@ -3,23 +3,24 @@
  * attribute groups; core/hdm.c mode and dpa_size stores). Formats as the kernel prints them:
  * start/size %#llx, dpa_size %pa, dpa_resource %#llx (all-ones when unallocated).
  */
+
+import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
+import { hexll, pa } from '../../../sysfs/format.ts';
+import {
+  CXL_DECODER_F_PMEM,
+  CXL_DECODER_F_RAM,
+  CXL_DECODER_F_TYPE2,
+  CXL_DECODER_F_TYPE3,
+} from '../cxl.ts';
 import {
   type CxlDecoder,
   type CxlEndpointDecoder,
   type CxlRootDecoder,
   type CxlSwitchDecoder,
   rangeLen,
-} from '../../drivers/cxl/core/decoder.ts';
-import { regionHooks } from '../../drivers/cxl/core/region-hooks.ts';
-import {
-  CXL_DECODER_F_PMEM,
-  CXL_DECODER_F_RAM,
-  CXL_DECODER_F_TYPE2,
-  CXL_DECODER_F_TYPE3,
-} from '../../drivers/cxl/cxl.ts';
-import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
-import { hexll, pa } from '../format.ts';
-import { cxlBaseAttrs, ro, sharedGroups, since } from './common.ts';
+} from './decoder.ts';
+import { regionHooks } from './region-hooks.ts';
+import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
 
 const flag = (f: number) => (d: CxlDecoder) => ((d.flags & f) !== 0 ? '1' : '0');
 
