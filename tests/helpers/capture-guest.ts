@@ -31,17 +31,45 @@ function serialOf(view: SysfsView, memdev: string): string | undefined {
   }
 }
 
-/** The machine's memdev with the serial of the capture's memdev `name`. */
+/** The PCI function path of a memdev ("0000:35:00.0/0000:36:00.0/…"), from its realpath. */
+function pciPathOf(view: SysfsView, memdev: string): string | undefined {
+  try {
+    return view
+      .realpath(`bus/cxl/devices/${memdev}`)
+      .split('/')
+      .filter((c) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(c))
+      .join('/');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The machine's memdev that is the capture's memdev `name`: the one with the same serial when
+ * that serial is unique in both guests, else the one at the same PCI path (QEMU lines without
+ * `sn=` give every device serial 0).
+ */
 function mapper(capture: SysfsView, machine: Machine): (name: string) => string | undefined {
-  const bySerial = new Map<string, string>();
-  for (const m of machine.sysfs.readdir('bus/cxl/devices')) {
-    if (!/^mem\d+$/.test(m)) continue;
+  const memdevs = machine.sysfs.readdir('bus/cxl/devices').filter((m) => /^mem\d+$/.test(m));
+  const bySerial = new Map<string, string[]>();
+  const byPath = new Map<string, string>();
+  for (const m of memdevs) {
     const s = serialOf(machine.sysfs, m);
-    if (s !== undefined) bySerial.set(s, m);
+    if (s !== undefined) bySerial.set(s, [...(bySerial.get(s) ?? []), m]);
+    const path = pciPathOf(machine.sysfs, m);
+    if (path) byPath.set(path, m);
+  }
+  const captureSerials = new Map<string, number>();
+  for (const m of capture.readdir('bus/cxl/devices').filter((n) => /^mem\d+$/.test(n))) {
+    const s = serialOf(capture, m);
+    if (s !== undefined) captureSerials.set(s, (captureSerials.get(s) ?? 0) + 1);
   }
   return (name) => {
     const s = serialOf(capture, name);
-    return s === undefined ? undefined : bySerial.get(s);
+    const same = s === undefined ? undefined : bySerial.get(s);
+    if (s !== undefined && same?.length === 1 && captureSerials.get(s) === 1) return same[0];
+    const path = pciPathOf(capture, name);
+    return path ? byPath.get(path) : undefined;
   };
 }
 

@@ -34,22 +34,7 @@ const STACK: Record<string, { profile: string; ndctl: NdctlVersion; cases: numbe
  * "<stack>/*\/<file>" pattern) → the reason. Each is checked to still differ, so that a fix
  * shows up here.
  */
-const POISON_DEBUGFS =
-  "poison_injectable: cxlsim's debugfs has no cxl/memN/inject_poison yet (cxl_mem_probe creates it when Inject Poison is enabled; issue 14)";
-const KNOWN: Record<string, string> = {
-  'latest/*/plain': POISON_DEBUGFS,
-  'latest/*/vvv': POISON_DEBUGFS,
-  'latest/*/M': POISON_DEBUGFS,
-  'latest/*/T': POISON_DEBUGFS,
-  'latest/*/u-vvv': POISON_DEBUGFS,
-  'latest/*/i-vvv': POISON_DEBUGFS,
-  'latest-arm64/*/plain': POISON_DEBUGFS,
-  'latest-arm64/*/vvv': POISON_DEBUGFS,
-  'latest-arm64/*/M': POISON_DEBUGFS,
-  'latest-arm64/*/T': POISON_DEBUGFS,
-  'latest-arm64/*/u-vvv': POISON_DEBUGFS,
-  'latest-arm64/*/i-vvv': POISON_DEBUGFS,
-};
+const KNOWN: Record<string, string> = {};
 
 interface Case {
   stack: string;

@@ -11,9 +11,11 @@ import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
+import { CXL_MEM_MAJOR } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
+import { cxlModalias } from './sysfs-common.ts';
 
 /** Get FW Info (CXL 3.1 §8.2.9.3.1), the command the firmware upload device needs. */
 const CXL_MBOX_OP_GET_FW_INFO = 0x0200;
@@ -63,8 +65,10 @@ export class CxlMemdev extends Device {
   readonly id: number;
   readonly cxlds: CxlDevState;
   endpoint: CxlPort | undefined;
-  /** Character device numbers (MAJOR:MINOR) shown in `dev`. */
-  readonly major = 247;
+  /** Character device major shown in `dev` (MAJOR:MINOR, minor = id): {@link CXL_MEM_MAJOR}. */
+  get major(): number {
+    return CXL_MEM_MAJOR[env(this).profile.kernel];
+  }
 
   constructor(ctx: KernelContext, cxlds: CxlDevState) {
     const id = memdevIda(ctx).alloc();
@@ -105,6 +109,7 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
     ['MAJOR', String(cxlmd.major)],
     ['MINOR', String(cxlmd.id)],
     ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
   ];
   cxlmd.add();
   return cxlmd;
