@@ -2,7 +2,7 @@
  * DOC: `cxlsim explain` — why an attempt failed (or what an existing region rests on), check by
  * check, and what would work instead.
  *
- * The journal (cli/state.ts) is read as *attempts*: an ndctl create-region (its `command` note
+ * The journal (state/journal.ts) is read as *attempts*: an ndctl create-region (its `command` note
  * and the writes it made) or a single sysfs write. An attempt is explained by replaying it on a
  * fresh copy of the machine as it was just before (`at(start)`), with dynamic debug on: the
  * kernel's dev_dbg/dev_err lines and ndctl's error lines name the failing check
@@ -14,11 +14,12 @@
  * attempt that made it), any other device name (the last failed attempt that named it, else
  * its state).
  */
-import type { JournalOp } from '../cli/state.ts';
+
 import type { CxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
+import type { JournalOp } from '../state/ops.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeOutcome, regionChain } from './chain.ts';
 import { type Classified, classify } from './classify.ts';

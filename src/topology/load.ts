@@ -4,9 +4,10 @@
  * `default` preset. File errors become Errno values with strerror's words ("cannot read
  * FILE: No such file or directory"), never a stack trace.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
+import { existsSync } from 'node:fs';
+import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
+import { readInputFile } from '../state/input.ts';
 import type { Topology } from './model.ts';
 import { getPreset } from './presets/index.ts';
 import { parseQemuCommandLine } from './qemu-cmdline.ts';
@@ -23,18 +24,12 @@ export interface TopologyInput {
 }
 
 /**
- * Reads a text file.
- * @throws Errno named after the system error ("cannot read x.qemu: No such file or directory").
+ * Reads a text file (a regular file of at most 16 MiB: state/input.ts).
+ * @throws Errno named after the system error ("cannot read x.qemu: No such file or directory");
+ *   StateError for a file that is not regular or too large.
  */
 export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const name: ErrnoName =
-      code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : 'EIO';
-    throw new Errno(name, `cannot read ${path}: ${ERRNO[name][1]}`);
-  }
+  return readInputFile(path);
 }
 
 /**

@@ -47,7 +47,6 @@ async function devices(run: Awaited<ReturnType<typeof session>>['run']): Promise
   return ls.filter((n) => /^(root|port|endpoint|mem|region)\d+$|^decoder0\.\d+$/.test(n)).sort();
 }
 
-
 describe('cxlsim show', () => {
   it('--format svg on the default preset: valid SVG with every device', async () => {
     const { run, cwd } = await session();
