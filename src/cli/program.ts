@@ -256,6 +256,22 @@ async function buildProgram(
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
     );
   program
+    .command('doctor')
+    .description(
+      'what a guest will do with a QEMU line, per profile, before any boot: QEMU refusals, windows that can never hold a region, region commands that work, traps (each with the QEMU option to change)',
+    )
+    .option('--qemu <file>', 'the QEMU command line')
+    .option('--profile <name>', 'one profile (default: every profile)')
+    .option(
+      '--try <command>',
+      "predict a cxl command's outcome (repeatable, run in order), e.g. --try 'create-region -m -d decoder0.0 mem0'",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (o) =>
+      setCode(await (await import('./commands/doctor.ts')).doctorCommand(ctx(), o)),
+    );
+  program
     .command('explain')
     .description(
       'why the last failed command or write failed (or DEVICE, or create-region ARGS… as a what-if): the checks from the root decoder down, and verified fixes',
