@@ -106,8 +106,28 @@ export function topologyArb(o: TopologyArbOptions = {}): fc.Arbitrary<Topology> 
         }
       };
       for (const hb of t.hostBridges) {
+        // QEMU's pxb-cxl _UID is its bus number (the generator counts _UIDs from 0)
+        if (qemu) delete hb.uid;
         if (g.decoders) hb.hdm = caps(g.decoders, 8);
         for (const rp of hb.rootPorts) walk(rp.child);
+      }
+      // QEMU needs a distinct chassis/slot per root and downstream port: number them in order
+      if (qemu) {
+        let slot = 0;
+        const ports = (c: Endpointish | undefined): void => {
+          if (c?.kind !== 'switch') return;
+          for (const d of c.downstream) {
+            d.chassis = 0;
+            d.slot = slot++;
+            ports(d.child);
+          }
+        };
+        for (const hb of t.hostBridges)
+          for (const rp of hb.rootPorts) {
+            rp.chassis = 0;
+            rp.slot = slot++;
+            ports(rp.child);
+          }
       }
       // windows are sized for the generator's 256 MiB devices: grow them to the new capacity
       const per = vol + pers;
