@@ -61,9 +61,12 @@ export function runCase(
   const want = new Set(invariants);
   const stateChecks = invariants.filter((n) => n !== 'refused-write' && n !== 'teardown');
   let committed = 0;
+  /** The tree's fingerprint after the last checked write (nothing else changes it in between). */
+  let last: string | undefined;
   const write = (path: string, value: string) => {
     if (want.has('refused-write')) {
-      const r = checkedWrite(m, path, value);
+      const r = checkedWrite(m, path, value, last);
+      last = r.after;
       violations.push(...r.violations);
       steps.push({ kind: 'write', path, value, result: r.result });
       return r.result;
@@ -84,6 +87,7 @@ export function runCase(
     if (q.mode === 'ndctl') {
       const argv = createRegionArgv(r);
       const out = m.ndctl(argv);
+      last = undefined;
       steps.push({ kind: 'cxl', argv, ...out });
       if (out.code === 0 && /created 1 region/.test(out.stderr)) committed++;
     } else {

@@ -351,26 +351,33 @@ export interface CheckedWrite {
 /**
  * `echo VALUE > PATH` through the machine's /sys, checking the `refused-write` invariant: when
  * the kernel refuses the write, the cxl tree must be as before it, except the documented
- * side effects (see the DOC block). Does not throw for a refused write.
+ * side effects (see the DOC block). Does not throw for a refused write. `before` is the tree's
+ * fingerprint before the write when the caller has it (a sequence of checked writes passes the
+ * `after` of the previous one); `after` is returned for that.
  */
-export function checkedWrite(m: Machine, path: string, value: string): CheckedWrite {
-  const before = cxlTreeFingerprint(m);
+export function checkedWrite(
+  m: Machine,
+  path: string,
+  value: string,
+  before: string = cxlTreeFingerprint(m),
+): CheckedWrite & { after: string } {
   try {
     m.sysfs.write(path, value);
-    return { result: 'ok', violations: [] };
+    return { result: 'ok', violations: [], after: cxlTreeFingerprint(m) };
   } catch (e) {
     if (!(e instanceof Errno)) throw e;
     const violations = injected('refused-write', m.raw);
     const exempt =
       path.endsWith('/dpa_size') ||
       (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
-    if (!exempt && cxlTreeFingerprint(m) !== before)
+    const after = cxlTreeFingerprint(m);
+    if (!exempt && after !== before)
       violations.push({
         invariant: 'refused-write',
         device: path,
         message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
       });
-    return { result: e.code, violations };
+    return { result: e.code, violations, after };
   }
 }
 

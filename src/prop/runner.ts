@@ -108,7 +108,10 @@ export function runProperty(o: PropRunOptions): PropRunResult {
       otherSteps = runCase(m2, c, invariants).steps;
       same = outcomes(report.steps).join('\n') === outcomes(otherSteps).join('\n');
     }
-    if (!shrinking) o.onCase?.(++done, runs);
+    if (!shrinking) {
+      done++;
+      o.onCase?.(done, runs);
+    }
     const ok = report.violations.length === 0 && same;
     if (!ok && !shrinking) {
       casesEnd = performance.now();
