@@ -153,6 +153,19 @@ export function buildBundle(
     }
   }
   b.set('guest.sh', script);
+  if (f.other) {
+    // what the second profile predicts for the same steps (compare mode)
+    let k = 0;
+    for (const s of f.other.steps) {
+      if (s.kind === 'teardown') continue;
+      const nn = String(++k).padStart(2, '0');
+      const cmd =
+        s.kind === 'cxl'
+          ? `cxl ${s.argv.join(' ')}`
+          : `echo ${s.value.replace(/\n$/, '')} > /sys/${s.path}`;
+      b.set(`expected-${f.other.profile}/${nn}.txt`, stepText(s, cmd));
+    }
+  }
   const v = f.violations.map(
     (x) => `- ${x.invariant}: ${x.device ? `${x.device}: ` : ''}${x.message}`,
   );
@@ -181,7 +194,7 @@ Found by \`${o.command}\` (profile ${o.profile.name}: Linux ${o.profile.kernel},
 ${f.other ? `The step outcomes differ between ${o.profile.name} and ${f.other.profile}.\n` : ''}${v.length ? `Violations after the last step:\n${v.join('\n')}\n` : ''}
 - \`topology.yaml\`: the topology (\`cxlsim boot --topology topology.yaml\`)
 - ${b.has('qemu.sh') ? '`qemu.sh`: the QEMU command line for it (add your kernel, initrd or disk)' : '`qemu-unsupported.txt`: why QEMU cannot build it'}
-- \`guest.sh\`: the steps; \`expected/NN.txt\`: what cxlsim predicts for each
+- \`guest.sh\`: the steps; \`expected/NN.txt\`: what cxlsim predicts for each${f.other ? `; \`expected-${f.other.profile}/NN.txt\`: the same under ${f.other.profile}` : ''}
 
 Replay through cxlsim:
 

@@ -134,3 +134,40 @@ describe('cxlsim export --qemu', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('cxlsim prop --compare-profile', () => {
+  it('finds a case whose outcome differs between two stacks and bundles both predictions', async () => {
+    const t = setup();
+    const r = await t.run(
+      'prop',
+      '--preset',
+      'default',
+      '--profile',
+      'latest',
+      '--compare-profile',
+      'debian-12',
+      '--runs',
+      '30',
+      '--seed',
+      '1',
+      '--out',
+      'cmp',
+      '--invariant',
+      'hpa-disjoint',
+    );
+    expect(r.stdout).toContain('outcomes differ between latest and debian-12');
+    expect(r.code).toBe(1);
+    const a = readdirSync(join(t.cwd, 'cmp', 'expected')).sort();
+    const b = readdirSync(join(t.cwd, 'cmp', 'expected-debian-12')).sort();
+    expect(b).toEqual(a);
+    const differs = a.some(
+      (f) =>
+        readFileSync(join(t.cwd, 'cmp', 'expected', f), 'utf8').match(/rc=\d+\n$/)?.[0] !==
+        readFileSync(join(t.cwd, 'cmp', 'expected-debian-12', f), 'utf8').match(/rc=\d+\n$/)?.[0],
+    );
+    expect(differs).toBe(true);
+    expect(readFileSync(join(t.cwd, 'cmp', 'README.md'), 'utf8')).toContain(
+      'cxlsim prop --preset default --profile latest --compare-profile debian-12 --seed 1 --runs 30',
+    );
+  }, 120_000);
+});

@@ -162,7 +162,23 @@ export async function propCommand(ctx: CliContext, o: PropArgs): Promise<number>
       profile,
       seed: r.seed,
       fresh,
-      command: `cxlsim prop ${['--seed', String(seed), '--runs', String(runs)].join(' ')}`,
+      command: [
+        'cxlsim prop',
+        ...(o.preset !== undefined ? ['--preset', o.preset] : []),
+        ...(o.qemu !== undefined ? ['--qemu', o.qemu] : []),
+        ...(o.topology !== undefined ? ['--topology', o.topology] : []),
+        ...(o.gen !== undefined && o.gen !== false
+          ? [o.gen === true ? '--gen' : `--gen ${o.gen}`]
+          : []),
+        '--profile',
+        profile.name,
+        ...(o.compareProfile ? ['--compare-profile', o.compareProfile] : []),
+        '--seed',
+        String(seed),
+        '--runs',
+        String(runs),
+        ...(o.shard ? ['--shard', o.shard] : []),
+      ].join(' '),
     });
     for (const [name, text] of files) {
       const p = join(bundleDir, name);
