@@ -28,7 +28,7 @@ import { devfnToAddr } from './qemu-pci.ts';
 const UI64_NULL = (1n << 64n) - 1n;
 
 /** Type-2 defaults for a passed-through function (vfio-cxl.md: firmware committed HDM 0). */
-const TYPE2_DPA_SIZE = 16n << 30n;
+export const TYPE2_DPA_SIZE = 16n << 30n;
 
 function type3Of(d: DeviceRec): Type3Dev {
   const pmem = d.persistentMemdev ?? d.memdev;

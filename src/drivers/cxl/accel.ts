@@ -19,8 +19,8 @@
  */
 
 import { driverProbe } from '../../kernel/dd.ts';
-import { Errno } from '../../kernel/errno.ts';
 import type { Driver } from '../../kernel/device.ts';
+import { Errno } from '../../kernel/errno.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
