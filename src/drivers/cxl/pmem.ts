@@ -4,10 +4,11 @@
  * memdev with persistent capacity, named after the memdev id. The libnvdimm objects behind
  * them (ndbus, nmem) are outside the CXL model.
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Ida } from '../../kernel/ida.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';

@@ -9,9 +9,10 @@
  * probe attempt at region creation logs. Unbinding removes the child. The libnvdimm and dax
  * objects behind the children are outside the CXL model.
  */
+
+import { driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
-import { driverProbe } from '../../../base.ts';
 import { env } from '../../../env.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
