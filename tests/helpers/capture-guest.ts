@@ -6,8 +6,8 @@
  * capture's tree alone (isolating the list emulation from cxlsim's sysfs generation), the rest
  * of the guest comes from cxlsim booted on the same QEMU command line with the same stack:
  * - `kernel/…` (debugfs, tracefs) is cxlsim's guest's;
- * - the memdev ioctls go to cxlsim's memdev with the same serial number (the capture's
- *   memN names need not match cxlsim's);
+ * - the memdev ioctls go to cxlsim's memdev with the same serial number, on the same PCI
+ *   function where serials repeat (the capture's memN names need not match cxlsim's);
  * - writes to a memdev's `trigger_poison_list` go to that same cxlsim memdev; every other write
  *   fails with EROFS, as on the read-only copy real-cxl-list uses.
  */
@@ -31,17 +31,38 @@ function serialOf(view: SysfsView, memdev: string): string | undefined {
   }
 }
 
-/** The machine's memdev with the serial of the capture's memdev `name`. */
+/** The PCI function a memdev sits on (basename of its parent directory), or undefined. */
+function hostOf(view: SysfsView, memdev: string): string | undefined {
+  try {
+    const real = view.realpath(`bus/cxl/devices/${memdev}`);
+    const parts = real.split('/');
+    return parts[parts.length - 2];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The machine's memdev for the capture's memdev `name`: the one with the same serial number,
+ * or, where serials repeat (QEMU's default `sn` is 0), the one with the same serial on the same
+ * PCI function.
+ */
 function mapper(capture: SysfsView, machine: Machine): (name: string) => string | undefined {
-  const bySerial = new Map<string, string>();
+  const bySerial = new Map<string, string[]>();
+  const byKey = new Map<string, string>();
   for (const m of machine.sysfs.readdir('bus/cxl/devices')) {
     if (!/^mem\d+$/.test(m)) continue;
     const s = serialOf(machine.sysfs, m);
-    if (s !== undefined) bySerial.set(s, m);
+    if (s === undefined) continue;
+    bySerial.set(s, [...(bySerial.get(s) ?? []), m]);
+    byKey.set(`${s}|${hostOf(machine.sysfs, m)}`, m);
   }
   return (name) => {
     const s = serialOf(capture, name);
-    return s === undefined ? undefined : bySerial.get(s);
+    if (s === undefined) return undefined;
+    const same = bySerial.get(s) ?? [];
+    if (same.length === 1) return same[0];
+    return byKey.get(`${s}|${hostOf(capture, name)}`);
   };
 }
 
