@@ -51,6 +51,14 @@ export interface Driver {
   module?: string;
   /** Manual bind/unbind attributes are suppressed (suppress_bind_attrs). */
   suppressBindAttrs?: boolean;
+  /**
+   * For drivers whose definition changed between kernels: whether `suppressBindAttrs` and the
+   * `module` link apply on the kernel `k` (absent: on every kernel).
+   */
+  appliesOn?: {
+    suppressBindAttrs?: (k: KernelContext) => boolean;
+    module?: (k: KernelContext) => boolean;
+  };
   /** The bus's match for this driver (cxl_bus_match(): the device's type id). */
   match?(dev: Device): boolean;
   /** probe(): throws an Errno to refuse; the driver core logs it and leaves the device unbound. */

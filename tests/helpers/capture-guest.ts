@@ -6,8 +6,8 @@
  * capture's tree alone (isolating the list emulation from cxlsim's sysfs generation), the rest
  * of the guest comes from cxlsim booted on the same QEMU command line with the same stack:
  * - `kernel/…` (debugfs, tracefs) is cxlsim's guest's;
- * - the memdev ioctls go to cxlsim's memdev with the same serial number, on the same PCI
- *   function where serials repeat (the capture's memN names need not match cxlsim's);
+ * - the memdev ioctls go to cxlsim's memdev with the same serial number (the capture's
+ *   memN names need not match cxlsim's);
  * - writes to a memdev's `trigger_poison_list` go to that same cxlsim memdev; every other write
  *   fails with EROFS, as on the read-only copy real-cxl-list uses.
  */
@@ -31,38 +31,45 @@ function serialOf(view: SysfsView, memdev: string): string | undefined {
   }
 }
 
-/** The PCI function a memdev sits on (basename of its parent directory), or undefined. */
-function hostOf(view: SysfsView, memdev: string): string | undefined {
+/** The PCI function path of a memdev ("0000:35:00.0/0000:36:00.0/…"), from its realpath. */
+function pciPathOf(view: SysfsView, memdev: string): string | undefined {
   try {
-    const real = view.realpath(`bus/cxl/devices/${memdev}`);
-    const parts = real.split('/');
-    return parts[parts.length - 2];
+    return view
+      .realpath(`bus/cxl/devices/${memdev}`)
+      .split('/')
+      .filter((c) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(c))
+      .join('/');
   } catch {
     return undefined;
   }
 }
 
 /**
- * The machine's memdev for the capture's memdev `name`: the one with the same serial number,
- * or, where serials repeat (QEMU's default `sn` is 0), the one with the same serial on the same
- * PCI function.
+ * The machine's memdev that is the capture's memdev `name`: the one with the same serial when
+ * that serial is unique in both guests, else the one at the same PCI path (QEMU lines without
+ * `sn=` give every device serial 0).
  */
 function mapper(capture: SysfsView, machine: Machine): (name: string) => string | undefined {
+  const memdevs = machine.sysfs.readdir('bus/cxl/devices').filter((m) => /^mem\d+$/.test(m));
   const bySerial = new Map<string, string[]>();
-  const byKey = new Map<string, string>();
-  for (const m of machine.sysfs.readdir('bus/cxl/devices')) {
-    if (!/^mem\d+$/.test(m)) continue;
+  const byPath = new Map<string, string>();
+  for (const m of memdevs) {
     const s = serialOf(machine.sysfs, m);
-    if (s === undefined) continue;
-    bySerial.set(s, [...(bySerial.get(s) ?? []), m]);
-    byKey.set(`${s}|${hostOf(machine.sysfs, m)}`, m);
+    if (s !== undefined) bySerial.set(s, [...(bySerial.get(s) ?? []), m]);
+    const path = pciPathOf(machine.sysfs, m);
+    if (path) byPath.set(path, m);
+  }
+  const captureSerials = new Map<string, number>();
+  for (const m of capture.readdir('bus/cxl/devices').filter((n) => /^mem\d+$/.test(n))) {
+    const s = serialOf(capture, m);
+    if (s !== undefined) captureSerials.set(s, (captureSerials.get(s) ?? 0) + 1);
   }
   return (name) => {
     const s = serialOf(capture, name);
-    if (s === undefined) return undefined;
-    const same = bySerial.get(s) ?? [];
-    if (same.length === 1) return same[0];
-    return byKey.get(`${s}|${hostOf(capture, name)}`);
+    const same = s === undefined ? undefined : bySerial.get(s);
+    if (s !== undefined && same?.length === 1 && captureSerials.get(s) === 1) return same[0];
+    const path = pciPathOf(capture, name);
+    return path ? byPath.get(path) : undefined;
   };
 }
 

@@ -11,8 +11,11 @@ import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
+import { CXL_MEM_MAJOR } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
+import { cxlModalias } from './sysfs-common.ts';
 
 /** Get FW Info (CXL 3.1 §8.2.9.3.1), the command the firmware upload device needs. */
 const CXL_MBOX_OP_GET_FW_INFO = 0x0200;
@@ -62,8 +65,10 @@ export class CxlMemdev extends Device {
   readonly id: number;
   readonly cxlds: CxlDevState;
   endpoint: CxlPort | undefined;
-  /** Character device numbers (MAJOR:MINOR) shown in `dev`. */
-  readonly major = 247;
+  /** Character device major shown in `dev` (MAJOR:MINOR, minor = id): {@link CXL_MEM_MAJOR}. */
+  get major(): number {
+    return CXL_MEM_MAJOR[env(this).profile.kernel];
+  }
 
   constructor(ctx: KernelContext, cxlds: CxlDevState) {
     const id = memdevIda(ctx).alloc();
@@ -91,6 +96,23 @@ export class CxlMemdev extends Device {
 /** The memdev behind an endpoint port (its uport). */
 export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
   return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
+}
+
+/**
+ * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
+ * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
+ */
+export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
+  const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
+  cxlmd.setGroups(memdevAttrGroups());
+  cxlmd.ueventVars = () => [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
+  ];
+  cxlmd.add();
+  return cxlmd;
 }
 
 /** Kernel-version switches of core/memdev.c (first version with the behaviour). */
