@@ -74,7 +74,9 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
-  attachEnv(kernel, platform.bus, opts.profile);
+  // tools/testing/cxl requires CONFIG_CXL_REGION_INVALIDATION_TEST: a cxl_test kernel has it
+  const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
+  attachEnv(kernel, platform.bus, opts.profile, kconfig);
   for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);

@@ -34,6 +34,7 @@
 import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { MachineConfig, Topology } from '../topology/model.ts';
+import { machineCpu } from '../topology/qemu-cpu.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
 import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
 
@@ -98,12 +99,6 @@ function sizeOption(opts: Record<string, string>, key: string): bigint | undefin
 function isOff(opts: Record<string, string>, key: string): boolean {
   const v = opts[key];
   return v === 'off' || v === 'false' || v === 'no';
-}
-
-/** The `-cpu` argument among the ignored options ("max", "qemu64,phys-bits=46"…). */
-function cpuOption(t: Topology): string | undefined {
-  for (const a of t.ignored) if (a.startsWith('-cpu ')) return a.slice(5).trim();
-  return undefined;
 }
 
 function intOption(opts: Record<string, string>, key: string): number | undefined {
@@ -177,16 +172,14 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   let fmwBase: bigint;
   let physLimit: bigint;
   if (m.type === 'virt') {
-    const cpu = cpuOption(t);
-    const dflt = cpu?.split(',')[0] === 'max' ? 52 : 48;
+    const dflt = machineCpu(m).model === 'max' ? 52 : 48;
     const paBits = isOff(opts, 'highmem') ? 32 : (intOption(opts, 'pa-bits') ?? dflt);
     physLimit = 1n << BigInt(paBits);
     const l = virtLayout(m, paBits);
     hostRegBase = l.hostReg;
     fmwBase = l.fmwBase;
   } else {
-    const cpuBits = /(?:^|,)phys-bits=(\d+)/.exec(cpuOption(t) ?? '')?.[1];
-    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? (cpuBits ? Number(cpuBits) : 40));
+    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? machineCpu(m).physBits ?? 40);
     hostRegBase = q35CxlBase(m);
     fmwBase = roundUp(hostRegBase + MiB, 256n * MiB);
   }

@@ -23,6 +23,7 @@ import {
 } from './lib/region.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
 import type { LogCtx } from './log.ts';
+import { nver } from './nver.ts';
 import type { RegionAction, RegionParams } from './region-params.ts';
 
 const UINT_MAX = 0xffffffff;
@@ -65,7 +66,7 @@ function validateOrder(rl: LogCtx, r: CxlRegion): number {
 function destroyRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, param: RegionParams): number {
   const name = regionName(r);
   let rc: number;
-  if (env.ndctl === '85') {
+  if (nver(env.ndctl, 'destroyChecks')) {
     if (r.locked === 'locked') {
       rl.err('destroy_region', `${name}: cannot destroy a locked region\n`);
       return negErrno('EPERM');
@@ -78,7 +79,7 @@ function destroyRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, param: RegionParam
       rl.err('destroy_region', `${name} active. Disable it or use --force\n`);
       return negErrno('EBUSY');
     }
-    rc = env.ndctl === '85' ? disableRegion(r) : regionDisable(r);
+    rc = nver(env.ndctl, 'disableRegionHelper') ? disableRegion(r) : regionDisable(r);
     if (rc) {
       rl.err('destroy_region', `${name}: error disabling region: ${strerrorRc(rc)}\n`);
       return rc;

@@ -12,6 +12,8 @@
  */
 
 /** Machine type: QEMU's `q35` (x86_64) or arm `virt` (aarch64). */
+import type { CpuConfig } from './qemu-cpu.ts';
+
 export type MachineType = 'q35' | 'virt';
 
 /** HDM decoder capability a component advertises (CXL 3.1 §8.2.4.20.1). */
@@ -189,6 +191,8 @@ export interface MachineConfig {
   highmemMmioSize?: bigint;
   /** Other `-machine` key=values as given (kept for `-v`). */
   options: Record<string, string>;
+  /** `-cpu` as parsed (absent: the machine's default CPU, see machineCpu()). */
+  cpu?: CpuConfig;
 }
 
 /** Where the topology came from, for messages and state. */

@@ -26,12 +26,12 @@ function findNvdimmBridge(cxlr: CxlRegion): Device | undefined {
 
 /**
  * cxl_pmem_region_probe(): register the nd region (outside the model); logs the NUMA target
- * node fixup on the region.
+ * node fixup on the region (not on 7.3, whose region already has its node).
  * @throws ENXIO "bridge not found"
  */
 function cxlPmemRegionProbe(cxlr: CxlRegion, pmemRegion: Device): void {
   if (!findNvdimmBridge(cxlr)) throw pmemRegion.dbgErr('ENXIO', 'bridge not found');
-  cxlr.dbg('changing target node from -1 to 0');
+  if (!kver(cxlr, 'dbgWording73')) cxlr.dbg('changing target node from -1 to 0');
 }
 
 /** A child device of the region on the cxl bus with the common attributes. */
