@@ -35,6 +35,7 @@ import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { MachineConfig, Topology } from '../topology/model.ts';
 import { machineCpu } from '../topology/qemu-cpu.ts';
+import { bootableAbove4gStart, cpuOption, pcCxlBase } from '../topology/qemu-memmap.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
 import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
 
@@ -106,26 +107,6 @@ function intOption(opts: Record<string, string>, key: string): number | undefine
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-/** q35: end of RAM above 4 GiB (pc_q35_init() RAM split). */
-function q35Above4gEnd(m: MachineConfig): bigint {
-  let lowmem = m.ramSize >= 0xb0000000n ? 0x80000000n : 0xb0000000n;
-  const maxBelow = sizeOption(m.options, 'max-ram-below-4g');
-  if (maxBelow !== undefined && maxBelow > 0n && lowmem > maxBelow) lowmem = maxBelow;
-  const above = m.ramSize >= lowmem ? m.ramSize - lowmem : 0n;
-  return 4n * GiB + above;
-}
-
-/** q35: cxl_base (pc_get_cxl_range_start()). */
-function q35CxlBase(m: MachineConfig): bigint {
-  const end = q35Above4gEnd(m);
-  const maxram = m.maxMem ?? m.ramSize;
-  if (maxram > m.ramSize) {
-    const base = roundUp(end, GiB);
-    return base + (maxram - m.ramSize) + GiB * BigInt(m.slots ?? 0);
-  }
-  return end;
-}
-
 /** arm virt: base of VIRT_CXL_HOST and the first window candidate (virt_set_memmap()). */
 function virtLayout(m: MachineConfig, paBits: number): { hostReg: bigint; fmwBase: bigint } {
   const ram = m.ramSize;
@@ -179,8 +160,10 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
     hostRegBase = l.hostReg;
     fmwBase = l.fmwBase;
   } else {
-    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? machineCpu(m).physBits ?? 40);
-    hostRegBase = q35CxlBase(m);
+    const cpuBits = /(?:^|,)phys-bits=(\d+)/.exec(cpuOption(t) ?? '')?.[1];
+    const bits = machineCpu(m).physBits ?? (cpuBits ? Number(cpuBits) : 40);
+    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? bits);
+    hostRegBase = pcCxlBase(m, bootableAbove4gStart(t));
     fmwBase = roundUp(hostRegBase + MiB, 256n * MiB);
   }
 
