@@ -38,8 +38,6 @@ const NOT_REPLAYED: Record<string, string> = {
 type Field = 'code' | 'stdout' | 'stderr' | 'dmesg';
 
 /** Known differences: `<stack>/<scenario>/<step>` → fields that differ, and why. */
-const LIST81 =
-  'ndctl 81 region JSON (util_cxl_region_to_json) has "type" and "qos_class_mismatch": `cxl list` emulation (h-list)';
 const LIST85 =
   'cxl list -vvv (ndctl 85): root dport/alias order, empty "injectable_protocol_errors" layout, ' +
   '"tracefs_instance_create() failed" on stderr, no "daxregion" object: `cxl list` emulation (h-list)';
@@ -48,21 +46,12 @@ const KNOWN: Record<string, { fields: Field[]; why: string }> = {
     fields: ['stderr', 'dmesg'],
     why: 'without memdev arguments ndctl takes the first memdev in the kernel numbering, which on the real guest follows its asynchronous probe order (cxlsim numbers in PCI order)',
   },
-  'latest/volatile/01-ram-region-1way': { fields: ['dmesg'], why: 'kmem probe not modelled yet' },
-  'latest/volatile/06-ram-region-2way-xhb': {
-    fields: ['dmesg'],
-    why: 'kmem probe not modelled yet',
-  },
   'latest/volatile/02-memory-state': { fields: ['code', 'stdout'], why: 'not modelled yet' },
   'latest/volatile/05-memory-state': { fields: ['code', 'stdout'], why: 'not modelled yet' },
   'latest/volatile/07-memory-state': { fields: ['code', 'stdout'], why: 'not modelled yet' },
   'latest/volatile/10-memory-state': { fields: ['code', 'stdout'], why: 'not modelled yet' },
   'latest/volatile/03-list-R-vvv': { fields: ['stdout', 'stderr'], why: LIST85 },
   'latest/volatile/08-list-R-vvv': { fields: ['stdout', 'stderr'], why: LIST85 },
-  'debian-13/interleave/01-region-2way-hb': { fields: ['stdout'], why: LIST81 },
-  'debian-13/interleave/03-region-4way': { fields: ['stdout'], why: LIST81 },
-  'debian-13/interleave/07-region-2way-rp': { fields: ['stdout'], why: LIST81 },
-  'debian-13/minimal/01-create-region': { fields: ['stdout'], why: LIST81 },
 };
 
 interface Tally {

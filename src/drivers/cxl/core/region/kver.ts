@@ -46,6 +46,9 @@ export const REGION_KVER = {
    * from the pmem region probe.
    */
   dbgWording73: '7.3',
+  /** dax_cxl makes the dax region and device `daxZ.0` of a ram region when dax_regionZ binds
+   *  (drivers/dax/cxl.c, with create_ram_region in 6.3); latest volatile capture. */
+  daxDevice: '6.3',
   /** Switch decoder target overflow check at port attach. */
   targetOverflow: '6.5',
 } as const;

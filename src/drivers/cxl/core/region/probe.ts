@@ -13,6 +13,7 @@
 import { driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
+import { cxlDaxRegionProbe } from '../../../dax/bus.ts';
 import { env } from '../../../env.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
@@ -51,12 +52,32 @@ function devmCxlAddPmemRegion(cxlr: CxlRegion): void {
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
 
-/** devm_cxl_add_dax_region(): `dax_regionZ`, probed by cxl_dax_region. */
+/**
+ * phys_to_target_node() of the region's range: the node acpi_parse_cfmws() gave its window — a
+ * fake proximity domain per CFMWS in CEDT order, node k for window k when the guest has no
+ * SRAT (QEMU without -numa; cxlsim builds no SRAT).
+ */
+function cfmwsNode(cxlr: CxlRegion): number {
+  const m = /(\d+)$/.exec(cxlr.cxlrd.resName);
+  return m ? Number(m[1]) : 0;
+}
+
+/** devm_cxl_add_dax_region(): `dax_regionZ`, probed by cxl_dax_region (drivers/dax/cxl.c). */
 function devmCxlAddDaxRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `dax_region${cxlr.id}`, 'cxl_dax_region');
   dev.add();
   cxlr.child = dev;
-  driverProbe(dev, cxlDaxRegionDriver, () => {});
+  const res = cxlr.params.res;
+  driverProbe(dev, cxlDaxRegionDriver, () => {
+    if (res && kver(cxlr, 'daxDevice'))
+      cxlDaxRegionProbe(dev, {
+        id: cxlr.id,
+        start: res.start,
+        end: res.end,
+        align: 0,
+        targetNode: cfmwsNode(cxlr),
+      });
+  });
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
 
@@ -108,6 +129,7 @@ export function cxlRegionBind(cxlr: CxlRegion): void {
 function removeChild(cxlr: CxlRegion): void {
   const c = cxlr.child;
   cxlr.child = undefined;
+  c?.devresRelease(); // the dax device of a dax_region goes with it
   if (c?.registered) c.del();
 }
 

@@ -1,0 +1,116 @@
+/**
+ * DOC: the dax bus as a CXL ram region feeds it (drivers/dax/cxl.c cxl_dax_region_probe,
+ * drivers/dax/bus.c alloc_dax_region / devm_create_dev_dax, drivers/dax/kmem.c
+ * dev_dax_kmem_probe).
+ *
+ * Binding `dax_regionZ` (cxl_dax_region) makes a dax region of the region's HPA range (id Z,
+ * align 2 MiB, the range's NUMA node) and one device-dax instance `daxZ.0` spanning it, on the
+ * dax bus below `dax_regionZ`. The device is offered to the kmem driver (dax_cxl creates it as
+ * a kmem-type device). kmem needs a possible NUMA node: a guest without an SRAT (QEMU without
+ * `-numa`) has only node 0, while the CXL windows got nodes of their own from their CFMWS
+ * entries (acpi_parse_cfmws: fake proximity domains, window k → node k in CEDT order), so kmem
+ * refuses every window but the first with -EINVAL (memory_group_register_static:
+ * !node_possible) and the device stays unbound, as the latest volatile capture shows. A bound
+ * kmem would add and online the range as System RAM: that part is not modelled (cxlsim keeps the
+ * device bound and nothing more).
+ */
+import type { Attribute, Device, Driver } from '../../kernel/device.ts';
+import { Device as Dev } from '../../kernel/device.ts';
+import { KERN } from '../../kernel/log.ts';
+import { hexll } from '../../sysfs/format.ts';
+import { env } from '../env.ts';
+
+/** The dax region and its single device-dax instance. */
+export interface DaxRegion {
+  id: number;
+  /** HPA range, inclusive end. */
+  start: bigint;
+  end: bigint;
+  /** 2 MiB (PMD_SIZE), as dax_cxl passes it. */
+  align: number;
+  /** NUMA node of the range (phys_to_target_node). */
+  targetNode: number;
+}
+
+/** drivers/dax/kmem.c (module kmem). */
+export const kmemDriver: Driver = { name: 'kmem', bus: 'dax', module: 'kmem' };
+
+/** A device-dax instance (`daxZ.N`) on the dax bus. */
+export class DevDax extends Dev {
+  readonly region: DaxRegion;
+  readonly instance: number;
+  constructor(parent: Device, region: DaxRegion, instance: number) {
+    super(parent.ctx, `dax${region.id}.${instance}`, parent, 'dax', 'dax');
+    this.region = region;
+    this.instance = instance;
+  }
+  get size(): bigint {
+    return this.region.end - this.region.start + 1n;
+  }
+}
+
+const SZ_2M = 2 * 1024 * 1024;
+
+/** dev_dax attributes as the captures show them (drivers/dax/bus.c dev_dax_attributes). */
+function devDaxAttrs(): Attribute<DevDax>[] {
+  const ro = (name: string, show: (d: DevDax) => string, mode = 0o444): Attribute<DevDax> => ({
+    name,
+    mode,
+    show: (d) => `${show(d)}\n`,
+  });
+  return [
+    ro('size', (d) => d.size.toString(), 0o644),
+    ro('align', (d) => String(d.region.align), 0o644),
+    ro('target_node', (d) => String(d.region.targetNode)),
+    ro('numa_node', (d) => String(d.region.targetNode)),
+    ro('resource', (d) => hexll(d.region.start), 0o400),
+    ro('modalias', () => 'dax:t0'),
+  ];
+}
+
+/** Kernel behaviour switches of the dax side. */
+export const DAX_KVER = {
+  /** call_driver_probe(): dev_err "probe with driver %s failed with error %d" (was a pr_warn
+   *  "%s: probe of %s failed with error %d"), driver core 2024, v6.10. */
+  probeFailDevErr: '6.10',
+} as const;
+
+/**
+ * memory_group_register_static(): EINVAL unless the node is possible. Without an SRAT the guest
+ * has node 0 only.
+ */
+function nodePossible(dev: Device, node: number): boolean {
+  const srat = env(dev).hw.acpi.table('SRAT') !== undefined;
+  return srat || node === 0;
+}
+
+/**
+ * dev_dax_kmem_probe() on `dev`, as the driver core runs it when the device is added: on
+ * failure the device stays unbound and really_probe() logs the error.
+ */
+function kmemProbe(dev: DevDax): void {
+  if (nodePossible(dev, dev.region.targetNode)) {
+    dev.driver = kmemDriver;
+    return;
+  }
+  const rc = -22; // -EINVAL
+  const log = dev.ctx.log;
+  if (env(dev).since(DAX_KVER.probeFailDevErr))
+    log.printk(KERN.ERR, `kmem ${dev.name}: probe with driver kmem failed with error ${rc}`);
+  else log.printk(KERN.WARNING, `kmem: probe of ${dev.name} failed with error ${rc}`);
+}
+
+/**
+ * cxl_dax_region_probe(): the dax region of `daxRegionDev` (`dax_regionZ`) and its device
+ * `daxZ.0`, offered to kmem. The device goes when `dax_regionZ` does (devm).
+ */
+export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevDax {
+  const dev = new DevDax(daxRegionDev, { ...region, align: region.align || SZ_2M }, 0);
+  dev.setGroups([{ attrs: devDaxAttrs() }]);
+  dev.add();
+  daxRegionDev.devmAdd(() => {
+    if (dev.registered) dev.del();
+  });
+  kmemProbe(dev);
+  return dev;
+}
