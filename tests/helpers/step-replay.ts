@@ -5,7 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { daxctlList } from '../../src/daxctl/list.ts';
+import { memoryBlocks, procIomem } from '../../src/guest/memory.ts';
 import { isErrno, strerror } from '../../src/kernel/errno.ts';
+import type { Ndctl } from '../../src/list/jsonc.ts';
+import type { Machine } from '../../src/machine.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 
 /** One `step` / `sh_step` line of host/scenario.guest. */
@@ -124,4 +128,59 @@ export function runSysw(view: SysfsView, script: string): string {
     if (m) for (const p of (m[1] as string).split(/\s+/)) out += cat(subst(p));
   }
   return out;
+}
+
+/**
+ * busybox sh running the volatile scenario's memory-state script, line by line, from the guest's
+ * state: memory blocks and /proc/iomem (src/guest/memory.ts), the dax bus through /sys, and
+ * `daxctl list` (src/daxctl). /proc/meminfo is not modelled: its grep prints nothing (the test
+ * drops the two meminfo lines from the capture and says so). An unknown line fails the step.
+ */
+export function runMemState(
+  m: Machine,
+  script: string,
+  ndctl: Ndctl,
+): { code: number; stdout: string; stderr: string } {
+  let out = '';
+  const lines = script
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  for (const line of lines) {
+    if (line.startsWith('echo "auto_online_blocks:')) {
+      out += `auto_online_blocks: ${memoryBlocks(m).autoOnline}\n`;
+    } else if (line.startsWith('echo "memory blocks:')) {
+      const b = memoryBlocks(m);
+      out += `memory blocks: ${b.blocks}, online: ${b.online}\n`;
+    } else if (line.startsWith('for d in /sys/bus/dax/devices/*')) {
+      const dir = '/sys/bus/dax/devices';
+      const names = m.sysfs.lstat(dir) ? m.sysfs.readdir(dir) : [];
+      for (const n of names) {
+        const drv = m.sysfs.lstat(`${dir}/${n}/driver`)
+          ? (m.sysfs.readlink(`${dir}/${n}/driver`).split('/').pop() ?? '')
+          : '';
+        out += `dax: ${n} driver=${drv}\n`;
+      }
+    } else if (/^grep -i -E "([^"]+)" \/proc\/iomem$/.test(line)) {
+      const re = new RegExp(/"([^"]+)"/.exec(line)?.[1] ?? '', 'i');
+      out += procIomem(m)
+        .split('\n')
+        .filter((l) => l && re.test(l))
+        .map((l) => `${l}\n`)
+        .join('');
+    } else if (line.startsWith('grep -E "MemTotal|MemFree" /proc/meminfo')) {
+      // not modelled
+    } else if (line.startsWith('daxctl list')) {
+      const r = daxctlList(m.sysfs, line.split(/\s+/).slice(2), ndctl);
+      out += r.stdout;
+    } else {
+      return {
+        code: 127,
+        stdout: out,
+        stderr: `cxlsim: step runner: line not modelled: ${line}\n`,
+      };
+    }
+  }
+  return { code: 0, stdout: out, stderr: '' };
 }

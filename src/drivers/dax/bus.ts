@@ -68,6 +68,20 @@ function devDaxAttrs(): Attribute<DevDax>[] {
   ];
 }
 
+/** `mappingN/` (dev_dax_mapping): the range's start, end (inclusive) and page offset, 0400 %#llx. */
+function mappingAttrs(): Attribute<DevDax>[] {
+  const hx = (name: string, v: (d: DevDax) => bigint): Attribute<DevDax> => ({
+    name,
+    mode: 0o400,
+    show: (d) => `${hexll(v(d))}\n`,
+  });
+  return [
+    hx('start', (d) => d.region.start),
+    hx('end', (d) => d.region.end),
+    hx('page_offset', () => 0n),
+  ];
+}
+
 /** Kernel behaviour switches of the dax side. */
 export const DAX_KVER = {
   /** call_driver_probe(): dev_err "probe with driver %s failed with error %d" (was a pr_warn
@@ -106,7 +120,7 @@ function kmemProbe(dev: DevDax): void {
  */
 export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevDax {
   const dev = new DevDax(daxRegionDev, { ...region, align: region.align || SZ_2M }, 0);
-  dev.setGroups([{ attrs: devDaxAttrs() }]);
+  dev.setGroups([{ attrs: devDaxAttrs() }, { name: 'mapping0', attrs: mappingAttrs() }]);
   dev.add();
   daxRegionDev.devmAdd(() => {
     if (dev.registered) dev.del();
