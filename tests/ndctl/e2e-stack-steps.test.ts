@@ -45,16 +45,12 @@ const NOT_REPLAYED: Record<string, string> = {
 type Field = 'code' | 'stdout' | 'stderr' | 'dmesg';
 
 /** Known differences: `<stack>/<scenario>/<step>` → fields that differ, and why. */
-const LIST85 =
-  'cxl list -vvv (ndctl 85): root dport/alias order, empty "injectable_protocol_errors" layout, ' +
   '"tracefs_instance_create() failed" on stderr, no "daxregion" object: `cxl list` emulation (h-list)';
 const KNOWN: Record<string, { fields: Field[]; why: string }> = {
   'latest/failures/f17-no-memdevs-given': {
     fields: ['stderr', 'dmesg'],
     why: 'without memdev arguments ndctl takes the first memdev in the kernel numbering, which on the real guest follows its asynchronous probe order (cxlsim numbers in PCI order)',
   },
-  'latest/volatile/03-list-R-vvv': { fields: ['stdout', 'stderr'], why: LIST85 },
-  'latest/volatile/08-list-R-vvv': { fields: ['stdout', 'stderr'], why: LIST85 },
 };
 
 interface Tally {

@@ -14,7 +14,7 @@
  * kmem would add and online the range as System RAM: that part is not modelled (cxlsim keeps the
  * device bound and nothing more).
  */
-import type { Attribute, Device, Driver } from '../../kernel/device.ts';
+import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { KERN } from '../../kernel/log.ts';
 import { hexll } from '../../sysfs/format.ts';
@@ -39,10 +39,13 @@ export const kmemDriver: Driver = { name: 'kmem', bus: 'dax', module: 'kmem' };
 export class DevDax extends Dev {
   readonly region: DaxRegion;
   readonly instance: number;
-  constructor(parent: Device, region: DaxRegion, instance: number) {
+  /** Char device minor (ida in dax_core, in creation order). */
+  readonly minor: number;
+  constructor(parent: Device, region: DaxRegion, instance: number, minor: number) {
     super(parent.ctx, `dax${region.id}.${instance}`, parent, 'dax', 'dax');
     this.region = region;
     this.instance = instance;
+    this.minor = minor;
   }
   get size(): bigint {
     return this.region.end - this.region.start + 1n;
@@ -50,6 +53,48 @@ export class DevDax extends Dev {
 }
 
 const SZ_2M = 2 * 1024 * 1024;
+
+/**
+ * The dax character major: dynamic (alloc_chrdev_region in dax_core); 251 is what the Debian
+ * guests of the captures got, cxlsim uses it as is.
+ */
+const DAX_MAJOR = 251;
+
+/** Minors in use per kernel (ida_alloc: the lowest free). */
+const daxMinors = new WeakMap<Device['ctx'], Set<number>>();
+
+/** The dax region a `dax_regionZ` device holds while cxl_dax_region is bound. */
+const daxRegions = new WeakMap<Device, DaxRegion>();
+
+/**
+ * The `dax_region/` group dax_cxl adds to `dax_regionZ` (drivers/dax/bus.c dax_region_attribute_group):
+ * id, size, align (0400), available_size (0: the one device takes it all), seed and create
+ * (empty), delete (write-only). Visible while the dax region exists.
+ */
+export function daxRegionGroup(): AttributeGroup {
+  const r = (d: Device) => daxRegions.get(d);
+  const a = (name: string, mode: number, show?: (d: Device) => string): Attribute => ({
+    name,
+    mode,
+    ...(show ? { show: (d: Device) => `${show(d)}\n` } : {}),
+  });
+  return {
+    name: 'dax_region',
+    isVisible: (d) => r(d) !== undefined,
+    attrs: [
+      a('id', 0o444, (d) => String(r(d)?.id ?? '')),
+      a('size', 0o444, (d) => {
+        const x = r(d);
+        return x ? String(x.end - x.start + 1n) : '';
+      }),
+      a('align', 0o400, (d) => String(r(d)?.align ?? '')),
+      a('available_size', 0o444, () => '0'),
+      a('seed', 0o444, () => ''),
+      a('create', 0o644, () => ''),
+      a('delete', 0o200),
+    ],
+  };
+}
 
 /** dev_dax attributes as the captures show them (drivers/dax/bus.c dev_dax_attributes). */
 function devDaxAttrs(): Attribute<DevDax>[] {
@@ -62,9 +107,12 @@ function devDaxAttrs(): Attribute<DevDax>[] {
     ro('size', (d) => d.size.toString(), 0o644),
     ro('align', (d) => String(d.region.align), 0o644),
     ro('target_node', (d) => String(d.region.targetNode)),
-    ro('numa_node', (d) => String(d.region.targetNode)),
+    // dev_to_node(): the dax device itself has no node
+    ro('numa_node', () => '-1'),
     ro('resource', (d) => hexll(d.region.start), 0o400),
     ro('modalias', () => 'dax:t0'),
+    ro('memmap_on_memory', () => '1', 0o644),
+    ro('dev', (d) => `${DAX_MAJOR}:${d.minor}`),
   ];
 }
 
@@ -119,11 +167,20 @@ function kmemProbe(dev: DevDax): void {
  * `daxZ.0`, offered to kmem. The device goes when `dax_regionZ` does (devm).
  */
 export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevDax {
-  const dev = new DevDax(daxRegionDev, { ...region, align: region.align || SZ_2M }, 0);
+  const reg = { ...region, align: region.align || SZ_2M };
+  daxRegions.set(daxRegionDev, reg);
+  const minors = daxMinors.get(daxRegionDev.ctx) ?? new Set<number>();
+  daxMinors.set(daxRegionDev.ctx, minors);
+  let minor = 0;
+  while (minors.has(minor)) minor++;
+  minors.add(minor);
+  const dev = new DevDax(daxRegionDev, reg, 0, minor);
   dev.setGroups([{ attrs: devDaxAttrs() }, { name: 'mapping0', attrs: mappingAttrs() }]);
   dev.add();
   daxRegionDev.devmAdd(() => {
     if (dev.registered) dev.del();
+    minors.delete(minor);
+    daxRegions.delete(daxRegionDev);
   });
   kmemProbe(dev);
   return dev;

@@ -13,7 +13,7 @@
 import { driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
-import { cxlDaxRegionProbe } from '../../../dax/bus.ts';
+import { cxlDaxRegionProbe, daxRegionGroup } from '../../../dax/bus.ts';
 import { env } from '../../../env.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
@@ -39,7 +39,9 @@ function cxlPmemRegionProbe(cxlr: CxlRegion, pmemRegion: Device): void {
 /** A child device of the region on the cxl bus with the common attributes. */
 function regionChild(cxlr: CxlRegion, name: string, devtype: string): Device {
   const d = new Dev(cxlr.ctx, name, cxlr, 'cxl', devtype);
-  d.setGroups(cxlBaseGroups());
+  d.setGroups(
+    devtype === 'cxl_dax_region' ? [...cxlBaseGroups(), daxRegionGroup()] : cxlBaseGroups(),
+  );
   return d;
 }
 
