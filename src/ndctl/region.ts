@@ -11,11 +11,12 @@
 import { regionFilter } from '../list/filter.ts';
 import { cxlRegions, regionName } from '../list/libcxl/region.ts';
 import type { CxlDecoder } from '../list/libcxl/types.ts';
+import { ndctlHas } from '../list/versions.ts';
 import { parseOptions } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { strerrorRc } from './lib/sysfs.ts';
 import { LOG, LogCtx } from './log.ts';
-import { nver } from './nver.ts';
+
 import { createRegion } from './region-create.ts';
 import { regionXable } from './region-destroy.ts';
 import { rootDecoders } from './region-find.ts';
@@ -78,7 +79,7 @@ function regionAction(
     if (rc) return rc;
     const r = createRegion(env, rl, p, param);
     count.n += r.count;
-    if (nver(env.ndctl, 'createReturnsRc')) return r.rc;
+    if (ndctlHas(env.ndctl, 'createRegionReturnsRc')) return r.rc;
     rc = r.rc;
   }
   let errRc = 0;
