@@ -10,7 +10,7 @@ function getSecurityState(ctx: MboxContext) {
   return rc(MBOX_RC.SUCCESS, 4);
 }
 
-/** Security commands (QEMU 10.1). */
+/** Security commands (QEMU ≥ 8.2). */
 export function securityCommands(): MboxCommand[] {
   return [
     { opcode: 0x4500, name: 'GET_SECURITY_STATE', inLen: 0, effect: 0, handler: getSecurityState },
