@@ -20,8 +20,8 @@
  */
 import type { MmioRegion } from '../mmio-region.ts';
 import { bit, field, hi32, lo32, setField } from './bits.ts';
-import { Mailbox, MBOX_LENGTH, type MboxTrace } from './mailbox.ts';
 import { eventStatus } from './mailbox/events.ts';
+import { Mailbox, MBOX_LENGTH, type MboxTrace } from './mailbox.ts';
 import type { MemDevState } from './memdev-state.ts';
 
 /** BAR 2 size (bytes). */

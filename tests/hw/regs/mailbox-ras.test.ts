@@ -55,7 +55,9 @@ describe('CEL per QEMU version', () => {
   it('11.1 lists exactly the opcodes of the latest capture (enabled + unsupported by driver)', () => {
     const dmesg = readFileSync('sysfs-fixtures/stacks/latest/failures/00-boot/dmesg.txt', 'utf8');
     const dev0 = dmesg.split('\n').filter((l) => l.includes('cxl_pci 0000:42:00.0: Opcode 0x'));
-    const captured = dev0.map((l) => Number.parseInt(/Opcode 0x([0-9a-f]{4})/.exec(l)?.[1] ?? '', 16));
+    const captured = dev0.map((l) =>
+      Number.parseInt(/Opcode 0x([0-9a-f]{4})/.exec(l)?.[1] ?? '', 16),
+    );
     expect(captured).toHaveLength(31);
     const size = /0000:42:00.0: Found LOG type \S+ of size (\d+)/.exec(dmesg)?.[1];
     expect(Number(size)).toBe(124);
@@ -105,7 +107,18 @@ describe('background commands', () => {
         const r = createDeviceRegisters(s);
         expect(mboxSend(r, 0x4400).rc).toBe(1);
         const mib = quarters * 256;
-        const secs = mib <= 512 ? 4 : mib <= 1024 ? 8 : mib <= 2048 ? 15 : mib <= 4096 ? 30 : mib <= 8192 ? 60 : 120;
+        const secs =
+          mib <= 512
+            ? 4
+            : mib <= 1024
+              ? 8
+              : mib <= 2048
+                ? 15
+                : mib <= 4096
+                  ? 30
+                  : mib <= 8192
+                    ? 60
+                    : 120;
         ns = BigInt(secs * 1000 - 1) * 1_000_000n;
         expect(Number((bgStatus(r) >> 16n) & 0x7fn)).toBeLessThan(100);
         ns = BigInt(secs * 1000) * 1_000_000n;
@@ -171,7 +184,11 @@ describe('scan media', () => {
     expect(u32(caps.out, 0)).toBe(Math.max(1, Math.floor(0x400000 * (0.0005 / 64))));
     const scan = payload(17, (dv) => dv.setBigUint64(8, 0x10000n, true));
     expect(mboxSend(regs, 0x4304, scan).rc).toBe(1);
-    const during = mboxSend(regs, 0x4300, payload(16, (dv) => dv.setBigUint64(8, 0x10000n, true)));
+    const during = mboxSend(
+      regs,
+      0x4300,
+      payload(16, (dv) => dv.setBigUint64(8, 0x10000n, true)),
+    );
     expect((during.out[0] ?? 0) & 4).toBe(4);
     advance(1000);
     const res = mboxSend(regs, 0x4305).out;

@@ -12,9 +12,9 @@
  * first two but lists them only when MemDevState.extraOpcodes asks.
  */
 import type { QemuVersion } from '../../../profile.ts';
+import { BG_ABORT } from './background.ts';
 import { cclsCommands, SET_PARTITION_INFO } from './ccls.ts';
 import { eventCommands } from './events.ts';
-import { BG_ABORT } from './background.ts';
 import { featureCommands, MAINTENANCE } from './features.ts';
 import { firmwareCommands, fwUpdateCommands } from './firmware.ts';
 import { alertCommands, GET_HEALTH_INFO } from './health.ts';

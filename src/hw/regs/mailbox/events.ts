@@ -21,7 +21,7 @@
 import type { QemuVersion } from '../../../profile.ts';
 import type { MemDevState } from '../memdev-state.ts';
 import { deviceTimestamp } from '../memdev-state.ts';
-import { qemuAtLeast, QEMU_SINCE } from './qemu-since.ts';
+import { QEMU_SINCE, qemuAtLeast } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 /** Event logs: informational, warning, failure, fatal, dynamic capacity (CXL_EVENT_TYPE_MAX = 5). */
@@ -83,7 +83,10 @@ function getRecords(ctx: MboxContext) {
   const type = ctx.input[0] ?? 0;
   const l = s.ras.events[type];
   if (!l) return rc(MBOX_RC.INPUT);
-  const max = Math.min(0xffff, Math.floor((ctx.payloadSize - EVENT_PAYLOAD_HDR_SIZE) / EVENT_RECORD_SIZE));
+  const max = Math.min(
+    0xffff,
+    Math.floor((ctx.payloadSize - EVENT_PAYLOAD_HDR_SIZE) / EVENT_RECORD_SIZE),
+  );
   const recs = l.records.slice(0, max);
   const o = le(ctx.out);
   ctx.out.fill(0, 0, EVENT_PAYLOAD_HDR_SIZE);

@@ -22,50 +22,50 @@ export function qemuAtLeast(q: QemuVersion, v: string): boolean {
 }
 
 /** First QEMU release whose type-3 primary mailbox implements each opcode. */
-export const QEMU_MBOX_SINCE: Readonly<Record<number, string>> = {
+export const QEMU_MBOX_SINCE: ReadonlyMap<number, string> = new Map([
   /** Background Operation Abort (cmd_infostat_bg_op_abort). */
-  0x0005: '10.0',
+  [0x0005, '10.0'],
   /** Events: stubs in 7.2, real logs (cxl-events.c) since 8.0. */
-  0x0100: '7.2',
-  0x0101: '7.2',
-  0x0102: '7.2',
-  0x0103: '7.2',
-  0x0200: '7.2',
+  [0x0100, '7.2'],
+  [0x0101, '7.2'],
+  [0x0102, '7.2'],
+  [0x0103, '7.2'],
+  [0x0200, '7.2'],
   /** Transfer / Activate FW. */
-  0x0201: '9.1',
-  0x0202: '9.1',
-  0x0300: '7.2',
-  0x0301: '7.2',
-  0x0400: '7.2',
-  0x0401: '7.2',
+  [0x0201, '9.1'],
+  [0x0202, '9.1'],
+  [0x0300, '7.2'],
+  [0x0301, '7.2'],
+  [0x0400, '7.2'],
+  [0x0401, '7.2'],
   /** Features: Get Supported / Get / Set Feature. */
-  0x0500: '9.1',
-  0x0501: '9.1',
-  0x0502: '9.1',
+  [0x0500, '9.1'],
+  [0x0501, '9.1'],
+  [0x0502, '9.1'],
   /** Perform Maintenance. */
-  0x0600: '10.1',
-  0x4000: '7.2',
-  0x4100: '7.2',
-  0x4102: '7.2',
-  0x4103: '7.2',
+  [0x0600, '10.1'],
+  [0x4000, '7.2'],
+  [0x4100, '7.2'],
+  [0x4102, '7.2'],
+  [0x4103, '7.2'],
   /** Get / Set Alert Configuration. */
-  0x4201: '9.2',
-  0x4202: '9.2',
+  [0x4201, '9.2'],
+  [0x4202, '9.2'],
   /** Get Poison List / Inject / Clear. */
-  0x4300: '8.1',
-  0x4301: '8.1',
-  0x4302: '8.1',
+  [0x4300, '8.1'],
+  [0x4301, '8.1'],
+  [0x4302, '8.1'],
   /** Get Scan Media Capabilities / Scan Media / Get Scan Media Results. */
-  0x4303: '9.0',
-  0x4304: '9.0',
-  0x4305: '9.0',
+  [0x4303, '9.0'],
+  [0x4304, '9.0'],
+  [0x4305, '9.0'],
   /** Sanitize (overwrite). */
-  0x4400: '8.2',
+  [0x4400, '8.2'],
   /** Media Operations. */
-  0x4402: '10.0',
+  [0x4402, '10.0'],
   /** Get Security State. */
-  0x4500: '8.2',
-};
+  [0x4500, '8.2'],
+]);
 
 /** Device behaviours (not commands) that changed between the modelled QEMU versions. */
 export const QEMU_SINCE = {
@@ -79,6 +79,6 @@ export const QEMU_SINCE = {
 
 /** True when QEMU version `q` has the opcode in its type-3 command set. */
 export function qemuHasOpcode(q: QemuVersion, opcode: number): boolean {
-  const v = QEMU_MBOX_SINCE[opcode];
+  const v = QEMU_MBOX_SINCE.get(opcode);
   return v !== undefined && qemuAtLeast(q, v);
 }

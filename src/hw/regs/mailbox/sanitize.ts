@@ -12,8 +12,9 @@
  * sanitize operations), class 1 subclass 0/1 sanitize / zero a DPA range list in the
  * background (fill 0x0f / 0x00), without disabling the media.
  */
-import { BG_ABORT, bgStart, EFFECT_BG_ABORT } from './background.ts';
+
 import type { MemDevState } from '../memdev-state.ts';
+import { BG_ABORT, bgStart, EFFECT_BG_ABORT } from './background.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 const MiB = 1n << 20n;

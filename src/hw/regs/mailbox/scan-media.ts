@@ -16,7 +16,7 @@
  * returned is consumed.
  */
 import type { MemDevState } from '../memdev-state.ts';
-import { bgStart, bgRunning, EFFECT_BG_ABORT } from './background.ts';
+import { bgRunning, bgStart, EFFECT_BG_ABORT } from './background.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
 const LINE = 64n;
