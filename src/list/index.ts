@@ -56,7 +56,8 @@ function finishParams(p: FilterParams, ndctl: Ndctl): void {
   const v = p.verbose;
   if (v >= 3 || v < 0) {
     p.health = p.partition = p.alertConfig = true;
-    if (ndctl === '85') p.fw = p.dax = p.mediaErrors = true;
+    if (ndctl === '85') p.fw = p.dax = true;
+    if (ndctl !== '76.1') p.mediaErrors = true;
   }
   if (v >= 2 || v < 0) p.idle = true;
   if (v >= 1 || v < 0) {

@@ -85,8 +85,8 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
     const f = fwToJson(m, flags);
     if (f) objAdd(o, 'firmware', f);
   }
-  if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson({ memdev: m });
+  if (m.ctx.ndctl !== '76.1' && flags & UTIL_JSON.MEDIA_ERRORS) {
+    const e = mediaErrorsToJson({ memdev: m }, flags);
     if (e) objAdd(o, 'media_errors', e);
   }
   return o;
@@ -272,8 +272,8 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
   objAdd(o, 'decode_state', jStr(r.decodeState === DECODE_STATE.COMMIT ? 'commit' : 'reset'));
   if (!regionIsEnabled(r)) objAdd(o, 'state', jStr('disabled'));
   if (v85 && r.locked !== 'unknown') objAdd(o, 'locked', jBool(r.locked === 'locked'));
-  if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson({ region: r });
+  if (r.ctx.ndctl !== '76.1' && flags & UTIL_JSON.MEDIA_ERRORS) {
+    const e = mediaErrorsToJson({ region: r }, flags);
     if (e) objAdd(o, 'media_errors', e);
   }
   mappingsAppendJson(o, r, flags);

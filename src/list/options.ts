@@ -49,6 +49,8 @@ const B = (short: string, long: string, key: keyof FilterParams, help: string): 
 /** cxl/list.c options[] for the given ndctl version, as built with ENABLE_DEBUG (Debian). */
 export function listOptions(ndctl: Ndctl): OptDef[] {
   const v85 = ndctl === '85';
+  /** ndctl ≥ 81: cxl/list.c of v81 has -L / --media-errors. */
+  const v81 = ndctl !== '76.1';
   const opts: Array<OptDef | false> = [
     S(
       'm',
@@ -96,7 +98,7 @@ export function listOptions(ndctl: Ndctl): OptDef[] {
     B('I', 'partition', 'partition', 'include memory device partition information'),
     v85 && B('F', 'firmware', 'fw', 'include memory device firmware information'),
     B('A', 'alert-config', 'alertConfig', 'include alert configuration information'),
-    v85 && B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
+    v81 && B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
     { short: 'v', long: 'verbose', type: 'incr', help: 'increase output detail', key: 'verbose' },
     // Debian builds ndctl with ENABLE_DEBUG: --debug exists (its debug trail is not emulated)
     { short: '', long: 'debug', type: 'boolean', help: 'debug list walk', key: 'debug' },

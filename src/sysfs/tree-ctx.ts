@@ -4,9 +4,11 @@
  * order, driver → bound devices per binding change, one directory node per device), and the
  * `/sys/devices` and `/sys/kernel` (debugfs) directories.
  */
+import { type DebugfsNode, debugfsRoot } from '../kernel/debugfs.ts';
 import type { Device, Driver } from '../kernel/device.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
+import { tracingDir } from './tracefs.ts';
 import { deviceDir } from './tree-device.ts';
 import {
   type DebugfsEntry,
@@ -118,14 +120,35 @@ function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
   };
 }
 
-/** `/sys/kernel`: only the debugfs mount point is modelled. */
+/** A driver-created debugfs node as a tree entry. */
+function fromKernel(n: DebugfsNode): DebugfsEntry {
+  if (n.kind === 'file') return n;
+  return {
+    kind: 'dir',
+    entries: () => new Map([...n.children].map(([k, v]) => [k, fromKernel(v)])),
+  };
+}
+
+/**
+ * `/sys/kernel`: the debugfs mount point (cxl_core's `cxl/` once the cxl bus exists, with what
+ * drivers created in it) and tracefs (`tracing/`, tracefs.ts).
+ */
 export function kernelDir(ctx: TreeCtx): DirNode {
   const top = (): Map<string, DebugfsEntry> => {
     if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
     const m = new Map<string, DebugfsEntry>();
-    if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
+    for (const [k, v] of debugfsRoot(ctx.kernel)) m.set(k, fromKernel(v));
+    if (ctx.kernel.buses.has('cxl') && !m.has('cxl'))
+      m.set('cxl', { kind: 'dir', entries: () => new Map() });
     return m;
   };
   const debug = debugfsDir(top);
-  return staticDir(() => new Map([['debug', () => debug]]));
+  const tracing = tracingDir(ctx.kernel);
+  return staticDir(
+    () =>
+      new Map([
+        ['debug', () => debug],
+        ['tracing', () => tracing],
+      ]),
+  );
 }

@@ -7,6 +7,7 @@
  * (add_port_attach_ep), until it meets a port already below the CXL root; then it adds the
  * `endpointN` port, which cxl_port probes.
  */
+
 import type { Device } from '../../kernel/device.ts';
 import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
 import { driverProbe } from '../base.ts';
@@ -15,6 +16,7 @@ import { PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { removePortTree } from './core/bind.ts';
 import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
+import { cxlMemDebugfsCreate } from './core/poison.ts';
 import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
@@ -157,4 +159,5 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
   );
   cxlmd.endpoint = endpoint;
   if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
+  cxlMemDebugfsCreate(cxlmd);
 }

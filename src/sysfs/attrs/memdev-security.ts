@@ -10,11 +10,11 @@
  *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()). cxlsim's devices do not
  *   list either, so the files stay hidden; their stores (cxl_mem_sanitize()) are not modelled.
  * * `trigger_poison_list` (0200): visible while cxl_mem is bound and Get Poison List (0x4300) is
- *   enabled (cxl_mem_visible()). A write of a true value on a memdev with an endpoint reads the
- *   poison list; the kernel reports the records as cxl_poison trace events, which cxlsim does
- *   not model, so nothing else is visible.
+ *   enabled (cxl_mem_visible()). A write of a true value reads the poison list
+ *   (cxl_trigger_poison_list(), core/poison.ts): one cxl_poison trace event per record.
  */
 import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
+import { cxlTriggerPoisonList } from '../../drivers/cxl/core/poison.ts';
 import { env } from '../../drivers/env.ts';
 import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
@@ -64,7 +64,8 @@ function triggerPoisonList(m: CxlMemdev, buf: string): void {
   } catch {
     throw new Errno('EINVAL', 'trigger_poison_list: not a boolean', m.name);
   }
-  if (!on || !m.endpoint) throw new Errno('EINVAL', 'trigger_poison_list: no endpoint', m.name);
+  if (!on) throw new Errno('EINVAL', 'trigger_poison_list: not a true value', m.name);
+  cxlTriggerPoisonList(m);
 }
 
 /** `trigger_poison_list` (the cxl_mem driver's attribute, v6.4). */

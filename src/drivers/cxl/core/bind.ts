@@ -11,6 +11,7 @@
  * A bind whose probe fails returns the probe's errno (bind_store passes it back), so
  * `echo regionZ > …/cxl_region/bind` on an uncommitted region fails with ENXIO.
  */
+
 import type { Device, Driver } from '../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../kernel/errno.ts';
 import type { SysfsHooks } from '../../../sysfs/tree-node.ts';
@@ -19,6 +20,7 @@ import { cxlDetachEp, cxlMemProbe } from '../mem.ts';
 import { cxlPortProbe } from '../port.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './decoder.ts';
 import { CxlMemdev } from './memdev.ts';
+import { cxlMemDebugfsRemove } from './poison.ts';
 import { CxlPort, releasePort } from './port.ts';
 import { cxlDecoderKillRegion } from './region/attach.ts';
 import { cxlRegionBind, cxlRegionUnbind, isCxlRegion } from './region/index.ts';
@@ -97,6 +99,7 @@ export function cxlBusHooks(): Pick<SysfsHooks, 'bind' | 'unbind'> {
         return;
       }
       if (dev instanceof CxlPort) portRelease(dev);
+      if (dev instanceof CxlMemdev) cxlMemDebugfsRemove(dev);
       if (dev instanceof CxlMemdev && dev.endpoint) {
         const parent = dev.endpoint.parentPort();
         removePortTree(dev.endpoint);
