@@ -80,12 +80,27 @@ export interface MemoryBus {
   write(hpa: bigint, data: Uint8Array): boolean;
 }
 
+/**
+ * MSI-X delivery (request_irq() on a function's vector): the handler runs when the device
+ * signals that vector (QEMU msix_notify()).
+ */
+export interface IrqBus {
+  request(segment: number, bus: number, devfn: number, vector: number, handler: () => void): void;
+}
+
 /** Everything the guest can touch. */
 export interface HostBus {
   acpi: AcpiBus;
   pci: PciConfigBus;
   mmio: MmioBus;
   mem: MemoryBus;
+  /** MSI-X delivery (absent on hand-built buses: no interrupts). */
+  irq?: IrqBus;
+  /**
+   * msleep(): the guest waits `ms` milliseconds of the machine's virtual clock
+   * (QEMU_CLOCK_VIRTUAL), so that device background work progresses. Absent: no waiting.
+   */
+  delay?(ms: number): void;
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

@@ -7,6 +7,8 @@
  * not match what this cxlsim does any more), the state file is reported and left alone.
  */
 
+import { cxlQmp } from '../hw/qmp/cxl.ts';
+import { parseQmpJson, QmpError } from '../hw/qmp/visit.ts';
 import type { VmmOptions } from '../hw/vmm/options.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
@@ -69,6 +71,20 @@ async function vmmOptions(v: NonNullable<MachineState['vfio']>): Promise<VmmOpti
   return o;
 }
 
+/** A journaled QMP command again. @throws Errno with QEMU's error text if it fails now */
+function replayQmp(
+  platform: NonNullable<Machine['platform']>,
+  command: string,
+  args: string,
+): void {
+  try {
+    cxlQmp(platform.functions().values(), command, parseQmpJson(args));
+  } catch (e) {
+    if (e instanceof QmpError) throw new Errno('EINVAL', e.desc);
+    throw e;
+  }
+}
+
 /**
  * Replays journaled operations on a fresh boot; returns the machine the last one leaves
  * (a `reboot` replaces the guest, keeping the hardware).
@@ -87,6 +103,11 @@ export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Ma
       if (op.kind === 'device-add') {
         if (!m.deviceAdd) throw new Errno('EOPNOTSUPP', 'this machine has no hotplug');
         m.deviceAdd(op.spec);
+        continue;
+      }
+      if (op.kind === 'qmp') {
+        if (!m.platform) throw new Errno('EOPNOTSUPP', 'this machine has no emulated QEMU');
+        replayQmp(m.platform, op.command, op.args);
         continue;
       }
       if (op.kind === 'mem-write') {

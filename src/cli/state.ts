@@ -10,7 +10,7 @@
  * - `profile`: the resolved stack (kernel, QEMU, ndctl versions) and boot options (`dyndbg`);
  * - `ops`: every state-changing operation (sysfs writes, refused ones with their errno; memdev
  *   ioctls that change device state; CPU stores through the memory bus, `mem-write`; guest
- *   reboots on the same hardware, `reboot`), in order.
+ *   reboots on the same hardware, `reboot`; QMP commands, `qmp`), in order.
  * Writes are atomic (write-file-atomic: temp file + rename), so a reader never sees half a
  * file; the lock (lock.ts) serializes read-modify-write cycles. A file that does not parse
  * or does not validate is reported and never modified.
@@ -50,7 +50,12 @@ export type JournalOp =
    */
   | { kind: 'command'; argv: string[]; code: number; ops: number }
   /** `cxlsim device-add SPEC`: a QEMU device_add that succeeded (vfio-pci hotplug). */
-  | { kind: 'device-add'; spec: string };
+  | { kind: 'device-add'; spec: string }
+  /**
+   * `cxlsim qmp COMMAND JSON`: a QMP command that succeeded (poison / event / error injection);
+   * `args` is the JSON text as given, so that 64-bit integers keep their value.
+   */
+  | { kind: 'qmp'; command: string; args: string };
 
 /**
  * The VMM's vfio-cxl options of a boot (`--vfio-cxl-placement`, and the host-device file
@@ -152,6 +157,10 @@ function invalid(x: unknown): string | undefined {
       if (!isStr(op.spec)) return `ops[${n}]: device-add spec missing`;
       continue;
     }
+    if (op.kind === 'qmp') {
+      if (!isStr(op.command) || !isStr(op.args)) return `ops[${n}]: qmp command or args missing`;
+      continue;
+    }
     if (op.kind !== 'sysfs-write') return `ops[${n}]: unknown operation ${JSON.stringify(op.kind)}`;
     if (!isStr(op.path) || !isStr(op.value)) return `ops[${n}]: path or value missing`;
     if (op.fails !== undefined && !isStr(op.fails)) return `ops[${n}]: fails is not an errno name`;
@@ -217,6 +226,7 @@ export function describeOp(op: JournalOp): string {
   if (op.kind === 'mem-write') return `mem write ${op.data.length / 2} bytes at ${op.hpa}`;
   if (op.kind === 'reboot') return 'reboot';
   if (op.kind === 'device-add') return `device_add ${op.spec}`;
+  if (op.kind === 'qmp') return `qmp ${op.command} ${op.args}`;
   if (op.kind === 'command') return `note of cxl ${op.argv.join(' ')}`;
   return `sysfs write '${op.value.replace(/\0/g, '').replace(/\n$/, '')}' > /sys/${op.path}`;
 }

@@ -9,7 +9,7 @@
  * walk order, CFMWS in window order, CXIMS) and the ACPI namespace, and expose it all through
  * the four doors of bus/index.ts. Guest drivers receive `platform.bus` and nothing else.
  */
-import type { AcpiNode, HostBus } from '../bus/index.ts';
+import type { AcpiNode, HostBus, IrqBus } from '../bus/index.ts';
 import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import {
@@ -93,6 +93,47 @@ function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
   return out;
 }
 
+/**
+ * The machine's virtual clock (QEMU_CLOCK_VIRTUAL): host monotonic time since boot plus
+ * whatever the guest waited (bus.delay), in ns.
+ */
+function guestClock() {
+  const t0 = process.hrtime.bigint();
+  let waited = 0n;
+  return {
+    now: () => process.hrtime.bigint() - t0 + waited,
+    advance: (ms: number) => {
+      waited += BigInt(Math.max(0, Math.round(ms))) * 1_000_000n;
+    },
+  };
+}
+
+/**
+ * Type-3 devices on the machine clock, and their MSI-X vectors delivered to the handlers the
+ * guest requested (by function, found by segment/bus/devfn at request time).
+ */
+function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBus {
+  const handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+  for (const fn of fns) {
+    if (fn.device.kind !== 'type3') continue;
+    const state = fn.device.state;
+    state.clock = clock.now;
+    state.notify = (vector) => handlers.get(fn)?.get(vector)?.();
+  }
+  return {
+    request(segment, busNr, devfn, vector, handler) {
+      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      if (!fn) return;
+      let m = handlers.get(fn);
+      if (!m) {
+        m = new Map();
+        handlers.set(fn, m);
+      }
+      m.set(vector, handler);
+    },
+  };
+}
+
 /** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
 function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[]): CedtEntry[] {
   const byId = new Map(hbs.map((hb) => [hb.id, hb]));
@@ -168,6 +209,8 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
 
+  const clock = guestClock();
+  const irqs = wireType3(fns, clock);
   const bus: HostBus = {
     acpi: {
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
@@ -176,6 +219,8 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     pci: createConfigBus(hostBridges),
     mmio,
     mem: router,
+    irq: irqs,
+    delay: (ms) => clock.advance(ms),
   };
   return {
     bus,

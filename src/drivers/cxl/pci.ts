@@ -7,12 +7,14 @@
  * lays out the DPA partitions and registers `memN` — then the `pmemN` nvdimm when the device
  * has persistent capacity.
  */
+
 import type { Kernel } from '../../kernel/kernel.ts';
 import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
+import { cxlEventConfig } from './core/events.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
 import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
@@ -80,6 +82,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
     pdev,
     mboxBase: memdevBlock.base + BigInt(dmap.mbox),
     memdevStatusBase: memdevBlock.base + BigInt(dmap.memdev),
+    ...(dmap.status !== undefined ? { statusBase: memdevBlock.base + BigInt(dmap.status) } : {}),
     componentBase,
     payloadSize: 0,
     fwRevision: '',
@@ -100,6 +103,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = addMemdev(pdev, cxlds);
   memdevByPdev.set(pdev, cxlmd);
+  cxlEventConfig(cxlmd);
   return cxlmd;
 }
 

@@ -106,3 +106,24 @@ export function visitStruct(
     if (!known.has(k)) throw new QmpError('GenericError', `Parameter '${full(k)}' is unexpected`);
   return out;
 }
+
+/**
+ * JSON.parse of QMP arguments, with integers that do not fit a double re-read from the text as
+ * bigints (QMP integers are 64-bit). Object members only; array elements stay numbers.
+ * @throws SyntaxError for text that is not JSON
+ */
+export function parseQmpJson(text: string): unknown {
+  const parsed: unknown = JSON.parse(text);
+  const big = new Map<string, bigint>();
+  for (const m of text.matchAll(/"([^"\\]+)"\s*:\s*(-?\d+)(?![\d.eE])/g))
+    big.set(m[1] as string, BigInt(m[2] as string));
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'number' && Number.isInteger(v) && key !== undefined && big.has(key))
+      return big.get(key);
+    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(parsed);
+}

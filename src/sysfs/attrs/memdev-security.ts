@@ -7,14 +7,16 @@
  * * `security/state` (0444): "sanitize" while a background Sanitize runs, else from the Get
  *   Security State bits; with no user passphrase set — the only state cxlsim models — "disabled".
  * * `security/sanitize`, `security/erase` (0200): visible only when the CEL enables Sanitize
- *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()). cxlsim's devices do not
- *   list either, so the files stay hidden; their stores (cxl_mem_sanitize()) are not modelled.
+ *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()): QEMU ≥ 8.2 lists
+ *   Sanitize, no QEMU lists Secure Erase. A true value runs cxl_mem_sanitize()
+ *   (drivers/cxl/core/security.ts): EBUSY while a decoder is committed.
  * * `trigger_poison_list` (0200): visible while cxl_mem is bound and Get Poison List (0x4300) is
  *   enabled (cxl_mem_visible()). A write of a true value reads the poison list
  *   (cxl_trigger_poison_list(), core/poison.ts): one cxl_poison trace event per record.
  */
 import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
 import { cxlTriggerPoisonList } from '../../drivers/cxl/core/poison.ts';
+import { cxlMemSanitize } from '../../drivers/cxl/core/security.ts';
 import { env } from '../../drivers/env.ts';
 import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
@@ -27,19 +29,28 @@ const OP_GET_POISON = 0x4300;
 
 const since = (m: CxlMemdev, v: string): boolean => env(m).since(v);
 
-/** A 0200 store the kernel has but cxlsim does not carry out. @throws EOPNOTSUPP */
-const notModelled =
-  (name: string) =>
-  (m: CxlMemdev): never => {
-    throw new Errno('EOPNOTSUPP', `${name} is not modelled`, m.name);
-  };
+/**
+ * security_sanitize_store() / security_erase_store(): a true kstrtobool() value runs
+ * cxl_mem_sanitize(). @throws EINVAL for another value; cxl_mem_sanitize()'s errno (EBUSY
+ * while a decoder is committed)
+ */
+function securityStore(m: CxlMemdev, buf: string, op: number): void {
+  let on: boolean;
+  try {
+    on = kstrtobool(buf);
+  } catch {
+    throw new Errno('EINVAL', 'not a boolean', m.name);
+  }
+  if (!on) throw new Errno('EINVAL', 'not a true value', m.name);
+  cxlMemSanitize(m, op);
+}
 
 /** `security/` (v6.5). */
 export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   const wo = (name: string, op: number): Attribute<CxlMemdev> => ({
     name,
     mode: 0o200,
-    store: notModelled(`security/${name}`),
+    store: (m, buf) => securityStore(m, buf, op),
     isVisible: (m) => m.cxlds.enabledCmds.has(op),
   });
   return {
