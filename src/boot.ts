@@ -22,15 +22,16 @@ import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/a
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
-import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import {
   CXL_BUS_DRIVERS,
   cxlAcpiDriver,
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
+import { cxlMemDriver } from './drivers/cxl/mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
+import { cxlPortDriver } from './drivers/cxl/port.ts';
 import { attachEnv } from './drivers/env.ts';
 import {
   PCI_EXP_TYPE_DOWNSTREAM,
@@ -71,11 +72,11 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
  * hardware holds. `opts.mutateCedt` is ignored (the CEDT is built with the platform).
  */
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
-  installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+  const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...CXL_BUS_DRIVERS])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {

@@ -38,7 +38,12 @@ export interface AttributeGroup<D extends Device = Device> {
   isVisible?: (dev: D) => boolean;
 }
 
-/** A driver (`struct device_driver`): name and the bus it belongs to. */
+/**
+ * A driver (`struct device_driver`): name, the bus it belongs to, and its callbacks. A driver
+ * with `match` and `probe` is bound by the driver core (kernel/dd.ts) as the kernel binds: when
+ * a matching device is added (device_add → device_initial_probe) and when the driver is
+ * registered (driver_register → driver_attach), and through /sys/bus/<bus>/drivers/<drv>/bind.
+ */
 export interface Driver {
   name: string;
   bus: string;
@@ -46,6 +51,12 @@ export interface Driver {
   module?: string;
   /** Manual bind/unbind attributes are suppressed (suppress_bind_attrs). */
   suppressBindAttrs?: boolean;
+  /** The bus's match for this driver (cxl_bus_match(): the device's type id). */
+  match?(dev: Device): boolean;
+  /** probe(): throws an Errno to refuse; the driver core logs it and leaves the device unbound. */
+  probe?(dev: Device): void;
+  /** remove(): runs on unbind before the device's devres actions are released. */
+  remove?(dev: Device): void;
 }
 
 /** A link target: another device, or a path relative to /sys (e.g. 'module/cxl_mem'). */
@@ -59,6 +70,8 @@ export interface KernelContext {
   onDel?(dev: Device): void;
   /** Called when a device's bound driver changes (bind, unbind, failed probe). */
   onBind?(dev: Device): void;
+  /** device_add()'s bus_probe_device(): binds a matching registered driver. */
+  attach?(dev: Device): void;
 }
 
 /** The default `ueventVars`: none. */
@@ -81,6 +94,8 @@ export class Device {
   ueventVars: () => [string, string][] = noUeventVars;
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
+  /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
+  private devresList: (() => void)[] | undefined;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
@@ -128,7 +143,10 @@ export class Device {
     this.groups = groups as unknown as AttributeGroup[];
   }
 
-  /** device_add(): attach to the parent's children (in registration order). */
+  /**
+   * device_add(): attach to the parent's children (in registration order), then let the bus
+   * bind a matching driver (bus_probe_device()).
+   */
   add(): this {
     const p = this.parent;
     if (p && !(this.listedIn === p && p.children.includes(this))) {
@@ -137,7 +155,24 @@ export class Device {
     }
     this.registered = true;
     this.ctx.onAdd?.(this);
+    this.ctx.attach?.(this);
     return this;
+  }
+
+  /**
+   * devm_add_action(): `undo` runs when this device's driver is unbound or the device is
+   * deleted (devres_release_all()), after every action registered later.
+   */
+  devmAdd(undo: () => void): void {
+    this.devresList ??= [];
+    this.devresList.push(undo);
+  }
+
+  /** devres_release_all(): runs the registered undo actions, newest first. */
+  devresRelease(): void {
+    const list = this.devresList;
+    this.devresList = undefined;
+    if (list) for (let i = list.length - 1; i >= 0; i--) list[i]?.();
   }
 
   /** device_del(): detach from the parent, recursively deleting children first. */

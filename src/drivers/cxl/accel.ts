@@ -17,10 +17,11 @@
  * (pciehp: pci_scan_slot(), pci_assign_unassigned_bridge_resources(), pci_bus_add_devices(),
  * driver attach), kept here until the PCI core models hotplug.
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Driver } from '../../kernel/device.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';

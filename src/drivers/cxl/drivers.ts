@@ -6,9 +6,6 @@ import type { Driver } from '../../kernel/device.ts';
 
 export const cxlAcpiDriver: Driver = { name: 'cxl_acpi', bus: 'platform', module: 'cxl_acpi' };
 export const cxlPciDriver: Driver = { name: 'cxl_pci', bus: 'pci', module: 'cxl_pci' };
-/** No `module` link: the 6.1 captures show none under bus/cxl/drivers/cxl_port. */
-export const cxlPortDriver: Driver = { name: 'cxl_port', bus: 'cxl' };
-export const cxlMemDriver: Driver = { name: 'cxl_mem', bus: 'cxl', module: 'cxl_mem' };
 export const cxlNvdimmBridgeDriver: Driver = {
   name: 'cxl_nvdimm_bridge',
   bus: 'cxl',
@@ -25,10 +22,8 @@ export const cxlRegionDriver: Driver = { name: 'cxl_region', bus: 'cxl', module:
 export const cxlDaxRegionDriver: Driver = { name: 'cxl_dax_region', bus: 'cxl', module: 'dax_cxl' };
 export const pcieportDriver: Driver = { name: 'pcieport', bus: 'pci' };
 
-/** Drivers registered on the cxl bus at boot, in the order /sys lists none of this (kernfs order). */
+/** Drivers registered on the cxl bus at boot besides cxl_port (port.ts) and cxl_mem (mem.ts), in the order /sys lists none of this (kernfs order). */
 export const CXL_BUS_DRIVERS: Driver[] = [
-  cxlPortDriver,
-  cxlMemDriver,
   cxlNvdimmBridgeDriver,
   cxlNvdimmDriver,
   cxlPmemRegionDriver,

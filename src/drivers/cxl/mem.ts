@@ -7,25 +7,29 @@
  * (add_port_attach_ep), until it meets a port already below the CXL root; then it adds the
  * `endpointN` port, which cxl_port probes.
  */
-
-import type { Device } from '../../kernel/device.ts';
-import { memdevAttrGroups } from '../../sysfs/attrs/memdev.ts';
-import { driverProbe } from '../base.ts';
+import type { Device, Driver } from '../../kernel/device.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
-import { removePortTree } from './core/bind.ts';
 import { type CxlDevState, CxlMemdev } from './core/memdev.ts';
-import { cxlMemDebugfsCreate } from './core/poison.ts';
-import { type CxlDport, type CxlPort, CxlPort as CxlPortClass } from './core/port.ts';
+import { memdevAttrGroups } from './core/memdev-sysfs.ts';
+import { cxlMemDebugfsCreate, cxlMemDebugfsRemove } from './core/poison.ts';
+import {
+  type CxlDport,
+  type CxlPort,
+  CxlPort as CxlPortClass,
+  unregisterPort,
+} from './core/port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
-import { cxlMemDriver } from './drivers.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 const grandparent = (d: Device | undefined) => d?.parent?.parent;
 
-/** devm_cxl_add_memdev(): registers memN below the PCI function and lets cxl_mem probe it. */
+/**
+ * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
+ * cxl_mem (device_add), after which the nvdimm is added for a device with persistent capacity.
+ */
 export function addMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
   cxlmd.setGroups(memdevAttrGroups());
@@ -36,7 +40,6 @@ export function addMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   ];
   cxlmd.add();
   if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
-  driverProbe(cxlmd, cxlMemDriver, () => cxlMemProbe(cxlmd));
   return cxlmd;
 }
 
@@ -125,7 +128,7 @@ export function cxlDetachEp(cxlmd: CxlMemdev, parent: CxlPort | undefined): void
     const up = port.parentPort();
     if (!up || up.isRoot || !up.driver || !port.registered || hasEndpointBelow(port)) return;
     cxlmd.dbg(`delete ${port.name}`);
-    removePortTree(port);
+    unregisterPort(port);
     port = up;
   }
 }
@@ -158,6 +161,33 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
     parent.port,
   );
   cxlmd.endpoint = endpoint;
+  // devm_cxl_add_endpoint(): delete_endpoint() runs when cxl_mem lets go of the memdev
+  cxlmd.devmAdd(() => deleteEndpoint(cxlmd));
   if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
   cxlMemDebugfsCreate(cxlmd);
+  cxlmd.devmAdd(() => cxlMemDebugfsRemove(cxlmd));
 }
+
+/**
+ * delete_endpoint(): the endpoint port goes (with its decoders), then the switch ports left
+ * without an endpoint below them (cxl_detach_ep()).
+ */
+function deleteEndpoint(cxlmd: CxlMemdev): void {
+  const endpoint = cxlmd.endpoint;
+  if (!endpoint?.registered) return;
+  const parent = endpoint.parentPort();
+  unregisterPort(endpoint);
+  cxlmd.endpoint = undefined;
+  cxlDetachEp(cxlmd, parent);
+}
+
+/** The cxl_mem driver (drivers/cxl/mem.c cxl_mem_driver): binds every memdev. */
+export const cxlMemDriver: Driver = {
+  name: 'cxl_mem',
+  bus: 'cxl',
+  module: 'cxl_mem',
+  match: (dev) => dev instanceof CxlMemdev,
+  probe: (dev) => {
+    if (dev instanceof CxlMemdev) cxlMemProbe(dev);
+  },
+};

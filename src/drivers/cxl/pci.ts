@@ -8,8 +8,8 @@
  * has persistent capacity.
  */
 
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';

@@ -9,10 +9,12 @@
  * the HDM capability is missing. Endpoint ports set up HDM from the memdev's component
  * registers, read CDAT, enable HDM decode and enumerate the endpoint decoders.
  */
+import type { Device, Driver } from '../../kernel/device.ts';
 import { env } from '../env.ts';
 import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
 import { devmCxlAddDport } from './core/add-port.ts';
 import { readCdatData } from './core/cdat.ts';
+import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
 import {
   devmCxlAddPassthroughDecoder,
   devmCxlEnumerateDecoders,
@@ -20,7 +22,8 @@ import {
 } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
-import type { CxlPort } from './core/port.ts';
+import { CxlPort, unregisterPort } from './core/port.ts';
+import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { cxlFindRegblock } from './core/regs.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
@@ -91,3 +94,41 @@ export function cxlPortProbe(port: CxlPort): void {
   devmCxlEnumerateDecoders(hdm);
   cxlEndpointAutoAssemble(port);
 }
+
+/**
+ * What cxl_port's devres undoes when the driver lets go of a port (unbind, or the port's
+ * deletion): the ports registered below it, its decoders (an endpoint decoder first leaves
+ * its region: cxl_decoder_kill_region()), its dports and the HDM mapping.
+ */
+function cxlPortRemove(port: CxlPort): void {
+  for (const c of [...port.children]) {
+    if (c instanceof CxlPort) unregisterPort(c);
+    else if (c instanceof CxlDecoder) {
+      if (c instanceof CxlEndpointDecoder && c.region) cxlDecoderKillRegion(c);
+      c.del();
+      port.decoderIda.free(c.id);
+    }
+  }
+  for (const d of port.dports) port.links.delete(`dport${d.portId}`);
+  port.dports.length = 0;
+  port.commitEnd = -1;
+  port.hdm = undefined;
+}
+
+const isPort = (dev: Device): dev is CxlPort => dev instanceof CxlPort;
+
+/**
+ * The cxl_port driver (drivers/cxl/port.c cxl_port_driver): binds every non-root port
+ * (cxl_bus_match() on CXL_DEVICE_PORT; root0 stays unbound, as the captures show).
+ */
+export const cxlPortDriver: Driver = {
+  name: 'cxl_port',
+  bus: 'cxl',
+  match: (dev) => isPort(dev) && !dev.isRoot,
+  probe: (dev) => {
+    if (isPort(dev)) cxlPortProbe(dev);
+  },
+  remove: (dev) => {
+    if (isPort(dev)) cxlPortRemove(dev);
+  },
+};

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BootedMachine, bootMachine } from '../../../src/boot.ts';
-import { installRegionDriver } from '../../../src/drivers/cxl/core/region/index.ts';
 import { cxlRegionBind, cxlRegionUnbind } from '../../../src/drivers/cxl/core/region/probe.ts';
 import { isCxlRegion } from '../../../src/drivers/cxl/core/region/region.ts';
 import { ERRNO, type ErrnoName, isErrno } from '../../../src/kernel/errno.ts';
@@ -17,8 +16,6 @@ import { dumpSysfs } from '../../../src/sysfs/dump.ts';
 import type { Endpointish } from '../../../src/topology/model.ts';
 import { getPreset } from '../../../src/topology/presets/index.ts';
 import { type CanonEntry, canonDump, canonEntries, identityMap } from '../../helpers/canon.ts';
-
-installRegionDriver();
 
 export const FIX = join(import.meta.dirname, '../../../sysfs-fixtures');
 export const B = 'bus/cxl/devices';

@@ -11,10 +11,13 @@
  * `componentBase` is the HPA of the port's component register block (CHBCR or the uport's
  * register-locator BAR), undefined when it has none.
  */
+
+import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { Device, KernelContext } from '../../../kernel/device.ts';
 import { Device as Dev } from '../../../kernel/device.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import type { CxlDecoder } from './decoder.ts';
+import { memdevOfEndpoint } from './memdev.ts';
 
 /** One IDA per kernel for root/port/endpoint ids. */
 export const portIdas = new WeakMap<KernelContext, Ida>();
@@ -131,4 +134,21 @@ export class CxlPort extends Dev {
 /** Releases the port id when a port is deleted. */
 export function releasePort(port: CxlPort): void {
   portIda(port.ctx).free(port.id);
+}
+
+/**
+ * unregister_port() / device_unregister(): unbinds the port's driver (cxl_port's devres then
+ * takes its decoders, dports and the ports registered below it), detaches an endpoint's memdev
+ * from cxl_mem (the memdev loses its endpoint, as delete_endpoint() does), deletes the device and
+ * frees its id.
+ */
+export function unregisterPort(port: CxlPort): void {
+  deviceReleaseDriver(port);
+  const md = port.isEndpoint ? memdevOfEndpoint(port) : undefined;
+  if (md) {
+    md.endpoint = undefined;
+    md.driver = undefined;
+  }
+  port.del();
+  releasePort(port);
 }

@@ -14,13 +14,14 @@
  *   enabled (cxl_mem_visible()). A write of a true value reads the poison list
  *   (cxl_trigger_poison_list(), core/poison.ts): one cxl_poison trace event per record.
  */
-import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
-import { cxlTriggerPoisonList } from '../../drivers/cxl/core/poison.ts';
-import { cxlMemSanitize } from '../../drivers/cxl/core/security.ts';
-import { env } from '../../drivers/env.ts';
-import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
-import { Errno } from '../../kernel/errno.ts';
-import { kstrtobool } from '../format.ts';
+
+import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
+import { Errno } from '../../../kernel/errno.ts';
+import { kstrtobool } from '../../../sysfs/format.ts';
+import { env } from '../../env.ts';
+import type { CxlMemdev } from './memdev.ts';
+import { cxlTriggerPoisonList } from './poison.ts';
+import { cxlMemSanitize } from './security.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
 const OP_SANITIZE = 0x4400;

@@ -2,8 +2,9 @@
  * DOC: attributes every cxl-bus device has (drivers/cxl/core/port.c: devtype, modalias) and
  * the helpers attribute tables share.
  */
-import { env } from '../../drivers/env.ts';
-import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
+
+import type { Attribute, AttributeGroup, Device } from '../../../kernel/device.ts';
+import { env } from '../../env.ts';
 
 /** CXL_DEVICE_* ids used in `modalias` (cxl:t%d). */
 export const CXL_DEVICE_ID: Record<string, number> = {
