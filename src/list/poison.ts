@@ -5,15 +5,15 @@
  * memN/trigger_poison_list (for a region: to every mapped memdev's) and turns the events the
  * kernel emitted into media_errors[] (offset: DPA for a memdev, HPA − region start for a region;
  * length; source; flags "More,"/"Scanning,"/"Overflow," and overflow_t); an empty list leaves
- * the key out. The events are read back from the instance's trace_pipe text (the kernel's
- * TP_printk fields), where libtraceevent reads the raw fields.
+ * the key out. The events are read back from the instance's `trace` text (the kernel's
+ * TP_printk fields), where libtraceevent reads the raw fields, and then cleared.
  */
 import { hexObj, sizeObj } from './json-num.ts';
 import { arrAdd, type JArr, type JObj, jArr, jObj, jStr, objAdd } from './jsonc.ts';
 import { decoderMemdev } from './libcxl/decoder.ts';
 import { memdevName } from './libcxl/memdev.ts';
 import { cxlMappings, regionName } from './libcxl/region.ts';
-import { exists, readAttr, writeAttr } from './libcxl/sysfs.ts';
+import { exists, writeAttr } from './libcxl/sysfs.ts';
 import type { CxlMemdev, CxlRegion } from './libcxl/types.ts';
 
 /** cxl_memdev_trigger_poison_list(): false when unsupported or the write fails. */
@@ -149,7 +149,16 @@ export function mediaErrorsToJson(
   }
   const ok = 'memdev' in target ? triggerMemdev(target.memdev) : triggerRegion(target.region);
   writeAttr(ctx, enable, '0');
-  const text = readAttr(ctx, `${INSTANCE}/trace_pipe`);
+  // libtracefs reads the instance itself (no sysfs attribute size limit)
+  let text: string | undefined;
+  try {
+    const v = ctx.view.read(`${INSTANCE.slice('/sys/'.length)}/trace`);
+    text = typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
+  } catch {
+    text = undefined;
+  }
+  // the events are consumed once parsed (libtracefs reads the instance's raw pipe)
+  writeAttr(ctx, `${INSTANCE}/trace`, '\n');
   if (!ok || typeof text !== 'string') return undefined;
   const arr = jArr();
   for (const line of text.split('\n')) {
