@@ -4,7 +4,7 @@
  * usage strings). 85 adds -b/--bus to the base options.
  */
 import type { Ndctl } from '../list/jsonc.ts';
-import { type OptSpec, optBool, optString, optUint } from './args.ts';
+import { type OptSpec, optBool, optInt, optString, optUint } from './args.ts';
 
 /** static struct parameters param */
 export interface MemdevParams {
@@ -20,6 +20,8 @@ export interface MemdevParams {
   type: string | undefined;
   size: string | undefined;
   decoderFilter: string | undefined;
+  /** wait-sanitize -t: milliseconds, -1 = infinite. */
+  timeout: number;
   [k: string]: string | number | boolean | undefined;
 }
 
@@ -38,6 +40,7 @@ export function defaultMemdevParams(): MemdevParams {
     type: undefined,
     size: undefined,
     decoderFilter: undefined,
+    timeout: -1,
   };
 }
 
@@ -50,7 +53,8 @@ export type MemdevCommand =
   | 'enable-memdev'
   | 'set-partition'
   | 'reserve-dpa'
-  | 'free-dpa';
+  | 'free-dpa'
+  | 'wait-sanitize';
 
 function baseOptions(ndctl: Ndctl): OptSpec[] {
   const base = [
@@ -119,6 +123,16 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
       ];
     case 'free-dpa':
       return [...base, ...dpaOptions()];
+    case 'wait-sanitize':
+      return [
+        ...base,
+        optInt(
+          't',
+          'timeout',
+          'timeout',
+          'time in milliseconds to wait for overwrite completion (default: infinite)',
+        ),
+      ];
   }
 }
 
@@ -132,4 +146,5 @@ export const MEMDEV_USAGE: Record<MemdevCommand, string> = {
   'set-partition': 'cxl set-partition <mem0> [<mem1>..<memN>] [<options>]',
   'reserve-dpa': 'cxl reserve-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'free-dpa': 'cxl free-dpa <mem0> [<mem1>..<memn>] [<options>]',
+  'wait-sanitize': 'cxl wait-sanitize <mem0> [<mem1>..<memn>] [<options>]',
 };
