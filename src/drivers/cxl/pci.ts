@@ -14,7 +14,7 @@ import { env } from '../env.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
-import { cxlEventConfig } from './core/events.ts';
+import { cxlEventConfig, cxlSetTimestamp } from './core/events.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
 import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
@@ -99,6 +99,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   };
   cxlPciSetupMailbox(cxlds);
   cxlEnumerateCmds(cxlds);
+  cxlSetTimestamp(cxlds);
   cxlDevStateIdentify(cxlds);
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = addMemdev(pdev, cxlds);

@@ -12,9 +12,9 @@
  * answers no record. An event interrupt reads the Event Status register and drains the logs it
  * flags (fatal, failure, warning, informational).
  */
-import { errnoNumber, isErrno } from '../../../kernel/errno.ts';
+import { Errno, errnoNumber, isErrno } from '../../../kernel/errno.ts';
 import { env } from '../../env.ts';
-import { CXL_MBOX_OP, cxlInternalSendCmd, le } from './mbox.ts';
+import { CXL_MBOX_OP, cxlInternalSendCmd, cxlMboxSend, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
 import { cxlDpaToRegion } from './poison.ts';
 import { rasKver } from './ras-kver.ts';
@@ -130,4 +130,23 @@ export function cxlEventConfig(cxlmd: CxlMemdev): void {
     });
   }
   cxlMemGetEventRecords(cxlmd, CXLDEV_EVENT_STATUS_ALL);
+}
+
+/** CXL_MBOX_OP_SET_TIMESTAMP. */
+const SET_TIMESTAMP = 0x0301;
+
+/**
+ * cxl_set_timestamp() (cxl_pci probe, kernel ≥ 6.3): the device clock gets the host's
+ * CLOCK_REALTIME in ns, so that event records carry wall-clock times. A device without the
+ * command (UNSUPPORTED) is fine; another failure fails the probe.
+ * @throws the mailbox errno
+ */
+export function cxlSetTimestamp(cxlds: CxlMemdev['cxlds']): void {
+  if (!rasKver(cxlds.pdev, 'events')) return;
+  const pi = new Uint8Array(8);
+  new DataView(pi.buffer).setBigUint64(0, BigInt(Date.now()) * 1_000_000n, true);
+  const r = cxlMboxSend(cxlds, SET_TIMESTAMP, pi, 0);
+  // CXL_MBOX_CMD_RC_UNSUPPORTED (3) is not an error; the other codes map to ENXIO
+  if (r.rc !== 0 && r.rc !== 3)
+    throw new Errno('ENXIO', `Set Timestamp failed with return code ${r.rc}`, cxlds.pdev.name);
 }
