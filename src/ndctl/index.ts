@@ -12,6 +12,7 @@
 import { cxlList } from '../list/index.ts';
 import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { SysfsView } from '../sysfs/view.ts';
+import { actionSetAlertConfig } from './alert.ts';
 import { cmdDisableBus } from './bus.ts';
 import { actionFreeDpa, actionReserveDpa } from './dpa.ts';
 import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './env.ts';
@@ -44,6 +45,7 @@ const MEMDEV_ACTIONS: Record<MemdevCommand, MemdevActionFn> = {
   'reserve-dpa': actionReserveDpa,
   'free-dpa': actionFreeDpa,
   'wait-sanitize': actionWaitSanitize,
+  'set-alert-config': actionSetAlertConfig,
 };
 
 /** The commands of the ndctl release, in cxl.c's table order. */

@@ -54,7 +54,8 @@ export type MemdevCommand =
   | 'set-partition'
   | 'reserve-dpa'
   | 'free-dpa'
-  | 'wait-sanitize';
+  | 'wait-sanitize'
+  | 'set-alert-config';
 
 function baseOptions(ndctl: Ndctl): OptSpec[] {
   const base = [
@@ -123,6 +124,8 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
       ];
     case 'free-dpa':
       return [...base, ...dpaOptions()];
+    case 'set-alert-config':
+      return [...base, ...alertOptions()];
     case 'wait-sanitize':
       return [
         ...base,
@@ -147,4 +150,32 @@ export const MEMDEV_USAGE: Record<MemdevCommand, string> = {
   'reserve-dpa': 'cxl reserve-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'free-dpa': 'cxl free-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'wait-sanitize': 'cxl wait-sanitize <mem0> [<mem1>..<memn>] [<options>]',
+  'set-alert-config': 'cxl set-alert-config <mem0> [<mem1>..<memN>] [<options>]',
 };
+
+/** SET_ALERT_OPTIONS() (ndctl ≥ 81). */
+function alertOptions(): OptSpec[] {
+  const pair = (short: string, long: string, key: string, what: string): OptSpec[] => [
+    optString(
+      short,
+      `${long}-threshold`,
+      `${key}Threshold`,
+      'threshold',
+      `threshold value for ${what} warning alert`,
+    ),
+    optString(
+      '',
+      `${long}-alert`,
+      `${key}Alert`,
+      "'on' or 'off'",
+      `enable or disable ${what} warning alert`,
+    ),
+  ];
+  return [
+    ...pair('L', 'life-used', 'lifeUsed', 'life used'),
+    ...pair('O', 'over-temperature', 'overTemperature', 'device over temperature'),
+    ...pair('U', 'under-temperature', 'underTemperature', 'device under temperature'),
+    ...pair('V', 'volatile-mem-err', 'volatileMemErr', 'corrected volatile mem error'),
+    ...pair('P', 'pmem-err', 'pmemErr', 'corrected pmem error'),
+  ];
+}

@@ -119,7 +119,13 @@ function memdevAction(
     input: env.stdin ?? new Uint8Array(),
     inputSized: env.stdin !== undefined,
   };
-  if (cmd === 'set-partition' || cmd === 'reserve-dpa' || cmd === 'free-dpa') actx.jdevs = jArr();
+  if (
+    cmd === 'set-partition' ||
+    cmd === 'reserve-dpa' ||
+    cmd === 'free-dpa' ||
+    cmd === 'set-alert-config'
+  )
+    actx.jdevs = jArr();
   if (err === argc) return usageExit();
   // fopen() of -o ("w+": created and truncated before any action) and -i
   const opened = (file: string, open: () => void): number => {
@@ -196,6 +202,7 @@ const SUMMARY: Record<MemdevCommand, [string, string, string]> = {
   'reserve-dpa': ['cmd_reserve_dpa', 'reservation completed on', 'mem device'],
   'free-dpa': ['cmd_free_dpa', 'reservation release completed on', 'mem device'],
   'wait-sanitize': ['cmd_wait_sanitize', 'wait sanitize completed on', 'mem device'],
+  'set-alert-config': ['cmd_set_alert_config', 'set alert configuration for', 'mem'],
 };
 
 /** cmd_<name>(): runs the memdev command with its action. */
