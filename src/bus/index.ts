@@ -97,6 +97,12 @@ export interface HostBus {
   /** MSI-X delivery (absent on hand-built buses: no interrupts). */
   irq?: IrqBus;
   /**
+   * The cxl_test mock's test hooks on its memdevs (tools/testing/cxl/test/mem.c), present only
+   * on a mock platform: `eventTrigger` fills the device's event logs as the mock's
+   * `event_trigger` attribute does. @returns false when no mock memdev is at that address
+   */
+  mock?: { eventTrigger(segment: number, bus: number, devfn: number): boolean };
+  /**
    * msleep(): the guest waits `ms` milliseconds of the machine's virtual clock
    * (QEMU_CLOCK_VIRTUAL), so that device background work progresses. Absent: no waiting.
    */

@@ -22,6 +22,7 @@ import {
   waysToEiw,
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder } from './acpi/namespace.ts';
+import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import { functionName, type HostBridgeModel, type PciFunctionModel } from './dev/model.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
@@ -134,6 +135,20 @@ function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBu
   };
 }
 
+/** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
+function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
+  for (const fn of fns)
+    if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+  return {
+    eventTrigger(segment, busNr, devfn) {
+      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      if (fn?.device.kind !== 'type3') return false;
+      cxlTestEventTrigger(fn.device.state);
+      return true;
+    },
+  };
+}
+
 /** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
 function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[]): CedtEntry[] {
   const byId = new Map(hbs.map((hb) => [hb.id, hb]));
@@ -211,6 +226,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
 
   const clock = guestClock();
   const irqs = wireType3(fns, clock);
+  const mock = t.mock === true ? cxlTestMock(fns) : undefined;
   const bus: HostBus = {
     acpi: {
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
@@ -221,6 +237,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     mem: router,
     irq: irqs,
     delay: (ms) => clock.advance(ms),
+    ...(mock ? { mock } : {}),
   };
   return {
     bus,

@@ -26,6 +26,7 @@ import {
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
 import { addMemdev } from './mem.ts';
+import { cxlMockMemAttrs } from './mock-mem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
 export const PCI_CLASS_MEMORY_CXL = 0x050210;
@@ -105,6 +106,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   const cxlmd = addMemdev(pdev, cxlds);
   memdevByPdev.set(pdev, cxlmd);
   cxlEventConfig(cxlmd);
+  cxlMockMemAttrs(pdev);
   return cxlmd;
 }
 

@@ -60,6 +60,8 @@ export interface RasState {
   scanResults: { start: bigint; length: bigint; type: number }[];
   scanHasRun: boolean;
   fw: FwState;
+  /** Records per event log before it overflows (QEMU 8; the cxl_test mock 15); unset: QEMU's. */
+  eventLogCapacity?: number;
 }
 
 /** A fresh RAS state: empty logs (handles from 1), nothing running, firmware in slot 1. */

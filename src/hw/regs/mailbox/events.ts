@@ -41,13 +41,19 @@ const hasLogs = (s: MemDevState) => qemuAtLeast(s.qemu, QEMU_SINCE.eventLogs);
 
 /**
  * Adds a record to a log (QEMU cxl_event_insert()): handle and timestamp are assigned here.
+ * @param notify false: no interrupt now (the caller signals once after a batch)
  * @returns false when the log was full (the overflow is counted instead)
  */
-export function eventInsert(s: MemDevState, log: number, record: Uint8Array): boolean {
+export function eventInsert(
+  s: MemDevState,
+  log: number,
+  record: Uint8Array,
+  notify = true,
+): boolean {
   const l = s.ras.events[log];
   if (!l) return false;
   const now = deviceTimestamp(s);
-  if (l.records.length >= EVENT_LOG_CAPACITY) {
+  if (l.records.length >= (s.ras.eventLogCapacity ?? EVENT_LOG_CAPACITY)) {
     if (l.overflowCount === 0) l.firstOverflow = now;
     l.overflowCount++;
     l.lastOverflow = now;
@@ -60,7 +66,7 @@ export function eventInsert(s: MemDevState, log: number, record: Uint8Array): bo
   l.nextHandle = (l.nextHandle + 1) & 0xffff || 1;
   p.set64(0x18, now);
   l.records.push(rec);
-  if (l.records.length === 1 && s.eventIrq[log])
+  if (notify && l.records.length === 1 && s.eventIrq[log])
     s.notify?.(log === 4 ? EVENT_MSIX_START : EVENT_MSIX_START + log);
   return true;
 }
