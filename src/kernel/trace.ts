@@ -34,22 +34,6 @@ export class TraceBuffer {
   }
 }
 
-/** The events of a system the kernel knows (events/<system>/<name>/ directories). */
-export const TRACE_EVENTS: Record<string, readonly string[]> = {
-  cxl: [
-    'cxl_aer_correctable_error',
-    'cxl_aer_uncorrectable_error',
-    'cxl_dram',
-    'cxl_general_media',
-    'cxl_generic_event',
-    'cxl_memory_module',
-    'cxl_overflow',
-    'cxl_poison',
-    'cxl_port_aer_correctable_error',
-    'cxl_port_aer_uncorrectable_error',
-  ],
-};
-
 /** A kernel's tracing state. */
 export class KernelTrace {
   readonly top = new TraceBuffer();

@@ -6,7 +6,9 @@
  * kernel emitted into media_errors[] (offset: DPA for a memdev, HPA − region start for a region;
  * length; source; flags "More,"/"Scanning,"/"Overflow," and overflow_t); an empty list leaves
  * the key out. The events are read back from the instance's `trace` text (the kernel's
- * TP_printk fields), where libtraceevent reads the raw fields, and then cleared.
+ * TP_printk fields), where libtraceevent reads the raw fields, and then cleared. libtracefs
+ * needs tracefs at /sys/kernel/tracing with `instances/`, else "tracefs_instance_create()
+ * failed"; enabling needs events/cxl/cxl_poison/enable, else "Failed to enable trace: -2".
  */
 import { hexObj, sizeObj } from './json-num.ts';
 import { arrAdd, type JArr, type JObj, jArr, jObj, jStr, objAdd } from './jsonc.ts';
@@ -138,7 +140,7 @@ export function mediaErrorsToJson(
   flags = 0,
 ): JArr | undefined {
   const ctx = 'memdev' in target ? target.memdev.ctx : target.region.ctx;
-  if (!exists(ctx, '/sys/kernel/tracing')) {
+  if (!exists(ctx, '/sys/kernel/tracing/instances')) {
     ctx.out.stderr += 'tracefs_instance_create() failed\n';
     return undefined;
   }

@@ -4,11 +4,9 @@
  * order, driver → bound devices per binding change, one directory node per device), and the
  * `/sys/devices` and `/sys/kernel` (debugfs) directories.
  */
-import { type DebugfsNode, debugfsRoot } from '../kernel/debugfs.ts';
 import type { Device, Driver } from '../kernel/device.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
-import { tracingDir } from './tracefs.ts';
 import { deviceDir } from './tree-device.ts';
 import {
   type DebugfsEntry,
@@ -49,7 +47,9 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       let m = childCache.get(dev);
       if (!m) {
         m = new Map();
-        for (const c of dev.children) if (c.registered && !m.has(c.name)) m.set(c.name, c);
+        // class devices in a glue directory (memN/firmware/memN) are listed by that directory
+        for (const c of dev.children)
+          if (c.registered && !m.has(c.name) && c.glueDir() === undefined) m.set(c.name, c);
         childCache.set(dev, m);
       }
       return m;
@@ -120,35 +120,18 @@ function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
   };
 }
 
-/** A driver-created debugfs node as a tree entry. */
-function fromKernel(n: DebugfsNode): DebugfsEntry {
-  if (n.kind === 'file') return n;
-  return {
-    kind: 'dir',
-    entries: () => new Map([...n.children].map(([k, v]) => [k, fromKernel(v)])),
-  };
-}
-
-/**
- * `/sys/kernel`: the debugfs mount point (cxl_core's `cxl/` once the cxl bus exists, with what
- * drivers created in it) and tracefs (`tracing/`, tracefs.ts).
- */
+/** `/sys/kernel`: the debugfs mount point, and tracefs's when the tracefs hook is given. */
 export function kernelDir(ctx: TreeCtx): DirNode {
   const top = (): Map<string, DebugfsEntry> => {
     if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
     const m = new Map<string, DebugfsEntry>();
-    for (const [k, v] of debugfsRoot(ctx.kernel)) m.set(k, fromKernel(v));
-    if (ctx.kernel.buses.has('cxl') && !m.has('cxl'))
-      m.set('cxl', { kind: 'dir', entries: () => new Map() });
+    if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
     return m;
   };
   const debug = debugfsDir(top);
-  const tracing = tracingDir(ctx.kernel);
-  return staticDir(
-    () =>
-      new Map([
-        ['debug', () => debug],
-        ['tracing', () => tracing],
-      ]),
-  );
+  const tracefs = ctx.hooks.tracefs;
+  const tracing = tracefs ? debugfsDir(() => tracefs()) : undefined;
+  const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);
+  if (tracing) entries.set('tracing', () => tracing);
+  return staticDir(() => entries);
 }

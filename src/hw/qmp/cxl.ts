@@ -213,9 +213,8 @@ export function cxlQmp(
         valid |= 64;
       }
       if (a['correction-mask'] !== undefined) {
-        (a['correction-mask'] as bigint[])
-          .slice(0, 4)
-          .forEach((m, i) => dv.setBigUint64(0x49 + 8 * i, m, true));
+        for (const [i, m] of (a['correction-mask'] as bigint[]).slice(0, 4).entries())
+          dv.setBigUint64(0x49 + 8 * i, m, true);
         valid |= 128;
       }
       dv.setUint16(0x3b, valid, true);

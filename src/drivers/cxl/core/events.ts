@@ -18,7 +18,6 @@ import { CXL_MBOX_OP, cxlInternalSendCmd, cxlMboxSend, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
 import { cxlDpaToRegion } from './poison.ts';
 import { rasKver } from './ras-kver.ts';
-import { cxlDpaToHpa } from './region/translate.ts';
 import {
   CXL_EVENT_DRAM_UUID,
   CXL_EVENT_GEN_MEDIA_UUID,
@@ -53,7 +52,7 @@ function traceRecord(cxlmd: CxlMemdev, log: number, rec: Uint8Array): void {
   }
   const dpa = le.u64(rec, 0x30) & ~0x3fn;
   const cxlr = cxlDpaToRegion(cxlmd, dpa);
-  const at: HpaOf = { cxlr, hpa: cxlr ? cxlDpaToHpa(cxlr, cxlmd, dpa) : ULLONG_MAX };
+  const at: HpaOf = { cxlr, hpa: cxlr ? cxlr.dpaToHpa(cxlmd, dpa) : ULLONG_MAX };
   if (uuid === CXL_EVENT_GEN_MEDIA_UUID) traceCxlGeneralMedia(cxlmd, log, rec, at);
   else traceCxlDram(cxlmd, log, rec, at);
 }

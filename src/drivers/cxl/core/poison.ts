@@ -13,32 +13,28 @@
  * returned; a mapped DPA warns once "poison inject dpa:%#llx region: %s"; a cxl_poison
  * "Inject" / "Clear" event follows.
  */
-import { debugfsCreateDir, debugfsRemove } from '../../../kernel/debugfs.ts';
 import { Errno } from '../../../kernel/errno.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
-import { rasKver } from './ras-kver.ts';
-import type { CxlRegion } from './region/region.ts';
-import { cxlDpaToHpa } from './region/translate.ts';
-import { type PoisonTraceType, traceCxlPoison } from './trace.ts';
+import { type PoisonTraceType, type RegionRef, traceCxlPoison } from './trace.ts';
 
 const ULLONG_MAX = (1n << 64n) - 1n;
 /** CXL_POISON_FLAG_MORE. */
 const FLAG_MORE = 1;
 
 /** The region an endpoint decoder maps `dpa` into (cxl_dpa_to_region()). */
-export function cxlDpaToRegion(cxlmd: CxlMemdev, dpa: bigint): CxlRegion | undefined {
+export function cxlDpaToRegion(cxlmd: CxlMemdev, dpa: bigint): RegionRef | undefined {
   for (const d of cxlmd.endpoint?.children ?? []) {
     if (!(d instanceof CxlEndpointDecoder) || !d.dpaRes || !d.region) continue;
-    if (dpa >= d.dpaRes.start && dpa <= d.dpaRes.end) return d.region as CxlRegion;
+    if (dpa >= d.dpaRes.start && dpa <= d.dpaRes.end) return d.region as unknown as RegionRef;
   }
   return undefined;
 }
 
 /** The HPA of `dpa` in `cxlr` (ULLONG_MAX without a region). */
-function hpaOf(cxlmd: CxlMemdev, cxlr: CxlRegion | undefined, dpa: bigint): bigint {
-  return cxlr ? cxlDpaToHpa(cxlr, cxlmd, dpa) : ULLONG_MAX;
+function hpaOf(cxlmd: CxlMemdev, cxlr: RegionRef | undefined, dpa: bigint): bigint {
+  return cxlr ? cxlr.dpaToHpa(cxlmd, dpa) : ULLONG_MAX;
 }
 
 /**
@@ -49,7 +45,7 @@ export function cxlMemGetPoison(
   cxlmd: CxlMemdev,
   offset: bigint,
   len: bigint,
-  cxlr: CxlRegion | undefined,
+  cxlr: RegionRef | undefined,
 ): void {
   const cxlds = cxlmd.cxlds;
   for (let guard = 0; guard < 1024; guard++) {
@@ -92,7 +88,7 @@ export function cxlTriggerPoisonList(cxlmd: CxlMemdev): void {
     if (!d.dpaRes) continue;
     if (d.skip > 0n) cxlMemGetPoison(cxlmd, d.dpaRes.start - d.skip, d.skip, undefined);
     const len = d.dpaRes.end - d.dpaRes.start + 1n;
-    cxlMemGetPoison(cxlmd, d.dpaRes.start, len, d.region as CxlRegion | undefined);
+    cxlMemGetPoison(cxlmd, d.dpaRes.start, len, d.region as unknown as RegionRef | undefined);
     next = d.dpaRes.end + 1n;
     if (d.id === port.commitEnd) break;
   }
@@ -153,7 +149,7 @@ export function cxlClearPoison(cxlmd: CxlMemdev, dpa: bigint): void {
 }
 
 /** simple_attr_write()'s kstrtoull(buf, 0). @throws EINVAL */
-function parseU64(buf: string): bigint {
+export function debugfsU64(buf: string): bigint {
   const t = buf.trim();
   let v: bigint;
   if (/^0[xX][0-9a-fA-F]+$/.test(t) || /^[1-9][0-9]*$/.test(t) || t === '0') v = BigInt(t);
@@ -161,31 +157,4 @@ function parseU64(buf: string): bigint {
   else throw new Errno('EINVAL');
   if (v >= 1n << 64n) throw new Errno('ERANGE');
   return v;
-}
-
-/**
- * cxl_mem_probe()'s debugfs: cxl/memX/ with inject_poison / clear_poison (0200) when the CEL
- * enabled those commands (kernel ≥ 6.5).
- */
-export function cxlMemDebugfsCreate(cxlmd: CxlMemdev): void {
-  const dir = debugfsCreateDir(cxlmd.ctx, `cxl/${cxlmd.name}`);
-  if (!rasKver(cxlmd, 'poisonInject')) return;
-  const en = cxlmd.cxlds.enabledCmds;
-  if (en.has(CXL_MBOX_OP.INJECT_POISON))
-    dir.set('inject_poison', {
-      kind: 'file',
-      mode: 0o200,
-      store: (buf) => cxlInjectPoison(cxlmd, parseU64(buf)),
-    });
-  if (en.has(CXL_MBOX_OP.CLEAR_POISON))
-    dir.set('clear_poison', {
-      kind: 'file',
-      mode: 0o200,
-      store: (buf) => cxlClearPoison(cxlmd, parseU64(buf)),
-    });
-}
-
-/** The debugfs directory goes with the driver (devm). */
-export function cxlMemDebugfsRemove(cxlmd: CxlMemdev): void {
-  debugfsRemove(cxlmd.ctx, `cxl/${cxlmd.name}`);
 }

@@ -8,7 +8,18 @@
  */
 import { kernelTrace } from '../../../kernel/trace.ts';
 import type { CxlMemdev } from './memdev.ts';
-import type { CxlRegion } from './region/region.ts';
+
+/**
+ * What the RAS paths need of a region (struct cxl_region): its name, uuid and
+ * cxl_dpa_to_hpa(). RegionRef (core/region) provides it; typed here so that core does not
+ * import the region folder.
+ */
+export interface RegionRef {
+  name: string;
+  params: { uuid: string };
+  /** cxl_dpa_to_hpa(): the HPA of `cxlmd`'s `dpa` in this region, ULLONG_MAX when none. */
+  dpaToHpa(cxlmd: CxlMemdev, dpa: bigint): bigint;
+}
 
 /** Event log names (cxl_event_log_type_str). */
 const LOG_NAMES = ['Informational', 'Warning', 'Failure', 'Fatal'];
@@ -73,7 +84,7 @@ export type PoisonTraceType = 'List' | 'Inject' | 'Clear';
  */
 export function traceCxlPoison(
   cxlmd: CxlMemdev,
-  cxlr: CxlRegion | undefined,
+  cxlr: RegionRef | undefined,
   hpa: bigint,
   record: { address: bigint; length: number },
   flags: number,
@@ -189,7 +200,7 @@ function compIdText(comp: Uint8Array, valid: number, compBit: number, fmtBit: nu
 
 /** Where a media record's DPA lands: region and HPA (ULLONG_MAX without one). */
 export interface HpaOf {
-  cxlr: CxlRegion | undefined;
+  cxlr: RegionRef | undefined;
   hpa: bigint;
 }
 

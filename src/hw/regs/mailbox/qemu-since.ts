@@ -8,18 +8,14 @@
  * (13 commands, the debian-12 capture's "Found LOG type … of size 52"); the 11.1 CEL is 124
  * bytes (31 commands, the latest capture's "Found LOG … of size 124" and its "Opcode 0x…"
  * lines). 10.0 has no debug capture: its set follows the upstream history (media operations
- * and background abort merged for 10.0 in March 2025; maintenance/soft-PPR for 10.1).
+ * and background abort merged for 10.0 in March 2025; maintenance/soft-PPR for 10.1) and the
+ * debian-13 captures (no alert configuration: QEMU_COMPAT.alertConfig). Entries shared with
+ * other layers come from src/hw/qemu-compat.ts.
  */
 import type { QemuVersion } from '../../../profile.ts';
+import { QEMU_COMPAT, qemuAtLeast } from '../../qemu-compat.ts';
 
-/** True when QEMU version `q` is `v` or newer (numeric major.minor comparison). */
-export function qemuAtLeast(q: QemuVersion, v: string): boolean {
-  const n = (s: string) => {
-    const [a = '0', b = '0'] = s.split('.');
-    return Number(a) * 100 + Number(b);
-  };
-  return n(q) >= n(v);
-}
+export { qemuAtLeast };
 
 /** First QEMU release whose type-3 primary mailbox implements each opcode. */
 export const QEMU_MBOX_SINCE: ReadonlyMap<number, string> = new Map([
@@ -48,9 +44,9 @@ export const QEMU_MBOX_SINCE: ReadonlyMap<number, string> = new Map([
   [0x4100, '7.2'],
   [0x4102, '7.2'],
   [0x4103, '7.2'],
-  /** Get / Set Alert Configuration. */
-  [0x4201, '9.2'],
-  [0x4202, '9.2'],
+  /** Get / Set Alert Configuration: not in 10.0 (debian-13 `cxl list -vvv` has no alert_config). */
+  [0x4201, QEMU_COMPAT.alertConfig],
+  [0x4202, QEMU_COMPAT.alertConfig],
   /** Get Poison List / Inject / Clear. */
   [0x4300, '8.1'],
   [0x4301, '8.1'],
@@ -60,7 +56,7 @@ export const QEMU_MBOX_SINCE: ReadonlyMap<number, string> = new Map([
   [0x4304, '9.0'],
   [0x4305, '9.0'],
   /** Sanitize (overwrite). */
-  [0x4400, '8.2'],
+  [0x4400, QEMU_COMPAT.sanitizeCommand],
   /** Media Operations. */
   [0x4402, '10.0'],
   /** Get Security State. */
