@@ -181,6 +181,24 @@ async function buildProgram(
     );
 
   program
+    .command('qmp')
+    .description(
+      "a QMP command to the machine's QEMU (cxl-inject-poison, cxl-inject-general-media-event, …)",
+    )
+    .argument('<command>', 'QMP command name, e.g. cxl-inject-poison')
+    .argument(
+      '[arguments]',
+      'its arguments as JSON, e.g. \'{"path":"/machine/peripheral/cxl-pmem1","start":4096,"length":64}\'',
+    )
+    .action(async (c: string, j: string | undefined) =>
+      setCode(await (await import('./commands/qmp.ts')).qmpCommand(ctx(), c, j)),
+    );
+  program
+    .command('trace')
+    .description("the guest kernel's trace events (cxl_poison, cxl_general_media, …)")
+    .action(async () => setCode(await (await import('./commands/qmp.ts')).traceCommand(ctx())));
+
+  program
     .command('dmesg')
     .description("the guest kernel's log")
     .option('--raw', 'show printk levels (<7>)')
