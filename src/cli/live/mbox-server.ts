@@ -3,7 +3,7 @@
  *
  * native/cxlsim-shim.c (LD_PRELOADed into the real tools by `cxlsim run`) forwards
  * CXL_MEM_QUERY_COMMANDS and CXL_MEM_SEND_COMMAND on /dev/cxl/memN here; native/cxlsim-ctl.c
- * forwards `modprobe`, `dmesg` and `journalctl`. One request per connection: a u32 length and
+ * forwards `modprobe`, `dmesg`, `journalctl` and `udevadm` (settle: nothing to wait for). One request per connection: a u32 length and
  * the body (layouts in the C files). Memdev ioctls run on the live machine through the
  * kernel's checks (drivers/cxl/core/send-cmd.ts); state-changing ones are journaled.
  */
@@ -111,6 +111,8 @@ export class GuestCommands {
     if (name === 'modprobe') return this.modprobe(args);
     if (name === 'dmesg') return this.dmesg(args);
     if (name === 'journalctl') return this.journalctl(args);
+    // uevents are not modelled: every device is added before the write that made it returns
+    if (name === 'udevadm') return { code: 0, stdout: '', stderr: '' };
     return { code: 127, stdout: '', stderr: `cxlsim: no stand-in for ${name}\n` };
   }
 }

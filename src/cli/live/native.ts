@@ -18,11 +18,14 @@ import { CliError } from '../errors.ts';
 /** The native folder: <package>/native (same depth from src/cli/live and dist/cli/live). */
 const NATIVE_DIR = fileURLToPath(new URL('../../../native/', import.meta.url));
 
+/** The commands cxlsim-ctl stands in for (links in the bin directory). */
+const STAND_INS = ['modprobe', 'dmesg', 'journalctl', 'udevadm'];
+
 /** What a build gives. */
 export interface NativeTools {
   /** The LD_PRELOAD library. */
   shim: string;
-  /** A directory with `modprobe`, `dmesg`, `journalctl` (links to cxlsim-ctl), for PATH. */
+  /** A directory with `modprobe`, `dmesg`, `journalctl`, `udevadm` (links to cxlsim-ctl), for PATH. */
   bin: string;
 }
 
@@ -38,6 +41,7 @@ export function buildNative(env: NodeJS.ProcessEnv): NativeTools {
     hash = createHash('sha256')
       .update(readFileSync(shimSrc))
       .update(readFileSync(ctlSrc))
+      .update(STAND_INS.join(','))
       .digest('hex')
       .slice(0, 16);
   } catch (e) {
@@ -47,7 +51,7 @@ export function buildNative(env: NodeJS.ProcessEnv): NativeTools {
   const dir = join(cache, 'cxlsim', `native-${hash}`);
   const shim = join(dir, 'cxlsim-shim.so');
   const bin = join(dir, 'bin');
-  if (existsSync(join(bin, 'journalctl'))) return { shim, bin };
+  if (STAND_INS.every((n) => existsSync(join(bin, n)))) return { shim, bin };
   const cc = env.CC || 'cc';
   const tmp = `${dir}.${process.pid}.tmp`;
   try {
@@ -63,8 +67,7 @@ export function buildNative(env: NodeJS.ProcessEnv): NativeTools {
     execFileSync(cc, ['-O2', '-o', join(tmp, 'cxlsim-ctl'), ctlSrc], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    for (const n of ['modprobe', 'dmesg', 'journalctl'])
-      symlinkSync('../cxlsim-ctl', join(tmp, 'bin', n));
+    for (const n of STAND_INS) symlinkSync('../cxlsim-ctl', join(tmp, 'bin', n));
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
