@@ -21,16 +21,19 @@ import { acpiScan } from './drivers/acpi/scan.ts';
 import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
+import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
-import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
+import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
-  CXL_BUS_DRIVERS,
   cxlAcpiDriver,
+  cxlBusDrivers,
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
+import { cxlMemDriver } from './drivers/cxl/mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
+import { cxlPortDriver } from './drivers/cxl/port.ts';
 import { attachEnv } from './drivers/env.ts';
 import {
   PCI_EXP_TYPE_DOWNSTREAM,
@@ -71,11 +74,11 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
  * hardware holds. `opts.mutateCedt` is ignored (the CEDT is built with the platform).
  */
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
-  installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
-  attachEnv(kernel, platform.bus, opts.profile);
-  for (const d of [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver, ...CXL_BUS_DRIVERS])
+  const guest = attachEnv(kernel, platform.bus, opts.profile);
+  const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
@@ -91,7 +94,11 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, cxlBusHooks());
+  const sysfs = createSysfs(kernel, {
+    ...cxlBusHooks(),
+    tracefs: cxlTracefs(kernel),
+    debugfs: () => cxlDebugfs(kernel),
+  });
   return {
     topology: platform.topology,
     profile: opts.profile,

@@ -38,7 +38,12 @@ export interface AttributeGroup<D extends Device = Device> {
   isVisible?: (dev: D) => boolean;
 }
 
-/** A driver (`struct device_driver`): name and the bus it belongs to. */
+/**
+ * A driver (`struct device_driver`): name, the bus it belongs to, and its callbacks. A driver
+ * with `match` and `probe` is bound by the driver core (kernel/dd.ts) as the kernel binds: when
+ * a matching device is added (device_add → device_initial_probe) and when the driver is
+ * registered (driver_register → driver_attach), and through /sys/bus/<bus>/drivers/<drv>/bind.
+ */
 export interface Driver {
   name: string;
   bus: string;
@@ -46,6 +51,20 @@ export interface Driver {
   module?: string;
   /** Manual bind/unbind attributes are suppressed (suppress_bind_attrs). */
   suppressBindAttrs?: boolean;
+  /**
+   * For drivers whose definition changed between kernels: whether `suppressBindAttrs` and the
+   * `module` link apply on the kernel `k` (absent: on every kernel).
+   */
+  appliesOn?: {
+    suppressBindAttrs?: (k: KernelContext) => boolean;
+    module?: (k: KernelContext) => boolean;
+  };
+  /** The bus's match for this driver (cxl_bus_match(): the device's type id). */
+  match?(dev: Device): boolean;
+  /** probe(): throws an Errno to refuse; the driver core logs it and leaves the device unbound. */
+  probe?(dev: Device): void;
+  /** remove(): runs on unbind before the device's devres actions are released. */
+  remove?(dev: Device): void;
 }
 
 /** A link target: another device, or a path relative to /sys (e.g. 'module/cxl_mem'). */
@@ -59,6 +78,8 @@ export interface KernelContext {
   onDel?(dev: Device): void;
   /** Called when a device's bound driver changes (bind, unbind, failed probe). */
   onBind?(dev: Device): void;
+  /** device_add()'s bus_probe_device(): binds a matching registered driver. */
+  attach?(dev: Device): void;
 }
 
 /** The default `ueventVars`: none. */
@@ -79,8 +100,17 @@ export class Device {
   private linkMap: Map<string, () => LinkTarget | undefined> | undefined;
   /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
   ueventVars: () => [string, string][] = noUeventVars;
+  /**
+   * Class name for a class device (`struct class`, e.g. 'firmware'). A class device whose parent
+   * is not of that class lives in a glue directory named after the class below its parent
+   * (drivers/base/core.c get_device_parent(): memN/firmware/memN), and its `subsystem` link
+   * points at class/<name>.
+   */
+  cls: string | undefined = undefined;
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
+  /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
+  private devresList: (() => void)[] | undefined;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
@@ -128,7 +158,10 @@ export class Device {
     this.groups = groups as unknown as AttributeGroup[];
   }
 
-  /** device_add(): attach to the parent's children (in registration order). */
+  /**
+   * device_add(): attach to the parent's children (in registration order), then let the bus
+   * bind a matching driver (bus_probe_device()).
+   */
   add(): this {
     const p = this.parent;
     if (p && !(this.listedIn === p && p.children.includes(this))) {
@@ -137,7 +170,24 @@ export class Device {
     }
     this.registered = true;
     this.ctx.onAdd?.(this);
+    this.ctx.attach?.(this);
     return this;
+  }
+
+  /**
+   * devm_add_action(): `undo` runs when this device's driver is unbound or the device is
+   * deleted (devres_release_all()), after every action registered later.
+   */
+  devmAdd(undo: () => void): void {
+    this.devresList ??= [];
+    this.devresList.push(undo);
+  }
+
+  /** devres_release_all(): runs the registered undo actions, newest first. */
+  devresRelease(): void {
+    const list = this.devresList;
+    this.devresList = undefined;
+    if (list) for (let i = list.length - 1; i >= 0; i--) list[i]?.();
   }
 
   /** device_del(): detach from the parent, recursively deleting children first. */
@@ -153,16 +203,26 @@ export class Device {
     this.ctx.onDel?.(this);
   }
 
+  /** The class glue directory this device sits in below its parent (get_device_parent()), if any. */
+  glueDir(): string | undefined {
+    return this.cls !== undefined && this.parent !== undefined && this.parent.cls !== this.cls
+      ? this.cls
+      : undefined;
+  }
+
   /** Path below /sys/devices, e.g. 'platform/ACPI0017:00/root0/port1'. */
   devicePath(): string {
     // names and parents never change once a device exists: computed once
-    this.pathMemo ??= this.parent ? `${this.parent.devicePath()}/${this.name}` : this.name;
+    const glue = this.glueDir();
+    this.pathMemo ??= this.parent
+      ? `${this.parent.devicePath()}/${glue === undefined ? '' : `${glue}/`}${this.name}`
+      : this.name;
     return this.pathMemo;
   }
 
-  /** `dev_driver_string()`: bound driver name, else bus name, else ''. */
+  /** `dev_driver_string()`: bound driver name, else bus name, else class name (dev_bus_name()), else ''. */
   driverString(): string {
-    return this.driver?.name ?? this.bus ?? '';
+    return this.driver?.name ?? this.bus ?? this.cls ?? '';
   }
 
   /** dev_printk prefix "cxl_port port1: ". */

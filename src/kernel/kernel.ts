@@ -6,6 +6,8 @@
  * device list in registration order, and `/sys/bus/<bus>/drivers/<drv>` from the registered
  * drivers and the devices bound to them.
  */
+
+import { deviceAttach, driverAttach } from './dd.ts';
 import { Device, type Driver, type KernelContext } from './device.ts';
 import { KernelLog } from './log.ts';
 
@@ -42,11 +44,18 @@ export class Kernel implements KernelContext {
     return b;
   }
 
-  /** driver_register(). */
+  /** driver_register(): lists the driver on its bus and binds the devices it matches. */
   registerDriver(drv: Driver): void {
     const b = this.bus(drv.bus);
-    if (!b.drivers.includes(drv)) b.drivers.push(drv);
+    if (b.drivers.includes(drv)) return;
+    b.drivers.push(drv);
     this.generation++;
+    driverAttach(drv, b.devices);
+  }
+
+  /** bus_probe_device(): a device just added is offered to its bus's drivers. */
+  attach(dev: Device): void {
+    if (dev.bus) deviceAttach(dev, this.buses.get(dev.bus)?.drivers ?? []);
   }
 
   onAdd(dev: Device): void {

@@ -1,11 +1,11 @@
 /**
- * The host's vfio-cxl variant (drivers/vfio-cxl/device.ts): detection and its fail-closed
+ * The host's vfio-cxl variant (host/vfio-cxl/device.ts): detection and its fail-closed
  * fallback to plain vfio-pci (with the host log lines the series prints), precommitted region
  * discovery, the VFIO device info and regions (DPA, COMP_REGS, the component BAR's sparse
  * mmap in the series' three layouts), and reset: revoke → reset → re-sample → re-activate.
  */
 import { describe, expect, it } from 'vitest';
-import { type HostFunction, VfioPciDevice } from '../../src/drivers/vfio-cxl/index.ts';
+import { type HostFunction, VfioPciDevice } from '../../src/host/vfio-cxl/index.ts';
 import { Errno } from '../../src/kernel/errno.ts';
 import { boot, GPU4, rec } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The CXL Device DVSEC as the guest sees it through vfio-cxl (drivers/vfio-cxl/dvsec.ts):
+ * The CXL Device DVSEC as the guest sees it through vfio-cxl (host/vfio-cxl/dvsec.ts):
  * every bit of every register is written from the guest's config space and checked against
  * the chosen revision's per-register rules (docs/vfio-cxl.md §3): HwInit/RO registers never
  * change, Control is RWL with IO_Enable held at 1 and RsvdP bits discarded, Status and Status2

@@ -1,5 +1,5 @@
 /**
- * The HDM decoder shadow (drivers/vfio-cxl/comp-regs.ts) as the guest sees it through its
+ * The HDM decoder shadow (host/vfio-cxl/comp-regs.ts) as the guest sees it through its
  * component-register BAR: every bit of every HDM register written with 32-bit MMIO from the
  * guest and checked against the revision's rules (docs/vfio-cxl.md §4): the capability is
  * read-only, Global Control keeps only HDM Decoder Enable, base/size low bits 27:0 are

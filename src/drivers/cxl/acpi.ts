@@ -6,6 +6,8 @@
  * A bad CFMWS is logged and skipped; it never fails the probe. Messages follow the profile's
  * kernel (6.1 vs later wording, as the captures and cedt.md show).
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
@@ -20,11 +22,13 @@ import {
   readChbs,
   readCxims,
 } from '../acpi/tables.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import { devmCxlAddDport, devmCxlAddPort } from './core/add-port.ts';
 import { CxlRootDecoder } from './core/decoder.ts';
+import { rootDecoderAttrGroups } from './core/decoder-sysfs.ts';
 import type { CxlPort } from './core/port.ts';
+import { cxlRegionRootDecoderAttrs } from './core/region/sysfs.ts';
+import { sharedGroups } from './core/sysfs-common.ts';
 import {
   CXL_DECODER_F_ENABLE,
   CXL_DECODER_F_LOCK,
@@ -38,10 +42,16 @@ import {
   SZ_256M,
 } from './cxl.ts';
 import { cxlAcpiDriver } from './drivers.ts';
+import { cxlKver } from './kver.ts';
 import { devmCxlAddNvdimmBridge } from './pmem.ts';
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
+/** The root decoder's groups with the region driver's create/delete attributes (region.c). */
+const ROOT_DECODER_GROUPS = sharedGroups<CxlRootDecoder>(() => [
+  ...rootDecoderAttrGroups(),
+  { attrs: cxlRegionRootDecoderAttrs },
+]);
 /** cfmws_to_decoder_flags(). */
 export function cfmwsToDecoderFlags(restrictions: number): number {
   let flags = CXL_DECODER_F_ENABLE;
@@ -108,6 +118,7 @@ function parseCfmws(
   const port = ctx.root;
   const id = port.decoderIda.alloc();
   const cxlrd = new CxlRootDecoder(port, id, ways);
+  cxlrd.setGroups(ROOT_DECODER_GROUPS());
   cxlrd.resName = resName;
   cxlrd.flags = cfmwsToDecoderFlags(c.restrictions);
   cxlrd.targetType = 'expander';
@@ -158,14 +169,17 @@ function parseCfmws(
 }
 
 /**
- * The device a host bridge's root dport is registered for: the ACPI0016 device, except under
- * tools/testing/cxl (an ACPI0017 companion registered by a mock platform driver), whose
+ * The device a host bridge's root dport is registered for: from {@link CXL_KVER.hostBridgePciDev}
+ * (6.3) `pci_root->bus->bridge`, the `pciSSSS:BB` device (root0/dportN → ../../../pci0000:0c in
+ * the 6.12 and 7.3 captures); before, the ACPI0016 device (6.1 capture). Under
+ * tools/testing/cxl (an ACPI0017 companion registered by a mock platform driver) the
  * to_cxl_host_bridge() and acpi_pci_find_root() mocks hand cxl_acpi the host bridge's own device
- * (`cxl_host_bridge.N`), the same device that becomes the port's uport.
+ * (`cxl_host_bridge.N`) on every version, the same device that becomes the port's uport.
  */
-function hostBridgeDportDev(scan: AcpiScan, hb: AcpiDevice): Device {
+function hostBridgeDportDev(kernel: Kernel, scan: AcpiScan, hb: AcpiDevice): Device {
   const mock = scan.cxlRoot?.acpi.node.platformDevice !== undefined;
-  return mock && hb.physical ? hb.physical : hb.dev;
+  const pciDev = mock || cxlKver(kernel, 'hostBridgePciDev');
+  return pciDev && hb.physical ? hb.physical : hb.dev;
 }
 
 /** add_host_bridge_dport(): one root dport per ACPI0016 host bridge with a usable CHBS. */
@@ -216,7 +230,7 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDe
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
   devmCxlAddPort(
     hb.dev,
-    env(host).since('6.3') && hb.physical ? hb.physical : hb.dev,
+    cxlKver(host, 'hostBridgePciDev') && hb.physical ? hb.physical : hb.dev,
     chbs.base,
     dport,
     'switch',
@@ -238,7 +252,8 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
     root = devmCxlAddPort(host, host, undefined, undefined, 'root', host);
     const r = root;
     const hbs = scan.devices.filter((d) => d.node.hid === 'ACPI0016' && d.pciRoot);
-    for (const hb of hbs) addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(scan, hb));
+    for (const hb of hbs)
+      addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(kernel, scan, hb));
     const cxims: ReturnType<typeof readCxims>[] = [];
     acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CXIMS, (s) => cxims.push(readCxims(s)));
     const ctx: ParseCtx = { host, root: r, id: 0, windows: [] };
@@ -264,7 +279,7 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
       r.del();
       throw host.err('ENXIO', 'no CEDT');
     }
-    for (const hb of hbs) addHostBridgeUport(host, r, hb, hostBridgeDportDev(scan, hb));
+    for (const hb of hbs) addHostBridgeUport(host, r, hb, hostBridgeDportDev(kernel, scan, hb));
     if (r.decoders().some((d) => (d.flags & CXL_DECODER_F_PMEM) !== 0))
       devmCxlAddNvdimmBridge(host, r);
   });

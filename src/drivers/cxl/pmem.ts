@@ -4,14 +4,15 @@
  * memdev with persistent capacity, named after the memdev id. The libnvdimm objects behind
  * them (ndbus, nmem) are outside the CXL model.
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Ida } from '../../kernel/ida.ts';
-import { cxlBaseAttrs } from '../../sysfs/attrs/common.ts';
-import { driverProbe } from '../base.ts';
 import { env } from '../env.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
+import { cxlBaseAttrs } from './core/sysfs-common.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
 
 /** Bridges by root port. */

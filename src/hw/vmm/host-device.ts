@@ -13,7 +13,7 @@
  * rounded up to the device size) unless the host-device file pins `hpa`. Only the VMM's
  * COMP_REGS view and `cxlsim vfio show` ever show it.
  */
-import type { HostFunction } from '../../drivers/vfio-cxl/index.ts';
+import type { HostFunction } from '../../host/vfio-cxl/index.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { Type2Dev } from '../../topology/model.ts';
 import type { BuildContext, Type2Model } from '../dev/model.ts';

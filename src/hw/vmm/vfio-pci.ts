@@ -15,7 +15,7 @@
  * size, then CTRL = COMMIT | LOCK written through COMP_REGS. After a device reset the VMM
  * re-programs the same base (the shadow comes back unlocked with BASE 0).
  */
-import { VfioPciDevice } from '../../drivers/vfio-cxl/index.ts';
+import { VfioPciDevice } from '../../host/vfio-cxl/index.ts';
 import type { Type2Dev } from '../../topology/model.ts';
 import {
   type BuildContext,

@@ -13,7 +13,7 @@
  * - {@link VfioDpaStore}: the device memory seen through the DPA region (host HPA → the
  *   physical device's decoder → its media).
  */
-import type { VfioPciDevice } from '../../drivers/vfio-cxl/index.ts';
+import type { VfioPciDevice } from '../../host/vfio-cxl/index.ts';
 import type { HdmCaps } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { BackingStore } from '../regs/backing-store.ts';

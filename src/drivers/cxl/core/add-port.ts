@@ -2,21 +2,18 @@
  * DOC: port and dport registration (drivers/cxl/core/port.c devm_cxl_add_port,
  * devm_cxl_add_dport, find_cxl_port).
  *
- * Adding a port registers `rootN`/`portN`/`endpointN` and, as the cxl_port driver is loaded,
- * probes it synchronously (the kernel's probe runs inside device_add when the driver exists).
+ * Adding a port registers `rootN`/`portN`/`endpointN`; the driver core then probes it with
+ * cxl_port synchronously (the kernel's probe runs inside device_add when the driver exists).
  */
 import type { Device } from '../../../kernel/device.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
-import { portAttrGroups } from '../../../sysfs/attrs/port.ts';
-import { driverProbe } from '../../base.ts';
 import { env } from '../../env.ts';
-import { cxlPortDriver } from '../drivers.ts';
-import { cxlPortProbe } from '../port.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
+import { portAttrGroups } from './port-sysfs.ts';
 
 /**
- * devm_cxl_add_port(): registers a port below `parentDport` (or the root when undefined) and
- * probes it with cxl_port (root ports have no driver). `hostBridge` is the PCI host bridge whose
+ * devm_cxl_add_port(): registers a port below `parentDport` (or the root when undefined); the
+ * driver core probes it with cxl_port (root ports have no driver). `hostBridge` is the PCI host bridge whose
  * root bus a host-bridge port's dports sit on. Logs "%s added to %s" /
  * "%s added (root port)" on `host`.
  */
@@ -36,8 +33,7 @@ export function devmCxlAddPort(
   port.links.set('uport', () => port.uportDev);
   if (parentDport && env(host).since('6.3'))
     port.links.set('parent_dport', () => parentDport.dport);
-  port.add();
-  if (kind !== 'root') driverProbe(port, cxlPortDriver, () => cxlPortProbe(port));
+  port.add(); // device_add(): cxl_port, when registered, probes it here
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
   else host.dbg(`${port.name} added (root port)`);
   return port;

@@ -8,12 +8,12 @@
  * start 0, end -1 (size 0), as the kernel's `range` with `.end = -1`.
  */
 import { Device } from '../../../kernel/device.ts';
+import { CXL_DECODER_F_ENABLE, CXL_DECODER_F_LOCK, type DecoderTargetType } from '../cxl.ts';
 import {
   endpointDecoderAttrGroups,
   rootDecoderAttrGroups,
   switchDecoderAttrGroups,
-} from '../../../sysfs/attrs/decoder.ts';
-import { CXL_DECODER_F_ENABLE, CXL_DECODER_F_LOCK, type DecoderTargetType } from '../cxl.ts';
+} from './decoder-sysfs.ts';
 import type { CxlDport, CxlPort } from './port.ts';
 
 /** Inclusive HPA range in bytes. */

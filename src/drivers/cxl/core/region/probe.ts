@@ -9,14 +9,15 @@
  * probe attempt at region creation logs. Unbinding removes the child. The libnvdimm and dax
  * objects behind the children are outside the CXL model.
  */
+
+import { driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
-import { cxlBaseGroups } from '../../../../sysfs/attrs/region.ts';
-import { driverProbe } from '../../../base.ts';
 import { env } from '../../../env.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
 import { CXL_CONFIG_COMMIT, CXL_REGION_F_NEEDS_RESET, type CxlRegion } from './region.ts';
+import { cxlBaseGroups } from './sysfs.ts';
 
 /** The bound nvdimm bridge of the region's CXL root (cxl_find_nvdimm_bridge). */
 function findNvdimmBridge(cxlr: CxlRegion): Device | undefined {

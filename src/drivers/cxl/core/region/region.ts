@@ -17,12 +17,12 @@
  * topology and cached so that identity comparisons behave as the kernel's pointer compares.
  */
 import { Device } from '../../../../kernel/device.ts';
-import { regionAttrGroups } from '../../../../sysfs/attrs/region.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '../decoder.ts';
 import { type CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
 import type { CxlDport, CxlPort } from '../port.ts';
+import { regionAttrGroups } from './sysfs.ts';
 
 /** enum cxl_config_state. */
 export const CXL_CONFIG_IDLE = 0;

@@ -8,20 +8,19 @@
  * 0/1; `mode` (6.3+) and `locked` (7.0) are read-only; `targetN` is visible for N < ways and
  * prints the endpoint decoder's name or an empty line.
  */
-import { storeTargetN } from '../../drivers/cxl/core/region/attach.ts';
-import { commitShow, commitStore } from '../../drivers/cxl/core/region/commit.ts';
-import { regionSize } from '../../drivers/cxl/core/region/hpa.ts';
-import { kver } from '../../drivers/cxl/core/region/kver.ts';
-import {
-  interleaveGranularityStore,
-  interleaveWaysStore,
-  sizeStore,
-  uuidStore,
-} from '../../drivers/cxl/core/region/params.ts';
-import { CXL_REGION_F_LOCK, type CxlRegion } from '../../drivers/cxl/core/region/region.ts';
-import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
-import { hexll } from '../format.ts';
-import { cxlBaseAttrs, ro } from './common.ts';
+
+import type { Attribute, AttributeGroup, Device } from '../../../../kernel/device.ts';
+import { hexll } from '../../../../sysfs/format.ts';
+import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, CXL_DECODER_F_TYPE3 } from '../../cxl.ts';
+import type { CxlRootDecoder } from '../decoder.ts';
+import { cxlBaseAttrs, ro, since } from '../sysfs-common.ts';
+import { storeTargetN } from './attach.ts';
+import { commitShow, commitStore } from './commit.ts';
+import { createRegionStore, deleteRegionStore } from './create.ts';
+import { regionSize } from './hpa.ts';
+import { kver } from './kver.ts';
+import { interleaveGranularityStore, interleaveWaysStore, sizeStore, uuidStore } from './params.ts';
+import { CXL_REGION_F_LOCK, type CxlRegion } from './region.ts';
 
 /** A 0644 attribute with show and store. */
 function rw(
@@ -101,3 +100,36 @@ export function regionAttrGroups(): AttributeGroup<CxlRegion>[] {
 export function cxlBaseGroups<D extends Device>(): AttributeGroup<D>[] {
   return [{ attrs: cxlBaseAttrs<D>() }];
 }
+
+const rootPmem = (d: CxlRootDecoder) =>
+  (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
+const rootRam = (d: CxlRootDecoder) =>
+  (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
+
+/**
+ * The region driver's root decoder attributes (region.c create_pmem_region,
+ * create_ram_region (6.3+), delete_region), shown where the window allows the mode; their
+ * stores create and delete regions (create.ts).
+ */
+export const cxlRegionRootDecoderAttrs: Attribute<CxlRootDecoder>[] = [
+  {
+    name: 'create_pmem_region',
+    mode: 0o644,
+    show: (d) => `region${d.regionId}\n`,
+    store: (d, buf) => createRegionStore(d, 'pmem', buf),
+    isVisible: rootPmem,
+  },
+  {
+    name: 'create_ram_region',
+    mode: 0o644,
+    show: (d) => `region${d.regionId}\n`,
+    store: (d, buf) => createRegionStore(d, 'ram', buf),
+    isVisible: since('6.3', rootRam),
+  },
+  {
+    name: 'delete_region',
+    mode: 0o200,
+    store: (d, buf) => deleteRegionStore(d, buf),
+    isVisible: (d) => rootPmem(d) || (rootRam(d) && since<CxlRootDecoder>('6.3')(d)),
+  },
+];

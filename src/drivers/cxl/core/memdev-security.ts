@@ -14,11 +14,12 @@
  *   poison list; the kernel reports the records as cxl_poison trace events, which cxlsim does
  *   not model, so nothing else is visible.
  */
-import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
-import { env } from '../../drivers/env.ts';
-import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
-import { Errno } from '../../kernel/errno.ts';
-import { kstrtobool } from '../format.ts';
+
+import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
+import { Errno } from '../../../kernel/errno.ts';
+import { kstrtobool } from '../../../sysfs/format.ts';
+import { env } from '../../env.ts';
+import type { CxlMemdev } from './memdev.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
 const OP_SANITIZE = 0x4400;

@@ -3,11 +3,12 @@
  * identity attributes, `ram/` and `pmem/` partitions (size %#llx; qos_class from v6.8, hidden when
  * the partition is absent or the class is invalid), `serial` %#llx, `numa_node` %d, `dev`.
  */
-import type { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
-import type { AttributeGroup } from '../../kernel/device.ts';
-import { hexll } from '../format.ts';
-import { ro, sharedGroups } from './common.ts';
+
+import type { AttributeGroup } from '../../../kernel/device.ts';
+import { hexll } from '../../../sysfs/format.ts';
+import type { CxlMemdev } from './memdev.ts';
 import { memdevSecurityGroup, triggerPoisonListAttr } from './memdev-security.ts';
+import { ro, sharedGroups } from './sysfs-common.ts';
 
 /** Attribute groups of memN. */
 export const memdevAttrGroups: () => AttributeGroup<CxlMemdev>[] = sharedGroups(() => {

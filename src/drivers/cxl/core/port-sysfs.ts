@@ -2,10 +2,11 @@
  * DOC: port attributes (drivers/cxl/core/port.c cxl_port_attribute_groups, drivers/cxl/port.c
  * CDAT): devtype, modalias, decoders_committed (v6.7), CDAT (binary, 0400, when a table was read).
  */
-import { cdatTables } from '../../drivers/cxl/core/cdat.ts';
-import type { CxlPort } from '../../drivers/cxl/core/port.ts';
-import type { AttributeGroup } from '../../kernel/device.ts';
-import { cxlBaseAttrs, ro, sharedGroups, since } from './common.ts';
+
+import type { AttributeGroup } from '../../../kernel/device.ts';
+import { cdatTables } from './cdat.ts';
+import type { CxlPort } from './port.ts';
+import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
 
 /** Attribute groups of rootN / portN / endpointN. */
 export const portAttrGroups: () => AttributeGroup<CxlPort>[] = sharedGroups(() => {
