@@ -17,7 +17,7 @@ import type { Machine } from '../../machine.ts';
 import type { Profile } from '../../profile.ts';
 import { resolveProfile } from '../../profile.ts';
 import type { SysfsView } from '../../sysfs/view.ts';
-import { withStateLock } from '../lock.ts';
+import { type StateLock, withStateLock } from '../lock.ts';
 import { recordingIoctl, recordingSysfs } from '../recording.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, replay } from '../session.ts';
 import {
@@ -68,15 +68,15 @@ export class LiveMachine {
    * `cxlsim list` would). @throws CliError when the journal cannot be read or replayed
    */
   async load(): Promise<void> {
-    await withStateLock(this.ctx.stateDir, () => this.loadLocked(), this.lockTimeout());
+    await withStateLock(this.ctx.stateDir, (lock) => this.loadLocked(lock), this.lockTimeout());
   }
 
   private lockTimeout(): number | undefined {
     return Number(this.ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
   }
 
-  /** load() with the lock held. */
-  private async loadLocked(): Promise<void> {
+  /** {@link load}, the lock being held. */
+  private async loadLocked(lock: StateLock): Promise<void> {
     let st = readState(this.ctx.stateDir);
     if (!st) {
       st = newState(
@@ -85,7 +85,7 @@ export class LiveMachine {
         false,
         this.ctx.version,
       );
-      writeState(this.ctx.stateDir, st);
+      writeState(this.ctx.stateDir, st, () => lock.assertHeld());
     }
     const seen = stamp(this.ctx.stateDir);
     const m = replay(await bootState(this.ctx.deps, st), st.ops, stateFile(this.ctx.stateDir));
@@ -141,8 +141,8 @@ export class LiveMachine {
     if (this.loading) await this.loading;
     return withStateLock(
       this.ctx.stateDir,
-      async () => {
-        if (!this.m || stamp(this.ctx.stateDir) !== this.seen) await this.loadLocked();
+      async (lock) => {
+        if (!this.m || stamp(this.ctx.stateDir) !== this.seen) await this.loadLocked(lock);
         const m = this.m as Machine;
         const st = this.st as MachineState;
         const pending: JournalOp[] = [];
@@ -152,7 +152,7 @@ export class LiveMachine {
         } finally {
           if (pending.length > 0) {
             const next = { ...st, ops: [...st.ops, ...pending] };
-            writeState(this.ctx.stateDir, next);
+            writeState(this.ctx.stateDir, next, () => lock.assertHeld());
             this.st = next;
             this.seen = stamp(this.ctx.stateDir);
             this.checkedAt = performance.now();
@@ -184,7 +184,7 @@ export class LiveMachine {
     if (this.loading) await this.loading;
     await withStateLock(
       this.ctx.stateDir,
-      async () => {
+      async (lock) => {
         const old = readState(this.ctx.stateDir);
         const profile = old?.profile ?? resolveProfile(undefined);
         const st = newState(
@@ -194,7 +194,7 @@ export class LiveMachine {
           this.ctx.version,
         );
         const m = await bootState(this.ctx.deps, st);
-        writeState(this.ctx.stateDir, st);
+        writeState(this.ctx.stateDir, st, () => lock.assertHeld());
         this.m = m;
         this.st = st;
         this.seen = stamp(this.ctx.stateDir);
