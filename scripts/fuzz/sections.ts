@@ -21,7 +21,7 @@ import { acpiScan } from '../../src/drivers/acpi/scan.ts';
 import { cxlAcpiProbe } from '../../src/drivers/cxl/acpi.ts';
 import { CxlEndpointDecoder, CxlRootDecoder } from '../../src/drivers/cxl/core/decoder.ts';
 import { CxlPort } from '../../src/drivers/cxl/core/port.ts';
-import { installRegionDriver, isCxlRegion } from '../../src/drivers/cxl/core/region/index.ts';
+import { isCxlRegion } from '../../src/drivers/cxl/core/region/index.ts';
 import { cxlAcpiDriver } from '../../src/drivers/cxl/drivers.ts';
 import { attachEnv } from '../../src/drivers/env.ts';
 import { buildPlatform, type Platform } from '../../src/hw/platform.ts';
@@ -90,7 +90,6 @@ const PROFILES: Profile[] = ['latest', 'debian-12', 'debian-13'].map((p) => reso
 
 /** Mutated CEDTs through the ACPI scan and cxl_acpi (see the DOC block). */
 export function fuzzCedt(seed: number, count: number, onCase: OnCase): SectionResult {
-  installRegionDriver();
   const bases: { p: Platform; profile: Profile; cedt: Uint8Array }[] = [];
   for (const profile of PROFILES)
     for (const name of ['default', 'minimal', 'threeway']) {
@@ -226,7 +225,6 @@ const VALUES = [
 
 /** Random sysfs write sequences (8 writes each) with the invariants after each sequence. */
 export function fuzzSysfs(seed: number, count: number, onCase: OnCase): SectionResult {
-  installRegionDriver();
   const presets = ['default', 'threeway', 'minimal'];
   let m: BootedMachine | undefined;
   let files: string[] = [];
