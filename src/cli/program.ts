@@ -189,6 +189,48 @@ async function buildProgram(
     );
 
   program
+    .command('prop')
+    .description(
+      'property runs of region assembly: random region requests, every invariant checked, a shrunk reproducer bundle on failure (exit 1)',
+    )
+    .option('--preset <name>', 'cases on this preset (default: default)')
+    .option('--qemu <file>', 'cases on the topology of a QEMU command line')
+    .option('--topology <file>', 'cases on a topology file')
+    .option('--gen [kind]', 'a fresh random topology per case: qemu (default) or any')
+    .option('--runs <n>', 'number of cases', '100')
+    .option('--seed <n>', 'fast-check seed (default: random, printed)')
+    .option('--profile <name>', 'stack profile', 'latest')
+    .option(
+      '--compare-profile <name>',
+      'run each case under a second profile too; fail where outcomes differ',
+    )
+    .option(
+      '--invariant <name...>',
+      `invariants to check (default all: ${'hpa-disjoint dpa-disjoint commit-order hw-committed data-roundtrip refused-write teardown'})`,
+    )
+    .option('--shard <i/n>', 'run shard i of n (seed + i - 1, runs / n cases)')
+    .option('--json', 'print the outcome as JSON')
+    .option('--out <dir>', 'where to write the reproducer bundle', 'cxlsim-repro')
+    .option('--check', 'check the invariants on the booted machine instead')
+    .action(async (o: import('./commands/prop.ts').PropArgs) =>
+      setCode(await (await import('./commands/prop.ts')).propCommand(ctx(), o)),
+    );
+
+  program
+    .command('export')
+    .description(
+      "a topology as a QEMU command line (the booted machine's, or --preset / --topology)",
+    )
+    .option('--qemu', 'export as a QEMU command line')
+    .option('--qemu-version <version>', "QEMU version (default: the machine's)")
+    .option('--preset <name>', 'export a preset')
+    .option('--topology <file>', 'export a topology file')
+    .option('-o, --output <file>', 'write to a file (default: stdout)')
+    .action(async (o: import('./commands/export.ts').ExportArgs) =>
+      setCode(await (await import('./commands/export.ts')).exportCommand(ctx(), o)),
+    );
+
+  program
     .command('gen')
     .description('write a generated topology file (boot it with `cxlsim boot --topology FILE`)')
     .option('--host-bridges <n>', 'pxb-cxl host bridges (default 1)')
@@ -254,6 +296,22 @@ async function buildProgram(
     .option('--no-dyndbg', 'dynamic debug off for the new kernel')
     .action(async (o: { dyndbg?: boolean }) =>
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
+    );
+  program
+    .command('doctor')
+    .description(
+      'what a guest will do with a QEMU line, per profile, before any boot: QEMU refusals, windows that can never hold a region, region commands that work, traps (each with the QEMU option to change)',
+    )
+    .option('--qemu <file>', 'the QEMU command line')
+    .option('--profile <name>', 'one profile (default: every profile)')
+    .option(
+      '--try <command>',
+      "predict a cxl command's outcome (repeatable, run in order), e.g. --try 'create-region -m -d decoder0.0 mem0'",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (o) =>
+      setCode(await (await import('./commands/doctor.ts')).doctorCommand(ctx(), o)),
     );
   program
     .command('explain')

@@ -4,6 +4,7 @@
  * `default` preset. File errors become Errno values with strerror's words ("cannot read
  * FILE: No such file or directory"), never a stack trace.
  */
+import { existsSync } from 'node:fs';
 import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
 import { readInputFile } from '../state/input.ts';
@@ -41,7 +42,11 @@ export function loadTopology(input: TopologyInput, qemu: QemuVersion): Topology 
   if (given.length > 1)
     throw new Errno('EINVAL', 'give only one of --qemu, --topology and --preset');
   if (input.qemu !== undefined)
-    return parseQemuCommandLine(readText(input.qemu), { qemu, path: input.qemu });
+    return parseQemuCommandLine(readText(input.qemu), {
+      qemu,
+      path: input.qemu,
+      fileExists: (f) => existsSync(f),
+    });
   if (input.topology !== undefined)
     return parseTopologyFile(readText(input.topology), input.topology);
   return getPreset(input.preset ?? 'default', qemu);

@@ -15,8 +15,12 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
-import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
-import { devmCxlAddMemdev } from './core/memdev.ts';
+import {
+  type CxlDevState,
+  type CxlMemdev,
+  devmCxlAddMemdev,
+  devmCxlSetupFwUpload,
+} from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
 import {
   CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,
@@ -102,6 +106,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = devmCxlAddMemdev(pdev, cxlds);
   if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
+  devmCxlSetupFwUpload(cxlmd);
   memdevByPdev.set(pdev, cxlmd);
   return cxlmd;
 }

@@ -19,9 +19,13 @@ import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from '../cxlpci.ts';
+import { cxlKver } from '../kver.ts';
 import { devmCxlAddPort, findCxlPort } from './add-port.ts';
 import type { CxlDecoder } from './decoder.ts';
+import { CxlSwitchDecoder } from './decoder.ts';
+import { switchPortDecodersSetup } from './hdm.ts';
 import { type CxlMemdev, memdevOfEndpoint } from './memdev.ts';
+import { addPciDport } from './pci.ts';
 import { cxlFindRegblock } from './regs.ts';
 
 /** One IDA per kernel for root/port/endpoint ids. */
@@ -179,7 +183,7 @@ function findComponentRegisters(uport: Device): bigint | undefined {
 function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 'again' | 'added' {
   const dparent = grandparent(dportDev);
   if (!dparent) throw cxlmd.dbgErr('ENXIO', `${dportDev.name} is a root dport`);
-  const parent = findCxlPort(env(cxlmd).kernel, dparent);
+  const parent = findPortForDport(cxlmd, dparent);
   if (!parent) return 'again';
   if (!parent.port.driver) {
     cxlmd.warn(
@@ -187,10 +191,10 @@ function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 
     );
     throw cxlmd.err('ENXIO', `port ${parent.port.name} disabled`);
   }
-  let found = findCxlPort(env(cxlmd).kernel, dportDev);
+  let found = findPortForDport(cxlmd, dportDev);
   if (!found) {
     devmCxlAddPort(uportDev, uportDev, findComponentRegisters(uportDev), parent.dport, 'switch');
-    found = findCxlPort(env(cxlmd).kernel, dportDev);
+    found = findPortForDport(cxlmd, dportDev);
   }
   if (!found) throw cxlmd.err('ENXIO', `failed to add port for ${uportDev.name}`);
   cxlmd.dbg(`add to new port ${found.port.name}:${found.port.uportDev.name}`);
@@ -213,7 +217,7 @@ export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
         throw cxlmd.err('ENXIO', `no parent for dport ${dportDev.name}`);
       }
       cxlmd.dbg(`scan: iter: ${iter.name} dport_dev: ${dportDev.name} parent: ${uportDev.name}`);
-      const found = findCxlPort(env(cxlmd).kernel, dportDev);
+      const found = findPortForDport(cxlmd, dportDev);
       if (found) {
         cxlmd.dbg(`found already registered port ${found.port.name}:${found.port.uportDev.name}`);
         if (found.port.parentPort()?.isRoot) return;
@@ -246,5 +250,70 @@ export function cxlDetachEp(cxlmd: CxlMemdev, parent: CxlPort | undefined): void
     cxlmd.dbg(`delete ${port.name}`);
     unregisterPort(port);
     port = up;
+  }
+}
+
+/**
+ * find_cxl_port() as cxl_mem's walk sees it: the port that owns `dportDev` as a dport. From
+ * {@link CXL_KVER.lazyDports} (6.18) a switch or host-bridge port lists a dport only once an
+ * endpoint below it attaches, so when no port owns `dportDev` yet the walk finds the port by its
+ * uport (`dportDev`'s parent) and adds the dport there (cxl_port_add_dport()). Only a bound
+ * port qualifies (an unbound one released its dports; the walk then registers a new port, as
+ * it does on older kernels).
+ * @throws decoder setup errors of cxl_port_add_dport()
+ */
+function findPortForDport(
+  cxlmd: CxlMemdev,
+  dportDev: Device,
+): { port: CxlPort; dport: CxlDport } | undefined {
+  const kernel = env(cxlmd).kernel;
+  const found = findCxlPort(kernel, dportDev);
+  if (found || !cxlKver(cxlmd, 'lazyDports')) return found;
+  const uport = dportDev.parent;
+  const port = (kernel.buses.get('cxl')?.devices ?? []).find(
+    (d): d is CxlPort =>
+      d instanceof CxlPort &&
+      d.registered &&
+      d.driver !== undefined &&
+      !d.isEndpoint &&
+      !d.isRoot &&
+      (d.uportDev === uport || d.hostBridge === uport),
+  );
+  if (!port) return undefined;
+  return { port, dport: cxlPortAddDport(port, dportDev) };
+}
+
+/**
+ * cxl_port_add_dport() (6.18+, {@link CXL_KVER.lazyDports}): called while cxl_mem enumerates
+ * the ports above a memdev, adds `dportDev` to `port` unless it is there already; the first
+ * dport of a port sets up its decoders ("first dport%d:%s added with decoders").
+ * @throws ENXIO the port has no driver; decoder setup errors
+ */
+export function cxlPortAddDport(port: CxlPort, dportDev: Device): CxlDport {
+  const have = port.findDportByDev(dportDev);
+  if (have) return have;
+  if (!port.driver) throw port.err('ENXIO', `${port.name} not enabled`);
+  if (!(dportDev instanceof PciDev)) throw port.err('ENXIO', `${dportDev.name} is not a PCI port`);
+  const first = port.decoders().length === 0;
+  const dport = addPciDport(port, dportDev);
+  if (first) {
+    switchPortDecodersSetup(port, 1);
+    port.dbg(`first dport${dport.portId}:${dportDev.name} added with decoders`);
+  } else {
+    cxlPortUpdateDecoderTargets(port, dport);
+    port.dbg(`dport${dport.portId}:${dportDev.name} added`);
+  }
+  return dport;
+}
+
+/**
+ * cxl_port_update_decoder_targets() (6.18+): a dport added after the port's decoders were set
+ * up fills the slots (within `ways`) of every switch decoder whose target map names its id.
+ */
+function cxlPortUpdateDecoderTargets(port: CxlPort, dport: CxlDport): void {
+  for (const d of port.decoders()) {
+    if (!(d instanceof CxlSwitchDecoder)) continue;
+    for (let i = 0; i < d.interleaveWays; i++)
+      if (!d.targets[i] && d.targetMap[i] === dport.portId) d.targets[i] = dport;
   }
 }
