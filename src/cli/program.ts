@@ -334,6 +334,17 @@ async function buildProgram(
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
     );
   program
+    .command('show')
+    .description(
+      'draw the booted topology: host bridges, ports, switches, endpoints, windows and their targets, regions and their positions',
+    )
+    .option(
+      '--format <format>',
+      'tree (default; colour on a TTY), dot (Graphviz source) or svg (via Graphviz dot)',
+    )
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .action(async (o) => setCode(await (await import('./commands/show.ts')).showCommand(ctx(), o)));
+  program
     .command('doctor')
     .description(
       'what a guest will do with a QEMU line, per profile, before any boot: QEMU refusals, windows that can never hold a region, region commands that work, traps (each with the QEMU option to change)',

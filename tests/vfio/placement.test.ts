@@ -92,10 +92,8 @@ describe('first-window placement (the interim VMM)', () => {
     expect(
       lines.filter((l) => l === `cxl ${region.name}: region already has 1 endpoints`),
     ).toHaveLength(3);
-    // and every accelerator driver fails for want of a region (-ENXIO)
-    expect(
-      errors(m).filter((l) => / no CXL region for 0x80000000000-0x803ffffffff \(-6\)$/.test(l)),
-    ).toHaveLength(4);
+    // and every accelerator driver fails for want of a region (-ENXIO), which no kernel prints
+    expect(errors(m).filter((l) => /no CXL region for/.test(l))).toEqual([]);
   });
 });
 
