@@ -21,10 +21,12 @@ import { acpiScan } from './drivers/acpi/scan.ts';
 import { cxlAccelAttachAll, cxlAccelDriver, pciehpHotAdd } from './drivers/cxl/accel.ts';
 import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
+import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
-  CXL_BUS_DRIVERS,
   cxlAcpiDriver,
+  cxlBusDrivers,
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
@@ -74,9 +76,9 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
-  attachEnv(kernel, platform.bus, opts.profile);
+  const guest = attachEnv(kernel, platform.bus, opts.profile);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
-  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...CXL_BUS_DRIVERS])
+  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
@@ -92,7 +94,11 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, cxlBusHooks());
+  const sysfs = createSysfs(kernel, {
+    ...cxlBusHooks(),
+    tracefs: cxlTracefs(kernel),
+    debugfs: () => cxlDebugfs(kernel),
+  });
   return {
     topology: platform.topology,
     profile: opts.profile,

@@ -9,7 +9,7 @@
  * are found by name with sysfs_streq() semantics (one trailing newline ignored) and a miss
  * is -ENODEV.
  */
-import type { Device, Driver } from '../kernel/device.ts';
+import type { Device, Driver, KernelContext } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import { cstr, sysfsStreq } from './format.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
@@ -29,8 +29,17 @@ import {
  * built-in driver without a module name: in the 6.1 capture cxl_port has no link, while the
  * built-in cxl_region links to cxl_core).
  */
-export function moduleName(drv: Driver): string {
+export function moduleName(drv: Driver, k?: KernelContext): string {
+  const on = drv.appliesOn?.module;
+  if (on && k && !on(k)) return '';
   return drv.module ?? '';
+}
+
+/** Whether a driver's bind/unbind attributes are suppressed on the kernel `k`. */
+function bindAttrsSuppressed(drv: Driver, k: KernelContext): boolean {
+  if (!drv.suppressBindAttrs) return false;
+  const on = drv.appliesOn?.suppressBindAttrs;
+  return on === undefined || on(k);
 }
 
 /** bus_find_device_by_name(): the bus's device named `buf` (trailing newline ignored). */
@@ -68,12 +77,12 @@ function boundDevices(ctx: TreeCtx, drv: Driver): Map<string, Device> {
 function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
   const fixed = (): Map<string, () => Node | undefined> => {
     const m = new Map<string, () => Node | undefined>();
-    if (!drv.suppressBindAttrs) {
+    if (!bindAttrsSuppressed(drv, ctx.kernel)) {
       m.set('bind', () => fileNode(0o200, undefined, (b) => bindStore(ctx, drv, b)));
       m.set('unbind', () => fileNode(0o200, undefined, (b) => unbindStore(ctx, drv, b)));
     }
     m.set('uevent', () => fileNode(0o200, undefined, ueventStore));
-    const mod = moduleName(drv);
+    const mod = moduleName(drv, ctx.kernel);
     if (mod) m.set('module', () => ({ t: 'link', to: `module/${mod}` }));
     return m;
   };
@@ -160,7 +169,7 @@ export function modulesDir(ctx: TreeCtx): DirNode {
     const s = new Set<string>();
     for (const b of ctx.kernel.buses.values())
       for (const d of b.drivers) {
-        const m = moduleName(d);
+        const m = moduleName(d, ctx.kernel);
         if (m) s.add(m);
       }
     return s;

@@ -47,8 +47,9 @@ export class Sh {
   readonly history: string[] = [];
   private uuidSeq = 0;
 
-  constructor(preset: 'cxl_test' | 'cxl_test_xor' = 'cxl_test') {
-    const profile = resolveProfile('latest');
+  /** @param kernel a kernel version other than the latest profile's (e.g. '6.1') */
+  constructor(preset: 'cxl_test' | 'cxl_test_xor' = 'cxl_test', kernel?: string) {
+    const profile = resolveProfile('latest', kernel ? { kernel } : {});
     this.m = bootMachine(getPreset(preset, profile.qemu), { profile });
   }
 

@@ -57,7 +57,12 @@ export function acpiScan(kernel: Kernel): AcpiScan {
       cxlRoot = { acpi: ad, pdev };
     }
     const phys = ad.physical;
-    if (phys) dev.links.set('physical_node', () => phys);
+    if (phys) {
+      // acpi_bind_one(): physical_node on the ACPI device, firmware_node on its physical twin
+      // (not for a mock platform device with a companion set by hand, as tools/testing/cxl's)
+      dev.links.set('physical_node', () => phys);
+      if (node.platformDevice === undefined) phys.links.set('firmware_node', () => dev);
+    }
     acpiAttrs(ad);
   }
   return { devices, platform, cxlRoot };

@@ -42,6 +42,7 @@ import {
   SZ_256M,
 } from './cxl.ts';
 import { cxlAcpiDriver } from './drivers.ts';
+import { cxlKver } from './kver.ts';
 import { devmCxlAddNvdimmBridge } from './pmem.ts';
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -168,14 +169,17 @@ function parseCfmws(
 }
 
 /**
- * The device a host bridge's root dport is registered for: the ACPI0016 device, except under
- * tools/testing/cxl (an ACPI0017 companion registered by a mock platform driver), whose
+ * The device a host bridge's root dport is registered for: from {@link CXL_KVER.hostBridgePciDev}
+ * (6.3) `pci_root->bus->bridge`, the `pciSSSS:BB` device (root0/dportN → ../../../pci0000:0c in
+ * the 6.12 and 7.3 captures); before, the ACPI0016 device (6.1 capture). Under
+ * tools/testing/cxl (an ACPI0017 companion registered by a mock platform driver) the
  * to_cxl_host_bridge() and acpi_pci_find_root() mocks hand cxl_acpi the host bridge's own device
- * (`cxl_host_bridge.N`), the same device that becomes the port's uport.
+ * (`cxl_host_bridge.N`) on every version, the same device that becomes the port's uport.
  */
-function hostBridgeDportDev(scan: AcpiScan, hb: AcpiDevice): Device {
+function hostBridgeDportDev(kernel: Kernel, scan: AcpiScan, hb: AcpiDevice): Device {
   const mock = scan.cxlRoot?.acpi.node.platformDevice !== undefined;
-  return mock && hb.physical ? hb.physical : hb.dev;
+  const pciDev = mock || cxlKver(kernel, 'hostBridgePciDev');
+  return pciDev && hb.physical ? hb.physical : hb.dev;
 }
 
 /** add_host_bridge_dport(): one root dport per ACPI0016 host bridge with a usable CHBS. */
@@ -226,7 +230,7 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDe
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
   devmCxlAddPort(
     hb.dev,
-    env(host).since('6.3') && hb.physical ? hb.physical : hb.dev,
+    cxlKver(host, 'hostBridgePciDev') && hb.physical ? hb.physical : hb.dev,
     chbs.base,
     dport,
     'switch',
@@ -248,7 +252,8 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
     root = devmCxlAddPort(host, host, undefined, undefined, 'root', host);
     const r = root;
     const hbs = scan.devices.filter((d) => d.node.hid === 'ACPI0016' && d.pciRoot);
-    for (const hb of hbs) addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(scan, hb));
+    for (const hb of hbs)
+      addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(kernel, scan, hb));
     const cxims: ReturnType<typeof readCxims>[] = [];
     acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CXIMS, (s) => cxims.push(readCxims(s)));
     const ctx: ParseCtx = { host, root: r, id: 0, windows: [] };
@@ -274,7 +279,7 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
       r.del();
       throw host.err('ENXIO', 'no CEDT');
     }
-    for (const hb of hbs) addHostBridgeUport(host, r, hb, hostBridgeDportDev(scan, hb));
+    for (const hb of hbs) addHostBridgeUport(host, r, hb, hostBridgeDportDev(kernel, scan, hb));
     if (r.decoders().some((d) => (d.flags & CXL_DECODER_F_PMEM) !== 0))
       devmCxlAddNvdimmBridge(host, r);
   });

@@ -2,24 +2,45 @@
  * DOC: the driver objects of the CXL stack (names as /sys/bus/.../drivers/<name> shows them,
  * and the module each lives in for the `module` link).
  */
-import type { Driver } from '../../kernel/device.ts';
+import type { Driver, KernelContext } from '../../kernel/device.ts';
+import { env } from '../env.ts';
+import { CXL_KVER } from './kver.ts';
 
 export const cxlAcpiDriver: Driver = { name: 'cxl_acpi', bus: 'platform', module: 'cxl_acpi' };
 export const cxlPciDriver: Driver = { name: 'cxl_pci', bus: 'pci', module: 'cxl_pci' };
+/** suppress_bind_attrs on the cxl_pmem drivers from {@link CXL_KVER.pmemSuppressBindAttrs}. */
+const pmemSince = {
+  suppressBindAttrs: (k: KernelContext) => env(k).since(CXL_KVER.pmemSuppressBindAttrs),
+};
 export const cxlNvdimmBridgeDriver: Driver = {
   name: 'cxl_nvdimm_bridge',
   bus: 'cxl',
   module: 'cxl_pmem',
+  suppressBindAttrs: true,
+  appliesOn: pmemSince,
 };
-export const cxlNvdimmDriver: Driver = { name: 'cxl_nvdimm', bus: 'cxl', module: 'cxl_pmem' };
+export const cxlNvdimmDriver: Driver = {
+  name: 'cxl_nvdimm',
+  bus: 'cxl',
+  module: 'cxl_pmem',
+  suppressBindAttrs: true,
+  appliesOn: pmemSince,
+};
 export const cxlPmemRegionDriver: Driver = {
   name: 'cxl_pmem_region',
   bus: 'cxl',
   module: 'cxl_pmem',
-  suppressBindAttrs: false,
+  suppressBindAttrs: true,
+  appliesOn: pmemSince,
 };
 export const cxlRegionDriver: Driver = { name: 'cxl_region', bus: 'cxl', module: 'cxl_core' };
-export const cxlDaxRegionDriver: Driver = { name: 'cxl_dax_region', bus: 'cxl', module: 'dax_cxl' };
+/** drivers/dax/cxl.c (registered from {@link CXL_KVER.daxCxlDriver} on; no bind/unbind). */
+export const cxlDaxRegionDriver: Driver = {
+  name: 'cxl_dax_region',
+  bus: 'cxl',
+  module: 'dax_cxl',
+  suppressBindAttrs: true,
+};
 export const pcieportDriver: Driver = { name: 'pcieport', bus: 'pci' };
 
 /** Drivers registered on the cxl bus at boot besides cxl_port (port.ts) and cxl_mem (mem.ts), in the order /sys lists none of this (kernfs order). */
@@ -29,3 +50,8 @@ export const CXL_BUS_DRIVERS: Driver[] = [
   cxlPmemRegionDriver,
   cxlRegionDriver,
 ];
+
+/** The cxl-bus drivers a kernel registers at boot: {@link CXL_BUS_DRIVERS}, plus dax_cxl's. */
+export function cxlBusDrivers(since: (v: string) => boolean): Driver[] {
+  return since(CXL_KVER.daxCxlDriver) ? [...CXL_BUS_DRIVERS, cxlDaxRegionDriver] : CXL_BUS_DRIVERS;
+}

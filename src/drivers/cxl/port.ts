@@ -11,47 +11,16 @@
  */
 import type { Device, Driver } from '../../kernel/device.ts';
 import { env } from '../env.ts';
-import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
-import { devmCxlAddDport } from './core/add-port.ts';
+import { PciDev } from '../pci/pci-dev.ts';
 import { readCdatData } from './core/cdat.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
-import {
-  devmCxlAddPassthroughDecoder,
-  devmCxlEnumerateDecoders,
-  devmCxlSetupHdm,
-} from './core/hdm.ts';
+import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
-import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
+import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
 import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
-import { cxlFindRegblock } from './core/regs.ts';
-import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
-
-/**
- * devm_cxl_port_enumerate_dports(): every PCIe root port / downstream port on the bus below
- * the port's uport becomes a dport. Returns the count.
- * @throws ENODEV "no dports found"
- */
-export function devmCxlPortEnumerateDports(port: CxlPort): number {
-  const below = port.hostBridge ? port.hostBridge.children : port.uportDev.children;
-  let count = 0;
-  for (const d of below) {
-    if (!(d instanceof PciDev)) continue;
-    const type = d.pcieType();
-    if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_DOWNSTREAM) continue;
-    let comp: bigint | undefined;
-    try {
-      comp = cxlFindRegblock(d, CXL_REGLOC_RBI_COMPONENT).base;
-    } catch {
-      comp = undefined;
-    }
-    devmCxlAddDport(port, port, d, d.portNumber(), comp);
-    count++;
-  }
-  if (count === 0) throw port.err('ENODEV', 'no dports found');
-  return count;
-}
+import { CXL_KVER, cxlKver } from './kver.ts';
 
 /**
  * cxl_port_probe().
@@ -60,28 +29,12 @@ export function devmCxlPortEnumerateDports(port: CxlPort): number {
 export function cxlPortProbe(port: CxlPort): void {
   const e = env(port);
   if (!port.isEndpoint) {
-    const n = devmCxlPortEnumerateDports(port);
-    if (!e.since('6.3')) {
-      // 6.1: a single dport always gets a passthrough decoder, HDM registers or not.
-      if (n === 1) {
-        devmCxlAddPassthroughDecoder(port);
-        return;
-      }
-      devmCxlEnumerateDecoders(devmCxlSetupHdm(port, port.componentBase));
-      return;
-    }
-    let hdm: ReturnType<typeof devmCxlSetupHdm> | undefined;
-    try {
-      hdm = devmCxlSetupHdm(port, port.componentBase, port, true);
-    } catch (err) {
-      if (n !== 1) throw err;
-    }
-    if (hdm) {
-      devmCxlEnumerateDecoders(hdm);
-      return;
-    }
-    port.dbg('Fallback to passthrough decoder');
-    devmCxlAddPassthroughDecoder(port);
+    // cxl_switch_port_probe(): "Cache the data early to ensure is_visible() works"
+    if (cxlKver(port, 'switchPortCdat') && port.uportDev instanceof PciDev)
+      readCdatData(port, port.uportDev);
+    // 6.18+: dports (and with the first one the decoders) come with the endpoints below
+    if (cxlKver(port, 'lazyDports')) return;
+    switchPortDecodersSetup(port, devmCxlPortEnumerateDports(port));
     return;
   }
   const cxlmd = memdevOfEndpoint(port);
@@ -124,6 +77,9 @@ const isPort = (dev: Device): dev is CxlPort => dev instanceof CxlPort;
 export const cxlPortDriver: Driver = {
   name: 'cxl_port',
   bus: 'cxl',
+  // the `module` link: absent in the 6.1 capture, present in 6.12's and 7.3's
+  module: 'cxl_port',
+  appliesOn: { module: (k) => env(k).since(CXL_KVER.cxlPortModuleLink) },
   match: (dev) => isPort(dev) && !dev.isRoot,
   probe: (dev) => {
     if (isPort(dev)) cxlPortProbe(dev);

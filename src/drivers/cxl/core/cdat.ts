@@ -81,11 +81,13 @@ function readEntry(pdev: PciDev, cap: number, handle: number): [Uint8Array, numb
 }
 
 /**
- * read_cdat_data(): reads the CDAT of an endpoint's memdev into the port's cache, logging
- * "CDAT length %zu" (or "No CDAT mailbox" / "CDAT data read error").
+ * read_cdat_data(): reads the CDAT of the PCI function behind a port — an endpoint's memdev,
+ * or (from 6.8, cxl_switch_port_probe()) a switch's upstream port; a host-bridge port has no
+ * PCI uport and reads nothing — into the port's cache, logging "CDAT length %zu" (or
+ * "No CDAT mailbox" / "CDAT data read error").
  */
-export function readCdatData(port: CxlPort, cxlmd: CxlMemdev): void {
-  const pdev = cxlmd.cxlds.pdev;
+export function readCdatData(port: CxlPort, from: CxlMemdev | PciDev): void {
+  const pdev = 'cxlds' in from ? from.cxlds.pdev : from;
   const dev: Device = port;
   const cap = doeMailboxes(pdev)[0];
   if (cap === undefined) {

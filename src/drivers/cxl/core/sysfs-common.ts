@@ -11,6 +11,7 @@ export const CXL_DEVICE_ID: Record<string, number> = {
   cxl_nvdimm_bridge: 1,
   cxl_nvdimm: 2,
   cxl_port: 3,
+  cxl_memdev: 5,
   cxl_decoder_root: 0,
   cxl_decoder_switch: 0,
   cxl_decoder_endpoint: 0,
@@ -33,6 +34,15 @@ export function ro<D extends Device>(
 /** Visible only from kernel version `v` on (ABI `since`). */
 export function since<D extends Device>(v: string, also?: (d: D) => boolean): (d: D) => boolean {
   return (d) => env(d).since(v) && (also ? also(d) : true);
+}
+
+/**
+ * The `MODALIAS=` value cxl_bus_uevent() (drivers/cxl/core/port.c) emits for every device on the
+ * cxl bus, `cxl:t<cxl_device_id()>` — also for devices without a `modalias` attribute, such as
+ * memN (cxl_memdev_attribute_groups has none; its uevent still ends `MODALIAS=cxl:t5`).
+ */
+export function cxlModalias(d: Device): string {
+  return `cxl:t${CXL_DEVICE_ID[d.devtype ?? ''] ?? 0}`;
 }
 
 /** devtype + modalias (the cxl bus's common attributes). `modalias` of a root port is cxl:t4. */

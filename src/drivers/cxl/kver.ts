@@ -1,0 +1,53 @@
+/**
+ * DOC: kernel-version switches of the CXL core outside the region driver (boot-time
+ * enumeration, driver definitions, sysfs), one named entry per behaviour with the first kernel
+ * version that has it (compare with `env(dev).since()`).
+ *
+ * Three kernels are checked against captures: 6.1 (debian-12), 6.12 (debian-13) and 7.3
+ * (latest, latest-arm64). Where the captures only bound a change (absent in one, present in
+ * the next), the entry names the upstream release that introduced it when the history is known
+ * and says so otherwise; docs/profiles.md lists each with the capture that shows it.
+ */
+import type { KernelContext } from '../../kernel/device.ts';
+import type { KernelVersion } from '../../profile.ts';
+import { env } from '../env.ts';
+
+/** Kernel-behaviour switches of cxl_core / cxl_acpi / cxl_port / cxl_pmem / dax_cxl. */
+export const CXL_KVER = {
+  /**
+   * add_host_bridge_dport()/add_host_bridge_uport() register the root dport and the host-bridge
+   * port for `pci_root->bus->bridge` (pciSSSS:BB), not the ACPI0016 device (v6.3, the RCH series).
+   */
+  hostBridgePciDev: '6.3',
+  /** cxl_nvdimm_bridge, cxl_nvdimm and cxl_pmem_region set suppress_bind_attrs (v6.2 pmem rework). */
+  pmemSuppressBindAttrs: '6.2',
+  /** drivers/dax/cxl.c: the `cxl_dax_region` driver (module dax_cxl, suppress_bind_attrs) (v6.3). */
+  daxCxlDriver: '6.3',
+  /** bus/cxl/drivers/cxl_port/module → module/cxl_port (absent in the 6.1 capture, present in 6.12). */
+  cxlPortModuleLink: '6.12',
+  /** cxl_switch_port_probe() reads the switch upstream port's CDAT (read_cdat_data(), v6.8 QoS). */
+  switchPortCdat: '6.8',
+  /**
+   * Switch and host-bridge ports get their dports on demand, when an endpoint below a port
+   * attaches (devm_cxl_add_dport_by_dev(), "cxl: Defer dport allocation for switch ports",
+   * v6.18); ports without a device below keep no dport. 6.12 enumerates every root/downstream
+   * port at cxl_port probe.
+   */
+  lazyDports: '6.18',
+} as const;
+
+/** True when the device's kernel has the behaviour `k`. */
+export function cxlKver(
+  dev: KernelContext | { ctx: KernelContext },
+  k: keyof typeof CXL_KVER,
+): boolean {
+  return env(dev).since(CXL_KVER[k]);
+}
+
+/**
+ * The character-device major of /dev/cxl/memN (`dev`, uevent MAJOR=). cxl_core takes a dynamic
+ * major (alloc_chrdev_region()), handed out from 254 downwards in registration order, so the
+ * value is a property of the distribution kernel's module set and load order, not of the CXL
+ * code: 247 on Debian's 6.1, 250 on 6.12, 249 on 7.3 (the captures' `dev` files).
+ */
+export const CXL_MEM_MAJOR: Record<KernelVersion, number> = { '6.1': 247, '6.12': 250, '7.3': 249 };
