@@ -49,3 +49,27 @@ describe('boot(input)', () => {
     await expect(boot({} as never)).rejects.toThrow(/needs one of preset, qemu or topology/);
   });
 });
+
+describe('Machine', () => {
+  it('explain() names the failing check of the last failed create-region', async () => {
+    const m = await boot({ preset: 'default' });
+    const r = m.ndctl(['create-region', '-m', '-d', 'decoder0.1', '-w', '1', 'mem0']);
+    expect(r.code).toBe(1);
+    expect(m.ops()[0]).toMatchObject({
+      kind: 'command',
+      argv: ['create-region', '-m', '-d', 'decoder0.1', '-w', '1', 'mem0'],
+      code: 1,
+    });
+    const e = await m.explain();
+    expect(e.ok).toBe(false);
+    expect(e.summary).toMatch(/fails at "ways" on decoder0\.1 with EINVAL/);
+  });
+
+  it("list() errors are Errno values with ndctl's message; mem accesses outside regions are EFAULT", async () => {
+    const m = await boot({ preset: 'minimal' });
+    expect(() => m.list(['--bogus'])).toThrow(Errno);
+    expect(() => m.mem.read(0x1000n, 4)).toThrow(/not decoded/);
+    expect(() => m.mem.read(0x1000n, 0)).toThrow(/bad length/);
+    expect(m.ops()).toEqual([]);
+  });
+});
