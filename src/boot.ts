@@ -25,8 +25,8 @@ import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
 import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
 import {
-  cxlBusDrivers,
   cxlAcpiDriver,
+  cxlBusDrivers,
   cxlPciDriver,
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';

@@ -245,7 +245,8 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
     root = devmCxlAddPort(host, host, undefined, undefined, 'root', host);
     const r = root;
     const hbs = scan.devices.filter((d) => d.node.hid === 'ACPI0016' && d.pciRoot);
-    for (const hb of hbs) addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(kernel, scan, hb));
+    for (const hb of hbs)
+      addHostBridgeDport(kernel, host, r, hb, hostBridgeDportDev(kernel, scan, hb));
     const cxims: ReturnType<typeof readCxims>[] = [];
     acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CXIMS, (s) => cxims.push(readCxims(s)));
     const ctx: ParseCtx = { host, root: r, id: 0, windows: [] };

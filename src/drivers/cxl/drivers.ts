@@ -9,7 +9,9 @@ import { CXL_KVER } from './kver.ts';
 export const cxlAcpiDriver: Driver = { name: 'cxl_acpi', bus: 'platform', module: 'cxl_acpi' };
 export const cxlPciDriver: Driver = { name: 'cxl_pci', bus: 'pci', module: 'cxl_pci' };
 /** suppress_bind_attrs on the cxl_pmem drivers from {@link CXL_KVER.pmemSuppressBindAttrs}. */
-const pmemSince = { suppressBindAttrs: (k: KernelContext) => env(k).since(CXL_KVER.pmemSuppressBindAttrs) };
+const pmemSince = {
+  suppressBindAttrs: (k: KernelContext) => env(k).since(CXL_KVER.pmemSuppressBindAttrs),
+};
 export const cxlNvdimmBridgeDriver: Driver = {
   name: 'cxl_nvdimm_bridge',
   bus: 'cxl',

@@ -49,7 +49,10 @@ export const CXL_KVER = {
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */
-export function cxlKver(dev: KernelContext | { ctx: KernelContext }, k: keyof typeof CXL_KVER): boolean {
+export function cxlKver(
+  dev: KernelContext | { ctx: KernelContext },
+  k: keyof typeof CXL_KVER,
+): boolean {
   return env(dev).since(CXL_KVER[k]);
 }
 

@@ -19,12 +19,12 @@ import {
   CxlPort as CxlPortClass,
   unregisterPort,
 } from './core/port.ts';
-import { cxlModalias } from './core/sysfs-common.ts';
-import { cxlKver } from './kver.ts';
-import { cxlPortAddDport } from './port.ts';
 import { cxlFindRegblock } from './core/regs.ts';
+import { cxlModalias } from './core/sysfs-common.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
+import { cxlKver } from './kver.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
+import { cxlPortAddDport } from './port.ts';
 
 const grandparent = (d: Device | undefined) => d?.parent?.parent;
 

@@ -11,8 +11,8 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
-import type { PciDev } from '../pci/pci-dev.ts';
 import { pciEnableDevice } from '../pci/enable.ts';
+import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';

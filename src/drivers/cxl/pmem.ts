@@ -8,8 +8,8 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
-import { Ida } from '../../kernel/ida.ts';
 import { isErrno } from '../../kernel/errno.ts';
+import { Ida } from '../../kernel/ida.ts';
 import { env } from '../env.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd } from './core/mbox.ts';
 import type { CxlMemdev } from './core/memdev.ts';

@@ -129,7 +129,6 @@ function cxlPortUpdateDecoderTargets(port: CxlPort, dport: CxlDport): void {
  * @throws ENXIO HDM registers missing (non-passthrough), decoder enumeration failures
  */
 export function cxlPortProbe(port: CxlPort): void {
-  const e = env(port);
   if (!port.isEndpoint) {
     // cxl_switch_port_probe(): "Cache the data early to ensure is_visible() works"
     if (cxlKver(port, 'switchPortCdat') && port.uportDev instanceof PciDev)

@@ -9,8 +9,9 @@
  * exists. Modelled: those two files (their stores are not carried out: EOPNOTSUPP, cxlsim's).
  * Not modelled: `dpamem` (the DPA resource dump) and the port-level EINJ files.
  */
-import type { Kernel } from '../../../kernel/kernel.ts';
+
 import { Errno } from '../../../kernel/errno.ts';
+import type { Kernel } from '../../../kernel/kernel.ts';
 import type { DebugfsEntry } from '../../../sysfs/tree-node.ts';
 import { env } from '../../env.ts';
 import { CXL_MBOX_OP } from './mbox.ts';

@@ -8,11 +8,11 @@
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
 import { Ida } from '../../../kernel/ida.ts';
+import { env } from '../../env.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
+import { CXL_MEM_MAJOR } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import type { CxlPort } from './port.ts';
-import { env } from '../../env.ts';
-import { CXL_MEM_MAJOR } from '../kver.ts';
 
 /** A DPA partition: [start, start+size) bytes. */
 export interface DpaPartition {
