@@ -23,7 +23,7 @@ import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
-import { installRegionDriver } from './drivers/cxl/core/region/index.ts';
+import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
   cxlAcpiDriver,
   cxlBusDrivers,
@@ -74,7 +74,6 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
  * hardware holds. `opts.mutateCedt` is ignored (the CEDT is built with the platform).
  */
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
-  installRegionDriver();
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
   const guest = attachEnv(kernel, platform.bus, opts.profile);
@@ -95,7 +94,11 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, { ...cxlBusHooks(), debugfs: () => cxlDebugfs(kernel) });
+  const sysfs = createSysfs(kernel, {
+    ...cxlBusHooks(),
+    tracefs: cxlTracefs(kernel),
+    debugfs: () => cxlDebugfs(kernel),
+  });
   return {
     topology: platform.topology,
     profile: opts.profile,

@@ -7,7 +7,9 @@
  * - the capture topologies against their QEMU TCG runs (sysfs-fixtures/<capture>/host/
  *   run-info.txt wall_seconds): the CLI's `boot` + `list -vvv`, two whole processes;
  * - the region driver's figures (scripts/bench/region.ts: create+commit 2/8/16 ways, translate
- *   HPA/s, property-test cases per minute).
+ *   HPA/s, property-test cases per minute);
+ * - property testing (scripts/bench/prop.ts: Machine.clone() vs a fresh boot, `cxlsim prop`
+ *   cases per minute on the default preset and with a fresh topology per case).
  * Prints the tables and every target (MET/MISSED), writes bench-results/latest.json, and exits
  * non-zero when a target is missed and BENCH_STRICT=1. `--quick` runs fewer repetitions.
  */
@@ -260,6 +262,30 @@ try {
   targets.push({ name: 'region bench ran', value: Number.NaN, ok: false });
 }
 
+// 7. Property testing (issue 12): clone vs boot, prop cases per minute, in their own process.
+let prop: { targets?: typeof targets } = {};
+try {
+  const propOut = execFileSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      join(root, 'scripts/bench/prop.ts'),
+      ...(quick ? ['--quick'] : []),
+    ],
+    { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 },
+  )
+    .trim()
+    .split('\n');
+  prop = JSON.parse(propOut.pop() ?? '{}') as typeof prop;
+  console.log(propOut.join('\n'));
+  targets.push(...(prop.targets ?? []));
+} catch (e) {
+  console.error(`prop bench: ${(e as Error).message.split('\n')[0]}`);
+  targets.push({ name: 'prop bench ran', value: Number.NaN, ok: false });
+}
+
 for (const x of targets)
   console.log(`${x.ok ? 'MET   ' : 'MISSED'} ${x.name}: ${x.value.toFixed(2)}`);
 const totalS = (performance.now() - started) / 1000;
@@ -267,6 +293,6 @@ console.log(`bench: ${totalS.toFixed(0)} s`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(
   join(root, 'bench-results/latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, qemu, region, targets }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, qemu, region, prop, targets }, null, 2)}\n`,
 );
 if (process.env.BENCH_STRICT === '1' && targets.some((x) => !x.ok)) process.exit(1);

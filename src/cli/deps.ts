@@ -43,7 +43,12 @@ export const realDeps: CliDeps = {
       }
       case 'qemu': {
         const { parseQemuCommandLine } = await import('../topology/qemu-cmdline.ts');
-        return parseQemuCommandLine(input.text, { qemu: profile.qemu, path: input.path });
+        const { existsSync } = await import('node:fs');
+        return parseQemuCommandLine(input.text, {
+          qemu: profile.qemu,
+          path: input.path,
+          fileExists: (f) => existsSync(f),
+        });
       }
       case 'topology': {
         const { parseTopologyFile } = await import('../topology/schema.ts');

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { type CliDeps, realDeps } from './deps.ts';
 import { exitCodeOf, formatError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -50,11 +50,13 @@ function rawList(
 }
 
 /** Builds the commander program; actions store their exit code through `setCode`. */
-function buildProgram(
+async function buildProgram(
   io: CliIo,
   ctxFor: (state: string | undefined) => CliContext,
   setCode: (c: number) => void,
-): Command {
+): Promise<Command> {
+  // commander is loaded only here: `list` and the ndctl commands never need it
+  const { Command } = await import('commander');
   const program = new Command('cxlsim')
     .description(
       "A simulator of the Linux CXL driver stack as a guest sees it: QEMU's CXL platform, the cxl drivers, /sys/bus/cxl and ndctl's `cxl list`.",
@@ -187,6 +189,48 @@ function buildProgram(
     );
 
   program
+    .command('prop')
+    .description(
+      'property runs of region assembly: random region requests, every invariant checked, a shrunk reproducer bundle on failure (exit 1)',
+    )
+    .option('--preset <name>', 'cases on this preset (default: default)')
+    .option('--qemu <file>', 'cases on the topology of a QEMU command line')
+    .option('--topology <file>', 'cases on a topology file')
+    .option('--gen [kind]', 'a fresh random topology per case: qemu (default) or any')
+    .option('--runs <n>', 'number of cases', '100')
+    .option('--seed <n>', 'fast-check seed (default: random, printed)')
+    .option('--profile <name>', 'stack profile', 'latest')
+    .option(
+      '--compare-profile <name>',
+      'run each case under a second profile too; fail where outcomes differ',
+    )
+    .option(
+      '--invariant <name...>',
+      `invariants to check (default all: ${'hpa-disjoint dpa-disjoint commit-order hw-committed data-roundtrip refused-write teardown'})`,
+    )
+    .option('--shard <i/n>', 'run shard i of n (seed + i - 1, runs / n cases)')
+    .option('--json', 'print the outcome as JSON')
+    .option('--out <dir>', 'where to write the reproducer bundle', 'cxlsim-repro')
+    .option('--check', 'check the invariants on the booted machine instead')
+    .action(async (o: import('./commands/prop.ts').PropArgs) =>
+      setCode(await (await import('./commands/prop.ts')).propCommand(ctx(), o)),
+    );
+
+  program
+    .command('export')
+    .description(
+      "a topology as a QEMU command line (the booted machine's, or --preset / --topology)",
+    )
+    .option('--qemu', 'export as a QEMU command line')
+    .option('--qemu-version <version>', "QEMU version (default: the machine's)")
+    .option('--preset <name>', 'export a preset')
+    .option('--topology <file>', 'export a topology file')
+    .option('-o, --output <file>', 'write to a file (default: stdout)')
+    .action(async (o: import('./commands/export.ts').ExportArgs) =>
+      setCode(await (await import('./commands/export.ts')).exportCommand(ctx(), o)),
+    );
+
+  program
     .command('gen')
     .description('write a generated topology file (boot it with `cxlsim boot --topology FILE`)')
     .option('--host-bridges <n>', 'pxb-cxl host bridges (default 1)')
@@ -254,6 +298,22 @@ function buildProgram(
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
     );
   program
+    .command('doctor')
+    .description(
+      'what a guest will do with a QEMU line, per profile, before any boot: QEMU refusals, windows that can never hold a region, region commands that work, traps (each with the QEMU option to change)',
+    )
+    .option('--qemu <file>', 'the QEMU command line')
+    .option('--profile <name>', 'one profile (default: every profile)')
+    .option(
+      '--try <command>',
+      "predict a cxl command's outcome (repeatable, run in order), e.g. --try 'create-region -m -d decoder0.0 mem0'",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (o) =>
+      setCode(await (await import('./commands/doctor.ts')).doctorCommand(ctx(), o)),
+    );
+  program
     .command('explain')
     .description(
       'why the last failed command or write failed (or DEVICE, or create-region ARGS… as a what-if): the checks from the root decoder down, and verified fixes',
@@ -297,15 +357,20 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
         raw.args,
       );
     let code = 0;
-    await buildProgram(io, ctxFor, (c) => {
+    const program = await buildProgram(io, ctxFor, (c) => {
       code = c;
-    }).parseAsync(argv, { from: 'user' });
+    });
+    await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError)
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+    // a CommanderError (usage, --help, --version), recognised without loading commander
+    const ce = e as { name?: string; code?: unknown; exitCode?: unknown };
+    if (typeof ce?.code === 'string' && ce.code.startsWith('commander.'))
+      return ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version'
         ? 0
-        : e.exitCode;
+        : typeof ce.exitCode === 'number'
+          ? ce.exitCode
+          : 1;
     io.err(`${formatError(e, Boolean(io.env.CXLSIM_DEBUG))}\n`);
     return exitCodeOf(e);
   }

@@ -11,12 +11,14 @@ import type { VmmOptions } from '../hw/vmm/options.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 import { resolveProfile } from '../profile.ts';
+import { removeDeadTemps } from '../state/atomic.ts';
+import { StateError } from '../state/errors.ts';
+import { processAlive } from '../state/lock.ts';
+import { replay } from '../state/replay.ts';
 import type { CliDeps } from './deps.ts';
-import { CliError } from './errors.ts';
 import type { CliIo } from './io.ts';
-import { withStateLock } from './lock.ts';
+import { type StateLock, withStateLock } from './lock.ts';
 import {
-  describeOp,
   type JournalOp,
   type MachineState,
   newState,
@@ -48,6 +50,11 @@ export interface Session {
   journal(op: JournalOp): void;
 }
 
+/** Removes temp files of state writers that were killed before their rename. */
+function cleanTemps(dir: string): void {
+  removeDeadTemps(dir, stateFile(dir), (pid) => processAlive(pid));
+}
+
 /** The preset booted when a command needs a machine and none is recorded. */
 export const DEFAULT_PRESET = 'default';
 
@@ -56,6 +63,22 @@ export async function bootState(deps: CliDeps, st: MachineState): Promise<Machin
   const topology = await deps.topology(st.input, st.profile);
   const vfio = st.vfio ? await vmmOptions(st.vfio) : undefined;
   return deps.boot(topology, { profile: st.profile, dyndbg: st.dyndbg, ...(vfio ? { vfio } : {}) });
+}
+
+/**
+ * Boots the machine of a state file: an input that no longer parses or boots is the state
+ * file's fault (it was checked when it was stored), so the error names the file.
+ * @throws StateError "state file F cannot be booted (<the error>); remove it or use --state"
+ */
+async function bootStored(deps: CliDeps, st: MachineState, file: string): Promise<Machine> {
+  try {
+    return await bootState(deps, st);
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
+    throw new StateError(
+      `state file ${file} cannot be booted (${e.describe()}); remove it or use --state`,
+    );
+  }
 }
 
 /** The VMM options a journal records (the host-device file is parsed here, lazily). */
@@ -69,57 +92,7 @@ async function vmmOptions(v: NonNullable<MachineState['vfio']>): Promise<VmmOpti
   return o;
 }
 
-/**
- * Replays journaled operations on a fresh boot; returns the machine the last one leaves
- * (a `reboot` replaces the guest, keeping the hardware).
- * @throws CliError naming the failing operation
- */
-export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Machine {
-  let m = m0;
-  for (const [i, op] of ops.entries()) {
-    try {
-      if (op.kind === 'command') continue;
-      if (op.kind === 'reboot') {
-        if (!m.reboot) throw new Errno('EOPNOTSUPP', 'this machine cannot be rebooted');
-        m = m.reboot({ dyndbg: op.dyndbg });
-        continue;
-      }
-      if (op.kind === 'device-add') {
-        if (!m.deviceAdd) throw new Errno('EOPNOTSUPP', 'this machine has no hotplug');
-        m.deviceAdd(op.spec);
-        continue;
-      }
-      if (op.kind === 'mem-write') {
-        if (!m.platform) throw new Errno('EOPNOTSUPP', 'this machine has no memory bus');
-        m.platform.bus.mem.write(BigInt(op.hpa), Uint8Array.from(Buffer.from(op.data, 'hex')));
-        continue;
-      }
-      if (op.kind === 'ioctl') {
-        const r = m.ioctl.send(op.memdev, {
-          id: op.id,
-          payload: Uint8Array.from(Buffer.from(op.payload, 'hex')),
-          sizeOut: 0,
-        });
-        if (r instanceof Errno) throw r;
-        continue;
-      }
-      try {
-        m.sysfs.write(op.path, op.value);
-      } catch (e) {
-        if (e instanceof Errno && op.fails === e.code) continue;
-        throw e;
-      }
-      if (op.fails !== undefined)
-        throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
-    } catch (e) {
-      if (!(e instanceof Errno)) throw e;
-      throw new CliError(
-        `state file ${file} cannot be replayed (operation ${i + 1}, ${describeOp(op)}, failed: ${e.describe()}); remove it or use --state`,
-      );
-    }
-  }
-  return m;
-}
+export { replay } from '../state/replay.ts';
 
 /**
  * Runs `fn` on the persisted machine under the state lock; journaled operations are
@@ -132,7 +105,8 @@ export async function withMachine<T>(
   const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
   return withStateLock(
     ctx.stateDir,
-    async () => {
+    async (lock) => {
+      cleanTemps(ctx.stateDir);
       let st = readState(ctx.stateDir);
       const fresh = st === undefined;
       if (!st)
@@ -142,7 +116,11 @@ export async function withMachine<T>(
           false,
           ctx.version,
         );
-      const machine = replay(await bootState(ctx.deps, st), st.ops, stateFile(ctx.stateDir));
+      const machine = replay(
+        await bootStored(ctx.deps, st, stateFile(ctx.stateDir)),
+        st.ops,
+        stateFile(ctx.stateDir),
+      );
       const pending: JournalOp[] = [];
       const base = st;
       let code = -1;
@@ -154,7 +132,9 @@ export async function withMachine<T>(
         if (ctx.note)
           pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
         if (fresh || pending.length > 0)
-          writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] });
+          writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] }, () =>
+            lock.assertHeld(),
+          );
       }
     },
     timeout,
@@ -164,8 +144,15 @@ export async function withMachine<T>(
 /** Runs `fn` under the state lock only (boot replaces the machine). */
 export async function withLockedState<T>(
   ctx: CliContext,
-  fn: (old: MachineState | undefined) => Promise<T>,
+  fn: (old: MachineState | undefined, lock: StateLock) => Promise<T>,
 ): Promise<T> {
   const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
-  return withStateLock(ctx.stateDir, async () => fn(readState(ctx.stateDir)), timeout);
+  return withStateLock(
+    ctx.stateDir,
+    async (lock) => {
+      cleanTemps(ctx.stateDir);
+      return fn(readState(ctx.stateDir), lock);
+    },
+    timeout,
+  );
 }

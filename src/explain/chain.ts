@@ -261,7 +261,10 @@ export function mergeOutcome(checks: Check[], c: Classified | undefined): Check[
       level: 'region',
       device: c.device ?? '?',
       status: 'failed',
-      detail: 'refused by the kernel',
+      detail:
+        c.by === 'ndctl'
+          ? 'refused by ndctl (no write reached the kernel)'
+          : 'refused by the kernel',
     });
   }
   const f = out[i] as Check;

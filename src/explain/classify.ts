@@ -18,6 +18,11 @@ export interface Classified {
   errno?: ErrnoName;
   /** The line that told it (kernel text without level, or ndctl's line). */
   message?: string;
+  /**
+   * Who refused: the kernel when a sysfs write was refused (ndctl only reports it), ndctl when
+   * its own validation stopped the command before any write was refused.
+   */
+  by?: 'ndctl' | 'kernel';
 }
 
 /** Kernel message patterns → check id; group 1 (when present) is the device. */
@@ -52,6 +57,11 @@ const KERNEL: [RegExp, string][] = [
 /** ndctl error patterns → check id; group 1 the device when named. */
 const TOOL: [RegExp, string][] = [
   [/no root decoder specified/, 'root-given'],
+  // cxl/region.c cxl_region_determine_granularity(): "For an x%d root, only root decoder
+  // granularity (%d) permitted" — ndctl refuses before writing anything
+  [/only root decoder granularity \(\d+\) permitted/, 'granularity'],
+  // a size of 0 (the window holds no ways × 256 MiB) is refused by libcxl without a write
+  [/(\S+): set_size failed: Invalid argument/, 'hpa'],
   [/Interleave ways \d+ is greater than number of memdevs/, 'memdevs'],
   [/no active memdevs found/, 'memdev-in-window'],
   [/could not get a free decoder for (\S+)/, 'free-endpoint-decoder'],
@@ -94,6 +104,11 @@ export function kernelText(line: string): string {
 
 /** The failing check of an attempt, or undefined when it succeeded. */
 export function classify(o: Outcome): Classified | undefined {
+  const c = classifyOutcome(o);
+  return c ? { ...c, by: o.failed ? 'kernel' : 'ndctl' } : c;
+}
+
+function classifyOutcome(o: Outcome): Classified | undefined {
   for (const l of o.tool) {
     for (const [re, id] of TOOL) {
       const m = re.exec(l);

@@ -169,11 +169,29 @@ export function regionCandidates(
   const id = c?.id ?? '';
   const q = rd ? onWindow(r, rd, mds) : undefined;
   if (rd) {
+    const gfix =
+      q && q.granularity !== r.granularity
+        ? `, granularity ${q.granularity} B (an x${rd.interleaveWays} window takes only its own)`
+        : '';
     if (q && q.memdevs.join() !== r.memdevs.join())
       push(
         'order',
-        `${uniq.length !== r.memdevs.length ? 'name each memdev once, ' : ''}in interleave position order for ${rd.name}: ${q.memdevs.join(' ')}`,
+        `${uniq.length !== r.memdevs.length ? 'name each memdev once, ' : ''}in interleave position order for ${rd.name}: ${q.memdevs.join(' ')}${gfix}`,
         q,
+      );
+    // the commonest failure: -g other than an interleaved window's granularity (ndctl refuses)
+    if (
+      rd.interleaveWays > 1 &&
+      r.granularity !== undefined &&
+      r.granularity !== rd.interleaveGranularity
+    )
+      push(
+        'gran',
+        `-g ${rd.interleaveGranularity}: the granularity of the x${rd.interleaveWays} window ${rd.name}`,
+        {
+          ...r,
+          granularity: rd.interleaveGranularity,
+        },
       );
     if (rd.interleaveWays === 1) {
       const g0 = r.granularity ?? rd.interleaveGranularity;

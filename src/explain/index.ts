@@ -2,7 +2,7 @@
  * DOC: `cxlsim explain` — why an attempt failed (or what an existing region rests on), check by
  * check, and what would work instead.
  *
- * The journal (cli/state.ts) is read as *attempts*: an ndctl create-region (its `command` note
+ * The journal (state/journal.ts) is read as *attempts*: an ndctl create-region (its `command` note
  * and the writes it made) or a single sysfs write. An attempt is explained by replaying it on a
  * fresh copy of the machine as it was just before (`at(start)`), with dynamic debug on: the
  * kernel's dev_dbg/dev_err lines and ndctl's error lines name the failing check
@@ -14,16 +14,18 @@
  * attempt that made it), any other device name (the last failed attempt that named it, else
  * its state).
  */
-import type { JournalOp } from '../cli/state.ts';
+
 import type { CxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
+import type { JournalOp } from '../state/ops.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeOutcome, regionChain } from './chain.ts';
 import { type Classified, classify } from './classify.ts';
 import { firmwareFix } from './firmware.ts';
 import { type Candidate, type Factory, regionCandidates, verify } from './fixes.ts';
+import { qemuFixes } from './qemu-fixes.ts';
 import { autoChain, autoFailure, isFailedAuto, members, regionStatusChain } from './region.ts';
 import { commandLine, formatCreateRegion, parseCreateRegion } from './request.ts';
 import { hostBridgeOf, kernelOrder, regionByName } from './topo.ts';
@@ -42,6 +44,8 @@ export interface ExplainContext {
   at(n: number): Promise<Machine>;
   /** Boots another topology on the same profile (to verify firmware fixes). */
   boot?(t: Topology): Promise<Machine>;
+  /** The QEMU command line the machine was booted from (QEMU-side fixes edit it). */
+  qemuText?: string;
 }
 
 /** One attempt of the journal: ops[start..end). */
@@ -112,11 +116,13 @@ async function lastFailure(
   return undefined;
 }
 
-function summarize(subject: string, ok: boolean, checks: Check[]): string {
+function summarize(subject: string, ok: boolean, checks: Check[], by?: 'ndctl' | 'kernel'): string {
   if (ok) return `${subject}: succeeds; every check passes`;
+  const who =
+    by === 'ndctl' ? ' (refused by ndctl)' : by === 'kernel' ? ' (refused by the kernel)' : '';
   const f = checks.find((c) => c.status === 'failed');
-  if (!f) return `${subject}: fails`;
-  return `${subject}: fails at "${f.id}" on ${f.device}${f.errno ? ` with ${f.errno}` : ''}${f.message ? `: ${f.message}` : ''}`;
+  if (!f) return `${subject}: fails${who}`;
+  return `${subject}: fails at "${f.id}" on ${f.device}${f.errno ? ` with ${f.errno}` : ''}${who}${f.message ? `: ${f.message}` : ''}`;
 }
 
 /** Explains one attempt replayed on `at(start)`. */
@@ -138,15 +144,30 @@ export async function explainAttempt(ctx: ExplainContext, j: JournalAttempt): Pr
   } else if (c) checks = mergeOutcome([], c);
   const subject = describeAttempt(j.attempt);
   const fixes = o.ok ? [] : await verify(factory, cands);
+  if (!o.ok && ctx.qemuText !== undefined && ctx.boot) {
+    const req =
+      j.attempt.kind === 'command' && j.attempt.argv[0] === 'create-region'
+        ? parseCreateRegion(j.attempt.argv)
+        : undefined;
+    fixes.push(
+      ...(await qemuFixes(
+        { machine: pre, qemuText: ctx.qemuText, boot: ctx.boot },
+        j.attempt,
+        c,
+        req,
+      )),
+    );
+  }
   const e: Explanation = {
     subject,
     ok: o.ok,
-    summary: summarize(subject, o.ok, checks),
+    summary: summarize(subject, o.ok, checks, o.ok ? undefined : o.failed ? 'kernel' : 'ndctl'),
     checks,
     fixes,
   };
   if (!o.ok) {
     e.failure = {
+      by: o.failed ? 'kernel' : 'ndctl',
       ...(o.failed
         ? { write: { path: o.failed.path, value: o.failed.value.replace(/\0.*$/s, '') } }
         : {}),

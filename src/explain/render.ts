@@ -50,9 +50,17 @@ export function renderExplanation(e: Explanation): string {
       out.push('what would work:');
       e.fixes.forEach((f, i) => {
         out.push(
-          `  ${i + 1}. ${f.description}${f.verified ? ' (verified on a copy of the machine)' : ' (not verifiable from the guest)'}`,
+          `  ${i + 1}. ${f.description}${f.verified ? (f.qemu ? ' (verified by booting the edited line)' : ' (verified on a copy of the machine)') : ' (not verifiable from the guest)'}`,
         );
         for (const c of f.commands) out.push(`       ${c}`);
+        if (f.qemu)
+          out.push(
+            '       edited QEMU line:',
+            ...f.qemu
+              .trimEnd()
+              .split('\n')
+              .map((l) => `         ${l}`),
+          );
         if (f.topology)
           out.push(
             '       (the patched topology file is in `cxlsim explain --json`: fixes[].topology)',

@@ -50,6 +50,8 @@ export interface Fix {
   verified: boolean;
   /** Firmware fixes: the whole patched topology file (YAML), to boot instead. */
   topology?: string;
+  /** QEMU-side fixes: the edited QEMU command line, verified by booting it. */
+  qemu?: string;
 }
 
 /** The explanation of one attempt, region or device. */
@@ -61,6 +63,8 @@ export interface Explanation {
   ok: boolean;
   /** The failure as the user saw it. */
   failure?: {
+    /** Who refused: ndctl's own validation, or the kernel (a refused sysfs write). */
+    by: 'ndctl' | 'kernel';
     /** The sysfs write the kernel refused, if any. */
     write?: { path: string; value: string };
     errno?: ErrnoName;

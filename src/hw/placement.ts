@@ -34,6 +34,7 @@
 import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { MachineConfig, Topology } from '../topology/model.ts';
+import { bootableAbove4gStart, cpuOption, pcCxlBase } from '../topology/qemu-memmap.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
 import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
 
@@ -100,35 +101,9 @@ function isOff(opts: Record<string, string>, key: string): boolean {
   return v === 'off' || v === 'false' || v === 'no';
 }
 
-/** The `-cpu` argument among the ignored options ("max", "qemu64,phys-bits=46"…). */
-function cpuOption(t: Topology): string | undefined {
-  for (const a of t.ignored) if (a.startsWith('-cpu ')) return a.slice(5).trim();
-  return undefined;
-}
-
 function intOption(opts: Record<string, string>, key: string): number | undefined {
   const v = opts[key];
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-}
-
-/** q35: end of RAM above 4 GiB (pc_q35_init() RAM split). */
-function q35Above4gEnd(m: MachineConfig): bigint {
-  let lowmem = m.ramSize >= 0xb0000000n ? 0x80000000n : 0xb0000000n;
-  const maxBelow = sizeOption(m.options, 'max-ram-below-4g');
-  if (maxBelow !== undefined && maxBelow > 0n && lowmem > maxBelow) lowmem = maxBelow;
-  const above = m.ramSize >= lowmem ? m.ramSize - lowmem : 0n;
-  return 4n * GiB + above;
-}
-
-/** q35: cxl_base (pc_get_cxl_range_start()). */
-function q35CxlBase(m: MachineConfig): bigint {
-  const end = q35Above4gEnd(m);
-  const maxram = m.maxMem ?? m.ramSize;
-  if (maxram > m.ramSize) {
-    const base = roundUp(end, GiB);
-    return base + (maxram - m.ramSize) + GiB * BigInt(m.slots ?? 0);
-  }
-  return end;
 }
 
 /** arm virt: base of VIRT_CXL_HOST and the first window candidate (virt_set_memmap()). */
@@ -187,7 +162,7 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   } else {
     const cpuBits = /(?:^|,)phys-bits=(\d+)/.exec(cpuOption(t) ?? '')?.[1];
     physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? (cpuBits ? Number(cpuBits) : 40));
-    hostRegBase = q35CxlBase(m);
+    hostRegBase = pcCxlBase(m, bootableAbove4gStart(t));
     fmwBase = roundUp(hostRegBase + MiB, 256n * MiB);
   }
 

@@ -21,7 +21,7 @@ import {
   qemuCedtHeader,
   waysToEiw,
 } from './acpi/cedt.ts';
-import { acpiNamespace, chbsOrder } from './acpi/namespace.ts';
+import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import { functionName, type HostBridgeModel, type PciFunctionModel } from './dev/model.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
@@ -147,10 +147,18 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     (e, w) => (w.base + w.size > e ? w.base + w.size : e),
     memoryMap.hostRegBase + (1n << 20n),
   );
+  // QEMU's root-bus child list (reverse creation order): config routing and firmware walk
+  const byId = new Map(hostBridges.map((hb) => [hb.id, hb]));
+  const childOrder = childListOrder(t).flatMap((hb) => {
+    const m = byId.get(hb.id);
+    return m ? [m] : [];
+  });
+  const routed = childOrder.length === hostBridges.length ? childOrder : hostBridges;
   const firmware = runPciFirmware(
     hostBridges,
     t.machine.type,
     (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n),
+    routed,
   );
   placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
@@ -173,7 +181,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
       devices: () => namespace,
     },
-    pci: createConfigBus(hostBridges),
+    pci: createConfigBus(routed),
     mmio,
     mem: router,
   };

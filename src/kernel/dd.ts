@@ -41,7 +41,7 @@ export function driverProbe(dev: Device, drv: Driver, probe?: () => void): numbe
 
 /** True when `drv` takes part in automatic binding and its bus match accepts `dev`. */
 function autoMatch(drv: Driver, dev: Device): boolean {
-  return drv.probe !== undefined && drv.match !== undefined && drv.match(dev);
+  return drv.probe !== undefined && drv.match?.(dev) === true;
 }
 
 /** __device_attach(): binds the first matching driver among `drivers`; returns 0 or -errno. */

@@ -100,6 +100,13 @@ export class Device {
   private linkMap: Map<string, () => LinkTarget | undefined> | undefined;
   /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
   ueventVars: () => [string, string][] = noUeventVars;
+  /**
+   * Class name for a class device (`struct class`, e.g. 'firmware'). A class device whose parent
+   * is not of that class lives in a glue directory named after the class below its parent
+   * (drivers/base/core.c get_device_parent(): memN/firmware/memN), and its `subsystem` link
+   * points at class/<name>.
+   */
+  cls: string | undefined = undefined;
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
@@ -196,16 +203,26 @@ export class Device {
     this.ctx.onDel?.(this);
   }
 
+  /** The class glue directory this device sits in below its parent (get_device_parent()), if any. */
+  glueDir(): string | undefined {
+    return this.cls !== undefined && this.parent !== undefined && this.parent.cls !== this.cls
+      ? this.cls
+      : undefined;
+  }
+
   /** Path below /sys/devices, e.g. 'platform/ACPI0017:00/root0/port1'. */
   devicePath(): string {
     // names and parents never change once a device exists: computed once
-    this.pathMemo ??= this.parent ? `${this.parent.devicePath()}/${this.name}` : this.name;
+    const glue = this.glueDir();
+    this.pathMemo ??= this.parent
+      ? `${this.parent.devicePath()}/${glue === undefined ? '' : `${glue}/`}${this.name}`
+      : this.name;
     return this.pathMemo;
   }
 
-  /** `dev_driver_string()`: bound driver name, else bus name, else ''. */
+  /** `dev_driver_string()`: bound driver name, else bus name, else class name (dev_bus_name()), else ''. */
   driverString(): string {
-    return this.driver?.name ?? this.bus ?? '';
+    return this.driver?.name ?? this.bus ?? this.cls ?? '';
   }
 
   /**

@@ -45,6 +45,7 @@ import type {
   CxlRegion,
   CxlTarget,
 } from './libcxl/types.ts';
+import { ndctlHas } from './versions.ts';
 
 /** enum cxl_port_filter_mode */
 export type PortFilterMode = 'single' | 'ancestry';
@@ -283,10 +284,9 @@ export function memdevFilterByDecoder(m: CxlMemdev, ident: string | undefined): 
 /** __memdev_filter_by_port() */
 function memdevByPortAt(m: CxlMemdev, port: CxlPort, ident: string | undefined): boolean {
   if (portFilter(port, ident, 'single')) {
-    const maps =
-      m.ctx.ndctl === '85'
-        ? memdevIsPortAncestor(m, port)
-        : dportsOf(port).some((d) => dportMapsHostPath(d, m.hostPath));
+    const maps = ndctlHas(m.ctx.ndctl, 'memdevPortAncestry')
+      ? memdevIsPortAncestor(m, port)
+      : dportsOf(port).some((d) => dportMapsHostPath(d, m.hostPath));
     if (maps) return true;
   }
   return endpointsOf(port).some((ep) => memdevByPortAt(m, ep, ident));
@@ -300,7 +300,7 @@ export function memdevFilterByPort(
 ): boolean {
   if (busIdent === undefined && portIdent === undefined) return true;
   for (const bus of cxlBuses(m.ctx)) {
-    if (m.ctx.ndctl === '85') {
+    if (ndctlHas(m.ctx.ndctl, 'memdevPortFilterBusFirst')) {
       if (!busFilter(bus, busIdent)) continue;
     } else if (busFilter(bus, busIdent) && memdevByPortAt(m, bus, portName(bus))) return true;
     if (memdevByPortAt(m, bus, portIdent)) return true;
@@ -335,7 +335,11 @@ export function regionFilterByDecoder(r: CxlRegion, ident: string | undefined): 
 /** util_cxl_decoder_filter_by_region() (85: a root decoder passes through its child regions). */
 export function decoderFilterByRegion(d: CxlDecoder, ident: string | undefined): boolean {
   if (ident === undefined) return true;
-  if (d.ctx.ndctl === '85' && cxlRegions(d).some((r) => regionFilter(r, ident))) return true;
+  if (
+    ndctlHas(d.ctx.ndctl, 'rootDecoderFiltersByChildRegions') &&
+    cxlRegions(d).some((r) => regionFilter(r, ident))
+  )
+    return true;
   const r = decoderRegion(d);
   return r !== undefined && regionFilter(r, ident);
 }

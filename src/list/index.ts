@@ -3,7 +3,8 @@
  *
  * Everything the real tool reads comes from the view (readdir order, symlinks, attribute files),
  * plus the memdev ioctls for -I/-H/-A/-F/-vvv. The result is what the process would have written:
- * stdout, stderr and the exit code, byte for byte, for ndctl 76.1 (Debian 12) or 85.
+ * stdout, stderr and the exit code, byte for byte, for ndctl 76.1 (Debian 12), 81 (Debian 13) or
+ * 85; what differs between them is named in versions.ts.
  */
 import type { SysfsView } from '../sysfs/view.ts';
 import { cxlFilterHas } from './filter.ts';
@@ -15,6 +16,7 @@ import type { CxlCtx } from './libcxl/types.ts';
 import { parseListOptions, usageText } from './options.ts';
 import { type FilterParams, filterToFlags } from './params.ts';
 import { displayJsonArray, Output } from './print.ts';
+import { type JsoncVersion, ndctlHas } from './versions.ts';
 import { cxlFilterWalk } from './walk.ts';
 
 export type { CxlMemIoctl } from './ioctl.ts';
@@ -33,6 +35,8 @@ export interface CxlListOptions {
   ioctl?: CxlMemIoctl;
   /** the ndctl release to behave as */
   ndctl: Ndctl;
+  /** the json-c that ndctl build links (default: its distribution's, JSONC_OF_NDCTL) */
+  jsonc?: JsoncVersion;
 }
 
 const numListFlags = (p: FilterParams): number =>
@@ -56,12 +60,14 @@ function finishParams(p: FilterParams, ndctl: Ndctl): void {
   const v = p.verbose;
   if (v >= 3 || v < 0) {
     p.health = p.partition = p.alertConfig = true;
-    if (ndctl === '85') p.fw = p.dax = p.mediaErrors = true;
+    if (ndctlHas(ndctl, 'firmware')) p.fw = true;
+    if (ndctlHas(ndctl, 'daxOption')) p.dax = true;
+    if (ndctlHas(ndctl, 'mediaErrors')) p.mediaErrors = true;
   }
   if (v >= 2 || v < 0) p.idle = true;
   if (v >= 1 || v < 0) {
     p.buses = p.ports = p.endpoints = p.decoders = p.targets = true;
-    if (ndctl === '85') p.regions = true;
+    if (ndctlHas(ndctl, 'verboseListsRegions')) p.regions = true;
   }
   if (cxlFilterHas(p.portFilter, 'root') && p.ports) p.buses = true;
   if (cxlFilterHas(p.portFilter, 'endpoint') && p.ports) p.endpoints = true;
@@ -105,10 +111,11 @@ export function cxlList(view: SysfsView, args: string[], opts: CxlListOptions): 
     memdevs: undefined,
     buses: undefined,
   };
-  if (ndctl === '85' && exists(ctx, '/sys/kernel/debug/cxl')) ctx.debugfs = '/sys/kernel/debug/cxl';
+  if (ndctlHas(ndctl, 'debugfsInjection') && exists(ctx, '/sys/kernel/debug/cxl'))
+    ctx.debugfs = '/sys/kernel/debug/cxl';
   try {
     const top = cxlFilterWalk(ctx, p);
-    displayJsonArray(out, top, filterToFlags(p), ndctl);
+    displayJsonArray(out, top, filterToFlags(p), ndctl, opts.jsonc);
   } catch (e) {
     if (e instanceof Segfault) return { stdout: '', stderr: out.stderr, code: 139 };
     throw e;

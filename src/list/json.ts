@@ -4,6 +4,7 @@
  * poison_injectable, parent_dport, decoders_committed, region type/locked and more).
  */
 import { U64_MAX } from './cstr.ts';
+import { daxRegionToJson } from './daxctl.ts';
 import { dportMatchesMemdevFilter, targetMatchesMemdevFilter } from './filter.ts';
 import { alertConfigToJson, fwToJson, healthToJson, partitionToJson } from './json-mbox.ts';
 import { hexObj, sizeObj } from './json-num.ts';
@@ -36,6 +37,7 @@ import {
 } from './libcxl/types.ts';
 import { mediaErrorsToJson } from './poison.ts';
 import { UTIL_JSON } from './print.ts';
+import { type NdctlBehaviour, ndctlHas } from './versions.ts';
 
 const UINT_MAX = 0xffffffff;
 const INT_MAX = 0x7fffffff;
@@ -45,16 +47,18 @@ export class Segfault extends Error {}
 
 /** util_cxl_memdev_to_json() */
 export function memdevToJson(m: CxlMemdev, flags: number): JObj {
-  const v85 = m.ctx.ndctl === '85';
+  const has = (b: NdctlBehaviour): boolean => ndctlHas(m.ctx.ndctl, b);
   const o = jObj();
   objAdd(o, 'memdev', jStr(memdevName(m)));
   if (m.pmemSize !== 0n) {
     objAdd(o, 'pmem_size', sizeObj(m.pmemSize, flags));
-    if (v85 && m.pmemQosClass !== QOS_CLASS_NONE) objAdd(o, 'pmem_qos_class', jInt(m.pmemQosClass));
+    if (has('qosClass') && m.pmemQosClass !== QOS_CLASS_NONE)
+      objAdd(o, 'pmem_qos_class', jInt(m.pmemQosClass));
   }
   if (m.ramSize !== 0n) {
     objAdd(o, 'ram_size', sizeObj(m.ramSize, flags));
-    if (v85 && m.ramQosClass !== QOS_CLASS_NONE) objAdd(o, 'ram_qos_class', jInt(m.ramQosClass));
+    if (has('qosClass') && m.ramQosClass !== QOS_CLASS_NONE)
+      objAdd(o, 'ram_qos_class', jInt(m.ramQosClass));
   }
   if (flags & UTIL_JSON.HEALTH) {
     const h = healthToJson(m);
@@ -67,10 +71,10 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
   if (m.serial < U64_MAX) objAdd(o, 'serial', hexObj(m.serial, flags));
   if (m.numaNode >= 0) objAdd(o, 'numa_node', jInt(m.numaNode));
   objAdd(o, 'host', jStr(memdevHost(m)));
-  if (v85 && m.firmwareVersion !== undefined)
+  if (has('memdevFirmwareVersion') && m.firmwareVersion !== undefined)
     objAdd(o, 'firmware_version', jStr(m.firmwareVersion));
   if (!memdevIsEnabled(m)) objAdd(o, 'state', jStr('disabled'));
-  if (v85 && m.ctx.debugfs !== undefined) {
+  if (has('debugfsInjection') && m.ctx.debugfs !== undefined) {
     objAdd(
       o,
       'poison_injectable',
@@ -81,11 +85,11 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
     const p = partitionToJson(m, flags);
     if (p) objAdd(o, 'partition_info', p);
   }
-  if (v85 && flags & UTIL_JSON.FIRMWARE) {
+  if (has('firmware') && flags & UTIL_JSON.FIRMWARE) {
     const f = fwToJson(m, flags);
     if (f) objAdd(o, 'firmware', f);
   }
-  if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
+  if (has('mediaErrors') && flags & UTIL_JSON.MEDIA_ERRORS) {
     const e = mediaErrorsToJson({ memdev: m });
     if (e) objAdd(o, 'media_errors', e);
   }
@@ -122,7 +126,7 @@ export function dportsAppendJson(
     objAdd(jd, 'dport', jStr(devname(d.devPath)));
     addAliases(jd, d.physPath, d.fwPath);
     objAdd(jd, 'id', hexObj(BigInt(d.id), flags));
-    if (port.ctx.ndctl === '85')
+    if (ndctlHas(port.ctx.ndctl, 'debugfsInjection'))
       objAdd(jd, 'protocol_injectable', jBool(dportInjectable(port.ctx, d)));
     arrAdd(arr, jd);
   }
@@ -163,7 +167,7 @@ export function busToJson(bus: CxlPort, _flags: number): JObj {
   const o = jObj();
   objAdd(o, 'bus', jStr(portName(bus)));
   objAdd(o, 'provider', jStr(busProvider(bus)));
-  if (bus.ctx.ndctl === '85' && bus.ctx.debugfs !== undefined) {
+  if (ndctlHas(bus.ctx.ndctl, 'debugfsInjection') && bus.ctx.debugfs !== undefined) {
     const arr = jArr();
     for (const e of protocolErrors(bus.ctx)) arrAdd(arr, jStr(e));
     objAdd(o, 'injectable_protocol_errors', arr);
@@ -200,7 +204,7 @@ export function decoderToJson(d: CxlDecoder, flags: number): JObj {
     if (d.volatileCapable) objAdd(o, 'volatile_capable', jBool(true));
   }
   if (port.type === 'root' && d.accelmemCapable) objAdd(o, 'accelmem_capable', jBool(true));
-  if (d.ctx.ndctl === '85' && port.type === 'root' && d.qosClass !== QOS_CLASS_NONE) {
+  if (ndctlHas(d.ctx.ndctl, 'qosClass') && port.type === 'root' && d.qosClass !== QOS_CLASS_NONE) {
     objAdd(o, 'qos_class', jInt(d.qosClass));
   }
   return o;
@@ -259,40 +263,47 @@ function qosClassMismatch(r: CxlRegion): boolean {
 
 /** util_cxl_region_to_json() */
 export function regionToJson(r: CxlRegion, flags: number): JObj {
-  const v85 = r.ctx.ndctl === '85';
+  const has = (b: NdctlBehaviour): boolean => ndctlHas(r.ctx.ndctl, b);
   const o = jObj();
   objAdd(o, 'region', jStr(regionName(r)));
   if (r.start < U64_MAX) objAdd(o, 'resource', hexObj(r.start, flags));
   if (r.size < U64_MAX) objAdd(o, 'size', sizeObj(r.size, flags));
-  if (v85 && r.cacheSize > 0n) objAdd(o, 'extended_linear_cache_size', sizeObj(r.cacheSize, flags));
-  if (v85 && r.mode !== DECODER_MODE.NONE) objAdd(o, 'type', jStr(decoderModeName(r.mode)));
+  if (has('regionExtendedLinearCache') && r.cacheSize > 0n)
+    objAdd(o, 'extended_linear_cache_size', sizeObj(r.cacheSize, flags));
+  if (has('regionType') && r.mode !== DECODER_MODE.NONE)
+    objAdd(o, 'type', jStr(decoderModeName(r.mode)));
   if (r.interleaveWays < INT_MAX) objAdd(o, 'interleave_ways', jInt(r.interleaveWays));
   if (r.interleaveGranularity < INT_MAX)
     objAdd(o, 'interleave_granularity', jInt(r.interleaveGranularity));
   objAdd(o, 'decode_state', jStr(r.decodeState === DECODE_STATE.COMMIT ? 'commit' : 'reset'));
   if (!regionIsEnabled(r)) objAdd(o, 'state', jStr('disabled'));
-  if (v85 && r.locked !== 'unknown') objAdd(o, 'locked', jBool(r.locked === 'locked'));
-  if (v85 && flags & UTIL_JSON.MEDIA_ERRORS) {
+  if (has('regionLocked') && r.locked !== 'unknown')
+    objAdd(o, 'locked', jBool(r.locked === 'locked'));
+  if (has('mediaErrors') && flags & UTIL_JSON.MEDIA_ERRORS) {
     const e = mediaErrorsToJson({ region: r });
     if (e) objAdd(o, 'media_errors', e);
   }
   mappingsAppendJson(o, r, flags);
-  if (v85 && qosClassMismatch(r)) objAdd(o, 'qos_class_mismatch', jBool(true));
+  if (has('daxOption') && flags & UTIL_JSON.DAX) {
+    const dax = daxRegionToJson(r, flags);
+    if (dax) objAdd(o, 'daxregion', dax);
+  }
+  if (has('qosClass') && qosClassMismatch(r)) objAdd(o, 'qos_class_mismatch', jBool(true));
   return o;
 }
 
 /** __util_cxl_port_to_json(): ports and endpoints share one shape, keyed by `nameKey`. */
 export function portToJson(port: CxlPort, nameKey: 'port' | 'endpoint', _flags: number): JObj {
-  const v85 = port.ctx.ndctl === '85';
+  const has = (b: NdctlBehaviour): boolean => ndctlHas(port.ctx.ndctl, b);
   const o = jObj();
   objAdd(o, nameKey, jStr(portName(port)));
   objAdd(o, 'host', jStr(portHost(port)));
-  if (v85) {
+  if (has('portParentDport')) {
     const pd = parentDport(port);
     if (pd) objAdd(o, 'parent_dport', jStr(devname(pd.devPath)));
   }
   objAdd(o, 'depth', jInt(port.depth));
   if (!portIsEnabled(port)) objAdd(o, 'state', jStr('disabled'));
-  if (v85) objAdd(o, 'decoders_committed', jInt(port.decodersCommitted));
+  if (has('decodersCommitted')) objAdd(o, 'decoders_committed', jInt(port.decodersCommitted));
   return o;
 }

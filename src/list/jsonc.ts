@@ -10,6 +10,7 @@
  */
 import type { NdctlVersion } from '../profile.ts';
 import { hexAlt, I64_MAX, pad2 } from './cstr.ts';
+import { JSONC_OF_NDCTL, type JsoncVersion, jsoncInlinesEmptyArray, ndctlHas } from './versions.ts';
 
 /** Which ndctl build prints: 76.1's display_hex reads a uint64 through get_int64 (saturating). */
 export type Ndctl = NdctlVersion;
@@ -141,10 +142,13 @@ export function displaySize(v: { v: bigint; u64: boolean }): string {
   return `"${iec} (${jedec})"`;
 }
 
-/** util/json.c display_hex(): "%#llx" of the value as 76.1 (get_int64) or 85 (get_uint64) reads it. */
+/**
+ * util/json.c display_hex(): "%#llx" of the value as read back: json_object_get_int64() before
+ * ndctl 79, util_json_get_u64() (json-c uint64) since ({@link NDCTL_SINCE} jsonU64).
+ */
 export function displayHex(v: { v: bigint; u64: boolean }, ndctl: Ndctl): string {
   let val: bigint;
-  if (ndctl === '76.1') val = u64(v.u64 && v.v > I64_MAX ? I64_MAX : v.v);
+  if (!ndctlHas(ndctl, 'jsonU64')) val = u64(v.u64 && v.v > I64_MAX ? I64_MAX : v.v);
   else val = v.u64 ? v.v : v.v < 0n ? 0n : v.v;
   return `"${hexAlt(val)}"`;
 }
@@ -209,7 +213,7 @@ function quotedKey(k: string): string {
 }
 
 /** Appends `x` printed at `level` to `out` (what goes before it is already there). */
-function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces): void {
+function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces, inlineEmpty: boolean): void {
   const s = scalarText(x, ndctl);
   if (s !== undefined) {
     out.push(s);
@@ -229,13 +233,17 @@ function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces): void {
       if (i > 0) out.push(',\n');
       out.push(ind);
       out.push(quotedKey(k));
-      emitPretty(val, level + 1, ndctl, out);
+      emitPretty(val, level + 1, ndctl, out, inlineEmpty);
     }
     out.push('\n');
     out.push(indent(level));
     out.push('}');
   } else if (x.t === 'arr') {
     if (x.a.length === 0) {
+      if (inlineEmpty) {
+        out.push('[]');
+        return;
+      }
       out.push('[\n');
       out.push(indent(level));
       out.push(']');
@@ -246,7 +254,7 @@ function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces): void {
     for (let i = 0; i < x.a.length; i++) {
       if (i > 0) out.push(',\n');
       out.push(ind);
-      emitPretty(x.a[i] as JVal, level + 1, ndctl, out);
+      emitPretty(x.a[i] as JVal, level + 1, ndctl, out, inlineEmpty);
     }
     out.push('\n');
     out.push(indent(level));
@@ -254,9 +262,16 @@ function emitPretty(x: JVal, level: number, ndctl: Ndctl, out: Pieces): void {
   }
 }
 
-/** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) */
-export function toJsonPretty(v: JVal, ndctl: Ndctl): string {
+/**
+ * json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY) as the json-c that ndctl build links
+ * (default: the one of the modelled ndctl's distribution build, {@link JSONC_OF_NDCTL}).
+ */
+export function toJsonPretty(
+  v: JVal,
+  ndctl: Ndctl,
+  jsonc: JsoncVersion = JSONC_OF_NDCTL[ndctl],
+): string {
   const out = new Pieces();
-  emitPretty(v, 0, ndctl, out);
+  emitPretty(v, 0, ndctl, out, jsoncInlinesEmptyArray(jsonc));
   return out.text();
 }

@@ -7,11 +7,12 @@
  * prefix and negated with --no-. Errors print ndctl's exact texts: "  Error: unknown switch `x'"
  * or "unknown option `xyz'" then the full usage (exit 129); "requires a value" / "takes no value"
  * then the usage line and that option's help (exit 129); -h/--help print the usage (exit 129);
- * --list-opts prints the long names on stdout (exit 130). 85 adds -X, -F and -L.
+ * --list-opts prints the long names on stdout (exit 130). -X (77), -F (78) and -L (80) come later.
  */
 import type { Ndctl } from './jsonc.ts';
 import { defaultParams, type FilterParams } from './params.ts';
 import type { Output } from './print.ts';
+import { ndctlHas } from './versions.ts';
 
 type OptType = 'string' | 'boolean' | 'incr';
 
@@ -48,7 +49,6 @@ const B = (short: string, long: string, key: keyof FilterParams, help: string): 
 
 /** cxl/list.c options[] for the given ndctl version, as built with ENABLE_DEBUG (Debian). */
 export function listOptions(ndctl: Ndctl): OptDef[] {
-  const v85 = ndctl === '85';
   const opts: Array<OptDef | false> = [
     S(
       'm',
@@ -89,14 +89,16 @@ export function listOptions(ndctl: Ndctl): OptDef[] {
     B('T', 'targets', 'targets', 'include CXL target data with decoders, ports, or regions'),
     S('r', 'region', 'regionFilter', 'region name', 'filter by CXL region name(s)'),
     B('R', 'regions', 'regions', 'include CXL regions'),
-    v85 && B('X', 'dax', 'dax', 'include CXL DAX region enumeration'),
+    ndctlHas(ndctl, 'daxOption') && B('X', 'dax', 'dax', 'include CXL DAX region enumeration'),
     B('i', 'idle', 'idle', 'include disabled devices'),
     B('u', 'human', 'human', 'use human friendly number formats'),
     B('H', 'health', 'health', 'include memory device health information'),
     B('I', 'partition', 'partition', 'include memory device partition information'),
-    v85 && B('F', 'firmware', 'fw', 'include memory device firmware information'),
+    ndctlHas(ndctl, 'firmware') &&
+      B('F', 'firmware', 'fw', 'include memory device firmware information'),
     B('A', 'alert-config', 'alertConfig', 'include alert configuration information'),
-    v85 && B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
+    ndctlHas(ndctl, 'mediaErrors') &&
+      B('L', 'media-errors', 'mediaErrors', 'include media-error information '),
     { short: 'v', long: 'verbose', type: 'incr', help: 'increase output detail', key: 'verbose' },
     // Debian builds ndctl with ENABLE_DEBUG: --debug exists (its debug trail is not emulated)
     { short: '', long: 'debug', type: 'boolean', help: 'debug list walk', key: 'debug' },

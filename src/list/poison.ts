@@ -1,13 +1,14 @@
 /**
- * DOC: `media_errors` (-L, ndctl 85 cxl/json_poison.c util_cxl_poison_list_to_json()).
+ * DOC: `media_errors` (-L, ndctl cxl/json.c util_cxl_poison_list_to_json(), since v80).
  *
- * ndctl enables the cxl:cxl_poison trace event in a tracefs instance, writes "1" to
- * memN/trigger_poison_list (for a region: to every mapped memdev's) and turns the events the kernel
- * emitted into media_errors[]; an empty list leaves the key out. When the view has a
- * /sys/kernel/tracing mount point this emulation takes tracefs and the cxl_poison event as
- * available (a kernel ≥ 6.5, the `latest` profile) and performs the triggers with libcxl's
- * messages; it sees no trace events, so media_errors is never printed. Without one, it prints what
- * ndctl prints when libtracefs cannot create its instance.
+ * ndctl creates a tracefs instance ("cxl list"), enables the cxl:cxl_poison event in it
+ * (util/event_trace.c trace_event_enable()), writes "1" to memN/trigger_poison_list (for a
+ * region: to every mapped memdev's), disables the event and turns the events the kernel emitted
+ * into media_errors[]; no event leaves the key out. libtracefs needs tracefs mounted at
+ * /sys/kernel/tracing with its `instances/` directory, else ndctl prints
+ * "tracefs_instance_create() failed"; enabling needs events/cxl/cxl_poison/enable, else
+ * "Failed to enable trace: -2" (tracefs_event_enable() matched no event: ENOENT). The emulation
+ * sees no trace records, so media_errors is never printed.
  */
 import type { JArr } from './jsonc.ts';
 import { decoderMemdev } from './libcxl/decoder.ts';
@@ -48,16 +49,24 @@ function triggerRegion(r: CxlRegion): boolean {
   return true;
 }
 
+/** Where the guest mounts tracefs (libtracefs finds it there). */
+const TRACEFS = '/sys/kernel/tracing';
+
 /**
  * util_cxl_poison_list_to_json(): the poison records of a memdev or region (none seen here).
- * Without a /sys/kernel/tracing mount point libtracefs cannot create its instance.
+ * Without tracefs's instances/ directory libtracefs cannot create its instance; without the
+ * cxl_poison event the enable fails.
  */
 export function mediaErrorsToJson(
   target: { memdev: CxlMemdev } | { region: CxlRegion },
 ): JArr | undefined {
   const ctx = 'memdev' in target ? target.memdev.ctx : target.region.ctx;
-  if (!exists(ctx, '/sys/kernel/tracing')) {
+  if (!exists(ctx, `${TRACEFS}/instances`)) {
     ctx.out.stderr += 'tracefs_instance_create() failed\n';
+    return undefined;
+  }
+  if (!exists(ctx, `${TRACEFS}/events/cxl/cxl_poison/enable`)) {
+    ctx.out.stderr += 'Failed to enable trace: -2\n';
     return undefined;
   }
   if ('memdev' in target) triggerMemdev(target.memdev);

@@ -6,6 +6,7 @@
  * at the default LOG_ERR priority) and util/json.c util_display_json_array().
  */
 import { type JArr, type JVal, type Ndctl, toJsonPretty } from './jsonc.ts';
+import type { JsoncVersion } from './versions.ts';
 
 /** util/json.h UTIL_JSON_* flags that matter to printing and object shapes. */
 export const UTIL_JSON = {
@@ -44,14 +45,21 @@ export class Output {
 
 /**
  * util_display_json_array(): the array (with "no matching devices found" when empty), or with
- * -u its single element unwrapped, or nothing for an empty -u list.
+ * -u its single element unwrapped, or nothing for an empty -u list. `jsonc`: the json-c the
+ * ndctl build links (default: its distribution's).
  */
-export function displayJsonArray(out: Output, arr: JArr, flags: number, ndctl: Ndctl): void {
+export function displayJsonArray(
+  out: Output,
+  arr: JArr,
+  flags: number,
+  ndctl: Ndctl,
+  jsonc?: JsoncVersion,
+): void {
   const len = arr.a.length;
   if (len > 1 || !(flags & UTIL_JSON.HUMAN)) {
     if (len === 0) out.warning('no matching devices found\n');
-    out.stdout += `${toJsonPretty(arr, ndctl)}\n`;
+    out.stdout += `${toJsonPretty(arr, ndctl, jsonc)}\n`;
   } else if (len > 0) {
-    out.stdout += `${toJsonPretty(arr.a[0] as JVal, ndctl)}\n`;
+    out.stdout += `${toJsonPretty(arr.a[0] as JVal, ndctl, jsonc)}\n`;
   }
 }

@@ -46,6 +46,7 @@ import { cxlBuses, cxlPortForeach, endpointsOf, portIsEnabled, portName } from '
 import { cxlRegions, regionIsEnabled } from './libcxl/region.ts';
 import type { CxlCtx, CxlDecoder, CxlPort } from './libcxl/types.ts';
 import { type FilterParams, filterToFlags } from './params.ts';
+import { ndctlHas } from './versions.ts';
 
 type Arr = JArr | undefined;
 
@@ -219,7 +220,7 @@ export function cxlFilterWalk(ctx: CxlCtx, p: FilterParams): JArr {
 
   for (const m of cxlMemdevs(ctx)) {
     if (!memdevFilter(m, p.memdevFilter, p.serialFilter)) continue;
-    if (ctx.ndctl === '85') {
+    if (ndctlHas(ctx.ndctl, 'anonMemdevFilters')) {
       if (!memdevFilterByDecoder(m, p.decoderFilter)) continue;
       if (!memdevFilterByPort(m, p.busFilter, p.portFilter)) continue;
     }

@@ -12,6 +12,7 @@ import type { Ndctl } from '../list/jsonc.ts';
 import { exists } from '../list/libcxl/sysfs.ts';
 import type { CxlCtx } from '../list/libcxl/types.ts';
 import { Output } from '../list/print.ts';
+import { ndctlHas } from '../list/versions.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 
 /** Host files the label commands read and write. Failures are Errno values (fopen's errno). */
@@ -91,7 +92,7 @@ export function newEnv(
     memdevs: undefined,
     buses: undefined,
   };
-  if (opts.ndctl === '85' && exists(ctx, '/sys/kernel/debug/cxl'))
+  if (ndctlHas(opts.ndctl, 'debugfsInjection') && exists(ctx, '/sys/kernel/debug/cxl'))
     ctx.debugfs = '/sys/kernel/debug/cxl';
   return {
     ctx,

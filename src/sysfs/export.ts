@@ -10,6 +10,14 @@
  * DIR must be absent or empty; with `force`, the top-level entries the export writes
  * (bus/, devices/, module/, or the first component of each `only` path) are removed first
  * and everything else in DIR is left alone.
+ *
+ * Target checks (cxlsim's, before anything is written): DIR itself must not be a symlink
+ * (ENOTDIR); a missing DIR is created one level at a time below its nearest existing
+ * ancestor (never a recursive mkdir: Node's loops on /proc), so /proc/nope or /sys/x fail at
+ * once with the errno mkdir gives (ENOENT, EPERM, EACCES, EROFS). Inside DIR every file is
+ * created with O_EXCL and every directory with a plain mkdir, so nothing is ever written
+ * through a symlink out of the target. A file-system error while writing (ENOSPC, EIO,
+ * EACCES …) ends the export with one Errno line naming the path.
  */
 import {
   chmodSync,
@@ -20,8 +28,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Errno } from '../kernel/errno.ts';
+import { dirname, join, resolve } from 'node:path';
+import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
 import { normSysPath, type SysfsView } from './view.ts';
 
 /** Options of {@link exportSysfs}. */
@@ -39,6 +47,43 @@ export interface ExportStats {
   links: number;
   /** Files created empty because reading them failed. */
   unreadable: number;
+}
+
+/** An fs error as an Errno naming the path ("cannot export /sys to D: No space left on device"). */
+function fsErrno(e: unknown, what: string): Errno {
+  if (e instanceof Errno) return e;
+  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+  const name: ErrnoName = Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : 'EIO';
+  const text = Object.hasOwn(ERRNO, code) ? ERRNO[name][1] : code;
+  return new Errno(name, `${what}: ${text}`);
+}
+
+/** Creates `dir` and its missing parents one level at a time (no recursive mkdir). */
+function mkdirs(dir: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  for (;;) {
+    try {
+      const st = lstatSync(d);
+      if (!st.isDirectory())
+        throw new Errno('ENOTDIR', `cannot create ${dir}: ${d} is not a directory`);
+      break;
+    } catch (e) {
+      if (e instanceof Errno) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsErrno(e, `cannot create ${dir}`);
+      missing.push(d);
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      throw fsErrno(e, `cannot create ${dir}`);
+    }
+  }
 }
 
 /** A name that cannot escape the destination directory. */
@@ -69,8 +114,24 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
     existing = readdirSync(out);
   } catch (e) {
     if (e instanceof Errno) throw e;
-    mkdirSync(out, { recursive: true });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsErrno(e, `cannot export to ${out}`);
+    mkdirs(out);
   }
+  try {
+    return writeTree(view, out, roots, existing, opts);
+  } catch (e) {
+    throw fsErrno(e, `cannot export /sys to ${out}`);
+  }
+}
+
+/** The export proper, once DIR exists. */
+function writeTree(
+  view: SysfsView,
+  out: string,
+  roots: string[],
+  existing: string[],
+  opts: ExportOptions,
+): ExportStats {
   if (existing.length > 0) {
     if (!opts.force)
       throw new Errno(
@@ -88,14 +149,14 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
   // chmod follows only for modes the umask would trim. Directories below a root are made
   // one level at a time (their parent exists). The disk's file creation is the cost here.
   const umask = process.umask();
-  const put = (p: string, top: boolean): void => {
+  const put = (p: string): void => {
     const dest = join(out, ...p.split('/'));
     const st = view.lstat(p);
     if (!st) return;
     if (st.kind === 'dir') {
-      mkdirSync(dest, top ? { recursive: true } : undefined);
+      mkdirSync(dest);
       stats.dirs++;
-      for (const name of view.readdir(p)) if (safeName(name)) put(p ? `${p}/${name}` : name, false);
+      for (const name of view.readdir(p)) if (safeName(name)) put(p ? `${p}/${name}` : name);
     } else if (st.kind === 'link') {
       symlinkSync(st.target, dest);
       stats.links++;
@@ -107,7 +168,7 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
         if (!(e instanceof Errno)) throw e;
         stats.unreadable++;
       }
-      writeFileSync(dest, data, { mode: st.mode });
+      writeFileSync(dest, data, { mode: st.mode, flag: 'wx' });
       if ((st.mode & umask) !== 0) chmodSync(dest, st.mode);
       stats.files++;
     }
@@ -115,12 +176,20 @@ export function exportSysfs(view: SysfsView, dir: string, opts: ExportOptions = 
 
   for (const r of roots) {
     if (r === '') {
-      for (const name of view.readdir('')) if (safeName(name)) put(name, true);
+      for (const name of view.readdir('')) if (safeName(name)) put(name);
       continue;
     }
-    const parent = r.split('/').slice(0, -1);
-    if (parent.length) mkdirSync(join(out, ...parent), { recursive: true });
-    put(r, true);
+    // parents of an `only` root, one level at a time inside DIR (fresh or --force-cleared)
+    let at = out;
+    for (const c of r.split('/').slice(0, -1)) {
+      at = join(at, c);
+      try {
+        mkdirSync(at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(at).isDirectory()) throw e;
+      }
+    }
+    put(r);
   }
   return stats;
 }

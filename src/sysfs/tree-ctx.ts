@@ -47,7 +47,9 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       let m = childCache.get(dev);
       if (!m) {
         m = new Map();
-        for (const c of dev.children) if (c.registered && !m.has(c.name)) m.set(c.name, c);
+        // class devices in a glue directory (memN/firmware/memN) are listed by that directory
+        for (const c of dev.children)
+          if (c.registered && !m.has(c.name) && c.glueDir() === undefined) m.set(c.name, c);
         childCache.set(dev, m);
       }
       return m;
@@ -118,7 +120,7 @@ function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
   };
 }
 
-/** `/sys/kernel`: only the debugfs mount point is modelled. */
+/** `/sys/kernel`: the debugfs mount point, and tracefs's when the tracefs hook is given. */
 export function kernelDir(ctx: TreeCtx): DirNode {
   const top = (): Map<string, DebugfsEntry> => {
     if (ctx.hooks.debugfs) return ctx.hooks.debugfs();
@@ -127,5 +129,9 @@ export function kernelDir(ctx: TreeCtx): DirNode {
     return m;
   };
   const debug = debugfsDir(top);
-  return staticDir(() => new Map([['debug', () => debug]]));
+  const tracefs = ctx.hooks.tracefs;
+  const tracing = tracefs ? debugfsDir(() => tracefs()) : undefined;
+  const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);
+  if (tracing) entries.set('tracing', () => tracing);
+  return staticDir(() => entries);
 }

@@ -191,6 +191,7 @@ function builtin(dev: Device, name: string): Node | undefined {
         (b) => deviceUeventStore(dev, b),
       );
     case 'subsystem':
+      if (dev.cls !== undefined) return { t: 'link', to: `class/${dev.cls}` };
       return dev.bus ? { t: 'link', to: `bus/${dev.bus}` } : undefined;
     case 'driver':
       return dev.driver
@@ -234,12 +235,44 @@ function linkNode(dev: Device, name: string): Node | undefined {
   return { t: 'link', to: 'sysPath' in t ? t.sysPath : devPath(t) };
 }
 
+/** Registered class devices of `dev` in the glue directory `name` (memN/firmware/…), by name. */
+function glued(dev: Device, name: string): Map<string, Device> {
+  const m = new Map<string, Device>();
+  for (const c of dev.children)
+    if (c.registered && c.glueDir() === name && !m.has(c.name)) m.set(c.name, c);
+  return m;
+}
+
+/** A class glue directory (a bare kobject: its class devices and nothing else). */
+function glueDirNode(ctx: TreeCtx, dev: Device, name: string): DirNode | undefined {
+  if (glued(dev, name).size === 0) return undefined;
+  return {
+    t: 'dir',
+    list: () => kernfsOrder(glued(dev, name).keys()),
+    lookup: (n) => {
+      const c = glued(dev, name).get(n);
+      return c ? ctx.deviceNode(c) : undefined;
+    },
+  };
+}
+
+/** Names of the class glue directories below `dev`. */
+function glueNames(dev: Device): string[] {
+  const out: string[] = [];
+  for (const c of dev.children) {
+    const g = c.registered ? c.glueDir() : undefined;
+    if (g !== undefined && !out.includes(g)) out.push(g);
+  }
+  return out;
+}
+
 /** The directory node of a device. */
 export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
   return {
     t: 'dir',
     list: () => {
       const names = new Set<string>(ctx.children(dev).keys());
+      for (const g of glueNames(dev)) names.add(g);
       for (const g of visibleGroups(dev)) {
         if (g.name !== undefined) names.add(g.name);
         else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
@@ -255,6 +288,8 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
     lookup: (name) => {
       const child = ctx.children(dev).get(name);
       if (child) return ctx.deviceNode(child);
+      const glue = glueDirNode(ctx, dev, name);
+      if (glue) return glue;
       if (hasGroupDir(dev, name)) return groupDir(dev, name);
       const a = findAttr(dev, name);
       if (a) return attrNode(dev, a);
@@ -263,6 +298,7 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
     readFile: (name) => {
       // lookup(name).read() when lookup() would give an attribute's file; else undefined
       if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
+      if (glueNames(dev).includes(name)) return undefined;
       const a = findAttr(dev, name);
       return a ? attrRead(dev, a) : undefined;
     },

@@ -76,6 +76,11 @@ export interface SysfsHooks {
    * cxl bus exists.
    */
   debugfs?(): Map<string, DebugfsEntry>;
+  /**
+   * The top-level entries of /sys/kernel/tracing (tracefs, mounted there by systemd on every
+   * guest that has it). Without this hook no tracefs is mounted.
+   */
+  tracefs?(): Map<string, DebugfsEntry>;
 }
 
 /** What every node factory needs: the kernel, the hooks and the name indexes. */

@@ -190,6 +190,99 @@ export function checkGenOptions(o: GenOptions): void {
   }
 }
 
+/** Most type-3 devices `cxlsim gen` writes: what a boot holds in a few GiB of memory. */
+export const MAX_GEN_ENDPOINTS = 16_384;
+/** Most CFMWS windows a topology may have (window index 0 … 255). */
+const MAX_WINDOWS = 256;
+/** PCI segments a topology may use (0 … 65535). */
+const MAX_SEGMENTS = 65_536;
+/** Largest physical address width the generator may ask of q35. */
+const MAX_PHYS_BITS = 52;
+
+/**
+ * PCI bus numbers the subtree of `n` devices `levels` switch levels deep needs below its port
+ * (as {@link busesOf} counts the built one), without building it.
+ */
+function busesFor(levels: number, n: number, fanout: number, memo: Map<string, number>): number {
+  if (levels === 0) return 1;
+  const key = `${levels}:${n}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const per = fanout ** (levels - 1);
+  let b = 2;
+  for (const k of spread(n, Math.min(fanout, Math.ceil(n / per))))
+    b += busesFor(levels - 1, k, fanout, memo);
+  memo.set(key, b);
+  return b;
+}
+
+/** Counts of `spread(n, k)` without the array: [value, how many] pairs. */
+function spreadCounts(n: number, k: number): [number, number][] {
+  const base = Math.floor(n / k);
+  const extra = n % k;
+  return (
+    [
+      [base + 1, extra],
+      [base, k - extra],
+    ] as [number, number][]
+  ).filter(([, c]) => c > 0);
+}
+
+/**
+ * Checks what the shape needs before anything is built: at most {@link MAX_GEN_ENDPOINTS}
+ * devices, a segment's 255 bus numbers per host bridge, at most 65,536 segments, 256 windows
+ * and 52 physical address bits — the limits `cxlsim boot` (schema.ts) and QEMU apply.
+ * @throws EINVAL naming the need that is not met
+ */
+export function checkGenNeeds(o: GenOptions): void {
+  const total = endpointCount(o);
+  if (total > MAX_GEN_ENDPOINTS)
+    throw bad(
+      `${total} type-3 devices: cxlsim gen writes at most ${MAX_GEN_ENDPOINTS} (give --endpoints)`,
+    );
+  const perRp = o.fanout ** o.switchLevels;
+  const memo = new Map<string, number>();
+  const busesOfHb = (n: number) => {
+    let b = 1;
+    for (const [k, c] of spreadCounts(n, Math.min(o.rootPorts, Math.ceil(n / perRp))))
+      b += c * busesFor(o.switchLevels, k, o.fanout, memo);
+    return b;
+  };
+  let segments = 1;
+  let nextBus = 1;
+  for (const [n, count] of spreadCounts(total, o.hostBridges)) {
+    const buses = busesOfHb(n);
+    if (buses > BUSES_PER_SEGMENT)
+      throw bad(
+        `a host bridge with ${n} devices needs ${buses} PCI bus numbers; a segment has ${BUSES_PER_SEGMENT}`,
+      );
+    for (let i = 0; i < count; i++) {
+      if (nextBus + buses - 1 > BUSES_PER_SEGMENT) {
+        segments++;
+        nextBus = 1;
+      }
+      nextBus += buses;
+    }
+  }
+  if (segments > MAX_SEGMENTS)
+    throw bad(`the shape needs ${segments} PCI segments; a topology has at most ${MAX_SEGMENTS}`);
+  let windows = 0;
+  for (const w of o.windows ?? defaultWindows(o.hostBridges))
+    windows +=
+      w.kind === 'hb' ? o.hostBridges : w.kind === 'all' ? 1 : Math.floor(o.hostBridges / w.ways);
+  if (windows > MAX_WINDOWS)
+    throw bad(
+      `the shape needs ${windows} CFMWS windows; a topology has at most ${MAX_WINDOWS} (choose --windows)`,
+    );
+  // every window at most the capacity of all devices (or 4 GiB) rounded up: an upper bound
+  const size = o.deviceSize ?? SZ_256M;
+  const perWindow = BigInt(total) * size + 4n * GiB + 16n * SZ_256M;
+  if (BigInt(windows) * perWindow + 64n * GiB > 1n << BigInt(MAX_PHYS_BITS))
+    throw bad(
+      `the windows need more than ${MAX_PHYS_BITS} physical address bits (smaller --device-size or fewer windows)`,
+    );
+}
+
 /** PCI bus numbers a subtree needs below the port it hangs from (its secondary bus included). */
 function busesOf(child: Endpointish): number {
   if (child.kind !== 'switch') return 1;
@@ -208,6 +301,7 @@ const roundUp = (v: bigint, a: bigint) => ((v + a - 1n) / a) * a;
  */
 export function generateTopology(o: GenOptions): Topology {
   checkGenOptions(o);
+  checkGenNeeds(o);
   const size = o.deviceSize ?? SZ_256M;
   const lsaSize = o.lsaSize ?? MiB;
   const total = endpointCount(o);

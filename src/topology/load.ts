@@ -4,9 +4,10 @@
  * `default` preset. File errors become Errno values with strerror's words ("cannot read
  * FILE: No such file or directory"), never a stack trace.
  */
-import { readFileSync } from 'node:fs';
-import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
+import { existsSync } from 'node:fs';
+import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
+import { readInputFile } from '../state/input.ts';
 import type { Topology } from './model.ts';
 import { getPreset } from './presets/index.ts';
 import { parseQemuCommandLine } from './qemu-cmdline.ts';
@@ -23,18 +24,12 @@ export interface TopologyInput {
 }
 
 /**
- * Reads a text file.
- * @throws Errno named after the system error ("cannot read x.qemu: No such file or directory").
+ * Reads a text file (a regular file of at most 16 MiB: state/input.ts).
+ * @throws Errno named after the system error ("cannot read x.qemu: No such file or directory");
+ *   StateError for a file that is not regular or too large.
  */
 export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const name: ErrnoName =
-      code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : 'EIO';
-    throw new Errno(name, `cannot read ${path}: ${ERRNO[name][1]}`);
-  }
+  return readInputFile(path);
 }
 
 /**
@@ -47,7 +42,11 @@ export function loadTopology(input: TopologyInput, qemu: QemuVersion): Topology 
   if (given.length > 1)
     throw new Errno('EINVAL', 'give only one of --qemu, --topology and --preset');
   if (input.qemu !== undefined)
-    return parseQemuCommandLine(readText(input.qemu), { qemu, path: input.qemu });
+    return parseQemuCommandLine(readText(input.qemu), {
+      qemu,
+      path: input.qemu,
+      fileExists: (f) => existsSync(f),
+    });
   if (input.topology !== undefined)
     return parseTopologyFile(readText(input.topology), input.topology);
   return getPreset(input.preset ?? 'default', qemu);

@@ -11,8 +11,11 @@
  * and switch downstream ports in creation order, windows in index order.
  */
 
-/** Machine type: QEMU's `q35` (x86_64) or arm `virt` (aarch64). */
-export type MachineType = 'q35' | 'virt';
+/**
+ * Machine type: QEMU's `q35` (x86_64), `pc` (i440fx, x86_64: a PCI root bus `pci.0`, so no
+ * CXL host bridge can sit on it; placed like q35 by cxlsim) or arm `virt` (aarch64).
+ */
+export type MachineType = 'q35' | 'pc' | 'virt';
 
 /** HDM decoder capability a component advertises (CXL 3.1 §8.2.4.20.1). */
 export interface HdmCaps {
@@ -207,6 +210,11 @@ export interface Topology {
   cxims: Cxims[];
   /** Non-CXL arguments accepted and ignored (listed by `boot -v`), as given. */
   ignored: string[];
+  /**
+   * CXL devices QEMU accepts outside any CXL hierarchy (a cxl-type3 on pcie.0, a
+   * cxl-downstream on a root port), as their options: not built by cxlsim, listed by `boot -v`.
+   */
+  outsideCxl?: string[];
   /** Platform-level mock (cxl_test): names devices as tools/testing/cxl does. */
   mock?: boolean;
 }

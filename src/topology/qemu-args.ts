@@ -183,20 +183,25 @@ const WITH_ARG = new Set([
 ]);
 
 /**
- * Shell word splitting without expansion.
+ * Shell word splitting without expansion. Linear in the text: runs of ordinary characters
+ * and quoted strings are sliced, never appended a character at a time.
  * @throws EINVAL "unterminated quote" (with the line number) for an open '…' or "…".
  */
 export function splitShellWords(text: string): string[] {
   const words: string[] = [];
-  let cur = '';
+  let parts: string[] = [];
   let inWord = false;
   let i = 0;
   let line = 1;
   const n = text.length;
+  const special = /[\\'"# \t\n\r]/g;
   const flush = () => {
-    if (inWord) words.push(cur);
-    cur = '';
+    if (inWord) words.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+    parts = [];
     inWord = false;
+  };
+  const lines = (a: number, b: number) => {
+    for (let k = text.indexOf('\n', a); k >= 0 && k < b; k = text.indexOf('\n', k + 1)) line++;
   };
   while (i < n) {
     const c = text[i] as string;
@@ -212,7 +217,7 @@ export function splitShellWords(text: string): string[] {
         i += 3;
         continue;
       }
-      if (next !== undefined) cur += next;
+      if (next !== undefined) parts.push(next);
       inWord = true;
       i += 2;
       continue;
@@ -221,47 +226,50 @@ export function splitShellWords(text: string): string[] {
       const end = text.indexOf("'", i + 1);
       if (end < 0)
         throw new Errno('EINVAL', `unterminated ' quote in QEMU command line (line ${line})`);
-      const q = text.slice(i + 1, end);
-      line += q.split('\n').length - 1;
-      cur += q;
+      lines(i + 1, end);
+      parts.push(text.slice(i + 1, end));
       inWord = true;
       i = end + 1;
       continue;
     }
     if (c === '"') {
+      const startLine = line;
       let j = i + 1;
-      let q = '';
       for (;;) {
-        const d = text[j];
-        if (d === undefined)
-          throw new Errno('EINVAL', `unterminated " quote in QEMU command line (line ${line})`);
-        if (d === '"') break;
-        if (
-          d === '\\' &&
-          (text[j + 1] === '"' ||
-            text[j + 1] === '\\' ||
-            text[j + 1] === '$' ||
-            text[j + 1] === '`')
-        ) {
-          q += text[j + 1];
-          j += 2;
-          continue;
+        const q = text.indexOf('"', j);
+        const b = text.indexOf('\\', j);
+        if (q < 0)
+          throw new Errno(
+            'EINVAL',
+            `unterminated " quote in QEMU command line (line ${startLine})`,
+          );
+        if (b < 0 || b > q) {
+          lines(j, q);
+          parts.push(text.slice(j, q));
+          j = q + 1;
+          break;
         }
-        if (d === '\\' && text[j + 1] === '\n') {
-          j += 2;
-          continue;
+        lines(j, b);
+        parts.push(text.slice(j, b));
+        const e = text[b + 1];
+        if (e === '"' || e === '\\' || e === '$' || e === '`') {
+          parts.push(e);
+          j = b + 2;
+        } else if (e === '\n') {
+          line++;
+          j = b + 2;
+        } else {
+          parts.push('\\');
+          j = b + 1;
         }
-        q += d;
-        j++;
       }
-      line += q.split('\n').length - 1;
-      cur += q;
       inWord = true;
-      i = j + 1;
+      i = j;
       continue;
     }
     if (c === '#' && !inWord) {
-      while (i < n && text[i] !== '\n') i++;
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
@@ -270,9 +278,22 @@ export function splitShellWords(text: string): string[] {
       i++;
       continue;
     }
-    cur += c;
+    // a run of ordinary characters ('#' inside a word is ordinary)
+    special.lastIndex = i + 1;
+    let j = i + 1;
+    for (;;) {
+      const m = special.exec(text);
+      if (!m) {
+        j = n;
+        break;
+      }
+      if (m[0] === '#') continue;
+      j = m.index;
+      break;
+    }
+    parts.push(text.slice(i, j));
     inWord = true;
-    i++;
+    i = j;
   }
   flush();
   return words;

@@ -16,6 +16,7 @@
  * ("-drive file=root.img,format=raw,media=disk"), in command-line order; this includes
  * non-CXL `-device`s on CXL buses and memory backends no CXL device uses.
  */
+import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
 import type { Topology } from './model.ts';
 import {
@@ -39,6 +40,7 @@ import {
   parseMachineOption,
   parseMemoryOption,
 } from './qemu-machine.ts';
+import { checkPhysBits } from './qemu-memmap.ts';
 import {
   consumeBoardMemdevs,
   createObjects,
@@ -54,6 +56,11 @@ export interface QemuParseOptions {
   qemu: QemuVersion;
   /** File the text came from (names the topology and is kept in `source`). */
   path?: string;
+  /**
+   * Whether a file named on the line (a `cdat=` file) can be read, as QEMU would try at
+   * realize; undefined = such files are not checked (pure parsing, tests).
+   */
+  fileExists?: (path: string) => boolean;
 }
 
 /** Re-throws a location-less QemuError with the option's location and the binary name. */
@@ -113,6 +120,11 @@ function nameFromPath(path: string | undefined): string {
 export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topology {
   const argv = splitQemuOptions(splitShellWords(text));
   const { binary, options } = argv;
+  if (!options.some((o) => !o.positional))
+    throw new Errno(
+      'EINVAL',
+      `cxlsim: ${opts.path ?? 'the input'} holds no QEMU option (expected a command line such as "qemu-system-x86_64 -machine q35,cxl=on -device pxb-cxl,..."); nothing to boot`,
+    );
   const machine = newMachineOptions();
   const objects = newObjectTable();
   const devices: ParsedDevice[] = [];
@@ -141,7 +153,13 @@ export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topo
   );
   createObjects(objects, shown);
   consumeBoardMemdevs(objects, boardMemdevs(options, applied.options['memory-backend']));
-  const state = newDeviceState(opts.qemu, shown, objects);
+  const state = newDeviceState(
+    opts.qemu,
+    shown,
+    objects,
+    applied.type === 'pc' ? 'pci.0' : 'pcie.0',
+  );
+  if (opts.fileExists) state.fileExists = opts.fileExists;
   for (const p of devices) if (createDevice(state, p)) consumed.add(p.option.index);
   machineDone(
     state,
@@ -165,8 +183,10 @@ export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topo
     cxims: [],
     ignored,
   };
+  if (state.outside.length > 0) t.outsideCxl = [...new Set(state.outside)];
   if (applied.maxMem !== undefined) t.machine.maxMem = applied.maxMem;
   if (applied.slots !== undefined) t.machine.slots = applied.slots;
   if (applied.highmemMmioSize !== undefined) t.machine.highmemMmioSize = applied.highmemMmioSize;
+  checkPhysBits(t, shown);
   return t;
 }

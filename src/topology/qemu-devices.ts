@@ -21,6 +21,7 @@ import { modelError, QemuError } from './qemu-errors.ts';
 import type { Backend, ObjectTable } from './qemu-objects.ts';
 import { optGet, parseQemuOpts, type QemuOpts } from './qemu-opts.ts';
 import { type BusKind, type PciBus, type PlacedFn, parseDevfn, placeOnBus } from './qemu-pci.ts';
+import { hasProperty, looksLikeCxlModel, qemuAtLeast } from './qemu-props.ts';
 import { qemuStrtou64 } from './qemu-size.ts';
 
 /** The CXL device models cxlsim builds, with the QEMU versions that have them. */
@@ -66,6 +67,12 @@ export interface DeviceRec extends PlacedFn {
   persistentMemdev?: Backend;
   volatileMemdev?: Backend;
   lsa?: Backend;
+  /** `volatile-dc-memdev` (QEMU ≥ 9.1): the backend of the dynamic-capacity regions. */
+  dcMemdev?: Backend;
+  /** `num-dc-regions` (QEMU ≥ 9.1). */
+  dcRegions?: number;
+  /** `cdat=` file name (read by QEMU at realize). */
+  cdat?: string;
   target?: DeviceRec;
   host?: string;
 }
@@ -93,6 +100,10 @@ export interface DeviceState {
   anon: number;
   /** cxlsim's own rejections, thrown after QEMU's checks all pass. */
   modelErrors: Error[];
+  /** Options of CXL devices outside any CXL hierarchy (accepted by QEMU, not built). */
+  outside: string[];
+  /** Whether a file the command line names can be read (CDAT files); undefined = not checked. */
+  fileExists?: (path: string) => boolean;
 }
 
 /** A fresh state with the machine's root bus `pcie.0`. */
@@ -100,20 +111,22 @@ export function newDeviceState(
   qemu: QemuVersion,
   binary: string,
   objects: ObjectTable,
+  rootBus = 'pcie.0',
 ): DeviceState {
-  const root: PciBus<DeviceRec> = { name: 'pcie.0', kind: 'root', fns: new Map() };
+  const root: PciBus<DeviceRec> = { name: rootBus, kind: 'root', fns: new Map() };
   return {
     qemu,
     binary,
     objects,
     root,
-    buses: new Map([['pcie.0', root]]),
+    buses: new Map([[rootBus, root]]),
     devices: [],
     byId: new Map(),
     foreign: new Map(),
     chassisSlots: new Set(),
     anon: 0,
     modelErrors: [],
+    outside: [],
   };
 }
 
@@ -180,20 +193,12 @@ function backendLink(s: DeviceState, key: string, v: string): Backend {
   throw new QemuError(`Device '${v}' not found`);
 }
 
-/** Properties QEMU 7.2 does not have (added later upstream). */
-function missingIn72(driver: string, key: string): boolean {
-  return (
-    (driver === 'cxl-type3' && (key === 'volatile-memdev' || key === 'persistent-memdev')) ||
-    (driver === 'pxb-cxl' && key === 'hdm_for_passthrough')
-  );
-}
-
 /** Sets the properties in the order given; returns the explicit devfn, if any. */
 function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefined {
   let devfn: number | undefined;
   for (const [key, v] of opts.params) {
     if (key === 'driver' || key === 'bus') continue;
-    if (s.qemu === '7.2' && missingIn72(d.driver, key))
+    if (!VFIO_DRIVERS.has(d.driver) && !hasProperty(s.qemu, d.driver, key))
       throw new QemuError(`Property '${d.driver}.${key}' not found`);
     if (key === 'addr') devfn = parseDevfn(d.driver, v);
     else if (key === 'multifunction') d.multifunction = boolProp(key, v);
@@ -215,6 +220,12 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
     else if (d.driver === 'cxl-type3' && key === 'volatile-memdev')
       d.volatileMemdev = backendLink(s, key, v);
     else if (d.driver === 'cxl-type3' && key === 'lsa') d.lsa = backendLink(s, key, v);
+    else if (d.driver === 'cxl-type3' && key === 'volatile-dc-memdev')
+      d.dcMemdev = backendLink(s, key, v);
+    else if (d.driver === 'cxl-type3' && key === 'num-dc-regions')
+      d.dcRegions = Number(uintProp(key, v, 255n, 'uint8_t'));
+    else if (key === 'cdat' && (d.driver === 'cxl-type3' || d.driver === 'cxl-upstream'))
+      d.cdat = v;
     else if (d.driver === 'cxl-switch-mailbox-cci' && key === 'target') {
       const t = s.byId.get(v);
       if (!t && !s.foreign.has(v) && !s.objects.ids.has(v))
@@ -230,7 +241,7 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
 /** Marks a backend consumed by a type-3 device (QEMU ≥ 9.1 refuses a second use). */
 function mapBackend(s: DeviceState, b: Backend | undefined): void {
   if (!b) return;
-  if (b.mapped && s.qemu !== '7.2')
+  if (b.mapped && qemuAtLeast(s.qemu, '9.1'))
     throw new QemuError(`memory backend ${b.id} can't be used multiple times.`);
   b.mapped = true;
   b.usedByCxl = true;
@@ -245,7 +256,8 @@ function type3Memory(s: DeviceState, d: DeviceRec): void {
     mapBackend(s, d.lsa);
     return;
   }
-  if (!d.memdev && !d.volatileMemdev && !d.persistentMemdev)
+  const dc = d.dcRegions ?? 0;
+  if (!d.memdev && !d.volatileMemdev && !d.persistentMemdev && dc === 0)
     throw new QemuError('at least one memdev property must be set');
   if (d.memdev && d.persistentMemdev)
     throw new QemuError('[memdev] cannot be used with new [persistent-memdev] property');
@@ -253,13 +265,45 @@ function type3Memory(s: DeviceState, d: DeviceRec): void {
   if (pmem && !d.lsa) throw new QemuError('lsa property must be set for persistent devices');
   mapBackend(s, d.volatileMemdev);
   mapBackend(s, pmem);
-  mapBackend(s, d.lsa);
+  if (dc > 0) {
+    if (!d.dcMemdev) throw new QemuError('dynamic capacity must have a backing device');
+    mapBackend(s, d.dcMemdev);
+  }
+  // The label area is not a memory device: QEMU does not check that it is used once (probe p10).
+  if (d.lsa) d.lsa.usedByCxl = true;
+  if (dc > 0 && d.dcMemdev) dcRegionsCheck(d.dcMemdev.size, dc);
+}
+
+/** CXL_CAPACITY_MULTIPLIER: DC regions are multiples of 256 MiB. */
+const CAPACITY_MULTIPLIER = 256n << 20n;
+
+/** `cxl_create_dc_regions()`: each region is backend size / count, aligned to 256 MiB. */
+function dcRegionsCheck(size: bigint, count: number): void {
+  const len = size / BigInt(count);
+  if (len * BigInt(count) !== size)
+    throw new QemuError(`backend size is not multiple of region len: 0x${len.toString(16)}`, {
+      hint: 'setup DC regions failed',
+    });
+  if (len % CAPACITY_MULTIPLIER !== 0n)
+    throw new QemuError(`DC region size is unaligned to 0x${CAPACITY_MULTIPLIER.toString(16)}`, {
+      hint: 'setup DC regions failed',
+    });
+}
+
+/** `ct3_load_cdat()` / `cxl_doe_cdat_init()`: the CDAT file must be readable. */
+function cdatFile(s: DeviceState, d: DeviceRec): void {
+  if (d.cdat === undefined || !s.fileExists || s.fileExists(d.cdat)) return;
+  throw new QemuError(
+    `CDAT: File read failed: Failed to open file “${d.cdat}”: No such file or directory`,
+  );
 }
 
 /** The realize step of each driver, after PCI placement. */
 function realize(s: DeviceState, d: DeviceRec): void {
   switch (d.driver) {
     case 'pxb-cxl':
+      if (d.bus.kind === 'root' && d.bus.name === 'pci.0')
+        throw new QemuError('pxb-cxl devices cannot reside on a PCI bus');
       if (d.bus.kind !== 'root')
         throw new QemuError('PXB devices can be attached only to root bus');
       for (const other of s.devices)
@@ -275,6 +319,10 @@ function realize(s: DeviceState, d: DeviceRec): void {
     }
     case 'cxl-type3':
       type3Memory(s, d);
+      cdatFile(s, d);
+      return;
+    case 'cxl-upstream':
+      cdatFile(s, d);
       return;
     case 'cxl-switch-mailbox-cci':
       if (!d.target) throw new QemuError('Target not set');
@@ -321,7 +369,7 @@ export function createDevice(s: DeviceState, p: ParsedDevice): boolean {
   try {
     const driver = optGet(p.opts, 'driver');
     if (driver === undefined) throw new QemuError("Parameter 'driver' is missing");
-    if (driver === 'cxl-switch-mailbox-cci' && s.qemu === '7.2')
+    if (looksLikeCxlModel(s.qemu, driver))
       throw new QemuError(`'${driver}' is not a valid device model name`);
     const anon = p.opts.id === undefined ? s.anon++ : -1;
     const modelled = CXL_DRIVERS.has(driver) || VFIO_DRIVERS.has(driver);

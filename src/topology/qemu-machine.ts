@@ -89,6 +89,9 @@ function resolveType(
   qemu: QemuVersion,
 ): { type: MachineType; typeName: string } | undefined {
   if (given === 'q35') return { type: 'q35', typeName: `pc-q35-${qemu}-machine` };
+  if (given === 'pc') return { type: 'pc', typeName: `pc-i440fx-${qemu}-machine` };
+  if (/^pc-(i440fx-)?\d+\.\d+$/.test(given))
+    return { type: 'pc', typeName: `${given.replace(/^pc-(?!i440fx)/, 'pc-i440fx-')}-machine` };
   if (/^pc-q35-\d+\.\d+$/.test(given)) return { type: 'q35', typeName: `${given}-machine` };
   if (given === 'virt') return { type: 'virt', typeName: `virt-${qemu}-machine` };
   if (/^virt-\d+\.\d+$/.test(given)) return { type: 'virt', typeName: `${given}-machine` };
@@ -235,12 +238,12 @@ export function applyMachine(m: MachineOptions, qemu: QemuVersion, binary: strin
     throw new QemuError('No machine specified, and there is no default', { hint });
   const typeText = typeof given === 'string' ? given : 'pc';
   const t = resolveType(typeText, qemu);
-  if (t && ((t.type === 'virt' && x86) || (t.type === 'q35' && arm)))
+  if (t && ((t.type === 'virt' && x86) || (t.type !== 'virt' && arm)))
     throw new QemuError('unsupported machine type', { hint });
   if (!t)
     throw new Errno(
       'EINVAL',
-      `unsupported machine type '${typeText}' (cxlsim models q35 and virt)`,
+      `unsupported machine type '${typeText}' (cxlsim models q35, pc and virt)`,
     );
   const out: AppliedMachine = { ...t, cxl: false, ramSize: 128n * MiB, options: {}, windows: [] };
   for (const [key, v] of m.dict) {
@@ -248,7 +251,7 @@ export function applyMachine(m: MachineOptions, qemu: QemuVersion, binary: strin
     const cxlProp = key === 'cxl' || key === 'cxl-fmw';
     if (
       (cxlProp && t.type === 'virt' && qemu === '7.2') ||
-      (key === 'highmem-mmio-size' && t.type === 'q35')
+      (key === 'highmem-mmio-size' && t.type !== 'virt')
     )
       throw new QemuError(`Property '${t.typeName}.${key}' not found`);
     if (key === 'cxl') out.cxl = kvBool('cxl', v);

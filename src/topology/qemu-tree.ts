@@ -28,7 +28,7 @@ import { devfnToAddr } from './qemu-pci.ts';
 const UI64_NULL = (1n << 64n) - 1n;
 
 /** Type-2 defaults for a passed-through function (vfio-cxl.md: firmware committed HDM 0). */
-const TYPE2_DPA_SIZE = 16n << 30n;
+export const TYPE2_DPA_SIZE = 16n << 30n;
 
 function type3Of(d: DeviceRec): Type3Dev {
   const pmem = d.persistentMemdev ?? d.memdev;
@@ -81,6 +81,7 @@ function childOf(s: DeviceState, port: DeviceRec, errs: Errno[]): Endpointish | 
     if (d.driver === 'cxl-type3') child = type3Of(d);
     else if (d.driver === 'cxl-upstream') child = switchOf(s, d, errs);
     else if (d.driver === 'vfio-pci' || d.driver === 'vfio-pci-nohotplug') child = type2Of(d);
+    else if (d.driver === 'cxl-downstream' || d.driver === 'cxl-rp') outside(s, d);
     else
       errs.push(
         modelError(d.loc, `a ${d.driver} below ${port.driver} '${port.id}' is not modelled`),
@@ -127,6 +128,17 @@ function switchOf(s: DeviceState, usp: DeviceRec, errs: Errno[]): SwitchDev {
 }
 
 /**
+ * A CXL device QEMU accepts where no CXL hierarchy reaches it (a cxl-type3, cxl-rp or
+ * cxl-upstream on pcie.0; a cxl-downstream straight below a root port): the guest sees a PCI
+ * function that no CXL port decodes for. cxlsim records it (with everything below it) in
+ * `DeviceState.outside` and does not build it (`boot -v` lists it).
+ */
+function outside(s: DeviceState, d: DeviceRec): void {
+  s.outside.push(d.loc);
+  for (const c of s.devices) if (d.secondary && c.bus === d.secondary) outside(s, c);
+}
+
+/**
  * Assembles the host bridges in creation order.
  * @throws Errno EINVAL (cxlsim's own) for the first arrangement outside the model.
  */
@@ -157,7 +169,7 @@ export function buildHostBridges(s: DeviceState): HostBridge[] {
       }
       hbs.push(hb);
     } else if (parent === 'root') {
-      errs.push(modelError(d.loc, `${d.driver} on pcie.0 is outside any CXL host bridge`));
+      outside(s, d);
     }
   }
   const first = errs[0];

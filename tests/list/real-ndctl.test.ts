@@ -19,7 +19,8 @@ for (const version of ['76.1', '85'] as const) {
       it(`${where}: cxl list ${JSON.stringify(c.args)}`, () => {
         const view = goldenView(c.tree, c.mutate, mutations);
         const ioctl = c.ioctl === 'rich' ? richIoctl(view) : mboxShim(view);
-        const r = cxlList(view, c.args, { ndctl: version, ioctl });
+        // both were recorded on Debian 12, whose json-c 0.16 prints an empty array as "[\n]"
+        const r = cxlList(view, c.args, { ndctl: version, ioctl, jsonc: '0.16' });
         expect(r.stdout).toBe(c.stdout);
         expect(r.stderr).toBe(c.stderr);
         expect(r.code).toBe(c.code);

@@ -6,9 +6,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
+import type { Errno } from '../../src/kernel/errno.ts';
+import {
+  checkGenNeeds,
+  checkGenOptions,
+  endpointCount,
+  generateTopology,
+} from '../../src/topology/generate.ts';
 import { parseTopologyFile } from '../../src/topology/schema.ts';
+import { topologyToYaml } from '../../src/topology/serialize.ts';
 import { memIo } from '../cli/fake-deps.ts';
 
 const dirs: string[] = [];
@@ -110,5 +119,62 @@ describe('cxlsim gen', () => {
     const ok = await t.run(['gen', '--endpoints', '2', '-o', 'two.yaml']);
     expect(ok.code).toBe(0);
     expect(readFileSync(join(t.cwd, 'two.yaml'), 'utf8')).toMatch(/^name: hb1_rp2_sw0x1_ep2\n/);
+  });
+
+  it('checks the needs of the shape before building anything, and never writes what boot refuses', async () => {
+    const t = setup();
+    const cases: [string[], RegExp][] = [
+      [
+        ['--switch-levels', '8', '--fanout', '32'],
+        /^EINVAL: 1099511627776 type-3 devices: cxlsim gen writes at most 16384/,
+      ],
+      [['--endpoints', '65536'], /^EINVAL: 65536 type-3 devices: cxlsim gen writes at most 16384/],
+      [
+        ['--host-bridges', '300'],
+        /^EINVAL: the shape needs 318 CFMWS windows; a topology has at most 256/,
+      ],
+      [
+        ['--root-ports', '32', '--switch-levels', '2', '--fanout', '8'],
+        /^EINVAL: a host bridge with 2048 devices needs 2625 PCI bus numbers; a segment has 255\n$/,
+      ],
+    ];
+    for (const [args, re] of cases) {
+      const t0 = process.hrtime.bigint();
+      const r = await t.run(['gen', ...args, '-o', 'out.yaml']);
+      expect(r.stderr).toMatch(re);
+      expect(r.code).toBe(1);
+      expect(existsSync(join(t.cwd, 'out.yaml'))).toBe(false);
+      // refused before the tree is built (a built 2^40-device tree would never return)
+      expect(process.hrtime.bigint() - t0).toBeLessThan(2_000_000_000n);
+    }
+  });
+
+  it('accepts exactly the shapes whose file boot parses (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          hostBridges: fc.integer({ min: 1, max: 300 }),
+          rootPorts: fc.integer({ min: 1, max: 32 }),
+          switchLevels: fc.integer({ min: 0, max: 3 }),
+          fanout: fc.integer({ min: 1, max: 32 }),
+          endpoints: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+        }),
+        (o) => {
+          const opts = o.endpoints === undefined ? { ...o, endpoints: undefined } : o;
+          if (opts.endpoints === undefined) delete (opts as { endpoints?: number }).endpoints;
+          try {
+            checkGenOptions(opts);
+            checkGenNeeds(opts);
+          } catch (e) {
+            expect((e as Errno).code).toBe('EINVAL');
+            return;
+          }
+          fc.pre(endpointCount(opts) <= 400);
+          const topo = parseTopologyFile(topologyToYaml(generateTopology(opts)));
+          expect(topo.hostBridges.length).toBe(Math.min(o.hostBridges, endpointCount(opts)));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

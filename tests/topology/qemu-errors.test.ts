@@ -281,12 +281,24 @@ describe('cxlsim’s own limits (EINVAL, not QEMU’s words)', () => {
     throw new Error('accepted');
   }
 
-  it('machine types other than q35 and virt', () => {
-    const e = errnoOf(line({ machine: '-machine pc,cxl=on' }));
+  it('machine types other than q35, pc and virt', () => {
+    const e = errnoOf(line({ machine: '-machine microvm' }));
     expect(e).not.toBeInstanceOf(QemuError);
-    expect(e.message).toBe("unsupported machine type 'pc' (cxlsim models q35 and virt)");
-    expect(errnoOf('-nographic').message).toBe(
-      "unsupported machine type 'pc' (cxlsim models q35 and virt)",
+    expect(e.message).toBe("unsupported machine type 'microvm' (cxlsim models q35, pc and virt)");
+  });
+
+  it('pc (the default machine) has a PCI root bus pci.0: no pcie.0, no pxb-cxl', () => {
+    // a line without -machine is QEMU's default machine, pc: accepted, no CXL
+    const t = parseQemuCommandLine('-nographic -m 2G', { qemu: '11.1' });
+    expect(t.machine.type).toBe('pc');
+    expect(t.hostBridges).toEqual([]);
+    const e = qemuError(line({ machine: '-machine pc,cxl=on' }), '11.1');
+    expect(e.qemuMessage()).toBe(
+      `${X86}: -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0: Bus 'pcie.0' not found`,
+    );
+    const hb = '-device pxb-cxl,bus_nr=12,bus=pci.0,id=cxl.0';
+    expect(qemuError(line({ machine: '-machine pc,cxl=on', hb }), '11.1').message).toBe(
+      'pxb-cxl devices cannot reside on a PCI bus',
     );
   });
 
@@ -299,10 +311,12 @@ describe('cxlsim’s own limits (EINVAL, not QEMU’s words)', () => {
     expect(e.message).toMatch(
       /^-device cxl-type3,bus=us0,.*: only cxl-downstream ports are modelled .* \(cxlsim\)$/,
     );
-    const rp = errnoOf(line({}, '-device cxl-rp,bus=pcie.0,id=rpx,slot=9'));
-    expect(rp.message).toBe(
-      '-device cxl-rp,bus=pcie.0,id=rpx,slot=9: cxl-rp on pcie.0 is outside any CXL host bridge (cxlsim)',
-    );
+    // a root port on pcie.0 is accepted by QEMU (probe p37): recorded, not built
+    const rp = parseQemuCommandLine(line({}, '-device cxl-rp,bus=pcie.0,id=rpx,slot=9'), {
+      qemu: '7.2',
+    });
+    expect(rp.outsideCxl).toEqual(['-device cxl-rp,bus=pcie.0,id=rpx,slot=9']);
+    expect(rp.hostBridges).toHaveLength(1);
   });
 
   it('QEMU’s verdict comes first: a QEMU error at machine-done wins over a model limit', () => {

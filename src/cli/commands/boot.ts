@@ -9,10 +9,10 @@
  * placement rejection: QEMU would not start). `--vfio-cxl-placement` and a host-device file
  * (`--topology HOST.yaml` with `--qemu`/`--preset`) are stored with the input.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ERRNO, Errno, type ErrnoName } from '../../kernel/errno.ts';
 import { resolveProfile } from '../../profile.ts';
+import { readInputFile } from '../../state/input.ts';
+import { compactQemuCommandLine } from '../../topology/qemu-compact.ts';
 import { CliError } from '../errors.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, withLockedState } from '../session.ts';
 import { newState, type StoredInput, type StoredVfio, writeState } from '../state.ts';
@@ -33,15 +33,12 @@ export interface BootArgs {
   vfioCxlPlacement?: string;
 }
 
-/** Reads an input file. @throws Errno "cannot read FILE: <strerror>" */
+/**
+ * Reads an input file: a regular file of at most 16 MiB (state/input.ts).
+ * @throws Errno "cannot read FILE: <strerror>"; StateError when not regular or too large
+ */
 function readInput(cwd: string, file: string): string {
-  try {
-    return readFileSync(resolve(cwd, file), 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    const name: ErrnoName = code in ERRNO ? (code as ErrnoName) : 'EIO';
-    throw new Errno(name, `cannot read ${file}: ${ERRNO[name][1]}`);
-  }
+  return readInputFile(resolve(cwd, file), file);
 }
 
 /**
@@ -55,8 +52,13 @@ function storedInput(ctx: CliContext, a: BootArgs): StoredInput {
     (x) => x !== undefined,
   );
   if (given.length > 1) throw new CliError('give only one of --qemu, --topology and --preset');
-  if (a.qemu !== undefined)
-    return { kind: 'qemu', text: readInput(ctx.io.cwd, a.qemu), path: a.qemu };
+  if (a.qemu !== undefined) {
+    const text = readInput(ctx.io.cwd, a.qemu);
+    // QEMU would boot its default machine ('pc'): say what is wrong with the file instead
+    if (/^(?:\s*(?:#[^\n]*)?\n?)*$/.test(text))
+      throw new CliError(`${a.qemu}: no QEMU command line in it (empty, or only comments)`);
+    return { kind: 'qemu', text: compactQemuCommandLine(text), path: a.qemu };
+  }
   if (a.topology !== undefined && !hostFile)
     return { kind: 'topology', text: readInput(ctx.io.cwd, a.topology), path: a.topology };
   return { kind: 'preset', name: a.preset ?? DEFAULT_PRESET };
@@ -88,11 +90,11 @@ export async function bootCommand(ctx: CliContext, a: BootArgs): Promise<number>
   });
   const input = storedInput(ctx, a);
   const vfio = storedVfio(ctx, a);
-  return withLockedState(ctx, async () => {
+  return withLockedState(ctx, async (_old, lock) => {
     const st = newState(input, profile, a.dyndbg ?? false, ctx.version);
     if (vfio) st.vfio = vfio;
     const machine = await bootState(ctx.deps, st);
-    writeState(ctx.stateDir, st);
+    writeState(ctx.stateDir, st, () => lock.assertHeld());
     ctx.io.out(`${bootSummary(machine, a.verbose ?? false).join('\n')}\n`);
     return 0;
   });

@@ -26,6 +26,7 @@ export async function explainCommand(
         ops: state.ops,
         at: async (n) => replay(await bootState(ctx.deps, state), state.ops.slice(0, n), file),
         boot: (t) => ctx.deps.boot(t, { profile: state.profile, dyndbg: true }),
+        ...(state.input.kind === 'qemu' ? { qemuText: state.input.text } : {}),
       },
       target,
     );

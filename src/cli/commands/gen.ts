@@ -8,7 +8,9 @@
  * The shape options and `--endpoints` combine: with all four shape options `--endpoints`
  * spreads that many devices over the shape; with `--endpoints` alone the balanced shape of
  * shapeForEndpoints() is used; the shape options default to 1 host bridge, 1 root port, no
- * switch, fanout 1. Without `-o` (or with `-o -`) the YAML goes to stdout; with `-o` a summary
+ * switch, fanout 1. The shape's needs (devices, bus numbers, segments, windows, address bits)
+ * are checked before anything is built, and the YAML is parsed back as `boot` parses it
+ * before it is written, so gen never writes a topology boot refuses. Without `-o` (or with `-o -`) the YAML goes to stdout; with `-o` a summary
  * line goes to stdout. The machine is not touched. Bad values are one-line EINVAL errors
  * naming the option.
  */
@@ -23,6 +25,7 @@ import {
   shapeForEndpoints,
 } from '../../topology/generate.ts';
 import { qemuStrtosz } from '../../topology/qemu-size.ts';
+import { parseTopologyFile } from '../../topology/schema.ts';
 import { topologyToYaml } from '../../topology/serialize.ts';
 import type { CliIo } from '../io.ts';
 
@@ -105,6 +108,8 @@ export async function genCommand(io: CliIo, a: GenArgs): Promise<number> {
   const o = genOptions(a);
   const t = generateTopology(o);
   const text = topologyToYaml(t);
+  // what `boot --topology` does with the file: a topology it refuses is never written
+  parseTopologyFile(text, a.output);
   if (a.output === undefined || a.output === '-') {
     io.out(text);
     return 0;

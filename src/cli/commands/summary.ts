@@ -97,9 +97,16 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
     const path = real(n);
     const host = base(path.slice(0, path.lastIndexOf('/')));
     const serial = text(v, `${path}/serial`) ?? '?';
-    return `${n}  ${host}  serial ${serial}  ram ${humanSize(text(v, `${path}/ram/size`))}  pmem ${humanSize(text(v, `${path}/pmem/size`))}`;
+    // cxl list -M shows only memdevs cxl_mem is bound to; the others are "disabled" (-i)
+    const state = v.lstat(`${path}/driver`) ? '' : '  disabled';
+    return `${n}  ${host}  serial ${serial}  ram ${humanSize(text(v, `${path}/ram/size`))}  pmem ${humanSize(text(v, `${path}/pmem/size`))}${state}`;
   });
   lines.push(...section('memdevs', memRows));
+  const disabled = memRows.filter((r) => r.endsWith('  disabled')).length;
+  if (disabled > 0)
+    lines.push(
+      `  ${disabled} disabled (no CXL port topology): cxl list -M shows ${memRows.length - disabled}, cxl list -M -i shows ${memRows.length}`,
+    );
 
   const winRows: string[] = [];
   for (const r of roots) {
@@ -123,6 +130,13 @@ export function bootSummary(m: Machine, verbose: boolean): string[] {
     const ign = m.topology.ignored;
     lines.push(`ignored QEMU arguments: ${ign.length}`);
     for (const a of ign) lines.push(`  ${a}`);
+    const out = m.topology.outsideCxl ?? [];
+    if (out.length > 0) {
+      lines.push(
+        `cxlsim: CXL devices outside any CXL host bridge (accepted, not built): ${out.length}`,
+      );
+      for (const a of out) lines.push(`  ${a}`);
+    }
   }
   return lines;
 }

@@ -27,6 +27,7 @@ import { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { CxlEndpointDecoder } from './core/decoder.ts';
 import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
+import { devmCxlAddMemdev } from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs } from './core/regs.ts';
 import { CXL_DECODER_F_ENABLE } from './cxl.ts';
 import {
@@ -40,8 +41,8 @@ import {
   cxlDvsecRangeSizeLow,
   PCI_VENDOR_ID_CXL,
 } from './cxlpci.ts';
-import { addMemdev } from './mem.ts';
 import { PCI_CLASS_MEMORY_CXL } from './pci.ts';
+import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** The accelerator driver (a GPU driver's CXL part, reduced). */
 export const cxlAccelDriver: Driver = { name: 'cxl_accel', bus: 'pci' };
@@ -93,7 +94,8 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
     enabledCmds: new Set(),
     isType2: true,
   };
-  const cxlmd = addMemdev(pdev, cxlds);
+  const cxlmd = devmCxlAddMemdev(pdev, cxlds);
+  if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
   accelMemdev.set(pdev, cxlmd);
   // cxl_get_committed_decoder(): the endpoint's enabled decoder and the region it joined.
   const cxled = cxlmd.endpoint

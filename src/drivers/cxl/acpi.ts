@@ -25,7 +25,10 @@ import {
 import { env } from '../env.ts';
 import { devmCxlAddDport, devmCxlAddPort } from './core/add-port.ts';
 import { CxlRootDecoder } from './core/decoder.ts';
+import { rootDecoderAttrGroups } from './core/decoder-sysfs.ts';
 import type { CxlPort } from './core/port.ts';
+import { cxlRegionRootDecoderAttrs } from './core/region/sysfs.ts';
+import { sharedGroups } from './core/sysfs-common.ts';
 import {
   CXL_DECODER_F_ENABLE,
   CXL_DECODER_F_LOCK,
@@ -44,6 +47,11 @@ import { devmCxlAddNvdimmBridge } from './pmem.ts';
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
+/** The root decoder's groups with the region driver's create/delete attributes (region.c). */
+const ROOT_DECODER_GROUPS = sharedGroups<CxlRootDecoder>(() => [
+  ...rootDecoderAttrGroups(),
+  { attrs: cxlRegionRootDecoderAttrs },
+]);
 /** cfmws_to_decoder_flags(). */
 export function cfmwsToDecoderFlags(restrictions: number): number {
   let flags = CXL_DECODER_F_ENABLE;
@@ -110,6 +118,7 @@ function parseCfmws(
   const port = ctx.root;
   const id = port.decoderIda.alloc();
   const cxlrd = new CxlRootDecoder(port, id, ways);
+  cxlrd.setGroups(ROOT_DECODER_GROUPS());
   cxlrd.resName = resName;
   cxlrd.flags = cfmwsToDecoderFlags(c.restrictions);
   cxlrd.targetType = 'expander';

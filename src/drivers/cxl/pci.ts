@@ -16,7 +16,12 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
-import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
+import {
+  type CxlDevState,
+  type CxlMemdev,
+  devmCxlAddMemdev,
+  devmCxlSetupFwUpload,
+} from './core/memdev.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
 import {
   CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,
@@ -25,7 +30,7 @@ import {
 } from './cxl.ts';
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
-import { addMemdev } from './mem.ts';
+import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
 export const PCI_CLASS_MEMORY_CXL = 0x050210;
@@ -101,7 +106,9 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   cxlEnumerateCmds(cxlds);
   cxlDevStateIdentify(cxlds);
   cxlMemCreateRangeInfo(cxlds);
-  const cxlmd = addMemdev(pdev, cxlds);
+  const cxlmd = devmCxlAddMemdev(pdev, cxlds);
+  if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
+  devmCxlSetupFwUpload(cxlmd);
   memdevByPdev.set(pdev, cxlmd);
   return cxlmd;
 }

@@ -11,118 +11,16 @@
  */
 import type { Device, Driver } from '../../kernel/device.ts';
 import { env } from '../env.ts';
-import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../pci/pci-dev.ts';
-import { devmCxlAddDport } from './core/add-port.ts';
+import { PciDev } from '../pci/pci-dev.ts';
 import { readCdatData } from './core/cdat.ts';
-import { CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder } from './core/decoder.ts';
-import {
-  devmCxlAddPassthroughDecoder,
-  devmCxlEnumerateDecoders,
-  devmCxlSetupHdm,
-} from './core/hdm.ts';
+import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
+import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
-import { cxlAwaitMediaReady, cxlHdmDecodeInit } from './core/pci.ts';
-import { type CxlDport, CxlPort, unregisterPort } from './core/port.ts';
+import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
+import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
-import { cxlFindRegblock } from './core/regs.ts';
-import { CXL_REGLOC_RBI_COMPONENT } from './cxlpci.ts';
 import { CXL_KVER, cxlKver } from './kver.ts';
-
-/** Adds `d` (a root port or switch downstream port) as a dport of `port`. */
-function addPciDport(port: CxlPort, d: PciDev): CxlDport {
-  let comp: bigint | undefined;
-  try {
-    comp = cxlFindRegblock(d, CXL_REGLOC_RBI_COMPONENT).base;
-  } catch {
-    comp = undefined;
-  }
-  return devmCxlAddDport(port, port, d, d.portNumber(), comp);
-}
-
-/**
- * devm_cxl_port_enumerate_dports(): every PCIe root port / downstream port on the bus below
- * the port's uport becomes a dport. Returns the count.
- * @throws ENODEV "no dports found"
- */
-export function devmCxlPortEnumerateDports(port: CxlPort): number {
-  const below = port.hostBridge ? port.hostBridge.children : port.uportDev.children;
-  let count = 0;
-  for (const d of below) {
-    if (!(d instanceof PciDev)) continue;
-    const type = d.pcieType();
-    if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_DOWNSTREAM) continue;
-    addPciDport(port, d);
-    count++;
-  }
-  if (count === 0) throw port.err('ENODEV', 'no dports found');
-  return count;
-}
-
-/**
- * The HDM decoders of a switch or host-bridge port with `nDports` dports
- * (devm_cxl_switch_port_decoders_setup() in 6.18+, the tail of cxl_switch_port_probe() before):
- * the HDM decoders when the capability is there, else a passthrough decoder for a single dport.
- * 6.1 gives a single-dport port a passthrough decoder without looking at HDM registers.
- * @throws ENXIO HDM registers missing with more than one dport
- */
-function switchPortDecodersSetup(port: CxlPort, nDports: number): void {
-  if (!env(port).since('6.3')) {
-    if (nDports === 1) {
-      devmCxlAddPassthroughDecoder(port);
-      return;
-    }
-    devmCxlEnumerateDecoders(devmCxlSetupHdm(port, port.componentBase));
-    return;
-  }
-  let hdm: ReturnType<typeof devmCxlSetupHdm> | undefined;
-  try {
-    hdm = devmCxlSetupHdm(port, port.componentBase, port, true);
-  } catch (err) {
-    if (nDports !== 1) throw err;
-  }
-  if (hdm) {
-    devmCxlEnumerateDecoders(hdm);
-    return;
-  }
-  port.dbg('Fallback to passthrough decoder');
-  devmCxlAddPassthroughDecoder(port);
-}
-
-/**
- * cxl_port_add_dport() (6.18+, {@link CXL_KVER.lazyDports}): called while cxl_mem enumerates
- * the ports above a memdev, adds `dportDev` to `port` unless it is there already; the first
- * dport of a port sets up its decoders ("first dport%d:%s added with decoders").
- * @throws ENXIO the port has no driver; decoder setup errors
- */
-export function cxlPortAddDport(port: CxlPort, dportDev: Device): CxlDport {
-  const have = port.findDportByDev(dportDev);
-  if (have) return have;
-  if (!port.driver) throw port.err('ENXIO', `${port.name} not enabled`);
-  if (!(dportDev instanceof PciDev)) throw port.err('ENXIO', `${dportDev.name} is not a PCI port`);
-  const first = port.decoders().length === 0;
-  const dport = addPciDport(port, dportDev);
-  if (first) {
-    switchPortDecodersSetup(port, 1);
-    port.dbg(`first dport${dport.portId}:${dportDev.name} added with decoders`);
-  } else {
-    cxlPortUpdateDecoderTargets(port, dport);
-    port.dbg(`dport${dport.portId}:${dportDev.name} added`);
-  }
-  return dport;
-}
-
-/**
- * cxl_port_update_decoder_targets() (6.18+): a dport added after the port's decoders were set
- * up fills the slots (within `ways`) of every switch decoder whose target map names its id.
- */
-function cxlPortUpdateDecoderTargets(port: CxlPort, dport: CxlDport): void {
-  for (const d of port.decoders()) {
-    if (!(d instanceof CxlSwitchDecoder)) continue;
-    for (let i = 0; i < d.interleaveWays; i++)
-      if (!d.targets[i] && d.targetMap[i] === dport.portId) d.targets[i] = dport;
-  }
-}
 
 /**
  * cxl_port_probe().

@@ -20,7 +20,29 @@ export interface PciRootBus {
   functions: PciDev[];
 }
 
-/** pci_scan_child_bus(): creates (not yet registers) the functions on `bus` and below. */
+/** The bus numbers the PCI core knows, per kernel and segment (pci_find_bus()). */
+const knownBuses = new WeakMap<Kernel, Set<number>>();
+
+function busKnown(kernel: Kernel, segment: number, bus: number): boolean {
+  return knownBuses.get(kernel)?.has(segment * 0x100 + bus) ?? false;
+}
+
+function noteBus(kernel: Kernel, segment: number, bus: number): void {
+  let set = knownBuses.get(kernel);
+  if (!set) {
+    set = new Set();
+    knownBuses.set(kernel, set);
+  }
+  set.add(segment * 0x100 + bus);
+}
+
+/**
+ * pci_scan_child_bus(): creates (not yet registers) the functions on `bus` and below.
+ * A bridge whose secondary bus already exists (pci_scan_bridge_extend(): "the bus might
+ * already exist … reachable through more than one bridge") reuses it: its functions were
+ * found before and are not created again — so a root port whose secondary number is another
+ * host bridge's root bus adds nothing, and no function is counted twice.
+ */
 function scanBus(
   kernel: Kernel,
   parent: Device,
@@ -57,8 +79,10 @@ function scanBus(
     }
   }
   for (const d of found) {
-    if (d.isBridge && d.secondary > bus)
+    if (d.isBridge && d.secondary > bus && !busKnown(kernel, segment, d.secondary)) {
+      noteBus(kernel, segment, d.secondary);
       d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
+    }
   }
   return found;
 }
@@ -99,6 +123,9 @@ function addDevices(list: PciDev[]): void {
 export function pciScanRootBus(kernel: Kernel, segment: number, bus: number): PciRootBus {
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
   const hostBridge = kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`).add();
+  // pci_create_root_bus() refuses a bus number already known ("bus already known", -EEXIST)
+  if (busKnown(kernel, segment, bus)) return { segment, bus, hostBridge, functions: [] };
+  noteBus(kernel, segment, bus);
   const functions = scanBus(kernel, hostBridge, segment, bus, 0);
   addDevices(functions);
   return { segment, bus, hostBridge, functions };

@@ -1,68 +1,103 @@
 /**
  * DOC: configuration access routing (ECAM / CF8-CFC): segment, bus, devfn → function.
  *
- * Routing follows the bridges' *current* bus number registers, as hardware does: a pxb-cxl
- * root bus holds its root ports; a type 1 function forwards accesses for buses within
- * [secondary, subordinate] — to its own secondary bus's functions when the bus equals
- * `secondary`, further down otherwise. Absent functions read all-ones and ignore writes.
+ * Routing follows the bridges' *current* bus number registers, as QEMU's pci_find_bus_nr()
+ * does: a pxb-cxl root bus holds its root ports; a type 1 function forwards accesses for buses
+ * within [secondary, subordinate]. Host bridges are passed in the machine's root-bus child-list
+ * order (reverse creation order in QEMU), which decides who answers when numbers collide.
+ * Absent functions read all-ones and ignore writes.
  */
 import type { PciConfigBus } from '../../bus/index.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
 import { PCI } from './regs.ts';
 
+/** A bus as QEMU's pci_find_bus_nr() walks them: its number, range and functions. */
+interface BusNode {
+  /** pci_bus_num(): a root bus's bus_nr, a bridge's secondary bus register. */
+  num: number;
+  root: boolean;
+  /** The bridge providing the bus (undefined for a root bus). */
+  bridge?: PciFunctionModel;
+  fns: readonly PciFunctionModel[];
+}
+
+function isBridgeFn(fn: PciFunctionModel): boolean {
+  return (fn.config.get8(PCI.HEADER_TYPE) & 0x7f) === 1;
+}
+
+/** The secondary buses of the bridges on a bus (its QEMU child-bus list). */
+function childBuses(fns: readonly PciFunctionModel[]): BusNode[] {
+  return fns.filter(isBridgeFn).map((fn) => ({
+    num: fn.config.get8(PCI.SECONDARY_BUS),
+    root: false,
+    bridge: fn,
+    fns: fn.children,
+  }));
+}
+
+/** pci_secondary_bus_in_range(): secondary ≤ bus ≤ subordinate of a bridge. */
+function secondaryInRange(fn: PciFunctionModel, bus: number): boolean {
+  const sec = fn.config.get8(PCI.SECONDARY_BUS);
+  const sub = fn.config.get8(PCI.SUBORDINATE_BUS);
+  return sec <= bus && bus <= sub;
+}
+
 /**
- * The function lists an access to `bus` consults, in order (findFunction() below, without the
- * devfn): below a host bridge, every bridge whose [secondary, subordinate] holds the bus,
- * depth first; a bridge whose secondary bus it is contributes its children and ends the
- * search at its level (the levels above go on with their next bridge).
+ * hw/pci/pci.c pci_find_bus_nr() from the machine's root bus, whose children are the pxb root
+ * buses in child-list order: at each level the first child bus that either *is* `bus` (its
+ * number equals it) or holds it (a root bus: one of its bridges' [secondary, subordinate]
+ * ranges; a bridge's bus: that bridge's range) wins, and the walk goes on below it only.
+ * So when a bridge's secondary number equals another pxb's bus_nr, whichever comes first in
+ * the list answers — QEMU's rule when bus_nr values are closer than the buses a pxb needs.
  */
-function listsBelow(
-  functions: readonly PciFunctionModel[],
-  bus: number,
-  out: PciFunctionModel[][],
-): void {
-  for (const fn of functions) {
-    if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
-    const sec = fn.config.get8(PCI.SECONDARY_BUS);
-    const sub = fn.config.get8(PCI.SUBORDINATE_BUS);
-    if (sec === 0 || bus < sec || bus > sub) continue;
-    if (bus === sec) {
-      // the bridge whose secondary bus it is answers alone at this level, hit or miss
-      out.push(fn.children);
-      return;
+function findBusNr(roots: readonly BusNode[], bus: number): readonly PciFunctionModel[] {
+  let level = roots;
+  for (;;) {
+    let next: BusNode | undefined;
+    for (const b of level) {
+      if (b.num === bus) return b.fns;
+      const holds = b.root
+        ? b.fns.some((f) => isBridgeFn(f) && secondaryInRange(f, bus))
+        : b.bridge !== undefined && secondaryInRange(b.bridge, bus);
+      if (holds) {
+        next = b;
+        break;
+      }
     }
-    listsBelow(fn.children, bus, out);
+    if (!next) return [];
+    level = childBuses(next.fns);
   }
 }
 
 /** Host bridges with their root-bus functions, by segment (fixed once the platform is built). */
-type Segments = Map<number, { busNr: number; fns: PciFunctionModel[] }[]>;
+type Segments = Map<number, BusNode[]>;
 
 function segmentsOf(hbs: readonly HostBridgeModel[]): Segments {
   const m: Segments = new Map();
   for (const hb of hbs) {
     const list = m.get(hb.segment) ?? [];
-    list.push({ busNr: hb.busNr, fns: hb.rootPorts.map((rp) => rp.fn) });
+    list.push({ num: hb.busNr, root: true, fns: hb.rootPorts.map((rp) => rp.fn) });
     m.set(hb.segment, list);
   }
   return m;
 }
 
 /**
- * Where an access to (segment, bus) is looked for: the host bridges of the segment in order;
- * the root bus of one ends the search (its functions or nothing), otherwise the bridges below
- * each host bridge that decode the bus, depth first. The first list holding the devfn wins.
+ * The functions on the bus an access to (segment 0… , bus) reaches right now (live registers,
+ * no cache): what the firmware's config cycles see while it numbers the buses.
+ * @param hbs host bridges in root-bus child-list order
  */
+export function busFunctions(
+  hbs: readonly HostBridgeModel[],
+  segment: number,
+  bus: number,
+): readonly PciFunctionModel[] {
+  return findBusNr(segmentsOf(hbs).get(segment) ?? [], bus);
+}
+
+/** The functions of the bus an access to (segment, bus) reaches. */
 function routeBus(segs: Segments, segment: number, bus: number): PciFunctionModel[][] {
-  const out: PciFunctionModel[][] = [];
-  for (const hb of segs.get(segment) ?? []) {
-    if (bus === hb.busNr) {
-      out.push(hb.fns);
-      break;
-    }
-    listsBelow(hb.fns, bus, out);
-  }
-  return out;
+  return [[...findBusNr(segs.get(segment) ?? [], bus)]];
 }
 
 function pick(lists: readonly PciFunctionModel[][], devfn: number): PciFunctionModel | undefined {

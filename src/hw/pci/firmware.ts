@@ -20,6 +20,7 @@
  */
 import type { MachineType } from '../../topology/model.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
+import { busFunctions } from './config-bus.ts';
 import { CLASS, COMMAND, PCI } from './regs.ts';
 
 const MiB = 1n << 20n;
@@ -52,6 +53,86 @@ export function assignBusNumbers(
     assignBusNumbers(fn.children, secondary, next);
     cs.write(PCI.SUBORDINATE_BUS, 1, next.n);
   }
+}
+
+/** Buses one host bridge's hierarchy needs below its root bus (one per bridge). */
+function bridgesBelow(fns: readonly PciFunctionModel[]): number {
+  let n = 0;
+  for (const f of fns) if (isBridge(f)) n += 1 + bridgesBelow(f.children);
+  return n;
+}
+
+/**
+ * True when numbering each host bridge from its own bus_nr leaves a hierarchy overlapping
+ * the next host bridge's root bus (bus_nr values closer than the buses a pxb needs, as in
+ * QEMU's tests/qtest/cxl-test.c: bus_nr 52 and 53 with two root ports each).
+ */
+function rangesCollide(hbs: readonly HostBridgeModel[]): boolean {
+  const sorted = [...hbs].sort((a, b) => a.segment - b.segment || a.busNr - b.busNr);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1] as HostBridgeModel;
+    const cur = sorted[i] as HostBridgeModel;
+    if (cur.segment !== prev.segment) continue;
+    const end = prev.busNr + bridgesBelow(prev.rootPorts.map((rp) => rp.fn));
+    if (cur.busNr <= end) return true;
+  }
+  return false;
+}
+
+/**
+ * SeaBIOS pci_bios_init_bus() (src/fw/pciinit.c) with QEMU answering the config cycles: bus 0
+ * first, then — because QEMU lists extra root buses (etc/extra-pci-roots) — every bus number
+ * above the last one used, in increasing order, each scanned by pci_bios_init_bus_rec(): all
+ * bridges on the bus get secondary 255 / subordinate 0, then, in devfn order, primary = the
+ * bus, secondary = ++counter, subordinate 255 during the recursion and the last number used
+ * after it. Every access goes through QEMU's pci_find_bus_nr() routing with the registers as
+ * they are at that moment ({@link busFunctions}), so a root port whose secondary number equals
+ * another pxb's bus_nr numbers (and hides behind) that pxb's root bus, and a pxb whose bus_nr
+ * the counter has passed is never scanned as a root.
+ * @param hbs host bridges of segment 0 in root-bus child-list order
+ */
+function seabiosBusNumbers(hbs: readonly HostBridgeModel[]): void {
+  const counter = { n: 0 };
+  const at = (bus: number, devfn: number) =>
+    busFunctions(hbs, 0, bus).find((f) => f.devfn === devfn);
+  const rec = (bus: number, depth: number) => {
+    if (depth > 32) return;
+    for (let devfn = 0; devfn < 256; devfn++) {
+      const fn = at(bus, devfn);
+      if (fn && isBridge(fn)) {
+        fn.config.write(PCI.SECONDARY_BUS, 1, 255);
+        fn.config.write(PCI.SUBORDINATE_BUS, 1, 0);
+      }
+    }
+    for (let devfn = 0; devfn < 256; devfn++) {
+      const fn = at(bus, devfn);
+      if (!fn) continue;
+      fn.bus = bus;
+      if (!isBridge(fn)) continue;
+      fn.config.write(PCI.PRIMARY_BUS, 1, bus);
+      const secondary = ++counter.n;
+      fn.config.write(PCI.SECONDARY_BUS, 1, secondary);
+      fn.config.write(PCI.SUBORDINATE_BUS, 1, 255);
+      rec(secondary, depth + 1);
+      fn.config.write(PCI.SUBORDINATE_BUS, 1, counter.n);
+    }
+  };
+  while (counter.n < 0xff) {
+    counter.n++;
+    rec(counter.n, 0);
+  }
+  // functions no config cycle reaches keep the number their bridge says they are on
+  const settle = (fns: readonly PciFunctionModel[], bus: number) => {
+    for (const f of fns) {
+      f.bus = bus;
+      if (isBridge(f)) settle(f.children, f.config.get8(PCI.SECONDARY_BUS));
+    }
+  };
+  for (const hb of hbs)
+    settle(
+      hb.rootPorts.map((rp) => rp.fn),
+      hb.busNr,
+    );
 }
 
 interface Item {
@@ -165,7 +246,12 @@ export function runPciFirmware(
   hbs: HostBridgeModel[],
   machine: MachineType,
   high64Base?: bigint,
+  childOrder?: readonly HostBridgeModel[],
 ): FirmwareRange[] {
+  // SeaBIOS (x86) with colliding bus_nr: the global walk; otherwise each host bridge is
+  // numbered from its own bus_nr, which is what the global walk gives for spaced bus_nr.
+  const seabios = machine !== 'virt' && hbs.every((hb) => hb.segment === 0) && rangesCollide(hbs);
+  if (seabios) seabiosBusNumbers(childOrder ?? hbs);
   const out: FirmwareRange[] = [];
   let cursor = machine === 'virt' ? 0x10000000n : 0xc0000000n;
   /** End of the 32-bit MMIO hole (q35: IOAPIC at 0xfec00000; virt: the low PCIe MMIO window). */
@@ -173,7 +259,7 @@ export function runPciFirmware(
   let high = false;
   for (const hb of [...hbs].sort((a, b) => a.segment - b.segment || a.busNr - b.busNr)) {
     const fns = hb.rootPorts.map((rp) => rp.fn);
-    assignBusNumbers(fns, hb.busNr, { n: hb.busNr });
+    if (!seabios) assignBusNumbers(fns, hb.busNr, { n: hb.busNr });
     const packed = pack(busItems(fns));
     // Once the 32-bit hole is full, continue in the 64-bit hole above the CXL windows (large
     // hosts: thousands of functions do not fit below 4 GiB).

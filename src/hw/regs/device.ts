@@ -19,6 +19,7 @@
  * … [size=4K]"). Device Status capability version 1 in 7.2, 2 (event status) in 10.1.
  */
 import type { MmioRegion } from '../mmio-region.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { bit, field, hi32, lo32, setField } from './bits.ts';
 import { Mailbox, MBOX_LENGTH, type MboxTrace } from './mailbox.ts';
 import type { MemDevState } from './memdev-state.ts';
@@ -73,7 +74,13 @@ export function createDeviceRegisters(
     caps[(0x10 * slot) / 4 + 1] = offset;
     caps[(0x10 * slot) / 4 + 2] = length;
   };
-  header(1, DEV_CAP_ID.STATUS, state.qemu === '7.2' ? 1 : 2, DEV_STATUS_OFFSET, DEV_STATUS_LENGTH);
+  header(
+    1,
+    DEV_CAP_ID.STATUS,
+    qemuHas(state.qemu, 'deviceStatusV2') ? 2 : 1,
+    DEV_STATUS_OFFSET,
+    DEV_STATUS_LENGTH,
+  );
   header(2, DEV_CAP_ID.PRIMARY_MAILBOX, 1, MBOX_OFFSET, MBOX_LENGTH);
   header(3, DEV_CAP_ID.MEMDEV, 1, MEMDEV_OFFSET, MEMDEV_LENGTH);
   const memdevStatus = () =>

@@ -13,10 +13,11 @@
  * Presence Detect State goes up, its BARs become decodable (once the guest assigns them) and
  * the VMM programs its decoders. The guest's side (pciehp → driver probe) is the caller's.
  */
+
 import type { PciConfigBus } from '../../bus/index.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { QemuVersion } from '../../profile.ts';
-import type { Type2Dev } from '../../topology/model.ts';
+import type { MachineType, Type2Dev } from '../../topology/model.ts';
 import { QemuError } from '../../topology/qemu-errors.ts';
 import { idWellformed, optGet, parseQemuOpts } from '../../topology/qemu-opts.ts';
 import type { BelowPortModel, HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
@@ -36,7 +37,7 @@ export interface HotplugContext {
   mmio: MmioMap;
   pci: PciConfigBus;
   vmm: VmmOptions;
-  machine: 'q35' | 'virt';
+  machine: MachineType;
   qemu: QemuVersion;
 }
 

@@ -8,8 +8,9 @@
  * the VMM can program them); devices realized (hw/dev/type2.ts → vfio-pci.ts); firmware PCI
  * init; {@link placeVfio} at machine done. A rejection throws and the machine does not start.
  */
+
 import type { QemuVersion } from '../../profile.ts';
-import type { HostBridge, Topology } from '../../topology/model.ts';
+import type { HostBridge, MachineType, Topology } from '../../topology/model.ts';
 import type { HostBridgeModel } from '../dev/model.ts';
 import type { PlacedWindow } from '../placement.ts';
 import type { VmmOptions } from './options.ts';
@@ -55,7 +56,7 @@ export function placeVfio(
   hbs: readonly HostBridgeModel[],
   windows: readonly PlacedWindow[],
   opts: VmmOptions,
-  machine: 'q35' | 'virt',
+  machine: MachineType,
 ): void {
   const mode = opts.placement ?? 'per-window';
   const devices = hbs.flatMap((hb) => vfioDevicesBelow(hb));

@@ -28,6 +28,7 @@
  * leaves the machine exactly as it was.
  */
 
+import type { MachineType } from '../../topology/model.ts';
 import { QemuError } from '../../topology/qemu-errors.ts';
 import type { HostBridgeModel, RootPortModel, SwitchModel } from '../dev/model.ts';
 import type { PlacedWindow } from '../placement.ts';
@@ -166,6 +167,6 @@ export function applyPlacement(plan: readonly Planned[], mode: VfioCxlPlacement)
 }
 
 /** QEMU's program name for the machine type (error messages). */
-export function qemuBinary(machine: 'q35' | 'virt'): string {
+export function qemuBinary(machine: MachineType): string {
   return machine === 'virt' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
 }

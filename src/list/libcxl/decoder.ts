@@ -8,6 +8,7 @@
  * root decoder walks its regions (for max_available_extent), which is when they are parsed.
  */
 import { atoi, strtok, strtoull, toI32, toU32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { endpointMemdev } from './memdev.ts';
 import { cxlBuses, cxlPortForeachAll, endpointsOf } from './port.ts';
 import { cxlRegions, regionName } from './region.ts';
@@ -43,7 +44,7 @@ function regionConfigured(r: CxlRegion): boolean {
 
 /** cxl_decoder_calc_max_available_extent(): largest gap between configured regions (u64). */
 function calcMaxAvailableExtent(d: CxlDecoder): bigint {
-  if (d.ctx.ndctl === '85' && d.start === U64_MAX) return U64_MAX;
+  if (ndctlHas(d.ctx.ndctl, 'maxExtentNeedsStart') && d.start === U64_MAX) return U64_MAX;
   let prevEnd = u64(d.start - 1n);
   let max = 0n;
   for (const r of cxlRegions(d)) {
@@ -93,7 +94,7 @@ function addDecoder(port: CxlPort, id: number, base: string): CxlDecoder {
     regions: [],
     regionsInit: false,
   };
-  if (ctx.ndctl === '85') {
+  if (ndctlHas(ctx.ndctl, 'qosClass')) {
     const q = attr('qos_class');
     if (typeof q === 'string') d.qosClass = atoi(q);
   }

@@ -8,6 +8,7 @@
  * failed"); 85 tolerates their absence. The /dev/cxl/memN node is assumed to exist.
  */
 import { atoi, strtol, strtoull, toI32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { cxlBuses, cxlPortForeach, endpointsOf, portHost } from './port.ts';
 import { deviceParse, isEnabledPath, readAttrAt, realpath } from './sysfs.ts';
 import { type CxlCtx, type CxlMemdev, type CxlPort, devname, QOS_CLASS_NONE } from './types.ts';
@@ -16,14 +17,14 @@ const ok = (v: string | Error): v is string => typeof v === 'string';
 
 /** add_cxl_memdev(): undefined when a required attribute is missing. */
 function addMemdev(ctx: CxlCtx, id: number, base: string): CxlMemdev | undefined {
-  const v85 = ctx.ndctl === '85';
+  const optional = ndctlHas(ctx.ndctl, 'memdevOptionalAttrs');
   const attr = (name: string): string | Error => readAttrAt(ctx, base, name);
   const pmem = attr('pmem/size');
   const ram = attr('ram/size');
-  if (!v85 && (!ok(pmem) || !ok(ram))) return undefined;
+  if (!optional && (!ok(pmem) || !ok(ram))) return undefined;
   let pmemQosClass = QOS_CLASS_NONE;
   let ramQosClass = QOS_CLASS_NONE;
-  if (v85) {
+  if (ndctlHas(ctx.ndctl, 'qosClass')) {
     const pq = attr('pmem/qos_class');
     const rq = attr('ram/qos_class');
     if (ok(pq)) pmemQosClass = atoi(pq);
@@ -34,20 +35,20 @@ function addMemdev(ctx: CxlCtx, id: number, base: string): CxlMemdev | undefined
   if (ok(pmax)) {
     payloadMax = toI32(strtoull(pmax));
     if (payloadMax < 0) return undefined;
-  } else if (!v85) return undefined;
+  } else if (!optional) return undefined;
   const lsa = attr('label_storage_size');
   let lsaSize = U64_MAX;
   if (ok(lsa)) {
     lsaSize = strtoull(lsa);
     if (lsaSize === U64_MAX) return undefined;
-  } else if (!v85) return undefined;
+  } else if (!optional) return undefined;
   const serial = attr('serial');
   const numa = attr('numa_node');
   const real = realpath(ctx, base);
   if (real === undefined) return undefined;
   const hostPath = real.slice(0, real.lastIndexOf('/'));
   const fw = attr('firmware_version');
-  if (!ok(fw) && !v85) return undefined;
+  if (!ok(fw) && !optional) return undefined;
   return {
     ctx,
     id,
@@ -118,7 +119,7 @@ export function memdevIsEnabled(m: CxlMemdev): boolean {
 /** cxl_port_find_endpoint() (76.1: child ports only; 85: the port's own endpoints first). */
 function findEndpoint(parent: CxlPort, m: CxlMemdev): CxlPort | undefined {
   const name = memdevName(m);
-  if (m.ctx.ndctl === '85') {
+  if (ndctlHas(m.ctx.ndctl, 'endpointSearchOwnFirst')) {
     for (const ep of endpointsOf(parent)) if (portHost(ep) === name) return ep;
   }
   return recurseEndpoint(parent, name);

@@ -9,6 +9,7 @@
  * physical_node / firmware_node links.
  */
 import { strtoull, toI32 } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { deviceParse, isEnabledPath, readAttrAt, realpathAt } from './sysfs.ts';
 import { type CxlCtx, type CxlDport, type CxlPort, devname, type PortType } from './types.ts';
 
@@ -25,8 +26,9 @@ function portInit(
   const depth = parent ? parent.depth + 1 : 0;
   let parentDportPath: string | undefined;
   let decodersCommitted = 0;
-  if (ctx.ndctl === '85') {
-    if (depth > 1) parentDportPath = realpathAt(ctx, base, 'parent_dport');
+  if (ndctlHas(ctx.ndctl, 'portParentDport') && depth > 1)
+    parentDportPath = realpathAt(ctx, base, 'parent_dport');
+  if (ndctlHas(ctx.ndctl, 'decodersCommitted')) {
     const dc = readAttrAt(ctx, base, 'decoders_committed');
     if (typeof dc === 'string') decodersCommitted = toI32(strtoull(dc));
   }

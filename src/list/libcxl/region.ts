@@ -8,6 +8,7 @@
  * prepended, so they run from the highest position down.
  */
 import { strtoull, toU32, U64_MAX } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import { decoderByName } from './decoder.ts';
 import { deviceParse, isEnabledPath, readAttr, readAttrAt } from './sysfs.ts';
 import {
@@ -35,9 +36,12 @@ function modeFromIdent(s: string): DecoderMode {
 function addRegion(decoder: CxlDecoder, id: number, base: string): CxlRegion | undefined {
   const ctx = decoder.ctx;
   const attr = (name: string): string | Error => readAttrAt(ctx, base, name);
-  const v85 = ctx.ndctl === '85';
+  const modeAttr = ndctlHas(ctx.ndctl, 'regionType');
+  const lockedAttr = ndctlHas(ctx.ndctl, 'regionLocked');
   const size = attr('size');
-  const cache = v85 ? attr('extended_linear_cache_size') : undefined;
+  const cache = ndctlHas(ctx.ndctl, 'regionExtendedLinearCache')
+    ? attr('extended_linear_cache_size')
+    : undefined;
   const resource = attr('resource');
   const res = typeof resource === 'string' ? strtoull(resource) : U64_MAX;
   const uuid = attr('uuid');
@@ -48,9 +52,11 @@ function addRegion(decoder: CxlDecoder, id: number, base: string): CxlRegion | u
   const commit = attr('commit');
   let mode: DecoderMode = DECODER_MODE.NONE;
   let locked: RegionLocked = 'unknown';
-  if (v85) {
+  if (modeAttr) {
     const m = attr('mode');
     if (typeof m === 'string') mode = modeFromIdent(m);
+  }
+  if (lockedAttr) {
     const l = attr('locked');
     if (typeof l === 'string') locked = strtoull(l) !== 0n ? 'locked' : 'unlocked';
   }

@@ -7,6 +7,7 @@
  */
 import { Errno, type ErrnoName, isErrno } from '../../kernel/errno.ts';
 import { scanPrefixInt } from '../cstr.ts';
+import { ndctlHas } from '../versions.ts';
 import type { CxlCtx } from './types.ts';
 
 /** Only 7-bit characters (UTF-8 and latin1 agree byte for byte). */
@@ -74,7 +75,7 @@ export function readAttrAt(ctx: CxlCtx, dir: string, name: string): string | Err
 /** A failed open/read: 85 logs EACCES/EPERM at LOG_ERR; the errno is returned. */
 function readFailed(ctx: CxlCtx, path: string, e: unknown): Errno {
   const err = isErrno(e) ? e : new Errno('EIO');
-  if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
+  if (ndctlHas(ctx.ndctl, 'sysfsAccessHint') && (err.code === 'EACCES' || err.code === 'EPERM')) {
     ctx.out.log(
       'libcxl',
       '__sysfs_read_attr',
@@ -95,7 +96,7 @@ function attrText(ctx: CxlCtx, data: string | Uint8Array): string | Errno {
       : Buffer.from(data);
   if ((bytes ? bytes.length : data.length) >= SYSFS_ATTR_SIZE) {
     // 76.1 returns a stale -errno; 85 returns 0 with an empty buffer
-    return ctx.ndctl === '85' ? '' : new Errno('EIO');
+    return ndctlHas(ctx.ndctl, 'sysfsLongAttrEmpty') ? '' : new Errno('EIO');
   }
   let s = bytes ? bytes.toString('latin1') : (data as string);
   const nul = s.indexOf('\0');
@@ -114,7 +115,7 @@ export function writeAttr(ctx: CxlCtx, path: string, buf: string): Errno | undef
     return undefined;
   } catch (e) {
     const err = isErrno(e) ? e : new Errno('EIO');
-    if (ctx.ndctl === '85' && (err.code === 'EACCES' || err.code === 'EPERM')) {
+    if (ndctlHas(ctx.ndctl, 'sysfsAccessHint') && (err.code === 'EACCES' || err.code === 'EPERM')) {
       const what = new Errno(err.code).message;
       ctx.out.log(
         'libcxl',

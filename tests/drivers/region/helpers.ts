@@ -8,17 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BootedMachine, bootMachine } from '../../../src/boot.ts';
-import { installRegionDriver } from '../../../src/drivers/cxl/core/region/index.ts';
 import { cxlRegionBind, cxlRegionUnbind } from '../../../src/drivers/cxl/core/region/probe.ts';
 import { isCxlRegion } from '../../../src/drivers/cxl/core/region/region.ts';
 import { ERRNO, type ErrnoName, isErrno } from '../../../src/kernel/errno.ts';
 import { resolveProfile } from '../../../src/profile.ts';
 import { dumpSysfs } from '../../../src/sysfs/dump.ts';
-import type { Endpointish } from '../../../src/topology/model.ts';
+import type { Endpointish, Topology } from '../../../src/topology/model.ts';
 import { getPreset } from '../../../src/topology/presets/index.ts';
 import { type CanonEntry, canonDump, canonEntries, identityMap } from '../../helpers/canon.ts';
-
-installRegionDriver();
 
 export const FIX = join(import.meta.dirname, '../../../sysfs-fixtures');
 export const B = 'bus/cxl/devices';
@@ -258,11 +255,11 @@ export interface Reshape {
 }
 
 /**
- * Boots the `default` preset with every type-3 device, switch and host bridge reshaped (more
- * HDM decoders, ram + pmem capacity) — for DPA and multi-region rules the captures' QEMU 7.2
+ * The `default` preset with every type-3 device, switch and host bridge reshaped (more HDM
+ * decoders, ram + pmem capacity) — for DPA and multi-region rules the captures' QEMU 7.2
  * (one decoder each, pmem only) cannot show.
  */
-export function bootReshaped(profile: string, o: Reshape, dyndbg = true): BootedMachine {
+export function reshapedTopology(profile: string, o: Reshape): Topology {
   const p = resolveProfile(profile);
   const t = getPreset('default', p.qemu);
   const caps = (targetCount: number) =>
@@ -294,7 +291,12 @@ export function bootReshaped(profile: string, o: Reshape, dyndbg = true): Booted
     if (h) hb.hdm = h;
     for (const rp of hb.rootPorts) walk(rp.child);
   }
-  return bootMachine(t, { profile: p, dyndbg });
+  return t;
+}
+
+/** Boots {@link reshapedTopology}. */
+export function bootReshaped(profile: string, o: Reshape, dyndbg = true): BootedMachine {
+  return bootMachine(reshapedTopology(profile, o), { profile: resolveProfile(profile), dyndbg });
 }
 
 /** Our memdev names (memN) in id order. */

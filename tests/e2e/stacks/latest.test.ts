@@ -6,24 +6,9 @@ import { type KnownDiff, stackBootSuite } from './stack-suite.ts';
 
 const KNOWN: KnownDiff[] = [
   {
-    sysfs: /\/MEM\[[^\]]+\]\/firmware(\/|$)/,
+    sysfs: /\/firmware\/MEM\[[^\]]+\]\/power(\/|$)/,
     reason:
-      'memN/firmware/memN (the fw_upload class device cxl_pci registers, v6.6) is not modelled — owned by h-list',
-  },
-  {
-    list: 'vvv',
-    reason:
-      'ndctl list, owned by h-list: -vvv firmware object: fw_update_in_progress/remaining_size come from memN/firmware/memN, not modelled',
-  },
-  {
-    list: 'u-vvv',
-    reason:
-      'ndctl list, owned by h-list: -vvv firmware object: fw_update_in_progress/remaining_size come from memN/firmware/memN, not modelled',
-  },
-  {
-    list: 'i-vvv',
-    reason:
-      'ndctl list, owned by h-list: -vvv firmware object: fw_update_in_progress/remaining_size come from memN/firmware/memN, not modelled',
+      'the power/ group of the fw_upload device memN/firmware/memN is not modelled — ndctl firmware dir, owned by h-list',
   },
 ];
 

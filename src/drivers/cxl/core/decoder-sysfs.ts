@@ -19,7 +19,7 @@ import {
   type CxlSwitchDecoder,
   rangeLen,
 } from './decoder.ts';
-import { regionHooks } from './region-hooks.ts';
+import { dpaSizeStore, modeStore } from './dpa-alloc.ts';
 import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
 
 const flag = (f: number) => (d: CxlDecoder) => ((d.flags & f) !== 0 ? '1' : '0');
@@ -46,12 +46,12 @@ function baseAttrs<D extends CxlDecoder>(): Attribute<D>[] {
   ];
 }
 
-/** Root decoder groups. */
+/**
+ * Root decoder groups (cxl_decoder_root_attrs). The region driver's create_pmem_region,
+ * create_ram_region and delete_region are defined with the region (region/sysfs.ts), as
+ * region.c defines them, and added by cxl_acpi when it registers the decoder.
+ */
 export const rootDecoderAttrGroups: () => AttributeGroup<CxlRootDecoder>[] = sharedGroups(() => {
-  const pmem = (d: CxlRootDecoder) =>
-    (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
-  const ram = (d: CxlRootDecoder) =>
-    (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
   return [
     {
       attrs: [
@@ -62,26 +62,6 @@ export const rootDecoderAttrGroups: () => AttributeGroup<CxlRootDecoder>[] = sha
         ro('cap_type3', flag(CXL_DECODER_F_TYPE3)),
         ro('target_list', emitTargetList),
         ro('qos_class', (d) => String(d.qosClass), 0o444, since('6.5')),
-        {
-          name: 'create_pmem_region',
-          mode: 0o644,
-          show: (d) => `region${d.regionId}\n`,
-          store: (d, buf) => regionHooks.createRegion(d, 'pmem', buf),
-          isVisible: pmem,
-        },
-        {
-          name: 'create_ram_region',
-          mode: 0o644,
-          show: (d) => `region${d.regionId}\n`,
-          store: (d, buf) => regionHooks.createRegion(d, 'ram', buf),
-          isVisible: since('6.3', ram),
-        },
-        {
-          name: 'delete_region',
-          mode: 0o200,
-          store: (d, buf) => regionHooks.deleteRegion(d, buf),
-          isVisible: (d) => pmem(d) || (ram(d) && since<CxlRootDecoder>('6.3')(d)),
-        },
       ],
     },
   ];
@@ -116,13 +96,13 @@ export const endpointDecoderAttrGroups: () => AttributeGroup<CxlEndpointDecoder>
             name: 'mode',
             mode: 0o644,
             show: (d) => `${d.mode}\n`,
-            store: (d, buf) => regionHooks.setMode(d, buf),
+            store: modeStore,
           },
           {
             name: 'dpa_size',
             mode: 0o644,
             show: (d) => `${pa(d.dpaRes ? rangeLen(d.dpaRes) : 0n)}\n`,
-            store: (d, buf) => regionHooks.setDpaSize(d, buf),
+            store: dpaSizeStore,
           },
           ro('dpa_resource', (d) => hexll(d.dpaRes ? d.dpaRes.start : (1n << 64n) - 1n)),
         ],

@@ -263,3 +263,33 @@ export function devmCxlAddPassthroughDecoder(port: CxlPort): void {
   const first = port.dports[0];
   addHdmDecoder(port, cxlsd, [first ? first.portId : 0]);
 }
+
+/**
+ * The HDM decoders of a switch or host-bridge port with `nDports` dports
+ * (devm_cxl_switch_port_decoders_setup() in 6.18+, the tail of cxl_switch_port_probe() before):
+ * the HDM decoders when the capability is there, else a passthrough decoder for a single dport.
+ * 6.1 gives a single-dport port a passthrough decoder without looking at HDM registers.
+ * @throws ENXIO HDM registers missing with more than one dport
+ */
+export function switchPortDecodersSetup(port: CxlPort, nDports: number): void {
+  if (!env(port).since('6.3')) {
+    if (nDports === 1) {
+      devmCxlAddPassthroughDecoder(port);
+      return;
+    }
+    devmCxlEnumerateDecoders(devmCxlSetupHdm(port, port.componentBase));
+    return;
+  }
+  let hdm: ReturnType<typeof devmCxlSetupHdm> | undefined;
+  try {
+    hdm = devmCxlSetupHdm(port, port.componentBase, port, true);
+  } catch (err) {
+    if (nDports !== 1) throw err;
+  }
+  if (hdm) {
+    devmCxlEnumerateDecoders(hdm);
+    return;
+  }
+  port.dbg('Fallback to passthrough decoder');
+  devmCxlAddPassthroughDecoder(port);
+}

@@ -9,10 +9,16 @@ import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
+import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_MEM_MAJOR } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
+import { cxlModalias } from './sysfs-common.ts';
+
+/** Get FW Info (CXL 3.1 §8.2.9.3.1), the command the firmware upload device needs. */
+const CXL_MBOX_OP_GET_FW_INFO = 0x0200;
 
 /** A DPA partition: [start, start+size) bytes. */
 export interface DpaPartition {
@@ -90,4 +96,38 @@ export class CxlMemdev extends Device {
 /** The memdev behind an endpoint port (its uport). */
 export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
   return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
+}
+
+/**
+ * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
+ * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
+ */
+export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
+  const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
+  cxlmd.setGroups(memdevAttrGroups());
+  cxlmd.ueventVars = () => [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
+  ];
+  cxlmd.add();
+  return cxlmd;
+}
+
+/** Kernel-version switches of core/memdev.c (first version with the behaviour). */
+export const MEMDEV_KVER = {
+  /** devm_cxl_setup_fw_upload(): the memN/firmware/memN upload device (v6.5, CONFIG_FW_UPLOAD). */
+  fwUpload: '6.5',
+} as const;
+
+/**
+ * devm_cxl_setup_fw_upload() (6.5–6.x; cxl_memdev_setup_fw_upload() in 7.x): registers the
+ * firmware upload device `memN/firmware/memN` when the device's CEL enabled Get FW Info.
+ * Returns it, or undefined on kernels without it or devices without the command.
+ */
+export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
+  if (!env(cxlmd).since(MEMDEV_KVER.fwUpload)) return undefined;
+  if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
+  return firmwareUploadRegister(cxlmd, cxlmd.name);
 }

@@ -5,6 +5,7 @@
 import type { Device } from '../../../kernel/device.ts';
 import type { ErrnoName } from '../../../kernel/errno.ts';
 import { env } from '../../env.ts';
+import { PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ROOT_PORT, PciDev } from '../../pci/pci-dev.ts';
 import {
   CXL_HDM_DECODER_CTRL_OFFSET,
   CXL_HDM_DECODER_ENABLE,
@@ -21,14 +22,18 @@ import {
   CXL_DVSEC_MEM_ENABLE,
   CXL_DVSEC_MEM_INFO_VALID,
   CXL_DVSEC_PCIE_DEVICE,
+  CXL_REGLOC_RBI_COMPONENT,
   cxlDvsecRangeBaseHigh,
   cxlDvsecRangeBaseLow,
   cxlDvsecRangeSizeHigh,
   cxlDvsecRangeSizeLow,
   PCI_VENDOR_ID_CXL,
 } from '../cxlpci.ts';
+import { devmCxlAddDport } from './add-port.ts';
 import type { CxlHdm } from './hdm.ts';
 import type { CxlDevState } from './memdev.ts';
+import type { CxlDport, CxlPort } from './port.ts';
+import { cxlFindRegblock } from './regs.ts';
 
 /** What the DVSEC range registers say (struct cxl_endpoint_dvsec_info). */
 export interface DvsecInfo {
@@ -110,4 +115,34 @@ export function cxlAwaitMediaReady(cxlds: CxlDevState): ErrnoName | undefined {
   const st = env(pdev).hw.mmio.read64(cxlds.memdevStatusBase);
   if (cxlmdevMediaStatus(st) !== CXLMDEV_MS_READY) return 'EIO';
   return undefined;
+}
+
+/** Adds `d` (a root port or switch downstream port) as a dport of `port`. */
+export function addPciDport(port: CxlPort, d: PciDev): CxlDport {
+  let comp: bigint | undefined;
+  try {
+    comp = cxlFindRegblock(d, CXL_REGLOC_RBI_COMPONENT).base;
+  } catch {
+    comp = undefined;
+  }
+  return devmCxlAddDport(port, port, d, d.portNumber(), comp);
+}
+
+/**
+ * devm_cxl_port_enumerate_dports(): every PCIe root port / downstream port on the bus below
+ * the port's uport becomes a dport. Returns the count.
+ * @throws ENODEV "no dports found"
+ */
+export function devmCxlPortEnumerateDports(port: CxlPort): number {
+  const below = port.hostBridge ? port.hostBridge.children : port.uportDev.children;
+  let count = 0;
+  for (const d of below) {
+    if (!(d instanceof PciDev)) continue;
+    const type = d.pcieType();
+    if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_DOWNSTREAM) continue;
+    addPciDport(port, d);
+    count++;
+  }
+  if (count === 0) throw port.err('ENODEV', 'no dports found');
+  return count;
 }

@@ -16,8 +16,17 @@ import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { Device, KernelContext } from '../../../kernel/device.ts';
 import { Device as Dev } from '../../../kernel/device.ts';
 import { Ida } from '../../../kernel/ida.ts';
+import { env } from '../../env.ts';
+import { PciDev } from '../../pci/pci-dev.ts';
+import { CXL_REGLOC_RBI_COMPONENT } from '../cxlpci.ts';
+import { cxlKver } from '../kver.ts';
+import { devmCxlAddPort, findCxlPort } from './add-port.ts';
 import type { CxlDecoder } from './decoder.ts';
-import { memdevOfEndpoint } from './memdev.ts';
+import { CxlSwitchDecoder } from './decoder.ts';
+import { switchPortDecodersSetup } from './hdm.ts';
+import { type CxlMemdev, memdevOfEndpoint } from './memdev.ts';
+import { addPciDport } from './pci.ts';
+import { cxlFindRegblock } from './regs.ts';
 
 /** One IDA per kernel for root/port/endpoint ids. */
 export const portIdas = new WeakMap<KernelContext, Ida>();
@@ -151,4 +160,160 @@ export function unregisterPort(port: CxlPort): void {
   }
   port.del();
   releasePort(port);
+}
+
+/** The PCI device two levels up: from a memdev or switch uport to the dport above it. */
+export const grandparent = (d: Device | undefined) => d?.parent?.parent;
+
+/** The uport's component registers (find_component_registers). */
+function findComponentRegisters(uport: Device): bigint | undefined {
+  if (!(uport instanceof PciDev)) return undefined;
+  try {
+    return cxlFindRegblock(uport, CXL_REGLOC_RBI_COMPONENT).base;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * add_port_attach_ep(): registers the switch port whose uport is `uportDev` below the port
+ * that owns the dport above it. Returns 'again' when that parent port does not exist yet.
+ * @throws ENXIO reached the root without a CXL root port, or the parent port is disabled
+ */
+function addPortAttachEp(cxlmd: CxlMemdev, uportDev: Device, dportDev: Device): 'again' | 'added' {
+  const dparent = grandparent(dportDev);
+  if (!dparent) throw cxlmd.dbgErr('ENXIO', `${dportDev.name} is a root dport`);
+  const parent = findPortForDport(cxlmd, dparent);
+  if (!parent) return 'again';
+  if (!parent.port.driver) {
+    cxlmd.warn(
+      `port ${parent.port.name}:${parent.port.uportDev.name} disabled, failed to enumerate CXL.mem`,
+    );
+    throw cxlmd.err('ENXIO', `port ${parent.port.name} disabled`);
+  }
+  let found = findPortForDport(cxlmd, dportDev);
+  if (!found) {
+    devmCxlAddPort(uportDev, uportDev, findComponentRegisters(uportDev), parent.dport, 'switch');
+    found = findPortForDport(cxlmd, dportDev);
+  }
+  if (!found) throw cxlmd.err('ENXIO', `failed to add port for ${uportDev.name}`);
+  cxlmd.dbg(`add to new port ${found.port.name}:${found.port.uportDev.name}`);
+  return 'added';
+}
+
+/**
+ * devm_cxl_enumerate_ports(): ensures every port between the memdev and the CXL root exists.
+ * @throws ENXIO when the hierarchy does not reach a CXL root
+ */
+export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
+  for (let pass = 0; pass < 64; pass++) {
+    let restart = false;
+    for (let iter: Device | undefined = cxlmd; iter; iter = grandparent(iter)) {
+      const dportDev = grandparent(iter);
+      if (!dportDev) return;
+      const uportDev = dportDev.parent;
+      if (!uportDev) {
+        cxlmd.warn(`at ${iter.name} no parent for dport: ${dportDev.name}`);
+        throw cxlmd.err('ENXIO', `no parent for dport ${dportDev.name}`);
+      }
+      cxlmd.dbg(`scan: iter: ${iter.name} dport_dev: ${dportDev.name} parent: ${uportDev.name}`);
+      const found = findPortForDport(cxlmd, dportDev);
+      if (found) {
+        cxlmd.dbg(`found already registered port ${found.port.name}:${found.port.uportDev.name}`);
+        if (found.port.parentPort()?.isRoot) return;
+        continue;
+      }
+      const r = addPortAttachEp(cxlmd, uportDev, dportDev);
+      if (r === 'again') continue;
+      restart = true;
+      break;
+    }
+    if (!restart) return;
+  }
+}
+
+/** True when an endpoint port is registered anywhere below `port`. */
+function hasEndpointBelow(port: CxlPort): boolean {
+  return port.children.some((c) => c instanceof CxlPort && (c.isEndpoint || hasEndpointBelow(c)));
+}
+
+/**
+ * cxl_detach_ep() (core/port.c), run when cxl_mem lets go of a memdev whose endpoint was below
+ * `parent`: walking up from that port, a switch port (one whose parent is not the CXL root) left
+ * without any endpoint below it, under a parent that is still bound, is garbage collected
+ * ("delete portN") with everything registered below it; host-bridge ports stay.
+ */
+export function cxlDetachEp(cxlmd: CxlMemdev, parent: CxlPort | undefined): void {
+  for (let port = parent; port && !port.isRoot; ) {
+    const up = port.parentPort();
+    if (!up || up.isRoot || !up.driver || !port.registered || hasEndpointBelow(port)) return;
+    cxlmd.dbg(`delete ${port.name}`);
+    unregisterPort(port);
+    port = up;
+  }
+}
+
+/**
+ * find_cxl_port() as cxl_mem's walk sees it: the port that owns `dportDev` as a dport. From
+ * {@link CXL_KVER.lazyDports} (6.18) a switch or host-bridge port lists a dport only once an
+ * endpoint below it attaches, so when no port owns `dportDev` yet the walk finds the port by its
+ * uport (`dportDev`'s parent) and adds the dport there (cxl_port_add_dport()). Only a bound
+ * port qualifies (an unbound one released its dports; the walk then registers a new port, as
+ * it does on older kernels).
+ * @throws decoder setup errors of cxl_port_add_dport()
+ */
+function findPortForDport(
+  cxlmd: CxlMemdev,
+  dportDev: Device,
+): { port: CxlPort; dport: CxlDport } | undefined {
+  const kernel = env(cxlmd).kernel;
+  const found = findCxlPort(kernel, dportDev);
+  if (found || !cxlKver(cxlmd, 'lazyDports')) return found;
+  const uport = dportDev.parent;
+  const port = (kernel.buses.get('cxl')?.devices ?? []).find(
+    (d): d is CxlPort =>
+      d instanceof CxlPort &&
+      d.registered &&
+      d.driver !== undefined &&
+      !d.isEndpoint &&
+      !d.isRoot &&
+      (d.uportDev === uport || d.hostBridge === uport),
+  );
+  if (!port) return undefined;
+  return { port, dport: cxlPortAddDport(port, dportDev) };
+}
+
+/**
+ * cxl_port_add_dport() (6.18+, {@link CXL_KVER.lazyDports}): called while cxl_mem enumerates
+ * the ports above a memdev, adds `dportDev` to `port` unless it is there already; the first
+ * dport of a port sets up its decoders ("first dport%d:%s added with decoders").
+ * @throws ENXIO the port has no driver; decoder setup errors
+ */
+export function cxlPortAddDport(port: CxlPort, dportDev: Device): CxlDport {
+  const have = port.findDportByDev(dportDev);
+  if (have) return have;
+  if (!port.driver) throw port.err('ENXIO', `${port.name} not enabled`);
+  if (!(dportDev instanceof PciDev)) throw port.err('ENXIO', `${dportDev.name} is not a PCI port`);
+  const first = port.decoders().length === 0;
+  const dport = addPciDport(port, dportDev);
+  if (first) {
+    switchPortDecodersSetup(port, 1);
+    port.dbg(`first dport${dport.portId}:${dportDev.name} added with decoders`);
+  } else {
+    cxlPortUpdateDecoderTargets(port, dport);
+    port.dbg(`dport${dport.portId}:${dportDev.name} added`);
+  }
+  return dport;
+}
+
+/**
+ * cxl_port_update_decoder_targets() (6.18+): a dport added after the port's decoders were set
+ * up fills the slots (within `ways`) of every switch decoder whose target map names its id.
+ */
+function cxlPortUpdateDecoderTargets(port: CxlPort, dport: CxlDport): void {
+  for (const d of port.decoders()) {
+    if (!(d instanceof CxlSwitchDecoder)) continue;
+    for (let i = 0; i < d.interleaveWays; i++)
+      if (!d.targets[i] && d.targetMap[i] === dport.portId) d.targets[i] = dport;
+  }
 }

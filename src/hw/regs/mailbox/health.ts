@@ -1,7 +1,7 @@
 /**
  * DOC: Health Info and Alerts command set (0x42xx) — CXL 3.1 §8.2.9.9.3.
  *
- * Get/Set Alert Configuration (0x4201/0x4202) as QEMU ≥ 9.1 (cmd_get_alert_config(),
+ * Get/Set Alert Configuration (0x4201/0x4202) as QEMU ≥ 10.1 (cmd_get_alert_config(),
  * cmd_set_alert_config()): 16-byte configuration; Set takes 12 bytes (valid alert actions,
  * enable alert actions, life used warning, reserved, over/under-temperature warnings,
  * corrected volatile/persistent error warnings) and rejects a warning threshold not below

@@ -11,9 +11,12 @@
 
 import type { Attribute, AttributeGroup, Device } from '../../../../kernel/device.ts';
 import { hexll } from '../../../../sysfs/format.ts';
-import { cxlBaseAttrs, ro } from '../sysfs-common.ts';
+import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, CXL_DECODER_F_TYPE3 } from '../../cxl.ts';
+import type { CxlRootDecoder } from '../decoder.ts';
+import { cxlBaseAttrs, ro, since } from '../sysfs-common.ts';
 import { storeTargetN } from './attach.ts';
 import { commitShow, commitStore } from './commit.ts';
+import { createRegionStore, deleteRegionStore } from './create.ts';
 import { regionSize } from './hpa.ts';
 import { kver } from './kver.ts';
 import { interleaveGranularityStore, interleaveWaysStore, sizeStore, uuidStore } from './params.ts';
@@ -97,3 +100,36 @@ export function regionAttrGroups(): AttributeGroup<CxlRegion>[] {
 export function cxlBaseGroups<D extends Device>(): AttributeGroup<D>[] {
   return [{ attrs: cxlBaseAttrs<D>() }];
 }
+
+const rootPmem = (d: CxlRootDecoder) =>
+  (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
+const rootRam = (d: CxlRootDecoder) =>
+  (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_RAM) !== 0;
+
+/**
+ * The region driver's root decoder attributes (region.c create_pmem_region,
+ * create_ram_region (6.3+), delete_region), shown where the window allows the mode; their
+ * stores create and delete regions (create.ts).
+ */
+export const cxlRegionRootDecoderAttrs: Attribute<CxlRootDecoder>[] = [
+  {
+    name: 'create_pmem_region',
+    mode: 0o644,
+    show: (d) => `region${d.regionId}\n`,
+    store: (d, buf) => createRegionStore(d, 'pmem', buf),
+    isVisible: rootPmem,
+  },
+  {
+    name: 'create_ram_region',
+    mode: 0o644,
+    show: (d) => `region${d.regionId}\n`,
+    store: (d, buf) => createRegionStore(d, 'ram', buf),
+    isVisible: since('6.3', rootRam),
+  },
+  {
+    name: 'delete_region',
+    mode: 0o200,
+    store: (d, buf) => deleteRegionStore(d, buf),
+    isVisible: (d) => rootPmem(d) || (rootRam(d) && since<CxlRootDecoder>('6.3')(d)),
+  },
+];

@@ -1,0 +1,263 @@
+/**
+ * DOC: the library's booted machine — a guest you drive the way a user on the guest would
+ * (/sys reads and writes, ndctl's `cxl` commands, CPU loads and stores) plus host-side views
+ * (dmesg, HPA/DPA translation, explain) and cheap copies (`snapshot()`, `clone()`).
+ *
+ * Every state-changing operation is recorded (ops.ts), in order; a snapshot is the input, the
+ * profile and those operations, and a machine rebuilt from it is the same machine. Errors are
+ * {@link Errno} values (name, negative number, device, the kernel's message).
+ */
+import type { BootedMachine } from '../boot.ts';
+import { type Explanation, explain as explainJournal } from '../explain/index.ts';
+import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
+import { Errno } from '../kernel/errno.ts';
+import { KernelLog } from '../kernel/log.ts';
+import { cxlList } from '../list/index.ts';
+import { cxlCommand } from '../ndctl/index.ts';
+import type { Profile } from '../profile.ts';
+import { normSysPath, type SysEntry } from '../sysfs/view.ts';
+import type { Topology } from '../topology/model.ts';
+import { type MachineOp, recordIoctl, recordSysfs, replayOps } from './ops.ts';
+
+/** The input a machine was booted from, as a snapshot keeps it. */
+export type StoredBootInput =
+  | { kind: 'preset'; name: string }
+  | { kind: 'qemu'; text: string; path?: string }
+  | { kind: 'topology'; topology: Topology };
+
+/** A machine's state as data: rebuild it with `restore()` (structured-clone safe). */
+export interface MachineSnapshot {
+  format: 'cxlsim-machine';
+  version: 1;
+  input: StoredBootInput;
+  profile: Profile;
+  dyndbg: boolean;
+  ops: MachineOp[];
+}
+
+/** What an ndctl `cxl` command printed and returned. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Boots a topology (the machine's own booter, shared by copies). */
+export type Booter = (t: Topology, profile: Profile, dyndbg: boolean) => BootedMachine;
+
+/** Smallest interleave granule: accesses are checked per 256-byte piece. */
+const GRANULE = 256n;
+
+/** The guest's /sys, paths as `/sys/bus/cxl/…`, `bus/cxl/…` or `/bus/cxl/…`. */
+export interface MachineSysfs {
+  /** File contents (text attributes as the kernel prints them; binary ones as bytes). @throws Errno */
+  read(path: string): string;
+  /** Raw bytes or text of an attribute. @throws Errno */
+  readRaw(path: string): string | Uint8Array;
+  /** `echo VALUE > PATH` (a newline is not added). @throws Errno the kernel's, machine unchanged where the kernel leaves it */
+  write(path: string, value: string): void;
+  /** Directory entries (sorted as `ls`), or the name of a file. @throws Errno ENOENT */
+  ls(path?: string): string[];
+  /** What is at `path` (undefined when nothing). */
+  stat(path: string): SysEntry | undefined;
+  /** Canonical path (symlinks resolved), relative to /sys. */
+  realpath(path: string): string;
+}
+
+/** A booted machine of the library API (see the DOC block). */
+export class Machine {
+  /** The emulated hardware and guest kernel — internals, for invariants and tests. */
+  raw: BootedMachine;
+  readonly #ops: MachineOp[];
+  readonly #boot: Booter;
+  readonly #dyndbg: boolean;
+  /** The /sys view (writes are recorded). */
+  readonly sysfs: MachineSysfs;
+  /** CPU loads and stores by HPA through the platform's memory routing. */
+  readonly mem: {
+    /** `len` bytes at `hpa`. @throws Errno EFAULT when a byte is not decoded, EINVAL for a bad length */
+    read(hpa: bigint, len: number): Uint8Array;
+    /** Stores `data` at `hpa` (recorded). @throws Errno EFAULT when a byte is not decoded (nothing is written) */
+    write(hpa: bigint, data: Uint8Array): void;
+  };
+
+  /** What the machine was booted from. */
+  readonly input: StoredBootInput;
+  /** The stack (kernel, QEMU, ndctl versions). */
+  readonly profile: Profile;
+  /** The parsed topology. */
+  readonly topology: Topology;
+
+  constructor(
+    input: StoredBootInput,
+    profile: Profile,
+    topology: Topology,
+    boot: Booter,
+    opts: { dyndbg?: boolean; ops?: readonly MachineOp[]; booted?: BootedMachine } = {},
+  ) {
+    this.input = input;
+    this.profile = profile;
+    this.topology = topology;
+    this.#boot = boot;
+    this.#dyndbg = opts.dyndbg ?? false;
+    this.#ops = [];
+    this.raw = opts.booted ?? boot(structuredClone(topology), profile, this.#dyndbg);
+    if (opts.ops?.length) {
+      this.raw = replayOps(this.raw, opts.ops) as BootedMachine;
+      this.#ops.push(...opts.ops);
+    }
+    const self = this;
+    const view = () => recordSysfs(self.raw.sysfs, (op) => self.#ops.push(op));
+    this.sysfs = {
+      read(path) {
+        const v = self.raw.sysfs.read(normSysPath(path));
+        return typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
+      },
+      readRaw: (path) => self.raw.sysfs.read(normSysPath(path)),
+      write: (path, value) => view().write(normSysPath(path), value),
+      ls(path = '/sys') {
+        const p = normSysPath(path);
+        const st = self.raw.sysfs.lstat(p);
+        if (!st) throw new Errno('ENOENT', `/sys/${p}: No such file or directory`);
+        return st.kind === 'file' ? [p.slice(p.lastIndexOf('/') + 1)] : self.raw.sysfs.readdir(p);
+      },
+      stat: (path) => self.raw.sysfs.lstat(normSysPath(path)),
+      realpath: (path) => self.raw.sysfs.realpath(normSysPath(path)),
+    };
+    this.mem = {
+      read(hpa, len) {
+        self.#checkDecoded(hpa, len);
+        const r = self.raw.platform.bus.mem.read(hpa, len);
+        if (!r.ok) throw new Errno('EFAULT', `HPA 0x${hpa.toString(16)}: read not decoded`);
+        return r.data;
+      },
+      write(hpa, data) {
+        self.#checkDecoded(hpa, data.length);
+        if (!self.raw.platform.bus.mem.write(hpa, data))
+          throw new Errno('EFAULT', `HPA 0x${hpa.toString(16)}: write not decoded`);
+        self.#ops.push({
+          kind: 'mem-write',
+          hpa: `0x${hpa.toString(16)}`,
+          data: Buffer.from(data).toString('hex'),
+        });
+      },
+    };
+  }
+
+  /** Operations recorded since boot (a copy). */
+  ops(): MachineOp[] {
+    return this.#ops.map((o) => ({ ...o }));
+  }
+
+  /**
+   * `cxl list FLAGS…` parsed: the JSON ndctl prints (an array or an object; `[]` when it prints
+   * nothing). @throws Errno EINVAL with ndctl's stderr when it exits non-zero
+   */
+  list(flags: string[] = []): unknown {
+    const r = cxlList(this.raw.sysfs, flags, { ioctl: this.raw.ioctl, ndctl: this.profile.ndctl });
+    if (r.code !== 0) throw new Errno('EINVAL', r.stderr.trim() || `cxl list exited ${r.code}`);
+    return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+  }
+
+  /**
+   * ndctl's `cxl ARGV…` (argv without "cxl", e.g. `['create-region', '-d', 'decoder0.0', …]`):
+   * its exit code, stdout and stderr. The sysfs writes and ioctls it makes are recorded.
+   */
+  ndctl(argv: readonly string[]): CommandResult {
+    const start = this.#ops.length;
+    const rec = (op: MachineOp) => void this.#ops.push(op);
+    const r = cxlCommand(recordSysfs(this.raw.sysfs, rec), recordIoctl(this.raw.ioctl, rec), argv, {
+      ndctl: this.profile.ndctl,
+      isTty: false,
+    });
+    // create-region attempts are noted, as the CLI journal does, for explain()
+    if (argv[0] === 'create-region')
+      this.#ops.splice(start, 0, {
+        kind: 'command',
+        argv: [...argv],
+        code: r.code,
+        ops: this.#ops.length - start,
+      });
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Where an HPA goes (hardware decode vs the driver's regions), or a memdev's DPA. */
+  translate(q: bigint | { memdev: string; dpa: bigint }): TranslateReport {
+    return typeof q === 'bigint'
+      ? translateHpa(this.raw, q)
+      : translateDpa(this.raw, q.memdev, q.dpa);
+  }
+
+  /** The kernel log as `dmesg` prints it (raw: `<level>[time] text`). */
+  dmesg(opts: { raw?: boolean } = {}): string[] {
+    return this.raw.kernel.log.lines.map((l) => KernelLog.format(l, opts.raw ?? false));
+  }
+
+  /** A fresh guest on the same hardware (hardware state, e.g. committed decoders, survives). */
+  reboot(opts: { dyndbg?: boolean } = {}): void {
+    const dyndbg = opts.dyndbg ?? this.raw.kernel.log.dyndbg;
+    this.raw = this.raw.reboot({ dyndbg });
+    this.#ops.push({ kind: 'reboot', dyndbg });
+  }
+
+  /** The machine as data (input, profile, operations). */
+  snapshot(): MachineSnapshot {
+    return {
+      format: 'cxlsim-machine',
+      version: 1,
+      input: structuredClone(this.input),
+      profile: { ...this.profile },
+      dyndbg: this.#dyndbg,
+      ops: this.ops(),
+    };
+  }
+
+  /**
+   * An independent copy: the same machine, whose later changes do not touch this one (and
+   * the other way round).
+   */
+  clone(): Machine {
+    return new Machine(this.input, this.profile, this.topology, this.#boot, {
+      dyndbg: this.#dyndbg,
+      ops: this.#ops,
+    });
+  }
+
+  /**
+   * `cxlsim explain`: why the last failed attempt failed (no target), or what `create-region
+   * ARGS…` / a device name rests on — check by check, with fixes verified on copies.
+   */
+  explain(target: string[] = []): Promise<Explanation> {
+    const ops = this.ops();
+    return explainJournal(
+      {
+        machine: this.raw,
+        ops,
+        at: async (n) => this.#rebuild(ops.slice(0, n), true).raw,
+        boot: async (t) => this.#boot(t, this.profile, true),
+      },
+      target,
+    );
+  }
+
+  /** This machine's input and profile with `ops` replayed. */
+  #rebuild(ops: readonly MachineOp[], dyndbg: boolean): Machine {
+    return new Machine(this.input, this.profile, this.topology, this.#boot, { dyndbg, ops });
+  }
+
+  /** EFAULT unless every 256-byte piece of [hpa, hpa+len) is decoded. */
+  #checkDecoded(hpa: bigint, len: number): void {
+    if (!Number.isInteger(len) || len <= 0) throw new Errno('EINVAL', `cxlsim: bad length ${len}`);
+    if (hpa < 0n || hpa + BigInt(len) > 1n << 64n)
+      throw new Errno('EINVAL', 'cxlsim: access wraps past the end of the address space');
+    for (let a = hpa; a < hpa + BigInt(len); a = (a / GRANULE + 1n) * GRANULE) {
+      const r = this.raw.platform.routeHpa(a);
+      if (!r.ok)
+        throw new Errno(
+          'EFAULT',
+          `HPA 0x${a.toString(16)} is not decoded: ${r.stop?.reason ?? 'unknown'}`,
+          r.stop?.at ?? 'platform',
+        );
+    }
+  }
+}
