@@ -23,7 +23,10 @@ export type MachineOp = Extract<
 >;
 
 /** enum cxl_mem_command_id values whose commands change device state (include/uapi/linux/cxl_mem.h). */
-const MUTATING_IDS = new Set([9, 10, 12, 14, 16, 17]);
+export const MUTATING_IDS = new Set([
+  9 /* SET_PARTITION_INFO */, 10 /* SET_LSA */, 12 /* SET_ALERT_CONFIG */,
+  14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */,
+]);
 
 /** A SysfsView whose writes (refused ones with their errno) are recorded. */
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
@@ -34,6 +37,7 @@ export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): Sysf
     read: (p) => view.read(p),
     realpath: (p) => view.realpath(p),
     write(path, value) {
+      // flushing the port workqueue changes nothing worth replaying (libcxl writes it before every walk)
       if (path === 'bus/cxl/flush') return view.write(path, value);
       try {
         view.write(path, value);
