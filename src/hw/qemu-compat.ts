@@ -4,7 +4,8 @@
  *
  * Three QEMU versions are checked against captures: 7.2 (debian-12), 10.0 (debian-13) and 11.1
  * (latest, latest-arm64). docs/profiles.md lists each entry with the capture that shows it.
- * (Older code in src/hw still tests `qemu !== '7.2'` for changes between 7.2 and 10.0.)
+ * Entries whose first release is not pinned say "between 7.2 and 10.0": the debian-12 capture
+ * (7.2) lacks the behaviour and the debian-13 one (10.0) has it; they are switched at 10.0.
  */
 import type { QemuVersion } from '../profile.ts';
 
@@ -22,6 +23,36 @@ export const QEMU_COMPAT = {
    * 75/40/35/10/25/20). First release 10.1.
    */
   alertConfig: '10.1',
+  /** cxl-rp: MSI (2 vectors, interrupts_init before the PCIe capability) and the AER
+   *  interrupt message number 1 in Root Error Status (between 7.2 and 10.0). */
+  rootPortMsi: '10.0',
+  /** Ports and endpoints advertise link speed/width (root port 64 GT/s x32, switch ports
+   *  64 GT/s x16, endpoints 32 GT/s x16) and a bridge's link status mirrors the device below
+   *  (between 7.2 and 10.0; 7.2 reports 2.5 GT/s x1 or nothing). */
+  pcieLinkSpeedWidth: '10.0',
+  /** cxl-rp without io-reserve: I/O decode and the I/O window are read-only (between 7.2 and 10.0). */
+  rootPortNoIo: '10.0',
+  /** CXL r3.x register layouts: revision 2 Flex Bus Port DVSEC (0x20 bytes), revision 3 CXL
+   *  Device DVSEC (0x3c), a Flex Bus Port DVSEC on type-3 devices, RAS capability version 3 and
+   *  the larger snoop capability offset (between 7.2 and 10.0). */
+  r3Layouts: '10.0',
+  /** Type-3 and type-2 endpoints: AER and device error reporting, 8 MSI-X vectors (7.2: 1)
+   *  (between 7.2 and 10.0). */
+  endpointAerMsix: '10.0',
+  /** HDM decoder COMMIT validated per the spec (Error Not Committed on bad IW/IG/order); 7.2 is
+   *  modelled as the captures' stack behaves: COMMITTED without checks (between 7.2 and 10.0). */
+  hdmCommitChecks: '10.0',
+  /** Four HDM decoders per component (7.2: one); type-3 decoders take the wide IW/IG set
+   *  (between 7.2 and 10.0). */
+  hdmFourDecoders: '10.0',
+  /** pxb-cxl `hdm_for_passthrough`: a host bridge with one root port may keep HDM decoders
+   *  (between 7.2 and 10.0). */
+  hdmForPassthrough: '10.0',
+  /** CXL r3.1 link capability size in the cachemem area (0x50; 7.2: 0x38), moving the HDM
+   *  capability to 0x128 (QEMU 9.0). */
+  linkCapR31: '9.0',
+  /** Device Status capability version 2 (7.2: 1) (between 7.2 and 10.0). */
+  deviceStatusV2: '10.0',
 } as const;
 
 /** Numeric order of "MAJOR.MINOR" versions (10.0 > 7.2). */

@@ -38,7 +38,11 @@ describe('a state file at fault', () => {
   it('names the state file when its stored input no longer boots', async () => {
     const r = await listOn('input', {
       ...base,
-      input: { kind: 'qemu', text: 'qemu-system-x86_64 -M "q35', path: 'vm.sh' },
+      input: {
+        kind: 'qemu',
+        text: 'qemu-system-x86_64 -M q35,cxl=on -device cxl-typ3',
+        path: 'vm.sh',
+      },
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

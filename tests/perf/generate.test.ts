@@ -145,9 +145,10 @@ describe('generateTopology', () => {
     bad({ ...base, rootPorts: 33 }, /root ports must be an integer from 1 to 32/);
     bad({ ...base, deviceSize: 100n << 20n }, /multiple of 256 MiB/);
     bad({ ...base, hostBridges: 5, windows: [{ kind: 'all' }] }, /not a legal interleave/);
+    bad({ hostBridges: 1, rootPorts: 8, switchLevels: 2, fanout: 32 }, /needs \d+ PCI bus numbers/);
     bad(
       { hostBridges: 1, rootPorts: 32, switchLevels: 2, fanout: 32 },
-      /needs \d+ PCI bus numbers/,
+      /32768 type-3 devices: cxlsim gen writes at most 16384/,
     );
     expect(() => parseWindowSpec('hb,x5')).toThrow(/'x5' is not/);
   });

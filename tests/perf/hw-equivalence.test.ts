@@ -12,32 +12,35 @@ import { buildPlatform, type Platform } from '../../src/hw/platform.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { generateTopology } from '../../src/topology/generate.ts';
 
-/** Reference routing: search the bridges' current bus registers for every access. */
-function refBelow(
-  fns: PciFunctionModel[],
-  bus: number,
-  devfn: number,
-): PciFunctionModel | undefined {
-  for (const fn of fns) {
-    if ((fn.config.get8(PCI.HEADER_TYPE) & 0x7f) !== 1) continue;
-    const sec = fn.config.get8(PCI.SECONDARY_BUS);
-    const sub = fn.config.get8(PCI.SUBORDINATE_BUS);
-    if (sec === 0 || bus < sec || bus > sub) continue;
-    if (bus === sec) return fn.children.find((c) => c.devfn === devfn);
-    const hit = refBelow(fn.children, bus, devfn);
-    if (hit) return hit;
-  }
-  return undefined;
-}
+const isBridge = (f: PciFunctionModel) => (f.config.get8(PCI.HEADER_TYPE) & 0x7f) === 1;
+const inRange = (f: PciFunctionModel, bus: number) =>
+  f.config.get8(PCI.SECONDARY_BUS) <= bus && bus <= f.config.get8(PCI.SUBORDINATE_BUS);
+
+/**
+ * Reference routing, recomputed from the live registers for every access: QEMU's
+ * pci_find_bus_nr() from the machine's root bus, whose child buses are the pxb root buses in
+ * child-list order (reverse creation). At each level the first bus that is `bus`, or whose
+ * bridge range holds it, wins and the walk goes on below it only.
+ */
 function refFind(hbs: readonly HostBridgeModel[], seg: number, bus: number, devfn: number) {
-  for (const hb of hbs) {
-    if (hb.segment !== seg) continue;
-    const fns = hb.rootPorts.map((rp) => rp.fn);
-    if (bus === hb.busNr) return fns.find((f) => f.devfn === devfn);
-    const hit = refBelow(fns, bus, devfn);
-    if (hit) return hit;
+  type Level = { num: number; fns: readonly PciFunctionModel[]; holds: (b: number) => boolean }[];
+  let level: Level = [...hbs]
+    .reverse()
+    .filter((hb) => hb.segment === seg)
+    .map((hb) => {
+      const fns = hb.rootPorts.map((rp) => rp.fn);
+      return { num: hb.busNr, fns, holds: (b) => fns.some((f) => isBridge(f) && inRange(f, b)) };
+    });
+  for (;;) {
+    const hit = level.find((n) => n.num === bus || n.holds(bus));
+    if (!hit) return undefined;
+    if (hit.num === bus) return hit.fns.find((f) => f.devfn === devfn);
+    level = hit.fns.filter(isBridge).map((f) => ({
+      num: f.config.get8(PCI.SECONDARY_BUS),
+      fns: f.children,
+      holds: (b) => inRange(f, b),
+    }));
   }
-  return undefined;
 }
 
 const profile = resolveProfile('latest');

@@ -17,6 +17,7 @@ import type { QemuVersion } from '../../profile.ts';
 import type { Endpointish, HostBridge, PreCommittedDecoder } from '../../topology/model.ts';
 import { hostBridgeUid } from '../acpi/namespace.ts';
 import { assignDevfns } from '../pci/devfn.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { type ComponentRegisters, createComponentRegisters } from '../regs/component.ts';
 import type { BuildContext, HostBridgeModel } from './model.ts';
 import { type BuildBelow, buildRootPort } from './root-port.ts';
@@ -83,7 +84,7 @@ export function buildHostBridge(
   const component = createComponentRegisters('host-bridge', hb.hdm, {
     qemu,
     passthrough,
-    strict: qemu !== '7.2',
+    strict: qemuHas(qemu, 'hdmCommitChecks'),
   });
   const build = belowBuilder(ctx);
   const devfns = assignDevfns(hb.rootPorts, hb.id);

@@ -31,6 +31,7 @@ import {
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, COMMAND, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import {
   type BelowPortModel,
@@ -64,12 +65,12 @@ export function buildRootPort(
   cs.set8(PCI.INTERRUPT_PIN, 1);
   // 10.1: interrupts_init (MSI at a fixed offset) runs after the SSVID, before the PCIe cap.
   ssvidInit(cs, 0, IDS.ROOT_PORT.vendor, 0);
-  if (ctx.qemu !== '7.2') msiInit(cs, RP_MSI_OFFSET, 2, false, true);
+  if (qemuHas(ctx.qemu, 'rootPortMsi')) msiInit(cs, RP_MSI_OFFSET, 2, false, true);
   const pos = pcieCapInit(cs, 0, EXP_TYPE.ROOT_PORT, rp.port);
   pcieFillLink(
     cs,
     pos,
-    ctx.qemu === '7.2' ? { speed: 1, width: 1 } : { speed: 6, width: 32 },
+    qemuHas(ctx.qemu, 'pcieLinkSpeedWidth') ? { speed: 6, width: 32 } : { speed: 1, width: 1 },
     false,
   );
   pcieCapArifwdInit(cs, pos);
@@ -82,14 +83,14 @@ export function buildRootPort(
   aerInit(cs, RP_AER_OFFSET, true);
   // cxl_rp_aer_vector(): with 2 MSI vectors the AER interrupt message number is 1
   // (Root Error Status [31:27]); 7.2's cxl-rp has no MSI and no AER vector.
-  if (ctx.qemu !== '7.2') cs.set32(RP_AER_OFFSET + 0x30, 1 << 27);
+  if (qemuHas(ctx.qemu, 'rootPortMsi')) cs.set32(RP_AER_OFFSET + 0x30, 1 << 27);
   acsInit(cs, RP_ACS_OFFSET);
   const dv = new DvsecBuilder(cs, 'root-port', RP_DVSEC_OFFSET);
   dv.portExtensions(0);
   dv.gpfPort();
   dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
-  if (ctx.qemu !== '7.2') {
+  if (qemuHas(ctx.qemu, 'rootPortNoIo')) {
     // No io-reserve: I/O window and I/O decode are read-only.
     cs.setMask16(PCI.COMMAND, cs.getMask16(PCI.COMMAND) & ~COMMAND.IO);
     cs.setMask8(PCI.IO_BASE, 0);
@@ -109,7 +110,7 @@ export function buildRootPort(
   });
   const below = rp.child ? buildBelow(rp.child) : undefined;
   if (below) fn.children.push(...below.functions);
-  if (ctx.qemu !== '7.2') {
+  if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) {
     const c = below?.functions[0];
     pcieSyncBridgeLink(
       cs,

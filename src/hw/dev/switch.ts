@@ -37,6 +37,7 @@ import { assignDevfns } from '../pci/devfn.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, EXP_TYPE, HEADER_TYPE, IDS, PCI } from '../pci/regs.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import {
   type BuildContext,
@@ -71,7 +72,7 @@ function buildDsp(
   pcieFillLink(
     cs,
     pos,
-    ctx.qemu === '7.2' ? { speed: 0, width: 0 } : { speed: 6, width: 16 },
+    qemuHas(ctx.qemu, 'pcieLinkSpeedWidth') ? { speed: 6, width: 16 } : { speed: 0, width: 0 },
     false,
   );
   pcieCapFlrInit(cs, pos);
@@ -99,7 +100,7 @@ function buildDsp(
   });
   const below = dsp.child ? buildBelow(dsp.child) : undefined;
   if (below) fn.children.push(...below.functions);
-  if (ctx.qemu !== '7.2') {
+  if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) {
     const c = below?.functions[0];
     pcieSyncBridgeLink(
       cs,
@@ -162,7 +163,7 @@ export function buildSwitch(
   const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.UPSTREAM, 0);
   pcieCapFlrInit(cs, pos);
   pcieCapDeverrInit(cs, pos);
-  if (ctx.qemu !== '7.2') pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
+  if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
   aerInit(cs, AER_OFFSET, false);
   let dvsecAt = USP_SN_OFFSET;
   if (sw.serial !== undefined) {
@@ -175,7 +176,7 @@ export function buildSwitch(
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
   const component = createComponentRegisters('usp', sw.hdm, {
     qemu: ctx.qemu,
-    strict: ctx.qemu !== '7.2',
+    strict: qemuHas(ctx.qemu, 'hdmCommitChecks'),
   });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
 

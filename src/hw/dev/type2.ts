@@ -32,6 +32,7 @@ import {
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CLASS, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { BackingStore } from '../regs/backing-store.ts';
 import {
   COMPONENT_BLOCK_SIZE,
@@ -91,7 +92,7 @@ export function buildType2Hardware(
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
   cs.set16(PCI.SUBSYSTEM_ID, IDS.SUBSYSTEM.device);
   const pos = pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0);
-  if (ctx.qemu !== '7.2') pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
+  if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
   let dvsecAt = 0x100;
   if (d.serial !== undefined) {
     dsnInit(cs, 0x100, d.serial);
@@ -104,7 +105,7 @@ export function buildType2Hardware(
     status2: 0x2,
     ranges: [d.dpaSize],
   });
-  if (ctx.qemu !== '7.2') cs.set16(dvsec + 0x38, TYPE2_DVSEC_CAP3);
+  if (qemuHas(ctx.qemu, 'r3Layouts')) cs.set16(dvsec + 0x38, TYPE2_DVSEC_CAP3);
   cs.setW1c16(dvsec + STATUS, 1 << 14);
   cs.setW1c16(dvsec + STATUS2, (1 << 3) | (1 << 15));
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
@@ -116,7 +117,7 @@ export function buildType2Hardware(
   const component = createComponentRegisters('type2', hdm, {
     qemu: ctx.qemu,
     dpaLimit: d.dpaSize,
-    strict: ctx.qemu !== '7.2',
+    strict: qemuHas(ctx.qemu, 'hdmCommitChecks'),
   });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
   const msixBar = msixInitExclusiveBar(cs, 1, 4);

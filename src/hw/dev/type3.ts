@@ -27,6 +27,7 @@ import { PciConfigSpace } from '../pci/config-space.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CLASS, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import { createDeviceRegisters } from '../regs/device.ts';
 import { createMemDevState } from '../regs/memdev-state.ts';
@@ -51,7 +52,7 @@ export function buildType3(
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
   cs.set16(PCI.SUBSYSTEM_ID, IDS.SUBSYSTEM.device);
   const pos = pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0);
-  if (ctx.qemu !== '7.2') pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
+  if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
   let dvsecAt = 0x100;
   if (d.serial !== undefined) {
     dsnInit(cs, 0x100, d.serial);
@@ -68,7 +69,7 @@ export function buildType3(
     { bar: 2, blockId: REG_BLOCK.DEVICE, offset: 0n },
   ]);
   dv.gpfDevice();
-  if (ctx.qemu !== '7.2') dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
+  if (qemuHas(ctx.qemu, 'r3Layouts')) dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
 
   const state = createMemDevState(d, ctx.qemu);
   const component = createComponentRegisters('type3', d.hdm, {
@@ -76,7 +77,7 @@ export function buildType3(
     dpaLimit: d.volatileSize + d.persistentSize,
     // QEMU sets COMMITTED with no validation; 7.2 is modelled that way (the captures' stack),
     // later versions get the spec's Error-Not-Committed checks.
-    strict: ctx.qemu !== '7.2',
+    strict: qemuHas(ctx.qemu, 'hdmCommitChecks'),
   });
   const deviceRegs = createDeviceRegisters(state);
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
@@ -86,13 +87,13 @@ export function buildType3(
     mem64: true,
     prefetch: false,
   });
-  const msixEntries = ctx.qemu === '7.2' ? 1 : 8;
+  const msixEntries = qemuHas(ctx.qemu, 'endpointAerMsix') ? 8 : 1;
   const msixBar = msixInitExclusiveBar(cs, msixEntries, 4);
 
   const cdat = type3CdatEntries(d.volatileSize, d.persistentSize);
   const doeEntries = cdatDoeEntries(cdat);
   new Doe(cs, TYPE3_DOE_OFFSET, [cdatTableAccess(() => doeEntries)], true, 0);
-  if (ctx.qemu !== '7.2') {
+  if (qemuHas(ctx.qemu, 'endpointAerMsix')) {
     pcieCapDeverrInit(cs, pos);
     aerInit(cs, 0x200, false);
   }

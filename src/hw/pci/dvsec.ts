@@ -13,6 +13,7 @@
  *   Register Locator (8) rev 0 / 0x24 (three entries, unused ones zero).
  */
 import type { QemuVersion } from '../../profile.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import type { PciConfigSpace } from './config-space.ts';
 import { EXT_CAP_ID } from './regs.ts';
 
@@ -142,7 +143,7 @@ export class DvsecBuilder {
 
   /** PCIe DVSEC for Flex Bus Port (ID 7); received modified TS data phase 1 = 0xef as QEMU. */
   flexBusPort(qemu: QemuVersion, cap: number, ctrl: number, status: number): number {
-    const v3 = qemu !== '7.2';
+    const v3 = qemuHas(qemu, 'r3Layouts');
     return this.add(DVSEC_ID.FLEXBUS_PORT, v3 ? 2 : 1, v3 ? 0x20 : 0x14, (at) => {
       this.cs.set16(at + 0x0a, cap);
       this.cs.set16(at + 0x0c, ctrl);
@@ -171,7 +172,7 @@ export class DvsecBuilder {
     qemu: QemuVersion,
     fields: { cap: number; ctrl: number; status2: number; ranges: bigint[]; bases?: bigint[] },
   ): number {
-    const v3 = qemu !== '7.2';
+    const v3 = qemuHas(qemu, 'r3Layouts');
     return this.add(DVSEC_ID.CXL_DEVICE, v3 ? 3 : 1, v3 ? 0x3c : 0x38, (at) => {
       const cs = this.cs;
       cs.set16(at + 0x0a, fields.cap);

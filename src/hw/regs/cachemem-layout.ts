@@ -25,6 +25,7 @@
  * Type-2 devices (no QEMU model) are laid out like type-3 ones.
  */
 import type { QemuVersion } from '../../profile.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { RAS_SIZE } from './ras.ts';
 
 /** The component kinds cxlsim builds component register blocks for. */
@@ -52,9 +53,9 @@ export interface CapSlot {
 /** Pointers of QEMU's fixed capability structures (from the CXL.cachemem area, 0x1000). */
 export const RAS_PTR = 0x80;
 export const LINK_PTR = RAS_PTR + RAS_SIZE; // security structure is 0 bytes: 0xd8
-/** Link capability room: 0x38 in 7.2, 0x50 from QEMU 9.0 (CXL r3.1 size). */
+/** Link capability room: 0x38 in 7.2, 0x50 from QEMU 9.0 (CXL r3.1 size, {@link QEMU_COMPAT}.linkCapR31). */
 export function linkSize(qemu: QemuVersion): number {
-  return qemu === '7.2' ? 0x38 : 0x50;
+  return qemuHas(qemu, 'linkCapR31') ? 0x50 : 0x38;
 }
 /** Pointer of the HDM decoder capability: 0x110 in 7.2, 0x128 in 10.1. */
 export function hdmPtr(qemu: QemuVersion): number {
@@ -81,7 +82,7 @@ export function cachememLayout(
   qemu: QemuVersion,
   opts: { hdmSize: number; passthrough?: boolean },
 ): CachememLayout {
-  const old = qemu === '7.2';
+  const old = !qemuHas(qemu, 'r3Layouts');
   const HDM_PTR = hdmPtr(qemu);
   const extsec = Math.max(HDM_PTR + HDM_RESERVED_SIZE, HDM_PTR + opts.hdmSize);
   const snoop = extsec + EXTSEC_SIZE + (old ? 0x20 : 0x24);

@@ -11,6 +11,7 @@
 import type { QemuVersion } from '../../profile.ts';
 import type { HdmCaps } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { field, setField } from './bits.ts';
 import { type CachememLayout, type ComponentKind, cachememLayout } from './cachemem-layout.ts';
 import { HdmDecoderBlock, hdmStructureSize, validateHdmCaps } from './hdm.ts';
@@ -67,9 +68,9 @@ export interface ComponentOptions {
  */
 export function defaultHdmCaps(kind: ComponentKind, qemu: QemuVersion): HdmCaps | undefined {
   if (cachememLayout(kind, qemu, { hdmSize: 0 }).hdmPtr === undefined) return undefined;
-  const wide = qemu !== '7.2' && kind === 'type3';
+  const wide = qemuHas(qemu, 'hdmFourDecoders') && kind === 'type3';
   return {
-    decoderCount: qemu === '7.2' ? 1 : 4,
+    decoderCount: qemuHas(qemu, 'hdmFourDecoders') ? 4 : 1,
     targetCount: kind === 'host-bridge' || kind === 'usp' ? 8 : 1,
     a11to8: true,
     a14to12: true,
@@ -91,7 +92,10 @@ export function createComponentRegisters(
   const dflt = defaultHdmCaps(kind, opts.qemu);
   const caps = dflt ? (hdm ?? dflt) : undefined;
   if (caps) validateHdmCaps(caps);
-  const passthrough = kind === 'host-bridge' && opts.qemu !== '7.2' && (opts.passthrough ?? false);
+  const passthrough =
+    kind === 'host-bridge' &&
+    qemuHas(opts.qemu, 'hdmForPassthrough') &&
+    (opts.passthrough ?? false);
   const layout = cachememLayout(kind, opts.qemu, {
     hdmSize: caps ? hdmStructureSize(caps.decoderCount) : 0,
     passthrough,

@@ -19,7 +19,9 @@
  * … [size=4K]"). Device Status capability version 1 in 7.2, 2 (event status) in 10.1.
  */
 import type { MmioRegion } from '../mmio-region.ts';
+import { qemuHas } from '../qemu-compat.ts';
 import { bit, field, hi32, lo32, setField } from './bits.ts';
+import { eventStatus } from './mailbox/events.ts';
 import { Mailbox, MBOX_LENGTH, type MboxTrace } from './mailbox.ts';
 import type { MemDevState } from './memdev-state.ts';
 
@@ -73,7 +75,13 @@ export function createDeviceRegisters(
     caps[(0x10 * slot) / 4 + 1] = offset;
     caps[(0x10 * slot) / 4 + 2] = length;
   };
-  header(1, DEV_CAP_ID.STATUS, state.qemu === '7.2' ? 1 : 2, DEV_STATUS_OFFSET, DEV_STATUS_LENGTH);
+  header(
+    1,
+    DEV_CAP_ID.STATUS,
+    qemuHas(state.qemu, 'deviceStatusV2') ? 2 : 1,
+    DEV_STATUS_OFFSET,
+    DEV_STATUS_LENGTH,
+  );
   header(2, DEV_CAP_ID.PRIMARY_MAILBOX, 1, MBOX_OFFSET, MBOX_LENGTH);
   header(3, DEV_CAP_ID.MEMDEV, 1, MEMDEV_OFFSET, MEMDEV_LENGTH);
   const memdevStatus = () =>
@@ -84,6 +92,7 @@ export function createDeviceRegisters(
     if (offset & 3 || offset < 0 || offset >= DEVICE_REGS_SIZE) return 0;
     if (offset < caps.length * 4) return caps[offset >> 2] ?? 0;
     if (inMbox(offset)) return mailbox.read32(offset - MBOX_OFFSET);
+    if (offset === DEV_STATUS_OFFSET) return eventStatus(state);
     if (offset >= MEMDEV_OFFSET && offset < MEMDEV_OFFSET + MEMDEV_LENGTH) {
       const v = memdevStatus();
       return offset === MEMDEV_OFFSET ? lo32(v) : hi32(v);
