@@ -9,7 +9,9 @@
  * - the region driver's figures (scripts/bench/region.ts: create+commit 2/8/16 ways, translate
  *   HPA/s, property-test cases per minute);
  * - property testing (scripts/bench/prop.ts: Machine.clone() vs a fresh boot, `cxlsim prop`
- *   cases per minute on the default preset and with a fresh topology per case).
+ *   cases per minute on the default preset and with a fresh topology per case);
+ * - the real ndctl through `cxlsim serve`'s FUSE mount (scripts/bench/live.ts: one `cxl list
+ *   -vvv` and one `create-region`; skipped without root, ndctl or FUSE).
  * Prints the tables and every target (MET/MISSED), writes bench-results/latest.json, and exits
  * non-zero when a target is missed and BENCH_STRICT=1. `--quick` runs fewer repetitions.
  */
@@ -286,6 +288,22 @@ try {
   targets.push({ name: 'prop bench ran', value: Number.NaN, ok: false });
 }
 
+// 8. The real ndctl through `cxlsim serve`'s FUSE mount (issue 11), in its own process.
+let live: Record<string, unknown> = {};
+try {
+  const liveOut = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'scripts/bench/live.ts'), ...(quick ? ['--quick'] : [])],
+    { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 },
+  )
+    .trim()
+    .split('\n');
+  live = (JSON.parse(liveOut.pop() ?? '{}') as { live?: Record<string, unknown> }).live ?? {};
+  console.log(liveOut.join('\n'));
+} catch (e) {
+  console.error(`live bench: ${(e as Error).message.split('\n')[0]}`);
+}
+
 for (const x of targets)
   console.log(`${x.ok ? 'MET   ' : 'MISSED'} ${x.name}: ${x.value.toFixed(2)}`);
 const totalS = (performance.now() - started) / 1000;
@@ -293,6 +311,6 @@ console.log(`bench: ${totalS.toFixed(0)} s`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(
   join(root, 'bench-results/latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, qemu, region, prop, targets }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, qemu, region, prop, live, targets }, null, 2)}\n`,
 );
 if (process.env.BENCH_STRICT === '1' && targets.some((x) => !x.ok)) process.exit(1);

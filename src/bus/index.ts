@@ -81,6 +81,17 @@ export interface MemoryBus {
 }
 
 /**
+ * The boot CPU's identification as the guest kernel reads it (CPUID on x86, MIDR on arm64):
+ * only what the CXL stack depends on.
+ */
+export interface CpuBus {
+  /** Guest architecture: q35/pc machines are x86, `virt` is arm64. */
+  arch: 'x86' | 'arm64';
+  /** CPUID.1:ECX[31], X86_FEATURE_HYPERVISOR (QEMU sets it unless `-cpu …,-hypervisor`). */
+  hypervisor: boolean;
+}
+
+/**
  * MSI-X delivery (request_irq() on a function's vector): the handler runs when the device
  * signals that vector (QEMU msix_notify()).
  */
@@ -94,6 +105,7 @@ export interface HostBus {
   pci: PciConfigBus;
   mmio: MmioBus;
   mem: MemoryBus;
+  cpu: CpuBus;
   /** MSI-X delivery (absent on hand-built buses: no interrupts). */
   irq?: IrqBus;
   /**

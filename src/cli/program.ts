@@ -32,7 +32,7 @@ export function packageVersion(): string {
 }
 
 /** Commands whose arguments belong to ndctl's own option parser. */
-const RAW_COMMANDS = new Set(['list', ...NDCTL_HELP.map(([name]) => name)]);
+const RAW_COMMANDS = new Set(['list', 'run', ...NDCTL_HELP.map(([name]) => name)]);
 
 /** `[--state DIR | --state=DIR]… <ndctl command> ARGS…` → state, command and ARGS; else undefined. */
 function rawList(
@@ -197,6 +197,24 @@ async function buildProgram(
     .command('trace')
     .description("the guest kernel's trace events (cxl_poison, cxl_general_media, …)")
     .action(async () => setCode(await (await import('./commands/qmp.ts')).traceCommand(ctx())));
+  program
+    .command('serve')
+    .description(
+      "serve the machine's /sys live over FUSE at DIR, and its memdev ioctls, until Ctrl-C (needs fuse-native and libfuse2)",
+    )
+    .requiredOption('--mount <dir>', 'where to mount the live /sys')
+    .action(async (o: { mount: string }) =>
+      setCode(await (await import('./commands/serve.ts')).serveCommand(ctx(), o.mount)),
+    );
+  program
+    .command('run')
+    .description(
+      'run COMMAND (the real cxl, ndctl test scripts …) in a private mount namespace on the live /sys (needs root and FUSE; exit 77 without)',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[command...]');
 
   program
     .command('dmesg')
@@ -316,6 +334,17 @@ async function buildProgram(
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
     );
   program
+    .command('show')
+    .description(
+      'draw the booted topology: host bridges, ports, switches, endpoints, windows and their targets, regions and their positions',
+    )
+    .option(
+      '--format <format>',
+      'tree (default; colour on a TTY), dot (Graphviz source) or svg (via Graphviz dot)',
+    )
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .action(async (o) => setCode(await (await import('./commands/show.ts')).showCommand(ctx(), o)));
+  program
     .command('doctor')
     .description(
       'what a guest will do with a QEMU line, per profile, before any boot: QEMU refusals, windows that can never hold a region, region commands that work, traps (each with the QEMU option to change)',
@@ -363,6 +392,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
   });
   try {
     const raw = rawList(argv);
+    if (raw?.command === 'run')
+      return await (await import('./commands/serve.ts')).runCommand(ctxFor(raw.state), raw.args);
     if (raw?.command === 'list')
       return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
     if (raw)

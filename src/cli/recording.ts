@@ -12,7 +12,7 @@ import type { SysfsView } from '../sysfs/view.ts';
 import type { JournalOp } from './state.ts';
 
 /** enum cxl_mem_command_id values whose commands change device state. */
-const MUTATING_IDS = new Set([
+export const MUTATING_IDS = new Set([
   9 /* SET_PARTITION_INFO */, 10 /* SET_LSA */, 12 /* SET_ALERT_CONFIG */,
   14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */,
 ]);

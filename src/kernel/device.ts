@@ -225,10 +225,13 @@ export class Device {
     return this.driver?.name ?? this.bus ?? this.cls ?? '';
   }
 
-  /** dev_printk prefix "cxl_port port1: ". */
+  /**
+   * dev_printk prefix "cxl_port port1: " — dev_printk_emit()'s "%s %s: " over
+   * dev_driver_string() and dev_name(), so a device without driver or bus (a `pciSSSS:BB` host
+   * bridge) reads " pci0000:0c: host supports CXL", leading space included, as the captures show.
+   */
   prefix(): string {
-    const s = this.driverString();
-    return s ? `${s} ${this.name}: ` : `${this.name}: `;
+    return `${this.driverString()} ${this.name}: `;
   }
 
   /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug; no work without it). */
@@ -243,6 +246,18 @@ export class Device {
   /** dev_warn(). */
   warn(msg: string): void {
     this.ctx.log.printk(KERN.WARNING, this.prefix() + msg);
+  }
+  /**
+   * dev_WARN(): a kernel WARN splat whose message carries the device prefix
+   * ("<driver or bus> <device>: "). cxlsim prints its first line, the message and its last
+   * line; the location, module list, registers and call trace of the real splat are the real
+   * machine's state and are not printed.
+   */
+  devWarn(msg: string): void {
+    const log = this.ctx.log;
+    log.printk(KERN.INFO, '------------[ cut here ]------------');
+    log.printk(KERN.WARNING, this.prefix() + msg);
+    log.printk(KERN.WARNING, '---[ end trace 0000000000000000 ]---');
   }
   /** dev_err() + the Errno to throw. */
   err(code: ErrnoName, msg: string): Errno {

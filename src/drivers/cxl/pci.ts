@@ -11,6 +11,7 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
+import { pciEnableDevice } from '../pci/enable.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
@@ -62,6 +63,7 @@ function cxlPciSetupMailbox(cxlds: CxlDevState): void {
  */
 export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   const dev = pdev;
+  pciEnableDevice(pdev); // pcim_enable_device()
   const memdevBlock = cxlFindRegblock(pdev, CXL_REGLOC_RBI_MEMDEV);
   dev.dbg(
     `Mapped CXL Memory Device resource bar ${memdevBlock.bar} @ 0x${memdevBlock.offset.toString(16).padStart(16, '0')}`,

@@ -1,0 +1,201 @@
+/* cxlsim-shim.c - LD_PRELOAD library of `cxlsim run`: the memdev ioctls of /dev/cxl/memN
+ * answered by the serving cxlsim.
+ *
+ * The host kernel has no CXL driver, so the /dev/cxl/memN nodes `cxlsim run` creates (char
+ * 1:3) cannot answer CXL_MEM_QUERY_COMMANDS / CXL_MEM_SEND_COMMAND
+ * (include/uapi/linux/cxl_mem.h). This library catches those two ioctls on a file descriptor
+ * whose path is /dev/cxl/memN and forwards their payloads over the unix socket named by
+ * $CXLSIM_SOCKET to the cxlsim process that holds the machine (src/cli/live/mbox-server.ts),
+ * where the profile's kernel checks (cxl_validate_cmd_from_user) and the device's mailbox
+ * answer them. The answer (errno, or the filled structures) is returned as the ioctl's.
+ * Any other ioctl, and any other file descriptor, goes to libc.
+ *
+ * Wire format (little endian, one request per connection): u32 length, then the body.
+ *   QUERY  req: u8 1, u8[3] 0, u32 memdev N, u32 n_commands
+ *          resp: i32 errno, u32 total, n x struct cxl_command_info (n = min(n_commands, total))
+ *   SEND   req: u8 2, u8[3] 0, u32 N, u32 id, u32 flags, u32 raw (opcode | rsvd << 16),
+ *               u32 in.size, u32 out.size, in.size payload bytes
+ *          resp: i32 errno, u32 retval, u32 out.size, out.size bytes
+ *
+ * Build: cc -O2 -shared -fPIC -o cxlsim-shim.so cxlsim-shim.c -ldl
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <linux/types.h>
+
+struct cxl_command_info { __u32 id, flags, size_in, size_out; };
+struct cxl_mem_query_commands {
+	__u32 n_commands, rsvd;
+	struct cxl_command_info commands[];
+};
+struct cxl_send_command {
+	__u32 id, flags;
+	union { struct { __u16 opcode, rsvd; } raw; __u32 rsvd; };
+	__u32 retval;
+	struct { __u32 size, rsvd; __u64 payload; } in;
+	struct { __u32 size, rsvd; __u64 payload; } out;
+};
+#define CXL_MEM_QUERY_COMMANDS _IOR(0xCE, 1, struct cxl_mem_query_commands)
+#define CXL_MEM_SEND_COMMAND _IOWR(0xCE, 2, struct cxl_send_command)
+
+static int memdev_of(int fd) /* N when fd is /dev/cxl/memN, else -1 */
+{
+	char link[64], path[256];
+	ssize_t len;
+	int n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < 0)
+		return -1;
+	path[len] = 0;
+	return sscanf(path, "/dev/cxl/mem%d", &n) == 1 ? n : -1;
+}
+
+static int xfer(int s, void *buf, size_t len, int out)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = out ? write(s, p, len) : read(s, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/* One request; returns the response body (malloc'd) and its length, or NULL (errno set). */
+static uint8_t *call(const uint8_t *req, uint32_t len, uint32_t *rlen)
+{
+	const char *path = getenv("CXLSIM_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t *resp = NULL;
+	int s, saved;
+
+	if (!path || strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENOTTY;
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return NULL;
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    xfer(s, &len, 4, 1) || xfer(s, (void *)req, len, 1) || xfer(s, rlen, 4, 0))
+		goto fail;
+	resp = malloc(*rlen ? *rlen : 1);
+	if (!resp || xfer(s, resp, *rlen, 0))
+		goto fail;
+	close(s);
+	return resp;
+fail:
+	saved = errno ? errno : EIO;
+	free(resp);
+	close(s);
+	errno = saved == ENOENT || saved == ECONNREFUSED ? ENXIO : saved;
+	return NULL;
+}
+
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+static int query(int n, struct cxl_mem_query_commands *q)
+{
+	uint8_t req[12] = { 1 }, *resp;
+	uint32_t rlen, total, cnt;
+	int32_t err;
+
+	put32(req + 4, n);
+	put32(req + 8, q->n_commands);
+	resp = call(req, sizeof(req), &rlen);
+	if (!resp)
+		return -1;
+	err = (int32_t)get32(resp);
+	total = get32(resp + 4);
+	if (err) {
+		free(resp);
+		errno = err;
+		return -1;
+	}
+	if (q->n_commands == 0) {
+		q->n_commands = total;
+	} else {
+		cnt = (rlen - 8) / sizeof(struct cxl_command_info);
+		memcpy(q->commands, resp + 8, cnt * sizeof(struct cxl_command_info));
+	}
+	free(resp);
+	return 0;
+}
+
+static int send_cmd(int n, struct cxl_send_command *c)
+{
+	uint32_t len = 28 + c->in.size, rlen, out;
+	uint8_t *req = malloc(len), *resp;
+	int32_t err;
+
+	if (!req)
+		return -1;
+	memset(req, 0, 4);
+	req[0] = 2;
+	put32(req + 4, n);
+	put32(req + 8, c->id);
+	put32(req + 12, c->flags);
+	put32(req + 16, c->rsvd);
+	put32(req + 20, c->in.size);
+	put32(req + 24, c->out.size);
+	if (c->in.size)
+		memcpy(req + 28, (void *)(uintptr_t)c->in.payload, c->in.size);
+	resp = call(req, len, &rlen);
+	free(req);
+	if (!resp)
+		return -1;
+	err = (int32_t)get32(resp);
+	if (err) {
+		free(resp);
+		errno = err;
+		return -1;
+	}
+	c->retval = get32(resp + 4);
+	out = get32(resp + 8);
+	if (out > c->out.size)
+		out = c->out.size;
+	if (out)
+		memcpy((void *)(uintptr_t)c->out.payload, resp + 12, out);
+	c->out.size = out;
+	free(resp);
+	return 0;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	static int (*real_ioctl)(int, unsigned long, ...);
+	unsigned int cmd = req; /* libcxl passes an int: it arrives sign-extended */
+	void *arg;
+	va_list ap;
+	int n;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if ((cmd == CXL_MEM_QUERY_COMMANDS || cmd == CXL_MEM_SEND_COMMAND) &&
+	    (n = memdev_of(fd)) >= 0)
+		return cmd == CXL_MEM_SEND_COMMAND ? send_cmd(n, arg) : query(n, arg);
+	if (!real_ioctl)
+		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	return real_ioctl(fd, req, arg);
+}
