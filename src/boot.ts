@@ -76,7 +76,9 @@ export function bootMachine(topology: Topology, opts: BootOptions): BootedMachin
 export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine {
   const kernel = new Kernel();
   kernel.log.dyndbg = opts.dyndbg ?? false;
-  const guest = attachEnv(kernel, platform.bus, opts.profile);
+  // tools/testing/cxl requires CONFIG_CXL_REGION_INVALIDATION_TEST: a cxl_test kernel has it
+  const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
+  const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
   for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
     kernel.registerDriver(d);

@@ -18,6 +18,11 @@ export interface BootOptions {
   profile: Profile;
   /** Dynamic debug on for drivers/cxl (dev_dbg lines recorded in dmesg). */
   dyndbg?: boolean;
+  /**
+   * Kernel config options set beyond the distribution kernel's (names without CONFIG_), e.g.
+   * 'CXL_REGION_INVALIDATION_TEST'. Default: none.
+   */
+  kconfig?: readonly string[];
   /** Test hook: mutate the CEDT bytes before the guest sees them. */
   mutateCedt?: (bytes: Uint8Array) => Uint8Array;
   /** The VMM's vfio-cxl options: placement mode and host-device descriptions (docs/vfio-cxl.md). */

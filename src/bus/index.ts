@@ -80,12 +80,24 @@ export interface MemoryBus {
   write(hpa: bigint, data: Uint8Array): boolean;
 }
 
+/**
+ * The boot CPU's identification as the guest kernel reads it (CPUID on x86, MIDR on arm64):
+ * only what the CXL stack depends on.
+ */
+export interface CpuBus {
+  /** Guest architecture: q35/pc machines are x86, `virt` is arm64. */
+  arch: 'x86' | 'arm64';
+  /** CPUID.1:ECX[31], X86_FEATURE_HYPERVISOR (QEMU sets it unless `-cpu …,-hypervisor`). */
+  hypervisor: boolean;
+}
+
 /** Everything the guest can touch. */
 export interface HostBus {
   acpi: AcpiBus;
   pci: PciConfigBus;
   mmio: MmioBus;
   mem: MemoryBus;
+  cpu: CpuBus;
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

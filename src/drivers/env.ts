@@ -15,13 +15,26 @@ export interface GuestEnv {
   profile: Profile;
   /** Kernel ≥ v (e.g. '6.3'). */
   since(v: string): boolean;
+  /** Kernel config options set beyond the distribution kernel's (names without CONFIG_). */
+  kconfig: ReadonlySet<string>;
 }
 
 const envs = new WeakMap<KernelContext, GuestEnv>();
 
 /** Binds an environment to a kernel (done once at boot). */
-export function attachEnv(kernel: Kernel, hw: HostBus, profile: Profile): GuestEnv {
-  const e: GuestEnv = { kernel, hw, profile, since: (v) => kernelAtLeast(profile, v) };
+export function attachEnv(
+  kernel: Kernel,
+  hw: HostBus,
+  profile: Profile,
+  kconfig: readonly string[] = [],
+): GuestEnv {
+  const e: GuestEnv = {
+    kernel,
+    hw,
+    profile,
+    since: (v) => kernelAtLeast(profile, v),
+    kconfig: new Set(kconfig),
+  };
   envs.set(kernel, e);
   return e;
 }

@@ -50,6 +50,8 @@ const KERNEL: [RegExp, string][] = [
   [/(\S+):\S+[-:] ?(?:decoder-)?size-0x[0-9a-f]+ \* ways/, 'dpa'],
   [/(\S+) already specified at position|already assigned to (\S+?):/, 'duplicate'],
   [/no available (?:ram|pmem) capacity|exceeds available \w+ capacity/, 'dpa'],
+  // cxl_region_invalidate_memregion() (dev_WARN): the CPU cannot invalidate its caches
+  [/Failed to synchronize CPU cache state/, 'commit'],
   [/failed to commit|commit failed|decoder commit/i, 'commit'],
   [/already has uuid/, 'uuid'],
 ];

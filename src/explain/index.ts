@@ -23,6 +23,7 @@ import type { JournalOp } from '../state/ops.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeOutcome, regionChain } from './chain.ts';
 import { type Classified, classify } from './classify.ts';
+import { hypervisorCause, nameCause } from './cpu-cache.ts';
 import { firmwareFix } from './firmware.ts';
 import { type Candidate, type Factory, regionCandidates, verify } from './fixes.ts';
 import { qemuFixes } from './qemu-fixes.ts';
@@ -157,6 +158,17 @@ export async function explainAttempt(ctx: ExplainContext, j: JournalAttempt): Pr
         req,
       )),
     );
+  }
+  const hv = o.ok
+    ? undefined
+    : hypervisorCause(
+        pre,
+        c,
+        fixes.some((f) => f.qemu !== undefined),
+      );
+  if (hv) {
+    nameCause(checks, hv.cause);
+    fixes.push(...hv.fixes);
   }
   const e: Explanation = {
     subject,

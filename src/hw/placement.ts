@@ -34,6 +34,7 @@
 import { Errno } from '../kernel/errno.ts';
 import type { Profile } from '../profile.ts';
 import type { MachineConfig, Topology } from '../topology/model.ts';
+import { machineCpu } from '../topology/qemu-cpu.ts';
 import { bootableAbove4gStart, cpuOption, pcCxlBase } from '../topology/qemu-memmap.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
 import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
@@ -152,8 +153,7 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   let fmwBase: bigint;
   let physLimit: bigint;
   if (m.type === 'virt') {
-    const cpu = cpuOption(t);
-    const dflt = cpu?.split(',')[0] === 'max' ? 52 : 48;
+    const dflt = machineCpu(m).model === 'max' ? 52 : 48;
     const paBits = isOff(opts, 'highmem') ? 32 : (intOption(opts, 'pa-bits') ?? dflt);
     physLimit = 1n << BigInt(paBits);
     const l = virtLayout(m, paBits);
@@ -161,7 +161,8 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
     fmwBase = l.fmwBase;
   } else {
     const cpuBits = /(?:^|,)phys-bits=(\d+)/.exec(cpuOption(t) ?? '')?.[1];
-    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? (cpuBits ? Number(cpuBits) : 40));
+    const bits = machineCpu(m).physBits ?? (cpuBits ? Number(cpuBits) : 40);
+    physLimit = 1n << BigInt(intOption(opts, 'phys-bits') ?? bits);
     hostRegBase = pcCxlBase(m, bootableAbove4gStart(t));
     fmwBase = roundUp(hostRegBase + MiB, 256n * MiB);
   }

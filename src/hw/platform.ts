@@ -12,6 +12,7 @@
 import type { AcpiNode, HostBus } from '../bus/index.ts';
 import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
+import { machineCpu } from '../topology/qemu-cpu.ts';
 import {
   buildCedt,
   type CedtEntry,
@@ -184,6 +185,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     pci: createConfigBus(routed),
     mmio,
     mem: router,
+    cpu: {
+      arch: t.machine.type === 'virt' ? 'arm64' : 'x86',
+      hypervisor: machineCpu(t.machine).hypervisor,
+    },
   };
   return {
     bus,

@@ -244,6 +244,18 @@ export class Device {
   warn(msg: string): void {
     this.ctx.log.printk(KERN.WARNING, this.prefix() + msg);
   }
+  /**
+   * dev_WARN(): a kernel WARN splat whose message carries the device prefix
+   * ("<driver or bus> <device>: "). cxlsim prints its first line, the message and its last
+   * line; the location, module list, registers and call trace of the real splat are the real
+   * machine's state and are not printed.
+   */
+  devWarn(msg: string): void {
+    const log = this.ctx.log;
+    log.printk(KERN.INFO, '------------[ cut here ]------------');
+    log.printk(KERN.WARNING, this.prefix() + msg);
+    log.printk(KERN.WARNING, '---[ end trace 0000000000000000 ]---');
+  }
   /** dev_err() + the Errno to throw. */
   err(code: ErrnoName, msg: string): Errno {
     this.ctx.log.printk(KERN.ERR, this.prefix() + msg);

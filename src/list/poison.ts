@@ -7,8 +7,10 @@
  * into media_errors[]; no event leaves the key out. libtracefs needs tracefs mounted at
  * /sys/kernel/tracing with its `instances/` directory, else ndctl prints
  * "tracefs_instance_create() failed"; enabling needs events/cxl/cxl_poison/enable, else
- * "Failed to enable trace: -2" (tracefs_event_enable() matched no event: ENOENT). The emulation
- * sees no trace records, so media_errors is never printed.
+ * "Failed to enable trace: %d" with -errno — libtracefs returns -1 without setting errno when no
+ * event matched, so the value is whatever the last failed call left: taken here as ENOENT (-2),
+ * which libcxl's probes of missing attributes leave behind. The emulation sees no trace records,
+ * so media_errors is never printed.
  */
 import type { JArr } from './jsonc.ts';
 import { decoderMemdev } from './libcxl/decoder.ts';

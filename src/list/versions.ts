@@ -56,6 +56,13 @@ export const NDCTL_SINCE = {
   sysfsAccessHint: '85',
   /** __sysfs_read_attr(): an attribute of SYSFS_ATTR_SIZE bytes or more reads as "" (not -errno). */
   sysfsLongAttrEmpty: '85',
+  /** cmd_create_region returns the creation's result: a refused creation exits 1
+   *  (8260c9e "cxl/region: skip region_actions for region creation"; 76.1 exits 0). */
+  createRegionReturnsRc: '77',
+  /** destroy_region() disables through disable_region() (8c12519). */
+  destroyRegionDisableHelper: '79',
+  /** destroy_region() refuses a locked region (EPERM) and checks the decoder order first. */
+  destroyRegionChecks: '85',
 } as const satisfies Record<string, NdctlVersion | '77' | '78' | '79' | '80'>;
 
 /** A named `cxl list` behaviour of {@link NDCTL_SINCE}. */

@@ -11,6 +11,7 @@ import { cxlDecoders, decoderMemdev, decoderName } from '../list/libcxl/decoder.
 import { memdevName } from '../list/libcxl/memdev.ts';
 import { regionIsEnabled, regionName } from '../list/libcxl/region.ts';
 import type { CxlRegion } from '../list/libcxl/types.ts';
+import { ndctlHas } from '../list/versions.ts';
 import type { CmdEnv } from './env.ts';
 import { decoderSetDpaSize } from './lib/decoder.ts';
 import {
@@ -23,6 +24,7 @@ import {
 } from './lib/region.ts';
 import { negErrno, strerrorRc } from './lib/sysfs.ts';
 import type { LogCtx } from './log.ts';
+
 import type { RegionAction, RegionParams } from './region-params.ts';
 
 const UINT_MAX = 0xffffffff;
@@ -65,7 +67,7 @@ function validateOrder(rl: LogCtx, r: CxlRegion): number {
 function destroyRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, param: RegionParams): number {
   const name = regionName(r);
   let rc: number;
-  if (env.ndctl === '85') {
+  if (ndctlHas(env.ndctl, 'destroyRegionChecks')) {
     if (r.locked === 'locked') {
       rl.err('destroy_region', `${name}: cannot destroy a locked region\n`);
       return negErrno('EPERM');
@@ -78,7 +80,7 @@ function destroyRegion(env: CmdEnv, rl: LogCtx, r: CxlRegion, param: RegionParam
       rl.err('destroy_region', `${name} active. Disable it or use --force\n`);
       return negErrno('EBUSY');
     }
-    rc = env.ndctl === '85' ? disableRegion(r) : regionDisable(r);
+    rc = ndctlHas(env.ndctl, 'destroyRegionDisableHelper') ? disableRegion(r) : regionDisable(r);
     if (rc) {
       rl.err('destroy_region', `${name}: error disabling region: ${strerrorRc(rc)}\n`);
       return rc;

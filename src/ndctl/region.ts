@@ -5,16 +5,18 @@
  * Options are parsed, then (create) the region is created, then — for every root decoder passing
  * -b/-d — each region matching a positional argument gets the action. In 76.1 create-region also
  * runs that loop, with the memdev arguments as region filters, and its result *replaces* the
- * creation's: that is why a refused creation prints "created 0 regions" and still exits 0 (85
- * returns the creation's result). The summary line is logged whatever happened.
+ * creation's: that is why a refused creation prints "created 0 regions" and still exits 0 (77
+ * and later return the creation's result). The summary line is logged whatever happened.
  */
 import { regionFilter } from '../list/filter.ts';
 import { cxlRegions, regionName } from '../list/libcxl/region.ts';
 import type { CxlDecoder } from '../list/libcxl/types.ts';
+import { ndctlHas } from '../list/versions.ts';
 import { parseOptions } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { strerrorRc } from './lib/sysfs.ts';
 import { LOG, LogCtx } from './log.ts';
+
 import { createRegion } from './region-create.ts';
 import { regionXable } from './region-destroy.ts';
 import { rootDecoders } from './region-find.ts';
@@ -77,7 +79,7 @@ function regionAction(
     if (rc) return rc;
     const r = createRegion(env, rl, p, param);
     count.n += r.count;
-    if (env.ndctl === '85') return r.rc;
+    if (ndctlHas(env.ndctl, 'createRegionReturnsRc')) return r.rc;
     rc = r.rc;
   }
   let errRc = 0;

@@ -32,6 +32,7 @@ import type {
   Topology,
   Type3Dev,
 } from './model.ts';
+import { generatedCpu } from './qemu-cpu.ts';
 
 /** One kind of window the generator adds (see the DOC block). */
 export type WindowKind = { kind: 'hb' } | { kind: 'all' } | { kind: 'group'; ways: number };
@@ -366,7 +367,7 @@ export function generateTopology(o: GenOptions): Topology {
     name:
       o.name ?? `hb${o.hostBridges}_rp${o.rootPorts}_sw${o.switchLevels}x${o.fanout}_ep${total}`,
     source: { kind: 'file' },
-    machine: { type: 'q35', ramSize: 2n * GiB, cxl: true, options },
+    machine: { type: 'q35', ramSize: 2n * GiB, cxl: true, options, cpu: generatedCpu() },
     hostBridges,
     windows,
     cxims: [],

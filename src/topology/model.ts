@@ -11,6 +11,8 @@
  * and switch downstream ports in creation order, windows in index order.
  */
 
+import type { CpuConfig } from './qemu-cpu.ts';
+
 /**
  * Machine type: QEMU's `q35` (x86_64), `pc` (i440fx, x86_64: a PCI root bus `pci.0`, so no
  * CXL host bridge can sit on it; placed like q35 by cxlsim) or arm `virt` (aarch64).
@@ -192,6 +194,8 @@ export interface MachineConfig {
   highmemMmioSize?: bigint;
   /** Other `-machine` key=values as given (kept for `-v`). */
   options: Record<string, string>;
+  /** `-cpu` as parsed (absent: the machine's default CPU, see machineCpu()). */
+  cpu?: CpuConfig;
 }
 
 /** Where the topology came from, for messages and state. */

@@ -26,6 +26,7 @@ import {
   splitQemuOptions,
   splitShellWords,
 } from './qemu-args.ts';
+import { parseCpuOption } from './qemu-cpu.ts';
 import {
   createDevice,
   machineDone,
@@ -183,6 +184,8 @@ export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topo
     cxims: [],
     ignored,
   };
+  const cpuOpt = options.filter((o) => optionIs(o, 'cpu')).pop();
+  if (cpuOpt) t.machine.cpu = parseCpuOption(cpuOpt.arg, applied.type);
   if (state.outside.length > 0) t.outsideCxl = [...new Set(state.outside)];
   if (applied.maxMem !== undefined) t.machine.maxMem = applied.maxMem;
   if (applied.slots !== undefined) t.machine.slots = applied.slots;

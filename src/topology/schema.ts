@@ -15,7 +15,8 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { Errno } from '../kernel/errno.ts';
-import type { DownstreamPort, Endpointish, Topology } from './model.ts';
+import type { DownstreamPort, Endpointish, MachineConfig, Topology } from './model.ts';
+import { parseCpuOption } from './qemu-cpu.ts';
 import { checkTopology, formatPath } from './schema-check.ts';
 import { granularity, ident, int, pciAddr, size, u64 } from './schema-types.ts';
 
@@ -139,7 +140,20 @@ const machine = z.strictObject({
   cxl: z.boolean().default(true),
   highmemMmioSize: size.optional(),
   options: z.record(z.string(), z.string()).default({}),
+  /** QEMU `-cpu` argument ("qemu64,-hypervisor"); absent: the machine's default CPU. */
+  cpu: z.string().optional(),
 });
+
+/** The file's machine: `cpu` parsed as QEMU's -cpu (absent: the machine's default CPU). */
+function machineFromFile(m: z.infer<typeof machine>): MachineConfig {
+  const { cpu, ...rest } = m;
+  const out: MachineConfig = { ...rest };
+  if (rest.maxMem === undefined) delete out.maxMem;
+  if (rest.slots === undefined) delete out.slots;
+  if (rest.highmemMmioSize === undefined) delete out.highmemMmioSize;
+  if (cpu !== undefined) out.cpu = parseCpuOption(cpu, m.type);
+  return out;
+}
 
 /** The whole file. */
 export const topologyFileSchema = z.strictObject({
@@ -206,7 +220,7 @@ export function parseTopologyFile(text: string, path?: string): Topology {
   const t: Topology = {
     name: f.name ?? (path ? baseName(path) : 'topology'),
     source: path !== undefined ? { kind: 'file', path } : { kind: 'file' },
-    machine: f.machine,
+    machine: machineFromFile(f.machine),
     hostBridges: f.hostBridges,
     windows,
     cxims: f.cxims,

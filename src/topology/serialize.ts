@@ -134,6 +134,7 @@ export function topologyToFileObject(t: Topology): Obj {
       cxl: m.cxl,
       highmemMmioSize: m.highmemMmioSize !== undefined ? formatSize(m.highmemMmioSize) : undefined,
       options: { ...m.options },
+      cpu: m.cpu?.spec,
     }),
     hostBridges: t.hostBridges.map(hostBridgeOut),
     windows: t.windows.map((w) =>

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { placeMemoryMap } from '../../src/hw/placement.ts';
 import { PROFILES } from '../../src/profile.ts';
 import type { Topology } from '../../src/topology/model.ts';
+import { parseCpuOption } from '../../src/topology/qemu-cpu.ts';
 import {
   armTwoHbSwitchesTopology,
   armVfio4GpuTopology,
@@ -125,11 +126,11 @@ describe('q35 placement (QEMU 7.2, the captures)', () => {
     expect(placeMemoryMap(t, debian).windows[1]?.base).toBe(0x210000000n);
   });
 
-  it("10.1 reads the CPU's phys-bits from -cpu: 33 bits (8 GiB) leaves no room for a 4G window", () => {
+  it("reads the CPU's phys-bits from -cpu: 33 bits (8 GiB) leaves no room for a 4G window", () => {
     const t = minimalTopology();
-    t.ignored = ['-cpu qemu64,phys-bits=33'];
+    t.machine.cpu = parseCpuOption('qemu64,phys-bits=33', 'q35');
     expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0n]);
-    t.ignored = ['-cpu qemu64,phys-bits=34'];
+    t.machine.cpu = parseCpuOption('qemu64,phys-bits=34', 'q35');
     expect(placeMemoryMap(t, latest).windows.map((w) => w.base)).toEqual([0x110000000n]);
   });
 

@@ -34,6 +34,11 @@ export const CXL_KVER = {
    * port at cxl_port probe.
    */
   lazyDports: '6.18',
+  /**
+   * devm_cxl_setup_fw_upload(): the firmware upload device memN/firmware/memN (v6.5,
+   * CONFIG_FW_UPLOAD): in the 6.12 and 7.3 captures' sysfs.txt, absent from 6.1's.
+   */
+  fwUpload: '6.5',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */

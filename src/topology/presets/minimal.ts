@@ -4,7 +4,9 @@
  *
  * Built by parsing the capture's exact QEMU command line
  * (kernel-captures/minimal/host/qemu-cmdline.sh), embedded with its cache paths
- * ($GT_CACHE/…) shortened to plain file names.
+ * ($GT_CACHE/…) shortened to plain file names. The CPU is the newer stacks' captures'
+ * `-cpu qemu64,-hypervisor` (stacks/latest, debian-13): without it Linux ≥ 6.2 refuses to set up
+ * regions (see `cxlsim explain`).
  */
 import type { QemuVersion } from '../../profile.ts';
 import type { Topology } from '../model.ts';
@@ -14,6 +16,7 @@ import { presetFromQemu } from './from-qemu.ts';
 export const MINIMAL_QEMU = String.raw`qemu-system-x86_64 \
   -machine q35,cxl=on \
   -accel tcg \
+  -cpu qemu64,-hypervisor \
   -smp 2 \
   -m 2G \
   -nodefaults \

@@ -11,7 +11,7 @@ import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
-import { CXL_MEM_MAJOR } from '../kver.ts';
+import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
@@ -115,19 +115,13 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   return cxlmd;
 }
 
-/** Kernel-version switches of core/memdev.c (first version with the behaviour). */
-export const MEMDEV_KVER = {
-  /** devm_cxl_setup_fw_upload(): the memN/firmware/memN upload device (v6.5, CONFIG_FW_UPLOAD). */
-  fwUpload: '6.5',
-} as const;
-
 /**
  * devm_cxl_setup_fw_upload() (6.5–6.x; cxl_memdev_setup_fw_upload() in 7.x): registers the
  * firmware upload device `memN/firmware/memN` when the device's CEL enabled Get FW Info.
  * Returns it, or undefined on kernels without it or devices without the command.
  */
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
-  if (!env(cxlmd).since(MEMDEV_KVER.fwUpload)) return undefined;
+  if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
   return firmwareUploadRegister(cxlmd, cxlmd.name);
 }

@@ -140,8 +140,9 @@ function placeTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number, v7
     const t = p.targets[i];
     if (!t) continue;
     const testPos = cxlCalcInterleavePos(t);
+    const what = kver(cxlr, 'dbgWording73') ? 'target->pos' : 'cxled->pos';
     t.dbg(
-      `Test cxl_calc_interleave_pos(): ${testPos === t.pos ? 'success' : 'fail'} test_pos:${testPos} cxled->pos:${t.pos}`,
+      `Test cxl_calc_interleave_pos(): ${testPos === t.pos ? 'success' : 'fail'} test_pos:${testPos} ${what}:${t.pos}`,
     );
   }
 }

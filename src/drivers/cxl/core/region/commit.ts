@@ -7,11 +7,18 @@
  * the HDM commit itself. A failure resets that position's chain (from the failing port down)
  * plus its endpoint decoder, then every earlier position. Reset walks positions n−1…0, each
  * top-down (host bridge → switches → endpoint). Passthrough decoders have no registers: 6.1
- * skips them, later kernels accept them only with a single target. CPU cache invalidation is
- * assumed to succeed (the real kernel under QEMU passes it).
+ * skips them, later kernels accept them only with a single target.
+ *
+ * From 6.2 commit_store() first has the CPU drop its caches of the region's address range
+ * (cxl_region_invalidate_memregion): a guest whose CPU cannot (x86 with the CPUID hypervisor
+ * bit, QEMU's default) gets a WARN and -ENXIO for both commit and de-commit, unless the kernel
+ * was built with CONFIG_CXL_REGION_INVALIDATION_TEST.
  */
+
+import type { KernelContext } from '../../../../kernel/device.ts';
 import { Errno } from '../../../../kernel/errno.ts';
 import { kstrtobool } from '../../../../sysfs/format.ts';
+import { cpuCacheHasInvalidateMemregion } from '../../../arch/memregion.ts';
 import { env } from '../../../env.ts';
 import { type CxlDecoder, CxlSwitchDecoder } from '../decoder.ts';
 import { cxlDecoderCommit, cxlDecoderReset, hasHdmRegisters } from '../hdm-commit.ts';
@@ -111,11 +118,37 @@ export function cxlRegionDecodeCommit(cxlr: CxlRegion): void {
   }
 }
 
+/** Kernels that already printed the dev_info_once() bypass notice. */
+const bypassNoticed = new WeakSet<KernelContext>();
+
+/**
+ * cxl_region_invalidate_memregion() (6.2+): cpu_cache_invalidate_memregion(IORES_DESC_CXL) when
+ * the CPU can; else, with CONFIG_CXL_REGION_INVALIDATION_TEST, dev_info_once "Bypassing
+ * cpu_cache_invalidate_memregion() for testing!" and go on; else dev_WARN "Failed to
+ * synchronize CPU cache state" on the region.
+ * @throws ENXIO the CPU cannot invalidate its caches (x86 guest with the hypervisor bit)
+ */
+export function cxlRegionInvalidateMemregion(cxlr: CxlRegion): void {
+  if (!kver(cxlr, 'invalidateMemregion')) return;
+  const e = env(cxlr);
+  if (cpuCacheHasInvalidateMemregion(e.hw.cpu)) return;
+  if (e.kconfig.has('CXL_REGION_INVALIDATION_TEST')) {
+    if (!bypassNoticed.has(cxlr.ctx)) {
+      bypassNoticed.add(cxlr.ctx);
+      cxlr.info('Bypassing cpu_cache_invalidate_memregion() for testing!');
+    }
+    return;
+  }
+  cxlr.devWarn('Failed to synchronize CPU cache state');
+  throw new Errno('ENXIO', 'Failed to synchronize CPU cache state', cxlr.name);
+}
+
 /**
  * commit_store(): true commits the region's decoders (ACTIVE → COMMIT); false unbinds the
  * region driver and resets them (COMMIT → ACTIVE). Writing the current state is a no-op.
- * @throws EINVAL parse; ENXIO not all targets attached; EPERM de-commit of a locked region;
- *   the HDM commit's EBUSY / EIO / ETIMEDOUT
+ * @throws EINVAL parse; ENXIO not all targets attached, or the CPU cannot invalidate its caches
+ *   (cxlRegionInvalidateMemregion); EPERM de-commit of a locked region; the HDM commit's
+ *   EBUSY / EIO / ETIMEDOUT
  */
 export function commitStore(cxlr: CxlRegion, buf: string): void {
   const commit = kstrtobool(buf);
@@ -124,6 +157,7 @@ export function commitStore(cxlr: CxlRegion, buf: string): void {
   if (!commit && p.state < CXL_CONFIG_COMMIT) return;
   if (commit && p.state < CXL_CONFIG_ACTIVE) throw new Errno('ENXIO', undefined, cxlr.name);
   if (!commit && cxlr.flags & CXL_REGION_F_LOCK) throw new Errno('EPERM', undefined, cxlr.name);
+  cxlRegionInvalidateMemregion(cxlr);
   if (commit) {
     cxlRegionDecodeCommit(cxlr);
     p.state = CXL_CONFIG_COMMIT;

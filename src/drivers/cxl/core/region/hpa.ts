@@ -79,7 +79,7 @@ export function allocHpa(cxlr: CxlRegion, size: bigint): void {
     if (kver(cxlr, 'hpaAllocMsg')) {
       throw cxlr.dbgErr(
         'ERANGE',
-        `HPA allocation error (-34) for size:${pa(size)} in ${cxlrd.resName} ${fmtRes(cxlrd.hpaRange)}`,
+        `HPA allocation error (${kver(cxlr, 'dbgWording73') ? '-ERANGE' : '-34'}) for size:${pa(size)} in ${cxlrd.resName} ${fmtRes(cxlrd.hpaRange)}`,
       );
     }
     throw cxlr.dbgErr('ERANGE', 'failed to allocate HPA: -34');

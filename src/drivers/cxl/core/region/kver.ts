@@ -32,6 +32,23 @@ export const REGION_KVER = {
   posTargetListErr: '6.16',
   /** "HPA allocation error (%ld) for size:%pap in %s %pr" (6.1: "failed to allocate HPA: %ld"). */
   hpaAllocMsg: '6.9',
+  /**
+   * cxl_region_invalidate_memregion() before commit/de-commit: refused (WARN, -ENXIO) when the
+   * CPU cannot invalidate its caches (x86 guests with the CPUID hypervisor bit). 6.1 has none:
+   * the debian-12 captures commit regions on QEMU's default CPU; 6.12 and 7.3 refuse
+   * (stacks/{debian-13,latest}/minimal-hypervisor).
+   */
+  invalidateMemregion: '6.2',
+  /**
+   * Wording after 6.12, seen in the latest (7.3) failures capture; the first version in between
+   * was not read, 7.3 is the first modelled: "HPA allocation error (%pe)" (symbolic errno,
+   * "-ERANGE"), the sort self-test's "target->pos:%d", and no "changing target node" debug line
+   * from the pmem region probe.
+   */
+  dbgWording73: '7.3',
+  /** dax_cxl makes the dax region and device `daxZ.0` of a ram region when dax_regionZ binds
+   *  (drivers/dax/cxl.c, with create_ram_region in 6.3); latest volatile capture. */
+  daxDevice: '6.3',
   /** Switch decoder target overflow check at port attach. */
   targetOverflow: '6.5',
 } as const;

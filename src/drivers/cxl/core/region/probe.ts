@@ -13,6 +13,7 @@
 import { driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
+import { cxlDaxRegionProbe, daxRegionGroup } from '../../../dax/bus.ts';
 import { env } from '../../../env.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
@@ -27,18 +28,20 @@ function findNvdimmBridge(cxlr: CxlRegion): Device | undefined {
 
 /**
  * cxl_pmem_region_probe(): register the nd region (outside the model); logs the NUMA target
- * node fixup on the region.
+ * node fixup on the region (not on 7.3, whose region already has its node).
  * @throws ENXIO "bridge not found"
  */
 function cxlPmemRegionProbe(cxlr: CxlRegion, pmemRegion: Device): void {
   if (!findNvdimmBridge(cxlr)) throw pmemRegion.dbgErr('ENXIO', 'bridge not found');
-  cxlr.dbg('changing target node from -1 to 0');
+  if (!kver(cxlr, 'dbgWording73')) cxlr.dbg('changing target node from -1 to 0');
 }
 
 /** A child device of the region on the cxl bus with the common attributes. */
 function regionChild(cxlr: CxlRegion, name: string, devtype: string): Device {
   const d = new Dev(cxlr.ctx, name, cxlr, 'cxl', devtype);
-  d.setGroups(cxlBaseGroups());
+  d.setGroups(
+    devtype === 'cxl_dax_region' ? [...cxlBaseGroups(), daxRegionGroup()] : cxlBaseGroups(),
+  );
   return d;
 }
 
@@ -51,12 +54,32 @@ function devmCxlAddPmemRegion(cxlr: CxlRegion): void {
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
 
-/** devm_cxl_add_dax_region(): `dax_regionZ`, probed by cxl_dax_region. */
+/**
+ * phys_to_target_node() of the region's range: the node acpi_parse_cfmws() gave its window — a
+ * fake proximity domain per CFMWS in CEDT order, node k for window k when the guest has no
+ * SRAT (QEMU without -numa; cxlsim builds no SRAT).
+ */
+function cfmwsNode(cxlr: CxlRegion): number {
+  const m = /(\d+)$/.exec(cxlr.cxlrd.resName);
+  return m ? Number(m[1]) : 0;
+}
+
+/** devm_cxl_add_dax_region(): `dax_regionZ`, probed by cxl_dax_region (drivers/dax/cxl.c). */
 function devmCxlAddDaxRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `dax_region${cxlr.id}`, 'cxl_dax_region');
   dev.add();
   cxlr.child = dev;
-  driverProbe(dev, cxlDaxRegionDriver, () => {});
+  const res = cxlr.params.res;
+  driverProbe(dev, cxlDaxRegionDriver, () => {
+    if (res && kver(cxlr, 'daxDevice'))
+      cxlDaxRegionProbe(dev, {
+        id: cxlr.id,
+        start: res.start,
+        end: res.end,
+        align: 0,
+        targetNode: cfmwsNode(cxlr),
+      });
+  });
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
 
@@ -108,6 +131,7 @@ export function cxlRegionBind(cxlr: CxlRegion): void {
 function removeChild(cxlr: CxlRegion): void {
   const c = cxlr.child;
   cxlr.child = undefined;
+  c?.devresRelease(); // the dax device of a dax_region goes with it
   if (c?.registered) c.del();
 }
 
