@@ -131,7 +131,7 @@ async function cliSection(
     const r = await f(cwd);
     return {
       section,
-      what: `${what}${r.killed ? `, ${r.killed} killed mid-command` : ''}`,
+      what: `${what}${r.killed ? `, ${r.killed} killed mid-command` : ''}${r.completed !== undefined ? `, ${r.completed} finished first` : ''}`,
       cases: r.cases,
       crashes: [],
       hangs: r.hangs,

@@ -7,6 +7,7 @@
  * profile and those operations, and a machine rebuilt from it is the same machine. Errors are
  * {@link Errno} values (name, negative number, device, the kernel's message).
  */
+import { createHash } from 'node:crypto';
 import type { BootedMachine } from '../boot.ts';
 import { type Explanation, explain as explainJournal } from '../explain/index.ts';
 import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
@@ -44,6 +45,20 @@ export interface CommandResult {
 
 /** Boots a topology (the machine's own booter, shared by copies). */
 export type Booter = (t: Topology, profile: Profile, dyndbg: boolean) => BootedMachine;
+
+/**
+ * cxlsim: the UUIDs ndctl generates (uuid_generate(), random on a real system) are drawn from the
+ * machine's history instead — a version-4 UUID from a hash of the number of operations recorded
+ * before the command and the UUID's rank in it — so that a copy, a restored snapshot and the
+ * original give the same region UUIDs for the same commands.
+ */
+function historyUuid(opsBefore: number, n: number): string {
+  const h = createHash('sha256').update(`cxlsim-uuid:${opsBefore}:${n}`).digest();
+  h[6] = ((h[6] as number) & 0x0f) | 0x40;
+  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 /** Smallest interleave granule: accesses are checked per 256-byte piece. */
 const GRANULE = 256n;
@@ -166,9 +181,11 @@ export class Machine {
   ndctl(argv: readonly string[]): CommandResult {
     const start = this.#ops.length;
     const rec = (op: MachineOp) => void this.#ops.push(op);
+    let n = 0;
     const r = cxlCommand(recordSysfs(this.raw.sysfs, rec), recordIoctl(this.raw.ioctl, rec), argv, {
       ndctl: this.profile.ndctl,
       isTty: false,
+      uuid: () => historyUuid(start, n++),
     });
     // create-region attempts are noted, as the CLI journal does, for explain()
     if (argv[0] === 'create-region')

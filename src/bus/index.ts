@@ -91,6 +91,14 @@ export interface CpuBus {
   hypervisor: boolean;
 }
 
+/**
+ * MSI-X delivery (request_irq() on a function's vector): the handler runs when the device
+ * signals that vector (QEMU msix_notify()).
+ */
+export interface IrqBus {
+  request(segment: number, bus: number, devfn: number, vector: number, handler: () => void): void;
+}
+
 /** Everything the guest can touch. */
 export interface HostBus {
   acpi: AcpiBus;
@@ -98,6 +106,19 @@ export interface HostBus {
   mmio: MmioBus;
   mem: MemoryBus;
   cpu: CpuBus;
+  /** MSI-X delivery (absent on hand-built buses: no interrupts). */
+  irq?: IrqBus;
+  /**
+   * The cxl_test mock's test hooks on its memdevs (tools/testing/cxl/test/mem.c), present only
+   * on a mock platform: `eventTrigger` fills the device's event logs as the mock's
+   * `event_trigger` attribute does. @returns false when no mock memdev is at that address
+   */
+  mock?: { eventTrigger(segment: number, bus: number, devfn: number): boolean };
+  /**
+   * msleep(): the guest waits `ms` milliseconds of the machine's virtual clock
+   * (QEMU_CLOCK_VIRTUAL), so that device background work progresses. Absent: no waiting.
+   */
+  delay?(ms: number): void;
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

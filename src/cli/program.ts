@@ -181,6 +181,23 @@ async function buildProgram(
     );
 
   program
+    .command('qmp')
+    .description(
+      "a QMP command to the machine's QEMU (cxl-inject-poison, cxl-inject-general-media-event, …)",
+    )
+    .argument('<command>', 'QMP command name, e.g. cxl-inject-poison')
+    .argument(
+      '[arguments]',
+      'its arguments as JSON, e.g. \'{"path":"/machine/peripheral/cxl-pmem1","start":4096,"length":64}\'',
+    )
+    .action(async (c: string, j: string | undefined) =>
+      setCode(await (await import('./commands/qmp.ts')).qmpCommand(ctx(), c, j)),
+    );
+  program
+    .command('trace')
+    .description("the guest kernel's trace events (cxl_poison, cxl_general_media, …)")
+    .action(async () => setCode(await (await import('./commands/qmp.ts')).traceCommand(ctx())));
+  program
     .command('serve')
     .description(
       "serve the machine's /sys live over FUSE at DIR, and its memdev ioctls, until Ctrl-C (needs fuse-native and libfuse2)",
@@ -316,6 +333,17 @@ async function buildProgram(
     .action(async (o: { dyndbg?: boolean }) =>
       setCode(await (await import('./commands/reboot.ts')).rebootCommand(ctx(), o)),
     );
+  program
+    .command('show')
+    .description(
+      'draw the booted topology: host bridges, ports, switches, endpoints, windows and their targets, regions and their positions',
+    )
+    .option(
+      '--format <format>',
+      'tree (default; colour on a TTY), dot (Graphviz source) or svg (via Graphviz dot)',
+    )
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .action(async (o) => setCode(await (await import('./commands/show.ts')).showCommand(ctx(), o)));
   program
     .command('doctor')
     .description(

@@ -9,7 +9,7 @@
  * walk order, CFMWS in window order, CXIMS) and the ACPI namespace, and expose it all through
  * the four doors of bus/index.ts. Guest drivers receive `platform.bus` and nothing else.
  */
-import type { AcpiNode, HostBus } from '../bus/index.ts';
+import type { AcpiNode, HostBus, IrqBus } from '../bus/index.ts';
 import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import { machineCpu } from '../topology/qemu-cpu.ts';
@@ -23,6 +23,7 @@ import {
   waysToEiw,
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
+import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import { functionName, type HostBridgeModel, type PciFunctionModel } from './dev/model.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
@@ -92,6 +93,61 @@ function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
   };
   for (const hb of hbs) walk(hb.rootPorts.map((rp) => rp.fn));
   return out;
+}
+
+/**
+ * The machine's virtual clock (QEMU_CLOCK_VIRTUAL): host monotonic time since boot plus
+ * whatever the guest waited (bus.delay), in ns.
+ */
+function guestClock() {
+  const t0 = process.hrtime.bigint();
+  let waited = 0n;
+  return {
+    now: () => process.hrtime.bigint() - t0 + waited,
+    advance: (ms: number) => {
+      waited += BigInt(Math.max(0, Math.round(ms))) * 1_000_000n;
+    },
+  };
+}
+
+/**
+ * Type-3 devices on the machine clock, and their MSI-X vectors delivered to the handlers the
+ * guest requested (by function, found by segment/bus/devfn at request time).
+ */
+function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBus {
+  const handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+  for (const fn of fns) {
+    if (fn.device.kind !== 'type3') continue;
+    const state = fn.device.state;
+    state.clock = clock.now;
+    state.notify = (vector) => handlers.get(fn)?.get(vector)?.();
+  }
+  return {
+    request(segment, busNr, devfn, vector, handler) {
+      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      if (!fn) return;
+      let m = handlers.get(fn);
+      if (!m) {
+        m = new Map();
+        handlers.set(fn, m);
+      }
+      m.set(vector, handler);
+    },
+  };
+}
+
+/** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
+function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
+  for (const fn of fns)
+    if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+  return {
+    eventTrigger(segment, busNr, devfn) {
+      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      if (fn?.device.kind !== 'type3') return false;
+      cxlTestEventTrigger(fn.device.state);
+      return true;
+    },
+  };
 }
 
 /** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
@@ -177,6 +233,9 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
 
+  const clock = guestClock();
+  const irqs = wireType3(fns, clock);
+  const mock = t.mock === true ? cxlTestMock(fns) : undefined;
   const bus: HostBus = {
     acpi: {
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
@@ -189,6 +248,9 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       arch: t.machine.type === 'virt' ? 'arm64' : 'x86',
       hypervisor: machineCpu(t.machine).hypervisor,
     },
+    irq: irqs,
+    delay: (ms) => clock.advance(ms),
+    ...(mock ? { mock } : {}),
   };
   return {
     bus,

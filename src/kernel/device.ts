@@ -225,10 +225,13 @@ export class Device {
     return this.driver?.name ?? this.bus ?? this.cls ?? '';
   }
 
-  /** dev_printk prefix "cxl_port port1: ". */
+  /**
+   * dev_printk prefix "cxl_port port1: " — dev_printk_emit()'s "%s %s: " over
+   * dev_driver_string() and dev_name(), so a device without driver or bus (a `pciSSSS:BB` host
+   * bridge) reads " pci0000:0c: host supports CXL", leading space included, as the captures show.
+   */
   prefix(): string {
-    const s = this.driverString();
-    return s ? `${s} ${this.name}: ` : `${this.name}: `;
+    return `${this.driverString()} ${this.name}: `;
   }
 
   /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug; no work without it). */

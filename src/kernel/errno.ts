@@ -73,6 +73,10 @@ export class Errno extends Error {
     this.errno = -errnoNumber(code);
     this.dev = dev;
   }
+  /** The device the message concerns (`dev`), as the library API names it. */
+  get device(): string {
+    return this.dev;
+  }
   /** "ENXIO: <message> (<device>)" — how cxlsim's own commands print an error. */
   describe(): string {
     return `${this.code}: ${this.message}${this.dev ? ` (${this.dev})` : ''}`;

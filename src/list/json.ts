@@ -90,7 +90,7 @@ export function memdevToJson(m: CxlMemdev, flags: number): JObj {
     if (f) objAdd(o, 'firmware', f);
   }
   if (has('mediaErrors') && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson({ memdev: m });
+    const e = mediaErrorsToJson({ memdev: m }, flags);
     if (e) objAdd(o, 'media_errors', e);
   }
   return o;
@@ -280,7 +280,7 @@ export function regionToJson(r: CxlRegion, flags: number): JObj {
   if (has('regionLocked') && r.locked !== 'unknown')
     objAdd(o, 'locked', jBool(r.locked === 'locked'));
   if (has('mediaErrors') && flags & UTIL_JSON.MEDIA_ERRORS) {
-    const e = mediaErrorsToJson({ region: r });
+    const e = mediaErrorsToJson({ region: r }, flags);
     if (e) objAdd(o, 'media_errors', e);
   }
   mappingsAppendJson(o, r, flags);

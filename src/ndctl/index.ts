@@ -12,11 +12,18 @@
 import { cxlList } from '../list/index.ts';
 import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { SysfsView } from '../sysfs/view.ts';
+import { actionSetAlertConfig } from './alert.ts';
 import { cmdDisableBus } from './bus.ts';
 import { actionFreeDpa, actionReserveDpa } from './dpa.ts';
 import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './env.ts';
 import { actionRead, actionWrite, actionZero } from './labels.ts';
-import { actionDisable, actionEnable, cmdMemdev, type MemdevActionFn } from './memdev.ts';
+import {
+  actionDisable,
+  actionEnable,
+  actionWaitSanitize,
+  cmdMemdev,
+  type MemdevActionFn,
+} from './memdev.ts';
 import type { MemdevCommand } from './memdev-params.ts';
 import { actionSetPartition, NullCommand } from './partition.ts';
 import { cmdPort } from './port.ts';
@@ -37,6 +44,8 @@ const MEMDEV_ACTIONS: Record<MemdevCommand, MemdevActionFn> = {
   'set-partition': actionSetPartition,
   'reserve-dpa': actionReserveDpa,
   'free-dpa': actionFreeDpa,
+  'wait-sanitize': actionWaitSanitize,
+  'set-alert-config': actionSetAlertConfig,
 };
 
 /** The commands of the ndctl release, in cxl.c's table order. */
@@ -58,7 +67,8 @@ function commandNames(ndctl: NdctlOptions['ndctl']): string[] {
     'enable-port',
     'set-partition',
   );
-  if (ndctl === '85') names.push('update-firmware', 'set-alert-config', 'wait-sanitize');
+  // ndctl 81's cxl.c already has update-firmware, set-alert-config and wait-sanitize
+  if (ndctl !== '76.1') names.push('update-firmware', 'set-alert-config', 'wait-sanitize');
   names.push(
     'disable-bus',
     'create-region',

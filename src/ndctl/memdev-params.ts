@@ -4,7 +4,7 @@
  * usage strings). 85 adds -b/--bus to the base options.
  */
 import type { Ndctl } from '../list/jsonc.ts';
-import { type OptSpec, optBool, optString, optUint } from './args.ts';
+import { type OptSpec, optBool, optInt, optString, optUint } from './args.ts';
 
 /** static struct parameters param */
 export interface MemdevParams {
@@ -20,6 +20,8 @@ export interface MemdevParams {
   type: string | undefined;
   size: string | undefined;
   decoderFilter: string | undefined;
+  /** wait-sanitize -t: milliseconds, -1 = infinite. */
+  timeout: number;
   [k: string]: string | number | boolean | undefined;
 }
 
@@ -38,6 +40,7 @@ export function defaultMemdevParams(): MemdevParams {
     type: undefined,
     size: undefined,
     decoderFilter: undefined,
+    timeout: -1,
   };
 }
 
@@ -50,7 +53,9 @@ export type MemdevCommand =
   | 'enable-memdev'
   | 'set-partition'
   | 'reserve-dpa'
-  | 'free-dpa';
+  | 'free-dpa'
+  | 'wait-sanitize'
+  | 'set-alert-config';
 
 function baseOptions(ndctl: Ndctl): OptSpec[] {
   const base = [
@@ -119,6 +124,18 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
       ];
     case 'free-dpa':
       return [...base, ...dpaOptions()];
+    case 'set-alert-config':
+      return [...base, ...alertOptions()];
+    case 'wait-sanitize':
+      return [
+        ...base,
+        optInt(
+          't',
+          'timeout',
+          'timeout',
+          'time in milliseconds to wait for overwrite completion (default: infinite)',
+        ),
+      ];
   }
 }
 
@@ -132,4 +149,33 @@ export const MEMDEV_USAGE: Record<MemdevCommand, string> = {
   'set-partition': 'cxl set-partition <mem0> [<mem1>..<memN>] [<options>]',
   'reserve-dpa': 'cxl reserve-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'free-dpa': 'cxl free-dpa <mem0> [<mem1>..<memn>] [<options>]',
+  'wait-sanitize': 'cxl wait-sanitize <mem0> [<mem1>..<memn>] [<options>]',
+  'set-alert-config': 'cxl set-alert-config <mem0> [<mem1>..<memN>] [<options>]',
 };
+
+/** SET_ALERT_OPTIONS() (ndctl ≥ 81). */
+function alertOptions(): OptSpec[] {
+  const pair = (short: string, long: string, key: string, what: string): OptSpec[] => [
+    optString(
+      short,
+      `${long}-threshold`,
+      `${key}Threshold`,
+      'threshold',
+      `threshold value for ${what} warning alert`,
+    ),
+    optString(
+      '',
+      `${long}-alert`,
+      `${key}Alert`,
+      "'on' or 'off'",
+      `enable or disable ${what} warning alert`,
+    ),
+  ];
+  return [
+    ...pair('L', 'life-used', 'lifeUsed', 'life used'),
+    ...pair('O', 'over-temperature', 'overTemperature', 'device over temperature'),
+    ...pair('U', 'under-temperature', 'underTemperature', 'device under temperature'),
+    ...pair('V', 'volatile-mem-err', 'volatileMemErr', 'corrected volatile mem error'),
+    ...pair('P', 'pmem-err', 'pmemErr', 'corrected pmem error'),
+  ];
+}

@@ -119,7 +119,13 @@ function memdevAction(
     input: env.stdin ?? new Uint8Array(),
     inputSized: env.stdin !== undefined,
   };
-  if (cmd === 'set-partition' || cmd === 'reserve-dpa' || cmd === 'free-dpa') actx.jdevs = jArr();
+  if (
+    cmd === 'set-partition' ||
+    cmd === 'reserve-dpa' ||
+    cmd === 'free-dpa' ||
+    cmd === 'set-alert-config'
+  )
+    actx.jdevs = jArr();
   if (err === argc) return usageExit();
   // fopen() of -o ("w+": created and truncated before any action) and -i
   const opened = (file: string, open: () => void): number => {
@@ -195,6 +201,8 @@ const SUMMARY: Record<MemdevCommand, [string, string, string]> = {
   'set-partition': ['cmd_set_partition', 'set_partition', 'mem'],
   'reserve-dpa': ['cmd_reserve_dpa', 'reservation completed on', 'mem device'],
   'free-dpa': ['cmd_free_dpa', 'reservation release completed on', 'mem device'],
+  'wait-sanitize': ['cmd_wait_sanitize', 'wait sanitize completed on', 'mem device'],
+  'set-alert-config': ['cmd_set_alert_config', 'set alert configuration for', 'mem'],
 };
 
 /** cmd_<name>(): runs the memdev command with its action. */
@@ -207,7 +215,9 @@ export function cmdMemdev(
   const ml = new LogCtx(env.out, 'cxl memdev');
   const count = memdevAction(env, ml, cmd, action, argv);
   if (typeof count !== 'number') return done(env, count.exit);
-  const [fn, what, noun] = SUMMARY[cmd];
+  const [fn, ok, noun] = SUMMARY[cmd];
+  // cmd_wait_sanitize() says "completed" or "failed"
+  const what = cmd === 'wait-sanitize' && count < 0 ? 'wait sanitize failed on' : ok;
   const n = count >= 0 ? count : 0;
   ml.info(fn, `${what} ${n} ${noun}${count > 1 ? 's' : ''}\n`);
   return done(env, count >= 0 ? 0 : 1);
@@ -233,4 +243,24 @@ export const actionDisable: MemdevActionFn = (env, ml, param, m) => {
     return negErrno('EBUSY');
   }
   return memdevDisableInvalidate(m);
+};
+
+/**
+ * action_wait_sanitize(): cxl_memdev_wait_sanitize() — no security/state: nothing to wait for;
+ * a state other than "sanitize": done. cxlsim's sanitize completes inside the sysfs write
+ * (drivers/cxl/core/security.ts), so the state never reads "sanitize" here and the poll()
+ * on it is never needed.
+ */
+export const actionWaitSanitize: MemdevActionFn = (env, ml, _param, m) => {
+  const path = `${m.devPath}/security/state`;
+  let state: string;
+  try {
+    const v = env.ctx.view.read(path.replace(/^\/sys\//, ''));
+    state = typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
+  } catch (e) {
+    if (isErrno(e) && e.code === 'ENOENT') return 0;
+    ml.err('cxl_memdev_wait_sanitize', `${path}: ${isErrno(e) ? e.message : 'I/O error'}\n`);
+    return negErrno(isErrno(e) ? e.code : 'EIO');
+  }
+  return state.startsWith('sanitize') ? negErrno('ETIMEDOUT') : 0;
 };

@@ -11,9 +11,7 @@
 import type { Machine } from '../api/machine.ts';
 import { Errno } from '../kernel/errno.ts';
 import {
-  checkedWrite,
   checkInvariants,
-  checkTeardown,
   INVARIANT_NAMES,
   type InvariantName,
   type Violation,
@@ -25,6 +23,7 @@ import {
   type RegionRequest,
   resolveRequest,
 } from './request.ts';
+import { checkedWrite, checkTeardown } from './writes.ts';
 
 /** One request of a case. */
 export type CaseRequest =

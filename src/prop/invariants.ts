@@ -14,23 +14,27 @@
  * - `data-roundtrip`: bytes stored through a committed region's HPA read back identical through
  *   the emulated hardware route, and translation (hardware decode vs driver) agrees. The bytes
  *   are restored, so the machine is left as it was;
- * - `refused-write` (see {@link checkedWrite}): a write the kernel refuses leaves the CXL tree
+ * - `refused-write` (see checkedWrite() in writes.ts): a write the kernel refuses leaves the CXL tree
  *   unchanged, except the kernel's documented side effects (a refused `dpa_size` has freed the
  *   old allocation first, core/hdm.c cxl_dpa_set_size(); a `targetN` write whose final
  *   cxl_region_setup_targets() fails leaves the target attached, core/region.c
  *   cxl_region_attach());
- * - `teardown` (see {@link checkTeardown}, which changes the machine): destroying every region,
+ * - `teardown` (see checkTeardown() in writes.ts, which changes the machine): destroying every region,
  *   last first, leaves every decoder disabled and out of every region and every DPA freeable.
  */
 import type { Machine } from '../api/machine.ts';
 import type { BootedMachine } from '../boot.ts';
-import { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder } from '../drivers/cxl/core/decoder.ts';
+import {
+  type CxlDecoder,
+  CxlEndpointDecoder,
+  CxlRootDecoder,
+} from '../drivers/cxl/core/decoder.ts';
 import { CxlPort } from '../drivers/cxl/core/port.ts';
 import type { CxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { CXL_CONFIG_COMMIT, isCxlRegion } from '../drivers/cxl/core/region/region.ts';
 import { CTRL_COMMITTED, hdmBaseHigh, hdmBaseLow, hdmCtrl } from '../drivers/cxl/cxl.ts';
 import type { Device } from '../kernel/device.ts';
-import { Errno, type ErrnoName } from '../kernel/errno.ts';
+import { Errno } from '../kernel/errno.ts';
 
 /** One broken invariant: which, what, on which device. */
 export interface Violation {
@@ -58,8 +62,10 @@ export interface Invariant {
   check(m: Machine | BootedMachine): Violation[];
 }
 
-const rawOf = (m: Machine | BootedMachine): BootedMachine => ('raw' in m ? m.raw : m);
-const cxlDevices = (m: BootedMachine): Device[] => m.kernel.buses.get('cxl')?.devices ?? [];
+/** The emulated machine behind a library Machine (or itself). */
+export const rawOf = (m: Machine | BootedMachine): BootedMachine => ('raw' in m ? m.raw : m);
+/** The devices on the guest's cxl bus. */
+export const cxlDevices = (m: BootedMachine): Device[] => m.kernel.buses.get('cxl')?.devices ?? [];
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** Test hook (`cxlsim prop --break`): makes one invariant report a false violation. */
@@ -78,7 +84,7 @@ export function breakInvariantForTest(
 }
 
 /** The violation the test hook injects, if any. */
-function injected(name: InvariantName, m: BootedMachine): Violation[] {
+export function injected(name: InvariantName, m: BootedMachine): Violation[] {
   return broken?.name === name && broken.when(m)
     ? [{ invariant: name, message: 'cxlsim: deliberately broken invariant (test hook)' }]
     : [];
@@ -316,133 +322,4 @@ export function assertInvariants(m: Machine | BootedMachine, names?: readonly st
     throw new Error(
       v.map((x) => `${x.invariant}: ${x.device ? `${x.device}: ` : ''}${x.message}`).join('\n'),
     );
-}
-
-/**
- * What a refused-write check compares: for every device on the cxl bus, its name, the driver
- * bound to it and every visible, readable text attribute as its show() prints it (what the
- * guest reads under /sys/bus/cxl/devices, without the path walk).
- */
-export function cxlTreeFingerprint(m0: Machine | BootedMachine): string {
-  const out: string[] = [];
-  for (const d of cxlDevices(rawOf(m0))) {
-    out.push(`@${d.name} ${d.driver?.name ?? '-'}`);
-    for (const g of d.groups) {
-      if (g.isVisible && !g.isVisible(d)) continue;
-      for (const a of g.attrs) {
-        if (!a.show || !(a.mode & 0o444) || (a.isVisible && !a.isVisible(d))) continue;
-        try {
-          out.push(a.show(d));
-        } catch (e) {
-          out.push(`!${e instanceof Errno ? e.code : 'error'}`);
-        }
-      }
-    }
-  }
-  return out.join('\n');
-}
-
-/** Outcome of {@link checkedWrite}. */
-export interface CheckedWrite {
-  result: 'ok' | ErrnoName;
-  violations: Violation[];
-}
-
-/**
- * `echo VALUE > PATH` through the machine's /sys, checking the `refused-write` invariant: when
- * the kernel refuses the write, the cxl tree must be as before it, except the documented
- * side effects (see the DOC block). Does not throw for a refused write. `before` is the tree's
- * fingerprint before the write when the caller has it (a sequence of checked writes passes the
- * `after` of the previous one); `after` is returned for that.
- */
-export function checkedWrite(
-  m: Machine,
-  path: string,
-  value: string,
-  before: string = cxlTreeFingerprint(m),
-): CheckedWrite & { after: string } {
-  try {
-    m.sysfs.write(path, value);
-    return { result: 'ok', violations: [], after: cxlTreeFingerprint(m) };
-  } catch (e) {
-    if (!(e instanceof Errno)) throw e;
-    const violations = injected('refused-write', m.raw);
-    const exempt =
-      path.endsWith('/dpa_size') ||
-      (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
-    const after = cxlTreeFingerprint(m);
-    if (!exempt && after !== before)
-      violations.push({
-        invariant: 'refused-write',
-        device: path,
-        message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
-      });
-    return { result: e.code, violations, after };
-  }
-}
-
-const safeRead = (m: Machine, path: string): string => {
-  try {
-    return m.sysfs.read(path);
-  } catch {
-    return '';
-  }
-};
-
-/**
- * The `teardown` invariant; changes the machine: destroys every region (last created first:
- * commit 0, targets cleared, delete_region), then checks that every decoder is disabled and out
- * of every region, then frees every endpoint DPA allocation (highest decoder first) and checks
- * each free succeeds and no region is left.
- */
-export function checkTeardown(
-  m: Machine,
-  onWrite?: (path: string, value: string, result: string) => void,
-): Violation[] {
-  const raw = () => m.raw;
-  const out: Violation[] = injected('teardown', m.raw);
-  const v = (device: string, message: string) =>
-    out.push({ invariant: 'teardown', device, message });
-  const write = (path: string, value: string): string => {
-    let result = 'ok';
-    try {
-      m.sysfs.write(path, value);
-    } catch (e) {
-      if (!(e instanceof Errno)) throw e;
-      result = e.code;
-    }
-    onWrite?.(path, value, result);
-    return result;
-  };
-  const regions = cxlDevices(raw())
-    .filter(isCxlRegion)
-    .sort((a, b) => b.id - a.id);
-  for (const r of regions) {
-    const R = `bus/cxl/devices/${r.name}`;
-    const rc = write(`${R}/commit`, '0\n');
-    if (rc !== 'ok') v(r.name, `commit 0 refused: ${rc}`);
-    for (let i = 0; i < r.params.interleaveWays; i++) {
-      const t = write(`${R}/target${i}`, '\n');
-      if (t !== 'ok') v(r.name, `clearing target${i} refused: ${t}`);
-    }
-    const d = write(`bus/cxl/devices/${r.cxlrd.name}/delete_region`, `${r.name}\n`);
-    if (d !== 'ok') v(r.name, `delete_region refused: ${d}`);
-  }
-  for (const d of cxlDevices(raw())) {
-    if (!(d instanceof CxlDecoder)) continue;
-    if (!(d instanceof CxlRootDecoder) && d.enabled) v(d.name, 'still enabled after teardown');
-    if (d.region !== undefined) v(d.name, `still in ${d.region.name} after teardown`);
-  }
-  const eps = cxlDevices(raw())
-    .filter(
-      (d): d is CxlEndpointDecoder => d instanceof CxlEndpointDecoder && d.dpaRes !== undefined,
-    )
-    .sort((a, b) => b.id - a.id);
-  for (const d of eps) {
-    const rc = write(`bus/cxl/devices/${d.name}/dpa_size`, '0\n');
-    if (rc !== 'ok') v(d.name, `freeing DPA refused: ${rc}`);
-  }
-  const left = cxlDevices(raw()).filter(isCxlRegion);
-  if (left.length) v(left[0]?.name ?? 'region', `${left.length} region(s) left after teardown`);
-  return out;
 }

@@ -33,6 +33,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from './dirs.ts';
 import { StateError, sysStrerror } from './errors.ts';
 
 /** Name of the lock directory inside the state directory. */
@@ -204,7 +205,7 @@ function tryLock(stateDir: string): StateLock | undefined {
  */
 export async function acquireStateLock(stateDir: string, timeoutMs = 30_000): Promise<StateLock> {
   try {
-    mkdirSync(stateDir, { recursive: true });
+    makeDirs(stateDir);
   } catch (e) {
     throw new StateError(`cannot create state directory ${stateDir}: ${sysStrerror(e)}`);
   }

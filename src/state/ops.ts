@@ -4,6 +4,8 @@
  * messages. A new kind (e.g. a QMP injection) is one more entry in {@link JOURNAL_OPS} and
  * one more member of {@link JournalOp}; nothing else changes.
  */
+import { cxlQmp } from '../hw/qmp/cxl.ts';
+import { parseQmpJson, QmpError } from '../hw/qmp/visit.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 
@@ -25,7 +27,12 @@ export type JournalOp =
    */
   | { kind: 'command'; argv: string[]; code: number; ops: number }
   /** `cxlsim device-add SPEC`: a QEMU device_add that succeeded (vfio-pci hotplug). */
-  | { kind: 'device-add'; spec: string };
+  | { kind: 'device-add'; spec: string }
+  /**
+   * `cxlsim qmp COMMAND JSON`: a QMP command that succeeded (poison / event / error injection);
+   * `args` is the JSON text as given, so that 64-bit integers keep their value.
+   */
+  | { kind: 'qmp'; command: string; args: string };
 
 /** How one kind of operation is checked, replayed and described. */
 export interface OpKind<O> {
@@ -141,6 +148,22 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
       return m;
     },
     describe: (op) => `device_add ${op.spec}`,
+  },
+  qmp: {
+    check: (op) =>
+      isStr(op.command) && isStr(op.args) ? undefined : 'qmp command or args missing',
+    replay(m, op) {
+      if (!m.platform) throw new Errno('EOPNOTSUPP', 'this machine has no emulated QEMU');
+      try {
+        cxlQmp(m.platform.functions().values(), op.command, parseQmpJson(op.args));
+      } catch (e) {
+        if (e instanceof QmpError) throw new Errno('EINVAL', e.desc);
+        if (e instanceof SyntaxError) throw new Errno('EINVAL', 'arguments are not JSON');
+        throw e;
+      }
+      return m;
+    },
+    describe: (op) => `qmp ${op.command} ${op.args}`,
   },
 };
 

@@ -14,7 +14,7 @@ import { caseArb } from '../../src/prop/arbitraries.ts';
 import { runCase } from '../../src/prop/case.ts';
 import { dumpSysfs } from '../../src/sysfs/dump.ts';
 
-const RUNS = Number(process.env.CXLSIM_PROP_RUNS ?? 6);
+const RUNS = Number(process.env.CXLSIM_PROP_RUNS ?? 8);
 
 /** Everything observable: /sys, dmesg, cxl list -vvv, HDM registers, bytes of every region. */
 function view(m: Machine): string {

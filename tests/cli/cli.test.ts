@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 import type { MachineState } from '../../src/cli/state.ts';
+import { acquireStateLock } from '../../src/state/lock.ts';
 import { kernfsOrder } from '../../src/sysfs/kernfs-hash.ts';
 import { fakeDeps, memIo } from './fake-deps.ts';
 
@@ -183,14 +183,15 @@ describe('cxlsim lock', () => {
     const t = setup();
     await t.run(['boot']);
     const dir = join(t.cwd, '.cxlsim');
-    const release = await lockfile.lock(dir, { lockfilePath: join(dir, 'lock'), realpath: false });
+    const held = await acquireStateLock(dir, 0);
+    const release = () => held.release();
     const r = await t.run(['sysfs', 'ls'], { CXLSIM_LOCK_TIMEOUT_MS: '150' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `cxlsim: state directory ${dir} is in use by another cxlsim (lock ${dir}/lock)\n`,
     );
     const later = t.run(['sysfs', 'cat', WAYS]);
-    setTimeout(() => void release(), 100);
+    setTimeout(release, 100);
     expect((await later).stdout).toBe('1\n');
   });
 });

@@ -57,6 +57,35 @@ describe('cxlsim prop', () => {
     expect(o).toMatchObject({ runs: 2, seed: 3, ok: true });
   });
 
+  it('runs on a QEMU command line and on a topology file', async () => {
+    const t = setup();
+    const line = join(ROOT, 'sysfs-fixtures/stacks/latest/interleave/host/qemu-cmdline.sh');
+    const q = await t.run('prop', '--qemu', line, '--runs', '3', '--seed', '5');
+    expect(q.stdout).toMatch(/^3 cases .* passed\n$/);
+    expect(q.code).toBe(0);
+    expect((await t.run('export', '--qemu', '--preset', 'threeway', '-o', 'three.qemu')).code).toBe(
+      0,
+    );
+    const f = await t.run(
+      'prop',
+      '--qemu',
+      'three.qemu',
+      '--runs',
+      '3',
+      '--seed',
+      '5',
+      '--profile',
+      'debian-13',
+    );
+    expect(f.stdout).toMatch(/^3 cases .* profile debian-13: passed\n$/);
+    expect((await t.run('gen', '--endpoints', '2', '-o', 'g.yaml')).code).toBe(0);
+    const y = await t.run('prop', '--topology', 'g.yaml', '--runs', '3', '--seed', '5');
+    expect(y.stdout).toMatch(/^3 cases .* passed\n$/);
+    const both = await t.run('prop', '--qemu', 'three.qemu', '--preset', 'default');
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/give only one of --preset, --qemu, --topology and --gen/);
+  });
+
   it('bad options are one line', async () => {
     const t = setup();
     const r = await t.run('prop', '--invariant', 'nope');

@@ -45,7 +45,7 @@ const NOT_REPLAYED: Record<string, string> = {
 type Field = 'code' | 'stdout' | 'stderr' | 'dmesg';
 
 /** Known differences: `<stack>/<scenario>/<step>` → fields that differ, and why. */
-  '"tracefs_instance_create() failed" on stderr, no "daxregion" object: `cxl list` emulation (h-list)';
+('"tracefs_instance_create() failed" on stderr, no "daxregion" object: `cxl list` emulation (h-list)');
 const KNOWN: Record<string, { fields: Field[]; why: string }> = {
   'latest/failures/f17-no-memdevs-given': {
     fields: ['stderr', 'dmesg'],

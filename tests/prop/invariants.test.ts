@@ -14,14 +14,9 @@ import { isCxlRegion } from '../../src/drivers/cxl/core/region/region.ts';
 import { CXL_DECODER_F_ENABLE, hdmCtrl } from '../../src/drivers/cxl/cxl.ts';
 import { caseArb, regionRequestArb, topologyArb } from '../../src/prop/arbitraries.ts';
 import { runCase } from '../../src/prop/case.ts';
-import {
-  breakInvariantForTest,
-  checkedWrite,
-  checkInvariants,
-  checkTeardown,
-  cxlTreeFingerprint,
-} from '../../src/prop/invariants.ts';
+import { breakInvariantForTest, checkInvariants } from '../../src/prop/invariants.ts';
 import { createRegionArgv, resolveRequest } from '../../src/prop/request.ts';
+import { checkedWrite, checkTeardown, cxlTreeFingerprint } from '../../src/prop/writes.ts';
 
 /** The default preset with a committed 2-way region (decoder0.1: both host bridges). */
 function withRegion(): Machine {

@@ -91,6 +91,15 @@ describe('the state lock', () => {
     other.release();
   });
 
+  it('refuses a state directory it cannot create at once (no recursive-mkdir loop on /proc)', async () => {
+    await expect(acquireStateLock('/proc/nope/deeper', 0)).rejects.toThrow(
+      'cannot create state directory /proc/nope/deeper: No such file or directory',
+    );
+    const deep = join(root, 'a/b/c');
+    (await acquireStateLock(deep, 0)).release();
+    expect(existsSync(deep)).toBe(true);
+  });
+
   it('serializes many in-process contenders', async () => {
     const d = join(root, 'many');
     let inside = 0;

@@ -51,7 +51,7 @@ describe('cxlsim boot with passed-through type-2 devices', () => {
     expect(regionCount((await t.run(['list', '-R'])).stdout)).toBe(0);
     expect(regionCount((await t.run(['list', '-Ri'])).stdout)).toBe(1);
     expect((await t.run(['dmesg'])).stdout).toMatch(
-      /failed to find port\d+:ACPI0016:\d+ in target list of decoder0\.0\n/,
+      /failed to find port\d+:pci[0-9a-f]{4}:[0-9a-f]{2} in target list of decoder0\.0\n/,
     );
     expect(await t.run(['boot', '--qemu', 'gpu4.qemu', '--vfio-cxl-placement', 'nearest'])).toEqual(
       {

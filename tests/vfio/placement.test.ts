@@ -83,19 +83,18 @@ describe('first-window placement (the interim VMM)', () => {
     const mem0 = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === 'mem0');
     const hostBridgeDev = mem0?.parent?.parent?.parent; // GPU function → root port → pciSSSS:BB
     const sortFail = lines.find((l) =>
-      / failed to find port\d+:ACPI0016:0\d in target list of decoder0\.0$/.test(l),
+      / failed to find port\d+:pci[0-9a-f]{4}:[0-9a-f]{2} in target list of decoder0\.0$/.test(l),
     );
-    expect(sortFail?.startsWith(`${hostBridgeDev?.name}: `)).toBe(true);
+    // dev_printk's "%s %s: " with no driver or bus: a leading space
+    expect(sortFail?.startsWith(` ${hostBridgeDev?.name}: `)).toBe(true);
     expect(hostBridgeDev?.name).not.toBe('pci0000:0c'); // not cxl.1, window 0's own host bridge
     expect(lines).toContain(`cxl ${region.name}: region sort failed`);
     // the other three find that region by its range and are refused by cxl_region_attach()
     expect(
       lines.filter((l) => l === `cxl ${region.name}: region already has 1 endpoints`),
     ).toHaveLength(3);
-    // and every accelerator driver fails for want of a region (-ENXIO)
-    expect(
-      errors(m).filter((l) => / no CXL region for 0x80000000000-0x803ffffffff \(-6\)$/.test(l)),
-    ).toHaveLength(4);
+    // and every accelerator driver fails for want of a region (-ENXIO), which no kernel prints
+    expect(errors(m).filter((l) => /no CXL region for/.test(l))).toEqual([]);
   });
 });
 

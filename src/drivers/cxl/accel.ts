@@ -20,6 +20,7 @@
 
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Driver } from '../../kernel/device.ts';
+import { Errno } from '../../kernel/errno.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
@@ -109,10 +110,13 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
     return cxlmd;
   }
   const r = cxled.hpaRange;
+  // No kernel prints a line here: the driver's probe returns -ENXIO, which the driver core
+  // logs only at debug level ("probe of … rejects match -6", drivers/base/dd.c).
   if (!cxled.region)
-    throw pdev.err(
+    throw new Errno(
       'ENXIO',
-      `${cxlmd.name}:${cxled.name}: no CXL region for ${hexll(r.start)}-${hexll(r.end)} (-6)`,
+      `cxlsim: ${cxlmd.name}:${cxled.name} committed ${hexll(r.start)}-${hexll(r.end)} without a region`,
+      pdev.name,
     );
   pdev.dbg(
     `${cxlmd.name}: CXL region ${cxled.region.name} HPA ${hexll(r.start)} size ${(r.end - r.start + 1n) >> 20n} MB`,

@@ -223,12 +223,13 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDe
     return;
   }
   const chbs = chbsByDport.get(dportDev);
+  const info = cxlKver(host, 'hostSupportsCxlInfo');
   if (chbs?.cxlVersion !== 1) {
-    if (chbs?.cxlVersion === 0) hb.dev.info('host supports CXL (restricted)');
+    if (chbs?.cxlVersion === 0) (info ? dportDev : hb.dev).info('host supports CXL (restricted)');
     return;
   }
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
-  devmCxlAddPort(
+  const port = devmCxlAddPort(
     hb.dev,
     cxlKver(host, 'hostBridgePciDev') && hb.physical ? hb.physical : hb.dev,
     chbs.base,
@@ -237,6 +238,7 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDe
     root,
     hb.physical,
   );
+  if (info && port.registered) dportDev.info('host supports CXL');
 }
 
 /**

@@ -39,6 +39,18 @@ export const CXL_KVER = {
    * CONFIG_FW_UPLOAD): in the 6.12 and 7.3 captures' sysfs.txt, absent from 6.1's.
    */
   fwUpload: '6.5',
+  /**
+   * add_host_bridge_uport() reports each host bridge on its `pciSSSS:BB` device, "host supports
+   * CXL" (a VH host bridge, once its port is added) or "host supports CXL (restricted)" (RCH)
+   * (v6.3 with the RCH series; the 6.1 capture logs neither).
+   */
+  hostSupportsCxlInfo: '6.3',
+  /**
+   * cxl_nvdimm_probe() sets the device's dirty shutdown state (Set Shutdown State 0x4204) and
+   * warns "GPF: could not set dirty shutdown state" when the device refuses (QEMU does not
+   * implement the command) (v6.15, GPF dirty shutdown tracking; absent from the 6.12 capture).
+   */
+  gpfDirtyShutdown: '6.15',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */

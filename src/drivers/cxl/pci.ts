@@ -11,9 +11,11 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
+import { pciEnableDevice } from '../pci/enable.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
+import { cxlEventConfig, cxlSetTimestamp } from './core/events.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
 import {
   type CxlDevState,
@@ -29,6 +31,7 @@ import {
 } from './cxl.ts';
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
+import { cxlMockMemAttrs } from './mock-mem.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
@@ -60,6 +63,7 @@ function cxlPciSetupMailbox(cxlds: CxlDevState): void {
  */
 export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   const dev = pdev;
+  pciEnableDevice(pdev); // pcim_enable_device()
   const memdevBlock = cxlFindRegblock(pdev, CXL_REGLOC_RBI_MEMDEV);
   dev.dbg(
     `Mapped CXL Memory Device resource bar ${memdevBlock.bar} @ 0x${memdevBlock.offset.toString(16).padStart(16, '0')}`,
@@ -86,6 +90,7 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
     pdev,
     mboxBase: memdevBlock.base + BigInt(dmap.mbox),
     memdevStatusBase: memdevBlock.base + BigInt(dmap.memdev),
+    ...(dmap.status !== undefined ? { statusBase: memdevBlock.base + BigInt(dmap.status) } : {}),
     componentBase,
     payloadSize: 0,
     fwRevision: '',
@@ -102,12 +107,15 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   };
   cxlPciSetupMailbox(cxlds);
   cxlEnumerateCmds(cxlds);
+  cxlSetTimestamp(cxlds);
   cxlDevStateIdentify(cxlds);
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = devmCxlAddMemdev(pdev, cxlds);
   if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
   devmCxlSetupFwUpload(cxlmd);
   memdevByPdev.set(pdev, cxlmd);
+  cxlEventConfig(cxlmd);
+  cxlMockMemAttrs(pdev);
   return cxlmd;
 }
 

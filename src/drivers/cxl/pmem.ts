@@ -8,12 +8,15 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
+import { isErrno } from '../../kernel/errno.ts';
 import { Ida } from '../../kernel/ida.ts';
 import { env } from '../env.ts';
+import { CXL_MBOX_OP, cxlInternalSendCmd } from './core/mbox.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
 import { cxlBaseAttrs } from './core/sysfs-common.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
+import { cxlKver } from './kver.ts';
 
 /** Bridges by root port. */
 const bridges = new WeakMap<CxlPort, Device>();
@@ -41,8 +44,27 @@ export function cxlPmemAttachAll(devices: Device[]): void {
     if (d.devtype === 'cxl_nvdimm_bridge' && !d.driver)
       driverProbe(d, cxlNvdimmBridgeDriver, () => {});
   for (const d of devices)
-    if (d.devtype === 'cxl_nvdimm' && !d.driver) driverProbe(d, cxlNvdimmDriver, () => {});
+    if (d.devtype === 'cxl_nvdimm' && !d.driver)
+      driverProbe(d, cxlNvdimmDriver, () => cxlNvdimmProbe(d));
   for (const d of devices) if (d.devtype === 'cxl_nvdimm_bridge' && d.driver) d.dbg('rescan: 0');
+}
+
+/**
+ * cxl_nvdimm_probe(), the part cxlsim models: from {@link CXL_KVER.gpfDirtyShutdown} (6.15) it
+ * marks the device's shutdown state dirty (cxl_dirty_shutdown_state(): Set Shutdown State
+ * 0x4204, payload 1) and warns "GPF: could not set dirty shutdown state" when the command fails
+ * — always on QEMU, which does not implement it. The nvdimm registration with libnvdimm is not
+ * modelled (the ndbus/nmem objects are outside the CXL model).
+ */
+function cxlNvdimmProbe(nvd: Device): void {
+  const cxlmd = nvd.parent as CxlMemdev | undefined;
+  if (!cxlmd?.cxlds || !cxlKver(nvd, 'gpfDirtyShutdown')) return;
+  try {
+    cxlInternalSendCmd(cxlmd.cxlds, CXL_MBOX_OP.SET_SHUTDOWN_STATE, Uint8Array.of(1), 0);
+  } catch (e) {
+    if (!isErrno(e)) throw e;
+    nvd.warn('GPF: could not set dirty shutdown state');
+  }
 }
 
 /** The nvdimm bridge of the root above a PCI device (cxl_find_nvdimm_bridge). */

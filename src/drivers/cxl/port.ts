@@ -27,7 +27,6 @@ import { CXL_KVER, cxlKver } from './kver.ts';
  * @throws ENXIO HDM registers missing (non-passthrough), decoder enumeration failures
  */
 export function cxlPortProbe(port: CxlPort): void {
-  const e = env(port);
   if (!port.isEndpoint) {
     // cxl_switch_port_probe(): "Cache the data early to ensure is_visible() works"
     if (cxlKver(port, 'switchPortCdat') && port.uportDev instanceof PciDev)

@@ -15,12 +15,13 @@
  * to their size) and child bridge windows (1 MiB granules) are packed largest alignment
  * first; a bridge's memory window covers exactly its children, prefetchable and I/O windows are
  * left disabled (base > limit). Command gets I/O | Memory | SERR# (whatever the write mask
- * keeps), bridges SERR# enable in Bridge Control, functions with an INTx pin interrupt line 10.
+ * keeps; on virt only bridges, see enableAll()), bridges SERR# enable in Bridge Control, functions
+ * with an INTx pin interrupt line 10.
  */
 import type { MachineType } from '../../topology/model.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
 import { busFunctions } from './config-bus.ts';
-import { COMMAND, PCI } from './regs.ts';
+import { CLASS, COMMAND, PCI } from './regs.ts';
 
 const MiB = 1n << 20n;
 
@@ -208,14 +209,24 @@ function pack(items: Item[]): { size: bigint; place(base: bigint): void } {
   };
 }
 
-function enableAll(functions: PciFunctionModel[]): void {
+/**
+ * Decode enables. SeaBIOS (q35) enables every function; EDK2 (virt) enables the bridges and
+ * leaves the type-3 memory devices, which no UEFI driver claims, with Command 0 — cxl_pci's
+ * pci_enable_device() then logs "enabling device (0000 -> 0002)" (latest-arm64 capture).
+ * cxlsim keeps other virt endpoints (type-2 accelerators, the switch CCI) enabled: no capture
+ * shows them, and the vfio-cxl model reads their registers before a guest driver binds.
+ */
+function enableAll(functions: PciFunctionModel[], machine: MachineType): void {
   for (const fn of functions) {
     const cs = fn.config;
-    cs.write(PCI.COMMAND, 2, COMMAND.IO | COMMAND.MEMORY | COMMAND.SERR);
+    const bridge = isBridge(fn);
+    const classCode = cs.get32(PCI.REVISION_ID) >>> 8;
+    if (bridge || machine !== 'virt' || classCode !== CLASS.MEMORY_CXL)
+      cs.write(PCI.COMMAND, 2, COMMAND.IO | COMMAND.MEMORY | COMMAND.SERR);
     if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
-    if (isBridge(fn)) {
+    if (bridge) {
       cs.write(PCI.BRIDGE_CONTROL, 2, 0x0002);
-      enableAll(fn.children);
+      enableAll(fn.children, machine);
     }
   }
 }
@@ -265,7 +276,7 @@ export function runPciFirmware(
     const size = roundUp(packed.size, MiB);
     out.push({ hostBridge: hb.id, base, size });
     cursor = base + size;
-    enableAll(fns);
+    enableAll(fns, machine);
   }
   return out;
 }

@@ -21,6 +21,7 @@
 import type { MmioRegion } from '../mmio-region.ts';
 import { qemuHas } from '../qemu-compat.ts';
 import { bit, field, hi32, lo32, setField } from './bits.ts';
+import { eventStatus } from './mailbox/events.ts';
 import { Mailbox, MBOX_LENGTH, type MboxTrace } from './mailbox.ts';
 import type { MemDevState } from './memdev-state.ts';
 
@@ -91,6 +92,7 @@ export function createDeviceRegisters(
     if (offset & 3 || offset < 0 || offset >= DEVICE_REGS_SIZE) return 0;
     if (offset < caps.length * 4) return caps[offset >> 2] ?? 0;
     if (inMbox(offset)) return mailbox.read32(offset - MBOX_OFFSET);
+    if (offset === DEV_STATUS_OFFSET) return eventStatus(state);
     if (offset >= MEMDEV_OFFSET && offset < MEMDEV_OFFSET + MEMDEV_LENGTH) {
       const v = memdevStatus();
       return offset === MEMDEV_OFFSET ? lo32(v) : hi32(v);

@@ -17,6 +17,7 @@
  */
 import type { MmioRegion } from '../mmio-region.ts';
 import { bit, field, setField } from './bits.ts';
+import { bgRunning, bgStatusReg, bgTick, isBackground } from './mailbox/background.ts';
 import { type3CommandSet } from './mailbox/command-set.ts';
 import { buildCel } from './mailbox/logs.ts';
 import { MBOX_RC, type MboxCommand, VAR } from './mailbox/types.ts';
@@ -72,6 +73,14 @@ function commandSet(qemu: MemDevState['qemu'], extra: Iterable<number>) {
   return set;
 }
 
+/**
+ * Commands refused with MEDIA_DISABLED while a sanitize runs (QEMU cxl_process_cci_message():
+ * get records, partition info, LSA, Get Log, poison, sanitize, firmware transfer/activate).
+ */
+const MEDIA_DISABLED_OPCODES: ReadonlySet<number> = new Set([
+  0x0100, 0x4100, 0x4103, 0x4102, 0x0401, 0x4300, 0x4301, 0x4302, 0x4400, 0x0201, 0x0202,
+]);
+
 /** The primary mailbox of a type-3 device. */
 export class Mailbox implements MmioRegion {
   readonly size = MBOX_LENGTH;
@@ -102,11 +111,20 @@ export class Mailbox implements MmioRegion {
 
   read32(offset: number): number {
     if (offset < 0 || offset + 4 > this.size || offset & 3) return 0;
+    if (offset >= MBOX_STATUS && offset < MBOX_PAYLOAD) {
+      const v = this.read64(offset & ~7);
+      return Number(offset & 4 ? v >> 32n : v & 0xffffffffn) >>> 0;
+    }
     return this.dv.getUint32(offset, true);
   }
 
   read64(offset: number): bigint {
     if (offset < 0 || offset + 8 > this.size || offset & 7) return 0n;
+    // Status bit 0 (background operation) and the Background Command Status register follow
+    // the device's background command (QEMU mailbox_reg_read8/…: computed on read).
+    if (offset === MBOX_STATUS)
+      return this.dv.getBigUint64(offset, true) | (bgRunning(this.state) ? 1n : 0n);
+    if (offset === MBOX_BG_STATUS) return bgStatusReg(this.state);
     return this.dv.getBigUint64(offset, true);
   }
 
@@ -127,6 +145,8 @@ export class Mailbox implements MmioRegion {
   /** Runs the command when the doorbell is set (QEMU checks after every mailbox write). */
   private ring(): void {
     if ((this.dv.getUint32(MBOX_CTRL, true) & MBOX_CTRL_DOORBELL) === 0) return;
+    // QEMU's background timer fires on its own; here it catches up before each command.
+    bgTick(this.state);
     const old = this.state.qemu === '7.2';
     const cmdReg = this.dv.getBigUint64(MBOX_CMD, true);
     const opcode = Number(cmdReg & 0xffffn);
@@ -141,6 +161,10 @@ export class Mailbox implements MmioRegion {
       code = MBOX_RC.UNSUPPORTED;
     } else if (cmd.inLen !== VAR && cmd.inLen !== lenIn) {
       code = MBOX_RC.PAYLOADLEN;
+    } else if (isBackground(cmd) && bgRunning(this.state)) {
+      code = MBOX_RC.BUSY;
+    } else if (this.state.ras.mediaDisabled && MEDIA_DISABLED_OPCODES.has(opcode)) {
+      code = MBOX_RC.MEDIADISABLED;
     } else {
       const input = this.payload.slice(0, lenIn);
       if (!old) this.payload.fill(0);

@@ -10,6 +10,7 @@ import { Errno } from '../../kernel/errno.ts';
 import type { QemuVersion } from '../../profile.ts';
 import type { Type3Dev } from '../../topology/model.ts';
 import { BackingStore } from './backing-store.ts';
+import { createRasState, type RasState } from './ras-state.ts';
 
 /** Get Health Info (0x4200) fields — CXL 3.1 §8.2.9.9.3.1, Table 8-133. */
 export interface MemDevHealth {
@@ -80,6 +81,14 @@ export interface MemDevState {
   extraOpcodes: Set<number>;
   /** Device clock in ns (QEMU_CLOCK_VIRTUAL); injectable for deterministic tests. */
   clock: () => bigint;
+  /** Event logs, background command, media-disabled flag, scan media, firmware slots. */
+  ras: RasState;
+  /**
+   * MSI-X notification (QEMU msix_notify()): the event-log vectors when a log goes from empty
+   * to non-empty with its interrupt enabled, the mailbox vector when a background command
+   * completes. Set by whoever models the interrupt's delivery; absent: not delivered.
+   */
+  notify?: (vector: number) => void;
 }
 
 /** Identify's FW Revision on QEMU: snprintf("BWFW VERSION %02d", 0). */
@@ -152,6 +161,7 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     eventIrq: [false, false, false, false, false],
     extraOpcodes: new Set<number>(),
     clock: monotonicClock(),
+    ras: createRasState(),
   };
 }
 

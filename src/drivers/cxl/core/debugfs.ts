@@ -6,23 +6,20 @@
  * and, when the CEL enabled the commands (v6.5, "cxl/memdev: Add support for the Inject Poison
  * mailbox command"), `inject_poison` (0200, Inject Poison 0x4301) and `clear_poison` (0200,
  * Clear Poison 0x4302). ndctl 80+ reports a memdev `poison_injectable` when `inject_poison`
- * exists. Modelled: those two files (their stores are not carried out: EOPNOTSUPP, cxlsim's).
+ * exists. The stores take a DPA as kstrtoull(buf, 0) does and run cxl_inject_poison() /
+ * cxl_clear_poison() (core/poison.ts).
  * Not modelled: `dpamem` (the DPA resource dump) and the port-level EINJ files.
  */
 
-import { Errno } from '../../../kernel/errno.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import type { DebugfsEntry } from '../../../sysfs/tree-node.ts';
 import { env } from '../../env.ts';
 import { CXL_MBOX_OP } from './mbox.ts';
 import { CxlMemdev } from './memdev.ts';
+import { cxlClearPoison, cxlInjectPoison, debugfsU64 } from './poison.ts';
 
 /** First kernel with the inject_poison / clear_poison debugfs files. */
 const POISON_DEBUGFS_SINCE = '6.5';
-
-const notModelled = (name: string) => (): never => {
-  throw new Errno('EOPNOTSUPP', `cxlsim: debugfs ${name} is not modelled`);
-};
 
 /** The top-level debugfs entries cxl_core and cxl_mem create: `cxl/` and `cxl/memN/…`. */
 export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
@@ -34,9 +31,17 @@ export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
     if (!env(m).since(POISON_DEBUGFS_SINCE)) return e;
     const cmds = m.cxlds.enabledCmds;
     if (cmds.has(CXL_MBOX_OP.INJECT_POISON))
-      e.set('inject_poison', { kind: 'file', mode: 0o200, store: notModelled('inject_poison') });
+      e.set('inject_poison', {
+        kind: 'file',
+        mode: 0o200,
+        store: (buf) => cxlInjectPoison(m, debugfsU64(buf)),
+      });
     if (cmds.has(CXL_MBOX_OP.CLEAR_POISON))
-      e.set('clear_poison', { kind: 'file', mode: 0o200, store: notModelled('clear_poison') });
+      e.set('clear_poison', {
+        kind: 'file',
+        mode: 0o200,
+        store: (buf) => cxlClearPoison(m, debugfsU64(buf)),
+      });
     return e;
   };
   top.set('cxl', {

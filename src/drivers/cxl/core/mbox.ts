@@ -145,13 +145,47 @@ export function cxlMboxSend(
   }
   dev.dbg('Doorbell wait took 0ms');
   const status = mmio.read64(base + MBOX_STATUS);
-  const rc = Number((status >> 32n) & 0xffffn);
+  let rc = Number((status >> 32n) & 0xffffn);
+  if (rc === MBOX_RC_BACKGROUND) rc = waitBackground(cxlds, opcode);
   if (rc !== 0) return { rc, out: new Uint8Array(0) };
   const cmd = mmio.read64(base + MBOX_CMD);
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
   const n = Math.min(lenOut, cxlds.payloadSize, outSize);
   const out = n > 0 ? mmio.readBytes(base + MBOX_PAYLOAD, n) : new Uint8Array(0);
   return { rc, out };
+}
+
+/** CXL_MBOX_CMD_RC_BACKGROUND. */
+const MBOX_RC_BACKGROUND = 1;
+const MBOX_BG_STATUS = BigInt(0x18);
+/** Longest background command waited for: QEMU's longest sanitize (4 h) and a margin (ms). */
+const BG_WAIT_LIMIT_MS = 5 * 3600 * 1000;
+
+/**
+ * The background-command path of __cxl_pci_mbox_send_cmd(): waits (bus.delay, 1 s steps) until
+ * the Background Command Status shows 100 %, then takes its return code. Sanitize logs
+ * "Sanitization operation started" / "… ended" (the kernel's sanitize work), other commands
+ * "Mailbox background operation (0x%04x) started" / "… completed".
+ * @throws ETIMEDOUT "timeout waiting for background (%d ms)" when it never completes
+ */
+function waitBackground(cxlds: CxlDevState, opcode: number): number {
+  const dev = cxlds.pdev;
+  const hw = env(dev).hw;
+  const op = `0x${opcode.toString(16).padStart(4, '0')}`;
+  const sanitize = opcode === CXL_MBOX_OP.SANITIZE;
+  dev.dbg(
+    sanitize ? 'Sanitization operation started' : `Mailbox background operation (${op}) started`,
+  );
+  const bg = () => hw.mmio.read64(cxlds.mboxBase + MBOX_BG_STATUS);
+  for (let waited = 0; ((bg() >> 16n) & 0x7fn) !== 100n; waited += 1000) {
+    if (!hw.delay || waited >= BG_WAIT_LIMIT_MS)
+      throw dev.err('ETIMEDOUT', `timeout waiting for background (${waited} ms)`);
+    hw.delay(1000);
+  }
+  dev.dbg(
+    sanitize ? 'Sanitization operation ended' : `Mailbox background operation (${op}) completed`,
+  );
+  return Number((bg() >> 32n) & 0xffffn);
 }
 
 /**

@@ -7,12 +7,12 @@
  * * `security/state` (0444): "sanitize" while a background Sanitize runs, else from the Get
  *   Security State bits; with no user passphrase set — the only state cxlsim models — "disabled".
  * * `security/sanitize`, `security/erase` (0200): visible only when the CEL enables Sanitize
- *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()). cxlsim's devices do not
- *   list either, so the files stay hidden; their stores (cxl_mem_sanitize()) are not modelled.
+ *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()): QEMU ≥ 8.2 lists
+ *   Sanitize, no QEMU lists Secure Erase. A true value runs cxl_mem_sanitize()
+ *   (drivers/cxl/core/security.ts): EBUSY while a decoder is committed.
  * * `trigger_poison_list` (0200): visible while cxl_mem is bound and Get Poison List (0x4300) is
- *   enabled (cxl_mem_visible()). A write of a true value on a memdev with an endpoint reads the
- *   poison list; the kernel reports the records as cxl_poison trace events, which cxlsim does
- *   not model, so nothing else is visible.
+ *   enabled (cxl_mem_visible()). A write of a true value reads the poison list
+ *   (cxl_trigger_poison_list(), core/poison.ts): one cxl_poison trace event per record.
  */
 
 import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
@@ -20,6 +20,8 @@ import { Errno } from '../../../kernel/errno.ts';
 import { kstrtobool } from '../../../sysfs/format.ts';
 import { env } from '../../env.ts';
 import type { CxlMemdev } from './memdev.ts';
+import { cxlTriggerPoisonList } from './poison.ts';
+import { cxlMemSanitize } from './security.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
 const OP_SANITIZE = 0x4400;
@@ -28,19 +30,28 @@ const OP_GET_POISON = 0x4300;
 
 const since = (m: CxlMemdev, v: string): boolean => env(m).since(v);
 
-/** A 0200 store the kernel has but cxlsim does not carry out. @throws EOPNOTSUPP */
-const notModelled =
-  (name: string) =>
-  (m: CxlMemdev): never => {
-    throw new Errno('EOPNOTSUPP', `${name} is not modelled`, m.name);
-  };
+/**
+ * security_sanitize_store() / security_erase_store(): a true kstrtobool() value runs
+ * cxl_mem_sanitize(). @throws EINVAL for another value; cxl_mem_sanitize()'s errno (EBUSY
+ * while a decoder is committed)
+ */
+function securityStore(m: CxlMemdev, buf: string, op: number): void {
+  let on: boolean;
+  try {
+    on = kstrtobool(buf);
+  } catch {
+    throw new Errno('EINVAL', 'not a boolean', m.name);
+  }
+  if (!on) throw new Errno('EINVAL', 'not a true value', m.name);
+  cxlMemSanitize(m, op);
+}
 
 /** `security/` (v6.5). */
 export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   const wo = (name: string, op: number): Attribute<CxlMemdev> => ({
     name,
     mode: 0o200,
-    store: notModelled(`security/${name}`),
+    store: (m, buf) => securityStore(m, buf, op),
     isVisible: (m) => m.cxlds.enabledCmds.has(op),
   });
   return {
@@ -65,7 +76,8 @@ function triggerPoisonList(m: CxlMemdev, buf: string): void {
   } catch {
     throw new Errno('EINVAL', 'trigger_poison_list: not a boolean', m.name);
   }
-  if (!on || !m.endpoint) throw new Errno('EINVAL', 'trigger_poison_list: no endpoint', m.name);
+  if (!on) throw new Errno('EINVAL', 'trigger_poison_list: not a true value', m.name);
+  cxlTriggerPoisonList(m);
 }
 
 /** `trigger_poison_list` (the cxl_mem driver's attribute, v6.4). */

@@ -32,6 +32,8 @@ export interface CxlDevState {
   /** HPA of the primary mailbox registers and of the memdev status register. */
   mboxBase: bigint;
   memdevStatusBase: bigint;
+  /** HPA of the device status capability (Event Status register), when found. */
+  statusBase?: bigint;
   /** HPA of the component register block (BAR + offset), undefined if none. */
   componentBase: bigint | undefined;
   payloadSize: number;

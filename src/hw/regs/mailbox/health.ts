@@ -82,7 +82,7 @@ function setAlertConfig(ctx: MboxContext) {
   return rc(MBOX_RC.SUCCESS);
 }
 
-/** Alert configuration commands (QEMU 10.1). */
+/** Alert configuration commands (QEMU ≥ 9.2). */
 export function alertCommands(): MboxCommand[] {
   return [
     {

@@ -8,11 +8,14 @@
  * units}, clipped to the query. Inject: DPA u64; already poisoned → success; list full →
  * POISONLMT. Clear: DPA u64 + 64 bytes written to the media; past the capacity → PADDR; the
  * cleared line is cut out of its entry (a full list sets the overflow flag instead of adding
- * the tail fragment). {@link qmpInjectPoison} is the QMP `cxl-inject-poison` path.
+ * the tail fragment). While a Scan Media runs (scan-media.ts) the list is frozen and Get Poison
+ * List sets flag bit 2. {@link qmpInjectPoison} is the QMP `cxl-inject-poison` path: past the
+ * limit it sets the overflow and keeps the range for the next Scan Media (poison_list_bkp).
  */
 import { Errno } from '../../../kernel/errno.ts';
 import type { MemDevState, PoisonRecord } from '../memdev-state.ts';
 import { deviceTimestamp } from '../memdev-state.ts';
+import { scanMediaRunning } from './scan-media.ts';
 import { le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
 /** Poison list capacity (CXL_POISON_LIST_LIMIT). */
@@ -44,6 +47,7 @@ function getPoisonList(ctx: MboxContext) {
     o.set8(0, 1 << 1);
     o.set64(2, s.poisonOverflow.timestamp);
   }
+  if (scanMediaRunning(s)) o.set8(0, o.u8(0) | (1 << 2));
   o.set16(0xa, hits.length);
   return rc(MBOX_RC.SUCCESS, len);
 }
@@ -53,6 +57,7 @@ function injectPoison(ctx: MboxContext) {
   const dpa = le(ctx.input).u64(0);
   if (s.poison.some((e) => dpa >= e.start && dpa + LINE <= e.start + e.length))
     return rc(MBOX_RC.SUCCESS);
+  if (scanMediaRunning(s)) return rc(MBOX_RC.SUCCESS);
   if (s.poison.length >= POISON_LIST_LIMIT) return rc(MBOX_RC.POISONLMT);
   s.poison.unshift({ start: dpa, length: LINE, type: POISON_TYPE.INJECTED });
   return rc(MBOX_RC.SUCCESS);
@@ -63,6 +68,7 @@ function clearPoison(ctx: MboxContext) {
   const dpa = le(ctx.input).u64(0);
   if (dpa + LINE > s.volatileSize + s.persistentSize) return rc(MBOX_RC.PADDR);
   s.store.write(dpa, ctx.input.subarray(8, 72));
+  if (scanMediaRunning(s)) return rc(MBOX_RC.SUCCESS);
   const i = s.poison.findIndex((e) => dpa >= e.start && dpa < e.start + e.length);
   if (i < 0) return rc(MBOX_RC.SUCCESS);
   const e = s.poison[i] as PoisonRecord;
@@ -91,12 +97,16 @@ export function qmpInjectPoison(s: MemDevState, start: bigint, length: bigint): 
     throw new Errno('EINVAL', 'Poison start address must be 64 byte aligned');
   if (s.poison.some((e) => overlaps(start, length, e.start, e.length)))
     throw new Errno('EINVAL', 'Overlap with existing poisoned region not supported');
-  if (s.poison.length < POISON_LIST_LIMIT)
-    s.poison.unshift({ start, length, type: POISON_TYPE.INTERNAL });
-  else if (!s.poisonOverflow) s.poisonOverflow = { timestamp: deviceTimestamp(s) };
+  const rec = { start, length, type: POISON_TYPE.INTERNAL };
+  if (s.poison.length < POISON_LIST_LIMIT) {
+    s.poison.unshift(rec);
+    return;
+  }
+  if (!s.poisonOverflow) s.poisonOverflow = { timestamp: deviceTimestamp(s) };
+  s.ras.poisonBackup.unshift(rec);
 }
 
-/** Poison commands (QEMU 10.1). */
+/** Poison commands (QEMU ≥ 8.1). */
 export function poisonCommands(): MboxCommand[] {
   return [
     {

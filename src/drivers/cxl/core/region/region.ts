@@ -23,6 +23,7 @@ import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '.
 import { type CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
 import type { CxlDport, CxlPort } from '../port.ts';
 import { regionAttrGroups } from './sysfs.ts';
+import { cxlDpaToHpa } from './translate.ts';
 
 /** enum cxl_config_state. */
 export const CXL_CONFIG_IDLE = 0;
@@ -69,6 +70,10 @@ export interface CxlRegionParams {
 /** `struct cxl_region` (`regionZ`). */
 export class CxlRegion extends Device {
   readonly isRegion = true;
+  /** cxl_dpa_to_hpa() of this region (the RAS paths' RegionRef, core/trace.ts). */
+  dpaToHpa(cxlmd: CxlMemdev, dpa: bigint): bigint {
+    return cxlDpaToHpa(this, cxlmd, dpa);
+  }
   readonly id: number;
   readonly mode: RegionMode;
   /** Region type; sysfs-created regions are always host-only (type 3, 'expander'). */

@@ -1,0 +1,104 @@
+/**
+ * DOC: the event records of the kernel's cxl_test mock memdev (tools/testing/cxl/test/mem.c
+ * cxl_mock_add_event_logs(), its `event_trigger` attribute), for the `cxl_test` preset's
+ * type-3 devices. The mock's logs hold 15 records (CXL_TEST_EVENT_CNT_MAX) and count what
+ * does not fit as overflow. One trigger empties the four logs (event_reset_log()) and adds:
+ * * informational: a maintenance-needed record, a general media record, a memory module record;
+ * * failure: maintenance needed, hardware replace, DRAM, general media, memory module,
+ *   hardware replace, DRAM, then ten hardware-replace records to overflow the log;
+ * * fatal: hardware replace, DRAM.
+ * The maintenance-needed and hardware-replace records are vendor records (cxl_generic_event);
+ * the general media record is at DPA 0x2000 (uncorrectable, data path error, host write,
+ * channel 1, rank 30), the DRAM one at DPA 0x8000 (threshold event, invalid address, media
+ * scrub, channel 1, bank group 5, bank 2) — both inside the mock's auto region. Record details
+ * beyond these fields are cxlsim's.
+ */
+import { EVENT_MSIX_START, eventInsert } from '../regs/mailbox/events.ts';
+import { uuidBytes } from '../regs/mailbox/types.ts';
+import type { MemDevState } from '../regs/memdev-state.ts';
+
+/** CXL_TEST_EVENT_CNT_MAX. */
+export const CXL_TEST_EVENT_CNT_MAX = 15;
+
+const GEN_MEDIA = 'fbcd0a77-c260-417f-85a9-088b1621eba6';
+const DRAM = '601dcbb3-9c06-4eab-b8af-4e9bfb5c9624';
+const MEM_MODULE = 'fe927475-dd59-4339-a586-79bab113b774';
+/** Vendor record UUIDs of the mock's maintenance-needed and hardware-replace records. */
+const MAINT_NEEDED = 'ba5eba11-abcd-efeb-a55a-a55aa5a55aa5';
+const HW_REPLACE = 'cafe0123-abcd-efeb-a55a-a55aa5a55aa5';
+
+const FLAG_PERMANENT = 1 << 2;
+const FLAG_MAINT_NEEDED = 1 << 3;
+const FLAG_HW_REPLACE = 1 << 5;
+
+function rec(
+  uuid: string,
+  flags: number,
+  fill?: (dv: DataView, r: Uint8Array) => void,
+): Uint8Array {
+  const r = new Uint8Array(128);
+  r.set(uuidBytes(uuid), 0);
+  r[0x10] = 128;
+  r[0x11] = flags;
+  fill?.(new DataView(r.buffer), r);
+  return r;
+}
+
+const maintNeeded = () => rec(MAINT_NEEDED, FLAG_MAINT_NEEDED);
+const hwReplace = () => rec(HW_REPLACE, FLAG_HW_REPLACE);
+const genMedia = () =>
+  rec(GEN_MEDIA, FLAG_PERMANENT, (dv, r) => {
+    dv.setBigUint64(0x30, 0x2000n, true);
+    r[0x38] = 1;
+    r[0x39] = 2;
+    r[0x3a] = 2;
+    dv.setUint16(0x3b, 0x1 | 0x2 | 0x8 | 0x10, true);
+    r[0x3d] = 1;
+    r[0x3e] = 30;
+  });
+const dram = () =>
+  rec(DRAM, FLAG_PERMANENT, (dv, r) => {
+    dv.setBigUint64(0x30, 0x8000n, true);
+    r[0x38] = 2;
+    r[0x39] = 2;
+    r[0x3a] = 5;
+    dv.setUint16(0x3b, 0x1 | 0x8 | 0x10 | 0x40, true);
+    r[0x3d] = 1;
+    r[0x42] = 5;
+    r[0x43] = 2;
+    r[0x47] = 0xde;
+    r[0x48] = 0xad;
+  });
+const memModule = () =>
+  rec(MEM_MODULE, 0, (dv, r) => {
+    r[0x30] = 3;
+    r[0x31] = 1;
+    r[0x32] = 3;
+    r[0x34] = 33;
+    dv.setInt16(0x35, 0, true);
+    dv.setUint32(0x37, 1, true);
+  });
+
+/**
+ * cxl_mock_event_trigger(): adds the mock's records to the device's logs, then signals once
+ * (the mock calls cxl_mem_get_event_records() for all its logs after adding them; here the
+ * interrupt of the first enabled log makes the driver read the Event Status and drain them).
+ */
+export function cxlTestEventTrigger(s: MemDevState): void {
+  s.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+  // event_reset_log() of every log first
+  for (const l of s.ras.events.slice(0, 4)) {
+    l.records = [];
+    l.overflowCount = 0;
+    l.firstOverflow = 0n;
+    l.lastOverflow = 0n;
+  }
+  const add = (log: number, r: Uint8Array) => eventInsert(s, log, r, false);
+  for (const r of [maintNeeded(), genMedia(), memModule()]) add(0, r);
+  const fail = [maintNeeded(), hwReplace(), dram(), genMedia(), memModule(), hwReplace(), dram()];
+  for (let i = 0; i < 10; i++) fail.push(hwReplace());
+  for (const r of fail) add(2, r);
+  for (const r of [hwReplace(), dram()]) add(3, r);
+  const log = s.eventIrq.findIndex((on, i) => on && i < 4);
+  if (log >= 0) s.notify?.(EVENT_MSIX_START + log);
+}

@@ -1,0 +1,93 @@
+/**
+ * DOC: the RAS half of a type-3 device's state (QEMU CXLDeviceState event_logs[], CXLCCI bg,
+ * CXLType3Dev poison_list_bkp / scan_media_results): event logs, the background command in
+ * flight, the media-disabled flag and scan-media bookkeeping. Kept apart from memdev-state.ts
+ * so that file stays the capacity/LSA/identity half.
+ */
+
+/** One event record as the device stores it: the 128 bytes of CXL 3.1 §8.2.9.2.1 (Table 8-42). */
+export type EventRecord = Uint8Array;
+
+/** One event log (QEMU CXLEventLog). Timestamps are device ns. */
+export interface EventLogState {
+  /** Records, oldest first (QSIMPLEQ order). */
+  records: EventRecord[];
+  /** Next handle to assign (0 is never valid). */
+  nextHandle: number;
+  overflowCount: number;
+  firstOverflow: bigint;
+  lastOverflow: bigint;
+}
+
+/** The background command in flight, or the last one's outcome (QEMU CXLCCI.bg). Times in ms. */
+export interface BgState {
+  /** Opcode of the running / last background command (0: none ever). */
+  opcode: number;
+  /** Device time (ms) it started. */
+  start: number;
+  /** Expected run time (ms); 0 = nothing running (QEMU bg.runtime). */
+  runtime: number;
+  /** Percentage complete (0..100). */
+  pct: number;
+  /** Return code once complete (Background Command Status [47:32]). */
+  rc: number;
+  aborted: boolean;
+}
+
+/** Firmware slots and transfer progress (QEMU CXLCCI.fw). */
+export interface FwState {
+  activeSlot: number;
+  stagedSlot: number;
+  /** slot[i] true: slot i+1 holds firmware. */
+  slots: boolean[];
+  transferring: boolean;
+  prevOffset: number;
+  prevLen: number;
+  currAction: number;
+  currSlot: number;
+}
+
+/** RAS state of a device. */
+export interface RasState {
+  /** Informational, warning, failure, fatal, dynamic capacity. */
+  events: EventLogState[];
+  bg: BgState;
+  /** Sanitize in progress: media commands answer MEDIA_DISABLED (cxl_dev_disable_media()). */
+  mediaDisabled: boolean;
+  /** Poison past the list limit, waiting for a Scan Media (poison_list_bkp). */
+  poisonBackup: { start: bigint; length: bigint; type: number }[];
+  /** Results of the last Scan Media (scan_media_results). */
+  scanResults: { start: bigint; length: bigint; type: number }[];
+  scanHasRun: boolean;
+  fw: FwState;
+  /** Records per event log before it overflows (QEMU 8; the cxl_test mock 15); unset: QEMU's. */
+  eventLogCapacity?: number;
+}
+
+/** A fresh RAS state: empty logs (handles from 1), nothing running, firmware in slot 1. */
+export function createRasState(): RasState {
+  return {
+    events: Array.from({ length: 5 }, () => ({
+      records: [],
+      nextHandle: 1,
+      overflowCount: 0,
+      firstOverflow: 0n,
+      lastOverflow: 0n,
+    })),
+    bg: { opcode: 0, start: 0, runtime: 0, pct: 0, rc: 0, aborted: false },
+    mediaDisabled: false,
+    poisonBackup: [],
+    scanResults: [],
+    scanHasRun: false,
+    fw: {
+      activeSlot: 1,
+      stagedSlot: 0,
+      slots: [true, false],
+      transferring: false,
+      prevOffset: 0,
+      prevLen: 0,
+      currAction: 0,
+      currSlot: 0,
+    },
+  };
+}

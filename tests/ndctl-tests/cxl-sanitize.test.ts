@@ -1,0 +1,53 @@
+/**
+ * ndctl test/cxl-sanitize.sh (v81) on the cxl_test preset, every assertion kept:
+ * - at least one memdev maps an active region (`cxl list -b cxl_test -RT`);
+ * - `echo 1 > security/sanitize` on it fails (the kernel's EBUSY: a committed decoder);
+ * - some memdev maps no region;
+ * - on it, the sanitize write and `cxl wait-sanitize` succeed and take more than 2 s.
+ * - check_dmesg: no "Call Trace".
+ * Not portable as written: set_timeout writes the mock's `sanitize_timeout`
+ * (/sys/bus/platform/devices/cxl_mem.N/, tools/testing/cxl/test/mem.c); cxlsim's cxl_test
+ * memdevs are QEMU type-3 devices whose sanitize runs QEMU's duration (15 s for 2 GiB), and the
+ * guest waits for it in the machine's virtual time, so "took more than 2 s" is measured on that
+ * clock (the device's Get Timestamp time base) instead of bash's $SECONDS.
+ */
+import { describe, expect, it } from 'vitest';
+import { items, type Json, Sh } from './harness.ts';
+
+describe('cxl-sanitize.sh', () => {
+  const sh = new Sh();
+  const allMem: string[] = items(sh.json('list', '-b', 'cxl_test', '-M')).map(
+    (m: Json) => m.memdev,
+  );
+  const activeMem: string[] = items(sh.json('list', '-b', 'cxl_test', '-RT')).flatMap((r: Json) =>
+    (r.mappings ?? []).map((m: Json) => m.memdev),
+  );
+  /** The machine's virtual clock (ns), as every type-3 device reads it. */
+  const clock = (): bigint => {
+    const fn = [...(sh.m.platform?.functions().values() ?? [])].find((f) => f.kind === 'type3');
+    if (fn?.device.kind !== 'type3') throw new Error('no type-3 device');
+    return fn.device.state.clock();
+  };
+
+  it('sanitize of an active memdev fails', () => {
+    expect(activeMem.length).toBeGreaterThan(0);
+    expect(sh.echo('1', `bus/cxl/devices/${activeMem[0]}/security/sanitize`)).toBe(false);
+    // the kernel's errno: cxl_mem_sanitize() returns -EBUSY while a decoder is committed
+    expect(() =>
+      sh.m.sysfs.write(`bus/cxl/devices/${activeMem[0]}/security/sanitize`, '1\n'),
+    ).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+  });
+
+  it('sanitize of an inactive memdev succeeds and wait-sanitize takes more than 2 s', () => {
+    const inactive = allMem.find((m) => !activeMem.includes(m));
+    expect(inactive).toBeDefined();
+    const start = clock();
+    expect(sh.echo('1', `bus/cxl/devices/${inactive}/security/sanitize`)).toBe(true);
+    sh.cxl('wait-sanitize', inactive as string);
+    expect(clock() - start).toBeGreaterThan(2_000_000_000n);
+  });
+
+  it('check_dmesg', () => {
+    expect(sh.dmesgHasCallTrace()).toBe(false);
+  });
+});
