@@ -21,6 +21,13 @@ export interface GuestEnv {
 
 const envs = new WeakMap<KernelContext, GuestEnv>();
 
+/** Kernel-version switches of the driver core (drivers/base), first version with each. */
+export const DRIVER_CORE_KVER = {
+  /** call_driver_probe(): dev_err "probe with driver %s failed with error %d" (was a pr_warn
+   *  "%s: probe of %s failed with error %d"), v6.10. */
+  probeFailDevErr: '6.10',
+} as const;
+
 /** Binds an environment to a kernel (done once at boot). */
 export function attachEnv(
   kernel: Kernel,
@@ -36,6 +43,7 @@ export function attachEnv(
     kconfig: new Set(kconfig),
   };
   envs.set(kernel, e);
+  kernel.probeFailDevErr = kernelAtLeast(profile, DRIVER_CORE_KVER.probeFailDevErr);
   return e;
 }
 

@@ -5,7 +5,9 @@
  * - {@link driverProbe}: really_probe(): binds `drv` to `dev` for the duration of the probe; on
  *   failure the device's devres actions are released, it is left unbound and the driver core's
  *   message is logged: ENXIO/ENODEV only as a drivers/base pr_debug (not shown: dynamic debug
- *   covers drivers/cxl), anything else as a warning ("%s: probe of %s failed with error %d").
+ *   covers drivers/cxl), anything else as call_driver_probe() logs it: dev_err "probe with
+ *   driver %s failed with error %d" from v6.10, before that pr_warn "%s: probe of %s failed with
+ *   error %d".
  * - {@link deviceAttach}: device_add() → bus_probe_device() → __device_attach(): the first
  *   registered driver of the device's bus whose `match` accepts it probes it.
  * - {@link driverAttach}: driver_register() → driver_attach(): the new driver probes every
@@ -33,8 +35,16 @@ export function driverProbe(dev: Device, drv: Driver, probe?: () => void): numbe
     dev.driver = undefined;
     // dd.c: ENXIO/ENODEV are a pr_debug of drivers/base (not part of drivers/cxl dynamic
     // debug, so never shown); anything else is a warning.
-    if (rc !== -6 && rc !== -19)
-      dev.ctx.log.printk(KERN.WARNING, `${drv.name}: probe of ${dev.name} failed with error ${rc}`);
+    if (rc !== -6 && rc !== -19) {
+      const log = dev.ctx.log;
+      // dev_err() runs while dev->driver is still set: the prefix is the driver's name
+      if (dev.ctx.probeFailDevErr)
+        log.printk(
+          KERN.ERR,
+          `${drv.name} ${dev.name}: probe with driver ${drv.name} failed with error ${rc}`,
+        );
+      else log.printk(KERN.WARNING, `${drv.name}: probe of ${dev.name} failed with error ${rc}`);
+    }
   }
   return rc;
 }

@@ -80,6 +80,12 @@ export interface KernelContext {
   onBind?(dev: Device): void;
   /** device_add()'s bus_probe_device(): binds a matching registered driver. */
   attach?(dev: Device): void;
+  /**
+   * The driver core logs a failed probe as dev_err "probe with driver %s failed with error %d"
+   * (v6.10) rather than pr_warn "%s: probe of %s failed with error %d"; set from the kernel
+   * version at boot (drivers/env.ts).
+   */
+  readonly probeFailDevErr?: boolean;
 }
 
 /** The default `ueventVars`: none. */

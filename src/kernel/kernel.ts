@@ -21,6 +21,8 @@ export interface BusType {
 /** The kernel: implements {@link KernelContext} for every device created through it. */
 export class Kernel implements KernelContext {
   readonly log = new KernelLog();
+  /** See {@link KernelContext.probeFailDevErr}. */
+  probeFailDevErr = false;
   readonly roots: Device[] = [];
   readonly buses = new Map<string, BusType>();
   /**

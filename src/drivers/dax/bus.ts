@@ -14,9 +14,11 @@
  * kmem would add and online the range as System RAM: that part is not modelled (cxlsim keeps the
  * device bound and nothing more).
  */
+
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
-import { KERN } from '../../kernel/log.ts';
+import { Errno } from '../../kernel/errno.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 
@@ -130,13 +132,6 @@ function mappingAttrs(): Attribute<DevDax>[] {
   ];
 }
 
-/** Kernel behaviour switches of the dax side. */
-export const DAX_KVER = {
-  /** call_driver_probe(): dev_err "probe with driver %s failed with error %d" (was a pr_warn
-   *  "%s: probe of %s failed with error %d"), driver core 2024, v6.10. */
-  probeFailDevErr: '6.10',
-} as const;
-
 /**
  * memory_group_register_static(): EINVAL unless the node is possible. Without an SRAT the guest
  * has node 0 only.
@@ -151,15 +146,9 @@ function nodePossible(dev: Device, node: number): boolean {
  * failure the device stays unbound and really_probe() logs the error.
  */
 function kmemProbe(dev: DevDax): void {
-  if (nodePossible(dev, dev.region.targetNode)) {
-    dev.driver = kmemDriver;
-    return;
-  }
-  const rc = -22; // -EINVAL
-  const log = dev.ctx.log;
-  if (env(dev).since(DAX_KVER.probeFailDevErr))
-    log.printk(KERN.ERR, `kmem ${dev.name}: probe with driver kmem failed with error ${rc}`);
-  else log.printk(KERN.WARNING, `kmem: probe of ${dev.name} failed with error ${rc}`);
+  driverProbe(dev, kmemDriver, () => {
+    if (!nodePossible(dev, dev.region.targetNode)) throw new Errno('EINVAL', undefined, dev.name);
+  });
 }
 
 /**
