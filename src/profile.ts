@@ -102,6 +102,19 @@ export function kernelAtLeast(p: Profile, v: string): boolean {
   return n(p.kernel) >= n(v);
 }
 
+/**
+ * True when QEMU `q` is release `v` or newer ("MAJOR.MINOR", compared as numbers: 10.0 > 7.2).
+ * Every QEMU version table (topology properties, hw/qemu-compat.ts, the mailbox's command
+ * table) compares through this.
+ */
+export function qemuAtLeast(q: QemuVersion, v: string): boolean {
+  const n = (s: string) => {
+    const [a = '0', b = '0'] = s.split('.');
+    return Number(a) * 100 + Number(b);
+  };
+  return n(q) >= n(v);
+}
+
 /** Same for the ABI `since` strings of sysfs-abi.json ("v6.8"). */
 export function attrVisibleSince(p: Profile, since: string | undefined): boolean {
   if (!since) return true;

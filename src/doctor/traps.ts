@@ -8,8 +8,8 @@
  * accepts outside any CXL hierarchy.
  */
 import type { Profile } from '../profile.ts';
+import { qemuAtLeast } from '../profile.ts';
 import type { HostBridge, Topology } from '../topology/model.ts';
-import { qemuAtLeast } from '../topology/qemu-props.ts';
 import { trapsFor } from './predict.ts';
 import type { Finding } from './types.ts';
 

@@ -16,9 +16,9 @@
 
 import { SZ_256M } from '../drivers/cxl/cxl.ts';
 import type { Machine } from '../machine.ts';
+import { qemuAtLeast } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import { parseQemuCommandLine } from '../topology/qemu-cmdline.ts';
-import { qemuAtLeast } from '../topology/qemu-props.ts';
 import type { Classified } from './classify.ts';
 import type { RegionRequest } from './request.ts';
 import { rootDecoders } from './topo.ts';

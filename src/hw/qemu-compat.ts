@@ -7,7 +7,7 @@
  * Entries whose first release is not pinned say "between 7.2 and 10.0": the debian-12 capture
  * (7.2) lacks the behaviour and the debian-13 one (10.0) has it; they are switched at 10.0.
  */
-import type { QemuVersion } from '../profile.ts';
+import { type QemuVersion, qemuAtLeast } from '../profile.ts';
 
 /** QEMU-behaviour switches. */
 export const QEMU_COMPAT = {
@@ -54,17 +54,6 @@ export const QEMU_COMPAT = {
   /** Device Status capability version 2 (7.2: 1) (between 7.2 and 10.0). */
   deviceStatusV2: '10.0',
 } as const;
-
-/** Numeric order of "MAJOR.MINOR" versions (10.0 > 7.2). */
-function vnum(v: string): number {
-  const [a = '0', b = '0'] = v.split('.');
-  return Number(a) * 100 + Number(b);
-}
-
-/** True when QEMU `q` is release `v` or newer. */
-export function qemuAtLeast(q: QemuVersion, v: string): boolean {
-  return vnum(q) >= vnum(v);
-}
 
 /** True when QEMU `q` has the behaviour `k`. */
 export function qemuHas(q: QemuVersion, k: keyof typeof QEMU_COMPAT): boolean {

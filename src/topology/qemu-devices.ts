@@ -16,12 +16,13 @@
  * their options are listed as ignored, even when their bus is a CXL bus.
  */
 import type { QemuVersion } from '../profile.ts';
+import { qemuAtLeast } from '../profile.ts';
 import { optionLocation, type QemuOption } from './qemu-args.ts';
 import { modelError, QemuError } from './qemu-errors.ts';
 import type { Backend, ObjectTable } from './qemu-objects.ts';
 import { optGet, parseQemuOpts, type QemuOpts } from './qemu-opts.ts';
 import { type BusKind, type PciBus, type PlacedFn, parseDevfn, placeOnBus } from './qemu-pci.ts';
-import { hasProperty, looksLikeCxlModel, qemuAtLeast } from './qemu-props.ts';
+import { hasProperty, looksLikeCxlModel } from './qemu-props.ts';
 import { qemuStrtou64 } from './qemu-size.ts';
 
 /** The CXL device models cxlsim builds, with the QEMU versions that have them. */

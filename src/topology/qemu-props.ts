@@ -23,17 +23,7 @@
  * driver name that looks like a CXL model (starts with `cxl`/`pxb`, or is one edit away from
  * one) but is not one of the version's models is refused with QEMU's text, as a typo is.
  */
-import type { QemuVersion } from '../profile.ts';
-
-/** QEMU versions in order, for "since" comparisons. */
-const ORDER: Record<QemuVersion, number> = { '7.2': 702, '10.0': 1000, '11.1': 1101 };
-/** Versions named by the tables below (first upstream version with the feature). */
-const SINCE: Record<string, number> = { '7.2': 702, '8.0': 800, '9.1': 901, '9.2': 902 };
-
-/** True when QEMU `q` has a feature that first appeared in `since` (e.g. '9.1'). */
-export function qemuAtLeast(q: QemuVersion, since: string): boolean {
-  return ORDER[q] >= (SINCE[since] ?? Number.POSITIVE_INFINITY);
-}
+import { type QemuVersion, qemuAtLeast } from '../profile.ts';
 
 /** CXL device models and the first QEMU version with each. */
 const CXL_MODELS: Record<string, string> = {

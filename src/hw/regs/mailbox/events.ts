@@ -19,9 +19,10 @@
  *   capacity shares the informational one and reports mode only).
  */
 import type { QemuVersion } from '../../../profile.ts';
+import { qemuAtLeast } from '../../../profile.ts';
 import type { MemDevState } from '../memdev-state.ts';
 import { deviceTimestamp } from '../memdev-state.ts';
-import { QEMU_SINCE, qemuAtLeast } from './qemu-since.ts';
+import { QEMU_SINCE } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 /** Event logs: informational, warning, failure, fatal, dynamic capacity (CXL_EVENT_TYPE_MAX = 5). */

@@ -13,9 +13,8 @@
  * other layers come from src/hw/qemu-compat.ts.
  */
 import type { QemuVersion } from '../../../profile.ts';
-import { QEMU_COMPAT, qemuAtLeast } from '../../qemu-compat.ts';
-
-export { qemuAtLeast };
+import { qemuAtLeast } from '../../../profile.ts';
+import { QEMU_COMPAT } from '../../qemu-compat.ts';
 
 /** First QEMU release whose type-3 primary mailbox implements each opcode. */
 export const QEMU_MBOX_SINCE: ReadonlyMap<number, string> = new Map([
