@@ -25,7 +25,12 @@ import {
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
 import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
-import { functionName, type HostBridgeModel, type PciFunctionModel } from './dev/model.ts';
+import {
+  type BuildContext,
+  functionName,
+  type HostBridgeModel,
+  type PciFunctionModel,
+} from './dev/model.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
@@ -35,10 +40,10 @@ import { deviceAdd, type HotplugResult } from './vmm/hotplug.ts';
 import {
   allVfio,
   placeVfio,
+  realizeVfioType2,
   type VfioType2,
   type VmmOptions,
   vmmTopology,
-  withVmmOptions,
 } from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
@@ -195,10 +200,10 @@ function cedtEntries(t: Topology, map: MemoryMap, hbs: readonly HostBridgeModel[
 export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}): Platform {
   const memoryMap = placeMemoryMap(t, p);
   const vmm = hooks.vmm ?? {};
-  const hostBridges = withVmmOptions(vmm, () =>
-    vmmTopology(t, p.qemu).hostBridges.map((hb) =>
-      buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n),
-    ),
+  const realizeType2: BuildContext['realizeType2'] = (d, ctx, devfn) =>
+    realizeVfioType2(d, ctx, devfn, vmm);
+  const hostBridges = vmmTopology(t, p.qemu).hostBridges.map((hb) =>
+    buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n, realizeType2),
   );
   const windowsEnd = memoryMap.windows.reduce(
     (e, w) => (w.base + w.size > e ? w.base + w.size : e),

@@ -22,7 +22,7 @@ import { type ComponentRegisters, createComponentRegisters } from '../regs/compo
 import type { BuildContext, HostBridgeModel } from './model.ts';
 import { type BuildBelow, buildRootPort } from './root-port.ts';
 import { buildSwitch } from './switch.ts';
-import { buildType2 } from './type2.ts';
+import { buildType2Hardware } from './type2.ts';
 import { buildType3 } from './type3.ts';
 
 /**
@@ -67,7 +67,7 @@ export function belowBuilder(ctx: BuildContext): BuildBelow {
         return r;
       }
       case 'type2':
-        return buildType2(dev, ctx, devfn);
+        return (ctx.realizeType2 ?? buildType2Hardware)(dev, ctx, devfn);
     }
   };
   return build;
@@ -78,8 +78,13 @@ export function buildHostBridge(
   hb: HostBridge,
   qemu: QemuVersion,
   chbcrBase: bigint,
+  realizeType2?: BuildContext['realizeType2'],
 ): HostBridgeModel {
-  const ctx: BuildContext = { qemu, segment: hb.segment };
+  const ctx: BuildContext = {
+    qemu,
+    segment: hb.segment,
+    ...(realizeType2 ? { realizeType2 } : {}),
+  };
   const passthrough = hb.rootPorts.length === 1 && !hb.hdmForPassthrough;
   const component = createComponentRegisters('host-bridge', hb.hdm, {
     qemu,

@@ -126,6 +126,16 @@ export type DeviceModel = RootPortModel | DspModel | SwitchModel | Type3Model | 
 export interface BuildContext {
   qemu: QemuVersion;
   segment: number;
+  /**
+   * How a type-2 function of the topology is put on the guest's bus: the VMM's realization
+   * (vfio-pci over the host's vfio-cxl, hw/vmm), passed in by the platform so that device
+   * builders do not reach into the VMM. Without it the physical device itself is built.
+   */
+  realizeType2?: (
+    d: Type2Dev,
+    ctx: BuildContext,
+    devfn: number,
+  ) => { model: Type2Model; functions: PciFunctionModel[] };
 }
 
 /** A function record while it is being built: its device is attached once the model exists. */

@@ -2,7 +2,7 @@
  * DOC: a CXL type-2 accelerator — a device with its own coherent memory (HDM-D/DB), such as a
  * CXL GPU. There is no upstream QEMU model: cxlsim builds the smallest function the CXL cores
  * (host and guest) accept as a type-2 device. It is the *host's* physical function; a guest
- * only ever sees it through vfio-pci and the VMM ({@link buildType2} → hw/vmm/vfio-pci.ts).
+ * only ever sees it through vfio-pci and the VMM (the platform's BuildContext.realizeType2 → hw/vmm/vfio-pci.ts).
  *
  * Hardware ({@link buildType2Hardware}): type 0 header with synthetic IDs (vendor 0x1E98 — the
  * CXL consortium's ID, which no real function uses — device 0x0002, class 1200 "processing
@@ -39,7 +39,6 @@ import {
   createComponentRegisters,
   defaultHdmCaps,
 } from '../regs/component.ts';
-import { realizeVfioType2 } from '../vmm/vfio-pci.ts';
 import { type BuildContext, newFunction, type PciFunctionModel, type Type2Model } from './model.ts';
 
 /** Synthetic IDs of the type-2 model. */
@@ -66,19 +65,6 @@ export function type2DvsecOffset(m: Type2Model): number {
   while (off && m.fn.config.get16(off + 8) !== 0)
     off = m.fn.config.findExtCapability(0x23, m.fn.config.get32(off) >>> 20);
   return off;
-}
-
-/**
- * The guest-facing entry (hw/dev/host-bridge.ts): a type-2 device below a port is a host
- * function passed through with vfio-pci; the VMM realizes what the guest sees.
- * @throws EINVAL for an HDM capability the registers cannot encode
- */
-export function buildType2(
-  d: Type2Dev,
-  ctx: BuildContext,
-  devfn: number,
-): { model: Type2Model; functions: PciFunctionModel[] } {
-  return realizeVfioType2(d, ctx, devfn);
 }
 
 /** Builds the physical type-2 function at `devfn` (the host's device). */

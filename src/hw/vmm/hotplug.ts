@@ -21,14 +21,13 @@ import type { MachineType, Type2Dev } from '../../topology/model.ts';
 import { QemuError } from '../../topology/qemu-errors.ts';
 import { idWellformed, optGet, parseQemuOpts } from '../../topology/qemu-opts.ts';
 import type { BelowPortModel, HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
-import { buildType2 } from '../dev/type2.ts';
 import type { MmioMap } from '../pci/mmio-bus.ts';
 import type { PlacedWindow } from '../placement.ts';
 import { canonicalBdf } from './bdf.ts';
 import { hostBdfOf } from './host-device.ts';
-import { type VmmOptions, withVmmOptions } from './options.ts';
+import type { VmmOptions } from './options.ts';
 import { applyPlacement, planPlacement, qemuBinary, vfioDevicesBelow } from './placement.ts';
-import { type VfioType2, vfioOf } from './vfio-pci.ts';
+import { realizeVfioType2, type VfioType2, vfioOf } from './vfio-pci.ts';
 
 /** What a hot-add needs from the running platform. */
 export interface HotplugContext {
@@ -183,9 +182,7 @@ export function deviceAdd(ctx: HotplugContext, text: string): HotplugResult {
   while (ids.has(`type2#${n}`)) n++;
   const id = opts.id ?? `type2#${n}`;
   const dev: Type2Dev = { kind: 'type2', id, host, dpaSize: 16n << 30n, firmwareCommitted: true };
-  const built = withVmmOptions(ctx.vmm, () =>
-    buildType2(dev, { qemu: ctx.qemu, segment: slot.segment }, 0),
-  );
+  const built = realizeVfioType2(dev, { qemu: ctx.qemu, segment: slot.segment }, 0, ctx.vmm);
   const rec = vfioOf(built.model);
   if (!rec) throw new Errno('EINVAL', `device-add: ${id} was not realized as a vfio device`);
   const mode = ctx.vmm.placement ?? 'per-window';

@@ -18,8 +18,8 @@ import { applyPlacement, planPlacement, qemuBinary, vfioDevicesBelow } from './p
 import type { VfioType2 } from './vfio-pci.ts';
 
 export { type HostDeviceSpec, hostHpaFor } from './host-device.ts';
-export { PLACEMENTS, type VfioCxlPlacement, type VmmOptions, withVmmOptions } from './options.ts';
-export { type VfioPlacement, type VfioType2, vfioOf } from './vfio-pci.ts';
+export { PLACEMENTS, type VfioCxlPlacement, type VmmOptions } from './options.ts';
+export { realizeVfioType2, type VfioPlacement, type VfioType2, vfioOf } from './vfio-pci.ts';
 
 /** True when a host bridge's only root port is empty or holds a type-2 device. */
 function vfioCandidate(hb: HostBridge): boolean {

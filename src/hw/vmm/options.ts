@@ -1,6 +1,7 @@
 /**
- * DOC: the VMM's options for passed-through CXL type-2 functions, and the scope through which
- * the device builders (called deep inside the host-bridge builder) see them.
+ * DOC: the VMM's options for passed-through CXL type-2 functions. The platform passes them to
+ * the VMM's type-2 realization (vfio-pci.ts), which the device builders receive in their
+ * BuildContext.
  *
  * Placement modes (docs/vfio-cxl.md §5):
  * - `per-window` (default; NVIDIA/QEMU PR #28): each device's HDM decoder 0 at the base of the
@@ -22,26 +23,3 @@ export interface VmmOptions {
 
 /** Placement modes, as the CLI spells them. */
 export const PLACEMENTS: readonly VfioCxlPlacement[] = ['per-window', 'first-window'];
-
-let scope: VmmOptions = {};
-
-/** Runs `fn` with `opts` visible to the device builders (synchronous platform builds). */
-export function withVmmOptions<T>(opts: VmmOptions, fn: () => T): T {
-  const prev = scope;
-  scope = opts;
-  try {
-    return fn();
-  } finally {
-    scope = prev;
-  }
-}
-
-/** The options of the build in progress. */
-export function vmmOptions(): VmmOptions {
-  return scope;
-}
-
-/** The host-device description for `bdf`, if the options have one. */
-export function hostSpecFor(bdf: string): HostDeviceSpec | undefined {
-  return scope.hosts?.find((h) => h.host === bdf);
-}

@@ -27,7 +27,7 @@ import type { MmioRegion } from '../mmio-region.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import type { ComponentRegisters } from '../regs/component.ts';
 import { type HostDevice, hostBdfOf, realizeHostDevice } from './host-device.ts';
-import { hostSpecFor } from './options.ts';
+import type { VmmOptions } from './options.ts';
 import { VfioComponentBar, VfioDpaStore, VfioHdmView } from './views.ts';
 
 /** Where the VMM placed a device (for inspection). */
@@ -103,8 +103,10 @@ export function realizeVfioType2(
   d: Type2Dev,
   ctx: BuildContext,
   devfn: number,
+  opts: VmmOptions,
 ): { model: Type2Model; functions: PciFunctionModel[] } {
-  const spec = hostSpecFor(hostBdfOf(d));
+  const bdf = hostBdfOf(d);
+  const spec = opts.hosts?.find((h) => h.host === bdf);
   const host = realizeHostDevice(d, ctx, spec);
   const vfio = VfioPciDevice.open(host.fn, spec?.disableCxl ? { disableCxl: true } : {});
   const phys = host.model;
