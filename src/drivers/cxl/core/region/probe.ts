@@ -97,7 +97,9 @@ export function cxlRegionProbe(cxlr: CxlRegion): void {
     return;
   }
   if (cxlr.mode === 'ram' && kver(cxlr, 'autoAssembly')) {
-    devmCxlAddDaxRegion(cxlr);
+    // The type-2 series ("cxl: Avoid dax creation for accelerators"): only host-only memory
+    // (HDM-H) goes to device-dax; an accelerator's device memory is its driver's.
+    if (cxlr.type !== 'accelerator') devmCxlAddDaxRegion(cxlr);
     return;
   }
   throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`);
