@@ -155,7 +155,12 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
     replay(m, op) {
       if (!m.platform) throw new Errno('EOPNOTSUPP', 'this machine has no emulated QEMU');
       try {
-        cxlQmp(m.platform.functions().values(), op.command, parseQmpJson(op.args));
+        cxlQmp(
+          m.platform.functions().values(),
+          op.command,
+          parseQmpJson(op.args),
+          m.platform.profile.qemu,
+        );
       } catch (e) {
         if (e instanceof QmpError) throw new Errno('EINVAL', e.desc);
         if (e instanceof SyntaxError) throw new Errno('EINVAL', 'arguments are not JSON');

@@ -130,6 +130,20 @@ describe('poison: inject over QMP, list -L, trace, clear', () => {
     expect(t.state().ops.length).toBe(n);
   });
 
+  it('QEMU 7.2 has no CXL injection command (qapi/cxl.json: since 8.0 / 8.1)', async () => {
+    const t = setup();
+    await t.run('boot', '--preset', 'default', '--profile', 'debian-12');
+    const r = await t.run(
+      'qmp',
+      'cxl-inject-poison',
+      JSON.stringify({ path: PMEM1, start: 0, length: 64 }),
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { class: 'CommandNotFound', desc: 'The command cxl-inject-poison has not been found' },
+    });
+  });
+
   it('an injected general media event reaches the kernel through the event interrupt', async () => {
     const t = setup();
     await t.run('boot', '--preset', 'default');

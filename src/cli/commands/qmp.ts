@@ -32,7 +32,7 @@ export async function qmpCommand(
     const platform = machine.platform;
     if (!platform) throw new CliError('cxlsim: this machine has no emulated QEMU');
     try {
-      const ret = cxlQmp(platform.functions().values(), command, args);
+      const ret = cxlQmp(platform.functions().values(), command, args, platform.profile.qemu);
       journal({ kind: 'qmp', command, args: json ?? '{}' });
       ctx.io.out(`${JSON.stringify({ return: ret })}\n`);
       return 0;

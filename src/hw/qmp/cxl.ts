@@ -12,7 +12,9 @@
  */
 
 import { Errno } from '../../kernel/errno.ts';
+import type { QemuVersion } from '../../profile.ts';
 import type { PciFunctionModel, Type3Model } from '../dev/model.ts';
+import { qemuAtLeast } from '../qemu-compat.ts';
 import { eventInsert } from '../regs/mailbox/events.ts';
 import { qmpInjectPoison } from '../regs/mailbox/poison.ts';
 import { uuidBytes } from '../regs/mailbox/types.ts';
@@ -46,6 +48,16 @@ const COR = [
   'mem-poison-received',
   'physical',
 ] as const;
+
+/** First QEMU release with each command (qapi/cxl.json "Since:"). */
+export const CXL_QMP_SINCE: Readonly<Record<string, string>> = {
+  'cxl-inject-poison': '8.1',
+  'cxl-inject-general-media-event': '8.1',
+  'cxl-inject-dram-event': '8.1',
+  'cxl-inject-memory-module-event': '8.1',
+  'cxl-inject-uncorrectable-errors': '8.0',
+  'cxl-inject-correctable-error': '8.0',
+};
 
 /** The argument schemas (qapi/cxl.json). */
 export const CXL_QMP_SCHEMAS: Record<string, QStruct> = {
@@ -144,7 +156,8 @@ function insert(dev: Type3Model, a: Args, rec: Uint8Array): void {
 }
 
 /**
- * Runs one CXL QMP command on the machine's functions.
+ * Runs one CXL QMP command on the machine's functions, as QEMU `qemu` (a command newer than it
+ * is CommandNotFound).
  * @returns QEMU's reply value ({} for all of them)
  * @throws QmpError (bad arguments, unknown device, QEMU's own checks)
  */
@@ -152,9 +165,12 @@ export function cxlQmp(
   fns: Iterable<PciFunctionModel>,
   command: string,
   raw: unknown,
+  qemu: QemuVersion,
 ): Record<string, never> {
   const schema = CXL_QMP_SCHEMAS[command];
-  if (!schema) throw new QmpError('CommandNotFound', `The command ${command} has not been found`);
+  const since = CXL_QMP_SINCE[command];
+  if (!schema || !since || !qemuAtLeast(qemu, since))
+    throw new QmpError('CommandNotFound', `The command ${command} has not been found`);
   const a = visitStruct(undefined, schema, raw);
   const dev = resolveType3(fns, a.path as string);
   switch (command) {
