@@ -7,7 +7,8 @@
  *
  * Sections and default counts: `cedt` 100,000 mutated CEDTs in-process, `qemu` 10,000 mutated
  * QEMU lines, `topology` 10,000 mutated topology files, `sysfs` 10,000 random sysfs write
- * sequences with invariants (sections.ts), `kill9` 50 SIGKILLed state-changing commands with a
+ * sequences with invariants, `state` 2,000 mutated state files through read, boot and replay
+ * (sections.ts), `kill9` 50 SIGKILLed state-changing commands with a
  * consistency check, `concurrent` 10 rounds of 10 concurrent writers (cli.ts; on the built CLI,
  * so `npm run build` runs first). Each in-process section runs in its own process: a case
  * stuck for 30 s is a hang and is named by its seed. Prints the counts and the crashes, hangs
@@ -163,6 +164,7 @@ for (const [s, count] of [
   ['qemu', n(10_000)],
   ['topology', n(10_000)],
   ['sysfs', n(10_000)],
+  ['state', n(2_000)],
 ] as const) {
   if (!want(s)) continue;
   const row = await inProcess(s, count);

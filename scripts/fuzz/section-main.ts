@@ -13,7 +13,7 @@ if (!run) {
   process.exit(2);
 }
 const fd = openSync(progress, 'w');
-const res = run(Number(seed), Number(count), (s) => {
+const res = await run(Number(seed), Number(count), (s) => {
   writeSync(fd, `${String(s).padEnd(12)}\n`, 0);
 });
 closeSync(fd);

@@ -3,25 +3,30 @@
  * since boot, in order, so that a snapshot is (input, profile, ops) and a copy can be rebuilt by
  * replaying them on a fresh boot.
  *
- * The shapes are the CLI journal's (`sysfs-write`, `ioctl`, `mem-write`, `reboot`, `command`),
- * so that `explain()` reads them the same way; they are declared here because the library does
- * not import the CLI.
+ * The shapes are the state store's journal operations (src/state/ops.ts: `sysfs-write`, `ioctl`,
+ * `mem-write`, `reboot`, `command`), replayed by the journal's own code, so that `explain()` and
+ * the CLI read them the same way.
  */
-import { Errno, type ErrnoName } from '../kernel/errno.ts';
+import { Errno } from '../kernel/errno.ts';
 import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { Machine as Booted } from '../machine.ts';
+import { type JournalOp, opKind } from '../state/ops.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 
-/** One recorded operation (see the DOC block). Bytes are lower-case hex, HPAs "0x…". */
-export type MachineOp =
-  | { kind: 'sysfs-write'; path: string; value: string; fails?: string }
-  | { kind: 'ioctl'; memdev: string; id: number; payload: string }
-  | { kind: 'mem-write'; hpa: string; data: string }
-  | { kind: 'reboot'; dyndbg: boolean }
-  | { kind: 'command'; argv: string[]; code: number; ops: number };
+/**
+ * One recorded operation: the state store's journal operations (src/state/ops.ts) that a library
+ * machine makes. Bytes are lower-case hex, HPAs "0x…".
+ */
+export type MachineOp = Extract<
+  JournalOp,
+  { kind: 'sysfs-write' | 'ioctl' | 'mem-write' | 'reboot' | 'command' }
+>;
 
 /** enum cxl_mem_command_id values whose commands change device state (include/uapi/linux/cxl_mem.h). */
-const MUTATING_IDS = new Set([9, 10, 12, 14, 16, 17]);
+export const MUTATING_IDS = new Set([
+  9 /* SET_PARTITION_INFO */, 10 /* SET_LSA */, 12 /* SET_ALERT_CONFIG */,
+  14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */,
+]);
 
 /** A SysfsView whose writes (refused ones with their errno) are recorded. */
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
@@ -32,6 +37,7 @@ export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): Sysf
     read: (p) => view.read(p),
     realpath: (p) => view.realpath(p),
     write(path, value) {
+      // flushing the port workqueue changes nothing worth replaying (libcxl writes it before every walk)
       if (path === 'bus/cxl/flush') return view.write(path, value);
       try {
         view.write(path, value);
@@ -63,41 +69,12 @@ export function recordIoctl(ioctl: CxlMemIoctl, rec: (op: MachineOp) => void): C
 }
 
 /**
- * Replays `ops` on a booted machine; returns the machine the last one leaves (a `reboot`
- * replaces the guest). @throws Errno when an operation does not give its recorded outcome.
+ * Replays `ops` on a booted machine through the journal's own replay of each kind
+ * (src/state/ops.ts); returns the machine the last one leaves (a `reboot` replaces the guest).
+ * @throws Errno when an operation does not give its recorded outcome
  */
 export function replayOps(m0: Booted, ops: readonly MachineOp[]): Booted {
   let m = m0;
-  for (const op of ops) {
-    switch (op.kind) {
-      case 'command':
-        continue;
-      case 'reboot':
-        if (!m.reboot) throw new Errno('EOPNOTSUPP', 'cxlsim: this machine cannot be rebooted');
-        m = m.reboot({ dyndbg: op.dyndbg });
-        continue;
-      case 'mem-write':
-        m.platform?.bus.mem.write(BigInt(op.hpa), Uint8Array.from(Buffer.from(op.data, 'hex')));
-        continue;
-      case 'ioctl': {
-        const payload = Uint8Array.from(Buffer.from(op.payload, 'hex'));
-        const r = m.ioctl.send(op.memdev, { id: op.id, payload, sizeOut: 0 });
-        if (r instanceof Errno) throw r;
-        continue;
-      }
-      case 'sysfs-write':
-        try {
-          m.sysfs.write(op.path, op.value);
-        } catch (e) {
-          if (e instanceof Errno && op.fails === (e.code as ErrnoName)) continue;
-          throw e;
-        }
-        if (op.fails !== undefined)
-          throw new Errno(
-            'EINVAL',
-            `cxlsim: replayed write to ${op.path} succeeded, recorded as ${op.fails}`,
-          );
-    }
-  }
+  for (const op of ops) m = opKind(op).replay(m, op);
   return m;
 }

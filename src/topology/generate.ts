@@ -230,13 +230,17 @@ function spreadCounts(n: number, k: number): [number, number][] {
 }
 
 /**
- * Checks what the shape needs before anything is built: a segment's 255 bus numbers per host
- * bridge, at most {@link MAX_GEN_ENDPOINTS} devices, at most 65,536 segments, 256 windows
+ * Checks what the shape needs before anything is built: at most {@link MAX_GEN_ENDPOINTS}
+ * devices, a segment's 255 bus numbers per host bridge, at most 65,536 segments, 256 windows
  * and 52 physical address bits — the limits `cxlsim boot` (schema.ts) and QEMU apply.
  * @throws EINVAL naming the need that is not met
  */
 export function checkGenNeeds(o: GenOptions): void {
   const total = endpointCount(o);
+  if (total > MAX_GEN_ENDPOINTS)
+    throw bad(
+      `${total} type-3 devices: cxlsim gen writes at most ${MAX_GEN_ENDPOINTS} (give --endpoints)`,
+    );
   const perRp = o.fanout ** o.switchLevels;
   const memo = new Map<string, number>();
   const busesOfHb = (n: number) => {
@@ -261,10 +265,6 @@ export function checkGenNeeds(o: GenOptions): void {
       nextBus += buses;
     }
   }
-  if (total > MAX_GEN_ENDPOINTS)
-    throw bad(
-      `${total} type-3 devices: cxlsim gen writes at most ${MAX_GEN_ENDPOINTS} (give --endpoints)`,
-    );
   if (segments > MAX_SEGMENTS)
     throw bad(`the shape needs ${segments} PCI segments; a topology has at most ${MAX_SEGMENTS}`);
   let windows = 0;

@@ -20,6 +20,7 @@ import { cxlRegionIomemRelease } from './hpa.ts';
 import { kver } from './kver.ts';
 import { cxlRegionProbeAttempt, cxlRegionUnbind } from './probe.ts';
 import { CXL_REGION_F_LOCK, CxlRegion, isCxlRegion, type RegionMode } from './region.ts';
+import { cxlDpaToHpa } from './translate.ts';
 
 /**
  * sscanf(buf, "region%d\n", &id): the literal "region", optional white space and sign, digits.
@@ -53,6 +54,7 @@ export function createRegionDevice(
   }
   cxlrd.regionId = next;
   const cxlr = new CxlRegion(cxlrd, id, mode, type);
+  cxlr.dpaToHpa = (cxlmd, dpa) => cxlDpaToHpa(cxlr, cxlmd, dpa);
   if (kver(cxlr, 'regionLock') && cxlrd.flags & CXL_DECODER_F_LOCK) cxlr.flags |= CXL_REGION_F_LOCK;
   cxlr.add();
   cxlRegionProbeAttempt(cxlr);

@@ -23,7 +23,6 @@ import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '.
 import { type CxlMemdev, memdevOfEndpoint } from '../memdev.ts';
 import type { CxlDport, CxlPort } from '../port.ts';
 import { regionAttrGroups } from './sysfs.ts';
-import { cxlDpaToHpa } from './translate.ts';
 
 /** enum cxl_config_state. */
 export const CXL_CONFIG_IDLE = 0;
@@ -70,10 +69,11 @@ export interface CxlRegionParams {
 /** `struct cxl_region` (`regionZ`). */
 export class CxlRegion extends Device {
   readonly isRegion = true;
-  /** cxl_dpa_to_hpa() of this region (the RAS paths' RegionRef, core/trace.ts). */
-  dpaToHpa(cxlmd: CxlMemdev, dpa: bigint): bigint {
-    return cxlDpaToHpa(this, cxlmd, dpa);
-  }
+  /**
+   * cxl_dpa_to_hpa() of this region, for the RAS paths' RegionRef (core/trace.ts); set by
+   * cxl_region_alloc() (create.ts) so that this file need not import translate.ts.
+   */
+  dpaToHpa: (cxlmd: CxlMemdev, dpa: bigint) => bigint = () => (1n << 64n) - 1n;
   readonly id: number;
   readonly mode: RegionMode;
   /** Region type; sysfs-created regions are always host-only (type 3, 'expander'). */
