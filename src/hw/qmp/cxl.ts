@@ -13,8 +13,8 @@
 
 import { Errno } from '../../kernel/errno.ts';
 import type { QemuVersion } from '../../profile.ts';
+import { qemuAtLeast } from '../../profile.ts';
 import type { PciFunctionModel, Type3Model } from '../dev/model.ts';
-import { qemuAtLeast } from '../qemu-compat.ts';
 import { eventInsert } from '../regs/mailbox/events.ts';
 import { qmpInjectPoison } from '../regs/mailbox/poison.ts';
 import { uuidBytes } from '../regs/mailbox/types.ts';
