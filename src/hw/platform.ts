@@ -116,6 +116,32 @@ function guestClock() {
 }
 
 /**
+ * The function at (segment, bus, devfn) among `fns`, through an index rebuilt when a lookup
+ * misses or finds a function whose bus number has since changed (bus numbers are the
+ * registers' current ones).
+ */
+function functionLookup(
+  fns: readonly PciFunctionModel[],
+): (segment: number, busNr: number, devfn: number) => PciFunctionModel | undefined {
+  const key = (segment: number, busNr: number, devfn: number) =>
+    (segment * 256 + busNr) * 256 + devfn;
+  let index = new Map<number, PciFunctionModel>();
+  const rebuild = () => {
+    index = new Map();
+    for (const f of fns) {
+      const k = key(f.segment, f.bus, f.devfn);
+      if (!index.has(k)) index.set(k, f);
+    }
+  };
+  return (segment, busNr, devfn) => {
+    const hit = index.get(key(segment, busNr, devfn));
+    if (hit && hit.segment === segment && hit.bus === busNr && hit.devfn === devfn) return hit;
+    rebuild();
+    return index.get(key(segment, busNr, devfn));
+  };
+}
+
+/**
  * Type-3 devices on the machine clock, and their MSI-X vectors delivered to the handlers the
  * guest requested (by function, found by segment/bus/devfn at request time).
  */
@@ -127,9 +153,10 @@ function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBu
     state.clock = clock.now;
     state.notify = (vector) => handlers.get(fn)?.get(vector)?.();
   }
+  const at = functionLookup(fns);
   return {
     request(segment, busNr, devfn, vector, handler) {
-      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      const fn = at(segment, busNr, devfn);
       if (!fn) return;
       let m = handlers.get(fn);
       if (!m) {
@@ -145,9 +172,10 @@ function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBu
 function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
   for (const fn of fns)
     if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+  const at = functionLookup(fns);
   return {
     eventTrigger(segment, busNr, devfn) {
-      const fn = fns.find((f) => f.segment === segment && f.bus === busNr && f.devfn === devfn);
+      const fn = at(segment, busNr, devfn);
       if (fn?.device.kind !== 'type3') return false;
       cxlTestEventTrigger(fn.device.state);
       return true;

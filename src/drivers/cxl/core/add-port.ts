@@ -33,6 +33,11 @@ export function devmCxlAddPort(
   port.links.set('uport', () => port.uportDev);
   if (parentDport && env(host).since('6.3'))
     port.links.set('parent_dport', () => parentDport.dport);
+  for (const d of hostBridge && hostBridge !== uport ? [uport, hostBridge] : [uport]) {
+    const list = portsByUport.get(d);
+    if (list) list.push(port);
+    else portsByUport.set(d, [port]);
+  }
   port.add(); // device_add(): cxl_port, when registered, probes it here
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
   else host.dbg(`${port.name} added (root port)`);
@@ -65,6 +70,17 @@ export function devmCxlAddDport(
   port.links.set(`dport${portId}`, () => dportDev);
   host.dbg(`add dport${portId}: ${dportDev.name}`);
   return dport;
+}
+
+/**
+ * Every port ever registered, by its uport and by its host bridge, in registration order (the
+ * cxl bus's order for these ports): lookups by uport without walking the whole cxl bus.
+ */
+const portsByUport = new WeakMap<Device, CxlPort[]>();
+
+/** The ports registered with `dev` as their uport or host bridge, oldest first (some deleted). */
+export function portsOfUport(dev: Device): readonly CxlPort[] {
+  return portsByUport.get(dev) ?? [];
 }
 
 /**

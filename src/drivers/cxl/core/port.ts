@@ -20,7 +20,7 @@ import { env } from '../../env.ts';
 import { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_REGLOC_RBI_COMPONENT } from '../cxlpci.ts';
 import { cxlKver } from '../kver.ts';
-import { devmCxlAddPort, findCxlPort } from './add-port.ts';
+import { devmCxlAddPort, findCxlPort, portsOfUport } from './add-port.ts';
 import type { CxlDecoder } from './decoder.ts';
 import { CxlSwitchDecoder } from './decoder.ts';
 import { switchPortDecodersSetup } from './hdm.ts';
@@ -270,15 +270,12 @@ function findPortForDport(
   const found = findCxlPort(kernel, dportDev);
   if (found || !cxlKver(cxlmd, 'lazyDports')) return found;
   const uport = dportDev.parent;
-  const port = (kernel.buses.get('cxl')?.devices ?? []).find(
-    (d): d is CxlPort =>
-      d instanceof CxlPort &&
-      d.registered &&
-      d.driver !== undefined &&
-      !d.isEndpoint &&
-      !d.isRoot &&
-      (d.uportDev === uport || d.hostBridge === uport),
-  );
+  const port = uport
+    ? portsOfUport(uport).find(
+        (d) =>
+          d.ctx === kernel && d.registered && d.driver !== undefined && !d.isEndpoint && !d.isRoot,
+      )
+    : undefined;
   if (!port) return undefined;
   return { port, dport: cxlPortAddDport(port, dportDev) };
 }
