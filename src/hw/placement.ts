@@ -79,24 +79,6 @@ export function roundUp(v: bigint, align: bigint): bigint {
   return ((v + align - 1n) / align) * align;
 }
 
-/** Parses a QEMU size option ("4G", "2048M", "0x80000000"); undefined when absent/invalid. */
-function sizeOption(opts: Record<string, string>, key: string): bigint | undefined {
-  const raw = opts[key];
-  if (raw === undefined) return undefined;
-  const m = /^(0x[0-9a-f]+|\d+)([kmgtpe]?)b?$/i.exec(raw.trim());
-  if (!m?.[1]) return undefined;
-  const mult: Record<string, bigint> = {
-    '': 1n,
-    k: KiB,
-    m: MiB,
-    g: GiB,
-    t: GiB * KiB,
-    p: GiB * MiB,
-    e: GiB * GiB,
-  };
-  return BigInt(m[1]) * (mult[(m[2] ?? '').toLowerCase()] ?? 1n);
-}
-
 function isOff(opts: Record<string, string>, key: string): boolean {
   const v = opts[key];
   return v === 'off' || v === 'false' || v === 'no';

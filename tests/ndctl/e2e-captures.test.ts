@@ -9,12 +9,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isErrno, strerror } from '../../src/kernel/errno.ts';
+import { isErrno } from '../../src/kernel/errno.ts';
 import { cxlCommand } from '../../src/ndctl/index.ts';
 import { dumpSysfs } from '../../src/sysfs/dump.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 import { bootScenario } from '../e2e/capture-helpers.ts';
 import { canonEntries, identityMap, rename } from '../helpers/canon.ts';
+import { runSysw, UUID } from '../helpers/step-replay.ts';
 import { FIXTURES, step } from './fixtures.ts';
 
 /**
@@ -41,50 +42,6 @@ function scriptSteps(scenario: string): Array<{ name: string; cleanup: boolean }
   for (const line of text.split('\n')) {
     const m = /^(?:sh_)?step (\S+) (.*)$/.exec(line);
     if (m) out.push({ name: m[1] as string, cleanup: /;\s*cleanup\s*$/.test(m[2] as string) });
-  }
-  return out;
-}
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** busybox sh running the r0N scripts: `R=$(cat F); echo "region=$R"`, `sysw P V`, `cat F…`. */
-function runSysw(view: SysfsView, script: string): string {
-  let out = '';
-  const vars = new Map<string, string>();
-  const subst = (s: string): string =>
-    s
-      .replace(
-        /\$\(cat \/proc\/sys\/kernel\/random\/uuid\)/g,
-        '01234567-89ab-4def-8123-456789abcdef',
-      )
-      .replace(/\$(\w+)/g, (_, v: string) => vars.get(v) ?? '');
-  const cat = (p: string): string => {
-    const v = view.read(p);
-    return typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
-  };
-  for (const raw of script.split('\n')) {
-    const line = raw.trim();
-    let m = /^R=\$\(cat (\S+)\); echo "region=\$R"$/.exec(line);
-    if (m) {
-      vars.set('R', cat(m[1] as string).trim());
-      out += `region=${vars.get('R')}\n`;
-      continue;
-    }
-    m = /^sysw (\S+) (.*)$/.exec(line);
-    if (m) {
-      const path = subst(m[1] as string);
-      const value = subst(m[2] as string);
-      try {
-        view.write(path, `${value}\n`);
-        out += `write '${value}' > ${path}: ok\n`;
-      } catch (e) {
-        const why = isErrno(e) ? strerror(e.code) : String(e);
-        out += `write '${value}' > ${path}: FAILED: sh: write error: ${why}\n`;
-      }
-      continue;
-    }
-    m = /^cat (.+)$/.exec(line);
-    if (m) for (const p of (m[1] as string).split(/\s+/)) out += cat(subst(p));
   }
   return out;
 }
