@@ -1,6 +1,6 @@
 /**
  * DOC: the machine states whose exported /sys trees the ABI coverage is measured on: every
- * preset booted on the profile (a preset the profile's QEMU rejects is booted with QEMU 10.1,
+ * preset booted on the profile (a preset the profile's QEMU rejects is booted with QEMU 11.1,
  * the profile's kernel kept), plus `default` and `cxl_test` with a pmem region created by
  * `cxl create-region` so that pmem regions, pmem_regionN and their targets are seen too
  * (`cxl_test` already carries its auto-assembled ram region and dax_regionN on kernels that
@@ -29,7 +29,7 @@ const PMEM_REGION: Record<string, string[]> = {
   cxl_test: ['create-region', '-t', 'pmem', '-d', 'decoder0.2', '-w', '1'],
 };
 
-/** The preset on `profile`, or on `profile` with QEMU 10.1 when that QEMU rejects it. */
+/** The preset on `profile`, or on `profile` with QEMU 11.1 when that QEMU rejects it. */
 function presetFor(name: string, profile: Profile): { topology: Topology; profile: Profile } {
   try {
     return { topology: getPreset(name, profile.qemu), profile };

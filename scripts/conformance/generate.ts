@@ -11,8 +11,8 @@
  *                              capture layout (index.txt, <name>.json, <name>.stderr)
  * and one line per case in OUT_DIR/cases.tsv: "<case>\t<case dir>\t<tree dir>\t<note>", ready for
  * shared/tools/check-capture.py --mbox-shim <case dir> <tree dir>.
- * A preset QEMU 7.2 rejects (arm virt needs QEMU ≥ 10.1) is booted with `--qemu-version 10.1`
- * (kernel 6.1 and ndctl 76.1 kept) and noted. Its devices' mailboxes are QEMU 10.1's, which also
+ * A preset QEMU 7.2 rejects (arm virt needs a newer QEMU) is booted with `--qemu-version 11.1`
+ * (kernel 6.1 and ndctl 76.1 kept) and noted. Its devices' mailboxes are QEMU 11.1's, which also
  * answer GET_ALERT_CONFIG; the shim on the real tool's side answers as a QEMU 7.2 device does, so
  * for the flag sets that query the mailbox (-vvv) cxlsim's `cxl list` runs over the same machine
  * with the shim's answers (tests/helpers/mbox-shim.ts) instead of the device's own.
@@ -95,7 +95,7 @@ async function presets(): Promise<void> {
       const m = bootMachine(getPreset(name, profile.qemu), { profile });
       const shimList = (flags: string[]): ListRun =>
         cxlList(m.sysfs, flags, { ndctl: '76.1', ioctl: mboxShim(m.sysfs) });
-      const note = 'QEMU 7.2 rejects it: --qemu-version 10.1, -vvv sets over the shim mailbox';
+      const note = 'QEMU 7.2 rejects it: --qemu-version 11.1, -vvv sets over the shim mailbox';
       await snapshot(cli, `preset/${name}`, note, shimList);
     } finally {
       rmSync(cli.stateDir, { recursive: true, force: true });
