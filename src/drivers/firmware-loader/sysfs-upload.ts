@@ -15,8 +15,11 @@
  * The upload state machine past `loading` is the driver's (struct fw_upload_ops); a driver
  * sets {@link FwUploadDevice.ops} to take part. Without ops a closed load leaves the device idle.
  */
+
+import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 
 /** enum fw_upload_prog, by the names status_show() prints. */
 export type FwUploadProgress = 'idle' | 'receiving' | 'preparing' | 'transferring' | 'programming';
@@ -108,7 +111,8 @@ const ATTRS: Attribute<FwUploadDevice>[] = [
 export function firmwareUploadRegister(parent: Device, name: string): FwUploadDevice {
   const fw = new FwUploadDevice(parent.ctx, name, parent);
   fw.cls = 'firmware';
-  fw.setGroups([{ attrs: ATTRS }]);
+  // a class device keeps its power/ group (no device_set_pm_not_required())
+  fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
   fw.links.set('device', () => parent);
   fw.ueventVars = () => [
     ['FIRMWARE', name],

@@ -6,11 +6,6 @@ import { type KnownDiff, stackBootSuite } from './stack-suite.ts';
 
 const KNOWN: KnownDiff[] = [
   {
-    sysfs: /\/firmware\/MEM\[[^\]]+\]\/power(\/|$)/,
-    reason:
-      'the power/ group of the fw_upload device memN/firmware/memN is not modelled — ndctl firmware dir, owned by h-list',
-  },
-  {
     sysfs: /\/firmware\/MEM\[[^\]]+\]\/uevent$/,
     reason:
       'memN/firmware/memN/uevent reads empty in the arm64 capture but FIRMWARE=/TIMEOUT=/ASYNC= in the x86 captures of the same 7.3 kernel; cxlsim gives the x86 content (the firmware_uevent() condition behind the empty read is not known) — owned by h-list',

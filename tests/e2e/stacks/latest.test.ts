@@ -5,11 +5,6 @@
 import { type KnownDiff, stackBootSuite } from './stack-suite.ts';
 
 const KNOWN: KnownDiff[] = [
-  {
-    sysfs: /\/firmware\/MEM\[[^\]]+\]\/power(\/|$)/,
-    reason:
-      'the power/ group of the fw_upload device memN/firmware/memN is not modelled — ndctl firmware dir, owned by h-list',
-  },
 ];
 
 stackBootSuite(
