@@ -4,7 +4,6 @@
  */
 import { type KnownDiff, stackBootSuite } from './stack-suite.ts';
 
-const KNOWN: KnownDiff[] = [
-];
+const KNOWN: KnownDiff[] = [];
 
 stackBootSuite('debian-13', ['interleave', 'minimal', 'minimal-hypervisor'], KNOWN);

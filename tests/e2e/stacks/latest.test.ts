@@ -4,8 +4,7 @@
  */
 import { type KnownDiff, stackBootSuite } from './stack-suite.ts';
 
-const KNOWN: KnownDiff[] = [
-];
+const KNOWN: KnownDiff[] = [];
 
 stackBootSuite(
   'latest',
