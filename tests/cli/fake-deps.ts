@@ -5,6 +5,7 @@
  */
 import type { CliDeps } from '../../src/cli/deps.ts';
 import type { CliIo } from '../../src/cli/io.ts';
+import { runCli } from '../../src/cli/program.ts';
 import { Errno } from '../../src/kernel/errno.ts';
 import { KERN } from '../../src/kernel/log.ts';
 import type { CxlMemIoctl } from '../../src/list/ioctl.ts';
@@ -89,4 +90,18 @@ export function memIo(
     cwd,
   };
   return io;
+}
+
+/**
+ * cxlsim's CLI run in-process in `cwd` (its state in `cwd/.cxlsim`): `run(...argv)` gives the
+ * exit code and what it printed.
+ */
+export function cliRunner(
+  cwd: string,
+): (...argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+  return async (...argv) => {
+    const io = memIo(cwd, {});
+    const code = await runCli(argv, io);
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  };
 }

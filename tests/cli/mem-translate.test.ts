@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { MachineState } from '../../src/cli/state.ts';
-import { memIo } from './fake-deps.ts';
+import { cliRunner } from './fake-deps.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,11 +20,7 @@ afterEach(() => {
 function setup() {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-mem-'));
   dirs.push(cwd);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   const state = () =>
     JSON.parse(readFileSync(join(cwd, '.cxlsim/state.json'), 'utf8')) as MachineState;
   return { run, state };

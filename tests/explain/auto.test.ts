@@ -10,11 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
 import type { PreCommittedDecoder } from '../../src/topology/model.ts';
 import { topologyToYaml } from '../../src/topology/serialize.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 import { loadTopology } from '../scenarios/helpers.ts';
 
 const dirs: string[] = [];
@@ -29,11 +28,7 @@ async function broken(change: Partial<PreCommittedDecoder>) {
   const t = loadTopology('bios-2way');
   Object.assign(t.hostBridges[0]?.committed?.[0] ?? {}, change);
   writeFileSync(join(cwd, 'broken.yaml'), topologyToYaml(t));
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect(
     (await run('boot', '--topology', 'broken.yaml', '--profile', 'latest', '--dyndbg')).code,
   ).toBe(0);

@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -20,11 +19,7 @@ afterAll(() => {
 async function machine() {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-explain-cli-'));
   dirs.push(cwd);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect((await run('boot', '--preset', 'default', '--profile', 'debian-12')).code).toBe(0);
   const journal = () => readFileSync(join(cwd, '.cxlsim/state.json'), 'utf8');
   return { run, journal };

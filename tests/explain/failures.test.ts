@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 import { bootDefault, captureLog, fixture, NameMap, syswLines } from '../drivers/region/helpers.ts';
 
 const names = new NameMap(fixture('failures/00-boot/sysfs.txt'), bootDefault('debian-12', true));
@@ -24,11 +23,7 @@ afterAll(() => {
 async function machine() {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-explain-'));
   dirs.push(cwd);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect(
     (await run('boot', '--preset', 'default', '--profile', 'debian-12', '--dyndbg')).code,
   ).toBe(0);

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
 import { parseCpuOption } from '../../src/topology/qemu-cpu.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -31,11 +30,7 @@ async function session(line: string, profile: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-explain-hv-'));
   dirs.push(cwd);
   writeFileSync(join(cwd, 'vm.sh'), line);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect((await run('boot', '--qemu', 'vm.sh', '--profile', profile)).code).toBe(0);
   return run;
 }

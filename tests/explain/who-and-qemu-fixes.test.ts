@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import type { Explanation } from '../../src/explain/types.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -39,11 +38,7 @@ async function session(line: string, profile: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-explain-q-'));
   dirs.push(cwd);
   writeFileSync(join(cwd, 'vm.sh'), line);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect((await run('boot', '--qemu', 'vm.sh', '--profile', profile)).code).toBe(0);
   return run;
 }

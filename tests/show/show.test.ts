@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
-import { memIo } from '../cli/fake-deps.ts';
+import { cliRunner } from '../cli/fake-deps.ts';
 import { allElements, parseXml, textOf } from '../helpers/xml.ts';
 
 const dirs: string[] = [];
@@ -19,11 +18,7 @@ afterAll(() => {
 async function session() {
   const cwd = mkdtempSync(join(tmpdir(), 'cxlsim-show-'));
   dirs.push(cwd);
-  const run = async (...argv: string[]) => {
-    const io = memIo(cwd, {});
-    const code = await runCli(argv, io);
-    return { code, stdout: io.stdout, stderr: io.stderr };
-  };
+  const run = cliRunner(cwd);
   expect((await run('boot', '--preset', 'default')).code).toBe(0);
   const r = await run(
     'create-region',
