@@ -155,8 +155,10 @@ export function unregisterPort(port: CxlPort): void {
   deviceReleaseDriver(port);
   const md = port.isEndpoint ? memdevOfEndpoint(port) : undefined;
   if (md) {
+    // the endpoint is going here, so cxl_mem's delete_endpoint() action finds nothing to do;
+    // releasing the memdev's driver drops that action with the binding
     md.endpoint = undefined;
-    md.driver = undefined;
+    deviceReleaseDriver(md);
   }
   port.del();
   releasePort(port);
