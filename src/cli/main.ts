@@ -1,39 +1,18 @@
 #!/usr/bin/env node
 /**
- * DOC: the `cxlsim` executable. All work is in program.ts; this file wires the process in
- * and makes sure nothing escapes as a stack trace, not even an error thrown from a timer.
- *
- * - A closed stdout (`cxlsim sysfs dump | head -1`) ends the process quietly with exit 141,
- *   what a shell reports for a process killed by SIGPIPE (Node ignores SIGPIPE, so the write
- *   fails with EPIPE instead; cat would die of the signal).
- * - SIGINT and SIGTERM keep their default action: the process ends at once, even inside a
- *   long synchronous boot or replay, with the status a shell reports as 130/143. Nothing is
- *   lost: the state file is only ever replaced by an atomic rename at the end of a command,
- *   and the lock of a dead process is taken over at once by the next command (state/lock.ts).
+ * DOC: the `cxlsim` executable's node entry. The CLI runs from esbuild's bundle next to this
+ * file when there is one (dist/cli/cxlsim-main.js and its chunks, `npm run build`: a few
+ * files per command instead of ~190 modules), else from the modules (cli-main.ts).
+ * The installed `cxlsim` command is the shell launcher dist/cli/cxlsim
+ * (src/cli/snapshot/launcher.sh), which starts a state's machine snapshot when it has one and
+ * this file otherwise.
  */
-import { formatError } from './errors.ts';
-import { processIo } from './io.ts';
-import { runCli } from './program.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Exit status of a process killed by SIGPIPE, as a shell reports it. */
-const SIGPIPE_STATUS = 128 + 13;
-
-const onStreamError = (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(SIGPIPE_STATUS);
-  fatal(e);
-};
-const fatal = (e: unknown) => {
-  if ((e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') process.exit(SIGPIPE_STATUS);
-  try {
-    process.stderr.write(`${formatError(e, Boolean(process.env.CXLSIM_DEBUG))}\n`);
-  } catch {
-    /* stderr is gone too */
-  }
-  process.exit(1);
-};
-process.stdout.on('error', onStreamError);
-process.stderr.on('error', () => process.exit(SIGPIPE_STATUS));
-process.on('uncaughtException', fatal);
-process.on('unhandledRejection', fatal);
-
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+const bundled = join(dirname(fileURLToPath(import.meta.url)), 'cxlsim-main.js');
+const { cliMain } = (
+  existsSync(bundled) ? await import(bundled) : await import('./cli-main.ts')
+) as typeof import('./cli-main.ts');
+await cliMain(process.argv.slice(2));

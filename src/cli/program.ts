@@ -14,17 +14,18 @@ import { type CliDeps, realDeps } from './deps.ts';
 import { exitCodeOf, formatError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { NDCTL_HELP } from './ndctl-commands.ts';
+import { packageUrl } from './paths.ts';
 import type { CliContext } from './session.ts';
 
 /** Default state directory, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.cxlsim';
 
-/** cxlsim's version from package.json (same relative path from src/cli and dist/cli). */
+/** cxlsim's version from package.json. */
 export function packageVersion(): string {
   try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
+    const pkg = JSON.parse(readFileSync(packageUrl('package.json'), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';

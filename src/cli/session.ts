@@ -1,6 +1,9 @@
 /**
  * DOC: one CLI invocation's machine: lock the state directory, re-boot the journaled
  * machine, replay its operations, run the command, append what it journaled, unlock.
+ * When the process was started from a machine snapshot that holds a prefix of the journal
+ * (src/state/snapshot.ts), only the operations after it are replayed; after the command a
+ * new snapshot is built when the journal has outgrown the old one (snapshot/build.ts).
  *
  * With no machine booted yet, the `default` preset is booted on the default profile (so
  * `cxlsim list` works on a fresh checkout) and recorded. If replay fails (the journal does
@@ -15,9 +18,11 @@ import { removeDeadTemps } from '../state/atomic.ts';
 import { StateError } from '../state/errors.ts';
 import { processAlive } from '../state/lock.ts';
 import { replay } from '../state/replay.ts';
+import { takePreloaded } from '../state/snapshot.ts';
 import type { CliDeps } from './deps.ts';
 import type { CliIo } from './io.ts';
 import { type StateLock, withStateLock } from './lock.ts';
+import { maybeBuildSnapshot } from './snapshot/build.ts';
 import {
   type JournalOp,
   type MachineState,
@@ -116,11 +121,15 @@ export async function withMachine<T>(
           false,
           ctx.version,
         );
-      const machine = replay(
-        await bootStored(ctx.deps, st, stateFile(ctx.stateDir)),
-        st.ops,
-        stateFile(ctx.stateDir),
-      );
+      // a snapshot's machine (this process was started from one) holds ops[0…n)
+      const pre = takePreloaded(st);
+      const machine = pre
+        ? replay(pre.machine, st.ops, stateFile(ctx.stateDir), pre.n)
+        : replay(
+            await bootStored(ctx.deps, st, stateFile(ctx.stateDir)),
+            st.ops,
+            stateFile(ctx.stateDir),
+          );
       const pending: JournalOp[] = [];
       const base = st;
       let code = -1;
@@ -131,10 +140,9 @@ export async function withMachine<T>(
       } finally {
         if (ctx.note)
           pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
-        if (fresh || pending.length > 0)
-          writeState(ctx.stateDir, { ...base, ops: [...base.ops, ...pending] }, () =>
-            lock.assertHeld(),
-          );
+        const next = { ...base, ops: [...base.ops, ...pending] };
+        if (fresh || pending.length > 0) writeState(ctx.stateDir, next, () => lock.assertHeld());
+        maybeBuildSnapshot(ctx.stateDir, next, ctx.io.env);
       }
     },
     timeout,

@@ -11,13 +11,16 @@ import { StateError } from './errors.ts';
 import { describeOp, type JournalOp, opKind } from './ops.ts';
 
 /**
- * Replays journaled operations on a fresh boot; returns the machine the last one leaves
+ * Replays journaled operations `ops[from…]` on a machine that holds `ops[0…from)` (a fresh
+ * boot: from = 0; a snapshot's machine: its count); returns the machine the last one leaves
  * (a `reboot` replaces the guest, keeping the hardware).
- * @throws StateError naming the state file and the failing operation
+ * @throws StateError naming the state file and the failing operation (numbered from 1 in
+ *   the whole journal)
  */
-export function replay(m0: Machine, ops: readonly JournalOp[], file: string): Machine {
+export function replay(m0: Machine, ops: readonly JournalOp[], file: string, from = 0): Machine {
   let m = m0;
-  for (const [i, op] of ops.entries()) {
+  for (let i = from; i < ops.length; i++) {
+    const op = ops[i] as JournalOp;
     try {
       m = opKind(op).replay(m, op);
     } catch (e) {

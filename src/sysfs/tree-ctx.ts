@@ -107,14 +107,17 @@ export function devicesDir(ctx: TreeCtx): DirNode {
 }
 
 /** A debugfs directory node over entries produced on demand. */
-function debugfsDir(entries: () => Map<string, DebugfsEntry>): DirNode {
+function debugfsDir(
+  entries: () => Map<string, DebugfsEntry>,
+  one?: (name: string) => DebugfsEntry | undefined,
+): DirNode {
   const node = (e: DebugfsEntry): Node =>
-    e.kind === 'dir' ? debugfsDir(e.entries) : fileNode(e.mode, e.show, e.store);
+    e.kind === 'dir' ? debugfsDir(e.entries, e.lookup) : fileNode(e.mode, e.show, e.store);
   return {
     t: 'dir',
     list: () => kernfsOrder(entries().keys()),
     lookup: (name) => {
-      const e = entries().get(name);
+      const e = one ? one(name) : entries().get(name);
       return e ? node(e) : undefined;
     },
   };

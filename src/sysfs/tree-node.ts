@@ -54,7 +54,12 @@ export type Node = DirNode | LinkNode | FileNode;
  * debugfs_create_file()). Directories list their entries on demand.
  */
 export type DebugfsEntry =
-  | { kind: 'dir'; entries: () => Map<string, DebugfsEntry> }
+  | {
+      kind: 'dir';
+      entries: () => Map<string, DebugfsEntry>;
+      /** Optional shortcut: what `entries().get(name)` gives, without building the others. */
+      lookup?: (name: string) => DebugfsEntry | undefined;
+    }
   | { kind: 'file'; mode: number; show?: () => string; store?: (buf: string) => void };
 
 /**

@@ -15,6 +15,7 @@ import { readInputFile } from '../../state/input.ts';
 import { compactQemuCommandLine } from '../../topology/qemu-compact.ts';
 import { CliError } from '../errors.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, withLockedState } from '../session.ts';
+import { dropSnapshot } from '../snapshot/build.ts';
 import { newState, type StoredInput, type StoredVfio, writeState } from '../state.ts';
 import { bootSummary } from './summary.ts';
 
@@ -95,6 +96,7 @@ export async function bootCommand(ctx: CliContext, a: BootArgs): Promise<number>
     if (vfio) st.vfio = vfio;
     const machine = await bootState(ctx.deps, st);
     writeState(ctx.stateDir, st, () => lock.assertHeld());
+    dropSnapshot(ctx.stateDir);
     ctx.io.out(`${bootSummary(machine, a.verbose ?? false).join('\n')}\n`);
     return 0;
   });

@@ -14,9 +14,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../errors.ts';
+import { packageUrl } from '../paths.ts';
 
 /** The native folder: <package>/native (same depth from src/cli/live and dist/cli/live). */
-const NATIVE_DIR = fileURLToPath(new URL('../../../native/', import.meta.url));
+const NATIVE_DIR = fileURLToPath(packageUrl('native/'));
 
 /** The commands cxlsim-ctl stands in for (links in the bin directory). */
 const STAND_INS = ['modprobe', 'dmesg', 'journalctl', 'udevadm'];

@@ -53,6 +53,13 @@ export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
           m.set(d.name, { kind: 'dir', entries: memEntries(d) });
       return m;
     },
+    // one memdev by name without listing them all (ndctl looks up cxl/memN per memdev)
+    lookup: (name) => {
+      const d = kernel.find('cxl', name);
+      return d instanceof CxlMemdev && d.driver?.name === 'cxl_mem'
+        ? { kind: 'dir', entries: memEntries(d) }
+        : undefined;
+    },
   });
   return top;
 }

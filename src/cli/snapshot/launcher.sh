@@ -1,0 +1,56 @@
+#!/bin/sh
+# DOC: the `cxlsim` command; scripts/bundle.mjs writes it to dist/cli/cxlsim with this build's
+# id in place of the at-sign placeholder below.
+#
+# For a command on the persisted machine whose state directory has a machine snapshot
+# (<state>/snapshot/meta, src/state/snapshot.ts) written by this cxlsim build with this node
+# binary (size.mtime.inode), and whose blob has the recorded POSIX cksum, it execs
+# `node --snapshot-blob BLOB -- ARGS`, which skips node's module loading, the boot and the
+# replay of the journal. Anything that does not check out (no snapshot, another build or
+# node, a blob changed or cut short) and every other command exec node on main.js. The
+# snapshot's process still reads the journal under the lock and uses the snapshot's machine
+# only if it holds a prefix of that journal, so results never depend on the snapshot.
+# CXLSIM_SNAPSHOT=0 turns snapshots off.
+build=@CXLSIM_BUILD_ID@
+self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
+main=${self%/*}/main.js
+
+# Sets $node and $blob when "$@" can start from a snapshot.
+snapshot() {
+	[ "${CXLSIM_SNAPSHOT-}" = 0 ] && return 1
+	state= given=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--state)
+			[ $# -ge 2 ] || return 1
+			state=$2 given=1
+			shift 2
+			;;
+		--state=*)
+			state=${1#--state=} given=1
+			shift
+			;;
+		*) break ;;
+		esac
+	done
+	[ $# -gt 0 ] || return 1
+	case $1 in
+	list | sysfs | dmesg | mem | translate | reboot | qmp | explain | summary) ;;
+	create-region | destroy-region | enable-region | disable-region | enable-memdev) ;;
+	disable-memdev | enable-port | disable-port | disable-bus | reserve-dpa | free-dpa) ;;
+	set-partition | read-labels | write-labels | zero-labels) ;;
+	*) return 1 ;;
+	esac
+	for a; do [ "$a" = --help ] && return 1; done
+	if [ -z "$given" ]; then state=${CXLSIM_STATE:-.cxlsim}; elif [ -z "$state" ]; then state=.; fi
+	[ -f "$state/snapshot/meta" ] || return 1
+	read -r fmt ver b nid blob sum size rest <"$state/snapshot/meta" || return 1
+	[ "$fmt $ver $b" = "cxlsim-snapshot 1 $build" ] || return 1
+	node=$(command -v node) || return 1
+	[ "$(stat -L -c %s.%Y.%i -- "$node" 2>/dev/null)" = "$nid" ] || return 1
+	blob=$state/snapshot/$blob
+	[ "$(cksum <"$blob" 2>/dev/null)" = "$sum $size" ] || return 1
+}
+
+if snapshot "$@"; then exec "$node" --snapshot-blob "$blob" -- "$@"; fi
+exec node "$main" "$@"
