@@ -28,6 +28,8 @@ export interface QemuOption {
   index: number;
   /** True for a word that is not an option (a disk image for QEMU). */
   positional?: boolean;
+  /** Offset (UTF-16 units) of the option's first word in the text it was split from. */
+  at?: number;
 }
 
 /** The location QEMU prints for an option: "-device cxl-rp,port=0" (argv words joined). */
@@ -185,18 +187,24 @@ const WITH_ARG = new Set([
 /**
  * Shell word splitting without expansion. Linear in the text: runs of ordinary characters
  * and quoted strings are sliced, never appended a character at a time.
+ * @param starts when given, receives each word's start offset in `text` (UTF-16 units), so
+ *   errors can name line and column.
  * @throws EINVAL "unterminated quote" (with the line number) for an open '…' or "…".
  */
-export function splitShellWords(text: string): string[] {
+export function splitShellWords(text: string, starts?: number[]): string[] {
   const words: string[] = [];
   let parts: string[] = [];
   let inWord = false;
+  let wordStart = 0;
   let i = 0;
   let line = 1;
   const n = text.length;
   const special = /[\\'"# \t\n\r]/g;
   const flush = () => {
-    if (inWord) words.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+    if (inWord) {
+      words.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+      starts?.push(wordStart);
+    }
     parts = [];
     inWord = false;
   };
@@ -218,6 +226,7 @@ export function splitShellWords(text: string): string[] {
         continue;
       }
       if (next !== undefined) parts.push(next);
+      if (!inWord) wordStart = i;
       inWord = true;
       i += 2;
       continue;
@@ -228,6 +237,7 @@ export function splitShellWords(text: string): string[] {
         throw new Errno('EINVAL', `unterminated ' quote in QEMU command line (line ${line})`);
       lines(i + 1, end);
       parts.push(text.slice(i + 1, end));
+      if (!inWord) wordStart = i;
       inWord = true;
       i = end + 1;
       continue;
@@ -263,6 +273,7 @@ export function splitShellWords(text: string): string[] {
           j = b + 1;
         }
       }
+      if (!inWord) wordStart = i;
       inWord = true;
       i = j;
       continue;
@@ -292,6 +303,7 @@ export function splitShellWords(text: string): string[] {
       break;
     }
     parts.push(text.slice(i, j));
+    if (!inWord) wordStart = i;
     inWord = true;
     i = j;
   }
@@ -312,7 +324,7 @@ export interface QemuArgv {
  * Walks argv as QEMU's option loop does.
  * @throws QemuError "requires an argument" for a trailing option that needs one.
  */
-export function splitQemuOptions(words: string[]): QemuArgv {
+export function splitQemuOptions(words: string[], starts?: readonly number[]): QemuArgv {
   let i = 0;
   while (
     i < words.length &&
@@ -330,29 +342,65 @@ export function splitQemuOptions(words: string[]): QemuArgv {
   const options: QemuOption[] = [];
   while (i < words.length) {
     const w = words[i] as string;
+    const at = starts?.[i];
     i++;
     if (!w.startsWith('-') || w === '-') {
-      options.push({ name: '', flag: w, arg: undefined, index: options.length, positional: true });
+      options.push({
+        name: '',
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        positional: true,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
     const name = w.startsWith('--') ? w.slice(2) : w.slice(1);
     if (NO_ARG.has(name)) {
-      options.push({ name, flag: w, arg: undefined, index: options.length });
+      options.push({
+        name,
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
     const next = words[i];
     if (next === undefined) {
       if (!WITH_ARG.has(name)) {
-        options.push({ name, flag: w, arg: undefined, index: options.length });
+        options.push({
+          name,
+          flag: w,
+          arg: undefined,
+          index: options.length,
+          ...(at !== undefined ? { at } : {}),
+        });
         continue;
       }
-      throw new QemuError('requires an argument', { option: w, binary });
+      throw new QemuError('requires an argument', {
+        option: w,
+        binary,
+        ...(at !== undefined ? { at } : {}),
+      });
     }
     if (!WITH_ARG.has(name) && next.startsWith('-') && next.length > 1) {
-      options.push({ name, flag: w, arg: undefined, index: options.length });
+      options.push({
+        name,
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
-    options.push({ name, flag: w, arg: next, index: options.length });
+    options.push({
+      name,
+      flag: w,
+      arg: next,
+      index: options.length,
+      ...(at !== undefined ? { at } : {}),
+    });
     i++;
   }
   return { binary, binaryGiven, options };
