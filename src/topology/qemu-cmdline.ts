@@ -25,7 +25,6 @@ import {
   type QemuArgv,
   type QemuOption,
   splitQemuOptions,
-  splitShellWords,
 } from './qemu-args.ts';
 import { parseCpuOption } from './qemu-cpu.ts';
 import {
@@ -50,6 +49,7 @@ import {
   parseObjectOption,
 } from './qemu-objects.ts';
 import { parseQemuOpts } from './qemu-opts.ts';
+import { splitShellWords } from './qemu-shell.ts';
 import { buildHostBridges } from './qemu-tree.ts';
 
 /** Options of {@link parseQemuCommandLine}. */

@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/kernel/errno.ts';
 import { loadTopology } from '../../src/topology/load.ts';
-import { splitQemuOptions, splitShellWords } from '../../src/topology/qemu-args.ts';
+import { splitQemuOptions } from '../../src/topology/qemu-args.ts';
 import { QemuError, sourcePosition } from '../../src/topology/qemu-errors.ts';
+import { splitShellWords } from '../../src/topology/qemu-shell.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cxlsim-srcpos-'));
 
