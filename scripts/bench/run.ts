@@ -4,6 +4,9 @@
  *   boot (buildPlatform + the guest's enumeration), `cxl list -vvv`, sysfs export and peak RSS,
  *   each case in its own process (scripts/bench/case.ts), figures the median of several runs;
  * - CLI cold start from dist/ (whole process): `cxlsim --version`, `cxlsim list` (default preset);
+ * - issue 15 (scripts/bench/cli-state.ts): `list` and a create/destroy cycle fresh and after
+ *   ~1,000 journaled operations, CPU seconds of the whole `cxlsim` process; 4096 endpoints'
+ *   boot, `list -M`, `sysfs write`, `sysfs dump` (not with --quick);
  * - the capture topologies against their QEMU TCG runs (sysfs-fixtures/<capture>/host/
  *   run-info.txt wall_seconds): the CLI's `boot` + `list -vvv`, two whole processes;
  * - the region driver's figures (scripts/bench/region.ts: create+commit 2/8/16 ways, translate
@@ -21,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { table } from 'table';
 import { PRESET_NAMES } from '../../src/topology/presets/index.ts';
+import { benchCliState } from './cli-state.ts';
 
 const root = join(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
@@ -158,6 +162,20 @@ cli(['--state', state, 'boot', '--preset', 'default'], 0);
 cold['cxlsim list (default preset)'] = cli(['--state', state, 'list'], quick ? 3 : 7);
 for (const [k, v] of Object.entries(cold)) console.log(`${k}: ${f0(v)} ms (median, whole process)`);
 
+// 3b. Issue 15: what a command costs with history and at scale (whole process, CPU seconds).
+const cliState = benchCliState(root, quick);
+console.log(
+  table([
+    ['issue 15, whole process (`cxlsim`)', 'CPU s', 'wall s', 'peak RSS MiB'],
+    ...Object.entries(cliState.figures).map(([k, f]) => [
+      k,
+      f.cpuS.toFixed(3),
+      f.wallS.toFixed(2),
+      f.rssKiB === undefined ? '-' : f0(f.rssKiB / 1024),
+    ]),
+  ]),
+);
+
 // 4. The capture topologies: QEMU TCG (one try, from the capture's run-info.txt) vs cxlsim.
 const CAPTURES: { capture: string; preset: string; dyndbg: boolean }[] = [
   { capture: 'minimal', preset: 'minimal', dyndbg: false },
@@ -237,6 +255,7 @@ for (const p of ['default', 'minimal', 'threeway']) {
 }
 targets.push({ name: '4096 endpoints boot+list < 2000 ms', value: t4096, ok: t4096 < 2000 });
 targets.push({ name: 't(4096)/t(256) <= 20', value: t4096 / t256, ok: t4096 / t256 <= 20 });
+targets.push(...cliState.targets);
 const v = cold['cxlsim --version'] ?? Number.NaN;
 targets.push({ name: 'CLI cold start (--version) < 300 ms', value: v, ok: v < 300 });
 
@@ -311,6 +330,6 @@ console.log(`bench: ${totalS.toFixed(0)} s`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(
   join(root, 'bench-results/latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, qemu, region, prop, live, targets }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, totalS, cases, cold, cliState: cliState.figures, qemu, region, prop, live, targets }, null, 2)}\n`,
 );
 if (process.env.BENCH_STRICT === '1' && targets.some((x) => !x.ok)) process.exit(1);

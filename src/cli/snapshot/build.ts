@@ -7,7 +7,7 @@
  * `node --snapshot-blob TMP --build-snapshot cxlsim.cjs` boots the journal's machine, replays
  * every operation and serializes its heap (bundle.ts), then the blob is fsynced and renamed
  * into `<state>/snapshot/`, meta.json replaced atomically and the previous blob removed. So a
- * command never replays more than SNAPSHOT_EVERY − 1 operations on top of a snapshot, and
+ * command never replays more than SNAPSHOT_EVERY − 1 operations on top of a snapshot (~0.1 ms each on the default preset), and
  * the cost of a build (a boot and a full replay, ~0.5 s on the default preset) is paid once
  * per SNAPSHOT_EVERY operations.
  *
@@ -42,7 +42,7 @@ import {
 } from '../../state/snapshot.ts';
 
 /** A snapshot is rebuilt once the journal has this many operations it does not hold. */
-export const SNAPSHOT_EVERY = 64;
+export const SNAPSHOT_EVERY = 256;
 /** Largest heap (bytes, `process.memoryUsage().heapUsed` after the command) snapshotted. */
 export const SNAPSHOT_MAX_HEAP = 160 * 1024 * 1024;
 /** Environment variable naming the state directory a snapshot-building process boots. */
