@@ -131,8 +131,15 @@ class Dumper {
       ? v.readdir('bus/cxl/devices').map((n) => v.realpath(`bus/cxl/devices/${n}`))
       : [];
     const sorted = [...new Set(devs)].sort((a, b) => a.length - b.length);
+    // top-most directories only: a path is nested when one of its ancestors is already kept
+    // (a set of ancestors, not a scan of the kept list: 4096 endpoints keep thousands)
     const top: string[] = [];
-    for (const p of sorted) if (!top.some((t) => p.startsWith(`${t}/`))) top.push(p);
+    const kept = new Set<string>();
+    for (const p of sorted) {
+      if (Dumper.ancestors(p).some((a) => kept.has(a))) continue;
+      kept.add(p);
+      top.push(p);
+    }
     for (const t of top) {
       this.recurse(t);
       for (const a of Dumper.ancestors(t)) this.oneLevel(a);
@@ -150,11 +157,18 @@ class Dumper {
     }
   }
 
-  text(header: boolean): string {
+  /** The records sorted by path, to `out` in pieces of about {@link CHUNK}. */
+  write(header: boolean, out: (chunk: string) => void): void {
     const keys = [...this.records.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let s = header ? `${DUMP_HEADER}\n` : '';
-    for (const k of keys) s += this.records.get(k);
-    return s;
+    for (const k of keys) {
+      s += this.records.get(k);
+      if (s.length >= CHUNK) {
+        out(s);
+        s = '';
+      }
+    }
+    if (s !== '') out(s);
   }
 }
 
@@ -168,6 +182,32 @@ export function dumpSysfs(
   roots?: string[],
   opts: { header?: boolean } = {},
 ): string {
+  let s = '';
+  writeSysfsDump(
+    view,
+    (chunk) => {
+      s += chunk;
+    },
+    roots,
+    opts,
+  );
+  return s;
+}
+
+/** Bytes (UTF-16 units) of dump text handed to `out` at a time by {@link writeSysfsDump}. */
+const CHUNK = 1 << 20;
+
+/**
+ * {@link dumpSysfs}, handing the text to `out` in pieces of about 1 MiB in order, so that a
+ * large machine's dump (hundreds of MB at 4096 endpoints) is never one string.
+ * @throws ENOENT when a given root does not exist (before anything is written)
+ */
+export function writeSysfsDump(
+  view: SysfsView,
+  out: (chunk: string) => void,
+  roots?: string[],
+  opts: { header?: boolean } = {},
+): void {
   const d = new Dumper(view);
   if (roots && roots.length > 0) {
     for (const r of roots) {
@@ -178,5 +218,5 @@ export function dumpSysfs(
       else d.entry(p);
     }
   } else d.defaultSelection();
-  return d.text(opts.header ?? true);
+  d.write(opts.header ?? true, out);
 }

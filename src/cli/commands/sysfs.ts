@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { Errno, strerror } from '../../kernel/errno.ts';
-import { dumpSysfs } from '../../sysfs/dump.ts';
+import { writeSysfsDump } from '../../sysfs/dump.ts';
 import { exportSysfs } from '../../sysfs/export.ts';
 import { normSysPath, type SysfsView } from '../../sysfs/view.ts';
 import { type CliContext, withMachine } from '../session.ts';
@@ -145,7 +145,7 @@ export async function sysfsExport(ctx: CliContext, dir: string, force: boolean):
 /** `dump [ROOT…]`. */
 export async function sysfsDump(ctx: CliContext, roots: string[]): Promise<number> {
   return withMachine(ctx, ({ machine }) => {
-    ctx.io.out(dumpSysfs(machine.sysfs, roots.length ? roots : undefined));
+    writeSysfsDump(machine.sysfs, ctx.io.out, roots.length ? roots : undefined);
     return 0;
   });
 }
