@@ -13,7 +13,7 @@ import { cmdNewGeneric } from '../lib/cmd.ts';
 import { CXL_MEM_COMMAND_ID } from '../lib/ioctl.ts';
 import { cmdSubmit } from '../lib/mbox.ts';
 import { memdevName } from '../lib/memdev.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import { arrAdd } from '../util/jsonc.ts';
 import { UTIL_JSON } from '../util/print.ts';
 import { memdevToJson } from './json.ts';

@@ -10,7 +10,7 @@
 import { busDisableInvalidate } from '../lib/enable.ts';
 import { cxlMemdevs, memdevBus } from '../lib/memdev.ts';
 import { cxlBuses, portName } from '../lib/port.ts';
-import { negErrno } from '../lib/sysfs-write.ts';
+import { negErrno } from '../lib/sysfs.ts';
 import type { CxlPort } from '../lib/types.ts';
 import { scanPrefixInt } from '../util/cstr.ts';
 import { LOG, LogCtx } from '../util/log.ts';

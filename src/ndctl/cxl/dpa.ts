@@ -10,10 +10,9 @@
  * then prints as JSON with the decoder nested under "decoder".
  */
 
-import { cxlDecoders, decoderName } from '../lib/decoder.ts';
-import { decoderSetDpaSize, decoderSetMode } from '../lib/decoder-write.ts';
+import { cxlDecoders, decoderName, decoderSetDpaSize, decoderSetMode } from '../lib/decoder.ts';
 import { memdevEndpoint, memdevName } from '../lib/memdev.ts';
-import { negErrno } from '../lib/sysfs-write.ts';
+import { negErrno } from '../lib/sysfs.ts';
 import { type CxlDecoder, DECODER_MODE, type DecoderMode } from '../lib/types.ts';
 import { strtoullEnd, U64_MAX } from '../util/cstr.ts';
 import { arrAdd, objAdd } from '../util/jsonc.ts';

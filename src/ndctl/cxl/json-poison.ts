@@ -14,8 +14,8 @@
 import { decoderMemdev } from '../lib/decoder.ts';
 import { memdevName } from '../lib/memdev.ts';
 import { cxlMappings, regionName } from '../lib/region.ts';
-import { exists, writeAttr } from '../lib/sysfs.ts';
-import type { CxlMemdev, CxlRegion } from '../lib/types.ts';
+import { exists, relSys, writeAttr } from '../lib/sysfs.ts';
+import type { CxlCtx, CxlMemdev, CxlRegion } from '../lib/types.ts';
 import { hexObj, sizeObj } from '../util/json.ts';
 import { arrAdd, type JArr, type JObj, jArr, jObj, jStr, objAdd } from '../util/jsonc.ts';
 
@@ -53,6 +53,19 @@ function triggerRegion(r: CxlRegion): boolean {
 
 /** The libtracefs instance `cxl list` creates (tracefs_instance_create("cxl list")). */
 const INSTANCE = '/sys/kernel/tracing/instances/cxl list';
+
+/**
+ * A tracefs file write as libtracefs does it (tracefs_event_enable(), tracefs_instance_file_write():
+ * the bytes as given, no libcxl log line). @returns false when the write failed
+ */
+function tracefsWrite(ctx: CxlCtx, path: string, buf: string): boolean {
+  try {
+    ctx.view.write(relSys(path), buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
 /** CXL 3.1 Table 8-140 source names, as ndctl's poison_source[] (index = source). */
 const SOURCES = [
   'Unknown',
@@ -146,12 +159,12 @@ export function mediaErrorsToJson(
     return undefined;
   }
   const enable = `${INSTANCE}/events/cxl/cxl_poison/enable`;
-  if (writeAttr(ctx, enable, '1')) {
+  if (!tracefsWrite(ctx, enable, '1')) {
     ctx.out.stderr += 'Failed to enable trace: -2\n';
     return undefined;
   }
   const ok = 'memdev' in target ? triggerMemdev(target.memdev) : triggerRegion(target.region);
-  writeAttr(ctx, enable, '0');
+  tracefsWrite(ctx, enable, '0');
   // libtracefs reads the instance itself (no sysfs attribute size limit)
   let text: string | undefined;
   try {
@@ -161,7 +174,7 @@ export function mediaErrorsToJson(
     text = undefined;
   }
   // the events are consumed once parsed (libtracefs reads the instance's raw pipe)
-  writeAttr(ctx, `${INSTANCE}/trace`, '\n');
+  tracefsWrite(ctx, `${INSTANCE}/trace`, '\n');
   if (!ok || typeof text !== 'string') return undefined;
   const arr = jArr();
   for (const line of text.split('\n')) {

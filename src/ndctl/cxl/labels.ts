@@ -12,7 +12,7 @@
 import { memdevNvdimmBridgeActive } from '../lib/enable.ts';
 import { lsaOp } from '../lib/mbox.ts';
 import { memdevName } from '../lib/memdev.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import type { MemdevActionFn } from './memdev.ts';
 
 const SIZE_MAX = (1n << 64n) - 1n;

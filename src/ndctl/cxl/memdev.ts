@@ -18,7 +18,7 @@ import {
   memdevIsEnabled,
   memdevName,
 } from '../lib/memdev.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import type { CxlMemdev } from '../lib/types.ts';
 import { scanPrefixInt, strtoullEnd } from '../util/cstr.ts';
 import { type JArr, jArr } from '../util/jsonc.ts';

@@ -12,7 +12,7 @@
 
 import { cmdNewIdentify, cmdNewSetPartition, cmdSubmit, identifyCaps } from '../lib/mbox.ts';
 import { memdevName } from '../lib/memdev.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import type { CxlMemdev } from '../lib/types.ts';
 import { U64_MAX } from '../util/cstr.ts';
 import { arrAdd } from '../util/jsonc.ts';

@@ -22,7 +22,7 @@ import {
   memdevIsPortAncestor,
 } from '../lib/memdev.ts';
 import { cxlBuses, cxlPortForeachAll, endpointsOf, portIsEnabled, portName } from '../lib/port.ts';
-import { negErrno } from '../lib/sysfs-write.ts';
+import { negErrno } from '../lib/sysfs.ts';
 import type { CxlMemdev, CxlPort } from '../lib/types.ts';
 import { LOG, LogCtx } from '../util/log.ts';
 import { type OptSpec, optBool, parseOptions, usageText } from '../util/parse-options.ts';

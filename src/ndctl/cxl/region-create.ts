@@ -8,22 +8,21 @@
  * dpa_size, target<i>), commit, bind. Any failure after creation deletes the region again.
  */
 
-import { cxlDecoders, decoderName } from '../lib/decoder.ts';
-import { decoderSetDpaSize, decoderSetMode } from '../lib/decoder-write.ts';
+import { cxlDecoders, decoderName, decoderSetDpaSize, decoderSetMode } from '../lib/decoder.ts';
 import { memdevEndpoint, memdevName } from '../lib/memdev.ts';
-import { regionName } from '../lib/region.ts';
 import {
   decoderCreateRegion,
   regionDecodeCommit,
   regionDelete,
   regionEnable,
+  regionName,
   regionSetInterleaveGranularity,
   regionSetInterleaveWays,
   regionSetSize,
   regionSetTarget,
   regionSetUuid,
-} from '../lib/region-write.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+} from '../lib/region.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import {
   type CxlDecoder,
   type CxlMemdev,

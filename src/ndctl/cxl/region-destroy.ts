@@ -7,19 +7,19 @@
  * decoders on the same memdev) → disable when enabled and --force, else EBUSY → commit 0 →
  * for each position: target<i> "" then the endpoint decoder's dpa_size 0 → delete_region.
  */
-import { cxlDecoders, decoderMemdev, decoderName } from '../lib/decoder.ts';
-import { decoderSetDpaSize } from '../lib/decoder-write.ts';
+import { cxlDecoders, decoderMemdev, decoderName, decoderSetDpaSize } from '../lib/decoder.ts';
 import { memdevName } from '../lib/memdev.ts';
-import { regionIsEnabled, regionName } from '../lib/region.ts';
 import {
   regionClearTarget,
   regionDecodeReset,
   regionDelete,
   regionDisable,
   regionEnable,
+  regionIsEnabled,
+  regionName,
   regionTargetDecoder,
-} from '../lib/region-write.ts';
-import { negErrno, strerrorRc } from '../lib/sysfs-write.ts';
+} from '../lib/region.ts';
+import { negErrno, strerrorRc } from '../lib/sysfs.ts';
 import type { CxlRegion } from '../lib/types.ts';
 import type { LogCtx } from '../util/log.ts';
 import { ndctlHas } from '../versions.ts';

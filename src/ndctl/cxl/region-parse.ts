@@ -8,7 +8,7 @@
  */
 
 import { cxlMemdevs, memdevName } from '../lib/memdev.ts';
-import { negErrno } from '../lib/sysfs-write.ts';
+import { negErrno } from '../lib/sysfs.ts';
 import { type CxlDecoder, type CxlMemdev, DECODER_MODE, type DecoderMode } from '../lib/types.ts';
 import { strtok, U64_MAX } from '../util/cstr.ts';
 import type { LogCtx } from '../util/log.ts';

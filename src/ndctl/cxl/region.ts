@@ -10,7 +10,7 @@
  */
 
 import { cxlRegions, regionName } from '../lib/region.ts';
-import { strerrorRc } from '../lib/sysfs-write.ts';
+import { strerrorRc } from '../lib/sysfs.ts';
 import type { CxlDecoder } from '../lib/types.ts';
 import { LOG, LogCtx } from '../util/log.ts';
 import { parseOptions } from '../util/parse-options.ts';

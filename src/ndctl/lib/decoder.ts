@@ -6,13 +6,17 @@
  * Targets are parsed from target_list ("1,0"): each id names the port's dportN, resolved with
  * realpath(); the target list is prepended, so it runs from the highest position down. Reading a
  * root decoder walks its regions (for max_available_extent), which is when they are parsed.
+ *
+ * Writes: the endpoint-decoder setters (cxl/lib/libcxl.c cxl_decoder_set_dpa_size(),
+ * cxl_decoder_set_mode()), as create-region, destroy-region, reserve-dpa and free-dpa use them.
+ * Both refuse non-endpoint decoders and update the cached field after a successful write.
  */
-import { atoi, strtok, strtoull, toI32, toU32, U64_MAX } from '../util/cstr.ts';
+import { atoi, hexAlt, strtok, strtoull, toI32, toU32, U64_MAX } from '../util/cstr.ts';
 import { ndctlHas } from '../versions.ts';
 import { endpointMemdev } from './memdev.ts';
 import { cxlBuses, cxlPortForeachAll, endpointsOf } from './port.ts';
 import { cxlRegions, regionName } from './region.ts';
-import { deviceParse, readAttrAt, realpathAt } from './sysfs.ts';
+import { deviceParse, negErrno, readAttrAt, realpathAt, writeAttr } from './sysfs.ts';
 import {
   type CxlCtx,
   type CxlDecoder,
@@ -226,4 +230,40 @@ export function decoderByName(ctx: CxlCtx, name: string): CxlDecoder | undefined
     }
   }
   return undefined;
+}
+
+/** cxl_decoder_set_dpa_size(): "%#llx\n" to dpa_size. */
+export function decoderSetDpaSize(d: CxlDecoder, size: bigint): number {
+  if (d.port.type !== 'endpoint') {
+    d.ctx.out.log(
+      'libcxl',
+      'cxl_decoder_set_dpa_size',
+      `${devname(d.devPath)}: not an endpoint decoder\n`,
+    );
+    return negErrno('EINVAL');
+  }
+  const rc = writeAttr(d.ctx, `${d.devPath}/dpa_size`, `${hexAlt(size)}\n`);
+  if (rc < 0) return rc;
+  d.dpaSize = size;
+  return 0;
+}
+
+/** cxl_decoder_set_mode(): "pmem" or "ram" (no newline) to mode. */
+export function decoderSetMode(d: CxlDecoder, mode: DecoderMode): number {
+  const name = devname(d.devPath);
+  if (d.port.type !== 'endpoint') {
+    d.ctx.out.log('libcxl', 'cxl_decoder_set_mode', `${name}: not an endpoint decoder\n`);
+    return negErrno('EINVAL');
+  }
+  let buf: string;
+  if (mode === DECODER_MODE.PMEM) buf = 'pmem';
+  else if (mode === DECODER_MODE.RAM) buf = 'ram';
+  else {
+    d.ctx.out.log('libcxl', 'cxl_decoder_set_mode', `${name}: unsupported mode: ${mode}\n`);
+    return negErrno('EINVAL');
+  }
+  const rc = writeAttr(d.ctx, `${d.devPath}/mode`, buf);
+  if (rc < 0) return rc;
+  d.mode = mode;
+  return 0;
 }

@@ -11,8 +11,7 @@
 import { scanPrefixInt } from '../util/cstr.ts';
 import { memdevBus, memdevIsEnabled, memdevName, portBus } from './memdev.ts';
 import { dportMapsHostPath, dportsOf, portIsEnabled, portName } from './port.ts';
-import { isEnabledPath } from './sysfs.ts';
-import { negErrno, relSys, utilBind, utilUnbind, writeAttr } from './sysfs-write.ts';
+import { isEnabledPath, negErrno, relSys, utilBind, utilUnbind, writeAttr } from './sysfs.ts';
 import type { CxlDport, CxlMemdev, CxlPort } from './types.ts';
 
 const err = (p: { ctx: CxlMemdev['ctx'] }, fn: string, msg: string): void =>

@@ -12,7 +12,7 @@ import { isErrno } from '../../kernel/errno.ts';
 import { type CxlCmd, cmdNewGeneric } from './cmd.ts';
 import { CXL_CAPACITY_MULTIPLIER, CXL_MEM_COMMAND_ID, IDENTIFY, leField } from './ioctl.ts';
 import { memdevName } from './memdev.ts';
-import { negErrno, strerrorRc } from './sysfs-write.ts';
+import { negErrno, strerrorRc } from './sysfs.ts';
 import type { CxlMemdev } from './types.ts';
 
 /** sizeof(struct cxl_cmd_set_lsa): offset and reserved, before the data. */

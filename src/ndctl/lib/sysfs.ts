@@ -4,8 +4,16 @@
  * __sysfs_read_attr() (one read of at most SYSFS_ATTR_SIZE bytes, one trailing newline dropped),
  * __sysfs_device_parse() (readdir, sscanf("<name>%d") on every entry, add_dev() per match),
  * realpath(3), lstat(2)-based is_enabled() and access(F_OK).
+ *
+ * Writes: __sysfs_write_attr() opens the attribute O_WRONLY and writes strlen(buf) + 1 bytes —
+ * the C string *with* its terminating NUL — so "region0" reaches the kernel as "region0\0" and
+ * "4096\n" as "4096\n\0" (a store sees the same bytes as from `echo`, up to the NUL; uuid_store's
+ * length check counts the NUL in place of echo's newline). Failures are returned as negative errno
+ * values; 85 logs EACCES/EPERM at LOG_ERR with a hint. __util_bind() offers the device name to
+ * every driver of the bus in readdir order until a bind succeeds; __util_unbind() writes it to the
+ * device's driver/unbind.
  */
-import { Errno, type ErrnoName, isErrno } from '../../kernel/errno.ts';
+import { ERRNO, Errno, type ErrnoName, isErrno } from '../../kernel/errno.ts';
 import { scanPrefixInt } from '../util/cstr.ts';
 import { ndctlHas } from '../versions.ts';
 import type { CxlCtx } from './types.ts';
@@ -30,11 +38,6 @@ function errnoOf(code: ErrnoName): Errno {
 /** SYSFS_ATTR_SIZE (util/sysfs.h) */
 const SYSFS_ATTR_SIZE = 1024;
 
-/** /sys-relative path for the view from libcxl's absolute one. */
-function rel(path: string): string {
-  return path.startsWith('/sys/') ? path.slice(5) : path === '/sys' ? '' : path;
-}
-
 /**
  * __sysfs_read_attr(): the attribute text without its trailing newline.
  * @returns the Errno of a failed open/read (85 logs EACCES/EPERM opens at LOG_ERR)
@@ -44,10 +47,10 @@ export function readAttr(ctx: CxlCtx, path: string): string | Errno {
   try {
     const view = ctx.view;
     if (view.readIfExists) {
-      const r = view.readIfExists(rel(path));
+      const r = view.readIfExists(relSys(path));
       if (r === 'ENOENT' || r === 'ENOTDIR') return errnoOf(r);
       data = r;
-    } else data = view.read(rel(path));
+    } else data = view.read(relSys(path));
   } catch (e) {
     return readFailed(ctx, path, e);
   }
@@ -105,33 +108,13 @@ function attrText(ctx: CxlCtx, data: string | Uint8Array): string | Errno {
   return s;
 }
 
-/**
- * __sysfs_write_attr(): writes `buf` (85 logs EACCES/EPERM at LOG_ERR, as write_attr() does).
- * @returns the Errno of a failed write
- */
-export function writeAttr(ctx: CxlCtx, path: string, buf: string): Errno | undefined {
-  try {
-    ctx.view.write(rel(path), buf);
-    return undefined;
-  } catch (e) {
-    const err = isErrno(e) ? e : new Errno('EIO');
-    if (ndctlHas(ctx.ndctl, 'sysfsAccessHint') && (err.code === 'EACCES' || err.code === 'EPERM')) {
-      const what = new Errno(err.code).message;
-      ctx.out.log(
-        'libcxl',
-        'write_attr',
-        `failed to write ${buf} to ${path}: ${what} hint: try running as root or using sudo\n`,
-      );
-    }
-    return new Errno(err.code);
-  }
-}
-
 /** realpath(3) with the result in libcxl's absolute form; undefined when it fails. */
 export function realpath(ctx: CxlCtx, path: string): string | undefined {
   try {
     const view = ctx.view;
-    const r = view.realpathIfExists ? view.realpathIfExists(rel(path)) : view.realpath(rel(path));
+    const r = view.realpathIfExists
+      ? view.realpathIfExists(relSys(path))
+      : view.realpath(relSys(path));
     if (r === undefined) return undefined;
     return r === '' ? '/sys' : `/sys/${r}`;
   } catch {
@@ -154,7 +137,7 @@ export function realpathAt(ctx: CxlCtx, dir: string, name: string): string | und
 
 /** is_enabled(): lstat() succeeds and the entry is a symlink. */
 export function isEnabledPath(ctx: CxlCtx, drvpath: string): boolean {
-  return ctx.view.lstat(rel(drvpath))?.kind === 'link';
+  return ctx.view.lstat(relSys(drvpath))?.kind === 'link';
 }
 
 /** access(path, F_OK) / stat(): the path resolves to an existing entry. */
@@ -175,7 +158,7 @@ export function deviceParse(
   writeAttr(ctx, '/sys/bus/cxl/flush', '1\n'); // cxl_wait_probe(): a failure is ignored
   let names: string[];
   try {
-    names = ctx.view.readdir(rel(base));
+    names = ctx.view.readdir(relSys(base));
   } catch {
     return; // "no \"%s\" devices found" is a debug message
   }
@@ -186,4 +169,88 @@ export function deviceParse(
     if (dev === undefined)
       ctx.out.log('libcxl', '__sysfs_device_parse', `${devName}${id}: add_dev() failed\n`);
   }
+}
+
+/** The NUL that write_attr() sends after the string (len = strlen(buf) + 1). */
+export const CSTRING_NUL = '\0';
+
+/** /sys-relative path for the view from libcxl's absolute one. */
+export function relSys(path: string): string {
+  return path.startsWith('/sys/') ? path.slice(5) : path === '/sys' ? '' : path;
+}
+
+/** strerror(abs(rc)) with glibc's text for numbers outside the table. */
+export function strerrorRc(rc: number): string {
+  const n = Math.abs(rc);
+  for (const [, v] of Object.entries(ERRNO)) if (v[0] === n) return v[1];
+  return `Unknown error ${n}`;
+}
+
+/** -errno for an errno name (the C convention of libcxl's return codes). */
+export function negErrno(name: ErrnoName): number {
+  return -ERRNO[name][0];
+}
+
+/** The negative errno of a thrown Errno (EIO for anything else). */
+function rcOf(e: unknown): number {
+  return isErrno(e) ? e.errno : negErrno('EIO');
+}
+
+/**
+ * write_attr(): writes `buf` plus its NUL. @returns 0, or the negative errno of the failed
+ * open/write (logged at LOG_ERR by 85 for EACCES/EPERM unless `quiet`)
+ */
+export function writeAttr(ctx: CxlCtx, path: string, buf: string, quiet = false): number {
+  try {
+    ctx.view.write(relSys(path), buf + CSTRING_NUL);
+    return 0;
+  } catch (e) {
+    const rc = rcOf(e);
+    if (ndctlHas(ctx.ndctl, 'sysfsAccessHint')) {
+      // kernfs refuses a file without write permission at open() (EACCES); a store's own
+      // EPERM comes back from write()
+      if (rc === negErrno('EACCES')) {
+        ctx.out.log(
+          'libcxl',
+          'write_attr',
+          `failed to open ${path}: ${strerrorRc(rc)} hint: try running as root or using sudo\n`,
+        );
+      } else if (rc === negErrno('EPERM') && !quiet) {
+        ctx.out.log(
+          'libcxl',
+          'write_attr',
+          `failed to write ${buf} to ${path}: ${strerrorRc(rc)} hint: try running as root or using sudo\n`,
+        );
+      }
+    }
+    return rc;
+  }
+}
+
+/**
+ * __util_bind(): tries `<bus>/drivers/<drv>/bind` for every driver (readdir order, dot entries
+ * skipped) until one write succeeds. @returns 0, or -ENXIO when no driver took the device
+ */
+export function utilBind(ctx: CxlCtx, devname: string, bus = 'cxl'): number {
+  const dir = `/sys/bus/${bus}/drivers`;
+  let drivers: string[];
+  try {
+    drivers = ctx.view.readdir(relSys(dir));
+  } catch {
+    ctx.out.log('libcxl', '__util_bind', `${devname}: opendir("${dir}") failed\n`);
+    return negErrno('ENXIO');
+  }
+  let rc = 0;
+  for (const drv of drivers) {
+    if (drv.startsWith('.')) continue;
+    rc = writeAttr(ctx, `${dir}/${drv}/bind`, devname, true);
+    if (rc === 0) break;
+  }
+  return rc ? negErrno('ENXIO') : 0;
+}
+
+/** __util_unbind(): writes the device's name to `<devpath>/driver/unbind`. */
+export function utilUnbind(ctx: CxlCtx, devpath: string): number {
+  const devname = devpath.slice(devpath.lastIndexOf('/') + 1);
+  return writeAttr(ctx, `${devpath}/driver/unbind`, devname);
 }
