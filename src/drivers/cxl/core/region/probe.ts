@@ -102,7 +102,9 @@ export function cxlRegionProbe(cxlr: CxlRegion): void {
     if (cxlr.type !== 'accelerator') devmCxlAddDaxRegion(cxlr);
     return;
   }
-  throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`);
+  throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`, {
+    check: 'dpa-mode',
+  });
 }
 
 /** Probe with the cxl_region driver; on failure the devm children are already gone. */
