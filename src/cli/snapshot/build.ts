@@ -121,12 +121,14 @@ export function buildSnapshot(
 ): SnapshotMeta | undefined {
   const dir = snapshotDir(stateDir);
   mkdirSync(dir, { recursive: true });
+  // under the state lock, a blob being built by another process is a killed builder's
+  for (const f of readdirSync(dir))
+    if (/^building-\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
   const tmp = join(dir, `building-${process.pid}.tmp`);
   const fail = () => {
     rmSync(tmp, { force: true });
     return undefined;
   };
-  rmSync(tmp, { force: true });
   const opts = {
     env: { ...process.env, [BUILD_ENV]: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],

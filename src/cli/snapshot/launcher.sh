@@ -12,7 +12,7 @@
 # only if it holds a prefix of that journal, so results never depend on the snapshot.
 # CXLSIM_SNAPSHOT=0 turns snapshots off.
 build=@CXLSIM_BUILD_ID@
-self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
+self=$(readlink -f "$0" 2>/dev/null) || self=$0
 main=${self%/*}/main.js
 
 # Sets $node and $blob when "$@" can start from a snapshot.
