@@ -119,6 +119,11 @@ export interface HostBus {
    * (QEMU_CLOCK_VIRTUAL), so that device background work progresses. Absent: no waiting.
    */
   delay?(ms: number): void;
+  /**
+   * The machine's virtual clock (QEMU_CLOCK_VIRTUAL) in ns, as the guest's ktime reads it.
+   * Absent on hand-built buses: deferred kernel work then runs at once.
+   */
+  now?(): bigint;
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

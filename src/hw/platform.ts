@@ -283,6 +283,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     },
     irq: irqs,
     delay: (ms) => clock.advance(ms),
+    now: () => clock.now(),
     ...(mock ? { mock } : {}),
   };
   return {

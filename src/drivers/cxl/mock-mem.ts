@@ -17,6 +17,18 @@ const EVENT_TRIGGER: Attribute<PciDev> = {
   },
 };
 
+/** CXL_MBOX_OP_TRANSFER_FW. */
+const OP_TRANSFER_FW = 0x0201;
+
+/**
+ * The time the cxl_test mock's mbox_send sleeps in a command, ms: mock_transfer_fw() ends with
+ * usleep_range(1500, 2000) (taken as 2 ms); other commands, and every command off a mock
+ * platform, take no time. The mailbox caller sleeps it after ringing the doorbell.
+ */
+export function cxlMockMboxDelayMs(pdev: PciDev, opcode: number): number {
+  return opcode === OP_TRANSFER_FW && env(pdev).hw.mock ? 2 : 0;
+}
+
 /** Adds the mock's attributes to a cxl_pci function when the platform is the cxl_test mock. */
 export function cxlMockMemAttrs(pdev: PciDev): void {
   if (!env(pdev).hw.mock) return;

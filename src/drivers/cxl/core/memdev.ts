@@ -13,6 +13,7 @@ import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-load
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { cxlMemdevFwOps } from './memdev-fw.ts';
 import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
 import { cxlModalias } from './sysfs-common.ts';
@@ -125,5 +126,5 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
   if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
-  return firmwareUploadRegister(cxlmd, cxlmd.name);
+  return firmwareUploadRegister(cxlmd, cxlmd.name, cxlMemdevFwOps(cxlmd));
 }
