@@ -141,6 +141,7 @@ export function workPending(ctx: KernelContext): boolean {
  * @returns true when the queue drained
  */
 export function flushPendingWork(ctx: KernelContext, limitMs: number): boolean {
+  if (!workPending(ctx)) return true;
   const hw = env(ctx).hw;
   const now = hw.now;
   if (!now) return !workPending(ctx);
@@ -152,4 +153,17 @@ export function flushPendingWork(ctx: KernelContext, limitMs: number): boolean {
     msleep(ctx, next > t ? Number((next - t + 999_999n) / 1_000_000n) : 0);
   }
   return !workPending(ctx);
+}
+
+/** How long {@link settleWork} lets deferred work run: a day of virtual time (ms). */
+export const SETTLE_LIMIT_MS = 24 * 3600 * 1000;
+
+/**
+ * Lets queued work run to its end (at most {@link SETTLE_LIMIT_MS} of virtual time): what a
+ * guest left running reaches. Used where the machine does not keep running after the call — a
+ * one-shot CLI command, the journal's replay — so that the saved state and its replay agree.
+ * @returns true when nothing is left queued
+ */
+export function settleWork(ctx: KernelContext): boolean {
+  return flushPendingWork(ctx, SETTLE_LIMIT_MS);
 }

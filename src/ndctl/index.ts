@@ -16,6 +16,7 @@ import { actionSetAlertConfig } from './alert.ts';
 import { cmdDisableBus } from './bus.ts';
 import { actionFreeDpa, actionReserveDpa } from './dpa.ts';
 import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './env.ts';
+import { actionUpdateFw } from './firmware.ts';
 import { actionRead, actionWrite, actionZero } from './labels.ts';
 import {
   actionDisable,
@@ -46,6 +47,7 @@ const MEMDEV_ACTIONS: Record<MemdevCommand, MemdevActionFn> = {
   'free-dpa': actionFreeDpa,
   'wait-sanitize': actionWaitSanitize,
   'set-alert-config': actionSetAlertConfig,
+  'update-firmware': actionUpdateFw,
 };
 
 /** The commands of the ndctl release, in cxl.c's table order. */

@@ -99,8 +99,8 @@ function memdevAction(
   cmd: MemdevCommand,
   action: MemdevActionFn,
   argv: readonly string[],
+  param: MemdevParams,
 ): number | { exit: number } {
-  const param = defaultMemdevParams();
   const opts = memdevOptions(cmd, env.ndctl);
   const usage = MEMDEV_USAGE[cmd];
   const parsed = parseOptions(argv, opts, usage, param, env.out);
@@ -123,6 +123,7 @@ function memdevAction(
     cmd === 'set-partition' ||
     cmd === 'reserve-dpa' ||
     cmd === 'free-dpa' ||
+    cmd === 'update-firmware' ||
     cmd === 'set-alert-config'
   )
     actx.jdevs = jArr();
@@ -202,6 +203,7 @@ const SUMMARY: Record<MemdevCommand, [string, string, string]> = {
   'reserve-dpa': ['cmd_reserve_dpa', 'reservation completed on', 'mem device'],
   'free-dpa': ['cmd_free_dpa', 'reservation release completed on', 'mem device'],
   'wait-sanitize': ['cmd_wait_sanitize', 'wait sanitize completed on', 'mem device'],
+  'update-firmware': ['cmd_update_fw', 'firmware update started on', 'mem device'],
   'set-alert-config': ['cmd_set_alert_config', 'set alert configuration for', 'mem'],
 };
 
@@ -213,11 +215,16 @@ export function cmdMemdev(
   argv: readonly string[],
 ): CmdResult {
   const ml = new LogCtx(env.out, 'cxl memdev');
-  const count = memdevAction(env, ml, cmd, action, argv);
+  // the static `param` of cxl/memdev.c, filled by memdev_action()'s option parsing
+  const param = defaultMemdevParams();
+  const count = memdevAction(env, ml, cmd, action, argv, param);
   if (typeof count !== 'number') return done(env, count.exit);
   const [fn, ok, noun] = SUMMARY[cmd];
   // cmd_wait_sanitize() says "completed" or "failed"
-  const what = cmd === 'wait-sanitize' && count < 0 ? 'wait sanitize failed on' : ok;
+  let what = cmd === 'wait-sanitize' && count < 0 ? 'wait sanitize failed on' : ok;
+  // cmd_update_fw(): the operation named from the options memdev_action() parsed
+  if (cmd === 'update-firmware')
+    what = `firmware update ${param.cancel ? 'cancelled' : param.wait ? 'completed' : 'started'} on`;
   const n = count >= 0 ? count : 0;
   ml.info(fn, `${what} ${n} ${noun}${count > 1 ? 's' : ''}\n`);
   return done(env, count >= 0 ? 0 : 1);

@@ -16,7 +16,10 @@
  * runs in the background (full 10 s, a part 2 s); a full or end fills the slot on completion.
  * Activate FW (0x0202, 2 bytes: action, slot): the slot must be another filled one (FWSLOT);
  * online (0) makes it active, on reset (1) stages it.
+ * The cxl_test preset's devices answer these three as the kernel's mock does instead
+ * (hw/dev/cxl-test-mock-fw.ts).
  */
+import { mockActivateFw, mockFwInfo, mockTransferFw } from '../../dev/cxl-test-mock-fw.ts';
 import { SZ_256M } from '../bits.ts';
 import { bgStart, EFFECT_BG_ABORT } from './background.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
@@ -34,6 +37,7 @@ const ACTION = { FULL: 0, INIT: 1, CONTINUE: 2, END: 3, ABORT: 4 } as const;
 
 function getFwInfo(ctx: MboxContext) {
   const s = ctx.state;
+  if (s.ras.fw.mock) return mockFwInfo(ctx, s.ras.fw);
   if (s.qemu === '7.2') {
     if (s.volatileSize + s.persistentSize < SZ_256M) return rc(MBOX_RC.INTERNAL);
   } else if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n) {
@@ -59,6 +63,7 @@ function getFwInfo(ctx: MboxContext) {
 function transfer(ctx: MboxContext) {
   const s = ctx.state;
   const fw = s.ras.fw;
+  if (fw.mock) return mockTransferFw(ctx, fw);
   const n = ctx.input.length;
   if (n < XFER_HDR) return rc(MBOX_RC.PAYLOADLEN);
   const p = le(ctx.input);
@@ -109,6 +114,7 @@ function transfer(ctx: MboxContext) {
 
 function activate(ctx: MboxContext) {
   const fw = ctx.state.ras.fw;
+  if (fw.mock) return mockActivateFw(ctx, fw);
   const p = le(ctx.input);
   const action = p.u8(0);
   const slot = p.u8(1);
