@@ -1,9 +1,10 @@
 /**
  * DOC: the options of the memdev commands (cxl/memdev.c `struct parameters`, BASE_OPTIONS,
  * READ/WRITE/LABEL/DISABLE/SET_PARTITION/RESERVE_DPA/DPA_OPTIONS, the option tables and the
- * usage strings). 85 adds -b/--bus to the base options.
+ * usage strings). v78 adds -b/--bus to the base options (NDCTL_SINCE.memdevBusFilter).
  */
 import type { Ndctl } from '../list/jsonc.ts';
+import { ndctlHas } from '../list/versions.ts';
 import { type OptSpec, optBool, optInt, optString, optUint } from './args.ts';
 
 /** static struct parameters param */
@@ -70,7 +71,7 @@ function baseOptions(ndctl: Ndctl): OptSpec[] {
     optBool('v', 'verbose', 'verbose', 'turn on debug'),
     optBool('S', 'serial', 'serial', 'use serial numbers to id memdevs'),
   ];
-  return ndctl === '85'
+  return ndctlHas(ndctl, 'memdevBusFilter')
     ? [optString('b', 'bus', 'bus', 'bus name', 'Limit operation to the specified bus'), ...base]
     : base;
 }

@@ -22,6 +22,7 @@ import {
 } from '../list/libcxl/memdev.ts';
 import type { CxlMemdev } from '../list/libcxl/types.ts';
 import { displayJsonArray, UTIL_JSON } from '../list/print.ts';
+import { ndctlHas } from '../list/versions.ts';
 import { parseOptions, usageText } from './args.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { memdevDisableInvalidate, memdevEnable } from './lib/enable.ts';
@@ -56,7 +57,7 @@ export type MemdevActionFn = (
   actx: ActionContext,
 ) => number;
 
-/** util_cxl_memdev_filter_by_bus() (85) */
+/** util_cxl_memdev_filter_by_bus() (ndctl ≥ 78) */
 function memdevOnBus(m: CxlMemdev, bus: string | undefined): boolean {
   if (bus === undefined) return true;
   const b = memdevBus(m);
@@ -163,7 +164,7 @@ function memdevAction(
     for (const m of [...cxlMemdevs(env.ctx)]) {
       const hit = param.serial ? memdevFilter(m, undefined, a) : memdevFilter(m, a, undefined);
       if (!hit) continue;
-      if (env.ndctl === '85' && !memdevOnBus(m, param.bus)) continue;
+      if (ndctlHas(env.ndctl, 'memdevBusFilter') && !memdevOnBus(m, param.bus)) continue;
       found = true;
       if (cmd === 'write-labels') {
         single = m;

@@ -11,7 +11,7 @@
  * an unreadable remaining_size logs "%s: failed to get fw loader remaining size (%s)" and is 0.
  * A cancel with nothing in progress and nothing remaining is -ENXIO; else `1` goes to `cancel`.
  */
-import { isErrno } from '../../kernel/errno.ts';
+import { ERRNO, type ErrnoName, isErrno } from '../../kernel/errno.ts';
 import { strtoull } from '../../list/cstr.ts';
 import { memdevName } from '../../list/libcxl/memdev.ts';
 import { readAttr } from '../../list/libcxl/sysfs.ts';
@@ -73,6 +73,13 @@ function setLoading(m: CxlMemdev, value: 0 | 1): number {
   return rc;
 }
 
+/** -errno of a failed open(): an Errno's, a Node.js error's `code`, else -EIO. */
+function openErrno(e: unknown): number {
+  if (isErrno(e)) return e.errno;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && code in ERRNO ? negErrno(code as ErrnoName) : negErrno('EIO');
+}
+
 /**
  * cxl_memdev_update_fw(): starts an upload of the file at `path`.
  * @returns 0 or -errno
@@ -82,7 +89,7 @@ export function memdevUpdateFw(m: CxlMemdev, files: FileIo, path: string): numbe
   try {
     image = files.read(path);
   } catch (e) {
-    const rc = isErrno(e) ? e.errno : negErrno('EIO');
+    const rc = openErrno(e);
     m.ctx.out.log(
       'libcxl',
       'cxl_memdev_update_fw',
