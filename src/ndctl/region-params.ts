@@ -2,7 +2,9 @@
  * DOC: the options of the region commands (cxl/region.c region_params, BASE_OPTIONS,
  * CREATE_OPTIONS, the per-command option tables and usage strings), for 76.1 and 85.
  */
+
 import type { Ndctl } from '../list/jsonc.ts';
+import { ndctlHas } from '../list/versions.ts';
 import { type OptSpec, optBool, optInt, optString } from './args.ts';
 
 /** INT_MAX: the "not given" value of -w and -g. */
@@ -63,7 +65,7 @@ function baseOptions(): OptSpec[] {
 
 /** CREATE_OPTIONS() */
 function createOptions(ndctl: Ndctl): OptSpec[] {
-  const v85 = ndctl === '85';
+  const withUuid = ndctlHas(ndctl, 'regionUuidOption');
   const opts: Array<OptSpec | false> = [
     optString(
       's',
@@ -75,7 +77,7 @@ function createOptions(ndctl: Ndctl): OptSpec[] {
     optInt('w', 'ways', 'ways', 'number of memdevs participating in the regions interleave set'),
     optInt('g', 'granularity', 'granularity', 'granularity of the interleave set'),
     optString('t', 'type', 'type', 'region type', "region type - 'pmem' or 'ram'"),
-    v85 &&
+    withUuid &&
       optString(
         'U',
         'uuid',
@@ -85,7 +87,8 @@ function createOptions(ndctl: Ndctl): OptSpec[] {
       ),
     optBool('m', 'memdevs', 'memdevs', 'non-option arguments are memdevs'),
     optBool('u', 'human', 'human', 'use human friendly number formats'),
-    v85 && optBool('Q', 'enforce-qos', 'enforceQos', 'enforce qos_class match'),
+    ndctlHas(ndctl, 'regionEnforceQos') &&
+      optBool('Q', 'enforce-qos', 'enforceQos', 'enforce qos_class match'),
   ];
   return opts.filter((o): o is OptSpec => o !== false);
 }

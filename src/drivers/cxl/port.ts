@@ -21,6 +21,7 @@ import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { CXL_KVER, cxlKver } from './kver.ts';
+import { cxlMockEndpointParseCdat } from './mock-mem.ts';
 
 /**
  * cxl_port_probe().
@@ -40,6 +41,8 @@ export function cxlPortProbe(port: CxlPort): void {
   if (!cxlmd) throw port.err('ENXIO', 'endpoint without memdev');
   const hdm = devmCxlSetupHdm(port, cxlmd.cxlds.componentBase);
   readCdatData(port, cxlmd);
+  // cxl_endpoint_parse_cdat() (v6.8): only the cxl_test mock's version finds a qos_class
+  if (cxlKver(port, 'memdevQosClass')) cxlMockEndpointParseCdat(cxlmd.cxlds.pdev, cxlmd.cxlds);
   cxlHdmDecodeInit(cxlmd.cxlds, hdm, port);
   const rc = cxlAwaitMediaReady(cxlmd.cxlds);
   if (rc) throw port.err(rc, `Media not active (${rc === 'EIO' ? -5 : -110})`);

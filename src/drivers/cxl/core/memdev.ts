@@ -51,6 +51,12 @@ export interface CxlDevState {
   enabledCmds: Set<number>;
   /** Type-2 (accelerator) devices have no mailbox and are not class memory. */
   isType2: boolean;
+  /**
+   * ram_perf / pmem_perf qos_class (struct cxl_dpa_perf), set by cxl_endpoint_parse_cdat();
+   * undefined = CXL_QOS_CLASS_INVALID.
+   */
+  ramQosClass?: number;
+  pmemQosClass?: number;
 }
 
 const memdevIdas = new WeakMap<KernelContext, Ida>();
