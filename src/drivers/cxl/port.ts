@@ -16,12 +16,12 @@ import { readCdatData } from './core/cdat.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
 import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
+import { cxlMockEndpointParseCdat } from './core/mock-hooks.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
 import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { CXL_KVER, cxlKver } from './kver.ts';
-import { cxlMockEndpointParseCdat } from './mock-mem.ts';
 
 /**
  * cxl_port_probe().

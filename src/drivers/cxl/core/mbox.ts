@@ -15,8 +15,8 @@ import {
   CXLDEV_MBOX_PAYLOAD_OFFSET,
   CXLDEV_MBOX_STATUS_OFFSET,
 } from '../cxl.ts';
-import { cxlMockMboxDelayMs } from '../mock-mem.ts';
 import type { CxlDevState } from './memdev.ts';
+import { cxlMockMboxDelayMs } from './mock-hooks.ts';
 
 /** Opcodes (enum cxl_opcode). */
 export const CXL_MBOX_OP = {
