@@ -66,7 +66,7 @@ describe('firmware upload over QEMU 11.1 (latest profile)', () => {
     const json = t.fwJson();
     expect(json.fw_update_in_progress).toBe(true);
     expect(json.remaining_size).toBe(3 * CHUNK + 100);
-    msleep(t.m.kernel, 2000);
+    msleep(t.m.kernel, 2500);
     expect(t.cat('remaining_size')).toBe(`${2 * CHUNK + 100}\n`);
     // a second load while one runs is refused
     expect(() => t.m.sysfs.write(`${t.dir}/loading`, '0\n')).toThrow(
@@ -115,7 +115,7 @@ describe('firmware upload over QEMU 11.1 (latest profile)', () => {
   it('cancel stops the transfer: transferring:user-abort, bytes left, the device aborted', () => {
     const t = boot();
     t.upload(10 * CHUNK);
-    msleep(t.m.kernel, 3000);
+    msleep(t.m.kernel, 3500);
     t.m.sysfs.write(`${t.dir}/cancel`, '1\n');
     t.waitIdle();
     expect(t.cat('error')).toBe('transferring:user-abort\n');
@@ -135,6 +135,24 @@ describe('firmware upload over QEMU 11.1 (latest profile)', () => {
     expect(t.cat('error')).toBe('preparing:user-abort\n');
     expect(t.cat('remaining_size')).toBe(`${2 * CHUNK}\n`);
     // the aborted transfer left QEMU ready for a new one
+    t.upload(2 * CHUNK);
+    t.waitIdle();
+    expect(t.cat('error')).toBe('');
+    expect(t.fwJson().staged_slot).toBe(2);
+  });
+
+  it('a guest that stalls over 30 s between parts loses the transfer (QEMU: invalid input)', () => {
+    const t = boot();
+    t.upload(4 * CHUNK);
+    // the Initiate part completes at the 2 s timer tick (host time adds a little to each step)
+    msleep(t.m.kernel, 2500);
+    expect(t.cat('remaining_size')).toBe(`${3 * CHUNK}\n`);
+    // 40 s pass while the worker does not run (bus.delay alone runs no kernel work)
+    t.m.platform?.bus.delay?.(40_000);
+    t.waitIdle();
+    expect(t.cat('error')).toBe('transferring:read-write-error\n');
+    expect(t.fwJson().staged_slot).toBeUndefined();
+    // QEMU dropped the partial transfer: a new upload starts cleanly
     t.upload(2 * CHUNK);
     t.waitIdle();
     expect(t.cat('error')).toBe('');
