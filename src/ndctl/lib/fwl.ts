@@ -12,12 +12,10 @@
  * A cancel with nothing in progress and nothing remaining is -ENXIO; else `1` goes to `cancel`.
  */
 import { ERRNO, type ErrnoName, isErrno } from '../../kernel/errno.ts';
-import { strtoull } from '../../list/cstr.ts';
-import { memdevName } from '../../list/libcxl/memdev.ts';
-import { readAttr } from '../../list/libcxl/sysfs.ts';
-import type { CxlMemdev } from '../../list/libcxl/types.ts';
-import type { FileIo } from '../env.ts';
-import { negErrno, relSys, strerrorRc, writeAttr } from './sysfs.ts';
+import { strtoull } from '../util/cstr.ts';
+import { memdevName } from './memdev.ts';
+import { negErrno, readAttr, relSys, strerrorRc, writeAttr } from './sysfs.ts';
+import type { CxlMemdev } from './types.ts';
 
 /** enum cxl_fwl_status by the names cxl_fwl_status_from_ident() knows. */
 const FWL_STATUS = ['idle', 'receiving', 'preparing', 'transferring', 'programming'] as const;
@@ -84,7 +82,11 @@ function openErrno(e: unknown): number {
  * cxl_memdev_update_fw(): starts an upload of the file at `path`.
  * @returns 0 or -errno
  */
-export function memdevUpdateFw(m: CxlMemdev, files: FileIo, path: string): number {
+export function memdevUpdateFw(
+  m: CxlMemdev,
+  files: { read(path: string): Uint8Array },
+  path: string,
+): number {
   let image: Uint8Array;
   try {
     image = files.read(path);
