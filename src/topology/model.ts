@@ -101,6 +101,8 @@ export interface SwitchDev {
   kind: 'switch';
   id: string;
   addr?: PciAddr;
+  /** `port=` of cxl-upstream: its Link Capabilities Port Number (QEMU's default 0). */
+  port?: number;
   serial?: bigint;
   hdm?: HdmCaps;
   /** A `cxl-switch-mailbox-cci` function sits beside the upstream port (its addr). */

@@ -97,6 +97,7 @@ function switchOf(s: DeviceState, usp: DeviceRec, errs: Errno[]): SwitchDev {
     addr: devfnToAddr(usp.devfn),
     downstream: [],
   };
+  if (usp.port !== 0) sw.port = usp.port;
   if (usp.sn !== undefined && usp.sn !== UI64_NULL) sw.serial = usp.sn;
   for (const d of s.devices) {
     if (d.driver === 'cxl-switch-mailbox-cci' && d.target === usp) {

@@ -16,7 +16,7 @@
  * first; a bridge's memory window covers exactly its children, prefetchable and I/O windows are
  * left disabled (base > limit). Command gets I/O | Memory | SERR# (whatever the write mask
  * keeps; on virt only bridges, see enableAll()), bridges SERR# enable in Bridge Control, functions
- * with an INTx pin interrupt line 10.
+ * with an INTx pin interrupt line 10 (virt: every function 0xff, as EDK2 leaves it).
  */
 import type { MachineType } from '../../topology/model.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
@@ -223,7 +223,10 @@ function enableAll(functions: PciFunctionModel[], machine: MachineType): void {
     const classCode = cs.get32(PCI.REVISION_ID) >>> 8;
     if (bridge || machine !== 'virt' || classCode !== CLASS.MEMORY_CXL)
       cs.write(PCI.COMMAND, 2, COMMAND.IO | COMMAND.MEMORY | COMMAND.SERR);
-    if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
+    // EDK2's PCI bus driver writes Interrupt Line 0xff ("unknown") on every function it
+    // enumerates (latest-arm64 capture); SeaBIOS routes INTx pins to IRQ 10.
+    if (machine === 'virt') cs.write(PCI.INTERRUPT_LINE, 1, 0xff);
+    else if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
     if (bridge) {
       cs.write(PCI.BRIDGE_CONTROL, 2, 0x0002);
       enableAll(fn.children, machine);
