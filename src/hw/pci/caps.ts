@@ -198,7 +198,7 @@ export function msixInitExclusiveBar(cs: PciConfigSpace, entries: number, bar: n
 /** PCI_ERR_SIZEOF. */
 export const AER_SIZEOF = 0x48;
 
-/** pcie_aer_init() options that depend on the QEMU version or the device. */
+/** Options of the AER capability (see {@link aerInit}) that depend on the QEMU version or the device. */
 export interface AerOptions {
   /** Uncorrectable Error Mask reset value PCI_ERR_UNC_MASK_DEFAULT (QEMU_COMPAT.aerUncMaskDefault). */
   uncMaskDefault?: boolean;
