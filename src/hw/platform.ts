@@ -43,7 +43,6 @@ import {
   realizeVfioType2,
   type VfioType2,
   type VmmOptions,
-  vmmTopology,
 } from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
@@ -230,7 +229,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const vmm = hooks.vmm ?? {};
   const realizeType2: BuildContext['realizeType2'] = (d, ctx, devfn) =>
     realizeVfioType2(d, ctx, devfn, vmm);
-  const hostBridges = vmmTopology(t, p.qemu).hostBridges.map((hb) =>
+  const hostBridges = t.hostBridges.map((hb) =>
     buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n, realizeType2),
   );
   const windowsEnd = memoryMap.windows.reduce(

@@ -65,6 +65,12 @@ export function cxlKver(
  * The character-device major of /dev/cxl/memN (`dev`, uevent MAJOR=). cxl_core takes a dynamic
  * major (alloc_chrdev_region()), handed out from 254 downwards in registration order, so the
  * value is a property of the distribution kernel's module set and load order, not of the CXL
- * code: 247 on Debian's 6.1, 250 on 6.12, 249 on 7.3 (the captures' `dev` files).
+ * code: 247 on Debian's 6.1, 250 on 6.12, 249 on 7.3 (the captures' `dev` files). No capture
+ * exists for 7.0-nvidia-bos: cxlsim shows 7.3's value there.
  */
-export const CXL_MEM_MAJOR: Record<KernelVersion, number> = { '6.1': 247, '6.12': 250, '7.3': 249 };
+export const CXL_MEM_MAJOR: Record<KernelVersion, number> = {
+  '6.1': 247,
+  '6.12': 250,
+  '7.3': 249,
+  '7.0-nvidia-bos': 249,
+};
