@@ -74,6 +74,14 @@ export function staticTraps(
       option: `-device pxb-cxl,...,id=${hb.id},hdm_for_passthrough=on`,
     });
   }
+  for (const d of t.rootBus ?? [])
+    findings.push({
+      severity: 'warning',
+      kind: 'root-bus-type3',
+      subject: d.id,
+      message: `cxl-type3 '${d.id}' is on pcie.0: QEMU accepts it and the guest's cxl_pci registers a memdev for it, but cxl_mem finds no CXL port above it ("at memN no parent for dport: pci0000:00", -ENXIO): no endpoint, no region; \`cxl list -M\` shows it only with -i`,
+      option: `-device cxl-type3,...,id=${d.id},bus=<a cxl-rp or cxl-downstream below a pxb-cxl>`,
+    });
   for (const o of t.outsideCxl ?? [])
     findings.push({
       severity: 'info',

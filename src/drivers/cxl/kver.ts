@@ -51,6 +51,14 @@ export const CXL_KVER = {
    * implement the command) (v6.15, GPF dirty shutdown tracking; absent from the 6.12 capture).
    */
   gpfDirtyShutdown: '6.15',
+  /**
+   * The nvdimm (`pmemN`) of a memdev with persistent capacity is registered by cxl_mem_probe()
+   * once the port topology is found (devm_cxl_add_nvdimm(parent_port, cxlmd), "register %s" on
+   * the memdev: "cxl_mem mem2: register pmem2" in the latest capture), not by cxl_pci_probe()
+   * ("%s: register %s" on the PCI device, the 6.1 capture) — v6.2, "cxl/pmem: Refactor nvdimm
+   * device registration". A memdev whose ports cannot be enumerated gets none.
+   */
+  nvdimmInMemProbe: '6.2',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */
