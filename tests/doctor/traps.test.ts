@@ -118,3 +118,41 @@ describe('devices the guest will not assemble', () => {
     for (const x of f ?? []) expect(x.message).toContain('failed to find decoder mapping');
   });
 });
+
+describe('bus numbers the firmware cannot give', () => {
+  const PXB2 =
+    '-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 -device pxb-cxl,id=cxl.1,bus=pcie.0,bus_nr=53 ' +
+    '-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0 -device cxl-rp,id=rp1,bus=cxl.0,chassis=0,slot=1 ' +
+    '-device cxl-rp,id=rp2,bus=cxl.1,chassis=0,slot=2 -device cxl-rp,id=rp3,bus=cxl.1,chassis=0,slot=3 ' +
+    '-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.targets.1=cxl.1,cxl-fmw.0.size=4G';
+
+  it("QEMU's qtest line (bus_nr 52 and 53, two root ports each): SeaBIOS on q35", () => {
+    const text = `qemu-system-x86_64 -machine q35,cxl=on ${PXB2}`;
+    const f = doctor({ text, profiles: [latest] })[0]?.findings.filter(
+      (x) => x.kind === 'bus-numbers',
+    );
+    expect(f?.map((x) => [x.severity, x.subject])).toEqual([['warning', 'cxl.0']]);
+    expect(f?.[0]?.message).toContain('needs 2 bus numbers below its root bus but only 0 are free');
+    expect(f?.[0]?.option).toContain('at least 2 numbers apart');
+  });
+
+  it('the same spacing on arm virt: EDK2 gives root bridge 52 the range 52-52 and stops', () => {
+    const text = `qemu-system-aarch64 -machine virt,cxl=on -cpu max ${PXB2}`;
+    const f = doctor({ text, profiles: [latest] })[0]?.findings.filter(
+      (x) => x.kind === 'bus-numbers',
+    );
+    expect(f?.map((x) => [x.severity, x.subject])).toEqual([['error', 'cxl.0']]);
+    expect(f?.[0]?.message).toContain('range 52-52');
+    expect(f?.[0]?.message).toContain('EFI_OUT_OF_RESOURCES');
+  });
+
+  it('the captures’ spacing (arm64 53/191 with switches, x86 12) needs nothing', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'sysfs-fixtures', 'stacks');
+    const lines = [
+      join(dir, 'latest-arm64', 'armvirt-2hb-switches', 'host', 'qemu-cmdline.sh'),
+      join(dir, 'latest', 'interleave', 'host', 'qemu-cmdline.sh'),
+    ];
+    for (const l of lines)
+      expect(kinds(readFileSync(l, 'utf8')).filter(([k]) => k === 'bus-numbers')).toEqual([]);
+  });
+});
