@@ -23,6 +23,7 @@ import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { cxlRegionDriver } from './drivers/cxl/core/region/probe.ts';
 import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
   cxlAcpiDriver,
@@ -80,7 +81,12 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
   const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
-  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
+  for (const d of [
+    ...drivers,
+    cxlPortDriver,
+    cxlMemDriver,
+    ...cxlBusDrivers(guest.since, cxlRegionDriver),
+  ])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {

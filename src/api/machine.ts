@@ -13,7 +13,7 @@ import { type Explanation, explain as explainJournal } from '../explain/index.ts
 import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
 import { Errno } from '../kernel/errno.ts';
 import { KernelLog } from '../kernel/log.ts';
-import { cxlList } from '../list/index.ts';
+import { cxlList } from '../ndctl/cxl/list.ts';
 import { cxlCommand } from '../ndctl/index.ts';
 import type { Profile } from '../profile.ts';
 import { normSysPath, type SysEntry } from '../sysfs/view.ts';
