@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bootMachine } from '../../src/boot.ts';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { parseQemuCommandLine } from '../../src/topology/qemu-cmdline.ts';
 
