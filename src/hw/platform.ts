@@ -24,6 +24,7 @@ import {
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
 import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
+import { cxlTestFwState, mockFwBufChecksum } from './dev/cxl-test-mock-fw.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import {
   type BuildContext,
@@ -31,6 +32,7 @@ import {
   type HostBridgeModel,
   type PciFunctionModel,
 } from './dev/model.ts';
+import { buildRootBus } from './dev/root-bus.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
@@ -43,7 +45,6 @@ import {
   realizeVfioType2,
   type VfioType2,
   type VmmOptions,
-  vmmTopology,
 } from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
@@ -171,7 +172,10 @@ function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBu
 /** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
 function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
   for (const fn of fns)
-    if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+    if (fn.device.kind === 'type3') {
+      fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+      fn.device.state.ras.fw = cxlTestFwState();
+    }
   const at = functionLookup(fns);
   return {
     eventTrigger(segment, busNr, devfn) {
@@ -179,6 +183,10 @@ function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
       if (fn?.device.kind !== 'type3') return false;
       cxlTestEventTrigger(fn.device.state);
       return true;
+    },
+    fwBufChecksum(segment, busNr, devfn) {
+      const fn = at(segment, busNr, devfn);
+      return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
     },
   };
 }
@@ -230,9 +238,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const vmm = hooks.vmm ?? {};
   const realizeType2: BuildContext['realizeType2'] = (d, ctx, devfn) =>
     realizeVfioType2(d, ctx, devfn, vmm);
-  const hostBridges = vmmTopology(t, p.qemu).hostBridges.map((hb) =>
+  const hostBridges = t.hostBridges.map((hb) =>
     buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n, realizeType2),
   );
+  const rootBus = buildRootBus(t, p.qemu);
   const windowsEnd = memoryMap.windows.reduce(
     (e, w) => (w.base + w.size > e ? w.base + w.size : e),
     memoryMap.hostRegBase + (1n << 20n),
@@ -249,6 +258,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     t.machine.type,
     (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n),
     routed,
+    rootBus.functions,
   );
   placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
@@ -261,7 +271,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
 
   const mmio = new MmioMap();
   for (const hb of hostBridges) mmio.addFixed(hb.chbcrBase, hb.component, `CHBCR ${hb.id}`);
-  const fns = allFunctions(hostBridges);
+  const fns = [...rootBus.functions, ...allFunctions(hostBridges)];
   for (const fn of fns) mmio.addFunction(fn);
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
@@ -274,7 +284,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
       devices: () => namespace,
     },
-    pci: createConfigBus(routed),
+    pci: createConfigBus(routed, rootBus.functions),
     mmio,
     mem: router,
     cpu: {
@@ -283,6 +293,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     },
     irq: irqs,
     delay: (ms) => clock.advance(ms),
+    now: () => clock.now(),
     ...(mock ? { mock } : {}),
   };
   return {
@@ -296,7 +307,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     firmware,
     mmio,
     routeHpa: (hpa) => router.route(hpa),
-    functions: () => new Map(allFunctions(hostBridges).map((f) => [functionName(f), f])),
+    functions: () =>
+      new Map(
+        [...rootBus.functions, ...allFunctions(hostBridges)].map((f) => [functionName(f), f]),
+      ),
     vfio: () => allVfio(hostBridges),
     deviceAdd: (text) =>
       deviceAdd(
