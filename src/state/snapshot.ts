@@ -145,9 +145,18 @@ interface Preloaded {
  */
 let preloaded: Preloaded | undefined;
 
+/** Whether this process's heap came from a snapshot (set with the machine, so it survives). */
+let fromSnapshot = false;
+
 /** Records the machine a snapshot holds (the snapshot builder, before serializing). */
 export function setPreloaded(machine: Machine, st: MachineState): void {
   preloaded = { machine, key: prefixKey(st, st.ops.length), n: st.ops.length };
+  fromSnapshot = true;
+}
+
+/** True in a process started from a snapshot (and in the builder). */
+export function startedFromSnapshot(): boolean {
+  return fromSnapshot;
 }
 
 /**

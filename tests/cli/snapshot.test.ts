@@ -164,4 +164,32 @@ describe('machine snapshots', () => {
     expect(fromBlob(kept, ['--state', state, 'list', '-vvv'])).toEqual(minimal);
     rmSync(cwd, { recursive: true, force: true });
   }, 120_000);
+
+  it('rebuilds a damaged snapshot once the journal has 256 operations it lacks', async () => {
+    const cwd = mkdtempSync(join(work, 'rebuild-'));
+    const state = join(cwd, 'st');
+    const run = cliRunner(cwd);
+    await run('--state', state, ...(COMMANDS[0] as string[]));
+    await run('--state', state, 'destroy-region', 'all', '-f');
+    // one create/destroy cycle's operations, repeated (each leaves the machine as it was)
+    const st = readState(state);
+    if (!st) throw new Error('no journal');
+    let ops = st.ops;
+    while (ops.length < 256) ops = [...ops, ...st.ops];
+    writeState(state, { ...st, ops });
+    const meta = buildSnapshot(state, { path: join(out, 'cxlsim.cjs'), build });
+    if (!meta) throw new Error('no snapshot');
+    const blob = join(snapshotDir(state), meta.blob);
+    const bad = readFileSync(blob);
+    bad[bad.length >> 2] = (bad[bad.length >> 2] as number) ^ 0x5a;
+    writeFileSync(blob, bad);
+    const want = await run('--state', state, 'list', '-vvv');
+    expect(launcher(['--state', state, 'list', '-vvv'])).toEqual(want);
+    const next = readSnapshotMeta(state);
+    expect(next?.blob).not.toBe(meta.blob);
+    expect(next?.n).toBe(ops.length);
+    const fresh = join(snapshotDir(state), next?.blob as string);
+    expect(fromBlob(fresh, ['--state', state, 'list', '-vvv'])).toEqual(want);
+    rmSync(cwd, { recursive: true, force: true });
+  }, 120_000);
 });

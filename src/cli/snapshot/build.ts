@@ -39,6 +39,7 @@ import {
   snapshotDir,
   snapshotMetaFile,
   snapshotTail,
+  startedFromSnapshot,
 } from '../../state/snapshot.ts';
 
 /** A snapshot is rebuilt once the journal has this many operations it does not hold. */
@@ -94,7 +95,11 @@ export function maybeBuildSnapshot(
   env: Record<string, string | undefined>,
 ): void {
   if (!bundle || !snapshotsEnabled(env)) return;
-  if (snapshotTail(st, usableMeta(stateDir)) < SNAPSHOT_EVERY) return;
+  let meta = usableMeta(stateDir);
+  // not started from it although it is this build's: the launcher found the blob damaged
+  // (or the command does not start from snapshots); a damaged one counts as none
+  if (meta && !startedFromSnapshot() && !blobIntact(stateDir, meta)) meta = undefined;
+  if (snapshotTail(st, meta) < SNAPSHOT_EVERY) return;
   if (process.memoryUsage().heapUsed > SNAPSHOT_MAX_HEAP) return;
   try {
     buildSnapshot(stateDir, bundle);
@@ -108,6 +113,12 @@ function cksum(file: string): { cksum: string; size: number } | undefined {
   const r = spawnSync('cksum', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const m = /^(\d+) (\d+) /.exec(r.stdout ?? '');
   return r.status === 0 && m ? { cksum: m[1] as string, size: Number(m[2]) } : undefined;
+}
+
+/** Whether the blob `meta` names has its recorded size and cksum. */
+function blobIntact(stateDir: string, meta: SnapshotMeta): boolean {
+  const sum = cksum(join(snapshotDir(stateDir), meta.blob));
+  return sum !== undefined && sum.cksum === meta.cksum && sum.size === meta.size;
 }
 
 /**
