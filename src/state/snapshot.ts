@@ -25,7 +25,7 @@ import type { MachineState } from './journal.ts';
 export const SNAPSHOT_DIR = 'snapshot';
 /** The meta file's format name and version (its first two words). */
 export const SNAPSHOT_FORMAT = 'cxlsim-snapshot';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /**
  * What `<state>/snapshot/meta` records about the current blob: one line of space-separated

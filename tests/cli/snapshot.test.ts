@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnapshot } from '../../src/cli/snapshot/build.ts';
+import { buildSnapshot, SNAPSHOT_NODE_FLAGS } from '../../src/cli/snapshot/build.ts';
 import { readState, writeState } from '../../src/state/journal.ts';
 import {
   readSnapshotMeta,
@@ -47,10 +47,14 @@ type Result = { code: number | null; stdout: string; stderr: string };
 const env = { ...process.env, CXLSIM_STATE: '' };
 /** A process started from `blob`. */
 const fromBlob = (blob: string, argv: string[]): Result => {
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--', ...argv], {
-    encoding: 'utf8',
-    env,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...SNAPSHOT_NODE_FLAGS, '--snapshot-blob', blob, '--', ...argv],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 /** The `cxlsim` command (shell launcher). */
@@ -164,6 +168,13 @@ describe('machine snapshots', () => {
     expect(fromBlob(kept, ['--state', state, 'list', '-vvv'])).toEqual(minimal);
     rmSync(cwd, { recursive: true, force: true });
   }, 120_000);
+
+  it('the launcher loads blobs with the flags they were built with', () => {
+    const sh = readFileSync(join(out, 'cxlsim'), 'utf8');
+    const line = sh.split('\n').find((l) => l.startsWith('if snapshot '));
+    expect(line).toContain(`exec "$node" ${SNAPSHOT_NODE_FLAGS.join(' ')} --snapshot-blob "$blob"`);
+    expect(sh).toContain(`build=${build}\n`);
+  });
 
   it('rebuilds a damaged snapshot once the journal has 256 operations it lacks', async () => {
     const cwd = mkdtempSync(join(work, 'rebuild-'));

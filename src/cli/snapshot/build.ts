@@ -11,9 +11,10 @@
  * the cost of a build (a boot and a full replay, ~0.5 s on the default preset) is paid once
  * per SNAPSHOT_EVERY operations.
  *
- * Machines whose heap exceeds {@link SNAPSHOT_MAX_HEAP} are not snapshotted: Node 20's
- * deserializer crashes (SIGSEGV) on the ~200 MB blob of a 4096-endpoint machine, and
- * deserializing ~100 MB (2048 endpoints) already costs more than it saves.
+ * Blobs are built and loaded with {@link SNAPSHOT_NODE_FLAGS} (the same flags on both sides,
+ * as V8 requires): without `--max-old-space-size`, Node 20.20's deserializer crashes (SIGSEGV)
+ * on the ~200 MB blob of a 4096-endpoint machine. Machines whose heap exceeds
+ * {@link SNAPSHOT_MAX_HEAP} (about 10,000 endpoints) are not snapshotted.
  * A failed build changes nothing but the cache; `CXLSIM_SNAPSHOT=0` turns snapshots off.
  */
 import { spawnSync } from 'node:child_process';
@@ -45,7 +46,9 @@ import {
 /** A snapshot is rebuilt once the journal has this many operations it does not hold. */
 export const SNAPSHOT_EVERY = 256;
 /** Largest heap (bytes, `process.memoryUsage().heapUsed` after the command) snapshotted. */
-export const SNAPSHOT_MAX_HEAP = 160 * 1024 * 1024;
+export const SNAPSHOT_MAX_HEAP = 512 * 1024 * 1024;
+/** node's flags when it builds or loads a blob (launcher.sh passes the same). */
+export const SNAPSHOT_NODE_FLAGS = ['--max-old-space-size=4096'];
 /** Environment variable naming the state directory a snapshot-building process boots. */
 export const BUILD_ENV = 'CXLSIM_SNAPSHOT_BUILD';
 /** The argument with which a snapshot's process only prints "<key> <n>" (the load check). */
@@ -146,15 +149,23 @@ export function buildSnapshot(
     encoding: 'utf8' as const,
     timeout: 300_000,
   };
-  const r = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', b.path], opts);
+  const r = spawnSync(
+    process.execPath,
+    [...SNAPSHOT_NODE_FLAGS, '--snapshot-blob', tmp, '--build-snapshot', b.path],
+    opts,
+  );
   // the builder prints "<key> <n>" of the journal it replayed
   const got = /^([0-9a-f]{64}) (\d+)$/m.exec(r.stdout ?? '');
   if (r.status !== 0 || !got) return fail();
   // a blob that V8 cannot load (Node 20 crashes on some large heaps) is never recorded
-  const check = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--', CHECK_ARG], {
-    ...opts,
-    env: { ...process.env },
-  });
+  const check = spawnSync(
+    process.execPath,
+    [...SNAPSHOT_NODE_FLAGS, '--snapshot-blob', tmp, '--', CHECK_ARG],
+    {
+      ...opts,
+      env: { ...process.env },
+    },
+  );
   if (check.status !== 0 || check.stdout.trim() !== `${got[1]} ${got[2]}`) return fail();
   const fd = openSync(tmp, 'r');
   try {

@@ -45,12 +45,13 @@ snapshot() {
 	if [ -z "$given" ]; then state=${CXLSIM_STATE:-.cxlsim}; elif [ -z "$state" ]; then state=.; fi
 	[ -f "$state/snapshot/meta" ] || return 1
 	read -r fmt ver b nid blob sum size rest <"$state/snapshot/meta" || return 1
-	[ "$fmt $ver $b" = "cxlsim-snapshot 1 $build" ] || return 1
+	[ "$fmt $ver $b" = "cxlsim-snapshot 2 $build" ] || return 1
 	node=$(command -v node) || return 1
 	[ "$(stat -L -c %s.%Y.%i -- "$node" 2>/dev/null)" = "$nid" ] || return 1
 	blob=$state/snapshot/$blob
 	[ "$(cksum <"$blob" 2>/dev/null)" = "$sum $size" ] || return 1
 }
 
-if snapshot "$@"; then exec "$node" --snapshot-blob "$blob" -- "$@"; fi
+# the flags must be build.ts's SNAPSHOT_NODE_FLAGS
+if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --snapshot-blob "$blob" -- "$@"; fi
 exec node "$main" "$@"
