@@ -31,6 +31,7 @@ import {
   type HostBridgeModel,
   type PciFunctionModel,
 } from './dev/model.ts';
+import { buildRootBus } from './dev/root-bus.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
@@ -43,7 +44,6 @@ import {
   realizeVfioType2,
   type VfioType2,
   type VmmOptions,
-  vmmTopology,
 } from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
@@ -230,9 +230,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const vmm = hooks.vmm ?? {};
   const realizeType2: BuildContext['realizeType2'] = (d, ctx, devfn) =>
     realizeVfioType2(d, ctx, devfn, vmm);
-  const hostBridges = vmmTopology(t, p.qemu).hostBridges.map((hb) =>
+  const hostBridges = t.hostBridges.map((hb) =>
     buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n, realizeType2),
   );
+  const rootBus = buildRootBus(t, p.qemu);
   const windowsEnd = memoryMap.windows.reduce(
     (e, w) => (w.base + w.size > e ? w.base + w.size : e),
     memoryMap.hostRegBase + (1n << 20n),
@@ -249,6 +250,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     t.machine.type,
     (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n),
     routed,
+    rootBus.functions,
   );
   placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
@@ -261,7 +263,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
 
   const mmio = new MmioMap();
   for (const hb of hostBridges) mmio.addFixed(hb.chbcrBase, hb.component, `CHBCR ${hb.id}`);
-  const fns = allFunctions(hostBridges);
+  const fns = [...rootBus.functions, ...allFunctions(hostBridges)];
   for (const fn of fns) mmio.addFunction(fn);
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
@@ -274,7 +276,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
       devices: () => namespace,
     },
-    pci: createConfigBus(routed),
+    pci: createConfigBus(routed, rootBus.functions),
     mmio,
     mem: router,
     cpu: {
@@ -296,7 +298,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     firmware,
     mmio,
     routeHpa: (hpa) => router.route(hpa),
-    functions: () => new Map(allFunctions(hostBridges).map((f) => [functionName(f), f])),
+    functions: () =>
+      new Map(
+        [...rootBus.functions, ...allFunctions(hostBridges)].map((f) => [functionName(f), f]),
+      ),
     vfio: () => allVfio(hostBridges),
     deviceAdd: (text) =>
       deviceAdd(
