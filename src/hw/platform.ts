@@ -24,6 +24,7 @@ import {
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
 import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
+import { cxlTestFwState, mockFwBufChecksum } from './dev/cxl-test-mock-fw.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import {
   type BuildContext,
@@ -171,7 +172,10 @@ function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBu
 /** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
 function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
   for (const fn of fns)
-    if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+    if (fn.device.kind === 'type3') {
+      fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+      fn.device.state.ras.fw = cxlTestFwState();
+    }
   const at = functionLookup(fns);
   return {
     eventTrigger(segment, busNr, devfn) {
@@ -179,6 +183,10 @@ function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
       if (fn?.device.kind !== 'type3') return false;
       cxlTestEventTrigger(fn.device.state);
       return true;
+    },
+    fwBufChecksum(segment, busNr, devfn) {
+      const fn = at(segment, busNr, devfn);
+      return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
     },
   };
 }
@@ -285,6 +293,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     },
     irq: irqs,
     delay: (ms) => clock.advance(ms),
+    now: () => clock.now(),
     ...(mock ? { mock } : {}),
   };
   return {

@@ -40,6 +40,11 @@ export const CXL_KVER = {
    */
   fwUpload: '6.5',
   /**
+   * cxl_endpoint_parse_cdat() at endpoint probe and the memdev's `ram/qos_class`,
+   * `pmem/qos_class` (struct cxl_dpa_perf, v6.8 QoS series); shown only for a valid class.
+   */
+  memdevQosClass: '6.8',
+  /**
    * add_host_bridge_uport() reports each host bridge on its `pciSSSS:BB` device, "host supports
    * CXL" (a VH host bridge, once its port is added) or "host supports CXL (restricted)" (RCH)
    * (v6.3 with the RCH series; the 6.1 capture logs neither).

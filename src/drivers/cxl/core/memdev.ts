@@ -13,6 +13,7 @@ import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-load
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { cxlMemdevFwOps } from './memdev-fw.ts';
 import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
 import { cxlModalias } from './sysfs-common.ts';
@@ -50,6 +51,12 @@ export interface CxlDevState {
   enabledCmds: Set<number>;
   /** Type-2 (accelerator) devices have no mailbox and are not class memory. */
   isType2: boolean;
+  /**
+   * ram_perf / pmem_perf qos_class (struct cxl_dpa_perf), set by cxl_endpoint_parse_cdat();
+   * undefined = CXL_QOS_CLASS_INVALID.
+   */
+  ramQosClass?: number;
+  pmemQosClass?: number;
 }
 
 const memdevIdas = new WeakMap<KernelContext, Ida>();
@@ -125,5 +132,5 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
   if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
-  return firmwareUploadRegister(cxlmd, cxlmd.name);
+  return firmwareUploadRegister(cxlmd, cxlmd.name, cxlMemdevFwOps(cxlmd));
 }
