@@ -12,6 +12,7 @@ import type { BootedMachine } from '../boot.ts';
 import { type Explanation, explain as explainJournal } from '../explain/index.ts';
 import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
 import { Errno } from '../kernel/errno.ts';
+import { copyGraph } from '../kernel/graph-copy.ts';
 import { KernelLog } from '../kernel/log.ts';
 import { cxlList } from '../list/index.ts';
 import { cxlCommand } from '../ndctl/index.ts';
@@ -58,6 +59,14 @@ function historyUuid(opsBefore: number, n: number): string {
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** `x` with every object reachable from it frozen. */
+function deepFreeze<T>(x: T): T {
+  if (x === null || typeof x !== 'object' || Object.isFrozen(x) || ArrayBuffer.isView(x)) return x;
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v);
+  return x;
 }
 
 /** Smallest interleave granule: accesses are checked per 256-byte piece. */
@@ -108,18 +117,25 @@ export class Machine {
     profile: Profile,
     topology: Topology,
     boot: Booter,
-    opts: { dyndbg?: boolean; ops?: readonly MachineOp[]; booted?: BootedMachine } = {},
+    opts: {
+      dyndbg?: boolean;
+      ops?: readonly MachineOp[];
+      booted?: BootedMachine;
+      /** `booted` is a copy of a machine that ran `ops` already (nothing is replayed). */
+      copied?: boolean;
+    } = {},
   ) {
-    this.input = input;
-    this.profile = profile;
-    this.topology = topology;
+    // what it was booted from is immutable, so that copies share it
+    this.input = deepFreeze(input);
+    this.profile = deepFreeze(profile);
+    this.topology = deepFreeze(topology);
     this.#boot = boot;
     this.#dyndbg = opts.dyndbg ?? false;
     this.#ops = [];
     this.raw = opts.booted ?? boot(structuredClone(topology), profile, this.#dyndbg);
     if (opts.ops?.length) {
-      this.raw = replayOps(this.raw, opts.ops) as BootedMachine;
-      this.#ops.push(...opts.ops);
+      if (!opts.copied) this.raw = replayOps(this.raw, opts.ops) as BootedMachine;
+      this.#ops.push(...opts.ops.map((o) => ({ ...o })));
     }
     const self = this;
     const view = () => recordSysfs(self.raw.sysfs, (op) => self.#ops.push(op));
@@ -231,12 +247,15 @@ export class Machine {
 
   /**
    * An independent copy: the same machine, whose later changes do not touch this one (and
-   * the other way round).
+   * the other way round) — a structural copy of the booted machine's object graph
+   * (src/kernel/graph-copy.ts), with the same recorded operations.
    */
   clone(): Machine {
     return new Machine(this.input, this.profile, this.topology, this.#boot, {
       dyndbg: this.#dyndbg,
       ops: this.#ops,
+      booted: copyGraph(this.raw),
+      copied: true,
     });
   }
 

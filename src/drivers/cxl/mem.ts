@@ -8,6 +8,7 @@
  * `endpointN` port, which cxl_port probes.
  */
 import type { Driver } from '../../kernel/device.ts';
+import { thunk } from '../../kernel/graph-copy.ts';
 import { env } from '../env.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { CxlMemdev } from './core/memdev.ts';
@@ -49,7 +50,7 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
   );
   cxlmd.endpoint = endpoint;
   // devm_cxl_add_endpoint(): delete_endpoint() runs when cxl_mem lets go of the memdev
-  cxlmd.devmAdd(() => deleteEndpoint(cxlmd));
+  cxlmd.devmAdd(thunk(deleteEndpoint, cxlmd));
   if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
 }
 

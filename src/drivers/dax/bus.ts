@@ -19,6 +19,7 @@ import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { copiedWeakMap, thunk } from '../../kernel/graph-copy.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 
@@ -63,10 +64,10 @@ const SZ_2M = 2 * 1024 * 1024;
 const DAX_MAJOR = 251;
 
 /** Minors in use per kernel (ida_alloc: the lowest free). */
-const daxMinors = new WeakMap<Device['ctx'], Set<number>>();
+const daxMinors = copiedWeakMap<Device['ctx'], Set<number>>();
 
 /** The dax region a `dax_regionZ` device holds while cxl_dax_region is bound. */
-const daxRegions = new WeakMap<Device, DaxRegion>();
+const daxRegions = copiedWeakMap<Device, DaxRegion>();
 
 /**
  * The `dax_region/` group dax_cxl adds to `dax_regionZ` (drivers/dax/bus.c dax_region_attribute_group):
@@ -151,6 +152,18 @@ function kmemProbe(dev: DevDax): void {
   });
 }
 
+/** The devres action of a dax region: its device and minor go, and the region with them. */
+function daxRegionRelease(
+  daxRegionDev: Device,
+  dev: DevDax,
+  minors: Set<number>,
+  minor: number,
+): void {
+  if (dev.registered) dev.del();
+  minors.delete(minor);
+  daxRegions.delete(daxRegionDev);
+}
+
 /**
  * cxl_dax_region_probe(): the dax region of `daxRegionDev` (`dax_regionZ`) and its device
  * `daxZ.0`, offered to kmem. The device goes when `dax_regionZ` does (devm).
@@ -166,11 +179,7 @@ export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevD
   const dev = new DevDax(daxRegionDev, reg, 0, minor);
   dev.setGroups([{ attrs: devDaxAttrs() }, { name: 'mapping0', attrs: mappingAttrs() }]);
   dev.add();
-  daxRegionDev.devmAdd(() => {
-    if (dev.registered) dev.del();
-    minors.delete(minor);
-    daxRegions.delete(daxRegionDev);
-  });
+  daxRegionDev.devmAdd(thunk(daxRegionRelease, daxRegionDev, dev, minors, minor));
   kmemProbe(dev);
   return dev;
 }

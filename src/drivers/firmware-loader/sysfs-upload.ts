@@ -19,6 +19,7 @@
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { shareWithCopies, thunk, valueOf } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 
 /** enum fw_upload_prog, by the names status_show() prints. */
@@ -86,7 +87,7 @@ function cancelStore(fw: FwUploadDevice, buf: string): void {
   fw.ops.cancel?.(fw);
 }
 
-const ATTRS: Attribute<FwUploadDevice>[] = [
+const ATTRS: Attribute<FwUploadDevice>[] = shareWithCopies([
   {
     name: 'loading',
     mode: 0o644,
@@ -102,7 +103,16 @@ const ATTRS: Attribute<FwUploadDevice>[] = [
   },
   { name: 'cancel', mode: 0o200, store: cancelStore },
   { name: 'remaining_size', mode: 0o444, show: (fw) => `${fw.remainingSize}\n` },
-];
+]);
+
+/** The uevent variables of a firmware upload device called `name`. */
+function fwUploadVars(name: string): [string, string][] {
+  return [
+    ['FIRMWARE', name],
+    ['TIMEOUT', String(LOADING_TIMEOUT_S)],
+    ['ASYNC', '0'],
+  ];
+}
 
 /**
  * firmware_upload_register(): adds the `firmware` class device `name` below `parent`
@@ -113,11 +123,7 @@ export function firmwareUploadRegister(parent: Device, name: string): FwUploadDe
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
   fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
-  fw.links.set('device', () => parent);
-  fw.ueventVars = () => [
-    ['FIRMWARE', name],
-    ['TIMEOUT', String(LOADING_TIMEOUT_S)],
-    ['ASYNC', '0'],
-  ];
+  fw.links.set('device', thunk(valueOf, parent));
+  fw.ueventVars = thunk(fwUploadVars, name);
   return fw.add();
 }

@@ -48,8 +48,8 @@ export interface BarDecl {
   prefetch: boolean;
 }
 
-type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
-type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
+export type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
+export type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
 
 export class PciConfigSpace {
   /** One backing buffer for the three arrays and `used`, carved from a shared slab. */

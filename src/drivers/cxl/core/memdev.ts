@@ -7,6 +7,7 @@
  */
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
+import { copiedWeakMap, thunk } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
@@ -52,7 +53,7 @@ export interface CxlDevState {
   isType2: boolean;
 }
 
-const memdevIdas = new WeakMap<KernelContext, Ida>();
+const memdevIdas = copiedWeakMap<KernelContext, Ida>();
 function memdevIda(ctx: KernelContext): Ida {
   let i = memdevIdas.get(ctx);
   if (!i) {
@@ -100,6 +101,16 @@ export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
   return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
 }
 
+/** memN's uevent variables (cxl_memdev_type's devnode + the bus's MODALIAS). */
+function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
+  return [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
+  ];
+}
+
 /**
  * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
  * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
@@ -107,12 +118,7 @@ export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
 export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
   cxlmd.setGroups(memdevAttrGroups());
-  cxlmd.ueventVars = () => [
-    ['MAJOR', String(cxlmd.major)],
-    ['MINOR', String(cxlmd.id)],
-    ['DEVNAME', `cxl/${cxlmd.name}`],
-    ['MODALIAS', cxlModalias(cxlmd)],
-  ];
+  cxlmd.ueventVars = thunk(memdevUeventVars, cxlmd);
   cxlmd.add();
   return cxlmd;
 }

@@ -1,0 +1,216 @@
+/**
+ * DOC: cxlsim: a structural copy of a booted machine's object graph (the library's
+ * `Machine.clone()`), no kernel counterpart.
+ *
+ * {@link copyGraph} copies every object reachable from a root: prototypes are kept (class
+ * instances stay instances), arrays, Maps, Sets and typed arrays (with their ArrayBuffers, views on
+ * one buffer stay views on one buffer) are copied, and the object identities and cycles of the
+ * graph are kept. What is not copied:
+ * - primitives, frozen objects, and objects registered with {@link shareWithCopies} (module-level
+ *   data such as drivers, command tables, attribute-group tables: identity matters and nothing
+ *   per-machine is stored in them) are shared by the copy;
+ * - functions are shared (module-level functions and prototype methods hold no per-machine
+ *   state), except those made by {@link rebuildable}, which are made again over the copied
+ *   arguments.
+ *
+ * State a copy must not miss therefore lives in fields, never in closures (a closure's captured
+ * variables are invisible to a copier) — or the closure is built by {@link rebuildable} — and
+ * per-instance side tables are WeakMaps made by {@link copiedWeakMap}, whose entries for the
+ * copied keys are copied too. tests/api/clone-sharing.test.ts walks a copy and its original side
+ * by side and fails on any mutable object or per-instance function they share.
+ */
+
+/** How a rebuildable value was made: `make(...args)`. */
+interface Recipe {
+  make: (...args: never[]) => object;
+  args: readonly unknown[];
+}
+
+const recipes = new WeakMap<object, Recipe>();
+const sharedObjects = new WeakSet<object>();
+const copiedMaps: WeakMap<object, unknown>[] = [];
+
+/** Marks module-level objects every machine uses (identity kept): copies share them. Returns `x`. */
+export function shareWithCopies<T extends object>(x: T): T {
+  sharedObjects.add(x);
+  return x;
+}
+
+/** True when copies share `x` (registered with {@link shareWithCopies}). */
+export function isSharedWithCopies(x: object): boolean {
+  return sharedObjects.has(x);
+}
+
+/**
+ * `make(...args)`, remembered so that {@link copyGraph} makes the copy's own value as
+ * `make(...copies of args)` — for closures and objects of closures that hold per-instance state.
+ * Whatever the value holds besides what `make` derives from its arguments (caches) is not
+ * copied: the copy's starts empty.
+ * `make` must be a module-level function that only captures its arguments and reads them lazily
+ * (a copy's arguments may still be being filled in when it runs).
+ */
+export function rebuildable<A extends unknown[], R extends object>(
+  make: (...args: A) => R,
+  ...args: A
+): R {
+  const r = make(...args);
+  recipes.set(r, { make: make as unknown as Recipe['make'], args });
+  return r;
+}
+
+/** The arguments `x` was made from by {@link rebuildable} (undefined for anything else). */
+export function rebuiltFrom(x: object): readonly unknown[] | undefined {
+  return recipes.get(x)?.args;
+}
+
+/**
+ * A module-level WeakMap keyed by per-machine objects whose entries follow the keys into copies:
+ * when {@link copyGraph} copies a key, the entry's value is copied with it.
+ */
+export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
+  const m = new WeakMap<K, V>();
+  copiedMaps.push(m as WeakMap<object, unknown>);
+  return m;
+}
+
+/** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
+function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBufferLike {
+  let c = memo.get(b) as ArrayBufferLike | undefined;
+  if (!c) {
+    c = b.slice(0);
+    memo.set(b, c);
+  }
+  return c;
+}
+
+/**
+ * A structural copy of everything reachable from `root` (see the DOC block): the copy shares no
+ * mutable object and no per-instance closure with the original.
+ */
+export function copyGraph<T>(root: T): T {
+  const memo = new Map<object, unknown>();
+  const entries: [WeakMap<object, unknown>, object, object][] = [];
+  const copy = (x: unknown): unknown => {
+    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
+    const o = x as object;
+    const done = memo.get(o);
+    if (done !== undefined) return done;
+    const recipe = recipes.get(o);
+    if (recipe) {
+      const args = recipe.args.map(copy) as never[];
+      // a cycle through the arguments may have made it already
+      const again = memo.get(o);
+      if (again !== undefined) return again;
+      const r = recipe.make(...args);
+      recipes.set(r, { make: recipe.make, args });
+      memo.set(o, r);
+      noteEntries(o, r);
+      return r;
+    }
+    if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (ArrayBuffer.isView(o)) {
+      const v = o as unknown as {
+        constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
+        buffer: ArrayBufferLike;
+        byteOffset: number;
+        length?: number;
+        byteLength: number;
+      };
+      const buf = copyBuffer(memo, v.buffer);
+      const c =
+        o instanceof DataView
+          ? new DataView(buf, v.byteOffset, v.byteLength)
+          : new v.constructor(buf, v.byteOffset, v.length as number);
+      if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+        Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+      memo.set(o, c);
+      return c;
+    }
+    if (o instanceof ArrayBuffer) return copyBuffer(memo, o);
+    let c: object;
+    if (Array.isArray(o)) {
+      const a: unknown[] = new Array(o.length);
+      memo.set(o, a);
+      for (let i = 0; i < o.length; i++) a[i] = copy(o[i]);
+      if (Object.getPrototypeOf(o) !== Array.prototype)
+        Object.setPrototypeOf(a, Object.getPrototypeOf(o));
+      c = a;
+      if (Object.keys(o).length === o.length) {
+        noteEntries(o, c);
+        return c;
+      }
+    } else if (o instanceof Map) {
+      const m = new Map();
+      memo.set(o, m);
+      for (const [k, v] of o) m.set(copy(k), copy(v));
+      if (Object.getPrototypeOf(o) !== Map.prototype)
+        Object.setPrototypeOf(m, Object.getPrototypeOf(o));
+      c = m;
+    } else if (o instanceof Set) {
+      const s = new Set();
+      memo.set(o, s);
+      for (const v of o) s.add(copy(v));
+      if (Object.getPrototypeOf(o) !== Set.prototype)
+        Object.setPrototypeOf(s, Object.getPrototypeOf(o));
+      c = s;
+    } else if (o instanceof Date) {
+      c = new Date(o.getTime());
+      memo.set(o, c);
+    } else if (
+      o instanceof RegExp ||
+      o instanceof WeakMap ||
+      o instanceof WeakSet ||
+      o instanceof Promise
+    ) {
+      return o;
+    } else {
+      c = Object.create(Object.getPrototypeOf(o));
+      memo.set(o, c);
+    }
+    for (const k of Reflect.ownKeys(o)) {
+      if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
+        continue;
+      const d = Object.getOwnPropertyDescriptor(o, k) as PropertyDescriptor;
+      if ('value' in d) {
+        if (d.writable && d.enumerable && d.configurable)
+          (c as Record<PropertyKey, unknown>)[k] = copy(d.value);
+        else Object.defineProperty(c, k, { ...d, value: copy(d.value) });
+      } else
+        Object.defineProperty(c, k, {
+          ...d,
+          get: copy(d.get) as (() => unknown) | undefined,
+          set: copy(d.set) as ((v: unknown) => void) | undefined,
+        });
+    }
+    noteEntries(o, c);
+    return c;
+  };
+  /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
+  const noteEntries = (o: object, c: object): void => {
+    for (const wm of copiedMaps) if (wm.has(o)) entries.push([wm, o, c]);
+  };
+  const r = copy(root) as T;
+  for (let i = 0; i < entries.length; i++) {
+    const [wm, o, c] = entries[i] as [WeakMap<object, unknown>, object, object];
+    wm.set(c, copy(wm.get(o)));
+  }
+  return r;
+}
+
+/** `() => fn(...args)` made by {@link rebuildable}. */
+function makeThunk<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): () => R {
+  return () => fn(...args);
+}
+
+/**
+ * `() => fn(...args)` for a module-level `fn`, made again over the copied arguments in a copy
+ * (devres actions, lazy link targets, uevent variables).
+ */
+export function thunk<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): () => R {
+  return rebuildable(makeThunk as (f: typeof fn, ...a: A) => () => R, fn, ...args);
+}
+
+/** `x`, as a {@link thunk} target. */
+export function valueOf<T>(x: T): T {
+  return x;
+}
