@@ -211,6 +211,6 @@ export function thunk<A extends unknown[], R>(fn: (...args: A) => R, ...args: A)
 }
 
 /** `x`, as a {@link thunk} target. */
-export function valueOf<T>(x: T): T {
+export function identity<T>(x: T): T {
   return x;
 }

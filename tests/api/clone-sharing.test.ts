@@ -38,7 +38,9 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
       if (args) {
         const aa = typeof xa === 'function' ? rebuiltFrom(xa) : undefined;
         const ab = typeof xb === 'function' ? rebuiltFrom(xb) : undefined;
-        args.forEach((v, i) => walk(aa?.[i], ab?.[i], v, `${path}(${i})`));
+        args.forEach((v, i) => {
+          walk(aa?.[i], ab?.[i], v, `${path}(${i})`);
+        });
       } else if (xc === xa && xc !== xb)
         found.add(`closure ${xc.name || '<anon>'} @ ${tail(path)}`);
       return;
@@ -58,7 +60,9 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
     if (args) {
       const aa = xa && typeof xa === 'object' ? rebuiltFrom(xa) : undefined;
       const ab = xb && typeof xb === 'object' ? rebuiltFrom(xb) : undefined;
-      args.forEach((v, i) => walk(aa?.[i], ab?.[i], v, `${path}(${i})`));
+      args.forEach((v, i) => {
+        walk(aa?.[i], ab?.[i], v, `${path}(${i})`);
+      });
     }
     if (ArrayBuffer.isView(xc)) {
       if (xa && ArrayBuffer.isView(xa) && xa.buffer === xc.buffer)
@@ -75,7 +79,9 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
     } else if (xc instanceof Set) {
       const ea = xa instanceof Set ? [...xa] : [];
       const eb = xb instanceof Set ? [...xb] : [];
-      [...xc].forEach((v, i) => walk(ea[i], eb[i], v, `${path}[${i}]`));
+      [...xc].forEach((v, i) => {
+        walk(ea[i], eb[i], v, `${path}[${i}]`);
+      });
     }
     for (const k of Reflect.ownKeys(xc)) {
       const d = Object.getOwnPropertyDescriptor(xc, k) as PropertyDescriptor;

@@ -9,7 +9,7 @@
  */
 import type { AcpiNode } from '../../bus/index.ts';
 import type { Device } from '../../kernel/device.ts';
-import { thunk, valueOf } from '../../kernel/graph-copy.ts';
+import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { type PciRootBus, pciScanRootBus } from '../pci/probe.ts';
@@ -61,8 +61,8 @@ export function acpiScan(kernel: Kernel): AcpiScan {
     if (phys) {
       // acpi_bind_one(): physical_node on the ACPI device, firmware_node on its physical twin
       // (not for a mock platform device with a companion set by hand, as tools/testing/cxl's)
-      dev.links.set('physical_node', thunk(valueOf, phys));
-      if (node.platformDevice === undefined) phys.links.set('firmware_node', thunk(valueOf, dev));
+      dev.links.set('physical_node', thunk(identity, phys));
+      if (node.platformDevice === undefined) phys.links.set('firmware_node', thunk(identity, dev));
     }
     acpiAttrs(ad);
   }

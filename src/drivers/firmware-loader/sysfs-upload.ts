@@ -19,7 +19,7 @@
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { shareWithCopies, thunk, valueOf } from '../../kernel/graph-copy.ts';
+import { identity, shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 
 /** enum fw_upload_prog, by the names status_show() prints. */
@@ -123,7 +123,7 @@ export function firmwareUploadRegister(parent: Device, name: string): FwUploadDe
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
   fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
-  fw.links.set('device', thunk(valueOf, parent));
+  fw.links.set('device', thunk(identity, parent));
   fw.ueventVars = thunk(fwUploadVars, name);
   return fw.add();
 }

@@ -18,7 +18,7 @@
  * is an empty device register block (capabilities array with no entries).
  */
 
-import { thunk, valueOf } from '../../kernel/graph-copy.ts';
+import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { SwitchDev } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import {
@@ -204,7 +204,7 @@ export function buildSwitch(
   usp.children.push(...dsps.map((d) => d.fn));
   const cdat = uspCdatEntries(dsps.map((d) => d.port));
   const doeEntries = cdat.length > 0 ? cdatDoeEntries(cdat) : [];
-  new Doe(cs, dv.offset, [cdatTableAccess(thunk(valueOf, doeEntries))], true, 1);
+  new Doe(cs, dv.offset, [cdatTableAccess(thunk(identity, doeEntries))], true, 1);
 
   const cci = sw.mailboxCci ? buildCci(sw, ctx, slots[1] ?? 1) : undefined;
   const model: SwitchModel = { kind: 'switch', topo: sw, usp, component, dsps, cci };

@@ -13,7 +13,7 @@
  * a power of two (QEMU: pow2ceil(CXL_MMIO_SIZE)). DPA layout: volatile at 0, persistent after.
  */
 
-import { thunk, valueOf } from '../../kernel/graph-copy.ts';
+import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Type3Dev } from '../../topology/model.ts';
 import {
   aerInit,
@@ -94,7 +94,7 @@ export function buildType3(
 
   const cdat = type3CdatEntries(d.volatileSize, d.persistentSize);
   const doeEntries = cdatDoeEntries(cdat);
-  new Doe(cs, TYPE3_DOE_OFFSET, [cdatTableAccess(thunk(valueOf, doeEntries))], true, 0);
+  new Doe(cs, TYPE3_DOE_OFFSET, [cdatTableAccess(thunk(identity, doeEntries))], true, 0);
   if (qemuHas(ctx.qemu, 'endpointAerMsix')) {
     pcieCapDeverrInit(cs, pos);
     aerInit(cs, 0x200, false);

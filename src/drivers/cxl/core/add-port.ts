@@ -6,7 +6,7 @@
  * cxl_port synchronously (the kernel's probe runs inside device_add when the driver exists).
  */
 import type { Device } from '../../../kernel/device.ts';
-import { copiedWeakMap, thunk, valueOf } from '../../../kernel/graph-copy.ts';
+import { copiedWeakMap, identity, thunk } from '../../../kernel/graph-copy.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import { env } from '../../env.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
@@ -78,7 +78,7 @@ export function devmCxlAddDport(
   const known = dportsByDev.get(dportDev);
   if (known) known.push(dport);
   else dportsByDev.set(dportDev, [dport]);
-  port.links.set(`dport${portId}`, thunk(valueOf, dportDev));
+  port.links.set(`dport${portId}`, thunk(identity, dportDev));
   host.dbg(`add dport${portId}: ${dportDev.name}`);
   return dport;
 }
