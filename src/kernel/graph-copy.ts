@@ -28,7 +28,19 @@ interface Recipe {
 
 const recipes = new WeakMap<object, Recipe>();
 const sharedObjects = new WeakSet<object>();
-const copiedMaps: WeakMap<object, unknown>[] = [];
+/** For every key of a {@link copiedWeakMap}: the maps it is (or was) a key of. */
+const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
+
+/** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
+class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
+  override set(key: K, value: V): this {
+    const maps = keyedIn.get(key);
+    if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
+    else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
+      maps.push(this as CopiedWeakMap<object, unknown>);
+    return super.set(key, value);
+  }
+}
 
 /** Marks module-level objects every machine uses (identity kept): copies share them. Returns `x`. */
 export function shareWithCopies<T extends object>(x: T): T {
@@ -68,9 +80,7 @@ export function rebuiltFrom(x: object): readonly unknown[] | undefined {
  * when {@link copyGraph} copies a key, the entry's value is copied with it.
  */
 export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
-  const m = new WeakMap<K, V>();
-  copiedMaps.push(m as WeakMap<object, unknown>);
-  return m;
+  return new CopiedWeakMap<K, V>();
 }
 
 /** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
@@ -166,6 +176,16 @@ export function copyGraph<T>(root: T): T {
     } else {
       c = Object.create(Object.getPrototypeOf(o));
       memo.set(o, c);
+      // fast path: only enumerable own properties (own accessors are never enumerable: see
+      // tests/api/clone-sharing.test.ts)
+      const keys = Object.keys(o);
+      if (Reflect.ownKeys(o).length === keys.length) {
+        const src = o as Record<string, unknown>;
+        const dst = c as Record<string, unknown>;
+        for (const k of keys) dst[k] = copy(src[k]);
+        noteEntries(o, c);
+        return c;
+      }
     }
     for (const k of Reflect.ownKeys(o)) {
       if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
@@ -187,7 +207,8 @@ export function copyGraph<T>(root: T): T {
   };
   /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
   const noteEntries = (o: object, c: object): void => {
-    for (const wm of copiedMaps) if (wm.has(o)) entries.push([wm, o, c]);
+    const maps = keyedIn.get(o);
+    if (maps) for (const wm of maps) if (wm.has(o)) entries.push([wm, o, c]);
   };
   const r = copy(root) as T;
   for (let i = 0; i < entries.length; i++) {

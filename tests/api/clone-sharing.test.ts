@@ -93,6 +93,8 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
           : `${path}.${String(k)}`;
       if ('value' in d) walk(da?.value, db?.value, d.value, p);
       else {
+        // the copier reads enumerable own properties as values (its fast path)
+        if (d.enumerable) found.add(`enumerable accessor @ ${tail(p)}`);
         walk(da?.get, db?.get, d.get, `${p}(get)`);
         walk(da?.set, db?.set, d.set, `${p}(set)`);
       }
