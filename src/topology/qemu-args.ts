@@ -1,7 +1,7 @@
 /**
  * DOC: a pasted QEMU command line → argv → options.
  *
- * {@link splitShellWords} does what a POSIX shell does to the text before QEMU sees it, minus
+ * splitShellWords (qemu-shell.ts) does what a POSIX shell does to the text before QEMU sees it, minus
  * expansion: `\`-newline joins lines, `#` at the start of a word comments out the rest of the
  * line, '…' and "…" quote, `\` escapes, and `$VAR` / `${VAR}` stay as written (opaque), so
  * `mem-path=$GT_CACHE/x.raw` reaches the option parser unchanged.
@@ -13,7 +13,6 @@
  * kept for error messages (QEMU prints the basename of argv[0]).
  * @throws EINVAL for an unterminated quote or an option missing its argument.
  */
-import { Errno } from '../kernel/errno.ts';
 import { DEFAULT_QEMU_BINARY, QemuError } from './qemu-errors.ts';
 
 /** One option occurrence: `-device cxl-rp,...` → name 'device', arg 'cxl-rp,...'. */
@@ -28,6 +27,8 @@ export interface QemuOption {
   index: number;
   /** True for a word that is not an option (a disk image for QEMU). */
   positional?: boolean;
+  /** Offset (UTF-16 units) of the option's first word in the text it was split from. */
+  at?: number;
 }
 
 /** The location QEMU prints for an option: "-device cxl-rp,port=0" (argv words joined). */
@@ -182,123 +183,6 @@ const WITH_ARG = new Set([
   'device-help',
 ]);
 
-/**
- * Shell word splitting without expansion. Linear in the text: runs of ordinary characters
- * and quoted strings are sliced, never appended a character at a time.
- * @throws EINVAL "unterminated quote" (with the line number) for an open '…' or "…".
- */
-export function splitShellWords(text: string): string[] {
-  const words: string[] = [];
-  let parts: string[] = [];
-  let inWord = false;
-  let i = 0;
-  let line = 1;
-  const n = text.length;
-  const special = /[\\'"# \t\n\r]/g;
-  const flush = () => {
-    if (inWord) words.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
-    parts = [];
-    inWord = false;
-  };
-  const lines = (a: number, b: number) => {
-    for (let k = text.indexOf('\n', a); k >= 0 && k < b; k = text.indexOf('\n', k + 1)) line++;
-  };
-  while (i < n) {
-    const c = text[i] as string;
-    if (c === '\\') {
-      const next = text[i + 1];
-      if (next === '\n') {
-        line++;
-        i += 2;
-        continue;
-      }
-      if (next === '\r' && text[i + 2] === '\n') {
-        line++;
-        i += 3;
-        continue;
-      }
-      if (next !== undefined) parts.push(next);
-      inWord = true;
-      i += 2;
-      continue;
-    }
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      if (end < 0)
-        throw new Errno('EINVAL', `unterminated ' quote in QEMU command line (line ${line})`);
-      lines(i + 1, end);
-      parts.push(text.slice(i + 1, end));
-      inWord = true;
-      i = end + 1;
-      continue;
-    }
-    if (c === '"') {
-      const startLine = line;
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        const b = text.indexOf('\\', j);
-        if (q < 0)
-          throw new Errno(
-            'EINVAL',
-            `unterminated " quote in QEMU command line (line ${startLine})`,
-          );
-        if (b < 0 || b > q) {
-          lines(j, q);
-          parts.push(text.slice(j, q));
-          j = q + 1;
-          break;
-        }
-        lines(j, b);
-        parts.push(text.slice(j, b));
-        const e = text[b + 1];
-        if (e === '"' || e === '\\' || e === '$' || e === '`') {
-          parts.push(e);
-          j = b + 2;
-        } else if (e === '\n') {
-          line++;
-          j = b + 2;
-        } else {
-          parts.push('\\');
-          j = b + 1;
-        }
-      }
-      inWord = true;
-      i = j;
-      continue;
-    }
-    if (c === '#' && !inWord) {
-      const e = text.indexOf('\n', i);
-      i = e < 0 ? n : e;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (c === '\n') line++;
-      flush();
-      i++;
-      continue;
-    }
-    // a run of ordinary characters ('#' inside a word is ordinary)
-    special.lastIndex = i + 1;
-    let j = i + 1;
-    for (;;) {
-      const m = special.exec(text);
-      if (!m) {
-        j = n;
-        break;
-      }
-      if (m[0] === '#') continue;
-      j = m.index;
-      break;
-    }
-    parts.push(text.slice(i, j));
-    inWord = true;
-    i = j;
-  }
-  flush();
-  return words;
-}
-
 /** The result of walking argv: program name and options in order. */
 export interface QemuArgv {
   /** Basename of argv[0], or the default when the line starts with an option. */
@@ -312,7 +196,7 @@ export interface QemuArgv {
  * Walks argv as QEMU's option loop does.
  * @throws QemuError "requires an argument" for a trailing option that needs one.
  */
-export function splitQemuOptions(words: string[]): QemuArgv {
+export function splitQemuOptions(words: string[], starts?: readonly number[]): QemuArgv {
   let i = 0;
   while (
     i < words.length &&
@@ -330,29 +214,65 @@ export function splitQemuOptions(words: string[]): QemuArgv {
   const options: QemuOption[] = [];
   while (i < words.length) {
     const w = words[i] as string;
+    const at = starts?.[i];
     i++;
     if (!w.startsWith('-') || w === '-') {
-      options.push({ name: '', flag: w, arg: undefined, index: options.length, positional: true });
+      options.push({
+        name: '',
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        positional: true,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
     const name = w.startsWith('--') ? w.slice(2) : w.slice(1);
     if (NO_ARG.has(name)) {
-      options.push({ name, flag: w, arg: undefined, index: options.length });
+      options.push({
+        name,
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
     const next = words[i];
     if (next === undefined) {
       if (!WITH_ARG.has(name)) {
-        options.push({ name, flag: w, arg: undefined, index: options.length });
+        options.push({
+          name,
+          flag: w,
+          arg: undefined,
+          index: options.length,
+          ...(at !== undefined ? { at } : {}),
+        });
         continue;
       }
-      throw new QemuError('requires an argument', { option: w, binary });
+      throw new QemuError('requires an argument', {
+        option: w,
+        binary,
+        ...(at !== undefined ? { at } : {}),
+      });
     }
     if (!WITH_ARG.has(name) && next.startsWith('-') && next.length > 1) {
-      options.push({ name, flag: w, arg: undefined, index: options.length });
+      options.push({
+        name,
+        flag: w,
+        arg: undefined,
+        index: options.length,
+        ...(at !== undefined ? { at } : {}),
+      });
       continue;
     }
-    options.push({ name, flag: w, arg: next, index: options.length });
+    options.push({
+      name,
+      flag: w,
+      arg: next,
+      index: options.length,
+      ...(at !== undefined ? { at } : {}),
+    });
     i++;
   }
   return { binary, binaryGiven, options };

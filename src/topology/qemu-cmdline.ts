@@ -22,9 +22,9 @@ import type { Topology } from './model.ts';
 import {
   optionIs,
   optionLocation,
+  type QemuArgv,
   type QemuOption,
   splitQemuOptions,
-  splitShellWords,
 } from './qemu-args.ts';
 import { parseCpuOption } from './qemu-cpu.ts';
 import {
@@ -34,7 +34,7 @@ import {
   type ParsedDevice,
   parseDeviceOption,
 } from './qemu-devices.ts';
-import { QemuError } from './qemu-errors.ts';
+import { ModelError, QemuError, sourcePosition } from './qemu-errors.ts';
 import {
   applyMachine,
   newMachineOptions,
@@ -49,6 +49,7 @@ import {
   parseObjectOption,
 } from './qemu-objects.ts';
 import { parseQemuOpts } from './qemu-opts.ts';
+import { splitShellWords } from './qemu-shell.ts';
 import { buildHostBridges } from './qemu-tree.ts';
 
 /** Options of {@link parseQemuCommandLine}. */
@@ -74,7 +75,9 @@ function located<T>(o: QemuOption, binary: string, f: () => T): T {
         option: optionLocation(o),
         binary,
         ...(e.hint ? { hint: e.hint } : {}),
+        ...(o.at !== undefined ? { at: o.at } : {}),
       });
+    if (e instanceof QemuError && e.at === undefined) e.at = o.at;
     throw e;
   }
 }
@@ -119,7 +122,34 @@ function nameFromPath(path: string | undefined): string {
  *   line); Errno EINVAL for shell syntax errors and for topologies cxlsim does not model.
  */
 export function parseQemuCommandLine(text: string, opts: QemuParseOptions): Topology {
-  const argv = splitQemuOptions(splitShellWords(text));
+  const starts: number[] = [];
+  const argv = splitQemuOptions(splitShellWords(text, starts), starts);
+  try {
+    return parseArgv(argv, opts);
+  } catch (e) {
+    if (opts.path !== undefined && (e instanceof QemuError || e instanceof ModelError))
+      placeError(e, argv.options, text, opts.path);
+    throw e;
+  }
+}
+
+/**
+ * Sets `e.source` to the file position of the option the error names: its own offset when
+ * it has one, else the first option QEMU would print with the same location text.
+ */
+function placeError(
+  e: QemuError | ModelError,
+  options: readonly QemuOption[],
+  text: string,
+  path: string,
+): void {
+  let at = e instanceof QemuError ? e.at : undefined;
+  if (at === undefined && e.option !== undefined)
+    at = options.find((o) => optionLocation(o) === e.option || o.flag === e.option)?.at;
+  if (at !== undefined) e.source = sourcePosition(path, text, at);
+}
+
+function parseArgv(argv: QemuArgv, opts: QemuParseOptions): Topology {
   const { binary, options } = argv;
   if (!options.some((o) => !o.positional))
     throw new Errno(

@@ -10,7 +10,8 @@
  * from its words (single-quoted), so it parses to the same options, with only the marker in
  * `Topology.ignored` where the long text was.
  */
-import { splitQemuOptions, splitShellWords } from './qemu-args.ts';
+import { splitQemuOptions } from './qemu-args.ts';
+import { splitShellWords } from './qemu-shell.ts';
 
 /** Options whose arguments cxlsim reads (qemu-cmdline.ts, hw/placement.ts, hw/acpi/namespace.ts). */
 const READ = new Set(['machine', 'M', 'm', 'object', 'device', 'numa', 'cpu']);

@@ -12,7 +12,7 @@
  * Every error is `Errno('EINVAL')` whose message starts with the path of the offending field,
  * e.g. "hostBridges[0].rootPorts[1].port: expected number"; `dev` is the file path.
  */
-import { parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { Errno } from '../kernel/errno.ts';
 import type { DownstreamPort, Endpointish, MachineConfig, Topology } from './model.ts';
@@ -186,6 +186,32 @@ function issueText(i: z.core.$ZodIssue): string {
   }
 }
 
+/** "hostBridges[0].rootPorts[1].port" → ['hostBridges', 0, 'rootPorts', 1, 'port']. */
+function parsePath(p: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of p.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    out.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  return out;
+}
+
+/**
+ * Offset in the file of the YAML node at `path` (of key `key` inside it, for an unknown key),
+ * or of its nearest existing ancestor; undefined when the document has no positions.
+ */
+function nodeOffset(doc: Document, path: readonly PropertyKey[], key?: string): number | undefined {
+  const keys = path.filter((k): k is string | number => typeof k !== 'symbol');
+  for (let n = keys.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
+    if (!isNode(node)) continue;
+    if (key !== undefined && n === keys.length && isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+    if (node.range) return node.range[0];
+  }
+  return undefined;
+}
+
 function baseName(path: string): string {
   const b = path.split('/').pop() ?? path;
   return b.replace(/\.(ya?ml|json)$/i, '') || b;
@@ -197,23 +223,35 @@ function baseName(path: string): string {
  * @throws EINVAL "invalid YAML: …" or "<field path>: <problem>".
  */
 export function parseTopologyFile(text: string, path?: string): Topology {
-  const fail = (msg: string): never => {
-    throw new Errno('EINVAL', msg, path ?? '');
+  const lines = new LineCounter();
+  const fail = (msg: string, offset?: number): never => {
+    let where = path ?? '';
+    if (path !== undefined && offset !== undefined) {
+      const { line, col } = lines.linePos(offset);
+      where = `${path}:${line}:${col}`;
+    }
+    throw new Errno('EINVAL', msg, where);
   };
-  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: true });
+  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: true, lineCounter: lines });
   const yamlErr = doc.errors[0];
-  if (yamlErr) fail(`invalid YAML: ${(yamlErr.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
+  if (yamlErr) {
+    const first = (yamlErr.message.split('\n')[0] ?? '').replace(/:$/, '');
+    // With a file, the position moves into the device part ("(FILE:LINE:COL)").
+    const text = path !== undefined ? first.replace(/ at line \d+, column \d+$/, '') : first;
+    fail(`invalid YAML: ${text}`, yamlErr.pos[0]);
+  }
   const raw: unknown = doc.toJS();
   const r = topologyFileSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
     if (!i) return fail('invalid topology');
     const p = formatPath(i.path);
-    return fail(p ? `${p}: ${issueText(i)}` : issueText(i));
+    const key = i.code === 'unrecognized_keys' ? i.keys[0] : undefined;
+    return fail(p ? `${p}: ${issueText(i)}` : issueText(i), nodeOffset(doc, i.path, key));
   }
   const f = r.data;
   const problem = checkTopology(f);
-  if (problem) fail(problem);
+  if (problem) fail(problem, nodeOffset(doc, parsePath(problem.split(': ')[0] ?? '')));
   const windows = f.windows
     .map((w, pos) => ({ ...w, index: w.index ?? pos }))
     .sort((a, b) => a.index - b.index);

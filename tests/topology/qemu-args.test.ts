@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/kernel/errno.ts';
-import { optionLocation, splitQemuOptions, splitShellWords } from '../../src/topology/qemu-args.ts';
+import { optionLocation, splitQemuOptions } from '../../src/topology/qemu-args.ts';
 import { QemuError } from '../../src/topology/qemu-errors.ts';
+import { splitShellWords } from '../../src/topology/qemu-shell.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../sysfs-fixtures');
 const SCENARIOS = ['minimal', 'interleave', 'threeway', 'failures', 'interleave-dyndbg'];

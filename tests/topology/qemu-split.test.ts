@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/kernel/errno.ts';
-import { splitShellWords } from '../../src/topology/qemu-args.ts';
+import { splitShellWords } from '../../src/topology/qemu-shell.ts';
 
 /** The word splitter as it was (character-by-character appends): the oracle for the linear one. */
 function oracleSplit(text: string): string[] {

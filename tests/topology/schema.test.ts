@@ -358,17 +358,18 @@ describe('topology file errors (EINVAL with the field path)', () => {
     );
     expect(e.code).toBe('EINVAL');
     expect(e.message).toBe('hostBridges[0].rootPorts[1].port: expected number');
-    expect(e.dev).toBe('bad.yaml');
+    // line 7 is "      - { id: rp1, port: one }": the value `one` starts at column 26
+    expect(e.dev).toBe('bad.yaml:7:26');
     expect(e.describe()).toBe(
-      'EINVAL: hostBridges[0].rootPorts[1].port: expected number (bad.yaml)',
+      'EINVAL: hostBridges[0].rootPorts[1].port: expected number (bad.yaml:7:26)',
     );
   });
 
   it('reports malformed YAML', () => {
     expect(err('machine: { type: q35\nhostBridges: [').message).toMatch(/^invalid YAML: /);
-    expect(err('a: 1\na: 2').message).toBe(
-      'invalid YAML: Map keys must be unique at line 2, column 1',
-    );
+    const dup = err('a: 1\na: 2');
+    expect(dup.message).toBe('invalid YAML: Map keys must be unique');
+    expect(dup.dev).toBe('bad.yaml:2:1');
   });
 
   it.each([

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { doctor, renderDoctor } from '../../doctor/index.ts';
 import { ERRNO, Errno, type ErrnoName } from '../../kernel/errno.ts';
 import { PROFILES, resolveProfile } from '../../profile.ts';
-import { splitShellWords } from '../../topology/qemu-args.ts';
+import { splitShellWords } from '../../topology/qemu-shell.ts';
 import type { CliContext } from '../session.ts';
 
 /** Options of `cxlsim doctor`. */
