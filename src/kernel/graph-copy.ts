@@ -83,6 +83,17 @@ export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
   return new CopiedWeakMap<K, V>();
 }
 
+/** Buffers carved into independent chunks (slabs): chunk size in bytes. */
+const chunkSizes = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Marks `buf` as a slab of independent `chunk`-byte pieces (no view spans two): a copy copies
+ * only the pieces its views are in, each into a buffer of its own, instead of the whole slab.
+ */
+export function slabOfChunks(buf: ArrayBufferLike, chunk: number): void {
+  chunkSizes.set(buf, chunk);
+}
+
 /** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
 function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBufferLike {
   let c = memo.get(b) as ArrayBufferLike | undefined;
@@ -99,6 +110,7 @@ function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBuffer
  */
 export function copyGraph<T>(root: T): T {
   const memo = new Map<object, unknown>();
+  const slabPieces = new Map<ArrayBufferLike, Map<number, ArrayBufferLike>>();
   const entries: [WeakMap<object, unknown>, object, object][] = [];
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
@@ -126,11 +138,29 @@ export function copyGraph<T>(root: T): T {
         length?: number;
         byteLength: number;
       };
-      const buf = copyBuffer(memo, v.buffer);
+      let buf: ArrayBufferLike;
+      let off = v.byteOffset;
+      const chunk = chunkSizes.get(v.buffer);
+      if (chunk !== undefined) {
+        // one piece of a slab: its own buffer (memo key: the piece's first byte, per slab)
+        const start = off - (off % chunk);
+        let pieces = slabPieces.get(v.buffer);
+        if (!pieces) {
+          pieces = new Map();
+          slabPieces.set(v.buffer, pieces);
+        }
+        let piece = pieces.get(start);
+        if (!piece) {
+          piece = v.buffer.slice(start, start + chunk);
+          pieces.set(start, piece);
+        }
+        buf = piece;
+        off -= start;
+      } else buf = copyBuffer(memo, v.buffer);
       const c =
         o instanceof DataView
-          ? new DataView(buf, v.byteOffset, v.byteLength)
-          : new v.constructor(buf, v.byteOffset, v.length as number);
+          ? new DataView(buf, off, v.byteLength)
+          : new v.constructor(buf, off, v.length as number);
       if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
         Object.setPrototypeOf(c, Object.getPrototypeOf(o));
       memo.set(o, c);

@@ -15,6 +15,7 @@
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
 import { Errno } from '../../kernel/errno.ts';
+import { slabOfChunks } from '../../kernel/graph-copy.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -33,6 +34,7 @@ let slabUsed = 0;
 function allocSpace(): Uint8Array {
   if (!slab || slabUsed === SLAB_SPACES) {
     slab = new Uint8Array(SPACE_BYTES * SLAB_SPACES);
+    slabOfChunks(slab.buffer, SPACE_BYTES);
     slabUsed = 0;
   }
   const at = SPACE_BYTES * slabUsed++;
