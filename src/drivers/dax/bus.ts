@@ -75,6 +75,17 @@ const daxRegions = copiedWeakMap<Device, DaxRegion>();
  * (empty), delete (write-only). Visible while the dax region exists.
  */
 export function daxRegionGroup(): AttributeGroup {
+  if (!DAX_REGION_GROUP) {
+    const g = buildDaxRegionGroup();
+    Object.freeze(g.attrs);
+    DAX_REGION_GROUP = Object.freeze(g);
+  }
+  return DAX_REGION_GROUP;
+}
+let DAX_REGION_GROUP: AttributeGroup | undefined;
+
+/** The group of {@link daxRegionGroup}, built once (module-level: copies of a machine share it). */
+function buildDaxRegionGroup(): AttributeGroup {
   const r = (d: Device) => daxRegions.get(d);
   const a = (name: string, mode: number, show?: (d: Device) => string): Attribute => ({
     name,
@@ -98,6 +109,9 @@ export function daxRegionGroup(): AttributeGroup {
     ],
   };
 }
+
+/** daxX.Y's groups, built once (module-level: copies of a machine share them). */
+let DEV_DAX_GROUPS: AttributeGroup<DevDax>[] | undefined;
 
 /** dev_dax attributes as the captures show them (drivers/dax/bus.c dev_dax_attributes). */
 function devDaxAttrs(): Attribute<DevDax>[] {
@@ -177,7 +191,14 @@ export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevD
   while (minors.has(minor)) minor++;
   minors.add(minor);
   const dev = new DevDax(daxRegionDev, reg, 0, minor);
-  dev.setGroups([{ attrs: devDaxAttrs() }, { name: 'mapping0', attrs: mappingAttrs() }]);
+  DEV_DAX_GROUPS ??= Object.freeze([
+    Object.freeze({ attrs: Object.freeze(devDaxAttrs()) as Attribute<DevDax>[] }),
+    Object.freeze({
+      name: 'mapping0',
+      attrs: Object.freeze(mappingAttrs()) as Attribute<DevDax>[],
+    }),
+  ]) as AttributeGroup<DevDax>[];
+  dev.setGroups(DEV_DAX_GROUPS);
   dev.add();
   daxRegionDev.devmAdd(thunk(daxRegionRelease, daxRegionDev, dev, minors, minor));
   kmemProbe(dev);

@@ -94,8 +94,9 @@ export const regionAttrGroups = sharedGroups<CxlRegion>(() => [
 
 /** The groups of `pmem_regionZ` / `dax_regionZ`: the cxl bus's common attributes only. */
 export function cxlBaseGroups<D extends Device>(): AttributeGroup<D>[] {
-  return [{ attrs: cxlBaseAttrs<D>() }];
+  return BASE_GROUPS() as unknown as AttributeGroup<D>[];
 }
+const BASE_GROUPS = sharedGroups<Device>(() => [{ attrs: cxlBaseAttrs<Device>() }]);
 
 const rootPmem = (d: CxlRootDecoder) =>
   (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;
