@@ -69,6 +69,21 @@ function deepFreeze<T>(x: T): T {
   return x;
 }
 
+/**
+ * Whether {@link copyGraph} copies `m` exactly. Not yet for type-2 functions (their vfio host
+ * device, config hooks and DVSEC actions are per-instance closures: tests/api/clone-sharing.test.ts
+ * lists them) nor while a type-3 device runs a background mailbox command (its completion is a
+ * closure): such machines are copied by a fresh boot and a replay of the recorded operations.
+ */
+function structurallyCopyable(m: BootedMachine): boolean {
+  for (const fn of m.platform.functions().values()) {
+    const d = fn.device;
+    if (d.kind === 'type2') return false;
+    if (d.kind === 'type3' && d.state.ras.bg.runtime > 0) return false;
+  }
+  return m.platform.vfio().length === 0;
+}
+
 /** Smallest interleave granule: accesses are checked per 256-byte piece. */
 const GRANULE = 256n;
 
@@ -248,9 +263,15 @@ export class Machine {
   /**
    * An independent copy: the same machine, whose later changes do not touch this one (and
    * the other way round) — a structural copy of the booted machine's object graph
-   * (src/kernel/graph-copy.ts), with the same recorded operations.
+   * (src/kernel/graph-copy.ts), with the same recorded operations (a fresh boot and a replay of
+   * them for the machines {@link structurallyCopyable} excludes).
    */
   clone(): Machine {
+    if (!structurallyCopyable(this.raw))
+      return new Machine(this.input, this.profile, this.topology, this.#boot, {
+        dyndbg: this.#dyndbg,
+        ops: this.#ops,
+      });
     return new Machine(this.input, this.profile, this.topology, this.#boot, {
       dyndbg: this.#dyndbg,
       ops: this.#ops,
