@@ -26,7 +26,16 @@ interface Recipe {
   args: readonly unknown[];
 }
 
-const recipes = new WeakMap<object, Recipe>();
+/** The recipe of a rebuildable value: a non-enumerable own property (no WeakMap entry per value). */
+const RECIPE = Symbol('cxlsim.recipe');
+/** Notes `r`'s recipe on it. */
+function setRecipe(r: object, recipe: Recipe): void {
+  Object.defineProperty(r, RECIPE, { value: recipe });
+}
+/** `x`'s recipe, if it was made by {@link rebuildable}. */
+function recipeOf(x: object): Recipe | undefined {
+  return (x as { [RECIPE]?: Recipe })[RECIPE];
+}
 const sharedObjects = new WeakSet<object>();
 /** For every key of a {@link copiedWeakMap}: the maps it is (or was) a key of. */
 const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
@@ -66,13 +75,13 @@ export function rebuildable<A extends unknown[], R extends object>(
   ...args: A
 ): R {
   const r = make(...args);
-  recipes.set(r, { make: make as unknown as Recipe['make'], args });
+  setRecipe(r, { make: make as unknown as Recipe['make'], args });
   return r;
 }
 
 /** The arguments `x` was made from by {@link rebuildable} (undefined for anything else). */
 export function rebuiltFrom(x: object): readonly unknown[] | undefined {
-  return recipes.get(x)?.args;
+  return recipeOf(x)?.args;
 }
 
 /**
@@ -117,14 +126,14 @@ export function copyGraph<T>(root: T): T {
     const o = x as object;
     const done = memo.get(o);
     if (done !== undefined) return done;
-    const recipe = recipes.get(o);
+    const recipe = recipeOf(o);
     if (recipe) {
       const args = recipe.args.map(copy) as never[];
       // a cycle through the arguments may have made it already
       const again = memo.get(o);
       if (again !== undefined) return again;
       const r = recipe.make(...args);
-      recipes.set(r, { make: recipe.make, args });
+      setRecipe(r, { make: recipe.make, args });
       memo.set(o, r);
       noteEntries(o, r);
       return r;

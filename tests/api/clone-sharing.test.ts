@@ -65,7 +65,14 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
       });
     }
     if (ArrayBuffer.isView(xc)) {
-      if (xa && ArrayBuffer.isView(xa) && xa.buffer === xc.buffer)
+      // bytes of one buffer (config-space slabs hold several machines' spaces: disjoint is fine)
+      if (
+        xa &&
+        ArrayBuffer.isView(xa) &&
+        xa.buffer === xc.buffer &&
+        xa.byteOffset < xc.byteOffset + xc.byteLength &&
+        xc.byteOffset < xa.byteOffset + xa.byteLength
+      )
         found.add(`${xc.constructor.name} buffer @ ${tail(path)}`);
       return;
     }
