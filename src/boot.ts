@@ -23,6 +23,7 @@ import { cxlAcpiProbe } from './drivers/cxl/acpi.ts';
 import { cxlBusHooks } from './drivers/cxl/core/bind.ts';
 import { cxlDebugfs } from './drivers/cxl/core/debugfs.ts';
 import { memdevIoctl } from './drivers/cxl/core/ioctl.ts';
+import { cxlRegionDriver } from './drivers/cxl/core/region/probe.ts';
 import { cxlTracefs } from './drivers/cxl/core/tracefs.ts';
 import {
   cxlAcpiDriver,
@@ -44,8 +45,8 @@ import { pciFunctions } from './drivers/pci/probe.ts';
 import { buildPlatform, type Platform } from './hw/platform.ts';
 import { rebuildable } from './kernel/graph-copy.ts';
 import { Kernel } from './kernel/kernel.ts';
-import type { CxlMemIoctl } from './list/ioctl.ts';
 import type { BootOptions, Machine } from './machine.ts';
+import type { CxlMemIoctl } from './ndctl/lib/ioctl.ts';
 import { createSysfs } from './sysfs/tree.ts';
 import type { SysfsView } from './sysfs/view.ts';
 import type { Topology } from './topology/model.ts';
@@ -83,7 +84,12 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
   const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
-  for (const d of [...drivers, cxlPortDriver, cxlMemDriver, ...cxlBusDrivers(guest.since)])
+  for (const d of [
+    ...drivers,
+    cxlPortDriver,
+    cxlMemDriver,
+    ...cxlBusDrivers(guest.since, cxlRegionDriver),
+  ])
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {

@@ -8,7 +8,7 @@
 import type { Platform } from './hw/platform.ts';
 import type { VmmOptions } from './hw/vmm/index.ts';
 import type { Kernel } from './kernel/kernel.ts';
-import type { CxlMemIoctl } from './list/ioctl.ts';
+import type { CxlMemIoctl } from './ndctl/lib/ioctl.ts';
 import type { Profile } from './profile.ts';
 import type { SysfsView } from './sysfs/view.ts';
 import type { Topology } from './topology/model.ts';

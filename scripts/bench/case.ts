@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 type Boot = typeof import('../../src/boot.ts');
-type List = typeof import('../../src/list/index.ts');
+type List = typeof import('../../src/ndctl/cxl/list.ts');
 type Profiles = typeof import('../../src/profile.ts');
 type Export = typeof import('../../src/sysfs/export.ts');
 type Gen = typeof import('../../src/topology/generate.ts');

@@ -29,7 +29,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bootMachine } from '../../src/boot.ts';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { getPreset, PRESET_NAMES } from '../../src/topology/presets/index.ts';
 import { mboxShim } from '../../tests/helpers/mbox-shim.ts';

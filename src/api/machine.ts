@@ -14,7 +14,7 @@ import { type TranslateReport, translateDpa, translateHpa } from '../explain/tra
 import { Errno } from '../kernel/errno.ts';
 import { copyGraph } from '../kernel/graph-copy.ts';
 import { KernelLog } from '../kernel/log.ts';
-import { cxlList } from '../list/index.ts';
+import { cxlList } from '../ndctl/cxl/list.ts';
 import { cxlCommand } from '../ndctl/index.ts';
 import type { Profile } from '../profile.ts';
 import { normSysPath, type SysEntry } from '../sysfs/view.ts';

@@ -8,8 +8,8 @@
  * the CLI read them the same way.
  */
 import { Errno } from '../kernel/errno.ts';
-import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { Machine as Booted } from '../machine.ts';
+import type { CxlMemIoctl } from '../ndctl/lib/ioctl.ts';
 import { type JournalOp, opKind } from '../state/ops.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 

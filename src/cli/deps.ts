@@ -5,8 +5,9 @@
  * but commander, and yaml/zod are loaded only when a topology file is read. Tests pass
  * their own {@link CliDeps} to run the CLI over a hand-built machine.
  */
-import type { CxlMemIoctl } from '../list/ioctl.ts';
+
 import type { BootOptions, Machine } from '../machine.ts';
+import type { CxlMemIoctl } from '../ndctl/lib/ioctl.ts';
 import type { NdctlVersion, Profile } from '../profile.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 import type { Topology } from '../topology/model.ts';
@@ -61,7 +62,7 @@ export const realDeps: CliDeps = {
     return bootMachine(topology, opts);
   },
   async list(view, args, opts) {
-    const { cxlList } = await import('../list/index.ts');
+    const { cxlList } = await import('../ndctl/cxl/list.ts');
     return cxlList(view, args, opts);
   },
 };

@@ -7,9 +7,9 @@
  * matches (the array is created with its first element).
  */
 
-import type { Ndctl } from '../list/jsonc.ts';
-import { arrAdd, jArr, jInt, jObj, jStr, jU64, objAdd } from '../list/jsonc.ts';
-import { displayJsonArray, Output } from '../list/print.ts';
+import type { Ndctl } from '../ndctl/util/jsonc.ts';
+import { arrAdd, jArr, jInt, jObj, jStr, jU64, objAdd } from '../ndctl/util/jsonc.ts';
+import { displayJsonArray, Output } from '../ndctl/util/print.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 
 /** What one daxctl run printed and its exit status. */

@@ -27,7 +27,7 @@ import { kver } from '../drivers/cxl/core/region/kver.ts';
 import { checkInterleaveCap } from '../drivers/cxl/core/region/targets.ts';
 import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, SZ_256M } from '../drivers/cxl/cxl.ts';
 import type { Machine } from '../machine.ts';
-import { parseSize64 } from '../ndctl/size.ts';
+import { parseSize64 } from '../ndctl/util/size.ts';
 import type { Classified } from './classify.ts';
 import type { RegionRequest } from './request.ts';
 import {

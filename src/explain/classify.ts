@@ -1,9 +1,10 @@
 /**
- * DOC: which check failed — from the kernel's own words. The region driver names the failing
- * check in the dev_dbg / dev_err line it logs (core/region.c, core/hdm.c; the format strings
- * are in reference/region-driver.md), and ndctl in its error line (cxl/region.c); the sysfs
- * attribute that was refused tells the rest (size_store, interleave_ways_store, …). Each
- * pattern maps to a check id of chain.ts and, when the line names it, the device concerned.
+ * DOC: which check failed. The region driver emits a structured check event (kernel/log.ts
+ * CheckEvent: check id, device, errno, values) with the dev_dbg / dev_err line it logs at each
+ * failing check (core/region.c, core/hdm.c); the last event of the refused write names the
+ * check and the device. ndctl names its own refusals in its error line (cxl/region.c), matched
+ * by the patterns below; the sysfs attribute that was refused tells the rest (size_store,
+ * interleave_ways_store, …) when the kernel logged no check event.
  */
 import type { ErrnoName } from '../kernel/errno.ts';
 import type { Outcome } from './trial.ts';
@@ -24,37 +25,6 @@ export interface Classified {
    */
   by?: 'ndctl' | 'kernel';
 }
-
-/** Kernel message patterns → check id; group 1 (when present) is the device. */
-const KERNEL: [RegExp, string][] = [
-  [/invalid interleave: \d+$/, 'ways'],
-  [/failed to allocate HPA|HPA allocation error/, 'hpa'],
-  [/(\S+):\S+ invalid target for /, 'host-bridge'],
-  [/(\S+):\S+ invalid target position for /, 'position'],
-  [/(\S+): no decoder available$/, 'port-decoder'],
-  [/(\S+): \S+ already attached to /, 'port-decoder'],
-  [/(\S+): HPA order violation/, 'port-decoder'],
-  [/next decoder to commit \((\S+)\)|unable to allocate (\S+) due to out of order/, 'port-decoder'],
-  [/\S+:(\S+) \S+ add: .* overflows targets/, 'port-targets'],
-  [/\S+:(\S+): (?:cannot host|\S+ pos \d+ mismatched peer)/, 'interleave-setup'],
-  [/\S+:(\S+): (?:invalid target count|targets full)/, 'port-targets'],
-  [
-    /\S+:(\S+)(?::\S+)?: (?:invalid (?:parent |port )?(?:interleave|granularity)|ways: \d+ overflows)/,
-    'interleave-setup',
-  ],
-  [/invalid granularity calculation/, 'interleave-setup'],
-  [/(\S+) iw: \d+ ig: \d+ is not supported$/, 'interleave-cap'],
-  [/(\S+) region mode: /, 'dpa-mode'],
-  [/(\S+) dead$/, 'dpa-mode'],
-  [/(\S+):\S+: missing DPA allocation/, 'dpa'],
-  [/(\S+):\S+[-:] ?(?:decoder-)?size-0x[0-9a-f]+ \* ways/, 'dpa'],
-  [/(\S+) already specified at position|already assigned to (\S+?):/, 'duplicate'],
-  [/no available (?:ram|pmem) capacity|exceeds available \w+ capacity/, 'dpa'],
-  // cxl_region_invalidate_memregion() (dev_WARN): the CPU cannot invalidate its caches
-  [/Failed to synchronize CPU cache state/, 'commit'],
-  [/failed to commit|commit failed|decoder commit/i, 'commit'],
-  [/already has uuid/, 'uuid'],
-];
 
 /** ndctl error patterns → check id; group 1 the device when named. */
 const TOOL: [RegExp, string][] = [
@@ -122,21 +92,16 @@ function classifyOutcome(o: Outcome): Classified | undefined {
     return o.ok ? undefined : o.tool[0] ? { id: 'tool', message: o.tool[0] } : { id: 'unknown' };
   const base = byAttribute(w.path);
   const errno = w.errno;
-  for (const l of [...w.kernel].reverse()) {
-    if (/ probe: -?\d+$|: created region\d+$|config state: \d+$/.test(l)) continue;
-    const text = kernelText(l);
-    for (const [re, id] of KERNEL) {
-      const m = re.exec(text);
-      if (!m) continue;
-      const device = m.slice(1).find((x) => x !== undefined);
-      return {
-        ...base,
-        id,
-        ...(device ? { device } : {}),
-        ...(errno ? { errno } : {}),
-        message: text,
-      };
-    }
+  // the region driver's check event of the refusal: the last one the write logged
+  const ev = w.checks.at(-1);
+  if (ev) {
+    return {
+      ...base,
+      id: ev.check,
+      ...(ev.device ? { device: ev.device } : {}),
+      ...(errno ? { errno } : {}),
+      message: ev.text,
+    };
   }
   const last = w.kernel.filter((l) => !/ probe: -?\d+$|config state: \d+$/.test(l)).pop();
   return { ...base, ...(errno ? { errno } : {}), ...(last ? { message: kernelText(last) } : {}) };

@@ -7,6 +7,7 @@
  * and ndctl's own error lines.
  */
 import { Errno, type ErrnoName } from '../kernel/errno.ts';
+import type { CheckEvent } from '../kernel/log.ts';
 import type { Machine } from '../machine.ts';
 import { cxlCommand } from '../ndctl/index.ts';
 import type { SysfsView } from '../sysfs/view.ts';
@@ -23,7 +24,12 @@ export interface TrialWrite {
   errno?: ErrnoName;
   /** Kernel lines ("<level>text") logged by this write. */
   kernel: string[];
+  /** The check events the kernel logged with those lines, in order, each with its line's text. */
+  checks: LoggedCheck[];
 }
+
+/** A check event (kernel/log.ts CheckEvent) and the text of the dmesg line it came with. */
+export type LoggedCheck = CheckEvent & { text: string };
 
 /** What the attempt did. */
 export interface Outcome {
@@ -46,6 +52,9 @@ export const isBindProbe = (path: string) => /^bus\/cxl\/drivers\/[^/]+\/bind$/.
 const lines = (m: Machine, mark: number) =>
   m.kernel.log.since(mark).map((l) => `<${l.level}>${l.text}`);
 
+const checks = (m: Machine, mark: number): LoggedCheck[] =>
+  m.kernel.log.since(mark).flatMap((l) => (l.check ? [{ ...l.check, text: l.text }] : []));
+
 /** A SysfsView that records each write with its errno and kernel lines. */
 function tracing(m: Machine, writes: TrialWrite[]): SysfsView {
   const v = m.sysfs;
@@ -57,7 +66,7 @@ function tracing(m: Machine, writes: TrialWrite[]): SysfsView {
     realpath: (p) => v.realpath(p),
     write(path, value) {
       const mark = m.kernel.log.mark();
-      const w: TrialWrite = { path, value, kernel: [] };
+      const w: TrialWrite = { path, value, kernel: [], checks: [] };
       writes.push(w);
       try {
         v.write(path, value);
@@ -66,6 +75,7 @@ function tracing(m: Machine, writes: TrialWrite[]): SysfsView {
         throw e;
       } finally {
         w.kernel = lines(m, mark);
+        w.checks = checks(m, mark);
       }
     },
   };

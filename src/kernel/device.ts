@@ -15,7 +15,7 @@
  */
 import { Errno, type ErrnoName } from './errno.ts';
 import { shareWithCopies } from './graph-copy.ts';
-import { KERN, type KernelLog } from './log.ts';
+import { type CheckEvent, KERN, type KernelLog } from './log.ts';
 
 /** One sysfs attribute (`struct device_attribute`). Mode is the octal permission (0o444…). */
 export interface Attribute<D extends Device = Device> {
@@ -242,10 +242,13 @@ export class Device {
     return `${this.driverString()} ${this.name}: `;
   }
 
-  /** dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug; no work without it). */
-  dbg(msg: string): void {
+  /**
+   * dev_dbg(): logged at KERN_DEBUG (visible with dynamic debug; no work without it). `check`:
+   * the failing check the line reports (a structured event beside the text, see CheckEvent).
+   */
+  dbg(msg: string, check?: CheckEvent): void {
     const log = this.ctx.log;
-    if (log.dyndbg) log.printk(KERN.DEBUG, this.prefix() + msg);
+    if (log.dyndbg) log.printk(KERN.DEBUG, this.prefix() + msg, check);
   }
   /** dev_info(). */
   info(msg: string): void {
@@ -261,20 +264,23 @@ export class Device {
    * line; the location, module list, registers and call trace of the real splat are the real
    * machine's state and are not printed.
    */
-  devWarn(msg: string): void {
+  devWarn(msg: string, check?: CheckEvent): void {
     const log = this.ctx.log;
     log.printk(KERN.INFO, '------------[ cut here ]------------');
-    log.printk(KERN.WARNING, this.prefix() + msg);
+    log.printk(KERN.WARNING, this.prefix() + msg, check);
     log.printk(KERN.WARNING, '---[ end trace 0000000000000000 ]---');
   }
-  /** dev_err() + the Errno to throw. */
-  err(code: ErrnoName, msg: string): Errno {
-    this.ctx.log.printk(KERN.ERR, this.prefix() + msg);
+  /** dev_err() + the Errno to throw; `check` as for {@link dbg} (its errno is `code`). */
+  err(code: ErrnoName, msg: string, check?: CheckEvent): Errno {
+    this.ctx.log.printk(KERN.ERR, this.prefix() + msg, check && { ...check, errno: code });
     return new Errno(code, msg, this.name);
   }
-  /** dev_dbg() + the Errno to throw (expected rejections the kernel logs at debug level). */
-  dbgErr(code: ErrnoName, msg: string): Errno {
-    this.dbg(msg);
+  /**
+   * dev_dbg() + the Errno to throw (expected rejections the kernel logs at debug level);
+   * `check` as for {@link dbg} (its errno is `code`).
+   */
+  dbgErr(code: ErrnoName, msg: string, check?: CheckEvent): Errno {
+    this.dbg(msg, check && { ...check, errno: code });
     return new Errno(code, msg, this.name);
   }
 

@@ -7,6 +7,7 @@
  * (`--dyndbg`), as `dev_dbg` lines appear only then on a real kernel. Timestamps are
  * synthetic and monotonic (1 µs per line) so that output is deterministic.
  */
+import type { ErrnoName } from './errno.ts';
 
 /** printk levels (include/linux/kern_levels.h). */
 export const KERN = {
@@ -20,11 +21,32 @@ export const KERN = {
   DEBUG: 7,
 } as const;
 
-/** One dmesg line: level, seconds since boot (synthetic), and the text with its prefix. */
+/**
+ * A structured check event: which check of a driver failed, on which device, with which errno
+ * and values. cxlsim's own (tracepoint-style, never printed): the region driver attaches one to
+ * the dev_err / dev_dbg line it prints at a failing check, so that `cxlsim explain` reads the
+ * check from the event instead of parsing the line. The dmesg text is unchanged by it.
+ */
+export interface CheckEvent {
+  /** The check's name (explain's check ids: 'ways', 'hpa', 'port-decoder', 'dpa', …). */
+  check: string;
+  /** The device the check is about (a memdev, port or decoder name), when there is one. */
+  device?: string;
+  /** The errno the check fails with, when it refuses. */
+  errno?: ErrnoName;
+  /** The values the check compared (as printed). */
+  args?: Record<string, string | number>;
+}
+
+/**
+ * One dmesg line: level, seconds since boot (synthetic), the text with its prefix, and the
+ * check event the line was printed for (cxlsim's, not part of the text).
+ */
 export interface LogLine {
   level: number;
   time: number;
   text: string;
+  check?: CheckEvent;
 }
 
 /** The ring buffer. `dyndbg` decides whether debug lines are emitted (as the kernel does). */
@@ -33,11 +55,18 @@ export class KernelLog {
   dyndbg = false;
   private clock = 0;
 
-  /** Append a line; debug lines are dropped unless dynamic debug is on. */
-  printk(level: number, text: string): void {
+  /**
+   * Append a line (with the check event it reports, if any); debug lines are dropped unless
+   * dynamic debug is on.
+   */
+  printk(level: number, text: string, check?: CheckEvent): void {
     if (level >= KERN.DEBUG && !this.dyndbg) return;
     this.clock += 1;
-    this.lines.push({ level, time: this.clock / 1e6, text });
+    this.lines.push(
+      check
+        ? { level, time: this.clock / 1e6, text, check }
+        : { level, time: this.clock / 1e6, text },
+    );
   }
 
   /** Mark of the current end (for "lines since" queries). */

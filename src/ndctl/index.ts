@@ -4,32 +4,32 @@
  * process printed and its exit status. Like the real tool, every command acts only through /sys
  * (attribute reads and writes, driver bind/unbind) and /dev/cxl/memN ioctls.
  *
- * Commands: list (src/list), create/enable/disable/destroy-region, enable/disable-memdev,
+ * Commands: list (cxl/list.ts), create/enable/disable/destroy-region, enable/disable-memdev,
  * reserve-dpa, free-dpa, set-partition, read/write/zero-labels, enable/disable-port,
  * disable-bus, version, help.
  */
 
-import { cxlList } from '../list/index.ts';
-import type { CxlMemIoctl } from '../list/ioctl.ts';
 import type { SysfsView } from '../sysfs/view.ts';
-import { actionSetAlertConfig } from './alert.ts';
-import { cmdDisableBus } from './bus.ts';
-import { actionFreeDpa, actionReserveDpa } from './dpa.ts';
-import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './env.ts';
-import { actionRead, actionWrite, actionZero } from './labels.ts';
+import { actionSetAlertConfig } from './cxl/alert.ts';
+import { cmdDisableBus } from './cxl/bus.ts';
+import { actionFreeDpa, actionReserveDpa } from './cxl/dpa.ts';
+import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './cxl/env.ts';
+import { actionRead, actionWrite, actionZero } from './cxl/labels.ts';
+import { cxlList } from './cxl/list.ts';
 import {
   actionDisable,
   actionEnable,
   actionWaitSanitize,
   cmdMemdev,
   type MemdevActionFn,
-} from './memdev.ts';
-import type { MemdevCommand } from './memdev-params.ts';
-import { actionSetPartition, NullCommand } from './partition.ts';
-import { cmdPort } from './port.ts';
-import { cmdRegion } from './region.ts';
+} from './cxl/memdev.ts';
+import type { MemdevCommand } from './cxl/memdev-params.ts';
+import { actionSetPartition, NullCommand } from './cxl/partition.ts';
+import { cmdPort } from './cxl/port.ts';
+import { cmdRegion } from './cxl/region.ts';
+import type { CxlMemIoctl } from './lib/ioctl.ts';
 
-export type { CmdResult, FileIo, NdctlOptions } from './env.ts';
+export type { CmdResult, FileIo, NdctlOptions } from './cxl/env.ts';
 
 const USAGE = 'cxl [--version] [--help] COMMAND [ARGS]';
 const MORE_INFO =

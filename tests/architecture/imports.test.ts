@@ -14,8 +14,7 @@ import { cycles, importGraph, sourceFiles } from './graph.ts';
 const RULES: [string, string, string][] = [
   ['src/drivers/', 'src/hw/', 'drivers reach hardware only through bus/'],
   ['src/hw/', 'src/drivers/', 'the emulated platform knows nothing of the guest drivers'],
-  ['src/list/', 'src/drivers/', 'libcxl reads /sys, not the drivers'],
-  ['src/list/', 'src/hw/', 'libcxl reads /sys, not the hardware'],
+  ['src/ndctl/', 'src/drivers/', 'libcxl reads and writes /sys, not the drivers'],
   ['src/ndctl/', 'src/hw/', 'ndctl reaches hardware only through the kernel'],
   ['src/drivers/', 'src/host/', "the guest's drivers never see the host kernel"],
   ['src/host/', 'src/drivers/', "the host kernel's vfio-cxl is not the guest's"],

@@ -8,7 +8,7 @@ import type { CliIo } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { Errno } from '../../src/kernel/errno.ts';
 import { KERN } from '../../src/kernel/log.ts';
-import type { CxlMemIoctl } from '../../src/list/ioctl.ts';
+import type { CxlMemIoctl } from '../../src/ndctl/lib/ioctl.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { buildMinimal } from '../sysfs/minimal-tree.ts';
 

@@ -19,7 +19,7 @@ import type { MachineState } from '../../src/cli/state.ts';
 import { cxlSendCmd, queryCommandSlots } from '../../src/drivers/cxl/core/send-cmd.ts';
 import { Errno, errnoName, errnoNumber } from '../../src/kernel/errno.ts';
 import { KernelLog } from '../../src/kernel/log.ts';
-import { CXL_MEM_COMMAND_ID, IDENTIFY } from '../../src/list/ioctl.ts';
+import { CXL_MEM_COMMAND_ID, IDENTIFY } from '../../src/ndctl/lib/ioctl.ts';
 import { memIo } from './fake-deps.ts';
 
 let dir = '';

@@ -25,7 +25,7 @@ const booting = [
   'src/boot.ts',
   'src/hw/platform.ts',
   'src/topology/presets/index.ts',
-  'src/list/index.ts',
+  'src/ndctl/cxl/list.ts',
 ].every((f) => existsSync(join(ROOT, f)));
 
 describe('the cxlsim executable', () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { dumpSysfs } from '../../src/sysfs/dump.ts';
 import { canonJsonText } from '../helpers/canon.ts';
 import {

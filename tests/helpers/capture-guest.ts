@@ -12,8 +12,8 @@
  *   fails with EROFS, as on the read-only copy real-cxl-list uses.
  */
 import { Errno } from '../../src/kernel/errno.ts';
-import type { CxlMemIoctl } from '../../src/list/ioctl.ts';
 import type { Machine } from '../../src/machine.ts';
+import type { CxlMemIoctl } from '../../src/ndctl/lib/ioctl.ts';
 import type { SysEntry, SysfsView } from '../../src/sysfs/view.ts';
 
 const isKernel = (p: string): boolean => {

@@ -8,8 +8,8 @@
  * other command with ENOTTY, as 6.1 does for commands a QEMU 7.2 device's CEL does not enable.
  */
 import { Errno } from '../../src/kernel/errno.ts';
-import { strtoull } from '../../src/list/cstr.ts';
-import { CXL_CAPACITY_MULTIPLIER, type CxlMemIoctl, IDENTIFY } from '../../src/list/ioctl.ts';
+import { CXL_CAPACITY_MULTIPLIER, type CxlMemIoctl, IDENTIFY } from '../../src/ndctl/lib/ioctl.ts';
+import { strtoull } from '../../src/ndctl/util/cstr.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 
 const VAR = -1; // CXL_VARIABLE_PAYLOAD as the __s32 libcxl reads

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { daxctlList } from '../../src/daxctl/list.ts';
 import { memoryBlocks, procIomem } from '../../src/guest/memory.ts';
 import { isErrno, strerror } from '../../src/kernel/errno.ts';
-import type { Ndctl } from '../../src/list/jsonc.ts';
 import type { Machine } from '../../src/machine.ts';
+import type { Ndctl } from '../../src/ndctl/util/jsonc.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 
 /** One `step` / `sh_step` line of host/scenario.guest. */

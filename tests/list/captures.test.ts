@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 import { mboxShim } from '../helpers/mbox-shim.ts';
 import { loadSysfsTxt } from '../helpers/sysfs-txt.ts';

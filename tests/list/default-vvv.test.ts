@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootMachine } from '../../src/boot.ts';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { DEFAULT_PROFILE, resolveProfile } from '../../src/profile.ts';
 import { getPreset } from '../../src/topology/presets/index.ts';
 

@@ -6,7 +6,7 @@
  * also among the recordings replayed by real-ndctl.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { mboxShim } from '../helpers/mbox-shim.ts';
 import { goldenView } from './golden.ts';
 

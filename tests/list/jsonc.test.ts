@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanPrefixInt, strtok, strtoull } from '../../src/list/cstr.ts';
-import { hexObj, sizeObj } from '../../src/list/json-num.ts';
+import { scanPrefixInt, strtok, strtoull } from '../../src/ndctl/util/cstr.ts';
+import { hexObj, sizeObj } from '../../src/ndctl/util/json.ts';
 import {
   arrAdd,
   displaySize,
@@ -17,8 +17,8 @@ import {
   jStr,
   objAdd,
   toJsonPretty,
-} from '../../src/list/jsonc.ts';
-import { displayJsonArray, Output, UTIL_JSON } from '../../src/list/print.ts';
+} from '../../src/ndctl/util/jsonc.ts';
+import { displayJsonArray, Output, UTIL_JSON } from '../../src/ndctl/util/print.ts';
 
 const HUMAN = UTIL_JSON.HUMAN;
 

@@ -5,9 +5,8 @@
  * real-ndctl.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../src/list/index.ts';
-import { parseListOptions, usageText } from '../../src/list/options.ts';
-import { Output } from '../../src/list/print.ts';
+import { cxlList, parseListOptions, usageText } from '../../src/ndctl/cxl/list.ts';
+import { Output } from '../../src/ndctl/util/print.ts';
 import { goldenView } from './golden.ts';
 
 const USAGE_76 = `

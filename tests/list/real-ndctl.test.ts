@@ -6,7 +6,7 @@
  * Some cases answer the mailbox richly (rich-ioctl.ts): health, alert config, partition, firmware.
  */
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { mboxShim } from '../helpers/mbox-shim.ts';
 import { goldenView, loadGolden } from './golden.ts';
 import { richIoctl } from './rich-ioctl.ts';

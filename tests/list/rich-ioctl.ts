@@ -5,7 +5,7 @@
  * were LD_PRELOADed into the real ndctl 76.1 and 85 to record real-ndctl-mbox golden outputs.
  */
 import { Errno } from '../../src/kernel/errno.ts';
-import { type CxlMemIoctl, CXL_MEM_COMMAND_ID as ID } from '../../src/list/ioctl.ts';
+import { type CxlMemIoctl, CXL_MEM_COMMAND_ID as ID } from '../../src/ndctl/lib/ioctl.ts';
 import type { SysfsView } from '../../src/sysfs/view.ts';
 import { mboxShim } from '../helpers/mbox-shim.ts';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Output } from '../../src/list/print.ts';
+import { cxlCommand } from '../../src/ndctl/index.ts';
 import {
   type OptValue,
   optBool,
@@ -14,8 +14,8 @@ import {
   optUint,
   parseOptions,
   usageText,
-} from '../../src/ndctl/args.ts';
-import { cxlCommand } from '../../src/ndctl/index.ts';
+} from '../../src/ndctl/util/parse-options.ts';
+import { Output } from '../../src/ndctl/util/print.ts';
 import { snapshot } from './fixtures.ts';
 
 const OPTS = [

@@ -11,7 +11,7 @@ import {
   CXL_MEM_COMMAND_ID as ID,
   IDENTIFY,
   leField,
-} from '../../src/list/ioctl.ts';
+} from '../../src/ndctl/lib/ioctl.ts';
 
 const VAR = -1;
 const TABLE: Array<[number, number, number]> = [

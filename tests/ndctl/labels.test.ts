@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/kernel/errno.ts';
-import { CXL_MEM_COMMAND_ID } from '../../src/list/ioctl.ts';
 import { cxlCommand, type FileIo } from '../../src/ndctl/index.ts';
+import { CXL_MEM_COMMAND_ID } from '../../src/ndctl/lib/ioctl.ts';
 import { driverCore } from './driver-model.ts';
 import { fakeDev, fakeMbox, type Sent } from './fake-mbox.ts';
 import { FakeSysfs } from './fake-sysfs.ts';

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CXL_MEM_COMMAND_ID, leField } from '../../src/list/ioctl.ts';
 import { cxlCommand } from '../../src/ndctl/index.ts';
+import { CXL_MEM_COMMAND_ID, leField } from '../../src/ndctl/lib/ioctl.ts';
 import { mboxShim } from '../helpers/mbox-shim.ts';
 import { driverCore } from './driver-model.ts';
 import { fakeDev, fakeMbox, type Sent } from './fake-mbox.ts';

@@ -4,10 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { U64_MAX } from '../../src/list/cstr.ts';
-import { alignDown } from '../../src/ndctl/region-create.ts';
-import { toCsv } from '../../src/ndctl/region-parse.ts';
-import { parseSize64 } from '../../src/ndctl/size.ts';
+import { alignDown } from '../../src/ndctl/cxl/region-create.ts';
+import { toCsv } from '../../src/ndctl/cxl/region-parse.ts';
+import { U64_MAX } from '../../src/ndctl/util/cstr.ts';
+import { parseSize64 } from '../../src/ndctl/util/size.ts';
 
 describe('parse_size64', () => {
   it('a number with a K/M/G/T suffix is that many binary units', () => {

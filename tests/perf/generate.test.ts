@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { bootMachine } from '../../src/boot.ts';
 import { Errno } from '../../src/kernel/errno.ts';
 import { KERN } from '../../src/kernel/log.ts';
-import { cxlList } from '../../src/list/index.ts';
+import { cxlList } from '../../src/ndctl/cxl/list.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import {
   type GenOptions,

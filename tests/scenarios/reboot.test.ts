@@ -10,7 +10,7 @@ import type { BootedMachine } from '../../src/boot.ts';
 import { type CxlRegion, isCxlRegion } from '../../src/drivers/cxl/core/region/index.ts';
 import { CXL_CONFIG_COMMIT } from '../../src/drivers/cxl/core/region/region.ts';
 import { translateHpa } from '../../src/explain/translate.ts';
-import { CXL_MEM_COMMAND_ID } from '../../src/list/ioctl.ts';
+import { CXL_MEM_COMMAND_ID } from '../../src/ndctl/lib/ioctl.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { getPreset } from '../../src/topology/presets/index.ts';
 import { boot, cxl, memdevsBySerial, pattern } from './helpers.ts';

@@ -12,8 +12,8 @@
  */
 import { statSync } from 'node:fs';
 import { Errno } from '../../kernel/errno.ts';
-import type { CxlMemIoctl } from '../../list/ioctl.ts';
 import type { Machine } from '../../machine.ts';
+import type { CxlMemIoctl } from '../../ndctl/lib/ioctl.ts';
 import type { Profile } from '../../profile.ts';
 import { resolveProfile } from '../../profile.ts';
 import type { SysfsView } from '../../sysfs/view.ts';

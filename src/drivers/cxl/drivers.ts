@@ -33,7 +33,6 @@ export const cxlPmemRegionDriver: Driver = {
   suppressBindAttrs: true,
   appliesOn: pmemSince,
 };
-export const cxlRegionDriver: Driver = { name: 'cxl_region', bus: 'cxl', module: 'cxl_core' };
 /** drivers/dax/cxl.c (registered from {@link CXL_KVER.daxCxlDriver} on; no bind/unbind). */
 export const cxlDaxRegionDriver: Driver = {
   name: 'cxl_dax_region',
@@ -48,10 +47,13 @@ export const CXL_BUS_DRIVERS: Driver[] = [
   cxlNvdimmBridgeDriver,
   cxlNvdimmDriver,
   cxlPmemRegionDriver,
-  cxlRegionDriver,
 ];
 
-/** The cxl-bus drivers a kernel registers at boot: {@link CXL_BUS_DRIVERS}, plus dax_cxl's. */
-export function cxlBusDrivers(since: (v: string) => boolean): Driver[] {
-  return since(CXL_KVER.daxCxlDriver) ? [...CXL_BUS_DRIVERS, cxlDaxRegionDriver] : CXL_BUS_DRIVERS;
+/**
+ * The cxl-bus drivers a kernel registers at boot: {@link CXL_BUS_DRIVERS}, then cxl_core's
+ * cxl_region driver (`region`: it lives with its probe in core/region/probe.ts), plus dax_cxl's.
+ */
+export function cxlBusDrivers(since: (v: string) => boolean, region: Driver): Driver[] {
+  const drivers = [...CXL_BUS_DRIVERS, region];
+  return since(CXL_KVER.daxCxlDriver) ? [...drivers, cxlDaxRegionDriver] : drivers;
 }

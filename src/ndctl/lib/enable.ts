@@ -8,12 +8,11 @@
  * and then *invalidates* the cached topology of its bus (child ports dropped, memdev→endpoint links
  * forgotten), so the next walk re-reads /sys.
  */
-import { scanPrefixInt } from '../../list/cstr.ts';
-import { memdevBus, memdevIsEnabled, memdevName, portBus } from '../../list/libcxl/memdev.ts';
-import { dportMapsHostPath, dportsOf, portIsEnabled, portName } from '../../list/libcxl/port.ts';
-import { isEnabledPath } from '../../list/libcxl/sysfs.ts';
-import type { CxlDport, CxlMemdev, CxlPort } from '../../list/libcxl/types.ts';
-import { negErrno, relSys, utilBind, utilUnbind, writeAttr } from './sysfs.ts';
+import { scanPrefixInt } from '../util/cstr.ts';
+import { memdevBus, memdevIsEnabled, memdevName, portBus } from './memdev.ts';
+import { dportMapsHostPath, dportsOf, portIsEnabled, portName } from './port.ts';
+import { isEnabledPath, negErrno, relSys, utilBind, utilUnbind, writeAttr } from './sysfs.ts';
+import type { CxlDport, CxlMemdev, CxlPort } from './types.ts';
 
 const err = (p: { ctx: CxlMemdev['ctx'] }, fn: string, msg: string): void =>
   p.ctx.out.log('libcxl', fn, msg);

@@ -9,16 +9,11 @@
  * does not support makes the label helpers return -ENOMEM, as libcxl's NULL command does.
  */
 import { isErrno } from '../../kernel/errno.ts';
-import {
-  CXL_CAPACITY_MULTIPLIER,
-  CXL_MEM_COMMAND_ID,
-  IDENTIFY,
-  leField,
-} from '../../list/ioctl.ts';
-import { type CxlCmd, cmdNewGeneric } from '../../list/libcxl/cmd.ts';
-import { memdevName } from '../../list/libcxl/memdev.ts';
-import type { CxlMemdev } from '../../list/libcxl/types.ts';
+import { type CxlCmd, cmdNewGeneric } from './cmd.ts';
+import { CXL_CAPACITY_MULTIPLIER, CXL_MEM_COMMAND_ID, IDENTIFY, leField } from './ioctl.ts';
+import { memdevName } from './memdev.ts';
 import { negErrno, strerrorRc } from './sysfs.ts';
+import type { CxlMemdev } from './types.ts';
 
 /** sizeof(struct cxl_cmd_set_lsa): offset and reserved, before the data. */
 const SET_LSA_HDR = 8;

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cxlList } from '../../../src/list/index.ts';
+import { cxlList } from '../../../src/ndctl/cxl/list.ts';
 import { dumpSysfs } from '../../../src/sysfs/dump.ts';
 import { canonJsonText, rename } from '../../helpers/canon.ts';
 import {

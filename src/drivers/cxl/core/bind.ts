@@ -25,8 +25,6 @@ import { cxlRegionBind, cxlRegionUnbind, isCxlRegion } from './region/index.ts';
 function matches(drv: Driver, dev: Device): boolean {
   if (drv.match) return drv.match(dev);
   switch (drv.name) {
-    case 'cxl_region':
-      return isCxlRegion(dev);
     case 'cxl_nvdimm_bridge':
     case 'cxl_nvdimm':
     case 'cxl_pmem_region':

@@ -96,8 +96,11 @@ export function cxlDpaSetMode(cxled: CxlEndpointDecoder, mode: 'ram' | 'pmem'): 
   const part = dpaPartitions(cxlmd).find((p) => p.mode === mode);
   if (!part) throw cxled.dbgErr('EINVAL', `unsupported mode: ${modeNumber(cxled, mode)}`);
   if (part.end < part.start) {
-    if (partitionsKept(cxlmd)) throw cxled.dbgErr('ENXIO', `no available ${mode} capacity`);
-    throw cxled.dbgErr('ENXIO', `no available capacity for mode: ${modeNumber(cxled, mode)}`);
+    if (partitionsKept(cxlmd))
+      throw cxled.dbgErr('ENXIO', `no available ${mode} capacity`, { check: 'dpa' });
+    throw cxled.dbgErr('ENXIO', `no available capacity for mode: ${modeNumber(cxled, mode)}`, {
+      check: 'dpa',
+    });
   }
   cxled.mode = mode;
 }
@@ -215,8 +218,11 @@ export function cxlDpaAlloc(cxled: CxlEndpointDecoder, size: bigint): void {
       throw cxled.dbgErr(
         'ENOSPC',
         `${pa(size)} exceeds available ${part.mode} capacity: ${pa(avail)}`,
+        { check: 'dpa' },
       );
-    throw cxled.dbgErr('ENOSPC', `${size} exceeds available ${part.mode} capacity: ${avail}`);
+    throw cxled.dbgErr('ENOSPC', `${size} exceeds available ${part.mode} capacity: ${avail}`, {
+      check: 'dpa',
+    });
   }
   cxlDpaReserveAlloc(cxled, start, size, skip);
 }

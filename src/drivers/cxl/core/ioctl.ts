@@ -8,7 +8,7 @@
  */
 import { Errno } from '../../../kernel/errno.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
-import type { CxlMemIoctl } from '../../../list/ioctl.ts';
+import type { CxlMemIoctl } from '../../../ndctl/lib/ioctl.ts';
 import { cxlMboxSend } from './mbox.ts';
 import { CxlMemdev } from './memdev.ts';
 

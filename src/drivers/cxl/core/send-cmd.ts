@@ -13,7 +13,7 @@
  * out.size becomes the length of the output payload.
  */
 import { Errno } from '../../../kernel/errno.ts';
-import { CXL_MEM_COMMAND_ID, type CxlMemIoctl } from '../../../list/ioctl.ts';
+import { CXL_MEM_COMMAND_ID, type CxlMemIoctl } from '../../../ndctl/lib/ioctl.ts';
 
 /** One struct cxl_command_info (sizes: -1 = CXL_VARIABLE_PAYLOAD, sent as 0xffffffff). */
 export interface CommandInfo {

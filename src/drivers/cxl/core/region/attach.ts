@@ -59,6 +59,7 @@ function validatePosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: numbe
     throw cxlr.dbgErr(
       'EBUSY',
       `position ${pos} already assigned to ${cxledToMemdev(at).name}:${at.name}`,
+      { check: 'duplicate', device: cxledToMemdev(at).name, args: { pos } },
     );
   for (let i = 0; i < p.interleaveWays; i++) {
     const t = p.targets[i];
@@ -66,6 +67,7 @@ function validatePosition(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: numbe
       throw cxlr.dbgErr(
         'EBUSY',
         `${cxlmd.name} already specified at position ${pos} via: ${t.name}`,
+        { check: 'duplicate', device: cxlmd.name, args: { pos } },
       );
     }
   }
@@ -78,7 +80,10 @@ function checkEndpoint(cxlr: CxlRegion, cxled: CxlEndpointDecoder, v7: boolean):
   const cxlmd = cxledToMemdev(cxled);
   const cxlrd = cxlr.cxlrd;
   if (!hostBridgeDport(cxled, cxlrd.port))
-    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`, {
+      check: 'host-bridge',
+      device: cxlmd.name,
+    });
   if (cxled.targetType !== cxlr.type) {
     throw cxlr.dbgErr(
       'ENXIO',
@@ -86,7 +91,10 @@ function checkEndpoint(cxlr: CxlRegion, cxled: CxlEndpointDecoder, v7: boolean):
     );
   }
   if (!cxled.dpaRes)
-    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name}: missing DPA allocation.`);
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name}: missing DPA allocation.`, {
+      check: 'dpa',
+      device: cxlmd.name,
+    });
   const dpaSize = cxled.dpaRes.end - cxled.dpaRes.start + 1n;
   const res = p.res as { start: bigint; end: bigint };
   const regionSize = res.end - res.start + 1n;
@@ -94,7 +102,11 @@ function checkEndpoint(cxlr: CxlRegion, cxled: CxlEndpointDecoder, v7: boolean):
     const msg = v7
       ? `${cxlmd.name}:${cxled.name}-size-${hexll(dpaSize)} * ways-${p.interleaveWays} + cache-${hexll(p.cacheSize)} != region-size-${hexll(regionSize)}`
       : `${cxlmd.name}:${cxled.name}: decoder-size-${hexll(dpaSize)} * ways-${p.interleaveWays} != region-size-${hexll(regionSize)}`;
-    throw cxlr.dbgErr('EINVAL', msg);
+    throw cxlr.dbgErr('EINVAL', msg, {
+      check: 'dpa',
+      device: cxlmd.name,
+      args: { dpaSize: hexll(dpaSize) },
+    });
   }
 }
 
@@ -107,6 +119,7 @@ function checkRootTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number
     throw cxlr.dbgErr(
       'ENXIO',
       `${cxlmd.name}:${cxled.name} invalid target position for ${cxlrd.name}`,
+      { check: 'position', device: cxlmd.name, args: { pos } },
     );
   }
 }
@@ -161,20 +174,23 @@ export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos:
     throw cxlr.dbgErr(
       'ENXIO',
       `${cxled.name} iw: ${p.interleaveWays} ig: ${p.interleaveGranularity} is not supported`,
+      { check: 'interleave-cap', device: cxled.name },
     );
   }
   // v7.0: a decoder without a partition (part < 0) is reported as dead.
   if (v7 && (cxled.mode === 'dead' || cxled.mode === 'none'))
-    throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`);
+    throw cxlr.dbgErr('ENODEV', `${cxled.name} dead`, { check: 'dpa-mode', device: cxled.name });
   if (cxled.mode !== cxlr.mode) {
     if (v7)
       throw cxlr.dbgErr(
         'EINVAL',
         `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch`,
+        { check: 'dpa-mode', device: cxled.name },
       );
     throw cxlr.dbgErr(
       'EINVAL',
       `${cxled.name} region mode: ${modeNumber(cxlr, cxlr.mode)} mismatch: ${modeNumber(cxlr, cxled.mode)}`,
+      { check: 'dpa-mode', device: cxled.name },
     );
   }
   // (6.1 checks CXL_DECODER_DEAD here; a dead decoder already failed the mode check above.)
@@ -206,7 +222,10 @@ function checkEndpointV61(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: numbe
   const cxlmd = cxledToMemdev(cxled);
   const cxlrd = cxlr.cxlrd;
   if (!hostBridgeDport(cxled, cxlrd.port))
-    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`);
+    throw cxlr.dbgErr('ENXIO', `${cxlmd.name}:${cxled.name} invalid target for ${cxlrd.name}`, {
+      check: 'host-bridge',
+      device: cxlmd.name,
+    });
   checkRootTarget(cxlr, cxled, pos);
   checkEndpoint(cxlr, cxled, false);
 }

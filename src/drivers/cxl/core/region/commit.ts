@@ -140,7 +140,7 @@ export function cxlRegionInvalidateMemregion(cxlr: CxlRegion): void {
     }
     return;
   }
-  cxlr.devWarn('Failed to synchronize CPU cache state');
+  cxlr.devWarn('Failed to synchronize CPU cache state', { check: 'commit', errno: 'ENXIO' });
   throw new Errno('ENXIO', 'Failed to synchronize CPU cache state', cxlr.name);
 }
 

@@ -20,7 +20,7 @@ import type { CxlMemdev } from '../memdev.ts';
 import { detachTarget } from './attach.ts';
 import { cxlRegionIomemRelease } from './hpa.ts';
 import { kver } from './kver.ts';
-import { cxlRegionProbeAttempt, cxlRegionUnbind } from './probe.ts';
+import { cxlRegionUnbind } from './probe.ts';
 import { CXL_REGION_F_LOCK, CxlRegion, isCxlRegion, type RegionMode } from './region.ts';
 import { cxlDpaToHpa } from './translate.ts';
 
@@ -63,8 +63,7 @@ export function createRegionDevice(
   const cxlr = new CxlRegion(cxlrd, id, mode, type);
   cxlr.dpaToHpa = rebuildable(dpaToHpaOf, cxlr);
   if (kver(cxlr, 'regionLock') && cxlrd.flags & CXL_DECODER_F_LOCK) cxlr.flags |= CXL_REGION_F_LOCK;
-  cxlr.add();
-  cxlRegionProbeAttempt(cxlr);
+  cxlr.add(); // bus_probe_device(): cxl_region tries it (refused until committed)
   cxlrd.port.uportDev.dbg(`${cxlrd.name}: created ${cxlr.name}`);
   return cxlr;
 }

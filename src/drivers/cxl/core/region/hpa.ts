@@ -80,9 +80,14 @@ export function allocHpa(cxlr: CxlRegion, size: bigint): void {
       throw cxlr.dbgErr(
         'ERANGE',
         `HPA allocation error (${kver(cxlr, 'dbgWording73') ? '-ERANGE' : '-34'}) for size:${pa(size)} in ${cxlrd.resName} ${fmtRes(cxlrd.hpaRange)}`,
+        { check: 'hpa', device: cxlrd.name, args: { size: pa(size) } },
       );
     }
-    throw cxlr.dbgErr('ERANGE', 'failed to allocate HPA: -34');
+    throw cxlr.dbgErr('ERANGE', 'failed to allocate HPA: -34', {
+      check: 'hpa',
+      device: cxlrd.name,
+      args: { size: pa(size) },
+    });
   }
   p.res = res;
   p.resInserted = true;

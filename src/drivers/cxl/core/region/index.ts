@@ -9,6 +9,6 @@
 
 export { cxlDecoderKillRegion } from './attach.ts';
 export { cxlAddToRegion, cxlEndpointAutoAssemble } from './auto.ts';
-export { cxlRegionBind, cxlRegionProbe, cxlRegionUnbind } from './probe.ts';
+export { cxlRegionBind, cxlRegionDriver, cxlRegionProbe, cxlRegionUnbind } from './probe.ts';
 export { CxlRegion, isCxlRegion } from './region.ts';
 export { cxlDpaToHpa, cxlRegionHpaToDpa } from './translate.ts';

@@ -60,7 +60,8 @@ export function uuidStore(cxlr: CxlRegion, buf: string): void {
   if (p.uuid === uuid) return;
   if (p.state >= CXL_CONFIG_ACTIVE) throw new Errno('EBUSY', undefined, cxlr.name);
   const dup = findDup(cxlr, uuid);
-  if (dup) throw dup.dbgErr('EBUSY', `already has uuid: ${uuid}`);
+  if (dup)
+    throw dup.dbgErr('EBUSY', `already has uuid: ${uuid}`, { check: 'uuid', args: { uuid } });
   p.uuid = uuid;
 }
 
@@ -80,7 +81,10 @@ export function interleaveWaysStore(cxlr: CxlRegion, buf: string): void {
   const rootWays = cxlr.cxlrd.interleaveWays;
   const q = Math.floor(val / rootWays);
   if (q === 0 || (q & (q - 1)) !== 0 || val % rootWays !== 0) {
-    throw cxlr.dbgErr('EINVAL', `invalid interleave: ${val}`);
+    throw cxlr.dbgErr('EINVAL', `invalid interleave: ${val}`, {
+      check: 'ways',
+      args: { ways: val, rootWays },
+    });
   }
   const p = cxlr.params;
   if (p.state >= CXL_CONFIG_INTERLEAVE_ACTIVE) throw new Errno('EBUSY', undefined, cxlr.name);

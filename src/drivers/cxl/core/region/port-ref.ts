@@ -56,6 +56,7 @@ function allocRegionRef(port: CxlPort, cxlr: CxlRegion, cxled: CxlEndpointDecode
     throw cxlr.dbgErr(
       'EBUSY',
       `${port.name}: HPA order violation ${iter.region.name}:${fmtRes(ip.res)} vs ${fmtRes(res)}`,
+      { check: 'port-decoder', device: port.name },
     );
   }
   const rr: CxlRegionRef = {
@@ -108,11 +109,17 @@ function findDecoder(
   for (const d of switches) {
     if (d.id !== port.commitEnd + 1) continue;
     if (d.region) {
-      port.dbg(`next decoder to commit (${d.name}) is already reserved (${d.region.name})`);
+      port.dbg(`next decoder to commit (${d.name}) is already reserved (${d.region.name})`, {
+        check: 'port-decoder',
+        device: d.name,
+      });
       continue;
     }
     if (!lowerAllEnabled(d)) {
-      port.dbg(`unable to allocate ${d.name} due to out of order shutdown`);
+      port.dbg(`unable to allocate ${d.name} due to out of order shutdown`, {
+        check: 'port-decoder',
+        device: d.name,
+      });
       continue;
     }
     return d;
@@ -131,11 +138,16 @@ function cxlRrAllocDecoder(
   rr: CxlRegionRef,
 ): void {
   const cxld = findDecoder(port, cxled, cxlr);
-  if (!cxld) throw cxlr.dbgErr('EBUSY', `${port.name}: no decoder available`);
+  if (!cxld)
+    throw cxlr.dbgErr('EBUSY', `${port.name}: no decoder available`, {
+      check: 'port-decoder',
+      device: port.name,
+    });
   if (cxld.region)
     throw cxlr.dbgErr(
       'EBUSY',
       `${port.name}: ${cxld.name} already attached to ${cxld.region.name}`,
+      { check: 'port-decoder', device: port.name },
     );
   if (kver(cxlr, 'autoAssembly')) cxld.targetType = cxlr.type;
   rr.decoder = cxld;
@@ -199,6 +211,7 @@ export function cxlPortAttachRegion(
       cxlr.dbgErr(
         'ENXIO',
         `${port.uportDev.name}:${port.name} ${cxld.name} add: ${cxlmd.name}:${cxled.name} @ ${pos} overflows targets: ${cxld.nrTargets}`,
+        { check: 'port-targets', device: port.name, args: { pos, nrTargets: cxld.nrTargets } },
       ),
     );
   }

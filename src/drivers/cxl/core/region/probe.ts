@@ -7,17 +7,22 @@
  * cxl_pmem_region when an nvdimm bridge is up) for pmem, `dax_regionZ` (cxl_dax_region) for
  * ram. An uncommitted region refuses ("config state: %d", -ENXIO) — which is what the bus's
  * probe attempt at region creation logs. Unbinding removes the child. The libnvdimm and dax
- * objects behind the children are outside the CXL model.
+ * objects behind the children are outside the CXL model. The driver is a driver-core object
+ * ({@link cxlRegionDriver}: match/probe, bound through kernel/dd.ts as cxl_port and cxl_mem are).
  */
 
-import { driverProbe } from '../../../../kernel/dd.ts';
-import { Device as Dev, type Device } from '../../../../kernel/device.ts';
+import { deviceReleaseDriver, driverProbe } from '../../../../kernel/dd.ts';
+import { Device as Dev, type Device, type Driver } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
 import { cxlDaxRegionProbe, daxRegionGroup } from '../../../dax/bus.ts';
-import { env } from '../../../env.ts';
-import { cxlDaxRegionDriver, cxlPmemRegionDriver, cxlRegionDriver } from '../../drivers.ts';
+import { cxlDaxRegionDriver, cxlPmemRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
-import { CXL_CONFIG_COMMIT, CXL_REGION_F_NEEDS_RESET, type CxlRegion } from './region.ts';
+import {
+  CXL_CONFIG_COMMIT,
+  CXL_REGION_F_NEEDS_RESET,
+  type CxlRegion,
+  isCxlRegion,
+} from './region.ts';
 import { cxlBaseGroups } from './sysfs.ts';
 
 /** The bound nvdimm bridge of the region's CXL root (cxl_find_nvdimm_bridge). */
@@ -50,6 +55,7 @@ function devmCxlAddPmemRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `pmem_region${cxlr.id}`, 'cxl_pmem_region');
   dev.add();
   cxlr.child = dev;
+  cxlr.devmAdd(() => removeChild(cxlr)); // cxlr_pmem_unregister
   driverProbe(dev, cxlPmemRegionDriver, () => cxlPmemRegionProbe(cxlr, dev));
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
@@ -69,6 +75,7 @@ function devmCxlAddDaxRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `dax_region${cxlr.id}`, 'cxl_dax_region');
   dev.add();
   cxlr.child = dev;
+  cxlr.devmAdd(() => removeChild(cxlr)); // cxlr_dax_unregister
   const res = cxlr.params.res;
   driverProbe(dev, cxlDaxRegionDriver, () => {
     if (res && kver(cxlr, 'daxDevice'))
@@ -102,21 +109,27 @@ export function cxlRegionProbe(cxlr: CxlRegion): void {
     if (cxlr.type !== 'accelerator') devmCxlAddDaxRegion(cxlr);
     return;
   }
-  throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`);
+  throw cxlr.dbgErr('ENXIO', `unsupported region mode: ${cxlr.mode === 'ram' ? 1 : 2}`, {
+    check: 'dpa-mode',
+  });
 }
 
-/** Probe with the cxl_region driver; on failure the devm children are already gone. */
-function probeRegion(cxlr: CxlRegion): number {
-  const rc = driverProbe(cxlr, cxlRegionDriver, () => cxlRegionProbe(cxlr));
-  if (rc !== 0) removeChild(cxlr);
-  return rc;
-}
-
-/** The bus's probe attempt when the region is registered (device_add → bus_probe_device). */
-export function cxlRegionProbeAttempt(cxlr: CxlRegion): void {
-  if (!env(cxlr).kernel.buses.get('cxl')?.drivers.includes(cxlRegionDriver)) return;
-  probeRegion(cxlr);
-}
+/**
+ * The cxl_region driver (core/region.c cxl_region_driver, registered by cxl_core): matches
+ * every region (CXL_DEVICE_REGION); its probe is {@link cxlRegionProbe}. The driver core binds
+ * it: device_add() of a new region tries it (an uncommitted one refuses: "config state: 0"),
+ * bind_store() and auto-assembly bind it, device_release_driver() unbinds it, and the region's
+ * pmem/dax child is a devres action of the region, released on unbind or a failed probe.
+ */
+export const cxlRegionDriver: Driver = {
+  name: 'cxl_region',
+  bus: 'cxl',
+  module: 'cxl_core',
+  match: (dev) => isCxlRegion(dev),
+  probe: (dev) => {
+    if (isCxlRegion(dev)) cxlRegionProbe(dev);
+  },
+};
 
 /**
  * Bind the region driver: `echo regionZ > /sys/bus/cxl/drivers/cxl_region/bind`
@@ -125,7 +138,7 @@ export function cxlRegionProbeAttempt(cxlr: CxlRegion): void {
  */
 export function cxlRegionBind(cxlr: CxlRegion): void {
   if (cxlr.driver) throw new Errno('EBUSY', undefined, cxlr.name);
-  const rc = probeRegion(cxlr);
+  const rc = driverProbe(cxlr, cxlRegionDriver);
   if (rc !== 0) throw new Errno(errnoName(rc) ?? 'ENXIO', undefined, cxlr.name);
 }
 
@@ -143,6 +156,5 @@ function removeChild(cxlr: CxlRegion): void {
  */
 export function cxlRegionUnbind(cxlr: CxlRegion): void {
   if (!cxlr.driver) return;
-  removeChild(cxlr);
-  cxlr.driver = undefined;
+  deviceReleaseDriver(cxlr);
 }

@@ -87,7 +87,11 @@ function checkLastPeer(
   const tag = `${port.uportDev.name}:${port.name}`;
   const peer = pos >= distance ? cxlr.params.targets[pos - distance] : undefined;
   if (!peer)
-    throw cxlr.dbgErr('ENXIO', `${tag}: cannot host ${cxlmd.name}:${cxled.name} at ${pos}`);
+    throw cxlr.dbgErr('ENXIO', `${tag}: cannot host ${cxlmd.name}:${cxled.name} at ${pos}`, {
+      check: 'interleave-setup',
+      device: port.name,
+      args: { pos },
+    });
   const mdPeer = cxledToMemdev(peer);
   const ep = cxlEpLoad(port, cxlmd);
   const epPeer = cxlEpLoad(port, mdPeer);
@@ -95,16 +99,20 @@ function checkLastPeer(
     throw cxlr.dbgErr(
       'ENXIO',
       `${tag}: ${cxlmd.name}:${cxled.name} pos ${pos} mismatched peer ${mdPeer.name}:${peer.name}`,
+      { check: 'interleave-setup', device: port.name, args: { pos } },
     );
   }
 }
 
-/** Encoded value or the message's errno (EINVAL) after logging `msg` on the region. */
-function encode<T>(cxlr: CxlRegion, f: () => T, msg: string): T {
+/**
+ * Encoded value or the message's errno (EINVAL) after logging `msg` on the region, with the
+ * 'interleave-setup' check event on `device` (the port whose encoding failed, when named).
+ */
+function encode<T>(cxlr: CxlRegion, f: () => T, msg: string, device?: string): T {
   try {
     return f();
   } catch {
-    throw cxlr.dbgErr('EINVAL', msg);
+    throw cxlr.dbgErr('EINVAL', msg, { check: 'interleave-setup', ...(device ? { device } : {}) });
   }
 }
 
@@ -139,14 +147,21 @@ function setupPortInterleave(
     cxlr,
     () => granularityToEig(parentIg),
     `${ptag}: invalid parent granularity: ${parentIg}`,
+    parent.name,
   );
   const peiw = encode(
     cxlr,
     () => waysToEiw(parentIw),
     `${ptag}: invalid parent interleave: ${parentIw}`,
+    parent.name,
   );
   const iw = nrTargets;
-  const eiw = encode(cxlr, () => waysToEiw(iw), `${tag}: invalid port interleave: ${iw}`);
+  const eiw = encode(
+    cxlr,
+    () => waysToEiw(iw),
+    `${tag}: invalid port interleave: ${iw}`,
+    port.name,
+  );
   const res = p.res as { start: bigint; end: bigint };
   let ig: number;
   if (kver(cxlr, 'igMultiply')) {
@@ -160,6 +175,7 @@ function setupPortInterleave(
       throw cxlr.dbgErr(
         'ENXIO',
         `${tag}:${cxld.name}: ways: ${iw} overflows targets: ${cxld.nrTargets}`,
+        { check: 'interleave-setup', device: port.name, args: { iw, nrTargets: cxld.nrTargets } },
       );
     }
     if (cxlr.flags & CXL_REGION_F_AUTO) {
@@ -182,7 +198,10 @@ function setupPortInterleave(
       }
     } else {
       if (kver(cxlr, 'interleaveCap') && !checkInterleaveCap(cxld, iw, ig)) {
-        throw cxlr.dbgErr('ENXIO', `${tag} iw: ${iw} ig: ${ig} is not supported`);
+        throw cxlr.dbgErr('ENXIO', `${tag} iw: ${iw} ig: ${ig} is not supported`, {
+          check: 'interleave-cap',
+          device: port.name,
+        });
       }
       cxld.interleaveWays = iw;
       cxld.interleaveGranularity = ig;
@@ -190,7 +209,12 @@ function setupPortInterleave(
     }
   } else {
     const eig = parentIw > 1 && nrTargets > 1 ? Math.max(peig + peiw, eiw + peig) - eiw + 1 : peig;
-    ig = encode(cxlr, () => eigToGranularity(eig), `${tag}: invalid interleave: ${256 << eig}`);
+    ig = encode(
+      cxlr,
+      () => eigToGranularity(eig),
+      `${tag}: invalid interleave: ${256 << eig}`,
+      port.name,
+    );
     cxld.interleaveWays = iw;
     cxld.interleaveGranularity = ig;
     cxld.hpaRange = { start: res.start, end: res.end };
@@ -217,7 +241,10 @@ export function cxlPortSetupTargets(
     throw new Errno('ENXIO', `${tag}: no region reference`, cxlr.name);
   const cxlsd = rr.decoder;
   if (!pow2(rr.nrTargets))
-    throw cxlr.dbgErr('EINVAL', `${tag}: invalid target count ${rr.nrTargets}`);
+    throw cxlr.dbgErr('EINVAL', `${tag}: invalid target count ${rr.nrTargets}`, {
+      check: 'port-targets',
+      device: port.name,
+    });
   let present = false;
   if (rr.nrTargetsSet) {
     let distance: number;
@@ -245,6 +272,7 @@ export function cxlPortSetupTargets(
       throw cxlr.dbgErr(
         'ENXIO',
         `${tag}: targets full trying to add ${cxlmd.name}:${cxled.name} at ${pos}`,
+        { check: 'port-targets', device: port.name, args: { pos } },
       );
     }
     if (cxlr.flags & CXL_REGION_F_AUTO) {
