@@ -12,8 +12,40 @@
  */
 import { Errno } from './kernel/errno.ts';
 
-/** Kernel versions modelled. */
-export type KernelVersion = '6.1' | '6.12' | '7.3';
+/**
+ * Kernel versions modelled: upstream releases, and named distribution variants
+ * ({@link KERNEL_VARIANTS}) spelled `<upstream base>-<name the source gives itself>`.
+ */
+export type KernelVersion = '6.1' | '6.12' | '7.3' | '7.0-nvidia-bos';
+
+/** A distribution kernel modelled as its upstream base plus documented differences. */
+export interface KernelVariant {
+  /** Upstream release the tree is built on ("MAJOR.MINOR"); every `since()` compares this. */
+  base: string;
+  /** What the source calls itself (debian changelog package and version, tree). */
+  source: string;
+  /** The differences from `base` the model applies, each with its evidence (empty: none found). */
+  differences: readonly string[];
+}
+
+/**
+ * The named kernel variants. `7.0-nvidia-bos`: NVIDIA's Ubuntu kernel with the CXL type-2
+ * series and vfio-cxl (`debian.nvidia-bos/changelog`: "linux-nvidia-bos (7.0.0-2017.17)
+ * resolute", tree NVIDIA/NV-Kernels `26.04_linux-nvidia-bos`, Makefile 7.0; the kernel PR #448
+ * booted `7.0.0-2008-nvidia-bos-64k`). Its drivers/cxl region assembly was read
+ * (core/region.c at 043e4174: find_pos_and_ways(), match_switch_decoder_by_range(),
+ * cxl_region_attach(), attach_target(); core/hdm.c at 017d76d5: devm_cxl_add_passthrough_decoder())
+ * and is upstream v7.0's: a passthrough host-bridge decoder keeps the empty range until a region
+ * is activated, so a firmware-committed endpoint below it is not auto-assembled there either
+ * (docs/vfio-cxl.md §6). No difference from v7.0 is modelled because none was found.
+ */
+export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
+  '7.0-nvidia-bos': {
+    base: '7.0',
+    source: 'linux-nvidia-bos 7.0.0-2017.17 (NVIDIA/NV-Kernels 26.04_linux-nvidia-bos)',
+    differences: [],
+  },
+};
 /** QEMU versions modelled. */
 export type QemuVersion = '7.2' | '10.0' | '11.1';
 /** ndctl versions modelled. */
@@ -42,7 +74,17 @@ const KERNELS: Record<string, KernelVersion> = {
   '6.12': '6.12',
   '7.3': '7.3',
   latest: '7.3',
+  '7.0-nvidia-bos': '7.0-nvidia-bos',
+  'nvidia-bos': '7.0-nvidia-bos',
 };
+
+/** Every kernel version `--kernel` accepts, as stored in a profile. */
+export const KERNEL_VERSIONS: readonly KernelVersion[] = [...new Set(Object.values(KERNELS))];
+
+/** The upstream release a kernel version is, or is built on ("MAJOR.MINOR"). */
+export function kernelBase(k: KernelVersion): string {
+  return KERNEL_VARIANTS[k]?.base ?? k;
+}
 const QEMUS: Record<string, QemuVersion> = {
   '7.2': '7.2',
   '10.0': '10.0',
@@ -93,13 +135,16 @@ export function resolveProfile(
   return p;
 }
 
-/** True when the profile's kernel is `v` or newer (versions compare numerically: 6.12 > 6.1). */
+/**
+ * True when the profile's kernel is `v` or newer (versions compare numerically: 6.12 > 6.1; a
+ * variant compares as its upstream base, {@link kernelBase}).
+ */
 export function kernelAtLeast(p: Profile, v: string): boolean {
   const n = (s: string) => {
     const [a = '0', b = '0'] = s.split('.');
     return Number(a) * 100 + Number(b);
   };
-  return n(p.kernel) >= n(v);
+  return n(kernelBase(p.kernel)) >= n(v);
 }
 
 /**

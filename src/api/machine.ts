@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BootedMachine } from '../boot.ts';
+import { workPending } from '../drivers/workqueue.ts';
 import { type Explanation, explain as explainJournal } from '../explain/index.ts';
 import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
 import { Errno } from '../kernel/errno.ts';
@@ -73,9 +74,12 @@ function deepFreeze<T>(x: T): T {
  * Whether {@link copyGraph} copies `m` exactly. Not yet for type-2 functions (their vfio host
  * device, config hooks and DVSEC actions are per-instance closures: tests/api/clone-sharing.test.ts
  * lists them) nor while a type-3 device runs a background mailbox command (its completion is a
- * closure): such machines are copied by a fresh boot and a replay of the recorded operations.
+ * closure), nor while kernel work is queued (a firmware upload: a running generator): such
+ * machines are copied by a fresh boot and a replay of the recorded operations.
  */
 function structurallyCopyable(m: BootedMachine): boolean {
+  // queued kernel work (a firmware upload) is a running generator: not copyable
+  if (workPending(m.kernel)) return false;
   for (const fn of m.platform.functions().values()) {
     const d = fn.device;
     if (d.kind === 'type2') return false;

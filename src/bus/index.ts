@@ -113,12 +113,21 @@ export interface HostBus {
    * on a mock platform: `eventTrigger` fills the device's event logs as the mock's
    * `event_trigger` attribute does. @returns false when no mock memdev is at that address
    */
-  mock?: { eventTrigger(segment: number, bus: number, devfn: number): boolean };
+  mock?: {
+    eventTrigger(segment: number, bus: number, devfn: number): boolean;
+    /** fw_buf_checksum_show(): sha256 (hex) of the mock's firmware buffer; undefined: no mock memdev. */
+    fwBufChecksum(segment: number, bus: number, devfn: number): string | undefined;
+  };
   /**
    * msleep(): the guest waits `ms` milliseconds of the machine's virtual clock
    * (QEMU_CLOCK_VIRTUAL), so that device background work progresses. Absent: no waiting.
    */
   delay?(ms: number): void;
+  /**
+   * The machine's virtual clock (QEMU_CLOCK_VIRTUAL) in ns, as the guest's ktime reads it.
+   * Absent on hand-built buses: deferred kernel work then runs at once.
+   */
+  now?(): bigint;
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

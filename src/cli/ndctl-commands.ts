@@ -20,4 +20,5 @@ export const NDCTL_HELP: [string, string][] = [
   ['read-labels', 'read the label storage area'],
   ['write-labels', 'write the label storage area'],
   ['zero-labels', 'zero the label storage area'],
+  ['update-firmware', 'upload a firmware image through the firmware loader'],
 ];

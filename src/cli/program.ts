@@ -87,7 +87,7 @@ async function buildProgram(
       'stack profile: debian-12 (Linux 6.1, QEMU 7.2, ndctl 76.1) or latest',
       'latest',
     )
-    .option('--kernel <version>', 'kernel version override (6.1, 7.0)')
+    .option('--kernel <version>', 'kernel version override (6.1, 6.12, 7.3, 7.0-nvidia-bos)')
     .option('--qemu-version <version>', 'QEMU version override (7.2, 10.1)')
     .option('--ndctl <version>', 'ndctl version override (76.1, 85)')
     .option('--dyndbg', 'dynamic debug on for drivers/cxl (dev_dbg lines in dmesg)')

@@ -12,6 +12,8 @@ import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import { parseQemuCommandLine } from '../topology/qemu-cmdline.ts';
 import { QemuError } from '../topology/qemu-errors.ts';
+import { busNumberFindings } from './buses.ts';
+import { e820Findings } from './e820.ts';
 import { type Prediction, predictCommands, trapsFor } from './predict.ts';
 import { staticTraps } from './traps.ts';
 import type { Finding, ProfileReport } from './types.ts';
@@ -123,7 +125,13 @@ export function doctor(input: DoctorInput): DoctorResult[] {
     const predictions = input.tries ? predictCommands(fresh(), input.tries, traps) : [];
     return {
       ...base,
-      findings: [...st.findings, ...w.findings, ...blocked],
+      findings: [
+        ...st.findings,
+        ...busNumberFindings(t),
+        ...e820Findings(t, m.platform.windows),
+        ...w.findings,
+        ...blocked,
+      ],
       regions: hv ? [] : w.regions,
       passthrough: st.passthrough,
       predictions,

@@ -177,7 +177,7 @@ export function topologyToQemu(t: Topology, o: QemuExportOptions): string {
     if (c.committed?.length) nope(`decoders of switch ${c.id} committed by firmware`);
     const mf = c.mailboxCci ? ',multifunction=on' : '';
     devices.push(
-      `-device cxl-upstream,bus=${bus}${addr(c.addr)}${mf},id=${c.id}${c.serial !== undefined ? `,sn=${c.serial}` : ''}`,
+      `-device cxl-upstream,bus=${bus}${addr(c.addr)}${mf},id=${c.id}${c.port ? `,port=${c.port}` : ''}${c.serial !== undefined ? `,sn=${c.serial}` : ''}`,
     );
     if (c.mailboxCci) {
       if (q === '7.2') nope(`a switch mailbox CCI on QEMU 7.2 (${c.id})`);

@@ -25,6 +25,7 @@ import {
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
 import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
+import { cxlTestFwState, mockFwBufChecksum } from './dev/cxl-test-mock-fw.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import {
   type BuildContext,
@@ -32,6 +33,7 @@ import {
   type HostBridgeModel,
   type PciFunctionModel,
 } from './dev/model.ts';
+import { buildRootBus } from './dev/root-bus.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
@@ -44,7 +46,6 @@ import {
   realizeVfioType2,
   type VfioType2,
   type VmmOptions,
-  vmmTopology,
 } from './vmm/index.ts';
 
 export type { PciFunctionModel } from './dev/model.ts';
@@ -207,7 +208,10 @@ class CxlTestMock {
   private readonly lookup: FunctionLookup;
   constructor(fns: PciFunctionModel[]) {
     for (const fn of fns)
-      if (fn.device.kind === 'type3') fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+      if (fn.device.kind === 'type3') {
+        fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+        fn.device.state.ras.fw = cxlTestFwState();
+      }
     this.lookup = new FunctionLookup(fns);
   }
   eventTrigger(segment: number, busNr: number, devfn: number): boolean {
@@ -215,6 +219,10 @@ class CxlTestMock {
     if (fn?.device.kind !== 'type3') return false;
     cxlTestEventTrigger(fn.device.state);
     return true;
+  }
+  fwBufChecksum(segment: number, busNr: number, devfn: number): string | undefined {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
   }
 }
 
@@ -283,9 +291,10 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const vmm = hooks.vmm ?? {};
   const realizeType2: BuildContext['realizeType2'] = (d, ctx, devfn) =>
     realizeVfioType2(d, ctx, devfn, vmm);
-  const hostBridges = vmmTopology(t, p.qemu).hostBridges.map((hb) =>
+  const hostBridges = t.hostBridges.map((hb) =>
     buildHostBridge(hb, p.qemu, memoryMap.chbcr.get(hb.id) ?? 0n, realizeType2),
   );
+  const rootBus = buildRootBus(t, p.qemu);
   const windowsEnd = memoryMap.windows.reduce(
     (e, w) => (w.base + w.size > e ? w.base + w.size : e),
     memoryMap.hostRegBase + (1n << 20n),
@@ -302,6 +311,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     t.machine.type,
     (windowsEnd + (1n << 30n) - 1n) & ~((1n << 30n) - 1n),
     routed,
+    rootBus.functions,
   );
   placeVfio(hostBridges, memoryMap.windows, vmm, t.machine.type);
 
@@ -314,7 +324,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
 
   const mmio = new MmioMap();
   for (const hb of hostBridges) mmio.addFixed(hb.chbcrBase, hb.component, `CHBCR ${hb.id}`);
-  const fns = allFunctions(hostBridges);
+  const fns = [...rootBus.functions, ...allFunctions(hostBridges)];
   for (const fn of fns) mmio.addFunction(fn);
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
@@ -324,7 +334,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const mock = t.mock === true ? new CxlTestMock(fns) : undefined;
   const bus: HostBus = {
     acpi: new AcpiTables(cedt, hasCxl, namespace),
-    pci: createConfigBus(routed),
+    pci: createConfigBus(routed, rootBus.functions),
     mmio,
     mem: router,
     cpu: {
@@ -333,9 +343,22 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     },
     irq: irqs,
     delay: rebuildable(delayOf, clock),
+    now: rebuildable(clockOf, clock),
     ...(mock ? { mock } : {}),
   };
-  return new HwPlatform(bus, t, p, memoryMap, cedt, hostBridges, firmware, mmio, router, vmm);
+  return new HwPlatform(
+    bus,
+    t,
+    p,
+    memoryMap,
+    cedt,
+    hostBridges,
+    firmware,
+    mmio,
+    router,
+    vmm,
+    rootBus.functions,
+  );
 }
 
 /** The emulated machine's hardware (see {@link Platform}). */
@@ -351,6 +374,8 @@ class HwPlatform implements Platform {
   readonly mmio: MmioMap;
   private readonly router: MemoryRouter;
   private readonly vmm: VmmOptions;
+  /** Functions on the root bus itself (type-3 devices on pcie.0). */
+  private readonly rootFunctions: readonly PciFunctionModel[];
   constructor(
     bus: HostBus,
     topology: Topology,
@@ -362,6 +387,7 @@ class HwPlatform implements Platform {
     mmio: MmioMap,
     router: MemoryRouter,
     vmm: VmmOptions,
+    rootFunctions: readonly PciFunctionModel[],
   ) {
     this.bus = bus;
     this.topology = topology;
@@ -374,12 +400,15 @@ class HwPlatform implements Platform {
     this.mmio = mmio;
     this.router = router;
     this.vmm = vmm;
+    this.rootFunctions = rootFunctions;
   }
   routeHpa(hpa: bigint): RouteResult {
     return this.router.route(hpa);
   }
   functions(): Map<string, PciFunctionModel> {
-    return new Map(allFunctions(this.hostBridges).map((f) => [functionName(f), f]));
+    return new Map(
+      [...this.rootFunctions, ...allFunctions(this.hostBridges)].map((f) => [functionName(f), f]),
+    );
   }
   vfio(): VfioType2[] {
     return allVfio(this.hostBridges);

@@ -30,7 +30,12 @@ export const QEMU_COMPAT = {
    *  64 GT/s x16, endpoints 32 GT/s x16) and a bridge's link status mirrors the device below
    *  (between 7.2 and 10.0; 7.2 reports 2.5 GT/s x1 or nothing). */
   pcieLinkSpeedWidth: '10.0',
-  /** cxl-rp without io-reserve: I/O decode and the I/O window are read-only (between 7.2 and 10.0). */
+  /**
+   * cxl-rp without io-reserve: I/O decode (Command bit 0) is read-only (between 7.2 and 10.0).
+   * cxl_rp_realize() clears the I/O window's write mask too, but the 10.0 and 11.1 captures
+   * read I/O Base 0xf0 (a disabled window the firmware wrote), so the window stays writable
+   * here: the capture wins.
+   */
   rootPortNoIo: '10.0',
   /** CXL r3.x register layouts: revision 2 Flex Bus Port DVSEC (0x20 bytes), revision 3 CXL
    *  Device DVSEC (0x3c), a Flex Bus Port DVSEC on type-3 devices, RAS capability version 3 and
@@ -53,7 +58,66 @@ export const QEMU_COMPAT = {
   linkCapR31: '9.0',
   /** Device Status capability version 2 (7.2: 1) (between 7.2 and 10.0). */
   deviceStatusV2: '10.0',
+  /**
+   * Every PCIe function advertises Extended Tag Field Supported (DevCap bit 5): pcie_cap_init()
+   * under the `x-pcie-ext-tag` property (hw/pci/pci.c), off for machines ≤ 9.1 (hw_compat_9_1).
+   */
+  pcieExtTag: '9.2',
+  /**
+   * AER Uncorrectable Error Mask resets to PCI_ERR_UNC_MASK_DEFAULT (Uncorrectable Internal
+   * Error | TLP Prefix Blocked, 0x02400000): pcie_aer_init() under `x-pcie-err-unc-mask`
+   * (hw/pci/pcie_aer.c), off for machines ≤ 7.2 (hw_compat_7_2).
+   */
+  aerUncMaskDefault: '8.0',
+  /**
+   * A slot's Power Indicator resets to Off even when populated (pcie_cap_slot_reset(),
+   * hw/pci/pcie.c, commit "pcie: set power indicator to off on reset by default", QEMU 8.0).
+   */
+  slotPowerIndicatorOff: '8.0',
+  /**
+   * cxl-upstream: the Device Serial Number slot (`sn=`) is always reserved, so the DVSECs start
+   * at CXL_UPSTREAM_PORT_DVSEC_OFFSET = AER + PCI_ERR_SIZEOF + PCI_EXT_CAP_DSN_SIZEOF (0x154)
+   * with or without a serial number (cxl_usp_realize(), hw/pci-bridge/cxl_upstream.c, the
+   * serial-number patch of the 8.2 cycle; 7.2 captures: 0x148, 10.0: 0x154).
+   */
+  uspSerialNumberSlot: '8.2',
+  /**
+   * AER Correctable Error Mask resets to 0xc000 (Advisory Non-Fatal unmasked; 10.0: 0xe000,
+   * PCI_ERR_COR_MASK_DEFAULT) on every function. Derived from the captures (debian-13 vs
+   * latest/latest-arm64); the QEMU change was not located in the source, so this is pinned at
+   * 11.1 ("between 10.0 and 11.1").
+   */
+  aerCorAdvNonFatalUnmasked: '11.1',
+  /**
+   * cxl-type3: the CDAT DOE capability follows the DVSECs (0x19c, after the 0x20-byte Flex Bus
+   * Port DVSEC at 0x17c); in 10.0 it sits at the fixed 0x190 of ct3_realize() (hw/mem/
+   * cxl_type3.c), overlapping the Flex Bus DVSEC's last 12 bytes. From the captures
+   * (between 10.0 and 11.1).
+   */
+  type3DoeAfterDvsecs: '11.1',
+  /**
+   * CXL root and downstream ports run in 256B flit mode: Flex Bus Port DVSEC status without
+   * 68B Flit and VH Enabled (0x06; build_dvsecs() of cxl_root_port.c / cxl_downstream.c wrote
+   * 0x26) and, with nothing below, PCIe Link Status 2 Flit Mode Status (bit 10) set. From the
+   * captures (between 10.0 and 11.1); a port with a device below mirrors the device's link.
+   */
+  portFlitMode: '11.1',
 } as const;
+
+/**
+ * pcie_aer_init() options of a QEMU version (hw/pci/pcie_aer.c): the Uncorrectable and
+ * Correctable Error Mask reset values. `multiHeader` false for functions without aer_log_max.
+ */
+export function aerOptions(
+  q: QemuVersion,
+  multiHeader = true,
+): { uncMaskDefault: boolean; corAdvNonFatalUnmasked: boolean; multiHeader: boolean } {
+  return {
+    uncMaskDefault: qemuHas(q, 'aerUncMaskDefault'),
+    corAdvNonFatalUnmasked: qemuHas(q, 'aerCorAdvNonFatalUnmasked'),
+    multiHeader,
+  };
+}
 
 /** True when QEMU `q` has the behaviour `k`. */
 export function qemuHas(q: QemuVersion, k: keyof typeof QEMU_COMPAT): boolean {

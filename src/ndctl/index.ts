@@ -14,6 +14,7 @@ import { actionSetAlertConfig } from './cxl/alert.ts';
 import { cmdDisableBus } from './cxl/bus.ts';
 import { actionFreeDpa, actionReserveDpa } from './cxl/dpa.ts';
 import { type CmdEnv, type CmdResult, type NdctlOptions, newEnv } from './cxl/env.ts';
+import { actionUpdateFw } from './cxl/firmware.ts';
 import { actionRead, actionWrite, actionZero } from './cxl/labels.ts';
 import { cxlList } from './cxl/list.ts';
 import {
@@ -46,6 +47,7 @@ const MEMDEV_ACTIONS: Record<MemdevCommand, MemdevActionFn> = {
   'free-dpa': actionFreeDpa,
   'wait-sanitize': actionWaitSanitize,
   'set-alert-config': actionSetAlertConfig,
+  'update-firmware': actionUpdateFw,
 };
 
 /** The commands of the ndctl release, in cxl.c's table order. */

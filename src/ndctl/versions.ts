@@ -26,6 +26,12 @@ export const NDCTL_SINCE = {
   rootDecoderFiltersByChildRegions: '77',
   /** cxl/list.c -F/--firmware, util_cxl_memdev_fw_to_json() and the fw loader status (cxl_fwl_get_status). */
   firmware: '78',
+  /** cxl/region.c CREATE_OPTIONS -U/--uuid (user-supplied pmem region UUIDs, a3054cd). */
+  regionUuidOption: '77',
+  /** cxl/region.c CREATE_OPTIONS -Q/--enforce-qos, create_region_validate_qos_class() (8e46bb8). */
+  regionEnforceQos: '79',
+  /** cxl/memdev.c BASE_OPTIONS -b/--bus, memdev_action()'s util_cxl_memdev_filter_by_bus(). */
+  memdevBusFilter: '78',
   /** "decoders_committed" of ports and endpoints. */
   decodersCommitted: '79',
   /** memdev pmem_qos_class/ram_qos_class, root decoder qos_class, region qos_class_mismatch. */

@@ -15,7 +15,7 @@
  * of at most 16 MiB (input.ts).
  */
 import { join } from 'node:path';
-import { PROFILES, type Profile } from '../profile.ts';
+import { KERNEL_VERSIONS, PROFILES, type Profile } from '../profile.ts';
 import { writeFileAtomicSync } from './atomic.ts';
 import { StateError, sysStrerror } from './errors.ts';
 import { InputFileError, readBoundedFile } from './input.ts';
@@ -69,7 +69,7 @@ const optStr = (x: unknown) => x === undefined || isStr(x);
 /** A short, printable rendering of a value read from the file (never more than 40 chars). */
 const shown = (x: unknown) => (JSON.stringify(x) ?? String(x)).slice(0, 40);
 
-const KERNELS = new Set(Object.values(PROFILES).map((p) => p.kernel as string));
+const KERNELS = new Set<string>(KERNEL_VERSIONS);
 const QEMUS = new Set(Object.values(PROFILES).map((p) => p.qemu as string));
 const NDCTLS = new Set(Object.values(PROFILES).map((p) => p.ndctl as string));
 const PROFILE_KEYS = new Set(['name', 'kernel', 'qemu', 'ndctl']);

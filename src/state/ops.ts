@@ -4,6 +4,8 @@
  * messages. A new kind (e.g. a QMP injection) is one more entry in {@link JOURNAL_OPS} and
  * one more member of {@link JournalOp}; nothing else changes.
  */
+
+import { settleWork } from '../drivers/workqueue.ts';
 import { cxlQmp } from '../hw/qmp/cxl.ts';
 import { parseQmpJson, QmpError } from '../hw/qmp/visit.ts';
 import { Errno } from '../kernel/errno.ts';
@@ -75,6 +77,8 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
       }
       if (op.fails !== undefined)
         throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
+      // work the write queued (a firmware upload) ran on in the guest that made the journal
+      settleWork(m.kernel);
       return m;
     },
     describe: (op) =>

@@ -19,7 +19,7 @@
  * Path resolution follows symlinks like the VFS (at most 40 hops); symlink targets read
  * back in kernfs's relative form (kernfs-link.ts). Errors are Errno values: ENOENT, ENOTDIR,
  * EISDIR, EINVAL (readlink of a non-link), EACCES (kernfs open rules), E2BIG (a write
- * longer than a page), or the attribute's own error, unchanged.
+ * to a text attribute longer than a page), or the attribute's own error, unchanged.
  */
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
@@ -332,7 +332,8 @@ class LiveSysfs implements SysfsView {
     const r = this.walk(path, true);
     if (r.node.t !== 'file') throw new Errno('EISDIR', `/sys/${r.path}: Is a directory`);
     if (value === '') return;
-    if (Buffer.byteLength(value) > PAGE_SIZE) throw new Errno('E2BIG');
+    // a text attribute takes one page (kernfs_fop_write_iter()); a binary one any length
+    if (!r.node.binary && Buffer.byteLength(value) > PAGE_SIZE) throw new Errno('E2BIG');
     r.node.write(value);
   }
 

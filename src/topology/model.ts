@@ -101,6 +101,8 @@ export interface SwitchDev {
   kind: 'switch';
   id: string;
   addr?: PciAddr;
+  /** `port=` of cxl-upstream: its Link Capabilities Port Number (QEMU's default 0). */
+  port?: number;
   serial?: bigint;
   hdm?: HdmCaps;
   /** A `cxl-switch-mailbox-cci` function sits beside the upstream port (its addr). */
@@ -219,6 +221,12 @@ export interface Topology {
    * cxl-downstream on a root port), as their options: not built by cxlsim, listed by `boot -v`.
    */
   outsideCxl?: string[];
+  /**
+   * cxl-type3 devices on the machine's root bus (`-device cxl-type3,bus=pcie.0`): QEMU realizes
+   * them as PCIe endpoints there; the guest's cxl_pci registers a memdev, but no CXL host bridge
+   * decodes for them (no port, no endpoint, no region). `addr` is their devfn on bus 0.
+   */
+  rootBus?: Type3Dev[];
   /** Platform-level mock (cxl_test): names devices as tools/testing/cxl does. */
   mock?: boolean;
 }

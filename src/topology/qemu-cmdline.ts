@@ -217,6 +217,7 @@ function parseArgv(argv: QemuArgv, opts: QemuParseOptions): Topology {
   const cpuOpt = options.filter((o) => optionIs(o, 'cpu')).pop();
   if (cpuOpt) t.machine.cpu = parseCpuOption(cpuOpt.arg, applied.type);
   if (state.outside.length > 0) t.outsideCxl = [...new Set(state.outside)];
+  if (state.rootBus.length > 0) t.rootBus = state.rootBus;
   if (applied.maxMem !== undefined) t.machine.maxMem = applied.maxMem;
   if (applied.slots !== undefined) t.machine.slots = applied.slots;
   if (applied.highmemMmioSize !== undefined) t.machine.highmemMmioSize = applied.highmemMmioSize;

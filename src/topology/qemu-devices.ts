@@ -17,6 +17,7 @@
  */
 import type { QemuVersion } from '../profile.ts';
 import { qemuAtLeast } from '../profile.ts';
+import type { Type3Dev } from './model.ts';
 import { optionLocation, type QemuOption } from './qemu-args.ts';
 import { modelError, QemuError } from './qemu-errors.ts';
 import type { Backend, ObjectTable } from './qemu-objects.ts';
@@ -103,11 +104,29 @@ export interface DeviceState {
   modelErrors: Error[];
   /** Options of CXL devices outside any CXL hierarchy (accepted by QEMU, not built). */
   outside: string[];
+  /** cxl-type3 devices plugged straight into the machine's root bus (built, no CXL port). */
+  rootBus: Type3Dev[];
   /** Whether a file the command line names can be read (CDAT files); undefined = not checked. */
   fileExists?: (path: string) => boolean;
 }
 
-/** A fresh state with the machine's root bus `pcie.0`. */
+/**
+ * The functions the board puts on `pcie.0` before any `-device` (with `-nodefaults`, as the
+ * captures run: lspci-nn.txt of stacks/latest/minimal and latest-arm64): q35's MCH at 00.0 and
+ * ICH9 LPC/AHCI/SMBus at 1f.0/1f.2/1f.3 (hw/i386/pc_q35.c), arm virt's GPEX root at 00.0
+ * (hw/pci-host/gpex.c). Default VGA/NIC devices (without `-nodefaults`) are not modelled.
+ */
+function boardFunctions(binary: string): [number, string, boolean][] {
+  if (binary.includes('aarch64')) return [[0x00, 'gpex-root', false]];
+  return [
+    [0x00, 'mch', false],
+    [0xf8, 'ICH9-LPC', true],
+    [0xfa, 'ich9-ahci', false],
+    [0xfb, 'ICH9-SMB', false],
+  ];
+}
+
+/** A fresh state with the machine's root bus `pcie.0` and the board's own functions on it. */
 export function newDeviceState(
   qemu: QemuVersion,
   binary: string,
@@ -115,6 +134,9 @@ export function newDeviceState(
   rootBus = 'pcie.0',
 ): DeviceState {
   const root: PciBus<DeviceRec> = { name: rootBus, kind: 'root', fns: new Map() };
+  if (rootBus === 'pcie.0')
+    for (const [devfn, driver, multifunction] of boardFunctions(binary))
+      root.fns.set(devfn, { driver, qemuId: undefined, multifunction } as DeviceRec);
   return {
     qemu,
     binary,
@@ -128,6 +150,7 @@ export function newDeviceState(
     anon: 0,
     modelErrors: [],
     outside: [],
+    rootBus: [],
   };
 }
 

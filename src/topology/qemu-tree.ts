@@ -97,6 +97,7 @@ function switchOf(s: DeviceState, usp: DeviceRec, errs: Errno[]): SwitchDev {
     addr: devfnToAddr(usp.devfn),
     downstream: [],
   };
+  if (usp.port !== 0) sw.port = usp.port;
   if (usp.sn !== undefined && usp.sn !== UI64_NULL) sw.serial = usp.sn;
   for (const d of s.devices) {
     if (d.driver === 'cxl-switch-mailbox-cci' && d.target === usp) {
@@ -128,10 +129,11 @@ function switchOf(s: DeviceState, usp: DeviceRec, errs: Errno[]): SwitchDev {
 }
 
 /**
- * A CXL device QEMU accepts where no CXL hierarchy reaches it (a cxl-type3, cxl-rp or
- * cxl-upstream on pcie.0; a cxl-downstream straight below a root port): the guest sees a PCI
- * function that no CXL port decodes for. cxlsim records it (with everything below it) in
- * `DeviceState.outside` and does not build it (`boot -v` lists it).
+ * A CXL device QEMU accepts where no CXL hierarchy reaches it (a cxl-rp or cxl-upstream on
+ * pcie.0; a cxl-downstream straight below a root port): the guest sees a PCI function that no
+ * CXL port decodes for. cxlsim records it (with everything below it) in `DeviceState.outside`
+ * and does not build it (`boot -v` lists it). A cxl-type3 on pcie.0 is built instead
+ * (`DeviceState.rootBus`).
  */
 function outside(s: DeviceState, d: DeviceRec): void {
   s.outside.push(d.loc);
@@ -168,6 +170,10 @@ export function buildHostBridges(s: DeviceState): HostBridge[] {
         hb.rootPorts.push(rp);
       }
       hbs.push(hb);
+    } else if (parent === 'root' && d.driver === 'cxl-type3') {
+      // QEMU realizes it as a PCIe endpoint on the root bus: the guest's PCI scan finds it,
+      // cxl_pci binds it, but no CXL host bridge is above it (hw/dev/root-bus.ts)
+      s.rootBus.push(type3Of(d));
     } else if (parent === 'root') {
       outside(s, d);
     }

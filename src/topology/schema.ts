@@ -88,6 +88,7 @@ const switchDev = z.strictObject({
   kind: z.literal('switch'),
   id: ident,
   addr: pciAddr.optional(),
+  port: int(0, 255).optional(),
   serial: u64.optional(),
   hdm: hdmCaps.optional(),
   mailboxCci: pciAddr.optional(),

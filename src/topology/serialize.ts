@@ -86,6 +86,7 @@ function childOut(c: Endpointish): Obj {
         kind: 'switch',
         id: c.id,
         addr: c.addr ? { ...c.addr } : undefined,
+        port: c.port,
         serial: c.serial,
         hdm: hdmOut(c.hdm),
         mailboxCci: c.mailboxCci ? { ...c.mailboxCci } : undefined,

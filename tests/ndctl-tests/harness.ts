@@ -9,6 +9,7 @@
 
 import type { BootedMachine } from '../../src/boot.ts';
 import { bootMachine } from '../../src/boot.ts';
+import { msleep } from '../../src/drivers/workqueue.ts';
 import { isErrno } from '../../src/kernel/errno.ts';
 import type { FileIo } from '../../src/ndctl/index.ts';
 import { cxlCommand } from '../../src/ndctl/index.ts';
@@ -61,6 +62,7 @@ export class Sh {
       isTty: false,
       files: this.files,
       uuid: () => `00000000-0000-4000-8000-${(++this.uuidSeq).toString(16).padStart(12, '0')}`,
+      sleep: (ms) => msleep(this.m.kernel, ms),
     });
   }
 
@@ -81,6 +83,12 @@ export class Sh {
   /** `$DAXCTL args…`: daxctl is not emulated (cxlsim has no dax bus). @throws Error always */
   daxctl(...args: string[]): Json {
     throw new Error(`daxctl ${args.join(' ')}: not emulated by cxlsim`);
+  }
+
+  /** `sleep SECONDS`: the guest's virtual clock advances, running the kernel's queued work. */
+  sleep(seconds: number): void {
+    this.history.push(`sleep ${seconds}`);
+    msleep(this.m.kernel, seconds * 1000);
   }
 
   /** `cat PATH` (text). */

@@ -214,7 +214,9 @@ describe('what QEMU accepts boots', () => {
       '-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=4G',
     ].join(' ');
     const t = parseQemuCommandLine(line, { qemu: '11.1' });
-    expect(t.outsideCxl).toEqual(['-device cxl-type3,bus=pcie.0,memdev=m1,lsa=l1,id=t9']);
+    expect(t.outsideCxl).toBeUndefined();
+    // built on pcie.0 after the board's MCH (00.0) and the two expanders (01.0, 02.0)
+    expect(t.rootBus?.map((d) => [d.id, d.addr])).toEqual([['t9', { slot: 3, fn: 0 }]]);
     const m = bootMachine(t, { profile: resolveProfile('latest') });
     expect(m.platform.windows.map((w) => w.base > 0n)).toEqual([true, true]);
   });

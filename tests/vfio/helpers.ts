@@ -99,3 +99,8 @@ export function guestHdm(m: BootedMachine, r: VfioType2): bigint {
 export function errors(m: BootedMachine): string[] {
   return m.kernel.log.lines.filter((l) => l.level <= 3).map((l) => l.text);
 }
+
+/** The guest's dmesg lines at KERN_WARNING or worse. */
+export function warnings(m: BootedMachine): string[] {
+  return m.kernel.log.lines.filter((l) => l.level <= 4).map((l) => l.text);
+}

@@ -157,13 +157,9 @@ describe('a successful hot-add', () => {
     m.deviceAdd?.(ADD0);
     const r = m.platform.vfio().find((x) => x.topo.id === 'dev0');
     expect(r?.placement).toMatchObject({ mode: 'per-window', window: 0, base: 0x80000000000n });
-    // the host bridge's decoder 0 was committed along (one target: the root port)
+    // only the endpoint's decoder 0 is written: the host bridge stays passthrough
     const hb = m.platform.hostBridges.find((h) => h.id === 'cxl.1');
-    expect(hb?.component.hdm?.snapshot(0)).toMatchObject({
-      base: 0x80000000000n,
-      size: 16n << 30n,
-      committed: true,
-    });
+    expect(hb?.component.hdm).toBeUndefined();
     // pciehp → cxl_accel → memN → endpoint: the guest reads decoder 0 through vfio
     expect(mems()).toBe(4);
     const name = [...m.platform.functions()].find(([, f]) => f === r?.guest.fn)?.[0] ?? '';
@@ -176,15 +172,14 @@ describe('a successful hot-add', () => {
     const starts = eps.map((d) =>
       (m.sysfs.read(`/sys/bus/cxl/devices/${d.name}/start`) as string).trim(),
     );
-    // root decoder, endpoint, and (Linux 6.18+, dports and their decoders set up when the
-    // first endpoint arrives) the host bridge's decoder, read after the hot-add committed it
-    expect(starts.filter((x) => x === '0x80000000000')).toHaveLength(3);
+    // root decoder and endpoint decoder (the host bridge's passthrough decoder has no range)
+    expect(starts.filter((x) => x === '0x80000000000')).toHaveLength(2);
     // the data path follows: a store at the window base lands in the host device's memory
     expect(m.platform.bus.mem.write(0x80000000000n, Uint8Array.of(0x5a))).toBe(true);
     expect(r?.host.model.memory.read(0n, 1)).toEqual(Uint8Array.of(0x5a));
   });
 
-  it('is journaled state: a reboot on the same hardware finds the device and assembles its region', () => {
+  it('is journaled state: a reboot on the same hardware finds the device at its window base', () => {
     const m = boot(NO_DEV0);
     m.deviceAdd?.(ADD0);
     const next = m.reboot({});
@@ -192,7 +187,10 @@ describe('a successful hot-add', () => {
       /^region\d+$/.test(d.name),
     );
     expect(regions).toHaveLength(4);
-    expect(next.kernel.log.lines.filter((l) => l.level <= 3)).toEqual([]);
+    // the v7.3 guest fails each of the four the same way (passthrough host bridges)
+    expect(
+      next.kernel.log.lines.filter((l) => l.level <= 3).map((l) => l.text.replace(/mem\d/, 'memN')),
+    ).toContain('cxl_mem memN: failed to find decoder mapping 0x80000000000-0x803ffffffff');
   });
 });
 

@@ -1,16 +1,28 @@
 /**
  * The VMM's placement of passed-through type-2 devices (hw/vmm/placement.ts) as the guest sees
  * it: the pull request's four-GPU line gives four endpoint decoders at the four window bases
- * (read back through sysfs `start`, as `cxl list` does), one committed region per device and no
- * -ENXIO; the interim VMM's first-window placement gives one region and the kernel's
- * "failed to find decoder mapping" (-ENXIO). Each of the six fail-closed rejections stops the
+ * (read back through sysfs `start`, as `cxl list` does) and no host-bridge decoder written; the
+ * v7.3 guest then fails each auto-assembly in find_pos_and_ways() (-ENXIO) because a passthrough
+ * host bridge has no decoder mapping the range; the interim VMM's first-window placement gives
+ * one region, -ENXIO for the first endpoint and -EINVAL for the other three. Each of the six fail-closed rejections stops the
  * machine from starting, with its own message naming the device.
  */
 import { describe, expect, it } from 'vitest';
+import { bootMachine } from '../../src/boot.ts';
 import { CxlEndpointDecoder } from '../../src/drivers/cxl/core/decoder.ts';
 import { CXL_CONFIG_COMMIT, isCxlRegion } from '../../src/drivers/cxl/core/region/region.ts';
+import { resolveProfile } from '../../src/profile.ts';
 import { QemuError } from '../../src/topology/qemu-errors.ts';
-import { boot, errors, FOUR_WINDOWS, GPU4, withDevices, withWindows } from './helpers.ts';
+import {
+  boot,
+  errors,
+  FOUR_WINDOWS,
+  GPU4,
+  topo,
+  warnings,
+  withDevices,
+  withWindows,
+} from './helpers.ts';
 
 const B = '/sys/bus/cxl/devices';
 const WANT = ['0x80000000000', '0x84000000000', '0x88000000000', '0x8c000000000'];
@@ -27,28 +39,58 @@ function regions(m: ReturnType<typeof boot>) {
 }
 
 describe('per-window placement (the fix)', () => {
-  it('four endpoint decoders at the four window bases, one committed region each, no -ENXIO', () => {
+  it('four endpoint decoders at the four window bases; no host-bridge decoder written; the v7.3 guest assembles none', () => {
     const m = boot(GPU4, undefined, true);
     expect(endpointStarts(m)).toEqual(WANT);
+    // the VMM wrote only the endpoints' decoder 0: each pxb-cxl stays what QEMU made it, a
+    // passthrough host bridge with no HDM decoder capability
+    for (const hb of m.platform.hostBridges) expect(hb.component.hdm).toBeUndefined();
     const rs = regions(m);
     expect(rs).toHaveLength(4);
     for (const r of rs) {
-      expect(r.params.state).toBe(CXL_CONFIG_COMMIT);
-      expect(r.driver?.name).toBe('cxl_region');
-      expect(r.params.interleaveWays).toBe(1);
-      expect(r.type).toBe('accelerator');
+      expect(r.params.state).not.toBe(CXL_CONFIG_COMMIT);
+      expect(r.driver).toBeUndefined();
     }
-    // every window holds exactly one region, whose range is its device's DPA size from the base
     expect(rs.map((r) => `0x${r.params.res?.start.toString(16)}`).sort()).toEqual(WANT);
-    expect(
-      rs.every((r) => (r.params.res?.end ?? 0n) - (r.params.res?.start ?? 0n) + 1n === 16n << 30n),
-    ).toBe(true);
-    // the only -6 is each new region's first probe attempt (cxl_region_probe: "config state: 0")
-    const enxio = m.kernel.log.lines.filter((l) => /ENXIO|-6\b|failed to find/.test(l.text));
-    expect(enxio.map((l) => l.text.replace(/region\d/, 'regionN'))).toEqual(
-      Array(4).fill('cxl_region regionN: probe: -6'),
+    // find_pos_and_ways(): the host bridge's passthrough decoder has no range yet, so no
+    // decoder in it maps the endpoint's range: dev_err on the endpoint port's uport (the
+    // memdev), -ENXIO; attach_target() warns on the endpoint port with that errno.
+    const lines = warnings(m);
+    expect(lines).toHaveLength(8);
+    const cxl = m.kernel.buses.get('cxl')?.devices ?? [];
+    for (const d of cxl.filter((x): x is CxlEndpointDecoder => x instanceof CxlEndpointDecoder)) {
+      const r = d.hpaRange;
+      const memdev = d.port.uportDev.name;
+      expect(lines).toContain(
+        `cxl_mem ${memdev}: failed to find decoder mapping 0x${r.start.toString(16)}-0x${r.end.toString(16)}`,
+      );
+      const region = rs.find((x) => x.params.res?.start === r.start);
+      expect(lines).toContain(
+        `cxl_port ${d.port.name}: failed to attach ${d.name} to ${region?.name}: -6`,
+      );
+    }
+    expect(lines.some((l) => /no CXL region for/.test(l))).toBe(false);
+  });
+
+  it('hdm_for_passthrough=on: the host bridges decode, but nobody commits them: the same -ENXIO', () => {
+    const m = boot(
+      GPU4.replace(/(pxb-cxl,bus_nr=\d+,bus=pcie\.0,id=cxl\.\d)/g, '$1,hdm_for_passthrough=on'),
     );
-    expect(errors(m)).toEqual([]);
+    for (const hb of m.platform.hostBridges) {
+      expect(hb.component.hdm).toBeDefined();
+      expect(hb.component.hdm?.snapshot(0).committed).toBe(false);
+    }
+    expect(errors(m).filter((l) => / failed to find decoder mapping /.test(l))).toHaveLength(4);
+    expect(regions(m).filter((r) => r.params.state === CXL_CONFIG_COMMIT)).toEqual([]);
+  });
+
+  it('the 7.0-nvidia-bos variant assembles like v7.0: the same failure (its region.c is upstream)', () => {
+    const m = bootMachine(topo(GPU4), {
+      profile: resolveProfile('latest', { kernel: '7.0-nvidia-bos' }),
+    });
+    expect(endpointStarts(m)).toEqual(WANT);
+    expect(errors(m).filter((l) => / failed to find decoder mapping /.test(l))).toHaveLength(4);
+    expect(regions(m).filter((r) => r.params.state === CXL_CONFIG_COMMIT)).toEqual([]);
   });
 
   it('the guest reaches each GPU memory through its own window (data path through vfio)', () => {
@@ -68,7 +110,7 @@ describe('per-window placement (the fix)', () => {
 });
 
 describe('first-window placement (the interim VMM)', () => {
-  it('all endpoints at window 0: one region, assembled by nobody; -ENXIO from region.c and the drivers', () => {
+  it('all endpoints at window 0: one region; the first endpoint -ENXIO (no decoder mapping), the other three -EINVAL', () => {
     const m = boot(GPU4, { placement: 'first-window' }, true);
     expect(endpointStarts(m)).toEqual(Array(4).fill(WANT[0]));
     const rs = regions(m);
@@ -78,22 +120,25 @@ describe('first-window placement (the interim VMM)', () => {
     expect(region.params.state).not.toBe(CXL_CONFIG_COMMIT);
     const lines = m.kernel.log.lines.map((l) => l.text);
     // The first endpoint to probe (PCI order: the last pxb-cxl's GPU) constructs the region in
-    // window 0, whose only target is cxl.1: cxl_calc_interleave_pos() → find_pos_and_ways()
-    // finds its host bridge's decoder but not that host bridge in window 0's target list.
-    const mem0 = m.kernel.buses.get('cxl')?.devices.find((d) => d.name === 'mem0');
-    const hostBridgeDev = mem0?.parent?.parent?.parent; // GPU function → root port → pciSSSS:BB
-    const sortFail = lines.find((l) =>
-      / failed to find port\d+:pci[0-9a-f]{4}:[0-9a-f]{2} in target list of decoder0\.0$/.test(l),
+    // window 0; its position walk finds no decoder mapping the range in its passthrough host
+    // bridge (find_pos_and_ways(), -ENXIO) and the sort fails.
+    expect(lines).toContain(
+      'cxl_mem mem0: failed to find decoder mapping 0x80000000000-0x803ffffffff',
     );
-    // dev_printk's "%s %s: " with no driver or bus: a leading space
-    expect(sortFail?.startsWith(` ${hostBridgeDev?.name}: `)).toBe(true);
-    expect(hostBridgeDev?.name).not.toBe('pci0000:0c'); // not cxl.1, window 0's own host bridge
     expect(lines).toContain(`cxl ${region.name}: region sort failed`);
     // the other three find that region by its range and are refused by cxl_region_attach()
     expect(
       lines.filter((l) => l === `cxl ${region.name}: region already has 1 endpoints`),
     ).toHaveLength(3);
-    // and every accelerator driver fails for want of a region (-ENXIO), which no kernel prints
+    const warns = warnings(m).filter((l) => / failed to attach decoder\d+\.0 to /.test(l));
+    expect(warns.map((l) => l.replace(/endpoint\d+: failed to attach decoder\d+/, 'E: D'))).toEqual(
+      [
+        `cxl_port E: D.0 to ${region.name}: -6`,
+        `cxl_port E: D.0 to ${region.name}: -22`,
+        `cxl_port E: D.0 to ${region.name}: -22`,
+        `cxl_port E: D.0 to ${region.name}: -22`,
+      ],
+    );
     expect(errors(m).filter((l) => /no CXL region for/.test(l))).toEqual([]);
   });
 });

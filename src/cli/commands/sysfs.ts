@@ -8,6 +8,7 @@
  * 32 bytes a line, like the capture dumps.
  */
 import { resolve } from 'node:path';
+import { settleWork } from '../../drivers/workqueue.ts';
 import { Errno, strerror } from '../../kernel/errno.ts';
 import { dumpSysfs } from '../../sysfs/dump.ts';
 import { exportSysfs } from '../../sysfs/export.ts';
@@ -126,6 +127,8 @@ export async function sysfsWrite(ctx: CliContext, path: string, value: string): 
       return 1;
     }
     journal({ kind: 'sysfs-write', path: p, value: buf });
+    // deferred work the write queued (a firmware upload) ends before this process does
+    settleWork(machine.kernel);
     return 0;
   });
 }

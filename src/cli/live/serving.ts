@@ -33,6 +33,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runPendingWork } from '../../drivers/workqueue.ts';
 import { CliError } from '../errors.ts';
 import type { CliContext } from '../session.ts';
 import { type FuseOps, sysfsFuseOps } from './fuse-ops.ts';
@@ -196,10 +197,29 @@ export async function startServing(
     if (e instanceof CliError) throw e;
     throw new CliError(`cannot mount FUSE at ${mount}: ${(e as Error).message}`);
   }
+  // the guest keeps running between requests: its queued work (a firmware upload) advances
+  // with the clock, not only when something reads /sys
+  const tick = setInterval(() => {
+    try {
+      const m = live.fresh();
+      if (m) runPendingWork(m.kernel);
+    } catch (e) {
+      report(e);
+    }
+  }, WORK_TICK_MS);
+  tick.unref();
+  const stop = cleanup;
+  const closeAll = async () => {
+    clearInterval(tick);
+    await stop();
+  };
   const info: ServeInfo = { pid: process.pid, mount, socket };
   if (record) writeFileSync(join(ctx.stateDir, SERVE_FILE), `${JSON.stringify(info, null, 2)}\n`);
-  return { info, live, close: cleanup };
+  return { info, live, close: closeAll };
 }
+
+/** How often (ms) a served machine runs its due kernel work (drivers/workqueue.ts). */
+const WORK_TICK_MS = 100;
 
 /** The serve record of a state directory whose server is alive, else undefined. */
 export function findServing(stateDir: string): ServeInfo | undefined {

@@ -107,7 +107,7 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
         x instanceof CxlEndpointDecoder && (x.flags & CXL_DECODER_F_ENABLE) !== 0,
     );
   if (!cxled) {
-    pdev.dbg(`${cxlmd.name}: no committed decoder: device memory not mapped`);
+    pdev.dbg(`cxlsim: ${cxlmd.name}: no committed decoder: device memory not mapped`);
     return cxlmd;
   }
   const r = cxled.hpaRange;
@@ -120,7 +120,7 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
       pdev.name,
     );
   pdev.dbg(
-    `${cxlmd.name}: CXL region ${cxled.region.name} HPA ${hexll(r.start)} size ${(r.end - r.start + 1n) >> 20n} MB`,
+    `cxlsim: ${cxlmd.name}: CXL region ${cxled.region.name} HPA ${hexll(r.start)} size ${(r.end - r.start + 1n) >> 20n} MB`,
   );
   return cxlmd;
 }

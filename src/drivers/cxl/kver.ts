@@ -40,6 +40,11 @@ export const CXL_KVER = {
    */
   fwUpload: '6.5',
   /**
+   * cxl_endpoint_parse_cdat() at endpoint probe and the memdev's `ram/qos_class`,
+   * `pmem/qos_class` (struct cxl_dpa_perf, v6.8 QoS series); shown only for a valid class.
+   */
+  memdevQosClass: '6.8',
+  /**
    * add_host_bridge_uport() reports each host bridge on its `pciSSSS:BB` device, "host supports
    * CXL" (a VH host bridge, once its port is added) or "host supports CXL (restricted)" (RCH)
    * (v6.3 with the RCH series; the 6.1 capture logs neither).
@@ -51,6 +56,14 @@ export const CXL_KVER = {
    * implement the command) (v6.15, GPF dirty shutdown tracking; absent from the 6.12 capture).
    */
   gpfDirtyShutdown: '6.15',
+  /**
+   * The nvdimm (`pmemN`) of a memdev with persistent capacity is registered by cxl_mem_probe()
+   * once the port topology is found (devm_cxl_add_nvdimm(parent_port, cxlmd), "register %s" on
+   * the memdev: "cxl_mem mem2: register pmem2" in the latest capture), not by cxl_pci_probe()
+   * ("%s: register %s" on the PCI device, the 6.1 capture) — v6.2, "cxl/pmem: Refactor nvdimm
+   * device registration". A memdev whose ports cannot be enumerated gets none.
+   */
+  nvdimmInMemProbe: '6.2',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */
@@ -65,6 +78,12 @@ export function cxlKver(
  * The character-device major of /dev/cxl/memN (`dev`, uevent MAJOR=). cxl_core takes a dynamic
  * major (alloc_chrdev_region()), handed out from 254 downwards in registration order, so the
  * value is a property of the distribution kernel's module set and load order, not of the CXL
- * code: 247 on Debian's 6.1, 250 on 6.12, 249 on 7.3 (the captures' `dev` files).
+ * code: 247 on Debian's 6.1, 250 on 6.12, 249 on 7.3 (the captures' `dev` files). No capture
+ * exists for 7.0-nvidia-bos: cxlsim shows 7.3's value there.
  */
-export const CXL_MEM_MAJOR: Record<KernelVersion, number> = { '6.1': 247, '6.12': 250, '7.3': 249 };
+export const CXL_MEM_MAJOR: Record<KernelVersion, number> = {
+  '6.1': 247,
+  '6.12': 250,
+  '7.3': 249,
+  '7.0-nvidia-bos': 249,
+};

@@ -8,6 +8,7 @@
  * `endpointN` port, which cxl_port probes.
  */
 import type { Driver } from '../../kernel/device.ts';
+import { Errno } from '../../kernel/errno.ts';
 import { thunk } from '../../kernel/graph-copy.ts';
 import { env } from '../env.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
@@ -20,6 +21,8 @@ import {
   grandparent,
   unregisterPort,
 } from './core/port.ts';
+import { cxlKver } from './kver.ts';
+import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** cxl_mem_find_port(): the port holding the memdev's PCI function's upstream dport. */
 function cxlMemFindPort(cxlmd: CxlMemdev): { port: CxlPort; dport: CxlDport } | undefined {
@@ -35,6 +38,14 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
   devmCxlEnumeratePorts(cxlmd);
   const parent = cxlMemFindPort(cxlmd);
   if (!parent) throw cxlmd.err('ENXIO', 'CXL port topology not found');
+  // v6.2+: devm_cxl_add_nvdimm(parent_port, cxlmd) once the port topology is found; -ENODEV
+  // (no nvdimm bridge above) fails the probe with "PMEM disabled by platform"
+  if (cxlmd.cxlds.pmem.size > 0n && !cxlmd.cxlds.isType2 && cxlKver(cxlmd, 'nvdimmInMemProbe')) {
+    if (!devmCxlAddNvdimm(cxlmd, cxlmd)) {
+      cxlmd.info('PMEM disabled by platform');
+      throw new Errno('ENODEV', 'PMEM disabled by platform', cxlmd.name);
+    }
+  }
   if (!parent.port.driver)
     throw cxlmd.err('ENXIO', `CXL port topology ${parent.port.name} not enabled`);
   let hb: CxlPort = parent.port;

@@ -32,6 +32,7 @@ import {
 } from './cxl.ts';
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
+import { cxlKver } from './kver.ts';
 import { cxlMockMemAttrs } from './mock-mem.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
@@ -112,7 +113,8 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   cxlDevStateIdentify(cxlds);
   cxlMemCreateRangeInfo(cxlds);
   const cxlmd = devmCxlAddMemdev(pdev, cxlds);
-  if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
+  // 6.1: the nvdimm is registered here; later kernels do it in cxl_mem_probe() (mem.ts)
+  if (cxlds.pmem.size > 0n && !cxlKver(pdev, 'nvdimmInMemProbe')) devmCxlAddNvdimm(pdev, cxlmd);
   devmCxlSetupFwUpload(cxlmd);
   memdevByPdev.set(pdev, cxlmd);
   cxlEventConfig(cxlmd);

@@ -79,16 +79,20 @@ function findBridge(cxlmd: CxlMemdev): Device | undefined {
   return undefined;
 }
 
-/** devm_cxl_add_nvdimm(): `pmemN` below memN ("%s: register %s" on the host). */
+/**
+ * devm_cxl_add_nvdimm(): `pmemN` below memN. Before {@link CXL_KVER.nvdimmInMemProbe} the host
+ * is the PCI device and the line "%s: register %s" is logged on it; since then the host is the
+ * memdev itself ("register %s").
+ */
 export function devmCxlAddNvdimm(host: Device, cxlmd: CxlMemdev): Device | undefined {
   const nvb = findBridge(cxlmd);
-  if (!nvb) {
-    host.dbg(`${cxlmd.name}: no nvdimm bridge`);
-    return undefined;
-  }
+  const onMemdev = host === cxlmd;
+  // v6.2+ cxl_find_nvdimm_bridge() fails the add (-ENODEV, the caller reports it); 6.1 does not
+  // look for the bridge here (the nvdimm driver waits for it): cxlsim registers none either way
+  if (!nvb) return undefined;
   const nvd = new Dev(cxlmd.ctx, `pmem${cxlmd.id}`, cxlmd, 'cxl', 'cxl_nvdimm');
   nvd.setGroups(BASE_GROUPS());
   nvd.add();
-  host.dbg(`${cxlmd.name}: register ${nvd.name}`);
+  host.dbg(onMemdev ? `register ${nvd.name}` : `${cxlmd.name}: register ${nvd.name}`);
   return nvd;
 }

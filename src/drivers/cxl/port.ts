@@ -16,6 +16,7 @@ import { readCdatData } from './core/cdat.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
 import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
+import { cxlMockEndpointParseCdat } from './core/mock-hooks.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
 import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
@@ -40,6 +41,8 @@ export function cxlPortProbe(port: CxlPort): void {
   if (!cxlmd) throw port.err('ENXIO', 'endpoint without memdev');
   const hdm = devmCxlSetupHdm(port, cxlmd.cxlds.componentBase);
   readCdatData(port, cxlmd);
+  // cxl_endpoint_parse_cdat() (v6.8): only the cxl_test mock's version finds a qos_class
+  if (cxlKver(port, 'memdevQosClass')) cxlMockEndpointParseCdat(cxlmd.cxlds.pdev, cxlmd.cxlds);
   cxlHdmDecodeInit(cxlmd.cxlds, hdm, port);
   const rc = cxlAwaitMediaReady(cxlmd.cxlds);
   if (rc) throw port.err(rc, `Media not active (${rc === 'EIO' ? -5 : -110})`);

@@ -105,6 +105,17 @@ export function acpiNamespace(t: Topology): AcpiNode[] {
     adr: 0,
     pciRoot: { segment: hb.segment, bus: hb.busNr },
   }));
+  // pcie.0 (DSDT `\_SB.PCI0`, PNP0A08/PNP0A03, _SEG 0, _BBN 0; declared before the expanders):
+  // only when CXL devices sit on it, so that machines without any keep their modelled view
+  if ((t.rootBus?.length ?? 0) > 0)
+    nodes.unshift({
+      hid: 'PNP0A08',
+      cid: ['PNP0A03'],
+      uid: 0,
+      path: '\\_SB_.PCI0',
+      adr: 0,
+      pciRoot: { segment: 0, bus: 0 },
+    });
   if (t.machine.cxl || t.mock) {
     const cxlm: AcpiNode = { hid: 'ACPI0017', cid: [], path: '\\_SB_.CXLM', sta: CXLM_STA };
     // cxl_test: platform_device_alloc("cxl_acpi", 0) with the mock ACPI0017 as companion

@@ -11,9 +11,12 @@
  * (cap/status 0x26, control 0x02), Register Locator (component registers in BAR 0). BAR 0:
  * 64 KiB component registers (CXL2_ROOT_PORT; which capabilities they list is regs/'s
  * business). Links: x1 2.5 GT/s in 7.2 (rp_instance_post_init() defaults); 10.1 x32 64 GT/s
- * (x-width/x-speed), and without `io-reserve` the I/O window and Command.IO are read-only
- * (cxl_rp_realize()).
+ * (x-width/x-speed), and without `io-reserve` Command.IO is read-only (cxl_rp_realize(); the
+ * I/O window stays writable as the captures show). Later QEMU changes (Extended Tag, AER mask
+ * defaults, Power Indicator off, flit mode) are QEMU_COMPAT entries.
  */
+
+import { thunk } from '../../kernel/graph-copy.ts';
 import type { Endpointish, RootPort } from '../../topology/model.ts';
 import {
   acsInit,
@@ -31,7 +34,7 @@ import {
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, COMMAND, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
-import { qemuHas } from '../qemu-compat.ts';
+import { aerOptions, qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import {
   type BelowPortModel,
@@ -66,7 +69,9 @@ export function buildRootPort(
   // 10.1: interrupts_init (MSI at a fixed offset) runs after the SSVID, before the PCIe cap.
   ssvidInit(cs, 0, IDS.ROOT_PORT.vendor, 0);
   if (qemuHas(ctx.qemu, 'rootPortMsi')) msiInit(cs, RP_MSI_OFFSET, 2, false, true);
-  const pos = pcieCapInit(cs, 0, EXP_TYPE.ROOT_PORT, rp.port);
+  const pos = pcieCapInit(cs, 0, EXP_TYPE.ROOT_PORT, rp.port, {
+    extTag: qemuHas(ctx.qemu, 'pcieExtTag'),
+  });
   pcieFillLink(
     cs,
     pos,
@@ -78,23 +83,24 @@ export function buildRootPort(
   pcieCapSlotInit(cs, pos, rp.slot ?? 0, {
     powerController: true,
     populated: rp.child !== undefined,
+    powerIndicatorOff: qemuHas(ctx.qemu, 'slotPowerIndicatorOff'),
   });
   pcieCapRootInit(cs, pos);
-  aerInit(cs, RP_AER_OFFSET, true);
-  // cxl_rp_aer_vector(): with 2 MSI vectors the AER interrupt message number is 1
-  // (Root Error Status [31:27]); 7.2's cxl-rp has no MSI and no AER vector.
-  if (qemuHas(ctx.qemu, 'rootPortMsi')) cs.set32(RP_AER_OFFSET + 0x30, 1 << 27);
+  aerInit(cs, RP_AER_OFFSET, true, aerOptions(ctx.qemu));
+  // cxl_rp_aer_vector() via cxl_rp_write_config(): the AER interrupt message number (Root
+  // Error Status [31:27]) is 1 when the guest has enabled 2 MSI vectors (Multiple Message
+  // Enable), else 0 — 0 after reset. 7.2's cxl-rp has no MSI and no AER vector.
+  if (qemuHas(ctx.qemu, 'rootPortMsi'))
+    cs.onWrite(RP_MSI_OFFSET + 2, RP_MSI_OFFSET + 4, thunk(rpMsiWritten, cs));
   acsInit(cs, RP_ACS_OFFSET);
   const dv = new DvsecBuilder(cs, 'root-port', RP_DVSEC_OFFSET);
   dv.portExtensions(0);
   dv.gpfPort();
-  dv.flexBusPort(ctx.qemu, 0x26, 0x02, 0x26);
+  dv.flexBusPort(ctx.qemu, 0x26, 0x02, qemuHas(ctx.qemu, 'portFlitMode') ? 0x06 : 0x26);
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
   if (qemuHas(ctx.qemu, 'rootPortNoIo')) {
-    // No io-reserve: I/O window and I/O decode are read-only.
+    // No io-reserve: I/O decode is read-only (the I/O window stays writable: QEMU_COMPAT).
     cs.setMask16(PCI.COMMAND, cs.getMask16(PCI.COMMAND) & ~COMMAND.IO);
-    cs.setMask8(PCI.IO_BASE, 0);
-    cs.setMask8(PCI.IO_LIMIT, 0);
   }
   const component = createComponentRegisters('root-port', undefined, { qemu: ctx.qemu });
   cs.registerBar({ index: 0, size: BigInt(COMPONENT_BLOCK_SIZE), mem64: true, prefetch: false });
@@ -116,6 +122,7 @@ export function buildRootPort(
       cs,
       pos,
       c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined,
+      qemuHas(ctx.qemu, 'portFlitMode'),
     );
   }
   const model: RootPortModel = {
@@ -128,4 +135,11 @@ export function buildRootPort(
   };
   fn.device = model;
   return model;
+}
+
+/** cxl_rp_write_config() after an MSI Message Control write: the AER vector follows it. */
+function rpMsiWritten(cs: PciConfigSpace): void {
+  const vectors = 1 << ((cs.get16(RP_MSI_OFFSET + 2) >> 4) & 7);
+  const sta = cs.get32(RP_AER_OFFSET + 0x30) & 0x07ffffff;
+  cs.set32(RP_AER_OFFSET + 0x30, (sta | ((vectors === 2 ? 1 : 0) << 27)) >>> 0);
 }

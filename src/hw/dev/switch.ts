@@ -39,7 +39,7 @@ import { assignDevfns } from '../pci/devfn.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CAP_ID, CLASS, EXP_TYPE, HEADER_TYPE, IDS, PCI } from '../pci/regs.ts';
-import { qemuHas } from '../qemu-compat.ts';
+import { aerOptions, qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import {
   type BuildContext,
@@ -77,7 +77,9 @@ function buildDsp(
   const cs = new PciConfigSpace(true);
   cs.setIds(IDS.DSP.vendor, IDS.DSP.device, IDS.DSP.revision, CLASS.BRIDGE_PCI);
   msiInit(cs, MSI_OFFSET, 1, true, true);
-  const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.DOWNSTREAM, dsp.port);
+  const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.DOWNSTREAM, dsp.port, {
+    extTag: qemuHas(ctx.qemu, 'pcieExtTag'),
+  });
   pcieFillLink(
     cs,
     pos,
@@ -89,12 +91,13 @@ function buildDsp(
   pcieCapSlotInit(cs, pos, dsp.slot ?? 0, {
     powerController: false,
     populated: dsp.child !== undefined,
+    powerIndicatorOff: qemuHas(ctx.qemu, 'slotPowerIndicatorOff'),
   });
   pcieCapArifwdInit(cs, pos);
-  aerInit(cs, AER_OFFSET, false);
+  aerInit(cs, AER_OFFSET, false, aerOptions(ctx.qemu));
   const dv = new DvsecBuilder(cs, 'dsp', AER_OFFSET + 0x48);
   dv.portExtensions(0);
-  dv.flexBusPort(ctx.qemu, 0x27, 0x02, 0x26);
+  dv.flexBusPort(ctx.qemu, 0x27, 0x02, qemuHas(ctx.qemu, 'portFlitMode') ? 0x06 : 0x26);
   dv.gpfPort();
   dv.registerLocator([{ bar: 0, blockId: REG_BLOCK.COMPONENT, offset: 0n }]);
   const component = createComponentRegisters('dsp', undefined, { qemu: ctx.qemu });
@@ -115,6 +118,7 @@ function buildDsp(
       cs,
       pos,
       c ? { cs: c.config, pos: c.config.findCapability(CAP_ID.EXP) } : undefined,
+      qemuHas(ctx.qemu, 'portFlitMode'),
     );
   }
   const model: DspModel = { kind: 'dsp', fn, port: dsp.port, component, child: below?.model };
@@ -132,7 +136,7 @@ function buildCci(sw: SwitchDev, ctx: BuildContext, devfn: number): MutableFunct
   );
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
   cs.set16(PCI.SUBSYSTEM_ID, IDS.SUBSYSTEM.device);
-  pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0);
+  pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0, { extTag: qemuHas(ctx.qemu, 'pcieExtTag') });
   const regs = emptyDeviceRegisters();
   cs.registerBar({ index: 0, size: BigInt(regs.size), mem64: true, prefetch: false });
   new DvsecBuilder(cs, 'switch-cci', 0x100).registerLocator([
@@ -169,15 +173,20 @@ export function buildSwitch(
   cs.setIds(IDS.USP.vendor, IDS.USP.device, IDS.USP.revision, CLASS.BRIDGE_PCI);
   if (sw.mailboxCci) cs.set8(PCI.HEADER_TYPE, HEADER_TYPE.BRIDGE | HEADER_TYPE.MULTI_FUNCTION);
   msiInit(cs, MSI_OFFSET, 2, true, true);
-  const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.UPSTREAM, 0);
+  const pos = pcieCapInit(cs, EXP_OFFSET, EXP_TYPE.UPSTREAM, sw.port ?? 0, {
+    extTag: qemuHas(ctx.qemu, 'pcieExtTag'),
+  });
   pcieCapFlrInit(cs, pos);
   pcieCapDeverrInit(cs, pos);
   if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
-  aerInit(cs, AER_OFFSET, false);
-  let dvsecAt = USP_SN_OFFSET;
+  aerInit(cs, AER_OFFSET, false, aerOptions(ctx.qemu));
+  // cxl_usp_realize(): the DSN slot is reserved whether or not `sn=` is given
+  // (QEMU_COMPAT.uspSerialNumberSlot); before that the DVSECs follow AER (or the DSN).
+  const snSlot = qemuHas(ctx.qemu, 'uspSerialNumberSlot');
+  let dvsecAt = snSlot ? USP_SN_OFFSET + 0x0c : USP_SN_OFFSET;
   if (sw.serial !== undefined) {
     dsnInit(cs, USP_SN_OFFSET, sw.serial);
-    dvsecAt += 0x0c;
+    dvsecAt = USP_SN_OFFSET + 0x0c;
   }
   const dv = new DvsecBuilder(cs, 'usp', dvsecAt);
   dv.portExtensions(1);

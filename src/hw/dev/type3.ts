@@ -29,7 +29,7 @@ import { PciConfigSpace } from '../pci/config-space.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
 import { CLASS, EXP_TYPE, IDS, PCI } from '../pci/regs.ts';
-import { qemuHas } from '../qemu-compat.ts';
+import { aerOptions, qemuHas } from '../qemu-compat.ts';
 import { COMPONENT_BLOCK_SIZE, createComponentRegisters } from '../regs/component.ts';
 import { createDeviceRegisters } from '../regs/device.ts';
 import { createMemDevState } from '../regs/memdev-state.ts';
@@ -53,7 +53,9 @@ export function buildType3(
   cs.setIds(IDS.TYPE3.vendor, IDS.TYPE3.device, IDS.TYPE3.revision, CLASS.MEMORY_CXL);
   cs.set16(PCI.SUBSYSTEM_VENDOR_ID, IDS.SUBSYSTEM.vendor);
   cs.set16(PCI.SUBSYSTEM_ID, IDS.SUBSYSTEM.device);
-  const pos = pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0);
+  const pos = pcieCapInit(cs, 0x80, EXP_TYPE.ENDPOINT, 0, {
+    extTag: qemuHas(ctx.qemu, 'pcieExtTag'),
+  });
   if (qemuHas(ctx.qemu, 'pcieLinkSpeedWidth')) pcieFillLink(cs, pos, { speed: 5, width: 16 }, true);
   let dvsecAt = 0x100;
   if (d.serial !== undefined) {
@@ -94,10 +96,13 @@ export function buildType3(
 
   const cdat = type3CdatEntries(d.volatileSize, d.persistentSize);
   const doeEntries = cdatDoeEntries(cdat);
-  new Doe(cs, TYPE3_DOE_OFFSET, [cdatTableAccess(thunk(identity, doeEntries))], true, 0);
+  // ct3_realize(): the CDAT DOE at 0x190, or after the DVSECs (QEMU_COMPAT.type3DoeAfterDvsecs)
+  const doeAt = qemuHas(ctx.qemu, 'type3DoeAfterDvsecs') ? dv.offset : TYPE3_DOE_OFFSET;
+  new Doe(cs, doeAt, [cdatTableAccess(thunk(identity, doeEntries))], true, 0);
   if (qemuHas(ctx.qemu, 'endpointAerMsix')) {
     pcieCapDeverrInit(cs, pos);
-    aerInit(cs, 0x200, false);
+    // an endpoint has no aer_log_max property: log_max 0, no multiple header recording
+    aerInit(cs, 0x200, false, aerOptions(ctx.qemu, false));
   }
 
   const fn = newFunction({

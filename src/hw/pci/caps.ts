@@ -19,8 +19,9 @@ export interface LinkParams {
 }
 
 /**
- * pcie_cap_init() (v2) with pcie_cap_v1_fill(): Device/Port Type, DevCap RBER, LnkCap (port
- * number, ASPM L0s, x1, 2.5 GT/s), LnkSta x1 2.5 GT/s, DevCap2 EFF | EETLPP.
+ * pcie_cap_init() (v2) with pcie_cap_v1_fill(): Device/Port Type, DevCap RBER (+ Extended Tag
+ * Field Supported with `extTag`, QEMU_COMPAT.pcieExtTag), LnkCap (port number, ASPM L0s, x1,
+ * 2.5 GT/s), LnkSta x1 2.5 GT/s, DevCap2 EFF | EETLPP.
  * @returns the capability offset
  */
 export function pcieCapInit(
@@ -28,10 +29,11 @@ export function pcieCapInit(
   offset: number,
   type: number,
   port: number,
+  opts: { extTag?: boolean } = {},
 ): number {
   const pos = cs.addCapability(CAP_ID.EXP, offset, EXP.SIZEOF);
   cs.set16(pos + EXP.FLAGS, ((type << 4) & 0xf0) | 2);
-  cs.set32(pos + EXP.DEVCAP, 0x8000);
+  cs.set32(pos + EXP.DEVCAP, 0x8000 | (opts.extTag ? 0x20 : 0));
   cs.set32(pos + EXP.LNKCAP, ((port & 0xff) << 24) | 0x400 | (1 << 4) | LINK_SPEED.GT2_5);
   cs.set16(pos + EXP.LNKSTA, (1 << 4) | LINK_SPEED.GT2_5);
   cs.set32(pos + EXP.DEVCAP2, 0x100000 | 0x200000);
@@ -41,8 +43,10 @@ export function pcieCapInit(
 
 /**
  * pcie_cap_fill_lnk(): advertises `link` in LnkCap (and, as pcie_cap_fill_link_ep_usp() does
- * for endpoints/USPs, LnkSta); > 2.5 GT/s adds DLLLARC and Target Link Speed, > 5 GT/s the
- * Supported Link Speeds vector of LnkCap2.
+ * for endpoints/USPs, LnkSta); > 2.5 GT/s adds Target Link Speed, > 5 GT/s the Supported Link
+ * Speeds vector of LnkCap2. Only downstream-facing ports (`setStatus` false) get DLLLARC and
+ * LBNC (> 2.5 GT/s or wider than x1): the 10.0/11.1 captures' endpoints and upstream ports
+ * have neither.
  */
 export function pcieFillLink(
   cs: PciConfigSpace,
@@ -52,9 +56,9 @@ export function pcieFillLink(
 ): void {
   const cap = cs.get32(pos + EXP.LNKCAP) & ~0x3ff;
   let lnkcap = cap | ((link.width & 0x3f) << 4) | (link.speed & 0xf);
-  if (link.width > 1 || link.speed > LINK_SPEED.GT2_5) lnkcap |= 0x200000; // LBNC
+  if (!setStatus && (link.width > 1 || link.speed > LINK_SPEED.GT2_5)) lnkcap |= 0x200000; // LBNC
   if (link.speed > LINK_SPEED.GT2_5) {
-    lnkcap |= 0x100000; // DLLLARC
+    if (!setStatus) lnkcap |= 0x100000; // DLLLARC
     cs.set16(pos + EXP.LNKCTL2, (cs.get16(pos + EXP.LNKCTL2) & ~0xf) | link.speed);
   }
   cs.set32(pos + EXP.LNKCAP, lnkcap >>> 0);
@@ -98,13 +102,14 @@ export function pcieCapRootInit(cs: PciConfigSpace, pos: number): void {
  * pcie_cap_slot_init() + pcie_cap_slot_reset() + the cold-plug part of pcie_cap_slot_plug_cb():
  * slot implemented, physical slot number, EIP|PIP|AIP|ABP|HPS|HPC (+PCP for root ports),
  * indicators off, Attention Indicator off after reset, Power Indicator on/off by population
- * (PCP only), Presence Detect State and Data Link Layer Link Active when populated.
+ * (PCP only; always off with `powerIndicatorOff`, QEMU_COMPAT.slotPowerIndicatorOff),
+ * Presence Detect State and Data Link Layer Link Active when populated.
  */
 export function pcieCapSlotInit(
   cs: PciConfigSpace,
   pos: number,
   slot: number,
-  opts: { powerController: boolean; populated: boolean },
+  opts: { powerController: boolean; populated: boolean; powerIndicatorOff?: boolean },
 ): void {
   cs.set16(pos + EXP.FLAGS, cs.get16(pos + EXP.FLAGS) | 0x100);
   let sltcap = ((slot & 0x1fff) << 19) | 0x20000 | 0x10 | 0x8 | 0x1 | 0x20 | 0x40;
@@ -123,9 +128,12 @@ export function pcieCapSlotInit(
       (opts.powerController ? 0x0400 : 0),
   );
   cs.setW1c16(pos + EXP.SLTSTA, 0x0001 | 0x0008 | 0x0010);
-  // After reset: AIC off; with a power controller PIC on (populated) or off + PCC (empty).
+  // After reset: AIC off; with a power controller PIC on (populated) or off + PCC (empty);
+  // from QEMU 8.0 PIC off on every slot (pcie_cap_slot_reset()).
   let sltctl = 0x00c0;
-  if (opts.powerController) sltctl |= opts.populated ? 0x0100 : 0x0300 | 0x0400;
+  if (opts.powerController)
+    sltctl |= opts.populated ? (opts.powerIndicatorOff ? 0x0300 : 0x0100) : 0x0300 | 0x0400;
+  else if (opts.powerIndicatorOff) sltctl |= 0x0300;
   cs.set16(pos + EXP.SLTCTL, sltctl);
   if (opts.populated) {
     cs.set16(pos + EXP.SLTSTA, 0x0040);
@@ -196,23 +204,43 @@ export function msixInitExclusiveBar(cs: PciConfigSpace, entries: number, bar: n
 /** PCI_ERR_SIZEOF. */
 export const AER_SIZEOF = 0x48;
 
+/** Options of the AER capability (see {@link aerInit}) that depend on the QEMU version or the device. */
+export interface AerOptions {
+  /** Uncorrectable Error Mask reset value PCI_ERR_UNC_MASK_DEFAULT (QEMU_COMPAT.aerUncMaskDefault). */
+  uncMaskDefault?: boolean;
+  /** Correctable Error Mask 0xc000 instead of 0xe000 (QEMU_COMPAT.aerCorAdvNonFatalUnmasked). */
+  corAdvNonFatalUnmasked?: boolean;
+  /**
+   * Multiple Header Recording Capable: true when `aer_log_max` > 0, which only PCIe ports
+   * have as a property (hw/pci/pcie_port.c); a type-3 endpoint's log_max is 0. Default true.
+   */
+  multiHeader?: boolean;
+}
+
 /**
- * pcie_aer_init(): AER v2 with severity 0x00462030, correctable mask 0xe000, ECRC generation
- * and check capable, multiple header recording capable (log_max > 0, QEMU's default), status
- * bits RW1C; pcie_aer_root_init() for root ports (Root Error Command writable).
+ * pcie_aer_init(): AER v2 with severity 0x00462030, correctable mask 0xe000 (see
+ * {@link AerOptions}), ECRC generation and check capable, multiple header recording capable
+ * when log_max > 0, status bits RW1C; pcie_aer_root_init() for root ports (Root Error Command
+ * writable).
  */
-export function aerInit(cs: PciConfigSpace, offset: number, rootPort: boolean): void {
+export function aerInit(
+  cs: PciConfigSpace,
+  offset: number,
+  rootPort: boolean,
+  opts: AerOptions = {},
+): void {
   cs.addExtCapability(EXT_CAP_ID.ERR, 2, offset, AER_SIZEOF);
   const UNC_SUPPORTED = 0x03fff030;
   const COR_SUPPORTED = 0x0000f1c1;
   cs.setW1c32(offset + 0x04, UNC_SUPPORTED);
+  if (opts.uncMaskDefault) cs.set32(offset + 0x08, 0x02400000);
   cs.setMask32(offset + 0x08, UNC_SUPPORTED);
   cs.set32(offset + 0x0c, 0x00462030);
   cs.setMask32(offset + 0x0c, UNC_SUPPORTED);
   cs.setW1c32(offset + 0x10, COR_SUPPORTED);
-  cs.set32(offset + 0x14, 0x0000e000);
+  cs.set32(offset + 0x14, opts.corAdvNonFatalUnmasked ? 0x0000c000 : 0x0000e000);
   cs.setMask32(offset + 0x14, COR_SUPPORTED);
-  cs.set32(offset + 0x18, 0x20 | 0x80 | 0x200);
+  cs.set32(offset + 0x18, 0x20 | 0x80 | (opts.multiHeader === false ? 0 : 0x200));
   cs.setMask32(offset + 0x18, 0x40 | 0x100 | 0x400);
   if (rootPort) {
     cs.setMask32(offset + 0x2c, 0x7);
@@ -249,12 +277,20 @@ export function ssvidInit(
 /**
  * pcie_sync_bridge_lnk() (QEMU ≥ 8): a downstream-facing port's Link Status reports the link
  * negotiated with the device at devfn 0 below it — the smaller of the two widths and speeds.
+ * With `flit` (QEMU_COMPAT.portFlitMode) a port with nothing below reports Flit Mode Status in
+ * Link Status 2 (the 11.1 captures' empty root and downstream ports); a device below that does
+ * not report flit mode leaves it clear.
  */
 export function pcieSyncBridgeLink(
   cs: PciConfigSpace,
   pos: number,
   child: { cs: PciConfigSpace; pos: number } | undefined,
+  flit = false,
 ): void {
+  if (flit) {
+    const childFlit = child ? child.cs.get16(child.pos + EXP.LNKSTA2) & 0x400 : 0x400;
+    cs.set16(pos + EXP.LNKSTA2, (cs.get16(pos + EXP.LNKSTA2) & ~0x400) | childFlit);
+  }
   const lnkcap = cs.get32(pos + EXP.LNKCAP);
   let sta = lnkcap & 0x3ff;
   if (child) {

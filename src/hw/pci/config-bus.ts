@@ -72,8 +72,14 @@ function findBusNr(roots: readonly BusNode[], bus: number): readonly PciFunction
 /** Host bridges with their root-bus functions, by segment (fixed once the platform is built). */
 type Segments = Map<number, BusNode[]>;
 
-function segmentsOf(hbs: readonly HostBridgeModel[]): Segments {
+function segmentsOf(
+  hbs: readonly HostBridgeModel[],
+  rootFns: readonly PciFunctionModel[] = [],
+): Segments {
   const m: Segments = new Map();
+  // pcie.0 itself (bus 0 of segment 0), when CXL devices are modelled on it: it holds no
+  // bridge in the model, so it only answers for bus 0
+  if (rootFns.length > 0) m.set(0, [{ num: 0, root: true, fns: rootFns }]);
   for (const hb of hbs) {
     const list = m.get(hb.segment) ?? [];
     list.push({ num: hb.busNr, root: true, fns: hb.rootPorts.map((rp) => rp.fn) });
@@ -120,8 +126,11 @@ export function findFunction(
  * (segment, bus) and kept until a write through this bus touches a header's bus-number
  * registers (0x18–0x1b) — the only guest-visible way routing changes.
  */
-export function createConfigBus(hbs: readonly HostBridgeModel[]): PciConfigBus {
-  return new RoutedConfigBus(hbs);
+export function createConfigBus(
+  hbs: readonly HostBridgeModel[],
+  rootFns: readonly PciFunctionModel[] = [],
+): PciConfigBus {
+  return new RoutedConfigBus(hbs, rootFns);
 }
 
 /** The {@link PciConfigBus} of {@link createConfigBus}. */
@@ -132,8 +141,8 @@ class RoutedConfigBus implements PciConfigBus {
   private lastKey = -1;
   private lastFn: PciFunctionModel | undefined;
 
-  constructor(hbs: readonly HostBridgeModel[]) {
-    this.segs = segmentsOf(hbs);
+  constructor(hbs: readonly HostBridgeModel[], rootFns: readonly PciFunctionModel[]) {
+    this.segs = segmentsOf(hbs, rootFns);
   }
 
   private route(segment: number, bus: number, devfn: number): PciFunctionModel | undefined {

@@ -16,7 +16,7 @@
  * first; a bridge's memory window covers exactly its children, prefetchable and I/O windows are
  * left disabled (base > limit). Command gets I/O | Memory | SERR# (whatever the write mask
  * keeps; on virt only bridges, see enableAll()), bridges SERR# enable in Bridge Control, functions
- * with an INTx pin interrupt line 10.
+ * with an INTx pin interrupt line 10 (virt: every function 0xff, as EDK2 leaves it).
  */
 import type { MachineType } from '../../topology/model.ts';
 import type { HostBridgeModel, PciFunctionModel } from '../dev/model.ts';
@@ -223,7 +223,10 @@ function enableAll(functions: PciFunctionModel[], machine: MachineType): void {
     const classCode = cs.get32(PCI.REVISION_ID) >>> 8;
     if (bridge || machine !== 'virt' || classCode !== CLASS.MEMORY_CXL)
       cs.write(PCI.COMMAND, 2, COMMAND.IO | COMMAND.MEMORY | COMMAND.SERR);
-    if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
+    // EDK2's PCI bus driver writes Interrupt Line 0xff ("unknown") on every function it
+    // enumerates (latest-arm64 capture); SeaBIOS routes INTx pins to IRQ 10.
+    if (machine === 'virt') cs.write(PCI.INTERRUPT_LINE, 1, 0xff);
+    else if (cs.get8(PCI.INTERRUPT_PIN) !== 0) cs.write(PCI.INTERRUPT_LINE, 1, 10);
     if (bridge) {
       cs.write(PCI.BRIDGE_CONTROL, 2, 0x0002);
       enableAll(fn.children, machine);
@@ -239,7 +242,8 @@ export interface FirmwareRange {
 }
 
 /**
- * Runs the firmware's PCI initialisation over every CXL host bridge.
+ * Runs the firmware's PCI initialisation over every CXL host bridge, after the CXL endpoints
+ * on pcie.0 itself (`rootFns`, hw/dev/root-bus.ts; reported as host bridge 'pcie.0').
  * @returns the memory range given to each host bridge, in allocation order
  */
 export function runPciFirmware(
@@ -247,6 +251,7 @@ export function runPciFirmware(
   machine: MachineType,
   high64Base?: bigint,
   childOrder?: readonly HostBridgeModel[],
+  rootFns: readonly PciFunctionModel[] = [],
 ): FirmwareRange[] {
   // SeaBIOS (x86) with colliding bus_nr: the global walk; otherwise each host bridge is
   // numbered from its own bus_nr, which is what the global walk gives for spaced bus_nr.
@@ -257,6 +262,16 @@ export function runPciFirmware(
   /** End of the 32-bit MMIO hole (q35: IOAPIC at 0xfec00000; virt: the low PCIe MMIO window). */
   const low32End = machine === 'virt' ? 0x3eff0000n : 0xfec00000n;
   let high = false;
+  if (rootFns.length > 0) {
+    // pcie.0's own endpoints first (the firmware walks the root bus before the expanders)
+    const packed = pack(busItems([...rootFns]));
+    const base = roundUp(cursor, MiB);
+    packed.place(base);
+    const size = roundUp(packed.size, MiB);
+    out.push({ hostBridge: 'pcie.0', base, size });
+    cursor = base + size;
+    enableAll([...rootFns], machine);
+  }
   for (const hb of [...hbs].sort((a, b) => a.segment - b.segment || a.busNr - b.busNr)) {
     const fns = hb.rootPorts.map((rp) => rp.fn);
     if (!seabios) assignBusNumbers(fns, hb.busNr, { n: hb.busNr });

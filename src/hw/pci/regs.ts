@@ -121,6 +121,7 @@ export const EXP = {
   DEVCTL2: 0x28,
   LNKCAP2: 0x2c,
   LNKCTL2: 0x30,
+  LNKSTA2: 0x32,
   SIZEOF: 0x3c,
 } as const;
 

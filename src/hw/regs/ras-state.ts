@@ -45,6 +45,13 @@ export interface FwState {
   prevLen: number;
   currAction: number;
   currSlot: number;
+  /** Device time (ms) the last Initiate / Continue part completed (QEMU fw.last_partxfer). */
+  lastPartXfer?: number;
+  /**
+   * The cxl_test mock's firmware (hw/dev/cxl-test-mock-fw.ts) instead of QEMU's: its image
+   * buffer and the size of the last complete transfer (bytes). Absent on QEMU devices.
+   */
+  mock?: { buf: Uint8Array; size: number };
 }
 
 /** RAS state of a device. */

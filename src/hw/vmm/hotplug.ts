@@ -186,9 +186,8 @@ export function deviceAdd(ctx: HotplugContext, text: string): HotplugResult {
   const rec = vfioOf(built.model);
   if (!rec) throw new Errno('EINVAL', `device-add: ${id} was not realized as a vfio device`);
   const mode = ctx.vmm.placement ?? 'per-window';
-  const path = [...slotPath(ctx.hostBridges, slot)];
   const plan = planPlacement(
-    [{ rec, hb: slot.hb, path }],
+    [{ rec, hb: slot.hb }],
     ctx.windows,
     mode,
     binary,
@@ -208,25 +207,6 @@ export function deviceAdd(ctx: HotplugContext, text: string): HotplugResult {
   ctx.pci.write(slot.segment, portBus, slot.fn.devfn, 0x1a, 1, slot.fn.config.get8(0x1a));
   applyPlacement(plan, mode);
   return { id, port: { segment: slot.segment, bus: portBus, devfn: slot.fn.devfn }, fn, rec };
-}
-
-/** The decode path (host bridge, then switches) down to `slot`, as placement.ts wants it. */
-function* slotPath(hbs: readonly HostBridgeModel[], slot: Slot) {
-  const hb = slot.hb;
-  for (const rp of hb.rootPorts) {
-    if (rp.fn === slot.fn) {
-      yield { id: hb.id, component: hb.component, target: rp.port };
-      return;
-    }
-    const sw = rp.child;
-    if (sw?.kind !== 'switch') continue;
-    const d = sw.dsps.find((x) => x.fn === slot.fn);
-    if (!d) continue;
-    yield { id: hb.id, component: hb.component, target: rp.port };
-    yield { id: sw.topo.id, component: sw.component, target: d.port };
-    return;
-  }
-  void hbs;
 }
 
 /** Slot Status Presence Detect State (PCIe capability + 0x1a, bit 6). */

@@ -13,16 +13,14 @@
  *   3. the window has more than one target (interleaved);
  *   4. the window has no base (QEMU could not place it below the physical address limit);
  *   5. the window is smaller than the DPA size.
- * Along with the endpoint, the VMM commits and locks decoder 0 of every HDM-capable component
- * on the device's path (the host bridge, a switch) to the same range with the next hop as its
- * only target: Linux v7.0 assembles a firmware-committed endpoint only through switch decoders
- * whose range equals it (find_pos_and_ways(), match_auto_decoder()), so cxlsim's VMM gives those
- * host bridges HDM decoders (hdm_for_passthrough) and programs them (docs/vfio-cxl.md §5).
+ * Only the endpoint's decoder 0 is written (BASE, SIZE, CTRL through the COMP_REGS region, as
+ * the series' `setup_locked_hdm()` does): no host-bridge or switch decoder is programmed, so a
+ * pxb-cxl with one root port stays what QEMU made it (passthrough, no HDM decoder capability)
+ * and one with HDM decoders (`hdm_for_passthrough=on`) keeps them uncommitted. What the guest
+ * then assembles is the guest kernel's business (docs/vfio-cxl.md §6).
  *
  * `first-window` (the interim VMM): every device at the first placed window's base — the bug
- * users hit (all endpoints at one HPA; the guest assembles one region and the other devices'
- * drivers fail). The path decoders are programmed at that base too, so that the placement rule
- * is the only difference between the two modes.
+ * users hit (all endpoint decoders at one HPA).
  *
  * A plan is computed first and applied only when every device passed, so a rejected hotplug
  * leaves the machine exactly as it was.
@@ -35,37 +33,26 @@ import type { PlacedWindow } from '../placement.ts';
 import type { VfioCxlPlacement } from './options.ts';
 import { placeable, setupLockedHdm, type VfioType2, vfioOf } from './vfio-pci.ts';
 
-/** One component on a device's path that decodes for it: a host bridge or a switch. */
-interface Hop {
-  id: string;
-  component: HostBridgeModel['component'];
-  /** Port number of the next hop (root port or downstream port). */
-  target: number;
-}
-
-/** A passed-through device below a host bridge, with its decode path. */
+/** A passed-through device below a host bridge. */
 export interface VfioBelow {
   rec: VfioType2;
   hb: HostBridgeModel;
-  path: Hop[];
 }
 
 /** Every passed-through type-2 device below `hb`, in root-port order. */
 export function vfioDevicesBelow(hb: HostBridgeModel): VfioBelow[] {
   const out: VfioBelow[] = [];
-  const walk = (m: RootPortModel['child'], path: Hop[]) => {
+  const walk = (m: RootPortModel['child']) => {
     if (!m) return;
     if (m.kind === 'type2') {
       const rec = vfioOf(m);
-      if (rec) out.push({ rec, hb, path });
+      if (rec) out.push({ rec, hb });
     } else if (m.kind === 'switch') {
       const sw: SwitchModel = m;
-      for (const d of sw.dsps)
-        walk(d.child, [...path, { id: sw.topo.id, component: sw.component, target: d.port }]);
+      for (const d of sw.dsps) walk(d.child);
     }
   };
-  for (const rp of hb.rootPorts)
-    walk(rp.child, [{ id: hb.id, component: hb.component, target: rp.port }]);
+  for (const rp of hb.rootPorts) walk(rp.child);
   return out;
 }
 
@@ -73,7 +60,6 @@ export function vfioDevicesBelow(hb: HostBridgeModel): VfioBelow[] {
 interface Planned {
   dev: VfioBelow;
   window: PlacedWindow;
-  programPath: boolean;
 }
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -126,7 +112,7 @@ export function planPlacement(
         throw new QemuError(`vfio-cxl: ${d.rec.topo.id}: no CXL fixed memory window is placed`, {
           binary,
         });
-      plan.push({ dev: d, window: w, programPath: true });
+      plan.push({ dev: d, window: w });
       continue;
     }
     const first = taken.get(d.hb);
@@ -136,31 +122,17 @@ export function planPlacement(
         { binary },
       );
     taken.set(d.hb, d);
-    plan.push({ dev: d, window: perWindow(d, windows, binary), programPath: true });
+    plan.push({ dev: d, window: perWindow(d, windows, binary) });
   }
   return plan;
 }
 
-/** Applies a plan: path decoders (per-window), then setup_locked_hdm() on each endpoint. */
+/** Applies a plan: setup_locked_hdm() on each endpoint (nothing else is written). */
 export function applyPlacement(plan: readonly Planned[], mode: VfioCxlPlacement): void {
   for (const p of plan) {
     const rec = p.dev.rec;
     const size = rec.vfio.cxl?.regionSize ?? 0n;
     const base = p.window.base;
-    if (p.programPath) {
-      for (const hop of p.dev.path) {
-        const hdm = hop.component.hdm;
-        if (!hdm) continue;
-        let index = 0;
-        while (index < hdm.decoderCount && hdm.snapshot(index).committed) index++;
-        if (index >= hdm.decoderCount) continue;
-        hdm.program(
-          index,
-          { index, base, size, ways: 1, granularity: 256, targets: [hop.target], lock: true },
-          { targetType: 'devmem' },
-        );
-      }
-    }
     setupLockedHdm(rec, base);
     rec.placement = { mode, window: p.window.index, base, size };
   }

@@ -32,6 +32,8 @@ export interface NdctlOptions {
   files?: FileIo;
   /** stdin redirected from a file (`< labels.bin`); without it stdin is an empty pipe */
   stdin?: Uint8Array;
+  /** sleep(3) in the guest, ms of the machine's virtual clock (absent: the tool cannot wait) */
+  sleep?: (ms: number) => void;
 }
 
 /** One process's state. */
@@ -43,6 +45,7 @@ export interface CmdEnv {
   uuid: () => string;
   files: FileIo;
   stdin: Uint8Array | undefined;
+  sleep: ((ms: number) => void) | undefined;
 }
 
 /** Errno name for a Node.js system error code (EACCES, ENOENT, …), EIO when unknown. */
@@ -102,6 +105,7 @@ export function newEnv(
     uuid: opts.uuid ?? randomUUID,
     files: opts.files ?? nodeFiles,
     stdin: opts.stdin,
+    sleep: opts.sleep,
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * DOC: the options of the memdev commands (cxl/memdev.c `struct parameters`, BASE_OPTIONS,
  * READ/WRITE/LABEL/DISABLE/SET_PARTITION/RESERVE_DPA/DPA_OPTIONS, the option tables and the
- * usage strings). 85 adds -b/--bus to the base options.
+ * usage strings). v78 adds -b/--bus to the base options (NDCTL_SINCE.memdevBusFilter).
  */
 import type { Ndctl } from '../util/jsonc.ts';
 import { type OptSpec, optBool, optInt, optString, optUint } from '../util/parse-options.ts';
+import { ndctlHas } from '../versions.ts';
 
 /** static struct parameters param */
 export interface MemdevParams {
@@ -22,6 +23,10 @@ export interface MemdevParams {
   decoderFilter: string | undefined;
   /** wait-sanitize -t: milliseconds, -1 = infinite. */
   timeout: number;
+  /** update-firmware -F/--firmware-file, -c/--cancel, -w/--wait. */
+  fwFile: string | undefined;
+  cancel: boolean;
+  wait: boolean;
   [k: string]: string | number | boolean | undefined;
 }
 
@@ -41,6 +46,9 @@ export function defaultMemdevParams(): MemdevParams {
     size: undefined,
     decoderFilter: undefined,
     timeout: -1,
+    fwFile: undefined,
+    cancel: false,
+    wait: false,
   };
 }
 
@@ -55,6 +63,7 @@ export type MemdevCommand =
   | 'reserve-dpa'
   | 'free-dpa'
   | 'wait-sanitize'
+  | 'update-firmware'
   | 'set-alert-config';
 
 function baseOptions(ndctl: Ndctl): OptSpec[] {
@@ -62,7 +71,7 @@ function baseOptions(ndctl: Ndctl): OptSpec[] {
     optBool('v', 'verbose', 'verbose', 'turn on debug'),
     optBool('S', 'serial', 'serial', 'use serial numbers to id memdevs'),
   ];
-  return ndctl === '85'
+  return ndctlHas(ndctl, 'memdevBusFilter')
     ? [optString('b', 'bus', 'bus', 'bus name', 'Limit operation to the specified bus'), ...base]
     : base;
 }
@@ -126,6 +135,19 @@ export function memdevOptions(cmd: MemdevCommand, ndctl: Ndctl): OptSpec[] {
       return [...base, ...dpaOptions()];
     case 'set-alert-config':
       return [...base, ...alertOptions()];
+    case 'update-firmware':
+      return [
+        ...base,
+        optString(
+          'F',
+          'firmware-file',
+          'fwFile',
+          'firmware-file',
+          'firmware image file to use for the update',
+        ),
+        optBool('c', 'cancel', 'cancel', 'attempt to abort an in-progress firmware update'),
+        optBool('w', 'wait', 'wait', 'wait for firmware update to complete before returning'),
+      ];
     case 'wait-sanitize':
       return [
         ...base,
@@ -150,6 +172,7 @@ export const MEMDEV_USAGE: Record<MemdevCommand, string> = {
   'reserve-dpa': 'cxl reserve-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'free-dpa': 'cxl free-dpa <mem0> [<mem1>..<memn>] [<options>]',
   'wait-sanitize': 'cxl wait-sanitize <mem0> [<mem1>..<memn>] [<options>]',
+  'update-firmware': 'cxl update-firmware <mem0> [<mem1>..<memn>] [<options>]',
   'set-alert-config': 'cxl set-alert-config <mem0> [<mem1>..<memN>] [<options>]',
 };
 

@@ -25,6 +25,7 @@ import { type JArr, jArr } from '../util/jsonc.ts';
 import { LOG, LogCtx } from '../util/log.ts';
 import { parseOptions, usageText } from '../util/parse-options.ts';
 import { displayJsonArray, UTIL_JSON } from '../util/print.ts';
+import { ndctlHas } from '../versions.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { busFilter, memdevFilter } from './filter.ts';
 import {
@@ -56,7 +57,7 @@ export type MemdevActionFn = (
   actx: ActionContext,
 ) => number;
 
-/** util_cxl_memdev_filter_by_bus() (85) */
+/** util_cxl_memdev_filter_by_bus() (ndctl ≥ 78) */
 function memdevOnBus(m: CxlMemdev, bus: string | undefined): boolean {
   if (bus === undefined) return true;
   const b = memdevBus(m);
@@ -99,8 +100,8 @@ function memdevAction(
   cmd: MemdevCommand,
   action: MemdevActionFn,
   argv: readonly string[],
+  param: MemdevParams,
 ): number | { exit: number } {
-  const param = defaultMemdevParams();
   const opts = memdevOptions(cmd, env.ndctl);
   const usage = MEMDEV_USAGE[cmd];
   const parsed = parseOptions(argv, opts, usage, param, env.out);
@@ -123,6 +124,7 @@ function memdevAction(
     cmd === 'set-partition' ||
     cmd === 'reserve-dpa' ||
     cmd === 'free-dpa' ||
+    cmd === 'update-firmware' ||
     cmd === 'set-alert-config'
   )
     actx.jdevs = jArr();
@@ -162,7 +164,7 @@ function memdevAction(
     for (const m of [...cxlMemdevs(env.ctx)]) {
       const hit = param.serial ? memdevFilter(m, undefined, a) : memdevFilter(m, a, undefined);
       if (!hit) continue;
-      if (env.ndctl === '85' && !memdevOnBus(m, param.bus)) continue;
+      if (ndctlHas(env.ndctl, 'memdevBusFilter') && !memdevOnBus(m, param.bus)) continue;
       found = true;
       if (cmd === 'write-labels') {
         single = m;
@@ -202,6 +204,7 @@ const SUMMARY: Record<MemdevCommand, [string, string, string]> = {
   'reserve-dpa': ['cmd_reserve_dpa', 'reservation completed on', 'mem device'],
   'free-dpa': ['cmd_free_dpa', 'reservation release completed on', 'mem device'],
   'wait-sanitize': ['cmd_wait_sanitize', 'wait sanitize completed on', 'mem device'],
+  'update-firmware': ['cmd_update_fw', 'firmware update started on', 'mem device'],
   'set-alert-config': ['cmd_set_alert_config', 'set alert configuration for', 'mem'],
 };
 
@@ -213,11 +216,16 @@ export function cmdMemdev(
   argv: readonly string[],
 ): CmdResult {
   const ml = new LogCtx(env.out, 'cxl memdev');
-  const count = memdevAction(env, ml, cmd, action, argv);
+  // the static `param` of cxl/memdev.c, filled by memdev_action()'s option parsing
+  const param = defaultMemdevParams();
+  const count = memdevAction(env, ml, cmd, action, argv, param);
   if (typeof count !== 'number') return done(env, count.exit);
   const [fn, ok, noun] = SUMMARY[cmd];
   // cmd_wait_sanitize() says "completed" or "failed"
-  const what = cmd === 'wait-sanitize' && count < 0 ? 'wait sanitize failed on' : ok;
+  let what = cmd === 'wait-sanitize' && count < 0 ? 'wait sanitize failed on' : ok;
+  // cmd_update_fw(): the operation named from the options memdev_action() parsed
+  if (cmd === 'update-firmware')
+    what = `firmware update ${param.cancel ? 'cancelled' : param.wait ? 'completed' : 'started'} on`;
   const n = count >= 0 ? count : 0;
   ml.info(fn, `${what} ${n} ${noun}${count > 1 ? 's' : ''}\n`);
   return done(env, count >= 0 ? 0 : 1);

@@ -68,7 +68,7 @@ function validateDecoder(rl: LogCtx, d: CxlDecoder, p: ParsedParams, param: Regi
   return 0;
 }
 
-/** create_region_validate_qos_class() (85, -Q) */
+/** create_region_validate_qos_class() (ndctl ≥ 79, -Q) */
 function validateQosClass(rl: LogCtx, p: ParsedParams, param: RegionParams): number {
   const d = p.rootDecoder as CxlDecoder;
   if (!param.enforceQos || d.qosClass === QOS_CLASS_NONE) return 0;

@@ -4,6 +4,7 @@
  */
 import type { Ndctl } from '../util/jsonc.ts';
 import { type OptSpec, optBool, optInt, optString } from '../util/parse-options.ts';
+import { ndctlHas } from '../versions.ts';
 
 /** INT_MAX: the "not given" value of -w and -g. */
 export const INT_MAX = 0x7fffffff;
@@ -63,7 +64,7 @@ function baseOptions(): OptSpec[] {
 
 /** CREATE_OPTIONS() */
 function createOptions(ndctl: Ndctl): OptSpec[] {
-  const v85 = ndctl === '85';
+  const withUuid = ndctlHas(ndctl, 'regionUuidOption');
   const opts: Array<OptSpec | false> = [
     optString(
       's',
@@ -75,7 +76,7 @@ function createOptions(ndctl: Ndctl): OptSpec[] {
     optInt('w', 'ways', 'ways', 'number of memdevs participating in the regions interleave set'),
     optInt('g', 'granularity', 'granularity', 'granularity of the interleave set'),
     optString('t', 'type', 'type', 'region type', "region type - 'pmem' or 'ram'"),
-    v85 &&
+    withUuid &&
       optString(
         'U',
         'uuid',
@@ -85,7 +86,8 @@ function createOptions(ndctl: Ndctl): OptSpec[] {
       ),
     optBool('m', 'memdevs', 'memdevs', 'non-option arguments are memdevs'),
     optBool('u', 'human', 'human', 'use human friendly number formats'),
-    v85 && optBool('Q', 'enforce-qos', 'enforceQos', 'enforce qos_class match'),
+    ndctlHas(ndctl, 'regionEnforceQos') &&
+      optBool('Q', 'enforce-qos', 'enforceQos', 'enforce qos_class match'),
   ];
   return opts.filter((o): o is OptSpec => o !== false);
 }

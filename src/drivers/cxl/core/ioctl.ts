@@ -6,9 +6,11 @@
  * through the doorbell protocol if the device's CEL enabled it (else ENOTTY, as
  * cxl_validate_cmd_from_user refuses it).
  */
+
 import { Errno } from '../../../kernel/errno.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import type { CxlMemIoctl } from '../../../ndctl/lib/ioctl.ts';
+import { runPendingWork } from '../../workqueue.ts';
 import { cxlMboxSend } from './mbox.ts';
 import { CxlMemdev } from './memdev.ts';
 
@@ -59,6 +61,8 @@ export function memdevIoctl(kernel: Kernel): CxlMemIoctl {
       const m = find(memdev);
       if (!m) return new Errno('ENOENT');
       m.dbg('Send IOCTL');
+      // the mailbox is shared with the firmware upload worker: let it catch up first
+      runPendingWork(m.ctx);
       const c = CXL_MEM_COMMANDS.find((x) => x.id === cmd.id);
       if (!c || !m.cxlds.enabledCmds.has(c.opcode)) return new Errno('ENOTTY');
       try {

@@ -16,6 +16,7 @@ import {
   CXLDEV_MBOX_STATUS_OFFSET,
 } from '../cxl.ts';
 import type { CxlDevState } from './memdev.ts';
+import { cxlMockMboxDelayMs } from './mock-hooks.ts';
 
 /** Opcodes (enum cxl_opcode). */
 export const CXL_MBOX_OP = {
@@ -119,6 +120,12 @@ export interface MboxResult {
   out: Uint8Array;
 }
 
+/** Background-command polling of one command (struct cxl_mbox_cmd poll_interval_ms / poll_count). */
+export interface MboxPoll {
+  intervalMs: number;
+  count: number;
+}
+
 /**
  * __cxl_pci_mbox_send_cmd(): one command through the doorbell protocol.
  * @throws EBUSY doorbell already set; ETIMEDOUT doorbell never cleared
@@ -128,7 +135,32 @@ export function cxlMboxSend(
   opcode: number,
   payload: Uint8Array,
   outSize: number,
+  poll?: MboxPoll,
 ): MboxResult {
+  const steps = cxlMboxSendSteps(cxlds, opcode, payload, outSize, poll);
+  const hw = env(cxlds.pdev).hw;
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (!hw.delay) throw cxlds.pdev.err('ETIMEDOUT', 'timeout waiting for background (0 ms)');
+    hw.delay(r.value);
+  }
+}
+
+/**
+ * __cxl_pci_mbox_send_cmd() as the steps of a sleeping caller: yields each sleep (ms) — the
+ * background-command poll interval, the cxl_test mock's per-command delay — and returns the
+ * result. {@link cxlMboxSend} drives it with bus.delay; the firmware upload worker yields the
+ * sleeps to the workqueue (drivers/workqueue.ts) so that the rest of the guest runs meanwhile.
+ * @throws EBUSY doorbell already set; ETIMEDOUT doorbell never cleared or background timeout
+ */
+export function* cxlMboxSendSteps(
+  cxlds: CxlDevState,
+  opcode: number,
+  payload: Uint8Array,
+  outSize: number,
+  poll?: MboxPoll,
+): Generator<number, MboxResult, void> {
   const e = env(cxlds.pdev);
   const mmio = e.hw.mmio;
   const dev = cxlds.pdev;
@@ -144,9 +176,11 @@ export function cxlMboxSend(
     throw dev.err('ETIMEDOUT', `mailbox timeout (opcode: 0x${opcode.toString(16)}), device state `);
   }
   dev.dbg('Doorbell wait took 0ms');
+  const mockDelay = cxlMockMboxDelayMs(dev, opcode);
+  if (mockDelay > 0) yield mockDelay;
   const status = mmio.read64(base + MBOX_STATUS);
   let rc = Number((status >> 32n) & 0xffffn);
-  if (rc === MBOX_RC_BACKGROUND) rc = waitBackground(cxlds, opcode);
+  if (rc === MBOX_RC_BACKGROUND) rc = yield* waitBackground(cxlds, opcode, poll);
   if (rc !== 0) return { rc, out: new Uint8Array(0) };
   const cmd = mmio.read64(base + MBOX_CMD);
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
@@ -162,13 +196,18 @@ const MBOX_BG_STATUS = BigInt(0x18);
 const BG_WAIT_LIMIT_MS = 5 * 3600 * 1000;
 
 /**
- * The background-command path of __cxl_pci_mbox_send_cmd(): waits (bus.delay, 1 s steps) until
- * the Background Command Status shows 100 %, then takes its return code. Sanitize logs
- * "Sanitization operation started" / "… ended" (the kernel's sanitize work), other commands
- * "Mailbox background operation (0x%04x) started" / "… completed".
- * @throws ETIMEDOUT "timeout waiting for background (%d ms)" when it never completes
+ * The background-command path of __cxl_pci_mbox_send_cmd(): waits (the command's poll interval,
+ * 1 s by default) until the Background Command Status shows 100 %, then takes its return code.
+ * Sanitize logs "Sanitization operation started" / "… ended" (the kernel's sanitize work), other
+ * commands "Mailbox background operation (0x%04x) started" / "… completed".
+ * @throws ETIMEDOUT "timeout waiting for background (%d ms)" when it does not complete within
+ *   the command's poll_count × poll_interval_ms (or cxlsim's 5 h limit without one)
  */
-function waitBackground(cxlds: CxlDevState, opcode: number): number {
+function* waitBackground(
+  cxlds: CxlDevState,
+  opcode: number,
+  poll?: MboxPoll,
+): Generator<number, number, void> {
   const dev = cxlds.pdev;
   const hw = env(dev).hw;
   const op = `0x${opcode.toString(16).padStart(4, '0')}`;
@@ -176,11 +215,13 @@ function waitBackground(cxlds: CxlDevState, opcode: number): number {
   dev.dbg(
     sanitize ? 'Sanitization operation started' : `Mailbox background operation (${op}) started`,
   );
+  const interval = poll?.intervalMs ?? 1000;
+  const limit = poll ? poll.intervalMs * poll.count : BG_WAIT_LIMIT_MS;
   const bg = () => hw.mmio.read64(cxlds.mboxBase + MBOX_BG_STATUS);
-  for (let waited = 0; ((bg() >> 16n) & 0x7fn) !== 100n; waited += 1000) {
-    if (!hw.delay || waited >= BG_WAIT_LIMIT_MS)
+  for (let waited = 0; ((bg() >> 16n) & 0x7fn) !== 100n; waited += interval) {
+    if (waited >= limit)
       throw dev.err('ETIMEDOUT', `timeout waiting for background (${waited} ms)`);
-    hw.delay(1000);
+    yield interval;
   }
   dev.dbg(
     sanitize ? 'Sanitization operation ended' : `Mailbox background operation (${op}) completed`,
@@ -197,15 +238,33 @@ export function cxlInternalSendCmd(
   opcode: number,
   payload: Uint8Array,
   outSize: number,
+  poll?: MboxPoll,
 ): Uint8Array {
-  const r = cxlMboxSend(cxlds, opcode, payload, outSize);
-  if (r.rc !== 0)
-    throw new Errno(
-      RC_ERRNO[r.rc] ?? 'ENXIO',
-      `mailbox command 0x${opcode.toString(16)} failed with return code ${r.rc}`,
-      cxlds.pdev.name,
-    );
+  const r = cxlMboxSend(cxlds, opcode, payload, outSize, poll);
+  if (r.rc !== 0) throw rcErrno(cxlds, opcode, r.rc);
   return r.out;
+}
+
+/** cxl_internal_send_cmd() for a sleeping caller (see {@link cxlMboxSendSteps}). @throws as it */
+export function* cxlInternalSendCmdSteps(
+  cxlds: CxlDevState,
+  opcode: number,
+  payload: Uint8Array,
+  outSize: number,
+  poll?: MboxPoll,
+): Generator<number, Uint8Array, void> {
+  const r = yield* cxlMboxSendSteps(cxlds, opcode, payload, outSize, poll);
+  if (r.rc !== 0) throw rcErrno(cxlds, opcode, r.rc);
+  return r.out;
+}
+
+/** The errno of a failed command's return code (cxl_mbox_cmd_rc2errno()). */
+function rcErrno(cxlds: CxlDevState, opcode: number, rc: number): Errno {
+  return new Errno(
+    RC_ERRNO[rc] ?? 'ENXIO',
+    `mailbox command 0x${opcode.toString(16)} failed with return code ${rc}`,
+    cxlds.pdev.name,
+  );
 }
 
 /** Little-endian helpers on payloads. */

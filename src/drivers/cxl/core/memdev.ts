@@ -7,13 +7,18 @@
  */
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
-import { copiedWeakMap, thunk } from '../../../kernel/graph-copy.ts';
+import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
-import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
+import {
+  type FwUploadDevice,
+  type FwUploadOps,
+  firmwareUploadRegister,
+} from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
+import { cxlMemdevFwOps } from './memdev-fw.ts';
 import { memdevAttrGroups } from './memdev-sysfs.ts';
 import type { CxlPort } from './port.ts';
 import { cxlModalias } from './sysfs-common.ts';
@@ -51,6 +56,12 @@ export interface CxlDevState {
   enabledCmds: Set<number>;
   /** Type-2 (accelerator) devices have no mailbox and are not class memory. */
   isType2: boolean;
+  /**
+   * ram_perf / pmem_perf qos_class (struct cxl_dpa_perf), set by cxl_endpoint_parse_cdat();
+   * undefined = CXL_QOS_CLASS_INVALID.
+   */
+  ramQosClass?: number;
+  pmemQosClass?: number;
 }
 
 const memdevIdas = copiedWeakMap<KernelContext, Ida>();
@@ -131,5 +142,19 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
   if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
-  return firmwareUploadRegister(cxlmd, cxlmd.name);
+  return firmwareUploadRegister(cxlmd, cxlmd.name, rebuildable(memdevFwOps, cxlmd));
+}
+
+/**
+ * memN's firmware upload ops: {@link cxlMemdevFwOps} looked up on each call, so that a copy of
+ * the machine (which makes this again over its memdev) reaches its own device and state.
+ */
+function memdevFwOps(cxlmd: CxlMemdev): FwUploadOps {
+  return {
+    prepare: (fw, data, size) => cxlMemdevFwOps(cxlmd).prepare(fw, data, size),
+    write: (fw, data, offset, size) => cxlMemdevFwOps(cxlmd).write(fw, data, offset, size),
+    pollComplete: (fw) => cxlMemdevFwOps(cxlmd).pollComplete(fw),
+    cancel: (fw) => cxlMemdevFwOps(cxlmd).cancel(fw),
+    cleanup: (fw) => cxlMemdevFwOps(cxlmd).cleanup?.(fw),
+  };
 }

@@ -15,6 +15,7 @@
 import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { Device, KernelContext } from '../../../kernel/device.ts';
 import { Device as Dev } from '../../../kernel/device.ts';
+import { Errno } from '../../../kernel/errno.ts';
 import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
@@ -216,8 +217,10 @@ export function devmCxlEnumeratePorts(cxlmd: CxlMemdev): void {
       if (!dportDev) return;
       const uportDev = dportDev.parent;
       if (!uportDev) {
+        // a function on a root bus (e.g. a cxl-type3 on pcie.0): the pciSSSS:BB device has
+        // no parent, so no CXL port can be above it
         cxlmd.warn(`at ${iter.name} no parent for dport: ${dportDev.name}`);
-        throw cxlmd.err('ENXIO', `no parent for dport ${dportDev.name}`);
+        throw new Errno('ENXIO', `no parent for dport ${dportDev.name}`, cxlmd.name);
       }
       cxlmd.dbg(`scan: iter: ${iter.name} dport_dev: ${dportDev.name} parent: ${uportDev.name}`);
       const found = findPortForDport(cxlmd, dportDev);

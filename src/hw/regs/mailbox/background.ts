@@ -25,7 +25,10 @@ export const BG_UPDATE_FREQ_MS = 1000;
 export const EFFECT_BG_ABORT = 1 << 7;
 
 /** Completion actions of running background commands, per device state (not persisted). */
-const completions = copiedWeakMap<MemDevState, { fn: () => void; abortable: boolean }>();
+const completions = copiedWeakMap<
+  MemDevState,
+  { fn: (doneAtMs: number) => void; abortable: boolean }
+>();
 
 /** Device time in ms. */
 export function nowMs(s: MemDevState): number {
@@ -35,14 +38,15 @@ export function nowMs(s: MemDevState): number {
 /**
  * Starts a background command (the handler's CXL_MBOX_BG_STARTED path).
  * @param runtimeMs QEMU's bg.runtime
- * @param complete what the device does when it finishes
+ * @param complete what the device does when it finishes, given the device time (ms) of the timer
+ *   tick that completed it
  */
 export function bgStart(
   s: MemDevState,
   opcode: number,
   runtimeMs: number,
   abortable: boolean,
-  complete: () => void,
+  complete: (doneAtMs: number) => void,
 ) {
   const bg = s.ras.bg;
   bg.opcode = opcode;
@@ -74,12 +78,14 @@ export function bgTick(s: MemDevState): void {
   const tickAt = ticks * BG_UPDATE_FREQ_MS;
   if (tickAt >= bg.runtime) {
     const c = completions.get(s);
+    // the first timer tick at or after the run time completed it
+    const doneAt = bg.start + Math.ceil(bg.runtime / BG_UPDATE_FREQ_MS) * BG_UPDATE_FREQ_MS;
     completions.delete(s);
     bg.pct = 100;
     bg.rc = MBOX_RC.SUCCESS;
     bg.runtime = 0;
     bg.start = 0;
-    c?.fn();
+    c?.fn(doneAt);
     s.notify?.(MBOX_MSIX_VECTOR);
   } else {
     bg.pct = Math.floor((100 * tickAt) / bg.runtime);

@@ -12,13 +12,19 @@
  * slot, offset in 128-byte units) + data. Abort (4) ends a partial transfer; full (0) and end
  * (3) need a slot 1..2 other than the active one (FWSLOT); init (1) must start at offset 0 and
  * opens a partial transfer, continue (2) / end need one (INPUT), a new full / init during one
- * is FWINPROGRESS, a part overlapping the previous one FWOOO; past 32 MiB INPUT. The transfer
+ * is FWINPROGRESS, a part overlapping the previous one FWOOO; past 32 MiB INPUT; a part more
+ * than 30 s after the previous Initiate/Continue completed abandons the transfer (INPUT). The transfer
  * runs in the background (full 10 s, a part 2 s); a full or end fills the slot on completion.
  * Activate FW (0x0202, 2 bytes: action, slot): the slot must be another filled one (FWSLOT);
  * online (0) makes it active, on reset (1) stages it.
+ * The cxl_test preset's devices answer these three as the kernel's mock does instead
+ * (hw/dev/cxl-test-mock-fw.ts).
  */
+import { mockActivateFw, mockFwInfo, mockTransferFw } from '../../dev/cxl-test-mock-fw.ts';
 import { SZ_256M } from '../bits.ts';
-import { bgStart, EFFECT_BG_ABORT } from './background.ts';
+import type { MemDevState } from '../memdev-state.ts';
+import type { FwState } from '../ras-state.ts';
+import { bgStart, EFFECT_BG_ABORT, nowMs } from './background.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 /** Get FW Info output size. */
@@ -31,9 +37,21 @@ const FW_SIZE = 0x02000000;
 const XFER_HDR = 0x80;
 const XFER_ALIGN = 128;
 const ACTION = { FULL: 0, INIT: 1, CONTINUE: 2, END: 3, ABORT: 4 } as const;
+/** Seconds allowed between the parts of a partitioned transfer. */
+const PART_TIMEOUT_S = 30;
+
+/**
+ * difftime(time(NULL), fw.last_partxfer): whole seconds since the last part completed. QEMU
+ * reads the host's wall clock; cxlsim the machine clock (equal while the guest runs).
+ */
+function partGapSeconds(s: MemDevState, fw: FwState): number {
+  const last = fw.lastPartXfer ?? nowMs(s);
+  return Math.floor(nowMs(s) / 1000) - Math.floor(last / 1000);
+}
 
 function getFwInfo(ctx: MboxContext) {
   const s = ctx.state;
+  if (s.ras.fw.mock) return mockFwInfo(ctx, s.ras.fw);
   if (s.qemu === '7.2') {
     if (s.volatileSize + s.persistentSize < SZ_256M) return rc(MBOX_RC.INTERNAL);
   } else if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n) {
@@ -59,6 +77,7 @@ function getFwInfo(ctx: MboxContext) {
 function transfer(ctx: MboxContext) {
   const s = ctx.state;
   const fw = s.ras.fw;
+  if (fw.mock) return mockTransferFw(ctx, fw);
   const n = ctx.input.length;
   if (n < XFER_HDR) return rc(MBOX_RC.PAYLOADLEN);
   const p = le(ctx.input);
@@ -74,6 +93,11 @@ function transfer(ctx: MboxContext) {
   const part = action === ACTION.CONTINUE || action === ACTION.END;
   if (fw.transferring) {
     if (action === ACTION.FULL || action === ACTION.INIT) return rc(MBOX_RC.FWINPROGRESS);
+    // a partitioned transfer whose parts are more than 30 s apart is abandoned
+    if (partGapSeconds(s, fw) > PART_TIMEOUT_S) {
+      fw.transferring = false;
+      return rc(MBOX_RC.INPUT);
+    }
   } else if (part) return rc(MBOX_RC.INPUT);
   if ((offset !== fw.prevOffset || length !== fw.prevLen) && part) {
     if (offset < fw.prevOffset + fw.prevLen) return rc(MBOX_RC.FWOOO);
@@ -99,16 +123,17 @@ function transfer(ctx: MboxContext) {
   fw.currAction = action;
   fw.currSlot = slot;
   const ms = action === ACTION.FULL ? 10_000 : 2_000;
-  return bgStart(s, 0x0201, ms, true, () => {
+  return bgStart(s, 0x0201, ms, true, (doneAt) => {
     if (fw.currAction === ACTION.FULL || fw.currAction === ACTION.END) {
       fw.slots[fw.currSlot - 1] = true;
       fw.transferring = false;
-    }
+    } else fw.lastPartXfer = doneAt;
   });
 }
 
 function activate(ctx: MboxContext) {
   const fw = ctx.state.ras.fw;
+  if (fw.mock) return mockActivateFw(ctx, fw);
   const p = le(ctx.input);
   const action = p.u8(0);
   const slot = p.u8(1);

@@ -130,8 +130,11 @@ export function cxlAddToRegion(root: CxlPort, cxled: CxlEndpointDecoder): void {
   if (!cxlr) cxlr = constructRegion(cxlrd, cxled);
   try {
     cxlRegionAttach(cxlr, cxled, -1);
-  } catch {
-    // attach_target() failures are not propagated by cxl_add_to_region
+  } catch (e) {
+    // attach_target() failures are not propagated by cxl_add_to_region; since v6.19
+    // attach_target() itself warns on the decoder's port ("failed to attach %s to %s: %d").
+    if (e instanceof Errno && kver(cxlr, 'attachV7'))
+      cxled.port.warn(`failed to attach ${cxled.name} to ${cxlr.name}: ${e.errno}`);
   }
   if (cxlr.params.state === CXL_CONFIG_COMMIT) {
     try {
