@@ -43,9 +43,12 @@ import {
 } from './drivers/pci/pci-dev.ts';
 import { pciFunctions } from './drivers/pci/probe.ts';
 import { buildPlatform, type Platform } from './hw/platform.ts';
+import { rebuildable } from './kernel/graph-copy.ts';
 import { Kernel } from './kernel/kernel.ts';
 import type { BootOptions, Machine } from './machine.ts';
+import type { CxlMemIoctl } from './ndctl/lib/ioctl.ts';
 import { createSysfs } from './sysfs/tree.ts';
+import type { SysfsView } from './sysfs/view.ts';
 import type { Topology } from './topology/model.ts';
 
 /** A booted machine plus the platform behind it (for inspection commands). */
@@ -102,21 +105,43 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   cxlPciAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
-  const sysfs = createSysfs(kernel, {
+  return new GuestMachine(platform, opts, kernel);
+}
+
+/** The guest's /sys over `kernel` (made again over the copied kernel in a copy of the machine). */
+function guestSysfs(kernel: Kernel): SysfsView {
+  return createSysfs(kernel, {
     ...cxlBusHooks(),
     tracefs: cxlTracefs(kernel),
     debugfs: () => cxlDebugfs(kernel),
   });
-  return {
-    topology: platform.topology,
-    profile: opts.profile,
-    kernel,
-    sysfs,
-    ioctl: memdevIoctl(kernel),
-    platform,
-    reboot: (o) => bootGuest(platform, { ...opts, dyndbg: o?.dyndbg ?? kernel.log.dyndbg }),
-    deviceAdd: (spec) => {
-      pciehpHotAdd(kernel, platform.deviceAdd(spec).port);
-    },
-  };
+}
+
+/** The {@link BootedMachine} of {@link bootGuest}. */
+class GuestMachine implements BootedMachine {
+  readonly topology: Topology;
+  readonly profile: BootOptions['profile'];
+  readonly kernel: Kernel;
+  readonly sysfs: SysfsView;
+  readonly ioctl: CxlMemIoctl;
+  readonly platform: Platform;
+  private readonly opts: BootOptions;
+
+  constructor(platform: Platform, opts: BootOptions, kernel: Kernel) {
+    this.topology = platform.topology;
+    this.profile = opts.profile;
+    this.kernel = kernel;
+    this.sysfs = rebuildable(guestSysfs, kernel);
+    this.ioctl = rebuildable(memdevIoctl, kernel);
+    this.platform = platform;
+    this.opts = opts;
+  }
+
+  reboot(o?: { dyndbg?: boolean }): BootedMachine {
+    return bootGuest(this.platform, { ...this.opts, dyndbg: o?.dyndbg ?? this.kernel.log.dyndbg });
+  }
+
+  deviceAdd(spec: string): void {
+    pciehpHotAdd(this.kernel, this.platform.deviceAdd(spec).port);
+  }
 }

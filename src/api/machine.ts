@@ -9,9 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { BootedMachine } from '../boot.ts';
+import { workPending } from '../drivers/workqueue.ts';
 import { type Explanation, explain as explainJournal } from '../explain/index.ts';
 import { type TranslateReport, translateDpa, translateHpa } from '../explain/translate.ts';
 import { Errno } from '../kernel/errno.ts';
+import { copyGraph } from '../kernel/graph-copy.ts';
 import { KernelLog } from '../kernel/log.ts';
 import { cxlList } from '../ndctl/cxl/list.ts';
 import { cxlCommand } from '../ndctl/index.ts';
@@ -58,6 +60,32 @@ function historyUuid(opsBefore: number, n: number): string {
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** `x` with every object reachable from it frozen. */
+function deepFreeze<T>(x: T): T {
+  if (x === null || typeof x !== 'object' || Object.isFrozen(x) || ArrayBuffer.isView(x)) return x;
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v);
+  return x;
+}
+
+/**
+ * Whether {@link copyGraph} copies `m` exactly. Not yet for type-2 functions (their vfio host
+ * device, config hooks and DVSEC actions are per-instance closures: tests/api/clone-sharing.test.ts
+ * lists them) nor while a type-3 device runs a background mailbox command (its completion is a
+ * closure), nor while kernel work is queued (a firmware upload: a running generator): such
+ * machines are copied by a fresh boot and a replay of the recorded operations.
+ */
+function structurallyCopyable(m: BootedMachine): boolean {
+  // queued kernel work (a firmware upload) is a running generator: not copyable
+  if (workPending(m.kernel)) return false;
+  for (const fn of m.platform.functions().values()) {
+    const d = fn.device;
+    if (d.kind === 'type2') return false;
+    if (d.kind === 'type3' && d.state.ras.bg.runtime > 0) return false;
+  }
+  return m.platform.vfio().length === 0;
 }
 
 /** Smallest interleave granule: accesses are checked per 256-byte piece. */
@@ -108,18 +136,25 @@ export class Machine {
     profile: Profile,
     topology: Topology,
     boot: Booter,
-    opts: { dyndbg?: boolean; ops?: readonly MachineOp[]; booted?: BootedMachine } = {},
+    opts: {
+      dyndbg?: boolean;
+      ops?: readonly MachineOp[];
+      booted?: BootedMachine;
+      /** `booted` is a copy of a machine that ran `ops` already (nothing is replayed). */
+      copied?: boolean;
+    } = {},
   ) {
-    this.input = input;
-    this.profile = profile;
-    this.topology = topology;
+    // what it was booted from is immutable, so that copies share it
+    this.input = deepFreeze(input);
+    this.profile = deepFreeze(profile);
+    this.topology = deepFreeze(topology);
     this.#boot = boot;
     this.#dyndbg = opts.dyndbg ?? false;
     this.#ops = [];
     this.raw = opts.booted ?? boot(structuredClone(topology), profile, this.#dyndbg);
     if (opts.ops?.length) {
-      this.raw = replayOps(this.raw, opts.ops) as BootedMachine;
-      this.#ops.push(...opts.ops);
+      if (!opts.copied) this.raw = replayOps(this.raw, opts.ops) as BootedMachine;
+      this.#ops.push(...opts.ops.map((o) => ({ ...o })));
     }
     const self = this;
     const view = () => recordSysfs(self.raw.sysfs, (op) => self.#ops.push(op));
@@ -231,12 +266,21 @@ export class Machine {
 
   /**
    * An independent copy: the same machine, whose later changes do not touch this one (and
-   * the other way round).
+   * the other way round) — a structural copy of the booted machine's object graph
+   * (src/kernel/graph-copy.ts), with the same recorded operations (a fresh boot and a replay of
+   * them for the machines {@link structurallyCopyable} excludes).
    */
   clone(): Machine {
+    if (!structurallyCopyable(this.raw))
+      return new Machine(this.input, this.profile, this.topology, this.#boot, {
+        dyndbg: this.#dyndbg,
+        ops: this.#ops,
+      });
     return new Machine(this.input, this.profile, this.topology, this.#boot, {
       dyndbg: this.#dyndbg,
       ops: this.#ops,
+      booted: copyGraph(this.raw),
+      copied: true,
     });
   }
 

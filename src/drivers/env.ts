@@ -4,6 +4,7 @@
  */
 import type { HostBus } from '../bus/index.ts';
 import type { KernelContext } from '../kernel/device.ts';
+import { copiedWeakMap } from '../kernel/graph-copy.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { Profile } from '../profile.ts';
 import { kernelAtLeast } from '../profile.ts';
@@ -19,7 +20,7 @@ export interface GuestEnv {
   kconfig: ReadonlySet<string>;
 }
 
-const envs = new WeakMap<KernelContext, GuestEnv>();
+const envs = copiedWeakMap<KernelContext, GuestEnv>();
 
 /** Kernel-version switches of the driver core (drivers/base), first version with each. */
 export const DRIVER_CORE_KVER = {

@@ -14,6 +14,7 @@
  * Without a clock (a hand-built bus), queued work runs to completion at once.
  */
 import type { KernelContext } from '../kernel/device.ts';
+import { copiedWeakMap } from '../kernel/graph-copy.ts';
 import { env } from './env.ts';
 
 /** A work function: yields the ms it sleeps, returns when done. */
@@ -27,7 +28,7 @@ interface Work {
   running: boolean;
 }
 
-const queues = new WeakMap<KernelContext, Work[]>();
+const queues = copiedWeakMap<KernelContext, Work[]>();
 
 /** Steps a clockless run is allowed before it is abandoned (a work that never ends). */
 const CLOCKLESS_STEP_LIMIT = 10_000_000;

@@ -10,6 +10,7 @@
  * the four doors of bus/index.ts. Guest drivers receive `platform.bus` and nothing else.
  */
 import type { AcpiNode, HostBus, IrqBus } from '../bus/index.ts';
+import { rebuildable } from '../kernel/graph-copy.ts';
 import type { Profile } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import { machineCpu } from '../topology/qemu-cpu.ts';
@@ -105,15 +106,27 @@ function allFunctions(hbs: readonly HostBridgeModel[]): PciFunctionModel[] {
  * The machine's virtual clock (QEMU_CLOCK_VIRTUAL): host monotonic time since boot plus
  * whatever the guest waited (bus.delay), in ns.
  */
-function guestClock() {
-  const t0 = process.hrtime.bigint();
-  let waited = 0n;
-  return {
-    now: () => process.hrtime.bigint() - t0 + waited,
-    advance: (ms: number) => {
-      waited += BigInt(Math.max(0, Math.round(ms))) * 1_000_000n;
-    },
-  };
+class GuestClock {
+  private readonly t0 = process.hrtime.bigint();
+  private waited = 0n;
+  /** ns since boot. */
+  now(): bigint {
+    return process.hrtime.bigint() - this.t0 + this.waited;
+  }
+  /** The guest waited `ms` milliseconds (msleep()). */
+  advance(ms: number): void {
+    this.waited += BigInt(Math.max(0, Math.round(ms))) * 1_000_000n;
+  }
+}
+
+/** `clock.now` as a device's clock function (made again in a copy of the machine). */
+function clockOf(clock: GuestClock): () => bigint {
+  return () => clock.now();
+}
+
+/** `clock.advance` as bus.delay. */
+function delayOf(clock: GuestClock): (ms: number) => void {
+  return (ms) => clock.advance(ms);
 }
 
 /**
@@ -121,74 +134,114 @@ function guestClock() {
  * misses or finds a function whose bus number has since changed (bus numbers are the
  * registers' current ones).
  */
-function functionLookup(
-  fns: readonly PciFunctionModel[],
-): (segment: number, busNr: number, devfn: number) => PciFunctionModel | undefined {
-  const key = (segment: number, busNr: number, devfn: number) =>
-    (segment * 256 + busNr) * 256 + devfn;
-  let index = new Map<number, PciFunctionModel>();
-  const rebuild = () => {
-    index = new Map();
-    for (const f of fns) {
-      const k = key(f.segment, f.bus, f.devfn);
-      if (!index.has(k)) index.set(k, f);
-    }
-  };
-  return (segment, busNr, devfn) => {
-    const hit = index.get(key(segment, busNr, devfn));
+class FunctionLookup {
+  private index = new Map<number, PciFunctionModel>();
+  private readonly fns: readonly PciFunctionModel[];
+  constructor(fns: readonly PciFunctionModel[]) {
+    this.fns = fns;
+  }
+  /** The function at (segment, bus, devfn), if any. */
+  at(segment: number, busNr: number, devfn: number): PciFunctionModel | undefined {
+    const k = (segment * 256 + busNr) * 256 + devfn;
+    const hit = this.index.get(k);
     if (hit && hit.segment === segment && hit.bus === busNr && hit.devfn === devfn) return hit;
-    rebuild();
-    return index.get(key(segment, busNr, devfn));
-  };
+    this.index = new Map();
+    for (const f of this.fns) {
+      const fk = (f.segment * 256 + f.bus) * 256 + f.devfn;
+      if (!this.index.has(fk)) this.index.set(fk, f);
+    }
+    return this.index.get(k);
+  }
 }
 
 /**
- * Type-3 devices on the machine clock, and their MSI-X vectors delivered to the handlers the
- * guest requested (by function, found by segment/bus/devfn at request time).
+ * Type-3 devices' MSI-X vectors delivered to the handlers the guest requested (by function,
+ * found by segment/bus/devfn at request time).
  */
-function wireType3(fns: PciFunctionModel[], clock: { now: () => bigint }): IrqBus {
-  const handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+class IrqRouter implements IrqBus {
+  private readonly handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+  private readonly lookup: FunctionLookup;
+  constructor(fns: readonly PciFunctionModel[]) {
+    this.lookup = new FunctionLookup(fns);
+  }
+  request(
+    segment: number,
+    busNr: number,
+    devfn: number,
+    vector: number,
+    handler: () => void,
+  ): void {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    if (!fn) return;
+    let m = this.handlers.get(fn);
+    if (!m) {
+      m = new Map();
+      this.handlers.set(fn, m);
+    }
+    m.set(vector, handler);
+  }
+  /** Delivers MSI-X `vector` of `fn` to its handler, if one was requested. */
+  deliver(fn: PciFunctionModel, vector: number): void {
+    this.handlers.get(fn)?.get(vector)?.();
+  }
+}
+
+/** A type-3 function's interrupt line (state.notify), made again in a copy of the machine. */
+function notifierOf(irqs: IrqRouter, fn: PciFunctionModel): (vector: number) => void {
+  return (vector) => irqs.deliver(fn, vector);
+}
+
+/** Type-3 devices on the machine clock, their MSI-X vectors through an {@link IrqRouter}. */
+function wireType3(fns: PciFunctionModel[], clock: GuestClock): IrqBus {
+  const irqs = new IrqRouter(fns);
   for (const fn of fns) {
     if (fn.device.kind !== 'type3') continue;
     const state = fn.device.state;
-    state.clock = clock.now;
-    state.notify = (vector) => handlers.get(fn)?.get(vector)?.();
+    state.clock = rebuildable(clockOf, clock);
+    state.notify = rebuildable(notifierOf, irqs, fn);
   }
-  const at = functionLookup(fns);
-  return {
-    request(segment, busNr, devfn, vector, handler) {
-      const fn = at(segment, busNr, devfn);
-      if (!fn) return;
-      let m = handlers.get(fn);
-      if (!m) {
-        m = new Map();
-        handlers.set(fn, m);
-      }
-      m.set(vector, handler);
-    },
-  };
+  return irqs;
 }
 
 /** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
-function cxlTestMock(fns: PciFunctionModel[]): NonNullable<HostBus['mock']> {
-  for (const fn of fns)
-    if (fn.device.kind === 'type3') {
-      fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
-      fn.device.state.ras.fw = cxlTestFwState();
-    }
-  const at = functionLookup(fns);
-  return {
-    eventTrigger(segment, busNr, devfn) {
-      const fn = at(segment, busNr, devfn);
-      if (fn?.device.kind !== 'type3') return false;
-      cxlTestEventTrigger(fn.device.state);
-      return true;
-    },
-    fwBufChecksum(segment, busNr, devfn) {
-      const fn = at(segment, busNr, devfn);
-      return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
-    },
-  };
+class CxlTestMock {
+  private readonly lookup: FunctionLookup;
+  constructor(fns: PciFunctionModel[]) {
+    for (const fn of fns)
+      if (fn.device.kind === 'type3') {
+        fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
+        fn.device.state.ras.fw = cxlTestFwState();
+      }
+    this.lookup = new FunctionLookup(fns);
+  }
+  eventTrigger(segment: number, busNr: number, devfn: number): boolean {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    if (fn?.device.kind !== 'type3') return false;
+    cxlTestEventTrigger(fn.device.state);
+    return true;
+  }
+  fwBufChecksum(segment: number, busNr: number, devfn: number): string | undefined {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
+  }
+}
+
+/** The firmware tables the guest reads (bus.acpi). */
+class AcpiTables {
+  private readonly cedt: Uint8Array;
+  private readonly hasCxl: boolean;
+  private readonly namespace: AcpiNode[];
+  constructor(cedt: Uint8Array, hasCxl: boolean, namespace: AcpiNode[]) {
+    this.cedt = cedt;
+    this.hasCxl = hasCxl;
+    this.namespace = namespace;
+  }
+  table(sig: string): Uint8Array | undefined {
+    return sig === 'CEDT' && this.hasCxl ? this.cedt.slice() : undefined;
+  }
+  devices(): AcpiNode[] {
+    return this.namespace;
+  }
 }
 
 /** The CEDT subtables: CHBS (QOM walk order), CFMWS (window order), CXIMS. */
@@ -276,14 +329,11 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
 
-  const clock = guestClock();
+  const clock = new GuestClock();
   const irqs = wireType3(fns, clock);
-  const mock = t.mock === true ? cxlTestMock(fns) : undefined;
+  const mock = t.mock === true ? new CxlTestMock(fns) : undefined;
   const bus: HostBus = {
-    acpi: {
-      table: (sig) => (sig === 'CEDT' && hasCxl ? cedt.slice() : undefined),
-      devices: () => namespace,
-    },
+    acpi: new AcpiTables(cedt, hasCxl, namespace),
     pci: createConfigBus(routed, rootBus.functions),
     mmio,
     mem: router,
@@ -292,38 +342,89 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
       hypervisor: machineCpu(t.machine).hypervisor,
     },
     irq: irqs,
-    delay: (ms) => clock.advance(ms),
-    now: () => clock.now(),
+    delay: rebuildable(delayOf, clock),
+    now: rebuildable(clockOf, clock),
     ...(mock ? { mock } : {}),
   };
-  return {
+  return new HwPlatform(
     bus,
-    topology: t,
-    profile: p,
-    windows: memoryMap.windows,
+    t,
+    p,
+    memoryMap,
     cedt,
     hostBridges,
-    memoryMap,
     firmware,
     mmio,
-    routeHpa: (hpa) => router.route(hpa),
-    functions: () =>
-      new Map(
-        [...rootBus.functions, ...allFunctions(hostBridges)].map((f) => [functionName(f), f]),
-      ),
-    vfio: () => allVfio(hostBridges),
-    deviceAdd: (text) =>
-      deviceAdd(
-        {
-          hostBridges,
-          windows: memoryMap.windows,
-          mmio,
-          pci: bus.pci,
-          vmm,
-          machine: t.machine.type,
-          qemu: p.qemu,
-        },
-        text,
-      ),
-  };
+    router,
+    vmm,
+    rootBus.functions,
+  );
+}
+
+/** The emulated machine's hardware (see {@link Platform}). */
+class HwPlatform implements Platform {
+  readonly windows: PlacedWindow[];
+  readonly bus: HostBus;
+  readonly topology: Topology;
+  readonly profile: Profile;
+  readonly memoryMap: MemoryMap;
+  readonly cedt: Uint8Array;
+  readonly hostBridges: readonly HostBridgeModel[];
+  readonly firmware: readonly FirmwareRange[];
+  readonly mmio: MmioMap;
+  private readonly router: MemoryRouter;
+  private readonly vmm: VmmOptions;
+  /** Functions on the root bus itself (type-3 devices on pcie.0). */
+  private readonly rootFunctions: readonly PciFunctionModel[];
+  constructor(
+    bus: HostBus,
+    topology: Topology,
+    profile: Profile,
+    memoryMap: MemoryMap,
+    cedt: Uint8Array,
+    hostBridges: readonly HostBridgeModel[],
+    firmware: readonly FirmwareRange[],
+    mmio: MmioMap,
+    router: MemoryRouter,
+    vmm: VmmOptions,
+    rootFunctions: readonly PciFunctionModel[],
+  ) {
+    this.bus = bus;
+    this.topology = topology;
+    this.profile = profile;
+    this.memoryMap = memoryMap;
+    this.windows = memoryMap.windows;
+    this.cedt = cedt;
+    this.hostBridges = hostBridges;
+    this.firmware = firmware;
+    this.mmio = mmio;
+    this.router = router;
+    this.vmm = vmm;
+    this.rootFunctions = rootFunctions;
+  }
+  routeHpa(hpa: bigint): RouteResult {
+    return this.router.route(hpa);
+  }
+  functions(): Map<string, PciFunctionModel> {
+    return new Map(
+      [...this.rootFunctions, ...allFunctions(this.hostBridges)].map((f) => [functionName(f), f]),
+    );
+  }
+  vfio(): VfioType2[] {
+    return allVfio(this.hostBridges);
+  }
+  deviceAdd(text: string): HotplugResult {
+    return deviceAdd(
+      {
+        hostBridges: this.hostBridges,
+        windows: this.memoryMap.windows,
+        mmio: this.mmio,
+        pci: this.bus.pci,
+        vmm: this.vmm,
+        machine: this.topology.machine.type,
+        qemu: this.profile.qemu,
+      },
+      text,
+    );
+  }
 }

@@ -14,6 +14,7 @@
  * returns the {@link Errno} to throw, so that the log line and the error cannot disagree.
  */
 import { Errno, type ErrnoName } from './errno.ts';
+import { shareWithCopies } from './graph-copy.ts';
 import { type CheckEvent, KERN, type KernelLog } from './log.ts';
 
 /** One sysfs attribute (`struct device_attribute`). Mode is the octal permission (0o444…). */
@@ -139,7 +140,8 @@ export class Device {
   }
   set driver(drv: Driver | undefined) {
     if (drv === this.bound) return;
-    this.bound = drv;
+    // drivers are module-level: copies of the machine share them
+    this.bound = drv && shareWithCopies(drv);
     this.ctx.onBind?.(this);
   }
 

@@ -9,6 +9,7 @@
 
 import { deviceAttach, driverAttach } from './dd.ts';
 import { Device, type Driver, type KernelContext } from './device.ts';
+import { shareWithCopies } from './graph-copy.ts';
 import { KernelLog } from './log.ts';
 
 /** A bus type (`struct bus_type`) with its devices and drivers. */
@@ -50,7 +51,7 @@ export class Kernel implements KernelContext {
   registerDriver(drv: Driver): void {
     const b = this.bus(drv.bus);
     if (b.drivers.includes(drv)) return;
-    b.drivers.push(drv);
+    b.drivers.push(shareWithCopies(drv));
     this.generation++;
     driverAttach(drv, b.devices);
   }

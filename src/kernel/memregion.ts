@@ -3,9 +3,10 @@
  * libnvdimm regions; root decoders pre-allocate the next region id.
  */
 import type { KernelContext } from './device.ts';
+import { copiedWeakMap } from './graph-copy.ts';
 import { Ida } from './ida.ts';
 
-const idas = new WeakMap<KernelContext, Ida>();
+const idas = copiedWeakMap<KernelContext, Ida>();
 
 /** memregion_alloc(). */
 export function memregionAlloc(ctx: KernelContext): number {

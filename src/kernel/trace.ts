@@ -10,6 +10,7 @@
  * unknown task ("<...>-1").
  */
 import type { KernelContext } from './device.ts';
+import { copiedWeakMap } from './graph-copy.ts';
 
 /** One emitted event: system, name, the TP_printk text and the raw fields tools read. */
 export interface TraceEvent {
@@ -66,7 +67,7 @@ export class KernelTrace {
   }
 }
 
-const traces = new WeakMap<KernelContext, KernelTrace>();
+const traces = copiedWeakMap<KernelContext, KernelTrace>();
 
 /** The tracing state of a kernel (created on first use). */
 export function kernelTrace(k: KernelContext): KernelTrace {

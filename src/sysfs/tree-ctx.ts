@@ -5,6 +5,7 @@
  * `/sys/devices` and `/sys/kernel` (debugfs) directories.
  */
 import type { Device, Driver } from '../kernel/device.ts';
+import { copiedWeakMap } from '../kernel/graph-copy.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import { deviceDir } from './tree-device.ts';
@@ -20,6 +21,19 @@ import {
 
 /** The children index of a device without children (most attributes' parents). */
 const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
+
+/** `drivers_autoprobe` per bus, per kernel (bus_type private state; follows copies). */
+const autoprobes = copiedWeakMap<Kernel, Map<string, boolean>>();
+
+/** The kernel's `drivers_autoprobe` values. */
+function autoprobeOf(kernel: Kernel): Map<string, boolean> {
+  let m = autoprobes.get(kernel);
+  if (!m) {
+    m = new Map();
+    autoprobes.set(kernel, m);
+  }
+  return m;
+}
 
 /** Builds the shared context with its generation-keyed caches. */
 export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
@@ -40,7 +54,7 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   const ctx: TreeCtx = {
     kernel,
     hooks,
-    autoprobe: new Map(),
+    autoprobe: autoprobeOf(kernel),
     children(dev) {
       if (dev.children.length === 0) return NO_CHILDREN;
       check();

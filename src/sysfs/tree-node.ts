@@ -11,6 +11,7 @@
  */
 import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
+import { copiedWeakMap } from '../kernel/graph-copy.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 
@@ -138,7 +139,7 @@ export function devPath(dev: Device): string {
   return p;
 }
 /** One string per device path: link targets are then map keys whose hash is computed once. */
-const sysPaths = new WeakMap<Device, string>();
+const sysPaths = copiedWeakMap<Device, string>();
 
 /**
  * A file with kernfs permission checks. `show` missing on a readable file reads as EIO

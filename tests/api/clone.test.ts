@@ -87,6 +87,59 @@ describe('Machine.clone()', () => {
     );
   }, 120_000);
 
+  /** Every writable attribute directly in a cxl device's directory (not uevent), by path. */
+  const writable = (m: Machine): string[] => {
+    const out: string[] = [];
+    for (const d of m.sysfs.ls('/sys/bus/cxl/devices'))
+      for (const f of m.sysfs.ls(`/sys/bus/cxl/devices/${d}`)) {
+        const p = `bus/cxl/devices/${d}/${f}`;
+        const st = m.sysfs.stat(p);
+        if (st?.kind === 'file' && st.mode & 0o200 && !st.binary && f !== 'uevent') out.push(p);
+      }
+    return out;
+  };
+  const VALUES = ['0\n', '1\n', '\n', '256\n', '4096\n', '0x10000000\n', 'pmem\n', 'ram\n'];
+  const NAMES = ['region0\n', 'mem0\n', 'decoder2.0\n', 'decoder3.0\n', 'decoder4.0\n'];
+  /** Random raw /sys writes: [attribute index, value index] pairs (resolved per machine). */
+  const writesArb = fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 14 });
+  /** Applies `ws` to `m` (refused writes are part of the sequence); the results in order. */
+  const applyWrites = (m: Machine, ws: [number, number][]): string[] =>
+    ws.map(([a, v]) => {
+      const attrs = writable(m);
+      const path = attrs[a % attrs.length] as string;
+      const values = [...VALUES, ...NAMES];
+      const value = values[v % values.length] as string;
+      try {
+        m.sysfs.write(path, value);
+        return `${path} ok`;
+      } catch (e) {
+        return `${path} ${(e as { code?: string }).code ?? 'error'}`;
+      }
+    });
+
+  it('random raw /sys write sequences: a copy is the fresh boot with those writes, both ways, and the original stays', () => {
+    expect(writable(base).length).toBeGreaterThan(30);
+    fc.assert(
+      fc.property(writesArb, writesArb, (w1, w2) => {
+        const m = base.clone();
+        applyWrites(m, w1);
+        const before = view(m);
+        const copy = m.clone();
+        const fresh = restore(JSON.parse(JSON.stringify(m.snapshot())));
+        expect(view(copy)).toBe(view(fresh));
+        expect(applyWrites(copy, w2)).toEqual(applyWrites(fresh, w2));
+        expect(view(copy)).toBe(view(fresh));
+        expect(view(m)).toBe(before);
+        // and the other way round: the original moves on, the copy of the copy stays
+        const again = copy.clone();
+        const copyView = view(copy);
+        applyWrites(copy, w1);
+        expect(view(again)).toBe(copyView);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
   it('a snapshot is plain data (JSON round trip) and a bad one is refused', () => {
     const s = base.snapshot();
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);

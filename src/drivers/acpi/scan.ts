@@ -9,6 +9,7 @@
  */
 import type { AcpiNode } from '../../bus/index.ts';
 import type { Device } from '../../kernel/device.ts';
+import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { type PciRootBus, pciScanRootBus } from '../pci/probe.ts';
@@ -60,27 +61,46 @@ export function acpiScan(kernel: Kernel): AcpiScan {
     if (phys) {
       // acpi_bind_one(): physical_node on the ACPI device, firmware_node on its physical twin
       // (not for a mock platform device with a companion set by hand, as tools/testing/cxl's)
-      dev.links.set('physical_node', () => phys);
-      if (node.platformDevice === undefined) phys.links.set('firmware_node', () => dev);
+      dev.links.set('physical_node', thunk(identity, phys));
+      if (node.platformDevice === undefined) phys.links.set('firmware_node', thunk(identity, dev));
     }
     acpiAttrs(ad);
   }
   return { devices, platform, cxlRoot };
 }
 
+/** What the ACPI device attribute `name` of node `n` reads (drivers/acpi/device_sysfs.c). */
+function acpiShow(n: AcpiNode, name: string): string {
+  switch (name) {
+    case 'hid':
+      return `${n.hid}\n`;
+    case 'path':
+      return `${n.path}\n`;
+    case 'modalias':
+      return `acpi:${n.hid}:${n.cid.map((c) => `${c}:`).join('')}\n`;
+    case 'uid':
+      return `${n.uid}\n`;
+    case 'adr':
+      return `0x${hex(n.adr ?? 0, 8)}\n`;
+    default:
+      return `${n.sta}\n`;
+  }
+}
+
+/** The uevent variables of an ACPI device: its MODALIAS. */
+function modaliasVars(modalias: string): [string, string][] {
+  return [['MODALIAS', modalias]];
+}
+
 /** The ACPI node's sysfs attributes (hid, uid, path, adr, modalias, status). */
 function acpiAttrs(ad: AcpiDevice): void {
   const n = ad.node;
   const modalias = `acpi:${n.hid}:${n.cid.map((c) => `${c}:`).join('')}\n`;
-  const attrs = [
-    { name: 'hid', mode: 0o444, show: () => `${n.hid}\n` },
-    { name: 'path', mode: 0o444, show: () => `${n.path}\n` },
-    { name: 'modalias', mode: 0o444, show: () => modalias },
-  ];
-  if (n.uid !== undefined) attrs.push({ name: 'uid', mode: 0o444, show: () => `${n.uid}\n` });
-  if (n.adr !== undefined)
-    attrs.push({ name: 'adr', mode: 0o444, show: () => `0x${hex(n.adr ?? 0, 8)}\n` });
-  if (n.sta !== undefined) attrs.push({ name: 'status', mode: 0o444, show: () => `${n.sta}\n` });
+  const attr = (name: string) => ({ name, mode: 0o444, show: thunk(acpiShow, n, name) });
+  const attrs = [attr('hid'), attr('path'), attr('modalias')];
+  if (n.uid !== undefined) attrs.push(attr('uid'));
+  if (n.adr !== undefined) attrs.push(attr('adr'));
+  if (n.sta !== undefined) attrs.push(attr('status'));
   ad.dev.groups.push({ attrs }, { name: 'power', attrs: [] });
-  ad.dev.ueventVars = () => [['MODALIAS', modalias.trim()]];
+  ad.dev.ueventVars = thunk(modaliasVars, modalias.trim());
 }

@@ -21,6 +21,7 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Driver } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
@@ -49,7 +50,7 @@ import { devmCxlAddNvdimm } from './pmem.ts';
 export const cxlAccelDriver: Driver = { name: 'cxl_accel', bus: 'pci' };
 
 /** Memdevs created by the accelerator driver, by PCI function. */
-export const accelMemdev = new WeakMap<PciDev, CxlMemdev>();
+export const accelMemdev = copiedWeakMap<PciDev, CxlMemdev>();
 
 /** True for a function this driver binds: CXL Device DVSEC, Mem_Capable, not class memory. */
 export function isCxlAccelerator(pdev: PciDev): boolean {

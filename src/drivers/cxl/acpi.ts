@@ -10,6 +10,7 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { memregionAlloc } from '../../kernel/memregion.ts';
 import type { AcpiDevice, AcpiScan } from '../acpi/scan.ts';
@@ -213,7 +214,7 @@ function addHostBridgeDport(
   chbsByDport.set(dport.dport, chbs);
 }
 
-const chbsByDport = new WeakMap<Device, ReturnType<typeof readChbs>>();
+const chbsByDport = copiedWeakMap<Device, ReturnType<typeof readChbs>>();
 
 /** add_host_bridge_uport(): the host bridge's `portN`, probed by cxl_port. */
 function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDev: Device): void {

@@ -11,20 +11,20 @@ import type { Attribute, AttributeGroup } from '../../kernel/device.ts';
 import { env } from '../env.ts';
 import type { PciDev } from '../pci/pci-dev.ts';
 
-const EVENT_TRIGGER: Attribute<PciDev> = {
+const EVENT_TRIGGER: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'event_trigger',
   mode: 0o200,
   store: (d) => {
     env(d).hw.mock?.eventTrigger(d.segment, d.busNr, d.devfn);
   },
-};
+});
 
 /** fw_buf_checksum_show(): sha256 of the firmware the mock received, "%s\n". */
-const FW_BUF_CHECKSUM: Attribute<PciDev> = {
+const FW_BUF_CHECKSUM: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'fw_buf_checksum',
   mode: 0o444,
   show: (d) => `${env(d).hw.mock?.fwBufChecksum(d.segment, d.busNr, d.devfn) ?? ''}\n`,
-};
+});
 
 /** Adds the mock's attributes to a cxl_pci function when the platform is the cxl_test mock. */
 export function cxlMockMemAttrs(pdev: PciDev): void {

@@ -9,6 +9,7 @@
  */
 
 import { driverProbe } from '../../kernel/dd.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { pciEnableDevice } from '../pci/enable.ts';
@@ -39,7 +40,7 @@ import { devmCxlAddNvdimm } from './pmem.ts';
 export const PCI_CLASS_MEMORY_CXL = 0x050210;
 
 /** Memdevs created by cxl_pci, by PCI function. */
-export const memdevByPdev = new WeakMap<PciDev, CxlMemdev>();
+export const memdevByPdev = copiedWeakMap<PciDev, CxlMemdev>();
 
 /**
  * cxl_pci_setup_mailbox(): mailbox ready, payload size.

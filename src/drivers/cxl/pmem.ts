@@ -9,18 +9,22 @@ import { driverProbe } from '../../kernel/dd.ts';
 import type { Device } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { isErrno } from '../../kernel/errno.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import { Ida } from '../../kernel/ida.ts';
 import { env } from '../env.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd } from './core/mbox.ts';
 import type { CxlMemdev } from './core/memdev.ts';
 import type { CxlPort } from './core/port.ts';
-import { cxlBaseAttrs } from './core/sysfs-common.ts';
+import { cxlBaseAttrs, sharedGroups } from './core/sysfs-common.ts';
 import { cxlNvdimmBridgeDriver, cxlNvdimmDriver } from './drivers.ts';
 import { cxlKver } from './kver.ts';
 
+/** The attributes of nvdimm-bridgeN and pmemN (cxl_nvdimm_bridge_attribute_groups, cxl_nvdimm_attribute_groups). */
+const BASE_GROUPS = sharedGroups(() => [{ attrs: cxlBaseAttrs() }]);
+
 /** Bridges by root port. */
-const bridges = new WeakMap<CxlPort, Device>();
-const bridgeIda = new WeakMap<object, Ida>();
+const bridges = copiedWeakMap<CxlPort, Device>();
+const bridgeIda = copiedWeakMap<object, Ida>();
 
 /** devm_cxl_add_nvdimm_bridge(): `nvdimm-bridgeN` below the root, probed by cxl_nvdimm_bridge. */
 export function devmCxlAddNvdimmBridge(host: Device, root: CxlPort): Device {
@@ -31,7 +35,7 @@ export function devmCxlAddNvdimmBridge(host: Device, root: CxlPort): Device {
   }
   const id = ida.alloc();
   const nvb = new Dev(root.ctx, `nvdimm-bridge${id}`, root, 'cxl', 'cxl_nvdimm_bridge');
-  nvb.setGroups([{ attrs: cxlBaseAttrs() }]);
+  nvb.setGroups(BASE_GROUPS());
   nvb.add();
   bridges.set(root, nvb);
   host.dbg(`${root.name}: add: ${nvb.name}`);
@@ -87,7 +91,7 @@ export function devmCxlAddNvdimm(host: Device, cxlmd: CxlMemdev): Device | undef
   // look for the bridge here (the nvdimm driver waits for it): cxlsim registers none either way
   if (!nvb) return undefined;
   const nvd = new Dev(cxlmd.ctx, `pmem${cxlmd.id}`, cxlmd, 'cxl', 'cxl_nvdimm');
-  nvd.setGroups([{ attrs: cxlBaseAttrs() }]);
+  nvd.setGroups(BASE_GROUPS());
   nvd.add();
   host.dbg(onMemdev ? `register ${nvd.name}` : `${cxlmd.name}: register ${nvd.name}`);
   return nvd;

@@ -19,6 +19,7 @@ import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { copiedWeakMap, thunk } from '../../kernel/graph-copy.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 
@@ -63,10 +64,10 @@ const SZ_2M = 2 * 1024 * 1024;
 const DAX_MAJOR = 251;
 
 /** Minors in use per kernel (ida_alloc: the lowest free). */
-const daxMinors = new WeakMap<Device['ctx'], Set<number>>();
+const daxMinors = copiedWeakMap<Device['ctx'], Set<number>>();
 
 /** The dax region a `dax_regionZ` device holds while cxl_dax_region is bound. */
-const daxRegions = new WeakMap<Device, DaxRegion>();
+const daxRegions = copiedWeakMap<Device, DaxRegion>();
 
 /**
  * The `dax_region/` group dax_cxl adds to `dax_regionZ` (drivers/dax/bus.c dax_region_attribute_group):
@@ -74,6 +75,17 @@ const daxRegions = new WeakMap<Device, DaxRegion>();
  * (empty), delete (write-only). Visible while the dax region exists.
  */
 export function daxRegionGroup(): AttributeGroup {
+  if (!DAX_REGION_GROUP) {
+    const g = buildDaxRegionGroup();
+    Object.freeze(g.attrs);
+    DAX_REGION_GROUP = Object.freeze(g);
+  }
+  return DAX_REGION_GROUP;
+}
+let DAX_REGION_GROUP: AttributeGroup | undefined;
+
+/** The group of {@link daxRegionGroup}, built once (module-level: copies of a machine share it). */
+function buildDaxRegionGroup(): AttributeGroup {
   const r = (d: Device) => daxRegions.get(d);
   const a = (name: string, mode: number, show?: (d: Device) => string): Attribute => ({
     name,
@@ -97,6 +109,9 @@ export function daxRegionGroup(): AttributeGroup {
     ],
   };
 }
+
+/** daxX.Y's groups, built once (module-level: copies of a machine share them). */
+let DEV_DAX_GROUPS: AttributeGroup<DevDax>[] | undefined;
 
 /** dev_dax attributes as the captures show them (drivers/dax/bus.c dev_dax_attributes). */
 function devDaxAttrs(): Attribute<DevDax>[] {
@@ -151,6 +166,18 @@ function kmemProbe(dev: DevDax): void {
   });
 }
 
+/** The devres action of a dax region: its device and minor go, and the region with them. */
+function daxRegionRelease(
+  daxRegionDev: Device,
+  dev: DevDax,
+  minors: Set<number>,
+  minor: number,
+): void {
+  if (dev.registered) dev.del();
+  minors.delete(minor);
+  daxRegions.delete(daxRegionDev);
+}
+
 /**
  * cxl_dax_region_probe(): the dax region of `daxRegionDev` (`dax_regionZ`) and its device
  * `daxZ.0`, offered to kmem. The device goes when `dax_regionZ` does (devm).
@@ -164,13 +191,16 @@ export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevD
   while (minors.has(minor)) minor++;
   minors.add(minor);
   const dev = new DevDax(daxRegionDev, reg, 0, minor);
-  dev.setGroups([{ attrs: devDaxAttrs() }, { name: 'mapping0', attrs: mappingAttrs() }]);
+  DEV_DAX_GROUPS ??= Object.freeze([
+    Object.freeze({ attrs: Object.freeze(devDaxAttrs()) as Attribute<DevDax>[] }),
+    Object.freeze({
+      name: 'mapping0',
+      attrs: Object.freeze(mappingAttrs()) as Attribute<DevDax>[],
+    }),
+  ]) as AttributeGroup<DevDax>[];
+  dev.setGroups(DEV_DAX_GROUPS);
   dev.add();
-  daxRegionDev.devmAdd(() => {
-    if (dev.registered) dev.del();
-    minors.delete(minor);
-    daxRegions.delete(daxRegionDev);
-  });
+  daxRegionDev.devmAdd(thunk(daxRegionRelease, daxRegionDev, dev, minors, minor));
   kmemProbe(dev);
   return dev;
 }

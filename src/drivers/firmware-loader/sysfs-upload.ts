@@ -31,6 +31,7 @@
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { identity, shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 import { queueWork, runPendingWork } from '../workqueue.ts';
 
@@ -232,7 +233,7 @@ const live = (show: (fw: FwUploadDevice) => string) => (fw: FwUploadDevice) => {
   return show(fw);
 };
 
-const ATTRS: Attribute<FwUploadDevice>[] = [
+const ATTRS: Attribute<FwUploadDevice>[] = shareWithCopies([
   {
     name: 'loading',
     mode: 0o644,
@@ -256,7 +257,16 @@ const ATTRS: Attribute<FwUploadDevice>[] = [
   },
   { name: 'cancel', mode: 0o200, store: cancelStore },
   { name: 'remaining_size', mode: 0o444, show: live((fw) => `${fw.remainingSize}\n`) },
-];
+]);
+
+/** The uevent variables of a firmware upload device called `name`. */
+function fwUploadVars(name: string): [string, string][] {
+  return [
+    ['FIRMWARE', name],
+    ['TIMEOUT', String(LOADING_TIMEOUT_S)],
+    ['ASYNC', '0'],
+  ];
+}
 
 /**
  * firmware_upload_register(): adds the `firmware` class device `name` below `parent`
@@ -272,11 +282,7 @@ export function firmwareUploadRegister(
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
   fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
-  fw.links.set('device', () => parent);
-  fw.ueventVars = () => [
-    ['FIRMWARE', name],
-    ['TIMEOUT', String(LOADING_TIMEOUT_S)],
-    ['ASYNC', '0'],
-  ];
+  fw.links.set('device', thunk(identity, parent));
+  fw.ueventVars = thunk(fwUploadVars, name);
   return fw.add();
 }

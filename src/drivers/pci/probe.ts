@@ -8,6 +8,7 @@
  * each bridge's subtree — which is the order drivers later attach in.
  */
 import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { PciDev } from './pci-dev.ts';
@@ -21,7 +22,7 @@ export interface PciRootBus {
 }
 
 /** The bus numbers the PCI core knows, per kernel and segment (pci_find_bus()). */
-const knownBuses = new WeakMap<Kernel, Set<number>>();
+const knownBuses = copiedWeakMap<Kernel, Set<number>>();
 
 function busKnown(kernel: Kernel, segment: number, bus: number): boolean {
   return knownBuses.get(kernel)?.has(segment * 0x100 + bus) ?? false;

@@ -17,6 +17,8 @@
  * (device registers in BAR 0). cxlsim does not emulate the switch CCI command set: its BAR 0
  * is an empty device register block (capabilities array with no entries).
  */
+
+import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { SwitchDev } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import {
@@ -56,8 +58,15 @@ const USP_SN_OFFSET = 0x148;
 
 /** An empty CXL device register block (capabilities array ID 0, version 1, no capabilities). */
 function emptyDeviceRegisters(): MmioRegion {
-  return { size: 0x1000, read32: (o) => (o === 0 ? 0x00010000 : 0), write32: () => {} };
+  return EMPTY_DEVICE_REGISTERS;
 }
+
+/** The one {@link emptyDeviceRegisters} block: read-only, so every switch shares it. */
+const EMPTY_DEVICE_REGISTERS: MmioRegion = Object.freeze({
+  size: 0x1000,
+  read32: (o: number) => (o === 0 ? 0x00010000 : 0),
+  write32: () => {},
+});
 
 function buildDsp(
   dsp: SwitchDev['downstream'][number],
@@ -204,7 +213,7 @@ export function buildSwitch(
   usp.children.push(...dsps.map((d) => d.fn));
   const cdat = uspCdatEntries(dsps.map((d) => d.port));
   const doeEntries = cdat.length > 0 ? cdatDoeEntries(cdat) : [];
-  new Doe(cs, dv.offset, [cdatTableAccess(() => doeEntries)], true, 1);
+  new Doe(cs, dv.offset, [cdatTableAccess(thunk(identity, doeEntries))], true, 1);
 
   const cci = sw.mailboxCci ? buildCci(sw, ctx, slots[1] ?? 1) : undefined;
   const model: SwitchModel = { kind: 'switch', topo: sw, usp, component, dsps, cci };

@@ -3,6 +3,9 @@
  * pcie_aer.c, pci_bridge.c). Each function mirrors one QEMU init function: it adds the
  * capability, fills its reset value and opens the bits QEMU makes writable or RW1C.
  */
+
+import { thunk } from '../../kernel/graph-copy.ts';
+import type { MmioRegion } from '../mmio-region.ts';
 import type { PciConfigSpace } from './config-space.ts';
 import { CAP_ID, EXP, EXT_CAP_ID } from './regs.ts';
 
@@ -139,14 +142,17 @@ export function pcieCapSlotInit(
   // pcie_cap_slot_write_config(): a write to Slot Control is one command, completed at once —
   // Electromechanical Interlock Control toggles the interlock status and reads back 0, and
   // Command Completed is reported in Slot Status.
-  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, () => {
-    let sta = cs.get16(pos + EXP.SLTSTA);
-    if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
-      cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);
-      sta ^= 0x0080;
-    }
-    cs.set16(pos + EXP.SLTSTA, sta | 0x0010);
-  });
+  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, thunk(slotControlWritten, cs, pos));
+}
+
+/** pcie_cap_slot_write_config() for the PCIe capability at `pos` of `cs`. */
+function slotControlWritten(cs: PciConfigSpace, pos: number): void {
+  let sta = cs.get16(pos + EXP.SLTSTA);
+  if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
+    cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);
+    sta ^= 0x0080;
+  }
+  cs.set16(pos + EXP.SLTSTA, sta | 0x0010);
 }
 
 /**
@@ -308,22 +314,30 @@ export function msixBarRegion(
   // only once written, so thousands of functions do not each zero a whole BAR.
   const table = new Uint32Array(entries * 4);
   for (let i = 0; i < entries; i++) table[i * 4 + 3] = 1; // Vector Control: masked
-  let rest: Map<number, number> | undefined;
-  return {
-    size: barSize,
-    read32: (o) => {
-      if (o & 3 || o >= barSize) return 0;
-      const i = o >> 2;
-      return i < table.length ? (table[i] ?? 0) : (rest?.get(i) ?? 0);
-    },
-    write32: (o, v) => {
-      if ((o & 3) !== 0 || o >= barSize) return;
-      const i = o >> 2;
-      if (i < table.length) table[i] = v >>> 0;
-      else {
-        rest ??= new Map();
-        rest.set(i, v >>> 0);
-      }
-    },
-  };
+  return new MsixBar(barSize, table);
+}
+
+/** The region of {@link msixBarRegion}. */
+class MsixBar implements MmioRegion {
+  readonly size: number;
+  private readonly table: Uint32Array;
+  private rest: Map<number, number> | undefined;
+  constructor(size: number, table: Uint32Array) {
+    this.size = size;
+    this.table = table;
+  }
+  read32(o: number): number {
+    if (o & 3 || o >= this.size) return 0;
+    const i = o >> 2;
+    return i < this.table.length ? (this.table[i] ?? 0) : (this.rest?.get(i) ?? 0);
+  }
+  write32(o: number, v: number): void {
+    if ((o & 3) !== 0 || o >= this.size) return;
+    const i = o >> 2;
+    if (i < this.table.length) this.table[i] = v >>> 0;
+    else {
+      this.rest ??= new Map();
+      this.rest.set(i, v >>> 0);
+    }
+  }
 }

@@ -130,37 +130,54 @@ export function createConfigBus(
   hbs: readonly HostBridgeModel[],
   rootFns: readonly PciFunctionModel[] = [],
 ): PciConfigBus {
-  const segs = segmentsOf(hbs, rootFns);
-  let routes = new Map<number, PciFunctionModel[][]>();
+  return new RoutedConfigBus(hbs, rootFns);
+}
+
+/** The {@link PciConfigBus} of {@link createConfigBus}. */
+class RoutedConfigBus implements PciConfigBus {
+  private readonly segs: ReturnType<typeof segmentsOf>;
+  private routes = new Map<number, PciFunctionModel[][]>();
   // the last function reached (drivers talk to one function many times in a row)
-  let lastKey = -1;
-  let lastFn: PciFunctionModel | undefined;
-  const route = (segment: number, bus: number, devfn: number): PciFunctionModel | undefined => {
+  private lastKey = -1;
+  private lastFn: PciFunctionModel | undefined;
+
+  constructor(hbs: readonly HostBridgeModel[], rootFns: readonly PciFunctionModel[]) {
+    this.segs = segmentsOf(hbs, rootFns);
+  }
+
+  private route(segment: number, bus: number, devfn: number): PciFunctionModel | undefined {
     const key = (segment * 0x10000 + bus) * 0x100 + devfn;
-    if (key === lastKey) return lastFn;
+    if (key === this.lastKey) return this.lastFn;
     const busKey = segment * 0x10000 + bus;
-    let lists = routes.get(busKey);
+    let lists = this.routes.get(busKey);
     if (lists === undefined) {
-      lists = routeBus(segs, segment, bus);
-      routes.set(busKey, lists);
+      lists = routeBus(this.segs, segment, bus);
+      this.routes.set(busKey, lists);
     }
-    lastKey = key;
-    lastFn = pick(lists, devfn);
-    return lastFn;
-  };
-  return {
-    read(segment, bus, devfn, offset, size) {
-      const fn = route(segment, bus, devfn);
-      if (!fn || offset % size !== 0) return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
-      return fn.config.read(offset, size);
-    },
-    write(segment, bus, devfn, offset, size, value) {
-      if (offset % size !== 0) return;
-      route(segment, bus, devfn)?.config.write(offset, size, value);
-      if (offset < PCI.SEC_LATENCY_TIMER + 1 && offset + size > PCI.PRIMARY_BUS) {
-        routes = new Map();
-        lastKey = -1;
-      }
-    },
-  };
+    this.lastKey = key;
+    this.lastFn = pick(lists, devfn);
+    return this.lastFn;
+  }
+
+  read(segment: number, bus: number, devfn: number, offset: number, size: 1 | 2 | 4): number {
+    const fn = this.route(segment, bus, devfn);
+    if (!fn || offset % size !== 0) return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    return fn.config.read(offset, size);
+  }
+
+  write(
+    segment: number,
+    bus: number,
+    devfn: number,
+    offset: number,
+    size: 1 | 2 | 4,
+    value: number,
+  ): void {
+    if (offset % size !== 0) return;
+    this.route(segment, bus, devfn)?.config.write(offset, size, value);
+    if (offset < PCI.SEC_LATENCY_TIMER + 1 && offset + size > PCI.PRIMARY_BUS) {
+      this.routes = new Map();
+      this.lastKey = -1;
+    }
+  }
 }

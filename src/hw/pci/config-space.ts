@@ -15,6 +15,7 @@
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
 import { Errno } from '../../kernel/errno.ts';
+import { slabOfChunks } from '../../kernel/graph-copy.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -33,6 +34,7 @@ let slabUsed = 0;
 function allocSpace(): Uint8Array {
   if (!slab || slabUsed === SLAB_SPACES) {
     slab = new Uint8Array(SPACE_BYTES * SLAB_SPACES);
+    slabOfChunks(slab.buffer, SPACE_BYTES);
     slabUsed = 0;
   }
   const at = SPACE_BYTES * slabUsed++;
@@ -48,8 +50,8 @@ export interface BarDecl {
   prefetch: boolean;
 }
 
-type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
-type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
+export type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
+export type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
 
 export class PciConfigSpace {
   /** One backing buffer for the three arrays and `used`, carved from a shared slab. */

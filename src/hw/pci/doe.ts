@@ -16,7 +16,9 @@
  * table type 0 (CDAT) [15:8], entry handle [31:16]; response dword 2 = response code 0,
  * table type 0, next entry handle (0xffff after the last), then the entry bytes.
  */
-import type { PciConfigSpace } from './config-space.ts';
+
+import { rebuildable, shareWithCopies } from '../../kernel/graph-copy.ts';
+import type { PciConfigSpace, ReadHook, WriteHook } from './config-space.ts';
 import { EXT_CAP_ID } from './regs.ts';
 
 /** DOE capability size (PCI_DOE_SIZEOF). */
@@ -54,32 +56,44 @@ function objectHeader(vendor: number, type: number, lengthDw: number): [number, 
 
 /** The CXL Table Access protocol over CDAT entries ([header, structures…]). */
 export function cdatTableAccess(entries: () => Uint8Array[]): DoeProtocol {
-  return {
-    vendor: 0x1e98,
-    type: CXL_DOE_TABLE_ACCESS,
-    handle(req) {
-      if (req.length < 3) return undefined;
-      const ents = entries();
-      const handle = ((req[2] ?? 0) >>> 16) & 0xffff;
-      const ent = ents[handle];
-      if (!ent) return undefined;
-      const next = handle < ents.length - 1 ? handle + 1 : CXL_DOE_TAB_ENT_MAX;
-      const dws = Math.ceil((12 + ent.length) / 4);
-      const rsp = new Uint32Array(dws);
-      const [h0, h1] = objectHeader(0x1e98, CXL_DOE_TABLE_ACCESS, dws);
-      rsp[0] = h0;
-      rsp[1] = h1;
-      rsp[2] = (next << 16) >>> 0;
-      // the entry's bytes, little-endian, from dword 3 (no ArrayBuffer view of a small array)
-      for (let i = 0; i < ent.length; i++)
-        rsp[3 + (i >> 2)] = ((rsp[3 + (i >> 2)] ?? 0) | ((ent[i] ?? 0) << (8 * (i & 3)))) >>> 0;
-      return rsp;
-    },
-  };
+  return new CdatTableAccess(entries);
+}
+
+/** The protocol of {@link cdatTableAccess}. */
+class CdatTableAccess implements DoeProtocol {
+  readonly vendor = 0x1e98;
+  readonly type = CXL_DOE_TABLE_ACCESS;
+  private readonly entries: () => Uint8Array[];
+  constructor(entries: () => Uint8Array[]) {
+    this.entries = entries;
+  }
+  handle(req: Uint32Array): Uint32Array | undefined {
+    if (req.length < 3) return undefined;
+    const ents = this.entries();
+    const handle = ((req[2] ?? 0) >>> 16) & 0xffff;
+    const ent = ents[handle];
+    if (!ent) return undefined;
+    const next = handle < ents.length - 1 ? handle + 1 : CXL_DOE_TAB_ENT_MAX;
+    const dws = Math.ceil((12 + ent.length) / 4);
+    const rsp = new Uint32Array(dws);
+    const [h0, h1] = objectHeader(0x1e98, CXL_DOE_TABLE_ACCESS, dws);
+    rsp[0] = h0;
+    rsp[1] = h1;
+    rsp[2] = (next << 16) >>> 0;
+    // the entry's bytes, little-endian, from dword 3 (no ArrayBuffer view of a small array)
+    for (let i = 0; i < ent.length; i++)
+      rsp[3 + (i >> 2)] = ((rsp[3 + (i >> 2)] ?? 0) | ((ent[i] ?? 0) << (8 * (i & 3)))) >>> 0;
+    return rsp;
+  }
+}
+
+/** The DOE Discovery protocol of a mailbox (made again in a copy of the machine). */
+function discoveryOf(doe: Doe): DoeProtocol {
+  return { vendor: PCI_SIG_VENDOR, type: 0, handle: (r) => doe.discover(r) };
 }
 
 /** An empty read mailbox (shared: it is never written). */
-const NO_DWORDS = new Uint32Array(0);
+const NO_DWORDS = shareWithCopies(new Uint32Array(0));
 
 /** A DOE instance attached to a config space (pcie_doe_init()). */
 export class Doe {
@@ -111,21 +125,18 @@ export class Doe {
     this.vector = vector;
     cs.addExtCapability(EXT_CAP_ID.DOE, 1, offset, DOE_SIZEOF);
     cs.set32(offset + DOE_REG.CAP, this.capValue());
-    const discovery: DoeProtocol = {
-      vendor: PCI_SIG_VENDOR,
-      type: 0,
-      handle: (r) => this.discovery(r),
-    };
+    const discovery = rebuildable(discoveryOf, this as Doe);
     this.protocols = [discovery, ...protocols];
-    cs.onRead(offset + 4, offset + DOE_SIZEOF, (o, size) => this.read(o - offset, size));
-    cs.onWrite(offset + 4, offset + DOE_SIZEOF, (o, size, v) => this.write(o - offset, size, v));
+    cs.onRead(offset + 4, offset + DOE_SIZEOF, rebuildable(doeReadHook, this, offset));
+    cs.onWrite(offset + 4, offset + DOE_SIZEOF, rebuildable(doeWriteHook, this, offset));
   }
 
   private capValue(): number {
     return this.intr ? (1 | ((this.vector & 0x7ff) << 1)) >>> 0 : 0;
   }
 
-  private discovery(req: Uint32Array): Uint32Array | undefined {
+  /** DOE Discovery: the protocol at the requested index, and the next index. */
+  discover(req: Uint32Array): Uint32Array | undefined {
     if (req.length < 3) return undefined;
     const index = (req[2] ?? 0) & 0xff;
     const p = this.protocols[index];
@@ -159,13 +170,15 @@ export class Doe {
     }
   }
 
-  private read(rel: number, size: 1 | 2 | 4): number {
+  /** A config read of `size` bytes at `rel` bytes into the capability (from its Control register). */
+  read(rel: number, size: 1 | 2 | 4): number {
     const shift = rel & 3;
     const v = this.dword(rel - shift) >>> (8 * shift);
     return size === 4 ? v >>> 0 : v & ((1 << (8 * size)) - 1);
   }
 
-  private write(rel: number, size: 1 | 2 | 4, value: number): void {
+  /** A config write of `size` bytes at `rel` bytes into the capability. */
+  write(rel: number, size: 1 | 2 | 4, value: number): void {
     const shift = rel & 3;
     const reg = rel - shift;
     const val = (value << (8 * shift)) >>> 0;
@@ -220,4 +233,14 @@ export class Doe {
       if (this.intEnable && this.intr) this.intStatus = true;
     }
   }
+}
+
+/** The config-space read hook of a DOE mailbox at `offset`. */
+function doeReadHook(doe: Doe, offset: number): ReadHook {
+  return (o, size) => doe.read(o - offset, size);
+}
+
+/** The config-space write hook of a DOE mailbox at `offset`. */
+function doeWriteHook(doe: Doe, offset: number): WriteHook {
+  return (o, size, v) => doe.write(o - offset, size, v);
 }

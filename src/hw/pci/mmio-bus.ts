@@ -13,6 +13,7 @@
  * Unmapped reads return 0 and unmapped writes are dropped (QEMU's unassigned memory).
  */
 import type { MmioBus } from '../../bus/index.ts';
+import { rebuildable } from '../../kernel/graph-copy.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
@@ -42,6 +43,11 @@ interface Mapping {
   overlaps?: boolean;
 }
 
+/** A config-space listener of `map`: header writes (BARs, command) drop its BAR cache. */
+function barListener(map: MmioMap): (offset: number) => void {
+  return (offset) => map.headerWritten(offset);
+}
+
 /** The platform's MMIO decode. */
 export class MmioMap implements MmioBus {
   private readonly fixed: Mapping[] = [];
@@ -59,10 +65,13 @@ export class MmioMap implements MmioBus {
   /** Lets a function's BARs decode; header writes invalidate the cache. */
   addFunction(fn: PciFunctionModel): void {
     this.functions.push(fn);
-    fn.config.addListener((offset) => {
-      if (offset < 0x40) this.barCache = undefined;
-    });
+    fn.config.addListener(rebuildable(barListener, this));
     this.barCache = undefined;
+  }
+
+  /** A function's config header (below 0x40) was written: the BAR mappings may have moved. */
+  headerWritten(offset: number): void {
+    if (offset < 0x40) this.barCache = undefined;
   }
 
   private bars(): Mapping[] {

@@ -123,8 +123,42 @@ export function createComponentRegisters(
     );
   });
 
+  return new ComponentBlock(kind, layout, passthrough, block, ras, headers);
+}
+
+/** The {@link ComponentRegisters} of {@link createComponentRegisters}. */
+class ComponentBlock implements ComponentRegisters {
+  readonly kind: ComponentKind;
+  readonly size = COMPONENT_BLOCK_SIZE;
+  readonly hdm: HdmDecoderBlock | undefined;
+  readonly ras: RasBlock | undefined;
+  readonly passthrough: boolean;
+  readonly layout: CachememLayout;
+  /** The live HDM block, also when passthrough hides it from `hdm`. */
+  private readonly block: HdmDecoderBlock | undefined;
+  /** Capability header array (dword 0: CXL Capability Header). */
+  private readonly headers: Uint32Array;
+
+  constructor(
+    kind: ComponentKind,
+    layout: CachememLayout,
+    passthrough: boolean,
+    block: HdmDecoderBlock | undefined,
+    ras: RasBlock | undefined,
+    headers: Uint32Array,
+  ) {
+    this.kind = kind;
+    this.layout = layout;
+    this.passthrough = passthrough;
+    this.hdm = passthrough ? undefined : block;
+    this.block = block;
+    this.ras = ras;
+    this.headers = headers;
+  }
+
   /** The live block and offset inside it for a CXL.cachemem offset, if any. */
-  const route = (cm: number): [MmioRegion, number] | undefined => {
+  private route(cm: number): [MmioRegion, number] | undefined {
+    const { ras, block, layout } = this;
     if (ras && layout.rasPtr !== undefined && cm >= layout.rasPtr && cm < layout.rasPtr + RAS_SIZE)
       return [ras, cm - layout.rasPtr];
     if (
@@ -135,30 +169,24 @@ export function createComponentRegisters(
     )
       return [block, cm - layout.hdmPtr];
     return undefined;
-  };
+  }
 
-  return {
-    kind,
-    size: COMPONENT_BLOCK_SIZE,
-    hdm: passthrough ? undefined : block,
-    ras,
-    passthrough,
-    layout,
-    read32(offset: number): number {
-      if (offset & 3 || offset < CM_OFFSET || offset >= CM_OFFSET + CM_SIZE) return 0;
-      const cm = offset - CM_OFFSET;
-      if (cm < headers.length * 4) return headers[cm >> 2] ?? 0;
-      const r = route(cm);
-      return r ? r[0].read32(r[1]) : 0;
-    },
-    write32(offset: number, value: number): void {
-      if (offset & 3 || offset < CM_OFFSET || offset >= CM_OFFSET + CM_SIZE) return;
-      const r = route(offset - CM_OFFSET);
-      if (r) r[0].write32(r[1], value >>> 0);
-    },
-    reset(): void {
-      block?.reset();
-      ras?.reset();
-    },
-  };
+  read32(offset: number): number {
+    if (offset & 3 || offset < CM_OFFSET || offset >= CM_OFFSET + CM_SIZE) return 0;
+    const cm = offset - CM_OFFSET;
+    if (cm < this.headers.length * 4) return this.headers[cm >> 2] ?? 0;
+    const r = this.route(cm);
+    return r ? r[0].read32(r[1]) : 0;
+  }
+
+  write32(offset: number, value: number): void {
+    if (offset & 3 || offset < CM_OFFSET || offset >= CM_OFFSET + CM_SIZE) return;
+    const r = this.route(offset - CM_OFFSET);
+    if (r) r[0].write32(r[1], value >>> 0);
+  }
+
+  reset(): void {
+    this.block?.reset();
+    this.ras?.reset();
+  }
 }

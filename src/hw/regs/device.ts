@@ -84,36 +84,51 @@ export function createDeviceRegisters(
   );
   header(2, DEV_CAP_ID.PRIMARY_MAILBOX, 1, MBOX_OFFSET, MBOX_LENGTH);
   header(3, DEV_CAP_ID.MEMDEV, 1, MEMDEV_OFFSET, MEMDEV_LENGTH);
-  const memdevStatus = () =>
-    BigInt(setField(0, MEMDEV_MEDIA_STATUS, MEDIA_STATUS.READY) | MEMDEV_MBOX_READY);
-  const inMbox = (off: number) => off >= MBOX_OFFSET && off < MBOX_OFFSET + MBOX_LENGTH;
+  return new DeviceBlock(state, mailbox, caps);
+}
 
-  const read32 = (offset: number): number => {
+/** The {@link DeviceRegisters} of {@link createDeviceRegisters}. */
+class DeviceBlock implements DeviceRegisters {
+  readonly size = DEVICE_REGS_SIZE;
+  readonly mailbox: Mailbox;
+  private readonly state: MemDevState;
+  /** Capabilities Array (dwords). */
+  private readonly caps: Uint32Array;
+
+  constructor(state: MemDevState, mailbox: Mailbox, caps: Uint32Array) {
+    this.state = state;
+    this.mailbox = mailbox;
+    this.caps = caps;
+  }
+
+  read32(offset: number): number {
     if (offset & 3 || offset < 0 || offset >= DEVICE_REGS_SIZE) return 0;
-    if (offset < caps.length * 4) return caps[offset >> 2] ?? 0;
-    if (inMbox(offset)) return mailbox.read32(offset - MBOX_OFFSET);
-    if (offset === DEV_STATUS_OFFSET) return eventStatus(state);
+    if (offset < this.caps.length * 4) return this.caps[offset >> 2] ?? 0;
+    if (inMbox(offset)) return this.mailbox.read32(offset - MBOX_OFFSET);
+    if (offset === DEV_STATUS_OFFSET) return eventStatus(this.state);
     if (offset >= MEMDEV_OFFSET && offset < MEMDEV_OFFSET + MEMDEV_LENGTH) {
-      const v = memdevStatus();
+      const v = BigInt(setField(0, MEMDEV_MEDIA_STATUS, MEDIA_STATUS.READY) | MEMDEV_MBOX_READY);
       return offset === MEMDEV_OFFSET ? lo32(v) : hi32(v);
     }
     return 0;
-  };
+  }
 
-  return {
-    size: DEVICE_REGS_SIZE,
-    mailbox,
-    read32,
-    write32(offset: number, value: number): void {
-      if (inMbox(offset)) mailbox.write32(offset - MBOX_OFFSET, value);
-    },
-    read64(offset: number): bigint {
-      if (offset & 7) return 0n;
-      if (inMbox(offset)) return mailbox.read64(offset - MBOX_OFFSET);
-      return (BigInt(read32(offset + 4)) << 32n) | BigInt(read32(offset));
-    },
-    write64(offset: number, value: bigint): void {
-      if (inMbox(offset)) mailbox.write64(offset - MBOX_OFFSET, value);
-    },
-  };
+  write32(offset: number, value: number): void {
+    if (inMbox(offset)) this.mailbox.write32(offset - MBOX_OFFSET, value);
+  }
+
+  read64(offset: number): bigint {
+    if (offset & 7) return 0n;
+    if (inMbox(offset)) return this.mailbox.read64(offset - MBOX_OFFSET);
+    return (BigInt(this.read32(offset + 4)) << 32n) | BigInt(this.read32(offset));
+  }
+
+  write64(offset: number, value: bigint): void {
+    if (inMbox(offset)) this.mailbox.write64(offset - MBOX_OFFSET, value);
+  }
+}
+
+/** Whether a BAR offset is in the primary mailbox. */
+function inMbox(off: number): boolean {
+  return off >= MBOX_OFFSET && off < MBOX_OFFSET + MBOX_LENGTH;
 }

@@ -15,6 +15,8 @@
  * output length with the opcode cleared (an unknown opcode echoes the input length); 10.1
  * hands the handler a copy of the input, zeroes the payload first and keeps the opcode.
  */
+
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { bit, field, setField } from './bits.ts';
 import { bgRunning, bgStatusReg, bgTick, isBackground } from './mailbox/background.ts';
@@ -67,7 +69,10 @@ function commandSet(qemu: MemDevState['qemu'], extra: Iterable<number>) {
   let set = commandSets.get(key);
   if (!set) {
     const cmds = type3CommandSet(qemu, ops);
-    set = { commands: new Map(cmds.map((c) => [c.opcode, c])), cel: buildCel(cmds) };
+    set = {
+      commands: shareWithCopies(new Map(cmds.map((c) => [c.opcode, c]))),
+      cel: shareWithCopies(buildCel(cmds)),
+    };
     commandSets.set(key, set);
   }
   return set;

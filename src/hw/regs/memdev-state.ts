@@ -7,6 +7,7 @@
  * `store`. `qemu` picks the command set and payload formats of that QEMU version.
  */
 import { Errno } from '../../kernel/errno.ts';
+import { rebuildable } from '../../kernel/graph-copy.ts';
 import type { QemuVersion } from '../../profile.ts';
 import type { Type3Dev } from '../../topology/model.ts';
 import { BackingStore } from './backing-store.ts';
@@ -126,9 +127,26 @@ export function defaultAlertConfig(): AlertConfig {
 
 /** A monotonic ns clock starting at 0 (like QEMU_CLOCK_VIRTUAL from VM start). */
 export function monotonicClock(): () => bigint {
-  const t0 = process.hrtime.bigint();
+  return rebuildable(clockSince, process.hrtime.bigint());
+}
+
+/** A clock of ns since host time `t0`. */
+function clockSince(t0: bigint): () => bigint {
   return () => process.hrtime.bigint() - t0;
 }
+
+/**
+ * The prototype of every {@link MemDevState}: QEMU maps the LSA backend; here its (zeroed)
+ * bytes exist once a command touches them, so thousands of devices with 1 MiB label areas cost
+ * nothing at boot.
+ */
+const MEMDEV_STATE_PROTO = {
+  get lsa(): Uint8Array {
+    const s = this as unknown as { lsaBytes?: Uint8Array; lsaSize: number };
+    s.lsaBytes ??= new Uint8Array(s.lsaSize);
+    return s.lsaBytes;
+  },
+};
 
 /**
  * The mailbox state of a `cxl-type3` device.
@@ -138,16 +156,9 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
   if (d.lsaSize < 0n || d.lsaSize >= 1n << 32n)
     throw new Errno('EINVAL', `${d.id}: label storage size ${d.lsaSize} not supported (< 4 GiB)`);
   const lsaSize = Number(d.lsaSize);
-  let lsa: Uint8Array | undefined;
-  return {
+  const fields: Omit<MemDevState, 'lsa'> = {
     volatileSize: d.volatileSize,
     persistentSize: d.persistentSize,
-    // QEMU maps the LSA backend; here its (zeroed) bytes exist once a command touches them,
-    // so thousands of devices with 1 MiB label areas cost nothing at boot.
-    get lsa(): Uint8Array {
-      lsa ??= new Uint8Array(lsaSize);
-      return lsa;
-    },
     lsaSize,
     store: new BackingStore(d.volatileSize + d.persistentSize),
     serial: d.serial,
@@ -163,6 +174,7 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     clock: monotonicClock(),
     ras: createRasState(),
   };
+  return Object.assign(Object.create(MEMDEV_STATE_PROTO) as MemDevState, fields);
 }
 
 /** The device's timestamp (ns) as Get Timestamp reports it (QEMU cxl_device_get_timestamp()). */

@@ -16,6 +16,7 @@
  * re-programs the same base (the shadow comes back unlocked with BASE 0).
  */
 import { VfioPciDevice } from '../../host/vfio-cxl/index.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Type2Dev } from '../../topology/model.ts';
 import {
   type BuildContext,
@@ -49,7 +50,7 @@ export interface VfioType2 {
   placement: VfioPlacement | undefined;
 }
 
-const byModel = new WeakMap<Type2Model, VfioType2>();
+const byModel = copiedWeakMap<Type2Model, VfioType2>();
 
 /** The passthrough record behind a guest-visible type-2 model, if it is one. */
 export function vfioOf(m: Type2Model): VfioType2 | undefined {

@@ -6,6 +6,7 @@
  * cxl_port synchronously (the kernel's probe runs inside device_add when the driver exists).
  */
 import type { Device } from '../../../kernel/device.ts';
+import { copiedWeakMap, identity, thunk } from '../../../kernel/graph-copy.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import { env } from '../../env.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
@@ -30,9 +31,9 @@ export function devmCxlAddPort(
   const port = new CxlPort(host.ctx, kind, parent, uport, parentDport, componentBase);
   port.hostBridge = hostBridge;
   port.setGroups(portAttrGroups());
-  port.links.set('uport', () => port.uportDev);
+  port.links.set('uport', thunk(uportOf, port));
   if (parentDport && env(host).since('6.3'))
-    port.links.set('parent_dport', () => parentDport.dport);
+    port.links.set('parent_dport', thunk(dportDevOf, parentDport));
   for (const d of hostBridge && hostBridge !== uport ? [uport, hostBridge] : [uport]) {
     const list = portsByUport.get(d);
     if (list) list.push(port);
@@ -42,6 +43,16 @@ export function devmCxlAddPort(
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
   else host.dbg(`${port.name} added (root port)`);
   return port;
+}
+
+/** A port's `uport` link target. */
+function uportOf(port: CxlPort): Device {
+  return port.uportDev;
+}
+
+/** A port's `parent_dport` link target. */
+function dportDevOf(dport: CxlDport): Device {
+  return dport.dport;
 }
 
 /**
@@ -67,7 +78,7 @@ export function devmCxlAddDport(
   const known = dportsByDev.get(dportDev);
   if (known) known.push(dport);
   else dportsByDev.set(dportDev, [dport]);
-  port.links.set(`dport${portId}`, () => dportDev);
+  port.links.set(`dport${portId}`, thunk(identity, dportDev));
   host.dbg(`add dport${portId}: ${dportDev.name}`);
   return dport;
 }
@@ -76,7 +87,7 @@ export function devmCxlAddDport(
  * Every port ever registered, by its uport and by its host bridge, in registration order (the
  * cxl bus's order for these ports): lookups by uport without walking the whole cxl bus.
  */
-const portsByUport = new WeakMap<Device, CxlPort[]>();
+const portsByUport = copiedWeakMap<Device, CxlPort[]>();
 
 /** The ports registered with `dev` as their uport or host bridge, oldest first (some deleted). */
 export function portsOfUport(dev: Device): readonly CxlPort[] {
@@ -87,7 +98,7 @@ export function portsOfUport(dev: Device): readonly CxlPort[] {
  * Every dport ever added, by its device: find_cxl_port() without walking the whole cxl bus
  * (entries of ports since deleted, or of dports a teardown dropped, are skipped on lookup).
  */
-const dportsByDev = new WeakMap<Device, CxlDport[]>();
+const dportsByDev = copiedWeakMap<Device, CxlDport[]>();
 
 /**
  * find_cxl_port(): the port that has `dportDev` as a dport — the first such port in the cxl

@@ -6,7 +6,8 @@
  * - cxl_port unbind releases the port's devm resources: its decoders, its dports and every
  *   port registered below it (child switch ports and endpoints, whose memdevs lose cxl_mem);
  * - cxl_mem unbind removes the memdev's endpoint port;
- * - cxl_region bind/unbind is the region driver's (probe requires a committed region).
+ * - cxl_region unbind releases the region's pmem/dax child (devres of cxl_region_probe);
+ *   its probe requires a committed region.
  *
  * A bind whose probe fails returns the probe's errno (bind_store passes it back), so
  * `echo regionZ > …/cxl_region/bind` on an uncommitted region fails with ENXIO.
@@ -16,11 +17,10 @@ import { deviceReleaseDriver, driverProbe } from '../../../kernel/dd.ts';
 import type { Device, Driver } from '../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../kernel/errno.ts';
 import type { SysfsHooks } from '../../../sysfs/tree-node.ts';
-import { cxlRegionBind, cxlRegionUnbind, isCxlRegion } from './region/index.ts';
 
 /**
- * driver_match_device() on the cxl bus: the driver's own match (cxl_port, cxl_mem), else the
- * device type the driver serves.
+ * driver_match_device() on the cxl bus: the driver's own match (cxl_port, cxl_mem, cxl_region),
+ * else the device type the driver serves.
  */
 function matches(drv: Driver, dev: Device): boolean {
   if (drv.match) return drv.match(dev);
@@ -41,18 +41,10 @@ export function cxlBusHooks(): Pick<SysfsHooks, 'bind' | 'unbind'> {
   return {
     bind(drv, dev) {
       if (!matches(drv, dev)) throw new Errno('ENODEV', undefined, dev.name);
-      if (isCxlRegion(dev)) {
-        cxlRegionBind(dev);
-        return;
-      }
       const rc = driverProbe(dev, drv);
       if (rc !== 0) throw fail(rc, dev);
     },
     unbind(_drv, dev) {
-      if (isCxlRegion(dev)) {
-        cxlRegionUnbind(dev);
-        return;
-      }
       deviceReleaseDriver(dev);
     },
   };

@@ -7,6 +7,7 @@
  * whose first dword is the whole table's length.
  */
 import type { Device } from '../../../kernel/device.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { PCI_EXT_CAP_ID_DOE, PCI_VENDOR_ID_CXL } from '../cxlpci.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -24,7 +25,7 @@ const DOE_STATUS_DATA_OBJECT_READY = 1 << 31;
 const CXL_DOE_PROTOCOL_TABLE_ACCESS = 2;
 
 /** CDAT tables cached per port (the `CDAT` sysfs attribute). */
-export const cdatTables = new WeakMap<CxlPort, Uint8Array>();
+export const cdatTables = copiedWeakMap<CxlPort, Uint8Array>();
 
 /** One DOE exchange: returns the response dwords, or undefined on error. */
 export function doeExchange(pdev: PciDev, cap: number, request: number[]): number[] | undefined {

@@ -13,6 +13,7 @@
  * flags (fatal, failure, warning, informational).
  */
 import { Errno, errnoNumber, isErrno } from '../../../kernel/errno.ts';
+import { thunk } from '../../../kernel/graph-copy.ts';
 import { env } from '../../env.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd, cxlMboxSend, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -118,15 +119,10 @@ export function cxlEventConfig(cxlmd: CxlMemdev): void {
   cxlInternalSendCmd(cxlds, SET_EVT_INT_POLICY, policy, 0);
   const got = cxlInternalSendCmd(cxlds, GET_EVT_INT_POLICY, new Uint8Array(0), 5);
   const irq = env(pdev).hw.irq;
-  const statusReg = cxlds.statusBase;
   for (let log = 0; log < 4; log++) {
     const setting = got[log] ?? 0;
     if ((setting & 3) !== 1) continue;
-    irq?.request(pdev.segment, pdev.busNr, pdev.devfn, setting >> 4, () => {
-      if (statusReg === undefined) return;
-      const status = env(pdev).hw.mmio.read32(statusReg) & CXLDEV_EVENT_STATUS_ALL;
-      if (status) cxlMemGetEventRecords(cxlmd, status);
-    });
+    irq?.request(pdev.segment, pdev.busNr, pdev.devfn, setting >> 4, thunk(cxlEventThread, cxlmd));
   }
   cxlMemGetEventRecords(cxlmd, CXLDEV_EVENT_STATUS_ALL);
 }
@@ -148,4 +144,13 @@ export function cxlSetTimestamp(cxlds: CxlMemdev['cxlds']): void {
   // CXL_MBOX_CMD_RC_UNSUPPORTED (3) is not an error; the other codes map to ENXIO
   if (r.rc !== 0 && r.rc !== 3)
     throw new Errno('ENXIO', `Set Timestamp failed with return code ${r.rc}`, cxlds.pdev.name);
+}
+
+/** cxl_event_thread(): the event interrupt's handler reads the status and drains the logs. */
+function cxlEventThread(cxlmd: CxlMemdev): void {
+  const pdev = cxlmd.cxlds.pdev;
+  const statusReg = cxlmd.cxlds.statusBase;
+  if (statusReg === undefined) return;
+  const status = env(pdev).hw.mmio.read32(statusReg) & CXLDEV_EVENT_STATUS_ALL;
+  if (status) cxlMemGetEventRecords(cxlmd, status);
 }

@@ -20,6 +20,7 @@
  * - cleanup: forgets the next slot.
  */
 import { Errno, errnoNumber } from '../../../kernel/errno.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { FwOpSteps, FwUploadErr, FwUploadOps } from '../../firmware-loader/sysfs-upload.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmdSteps, type MboxPoll } from './mbox.ts';
 import type { CxlDevState, CxlMemdev } from './memdev.ts';
@@ -47,7 +48,7 @@ export interface CxlFwState {
   cancel: boolean;
 }
 
-const fwStates = new WeakMap<CxlDevState, CxlFwState>();
+const fwStates = copiedWeakMap<CxlDevState, CxlFwState>();
 
 /** The driver's firmware state of a device (created empty). */
 export function cxlFwState(cxlds: CxlDevState): CxlFwState {

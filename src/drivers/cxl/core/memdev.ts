@@ -7,9 +7,14 @@
  */
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
+import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
-import { type FwUploadDevice, firmwareUploadRegister } from '../../firmware-loader/sysfs-upload.ts';
+import {
+  type FwUploadDevice,
+  type FwUploadOps,
+  firmwareUploadRegister,
+} from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
@@ -59,7 +64,7 @@ export interface CxlDevState {
   pmemQosClass?: number;
 }
 
-const memdevIdas = new WeakMap<KernelContext, Ida>();
+const memdevIdas = copiedWeakMap<KernelContext, Ida>();
 function memdevIda(ctx: KernelContext): Ida {
   let i = memdevIdas.get(ctx);
   if (!i) {
@@ -107,6 +112,16 @@ export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
   return port.uportDev instanceof CxlMemdev ? port.uportDev : undefined;
 }
 
+/** memN's uevent variables (cxl_memdev_type's devnode + the bus's MODALIAS). */
+function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
+  return [
+    ['MAJOR', String(cxlmd.major)],
+    ['MINOR', String(cxlmd.id)],
+    ['DEVNAME', `cxl/${cxlmd.name}`],
+    ['MODALIAS', cxlModalias(cxlmd)],
+  ];
+}
+
 /**
  * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
  * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
@@ -114,12 +129,7 @@ export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
 export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
   cxlmd.setGroups(memdevAttrGroups());
-  cxlmd.ueventVars = () => [
-    ['MAJOR', String(cxlmd.major)],
-    ['MINOR', String(cxlmd.id)],
-    ['DEVNAME', `cxl/${cxlmd.name}`],
-    ['MODALIAS', cxlModalias(cxlmd)],
-  ];
+  cxlmd.ueventVars = thunk(memdevUeventVars, cxlmd);
   cxlmd.add();
   return cxlmd;
 }
@@ -132,5 +142,19 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
   if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
-  return firmwareUploadRegister(cxlmd, cxlmd.name, cxlMemdevFwOps(cxlmd));
+  return firmwareUploadRegister(cxlmd, cxlmd.name, rebuildable(memdevFwOps, cxlmd));
+}
+
+/**
+ * memN's firmware upload ops: {@link cxlMemdevFwOps} looked up on each call, so that a copy of
+ * the machine (which makes this again over its memdev) reaches its own device and state.
+ */
+function memdevFwOps(cxlmd: CxlMemdev): FwUploadOps {
+  return {
+    prepare: (fw, data, size) => cxlMemdevFwOps(cxlmd).prepare(fw, data, size),
+    write: (fw, data, offset, size) => cxlMemdevFwOps(cxlmd).write(fw, data, offset, size),
+    pollComplete: (fw) => cxlMemdevFwOps(cxlmd).pollComplete(fw),
+    cancel: (fw) => cxlMemdevFwOps(cxlmd).cancel(fw),
+    cleanup: (fw) => cxlMemdevFwOps(cxlmd).cleanup?.(fw),
+  };
 }

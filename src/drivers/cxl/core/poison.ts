@@ -14,6 +14,7 @@
  * "Inject" / "Clear" event follows.
  */
 import { Errno } from '../../../kernel/errno.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -116,7 +117,7 @@ function validateDpa(cxlmd: CxlMemdev, dpa: bigint): void {
   }
 }
 
-const warned = new WeakMap<CxlMemdev, Set<string>>();
+const warned = copiedWeakMap<CxlMemdev, Set<string>>();
 
 function injectOrClear(cxlmd: CxlMemdev, dpa: bigint, what: 'inject' | 'clear'): void {
   validateDpa(cxlmd, dpa);

@@ -16,6 +16,7 @@ import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { Device, KernelContext } from '../../../kernel/device.ts';
 import { Device as Dev } from '../../../kernel/device.ts';
 import { Errno } from '../../../kernel/errno.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import { PciDev } from '../../pci/pci-dev.ts';
@@ -30,7 +31,7 @@ import { addPciDport } from './pci.ts';
 import { cxlFindRegblock } from './regs.ts';
 
 /** One IDA per kernel for root/port/endpoint ids. */
-export const portIdas = new WeakMap<KernelContext, Ida>();
+export const portIdas = copiedWeakMap<KernelContext, Ida>();
 /** cxl_port_ida of a kernel. */
 export function portIda(ctx: KernelContext): Ida {
   let i = portIdas.get(ctx);

@@ -68,7 +68,7 @@ export function sharedGroups<D extends Device>(
   return () => {
     if (!groups) {
       groups = build();
-      for (const g of groups) Object.freeze(g.attrs);
+      for (const g of groups) Object.freeze(Object.freeze(g).attrs);
       Object.freeze(groups);
     }
     return groups;

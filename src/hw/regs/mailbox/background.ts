@@ -14,6 +14,8 @@
  * is left to finish. cxlsim answers SUCCESS when nothing abortable runs (QEMU's "abort not
  * supported" code for that case is not modelled).
  */
+
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { MemDevState } from '../memdev-state.ts';
 import { EFFECT, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
@@ -23,7 +25,7 @@ export const BG_UPDATE_FREQ_MS = 1000;
 export const EFFECT_BG_ABORT = 1 << 7;
 
 /** Completion actions of running background commands, per device state (not persisted). */
-const completions = new WeakMap<
+const completions = copiedWeakMap<
   MemDevState,
   { fn: (doneAtMs: number) => void; abortable: boolean }
 >();

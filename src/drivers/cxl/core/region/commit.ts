@@ -17,6 +17,7 @@
 
 import type { KernelContext } from '../../../../kernel/device.ts';
 import { Errno } from '../../../../kernel/errno.ts';
+import { copiedWeakMap } from '../../../../kernel/graph-copy.ts';
 import { kstrtobool } from '../../../../sysfs/format.ts';
 import { cpuCacheHasInvalidateMemregion } from '../../../arch/memregion.ts';
 import { env } from '../../../env.ts';
@@ -119,7 +120,7 @@ export function cxlRegionDecodeCommit(cxlr: CxlRegion): void {
 }
 
 /** Kernels that already printed the dev_info_once() bypass notice. */
-const bypassNoticed = new WeakSet<KernelContext>();
+const bypassNoticed = copiedWeakMap<KernelContext, true>();
 
 /**
  * cxl_region_invalidate_memregion() (6.2+): cpu_cache_invalidate_memregion(IORES_DESC_CXL) when
@@ -134,7 +135,7 @@ export function cxlRegionInvalidateMemregion(cxlr: CxlRegion): void {
   if (cpuCacheHasInvalidateMemregion(e.hw.cpu)) return;
   if (e.kconfig.has('CXL_REGION_INVALIDATION_TEST')) {
     if (!bypassNoticed.has(cxlr.ctx)) {
-      bypassNoticed.add(cxlr.ctx);
+      bypassNoticed.set(cxlr.ctx, true);
       cxlr.info('Bypassing cpu_cache_invalidate_memregion() for testing!');
     }
     return;

@@ -11,10 +11,12 @@
  * one (which is then freed), else to the IDA.
  */
 import { Errno } from '../../../../kernel/errno.ts';
+import { rebuildable } from '../../../../kernel/graph-copy.ts';
 import { memregionAlloc, memregionFree } from '../../../../kernel/memregion.ts';
 import { cstr } from '../../../../sysfs/format.ts';
 import { CXL_DECODER_F_LOCK, type DecoderTargetType } from '../../cxl.ts';
 import type { CxlRootDecoder } from '../decoder.ts';
+import type { CxlMemdev } from '../memdev.ts';
 import { detachTarget } from './attach.ts';
 import { cxlRegionIomemRelease } from './hpa.ts';
 import { kver } from './kver.ts';
@@ -31,6 +33,11 @@ export function scanRegionName(buf: string): number | undefined {
   if (!m) return undefined;
   const v = Number.parseInt(m[1] as string, 10);
   return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** A region's DPA → HPA translation (its `dpaToHpa`), made again in a copy. */
+function dpaToHpaOf(cxlr: CxlRegion): (cxlmd: CxlMemdev, dpa: bigint) => bigint {
+  return (cxlmd, dpa) => cxlDpaToHpa(cxlr, cxlmd, dpa);
 }
 
 /**
@@ -54,7 +61,7 @@ export function createRegionDevice(
   }
   cxlrd.regionId = next;
   const cxlr = new CxlRegion(cxlrd, id, mode, type);
-  cxlr.dpaToHpa = (cxlmd, dpa) => cxlDpaToHpa(cxlr, cxlmd, dpa);
+  cxlr.dpaToHpa = rebuildable(dpaToHpaOf, cxlr);
   if (kver(cxlr, 'regionLock') && cxlrd.flags & CXL_DECODER_F_LOCK) cxlr.flags |= CXL_REGION_F_LOCK;
   cxlr.add(); // bus_probe_device(): cxl_region tries it (refused until committed)
   cxlrd.port.uportDev.dbg(`${cxlrd.name}: created ${cxlr.name}`);

@@ -17,6 +17,7 @@
  * topology and cached so that identity comparisons behave as the kernel's pointer compares.
  */
 import { Device } from '../../../../kernel/device.ts';
+import { copiedWeakMap } from '../../../../kernel/graph-copy.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '../decoder.ts';
@@ -130,7 +131,7 @@ export interface CxlRegionRef {
 }
 
 /** Region refs of every port (port->regions). */
-const portRegions = new WeakMap<CxlPort, Map<CxlRegion, CxlRegionRef>>();
+const portRegions = copiedWeakMap<CxlPort, Map<CxlRegion, CxlRegionRef>>();
 
 /** port->regions, in insertion order. */
 export function regionRefs(port: CxlPort): Map<CxlRegion, CxlRegionRef> {
@@ -156,7 +157,7 @@ export interface CxlEp {
 }
 
 /** cxl_ep entries by endpoint port (a re-added endpoint gets fresh entries). */
-const epCache = new WeakMap<CxlPort, Map<CxlPort, CxlEp>>();
+const epCache = copiedWeakMap<CxlPort, Map<CxlPort, CxlEp>>();
 
 /**
  * The memdev's endpoint port. `cxlmd.endpoint` is only set once the endpoint port's probe has

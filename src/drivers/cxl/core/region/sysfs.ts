@@ -13,7 +13,7 @@ import type { Attribute, AttributeGroup, Device } from '../../../../kernel/devic
 import { hexll } from '../../../../sysfs/format.ts';
 import { CXL_DECODER_F_PMEM, CXL_DECODER_F_RAM, CXL_DECODER_F_TYPE3 } from '../../cxl.ts';
 import type { CxlRootDecoder } from '../decoder.ts';
-import { cxlBaseAttrs, ro, since } from '../sysfs-common.ts';
+import { cxlBaseAttrs, ro, sharedGroups, since } from '../sysfs-common.ts';
 import { storeTargetN } from './attach.ts';
 import { commitShow, commitStore } from './commit.ts';
 import { createRegionStore, deleteRegionStore } from './create.ts';
@@ -55,51 +55,48 @@ function targetAttrs(): Attribute<CxlRegion>[] {
 }
 
 /** The groups of `regionZ`. */
-export function regionAttrGroups(): AttributeGroup<CxlRegion>[] {
-  return [
-    {
-      attrs: [
-        ...cxlBaseAttrs<CxlRegion>(),
-        { ...rw('uuid', (r) => r.params.uuid, uuidStore), isVisible: (r) => r.mode === 'pmem' },
-        {
-          name: 'uuid',
-          mode: 0o444,
-          show: () => '\n',
-          isVisible: (r) => r.mode !== 'pmem' && kver(r, 'autoAssembly'),
-        },
-        rw('commit', commitShow, commitStore),
-        rw('interleave_ways', (r) => String(r.params.interleaveWays), interleaveWaysStore),
-        rw(
-          'interleave_granularity',
-          (r) => String(r.params.interleaveGranularity),
-          interleaveGranularityStore,
-        ),
-        ro<CxlRegion>('resource', (r) =>
-          hexll(r.params.res ? r.params.res.start : (1n << 64n) - 1n),
-        ),
-        rw('size', regionSize, sizeStore),
-        ro<CxlRegion>(
-          'mode',
-          (r) => r.mode,
-          0o444,
-          (r) => kver(r, 'autoAssembly'),
-        ),
-        ro<CxlRegion>(
-          'locked',
-          (r) => (r.flags & CXL_REGION_F_LOCK ? '1' : '0'),
-          0o444,
-          (r) => kver(r, 'regionLock'),
-        ),
-      ],
-    },
-    { attrs: targetAttrs() },
-  ];
-}
+export const regionAttrGroups = sharedGroups<CxlRegion>(() => [
+  {
+    attrs: [
+      ...cxlBaseAttrs<CxlRegion>(),
+      { ...rw('uuid', (r) => r.params.uuid, uuidStore), isVisible: (r) => r.mode === 'pmem' },
+      {
+        name: 'uuid',
+        mode: 0o444,
+        show: () => '\n',
+        isVisible: (r) => r.mode !== 'pmem' && kver(r, 'autoAssembly'),
+      },
+      rw('commit', commitShow, commitStore),
+      rw('interleave_ways', (r) => String(r.params.interleaveWays), interleaveWaysStore),
+      rw(
+        'interleave_granularity',
+        (r) => String(r.params.interleaveGranularity),
+        interleaveGranularityStore,
+      ),
+      ro<CxlRegion>('resource', (r) => hexll(r.params.res ? r.params.res.start : (1n << 64n) - 1n)),
+      rw('size', regionSize, sizeStore),
+      ro<CxlRegion>(
+        'mode',
+        (r) => r.mode,
+        0o444,
+        (r) => kver(r, 'autoAssembly'),
+      ),
+      ro<CxlRegion>(
+        'locked',
+        (r) => (r.flags & CXL_REGION_F_LOCK ? '1' : '0'),
+        0o444,
+        (r) => kver(r, 'regionLock'),
+      ),
+    ],
+  },
+  { attrs: targetAttrs() },
+]);
 
 /** The groups of `pmem_regionZ` / `dax_regionZ`: the cxl bus's common attributes only. */
 export function cxlBaseGroups<D extends Device>(): AttributeGroup<D>[] {
-  return [{ attrs: cxlBaseAttrs<D>() }];
+  return BASE_GROUPS() as unknown as AttributeGroup<D>[];
 }
+const BASE_GROUPS = sharedGroups<Device>(() => [{ attrs: cxlBaseAttrs<Device>() }]);
 
 const rootPmem = (d: CxlRootDecoder) =>
   (d.flags & CXL_DECODER_F_TYPE3) !== 0 && (d.flags & CXL_DECODER_F_PMEM) !== 0;

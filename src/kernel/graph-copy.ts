@@ -1,0 +1,276 @@
+/**
+ * DOC: cxlsim: a structural copy of a booted machine's object graph (the library's
+ * `Machine.clone()`), no kernel counterpart.
+ *
+ * {@link copyGraph} copies every object reachable from a root: prototypes are kept (class
+ * instances stay instances), arrays, Maps, Sets and typed arrays (with their ArrayBuffers, views on
+ * one buffer stay views on one buffer) are copied, and the object identities and cycles of the
+ * graph are kept. What is not copied:
+ * - primitives, frozen objects, and objects registered with {@link shareWithCopies} (module-level
+ *   data such as drivers, command tables, attribute-group tables: identity matters and nothing
+ *   per-machine is stored in them) are shared by the copy;
+ * - functions are shared (module-level functions and prototype methods hold no per-machine
+ *   state), except those made by {@link rebuildable}, which are made again over the copied
+ *   arguments.
+ *
+ * State a copy must not miss therefore lives in fields, never in closures (a closure's captured
+ * variables are invisible to a copier) — or the closure is built by {@link rebuildable} — and
+ * per-instance side tables are WeakMaps made by {@link copiedWeakMap}, whose entries for the
+ * copied keys are copied too. tests/api/clone-sharing.test.ts walks a copy and its original side
+ * by side and fails on any mutable object or per-instance function they share.
+ */
+
+/** How a rebuildable value was made: `make(...args)`. */
+interface Recipe {
+  make: (...args: never[]) => object;
+  args: readonly unknown[];
+}
+
+/** The recipe of a rebuildable value: a non-enumerable own property (no WeakMap entry per value). */
+const RECIPE = Symbol('cxlsim.recipe');
+/** Notes `r`'s recipe on it. */
+function setRecipe(r: object, recipe: Recipe): void {
+  Object.defineProperty(r, RECIPE, { value: recipe });
+}
+/** `x`'s recipe, if it was made by {@link rebuildable}. */
+function recipeOf(x: object): Recipe | undefined {
+  return (x as { [RECIPE]?: Recipe })[RECIPE];
+}
+const sharedObjects = new WeakSet<object>();
+/** For every key of a {@link copiedWeakMap}: the maps it is (or was) a key of. */
+const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
+
+/** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
+class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
+  override set(key: K, value: V): this {
+    const maps = keyedIn.get(key);
+    if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
+    else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
+      maps.push(this as CopiedWeakMap<object, unknown>);
+    return super.set(key, value);
+  }
+}
+
+/** Marks module-level objects every machine uses (identity kept): copies share them. Returns `x`. */
+export function shareWithCopies<T extends object>(x: T): T {
+  sharedObjects.add(x);
+  return x;
+}
+
+/** True when copies share `x` (registered with {@link shareWithCopies}). */
+export function isSharedWithCopies(x: object): boolean {
+  return sharedObjects.has(x);
+}
+
+/**
+ * `make(...args)`, remembered so that {@link copyGraph} makes the copy's own value as
+ * `make(...copies of args)` — for closures and objects of closures that hold per-instance state.
+ * Whatever the value holds besides what `make` derives from its arguments (caches) is not
+ * copied: the copy's starts empty.
+ * `make` must be a module-level function that only captures its arguments and reads them lazily
+ * (a copy's arguments may still be being filled in when it runs).
+ */
+export function rebuildable<A extends unknown[], R extends object>(
+  make: (...args: A) => R,
+  ...args: A
+): R {
+  const r = make(...args);
+  setRecipe(r, { make: make as unknown as Recipe['make'], args });
+  return r;
+}
+
+/** The arguments `x` was made from by {@link rebuildable} (undefined for anything else). */
+export function rebuiltFrom(x: object): readonly unknown[] | undefined {
+  return recipeOf(x)?.args;
+}
+
+/**
+ * A module-level WeakMap keyed by per-machine objects whose entries follow the keys into copies:
+ * when {@link copyGraph} copies a key, the entry's value is copied with it.
+ */
+export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
+  return new CopiedWeakMap<K, V>();
+}
+
+/** Buffers carved into independent chunks (slabs): chunk size in bytes. */
+const chunkSizes = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Marks `buf` as a slab of independent `chunk`-byte pieces (no view spans two): a copy copies
+ * only the pieces its views are in, each into a buffer of its own, instead of the whole slab.
+ */
+export function slabOfChunks(buf: ArrayBufferLike, chunk: number): void {
+  chunkSizes.set(buf, chunk);
+}
+
+/** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
+function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBufferLike {
+  let c = memo.get(b) as ArrayBufferLike | undefined;
+  if (!c) {
+    c = b.slice(0);
+    memo.set(b, c);
+  }
+  return c;
+}
+
+/**
+ * A structural copy of everything reachable from `root` (see the DOC block): the copy shares no
+ * mutable object and no per-instance closure with the original.
+ */
+export function copyGraph<T>(root: T): T {
+  const memo = new Map<object, unknown>();
+  const slabPieces = new Map<ArrayBufferLike, Map<number, ArrayBufferLike>>();
+  const entries: [WeakMap<object, unknown>, object, object][] = [];
+  const copy = (x: unknown): unknown => {
+    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
+    const o = x as object;
+    const done = memo.get(o);
+    if (done !== undefined) return done;
+    const recipe = recipeOf(o);
+    if (recipe) {
+      const args = recipe.args.map(copy) as never[];
+      // a cycle through the arguments may have made it already
+      const again = memo.get(o);
+      if (again !== undefined) return again;
+      const r = recipe.make(...args);
+      setRecipe(r, { make: recipe.make, args });
+      memo.set(o, r);
+      noteEntries(o, r);
+      return r;
+    }
+    if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (ArrayBuffer.isView(o)) {
+      const v = o as unknown as {
+        constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
+        buffer: ArrayBufferLike;
+        byteOffset: number;
+        length?: number;
+        byteLength: number;
+      };
+      let buf: ArrayBufferLike;
+      let off = v.byteOffset;
+      const chunk = chunkSizes.get(v.buffer);
+      if (chunk !== undefined) {
+        // one piece of a slab: its own buffer (memo key: the piece's first byte, per slab)
+        const start = off - (off % chunk);
+        let pieces = slabPieces.get(v.buffer);
+        if (!pieces) {
+          pieces = new Map();
+          slabPieces.set(v.buffer, pieces);
+        }
+        let piece = pieces.get(start);
+        if (!piece) {
+          piece = v.buffer.slice(start, start + chunk);
+          pieces.set(start, piece);
+        }
+        buf = piece;
+        off -= start;
+      } else buf = copyBuffer(memo, v.buffer);
+      const c =
+        o instanceof DataView
+          ? new DataView(buf, off, v.byteLength)
+          : new v.constructor(buf, off, v.length as number);
+      if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+        Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+      memo.set(o, c);
+      return c;
+    }
+    if (o instanceof ArrayBuffer) return copyBuffer(memo, o);
+    let c: object;
+    if (Array.isArray(o)) {
+      const a: unknown[] = new Array(o.length);
+      memo.set(o, a);
+      for (let i = 0; i < o.length; i++) a[i] = copy(o[i]);
+      if (Object.getPrototypeOf(o) !== Array.prototype)
+        Object.setPrototypeOf(a, Object.getPrototypeOf(o));
+      c = a;
+      if (Object.keys(o).length === o.length) {
+        noteEntries(o, c);
+        return c;
+      }
+    } else if (o instanceof Map) {
+      const m = new Map();
+      memo.set(o, m);
+      for (const [k, v] of o) m.set(copy(k), copy(v));
+      if (Object.getPrototypeOf(o) !== Map.prototype)
+        Object.setPrototypeOf(m, Object.getPrototypeOf(o));
+      c = m;
+    } else if (o instanceof Set) {
+      const s = new Set();
+      memo.set(o, s);
+      for (const v of o) s.add(copy(v));
+      if (Object.getPrototypeOf(o) !== Set.prototype)
+        Object.setPrototypeOf(s, Object.getPrototypeOf(o));
+      c = s;
+    } else if (o instanceof Date) {
+      c = new Date(o.getTime());
+      memo.set(o, c);
+    } else if (
+      o instanceof RegExp ||
+      o instanceof WeakMap ||
+      o instanceof WeakSet ||
+      o instanceof Promise
+    ) {
+      return o;
+    } else {
+      c = Object.create(Object.getPrototypeOf(o));
+      memo.set(o, c);
+      // fast path: only enumerable own properties (own accessors are never enumerable: see
+      // tests/api/clone-sharing.test.ts)
+      const keys = Object.keys(o);
+      if (Reflect.ownKeys(o).length === keys.length) {
+        const src = o as Record<string, unknown>;
+        const dst = c as Record<string, unknown>;
+        for (const k of keys) dst[k] = copy(src[k]);
+        noteEntries(o, c);
+        return c;
+      }
+    }
+    for (const k of Reflect.ownKeys(o)) {
+      if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
+        continue;
+      const d = Object.getOwnPropertyDescriptor(o, k) as PropertyDescriptor;
+      if ('value' in d) {
+        if (d.writable && d.enumerable && d.configurable)
+          (c as Record<PropertyKey, unknown>)[k] = copy(d.value);
+        else Object.defineProperty(c, k, { ...d, value: copy(d.value) });
+      } else
+        Object.defineProperty(c, k, {
+          ...d,
+          get: copy(d.get) as (() => unknown) | undefined,
+          set: copy(d.set) as ((v: unknown) => void) | undefined,
+        });
+    }
+    noteEntries(o, c);
+    return c;
+  };
+  /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
+  const noteEntries = (o: object, c: object): void => {
+    const maps = keyedIn.get(o);
+    if (maps) for (const wm of maps) if (wm.has(o)) entries.push([wm, o, c]);
+  };
+  const r = copy(root) as T;
+  for (let i = 0; i < entries.length; i++) {
+    const [wm, o, c] = entries[i] as [WeakMap<object, unknown>, object, object];
+    wm.set(c, copy(wm.get(o)));
+  }
+  return r;
+}
+
+/** `() => fn(...args)` made by {@link rebuildable}. */
+function makeThunk<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): () => R {
+  return () => fn(...args);
+}
+
+/**
+ * `() => fn(...args)` for a module-level `fn`, made again over the copied arguments in a copy
+ * (devres actions, lazy link targets, uevent variables).
+ */
+export function thunk<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): () => R {
+  return rebuildable(makeThunk as (f: typeof fn, ...a: A) => () => R, fn, ...args);
+}
+
+/** `x`, as a {@link thunk} target. */
+export function identity<T>(x: T): T {
+  return x;
+}
