@@ -48,8 +48,12 @@ export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
 };
 /** QEMU versions modelled. */
 export type QemuVersion = '7.2' | '10.0' | '11.1';
-/** ndctl versions modelled. */
-export type NdctlVersion = '76.1' | '81' | '85';
+/**
+ * ndctl versions modelled: the three stacks' releases (76.1, 81, 85) and the upstream releases
+ * between 76.1 and 81 (77 … 80), which follow src/ndctl/versions.ts (`NDCTL_SINCE`) dated from
+ * ndctl's git tags. 82 … 84 are not accepted: the table cannot tell them from 85.
+ */
+export type NdctlVersion = '76.1' | '77' | '78' | '79' | '80' | '81' | '85';
 
 /** A consistent stack. */
 export interface Profile {
@@ -96,10 +100,17 @@ const QEMUS: Record<string, QemuVersion> = {
 const NDCTLS: Record<string, NdctlVersion> = {
   '76.1': '76.1',
   '76': '76.1',
+  '77': '77',
+  '78': '78',
+  '79': '79',
+  '80': '80',
   '81': '81',
   '85': '85',
   latest: '85',
 };
+
+/** Every ndctl version `--ndctl` accepts, as stored in a profile. */
+export const NDCTL_VERSIONS: readonly NdctlVersion[] = [...new Set(Object.values(NDCTLS))];
 
 /**
  * Resolves `--profile` and the per-part overrides into a Profile.

@@ -90,7 +90,7 @@ async function buildProgram(
     )
     .option('--kernel <version>', 'kernel version override (6.1, 6.12, 7.3, 7.0-nvidia-bos)')
     .option('--qemu-version <version>', 'QEMU version override (7.2, 10.1)')
-    .option('--ndctl <version>', 'ndctl version override (76.1, 85)')
+    .option('--ndctl <version>', 'ndctl version override (76.1, 77, 78, 79, 80, 81, 85)')
     .option('--dyndbg', 'dynamic debug on for drivers/cxl (dev_dbg lines in dmesg)')
     .option('-v, --verbose', 'also list the QEMU arguments that were ignored')
     .option(

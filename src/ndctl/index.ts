@@ -29,6 +29,7 @@ import { actionSetPartition, NullCommand } from './cxl/partition.ts';
 import { cmdPort } from './cxl/port.ts';
 import { cmdRegion } from './cxl/region.ts';
 import type { CxlMemIoctl } from './lib/ioctl.ts';
+import { ndctlHas } from './versions.ts';
 
 export type { CmdResult, FileIo, NdctlOptions } from './cxl/env.ts';
 
@@ -61,16 +62,11 @@ function commandNames(ndctl: NdctlOptions['ndctl']): string[] {
     'write-labels',
     'disable-memdev',
   ];
-  names.push(
-    'enable-memdev',
-    'reserve-dpa',
-    'free-dpa',
-    'disable-port',
-    'enable-port',
-    'set-partition',
-  );
-  // ndctl 81's cxl.c already has update-firmware, set-alert-config and wait-sanitize
-  if (ndctl !== '76.1') names.push('update-firmware', 'set-alert-config', 'wait-sanitize');
+  names.push('enable-memdev', 'reserve-dpa', 'free-dpa');
+  if (ndctlHas(ndctl, 'updateFirmwareCommand')) names.push('update-firmware');
+  if (ndctlHas(ndctl, 'setAlertConfigCommand')) names.push('set-alert-config');
+  if (ndctlHas(ndctl, 'waitSanitizeCommand')) names.push('wait-sanitize');
+  names.push('disable-port', 'enable-port', 'set-partition');
   names.push(
     'disable-bus',
     'create-region',
@@ -79,7 +75,7 @@ function commandNames(ndctl: NdctlOptions['ndctl']): string[] {
     'destroy-region',
     'monitor',
   );
-  if (ndctl === '85')
+  if (ndctlHas(ndctl, 'injectCommands'))
     names.push('inject-protocol-error', 'inject-media-poison', 'clear-media-poison');
   return names;
 }

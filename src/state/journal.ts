@@ -15,7 +15,7 @@
  * of at most 16 MiB (input.ts).
  */
 import { join } from 'node:path';
-import { KERNEL_VERSIONS, PROFILES, type Profile } from '../profile.ts';
+import { KERNEL_VERSIONS, NDCTL_VERSIONS, PROFILES, type Profile } from '../profile.ts';
 import { writeFileAtomicSync } from './atomic.ts';
 import { StateError, sysStrerror } from './errors.ts';
 import { InputFileError, readBoundedFile } from './input.ts';
@@ -71,7 +71,7 @@ const shown = (x: unknown) => (JSON.stringify(x) ?? String(x)).slice(0, 40);
 
 const KERNELS = new Set<string>(KERNEL_VERSIONS);
 const QEMUS = new Set(Object.values(PROFILES).map((p) => p.qemu as string));
-const NDCTLS = new Set(Object.values(PROFILES).map((p) => p.ndctl as string));
+const NDCTLS = new Set<string>(NDCTL_VERSIONS);
 const PROFILE_KEYS = new Set(['name', 'kernel', 'qemu', 'ndctl']);
 
 /** Checks a stored profile; the reason it is not one this cxlsim knows, or undefined. */

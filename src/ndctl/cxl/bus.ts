@@ -15,6 +15,7 @@ import type { CxlPort } from '../lib/types.ts';
 import { scanPrefixInt } from '../util/cstr.ts';
 import { LOG, LogCtx } from '../util/log.ts';
 import { type OptSpec, optBool, parseOptions, usageText } from '../util/parse-options.ts';
+import { ndctlHas } from '../versions.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { busFilter } from './filter.ts';
 
@@ -66,7 +67,7 @@ function busAction(env: CmdEnv, bl: LogCtx, argv: readonly string[]): number | {
       break;
     }
     if (scanPrefixInt(a, 'root') !== undefined || scanPrefixInt(a, '') !== undefined) continue;
-    const word = env.ndctl === '85' ? 'identifier' : 'identifer';
+    const word = ndctlHas(env.ndctl, 'busIdentifierSpelling') ? 'identifier' : 'identifer';
     bl.err('bus_action', `'${a}' is not a valid bus ${word}\n`);
     err++;
   }

@@ -13,6 +13,7 @@ import { memdevNvdimmBridgeActive } from '../lib/enable.ts';
 import { lsaOp } from '../lib/mbox.ts';
 import { memdevName } from '../lib/memdev.ts';
 import { negErrno, strerrorRc } from '../lib/sysfs.ts';
+import { ndctlHas } from '../versions.ts';
 import type { MemdevActionFn } from './memdev.ts';
 
 const SIZE_MAX = (1n << 64n) - 1n;
@@ -28,7 +29,8 @@ const MAX_BUF = 1n << 30n;
 /** action_read() */
 export const actionRead: MemdevActionFn = (env, ml, param, m, actx) => {
   const size = labelLength(param.len, m.lsaSize);
-  if (env.ndctl === '85' && !param.len && size === SIZE_MAX) return negErrno('EINVAL');
+  if (ndctlHas(env.ndctl, 'labelSizeUnknownChecks') && !param.len && size === SIZE_MAX)
+    return negErrno('EINVAL');
   if (size > MAX_BUF) return negErrno('ENOMEM');
   const buf = new Uint8Array(Number(size));
   const rc = lsaOp(m, 'get', buf, param.offset);
@@ -51,7 +53,8 @@ export const actionWrite: MemdevActionFn = (env, ml, param, m, actx) => {
   let size = BigInt(param.len);
   if (!size) {
     const labelSize = m.lsaSize;
-    if (env.ndctl === '85' && labelSize === SIZE_MAX) return negErrno('EINVAL');
+    if (ndctlHas(env.ndctl, 'labelSizeUnknownChecks') && labelSize === SIZE_MAX)
+      return negErrno('EINVAL');
     // ftell() of the -i file or a redirected stdin; -1 for a pipe
     size = actx.inputSized ? BigInt(actx.input.length) : SIZE_MAX;
     if (size > labelSize) {
@@ -74,7 +77,8 @@ export const actionWrite: MemdevActionFn = (env, ml, param, m, actx) => {
 export const actionZero: MemdevActionFn = (env, ml, param, m) => {
   const name = memdevName(m);
   const size = labelLength(param.len, m.lsaSize);
-  if (env.ndctl === '85' && !param.len && size === SIZE_MAX) return negErrno('EINVAL');
+  if (ndctlHas(env.ndctl, 'labelSizeUnknownChecks') && !param.len && size === SIZE_MAX)
+    return negErrno('EINVAL');
   if (memdevNvdimmBridgeActive(m)) {
     ml.err('action_zero', `${name}: has active nvdimm bridge, abort label write\n`);
     return negErrno('EBUSY');

@@ -238,7 +238,7 @@ export const actionEnable: MemdevActionFn = (_env, _ml, _param, m) => memdevEnab
 export const actionDisable: MemdevActionFn = (env, ml, param, m) => {
   const name = memdevName(m);
   if (!memdevIsEnabled(m)) return 0;
-  if (env.ndctl === '85') {
+  if (ndctlHas(env.ndctl, 'memdevDisableChecksCommitted')) {
     const ep = memdevEndpoint(m);
     if (!ep) return negErrno('ENODEV');
     if (ep.decodersCommitted) {

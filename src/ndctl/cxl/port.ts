@@ -26,6 +26,7 @@ import { negErrno } from '../lib/sysfs.ts';
 import type { CxlMemdev, CxlPort } from '../lib/types.ts';
 import { LOG, LogCtx } from '../util/log.ts';
 import { type OptSpec, optBool, parseOptions, usageText } from '../util/parse-options.ts';
+import { ndctlHas } from '../versions.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 import { endpointFilter, portFilter } from './filter.ts';
 
@@ -57,7 +58,7 @@ const USAGE: Record<PortCommand, string> = {
 
 /** Whether the memdev lies below the port (76.1: through a dport; 85: uport on its path). */
 function portHostsMemdev(port: CxlPort, m: CxlMemdev): boolean {
-  return port.ctx.ndctl === '85'
+  return ndctlHas(port.ctx.ndctl, 'portMemdevAncestry')
     ? memdevIsPortAncestor(m, port)
     : portDportByMemdev(port, m) !== undefined;
 }

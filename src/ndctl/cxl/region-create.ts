@@ -34,6 +34,7 @@ import { hexAlt, U64_MAX } from '../util/cstr.ts';
 import { toJsonPretty } from '../util/jsonc.ts';
 import type { LogCtx } from '../util/log.ts';
 import { UTIL_JSON } from '../util/print.ts';
+import { ndctlHas } from '../versions.ts';
 import type { CmdEnv } from './env.ts';
 import { regionToJson } from './json.ts';
 import { findRootDecoder } from './region-find.ts';
@@ -93,19 +94,19 @@ function validateConfig(env: CmdEnv, rl: LogCtx, p: ParsedParams, param: RegionP
     rl.err('create_region_validate_config', `${param.rootDecoder} not found in CXL topology\n`);
     return negErrno('ENXIO');
   }
-  if (env.ndctl === '85' && param.type === undefined) {
+  if (ndctlHas(env.ndctl, 'regionTypeFromRootDecoder') && param.type === undefined) {
     if (p.rootDecoder.volatileCapable) p.mode = DECODER_MODE.RAM;
     if (p.rootDecoder.pmemCapable) p.mode = DECODER_MODE.PMEM;
   }
   let rc = validateDecoder(rl, p.rootDecoder, p, param);
   if (rc) return rc;
-  if (env.ndctl === '85') {
+  if (ndctlHas(env.ndctl, 'regionEnforceQos')) {
     rc = validateQosClass(rl, p, param);
     if (rc) return rc;
   }
   for (const m of p.memdevs.slice(0, p.ways)) {
     let size = m.pmemSize;
-    if (env.ndctl === '85')
+    if (ndctlHas(env.ndctl, 'ramRegions'))
       size =
         p.mode === DECODER_MODE.RAM ? m.ramSize : p.mode === DECODER_MODE.PMEM ? m.pmemSize : 0n;
     p.epMinSize = p.epMinSize === 0n || size < p.epMinSize ? size : p.epMinSize;
@@ -169,9 +170,9 @@ function programRegion(
     if (rc) rl.err('create_region', `${dev}: ${op} failed: ${strerrorRc(rc)}\n`);
     return rc;
   };
-  // 76.1 generates a uuid for every region; 85 only for pmem ones without -U
+  // 76.1 generates a uuid for every region; 77 on only for pmem ones without -U
   let uuid: string | undefined;
-  if (env.ndctl === '76.1') uuid = env.uuid();
+  if (!ndctlHas(env.ndctl, 'regionUuidOption')) uuid = env.uuid();
   else if (p.mode === DECODER_MODE.PMEM) uuid = param.uuid === undefined ? env.uuid() : p.uuid;
   let rc = tryOp(name, 'set_interleave_granularity', regionSetInterleaveGranularity(r, g));
   if (!rc) rc = tryOp(name, 'set_interleave_ways', regionSetInterleaveWays(r, p.ways));
@@ -229,7 +230,7 @@ export function createRegion(
   else {
     rl.err(
       'create_region',
-      env.ndctl === '85'
+      ndctlHas(env.ndctl, 'regionSizeErrNoFuncName')
         ? 'unable to determine region size\n'
         : 'create_region: unable to determine region size\n',
     );
@@ -241,7 +242,7 @@ export function createRegion(
     return { rc: negErrno('EINVAL'), count: 0 };
   }
   if (!defaultSize && size > maxExtent) {
-    const extra = env.ndctl === '85' ? ` (${hexAlt(maxExtent)})` : '';
+    const extra = ndctlHas(env.ndctl, 'regionMaxSizeReported') ? ` (${hexAlt(maxExtent)})` : '';
     rl.err(
       'create_region',
       `${dname}: region size ${hexAlt(size)} exceeds max available space${extra}\n`,
@@ -250,14 +251,17 @@ export function createRegion(
   }
   if (size > maxExtent) size = alignDown(maxExtent, Math.imul(SZ_256M, p.ways));
   let region: CxlRegion | undefined;
-  if (p.mode === DECODER_MODE.PMEM || (env.ndctl === '85' && p.mode === DECODER_MODE.RAM)) {
+  if (
+    p.mode === DECODER_MODE.PMEM ||
+    (ndctlHas(env.ndctl, 'ramRegions') && p.mode === DECODER_MODE.RAM)
+  ) {
     region = decoderCreateRegion(d, p.mode === DECODER_MODE.PMEM ? 'pmem' : 'ram');
     if (!region) {
       rl.err('create_region', `failed to create region under ${param.rootDecoder}\n`);
       return { rc: negErrno('ENXIO'), count: 0 };
     }
   } else {
-    const why = env.ndctl === '85' ? 'is not supported' : 'not supported yet';
+    const why = ndctlHas(env.ndctl, 'ramRegions') ? 'is not supported' : 'not supported yet';
     rl.err('create_region', `region type '${param.type ?? '(null)'}' ${why}\n`);
     return { rc: negErrno('EOPNOTSUPP'), count: 0 };
   }

@@ -125,7 +125,7 @@ export function regionXable(
     case 'enable':
       return regionEnable(r);
     case 'disable':
-      return env.ndctl === '85' ? disableRegion(r) : regionDisable(r);
+      return ndctlHas(env.ndctl, 'disableRegionForce') ? disableRegion(r) : regionDisable(r);
     case 'destroy':
       return destroyRegion(env, rl, r, param);
     default:

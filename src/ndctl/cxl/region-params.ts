@@ -101,7 +101,7 @@ export function regionOptions(action: RegionAction, ndctl: Ndctl): OptSpec[] {
     case 'enable':
       return base;
     case 'disable':
-      return ndctl === '85'
+      return ndctlHas(ndctl, 'disableRegionForce')
         ? [
             ...base,
             optBool('f', 'force', 'force', 'attempt to offline memory before disabling the region'),

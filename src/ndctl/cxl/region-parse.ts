@@ -13,6 +13,7 @@ import { type CxlDecoder, type CxlMemdev, DECODER_MODE, type DecoderMode } from 
 import { strtok, U64_MAX } from '../util/cstr.ts';
 import type { LogCtx } from '../util/log.ts';
 import { parseSize64 } from '../util/size.ts';
+import { ndctlHas } from '../versions.ts';
 import type { CmdEnv } from './env.ts';
 import { memdevFilter } from './filter.ts';
 import { defaultParams } from './filter-params.ts';
@@ -126,7 +127,7 @@ export function parseCreateOptions(
   args: readonly string[],
   p: ParsedParams,
 ): number {
-  const v85 = env.ndctl === '85';
+  const withUuid = ndctlHas(env.ndctl, 'regionUuidOption');
   if (param.rootDecoder === undefined) {
     rl.err('parse_create_options', 'no root decoder specified\n');
     return negErrno('EINVAL');
@@ -142,7 +143,7 @@ export function parseCreateOptions(
   const fail = negErrno('EINVAL');
   if (param.type !== undefined) {
     p.mode = modeFromIdent(param.type);
-    if (v85 && p.mode === DECODER_MODE.RAM && param.uuid !== undefined) {
+    if (withUuid && p.mode === DECODER_MODE.RAM && param.uuid !== undefined) {
       rl.err('parse_create_options', "can't set UUID for ram / volatile regions");
       return fail;
     }
@@ -182,7 +183,7 @@ export function parseCreateOptions(
     );
     return fail;
   }
-  if (v85 && param.uuid !== undefined) {
+  if (withUuid && param.uuid !== undefined) {
     if (!UUID.test(param.uuid)) {
       env.out.error(`failed to parse uuid: '${param.uuid}'\n`);
       return fail;

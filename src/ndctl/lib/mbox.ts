@@ -9,6 +9,7 @@
  * does not support makes the label helpers return -ENOMEM, as libcxl's NULL command does.
  */
 import { isErrno } from '../../kernel/errno.ts';
+import { ndctlHas } from '../versions.ts';
 import { type CxlCmd, cmdNewGeneric } from './cmd.ts';
 import { CXL_CAPACITY_MULTIPLIER, CXL_MEM_COMMAND_ID, IDENTIFY, leField } from './ioctl.ts';
 import { memdevName } from './memdev.ts';
@@ -131,7 +132,7 @@ function lsaChunk(m: CxlMemdev, op: LsaOp, buf: Uint8Array, offset: number): num
 export function lsaOp(m: CxlMemdev, op: LsaOp, buf: Uint8Array, offset: number): number {
   const ctx = m.ctx;
   if (buf.length === 0) return 0;
-  if (ctx.ndctl === '85' && m.payloadMax < 0) return negErrno('EINVAL');
+  if (ndctlHas(ctx.ndctl, 'labelSizeUnknownChecks') && m.payloadMax < 0) return negErrno('EINVAL');
   const iterMax = m.payloadMax - SET_LSA_HDR;
   let rc = 0;
   let cur = 0;

@@ -293,7 +293,9 @@ export function regionDelete(r: CxlRegion): number {
  */
 export function decoderCreateRegion(d: CxlDecoder, mode: 'pmem' | 'ram'): CxlRegion | undefined {
   const ctx = d.ctx;
-  const fn = ctx.ndctl === '85' ? 'cxl_decoder_create_region' : 'cxl_decoder_create_pmem_region';
+  const fn = ndctlHas(ctx.ndctl, 'ramRegions')
+    ? 'cxl_decoder_create_region'
+    : 'cxl_decoder_create_pmem_region';
   const path = `${d.devPath}/create_${mode}_region`;
   const buf = readAttr(ctx, path);
   if (typeof buf !== 'string') {
