@@ -7,8 +7,9 @@
  * firmware-committed decoder cannot be matched by upstream auto-assembly through a host bridge
  * nobody programs), and devices QEMU accepts outside any CXL hierarchy.
  */
+
+import { qemuHas } from '../hw/qemu-compat.ts';
 import type { Profile } from '../profile.ts';
-import { qemuAtLeast } from '../profile.ts';
 import type { HostBridge, Topology } from '../topology/model.ts';
 import { trapsFor } from './predict.ts';
 import type { Finding } from './types.ts';
@@ -25,9 +26,16 @@ function devicesBelow(hb: HostBridge): { id: string; kind: string }[] {
   return out;
 }
 
-/** True when QEMU gives the host bridge no HDM decoders (a single root port, QEMU ≥ 8). */
+/**
+ * True when QEMU gives the host bridge no HDM decoders: a single root port and no
+ * `hdm_for_passthrough=on`, on a QEMU with `QEMU_COMPAT.hdmForPassthrough` (as hw/dev/host-bridge.ts).
+ */
 export function passthroughHostBridge(hb: HostBridge, p: Profile): boolean {
-  return qemuAtLeast(p.qemu, '8.0') && hb.rootPorts.length === 1 && hb.hdmForPassthrough !== true;
+  return (
+    qemuHas(p.qemu, 'hdmForPassthrough') &&
+    hb.rootPorts.length === 1 &&
+    hb.hdmForPassthrough !== true
+  );
 }
 
 /** The static traps of `t` on `p`, and the devices decoded by passthrough. */

@@ -15,8 +15,8 @@
  */
 
 import { SZ_256M } from '../drivers/cxl/cxl.ts';
+import { qemuHas } from '../hw/qemu-compat.ts';
 import type { Machine } from '../machine.ts';
-import { qemuAtLeast } from '../profile.ts';
 import type { Topology } from '../topology/model.ts';
 import { parseQemuCommandLine } from '../topology/qemu-cmdline.ts';
 import type { Classified } from './classify.ts';
@@ -88,7 +88,7 @@ function cpuEdit(ctx: QemuFixContext): Edit | undefined {
 
 function hdmEdits(ctx: QemuFixContext): Edit[] {
   const t = ctx.machine.topology;
-  if (!qemuAtLeast(ctx.machine.profile.qemu, '8.0')) return [];
+  if (!qemuHas(ctx.machine.profile.qemu, 'hdmForPassthrough')) return [];
   const out: Edit[] = [];
   for (const hb of t.hostBridges) {
     if (hb.rootPorts.length !== 1 || hb.hdmForPassthrough) continue;

@@ -23,7 +23,7 @@ import { modelError, QemuError } from './qemu-errors.ts';
 import type { Backend, ObjectTable } from './qemu-objects.ts';
 import { optGet, parseQemuOpts, type QemuOpts } from './qemu-opts.ts';
 import { type BusKind, type PciBus, type PlacedFn, parseDevfn, placeOnBus } from './qemu-pci.ts';
-import { hasProperty, looksLikeCxlModel } from './qemu-props.ts';
+import { hasProperty, looksLikeCxlModel, QEMU_CMDLINE_SINCE } from './qemu-props.ts';
 import { qemuStrtou64 } from './qemu-size.ts';
 
 /** The CXL device models cxlsim builds, with the QEMU versions that have them. */
@@ -265,7 +265,7 @@ function setProps(s: DeviceState, d: DeviceRec, opts: QemuOpts): number | undefi
 /** Marks a backend consumed by a type-3 device (QEMU ≥ 9.1 refuses a second use). */
 function mapBackend(s: DeviceState, b: Backend | undefined): void {
   if (!b) return;
-  if (b.mapped && qemuAtLeast(s.qemu, '9.1'))
+  if (b.mapped && qemuAtLeast(s.qemu, QEMU_CMDLINE_SINCE.backendSingleUse))
     throw new QemuError(`memory backend ${b.id} can't be used multiple times.`);
   b.mapped = true;
   b.usedByCxl = true;

@@ -25,6 +25,16 @@
  */
 import { type QemuVersion, qemuAtLeast } from '../profile.ts';
 
+/** Command-line checks outside the property table, with the first QEMU version that has each. */
+export const QEMU_CMDLINE_SINCE = {
+  /**
+   * A memory backend mapped by a second type-3 device is refused, "memory backend X can't be used
+   * multiple times." (7.2 accepts it, 10.0 refuses it: qemu-probes p09/p10; 9.1 is the version
+   * cxlsim modelled before this table, not re-checked against QEMU's history).
+   */
+  backendSingleUse: '9.1',
+} as const;
+
 /** CXL device models and the first QEMU version with each. */
 const CXL_MODELS: Record<string, string> = {
   'pxb-cxl': '7.2',

@@ -43,6 +43,7 @@ import {
   cxlDvsecRangeSizeLow,
   PCI_VENDOR_ID_CXL,
 } from './cxlpci.ts';
+import { CXL_KVER } from './kver.ts';
 import { PCI_CLASS_MEMORY_CXL } from './pci.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
@@ -126,7 +127,7 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
 }
 
 /** Kernels with the type-2 API the driver uses (devm_cxl_add_memdev() without a mailbox). */
-export const ACCEL_API_SINCE = '7.0';
+export const ACCEL_API_SINCE = CXL_KVER.accelApi;
 
 /** Binds the accelerator driver to every matching, unbound function in PCI order (v7.0+). */
 export function cxlAccelAttachAll(kernel: Kernel): void {

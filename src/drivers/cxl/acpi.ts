@@ -43,7 +43,7 @@ import {
   SZ_256M,
 } from './cxl.ts';
 import { cxlAcpiDriver } from './drivers.ts';
-import { cxlKver } from './kver.ts';
+import { CXL_KVER, cxlKver } from './kver.ts';
 import { devmCxlAddNvdimmBridge } from './pmem.ts';
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -78,10 +78,10 @@ interface ParseCtx {
  */
 function cfmwsVerify(ctx: ParseCtx, c: ReturnType<typeof readCfmws>, length: number): void {
   const e = env(ctx.host);
-  if (c.arithmetic !== 0 && !(e.since('6.2') && c.arithmetic === 1)) {
+  if (c.arithmetic !== 0 && !(e.since(CXL_KVER.cfmwsXorArithmetic) && c.arithmetic === 1)) {
     throw ctx.host.err(
       'EINVAL',
-      e.since('6.2')
+      e.since(CXL_KVER.cfmwsXorArithmetic)
         ? `CFMWS Unknown Interleave Arithmetic: ${c.arithmetic}`
         : 'CFMWS Unsupported Interleave Arithmetic',
     );
@@ -153,11 +153,11 @@ function parseCfmws(
       throw ctx.host.err('EINVAL', `No CXIMS for HBIG ${c.hbig}`);
     }
   }
-  if (env(ctx.host).since('6.5')) cxlrd.qosClass = c.qtgId;
+  if (env(ctx.host).since(CXL_KVER.rootDecoderQosClass)) cxlrd.qosClass = c.qtgId;
   cxlrd.targetMap = c.targets.slice(0, ways);
   for (let i = 0; i < ways; i++) {
     const dport = port.findDport(cxlrd.targetMap[i] ?? -1);
-    if (!dport && !env(ctx.host).since('6.3')) {
+    if (!dport && !env(ctx.host).since(CXL_KVER.rootTargetMissingDportTolerated)) {
       port.decoderIda.free(id);
       throw new Errno('ENXIO', 'missing root dport');
     }
@@ -195,14 +195,15 @@ function addHostBridgeDport(
   if (uid === undefined) {
     throw hb.dev.err('ENODEV', 'unable to retrieve _UID');
   }
-  if (env(kernel).since('6.3')) hb.dev.dbg(`UID found: ${uid}`);
+  if (env(kernel).since(CXL_KVER.uidFoundDbg)) hb.dev.dbg(`UID found: ${uid}`);
   let chbs: ReturnType<typeof readChbs> | undefined;
   const e = env(kernel);
   acpiTableParseCedt(kernel, ACPI_CEDT_TYPE_CHBS, (s) => {
     const c = readChbs(s);
     if (chbs || c.uid !== uid) return;
     if (c.cxlVersion === 0 && c.length !== 0x2000n) return;
-    if (c.cxlVersion === 1 && c.length !== 0x10000n && e.since('6.15')) return;
+    if (c.cxlVersion === 1 && c.length !== 0x10000n && e.since(CXL_KVER.chbsCxl2LengthCheck))
+      return;
     if (c.base === 0n) return;
     chbs = c;
   });
@@ -266,11 +267,11 @@ export function cxlAcpiProbe(kernel: Kernel, scan: AcpiScan): CxlPort | undefine
       try {
         const cxlrd = parseCfmws(ctx, c, s.length, cxims);
         const rng = `[${hex(cxlrd.hpaRange.start)} - ${hex(cxlrd.hpaRange.end)}]`;
-        if (e.since('6.3')) host.dbg(`decode range: node: -1 range ${rng}`);
+        if (e.since(CXL_KVER.cfmwsDecodeRangeMsgs)) host.dbg(`decode range: node: -1 range ${rng}`);
         else host.dbg(`add: ${cxlrd.name} node: -1 range ${rng}`);
       } catch (err) {
         const end = c.baseHpa + c.windowSize - 1n;
-        if (e.since('6.3'))
+        if (e.since(CXL_KVER.cfmwsDecodeRangeMsgs))
           host.err(
             'EINVAL',
             `Failed to add decode range: [${hex(c.baseHpa)} - ${hex(end)}] (${err instanceof Errno ? err.errno : -22})`,

@@ -64,6 +64,54 @@ export const CXL_KVER = {
    * device registration". A memdev whose ports cannot be enumerated gets none.
    */
   nvdimmInMemProbe: '6.2',
+  /**
+   * cxl_acpi_cfmws_verify() accepts XOR interleave arithmetic (with CXIMS) and words a refusal
+   * "CFMWS Unknown Interleave Arithmetic: %d" (6.1: modulo only, "CFMWS Unsupported Interleave
+   * Arithmetic") (v6.2, "cxl/acpi: Support CXL XOR Interleave Math (CXIMS)").
+   */
+  cfmwsXorArithmetic: '6.2',
+  /** cxl_parse_cfmws() stores the window's QTG ID as the root decoder's `qos_class` (ABI: v6.5). */
+  rootDecoderQosClass: '6.5',
+  /**
+   * cxl_parse_cfmws(): a window target without a root dport leaves the slot empty (6.1 fails the
+   * window: "missing root dport").
+   */
+  rootTargetMissingDportTolerated: '6.3',
+  /** cxl_acpi's add_host_bridge_dport(): dev_dbg "UID found: %lld" (absent from the 6.1 dyndbg capture). */
+  uidFoundDbg: '6.3',
+  /** cxl_get_chbs_iter(): a CXL 2.0 CHBS must be 0x10000 bytes long, else it is skipped. */
+  chbsCxl2LengthCheck: '6.15',
+  /**
+   * cxl_parse_cfmws() messages: dbg "decode range: node: -1 range [...]", err "Failed to add
+   * decode range: [...] (%d)" (6.1: "add: decoderX.Y node: -1 range [...]", "Failed to add decode
+   * range [...]") — interleave-dyndbg dmesg; docs/profiles.md "CFMWS debug line".
+   */
+  cfmwsDecodeRangeMsgs: '6.3',
+  /**
+   * cxl_decoder_add_locked()/decoder_populate_targets(): only `interleave_ways` slots of a switch
+   * decoder's target map are resolved and a missing dport leaves its slot empty (6.1: all
+   * `nr_targets` slots, a missing dport fails the decoder) — docs/profiles.md "switch decoder
+   * target resolution".
+   */
+  switchTargetsByWays: '6.3',
+  /**
+   * cxl_switch_port_probe(): a port with one dport uses its HDM registers when present and falls
+   * back to a passthrough decoder only without them (6.1: always passthrough) — the minimal
+   * capture's `decoder1.0`; docs/profiles.md "port with exactly one dport".
+   */
+  singleDportReadsHdm: '6.3',
+  /** cxl_decoder_reset() leaves a locked decoder (CXL_DECODER_F_LOCK) committed (v7.0). */
+  lockedDecoderNoReset: '7.0',
+  /** devm_cxl_add_port(): the `parent_dport` link (captures; ABI v6.3). */
+  parentDportLink: '6.3',
+  /** port and endpoint `decoders_committed` (ABI v6.7). */
+  decodersCommittedAttr: '6.7',
+  /** cxl_probe_component_regs() maps the RAS capability, "found RAS capability" (6.1: "Unknown CM cap ID: 2"; interleave-dyndbg dmesg). */
+  rasCapability: '6.2',
+  /** cxl_enumerate_cmds(): the driver knows the events, timestamp, sanitize, security and features commands (6.1's smaller list; interleave-dyndbg dmesg). */
+  mboxCommandsLatest: '6.2',
+  /** The type-2 accelerator API (devm_cxl_add_memdev() for accelerators, cxl_accel) as NVIDIA's 7.0 tree carries it. */
+  accelApi: '7.0',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */

@@ -9,6 +9,7 @@ import type { Device } from '../../../kernel/device.ts';
 import { copiedWeakMap, identity, thunk } from '../../../kernel/graph-copy.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import { env } from '../../env.ts';
+import { CXL_KVER } from '../kver.ts';
 import { type CxlDport, CxlPort, type PortKind } from './port.ts';
 import { portAttrGroups } from './port-sysfs.ts';
 
@@ -32,7 +33,7 @@ export function devmCxlAddPort(
   port.hostBridge = hostBridge;
   port.setGroups(portAttrGroups());
   port.links.set('uport', thunk(uportOf, port));
-  if (parentDport && env(host).since('6.3'))
+  if (parentDport && env(host).since(CXL_KVER.parentDportLink))
     port.links.set('parent_dport', thunk(dportDevOf, parentDport));
   for (const d of hostBridge && hostBridge !== uport ? [uport, hostBridge] : [uport]) {
     const list = portsByUport.get(d);

@@ -17,9 +17,10 @@ import { env } from '../../env.ts';
 import { CXL_MBOX_OP } from './mbox.ts';
 import { CxlMemdev } from './memdev.ts';
 import { cxlClearPoison, cxlInjectPoison, debugfsU64 } from './poison.ts';
+import { RAS_KVER } from './ras-kver.ts';
 
 /** First kernel with the inject_poison / clear_poison debugfs files. */
-const POISON_DEBUGFS_SINCE = '6.5';
+const POISON_DEBUGFS_SINCE = RAS_KVER.poisonInject;
 
 /** The top-level debugfs entries cxl_core and cxl_mem create: `cxl/` and `cxl/memN/…`. */
 export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {

@@ -12,6 +12,7 @@ import {
   CXL_DECODER_F_TYPE2,
   CXL_DECODER_F_TYPE3,
 } from '../cxl.ts';
+import { CXL_KVER } from '../kver.ts';
 import {
   type CxlDecoder,
   type CxlEndpointDecoder,
@@ -61,7 +62,7 @@ export const rootDecoderAttrGroups: () => AttributeGroup<CxlRootDecoder>[] = sha
         ro('cap_type2', flag(CXL_DECODER_F_TYPE2)),
         ro('cap_type3', flag(CXL_DECODER_F_TYPE3)),
         ro('target_list', emitTargetList),
-        ro('qos_class', (d) => String(d.qosClass), 0o444, since('6.5')),
+        ro('qos_class', (d) => String(d.qosClass), 0o444, since(CXL_KVER.rootDecoderQosClass)),
       ],
     },
   ];

@@ -34,6 +34,7 @@ import {
   hdmTlLow,
   waysToEiw,
 } from '../cxl.ts';
+import { CXL_KVER } from '../kver.ts';
 import { type CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder } from './decoder.ts';
 import type { CxlPort } from './port.ts';
 
@@ -163,7 +164,7 @@ export function cxlPortCommitReap(cxld: CxlDecoder): void {
 export function cxlDecoderReset(cxld: CxlSwitchDecoder | CxlEndpointDecoder): void {
   const port = cxld.port;
   if ((cxld.flags & CXL_DECODER_F_ENABLE) === 0) return;
-  if (cxld.locked && env(port).since('7.0')) return;
+  if (cxld.locked && env(port).since(CXL_KVER.lockedDecoderNoReset)) return;
   if (port.commitEnd === cxld.id) cxlPortCommitReap(cxld);
   else port.dbg(`${cxld.name}: out of order reset, expected decoder${port.id}.${port.commitEnd}`);
   const mmio = env(port).hw.mmio;

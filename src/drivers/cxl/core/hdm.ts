@@ -37,6 +37,7 @@ import {
   hdmTlHigh,
   hdmTlLow,
 } from '../cxl.ts';
+import { CXL_KVER } from '../kver.ts';
 import { type CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder } from './decoder.ts';
 import { cxlDpaReserve } from './dpa.ts';
 import type { CxlPort } from './port.ts';
@@ -122,11 +123,11 @@ export function addHdmDecoder(
     const e = env(port);
     if (port.dports.length === 0) throw port.err('EINVAL', 'Failed to add decoder to port');
     cxld.targetMap = [...targetMap];
-    const n = e.since('6.3') ? cxld.interleaveWays : cxld.nrTargets;
+    const n = e.since(CXL_KVER.switchTargetsByWays) ? cxld.interleaveWays : cxld.nrTargets;
     for (let i = 0; i < n; i++) {
       const dport = port.findDport(targetMap[i] ?? 0);
       if (!dport) {
-        if (!e.since('6.3')) {
+        if (!e.since(CXL_KVER.switchTargetsByWays)) {
           port.warn('Failed to add decoder to port');
           throw port.err('ENXIO', 'Failed to add decoder to port');
         }
@@ -272,7 +273,7 @@ export function devmCxlAddPassthroughDecoder(port: CxlPort): void {
  * @throws ENXIO HDM registers missing with more than one dport
  */
 export function switchPortDecodersSetup(port: CxlPort, nDports: number): void {
-  if (!env(port).since('6.3')) {
+  if (!env(port).since(CXL_KVER.singleDportReadsHdm)) {
     if (nDports === 1) {
       devmCxlAddPassthroughDecoder(port);
       return;

@@ -15,6 +15,7 @@ import {
   CXLDEV_MBOX_PAYLOAD_OFFSET,
   CXLDEV_MBOX_STATUS_OFFSET,
 } from '../cxl.ts';
+import { CXL_KVER } from '../kver.ts';
 import type { CxlDevState } from './memdev.ts';
 import { cxlMockMboxDelayMs } from './mock-hooks.ts';
 
@@ -298,7 +299,7 @@ const CEL_UUID_STRING = uuidString(CEL_UUID);
  */
 export function cxlEnumerateCmds(cxlds: CxlDevState): void {
   const dev = cxlds.pdev;
-  const known = env(dev).since('6.2') ? KNOWN_LATEST : KNOWN_6_1;
+  const known = env(dev).since(CXL_KVER.mboxCommandsLatest) ? KNOWN_LATEST : KNOWN_6_1;
   const logs = cxlInternalSendCmd(
     cxlds,
     CXL_MBOX_OP.GET_SUPPORTED_LOGS,

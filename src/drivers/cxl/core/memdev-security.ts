@@ -21,6 +21,7 @@ import { kstrtobool } from '../../../sysfs/format.ts';
 import { env } from '../../env.ts';
 import type { CxlMemdev } from './memdev.ts';
 import { cxlTriggerPoisonList } from './poison.ts';
+import { RAS_KVER } from './ras-kver.ts';
 import { cxlMemSanitize } from './security.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
@@ -56,7 +57,7 @@ export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   });
   return {
     name: 'security',
-    isVisible: (m) => since(m, '6.5') && !m.cxlds.isType2,
+    isVisible: (m) => since(m, RAS_KVER.sanitize) && !m.cxlds.isType2,
     attrs: [
       { name: 'state', mode: 0o444, show: () => 'disabled\n' },
       wo('sanitize', OP_SANITIZE),
@@ -87,6 +88,8 @@ export function triggerPoisonListAttr(): Attribute<CxlMemdev> {
     mode: 0o200,
     store: triggerPoisonList,
     isVisible: (m) =>
-      since(m, '6.4') && m.driver?.name === 'cxl_mem' && m.cxlds.enabledCmds.has(OP_GET_POISON),
+      since(m, RAS_KVER.poisonList) &&
+      m.driver?.name === 'cxl_mem' &&
+      m.cxlds.enabledCmds.has(OP_GET_POISON),
   };
 }

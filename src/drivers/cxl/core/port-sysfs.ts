@@ -4,6 +4,7 @@
  */
 
 import type { AttributeGroup } from '../../../kernel/device.ts';
+import { CXL_KVER } from '../kver.ts';
 import { cdatTables } from './cdat.ts';
 import type { CxlPort } from './port.ts';
 import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
@@ -14,7 +15,12 @@ export const portAttrGroups: () => AttributeGroup<CxlPort>[] = sharedGroups(() =
     {
       attrs: [
         ...cxlBaseAttrs<CxlPort>((p) => (p.isRoot ? 4 : 3)),
-        ro<CxlPort>('decoders_committed', (p) => String(p.commitEnd + 1), 0o444, since('6.7')),
+        ro<CxlPort>(
+          'decoders_committed',
+          (p) => String(p.commitEnd + 1),
+          0o444,
+          since(CXL_KVER.decodersCommittedAttr),
+        ),
         {
           name: 'CDAT',
           mode: 0o400,

@@ -33,6 +33,7 @@ import {
   CXL_DVSEC_REG_LOCATOR_BLOCK1_OFFSET,
   PCI_VENDOR_ID_CXL,
 } from '../cxlpci.ts';
+import { CXL_KVER } from '../kver.ts';
 
 /** Offsets (from the component block base) of the capabilities found. */
 export interface ComponentMap {
@@ -62,7 +63,7 @@ export function cxlProbeComponentRegs(dev: Device, base: bigint): ComponentMap {
     if (id === CXL_CM_CAP_CAP_ID_HDM) {
       dev.dbg(`found HDM decoder capability (0x${offset.toString(16)})`);
       map.hdm = { offset: CXL_CM_OFFSET + offset };
-    } else if (id === CXL_CM_CAP_CAP_ID_RAS && e.since('6.2')) {
+    } else if (id === CXL_CM_CAP_CAP_ID_RAS && e.since(CXL_KVER.rasCapability)) {
       dev.dbg(`found RAS capability (0x${offset.toString(16)})`);
       map.ras = { offset: CXL_CM_OFFSET + offset };
     } else {

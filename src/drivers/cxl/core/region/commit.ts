@@ -54,7 +54,7 @@ function commitDecoder(cxlr: CxlRegion, cxld: CxlDecoder): void {
     cxlDecoderCommit(cxld);
     return;
   }
-  if (!env(cxlr).since('6.3')) return;
+  if (!kver(cxlr, 'commitWithoutHdmChecked')) return;
   if (!(cxld instanceof CxlSwitchDecoder) || cxld.nrTargets > 1) {
     cxld.warn('->commit() is required');
     throw new Errno('ENXIO', '->commit() is required', cxld.name);

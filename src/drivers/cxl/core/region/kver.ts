@@ -11,6 +11,11 @@ import { env } from '../../../env.ts';
 
 /** Kernel-behaviour switches of the region driver. */
 export const REGION_KVER = {
+  /**
+   * commit_store() on a decoder without HDM registers: only a single-target switch (passthrough)
+   * decoder goes on, others fail "->commit() is required" (6.1: nothing to program, no check).
+   */
+  commitWithoutHdmChecked: '6.3',
   /** Auto-assembly of firmware-committed decoders (cxl_add_to_region), create_ram_region, `mode`. */
   autoAssembly: '6.3',
   /** cxl_port_setup_targets derives ig = parent_ig × parent_iw (6.1: next free address bit). */

@@ -18,7 +18,7 @@ import { storeTargetN } from './attach.ts';
 import { commitShow, commitStore } from './commit.ts';
 import { createRegionStore, deleteRegionStore } from './create.ts';
 import { regionSize } from './hpa.ts';
-import { kver } from './kver.ts';
+import { kver, REGION_KVER } from './kver.ts';
 import { interleaveGranularityStore, interleaveWaysStore, sizeStore, uuidStore } from './params.ts';
 import { CXL_REGION_F_LOCK, type CxlRegion } from './region.ts';
 
@@ -121,12 +121,13 @@ export const cxlRegionRootDecoderAttrs: Attribute<CxlRootDecoder>[] = [
     mode: 0o644,
     show: (d) => `region${d.regionId}\n`,
     store: (d, buf) => createRegionStore(d, 'ram', buf),
-    isVisible: since('6.3', rootRam),
+    isVisible: since(REGION_KVER.autoAssembly, rootRam),
   },
   {
     name: 'delete_region',
     mode: 0o200,
     store: (d, buf) => deleteRegionStore(d, buf),
-    isVisible: (d) => rootPmem(d) || (rootRam(d) && since<CxlRootDecoder>('6.3')(d)),
+    isVisible: (d) =>
+      rootPmem(d) || (rootRam(d) && since<CxlRootDecoder>(REGION_KVER.autoAssembly)(d)),
   },
 ];
