@@ -23,6 +23,7 @@ import { defaultHdmCaps } from '../hw/regs/component.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { QemuVersion } from '../profile.ts';
 import type { Endpointish, HdmCaps, PciAddr, Topology, Type3Dev } from '../topology/model.ts';
+import { hasProperty, isCxlModel } from '../topology/qemu-props.ts';
 import { formatSize } from '../topology/qemu-size.ts';
 import { TYPE2_DPA_SIZE } from '../topology/qemu-tree.ts';
 
@@ -136,7 +137,7 @@ export function topologyToQemu(t: Topology, o: QemuExportOptions): string {
       );
       return id;
     };
-    if (q === '7.2') {
+    if (!hasProperty(q, 'cxl-type3', 'volatile-memdev')) {
       if (d.volatileSize > 0n) nope(`volatile capacity on QEMU 7.2 (${d.id})`);
       if (d.persistentSize === 0n) nope(`a type-3 device without capacity (${d.id})`);
       if (d.lsaSize === 0n) nope(`a QEMU 7.2 type-3 device without label storage (${d.id})`);
@@ -180,7 +181,8 @@ export function topologyToQemu(t: Topology, o: QemuExportOptions): string {
       `-device cxl-upstream,bus=${bus}${addr(c.addr)}${mf},id=${c.id}${c.port ? `,port=${c.port}` : ''}${c.serial !== undefined ? `,sn=${c.serial}` : ''}`,
     );
     if (c.mailboxCci) {
-      if (q === '7.2') nope(`a switch mailbox CCI on QEMU 7.2 (${c.id})`);
+      if (!isCxlModel(q, 'cxl-switch-mailbox-cci'))
+        nope(`a switch mailbox CCI on QEMU 7.2 (${c.id})`);
       devices.push(`-device cxl-switch-mailbox-cci,bus=${bus}${addr(c.mailboxCci)},target=${c.id}`);
     }
     for (const d of c.downstream) {
@@ -198,7 +200,8 @@ export function topologyToQemu(t: Topology, o: QemuExportOptions): string {
       nope(`_UID ${hb.uid} for ${hb.id} (QEMU uses the bus number ${hb.busNr})`);
     if (hb.committed?.length) nope(`decoders of ${hb.id} committed by firmware`);
     checkCaps(hb.id, 'host-bridge', hb.hdm);
-    if (hb.hdmForPassthrough && q === '7.2') nope(`hdm_for_passthrough on QEMU 7.2 (${hb.id})`);
+    if (hb.hdmForPassthrough && !hasProperty(q, 'pxb-cxl', 'hdm_for_passthrough'))
+      nope(`hdm_for_passthrough on QEMU 7.2 (${hb.id})`);
     devices.push(
       `-device pxb-cxl,bus_nr=${hb.busNr},bus=pcie.0,id=${hb.id}${hb.hdmForPassthrough ? ',hdm_for_passthrough=on' : ''}`,
     );

@@ -38,6 +38,7 @@ import { machineCpu } from '../topology/qemu-cpu.ts';
 import { bootableAbove4gStart, cpuOption, pcCxlBase } from '../topology/qemu-memmap.ts';
 import { QEMU_CFMWS_RESTRICTIONS } from './acpi/cedt.ts';
 import { childListOrder, hostBridgeUid } from './acpi/namespace.ts';
+import { qemuHas } from './qemu-compat.ts';
 
 const KiB = 1024n;
 const MiB = 1024n * KiB;
@@ -170,7 +171,9 @@ export function placeMemoryMap(t: Topology, p: Profile): MemoryMap {
   const overlapsPinned = (b: bigint, s: bigint) =>
     pinned.some(([pb, ps]) => b < pb + ps && pb < b + s);
   // 7.2 places every window (no limit check); 10.x skips those past the physical limit.
-  const limitFor = p.qemu === '7.2' ? 1n << 64n : physLimit - (m.type === 'virt' ? 0n : 1n);
+  const limitFor = !qemuHas(p.qemu, 'windowPhysLimit')
+    ? 1n << 64n
+    : physLimit - (m.type === 'virt' ? 0n : 1n);
 
   let next = fmwBase;
   const windows: PlacedWindow[] = [...t.windows]

@@ -44,6 +44,9 @@ export const QEMU_COMPAT = {
   /** Type-3 and type-2 endpoints: AER and device error reporting, 8 MSI-X vectors (7.2: 1)
    *  (between 7.2 and 10.0). */
   endpointAerMsix: '10.0',
+  /** pc_memory_init() leaves out a CXL fixed memory window past the CPU's physical address
+   *  limit (7.2 places every window) (between 7.2 and 10.0). */
+  windowPhysLimit: '10.0',
   /** HDM decoder COMMIT validated per the spec (Error Not Committed on bad IW/IG/order); 7.2 is
    *  modelled as the captures' stack behaves: COMMITTED without checks (between 7.2 and 10.0). */
   hdmCommitChecks: '10.0',

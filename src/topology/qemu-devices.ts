@@ -273,7 +273,8 @@ function mapBackend(s: DeviceState, b: Backend | undefined): void {
 
 /** `cxl_setup_memory()` of the QEMU version in use. */
 function type3Memory(s: DeviceState, d: DeviceRec): void {
-  if (s.qemu === '7.2') {
+  if (!hasProperty(s.qemu, 'cxl-type3', 'volatile-memdev')) {
+    // 7.2's cxl_setup_memory(): one persistent `memdev` and an `lsa`, both required
     if (!d.memdev) throw new QemuError('memdev property must be set');
     mapBackend(s, d.memdev);
     if (!d.lsa) throw new QemuError('lsa property must be set');

@@ -13,7 +13,7 @@
  * (`machine_set_mem()`: the size is rounded up to 8 KiB).
  */
 import { Errno } from '../kernel/errno.ts';
-import type { QemuVersion } from '../profile.ts';
+import { type QemuVersion, qemuAtLeast } from '../profile.ts';
 import type { FixedWindow, MachineType } from './model.ts';
 import { QemuError } from './qemu-errors.ts';
 import {
@@ -24,6 +24,7 @@ import {
   parseQemuOpts,
   type QemuOpts,
 } from './qemu-opts.ts';
+import { QEMU_CMDLINE_SINCE } from './qemu-props.ts';
 import { qemuStrtosz, qemuStrtou64 } from './qemu-size.ts';
 
 /** Machine options collected while walking argv. */
@@ -168,7 +169,7 @@ function configWindow(w: WindowOptions, index: number, qemu: QemuVersion): Fixed
   const ways = w.targets.length;
   if (!WAYS.has(ways)) throw new QemuError(`Interleave ways: ${ways} not supported`);
   if (w.size % (256n * MiB) !== 0n) {
-    const verb = qemu === '7.2' ? 'my' : 'be';
+    const verb = qemuAtLeast(qemu, QEMU_CMDLINE_SINCE.windowSizeMsgFixed) ? 'be' : 'my';
     throw new QemuError(`Size of a CXL fixed memory window must ${verb} a multiple of 256MiB`);
   }
   let granularity = 256;
@@ -250,7 +251,7 @@ export function applyMachine(m: MachineOptions, qemu: QemuVersion, binary: strin
     if (key === 'type') continue;
     const cxlProp = key === 'cxl' || key === 'cxl-fmw';
     if (
-      (cxlProp && t.type === 'virt' && qemu === '7.2') ||
+      (cxlProp && t.type === 'virt' && !qemuAtLeast(qemu, QEMU_CMDLINE_SINCE.virtCxl)) ||
       (key === 'highmem-mmio-size' && t.type !== 'virt')
     )
       throw new QemuError(`Property '${t.typeName}.${key}' not found`);

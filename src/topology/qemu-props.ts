@@ -33,6 +33,17 @@ export const QEMU_CMDLINE_SINCE = {
    * cxlsim modelled before this table, not re-checked against QEMU's history).
    */
   backendSingleUse: '9.1',
+  /**
+   * cxl_fixed_memory_window_config(): "Size of a CXL fixed memory window must be a multiple of
+   * 256MiB" (7.2: "must my …", sic) (between 7.2 and 10.0; qemu-cxl.md).
+   */
+  windowSizeMsgFixed: '10.0',
+  /**
+   * The arm `virt` machine has the `cxl` and `cxl-fmw` properties (7.2: "Property
+   * 'virt-X.Y-machine.cxl' not found") — 10.0 as cxlsim models it; the upstream release that
+   * added arm virt CXL support was not checked for this table.
+   */
+  virtCxl: '10.0',
 } as const;
 
 /** CXL device models and the first QEMU version with each. */

@@ -3,9 +3,6 @@
  * compared (or handed to kernelAtLeast / since / qemuAtLeast) outside the table files fails here.
  * Code names the behaviour instead (`ndctlHas(v, 'ramRegions')`, `cxlKver(dev, 'fwUpload')`,
  * `qemuHas(q, 'alertConfig')`), and docs/profiles.md lists every entry with its evidence.
- *
- * The QEMU comparisons still written as `qemu === '7.2'` are listed in QEMU_DEBTS (file → count);
- * the list may only shrink: a count that no longer matches fails too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,19 +22,6 @@ const TABLES = new Set([
   'src/hw/regs/mailbox/qemu-since.ts',
   'src/topology/qemu-props.ts',
 ]);
-
-/** QEMU "7.2 or not" comparisons not yet turned into QEMU_COMPAT entries (file → count). */
-const QEMU_DEBTS: Record<string, number> = {
-  'src/export/qemu.ts': 3,
-  'src/hw/placement.ts': 1,
-  'src/hw/regs/mailbox.ts': 2,
-  'src/hw/regs/mailbox/ccls.ts': 1,
-  'src/hw/regs/mailbox/firmware.ts': 2,
-  'src/hw/regs/mailbox/identify.ts': 1,
-  'src/hw/regs/mailbox/logs.ts': 1,
-  'src/topology/qemu-devices.ts': 1,
-  'src/topology/qemu-machine.ts': 2,
-};
 
 type Layer = 'ndctl' | 'kernel' | 'qemu';
 
@@ -146,10 +130,7 @@ describe('version literals outside the version tables', () => {
     expect(all.filter((h) => h.layer === 'kernel')).toEqual([]);
   });
 
-  it('QEMU version literals only where QEMU_DEBTS lists them (and as many)', () => {
-    const byFile: Record<string, number> = {};
-    for (const h of all.filter((x) => x.layer === 'qemu'))
-      byFile[h.file] = (byFile[h.file] ?? 0) + 1;
-    expect(byFile).toEqual(QEMU_DEBTS);
+  it('no QEMU version literal outside the QEMU tables', () => {
+    expect(all.filter((h) => h.layer === 'qemu')).toEqual([]);
   });
 });

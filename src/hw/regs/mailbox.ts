@@ -22,6 +22,7 @@ import { bit, field, setField } from './bits.ts';
 import { bgRunning, bgStatusReg, bgTick, isBackground } from './mailbox/background.ts';
 import { type3CommandSet } from './mailbox/command-set.ts';
 import { buildCel } from './mailbox/logs.ts';
+import { qemuMboxHas } from './mailbox/qemu-since.ts';
 import { MBOX_RC, type MboxCommand, VAR } from './mailbox/types.ts';
 import type { MemDevState } from './memdev-state.ts';
 
@@ -104,7 +105,7 @@ export class Mailbox implements MmioRegion {
     this.commands = set.commands;
     this.cel = set.cel;
     let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);
-    if (state.qemu !== '7.2')
+    if (qemuMboxHas(state.qemu, 'mboxInterrupts'))
       cap = setField(cap | MBOX_CAP_DOORBELL_IRQ | MBOX_CAP_BG_IRQ, MBOX_CAP_MSG_NUMBER, MBOX_MSIX);
     this.dv.setUint32(MBOX_CAP, cap, true);
   }
@@ -152,7 +153,7 @@ export class Mailbox implements MmioRegion {
     if ((this.dv.getUint32(MBOX_CTRL, true) & MBOX_CTRL_DOORBELL) === 0) return;
     // QEMU's background timer fires on its own; here it catches up before each command.
     bgTick(this.state);
-    const old = this.state.qemu === '7.2';
+    const old = !qemuMboxHas(this.state.qemu, 'mboxCopyInput');
     const cmdReg = this.dv.getBigUint64(MBOX_CMD, true);
     const opcode = Number(cmdReg & 0xffffn);
     const lenIn = Number((cmdReg >> 16n) & 0x1fffffn);

@@ -9,6 +9,7 @@
  * nothing, since partition alignment is 0 (not partitionable).
  */
 import { SZ_256M } from '../bits.ts';
+import { qemuMboxHas } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 /** Set LSA header: offset u32 + reserved u32. */
@@ -41,7 +42,7 @@ function getLsa(ctx: MboxContext) {
 
 function setLsa(ctx: MboxContext) {
   const n = ctx.input.length;
-  if (ctx.state.qemu === '7.2' && n === 0) return rc(MBOX_RC.SUCCESS);
+  if (!qemuMboxHas(ctx.state.qemu, 'setLsaEmptyChecked') && n === 0) return rc(MBOX_RC.SUCCESS);
   if (n < SET_LSA_HDR) return rc(MBOX_RC.PAYLOADLEN);
   const offset = le(ctx.input).u32(0);
   if (offset + n > ctx.state.lsaSize + SET_LSA_HDR) return rc(MBOX_RC.INPUT);

@@ -25,6 +25,7 @@ import { SZ_256M } from '../bits.ts';
 import type { MemDevState } from '../memdev-state.ts';
 import type { FwState } from '../ras-state.ts';
 import { bgStart, EFFECT_BG_ABORT, nowMs } from './background.ts';
+import { qemuMboxHas } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
 /** Get FW Info output size. */
@@ -52,7 +53,7 @@ function partGapSeconds(s: MemDevState, fw: FwState): number {
 function getFwInfo(ctx: MboxContext) {
   const s = ctx.state;
   if (s.ras.fw.mock) return mockFwInfo(ctx, s.ras.fw);
-  if (s.qemu === '7.2') {
+  if (!qemuMboxHas(s.qemu, 'fwInfoState')) {
     if (s.volatileSize + s.persistentSize < SZ_256M) return rc(MBOX_RC.INTERNAL);
   } else if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n) {
     return rc(MBOX_RC.INTERNAL);
@@ -60,7 +61,7 @@ function getFwInfo(ctx: MboxContext) {
   const p = le(ctx.out);
   ctx.out.fill(0, 0, FW_INFO_SIZE);
   p.set8(0, FW_SLOTS);
-  if (s.qemu === '7.2') {
+  if (!qemuMboxHas(s.qemu, 'fwInfoState')) {
     p.set8(1, 0x09);
     p.ascii(0x10, 'BWFW VERSION 0', 0x10);
     return rc(MBOX_RC.SUCCESS, FW_INFO_SIZE);

@@ -11,6 +11,7 @@
  * volatile capacity the same way 10.1 does.
  */
 import { SZ_256M } from '../bits.ts';
+import { qemuMboxHas } from './qemu-since.ts';
 import { le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
 /** Output sizes per QEMU version. */
@@ -23,7 +24,7 @@ function identify(ctx: MboxContext) {
   const s = ctx.state;
   if (s.volatileSize % SZ_256M !== 0n || s.persistentSize % SZ_256M !== 0n)
     return rc(MBOX_RC.INTERNAL);
-  const old = s.qemu === '7.2';
+  const old = !qemuMboxHas(s.qemu, 'identifyPoisonFields');
   const size = old ? IDENTIFY_SIZE_7_2 : IDENTIFY_SIZE;
   ctx.out.fill(0, 0, size);
   const p = le(ctx.out);

@@ -10,6 +10,8 @@
  * size or offset + length past its 64 Ki-entry CEL buffer (INPUT) and answers LOG (invalid log)
  * for another UUID. Bytes past the CEL's entries read as zeros.
  */
+
+import { qemuMboxHas } from './qemu-since.ts';
 import { le, MBOX_RC, type MboxCommand, type MboxContext, rc, uuidBytes } from './types.ts';
 
 /** CEL UUID (CXL 3.1 §8.2.9.5.2.1). */
@@ -47,7 +49,7 @@ function getLog(ctx: MboxContext) {
   const offset = p.u32(16);
   const length = p.u32(20);
   const cel = uuidBytes(CEL_UUID);
-  if (ctx.state.qemu === '7.2') {
+  if (!qemuMboxHas(ctx.state.qemu, 'getLogChecks')) {
     if (offset + length > ctx.payloadSize) return rc(MBOX_RC.INPUT, ctx.input.length);
     if (!sameUuid(ctx.input, cel)) return rc(MBOX_RC.UNSUPPORTED, ctx.input.length);
   } else {

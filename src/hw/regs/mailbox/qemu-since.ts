@@ -70,7 +70,31 @@ export const QEMU_SINCE = {
   mboxCopyInput: '8.0',
   /** Background commands (Background Command Status register, CXL_MBOX_BG_STARTED). */
   background: '8.2',
+  /**
+   * Mailbox Capabilities advertise the doorbell and background-completion interrupts with their
+   * MSI-X message number (7.2: none) (between 7.2 and 10.0: the first modelled release after 7.2).
+   */
+  mboxInterrupts: '10.0',
+  /** IDENTIFY is 0x45 bytes with a poison list maximum of 256 (7.2: 0x43 bytes, 0) (between 7.2 and 10.0). */
+  identifyPoisonFields: '10.0',
+  /**
+   * Get Log checks the length alone and answers an unknown log with Invalid Log (7.2: offset +
+   * length against the payload, Unsupported) (between 7.2 and 10.0).
+   */
+  getLogChecks: '10.0',
+  /** Set LSA without a payload fails Invalid Payload Length (7.2: Success) (between 7.2 and 10.0). */
+  setLsaEmptyChecked: '10.0',
+  /**
+   * Get FW Info: capacities must be 256 MiB multiples and the slot info follows the FW state
+   * (7.2: any capacity of 256 MiB or more, a fixed "BWFW VERSION 0" in slot 1) (between 7.2 and 10.0).
+   */
+  fwInfoState: '10.0',
 } as const;
+
+/** True when QEMU version `q` has the mailbox behaviour `k` of {@link QEMU_SINCE}. */
+export function qemuMboxHas(q: QemuVersion, k: keyof typeof QEMU_SINCE): boolean {
+  return qemuAtLeast(q, QEMU_SINCE[k]);
+}
 
 /** True when QEMU version `q` has the opcode in its type-3 command set. */
 export function qemuHasOpcode(q: QemuVersion, opcode: number): boolean {
