@@ -18,7 +18,7 @@ import type { MemdevActionFn } from './memdev.ts';
 
 const SIZE_MAX = (1n << 64n) - 1n;
 
-/** The transfer length: -s, else the label area size; undefined when that is unknown (85). */
+/** The transfer length: -s, else the label area size; undefined when that is unknown (79 on). */
 function labelLength(len: number, lsaSize: bigint): bigint {
   return len ? BigInt(len) : lsaSize;
 }

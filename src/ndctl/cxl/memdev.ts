@@ -234,7 +234,7 @@ export function cmdMemdev(
 /** action_enable(): cxl_memdev_enable(). */
 export const actionEnable: MemdevActionFn = (_env, _ml, _param, m) => memdevEnable(m);
 
-/** action_disable(): 76.1 assumes an enabled memdev is in a region; 85 asks decoders_committed. */
+/** action_disable(): up to 78 an enabled memdev is assumed in a region; 79 on asks decoders_committed. */
 export const actionDisable: MemdevActionFn = (env, ml, param, m) => {
   const name = memdevName(m);
   if (!memdevIsEnabled(m)) return 0;

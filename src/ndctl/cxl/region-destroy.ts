@@ -1,6 +1,6 @@
 /**
  * DOC: the per-region actions of `cxl enable-region`, `disable-region` and `destroy-region`
- * (cxl/region.c do_region_xable(), destroy_region(), and in 85 disable_region() and
+ * (cxl/region.c do_region_xable(), destroy_region(), from 79 disable_region(), and in 85
  * region_destroy_validate_order()).
  *
  * destroy: (85: refuse a locked region, and one whose endpoint decoders have later active
@@ -30,7 +30,7 @@ import type { RegionAction, RegionParams } from './region-params.ts';
 const UINT_MAX = 0xffffffff;
 
 /**
- * disable_region() (85): a region with a DAX region would first have its system-ram dax devices
+ * disable_region() (79, NDCTL_SINCE.disableRegionForce): a region with a DAX region would first have its system-ram dax devices
  * offlined through libdaxctl; cxlsim's regions expose no dax_region, so this is the unbind.
  */
 function disableRegion(r: CxlRegion): number {
