@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { bootSync } from '../../src/index.ts';
 import { NDCTL_SINCE } from '../../src/ndctl/versions.ts';
 import { NDCTL_VERSIONS, type NdctlVersion, resolveProfile } from '../../src/profile.ts';
+import { invalidState } from '../../src/state/journal.ts';
 import { MINIMAL_QEMU } from '../../src/topology/presets/minimal.ts';
 
 /** The `minimal` capture's line with its type-3 device volatile (256M ram, 1M LSA). */
@@ -34,6 +35,20 @@ describe('--ndctl accepts every release the table can tell apart', () => {
     expect(() => resolveProfile('latest', { ndctl: '83' })).toThrow(
       "unknown ndctl version '83' (known: 76, 77, 78, 79, 80, 81, 85, 76.1, latest)",
     );
+  });
+
+  it('a machine booted with --ndctl 79 is a valid journal; 83 is not', () => {
+    const state = (ndctl: string) => ({
+      format: 'cxlsim-state',
+      version: 1,
+      writtenBy: '0.1.0',
+      input: { kind: 'preset', name: 'default' },
+      profile: { name: 'custom', kernel: '7.3', qemu: '11.1', ndctl },
+      dyndbg: false,
+      ops: [],
+    });
+    expect(invalidState(state('79'))).toBeUndefined();
+    expect(invalidState(state('83'))).toBe('unknown ndctl version "83"');
   });
 
   it('every first release of the table is a version --ndctl accepts', () => {
