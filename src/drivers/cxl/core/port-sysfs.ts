@@ -4,7 +4,6 @@
  */
 
 import type { AttributeGroup } from '../../../kernel/device.ts';
-import { cdatTables } from './cdat.ts';
 import type { CxlPort } from './port.ts';
 import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
 
@@ -18,8 +17,8 @@ export const portAttrGroups: () => AttributeGroup<CxlPort>[] = sharedGroups(() =
         {
           name: 'CDAT',
           mode: 0o400,
-          read: (p) => cdatTables.get(p) ?? new Uint8Array(0),
-          isVisible: (p) => cdatTables.has(p),
+          read: (p) => p.cdat ?? new Uint8Array(0),
+          isVisible: (p) => p.cdat !== undefined,
         },
       ],
     },
