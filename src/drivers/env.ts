@@ -16,7 +16,11 @@ export interface GuestEnv {
   profile: Profile;
   /** Kernel ≥ v (e.g. '6.3'). */
   since(v: string): boolean;
-  /** Kernel config options set beyond the distribution kernel's (names without CONFIG_). */
+  /**
+   * Kernel config options that change what the guest shows (names without CONFIG_): the
+   * distribution kernel's for the guest's architecture ({@link DISTRO_KCONFIG}) plus the
+   * options a boot adds (e.g. CXL_REGION_INVALIDATION_TEST for a cxl_test kernel).
+   */
   kconfig: ReadonlySet<string>;
 }
 
@@ -28,6 +32,19 @@ export const DRIVER_CORE_KVER = {
    *  "%s: probe of %s failed with error %d"), v6.10. */
   probeFailDevErr: '6.10',
 } as const;
+
+/**
+ * Options of the profile's distribution kernel (Debian's linux-image-*-amd64 / -arm64) that
+ * cxlsim models, per guest architecture. Evidence is in the captures, not in a config file:
+ * - `FW_LOADER_USER_HELPER`: the firmware class's dev_uevent (firmware_uevent(),
+ *   drivers/base/firmware_loader/sysfs.c) exists only with it, so `memN/firmware/memN/uevent`
+ *   reads FIRMWARE=/TIMEOUT=/ASYNC= on the amd64 7.3.4 captures and reads empty on the arm64
+ *   7.3.4 capture of the same Debian kernel version.
+ */
+export const DISTRO_KCONFIG: Readonly<Record<'x86' | 'arm64', readonly string[]>> = {
+  x86: ['FW_LOADER_USER_HELPER'],
+  arm64: [],
+};
 
 /** Binds an environment to a kernel (done once at boot). */
 export function attachEnv(
@@ -41,7 +58,7 @@ export function attachEnv(
     hw,
     profile,
     since: (v) => kernelAtLeast(profile, v),
-    kconfig: new Set(kconfig),
+    kconfig: new Set([...DISTRO_KCONFIG[hw.cpu.arch], ...kconfig]),
   };
   envs.set(kernel, e);
   kernel.probeFailDevErr = kernelAtLeast(profile, DRIVER_CORE_KVER.probeFailDevErr);

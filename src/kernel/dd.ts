@@ -33,6 +33,7 @@ export function driverProbe(dev: Device, drv: Driver, probe?: () => void): numbe
   if (rc !== 0) {
     dev.devresRelease();
     dev.driver = undefined;
+    dev.driverData = undefined;
     // dd.c: ENXIO/ENODEV are a pr_debug of drivers/base (not part of drivers/cxl dynamic
     // debug, so never shown); anything else is a warning.
     if (rc !== -6 && rc !== -19) {
@@ -67,10 +68,14 @@ export function driverAttach(drv: Driver, devices: readonly Device[]): void {
     if (dev.registered && !dev.driver && autoMatch(drv, dev)) driverProbe(dev, drv);
 }
 
-/** device_release_driver(): the driver's remove(), then the device's devres, then unbound. */
+/**
+ * device_release_driver(): the driver's remove(), then the device's devres, then unbound and
+ * its driver data cleared (device_unbind_cleanup(): dev_set_drvdata(dev, NULL)).
+ */
 export function deviceReleaseDriver(dev: Device): void {
   const drv = dev.driver;
   if (drv) drv.remove?.(dev);
   dev.devresRelease();
   dev.driver = undefined;
+  dev.driverData = undefined;
 }

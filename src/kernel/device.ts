@@ -114,6 +114,11 @@ export class Device {
    * points at class/<name>.
    */
   cls: string | undefined = undefined;
+  /**
+   * The bound driver's private data (dev_set_drvdata()/dev_get_drvdata(), pci_set_drvdata()):
+   * set by a driver's probe, cleared when the driver is released.
+   */
+  driverData: unknown = undefined;
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */

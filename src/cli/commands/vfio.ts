@@ -12,8 +12,7 @@
  * component BAR and as the guest reads them through COMP_REGS.
  */
 
-import { accelMemdev } from '../../drivers/cxl/accel.ts';
-import { PciDev } from '../../drivers/pci/pci-dev.ts';
+import { CxlMemdev } from '../../drivers/cxl/core/memdev.ts';
 import { functionName } from '../../hw/dev/model.ts';
 import type { VfioType2 } from '../../hw/vmm/index.ts';
 import { Errno } from '../../kernel/errno.ts';
@@ -240,7 +239,7 @@ export async function vfioShowCommand(
     const blocks = sel.map((r) => {
       const name = functionName(r.guest.fn);
       const pdev = machine.kernel.buses.get('pci')?.devices.find((d) => d.name === name);
-      const md = pdev instanceof PciDev ? accelMemdev.get(pdev) : undefined;
+      const md = pdev?.driverData instanceof CxlMemdev ? pdev.driverData : undefined;
       const drv = pdev?.driver ? `${pdev.driver.name}${md ? `, ${md.name}` : ''}` : 'no driver';
       return showLines(r, name, drv).join('\n');
     });

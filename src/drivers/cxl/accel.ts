@@ -21,7 +21,6 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Driver } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
@@ -49,9 +48,6 @@ import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** The accelerator driver (a GPU driver's CXL part, reduced). */
 export const cxlAccelDriver: Driver = { name: 'cxl_accel', bus: 'pci' };
-
-/** Memdevs created by the accelerator driver, by PCI function. */
-export const accelMemdev = copiedWeakMap<PciDev, CxlMemdev>();
 
 /** True for a function this driver binds: CXL Device DVSEC, Mem_Capable, not class memory. */
 export function isCxlAccelerator(pdev: PciDev): boolean {
@@ -99,7 +95,7 @@ export function cxlAccelProbe(pdev: PciDev): CxlMemdev {
   };
   const cxlmd = devmCxlAddMemdev(pdev, cxlds);
   if (cxlds.pmem.size > 0n) devmCxlAddNvdimm(pdev, cxlmd);
-  accelMemdev.set(pdev, cxlmd);
+  pdev.driverData = cxlmd; // the accelerator driver's private data: its memdev
   // cxl_get_committed_decoder(): the endpoint's enabled decoder and the region it joined.
   const cxled = cxlmd.endpoint
     ?.decoders()

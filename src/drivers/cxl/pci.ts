@@ -9,7 +9,6 @@
  */
 
 import { driverProbe } from '../../kernel/dd.ts';
-import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { pciEnableDevice } from '../pci/enable.ts';
@@ -38,9 +37,6 @@ import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
 export const PCI_CLASS_MEMORY_CXL = 0x050210;
-
-/** Memdevs created by cxl_pci, by PCI function. */
-export const memdevByPdev = copiedWeakMap<PciDev, CxlMemdev>();
 
 /**
  * cxl_pci_setup_mailbox(): mailbox ready, payload size.
@@ -116,7 +112,6 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   // 6.1: the nvdimm is registered here; later kernels do it in cxl_mem_probe() (mem.ts)
   if (cxlds.pmem.size > 0n && !cxlKver(pdev, 'nvdimmInMemProbe')) devmCxlAddNvdimm(pdev, cxlmd);
   devmCxlSetupFwUpload(cxlmd);
-  memdevByPdev.set(pdev, cxlmd);
   cxlEventConfig(cxlmd);
   cxlMockMemAttrs(pdev);
   return cxlmd;

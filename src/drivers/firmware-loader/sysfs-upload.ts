@@ -20,7 +20,9 @@
  *   even when idle, which then fails with ENODEV); another value EINVAL;
  * - `remaining_size` (0444): bytes not yet written to the device, "%u" — left as it was when
  *   an upload fails, so a cancelled upload keeps a non-zero value;
- * - `uevent`: FIRMWARE=<name>, TIMEOUT=<loading timeout, 60 s>, ASYNC=0 (fw_uevent()).
+ * - `uevent`: FIRMWARE=<name>, TIMEOUT=<loading timeout, 60 s>, ASYNC=0 (firmware_uevent()),
+ *   only in a kernel built with CONFIG_FW_LOADER_USER_HELPER; without it the class has no
+ *   dev_uevent and the file reads empty.
  * fw_upload_main() runs on system_long_wq: progress preparing → ops.prepare(), transferring →
  * ops.write() until nothing remains ("write-op wrote zero data" and read-write-error when a
  * write makes no progress), programming → ops.poll_complete(), then ops.cleanup() and idle.
@@ -33,6 +35,7 @@ import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
 import { identity, shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
+import { env } from '../env.ts';
 import { queueWork, runPendingWork } from '../workqueue.ts';
 
 /** enum fw_upload_prog, by the names status_show() prints. */
@@ -259,8 +262,12 @@ const ATTRS: Attribute<FwUploadDevice>[] = shareWithCopies([
   { name: 'remaining_size', mode: 0o444, show: live((fw) => `${fw.remainingSize}\n`) },
 ]);
 
-/** The uevent variables of a firmware upload device called `name`. */
-function fwUploadVars(name: string): [string, string][] {
+/**
+ * The uevent variables of a firmware upload device called `name` (firmware_uevent(): only
+ * when the kernel has CONFIG_FW_LOADER_USER_HELPER, `userHelper`).
+ */
+function fwUploadVars(name: string, userHelper: boolean): [string, string][] {
+  if (!userHelper) return [];
   return [
     ['FIRMWARE', name],
     ['TIMEOUT', String(LOADING_TIMEOUT_S)],
@@ -283,6 +290,6 @@ export function firmwareUploadRegister(
   // a class device keeps its power/ group (no device_set_pm_not_required())
   fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
   fw.links.set('device', thunk(identity, parent));
-  fw.ueventVars = thunk(fwUploadVars, name);
+  fw.ueventVars = thunk(fwUploadVars, name, env(parent).kconfig.has('FW_LOADER_USER_HELPER'));
   return fw.add();
 }

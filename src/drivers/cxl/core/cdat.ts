@@ -7,7 +7,6 @@
  * whose first dword is the whole table's length.
  */
 import type { Device } from '../../../kernel/device.ts';
-import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { PCI_EXT_CAP_ID_DOE, PCI_VENDOR_ID_CXL } from '../cxlpci.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -23,9 +22,6 @@ const DOE_STATUS_ERROR = 1 << 2;
 const DOE_STATUS_DATA_OBJECT_READY = 1 << 31;
 /** CXL DOE data object type 2 = Table Access (CDAT). */
 const CXL_DOE_PROTOCOL_TABLE_ACCESS = 2;
-
-/** CDAT tables cached per port (the `CDAT` sysfs attribute). */
-export const cdatTables = copiedWeakMap<CxlPort, Uint8Array>();
 
 /** One DOE exchange: returns the response dwords, or undefined on error. */
 export function doeExchange(pdev: PciDev, cap: number, request: number[]): number[] | undefined {
@@ -120,5 +116,5 @@ export function readCdatData(port: CxlPort, from: CxlMemdev | PciDev): void {
     if (next === 0xffff) break;
     handle = next;
   }
-  cdatTables.set(port, table);
+  port.cdat = table;
 }

@@ -5,7 +5,6 @@
 
 import type { AttributeGroup } from '../../../kernel/device.ts';
 import { CXL_KVER } from '../kver.ts';
-import { cdatTables } from './cdat.ts';
 import type { CxlPort } from './port.ts';
 import { cxlBaseAttrs, ro, sharedGroups, since } from './sysfs-common.ts';
 
@@ -24,8 +23,8 @@ export const portAttrGroups: () => AttributeGroup<CxlPort>[] = sharedGroups(() =
         {
           name: 'CDAT',
           mode: 0o400,
-          read: (p) => cdatTables.get(p) ?? new Uint8Array(0),
-          isVisible: (p) => cdatTables.has(p),
+          read: (p) => p.cdat ?? new Uint8Array(0),
+          isVisible: (p) => p.cdat !== undefined,
         },
       ],
     },

@@ -77,6 +77,8 @@ export class CxlPort extends Dev {
   hdm: import('./hdm.ts').CxlHdm | undefined;
   /** For host-bridge ports: the ACPI0016 node / PCI host bridge. */
   hostBridge: Device | undefined;
+  /** port->cdat.table: the CDAT read over DOE at probe (read_cdat_data()), the `CDAT` attribute. */
+  cdat: Uint8Array | undefined;
 
   constructor(
     ctx: KernelContext,

@@ -17,7 +17,6 @@
  * topology and cached so that identity comparisons behave as the kernel's pointer compares.
  */
 import { Device } from '../../../../kernel/device.ts';
-import { copiedWeakMap } from '../../../../kernel/graph-copy.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
 import type { CxlDecoder, CxlEndpointDecoder, CxlRootDecoder, HpaRange } from '../decoder.ts';
@@ -130,22 +129,25 @@ export interface CxlRegionRef {
   nrTargetsSet: number;
 }
 
-/** Region refs of every port (port->regions). */
-const portRegions = copiedWeakMap<CxlPort, Map<CxlRegion, CxlRegionRef>>();
+declare module '../port.ts' {
+  /** Region state the region driver keeps in `struct cxl_port` (declared here, beside its users). */
+  interface CxlPort {
+    /** port->regions: the region refs of this port, in insertion order (xarray by region). */
+    regions?: Map<CxlRegion, CxlRegionRef>;
+    /** Endpoint ports only: the cxl_ep of every port above, built on first use (port->endpoints). */
+    epChain?: Map<CxlPort, CxlEp>;
+  }
+}
 
 /** port->regions, in insertion order. */
 export function regionRefs(port: CxlPort): Map<CxlRegion, CxlRegionRef> {
-  let m = portRegions.get(port);
-  if (!m) {
-    m = new Map();
-    portRegions.set(port, m);
-  }
-  return m;
+  port.regions ??= new Map();
+  return port.regions;
 }
 
 /** cxl_rr_load(). */
 export function cxlRrLoad(port: CxlPort, region: CxlRegion): CxlRegionRef | undefined {
-  return portRegions.get(port)?.get(region);
+  return port.regions?.get(region);
 }
 
 /** `struct cxl_ep`: how `port` reaches a memdev. */
@@ -155,9 +157,6 @@ export interface CxlEp {
   /** The next port down, undefined when `dport` leads straight to the endpoint port. */
   next: CxlPort | undefined;
 }
-
-/** cxl_ep entries by endpoint port (a re-added endpoint gets fresh entries). */
-const epCache = copiedWeakMap<CxlPort, Map<CxlPort, CxlEp>>();
 
 /**
  * The memdev's endpoint port. `cxlmd.endpoint` is only set once the endpoint port's probe has
@@ -180,7 +179,7 @@ function endpointOf(cxlmd: CxlMemdev): CxlPort | undefined {
 export function cxlEpLoad(port: CxlPort | undefined, cxlmd: CxlMemdev): CxlEp | undefined {
   const endpoint = endpointOf(cxlmd);
   if (!port || !endpoint) return undefined;
-  let m = epCache.get(endpoint);
+  let m = endpoint.epChain;
   if (!m) {
     m = new Map();
     let down: CxlPort | undefined = endpoint;
@@ -192,7 +191,7 @@ export function cxlEpLoad(port: CxlPort | undefined, cxlmd: CxlMemdev): CxlEp | 
       next = up;
       down = up;
     }
-    epCache.set(endpoint, m);
+    endpoint.epChain = m;
   }
   return m.get(port);
 }
