@@ -112,6 +112,17 @@ const NDCTLS: Record<string, NdctlVersion> = {
 /** Every ndctl version `--ndctl` accepts, as stored in a profile. */
 export const NDCTL_VERSIONS: readonly NdctlVersion[] = [...new Set(Object.values(NDCTLS))];
 
+/** The distinct versions of a version table, oldest first (numeric compare: 6.1 < 6.12 < 7.0). */
+function knownVersions<T>(table: Record<string, T>): string[] {
+  const nums = (v: string) => v.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  return [...new Set(Object.values(table).map(String))].sort((a, b) => {
+    const [x, y] = [nums(a), nums(b)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++)
+      if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return a.localeCompare(b);
+  });
+}
+
 /**
  * Resolves `--profile` and the per-part overrides into a Profile.
  * @throws EINVAL for an unknown profile or version ("unknown profile 'x' (known: debian-12, latest)").
@@ -132,7 +143,8 @@ export function resolveProfile(
     if (r === undefined)
       throw new Errno(
         'EINVAL',
-        `unknown ${what} version '${v}' (known: ${Object.keys(table).join(', ')})`,
+        // the versions themselves, oldest first, then `latest` (aliases such as '76' not listed)
+        `unknown ${what} version '${v}' (known: ${[...knownVersions(table), 'latest'].join(', ')})`,
       );
     return r;
   };

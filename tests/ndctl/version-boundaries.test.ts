@@ -33,7 +33,7 @@ describe('--ndctl accepts every release the table can tell apart', () => {
       ndctl: '79',
     });
     expect(() => resolveProfile('latest', { ndctl: '83' })).toThrow(
-      "unknown ndctl version '83' (known: 76, 77, 78, 79, 80, 81, 85, 76.1, latest)",
+      "unknown ndctl version '83' (known: 76.1, 77, 78, 79, 80, 81, 85, latest)",
     );
   });
 
