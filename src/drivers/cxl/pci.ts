@@ -17,6 +17,7 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlEventConfig, cxlSetTimestamp } from './core/events.ts';
+import { cxlPciSetupMboxIrq } from './core/pci-sanitize.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
 import {
   type CxlDevState,
@@ -43,7 +44,8 @@ export const PCI_CLASS_MEMORY_CXL = 0x050210;
 export const memdevByPdev = copiedWeakMap<PciDev, CxlMemdev>();
 
 /**
- * cxl_pci_setup_mailbox(): mailbox ready, payload size.
+ * cxl_pci_setup_mailbox(): mailbox ready, payload size, the background-command interrupt or
+ * sanitize polling (core/pci-sanitize.ts, kernel ≥ 6.5).
  * @throws ETIMEDOUT mailbox not ready; ENXIO "Mailbox is too small (%zub)"
  */
 function cxlPciSetupMailbox(cxlds: CxlDevState): void {
@@ -57,6 +59,7 @@ function cxlPciSetupMailbox(cxlds: CxlDevState): void {
   if (cxlds.payloadSize < 256)
     throw cxlds.pdev.err('ENXIO', `Mailbox is too small (${cxlds.payloadSize}b)`);
   cxlds.pdev.dbg(`Mailbox payload sized ${cxlds.payloadSize}`);
+  cxlPciSetupMboxIrq(cxlds, caps);
 }
 
 /**

@@ -16,6 +16,18 @@ export const RAS_KVER = {
   poisonInject: '6.5',
   /** security/sanitize, security/erase (cxl_mem_sanitize()). */
   sanitize: '6.5',
+  /**
+   * Sanitize runs asynchronously (drivers/cxl/pci.c, "cxl/mbox: Add sanitization handling
+   * machinery"): __cxl_pci_mbox_send_cmd() returns once the device accepted it; the mailbox
+   * background-command interrupt is requested, else cxl_mbox_sanitize_work() polls.
+   */
+  sanitizeAsync: '6.5',
+  /**
+   * "cxl/pci: Fix sanitize notifier setup": `sanitize_active` — the poll work runs for every
+   * sanitize (the interrupt only kicks it), a second sanitize is refused with EBUSY,
+   * security/state reads the flag; "Mailbox interrupts enabled" replaces "… are unsupported".
+   */
+  sanitizeActive: '6.7',
 } as const;
 
 /** True when the device's kernel has behaviour `k`. */
