@@ -191,6 +191,7 @@ export function initDelayedWork(fn: () => void): DelayedWork {
   return { fn, running: false };
 }
 
+/** A delayed work's run: one step that never sleeps (the empty `yield*` sleeps nowhere). */
 function* delayedRun(dw: DelayedWork): WorkGen {
   dw.queued = undefined;
   dw.running = true;
@@ -199,6 +200,7 @@ function* delayedRun(dw: DelayedWork): WorkGen {
   } finally {
     dw.running = false;
   }
+  yield* [];
 }
 
 /**

@@ -35,12 +35,12 @@ import {
 } from './dev/model.ts';
 import { buildRootBus } from './dev/root-bus.ts';
 import { MemoryRouter, type RouteResult } from './memory/route.ts';
-import { bgDeadlineNs, bgTick } from './regs/mailbox/background.ts';
-import type { MemDevState } from './regs/memdev-state.ts';
 import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
 import { MmioMap } from './pci/mmio-bus.ts';
 import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
+import { bgDeadlineNs, bgTick } from './regs/mailbox/background.ts';
+import type { MemDevState } from './regs/memdev-state.ts';
 import { deviceAdd, type HotplugResult } from './vmm/hotplug.ts';
 import {
   allVfio,

@@ -17,7 +17,6 @@ import type { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { doeMailboxes } from './core/cdat.ts';
 import { cxlEventConfig, cxlSetTimestamp } from './core/events.ts';
-import { cxlPciSetupMboxIrq } from './core/pci-sanitize.ts';
 import { cxlDevStateIdentify, cxlEnumerateCmds, cxlMemCreateRangeInfo } from './core/mbox.ts';
 import {
   type CxlDevState,
@@ -25,6 +24,7 @@ import {
   devmCxlAddMemdev,
   devmCxlSetupFwUpload,
 } from './core/memdev.ts';
+import { cxlPciSetupMboxIrq } from './core/pci-sanitize.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
 import {
   CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,

@@ -169,8 +169,7 @@ export function* cxlMboxSendSteps(
   if (mmio.read32(base + MBOX_CTRL) & CXLDEV_MBOX_CTRL_DOORBELL) {
     throw dev.err('EBUSY', `mailbox queue busy (opcode: 0x${opcode.toString(16)}), device state `);
   }
-  if (cxlSanitizeBlocks(cxlds, opcode))
-    throw new Errno('EBUSY', 'sanitize in progress', dev.name);
+  if (cxlSanitizeBlocks(cxlds, opcode)) throw new Errno('EBUSY', 'sanitize in progress', dev.name);
   if (payload.length) mmio.writeBytes(base + MBOX_PAYLOAD, payload);
   mmio.write64(base + MBOX_CMD, BigInt(opcode) | (BigInt(payload.length) << 16n));
   dev.dbg('Sending command');

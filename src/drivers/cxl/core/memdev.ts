@@ -5,7 +5,7 @@
  * {@link CxlDevState} holds what the driver learnt (capacities in bytes, DPA partitions,
  * mailbox geometry, enabled commands). The endpoint port is attached by cxl_mem.
  */
-import type { DelayedWork } from '../../workqueue.ts';
+
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
 import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
@@ -17,6 +17,7 @@ import {
   firmwareUploadRegister,
 } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
+import type { DelayedWork } from '../../workqueue.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { cxlMemdevFwOps } from './memdev-fw.ts';
