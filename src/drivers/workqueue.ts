@@ -253,3 +253,8 @@ export function cancelDelayedWork(ctx: KernelContext, dw: DelayedWork): boolean 
   if (i >= 0) q.splice(i, 1);
   return true;
 }
+
+/** The guest's virtual clock (ns since boot), or undefined on a clockless bus. */
+export function guestNow(ctx: KernelContext): bigint | undefined {
+  return env(ctx).hw.now?.();
+}
