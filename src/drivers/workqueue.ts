@@ -84,11 +84,13 @@ function step(w: Work, now: () => bigint): boolean {
  * worker threads did while the caller was not looking).
  */
 export function runPendingWork(ctx: KernelContext): void {
-  const hw = env(ctx).hw;
-  // the device timers due by now fire first (their interrupts may queue work)
-  hw.timers?.run();
   const q = queues.get(ctx);
   if (!q || q.length === 0) return;
+  const hw = env(ctx).hw;
+  // the device timers due by now fire first: their interrupts move queued work (the sanitize
+  // poll); with nothing queued they are left to the next register read (QEMU's status is
+  // computed on read)
+  hw.timers?.run();
   const now = hw.now;
   if (!now) return;
   for (const w of [...q]) {
@@ -102,13 +104,14 @@ export function runPendingWork(ctx: KernelContext): void {
 }
 
 /**
- * The earliest wake time among the queued work that is not running and the device timers
- * (a background command's completion raises an interrupt whose handler may queue work), or
- * undefined.
+ * The earliest wake time among the queued work that is not running and, while work is
+ * queued, the device timers (a background command's completion raises an interrupt whose
+ * handler may move queued work), or undefined.
  */
 function nextWake(ctx: KernelContext): bigint | undefined {
-  let t = env(ctx).hw.timers?.next();
-  for (const w of queues.get(ctx) ?? [])
+  const q = queues.get(ctx) ?? [];
+  let t = q.length > 0 ? env(ctx).hw.timers?.next() : undefined;
+  for (const w of q)
     if (!w.running && (t === undefined || w.wakeAt < t)) t = w.wakeAt;
   return t;
 }
