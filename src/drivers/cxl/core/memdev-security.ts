@@ -19,19 +19,17 @@
 import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
 import { Errno } from '../../../kernel/errno.ts';
 import { kstrtobool } from '../../../sysfs/format.ts';
-import { env } from '../../env.ts';
 import { runPendingWork } from '../../workqueue.ts';
 import type { CxlMemdev } from './memdev.ts';
 import { cxlSanitizeRunning } from './pci-sanitize.ts';
 import { cxlTriggerPoisonList } from './poison.ts';
+import { rasKver } from './ras-kver.ts';
 import { cxlMemSanitize } from './security.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
 const OP_SANITIZE = 0x4400;
 const OP_SECURE_ERASE = 0x4401;
 const OP_GET_POISON = 0x4300;
-
-const since = (m: CxlMemdev, v: string): boolean => env(m).since(v);
 
 /**
  * security_sanitize_store() / security_erase_store(): a true kstrtobool() value runs
@@ -70,7 +68,7 @@ export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   });
   return {
     name: 'security',
-    isVisible: (m) => since(m, '6.5') && !m.cxlds.isType2,
+    isVisible: (m) => rasKver(m, 'sanitize') && !m.cxlds.isType2,
     attrs: [
       { name: 'state', mode: 0o444, show: securityStateShow },
       wo('sanitize', OP_SANITIZE),
@@ -101,6 +99,8 @@ export function triggerPoisonListAttr(): Attribute<CxlMemdev> {
     mode: 0o200,
     store: triggerPoisonList,
     isVisible: (m) =>
-      since(m, '6.4') && m.driver?.name === 'cxl_mem' && m.cxlds.enabledCmds.has(OP_GET_POISON),
+      rasKver(m, 'poisonList') &&
+      m.driver?.name === 'cxl_mem' &&
+      m.cxlds.enabledCmds.has(OP_GET_POISON),
   };
 }
