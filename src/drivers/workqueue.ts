@@ -111,8 +111,7 @@ export function runPendingWork(ctx: KernelContext): void {
 function nextWake(ctx: KernelContext): bigint | undefined {
   const q = queues.get(ctx) ?? [];
   let t = q.length > 0 ? env(ctx).hw.timers?.next() : undefined;
-  for (const w of q)
-    if (!w.running && (t === undefined || w.wakeAt < t)) t = w.wakeAt;
+  for (const w of q) if (!w.running && (t === undefined || w.wakeAt < t)) t = w.wakeAt;
   return t;
 }
 
