@@ -1,5 +1,5 @@
 /**
- * The REAL ndctl `cxl wait-sanitize` (ndctl ≥ 78: Debian 13's 81, e.g. from scripts/ndctl81-root
+ * The REAL ndctl `cxl wait-sanitize` (ndctl ≥ 79: Debian 13's 81, e.g. from scripts/ndctl81-root
  * with NDCTL_BIN_DIR=DIR/bin) on cxlsim's live /sys: `cxlsim serve` and `cxlsim run` on the
  * default preset with the debian-13 profile. A sanitize written through FUSE returns at once,
  * security/state reads "sanitize", a second sanitize gets EBUSY (the write fails), `cxl
@@ -7,7 +7,7 @@
  * (4 s for the 256 MiB device) ended — libcxl's poll(2) woken by `cxlsim run`'s shim standing
  * in for sysfs_notify. The journal (with each live op's guest time) replays for a one-shot
  * cxlsim, whose dmesg has the refused sanitize's "Failed to get security state : -16". Needs
- * root, FUSE, a C compiler and a `cxl` of release ≥ 78; without them it is skipped and says
+ * root, FUSE, a C compiler and a `cxl` of release ≥ 79; without them it is skipped and says
  * which is missing.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -27,8 +27,8 @@ async function missing(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'root';
   const v = spawnSync('cxl', ['version'], { env: { ...process.env, PATH }, encoding: 'utf8' });
   if (v.status !== 0) return "the real 'cxl' tool";
-  if (Number.parseFloat(v.stdout) < 78)
-    return `a cxl with wait-sanitize (ndctl ≥ 78, have ${v.stdout.trim()}; set NDCTL_BIN_DIR)`;
+  if (Number.parseFloat(v.stdout) < 79)
+    return `a cxl with wait-sanitize (ndctl ≥ 79, have ${v.stdout.trim()}; set NDCTL_BIN_DIR)`;
   if (spawnSync('cc', ['--version']).status !== 0) return 'a C compiler (cc)';
   if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0)
     return "'unshare -m'";
