@@ -7,10 +7,11 @@
  * `mem-write`, `reboot`, `command`), replayed by the journal's own code, so that `explain()` and
  * the CLI read them the same way.
  */
+import { settleWork } from '../drivers/workqueue.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine as Booted } from '../machine.ts';
 import type { CxlMemIoctl } from '../ndctl/lib/ioctl.ts';
-import { type JournalOp, opKind } from '../state/ops.ts';
+import { beforeOp, type JournalOp, opKind } from '../state/ops.ts';
 import type { SysfsView } from '../sysfs/view.ts';
 
 /**
@@ -75,6 +76,10 @@ export function recordIoctl(ioctl: CxlMemIoctl, rec: (op: MachineOp) => void): C
  */
 export function replayOps(m0: Booted, ops: readonly MachineOp[]): Booted {
   let m = m0;
-  for (const op of ops) m = opKind(op).replay(m, op);
+  for (const op of ops) {
+    beforeOp(m, op);
+    m = opKind(op).replay(m, op);
+  }
+  settleWork(m.kernel);
   return m;
 }

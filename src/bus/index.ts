@@ -128,6 +128,13 @@ export interface HostBus {
    * Absent on hand-built buses: deferred kernel work then runs at once.
    */
   now?(): bigint;
+  /**
+   * The platform's device timers on the virtual clock (QEMU timer_mod() on QEMU_CLOCK_VIRTUAL),
+   * e.g. a mailbox background command's completion and its MSI-X. `next()` is the earliest
+   * pending deadline (ns) or undefined; `run()` fires every timer due by now(). Absent on
+   * hand-built buses (device state is then only brought up to date when read).
+   */
+  timers?: { next(): bigint | undefined; run(): void };
 }
 
 /** Bus/device/function helpers: devfn = slot << 3 | fn. */

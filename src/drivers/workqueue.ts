@@ -86,7 +86,12 @@ function step(w: Work, now: () => bigint): boolean {
 export function runPendingWork(ctx: KernelContext): void {
   const q = queues.get(ctx);
   if (!q || q.length === 0) return;
-  const now = env(ctx).hw.now;
+  const hw = env(ctx).hw;
+  // the device timers due by now fire first: their interrupts move queued work (the sanitize
+  // poll); with nothing queued they are left to the next register read (QEMU's status is
+  // computed on read)
+  hw.timers?.run();
+  const now = hw.now;
   if (!now) return;
   for (const w of [...q]) {
     while (!w.running && w.wakeAt <= now()) {
@@ -98,11 +103,15 @@ export function runPendingWork(ctx: KernelContext): void {
   }
 }
 
-/** The earliest wake time among the queued work that is not running, or undefined. */
+/**
+ * The earliest wake time among the queued work that is not running and, while work is
+ * queued, the device timers (a background command's completion raises an interrupt whose
+ * handler may move queued work), or undefined.
+ */
 function nextWake(ctx: KernelContext): bigint | undefined {
-  let t: bigint | undefined;
-  for (const w of queues.get(ctx) ?? [])
-    if (!w.running && (t === undefined || w.wakeAt < t)) t = w.wakeAt;
+  const q = queues.get(ctx) ?? [];
+  let t = q.length > 0 ? env(ctx).hw.timers?.next() : undefined;
+  for (const w of q) if (!w.running && (t === undefined || w.wakeAt < t)) t = w.wakeAt;
   return t;
 }
 
@@ -167,4 +176,87 @@ export const SETTLE_LIMIT_MS = 24 * 3600 * 1000;
  */
 export function settleWork(ctx: KernelContext): boolean {
   return flushPendingWork(ctx, SETTLE_LIMIT_MS);
+}
+
+/**
+ * A delayed work item (struct delayed_work): `fn` runs once per queueing, at its timer's
+ * expiry. `queued` is the pending run, if any; `running` is set while `fn` runs.
+ */
+export interface DelayedWork {
+  fn: () => void;
+  queued?: Work;
+  running: boolean;
+}
+
+/** A delayed work item running `fn` (INIT_DELAYED_WORK()). */
+export function initDelayedWork(fn: () => void): DelayedWork {
+  return { fn, running: false };
+}
+
+/** A delayed work's run: one step that never sleeps (the empty `yield*` sleeps nowhere). */
+function* delayedRun(dw: DelayedWork): WorkGen {
+  dw.queued = undefined;
+  dw.running = true;
+  try {
+    dw.fn();
+  } finally {
+    dw.running = false;
+  }
+  yield* [];
+}
+
+/**
+ * queue_delayed_work() / schedule_delayed_work(): runs `dw` `delayMs` from now (virtual time).
+ * Without a clock it runs at once, after bus.delay(delayMs).
+ * @returns false when it was already pending (the kernel leaves the pending timer as is)
+ */
+export function queueDelayedWork(ctx: KernelContext, dw: DelayedWork, delayMs: number): boolean {
+  if (dw.queued) return false;
+  const hw = env(ctx).hw;
+  const now = hw.now;
+  if (!now) {
+    hw.delay?.(delayMs);
+    dw.fn();
+    return true;
+  }
+  const w: Work = {
+    gen: delayedRun(dw),
+    wakeAt: now() + BigInt(Math.max(0, Math.round(delayMs))) * 1_000_000n,
+    running: false,
+  };
+  dw.queued = w;
+  queueOf(ctx).push(w);
+  return true;
+}
+
+/**
+ * mod_delayed_work(): the pending run of `dw` moves to `delayMs` from now, or one is queued.
+ * While `fn` runs, nothing is queued: cxlsim's devices signal lazily (when a register is read),
+ * so an interrupt raised by the running work's own register read stands for one that arrived
+ * just before it ran (the kernel would have moved the timer of this same run).
+ */
+export function modDelayedWork(ctx: KernelContext, dw: DelayedWork, delayMs: number): void {
+  if (dw.running) return;
+  const now = env(ctx).hw.now;
+  if (dw.queued && now) {
+    dw.queued.wakeAt = now() + BigInt(Math.max(0, Math.round(delayMs))) * 1_000_000n;
+    return;
+  }
+  queueDelayedWork(ctx, dw, delayMs);
+}
+
+/** cancel_delayed_work_sync(): drops the pending run of `dw`. @returns true when one was pending */
+export function cancelDelayedWork(ctx: KernelContext, dw: DelayedWork): boolean {
+  const w = dw.queued;
+  if (!w) return false;
+  dw.queued = undefined;
+  const q = queueOf(ctx);
+  const i = q.indexOf(w);
+  if (i >= 0) q.splice(i, 1);
+  return true;
+}
+
+/** The guest's virtual clock (ns since boot), or undefined on a clockless bus. */
+export function guestNow(ctx: KernelContext): bigint | undefined {
+  return env(ctx).hw.now?.();
 }

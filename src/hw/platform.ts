@@ -39,6 +39,8 @@ import { createConfigBus } from './pci/config-bus.ts';
 import { type FirmwareRange, runPciFirmware } from './pci/firmware.ts';
 import { MmioMap } from './pci/mmio-bus.ts';
 import { type MemoryMap, type PlacedWindow, placeMemoryMap } from './placement.ts';
+import { bgDeadlineNs, bgTick } from './regs/mailbox/background.ts';
+import type { MemDevState } from './regs/memdev-state.ts';
 import { deviceAdd, type HotplugResult } from './vmm/hotplug.ts';
 import {
   allVfio,
@@ -203,6 +205,30 @@ function wireType3(fns: PciFunctionModel[], clock: GuestClock): IrqBus {
   return irqs;
 }
 
+/**
+ * The type-3 devices' background-command timers (QEMU bg_timercb() on QEMU_CLOCK_VIRTUAL) as
+ * bus.timers: the earliest completion deadline, and completing (with the mailbox MSI-X) every
+ * command whose deadline the clock has reached.
+ */
+class DeviceTimers {
+  private readonly states: MemDevState[];
+  constructor(fns: readonly PciFunctionModel[]) {
+    this.states = [];
+    for (const fn of fns) if (fn.device.kind === 'type3') this.states.push(fn.device.state);
+  }
+  next(): bigint | undefined {
+    let t: bigint | undefined;
+    for (const s of this.states) {
+      const d = bgDeadlineNs(s);
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
+    return t;
+  }
+  run(): void {
+    for (const s of this.states) if (s.ras.bg.runtime > 0) bgTick(s);
+  }
+}
+
 /** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
 class CxlTestMock {
   private readonly lookup: FunctionLookup;
@@ -344,6 +370,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
     irq: irqs,
     delay: rebuildable(delayOf, clock),
     now: rebuildable(clockOf, clock),
+    timers: new DeviceTimers(fns),
     ...(mock ? { mock } : {}),
   };
   return new HwPlatform(

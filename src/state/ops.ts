@@ -5,7 +5,7 @@
  * one more member of {@link JournalOp}; nothing else changes.
  */
 
-import { settleWork } from '../drivers/workqueue.ts';
+import { guestNow, msleep, settleWork } from '../drivers/workqueue.ts';
 import { cxlQmp } from '../hw/qmp/cxl.ts';
 import { parseQmpJson, QmpError } from '../hw/qmp/visit.ts';
 import { Errno } from '../kernel/errno.ts';
@@ -14,11 +14,15 @@ import type { Machine } from '../machine.ts';
 /**
  * One journaled operation. A sysfs write that the kernel refused is journaled too (with the
  * errno it got), so that a replay reproduces its kernel log lines; a replay that does not give
- * the same outcome means the state no longer describes this cxlsim.
+ * the same outcome means the state no longer describes this cxlsim. `at` (sysfs writes and
+ * ioctls of a live `cxlsim serve`, whose guest keeps running between them) is the guest clock
+ * in ns, decimal, when the op was made: the replay lets the guest run until then instead of
+ * letting its work end first (replay.ts), so that an op that met work in progress (a second
+ * sanitize) meets it again.
  */
 export type JournalOp =
-  | { kind: 'sysfs-write'; path: string; value: string; fails?: string }
-  | { kind: 'ioctl'; memdev: string; id: number; payload: string }
+  | { kind: 'sysfs-write'; path: string; value: string; fails?: string; at?: string }
+  | { kind: 'ioctl'; memdev: string; id: number; payload: string; at?: string }
   /** A CPU store through the platform's memory bus (`cxlsim mem write`): HPA "0x…", bytes as hex. */
   | { kind: 'mem-write'; hpa: string; data: string }
   /** `cxlsim reboot`: a fresh guest on the same hardware; dyndbg for the new kernel. */
@@ -35,6 +39,28 @@ export type JournalOp =
    * `args` is the JSON text as given, so that 64-bit integers keep their value.
    */
   | { kind: 'qmp'; command: string; args: string };
+
+/** The reason an op's `at` is malformed (not a decimal ns count), or undefined. */
+function checkAt(op: Record<string, unknown>): string | undefined {
+  return op.at === undefined || (isStr(op.at) && /^[0-9]{1,20}$/.test(op.at))
+    ? undefined
+    : 'at is not a guest time in ns';
+}
+
+/**
+ * Before op `op` of a replay: a live op (`at`) lets the guest run until its time; any other
+ * op was made by a process that let the guest's work end first (a one-shot command settles
+ * before it exits), so that work ends here too.
+ */
+export function beforeOp(m: Machine, op: JournalOp): void {
+  const at = 'at' in op && op.at !== undefined ? BigInt(op.at) : undefined;
+  if (at === undefined) {
+    settleWork(m.kernel);
+    return;
+  }
+  const now = guestNow(m.kernel);
+  if (now !== undefined && at > now) msleep(m.kernel, Number((at - now + 999_999n) / 1_000_000n));
+}
 
 /** How one kind of operation is checked, replayed and described. */
 export interface OpKind<O> {
@@ -66,7 +92,7 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
       if (!isStr(op.path) || !isStr(op.value)) return 'path or value missing';
       if (op.fails !== undefined && !(isStr(op.fails) && /^E[A-Z0-9_]+$/.test(op.fails)))
         return 'fails is not an errno name';
-      return undefined;
+      return checkAt(op);
     },
     replay(m, op) {
       try {
@@ -77,8 +103,6 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
       }
       if (op.fails !== undefined)
         throw new Errno('EINVAL', `succeeded, but was journaled as failing with ${op.fails}`);
-      // work the write queued (a firmware upload) ran on in the guest that made the journal
-      settleWork(m.kernel);
       return m;
     },
     describe: (op) =>
@@ -91,7 +115,7 @@ export const JOURNAL_OPS: { [K in JournalOp['kind']]: OpKind<Of<K>> } = {
       op.id >= 0 &&
       isStr(op.payload) &&
       HEX_BYTES.test(op.payload)
-        ? undefined
+        ? checkAt(op)
         : 'ioctl memdev, id or payload missing',
     replay(m, op) {
       const r = m.ioctl.send(op.memdev, {

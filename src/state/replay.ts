@@ -1,14 +1,18 @@
 /**
  * DOC: replaying a journal on a freshly booted machine.
  *
- * Each operation is applied through its kind's entry in JOURNAL_OPS (ops.ts); an operation
+ * Each operation is applied through its kind's entry in JOURNAL_OPS (ops.ts), after the guest
+ * ran until it (ops.ts beforeOp(): a live op's `at`, else the end of the work left running);
+ * the work left running after the last one runs to its end. An operation
  * whose outcome differs from the journaled one means the state no longer describes this
  * cxlsim, and is reported in one line naming the state file and the operation.
  */
+
+import { settleWork } from '../drivers/workqueue.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 import { StateError } from './errors.ts';
-import { describeOp, type JournalOp, opKind } from './ops.ts';
+import { beforeOp, describeOp, type JournalOp, opKind } from './ops.ts';
 
 /**
  * Replays journaled operations `ops[from…]` on a machine that holds `ops[0…from)` (a fresh
@@ -22,6 +26,7 @@ export function replay(m0: Machine, ops: readonly JournalOp[], file: string, fro
   for (let i = from; i < ops.length; i++) {
     const op = ops[i] as JournalOp;
     try {
+      beforeOp(m, op);
       m = opKind(op).replay(m, op);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
@@ -30,5 +35,7 @@ export function replay(m0: Machine, ops: readonly JournalOp[], file: string, fro
       );
     }
   }
+  // what the guest left running runs to its end, as in the process that made the last op
+  settleWork(m.kernel);
   return m;
 }

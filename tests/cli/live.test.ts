@@ -132,13 +132,18 @@ describe('FUSE operations over the live /sys', () => {
         path: `${d.slice(1)}/create_pmem_region`,
         value: 'region7\n',
         fails,
+        at: expect.stringMatching(/^\d+$/),
       },
       {
         kind: 'sysfs-write',
         path: `${d.slice(1)}/create_pmem_region`,
         value: name,
+        at: expect.stringMatching(/^\d+$/),
       },
     ]);
+    // live ops carry the guest time they were made at, in order
+    const at = (i: number) => BigInt((ops1[i] as { at: string }).at);
+    expect(at(1)).toBeGreaterThanOrEqual(at(0));
     // another cxlsim sees what was written through the mount
     const r = await cli('sysfs', 'ls', '/sys/bus/cxl/devices');
     expect(r.stdout.split('\n')).toContain(String(name).trim());

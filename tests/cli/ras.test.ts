@@ -192,5 +192,11 @@ describe('sanitize', () => {
     expect(
       (await t.run('sysfs', 'cat', `/sys/bus/cxl/devices/${idle}/security/state`)).stdout,
     ).toBe('disabled\n');
+    // the one-shot write let the sanitize end before it exited: nothing left to wait for
+    const w = await t.run('wait-sanitize', idle);
+    expect(w).toMatchObject({
+      code: 0,
+      stderr: 'cxl memdev: cmd_wait_sanitize: wait sanitize completed on 1 mem device\n',
+    });
   });
 });

@@ -7,9 +7,10 @@
  * - check_dmesg: no "Call Trace".
  * Not portable as written: set_timeout writes the mock's `sanitize_timeout`
  * (/sys/bus/platform/devices/cxl_mem.N/, tools/testing/cxl/test/mem.c); cxlsim's cxl_test
- * memdevs are QEMU type-3 devices whose sanitize runs QEMU's duration (15 s for 2 GiB), and the
- * guest waits for it in the machine's virtual time, so "took more than 2 s" is measured on that
- * clock (the device's Get Timestamp time base) instead of bash's $SECONDS.
+ * memdevs are QEMU type-3 devices whose sanitize runs QEMU's duration (15 s for 2 GiB). The
+ * write returns at once (the kernel's asynchronous sanitize) and `cxl wait-sanitize` sleeps in
+ * the machine's virtual time until the poll work saw it end, so "took more than 2 s" is
+ * measured on that clock (the device's Get Timestamp time base) instead of bash's $SECONDS.
  */
 import { describe, expect, it } from 'vitest';
 import { items, type Json, Sh } from './harness.ts';

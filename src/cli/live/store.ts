@@ -11,6 +11,7 @@
  * re-boots from the journal when it changed.
  */
 import { statSync } from 'node:fs';
+import { guestNow } from '../../drivers/workqueue.ts';
 import { Errno } from '../../kernel/errno.ts';
 import type { Machine } from '../../machine.ts';
 import type { CxlMemIoctl } from '../../ndctl/lib/ioctl.ts';
@@ -146,7 +147,15 @@ export class LiveMachine {
         const m = this.m as Machine;
         const st = this.st as MachineState;
         const pending: JournalOp[] = [];
-        const journal = (op: JournalOp) => void pending.push(op);
+        // the live guest keeps running between ops: each carries its guest time (ops.ts `at`)
+        const journal = (op: JournalOp) => {
+          const at = guestNow(m.kernel);
+          pending.push(
+            at !== undefined && (op.kind === 'sysfs-write' || op.kind === 'ioctl')
+              ? { ...op, at: String(at) }
+              : op,
+          );
+        };
         try {
           return fn(recordingSysfs(m.sysfs, journal), recordingIoctl(m.ioctl, journal));
         } finally {

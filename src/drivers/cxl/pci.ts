@@ -23,6 +23,7 @@ import {
   devmCxlAddMemdev,
   devmCxlSetupFwUpload,
 } from './core/memdev.ts';
+import { cxlPciSetupMboxIrq } from './core/pci-sanitize.ts';
 import { cxlFindRegblock, cxlProbeComponentRegs, cxlProbeDeviceRegs } from './core/regs.ts';
 import {
   CXLDEV_MBOX_CAP_PAYLOAD_SIZE_MASK,
@@ -39,7 +40,8 @@ import { devmCxlAddNvdimm } from './pmem.ts';
 export const PCI_CLASS_MEMORY_CXL = 0x050210;
 
 /**
- * cxl_pci_setup_mailbox(): mailbox ready, payload size.
+ * cxl_pci_setup_mailbox(): mailbox ready, payload size, the background-command interrupt or
+ * sanitize polling (core/pci-sanitize.ts, kernel ≥ 6.5).
  * @throws ETIMEDOUT mailbox not ready; ENXIO "Mailbox is too small (%zub)"
  */
 function cxlPciSetupMailbox(cxlds: CxlDevState): void {
@@ -53,6 +55,7 @@ function cxlPciSetupMailbox(cxlds: CxlDevState): void {
   if (cxlds.payloadSize < 256)
     throw cxlds.pdev.err('ENXIO', `Mailbox is too small (${cxlds.payloadSize}b)`);
   cxlds.pdev.dbg(`Mailbox payload sized ${cxlds.payloadSize}`);
+  cxlPciSetupMboxIrq(cxlds, caps);
 }
 
 /**

@@ -253,22 +253,54 @@ export const actionDisable: MemdevActionFn = (env, ml, param, m) => {
   return memdevDisableInvalidate(m);
 };
 
+/** Virtual ms between two looks at security/state while emulating poll(2) on it. */
+const POLL_STEP_MS = 100;
+/** An infinite poll(2) gives up after a day of virtual time (a sanitize never ended). */
+const POLL_FOREVER_LIMIT_MS = 24 * 3600 * 1000;
+
 /**
- * action_wait_sanitize(): cxl_memdev_wait_sanitize() — no security/state: nothing to wait for;
- * a state other than "sanitize": done. cxlsim's sanitize completes inside the sysfs write
- * (drivers/cxl/core/security.ts), so the state never reads "sanitize" here and the poll()
- * on it is never needed.
+ * action_wait_sanitize(): cxl_memdev_wait_sanitize() — no security/state: nothing to wait
+ * for; a state other than "sanitize": done; else poll(2) on the attribute for the kernel's
+ * sysfs_notify (-t ms, -1 forever) and read it again: "sanitize" still → "sanitize wake
+ * error" (ENXIO); timeout → ETIMEDOUT. cxlsim emulates the poll by sleeping in the guest's
+ * virtual time (env.sleep, which runs the kernel's sanitize poll work) and re-reading the state
+ * every 100 ms; without a way to sleep, the poll times out at once.
  */
-export const actionWaitSanitize: MemdevActionFn = (env, ml, _param, m) => {
+export const actionWaitSanitize: MemdevActionFn = (env, ml, param, m) => {
   const path = `${m.devPath}/security/state`;
+  const rel = path.replace(/^\/sys\//, '');
+  const read = (): string => {
+    const v = env.ctx.view.read(rel);
+    return typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
+  };
   let state: string;
   try {
-    const v = env.ctx.view.read(path.replace(/^\/sys\//, ''));
-    state = typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
+    state = read();
   } catch (e) {
     if (isErrno(e) && e.code === 'ENOENT') return 0;
     ml.err('cxl_memdev_wait_sanitize', `${path}: ${isErrno(e) ? e.message : 'I/O error'}\n`);
     return negErrno(isErrno(e) ? e.code : 'EIO');
   }
-  return state.startsWith('sanitize') ? negErrno('ETIMEDOUT') : 0;
+  if (!state.startsWith('sanitize')) return 0;
+  const sleep = env.sleep;
+  const limit = param.timeout < 0 ? POLL_FOREVER_LIMIT_MS : param.timeout;
+  for (let waited = 0; sleep && waited < limit; ) {
+    const step = Math.min(POLL_STEP_MS, limit - waited);
+    sleep(step);
+    waited += step;
+    try {
+      state = read();
+    } catch {
+      state = '';
+    }
+    if (!state.startsWith('sanitize')) {
+      // the notify woke the poll; the second pread() must not read "sanitize"
+      if (state === '') {
+        ml.err('cxl_memdev_wait_sanitize', `${memdevName(m)}: sanitize wake error\n`);
+        return negErrno('ENXIO');
+      }
+      return 0;
+    }
+  }
+  return negErrno('ETIMEDOUT');
 };

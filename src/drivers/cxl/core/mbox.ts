@@ -18,6 +18,7 @@ import {
 import { CXL_KVER } from '../kver.ts';
 import type { CxlDevState } from './memdev.ts';
 import { cxlMockMboxDelayMs } from './mock-hooks.ts';
+import { cxlPciSanitizeStarted, cxlSanitizeBlocks } from './pci-sanitize.ts';
 
 /** Opcodes (enum cxl_opcode). */
 export const CXL_MBOX_OP = {
@@ -169,6 +170,7 @@ export function* cxlMboxSendSteps(
   if (mmio.read32(base + MBOX_CTRL) & CXLDEV_MBOX_CTRL_DOORBELL) {
     throw dev.err('EBUSY', `mailbox queue busy (opcode: 0x${opcode.toString(16)}), device state `);
   }
+  if (cxlSanitizeBlocks(cxlds, opcode)) throw new Errno('EBUSY', 'sanitize in progress', dev.name);
   if (payload.length) mmio.writeBytes(base + MBOX_PAYLOAD, payload);
   mmio.write64(base + MBOX_CMD, BigInt(opcode) | (BigInt(payload.length) << 16n));
   dev.dbg('Sending command');
@@ -181,7 +183,15 @@ export function* cxlMboxSendSteps(
   if (mockDelay > 0) yield mockDelay;
   const status = mmio.read64(base + MBOX_STATUS);
   let rc = Number((status >> 32n) & 0xffffn);
-  if (rc === MBOX_RC_BACKGROUND) rc = yield* waitBackground(cxlds, opcode, poll);
+  if (rc === MBOX_RC_BACKGROUND) {
+    // Sanitize monopolizes the device: the kernel returns at once (pci-sanitize.ts)
+    if (opcode === CXL_MBOX_OP.SANITIZE && cxlds.security) {
+      const refused = cxlPciSanitizeStarted(cxlds);
+      if (refused) throw new Errno(refused, 'sanitize already running', dev.name);
+      return { rc: 0, out: new Uint8Array(0) };
+    }
+    rc = yield* waitBackground(cxlds, opcode, poll);
+  }
   if (rc !== 0) return { rc, out: new Uint8Array(0) };
   const cmd = mmio.read64(base + MBOX_CMD);
   const lenOut = Number((cmd >> 16n) & 0x1fffffn);
@@ -199,8 +209,8 @@ const BG_WAIT_LIMIT_MS = 5 * 3600 * 1000;
 /**
  * The background-command path of __cxl_pci_mbox_send_cmd(): waits (the command's poll interval,
  * 1 s by default) until the Background Command Status shows 100 %, then takes its return code.
- * Sanitize logs "Sanitization operation started" / "… ended" (the kernel's sanitize work), other
- * commands "Mailbox background operation (0x%04x) started" / "… completed".
+ * Logs "Mailbox background operation (0x%04x) started" / "… completed"; a Sanitize waits here
+ * only on a kernel without the asynchronous sanitize (pci-sanitize.ts), which has none.
  * @throws ETIMEDOUT "timeout waiting for background (%d ms)" when it does not complete within
  *   the command's poll_count × poll_interval_ms (or cxlsim's 5 h limit without one)
  */

@@ -4,8 +4,9 @@
  *
  * The group is hidden on a memdev without a cxl_memdev_state (a type-2 accelerator's), as the
  * type-2 series' `if (!mds) return 0` in cxl_memdev_security_visible() does.
- * * `security/state` (0444): "sanitize" while a background Sanitize runs, else from the Get
- *   Security State bits; with no user passphrase set — the only state cxlsim models — "disabled".
+ * * `security/state` (0444): "sanitize" while a Sanitize runs (the driver's `sanitize_active`,
+ *   6.7+), else from the Get Security State bits; with no user passphrase set — the only state
+ *   cxlsim models — "disabled".
  * * `security/sanitize`, `security/erase` (0200): visible only when the CEL enables Sanitize
  *   (0x4400) / Secure Erase (0x4401) (cxl_memdev_security_visible()): QEMU ≥ 8.2 lists
  *   Sanitize, no QEMU lists Secure Erase. A true value runs cxl_mem_sanitize()
@@ -18,18 +19,17 @@
 import type { Attribute, AttributeGroup } from '../../../kernel/device.ts';
 import { Errno } from '../../../kernel/errno.ts';
 import { kstrtobool } from '../../../sysfs/format.ts';
-import { env } from '../../env.ts';
+import { runPendingWork } from '../../workqueue.ts';
 import type { CxlMemdev } from './memdev.ts';
+import { cxlSanitizeRunning } from './pci-sanitize.ts';
 import { cxlTriggerPoisonList } from './poison.ts';
-import { RAS_KVER } from './ras-kver.ts';
+import { rasKver } from './ras-kver.ts';
 import { cxlMemSanitize } from './security.ts';
 
 /** CXL_MBOX_OP_SANITIZE, CXL_MBOX_OP_SECURE_ERASE, CXL_MBOX_OP_GET_POISON. */
 const OP_SANITIZE = 0x4400;
 const OP_SECURE_ERASE = 0x4401;
 const OP_GET_POISON = 0x4300;
-
-const since = (m: CxlMemdev, v: string): boolean => env(m).since(v);
 
 /**
  * security_sanitize_store() / security_erase_store(): a true kstrtobool() value runs
@@ -47,6 +47,17 @@ function securityStore(m: CxlMemdev, buf: string, op: number): void {
   cxlMemSanitize(m, op);
 }
 
+/**
+ * security_state_show(): "sanitize" while a sanitize runs (pci-sanitize.ts
+ * cxlSanitizeRunning()), else "disabled" (no passphrase is ever set here). The guest's deferred
+ * work due by now (the sanitize poll, the device's completion interrupt) runs first, as a real
+ * guest's would have meanwhile.
+ */
+function securityStateShow(m: CxlMemdev): string {
+  runPendingWork(m.ctx);
+  return cxlSanitizeRunning(m.cxlds) ? 'sanitize\n' : 'disabled\n';
+}
+
 /** `security/` (v6.5). */
 export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   const wo = (name: string, op: number): Attribute<CxlMemdev> => ({
@@ -57,9 +68,9 @@ export function memdevSecurityGroup(): AttributeGroup<CxlMemdev> {
   });
   return {
     name: 'security',
-    isVisible: (m) => since(m, RAS_KVER.sanitize) && !m.cxlds.isType2,
+    isVisible: (m) => rasKver(m, 'sanitize') && !m.cxlds.isType2,
     attrs: [
-      { name: 'state', mode: 0o444, show: () => 'disabled\n' },
+      { name: 'state', mode: 0o444, show: securityStateShow },
       wo('sanitize', OP_SANITIZE),
       wo('erase', OP_SECURE_ERASE),
     ],
@@ -88,7 +99,7 @@ export function triggerPoisonListAttr(): Attribute<CxlMemdev> {
     mode: 0o200,
     store: triggerPoisonList,
     isVisible: (m) =>
-      since(m, RAS_KVER.poisonList) &&
+      rasKver(m, 'poisonList') &&
       m.driver?.name === 'cxl_mem' &&
       m.cxlds.enabledCmds.has(OP_GET_POISON),
   };

@@ -5,6 +5,7 @@
  * {@link CxlDevState} holds what the driver learnt (capacities in bytes, DPA partitions,
  * mailbox geometry, enabled commands). The endpoint port is attached by cxl_mem.
  */
+
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
 import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
@@ -16,6 +17,7 @@ import {
   firmwareUploadRegister,
 } from '../../firmware-loader/sysfs-upload.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
+import type { DelayedWork } from '../../workqueue.ts';
 import { CXL_MEM_MAJOR, cxlKver } from '../kver.ts';
 import { CxlEndpointDecoder } from './decoder.ts';
 import { cxlMemdevFwOps } from './memdev-fw.ts';
@@ -62,6 +64,23 @@ export interface CxlDevState {
    */
   ramQosClass?: number;
   pmemQosClass?: number;
+  /**
+   * struct cxl_security_state's sanitize fields (kernel ≥ 6.5, set up by cxl_pci's
+   * cxl_pci_setup_mailbox()); absent on a device without a mailbox.
+   */
+  security?: CxlSecurityState;
+}
+
+/** The sanitize fields of struct cxl_security_state (drivers/cxl/cxlmem.h). */
+export interface CxlSecurityState {
+  /** Polling mode: no background-command interrupt (`poll`, 6.5–6.6 only decides from it). */
+  poll: boolean;
+  /** Seconds of the next sanitize poll; > 0 while a sanitize is outstanding (`poll_tmo_secs`). */
+  pollTmoSecs: number;
+  /** A sanitize is running (`sanitize_active`, kernel ≥ 6.7). */
+  sanitizeActive: boolean;
+  /** cxl_mbox_sanitize_work() (`poll_dwork`). */
+  pollDwork: DelayedWork;
 }
 
 const memdevIdas = copiedWeakMap<KernelContext, Ida>();

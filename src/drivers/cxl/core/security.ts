@@ -8,10 +8,10 @@
  * committed decoder, keeps the device mapped); Get Security State must show no user passphrase
  * (and for erase, not locked), else EINVAL ("Failed to get security state : %d" when it fails);
  * then Sanitize / Secure Erase goes to the device ("Failed to sanitize device : %d" on error).
- * The device runs it in the background. The kernel returns at once and notices the end from the
- * mailbox interrupt or its poll work; cxlsim's guest instead waits for it inside the write, in
- * the machine's virtual time (bus.delay), so the write returns once the media is sanitized and
- * security/state never shows "sanitize" to a later reader.
+ * The device runs it in the background and the write returns at once; security/state reads
+ * "sanitize" until the poll work (or the mailbox interrupt) sees it complete
+ * (core/pci-sanitize.ts). A sanitize while one runs fails with EBUSY ("Failed to get security
+ * state : -16": only Get Health Info reaches the device meanwhile).
  */
 import { Errno, errnoNumber } from '../../../kernel/errno.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd, le } from './mbox.ts';

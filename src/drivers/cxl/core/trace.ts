@@ -3,77 +3,49 @@
  * cxl_poison, cxl_overflow, cxl_general_media, cxl_dram, cxl_memory_module, cxl_generic_event.
  * The record layouts are the kernel's (cxl/event.h, CXL 3.1 §8.2.9.2.1 Tables 8-43…8-47):
  * common header 0x30 bytes (uuid, length, flags[3], handle, related handle, timestamp,
- * maintenance class / subclass), then the type's fields. The formats are the v7.x trace.h
- * ones for every modelled kernel (6.12's shorter general media / DRAM lines are not modelled).
+ * maintenance class / subclass), then the type's fields. Kernels from RAS_KVER.cxl31Records
+ * (6.15, the CXL 3.1 record updates) print the v7.x trace.h text built here; 6.3–6.14
+ * (debian-13's 6.12) print the CXL 3.0 text of trace-v30.ts. cxl_poison, cxl_overflow and
+ * cxl_generic_event keep one format (the header's maint_op_sub_class aside).
  */
 import { kernelTrace } from '../../../kernel/trace.ts';
 import type { CxlMemdev } from './memdev.ts';
+import { rasKver } from './ras-kver.ts';
+import {
+  CXL_EVENT_DRAM_UUID,
+  CXL_EVENT_GEN_MEDIA_UUID,
+  CXL_EVENT_MEM_MODULE_UUID,
+  DESC_FLAGS,
+  DPA_FLAGS,
+  type HpaOf,
+  hex,
+  LOG_NAMES,
+  MEDIA_STATUS,
+  NULL_UUID,
+  printFlags,
+  printHex,
+  printSymbolic,
+  pUb,
+  type RegionRef,
+  s16,
+  u16,
+  u24,
+  u32,
+  u64,
+  who,
+} from './trace-fmt.ts';
+import { dramText30, generalMediaText30, hdrText30, memoryModuleText30 } from './trace-v30.ts';
 
-/**
- * What the RAS paths need of a region (struct cxl_region): its name, uuid and
- * cxl_dpa_to_hpa(). RegionRef (core/region) provides it; typed here so that core does not
- * import the region folder.
- */
-export interface RegionRef {
-  name: string;
-  params: { uuid: string };
-  /** cxl_dpa_to_hpa(): the HPA of `cxlmd`'s `dpa` in this region, ULLONG_MAX when none. */
-  dpaToHpa(cxlmd: CxlMemdev, dpa: bigint): bigint;
-}
-
-/** Event log names (cxl_event_log_type_str). */
-const LOG_NAMES = ['Informational', 'Warning', 'Failure', 'Fatal'];
-/** UUIDs of the record types (cxl/event.h). */
-export const CXL_EVENT_GEN_MEDIA_UUID = 'fbcd0a77-c260-417f-85a9-088b1621eba6';
-export const CXL_EVENT_DRAM_UUID = '601dcbb3-9c06-4eab-b8af-4e9bfb5c9624';
-export const CXL_EVENT_MEM_MODULE_UUID = 'fe927475-dd59-4339-a586-79bab113b774';
-
-const hex = (v: bigint | number) => v.toString(16);
-const NULL_UUID = '00000000-0000-0000-0000-000000000000';
-
-/** __print_flags(): names of the set bits joined by `delim`, leftover bits as 0x…. */
-export function printFlags(v: number, delim: string, names: [number, string][]): string {
-  const out: string[] = [];
-  let rest = v;
-  for (const [bit, name] of names)
-    if ((v & bit) === bit && bit !== 0) {
-      out.push(name);
-      rest &= ~bit;
-    }
-  if (rest) out.push(`0x${hex(rest)}`);
-  return out.join(delim);
-}
-
-/** __print_symbolic(): the name of a value, else 0x…. */
-export function printSymbolic(
-  v: number,
-  names: readonly string[] | Record<number, string>,
-): string {
-  const n = (names as Record<number, string>)[v];
-  return n ?? `0x${hex(v)}`;
-}
-
-/** __print_hex(): bytes as two hex digits separated by spaces. */
-export function printHex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-}
-
-/** %pUb of 16 bytes. */
-export function pUb(b: Uint8Array): string {
-  const h = [...b.subarray(0, 16)].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const u16 = (b: Uint8Array, o: number) => (b[o] ?? 0) | ((b[o + 1] ?? 0) << 8);
-const u24 = (b: Uint8Array, o: number) => u16(b, o) | ((b[o + 2] ?? 0) << 16);
-const u32 = (b: Uint8Array, o: number) => (u24(b, o) | ((b[o + 3] ?? 0) << 24)) >>> 0;
-const u64 = (b: Uint8Array, o: number) => (BigInt(u32(b, o + 4)) << 32n) | BigInt(u32(b, o));
-const s16 = (b: Uint8Array, o: number) => (u16(b, o) << 16) >> 16;
-
-/** "memdev=… host=… serial=…" of a memdev. */
-function who(cxlmd: CxlMemdev): string {
-  return `memdev=${cxlmd.name} host=${cxlmd.parent?.name ?? ''} serial=${BigInt.asIntN(64, cxlmd.cxlds.serial)}`;
-}
+export type { HpaOf, RegionRef };
+export {
+  CXL_EVENT_DRAM_UUID,
+  CXL_EVENT_GEN_MEDIA_UUID,
+  CXL_EVENT_MEM_MODULE_UUID,
+  printFlags,
+  printHex,
+  printSymbolic,
+  pUb,
+};
 
 /** Poison trace types (enum cxl_poison_trace_type). */
 export type PoisonTraceType = 'List' | 'Inject' | 'Clear';
@@ -140,8 +112,12 @@ const HDR_FLAGS: [number, string][] = [
   [1 << 6, 'MAINT_OP_SUB_CLASS_VALID'],
 ];
 
-/** CXL_EVT_TP_printk's common prefix for a record of log `log` with uuid `uuid`. */
+/**
+ * CXL_EVT_TP_printk's common prefix for a record of log `log` with uuid `uuid`; before
+ * RAS_KVER.cxl31Records, without maint_op_sub_class (trace-v30.ts).
+ */
 function hdrText(cxlmd: CxlMemdev, log: number, rec: Uint8Array, uuid: string): string {
+  if (!rasKver(cxlmd, 'cxl31Records')) return hdrText30(cxlmd, log, rec, uuid);
   return (
     `${who(cxlmd)} log=${printSymbolic(log, LOG_NAMES)} : time=${u64(rec, 0x18)} uuid=${uuid} ` +
     `len=${rec[0x10] ?? 0} flags='${printFlags(u24(rec, 0x11), ' | ', HDR_FLAGS)}' ` +
@@ -150,15 +126,6 @@ function hdrText(cxlmd: CxlMemdev, log: number, rec: Uint8Array, uuid: string): 
   );
 }
 
-const DPA_FLAGS: [number, string][] = [
-  [1, 'VOLATILE'],
-  [2, 'NOT_REPAIRABLE'],
-];
-const DESC_FLAGS: [number, string][] = [
-  [1, 'UNCORRECTABLE_EVENT'],
-  [2, 'THRESHOLD_EVENT'],
-  [4, 'POISON_LIST_OVERFLOW'],
-];
 const TRANS = [
   'Unknown',
   'Host Read',
@@ -198,14 +165,14 @@ function compIdText(comp: Uint8Array, valid: number, compBit: number, fmtBit: nu
   );
 }
 
-/** Where a media record's DPA lands: region and HPA (ULLONG_MAX without one). */
-export interface HpaOf {
-  cxlr: RegionRef | undefined;
-  hpa: bigint;
-}
-
-/** trace_cxl_general_media(). */
+/** trace_cxl_general_media(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlGeneralMedia(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  if (!rasKver(cxlmd, 'cxl31Records')) {
+    const text =
+      hdrText30(cxlmd, log, rec, CXL_EVENT_GEN_MEDIA_UUID) + generalMediaText30(cxlmd, rec, at);
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, { memdev: cxlmd.name, log });
+    return;
+  }
   const phys = u64(rec, 0x30);
   const valid = u16(rec, 0x3b);
   const text =
@@ -228,8 +195,13 @@ export function traceCxlGeneralMedia(cxlmd: CxlMemdev, log: number, rec: Uint8Ar
   kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, { memdev: cxlmd.name, log });
 }
 
-/** trace_cxl_dram(). */
+/** trace_cxl_dram(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlDram(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  if (!rasKver(cxlmd, 'cxl31Records')) {
+    const text = hdrText30(cxlmd, log, rec, CXL_EVENT_DRAM_UUID) + dramText30(cxlmd, rec, at);
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, { memdev: cxlmd.name, log });
+    return;
+  }
   const phys = u64(rec, 0x30);
   const valid = u16(rec, 0x3b);
   const text =
@@ -260,8 +232,13 @@ export function traceCxlDram(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at:
   kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, { memdev: cxlmd.name, log });
 }
 
-/** trace_cxl_memory_module(). */
+/** trace_cxl_memory_module(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlMemoryModule(cxlmd: CxlMemdev, log: number, rec: Uint8Array) {
+  if (!rasKver(cxlmd, 'cxl31Records')) {
+    const text = hdrText30(cxlmd, log, rec, CXL_EVENT_MEM_MODULE_UUID) + memoryModuleText30(rec);
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_memory_module', text, { memdev: cxlmd.name, log });
+    return;
+  }
   const as = rec[0x33] ?? 0;
   const two = ['Normal', 'Warning', 'Critical'];
   const one = ['Normal', 'Warning'];
@@ -276,7 +253,7 @@ export function traceCxlMemoryModule(cxlmd: CxlMemdev, log: number, rec: Uint8Ar
       [4, 'REPLACEMENT_NEEDED'],
       [8, 'MEM_CAPACITY_DEGRADED'],
     ])}' ` +
-    `media_status='${printSymbolic(rec[0x32] ?? 0, ['Normal', 'Not Ready', 'Write Persistency Lost', 'All Data Lost', 'Write Persistency Loss in the Event of Power Loss', 'Write Persistency Loss in Event of Shutdown', 'Write Persistency Loss Imminent', 'All Data Loss in Event of Power Loss', 'All Data loss in the Event of Shutdown', 'All Data Loss Imminent'])}' ` +
+    `media_status='${printSymbolic(rec[0x32] ?? 0, MEDIA_STATUS)}' ` +
     `as_life_used=${printSymbolic(as & 3, two)} as_dev_temp=${printSymbolic((as & 0xc) >> 2, two)} ` +
     `as_cor_vol_err_cnt=${printSymbolic((as & 0x10) >> 4, one)} as_cor_per_err_cnt=${printSymbolic((as & 0x20) >> 5, one)} ` +
     `life_used=${rec[0x34] ?? 0} device_temp=${s16(rec, 0x35)} dirty_shutdown_cnt=${u32(rec, 0x37)} ` +

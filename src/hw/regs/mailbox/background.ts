@@ -92,6 +92,17 @@ export function bgTick(s: MemDevState): void {
   }
 }
 
+/**
+ * When QEMU's timer completes the running background command (ns of device time): the first
+ * tick at or after start + run time; undefined when none runs.
+ */
+export function bgDeadlineNs(s: MemDevState): bigint | undefined {
+  const bg = s.ras.bg;
+  if (bg.runtime <= 0) return undefined;
+  const ms = bg.start + Math.ceil(bg.runtime / BG_UPDATE_FREQ_MS) * BG_UPDATE_FREQ_MS;
+  return BigInt(ms) * 1_000_000n;
+}
+
 /** QEMU's mailbox MSI-X vector (CXL_T3_MSIX_MBOX). */
 export const MBOX_MSIX_VECTOR = 7;
 
