@@ -21,6 +21,6 @@ export const NDCTL_HELP: [string, string][] = [
   ['write-labels', 'write the label storage area'],
   ['zero-labels', 'zero the label storage area'],
   ['update-firmware', 'upload a firmware image through the firmware loader'],
-  ['wait-sanitize', 'wait for a running sanitize to end (ndctl >= 79)'],
-  ['set-alert-config', 'set the device alert thresholds (ndctl >= 79)'],
+  ['wait-sanitize', 'wait for a running sanitize to end'],
+  ['set-alert-config', 'set the device alert thresholds'],
 ];
