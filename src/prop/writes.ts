@@ -17,22 +17,29 @@ import { cxlDevices, injected, rawOf, type Violation } from './invariants.ts';
  * guest reads under /sys/bus/cxl/devices, without the path walk).
  */
 export function cxlTreeFingerprint(m0: Machine | BootedMachine): string {
-  const out: string[] = [];
+  // one string built by concatenation (the same text as the lines joined by "\n"): a join of a
+  // thousand pieces per checked write cost more than the pieces
+  let out = '';
+  let first = true;
   for (const d of cxlDevices(rawOf(m0))) {
-    out.push(`@${d.name} ${d.driver?.name ?? '-'}`);
+    const head = `@${d.name} ${d.driver?.name ?? '-'}`;
+    if (first) {
+      out = head;
+      first = false;
+    } else out += `\n${head}`;
     for (const g of d.groups) {
       if (g.isVisible && !g.isVisible(d)) continue;
       for (const a of g.attrs) {
         if (!a.show || !(a.mode & 0o444) || (a.isVisible && !a.isVisible(d))) continue;
         try {
-          out.push(a.show(d));
+          out += `\n${a.show(d)}`;
         } catch (e) {
-          out.push(`!${e instanceof Errno ? e.code : 'error'}`);
+          out += `\n!${e instanceof Errno ? e.code : 'error'}`;
         }
       }
     }
   }
-  return out.join('\n');
+  return out;
 }
 
 /** Outcome of {@link checkedWrite}. */
@@ -54,23 +61,66 @@ export function checkedWrite(
   value: string,
   before: string = cxlTreeFingerprint(m),
 ): CheckedWrite & { after: string } {
-  try {
-    m.sysfs.write(path, value);
-    return { result: 'ok', violations: [], after: cxlTreeFingerprint(m) };
-  } catch (e) {
-    if (!(e instanceof Errno)) throw e;
-    const violations = injected('refused-write', m.raw);
-    const exempt =
-      path.endsWith('/dpa_size') ||
-      (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
-    const after = cxlTreeFingerprint(m);
-    if (!exempt && after !== before)
-      violations.push({
-        invariant: 'refused-write',
-        device: path,
-        message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
-      });
-    return { result: e.code, violations, after };
+  const w = new CheckedWriter(m, before);
+  const r = w.write(path, value);
+  return { ...r, after: w.fingerprint() };
+}
+
+/** A refused write to a `dpa_size` is exempt whatever it changed (see the DOC block). */
+const exemptByPath = (path: string): boolean => path.endsWith('/dpa_size');
+
+/**
+ * Checked writes in a sequence ({@link checkedWrite} for each, what a property case makes),
+ * sharing fingerprints: the tree's fingerprint before a write is taken only when the write
+ * could need it (not for `dpa_size`, exempt whatever it does) and not taken again when the
+ * previous refused write left it known. The result of every write is the one
+ * {@link checkedWrite} gives for it.
+ */
+export class CheckedWriter {
+  readonly #m: Machine;
+  /** The tree's fingerprint now, when known. */
+  #fp: string | undefined;
+
+  /** `known`: the tree's fingerprint now, when the caller has it. */
+  constructor(m: Machine, known?: string) {
+    this.#m = m;
+    this.#fp = known;
+  }
+
+  /** Forgets the fingerprint (the machine was changed by other means than {@link write}). */
+  invalidate(): void {
+    this.#fp = undefined;
+  }
+
+  /** The tree's fingerprint now (taken if not known). */
+  fingerprint(): string {
+    this.#fp ??= cxlTreeFingerprint(this.#m);
+    return this.#fp;
+  }
+
+  /** `echo VALUE > PATH`, checked as {@link checkedWrite} checks it. Does not throw for a refused write. */
+  write(path: string, value: string): CheckedWrite {
+    const m = this.#m;
+    const before = exemptByPath(path) ? undefined : this.fingerprint();
+    try {
+      m.sysfs.write(path, value);
+      this.#fp = undefined;
+      return { result: 'ok', violations: [] };
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+      this.#fp = undefined;
+      const violations = injected('refused-write', m.raw);
+      const exempt =
+        before === undefined ||
+        (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
+      if (!exempt && this.fingerprint() !== before)
+        violations.push({
+          invariant: 'refused-write',
+          device: path,
+          message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
+        });
+      return { result: e.code, violations };
+    }
   }
 }
 
