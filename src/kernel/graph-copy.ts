@@ -113,6 +113,122 @@ function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBuffer
   return c;
 }
 
+/** What an object is, for the copier (see {@link kindOf}). */
+const Kind = {
+  /** Copied property by property (class instances, plain objects). */
+  Plain: 0,
+  Array: 1,
+  Map: 2,
+  Set: 3,
+  Date: 4,
+  /** A typed array or DataView. */
+  View: 5,
+  Buffer: 6,
+  /** Shared as is (RegExp, WeakMap, WeakSet, Promise). */
+  Opaque: 7,
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** The prototype-chain part of {@link kindOf}, by prototype (instanceof walks it once per class). */
+const kinds = new WeakMap<object, Kind>();
+
+/**
+ * `o`'s {@link Kind}: arrays and views by their internal slots (per object, as cheap as a
+ * check), the rest by `instanceof` — a property of the prototype, so cached by it.
+ */
+function kindOf(o: object): Kind {
+  if (ArrayBuffer.isView(o)) return Kind.View;
+  if (Array.isArray(o)) return Kind.Array;
+  const proto = Object.getPrototypeOf(o) as object | null;
+  if (proto === null) return Kind.Plain;
+  let k = kinds.get(proto);
+  if (k === undefined) {
+    k =
+      o instanceof ArrayBuffer
+        ? Kind.Buffer
+        : o instanceof Map
+          ? Kind.Map
+          : o instanceof Set
+            ? Kind.Set
+            : o instanceof Date
+              ? Kind.Date
+              : o instanceof RegExp ||
+                  o instanceof WeakMap ||
+                  o instanceof WeakSet ||
+                  o instanceof Promise
+                ? Kind.Opaque
+                : Kind.Plain;
+    kinds.set(proto, k);
+  }
+  return k;
+}
+
+/**
+ * Copies the enumerable own properties `keys` of `src` into `dst` through `copy` — compiled
+ * once per shape (prototype + key list) into straight-line property copies, which V8 runs
+ * with inline caches instead of a generic keyed copy per property.
+ */
+type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => void;
+
+/** One prototype's shapes: the last one used, and all by their key list. */
+interface ProtoShapes {
+  lastKeys: readonly string[];
+  last: ShapeCopier;
+  byKeys: Map<string, ShapeCopier>;
+}
+const shapes = new WeakMap<object, ProtoShapes>();
+/** {@link shapes} of objects without a prototype. */
+let nullProtoShapes: ProtoShapes | undefined;
+/** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
+const MAX_SHAPES = 64;
+
+/** Compiles the copier of one key list. */
+function compileShape(keys: readonly string[]): ShapeCopier {
+  const body = keys
+    .map((k) => {
+      const q = JSON.stringify(k);
+      return `d[${q}] = c(s[${q}]);`;
+    })
+    .join('\n');
+  return new Function('s', 'd', 'c', body) as ShapeCopier;
+}
+
+/** The copier for `keys` on prototype `proto` (undefined: use the generic loop). */
+function shapeCopier(proto: object | null, keys: readonly string[]): ShapeCopier | undefined {
+  let ps = proto === null ? nullProtoShapes : shapes.get(proto);
+  if (ps) {
+    const lk = ps.lastKeys;
+    if (lk.length === keys.length) {
+      let same = true;
+      for (let i = 0; i < lk.length; i++)
+        if (lk[i] !== keys[i]) {
+          same = false;
+          break;
+        }
+      if (same) return ps.last;
+    }
+  }
+  // `__proto__` as an own key would set the copy's prototype when assigned: generic path
+  if (keys.includes('__proto__')) return undefined;
+  const id = keys.join('\0');
+  let fn = ps?.byKeys.get(id);
+  if (!fn) {
+    if (ps && ps.byKeys.size >= MAX_SHAPES) return undefined;
+    fn = compileShape(keys);
+    if (!ps) {
+      ps = { lastKeys: keys, last: fn, byKeys: new Map() };
+      if (proto === null) nullProtoShapes = ps;
+      else shapes.set(proto, ps);
+    }
+    ps.byKeys.set(id, fn);
+  }
+  if (ps) {
+    ps.lastKeys = keys;
+    ps.last = fn;
+  }
+  return fn;
+}
+
 /**
  * A structural copy of everything reachable from `root` (see the DOC block): the copy shares no
  * mutable object and no per-instance closure with the original.
@@ -139,7 +255,28 @@ export function copyGraph<T>(root: T): T {
       return r;
     }
     if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
-    if (ArrayBuffer.isView(o)) {
+    const kind = kindOf(o);
+    if (kind === Kind.Plain) {
+      const proto = Object.getPrototypeOf(o) as object | null;
+      const c = Object.create(proto) as object;
+      memo.set(o, c);
+      // fast path: only enumerable own properties (own accessors are never enumerable: see
+      // tests/api/clone-sharing.test.ts)
+      const keys = Object.keys(o);
+      if (Reflect.ownKeys(o).length === keys.length) {
+        const fn = shapeCopier(proto, keys);
+        if (fn) fn(o, c, copy);
+        else {
+          const src = o as Record<string, unknown>;
+          const dst = c as Record<string, unknown>;
+          for (const k of keys) dst[k] = copy(src[k]);
+        }
+        noteEntries(o, c);
+        return c;
+      }
+      return copyOwnProperties(o, c);
+    }
+    if (kind === Kind.View) {
       const v = o as unknown as {
         constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
         buffer: ArrayBufferLike;
@@ -175,57 +312,43 @@ export function copyGraph<T>(root: T): T {
       memo.set(o, c);
       return c;
     }
-    if (o instanceof ArrayBuffer) return copyBuffer(memo, o);
+    if (kind === Kind.Buffer) return copyBuffer(memo, o as ArrayBufferLike);
+    if (kind === Kind.Opaque) return o;
     let c: object;
-    if (Array.isArray(o)) {
-      const a: unknown[] = new Array(o.length);
+    if (kind === Kind.Array) {
+      const src = o as unknown[];
+      const a: unknown[] = new Array(src.length);
       memo.set(o, a);
-      for (let i = 0; i < o.length; i++) a[i] = copy(o[i]);
+      for (let i = 0; i < src.length; i++) a[i] = copy(src[i]);
       if (Object.getPrototypeOf(o) !== Array.prototype)
         Object.setPrototypeOf(a, Object.getPrototypeOf(o));
       c = a;
-      if (Object.keys(o).length === o.length) {
+      if (Object.keys(o).length === src.length) {
         noteEntries(o, c);
         return c;
       }
-    } else if (o instanceof Map) {
+    } else if (kind === Kind.Map) {
       const m = new Map();
       memo.set(o, m);
-      for (const [k, v] of o) m.set(copy(k), copy(v));
+      for (const [k, v] of o as Map<unknown, unknown>) m.set(copy(k), copy(v));
       if (Object.getPrototypeOf(o) !== Map.prototype)
         Object.setPrototypeOf(m, Object.getPrototypeOf(o));
       c = m;
-    } else if (o instanceof Set) {
+    } else if (kind === Kind.Set) {
       const s = new Set();
       memo.set(o, s);
-      for (const v of o) s.add(copy(v));
+      for (const v of o as Set<unknown>) s.add(copy(v));
       if (Object.getPrototypeOf(o) !== Set.prototype)
         Object.setPrototypeOf(s, Object.getPrototypeOf(o));
       c = s;
-    } else if (o instanceof Date) {
-      c = new Date(o.getTime());
-      memo.set(o, c);
-    } else if (
-      o instanceof RegExp ||
-      o instanceof WeakMap ||
-      o instanceof WeakSet ||
-      o instanceof Promise
-    ) {
-      return o;
     } else {
-      c = Object.create(Object.getPrototypeOf(o));
+      c = new Date((o as Date).getTime());
       memo.set(o, c);
-      // fast path: only enumerable own properties (own accessors are never enumerable: see
-      // tests/api/clone-sharing.test.ts)
-      const keys = Object.keys(o);
-      if (Reflect.ownKeys(o).length === keys.length) {
-        const src = o as Record<string, unknown>;
-        const dst = c as Record<string, unknown>;
-        for (const k of keys) dst[k] = copy(src[k]);
-        noteEntries(o, c);
-        return c;
-      }
     }
+    return copyOwnProperties(o, c);
+  };
+  /** Copies `o`'s own properties (descriptors kept; an array's elements are done) into `c`. */
+  const copyOwnProperties = (o: object, c: object): object => {
     for (const k of Reflect.ownKeys(o)) {
       if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
         continue;
