@@ -43,6 +43,7 @@ const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
 /** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
 class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
   override set(key: K, value: V): this {
+    protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
     const maps = keyedIn.get(key);
     if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
     else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
@@ -113,9 +114,13 @@ function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBuffer
   return c;
 }
 
-/** What an object is, for the copier (see {@link kindOf}). */
+/** What an object is, for the copier (see {@link protoInfo}). */
 const Kind = {
-  /** Copied property by property (class instances, plain objects). */
+  /**
+   * Copied property by property, its enumerable own properties only: machine state never has
+   * non-enumerable or symbol-keyed own properties (besides recipes, copied as such) — the
+   * copy-sharing test checks that every copied object has its original's own keys.
+   */
   Plain: 0,
   Array: 1,
   Map: 2,
@@ -126,24 +131,40 @@ const Kind = {
   Buffer: 6,
   /** Shared as is (RegExp, WeakMap, WeakSet, Promise). */
   Opaque: 7,
+  /** Copied with every own property's descriptor (Errors: `message`, `stack`). */
+  Described: 8,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** The prototype-chain part of {@link kindOf}, by prototype (instanceof walks it once per class). */
-const kinds = new WeakMap<object, Kind>();
-
 /**
- * `o`'s {@link Kind}: arrays and views by their internal slots (per object, as cheap as a
- * check), the rest by `instanceof` — a property of the prototype, so cached by it.
+ * What the copier knows of a prototype's instances: their {@link Kind} (`instanceof` walks the
+ * chain once per class), whether one is a key of a {@link copiedWeakMap} (instances of other
+ * classes skip that lookup), and their shapes' compiled copiers.
  */
-function kindOf(o: object): Kind {
-  if (ArrayBuffer.isView(o)) return Kind.View;
-  if (Array.isArray(o)) return Kind.Array;
-  const proto = Object.getPrototypeOf(o) as object | null;
-  if (proto === null) return Kind.Plain;
-  let k = kinds.get(proto);
-  if (k === undefined) {
-    k =
+interface ProtoInfo {
+  kind: Kind;
+  keyed: boolean;
+  /** The last shape copied, and all compiled ones by their key list. */
+  lastKeys: readonly string[] | undefined;
+  last: ShapeCopier | undefined;
+  byKeys: Map<string, ShapeCopier> | undefined;
+}
+const protoInfos = new WeakMap<object, ProtoInfo>();
+/** {@link ProtoInfo} of objects without a prototype. */
+const nullProtoInfo: ProtoInfo = {
+  kind: Kind.Plain,
+  keyed: false,
+  lastKeys: undefined,
+  last: undefined,
+  byKeys: undefined,
+};
+
+/** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
+function protoInfo(proto: object | null, o: object): ProtoInfo {
+  if (proto === null) return nullProtoInfo;
+  let info = protoInfos.get(proto);
+  if (info === undefined) {
+    const kind =
       o instanceof ArrayBuffer
         ? Kind.Buffer
         : o instanceof Map
@@ -157,10 +178,23 @@ function kindOf(o: object): Kind {
                   o instanceof WeakSet ||
                   o instanceof Promise
                 ? Kind.Opaque
-                : Kind.Plain;
-    kinds.set(proto, k);
+                : o instanceof Error
+                  ? Kind.Described
+                  : Kind.Plain;
+    info = { kind, keyed: false, lastKeys: undefined, last: undefined, byKeys: undefined };
+    protoInfos.set(proto, info);
   }
-  return k;
+  return info;
+}
+
+/**
+ * `o`'s {@link Kind}: arrays and views by their internal slots (per object, as cheap as a
+ * check), the rest by prototype.
+ */
+function kindOf(o: object, info: ProtoInfo): Kind {
+  if (ArrayBuffer.isView(o)) return Kind.View;
+  if (Array.isArray(o)) return Kind.Array;
+  return info.kind;
 }
 
 /**
@@ -170,15 +204,6 @@ function kindOf(o: object): Kind {
  */
 type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => void;
 
-/** One prototype's shapes: the last one used, and all by their key list. */
-interface ProtoShapes {
-  lastKeys: readonly string[];
-  last: ShapeCopier;
-  byKeys: Map<string, ShapeCopier>;
-}
-const shapes = new WeakMap<object, ProtoShapes>();
-/** {@link shapes} of objects without a prototype. */
-let nullProtoShapes: ProtoShapes | undefined;
 /** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
 const MAX_SHAPES = 64;
 
@@ -193,39 +218,30 @@ function compileShape(keys: readonly string[]): ShapeCopier {
   return new Function('s', 'd', 'c', body) as ShapeCopier;
 }
 
-/** The copier for `keys` on prototype `proto` (undefined: use the generic loop). */
-function shapeCopier(proto: object | null, keys: readonly string[]): ShapeCopier | undefined {
-  let ps = proto === null ? nullProtoShapes : shapes.get(proto);
-  if (ps) {
-    const lk = ps.lastKeys;
-    if (lk.length === keys.length) {
-      let same = true;
-      for (let i = 0; i < lk.length; i++)
-        if (lk[i] !== keys[i]) {
-          same = false;
-          break;
-        }
-      if (same) return ps.last;
-    }
+/** The copier for `keys` on a prototype (undefined: use the generic loop). */
+function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | undefined {
+  const lk = info.lastKeys;
+  if (lk !== undefined && lk.length === keys.length) {
+    let same = true;
+    for (let i = 0; i < lk.length; i++)
+      if (lk[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    if (same) return info.last;
   }
   // `__proto__` as an own key would set the copy's prototype when assigned: generic path
   if (keys.includes('__proto__')) return undefined;
   const id = keys.join('\0');
-  let fn = ps?.byKeys.get(id);
+  info.byKeys ??= new Map();
+  let fn = info.byKeys.get(id);
   if (!fn) {
-    if (ps && ps.byKeys.size >= MAX_SHAPES) return undefined;
+    if (info.byKeys.size >= MAX_SHAPES) return undefined;
     fn = compileShape(keys);
-    if (!ps) {
-      ps = { lastKeys: keys, last: fn, byKeys: new Map() };
-      if (proto === null) nullProtoShapes = ps;
-      else shapes.set(proto, ps);
-    }
-    ps.byKeys.set(id, fn);
+    info.byKeys.set(id, fn);
   }
-  if (ps) {
-    ps.lastKeys = keys;
-    ps.last = fn;
-  }
+  info.lastKeys = keys;
+  info.last = fn;
   return fn;
 }
 
@@ -255,26 +271,27 @@ export function copyGraph<T>(root: T): T {
       return r;
     }
     if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
-    const kind = kindOf(o);
+    const proto = Object.getPrototypeOf(o) as object | null;
+    const info = protoInfo(proto, o);
+    const kind = kindOf(o, info);
     if (kind === Kind.Plain) {
-      const proto = Object.getPrototypeOf(o) as object | null;
       const c = Object.create(proto) as object;
       memo.set(o, c);
-      // fast path: only enumerable own properties (own accessors are never enumerable: see
-      // tests/api/clone-sharing.test.ts)
       const keys = Object.keys(o);
-      if (Reflect.ownKeys(o).length === keys.length) {
-        const fn = shapeCopier(proto, keys);
-        if (fn) fn(o, c, copy);
-        else {
-          const src = o as Record<string, unknown>;
-          const dst = c as Record<string, unknown>;
-          for (const k of keys) dst[k] = copy(src[k]);
-        }
-        noteEntries(o, c);
-        return c;
+      const fn = shapeCopier(info, keys);
+      if (fn) fn(o, c, copy);
+      else {
+        const src = o as Record<string, unknown>;
+        const dst = c as Record<string, unknown>;
+        for (const k of keys) dst[k] = copy(src[k]);
       }
-      return copyOwnProperties(o, c);
+      if (info.keyed) noteEntries(o, c);
+      return c;
+    }
+    if (kind === Kind.Described) {
+      const c = Object.create(proto) as object;
+      memo.set(o, c);
+      return copyOwnProperties(o, c, info.keyed);
     }
     if (kind === Kind.View) {
       const v = o as unknown as {
@@ -324,7 +341,7 @@ export function copyGraph<T>(root: T): T {
         Object.setPrototypeOf(a, Object.getPrototypeOf(o));
       c = a;
       if (Object.keys(o).length === src.length) {
-        noteEntries(o, c);
+        if (info.keyed) noteEntries(o, c);
         return c;
       }
     } else if (kind === Kind.Map) {
@@ -345,10 +362,13 @@ export function copyGraph<T>(root: T): T {
       c = new Date((o as Date).getTime());
       memo.set(o, c);
     }
-    return copyOwnProperties(o, c);
+    return copyOwnProperties(o, c, info.keyed);
   };
-  /** Copies `o`'s own properties (descriptors kept; an array's elements are done) into `c`. */
-  const copyOwnProperties = (o: object, c: object): object => {
+  /**
+   * Copies `o`'s own properties (descriptors kept; an array's elements are done) into `c`;
+   * `keyed`: `o` may be a key of a copied WeakMap.
+   */
+  const copyOwnProperties = (o: object, c: object, keyed: boolean): object => {
     for (const k of Reflect.ownKeys(o)) {
       if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
         continue;
@@ -364,7 +384,7 @@ export function copyGraph<T>(root: T): T {
           set: copy(d.set) as ((v: unknown) => void) | undefined,
         });
     }
-    noteEntries(o, c);
+    if (keyed) noteEntries(o, c);
     return c;
   };
   /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
