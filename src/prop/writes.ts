@@ -14,32 +14,60 @@ import { cxlDevices, injected, rawOf, type Violation } from './invariants.ts';
 /**
  * What a refused-write check compares: for every device on the cxl bus, its name, the driver
  * bound to it and every visible, readable text attribute as its show() prints it (what the
- * guest reads under /sys/bus/cxl/devices, without the path walk).
+ * guest reads under /sys/bus/cxl/devices, without the path walk), one per line.
  */
 export function cxlTreeFingerprint(m0: Machine | BootedMachine): string {
-  // one string built by concatenation (the same text as the lines joined by "\n"): a join of a
-  // thousand pieces per checked write cost more than the pieces
-  let out = '';
-  let first = true;
+  return fingerprintLines(m0).join('\n');
+}
+
+/** The lines {@link cxlTreeFingerprint} joins. */
+function fingerprintLines(m0: Machine | BootedMachine): string[] {
+  const out: string[] = [];
+  renderTree(m0, (line) => {
+    out.push(line);
+    return true;
+  });
+  return out;
+}
+
+/**
+ * Hands the fingerprint's lines to `line` in order, while it returns true (the comparison of
+ * {@link rendersAs} stops at the first difference and keeps no copy).
+ */
+function renderTree(m0: Machine | BootedMachine, line: (s: string) => boolean): void {
   for (const d of cxlDevices(rawOf(m0))) {
-    const head = `@${d.name} ${d.driver?.name ?? '-'}`;
-    if (first) {
-      out = head;
-      first = false;
-    } else out += `\n${head}`;
+    if (!line(`@${d.name} ${d.driver?.name ?? '-'}`)) return;
     for (const g of d.groups) {
       if (g.isVisible && !g.isVisible(d)) continue;
       for (const a of g.attrs) {
         if (!a.show || !(a.mode & 0o444) || (a.isVisible && !a.isVisible(d))) continue;
+        let s: string;
         try {
-          out += `\n${a.show(d)}`;
+          s = a.show(d);
         } catch (e) {
-          out += `\n!${e instanceof Errno ? e.code : 'error'}`;
+          s = `!${e instanceof Errno ? e.code : 'error'}`;
         }
+        if (!line(s)) return;
       }
     }
   }
-  return out;
+}
+
+/**
+ * Whether the tree's fingerprint now equals `lines` joined: line by line first (no string
+ * built); lines that differ are joined and compared as {@link cxlTreeFingerprint}'s strings
+ * (the lines hold newlines of their own, so different lines could still join the same).
+ */
+function rendersAs(m: Machine | BootedMachine, lines: readonly string[]): boolean {
+  let i = 0;
+  let same = true;
+  renderTree(m, (s) => {
+    if (i >= lines.length || lines[i] !== s) same = false;
+    i++;
+    return same;
+  });
+  if (same && i === lines.length) return true;
+  return cxlTreeFingerprint(m) === lines.join('\n');
 }
 
 /** Outcome of {@link checkedWrite}. */
@@ -78,8 +106,8 @@ const exemptByPath = (path: string): boolean => path.endsWith('/dpa_size');
  */
 export class CheckedWriter {
   readonly #m: Machine;
-  /** The tree's fingerprint now, when known. */
-  #fp: string | undefined;
+  /** The tree's fingerprint now, when known: as given, or as lines. */
+  #fp: string | string[] | undefined;
 
   /** `known`: the tree's fingerprint now, when the caller has it. */
   constructor(m: Machine, known?: string) {
@@ -94,14 +122,20 @@ export class CheckedWriter {
 
   /** The tree's fingerprint now (taken if not known). */
   fingerprint(): string {
-    this.#fp ??= cxlTreeFingerprint(this.#m);
+    const fp = this.#known();
+    return typeof fp === 'string' ? fp : fp.join('\n');
+  }
+
+  /** The fingerprint now, in whichever form is at hand (its lines when taken here). */
+  #known(): string | string[] {
+    this.#fp ??= fingerprintLines(this.#m);
     return this.#fp;
   }
 
   /** `echo VALUE > PATH`, checked as {@link checkedWrite} checks it. Does not throw for a refused write. */
   write(path: string, value: string): CheckedWrite {
     const m = this.#m;
-    const before = exemptByPath(path) ? undefined : this.fingerprint();
+    const before = exemptByPath(path) ? undefined : this.#known();
     try {
       m.sysfs.write(path, value);
       this.#fp = undefined;
@@ -113,12 +147,18 @@ export class CheckedWriter {
       const exempt =
         before === undefined ||
         (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
-      if (!exempt && this.fingerprint() !== before)
-        violations.push({
-          invariant: 'refused-write',
-          device: path,
-          message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
-        });
+      if (!exempt) {
+        const same =
+          typeof before === 'string' ? cxlTreeFingerprint(m) === before : rendersAs(m, before);
+        // unchanged: the fingerprint before is the one now
+        if (same) this.#fp = before;
+        else
+          violations.push({
+            invariant: 'refused-write',
+            device: path,
+            message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
+          });
+      }
       return { result: e.code, violations };
     }
   }
