@@ -23,7 +23,10 @@ import { type PropRunOptions, type PropRunResult, runProperty } from './runner.t
 export interface ParallelRunOptions extends PropRunOptions {
   /** Worker threads (shards run at once); 1 runs in this thread. */
   jobs: number;
-  /** The test hook of invariants.ts (`breakInvariantForTest`), set in every worker too. */
+  /**
+   * The test hook of invariants.ts (`breakInvariantForTest`) to set in every worker (shards run
+   * in this thread see the caller's own setting).
+   */
   breakInvariant?: InvariantName;
   /** The worker entry (worker.js, or worker.ts under tsx); default: next to this module. */
   workerUrl?: URL;
