@@ -163,11 +163,19 @@ export function resolveProfile(
  * variant compares as its upstream base, {@link kernelBase}).
  */
 export function kernelAtLeast(p: Profile, v: string): boolean {
-  const n = (s: string) => {
+  return versionNumber(kernelBase(p.kernel)) >= versionNumber(v);
+}
+
+/** "MAJOR.MINOR" as MAJOR*100+MINOR, memoized (version checks run per sysfs attribute show). */
+const versionNumbers = new Map<string, number>();
+function versionNumber(s: string): number {
+  let n = versionNumbers.get(s);
+  if (n === undefined) {
     const [a = '0', b = '0'] = s.split('.');
-    return Number(a) * 100 + Number(b);
-  };
-  return n(kernelBase(p.kernel)) >= n(v);
+    n = Number(a) * 100 + Number(b);
+    if (versionNumbers.size < 256) versionNumbers.set(s, n);
+  }
+  return n;
 }
 
 /**
@@ -176,11 +184,7 @@ export function kernelAtLeast(p: Profile, v: string): boolean {
  * table) compares through this.
  */
 export function qemuAtLeast(q: QemuVersion, v: string): boolean {
-  const n = (s: string) => {
-    const [a = '0', b = '0'] = s.split('.');
-    return Number(a) * 100 + Number(b);
-  };
-  return n(q) >= n(v);
+  return versionNumber(q) >= versionNumber(v);
 }
 
 /** Same for the ABI `since` strings of sysfs-abi.json ("v6.8"). */

@@ -157,7 +157,13 @@ export class Machine {
       this.#ops.push(...opts.ops.map((o) => ({ ...o })));
     }
     const self = this;
-    const view = () => recordSysfs(self.raw.sysfs, (op) => self.#ops.push(op));
+    // the recording view over the current guest's /sys (made again after a reboot)
+    let recorded: { of: BootedMachine; view: ReturnType<typeof recordSysfs> } | undefined;
+    const view = () => {
+      if (recorded?.of !== self.raw)
+        recorded = { of: self.raw, view: recordSysfs(self.raw.sysfs, (op) => self.#ops.push(op)) };
+      return recorded.view;
+    };
     this.sysfs = {
       read(path) {
         const v = self.raw.sysfs.read(normSysPath(path));

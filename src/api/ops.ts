@@ -29,9 +29,23 @@ export const MUTATING_IDS = new Set([
   14 /* SET_SHUTDOWN_STATE */, 16 /* INJECT_POISON */, 17 /* CLEAR_POISON */,
 ]);
 
-/** A SysfsView whose writes (refused ones with their errno) are recorded. */
+/**
+ * A SysfsView whose writes (refused ones with their errno) are recorded. The view's optional
+ * read fast paths are passed through (libcxl's walks take them: a miss returned, not thrown).
+ */
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
+  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists } = view;
   return {
+    ...(readIfExists ? { readIfExists: (p: string) => readIfExists.call(view, p) } : {}),
+    ...(readAtIfExists
+      ? { readAtIfExists: (d: string, n: string) => readAtIfExists.call(view, d, n) }
+      : {}),
+    ...(realpathAtIfExists
+      ? { realpathAtIfExists: (d: string, n: string) => realpathAtIfExists.call(view, d, n) }
+      : {}),
+    ...(realpathIfExists
+      ? { realpathIfExists: (p: string) => realpathIfExists.call(view, p) }
+      : {}),
     lstat: (p) => view.lstat(p),
     readdir: (p) => view.readdir(p),
     readlink: (p) => view.readlink(p),

@@ -246,6 +246,11 @@ async function buildProgram(
       `invariants to check (default all: ${'hpa-disjoint dpa-disjoint commit-order hw-committed data-roundtrip refused-write teardown'})`,
     )
     .option('--shard <i/n>', 'run shard i of n (seed + i - 1, runs / n cases)')
+    .option(
+      '--jobs <n>',
+      'run as n shards at once in worker threads (one per core; the cases are those of the n shards)',
+      '1',
+    )
     .option('--json', 'print the outcome as JSON')
     .option('--out <dir>', 'where to write the reproducer bundle', 'cxlsim-repro')
     .option('--check', 'check the invariants on the booted machine instead')

@@ -43,6 +43,7 @@ const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
 /** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
 class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
   override set(key: K, value: V): this {
+    protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
     const maps = keyedIn.get(key);
     if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
     else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
@@ -113,6 +114,137 @@ function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBuffer
   return c;
 }
 
+/** What an object is, for the copier (see {@link protoInfo}). */
+const Kind = {
+  /**
+   * Copied property by property, its enumerable own properties only: machine state never has
+   * non-enumerable or symbol-keyed own properties (besides recipes, copied as such) — the
+   * copy-sharing test checks that every copied object has its original's own keys.
+   */
+  Plain: 0,
+  Array: 1,
+  Map: 2,
+  Set: 3,
+  Date: 4,
+  /** A typed array or DataView. */
+  View: 5,
+  Buffer: 6,
+  /** Shared as is (RegExp, WeakMap, WeakSet, Promise). */
+  Opaque: 7,
+  /** Copied with every own property's descriptor (Errors: `message`, `stack`). */
+  Described: 8,
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+/**
+ * What the copier knows of a prototype's instances: their {@link Kind} (`instanceof` walks the
+ * chain once per class), whether one is a key of a {@link copiedWeakMap} (instances of other
+ * classes skip that lookup), and their shapes' compiled copiers.
+ */
+interface ProtoInfo {
+  kind: Kind;
+  keyed: boolean;
+  /** The last shape copied, and all compiled ones by their key list. */
+  lastKeys: readonly string[] | undefined;
+  last: ShapeCopier | undefined;
+  byKeys: Map<string, ShapeCopier> | undefined;
+}
+const protoInfos = new WeakMap<object, ProtoInfo>();
+/** {@link ProtoInfo} of objects without a prototype. */
+const nullProtoInfo: ProtoInfo = {
+  kind: Kind.Plain,
+  keyed: false,
+  lastKeys: undefined,
+  last: undefined,
+  byKeys: undefined,
+};
+
+/** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
+function protoInfo(proto: object | null, o: object): ProtoInfo {
+  if (proto === null) return nullProtoInfo;
+  let info = protoInfos.get(proto);
+  if (info === undefined) {
+    const kind =
+      o instanceof ArrayBuffer
+        ? Kind.Buffer
+        : o instanceof Map
+          ? Kind.Map
+          : o instanceof Set
+            ? Kind.Set
+            : o instanceof Date
+              ? Kind.Date
+              : o instanceof RegExp ||
+                  o instanceof WeakMap ||
+                  o instanceof WeakSet ||
+                  o instanceof Promise
+                ? Kind.Opaque
+                : o instanceof Error
+                  ? Kind.Described
+                  : Kind.Plain;
+    info = { kind, keyed: false, lastKeys: undefined, last: undefined, byKeys: undefined };
+    protoInfos.set(proto, info);
+  }
+  return info;
+}
+
+/**
+ * `o`'s {@link Kind}: arrays and views by their internal slots (per object, as cheap as a
+ * check), the rest by prototype.
+ */
+function kindOf(o: object, info: ProtoInfo): Kind {
+  if (ArrayBuffer.isView(o)) return Kind.View;
+  if (Array.isArray(o)) return Kind.Array;
+  return info.kind;
+}
+
+/**
+ * Copies the enumerable own properties `keys` of `src` into `dst` through `copy` — compiled
+ * once per shape (prototype + key list) into straight-line property copies, which V8 runs
+ * with inline caches instead of a generic keyed copy per property.
+ */
+type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => void;
+
+/** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
+const MAX_SHAPES = 64;
+
+/** Compiles the copier of one key list. */
+function compileShape(keys: readonly string[]): ShapeCopier {
+  const body = keys
+    .map((k) => {
+      const q = JSON.stringify(k);
+      return `d[${q}] = c(s[${q}]);`;
+    })
+    .join('\n');
+  return new Function('s', 'd', 'c', body) as ShapeCopier;
+}
+
+/** The copier for `keys` on a prototype (undefined: use the generic loop). */
+function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | undefined {
+  const lk = info.lastKeys;
+  if (lk !== undefined && lk.length === keys.length) {
+    let same = true;
+    for (let i = 0; i < lk.length; i++)
+      if (lk[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    if (same) return info.last;
+  }
+  // `__proto__` as an own key would set the copy's prototype when assigned: generic path
+  if (keys.includes('__proto__')) return undefined;
+  const id = keys.join('\0');
+  info.byKeys ??= new Map();
+  let fn = info.byKeys.get(id);
+  if (!fn) {
+    if (info.byKeys.size >= MAX_SHAPES) return undefined;
+    fn = compileShape(keys);
+    info.byKeys.set(id, fn);
+  }
+  info.lastKeys = keys;
+  info.last = fn;
+  return fn;
+}
+
 /**
  * A structural copy of everything reachable from `root` (see the DOC block): the copy shares no
  * mutable object and no per-instance closure with the original.
@@ -139,7 +271,29 @@ export function copyGraph<T>(root: T): T {
       return r;
     }
     if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
-    if (ArrayBuffer.isView(o)) {
+    const proto = Object.getPrototypeOf(o) as object | null;
+    const info = protoInfo(proto, o);
+    const kind = kindOf(o, info);
+    if (kind === Kind.Plain) {
+      const c = Object.create(proto) as object;
+      memo.set(o, c);
+      const keys = Object.keys(o);
+      const fn = shapeCopier(info, keys);
+      if (fn) fn(o, c, copy);
+      else {
+        const src = o as Record<string, unknown>;
+        const dst = c as Record<string, unknown>;
+        for (const k of keys) dst[k] = copy(src[k]);
+      }
+      if (info.keyed) noteEntries(o, c);
+      return c;
+    }
+    if (kind === Kind.Described) {
+      const c = Object.create(proto) as object;
+      memo.set(o, c);
+      return copyOwnProperties(o, c, info.keyed);
+    }
+    if (kind === Kind.View) {
       const v = o as unknown as {
         constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
         buffer: ArrayBufferLike;
@@ -175,57 +329,46 @@ export function copyGraph<T>(root: T): T {
       memo.set(o, c);
       return c;
     }
-    if (o instanceof ArrayBuffer) return copyBuffer(memo, o);
+    if (kind === Kind.Buffer) return copyBuffer(memo, o as ArrayBufferLike);
+    if (kind === Kind.Opaque) return o;
     let c: object;
-    if (Array.isArray(o)) {
-      const a: unknown[] = new Array(o.length);
+    if (kind === Kind.Array) {
+      const src = o as unknown[];
+      const a: unknown[] = new Array(src.length);
       memo.set(o, a);
-      for (let i = 0; i < o.length; i++) a[i] = copy(o[i]);
+      for (let i = 0; i < src.length; i++) a[i] = copy(src[i]);
       if (Object.getPrototypeOf(o) !== Array.prototype)
         Object.setPrototypeOf(a, Object.getPrototypeOf(o));
       c = a;
-      if (Object.keys(o).length === o.length) {
-        noteEntries(o, c);
+      if (Object.keys(o).length === src.length) {
+        if (info.keyed) noteEntries(o, c);
         return c;
       }
-    } else if (o instanceof Map) {
+    } else if (kind === Kind.Map) {
       const m = new Map();
       memo.set(o, m);
-      for (const [k, v] of o) m.set(copy(k), copy(v));
+      for (const [k, v] of o as Map<unknown, unknown>) m.set(copy(k), copy(v));
       if (Object.getPrototypeOf(o) !== Map.prototype)
         Object.setPrototypeOf(m, Object.getPrototypeOf(o));
       c = m;
-    } else if (o instanceof Set) {
+    } else if (kind === Kind.Set) {
       const s = new Set();
       memo.set(o, s);
-      for (const v of o) s.add(copy(v));
+      for (const v of o as Set<unknown>) s.add(copy(v));
       if (Object.getPrototypeOf(o) !== Set.prototype)
         Object.setPrototypeOf(s, Object.getPrototypeOf(o));
       c = s;
-    } else if (o instanceof Date) {
-      c = new Date(o.getTime());
-      memo.set(o, c);
-    } else if (
-      o instanceof RegExp ||
-      o instanceof WeakMap ||
-      o instanceof WeakSet ||
-      o instanceof Promise
-    ) {
-      return o;
     } else {
-      c = Object.create(Object.getPrototypeOf(o));
+      c = new Date((o as Date).getTime());
       memo.set(o, c);
-      // fast path: only enumerable own properties (own accessors are never enumerable: see
-      // tests/api/clone-sharing.test.ts)
-      const keys = Object.keys(o);
-      if (Reflect.ownKeys(o).length === keys.length) {
-        const src = o as Record<string, unknown>;
-        const dst = c as Record<string, unknown>;
-        for (const k of keys) dst[k] = copy(src[k]);
-        noteEntries(o, c);
-        return c;
-      }
     }
+    return copyOwnProperties(o, c, info.keyed);
+  };
+  /**
+   * Copies `o`'s own properties (descriptors kept; an array's elements are done) into `c`;
+   * `keyed`: `o` may be a key of a copied WeakMap.
+   */
+  const copyOwnProperties = (o: object, c: object, keyed: boolean): object => {
     for (const k of Reflect.ownKeys(o)) {
       if (Array.isArray(o) && (k === 'length' || (typeof k === 'string' && /^\d+$/.test(k))))
         continue;
@@ -241,7 +384,7 @@ export function copyGraph<T>(root: T): T {
           set: copy(d.set) as ((v: unknown) => void) | undefined,
         });
     }
-    noteEntries(o, c);
+    if (keyed) noteEntries(o, c);
     return c;
   };
   /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */

@@ -23,7 +23,7 @@ import {
   type RegionRequest,
   resolveRequest,
 } from './request.ts';
-import { checkedWrite, checkTeardown } from './writes.ts';
+import { CheckedWriter, checkTeardown } from './writes.ts';
 
 /** One request of a case. */
 export type CaseRequest =
@@ -60,12 +60,11 @@ export function runCase(
   const want = new Set(invariants);
   const stateChecks = invariants.filter((n) => n !== 'refused-write' && n !== 'teardown');
   let committed = 0;
-  /** The tree's fingerprint after the last checked write (nothing else changes it in between). */
-  let last: string | undefined;
+  /** The checked writes (fingerprints shared between writes: nothing else changes the tree). */
+  const checked = want.has('refused-write') ? new CheckedWriter(m) : undefined;
   const write = (path: string, value: string) => {
-    if (want.has('refused-write')) {
-      const r = checkedWrite(m, path, value, last);
-      last = r.after;
+    if (checked) {
+      const r = checked.write(path, value);
       violations.push(...r.violations);
       steps.push({ kind: 'write', path, value, result: r.result });
       return r.result;
@@ -86,7 +85,7 @@ export function runCase(
     if (q.mode === 'ndctl') {
       const argv = createRegionArgv(r);
       const out = m.ndctl(argv);
-      last = undefined;
+      checked?.invalidate();
       steps.push({ kind: 'cxl', argv, ...out });
       if (out.code === 0 && /created 1 region/.test(out.stderr)) committed++;
     } else {

@@ -14,25 +14,60 @@ import { cxlDevices, injected, rawOf, type Violation } from './invariants.ts';
 /**
  * What a refused-write check compares: for every device on the cxl bus, its name, the driver
  * bound to it and every visible, readable text attribute as its show() prints it (what the
- * guest reads under /sys/bus/cxl/devices, without the path walk).
+ * guest reads under /sys/bus/cxl/devices, without the path walk), one per line.
  */
 export function cxlTreeFingerprint(m0: Machine | BootedMachine): string {
+  return fingerprintLines(m0).join('\n');
+}
+
+/** The lines {@link cxlTreeFingerprint} joins. */
+function fingerprintLines(m0: Machine | BootedMachine): string[] {
   const out: string[] = [];
+  renderTree(m0, (line) => {
+    out.push(line);
+    return true;
+  });
+  return out;
+}
+
+/**
+ * Hands the fingerprint's lines to `line` in order, while it returns true (the comparison of
+ * {@link rendersAs} stops at the first difference and keeps no copy).
+ */
+function renderTree(m0: Machine | BootedMachine, line: (s: string) => boolean): void {
   for (const d of cxlDevices(rawOf(m0))) {
-    out.push(`@${d.name} ${d.driver?.name ?? '-'}`);
+    if (!line(`@${d.name} ${d.driver?.name ?? '-'}`)) return;
     for (const g of d.groups) {
       if (g.isVisible && !g.isVisible(d)) continue;
       for (const a of g.attrs) {
         if (!a.show || !(a.mode & 0o444) || (a.isVisible && !a.isVisible(d))) continue;
+        let s: string;
         try {
-          out.push(a.show(d));
+          s = a.show(d);
         } catch (e) {
-          out.push(`!${e instanceof Errno ? e.code : 'error'}`);
+          s = `!${e instanceof Errno ? e.code : 'error'}`;
         }
+        if (!line(s)) return;
       }
     }
   }
-  return out.join('\n');
+}
+
+/**
+ * Whether the tree's fingerprint now equals `lines` joined: line by line first (no string
+ * built); lines that differ are joined and compared as {@link cxlTreeFingerprint}'s strings
+ * (the lines hold newlines of their own, so different lines could still join the same).
+ */
+function rendersAs(m: Machine | BootedMachine, lines: readonly string[]): boolean {
+  let i = 0;
+  let same = true;
+  renderTree(m, (s) => {
+    if (i >= lines.length || lines[i] !== s) same = false;
+    i++;
+    return same;
+  });
+  if (same && i === lines.length) return true;
+  return cxlTreeFingerprint(m) === lines.join('\n');
 }
 
 /** Outcome of {@link checkedWrite}. */
@@ -54,23 +89,78 @@ export function checkedWrite(
   value: string,
   before: string = cxlTreeFingerprint(m),
 ): CheckedWrite & { after: string } {
-  try {
-    m.sysfs.write(path, value);
-    return { result: 'ok', violations: [], after: cxlTreeFingerprint(m) };
-  } catch (e) {
-    if (!(e instanceof Errno)) throw e;
-    const violations = injected('refused-write', m.raw);
-    const exempt =
-      path.endsWith('/dpa_size') ||
-      (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
-    const after = cxlTreeFingerprint(m);
-    if (!exempt && after !== before)
-      violations.push({
-        invariant: 'refused-write',
-        device: path,
-        message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
-      });
-    return { result: e.code, violations, after };
+  const w = new CheckedWriter(m, before);
+  const r = w.write(path, value);
+  return { ...r, after: w.fingerprint() };
+}
+
+/** A refused write to a `dpa_size` is exempt whatever it changed (see the DOC block). */
+const exemptByPath = (path: string): boolean => path.endsWith('/dpa_size');
+
+/**
+ * Checked writes in a sequence ({@link checkedWrite} for each, what a property case makes),
+ * sharing fingerprints: the tree's fingerprint before a write is taken only when the write
+ * could need it (not for `dpa_size`, exempt whatever it does) and not taken again when the
+ * previous refused write left it known. The result of every write is the one
+ * {@link checkedWrite} gives for it.
+ */
+export class CheckedWriter {
+  readonly #m: Machine;
+  /** The tree's fingerprint now, when known: as given, or as lines. */
+  #fp: string | string[] | undefined;
+
+  /** `known`: the tree's fingerprint now, when the caller has it. */
+  constructor(m: Machine, known?: string) {
+    this.#m = m;
+    this.#fp = known;
+  }
+
+  /** Forgets the fingerprint (the machine was changed by other means than {@link write}). */
+  invalidate(): void {
+    this.#fp = undefined;
+  }
+
+  /** The tree's fingerprint now (taken if not known). */
+  fingerprint(): string {
+    const fp = this.#known();
+    return typeof fp === 'string' ? fp : fp.join('\n');
+  }
+
+  /** The fingerprint now, in whichever form is at hand (its lines when taken here). */
+  #known(): string | string[] {
+    this.#fp ??= fingerprintLines(this.#m);
+    return this.#fp;
+  }
+
+  /** `echo VALUE > PATH`, checked as {@link checkedWrite} checks it. Does not throw for a refused write. */
+  write(path: string, value: string): CheckedWrite {
+    const m = this.#m;
+    const before = exemptByPath(path) ? undefined : this.#known();
+    try {
+      m.sysfs.write(path, value);
+      this.#fp = undefined;
+      return { result: 'ok', violations: [] };
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+      this.#fp = undefined;
+      const violations = injected('refused-write', m.raw);
+      const exempt =
+        before === undefined ||
+        (/\/target\d+$/.test(path) && safeRead(m, path).trim() === value.trim());
+      if (!exempt) {
+        const same =
+          typeof before === 'string' ? cxlTreeFingerprint(m) === before : rendersAs(m, before);
+        // unchanged: the fingerprint before is the one now
+        if (same) this.#fp = before;
+        else
+          violations.push({
+            invariant: 'refused-write',
+            device: path,
+            message: `refused write '${value.trim()}' (${e.code}) changed the cxl tree`,
+          });
+      }
+      return { result: e.code, violations };
+    }
   }
 }
 

@@ -56,6 +56,22 @@ function sharedState(a: unknown, b: unknown, c: unknown): { walked: number; foun
         found.add(`${xc.constructor?.name ?? 'Object'} @ ${tail(path)}`);
       return;
     }
+    // the copy has its original's own properties, each as (non-)enumerable as there (the
+    // copier's fast path copies enumerable string-keyed properties only)
+    if (xa !== null && typeof xa === 'object' && !ArrayBuffer.isView(xa)) {
+      const ka = Reflect.ownKeys(xa);
+      const kc = Reflect.ownKeys(xc);
+      const missing = ka.filter((k) => !kc.includes(k)).map(String);
+      if (missing.length || ka.length !== kc.length)
+        found.add(`own properties differ (${missing.join(',')}) @ ${tail(path)}`);
+      for (const k of ka)
+        if (
+          kc.includes(k) &&
+          Object.prototype.propertyIsEnumerable.call(xa, k) !==
+            Object.prototype.propertyIsEnumerable.call(xc, k)
+        )
+          found.add(`enumerability of ${String(k)} differs @ ${tail(path)}`);
+    }
     const args = rebuiltFrom(xc);
     if (args) {
       const aa = xa && typeof xa === 'object' ? rebuiltFrom(xa) : undefined;

@@ -149,6 +149,28 @@ describe('cxlsim prop', () => {
   }, 120_000);
 });
 
+describe('cxlsim prop --jobs', () => {
+  it('runs the shards in worker threads: the failure is the lowest failing shard, replayable alone', async () => {
+    const t = setup({ CXLSIM_TEST_BREAK_INVARIANT: 'hw-committed' });
+    const argv = ['prop', '--preset', 'default', '--runs', '40', '--seed', '1', '--json'];
+    const r = await t.run(...argv, '--jobs', '2', '--out', 'jobs');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { seed: number; failure: { path: string } };
+    // the shard the failing job ran, alone: the same failure
+    const readme = readFileSync(join(t.cwd, 'jobs', 'README.md'), 'utf8');
+    const shard = /--shard (\d+\/2)/.exec(readme)?.[1];
+    expect(shard).toBeDefined();
+    const alone = await t.run(...argv, '--shard', shard as string, '--out', 'alone');
+    expect(alone.code).toBe(1);
+    const a = JSON.parse(alone.stdout) as typeof j;
+    expect(a.seed).toBe(j.seed);
+    expect(a.failure.path).toBe(j.failure.path);
+    expect(readFileSync(join(t.cwd, 'alone', 'case.json'), 'utf8')).toBe(
+      readFileSync(join(t.cwd, 'jobs', 'case.json'), 'utf8'),
+    );
+  }, 120_000);
+});
+
 describe('cxlsim export --qemu', () => {
   it('prints the line for a preset; refuses what QEMU cannot build', async () => {
     const t = setup();

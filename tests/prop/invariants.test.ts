@@ -12,11 +12,17 @@ import { CxlEndpointDecoder } from '../../src/drivers/cxl/core/decoder.ts';
 import { CxlPort } from '../../src/drivers/cxl/core/port.ts';
 import { isCxlRegion } from '../../src/drivers/cxl/core/region/region.ts';
 import { CXL_DECODER_F_ENABLE, hdmCtrl } from '../../src/drivers/cxl/cxl.ts';
+import { Errno } from '../../src/kernel/errno.ts';
 import { caseArb, regionRequestArb, topologyArb } from '../../src/prop/arbitraries.ts';
 import { runCase } from '../../src/prop/case.ts';
 import { breakInvariantForTest, checkInvariants } from '../../src/prop/invariants.ts';
 import { createRegionArgv, resolveRequest } from '../../src/prop/request.ts';
-import { checkedWrite, checkTeardown, cxlTreeFingerprint } from '../../src/prop/writes.ts';
+import {
+  CheckedWriter,
+  checkedWrite,
+  checkTeardown,
+  cxlTreeFingerprint,
+} from '../../src/prop/writes.ts';
 
 /** The default preset with a committed 2-way region (decoder0.1: both host bridges). */
 function withRegion(): Machine {
@@ -118,6 +124,32 @@ describe('invariants', () => {
     expect(
       checkedWrite(m, 'bus/cxl/devices/decoder0.0/delete_region', 'region9\n').violations,
     ).toHaveLength(1);
+  });
+
+  it('refused-write in a sequence (CheckedWriter): a refused write that changed the tree is caught', () => {
+    const m = withRegion();
+    const region = m.sysfs.ls('bus/cxl/devices').find((d) => d.startsWith('region')) as string;
+    const w = new CheckedWriter(m);
+    const ok = w.write(`bus/cxl/devices/${region}/interleave_ways`, '4\n');
+    expect(ok.result).not.toBe('ok');
+    expect(ok.violations).toEqual([]);
+    // the fingerprint a refused write left unchanged is the tree's
+    expect(w.fingerprint()).toBe(cxlTreeFingerprint(m));
+    // a store that changes the tree and then fails (behind the kernel's back)
+    const real = m.sysfs.write;
+    Object.assign(m.sysfs, {
+      write(path: string, value: string) {
+        Object.assign(m.sysfs, { write: real });
+        real(`bus/cxl/devices/${region}/commit`, '0\n');
+        throw new Errno('EINVAL', `${path} ${value}`);
+      },
+    });
+    const bad = w.write(`bus/cxl/devices/${region}/interleave_granularity`, '256\n');
+    expect(bad.result).toBe('EINVAL');
+    expect(bad.violations.map((v) => v.invariant)).toEqual(['refused-write']);
+    expect(w.fingerprint()).toBe(cxlTreeFingerprint(m));
+    // exempt: dpa_size (no fingerprint needed)
+    expect(w.write('bus/cxl/devices/decoder3.0/dpa_size', 'x\n').violations).toEqual([]);
   });
 
   it('teardown: leaves no region, every decoder disabled, every DPA free', () => {

@@ -5,7 +5,11 @@
  *   cxlsim prop --preset default --runs 10000 --seed 1
  *   cxlsim prop --gen --runs 1000 --invariant hw-committed --invariant data-roundtrip
  *   cxlsim prop --qemu my.qemu --shard 2/8 --json
+ *   cxlsim prop --preset default --runs 10000 --seed 1 --jobs 2
  *   cxlsim prop --preset default --profile debian-12 --compare-profile latest
+ *
+ * `--jobs N` runs the run as N shards at once in worker threads (src/prop/parallel.ts): the
+ * cases are those of the N shards, and a failure's reproducer names its shard (`--shard`).
  *
  * Prints cases/s and the outcome (a progress bar with cases/s on a terminal, cli-progress); on
  * a failure writes the shrunk case's reproducer bundle (src/prop/bundle.ts) to `--out` and
@@ -24,9 +28,11 @@ import {
   INVARIANT_NAMES,
   type InvariantName,
 } from '../../prop/invariants.ts';
+import { type ParallelRunResult, runPropertyJobs } from '../../prop/parallel.ts';
 import { type PropRunResult, type PropSource, runProperty } from '../../prop/runner.ts';
 import { readText } from '../../topology/load.ts';
 import type { CliIo } from '../io.ts';
+import { packageUrl } from '../paths.ts';
 import { type CliContext, withMachine } from '../session.ts';
 
 /** Options of `cxlsim prop` as commander hands them over. */
@@ -40,6 +46,7 @@ export interface PropArgs {
   profile?: string;
   invariant?: string[];
   shard?: string;
+  jobs?: string;
   json?: boolean;
   out?: string;
   compareProfile?: string;
@@ -79,9 +86,11 @@ function sourceOf(o: PropArgs, cwd: string): PropSource {
 }
 
 /** The test hook of the DOC block. */
-function applyTestHook(env: CliIo['env']): void {
+function applyTestHook(env: CliIo['env']): InvariantName | undefined {
   const b = env.CXLSIM_TEST_BREAK_INVARIANT;
-  breakInvariantForTest(b ? invariantsOf([b])[0] : undefined);
+  const name = b ? invariantsOf([b])[0] : undefined;
+  breakInvariantForTest(name);
+  return name;
 }
 
 /** A progress display: cli-progress on a terminal (when installed), else nothing until the end. */
@@ -122,7 +131,7 @@ async function progress(io: CliIo, json: boolean, total: number) {
 /** Runs `cxlsim prop`; exit 1 on a failure, 0 otherwise. */
 export async function propCommand(ctx: CliContext, o: PropArgs): Promise<number> {
   const io = ctx.io;
-  applyTestHook(io.env);
+  const broken = applyTestHook(io.env);
   const invariants = invariantsOf(o.invariant);
   if (o.check) return checkCommand(ctx, invariants, o.json ?? false);
   const profile = resolveProfile(o.profile);
@@ -136,12 +145,16 @@ export async function propCommand(ctx: CliContext, o: PropArgs): Promise<number>
       throw bad(`invalid --shard '${o.shard}' (I/N with 1 ≤ I ≤ N)`);
     shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
   }
+  const jobs = int(o.jobs, '--jobs', 1, 1);
   const source = sourceOf(o, io.cwd);
-  const total = Math.ceil(runs / (shard?.count ?? 1));
+  const total =
+    jobs > 1
+      ? jobs * Math.ceil(runs / ((shard?.count ?? 1) * jobs))
+      : Math.ceil(runs / (shard?.count ?? 1));
   const bar = await progress(io, o.json ?? false, total);
-  let r: PropRunResult;
+  let r: PropRunResult & Partial<ParallelRunResult>;
   try {
-    r = runProperty({
+    const opts = {
       source,
       profile: profile.name === 'custom' ? (o.profile ?? 'latest') : profile.name,
       runs,
@@ -149,11 +162,25 @@ export async function propCommand(ctx: CliContext, o: PropArgs): Promise<number>
       invariants,
       ...(shard ? { shard } : {}),
       ...(o.compareProfile ? { compareProfile: o.compareProfile } : {}),
-      onCase: (d) => bar.update(d),
-    });
+      onCase: (d: number) => bar.update(d),
+    };
+    r =
+      jobs > 1
+        ? await runPropertyJobs({
+            ...opts,
+            jobs,
+            ...(broken ? { breakInvariant: broken } : {}),
+            // the worker next to the running CLI: dist/ when built, src/ (through tsx) in tests
+            workerUrl: packageUrl(
+              import.meta.url.endsWith('.ts') ? 'src/prop/worker.ts' : 'dist/prop/worker.js',
+            ),
+          })
+        : runProperty(opts);
   } finally {
     bar.stop();
   }
+  // the shard a failure replays alone as (a job's own shard under --jobs)
+  const shardArg = r.failedShard ? `${r.failedShard.index + 1}/${r.failedShard.count}` : o.shard;
   let bundleDir: string | undefined;
   if (r.failure) {
     bundleDir = resolve(io.cwd, o.out ?? 'cxlsim-repro');
@@ -177,7 +204,7 @@ export async function propCommand(ctx: CliContext, o: PropArgs): Promise<number>
         String(seed),
         '--runs',
         String(runs),
-        ...(o.shard ? ['--shard', o.shard] : []),
+        ...(shardArg ? ['--shard', shardArg] : []),
       ].join(' '),
     });
     for (const [name, text] of files) {
