@@ -71,11 +71,20 @@ class Sel {
   done = 0;
 }
 
+/** Whether something below the node `n` may be selected (kids, or a recursion). */
+function below(n: Sel | undefined): boolean {
+  return n !== undefined && (n.kids !== undefined || (n.done & 1) !== 0);
+}
+
+/** A node with nothing selected below it (a directory reached only through a recursion). */
+const EMPTY = new Sel();
+
 /**
- * Selects paths into a tree of their components with what `lstat()` said of them (no file is
- * read while selecting), then writes the records in path order, reading each file as its
- * record is written: a 4096-endpoint machine's dump is 580 k records and 150 MB of text, never
- * all in memory at once, and no full path is kept (each is built when its record is).
+ * Selects paths into a tree of their components with what `lstat()` said of them (a
+ * recursion only marks its directory), then writes the records in path order, listing the
+ * recursed directories and reading each file as its record is written: a 4096-endpoint
+ * machine's dump is 580 k records and 150 MB of text, never all in memory at once, and no
+ * full path is kept (each is built when its record is).
  *
  * Path order from the tree: below a directory `d`, every path is `d/NAME` or `d/NAME/…`, and
  * all of `d/NAME/…` sort together right where the key `NAME/` sorts among the other names;
@@ -125,18 +134,15 @@ class Dumper {
     return v.lstatAt ? v.lstatAt(dir, name) : v.lstat(dir ? `${dir}/${name}` : name);
   }
 
-  /** A directory and everything below it (symlinks recorded, not followed). */
-  recurse(path: string, n = this.sel(path), st?: SysEntry): void {
-    if (n.done & 1) return;
+  /**
+   * A directory and everything below it (symlinks recorded, not followed). Only marked here:
+   * what is below it is listed when its records are written ({@link emit}), so that the
+   * selection of a large tree costs no memory per entry.
+   */
+  recurse(path: string): void {
+    const n = this.sel(path);
     n.done |= 1;
-    this.select(n, path, st);
-    for (const name of this.view.readdir(path)) {
-      const k = Dumper.kid(n, name);
-      const cst = this.lstatIn(path, name);
-      if (!cst) continue;
-      if (cst.kind === 'dir') this.recurse(path ? `${path}/${name}` : name, k, cst);
-      else if (!k.st) k.st = cst;
-    }
+    this.select(n, path);
   }
 
   /** A directory and its direct entries. */
@@ -200,29 +206,49 @@ class Dumper {
   /** The records in path order (byte order), to `out` in pieces of about {@link CHUNK}. */
   write(header: boolean, out: (chunk: string) => void): void {
     const w = { s: header ? `${DUMP_HEADER}\n` : '', out };
-    this.emit(this.root, '', w);
+    this.emit(this.root, '', w, false);
     if (w.s !== '') out(w.s);
   }
 
-  /** The records below `n` (the node of directory `dir`), in path order. */
-  private emit(n: Sel, dir: string, w: { s: string; out: (chunk: string) => void }): void {
+  /**
+   * The records below `n` (the node of directory `dir`), in path order. Below a recursed
+   * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, joined
+   * with what other selections put in the tree.
+   */
+  private emit(
+    n: Sel,
+    dir: string,
+    w: { s: string; out: (chunk: string) => void },
+    inRec: boolean,
+  ): void {
+    const rec = inRec || (n.done & 1) !== 0;
     const kids = n.kids;
-    if (!kids) return;
+    if (!rec && !kids) return; // a file, or a directory recorded but not descended
+    /** Entries of this directory to record, by name. */
+    const sts = new Map<string, SysEntry>();
+    if (rec)
+      for (const name of this.view.readdir(dir)) {
+        const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
+        if (st) sts.set(name, st);
+      }
+    if (kids) for (const [name, k] of kids) if (k.st && !sts.has(name)) sts.set(name, k.st);
     const keys: string[] = [];
-    for (const [name, k] of kids) {
-      if (k.st) keys.push(name);
-      if (k.kids) keys.push(`${name}/`);
+    for (const [name, st] of sts) {
+      keys.push(name);
+      if ((rec && st.kind === 'dir') || below(kids?.get(name))) keys.push(`${name}/`);
     }
+    if (kids) for (const [name, k] of kids) if (!sts.has(name) && below(k)) keys.push(`${name}/`);
     // default sort order is UTF-16 code unit order, as `<` compares (byte order for ASCII)
     keys.sort();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       if (key.endsWith('/')) {
         const name = key.slice(0, -1);
-        this.emit(kids.get(name) as Sel, dir ? `${dir}/${name}` : name, w);
+        const childRec = rec && sts.get(name)?.kind === 'dir';
+        this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
         continue;
       }
-      w.s += this.record(dir, key, (kids.get(key) as Sel).st as SysEntry);
+      w.s += this.record(dir, key, sts.get(key) as SysEntry);
       if (w.s.length >= CHUNK) {
         w.out(w.s);
         w.s = '';

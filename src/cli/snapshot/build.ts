@@ -48,7 +48,10 @@ export const SNAPSHOT_EVERY = 256;
 /** Largest heap (bytes, `process.memoryUsage().heapUsed` after the command) snapshotted. */
 export const SNAPSHOT_MAX_HEAP = 512 * 1024 * 1024;
 /** node's flags when it builds or loads a blob (launcher.sh passes the same). */
-export const SNAPSHOT_NODE_FLAGS = ['--max-old-space-size=4096'];
+export const SNAPSHOT_NODE_FLAGS = [
+  '--max-old-space-size=4096',
+  '--no-allocation-site-pretenuring',
+];
 /** Environment variable naming the state directory a snapshot-building process boots. */
 export const BUILD_ENV = 'CXLSIM_SNAPSHOT_BUILD';
 /** The argument with which a snapshot's process only prints "<key> <n>" (the load check). */
