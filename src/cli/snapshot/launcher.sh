@@ -57,7 +57,5 @@ snapshot() {
 # entries at 4096 endpoints) allocate their short-lived objects straight into the old space,
 # which grows by hundreds of MB between full collections (dump peak RSS 0.9 GB -> 0.56 GB).
 # The snapshot's flags must be build.ts's SNAPSHOT_NODE_FLAGS.
-if snapshot "$@"; then
-	exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --snapshot-blob "$blob" -- "$@"
-fi
+if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --snapshot-blob "$blob" -- "$@"; fi
 exec node --no-allocation-site-pretenuring "$main" "$@"
