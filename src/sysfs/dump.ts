@@ -128,7 +128,7 @@ class Dumper {
     n.st = st ?? this.view.lstat(path);
   }
 
-  /** lstat() of `dir/name`, through the view's per-directory fast path when it has one. */
+  /** The view's lstat of `dir/name`, through its per-directory fast path when it has one. */
   private lstatIn(dir: string, name: string): SysEntry | undefined {
     const v = this.view;
     return v.lstatAt ? v.lstatAt(dir, name) : v.lstat(dir ? `${dir}/${name}` : name);
@@ -292,7 +292,7 @@ class Dumper {
   }
 
   /**
-   * read() of `path` = `dir/name`, through the view's per-directory fast path when it has one
+   * The view's read of `path` = `dir/name`, through its per-directory fast path when it has one
    * (`dir` is one string per directory, so the view resolves it once); its miss codes (and a
    * file whose text is one, to be exact) take read() itself.
    */
