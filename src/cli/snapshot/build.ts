@@ -227,6 +227,9 @@ export function buildSnapshot(
   return built && installBlob(stateDir, b, built);
 }
 
+/** Builds a background builder tries before it gives up (each checked by loading it). */
+const BACKGROUND_TRIES = 3;
+
 /** Whether the booted machine cost enough CPU seconds to snapshot it in the background. */
 export const BACKGROUND_AFTER_BOOT_CPU_S = 1;
 
@@ -268,7 +271,9 @@ export async function backgroundSnapshotIn(stateDir: string): Promise<void> {
   if (!b) return;
   let built: BuiltBlob | undefined;
   try {
-    built = buildBlob(stateDir, b);
+    // Node 20.20's deserializer crashes (SIGSEGV) on some blobs of large machines, which the
+    // check catches; another build usually loads
+    for (let i = 0; i < BACKGROUND_TRIES && !built; i++) built = buildBlob(stateDir, b);
     if (!built) return;
     const got = built;
     await withStateLock(
