@@ -227,7 +227,7 @@ export function buildSnapshot(
   return built && installBlob(stateDir, b, built);
 }
 
-/** Builds a background builder tries before it gives up (each checked by loading it). */
+/** How many blobs a background builder tries before it gives up (each checked by loading it). */
 const BACKGROUND_TRIES = 3;
 
 /** Whether the booted machine cost enough CPU seconds to snapshot it in the background. */
