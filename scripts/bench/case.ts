@@ -52,7 +52,7 @@ const runs = Number(runsArg);
 const exports = Number(exportsArg);
 
 const { bootMachine } = await lib<Boot>('boot');
-const { cxlList } = await lib<List>('list/index');
+const { cxlList } = await lib<List>('ndctl/cxl/list');
 const { resolveProfile } = await lib<Profiles>('profile');
 const { exportSysfs } = await lib<Export>('sysfs/export');
 const { generateTopology, shapeForEndpoints } = await lib<Gen>('topology/generate');

@@ -6,13 +6,15 @@
  * - the floor (`cxlsim --version`), `list` on a fresh default state, the same after ~1,000
  *   journaled operations (with the state's snapshot, and with CXLSIM_SNAPSHOT=0), a
  *   create-region + destroy-region cycle fresh and after that history;
- * - unless --quick: 4096 generated endpoints, one run each: boot, `list -M`, a `sysfs write`,
- *   `sysfs dump`.
+ * - unless --quick: 4096 generated endpoints (scripts/bench/big.ts, median of 3): boot, the
+ *   background snapshot, `list -M`, a `sysfs write`, `sysfs dump`, from the snapshot and
+ *   booting.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchBig } from './big.ts';
 
 /** One figure: CPU seconds, wall seconds, peak RSS (KiB, when measured). */
 export interface Figure {
@@ -47,26 +49,6 @@ function measure(
   const t0 = performance.now();
   for (let i = 0; i < runs; i++) run();
   return { cpuS: (childCpu() - c0) / runs, wallS: (performance.now() - t0) / 1000 / runs };
-}
-
-/** One run of `cxlsim ARGS` under /usr/bin/time (peak RSS), if it is installed. */
-function once(bin: string, args: string[]): Figure {
-  const env = { ...process.env, CXLSIM_STATE: '' };
-  const c0 = childCpu();
-  const t0 = performance.now();
-  const timed = existsSync('/usr/bin/time');
-  const r = timed
-    ? spawnSync('/usr/bin/time', ['-f', '%M', bin, ...args], {
-        env,
-        encoding: 'utf8',
-        maxBuffer: 1 << 30,
-      })
-    : spawnSync(bin, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`cxlsim ${args.join(' ')}: exit ${r.status}`);
-  const fig: Figure = { cpuS: childCpu() - c0, wallS: (performance.now() - t0) / 1000 };
-  const rss = timed ? Number(r.stderr.trim().split('\n').pop()) : Number.NaN;
-  if (Number.isFinite(rss)) fig.rssKiB = rss;
-  return fig;
 }
 
 /** The figures and the issue's targets. */
@@ -142,44 +124,9 @@ export function benchCliState(
     });
 
     if (!quick) {
-      const topo = join(dir, 'big.yaml');
-      const g = spawnSync(bin, ['gen', '--endpoints', '4096'], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
-      });
-      writeFileSync(topo, g.stdout);
-      const big = join(dir, 'big');
-      figures['4096 endpoints: boot'] = once(bin, ['--state', big, 'boot', '--topology', topo]);
-      figures['4096 endpoints: list -M'] = once(bin, ['--state', big, 'list', '-M']);
-      figures['4096 endpoints: sysfs write'] = once(bin, [
-        '--state',
-        big,
-        'sysfs',
-        'write',
-        '/sys/bus/cxl/devices/decoder0.0/create_pmem_region',
-        'region0',
-      ]);
-      figures['4096 endpoints: sysfs dump'] = once(bin, ['--state', big, 'sysfs', 'dump']);
-      const f = (k: string) =>
-        figures[`4096 endpoints: ${k}`] ?? { cpuS: Number.NaN, wallS: Number.NaN };
-      targets.push({ name: '4096: boot < 3 s', value: f('boot').wallS, ok: f('boot').wallS < 3 });
-      targets.push({
-        name: '4096: list -M < 1 s',
-        value: f('list -M').wallS,
-        ok: f('list -M').wallS < 1,
-      });
-      targets.push({
-        name: '4096: sysfs write < 1 s',
-        value: f('sysfs write').wallS,
-        ok: f('sysfs write').wallS < 1,
-      });
-      const d = f('sysfs dump');
-      targets.push({ name: '4096: sysfs dump < 5 s', value: d.wallS, ok: d.wallS < 5 });
-      targets.push({
-        name: '4096: sysfs dump < 500 MB',
-        value: (d.rssKiB ?? Number.NaN) / 1024,
-        ok: (d.rssKiB ?? Number.POSITIVE_INFINITY) * 1024 < 500e6,
-      });
+      const big = benchBig(root, 3);
+      Object.assign(figures, big.figures);
+      targets.push(...big.targets);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

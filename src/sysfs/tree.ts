@@ -218,6 +218,18 @@ class LiveSysfs implements SysfsView {
       throw e;
     }
     if (typeof r === 'string') return undefined;
+    return LiveSysfs.entryOf(r);
+  }
+
+  lstatAt(dir: string, name: string): SysEntry | undefined {
+    const d = simpleName(name) && !name.includes('/') ? this.atDir(dir) : null;
+    if (!d) return this.lstat(dir ? `${dir}/${name}` : name);
+    const r = this.step(d, name, false, 0, '', true);
+    return typeof r === 'string' ? undefined : LiveSysfs.entryOf(r);
+  }
+
+  /** What lstat() reports for a resolved entry. */
+  private static entryOf(r: Resolved): SysEntry {
     const n = r.node;
     if (n.t === 'dir') return { kind: 'dir' };
     if (n.t === 'link') {

@@ -43,6 +43,12 @@ export interface SysfsView {
   realpathAtIfExists?(dir: string, name: string): string | undefined;
   /** Optional fast path: realpath(), or undefined where it would throw ENOENT/ENOTDIR. */
   realpathIfExists?(path: string): string | undefined;
+  /**
+   * Optional fast path: lstat(`${dir}/${name}`) for a plain `name`, `dir` resolved once per
+   * distinct string as for {@link readAtIfExists} (a walk of a large tree lstats every entry
+   * of each directory it lists).
+   */
+  lstatAt?(dir: string, name: string): SysEntry | undefined;
 }
 
 /**

@@ -17,9 +17,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnapshot, SNAPSHOT_NODE_FLAGS } from '../../src/cli/snapshot/build.ts';
+import {
+  BACKGROUND_AFTER_BOOT_CPU_S,
+  backgroundSnapshotIn,
+  buildSnapshot,
+  findBundle,
+  SNAPSHOT_NODE_FLAGS,
+  startBackgroundSnapshot,
+} from '../../src/cli/snapshot/build.ts';
 import { readState, writeState } from '../../src/state/journal.ts';
 import {
+  prefixKey,
   readSnapshotMeta,
   snapshotDir,
   snapshotMetaFile,
@@ -201,6 +209,39 @@ describe('machine snapshots', () => {
     expect(next?.n).toBe(ops.length);
     const fresh = join(snapshotDir(state), next?.blob as string);
     expect(fromBlob(fresh, ['--state', state, 'list', '-vvv'])).toEqual(want);
+    rmSync(cwd, { recursive: true, force: true });
+  }, 120_000);
+
+  it('a large boot is snapshotted in the background', async () => {
+    const cwd = mkdtempSync(join(work, 'background-'));
+    const state = join(cwd, 'st');
+    const run = cliRunner(cwd);
+    await run('--state', state, 'boot', '--preset', 'default');
+    // what `boot` does when its machine took >= BACKGROUND_AFTER_BOOT_CPU_S: a detached
+    // `node -e "require(BUNDLE).backgroundSnapshot(DIR)"`; below the threshold nothing
+    findBundle(out);
+    startBackgroundSnapshot(state, env, BACKGROUND_AFTER_BOOT_CPU_S / 2);
+    startBackgroundSnapshot(state, { ...env, CXLSIM_SNAPSHOT: '0' }, 100);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readSnapshotMeta(state)).toBeUndefined();
+    startBackgroundSnapshot(state, env, BACKGROUND_AFTER_BOOT_CPU_S);
+    const t0 = Date.now();
+    while (!readSnapshotMeta(state) && Date.now() - t0 < 60_000)
+      await new Promise((r) => setTimeout(r, 100));
+    const meta = readSnapshotMeta(state);
+    expect(meta?.n).toBe(0);
+    const want = await run('--state', state, 'list', '-vvv');
+    expect(launcher(['--state', state, 'list', '-vvv'])).toEqual(want);
+    expect(
+      fromBlob(join(snapshotDir(state), meta?.blob as string), ['--state', state, 'list', '-vvv']),
+    ).toEqual(want);
+    // a new boot drops it; the in-process builder installs one of the journal on disk
+    await run('--state', state, 'boot', '--preset', 'minimal');
+    expect(existsSync(snapshotDir(state))).toBe(false);
+    await backgroundSnapshotIn(state);
+    const st = readState(state);
+    if (!st) throw new Error('no journal');
+    expect(readSnapshotMeta(state)?.key).toBe(prefixKey(st, 0));
     rmSync(cwd, { recursive: true, force: true });
   }, 120_000);
 });

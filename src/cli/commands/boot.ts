@@ -15,7 +15,7 @@ import { readInputFile } from '../../state/input.ts';
 import { compactQemuCommandLine } from '../../topology/qemu-compact.ts';
 import { CliError } from '../errors.ts';
 import { bootState, type CliContext, DEFAULT_PRESET, withLockedState } from '../session.ts';
-import { dropSnapshot } from '../snapshot/build.ts';
+import { dropSnapshot, startBackgroundSnapshot } from '../snapshot/build.ts';
 import { newState, type StoredInput, type StoredVfio, writeState } from '../state.ts';
 import { bootSummary } from './summary.ts';
 
@@ -94,9 +94,13 @@ export async function bootCommand(ctx: CliContext, a: BootArgs): Promise<number>
   return withLockedState(ctx, async (_old, lock) => {
     const st = newState(input, profile, a.dyndbg ?? false, ctx.version);
     if (vfio) st.vfio = vfio;
+    const cpu0 = process.cpuUsage();
     const machine = await bootState(ctx.deps, st);
+    const cpu = process.cpuUsage(cpu0);
     writeState(ctx.stateDir, st, () => lock.assertHeld());
     dropSnapshot(ctx.stateDir);
+    // a large machine is snapshotted now, in the background, not after 256 operations
+    startBackgroundSnapshot(ctx.stateDir, ctx.io.env, (cpu.user + cpu.system) / 1e6);
     ctx.io.out(`${bootSummary(machine, a.verbose ?? false).join('\n')}\n`);
     return 0;
   });

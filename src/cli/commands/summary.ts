@@ -44,10 +44,13 @@ export function humanSize(hex: string | undefined): string {
   return `${n} B`;
 }
 
-/** Name order with numbers compared as numbers (port2 < port10, decoder0.2 < decoder0.10). */
-function natural(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/**
+ * Name order with numbers compared as numbers (port2 < port10, decoder0.2 < decoder0.10):
+ * `a.localeCompare(b, 'en', { numeric: true })`, through one collator (localeCompare with
+ * options makes one per call: 0.45 s of a 4096-endpoint boot's summary).
+ */
+const natural: (a: string, b: string) => number = new Intl.Collator('en', { numeric: true })
+  .compare;
 
 function section(title: string, rows: string[]): string[] {
   const out = [`${title}: ${rows.length}`];

@@ -17,7 +17,7 @@
  * {@link SNAPSHOT_MAX_HEAP} (about 10,000 endpoints) are not snapshotted.
  * A failed build changes nothing but the cache; `CXLSIM_SNAPSHOT=0` turns snapshots off.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -29,12 +29,14 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../../state/atomic.ts';
-import type { MachineState } from '../../state/journal.ts';
+import { type MachineState, readState } from '../../state/journal.ts';
+import { processAlive, withStateLock } from '../../state/lock.ts';
 import {
   formatSnapshotMeta,
   nodeIdentity,
+  prefixKey,
   readSnapshotMeta,
   type SnapshotMeta,
   snapshotDir,
@@ -48,7 +50,10 @@ export const SNAPSHOT_EVERY = 256;
 /** Largest heap (bytes, `process.memoryUsage().heapUsed` after the command) snapshotted. */
 export const SNAPSHOT_MAX_HEAP = 512 * 1024 * 1024;
 /** node's flags when it builds or loads a blob (launcher.sh passes the same). */
-export const SNAPSHOT_NODE_FLAGS = ['--max-old-space-size=4096'];
+export const SNAPSHOT_NODE_FLAGS = [
+  '--max-old-space-size=4096',
+  '--no-allocation-site-pretenuring',
+];
 /** Environment variable naming the state directory a snapshot-building process boots. */
 export const BUILD_ENV = 'CXLSIM_SNAPSHOT_BUILD';
 /** The argument with which a snapshot's process only prints "<key> <n>" (the load check). */
@@ -124,20 +129,31 @@ function blobIntact(stateDir: string, meta: SnapshotMeta): boolean {
   return sum !== undefined && sum.cksum === meta.cksum && sum.size === meta.size;
 }
 
+/** A blob built and checked, not yet installed: its temporary file and what it holds. */
+interface BuiltBlob {
+  tmp: string;
+  cksum: string;
+  size: number;
+  key: string;
+  n: number;
+}
+
+/** `building-PID.tmp`: a blob being written by process PID. */
+const BUILDING = /^building-(\d+)\.tmp$/;
+
 /**
- * Builds a snapshot of the journal in `stateDir` as it is on disk now (see the DOC block),
- * and checks that it loads before it is recorded.
- * @returns the new meta, or undefined when the builder refused or failed
+ * Builds a blob of the journal in `stateDir` as it is on disk now into a temporary file of
+ * the snapshot directory, and checks that it loads. Removes the temporary files of builders
+ * that are gone (killed); another live builder's (a background one) is left alone.
+ * @returns the blob, or undefined when the builder refused or failed (nothing left behind)
  */
-export function buildSnapshot(
-  stateDir: string,
-  b: { path: string; build: string },
-): SnapshotMeta | undefined {
+function buildBlob(stateDir: string, b: { path: string; build: string }): BuiltBlob | undefined {
   const dir = snapshotDir(stateDir);
   mkdirSync(dir, { recursive: true });
-  // under the state lock, a blob being built by another process is a killed builder's
-  for (const f of readdirSync(dir))
-    if (/^building-\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
+  for (const f of readdirSync(dir)) {
+    const m = BUILDING.exec(f);
+    if (m && !processAlive(Number(m[1]))) rmSync(join(dir, f), { force: true });
+  }
   const tmp = join(dir, `building-${process.pid}.tmp`);
   const fail = () => {
     rmSync(tmp, { force: true });
@@ -175,21 +191,110 @@ export function buildSnapshot(
   }
   const sum = cksum(tmp);
   if (!sum) return fail();
-  const key = got[1] as string;
-  const blob = `machine-${key.slice(0, 16)}-${Date.now().toString(36)}.blob`;
-  renameSync(tmp, join(dir, blob));
+  return { tmp, ...sum, key: got[1] as string, n: Number(got[2]) };
+}
+
+/** Renames a built blob into place and records it in meta (under the state lock). */
+function installBlob(stateDir: string, b: { build: string }, built: BuiltBlob): SnapshotMeta {
+  const dir = snapshotDir(stateDir);
+  const blob = `machine-${built.key.slice(0, 16)}-${Date.now().toString(36)}.blob`;
+  renameSync(built.tmp, join(dir, blob));
   const meta: SnapshotMeta = {
     build: b.build,
     node: nodeIdentity(process.execPath),
     blob,
-    ...sum,
-    key,
-    n: Number(got[2]),
+    cksum: built.cksum,
+    size: built.size,
+    key: built.key,
+    n: built.n,
   };
   writeFileAtomicSync(snapshotMetaFile(stateDir), formatSnapshotMeta(meta));
   for (const f of readdirSync(dir))
     if (f !== blob && f.endsWith('.blob')) rmSync(join(dir, f), { force: true });
   return meta;
+}
+
+/**
+ * Builds a snapshot of the journal in `stateDir` as it is on disk now (see the DOC block),
+ * and checks that it loads before it is recorded. Call under the state lock.
+ * @returns the new meta, or undefined when the builder refused or failed
+ */
+export function buildSnapshot(
+  stateDir: string,
+  b: { path: string; build: string },
+): SnapshotMeta | undefined {
+  const built = buildBlob(stateDir, b);
+  return built && installBlob(stateDir, b, built);
+}
+
+/** How many blobs a background builder tries before it gives up (each checked by loading it). */
+const BACKGROUND_TRIES = 3;
+
+/** Whether the booted machine cost enough CPU seconds to snapshot it in the background. */
+export const BACKGROUND_AFTER_BOOT_CPU_S = 1;
+
+/**
+ * After a `boot` whose machine took {@link BACKGROUND_AFTER_BOOT_CPU_S} or more CPU seconds to
+ * build (hundreds of endpoints), starts a detached process that snapshots it
+ * ({@link backgroundSnapshot}), so that the commands after it load the machine instead of
+ * booting it again, rather than only once 256 operations are journaled. Never throws.
+ */
+export function startBackgroundSnapshot(
+  stateDir: string,
+  env: Record<string, string | undefined>,
+  bootCpuS: number,
+): void {
+  if (!bundle || !snapshotsEnabled(env) || bootCpuS < BACKGROUND_AFTER_BOOT_CPU_S) return;
+  try {
+    const call = `require(${JSON.stringify(bundle.path)}).backgroundSnapshot(${JSON.stringify(resolve(stateDir))})`;
+    const child = spawn(process.execPath, ['-e', call], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...env },
+    });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    /* a cache */
+  }
+}
+
+/**
+ * The detached builder of {@link startBackgroundSnapshot} (run from the bundle, which has set
+ * {@link findBundle}): builds a blob of the journal as it is on disk, without the state lock
+ * (state.json is only ever replaced whole), then takes the lock for the install only, and
+ * installs it only if the journal still starts with the operations it holds and no snapshot
+ * holding as many is there. Never throws.
+ */
+export async function backgroundSnapshotIn(stateDir: string): Promise<void> {
+  const b = bundle;
+  if (!b) return;
+  let built: BuiltBlob | undefined;
+  try {
+    // Node 20.20's deserializer crashes (SIGSEGV) on some blobs of large machines, which the
+    // check catches; another build usually loads
+    for (let i = 0; i < BACKGROUND_TRIES && !built; i++) built = buildBlob(stateDir, b);
+    if (!built) return;
+    const got = built;
+    await withStateLock(
+      stateDir,
+      async () => {
+        const st = readState(stateDir);
+        const cur = usableMeta(stateDir);
+        const ok =
+          st !== undefined &&
+          got.n <= st.ops.length &&
+          prefixKey(st, got.n) === got.key &&
+          !(cur && cur.n >= got.n && snapshotTail(st, cur) < st.ops.length);
+        if (ok) installBlob(stateDir, b, got);
+      },
+      120_000,
+    );
+  } catch {
+    /* a cache: a later command builds one */
+  } finally {
+    if (built) rmSync(built.tmp, { force: true });
+  }
 }
 
 /** Removes the snapshot cache of `stateDir` (a new `boot` replaced the journal). Never throws. */

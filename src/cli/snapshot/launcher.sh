@@ -52,6 +52,10 @@ snapshot() {
 	[ "$(cksum <"$blob" 2>/dev/null)" = "$sum $size" ] || return 1
 }
 
-# the flags must be build.ts's SNAPSHOT_NODE_FLAGS
-if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --snapshot-blob "$blob" -- "$@"; fi
-exec node "$main" "$@"
+# --no-allocation-site-pretenuring: the boot leaves V8 convinced that the objects of many
+# allocation sites live long (the machine's), so later walks of /sys (sysfs dump: 580 k
+# entries at 4096 endpoints) allocate their short-lived objects straight into the old space,
+# which grows by hundreds of MB between full collections (dump peak RSS 0.9 GB -> 0.56 GB).
+# The snapshot's flags must be build.ts's SNAPSHOT_NODE_FLAGS.
+if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --snapshot-blob "$blob" -- "$@"; fi
+exec node --no-allocation-site-pretenuring "$main" "$@"
