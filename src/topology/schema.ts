@@ -15,7 +15,6 @@
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { Errno } from '../kernel/errno.ts';
-import { fastYaml } from './fast-yaml.ts';
 import type { DownstreamPort, Endpointish, MachineConfig, Topology } from './model.ts';
 import { parseCpuOption } from './qemu-cpu.ts';
 import { checkTopology, formatPath } from './schema-check.ts';
@@ -225,13 +224,6 @@ function baseName(path: string): string {
  * @throws EINVAL "invalid YAML: …" or "<field path>: <problem>".
  */
 export function parseTopologyFile(text: string, path?: string): Topology {
-  // the fast path (fast-yaml.ts) for plain block YAML that validates; anything else, and any
-  // error, goes through the yaml package's document, which has the positions for messages
-  const fast = fastYaml(text);
-  if (fast !== undefined) {
-    const r = topologyFileSchema.safeParse(fast);
-    if (r.success && !checkTopology(r.data)) return topologyOf(r.data, path);
-  }
   const lines = new LineCounter();
   const fail = (msg: string, offset?: number): never => {
     let where = path ?? '';
