@@ -53,7 +53,7 @@ export function loadTopology(
   if ('preset' in input)
     return {
       input: { kind: 'preset', name: input.preset },
-      topology: getPreset(input.preset, p.qemu),
+      topology: getPreset(input.preset, p.qemu, p.kernel),
     };
   if ('qemu' in input) {
     const topology = parseQemuLine(input.qemu, {
@@ -118,7 +118,7 @@ export function restore(s: MachineSnapshot): Machine {
     throw new Errno('EINVAL', 'cxlsim: not a cxlsim machine snapshot');
   const topology =
     s.input.kind === 'preset'
-      ? getPreset(s.input.name, s.profile.qemu)
+      ? getPreset(s.input.name, s.profile.qemu, s.profile.kernel)
       : s.input.kind === 'qemu'
         ? parseQemuLine(s.input.text, { profile: s.profile })
         : s.input.topology;

@@ -117,6 +117,21 @@ export interface HostBus {
     eventTrigger(segment: number, bus: number, devfn: number): boolean;
     /** fw_buf_checksum_show(): sha256 (hex) of the mock's firmware buffer; undefined: no mock memdev. */
     fwBufChecksum(segment: number, bus: number, devfn: number): string | undefined;
+    /**
+     * The name of the mock's platform device that stands where this function is
+     * (tools/testing/cxl/test/cxl.c cxl_test_init(): `cxl_root_port.N`, `cxl_switch_uport.N`,
+     * `cxl_switch_dport.N`, `cxl_mem.N`); undefined: no mock device there.
+     */
+    deviceName(segment: number, bus: number, devfn: number): string | undefined;
+    /**
+     * The mock host bridge's platform device whose root bus is `bus`: its name
+     * (`cxl_host_bridge.N`) and the link cxl_test_init() makes from it to itself —
+     * `physical_node` for the CXL 2.0 bridges, `firmware_node` for the RCH (cxl_rch_init()).
+     */
+    hostBridge(
+      segment: number,
+      bus: number,
+    ): { name: string; selfLink: 'physical_node' | 'firmware_node' } | undefined;
   };
   /**
    * msleep(): the guest waits `ms` milliseconds of the machine's virtual clock

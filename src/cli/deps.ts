@@ -40,7 +40,7 @@ export const realDeps: CliDeps = {
     switch (input.kind) {
       case 'preset': {
         const { getPreset } = await import('../topology/presets/index.ts');
-        return getPreset(input.name, profile.qemu);
+        return getPreset(input.name, profile.qemu, profile.kernel);
       }
       case 'qemu': {
         const { parseQemuCommandLine } = await import('../topology/qemu-cmdline.ts');

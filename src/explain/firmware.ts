@@ -11,8 +11,10 @@
  * into a copy of the topology (PreCommittedDecoder entries, by component id and decoder index)
  * and verified by booting that copy.
  */
+import { pciName } from '../bus/index.ts';
 import type { CxlRegion } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
+import { PciDev } from '../drivers/pci/pci-dev.ts';
 import type { Machine } from '../machine.ts';
 import type { Endpointish, PreCommittedDecoder, Topology } from '../topology/model.ts';
 import { topologyToYaml } from '../topology/serialize.ts';
@@ -60,7 +62,11 @@ function componentId(m: Machine, port: CxlPort): string | undefined {
   if (!p) return undefined;
   if (port.parentPort()?.isRoot)
     return p.hostBridges.find((h) => h.uid === port.parentDport?.portId)?.id;
-  const d = p.functions().get(port.uportDev.name)?.device;
+  const u = port.uportDev;
+  // by PCI address: a cxl_test mock function is named as the mock's platform device
+  const d = p
+    .functions()
+    .get(u instanceof PciDev ? pciName(u.segment, u.busNr, u.devfn) : u.name)?.device;
   return d?.kind === 'switch' ? d.topo.id : undefined;
 }
 

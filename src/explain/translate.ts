@@ -7,6 +7,7 @@
  * Results are plain data (bigint addresses); rendering is the CLI's. Nothing here changes the
  * machine except the kernel's own messages the translation functions log on failure.
  */
+import { pciName } from '../bus/index.ts';
 import { CxlRootDecoder } from '../drivers/cxl/core/decoder.ts';
 import { CxlMemdev } from '../drivers/cxl/core/memdev.ts';
 import {
@@ -17,8 +18,10 @@ import {
 } from '../drivers/cxl/core/region/index.ts';
 import { cxledToMemdev } from '../drivers/cxl/core/region/region.ts';
 import { ULLONG_MAX } from '../drivers/cxl/core/region/translate.ts';
+import { PciDev } from '../drivers/pci/pci-dev.ts';
 import type { BelowPortModel, Type2Model, Type3Model } from '../hw/dev/model.ts';
 import type { Platform } from '../hw/platform.ts';
+import type { Device } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Machine } from '../machine.ts';
 
@@ -85,10 +88,18 @@ export interface TranslateReport {
 
 const cxlDevices = (m: Machine) => m.kernel.buses.get('cxl')?.devices ?? [];
 
-/** The memdev whose PCI device is `bdf`. */
+/**
+ * The "SSSS:BB:DD.F" address of a memdev's parent PCI function (a cxl_test mock function is
+ * named as the mock's platform device, not pci_name()); its name when it is not PCI.
+ */
+function pciDevName(p: Device | undefined): string {
+  return p instanceof PciDev ? pciName(p.segment, p.busNr, p.devfn) : (p?.name ?? '');
+}
+
+/** The memdev whose PCI device is at `bdf`. */
 function memdevByBdf(m: Machine, bdf: string): CxlMemdev | undefined {
   return cxlDevices(m).find(
-    (d): d is CxlMemdev => d instanceof CxlMemdev && d.parent?.name === bdf,
+    (d): d is CxlMemdev => d instanceof CxlMemdev && pciDevName(d.parent) === bdf,
   );
 }
 
@@ -267,7 +278,7 @@ export function translateDpa(m: Machine, memdev: string, dpa: bigint): Translate
   if (!platform) throw new Errno('EOPNOTSUPP', 'this machine has no emulated platform');
   const md = cxlDevices(m).find((d): d is CxlMemdev => d instanceof CxlMemdev && d.name === memdev);
   if (!md) throw new Errno('ENODEV', `no memdev ${memdev}`);
-  const bdf = md.parent?.name ?? '';
+  const bdf = pciDevName(md.parent);
   const query = { memdev, dpa };
   const hwHpa = hardwareDpaToHpa(platform, bdf, dpa);
   const hardware: HardwareView =

@@ -232,7 +232,9 @@ class DeviceTimers {
 /** The cxl_test mock's hooks over the type-3 functions (bus.mock). */
 class CxlTestMock {
   private readonly lookup: FunctionLookup;
-  constructor(fns: PciFunctionModel[]) {
+  private readonly bridges: readonly HostBridgeModel[];
+  constructor(fns: PciFunctionModel[], bridges: readonly HostBridgeModel[]) {
+    this.bridges = bridges;
     for (const fn of fns)
       if (fn.device.kind === 'type3') {
         fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
@@ -245,6 +247,18 @@ class CxlTestMock {
     if (fn?.device.kind !== 'type3') return false;
     cxlTestEventTrigger(fn.device.state);
     return true;
+  }
+  /** The topology gives each mock device its platform name as its id. */
+  deviceName(segment: number, busNr: number, devfn: number): string | undefined {
+    return this.lookup.at(segment, busNr, devfn)?.id;
+  }
+  hostBridge(
+    segment: number,
+    busNr: number,
+  ): { name: string; selfLink: 'physical_node' | 'firmware_node' } | undefined {
+    const hb = this.bridges.find((b) => b.segment === segment && b.busNr === busNr);
+    if (!hb) return undefined;
+    return { name: hb.id, selfLink: hb.topo.rch ? 'firmware_node' : 'physical_node' };
   }
   fwBufChecksum(segment: number, busNr: number, devfn: number): string | undefined {
     const fn = this.lookup.at(segment, busNr, devfn);
@@ -357,7 +371,7 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
 
   const clock = new GuestClock();
   const irqs = wireType3(fns, clock);
-  const mock = t.mock === true ? new CxlTestMock(fns) : undefined;
+  const mock = t.mock === true ? new CxlTestMock(fns, hostBridges) : undefined;
   const bus: HostBus = {
     acpi: new AcpiTables(cedt, hasCxl, namespace),
     pci: createConfigBus(routed, rootBus.functions),

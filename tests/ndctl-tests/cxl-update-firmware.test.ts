@@ -9,10 +9,10 @@
  *   `update-firmware --wait` on both (no file) prints both idle, both checksums match;
  * - test_cancel: an update, then `--cancel`; once idle it stays idle;
  * - check_dmesg: no "Call Trace".
- * Adaptations, as for the other ports: the mock's memdevs are cxl_mem.N platform devices, and
- * find_memdevs selects hosts starting with "cxl_mem."; cxlsim's cxl_test memdevs sit on PCI
- * functions (their hosts are BDFs) and carry the mock's attributes there
- * (`/sys/bus/pci/devices/<host>/fw_buf_checksum`, drivers/cxl/mock-mem.ts). `sleep 1` is a
+ * find_memdevs selects hosts starting with "cxl_mem.", as the script does (cxlsim names the
+ * mock's memdevs as its platform devices). Adaptation: cxlsim's cxl_test memdevs are PCI
+ * functions under those names, so the mock's attributes are under /sys/bus/pci, not
+ * /sys/bus/platform (`/sys/bus/pci/devices/<host>/fw_buf_checksum`, drivers/cxl/mock-mem.ts). `sleep 1` is a
  * second of the machine's virtual clock, in which the kernel's upload worker runs (each mock
  * transfer takes 2 ms, so a 16 MiB upload is about 17 s of guest time).
  */
@@ -38,7 +38,7 @@ describe('cxl-update-firmware.sh', () => {
   /** find_memdevs(): the first `count` memdevs of the bus on a mock memdev host. */
   const findMemdevs = (count = 1): string[] =>
     items(sh.json('list', '-M', '-b', BUS))
-      .filter((m: Json) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(m.host))
+      .filter((m: Json) => String(m.host).startsWith('cxl_mem.'))
       .map((m: Json) => m.memdev as string)
       .slice(0, count);
 

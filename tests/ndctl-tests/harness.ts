@@ -51,7 +51,7 @@ export class Sh {
   /** @param kernel a kernel version other than the latest profile's (e.g. '6.1') */
   constructor(preset: 'cxl_test' | 'cxl_test_xor' = 'cxl_test', kernel?: string) {
     const profile = resolveProfile('latest', kernel ? { kernel } : {});
-    this.m = bootMachine(getPreset(preset, profile.qemu), { profile });
+    this.m = bootMachine(getPreset(preset, profile.qemu, profile.kernel), { profile });
   }
 
   /** `$CXL args…` whatever its exit status. */

@@ -12,6 +12,9 @@
  *   file read the same text (seq_file semantics); a failing show() is the read's errno;
  * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine});
  *   a refused value is the write's errno, so `echo` prints `write error: Invalid argument`;
+ *   an accepted write returns only after `settleMs` (the mount's entry/attribute cache time):
+ *   whatever the kernel cached before the write (a memdev's `driver` link that an unbind
+ *   removed) has then expired, so the writer's next command sees the new tree, as on kernfs;
  * - O_TRUNC is accepted and ignored; creating a file fails with EACCES.
  * Nothing here touches the mount itself (the FUSE thread would wait on this process).
  */
@@ -70,9 +73,14 @@ interface OpenFile {
 
 /**
  * Builds the ops over `live`. `onError` hears unexpected (non-Errno) failures, which the
- * caller reports as `cxlsim: …` lines; the operation then fails with EIO.
+ * caller reports as `cxlsim: …` lines; the operation then fails with EIO. `settleMs`: how
+ * long an accepted write waits before it returns, ms (the mount's cache time; 0: none).
  */
-export function sysfsFuseOps(live: LiveMachine, onError: (e: unknown) => void): FuseOps {
+export function sysfsFuseOps(
+  live: LiveMachine,
+  onError: (e: unknown) => void,
+  settleMs = 0,
+): FuseOps {
   const since = new Date();
   const files = new Map<number, OpenFile>();
   let nextFh = 1;
@@ -184,7 +192,7 @@ export function sysfsFuseOps(live: LiveMachine, onError: (e: unknown) => void): 
       const p = files.get(fd)?.path ?? normSysPath(path);
       const value = buf.toString('latin1', 0, len);
       live.write(p, value).then(
-        () => cb(len),
+        () => (settleMs > 0 ? setTimeout(() => cb(len), settleMs) : cb(len)),
         (e) => fail(e, cb),
       );
     },

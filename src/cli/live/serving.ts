@@ -184,7 +184,9 @@ export async function startServing(
   try {
     server = await startMboxServer(live, socket, report);
     const timeout = ctx.io.env.CXLSIM_FUSE_TIMEOUT || DEFAULT_TIMEOUT;
-    const f = new Fuse(mount, sysfsFuseOps(live, report), {
+    // a write returns once what the kernel cached before it has expired (fuse-ops.ts)
+    const settleMs = Math.ceil(Number(timeout) * 1000) || 0;
+    const f = new Fuse(mount, sysfsFuseOps(live, report, settleMs), {
       fsname: 'cxlsim',
       entryTimeout: timeout,
       attrTimeout: timeout,

@@ -50,7 +50,7 @@ export function acpiScan(kernel: Kernel): AcpiScan {
     const ad: AcpiDevice = { node, dev };
     devices.push(ad);
     if (node.pciRoot) {
-      ad.pciRoot = pciScanRootBus(kernel, node.pciRoot.segment, node.pciRoot.bus);
+      ad.pciRoot = pciScanRootBus(kernel, node.pciRoot.segment, node.pciRoot.bus, platform);
       ad.physical = ad.pciRoot.hostBridge;
     } else if (node.hid === 'ACPI0017') {
       const pdev = kernel.device(node.platformDevice ?? dev.name, platform, 'platform').add();
@@ -62,7 +62,10 @@ export function acpiScan(kernel: Kernel): AcpiScan {
       // acpi_bind_one(): physical_node on the ACPI device, firmware_node on its physical twin
       // (not for a mock platform device with a companion set by hand, as tools/testing/cxl's)
       dev.links.set('physical_node', thunk(identity, phys));
-      if (node.platformDevice === undefined) phys.links.set('firmware_node', thunk(identity, dev));
+      // (nor for the cxl_test mock's host bridges, whose companions are never bound either)
+      const mockHb = node.pciRoot && hw.mock?.hostBridge(node.pciRoot.segment, node.pciRoot.bus);
+      if (node.platformDevice === undefined && !mockHb)
+        phys.links.set('firmware_node', thunk(identity, dev));
     }
     acpiAttrs(ad);
   }

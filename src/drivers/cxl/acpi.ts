@@ -233,7 +233,9 @@ function addHostBridgeUport(host: Device, root: CxlPort, hb: AcpiDevice, dportDe
   hb.dev.dbg(`host-bridge: ${hb.dev.name}`);
   const port = devmCxlAddPort(
     hb.dev,
-    cxlKver(host, 'hostBridgePciDev') && hb.physical ? hb.physical : hb.dev,
+    // the uport is the device the root dport was registered for (hostBridgeDportDev(): the
+    // ACPI0016 device before 6.3, the PCI host bridge after, cxl_test's cxl_host_bridge.N always)
+    dportDev,
     chbs.base,
     dport,
     'switch',

@@ -18,7 +18,11 @@ export const PCI_EXP_TYPE_ROOT_PORT = 0x4;
 export const PCI_EXP_TYPE_UPSTREAM = 0x5;
 export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
 
-/** `struct pci_dev`. Name is pci_name(): "0000:0c:00.0". */
+/**
+ * `struct pci_dev`. Name is pci_name(): "0000:0c:00.0" — or, on the cxl_test mock platform, the
+ * name of the mock's platform device that stands in its place (`cxl_mem.0`, see
+ * ./probe.ts).
+ */
 export class PciDev extends Dev {
   readonly segment: number;
   readonly busNr: number;
@@ -35,9 +39,21 @@ export class PciDev extends Dev {
   /** Child functions below a bridge, in scan order. */
   readonly below: PciDev[] = [];
 
-  constructor(ctx: KernelContext, parent: Device, segment: number, bus: number, devfn: number) {
+  constructor(
+    ctx: KernelContext,
+    parent: Device,
+    segment: number,
+    bus: number,
+    devfn: number,
+    name?: string,
+  ) {
     const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
-    super(ctx, `${h(segment, 4)}:${h(bus, 2)}:${h(devfn >> 3, 2)}.${devfn & 7}`, parent, 'pci');
+    super(
+      ctx,
+      name ?? `${h(segment, 4)}:${h(bus, 2)}:${h(devfn >> 3, 2)}.${devfn & 7}`,
+      parent,
+      'pci',
+    );
     this.segment = segment;
     this.busNr = bus;
     this.devfn = devfn;

@@ -8,7 +8,7 @@
  * each bridge's subtree — which is the order drivers later attach in.
  */
 import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
-import { copiedWeakMap } from '../../kernel/graph-copy.ts';
+import { copiedWeakMap, identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { PciDev } from './pci-dev.ts';
@@ -63,7 +63,8 @@ function scanBus(
         if (fn === 0) break;
         continue;
       }
-      const probe = new PciDev(kernel, parent, segment, bus, devfn);
+      const mockName = env(kernel).hw.mock?.deviceName(segment, bus, devfn);
+      const probe = new PciDev(kernel, parent, segment, bus, devfn, mockName);
       probe.vendor = vendor;
       probe.device = probe.cfgRead(2, 2);
       const cr = probe.cfgRead(8, 4) >>> 0;
@@ -119,11 +120,30 @@ function addDevices(list: PciDev[]): void {
 
 /**
  * Scans one host bridge's root bus. `hostBridge` is the `pciSSSS:BB` device (created and
- * registered here as a bus-less root device).
+ * registered here as a bus-less root device). On the cxl_test mock platform the bridge is the
+ * mock's platform device `cxl_host_bridge.N` below `platform` (tools/testing/cxl/test/cxl.c
+ * cxl_test_init(): platform_device_alloc("cxl_host_bridge", i)), and each function below it
+ * is named as the mock's platform device in its place (cxl_root_port.N, cxl_switch_uport.N,
+ * cxl_switch_dport.N, cxl_mem.N): the same tree of parents, the names libcxl reports as
+ * `host`, `parent_dport` and targets. The bridge links to itself as cxl_test_init() links it
+ * (`physical_node`, the RCH `firmware_node`), which libcxl's cxl_dport_maps_memdev() follows. cxlsim keeps them PCI functions (its drivers reach the
+ * mock through config space and MMIO), so they are listed under /sys/bus/pci, not
+ * /sys/bus/platform.
  */
-export function pciScanRootBus(kernel: Kernel, segment: number, bus: number): PciRootBus {
+export function pciScanRootBus(
+  kernel: Kernel,
+  segment: number,
+  bus: number,
+  platform?: Device,
+): PciRootBus {
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
-  const hostBridge = kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`).add();
+  const mock = env(kernel).hw.mock?.hostBridge(segment, bus);
+  const hostBridge = (
+    mock !== undefined
+      ? kernel.device(mock.name, platform, 'platform')
+      : kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`)
+  ).add();
+  if (mock) hostBridge.links.set(mock.selfLink, thunk(identity, hostBridge));
   // pci_create_root_bus() refuses a bus number already known ("bus already known", -EEXIST)
   if (busKnown(kernel, segment, bus)) return { segment, bus, hostBridge, functions: [] };
   noteBus(kernel, segment, bus);

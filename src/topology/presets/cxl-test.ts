@@ -21,12 +21,14 @@
  * * Bases: the mock carves CHBS blocks and windows first-fit from a 64 GiB gen_pool (2 MiB
  *   granules) at `iomem_resource.end + 1 − 64 GiB`; pinned here for a 46-bit physical address
  *   space, so window 0 starts at pool + 256 MiB.
- * * Auto region (mock_init_hdm_decoder): endpoint decoder 0 of cxl_mem.0 and cxl_mem.4, switch
+ * * Auto region (mock_init_hdm_decoder, Linux ≥ 6.3; none before): endpoint decoder 0 of cxl_mem.0 and cxl_mem.4, switch
  *   cxl_switch_uport.0 decoder 0 (2-way, targets dport 0, dport 4) and host bridge 0 decoder 0
  *   (1-way, root port 0) are committed at window 0's base, 512 MiB, 4 KiB granularity; each
  *   endpoint maps DPA 0..256 MiB. The mock always uses mock_cfmws[0]'s base, which is only
  *   placed in modulo mode: with XOR windows the decoders are committed at HPA 0.
  */
+
+import { type KernelVersion, kernelBase } from '../../profile.ts';
 import type {
   Cxims,
   FixedWindow,
@@ -81,6 +83,12 @@ const XOR: WindowSpec[] = [
 
 const hbId = (i: number) => `cxl_host_bridge.${i}`;
 
+/** "MAJOR.MINOR" of a kernel (its upstream base) as a comparable number. */
+function kernelNumber(k: string): number {
+  const [a = '0', b = '0'] = kernelBase(k as KernelVersion).split('.');
+  return Number(a) * 100 + Number(b);
+}
+
 function memdev(j: number, committed?: PreCommittedDecoder[]): Type3Dev {
   const m: Type3Dev = {
     kind: 'type3',
@@ -118,9 +126,15 @@ function mockSwitch(
 /**
  * The cxl_test topology.
  * @param opts.interleaveArithmetic the module parameter: 0 modulo windows (default), 1 XOR.
+ * @param opts.kernel the guest kernel whose tools/testing/cxl is modelled (absent: the latest):
+ *   before 6.3 the mock has no auto region (mock_init_hdm_decoder() came with 6.3's region
+ *   autodiscovery), so nothing is pre-committed.
  */
-export function cxlTestTopology(opts: { interleaveArithmetic?: 0 | 1 } = {}): Topology {
+export function cxlTestTopology(
+  opts: { interleaveArithmetic?: 0 | 1; kernel?: KernelVersion } = {},
+): Topology {
   const xor = opts.interleaveArithmetic === 1;
+  const autoRegion = opts.kernel === undefined || kernelNumber(opts.kernel) >= kernelNumber('6.3');
   const specs = xor ? XOR : MODULO;
   let cursor = CXL_TEST_POOL_BASE + 4n * 2n * MiB;
   const windows: FixedWindow[] = specs.map(([targets, size, granularity, restrictions], index) => {
@@ -138,9 +152,10 @@ export function cxlTestTopology(opts: { interleaveArithmetic?: 0 | 1 } = {}): To
     };
   });
   const autoBase = xor ? 0n : (windows[0]?.base ?? 0n);
-  const auto = (extra: Partial<PreCommittedDecoder>): PreCommittedDecoder[] => [
-    { index: 0, base: autoBase, size: AUTO_REGION_SIZE, ways: 1, granularity: 4096, ...extra },
-  ];
+  const auto = (extra: Partial<PreCommittedDecoder>): PreCommittedDecoder[] | undefined =>
+    autoRegion
+      ? [{ index: 0, base: autoBase, size: AUTO_REGION_SIZE, ways: 1, granularity: 4096, ...extra }]
+      : undefined;
   const MOCK_HB_BUS = [0x10, 0x30, 0x50, 0x70];
   const hostBridges: HostBridge[] = [0, 1].map((h) => ({
     id: hbId(h),
@@ -157,7 +172,8 @@ export function cxlTestTopology(opts: { interleaveArithmetic?: 0 | 1 } = {}): To
     })),
   }));
   const hb0 = hostBridges[0];
-  if (hb0) hb0.committed = auto({ ways: 1, targets: [0] });
+  const hbAuto = auto({ ways: 1, targets: [0] });
+  if (hb0 && hbAuto) hb0.committed = hbAuto;
   hostBridges.push({
     id: hbId(2),
     busNr: MOCK_HB_BUS[2] ?? 0,

@@ -40,6 +40,7 @@ import {
 import { CXL_KVER } from '../kver.ts';
 import { type CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder } from './decoder.ts';
 import { cxlDpaReserve } from './dpa.ts';
+import { cxlMockSwitchDecoderInit } from './mock-hooks.ts';
 import type { CxlPort } from './port.ts';
 import { cxlProbeComponentRegs } from './regs.ts';
 
@@ -240,7 +241,12 @@ export function devmCxlEnumerateDecoders(hdm: CxlHdm): void {
       port.decoderIda.free(id);
       throw e;
     }
-    if (targetMap) {
+    const mockMap =
+      cxld instanceof CxlSwitchDecoder
+        ? cxlMockSwitchDecoderInit(port, cxld, (cxld.flags & CXL_DECODER_F_ENABLE) !== 0)
+        : undefined;
+    if (mockMap) addHdmDecoder(port, cxld, mockMap);
+    else if (targetMap) {
       const full = new Array<number>(8).fill(0);
       targetMap.forEach((t, k) => {
         full[k] = t;

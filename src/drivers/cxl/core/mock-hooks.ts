@@ -4,9 +4,12 @@
  * kernel built for cxl_test runs the mock's code instead of the real one. They act only on a
  * mock platform (bus.mock); the mock's sysfs attributes are in ../mock-mem.ts.
  */
+import type { Device } from '../../../kernel/device.ts';
 import { env } from '../../env.ts';
-import type { PciDev } from '../../pci/pci-dev.ts';
+import { PciDev } from '../../pci/pci-dev.ts';
+import type { CxlSwitchDecoder } from './decoder.ts';
 import type { CxlDevState } from './memdev.ts';
+import type { CxlPort } from './port.ts';
 
 /** FAKE_QTG_ID of tools/testing/cxl/test/cxl.c: the mock's QTG and every DPA range's qos_class. */
 export const CXL_TEST_FAKE_QTG_ID = 42;
@@ -34,4 +37,41 @@ const OP_TRANSFER_FW = 0x0201;
  */
 export function cxlMockMboxDelayMs(pdev: PciDev, opcode: number): number {
   return opcode === OP_TRANSFER_FW && env(pdev).hw.mock ? 2 : 0;
+}
+
+/** A device's index among its parent's children (registration order). */
+const order = (d: Device) => d.parent?.children.indexOf(d) ?? 0;
+
+/**
+ * mock_cxl_enumerate_decoders() of the cxl_test mock before Linux 6.3 (tools/testing/cxl/test/
+ * cxl.c; 6.3 replaced it with default_mock_decoder() — ways 1 — and the auto region's
+ * mock_init_hdm_decoder()), in place of init_hdm_decoder() for a host-bridge or switch port's
+ * decoder that is not committed: interleave ways = the decoder's target count
+ * (min_not_zero(target_count, 1)), granularity 4096 (SZ_4K), and a target map that
+ * map_targets() fills with the ids of the uport's child devices in registration order (the
+ * dport ids: root ports below a host bridge, downstream ports below a switch), the remaining
+ * slots 0. 6.1's decoder_populate_targets() then resolves all nr_targets slots of that map.
+ * @returns the target map to register the decoder with; undefined when the mock does not
+ *   apply (not a mock platform, Linux ≥ 6.3, or a committed decoder)
+ */
+export function cxlMockSwitchDecoderInit(
+  port: CxlPort,
+  cxld: CxlSwitchDecoder,
+  committed: boolean,
+): number[] | undefined {
+  const e = env(port);
+  if (!e.hw.mock || e.since('6.3') || committed) return undefined;
+  // the uport's children are its dports' devices; in registration order (PCI scan order here,
+  // platform_device_add() order in the mock: the same)
+  const ids = port.dports
+    .filter((d) => d.dport instanceof PciDev)
+    .sort((a, b) => order(a.dport) - order(b.dport))
+    .map((d) => d.portId);
+  cxld.interleaveWays = Math.max(cxld.nrTargets, 1);
+  cxld.interleaveGranularity = 4096;
+  const map = new Array<number>(8).fill(0);
+  ids.slice(0, cxld.nrTargets).forEach((id, i) => {
+    map[i] = id;
+  });
+  return map;
 }

@@ -198,6 +198,16 @@ export function cxlRegionAttach(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos:
   if (p.state < CXL_CONFIG_INTERLEAVE_ACTIVE)
     throw cxlr.dbgErr('ENXIO', 'interleave config missing');
   if (!v7) {
+    // 6.3+ (region autodiscovery): an AUTO region's members take cxl_region_attach_auto()'s
+    // path after the member-count and endpoint checks, without a position (pos = -1) to
+    // validate; only manual attaches keep the 6.1 check order below.
+    if (kver(cxlr, 'autoAssembly') && cxlr.flags & CXL_REGION_F_AUTO) {
+      if (p.nrTargets >= p.interleaveWays)
+        throw cxlr.dbgErr('EINVAL', `region already has ${p.nrTargets} endpoints`);
+      checkEndpoint(cxlr, cxled, false);
+      cxlRegionAttachAuto(cxlr, cxled, pos);
+      return;
+    }
     if (validatePosition(cxlr, cxled, pos)) return;
     checkEndpointV61(cxlr, cxled, pos);
     attachPorts(cxlr, cxled, pos);
