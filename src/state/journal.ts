@@ -12,11 +12,13 @@
  * the lock (lock.ts) serializes read-modify-write cycles. A file that cannot be read, does not
  * parse or does not validate is reported in one line naming the file — never quoting its
  * bytes — and never modified. The file is read only if it is a regular file (not a symlink)
- * of at most 16 MiB (input.ts).
+ * of at most 16 MiB (input.ts). Values of 4 KiB or more (firmware images written through the
+ * live mount) are kept in `blobs/` beside it, named by their sha256 (blobs.ts).
  */
 import { join } from 'node:path';
 import { KERNEL_VERSIONS, NDCTL_VERSIONS, PROFILES, type Profile } from '../profile.ts';
 import { writeFileAtomicSync } from './atomic.ts';
+import { externalizeOps, internalizeOps, pruneBlobs } from './blobs.ts';
 import { StateError, sysStrerror } from './errors.ts';
 import { InputFileError, readBoundedFile } from './input.ts';
 import { checkOp, type JournalOp } from './ops.ts';
@@ -163,13 +165,17 @@ export function readState(dir: string): MachineState | undefined {
   } catch (e) {
     throw corrupt(file, jsonErrorText(e, text));
   }
+  const blobWhy = internalizeOps(dir, (parsed as { ops?: unknown } | null)?.ops);
+  if (blobWhy) throw corrupt(file, blobWhy);
   const why = invalidState(parsed);
   if (why) throw corrupt(file, why);
   return parsed as MachineState;
 }
 
-/** The bytes of a journal as written. */
-export function serializeState(state: MachineState): string {
+/** The bytes of a journal as written (`ops` as given: large values already externalized). */
+export function serializeState(
+  state: MachineState | (Omit<MachineState, 'ops'> & { ops: unknown[] }),
+): string {
   return `${JSON.stringify(state)}\n`;
 }
 
@@ -180,13 +186,16 @@ export function serializeState(state: MachineState): string {
 export function writeState(dir: string, state: MachineState, check?: () => void): void {
   const file = stateFile(dir);
   check?.();
+  let ops: unknown[];
   try {
-    writeFileAtomicSync(file, serializeState(state));
+    ops = externalizeOps(dir, state.ops);
+    writeFileAtomicSync(file, serializeState({ ...state, ops }));
   } catch (e) {
     throw new StateError(
       `cannot write state file ${file}: ${sysStrerror(e)}; the previous state is kept`,
     );
   }
+  pruneBlobs(dir, ops);
 }
 
 /** A new journal for a fresh boot. */
