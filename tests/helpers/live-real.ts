@@ -1,0 +1,98 @@
+/**
+ * The harness of the tests that run a REAL ndctl release (≥ 78: Debian 13's 81, e.g. from
+ * scripts/ndctl81-root with NDCTL_BIN_DIR=DIR/bin) on cxlsim's live /sys: why it cannot run
+ * here, and a booted state directory with `cxlsim serve` mounted, set up and torn down around
+ * a describe block.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { loadFuse } from '../../src/cli/live/serving.ts';
+
+const repo = join(import.meta.dirname, '..', '..');
+const main = join(repo, 'src', 'cli', 'main.ts');
+const bindir = process.env.NDCTL_BIN_DIR;
+/** PATH with $NDCTL_BIN_DIR first, so its `cxl` is the one run. */
+export const REAL_PATH = bindir ? `${bindir}:${process.env.PATH}` : (process.env.PATH ?? '');
+
+/**
+ * Why the real tool cannot run here, or undefined: root, a `cxl` of release ≥ `minRelease`
+ * (`what` names the feature for the message), a C compiler for the shim, `unshare -m`, FUSE.
+ */
+export async function missingRealTool(
+  minRelease: number,
+  what: string,
+): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'root';
+  const v = spawnSync('cxl', ['version'], {
+    env: { ...process.env, PATH: REAL_PATH },
+    encoding: 'utf8',
+  });
+  if (v.status !== 0) return "the real 'cxl' tool";
+  if (Number.parseFloat(v.stdout) < minRelease)
+    return `a cxl with ${what} (ndctl ≥ ${minRelease}, have ${v.stdout.trim()}; set NDCTL_BIN_DIR)`;
+  if (spawnSync('cc', ['--version']).status !== 0) return 'a C compiler (cc)';
+  if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0)
+    return "'unshare -m'";
+  try {
+    await loadFuse();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/** A live machine for one describe block: its directory and a `cxlsim` runner on its state. */
+export interface LiveServe {
+  /** The scratch directory (state in `st/`, the mount in `sys/`); set in beforeAll. */
+  dir(): string;
+  /** Runs the cxlsim CLI (from source) on the state, with {@link REAL_PATH}. */
+  cxlsim(...argv: string[]): { code: number | null; stdout: string; stderr: string };
+}
+
+/**
+ * Registers beforeAll/afterAll in the calling describe block: boots `preset` with `profile`
+ * in a fresh directory and starts `cxlsim serve` on it; SIGTERM and removal afterwards
+ * (CXLSIM_KEEP keeps the directory).
+ */
+export function liveServe(prefix: string, preset: string, profile: string): LiveServe {
+  let dir = '';
+  let serve: ChildProcess | undefined;
+  const env = () => ({ ...process.env, PATH: REAL_PATH, CXLSIM_STATE: join(dir, 'st') });
+  const cxlsim = (...argv: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...argv], {
+      cwd: repo,
+      env: env(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    expect(cxlsim('boot', '--preset', preset, '--profile', profile).code).toBe(0);
+    serve = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, 'serve', '--mount', join(dir, 'sys')],
+      {
+        cwd: repo,
+        env: env(),
+        stdio: 'ignore',
+      },
+    );
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'st', 'serve.json')); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(join(dir, 'st', 'serve.json'))).toBe(true);
+  }, 60_000);
+  afterAll(async () => {
+    if (serve && serve.exitCode === null) {
+      const done = new Promise((r) => serve?.once('exit', r));
+      serve.kill('SIGTERM');
+      await done;
+    }
+    if (!process.env.CXLSIM_KEEP) rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir: () => dir, cxlsim };
+}
