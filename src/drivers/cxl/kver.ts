@@ -100,6 +100,13 @@ export const CXL_KVER = {
    * capture's `decoder1.0`; docs/profiles.md "port with exactly one dport".
    */
   singleDportReadsHdm: '6.3',
+  /**
+   * tools/testing/cxl: mock_init_hdm_decoder() and the mock's idle decoders at 1 way (with
+   * region autodiscovery); before it, mock_cxl_enumerate_decoders()/map_targets() give an idle
+   * host-bridge or switch decoder ways = its target count and the uport's dports
+   * (core/mock-hooks.ts cxlMockSwitchDecoderInit(); the cxl_test preset's auto region).
+   */
+  mockHdmDecoderInit: '6.3',
   /** cxl_decoder_reset() leaves a locked decoder (CXL_DECODER_F_LOCK) committed (v7.0). */
   lockedDecoderNoReset: '7.0',
   /** devm_cxl_add_port(): the `parent_dport` link (captures; ABI v6.3). */

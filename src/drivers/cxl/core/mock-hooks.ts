@@ -7,6 +7,7 @@
 import type { Device } from '../../../kernel/device.ts';
 import { env } from '../../env.ts';
 import { PciDev } from '../../pci/pci-dev.ts';
+import { CXL_KVER } from '../kver.ts';
 import type { CxlSwitchDecoder } from './decoder.ts';
 import type { CxlDevState } from './memdev.ts';
 import type { CxlPort } from './port.ts';
@@ -60,7 +61,7 @@ export function cxlMockSwitchDecoderInit(
   committed: boolean,
 ): number[] | undefined {
   const e = env(port);
-  if (!e.hw.mock || e.since('6.3') || committed) return undefined;
+  if (!e.hw.mock || e.since(CXL_KVER.mockHdmDecoderInit) || committed) return undefined;
   // the uport's children are its dports' devices; in registration order (PCI scan order here,
   // platform_device_add() order in the mock: the same)
   const ids = port.dports
