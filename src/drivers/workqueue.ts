@@ -104,6 +104,21 @@ export function runPendingWork(ctx: KernelContext): void {
 }
 
 /**
+ * Milliseconds (rounded up) until queued work or, while work is queued, a device timer is
+ * due: 0 when something is due now, undefined when nothing is queued or the bus has no clock.
+ * A live machine (`cxlsim serve`) uses it to run its work when it is due, as the kernel's
+ * timers would, instead of at a fixed tick (a firmware transfer sleeping 2 ms per part would
+ * otherwise take a whole tick per part).
+ */
+export function msUntilPendingWork(ctx: KernelContext): number | undefined {
+  const t = nextWake(ctx);
+  const now = env(ctx).hw.now;
+  if (t === undefined || !now) return undefined;
+  const d = t - now();
+  return d <= 0n ? 0 : Number((d + 999_999n) / 1_000_000n);
+}
+
+/**
  * The earliest wake time among the queued work that is not running and, while work is
  * queued, the device timers (a background command's completion raises an interrupt whose
  * handler may move queued work), or undefined.

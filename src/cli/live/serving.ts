@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runPendingWork } from '../../drivers/workqueue.ts';
+import { msUntilPendingWork, runPendingWork } from '../../drivers/workqueue.ts';
 import { CliError } from '../errors.ts';
 import type { CliContext } from '../session.ts';
 import { type FuseOps, sysfsFuseOps } from './fuse-ops.ts';
@@ -200,19 +200,32 @@ export async function startServing(
     throw new CliError(`cannot mount FUSE at ${mount}: ${(e as Error).message}`);
   }
   // the guest keeps running between requests: its queued work (a firmware upload) advances
-  // with the clock, not only when something reads /sys
-  const tick = setInterval(() => {
+  // with the clock, not only when something reads /sys — run when it is due (at least every
+  // WORK_TICK_MS, at most every 1 ms)
+  let tick: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const runDue = () => {
+    let next = WORK_TICK_MS;
     try {
       const m = live.fresh();
-      if (m) runPendingWork(m.kernel);
+      if (m) {
+        runPendingWork(m.kernel);
+        const due = msUntilPendingWork(m.kernel);
+        if (due !== undefined) next = Math.min(Math.max(due, 1), WORK_TICK_MS);
+      }
     } catch (e) {
       report(e);
     }
-  }, WORK_TICK_MS);
+    if (stopped) return;
+    tick = setTimeout(runDue, next);
+    tick.unref();
+  };
+  tick = setTimeout(runDue, WORK_TICK_MS);
   tick.unref();
   const stop = cleanup;
   const closeAll = async () => {
-    clearInterval(tick);
+    stopped = true;
+    clearTimeout(tick);
     await stop();
   };
   const info: ServeInfo = { pid: process.pid, mount, socket };
