@@ -137,9 +137,11 @@ function sources(dir: string): string[] {
 
 /**
  * WeakMaps no entry of which has to follow a copy: keyed by module-level data (shared by
- * copies), or caches inside the /sys view a copy makes again over its own kernel.
+ * copies), caches inside the /sys view a copy makes again over its own kernel, or keyed by
+ * journal operations (the state store's, never part of a machine).
  */
 const SHARED_KEYED = [
+  'src/state/blobs.ts: hashed',
   'src/sysfs/tree-ctx.ts: childCache',
   'src/sysfs/tree-ctx.ts: childCache',
   'src/sysfs/tree-ctx.ts: nodes',
