@@ -81,7 +81,6 @@ export function internalizeOps(dir: string, ops: unknown): string | undefined {
     }
     if (hashOf(value) !== o.valueBlob) return `ops[${i}]: blob ${file} does not match its name`;
     o.value = value;
-    o.valueBlob = undefined;
     delete o.valueBlob;
   }
   return undefined;
