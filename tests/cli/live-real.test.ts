@@ -5,76 +5,23 @@
  * and a C compiler; without them every test here is skipped and says which is missing (CI
  * installs ndctl and libfuse2, so there they run).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFuse } from '../../src/cli/live/serving.ts';
+import { describe, expect, it } from 'vitest';
 import type { MachineState } from '../../src/cli/state.ts';
+import { liveServe, missingRealTool } from '../helpers/live-real.ts';
 
-const repo = join(import.meta.dirname, '..', '..');
-const main = join(repo, 'src', 'cli', 'main.ts');
-
-/** Why the real tool cannot run here, or undefined. */
-async function missing(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'root';
-  if (spawnSync('cxl', ['version']).status !== 0)
-    return "the real 'cxl' tool (apt-get install ndctl)";
-  if (spawnSync('cc', ['--version']).status !== 0) return 'a C compiler (cc)';
-  if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0)
-    return "'unshare -m'";
-  try {
-    await loadFuse();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-
-const reason = await missing();
-let dir = '';
-let serve: ChildProcess | undefined;
-const env = () => ({ ...process.env, CXLSIM_STATE: join(dir, 'st') });
-
-/** The cxlsim CLI from source, synchronously. */
-function cxlsim(...argv: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...argv], {
-    cwd: repo,
-    env: env(),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const journal = () =>
-  (JSON.parse(readFileSync(join(dir, 'st', 'state.json'), 'utf8')) as MachineState).ops;
+// the host's own cxl (Debian 12's 76.1, for the debian-12 profile), not $NDCTL_BIN_DIR's
+const PATH = process.env.PATH ?? '';
+const reason = await missingRealTool(0, 'the memdev ioctls', PATH);
 
 describe.skipIf(reason !== undefined)(
   `the real cxl tool through cxlsim run${reason ? ` (skipped: needs ${reason})` : ''}`,
   () => {
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'cxlsim-real-'));
-      expect(cxlsim('boot', '--preset', 'default', '--profile', 'debian-12').code).toBe(0);
-      serve = spawn(
-        process.execPath,
-        ['--import', 'tsx', main, 'serve', '--mount', join(dir, 'sys')],
-        { cwd: repo, env: env(), stdio: 'ignore' },
-      );
-      for (let i = 0; i < 300 && !existsSync(join(dir, 'st', 'serve.json')); i++)
-        await new Promise((r) => setTimeout(r, 100));
-      expect(existsSync(join(dir, 'st', 'serve.json'))).toBe(true);
-    }, 60_000);
-    afterAll(async () => {
-      if (serve && serve.exitCode === null) {
-        const done = new Promise((r) => serve?.once('exit', r));
-        serve.kill('SIGTERM');
-        await done;
-      }
-      const mounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(join(dir, 'sys'));
-      if (!process.env.CXLSIM_KEEP) rmSync(dir, { recursive: true, force: true });
-      expect(mounted).toBe(false); // SIGTERM unmounted it
-    });
+    const live = liveServe('cxlsim-real-', 'default', 'debian-12', PATH);
+    const cxlsim = live.cxlsim;
+    const journal = () =>
+      (JSON.parse(readFileSync(join(live.dir(), 'st', 'state.json'), 'utf8')) as MachineState).ops;
 
     let region = '';
     it('creates a region with the real create-region; cxlsim list -R shows it', () => {

@@ -5,7 +5,7 @@
  * a describe block.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -18,19 +18,21 @@ const bindir = process.env.NDCTL_BIN_DIR;
 export const REAL_PATH = bindir ? `${bindir}:${process.env.PATH}` : (process.env.PATH ?? '');
 
 /**
- * Why the real tool cannot run here, or undefined: root, a `cxl` of release ≥ `minRelease`
- * (`what` names the feature for the message), a C compiler for the shim, `unshare -m`, FUSE.
+ * Why the real tool cannot run here, or undefined: root, a `cxl` on `path` of release ≥
+ * `minRelease` (`what` names the feature for the message), a C compiler for the shim,
+ * `unshare -m`, FUSE.
  */
 export async function missingRealTool(
   minRelease: number,
   what: string,
+  path: string = REAL_PATH,
 ): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'root';
   const v = spawnSync('cxl', ['version'], {
-    env: { ...process.env, PATH: REAL_PATH },
+    env: { ...process.env, PATH: path },
     encoding: 'utf8',
   });
-  if (v.status !== 0) return "the real 'cxl' tool";
+  if (v.status !== 0) return "the real 'cxl' tool (apt-get install ndctl, or NDCTL_BIN_DIR)";
   if (Number.parseFloat(v.stdout) < minRelease)
     return `a cxl with ${what} (ndctl ≥ ${minRelease}, have ${v.stdout.trim()}; set NDCTL_BIN_DIR)`;
   if (spawnSync('cc', ['--version']).status !== 0) return 'a C compiler (cc)';
@@ -48,19 +50,24 @@ export async function missingRealTool(
 export interface LiveServe {
   /** The scratch directory (state in `st/`, the mount in `sys/`); set in beforeAll. */
   dir(): string;
-  /** Runs the cxlsim CLI (from source) on the state, with {@link REAL_PATH}. */
+  /** Runs the cxlsim CLI (from source) on the state, with the PATH given to liveServe(). */
   cxlsim(...argv: string[]): { code: number | null; stdout: string; stderr: string };
 }
 
 /**
  * Registers beforeAll/afterAll in the calling describe block: boots `preset` with `profile`
- * in a fresh directory and starts `cxlsim serve` on it; SIGTERM and removal afterwards
- * (CXLSIM_KEEP keeps the directory).
+ * in a fresh directory and starts `cxlsim serve` on it (commands run with `path`); afterwards
+ * SIGTERM, which must unmount, and removal (CXLSIM_KEEP keeps the directory).
  */
-export function liveServe(prefix: string, preset: string, profile: string): LiveServe {
+export function liveServe(
+  prefix: string,
+  preset: string,
+  profile: string,
+  path: string = REAL_PATH,
+): LiveServe {
   let dir = '';
   let serve: ChildProcess | undefined;
-  const env = () => ({ ...process.env, PATH: REAL_PATH, CXLSIM_STATE: join(dir, 'st') });
+  const env = () => ({ ...process.env, PATH: path, CXLSIM_STATE: join(dir, 'st') });
   const cxlsim = (...argv: string[]) => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...argv], {
       cwd: repo,
@@ -92,7 +99,9 @@ export function liveServe(prefix: string, preset: string, profile: string): Live
       serve.kill('SIGTERM');
       await done;
     }
+    const mounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(join(dir, 'sys'));
     if (!process.env.CXLSIM_KEEP) rmSync(dir, { recursive: true, force: true });
+    expect(mounted).toBe(false); // SIGTERM unmounted it
   });
   return { dir: () => dir, cxlsim };
 }
