@@ -39,9 +39,19 @@ export async function serveCommand(ctx: CliContext, mount: string): Promise<numb
   ctx.io.err(
     `cxlsim: serving the /sys of ${ctx.stateDir} at ${s.info.mount} (memdev socket ${s.info.socket}); Ctrl-C stops\n`,
   );
-  const sig = untilSignal();
-  await sig;
+  await untilSignal();
+  // a second signal while the unmount waits on a busy mount: detach it now and go, so that
+  // Ctrl-C always works and no stale mount is left behind
+  const again = (second: NodeJS.Signals) => {
+    s.abort();
+    ctx.io.err(`cxlsim: unmounted ${s.info.mount} (lazily, on a second ${second})\n`);
+    process.exit(128 + (constants.signals[second] ?? 15));
+  };
+  process.on('SIGINT', again);
+  process.on('SIGTERM', again);
   await s.close();
+  process.off('SIGINT', again);
+  process.off('SIGTERM', again);
   ctx.io.err(`cxlsim: unmounted ${s.info.mount}\n`);
   return 0;
 }

@@ -105,6 +105,17 @@ function isMountPoint(dir: string): boolean {
   }
 }
 
+/** Detaches the mount at `dir` now (`umount -l`, else `fusermount -uz`); never throws. */
+function lazyUnmount(dir: string): void {
+  try {
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+  } catch {
+    try {
+      execFileSync('fusermount', ['-uz', dir], { stdio: 'ignore' });
+    } catch {}
+  }
+}
+
 /**
  * Makes `dir` usable as a mount point: created if missing; a dead FUSE mount on it (a killed
  * server) is lazily unmounted. @throws CliError when a live mount is there
@@ -114,13 +125,8 @@ function prepareMountPoint(dir: string): void {
     statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTCONN' || code === 'ECONNABORTED') {
-      try {
-        execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
-      } catch {
-        execFileSync('fusermount', ['-uz', dir], { stdio: 'ignore' });
-      }
-    } else if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
+    if (code === 'ENOTCONN' || code === 'ECONNABORTED') lazyUnmount(dir);
+    else if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
     else throw new CliError(`cannot use ${dir} as a mount point: ${(e as Error).message}`);
     return;
   }
@@ -134,6 +140,13 @@ export interface Serving {
   live: LiveMachine;
   /** Unmounts, closes the socket, removes serve.json (idempotent). */
   close(): Promise<void>;
+  /**
+   * The synchronous last resort when the process must end now (a second SIGINT/SIGTERM while
+   * {@link Serving.close} is still waiting on the FUSE unmount): lazily unmounts the mount point
+   * (`umount -l`, else `fusermount -uz`), removes the socket directory and serve.json, so that
+   * no stale mount is left behind. Never throws.
+   */
+  abort(): void;
 }
 
 /**
@@ -162,11 +175,7 @@ export async function startServing(
       fuse = undefined;
       await new Promise<void>((r) => f.unmount(() => r()));
       // fuse-native unmounts with fusermount -uz; make sure nothing is left
-      if (isMountPoint(mount)) {
-        try {
-          execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
-        } catch {}
-      }
+      if (isMountPoint(mount)) lazyUnmount(mount);
     }
     if (server) {
       const s = server;
@@ -230,7 +239,19 @@ export async function startServing(
   };
   const info: ServeInfo = { pid: process.pid, mount, socket };
   if (record) writeFileSync(join(ctx.stateDir, SERVE_FILE), `${JSON.stringify(info, null, 2)}\n`);
-  return { info, live, close: closeAll };
+  const abort = () => {
+    stopped = true;
+    clearTimeout(tick);
+    if (isMountPoint(mount)) lazyUnmount(mount);
+    rmSync(sockDir, { recursive: true, force: true });
+    if (record) {
+      try {
+        const cur = JSON.parse(readFileSync(join(ctx.stateDir, SERVE_FILE), 'utf8')) as ServeInfo;
+        if (cur.pid === process.pid) rmSync(join(ctx.stateDir, SERVE_FILE), { force: true });
+      } catch {}
+    }
+  };
+  return { info, live, close: closeAll, abort };
 }
 
 /** How often (ms) a served machine runs its due kernel work (drivers/workqueue.ts). */
