@@ -31,8 +31,9 @@ export const CXL_TEST_MOCK_SINCE = {
    */
   xorWindows: '6.2',
   /**
-   * mock_init_hdm_decoder(): the auto region on cxl_mem.0 / cxl_mem.4 (with region
-   * autodiscovery, v6.3; CXL_KVER.mockHdmDecoderInit is the same change on the driver side).
+   * The auto region on cxl_mem.0 / cxl_mem.4, committed by the mock's mock_init_hdm_decoder()
+   * (with region autodiscovery, v6.3; CXL_KVER.mockHdmDecoderInit is the same change on the
+   * driver side).
    */
   autoRegion: '6.3',
   /**
