@@ -45,7 +45,7 @@ describe('decoder_populate_targets() on 6.1', () => {
     expect(d.targets[0]?.portId).toBe(4);
     expect(d.targets[1]).toBeUndefined();
     expect(m.sysfs.readdir('/sys/bus/cxl/devices')).toContain(d.name);
-    expect(m.sysfs.read(`/sys/bus/cxl/devices/${d.name}/target_list`).trim()).toBe('4');
+    expect(String(m.sysfs.read(`/sys/bus/cxl/devices/${d.name}/target_list`)).trim()).toBe('4');
     expect(m.kernel.log.lines.slice(before).map((l) => l.text)).not.toContainEqual(
       expect.stringContaining('Failed'),
     );
