@@ -60,3 +60,41 @@ describe('cxl-xor-region.sh', () => {
     expect(sh.dmesgHasCallTrace()).toBe(false);
   });
 });
+
+/**
+ * ndctl v76.1's test/cxl-xor-region.sh on the kernels whose cxl_test mock still has the 4-way
+ * XOR window cfmws8 (targets {0, 1, 0, 1}; 6.2–6.12, CXL_TEST_MOCK_SINCE.xorThreeWay): its
+ * setup_x4 picks the root decoder with nr_targets 4 and memdev [p] below the target at
+ * position p. On 6.1 the mock has no XOR windows (the parameter is ignored).
+ */
+describe('cxl-xor-region.sh (v76.1) per kernel', () => {
+  const rootDecoders = (sh: Sh): Json[] =>
+    items(sh.json('list', '-b', 'cxl_test', '-D', '-d', 'root'));
+
+  it('6.12: x1, x2 and the 4-way {0,1,0,1} window (setup_x4)', () => {
+    const sh = new Sh('cxl_test_xor', '6.12');
+    const pmem = rootDecoders(sh).filter((d) => d.pmem_capable === true);
+    expect(pmem.map((d) => d.nr_targets)).toEqual([1, 2, 4]);
+    const d = pmem.find((x) => x.nr_targets === 4)?.decoder as string;
+    const targets: Json[] = items(sh.json('list', '-T', '-d', d))[0].targets;
+    const hosts = [0, 1, 2, 3].map((p) => targets.find((t) => t.position === p)?.target);
+    expect(hosts).toEqual([
+      'cxl_host_bridge.0',
+      'cxl_host_bridge.1',
+      'cxl_host_bridge.0',
+      'cxl_host_bridge.1',
+    ]);
+    const mems = hosts.map((h, i) => items(sh.json('list', '-M', '-p', h as string))[i]?.memdev);
+    const r = sh.json('create-region', '-d', d, '-m', mems.join(' '));
+    expect(r?.region, `create-region -d ${d} -m "${mems.join(' ')}"`).toMatch(/^region\d+$/);
+    expect(r.interleave_ways).toBe(4);
+    sh.cxl('destroy-region', '-f', '-b', 'cxl_test', r.region);
+    expect(sh.dmesgHasCallTrace()).toBe(false);
+  });
+
+  it('6.1: interleave_arithmetic=1 leaves the modulo windows (no x4 window)', () => {
+    const dec = rootDecoders(new Sh('cxl_test_xor', '6.1'));
+    expect(dec).toHaveLength(5);
+    expect(dec.some((d) => d.nr_targets === 4)).toBe(false);
+  });
+});

@@ -244,3 +244,43 @@ describe('the cxl_test preset (tools/testing/cxl)', () => {
     ]);
   });
 });
+
+/**
+ * The mock per kernel version (CXL_TEST_MOCK_SINCE): one row per modelled kernel and module
+ * parameter, 4 kernels × 2 presets = 8 cases.
+ */
+describe('the cxl_test preset per kernel version', () => {
+  type Row = [string, 'cxl_test' | 'cxl_test_xor', string[], number[], boolean, boolean, number];
+  // kernel, preset, window targets, qtg ids, RCH, auto region, CXIMS count
+  const MOD = ['0', '0,1', '0', '0,1', '2'];
+  const rows: Row[] = [
+    ['6.1', 'cxl_test', MOD, [0, 1, 2, 3, 4], false, false, 0],
+    // 6.1's mock has no interleave_arithmetic parameter: the modulo windows
+    ['6.1', 'cxl_test_xor', MOD, [0, 1, 2, 3, 4], false, false, 0],
+    ['6.12', 'cxl_test', [...MOD, '3'], [42, 42, 42, 42, 42, 42], true, true, 1],
+    ['6.12', 'cxl_test_xor', ['0', '0,1', '0,1,0,1'], [42, 42, 42], true, true, 1],
+    ['7.0-nvidia-bos', 'cxl_test_xor', ['0', '0,1', '0,1,2'], [42, 42, 42], true, true, 1],
+    ['7.0-nvidia-bos', 'cxl_test', [...MOD, '3'], [42, 42, 42, 42, 42, 42], true, true, 1],
+    ['7.3', 'cxl_test', [...MOD, '3'], [42, 42, 42, 42, 42, 42], true, true, 1],
+    ['7.3', 'cxl_test_xor', ['0', '0,1', '0,1,2'], [42, 42, 42], true, true, 1],
+  ];
+  it('builds 8 cases', () => expect(rows).toHaveLength(8));
+  for (const [kernel, preset, targets, qtg, rch, auto, cxims] of rows) {
+    it(`${kernel} ${preset}`, () => {
+      const t = getPreset(preset, '7.2', kernel as never);
+      expect(t.windows.map((w) => w.targets.map((x) => x.slice(-1)).join(','))).toEqual(targets);
+      expect(t.windows.map((w) => w.qtgId)).toEqual(qtg);
+      expect(t.hostBridges.some((h) => h.rch)).toBe(rch);
+      expect(t.hostBridges.map((h) => h.id).includes('cxl_host_bridge.3')).toBe(rch);
+      expect(t.hostBridges[0]?.committed !== undefined).toBe(auto);
+      expect(t.cxims).toHaveLength(cxims);
+    });
+  }
+
+  it('6.12: the 4-way XOR cfmws8 is 4 GiB at 256 B; 7.3: the 3-way one 3 GiB at 512 B', () => {
+    const w12 = getPreset('cxl_test_xor', '7.2', '6.12').windows[2];
+    expect([w12?.size, w12?.granularity, w12?.arithmetic]).toEqual([4n * GiB, 256, 'xor']);
+    const w73 = getPreset('cxl_test_xor', '7.2', '7.3').windows[2];
+    expect([w73?.size, w73?.granularity, w73?.arithmetic]).toEqual([3n * GiB, 512, 'xor']);
+  });
+});

@@ -89,9 +89,11 @@ export const CXL_KVER = {
   cfmwsDecodeRangeMsgs: '6.3',
   /**
    * cxl_decoder_add_locked()/decoder_populate_targets(): only `interleave_ways` slots of a switch
-   * decoder's target map are resolved and a missing dport leaves its slot empty (6.1: all
-   * `nr_targets` slots, a missing dport fails the decoder) — docs/profiles.md "switch decoder
-   * target resolution".
+   * decoder's target map are resolved and a missing dport leaves its slot empty (6.1: the
+   * `nr_targets` slots up to the first missing dport, which fails only an enabled decoder;
+   * upstream switched the bound to interleave_ways in d6488fee6647, posted 2023-12-21 for
+   * v6.7/v6.8, also in 6.1-stable 6.1.75, which Debian 12's 6.1.192 has) — docs/profiles.md
+   * "switch decoder target resolution".
    */
   switchTargetsByWays: '6.3',
   /**

@@ -16,7 +16,7 @@ import { readCdatData } from './core/cdat.ts';
 import { CxlDecoder, CxlEndpointDecoder } from './core/decoder.ts';
 import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } from './core/hdm.ts';
 import { memdevOfEndpoint } from './core/memdev.ts';
-import { cxlMockEndpointParseCdat } from './core/mock-hooks.ts';
+import { cxlMockEndpointParseCdat, cxlMockPortEnumerateDportsRc } from './core/mock-hooks.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
 import { CxlPort, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
@@ -34,7 +34,10 @@ export function cxlPortProbe(port: CxlPort): void {
       readCdatData(port, port.uportDev);
     // 6.18+: dports (and with the first one the decoders) come with the endpoints below
     if (cxlKver(port, 'lazyDports')) return;
-    switchPortDecodersSetup(port, devmCxlPortEnumerateDports(port));
+    switchPortDecodersSetup(
+      port,
+      cxlMockPortEnumerateDportsRc(port, devmCxlPortEnumerateDports(port)),
+    );
     return;
   }
   const cxlmd = memdevOfEndpoint(port);

@@ -8,7 +8,7 @@
  * a single dport gets (always in 6.1; in later kernels only without HDM registers).
  */
 import type { Device } from '../../../kernel/device.ts';
-import type { Errno } from '../../../kernel/errno.ts';
+import { Errno } from '../../../kernel/errno.ts';
 import { env } from '../../env.ts';
 import {
   CTRL_COMMITTED,
@@ -112,8 +112,13 @@ export function devmCxlSetupHdm(
 /**
  * decoder_populate_targets() + device_add: resolves the target map to dports and registers
  * the decoder, logging "Added to port %s".
- * 6.1 resolves all nr_targets slots and fails with ENXIO on a missing dport; later kernels
- * resolve `ways` slots and leave missing ones empty.
+ * 6.1 resolves the nr_targets slots up to the first missing dport (-ENXIO), which
+ * cxl_decoder_add_locked() turns into a failure ("Failed to populate active decoder targets",
+ * then add_hdm_decoder()'s "Failed to add decoder" and devm_cxl_enumerate_decoders()'s
+ * "Failed to add decoder to port") only for an enabled (committed) decoder: an idle decoder is
+ * registered with the slots found so far (the cxl_test mock's single-root-port host bridge,
+ * target map {4, 0}). Later kernels resolve `ways` slots and leave missing ones empty.
+ * @throws ENXIO an enabled decoder with a target missing among the port's dports (6.1)
  */
 export function addHdmDecoder(
   port: CxlPort,
@@ -129,8 +134,14 @@ export function addHdmDecoder(
       const dport = port.findDport(targetMap[i] ?? 0);
       if (!dport) {
         if (!e.since(CXL_KVER.switchTargetsByWays)) {
+          // decoder_populate_targets() stops at the first missing dport with -ENXIO;
+          // cxl_decoder_add_locked() fails only an enabled decoder, an idle one is
+          // registered with the slots resolved so far
+          if (!cxld.enabled) break;
+          port.err('ENXIO', 'Failed to populate active decoder targets');
+          port.err('ENXIO', 'Failed to add decoder');
           port.warn('Failed to add decoder to port');
-          throw port.err('ENXIO', 'Failed to add decoder to port');
+          throw new Errno('ENXIO', 'Failed to add decoder to port', port.name);
         }
         continue;
       }

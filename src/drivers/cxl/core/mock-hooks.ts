@@ -40,6 +40,24 @@ export function cxlMockMboxDelayMs(pdev: PciDev, opcode: number): number {
   return opcode === OP_TRANSFER_FW && env(pdev).hw.mock ? 2 : 0;
 }
 
+/**
+ * mock_cxl_port_enumerate_dports() (tools/testing/cxl/test/cxl.c, in place of
+ * devm_cxl_port_enumerate_dports() for a mock port): it registers the port's dports like the real
+ * one but returns 0, not their count, in every version of the mock (v6.1's, the 6.5-era whole
+ * file, today's). So on a mock platform cxl_port_probe() never sees "one dport": Linux 6.1's
+ * `rc == 1` branch to devm_cxl_add_passthrough_decoder() (whose mock,
+ * mock_cxl_add_passthrough_decoder(), would only print "unexpected passthrough decoder for
+ * cxl_test" and fail -EOPNOTSUPP) is not taken, and the single-root-port host bridge
+ * (cxl_host_bridge.2) gets the mock's HDM decoders like the others. Later kernels ask for the
+ * HDM capability first (cxl_switch_port_probe()), which the mock always provides, so the count
+ * no longer matters there.
+ * @param n the dports the enumeration registered
+ * @returns what cxl_port_probe() sees: 0 on a mock platform, else `n`
+ */
+export function cxlMockPortEnumerateDportsRc(port: CxlPort, n: number): number {
+  return env(port).hw.mock ? 0 : n;
+}
+
 /** A device's index among its parent's children (registration order). */
 const order = (d: Device) => d.parent?.children.indexOf(d) ?? 0;
 
