@@ -202,7 +202,7 @@ describe('trace_pipe_raw', () => {
     // consumed: the next read has nothing, and the other CPU never has anything
     expect(() => m.sysfs.read(`${T}/${inst}/per_cpu/cpu0/trace_pipe_raw`)).toThrow(Errno);
     expect(() => m.sysfs.read(`${T}/${inst}/per_cpu/cpu1/trace_pipe_raw`)).toThrow(/Resource temporarily unavailable/);
-    expect(m.sysfs.readdir(`${T}/${inst}/per_cpu`)).toEqual(['cpu0', 'cpu1']);
+    expect(m.sysfs.readdir(`${T}/${inst}/per_cpu`).sort()).toEqual(['cpu0', 'cpu1']);
   });
 
   it('packs events into pages with TIME_EXTEND for deltas over 27 bits', () => {
