@@ -7,7 +7,10 @@
  *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root;
  * - readdir gives ".", ".." and then the entries in kernfs order (the view's order);
  * - open checks the mode bits even for root, as kernfs_fop_open() does: a write open of a
- *   file without write bits, or a read open of one without read bits, fails with EACCES;
+ *   file without write bits, or a read open of one without read bits, fails with EACCES —
+ *   except under kernel/tracing: tracefs is no kernfs, root's open passes
+ *   generic_permission() (CAP_DAC_OVERRIDE), so libtracefs's O_RDWR open of trace_pipe
+ *   (tracefs_instance_file_open(…, -1)) succeeds;
  * - a read at offset 0 computes the attribute (show()) again; later offsets of the same open
  *   file read the same text (seq_file semantics); a failing show() is the read's errno;
  * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine});
@@ -161,7 +164,8 @@ export function sysfsFuseOps(
         const acc = flags & O_ACCMODE;
         const wantsWrite = acc === O_WRONLY || acc === O_RDWR;
         const wantsRead = acc !== O_WRONLY;
-        if ((wantsWrite && !(e.mode & 0o222)) || (wantsRead && !(e.mode & 0o444)))
+        const tracefs = p === 'kernel/tracing' || p.startsWith('kernel/tracing/');
+        if (!tracefs && ((wantsWrite && !(e.mode & 0o222)) || (wantsRead && !(e.mode & 0o444))))
           return cb(-errnoNumber('EACCES'));
         const fh = nextFh++;
         if (nextFh > 0x7fffffff) nextFh = 1;
