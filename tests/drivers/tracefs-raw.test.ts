@@ -201,7 +201,9 @@ describe('trace_pipe_raw', () => {
     expect(p.events.map((e) => e.ts)).toEqual([...p.events.map((e) => e.ts)].sort());
     // consumed: the next read has nothing, and the other CPU never has anything
     expect(() => m.sysfs.read(`${T}/${inst}/per_cpu/cpu0/trace_pipe_raw`)).toThrow(Errno);
-    expect(() => m.sysfs.read(`${T}/${inst}/per_cpu/cpu1/trace_pipe_raw`)).toThrow(/Resource temporarily unavailable/);
+    expect(() => m.sysfs.read(`${T}/${inst}/per_cpu/cpu1/trace_pipe_raw`)).toThrow(
+      /Resource temporarily unavailable/,
+    );
     expect(m.sysfs.readdir(`${T}/${inst}/per_cpu`).sort()).toEqual(['cpu0', 'cpu1']);
   });
 
