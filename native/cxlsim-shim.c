@@ -22,6 +22,12 @@
  * on kernels before 6.10, so libtracefs (tracefs_cpu_map()) falls back to read(2), which
  * cxlsim serves. Every other mmap() goes to libc.
  *
+ * FUSE cannot signal tracefs's trace_pipe either (ring_buffer_poll_wait()): FUSE reports it
+ * always readable, so `cxl monitor`'s epoll loop (cxl/monitor.c monitor_event()) would spin,
+ * re-reading every event format on each wake-up. An epoll set that holds a trace_pipe under
+ * /sys (epoll_ctl(EPOLL_CTL_ADD)) therefore wakes at most every 100 ms: epoll_wait() on it
+ * sleeps 100 ms (or its shorter timeout) and then polls without waiting.
+ *
  * A write(2) to a file under /sys first tells the serving cxlsim the writer's pid (PID
  * request), which the trace events the write causes record as common_pid, as the kernel
  * records the current task: `cxl list --media-errors` keeps only the cxl_poison events of its
@@ -48,6 +54,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -329,4 +336,49 @@ ssize_t write(int fd, const void *buf, size_t n)
 		errno = saved;
 	}
 	return do_write(fd, buf, n);
+}
+
+static int is_trace_pipe(int fd) /* fd is /sys/kernel/tracing/.../trace_pipe */
+{
+	static const char tail[] = "/trace_pipe";
+	char link[64], path[512];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < (ssize_t)sizeof(tail))
+		return 0;
+	path[len] = 0;
+	return strncmp(path, "/sys/", 5) == 0 &&
+	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
+}
+
+static int paced_epfd[16];
+static int n_paced;
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
+
+	if (!real_epoll_ctl)
+		real_epoll_ctl = (int (*)(int, int, int, struct epoll_event *))dlsym(RTLD_NEXT, "epoll_ctl");
+	if (op == EPOLL_CTL_ADD && n_paced < 16 && is_trace_pipe(fd))
+		paced_epfd[n_paced++] = epfd;
+	return real_epoll_ctl(epfd, op, fd, ev);
+}
+
+int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+	int i;
+
+	if (!real_epoll_wait)
+		real_epoll_wait = (int (*)(int, struct epoll_event *, int, int))dlsym(RTLD_NEXT, "epoll_wait");
+	for (i = 0; i < n_paced; i++) {
+		if (paced_epfd[i] != epfd)
+			continue;
+		usleep(timeout >= 0 && timeout < 100 ? timeout * 1000 : 100000);
+		return real_epoll_wait(epfd, evs, max, 0);
+	}
+	return real_epoll_wait(epfd, evs, max, timeout);
 }
