@@ -5,6 +5,10 @@
  * fs/kernfs/dir.c, fs/sysfs/file.c):
  * - directories 0755, symlinks 0777 whose target is what readlink(2) prints, attributes with
  *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root;
+ *   tracefs files (kernel/tracing, not kernfs: their text can pass 4 KiB) report their
+ *   content's length, as the kernel reads no further than the size it was given — except
+ *   the consuming ones, whose content a stat must not take: trace_pipe_raw is one ring-buffer
+ *   page (4096: one page per open) and trace_pipe 1 MiB (a shorter read then ends the file);
  * - readdir gives ".", ".." and then the entries in kernfs order (the view's order);
  * - open checks the mode bits even for root, as kernfs_fop_open() does: a write open of a
  *   file without write bits, or a read open of one without read bits, fails with EACCES —
@@ -120,10 +124,13 @@ export function sysfsFuseOps(
       const p = normSysPath(path);
       const e = p === '' ? ({ kind: 'dir' } as const) : m.sysfs.lstat(p);
       if (!e) return cb(-errnoNumber('ENOENT'));
+      const tracefs = p.startsWith('kernel/tracing/');
       cb(
         0,
         statOf(e, () => {
-          if (e.kind !== 'file' || !e.binary) return 4096;
+          if (tracefs && p.endsWith('/trace_pipe_raw')) return 4096;
+          if (tracefs && p.endsWith('/trace_pipe')) return 1 << 20;
+          if (e.kind !== 'file' || (!e.binary && !tracefs)) return 4096;
           try {
             const c = m.sysfs.read(p);
             return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
