@@ -10,6 +10,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bootMachine } from '../../src/boot.ts';
+import { cxlQmp } from '../../src/hw/qmp/cxl.ts';
+import { kernelTrace } from '../../src/kernel/trace.ts';
+import { cxlCommand } from '../../src/ndctl/index.ts';
+import { resolveProfile } from '../../src/profile.ts';
+import { getPreset } from '../../src/topology/presets/index.ts';
 import { cliRunner } from './fake-deps.ts';
 
 const dirs: string[] = [];
@@ -178,5 +184,42 @@ describe('cxlsim monitor', () => {
       stdout: '',
       stderr: "  Error: relative path or 'standard' are not compatible with daemon mode\n",
     });
+  });
+});
+
+describe('cxl monitor per ndctl release', () => {
+  it('debian-12 (6.1, ndctl 76.1): no cxl event to enable — the 76.1 message, exit 254', async () => {
+    const { run } = await setup('debian-12');
+    expect(await run('monitor')).toEqual({
+      code: 254,
+      stdout: '',
+      stderr: 'cxl_trace_event_enable() failed: -2\n',
+    });
+    // before 78 --daemon logs to the terminal daemon(3) closed: nothing seen, the parent exits 0
+    expect(await run('monitor', '--daemon')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('before ndctl 80 a char/u8 array prints as a C string, after as numbers', () => {
+    const profile = resolveProfile('latest');
+    const m = bootMachine(getPreset('default', profile.qemu), { profile });
+    const fns = [...(m.platform?.functions().values() ?? [])];
+    cxlQmp(fns, 'cxl-inject-poison', { path: PMEM1, start: 0x40, length: 64 }, profile.qemu);
+    const mem = m.sysfs
+      .readdir('bus/cxl/devices')
+      .find((n) => n.startsWith('mem') && m.sysfs.read(`bus/cxl/devices/${n}/serial`) === '0x1\n');
+    m.sysfs.write(`bus/cxl/devices/${mem}/trigger_poison_list`, '1');
+    const once = (ndctl: '76.1' | '81') => {
+      const inst = 'kernel/tracing/instances/cxl_monitor';
+      m.sysfs.write(`${inst}/trace`, '');
+      const t = kernelTrace(m.kernel);
+      t.instance('cxl_monitor').events = [...t.history];
+      const r = cxlCommand(m.sysfs, m.ioctl, ['monitor'], { ndctl });
+      expect(r.code).toBe(0);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      return JSON.parse(lines[0] as string) as Record<string, unknown>;
+    };
+    expect(once('81')).toMatchObject({ uuid: new Array(16).fill(0), dpa: 0x40 });
+    expect(once('76.1')).toMatchObject({ uuid: '', dpa: 0x40 });
   });
 });

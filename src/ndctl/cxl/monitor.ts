@@ -19,6 +19,13 @@
  * parses the instance's raw buffer (util/event-trace.ts) and logs one JSON line per event
  * (JSON_C_TO_STRING_PLAIN, or PRETTY with -u).
  *
+ * Before ndctl 78 (NDCTL_SINCE.monitorDefaultLog) there is no daemon check and no default log:
+ * --daemon without -l logs to the terminal, which daemon(3) has closed, and `-l standard`
+ * with --daemon is a file named ./standard. Before 80 (eventArraysAsNumbers) the enable
+ * failure reads "cxl_trace_event_enable() failed: -N" and char/u8 arrays print as strings.
+ * On debian-12 (6.1) the kernel has no cxl event: the enable fails (-ENOENT assumed: the errno
+ * libtracefs leaves when no system matches is whatever it last set).
+ *
  * cxlsim behaviour: the real monitor waits on epoll for ever (it has no --timeout in v81);
  * cxlsim's drains what the instance holds once and exits 0 (with --daemon: the daemon's log
  * lines are written to the log file and the command exits 0, as the parent of daemon(3) does).
@@ -41,6 +48,8 @@ import {
   parseOptions,
   usageText,
 } from '../util/parse-options.ts';
+import { Output } from '../util/print.ts';
+import { ndctlHas } from '../versions.ts';
 import { type CmdEnv, type CmdResult, done } from './env.ts';
 
 const USAGE = 'cxl monitor [<options>]';
@@ -76,13 +85,13 @@ interface MonitorLog {
 }
 
 /** log_standard(): LOG_INFO to stdout, everything else (notice, err) to stderr. */
-function standardLog(env: CmdEnv): MonitorLog {
+function standardLog(out: Output): MonitorLog {
   return {
     notice: (l) => {
-      env.out.stderr += l;
+      out.stderr += l;
     },
     other: (l) => {
-      env.out.stderr += l;
+      out.stderr += l;
     },
   };
 }
@@ -111,15 +120,16 @@ function monitorEvent(ctx: CxlCtx, log: MonitorLog, human: boolean): number {
     return -2;
   }
   const rc = traceEventEnable(ctx, MONITOR_INSTANCE, CXL_SYSTEM);
+  const v80 = ndctlHas(ctx.ndctl, 'eventArraysAsNumbers');
   if (rc < 0) {
-    log.other(`trace_event_enable() failed: ${rc}\n`);
+    log.other(`${v80 ? 'trace_event_enable' : 'cxl_trace_event_enable'}() failed: ${rc}\n`);
     return rc;
   }
   // one wake-up of the epoll loop: parse what the instance holds
   const tep = tracefsLocalEvents(ctx);
   const jsons: JVal[] = [];
   tracefsIterateRawEvents(ctx, MONITOR_INSTANCE, tep, (ev, rec) => {
-    if (ev.system === CXL_SYSTEM) jsons.push(eventToJson(ev, rec));
+    if (ev.system === CXL_SYSTEM) jsons.push(eventToJson(ev, rec, v80));
   });
   for (const j of jsons)
     log.notice(`${human ? toJsonPretty(j, ctx.ndctl) : toJsonPlain(j, ctx.ndctl)}\n`);
@@ -138,14 +148,24 @@ export function cmdMonitor(env: CmdEnv, argv: readonly string[]): CmdResult {
   }
   // OPT_FILENAME under parse_options_prefix(…, "./", …)
   const given = p.log === undefined ? undefined : p.log.startsWith('/') ? p.log : `./${p.log}`;
-  if (p.daemon && given?.startsWith('./')) {
-    env.out.error("relative path or 'standard' are not compatible with daemon mode");
-    return done(env, -EINVAL & 0xff);
+  let logPath: string;
+  let standard: boolean;
+  if (ndctlHas(env.ndctl, 'monitorDefaultLog')) {
+    if (p.daemon && given?.startsWith('./')) {
+      env.out.error("relative path or 'standard' are not compatible with daemon mode");
+      return done(env, -EINVAL & 0xff);
+    }
+    logPath = given ?? (p.daemon ? DEFAULT_LOG : './standard');
+    standard = logPath === './standard';
+  } else {
+    // before 78: the terminal unless -l names a file (`standard` with --daemon is a file)
+    logPath = given ?? './standard';
+    standard = given === undefined || (given === './standard' && !p.daemon);
   }
-  const logPath = given ?? (p.daemon ? DEFAULT_LOG : './standard');
-  if (logPath === './standard') {
-    const rc = monitorEvent(env.ctx, standardLog(env), p.human);
-    return done(env, rc & 0xff);
+  if (standard) {
+    // daemon(0, 0) sends the daemon's stdio to /dev/null: nothing is seen
+    const rc = monitorEvent(env.ctx, standardLog(p.daemon ? new Output() : env.out), p.human);
+    return done(env, p.daemon ? 0 : rc & 0xff);
   }
   let previous: Uint8Array;
   try {
@@ -173,7 +193,8 @@ export function cmdMonitor(env: CmdEnv, argv: readonly string[]): CmdResult {
     env.out.error(`open ${logPath} failed: -${errnoNumberOf(code)}`);
     return done(env, -errnoNumberOf(code) & 0xff);
   }
-  return done(env, rc & 0xff);
+  // daemon(3): the parent exits 0 at once; the daemon's status is nobody's
+  return done(env, p.daemon ? 0 : rc & 0xff);
 }
 
 /** errno value of an Errno name from the file layer (EIO when unknown). */

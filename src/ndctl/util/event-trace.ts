@@ -169,14 +169,25 @@ function dataLocString(rec: TepRecord, f: TepField): string {
   return new TextDecoder().decode(nul >= 0 ? bytes.subarray(0, nul) : bytes);
 }
 
-/** event_to_json(): one event as ndctl's monitor prints it. */
-export function eventToJson(ev: TepEvent, rec: TepRecord): JObj {
+/** A TEP_FIELD_IS_STRING field read as a C string: its bytes from the field to a NUL. */
+function rawCString(rec: TepRecord, f: TepField): string {
+  const bytes = rec.data.subarray(f.offset);
+  const nul = bytes.indexOf(0);
+  return Buffer.from(nul >= 0 ? bytes.subarray(0, nul) : bytes).toString('latin1');
+}
+
+/**
+ * event_to_json(): one event as ndctl's monitor prints it; `arraysAsNumbers` false (ndctl
+ * before NDCTL_SINCE.eventArraysAsNumbers) prints every char/u8 array as a C string too.
+ */
+export function eventToJson(ev: TepEvent, rec: TepRecord, arraysAsNumbers = true): JObj {
   const j = jObj();
   objAdd(j, 'system', jStr(ev.system));
   objAdd(j, 'event', jStr(ev.name));
   objAdd(j, 'timestamp', jU64(rec.ts));
   for (const f of ev.fields) {
     if (f.string && f.dynamic) objAdd(j, f.name, jStr(dataLocString(rec, f)));
+    else if (f.string && !arraysAsNumbers) objAdd(j, f.name, jStr(rawCString(rec, f)));
     else if (f.array) {
       const a = jArr();
       const n = f.elementSize > 0 ? f.size / f.elementSize : 0;
