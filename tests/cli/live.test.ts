@@ -119,11 +119,10 @@ describe('FUSE operations over the live /sys', () => {
     const t = '/kernel/tracing';
     // O_RDWR on a 0444 file: kernfs refuses it even for root, tracefs lets root through
     expect((await open(`${t}/trace_pipe`, 2))[0]).toBe(0);
-    const hp = live.machine?.sysfs.read('kernel/tracing/events/header_page') as string;
+    const read = (p: string) => String(live.machine?.sysfs.read(p));
+    const hp = read('kernel/tracing/events/header_page');
     expect((await getattr(`${t}/events/header_page`))[1]?.size).toBe(hp.length);
-    expect((await getattr(`${t}/trace`))[1]?.size).toBe(
-      (live.machine?.sysfs.read('kernel/tracing/trace') as string).length,
-    );
+    expect((await getattr(`${t}/trace`))[1]?.size).toBe(read('kernel/tracing/trace').length);
     expect((await getattr(`${t}/per_cpu/cpu0/trace_pipe_raw`))[1]?.size).toBe(4096);
     expect((await getattr(`${t}/per_cpu/cpu0/trace_pipe`))[1]?.size).toBe(1 << 20);
     // nothing recorded: the raw pipe's read is EAGAIN
