@@ -64,7 +64,7 @@ const HEADER = [
   '#              | |         |   |||||     |         |',
 ];
 
-/** The guest's CPU count (every preset's `-smp 2`; CPUs are not otherwise modelled). */
+/** The guest's CPU count (the presets' QEMU lines say `-smp 2`; CPUs are not otherwise modelled). */
 export const GUEST_CPUS = 2;
 /** Highest cpuN a per_cpu lookup answers (see the DOC). */
 const MAX_CPU_LOOKUP = 8192;
