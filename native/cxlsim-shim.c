@@ -16,12 +16,30 @@
  * re-reads it every 100 ms and returns POLLERR|POLLPRI once it no longer reads "sanitize",
  * or 0 when `timeout` ms pass; every other poll() goes to libc.
  *
+ * And it stands in for the ring-buffer mapping of tracefs's per_cpu/cpuN/trace_pipe_raw
+ * (kernel ≥ 6.10: a meta page and the sub-buffers mmap()ed, TRACE_MMAP_IOCTL_GET_READER),
+ * which a FUSE file cannot offer: mmap() of a trace_pipe_raw under /sys fails with ENODEV, as
+ * on kernels before 6.10, so libtracefs (tracefs_cpu_map()) falls back to read(2), which
+ * cxlsim serves. Every other mmap() goes to libc.
+ *
+ * FUSE cannot signal tracefs's trace_pipe either (ring_buffer_poll_wait()): FUSE reports it
+ * always readable, so `cxl monitor`'s epoll loop (cxl/monitor.c monitor_event()) would spin,
+ * re-reading every event format on each wake-up. An epoll set that holds a trace_pipe under
+ * /sys (epoll_ctl(EPOLL_CTL_ADD)) therefore wakes at most every 100 ms: epoll_wait() on it
+ * sleeps 100 ms (or its shorter timeout) and then polls without waiting.
+ *
+ * A write(2) to a file under /sys first tells the serving cxlsim the writer's pid (PID
+ * request), which the trace events the write causes record as common_pid, as the kernel
+ * records the current task: `cxl list --media-errors` keeps only the cxl_poison events of its
+ * own pid. (stdio writes, e.g. bash's echo, use libc's internal write and are not seen.)
+ *
  * Wire format (little endian, one request per connection): u32 length, then the body.
  *   QUERY  req: u8 1, u8[3] 0, u32 memdev N, u32 n_commands
  *          resp: i32 errno, u32 total, n x struct cxl_command_info (n = min(n_commands, total))
  *   SEND   req: u8 2, u8[3] 0, u32 N, u32 id, u32 flags, u32 raw (opcode | rsvd << 16),
  *               u32 in.size, u32 out.size, in.size payload bytes
  *          resp: i32 errno, u32 retval, u32 out.size, out.size bytes
+ *   PID    req: u8 4, u8[3] 0, u32 pid          resp: i32 errno
  *
  * Build: cc -O2 -shared -fPIC -o cxlsim-shim.so cxlsim-shim.c -ldl
  */
@@ -35,6 +53,8 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -96,6 +116,41 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 }
 
+static int is_trace_pipe_raw(int fd) /* fd is /sys/kernel/tracing/.../trace_pipe_raw */
+{
+	static const char tail[] = "/trace_pipe_raw";
+	char link[64], path[512];
+	ssize_t len;
+
+	if (fd < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < (ssize_t)sizeof(tail))
+		return 0;
+	path[len] = 0;
+	return strncmp(path, "/sys/", 5) == 0 &&
+	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+
+	if (is_trace_pipe_raw(fd)) {
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
+	if (!real_mmap)
+		real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	return real_mmap(addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
 static int memdev_of(int fd) /* N when fd is /dev/cxl/memN, else -1 */
 {
 	char link[64], path[256];
@@ -110,12 +165,21 @@ static int memdev_of(int fd) /* N when fd is /dev/cxl/memN, else -1 */
 	return sscanf(path, "/dev/cxl/mem%d", &n) == 1 ? n : -1;
 }
 
+static ssize_t (*real_write)(int, const void *, size_t);
+
+static ssize_t do_write(int fd, const void *buf, size_t n)
+{
+	if (!real_write)
+		real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	return real_write(fd, buf, n);
+}
+
 static int xfer(int s, void *buf, size_t len, int out)
 {
 	char *p = buf;
 
 	while (len) {
-		ssize_t r = out ? write(s, p, len) : read(s, p, len);
+		ssize_t r = out ? do_write(s, p, len) : read(s, p, len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -246,4 +310,75 @@ int ioctl(int fd, unsigned long req, ...)
 	if (!real_ioctl)
 		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
 	return real_ioctl(fd, req, arg);
+}
+
+static int is_sys_file(int fd) /* fd is a file under /sys */
+{
+	char link[64], path[16];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	return len >= 5 && strncmp(path, "/sys/", 5) == 0;
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (getenv("CXLSIM_SOCKET") && is_sys_file(fd)) {
+		int saved = errno;
+		uint8_t req[8] = { 4, 0, 0, 0 };
+		uint32_t rlen;
+		uint8_t *resp;
+
+		put32(req + 4, (uint32_t)getpid());
+		resp = call(req, sizeof(req), &rlen);
+		free(resp);
+		errno = saved;
+	}
+	return do_write(fd, buf, n);
+}
+
+static int is_trace_pipe(int fd) /* fd is /sys/kernel/tracing/.../trace_pipe */
+{
+	static const char tail[] = "/trace_pipe";
+	char link[64], path[512];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len < (ssize_t)sizeof(tail))
+		return 0;
+	path[len] = 0;
+	return strncmp(path, "/sys/", 5) == 0 &&
+	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
+}
+
+static int paced_epfd[16];
+static int n_paced;
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
+
+	if (!real_epoll_ctl)
+		real_epoll_ctl = (int (*)(int, int, int, struct epoll_event *))dlsym(RTLD_NEXT, "epoll_ctl");
+	if (op == EPOLL_CTL_ADD && n_paced < 16 && is_trace_pipe(fd))
+		paced_epfd[n_paced++] = epfd;
+	return real_epoll_ctl(epfd, op, fd, ev);
+}
+
+int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+	int i;
+
+	if (!real_epoll_wait)
+		real_epoll_wait = (int (*)(int, struct epoll_event *, int, int))dlsym(RTLD_NEXT, "epoll_wait");
+	for (i = 0; i < n_paced; i++) {
+		if (paced_epfd[i] != epfd)
+			continue;
+		usleep(timeout >= 0 && timeout < 100 ? timeout * 1000 : 100000);
+		return real_epoll_wait(epfd, evs, max, 0);
+	}
+	return real_epoll_wait(epfd, evs, max, timeout);
 }

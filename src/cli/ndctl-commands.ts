@@ -23,4 +23,8 @@ export const NDCTL_HELP: [string, string][] = [
   ['update-firmware', 'upload a firmware image through the firmware loader'],
   ['wait-sanitize', 'wait for a running sanitize to end'],
   ['set-alert-config', 'set the device alert thresholds'],
+  [
+    'monitor',
+    "print the kernel's cxl trace events as JSON lines (cxlsim: those since boot, then exits)",
+  ],
 ];

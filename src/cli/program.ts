@@ -402,6 +402,11 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps
       return await (await import('./commands/serve.ts')).runCommand(ctxFor(raw.state), raw.args);
     if (raw?.command === 'list')
       return await (await import('./commands/list.ts')).listCommand(ctxFor(raw.state), raw.args);
+    if (raw?.command === 'monitor')
+      return await (await import('./commands/monitor.ts')).monitorCommand(
+        ctxFor(raw.state),
+        raw.args,
+      );
     if (raw)
       return await (await import('./commands/ndctl.ts')).ndctlCommand(
         // create-region attempts are noted in the journal for `cxlsim explain`

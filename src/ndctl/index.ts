@@ -6,7 +6,7 @@
  *
  * Commands: list (cxl/list.ts), create/enable/disable/destroy-region, enable/disable-memdev,
  * reserve-dpa, free-dpa, set-partition, read/write/zero-labels, enable/disable-port,
- * disable-bus, version, help.
+ * disable-bus, monitor (cxl/monitor.ts), version, help.
  */
 
 import type { SysfsView } from '../sysfs/view.ts';
@@ -25,6 +25,7 @@ import {
   type MemdevActionFn,
 } from './cxl/memdev.ts';
 import type { MemdevCommand } from './cxl/memdev-params.ts';
+import { cmdMonitor } from './cxl/monitor.ts';
 import { actionSetPartition, NullCommand } from './cxl/partition.ts';
 import { cmdPort } from './cxl/port.ts';
 import { cmdRegion } from './cxl/region.ts';
@@ -103,6 +104,8 @@ function runBuiltin(
       return cmdPort(env, cmd, args);
     case 'disable-bus':
       return cmdDisableBus(env, args);
+    case 'monitor':
+      return cmdMonitor(env, args);
     default:
       if (cmd in MEMDEV_ACTIONS) {
         const c = cmd as MemdevCommand;

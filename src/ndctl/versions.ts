@@ -54,6 +54,20 @@ export const NDCTL_SINCE = {
   memdevFirmwareVersion: '80',
   /** cxl/list.c -L/--media-errors, trigger_poison_list + the cxl_poison trace event (d7532bb "cxl/list: add --media-errors option to cxl list"). */
   mediaErrors: '80',
+  /**
+   * cxl monitor: the daemon's default log /var/log/cxl-monitor.log and the "relative path or
+   * 'standard' are not compatible with daemon mode" check (023706a "cxl/monitor: Enable
+   * default_log and refactor sanity checks"); before, --daemon without -l logged to stdio.
+   */
+  monitorDefaultLog: '78',
+  /**
+   * event_to_json() prints a fixed char/u8 array as numbers, only a __data_loc string as a
+   * string (ffbbb0b "cxl/event_trace: parse arrays separately from strings"); before, every
+   * TEP_FIELD_IS_STRING field was a string. Same release: "trace_event_enable() failed" (was
+   * "cxl_trace_event_enable() failed", 9d234d8 "util/trace: move trace helpers from ndctl/cxl/
+   * to ndctl/util/").
+   */
+  eventArraysAsNumbers: '80',
   /** <debugfs>/cxl: poison_injectable, dport protocol_injectable, bus injectable_protocol_errors (absent from v81). */
   debugfsInjection: '85',
   /** region "locked" (add_cxl_region() reads `locked`; absent from v81). */

@@ -115,6 +115,20 @@ describe('FUSE operations over the live /sys', () => {
     );
   });
 
+  it('serves tracefs as tracefs: root opens any file, sizes are the content’s or the pipe’s', async () => {
+    const t = '/kernel/tracing';
+    // O_RDWR on a 0444 file: kernfs refuses it even for root, tracefs lets root through
+    expect((await open(`${t}/trace_pipe`, 2))[0]).toBe(0);
+    const read = (p: string) => String(live.machine?.sysfs.read(p));
+    const hp = read('kernel/tracing/events/header_page');
+    expect((await getattr(`${t}/events/header_page`))[1]?.size).toBe(hp.length);
+    expect((await getattr(`${t}/trace`))[1]?.size).toBe(read('kernel/tracing/trace').length);
+    expect((await getattr(`${t}/per_cpu/cpu0/trace_pipe_raw`))[1]?.size).toBe(4096);
+    expect((await getattr(`${t}/per_cpu/cpu0/trace_pipe`))[1]?.size).toBe(1 << 20);
+    // nothing recorded: the raw pipe's read is EAGAIN
+    expect(await readFile(`${t}/per_cpu/cpu0/trace_pipe_raw`)).toBe(-errnoNumber('EAGAIN'));
+  });
+
   it('writes through the journal; a refused value is the errno and is journaled too', async () => {
     const d = real('bus/cxl/devices/decoder0.1');
     const before = journal().length;

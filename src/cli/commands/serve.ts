@@ -5,7 +5,10 @@
  * its memdev ioctls on a unix socket (src/cli/live/serving.ts) until SIGINT/SIGTERM, then
  * unmounts. `run` runs CMD in a private mount namespace (`unshare -m`, propagation private)
  * where /sys is that live mount (a running `serve` of the state directory, else a server of
- * its own for the duration of CMD), /dev is a small tmpfs with null/zero/full/random/urandom/
+ * its own for the duration of CMD) — with the live /sys/kernel/tracing bound over a tracefs
+ * mount, so that /proc/mounts names a "tracefs" there: libtracefs looks for that type (else
+ * it mounts the host's own tracefs over the directory, find_tracing_dir()), and the host's
+ * tracefs stays hidden under cxlsim's — /dev is a small tmpfs with null/zero/full/random/urandom/
  * tty, the host's pts/shm, and /dev/cxl/memN (char 1:3; their ioctls are answered by the
  * LD_PRELOADed native/cxlsim-shim.c), and PATH starts with the `modprobe`/`dmesg`/
  * `journalctl` stand-ins. CMD's exit code is run's. Without root, `unshare`, FUSE or a C
@@ -64,6 +67,9 @@ const INSIDE = `
 set -e
 mnt=$1 bin=$2 shim=$3; shift 4
 mount --bind "$mnt" /sys
+if [ -d "$mnt/kernel/tracing" ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+	mount --bind "$mnt/kernel/tracing" /sys/kernel/tracing || umount /sys/kernel/tracing
+fi
 d=$(mktemp -d "${'$'}{TMPDIR:-/tmp}/cxlsim-dev.XXXXXX")
 mount -t tmpfs -o mode=755,size=1m cxlsim-dev "$d"
 for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do

@@ -5,9 +5,16 @@
  * fs/kernfs/dir.c, fs/sysfs/file.c):
  * - directories 0755, symlinks 0777 whose target is what readlink(2) prints, attributes with
  *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root;
+ *   tracefs files (kernel/tracing, not kernfs: their text can pass 4 KiB) report their
+ *   content's length, as the kernel reads no further than the size it was given — except
+ *   the consuming ones, whose content a stat must not take: trace_pipe_raw is one ring-buffer
+ *   page (4096: one page per open) and trace_pipe 1 MiB (a shorter read then ends the file);
  * - readdir gives ".", ".." and then the entries in kernfs order (the view's order);
  * - open checks the mode bits even for root, as kernfs_fop_open() does: a write open of a
- *   file without write bits, or a read open of one without read bits, fails with EACCES;
+ *   file without write bits, or a read open of one without read bits, fails with EACCES —
+ *   except under kernel/tracing: tracefs is no kernfs, root's open passes
+ *   generic_permission() (CAP_DAC_OVERRIDE), so libtracefs's O_RDWR open of trace_pipe
+ *   (tracefs_instance_file_open(…, -1)) succeeds;
  * - a read at offset 0 computes the attribute (show()) again; later offsets of the same open
  *   file read the same text (seq_file semantics); a failing show() is the read's errno;
  * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine});
@@ -117,10 +124,13 @@ export function sysfsFuseOps(
       const p = normSysPath(path);
       const e = p === '' ? ({ kind: 'dir' } as const) : m.sysfs.lstat(p);
       if (!e) return cb(-errnoNumber('ENOENT'));
+      const tracefs = p.startsWith('kernel/tracing/');
       cb(
         0,
         statOf(e, () => {
-          if (e.kind !== 'file' || !e.binary) return 4096;
+          if (tracefs && p.endsWith('/trace_pipe_raw')) return 4096;
+          if (tracefs && p.endsWith('/trace_pipe')) return 1 << 20;
+          if (e.kind !== 'file' || (!e.binary && !tracefs)) return 4096;
           try {
             const c = m.sysfs.read(p);
             return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
@@ -161,7 +171,8 @@ export function sysfsFuseOps(
         const acc = flags & O_ACCMODE;
         const wantsWrite = acc === O_WRONLY || acc === O_RDWR;
         const wantsRead = acc !== O_WRONLY;
-        if ((wantsWrite && !(e.mode & 0o222)) || (wantsRead && !(e.mode & 0o444)))
+        const tracefs = p === 'kernel/tracing' || p.startsWith('kernel/tracing/');
+        if (!tracefs && ((wantsWrite && !(e.mode & 0o222)) || (wantsRead && !(e.mode & 0o444))))
           return cb(-errnoNumber('EACCES'));
         const fh = nextFh++;
         if (nextFh > 0x7fffffff) nextFh = 1;

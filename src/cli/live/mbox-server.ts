@@ -18,6 +18,8 @@ import type { LiveMachine } from './store.ts';
 const QUERY = 1;
 const SEND = 2;
 const CTL = 3;
+/** The pid of the process about to write a /sys file (the shim's write()). */
+const PID = 4;
 /** The largest request accepted (a SET_LSA payload is at most the mailbox size, 1 MiB). */
 const MAX_REQUEST = 2 << 20;
 
@@ -136,6 +138,10 @@ async function answer(live: LiveMachine, guest: GuestCommands, req: Buffer): Pro
     head.writeInt32LE(r.code, 0);
     head.writeUInt32LE(out.length, 4);
     return Buffer.concat([head, out, Buffer.from(r.stderr)]);
+  }
+  if (type === PID && req.length >= 8) {
+    live.taskPid = req.readUInt32LE(4);
+    return Buffer.alloc(4);
   }
   if (req.length < 12) return errBody(new Errno('EINVAL'));
   const memdev = `mem${req.readUInt32LE(4)}`;

@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import { guestNow } from '../../drivers/workqueue.ts';
 import { Errno } from '../../kernel/errno.ts';
+import { DEFAULT_TASK_PID, kernelTrace } from '../../kernel/trace.ts';
 import type { Machine } from '../../machine.ts';
 import type { CxlMemIoctl } from '../../ndctl/lib/ioctl.ts';
 import type { Profile } from '../../profile.ts';
@@ -48,6 +49,11 @@ function stamp(dir: string): string {
 
 /** The live, journal-backed machine of one state directory. */
 export class LiveMachine {
+  /**
+   * The pid the next /sys write comes from (announced by `cxlsim run`'s shim just before its
+   * write(2)); the trace events that write causes record it. Used once, then reset.
+   */
+  taskPid = DEFAULT_TASK_PID;
   private m: Machine | undefined;
   private st: MachineState | undefined;
   private seen = '';
@@ -138,7 +144,10 @@ export class LiveMachine {
    * Runs `fn` on the up-to-date machine under the state lock, with journaling views; the
    * operations it journals are appended to the journal before the lock is released.
    */
-  async change<T>(fn: (sysfs: SysfsView, ioctl: CxlMemIoctl) => T): Promise<T> {
+  async change<T>(
+    fn: (sysfs: SysfsView, ioctl: CxlMemIoctl) => T,
+    pid = DEFAULT_TASK_PID,
+  ): Promise<T> {
     if (this.loading) await this.loading;
     return withStateLock(
       this.ctx.stateDir,
@@ -156,9 +165,12 @@ export class LiveMachine {
               : op,
           );
         };
+        const trace = kernelTrace(m.kernel);
+        trace.pid = pid;
         try {
           return fn(recordingSysfs(m.sysfs, journal), recordingIoctl(m.ioctl, journal));
         } finally {
+          trace.pid = DEFAULT_TASK_PID;
           if (pending.length > 0) {
             const next = { ...st, ops: [...st.ops, ...pending] };
             writeState(this.ctx.stateDir, next, () => lock.assertHeld());
@@ -178,11 +190,13 @@ export class LiveMachine {
    * @throws the kernel's Errno when the store refuses the value (journaled with it)
    */
   async write(path: string, value: string): Promise<void> {
+    const pid = this.taskPid;
+    this.taskPid = DEFAULT_TASK_PID;
     if (path === 'bus/cxl/flush') {
       (await this.current()).sysfs.write(path, value);
       return;
     }
-    await this.change((sysfs) => sysfs.write(path, value));
+    await this.change((sysfs) => sysfs.write(path, value), pid);
   }
 
   /**

@@ -280,3 +280,35 @@ export function toJsonPretty(
   emitPretty(v, 0, ndctl, out, jsoncInlinesEmptyArray(jsonc));
   return out.text();
 }
+
+/** Appends `x` printed without whitespace (JSON_C_TO_STRING_PLAIN). */
+function emitPlain(x: JVal, ndctl: Ndctl, out: Pieces): void {
+  const s = scalarText(x, ndctl);
+  if (s !== undefined) {
+    out.push(s);
+    return;
+  }
+  if (x.t === 'obj') {
+    out.push('{');
+    x.e.forEach(([k, val], i) => {
+      if (i > 0) out.push(',');
+      out.push(quotedKey(k));
+      emitPlain(val, ndctl, out);
+    });
+    out.push('}');
+  } else if (x.t === 'arr') {
+    out.push('[');
+    x.a.forEach((val, i) => {
+      if (i > 0) out.push(',');
+      emitPlain(val, ndctl, out);
+    });
+    out.push(']');
+  }
+}
+
+/** json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN): `{"key":value,…}`, `[a,b]`. */
+export function toJsonPlain(v: JVal, ndctl: Ndctl): string {
+  const out = new Pieces();
+  emitPlain(v, ndctl, out);
+  return out.text();
+}

@@ -28,6 +28,12 @@ export const RAS_KVER = {
    * module event types, MEM_CAPACITY_DEGRADED.
    */
   cxl31Records: '6.15',
+  /**
+   * `char` is unsigned on every architecture ("kbuild: treat char as always unsigned",
+   * -funsigned-char): tracefs format files print signed:0 for char fields and __data_loc
+   * char[] strings (signed:1 before on x86).
+   */
+  unsignedChar: '6.2',
   /** memX/trigger_poison_list and cxl_poison "List" events (cxl_trigger_poison_list()). */
   poisonList: '6.4',
   /** debugfs memX/inject_poison, clear_poison (cxl_inject_poison(), cxl_clear_poison()). */

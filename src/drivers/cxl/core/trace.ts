@@ -11,6 +11,7 @@
 import { kernelTrace } from '../../../kernel/trace.ts';
 import type { CxlMemdev } from './memdev.ts';
 import { rasKver } from './ras-kver.ts';
+import { cxlHdrValues, cxlMediaValues, uuidBytes } from './trace-fields.ts';
 import {
   CXL_EVENT_DRAM_UUID,
   CXL_EVENT_GEN_MEDIA_UUID,
@@ -49,6 +50,8 @@ export {
 
 /** Poison trace types (enum cxl_poison_trace_type). */
 export type PoisonTraceType = 'List' | 'Inject' | 'Clear';
+/** enum cxl_poison_trace_type in order (CXL_POISON_TRACE_LIST = 0, INJECT, CLEAR). */
+const POISON_TRACE_TYPES: readonly PoisonTraceType[] = ['List', 'Inject', 'Clear'];
 
 /**
  * trace_cxl_poison(): one poison record (address with source bits, length in 64-byte units).
@@ -88,20 +91,32 @@ export function traceCxlPoison(
     ])} overflow_time=${ovf}`;
   kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_poison', text, {
     memdev: cxlmd.name,
+    host: cxlmd.parent?.name ?? '',
+    serial: cxlmd.cxlds.serial,
+    trace_type: POISON_TRACE_TYPES.indexOf(type),
     region: cxlr?.name ?? '',
+    overflow_ts: ovf,
     hpa,
     dpa,
     dpa_length: len,
+    uuid: cxlr ? uuidBytes(cxlr.params.uuid) : new Uint8Array(16),
     source,
     flags,
-    overflow_ts: ovf,
   });
 }
 
 /** trace_cxl_overflow(): a Get Event Records answer with the overflow flag. */
 export function traceCxlOverflow(cxlmd: CxlMemdev, log: number, payload: Uint8Array): void {
   const text = `${who(cxlmd)}: log=${printSymbolic(log, LOG_NAMES)} : ${u16(payload, 2)} records from ${u64(payload, 4)} to ${u64(payload, 0xc)}`;
-  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_overflow', text, { memdev: cxlmd.name, log });
+  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_overflow', text, {
+    memdev: cxlmd.name,
+    host: cxlmd.parent?.name ?? '',
+    log,
+    serial: cxlmd.cxlds.serial,
+    first_ts: u64(payload, 4),
+    last_ts: u64(payload, 0xc),
+    count: u16(payload, 2),
+  });
 }
 
 const HDR_FLAGS: [number, string][] = [
@@ -165,12 +180,36 @@ function compIdText(comp: Uint8Array, valid: number, compBit: number, fmtBit: nu
   );
 }
 
+/** The region fields of a media event: hpa, region_uuid, region_name. */
+function regionValues(at: HpaOf) {
+  return {
+    hpa: at.hpa,
+    region_uuid: at.cxlr ? uuidBytes(at.cxlr.params.uuid) : new Uint8Array(16),
+    region_name: at.cxlr?.name ?? '',
+  };
+}
+
+/** TP_fast_assign of cxl_general_media (every version's fields; each layout takes its own). */
+function generalMediaValues(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  return {
+    ...cxlHdrValues(cxlmd, log, rec, uuidBytes(CXL_EVENT_GEN_MEDIA_UUID)),
+    ...cxlMediaValues(rec),
+    device: u24(rec, 0x3f),
+    comp_id: rec.slice(0x42, 0x52),
+    cme_threshold_ev_flags: rec[0x52] ?? 0,
+    cme_count: u24(rec, 0x53),
+    sub_type: rec[0x56] ?? 0,
+    ...regionValues(at),
+  };
+}
+
 /** trace_cxl_general_media(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlGeneralMedia(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  const values = generalMediaValues(cxlmd, log, rec, at);
   if (!rasKver(cxlmd, 'cxl31Records')) {
     const text =
       hdrText30(cxlmd, log, rec, CXL_EVENT_GEN_MEDIA_UUID) + generalMediaText30(cxlmd, rec, at);
-    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, { memdev: cxlmd.name, log });
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, values);
     return;
   }
   const phys = u64(rec, 0x30);
@@ -192,14 +231,35 @@ export function traceCxlGeneralMedia(cxlmd: CxlMemdev, log: number, rec: Uint8Ar
     `${compIdText(rec.subarray(0x42, 0x52), valid, 8, 16)} ` +
     `hpa=${hex(at.hpa)} region=${at.cxlr?.name ?? ''} region_uuid=${at.cxlr ? at.cxlr.params.uuid : NULL_UUID} ` +
     `cme_threshold_ev_flags='${printFlags(rec[0x52] ?? 0, '|', CME_FLAGS)}' cme_count=${u24(rec, 0x53)}`;
-  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, { memdev: cxlmd.name, log });
+  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_general_media', text, values);
+}
+
+/** TP_fast_assign of cxl_dram (every version's fields). */
+function dramValues(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  return {
+    ...cxlHdrValues(cxlmd, log, rec, uuidBytes(CXL_EVENT_DRAM_UUID)),
+    ...cxlMediaValues(rec),
+    nibble_mask: u24(rec, 0x3f),
+    bank_group: rec[0x42] ?? 0,
+    bank: rec[0x43] ?? 0,
+    row: u24(rec, 0x44),
+    column: u16(rec, 0x47),
+    cor_mask: rec.slice(0x49, 0x69),
+    comp_id: rec.slice(0x69, 0x79),
+    sub_channel: rec[0x79] ?? 0,
+    cme_threshold_ev_flags: rec[0x7a] ?? 0,
+    cvme_count: u24(rec, 0x7b),
+    sub_type: rec[0x7e] ?? 0,
+    ...regionValues(at),
+  };
 }
 
 /** trace_cxl_dram(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlDram(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at: HpaOf) {
+  const values = dramValues(cxlmd, log, rec, at);
   if (!rasKver(cxlmd, 'cxl31Records')) {
     const text = hdrText30(cxlmd, log, rec, CXL_EVENT_DRAM_UUID) + dramText30(cxlmd, rec, at);
-    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, { memdev: cxlmd.name, log });
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, values);
     return;
   }
   const phys = u64(rec, 0x30);
@@ -229,14 +289,34 @@ export function traceCxlDram(cxlmd: CxlMemdev, log: number, rec: Uint8Array, at:
     `${compIdText(rec.subarray(0x69, 0x79), valid, 256, 512)} ` +
     `hpa=${hex(at.hpa)} region=${at.cxlr?.name ?? ''} region_uuid=${at.cxlr ? at.cxlr.params.uuid : NULL_UUID} ` +
     `sub_channel=${rec[0x79] ?? 0} cme_threshold_ev_flags='${printFlags(rec[0x7a] ?? 0, '|', CME_FLAGS)}' cvme_count=${u24(rec, 0x7b)}`;
-  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, { memdev: cxlmd.name, log });
+  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_dram', text, values);
+}
+
+/** TP_fast_assign of cxl_memory_module (every version's fields). */
+function memoryModuleValues(cxlmd: CxlMemdev, log: number, rec: Uint8Array) {
+  return {
+    ...cxlHdrValues(cxlmd, log, rec, uuidBytes(CXL_EVENT_MEM_MODULE_UUID)),
+    event_type: rec[0x30] ?? 0,
+    health_status: rec[0x31] ?? 0,
+    media_status: rec[0x32] ?? 0,
+    add_status: rec[0x33] ?? 0,
+    life_used: rec[0x34] ?? 0,
+    device_temp: s16(rec, 0x35),
+    dirty_shutdown_cnt: u32(rec, 0x37),
+    cor_vol_err_cnt: u32(rec, 0x3b),
+    cor_per_err_cnt: u32(rec, 0x3f),
+    validity_flags: u16(rec, 0x43),
+    comp_id: rec.slice(0x45, 0x55),
+    event_sub_type: rec[0x55] ?? 0,
+  };
 }
 
 /** trace_cxl_memory_module(): the v7.x text, or the 6.3–6.14 one (trace-v30.ts). */
 export function traceCxlMemoryModule(cxlmd: CxlMemdev, log: number, rec: Uint8Array) {
+  const values = memoryModuleValues(cxlmd, log, rec);
   if (!rasKver(cxlmd, 'cxl31Records')) {
     const text = hdrText30(cxlmd, log, rec, CXL_EVENT_MEM_MODULE_UUID) + memoryModuleText30(rec);
-    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_memory_module', text, { memdev: cxlmd.name, log });
+    kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_memory_module', text, values);
     return;
   }
   const as = rec[0x33] ?? 0;
@@ -262,12 +342,15 @@ export function traceCxlMemoryModule(cxlmd: CxlMemdev, log: number, rec: Uint8Ar
       [1, 'COMPONENT'],
       [2, 'COMPONENT PLDM FORMAT'],
     ])}' ${compIdText(rec.subarray(0x45, 0x55), valid, 1, 2)}`;
-  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_memory_module', text, { memdev: cxlmd.name, log });
+  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_memory_module', text, values);
 }
 
 /** trace_cxl_generic_event(): a record of an unknown type, data as hex. */
 export function traceCxlGenericEvent(cxlmd: CxlMemdev, log: number, rec: Uint8Array) {
   const text =
     hdrText(cxlmd, log, rec, pUb(rec.subarray(0, 16))) + printHex(rec.subarray(0x30, 0x80));
-  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_generic_event', text, { memdev: cxlmd.name, log });
+  kernelTrace(cxlmd.ctx).emit('cxl', 'cxl_generic_event', text, {
+    ...cxlHdrValues(cxlmd, log, rec, rec.slice(0, 16)),
+    data: rec.slice(0x30, 0x80),
+  });
 }
