@@ -163,6 +163,32 @@ describe('FUSE operations over the live /sys', () => {
     expect(r.stdout.split('\n')).toContain(String(name).trim());
   });
 
+  it('waits the cache time after a write that changes the tree, not after a no-op flush', async () => {
+    const SETTLE = 400;
+    const slow = sysfsFuseOps(live, (e) => unexpected.push(e), SETTLE);
+    const timedWrite = async (p: string, value: string) => {
+      const [rc, fd] = await call<number>((cb) => slow.open(p, 1, cb));
+      expect(rc).toBe(0);
+      const b = Buffer.from(value, 'latin1');
+      const t0 = performance.now();
+      const [n] = await call<never>((cb) => slow.write(p, fd as number, b, b.length, 0, cb));
+      const ms = performance.now() - t0;
+      await call<never>((cb) => slow.release(p, fd as number, cb));
+      return { n, ms };
+    };
+    // libcxl's flush before each listing: nothing to add, remove, bind or unbind
+    const flush = await timedWrite('/bus/cxl/flush', '1\n');
+    expect(flush.n).toBe(2);
+    expect(flush.ms).toBeLessThan(SETTLE);
+    // a region created: a new directory the kernel may have cached as absent
+    const d = real('bus/cxl/devices/decoder0.1');
+    const name = String(await readFile(`${d}/create_pmem_region`));
+    const created2 = await timedWrite(`${d}/create_pmem_region`, name);
+    expect(created2.n).toBe(name.length);
+    expect(created2.ms).toBeGreaterThanOrEqual(SETTLE - 5);
+    expect(await writeFile(`${d}/delete_region`, name.trim())).toBe(name.trim().length);
+  });
+
   it('sees what another cxlsim changed in the journal', async () => {
     expect((await getattr(`/bus/cxl/devices/${created}`))[0]).toBe(0);
     const r = await cli('sysfs', 'write', '/sys/bus/cxl/devices/decoder0.1/delete_region', created);

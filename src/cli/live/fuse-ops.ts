@@ -22,6 +22,8 @@
  *   an accepted write returns only after `settleMs` (the mount's entry/attribute cache time):
  *   whatever the kernel cached before the write (a memdev's `driver` link that an unbind
  *   removed) has then expired, so the writer's next command sees the new tree, as on kernfs;
+ *   a write that provably changed no entry (libcxl's bus/cxl/flush, issued before each
+ *   listing, when it ran no device work) returns at once ({@link LiveMachine.write});
  * - O_TRUNC is accepted and ignored; creating a file fails with EACCES.
  * Nothing here touches the mount itself (the FUSE thread would wait on this process).
  */
@@ -203,7 +205,7 @@ export function sysfsFuseOps(
       const p = files.get(fd)?.path ?? normSysPath(path);
       const value = buf.toString('latin1', 0, len);
       live.write(p, value).then(
-        () => (settleMs > 0 ? setTimeout(() => cb(len), settleMs) : cb(len)),
+        (changed) => (changed && settleMs > 0 ? setTimeout(() => cb(len), settleMs) : cb(len)),
         (e) => fail(e, cb),
       );
     },

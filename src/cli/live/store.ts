@@ -187,16 +187,22 @@ export class LiveMachine {
   /**
    * `echo VALUE > /sys/PATH` through the journal (as `cxlsim sysfs write`; libcxl's
    * bus/cxl/flush is not journaled, as for the ndctl commands).
+   * @returns false when the write provably left the tree as it was (a bus/cxl/flush that ran
+   *   no work adding, removing, binding or unbinding a device: `kernel.generation` and
+   *   `kernel.bindings` did not move), true otherwise; the mount skips its cache settle for false
    * @throws the kernel's Errno when the store refuses the value (journaled with it)
    */
-  async write(path: string, value: string): Promise<void> {
+  async write(path: string, value: string): Promise<boolean> {
     const pid = this.taskPid;
     this.taskPid = DEFAULT_TASK_PID;
     if (path === 'bus/cxl/flush') {
-      (await this.current()).sysfs.write(path, value);
-      return;
+      const m = await this.current();
+      const before = [m.kernel.generation, m.kernel.bindings];
+      m.sysfs.write(path, value);
+      return m.kernel.generation !== before[0] || m.kernel.bindings !== before[1];
     }
     await this.change((sysfs) => sysfs.write(path, value), pid);
+    return true;
   }
 
   /**
