@@ -32,6 +32,7 @@ import {
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
 import { cxlMemDriver } from './drivers/cxl/mem.ts';
+import { cxlMockMemDriver } from './drivers/cxl/mock-mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
 import { cxlPortDriver } from './drivers/cxl/port.ts';
@@ -84,6 +85,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
   const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  // tools/testing/cxl: cxl_test loads cxl_mock_mem, the platform driver of its memdevs
+  if (platform.topology.mock) drivers.push(cxlMockMemDriver);
   for (const d of [
     ...drivers,
     cxlPortDriver,
@@ -93,6 +96,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
+    // the cxl_test mock's ports are platform devices: no port service driver binds them
+    if (pdev.bus !== 'pci') continue;
     const t = pdev.pcieType();
     if (
       t === PCI_EXP_TYPE_ROOT_PORT ||

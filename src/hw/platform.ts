@@ -239,6 +239,7 @@ class CxlTestMock {
       if (fn.device.kind === 'type3') {
         fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
         fn.device.state.ras.fw = cxlTestFwState();
+        fn.device.state.ras.mockSanitizeMs = 0;
       }
     this.lookup = new FunctionLookup(fns);
   }
@@ -263,6 +264,12 @@ class CxlTestMock {
   fwBufChecksum(segment: number, busNr: number, devfn: number): string | undefined {
     const fn = this.lookup.at(segment, busNr, devfn);
     return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
+  }
+  sanitizeTimeout(segment: number, busNr: number, devfn: number, ms?: number): number | undefined {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    if (fn?.device.kind !== 'type3') return undefined;
+    if (ms !== undefined) fn.device.state.ras.mockSanitizeMs = ms;
+    return fn.device.state.ras.mockSanitizeMs;
   }
 }
 

@@ -33,7 +33,7 @@ import {
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
 import { cxlKver } from './kver.ts';
-import { cxlMockMemAttrs } from './mock-mem.ts';
+import { cxlMockMemAddGroups, cxlMockMemDriver } from './mock-mem.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
@@ -116,16 +116,22 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   if (cxlds.pmem.size > 0n && !cxlKver(pdev, 'nvdimmInMemProbe')) devmCxlAddNvdimm(pdev, cxlmd);
   devmCxlSetupFwUpload(cxlmd);
   cxlEventConfig(cxlmd);
-  cxlMockMemAttrs(pdev);
   return cxlmd;
 }
 
-/** Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). */
+/**
+ * Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). On the
+ * cxl_test mock a memdev is the mock's platform device `cxl_mem.N` and binds to cxl_mock_mem
+ * (./mock-mem.ts) instead, whose probe sets up the same memdev over the mock's device and adds
+ * the driver's attributes.
+ */
 export function cxlPciAttachAll(kernel: Kernel): void {
   for (const pdev of pciFunctions(kernel)) {
     if (pdev.classCode !== PCI_CLASS_MEMORY_CXL || pdev.driver) continue;
-    driverProbe(pdev, cxlPciDriver, () => {
+    const mock = pdev.bus === 'platform';
+    driverProbe(pdev, mock ? cxlMockMemDriver : cxlPciDriver, () => {
       cxlPciProbe(pdev);
+      if (mock) cxlMockMemAddGroups(pdev);
     });
   }
 }
