@@ -105,3 +105,99 @@ describe('cxl_test mock decoders per kernel version', () => {
     for (const [name, ways] of dec) expect(ways, name).toBe(1);
   });
 });
+
+describe('cxl_test mock devices on the platform bus (cxl.c cxl_test_init(), mem.c)', () => {
+  const sh = new Sh('cxl_test', '6.12');
+  const fs = sh.m.sysfs;
+  const plat = '/sys/bus/platform/devices';
+  // 3 host bridges + the RCH, 5 root ports, 5 switch uports, 10 switch dports, 10 memdevs
+  const MOCK_DEVICES = 4 + 5 + 5 + 10 + MEMDEVS;
+
+  it('every mock device is on /sys/bus/platform and none is on /sys/bus/pci', () => {
+    const names = fs.readdir(plat);
+    const mock = names.filter((n) =>
+      /^cxl_(host_bridge|root_port|switch_uport|switch_dport|mem|rcd)\.\d+$/.test(n),
+    );
+    expect(mock).toHaveLength(MOCK_DEVICES);
+    expect(names).toContain('cxl_acpi.0');
+    expect(fs.readdir('/sys/bus/pci/devices')).toEqual([]);
+    for (const n of mock) {
+      expect(fs.readlink(`${plat}/${n}/subsystem`), n).toMatch(/\/bus\/platform$/);
+      const kind = n.replace(/\.\d+$/, '');
+      expect(sh.cat(`${plat}/${n}/modalias`), n).toBe(`platform:${kind}\n`);
+      expect(sh.cat(`${plat}/${n}/driver_override`), n).toBe('(null)\n');
+      expect(fs.readdir(`${plat}/${n}`), n).toContain('power');
+      // no PCI attributes on a platform device
+      expect(fs.readdir(`${plat}/${n}`), n).not.toContain('config');
+    }
+  });
+
+  it('memdevs bind cxl_mock_mem; the other mock devices have no driver', () => {
+    const drv = '/sys/bus/platform/drivers/cxl_mock_mem';
+    const bound = fs.readdir(drv).filter((n) => n.startsWith('cxl_mem.'));
+    expect(bound).toHaveLength(MEMDEVS);
+    expect(fs.readlink(`${drv}/module`)).toMatch(/\/module\/cxl_mock_mem$/);
+    const mem = `${plat}/cxl_mem.0`;
+    expect(fs.readlink(`${mem}/driver`)).toMatch(/\/bus\/platform\/drivers\/cxl_mock_mem$/);
+    expect(sh.cat(`${mem}/uevent`)).toBe('DRIVER=cxl_mock_mem\nMODALIAS=platform:cxl_mem\n');
+    expect(sh.cat(`${plat}/cxl_root_port.0/uevent`)).toBe('MODALIAS=platform:cxl_root_port\n');
+    expect(fs.readdir(`${plat}/cxl_switch_dport.0`)).not.toContain('driver');
+    // memN hangs below its mock device, as `cxl list` reports its host
+    const memdev = fs.readdir(mem).find((n) => /^mem\d+$/.test(n)) as string;
+    expect(items(sh.json('list', '-m', memdev))[0]?.host).toBe('cxl_mem.0');
+  });
+
+  it("cxl_mock_mem's attributes follow mem.c", () => {
+    const mem = `${plat}/cxl_mem.1`;
+    expect(fs.readdir(mem)).toEqual(
+      expect.arrayContaining(['security_lock', 'event_trigger', 'fw_buf_checksum']),
+    );
+    expect(sh.cat(`${mem}/security_lock`)).toBe('0\n');
+    // security_lock_store(): 1 without a user passphrase is ENXIO, anything else EINVAL
+    expect(() => fs.write(`${mem}/security_lock`, '1\n')).toThrow(
+      expect.objectContaining({ code: 'ENXIO' }),
+    );
+    expect(() => fs.write(`${mem}/security_lock`, '0\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    expect(sh.cat(`${mem}/sanitize_timeout`)).toBe('0\n');
+    expect(sh.echo('0x10', `${mem}/sanitize_timeout`)).toBe(true);
+    expect(sh.cat(`${mem}/sanitize_timeout`)).toBe('16\n');
+    expect(() => fs.write(`${mem}/sanitize_timeout`, 'soon\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    // no image received yet: the sha256 of nothing
+    expect(sh.cat(`${mem}/fw_buf_checksum`)).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n',
+    );
+  });
+
+  it('unbinding cxl_mock_mem removes its attributes and the memdev; a bind adds them again', () => {
+    const s = new Sh('cxl_test', '6.12');
+    const mem = `${plat}/cxl_mem.2`;
+    const memN = (ls: string[]) => ls.filter((n) => /^mem\d+$/.test(n));
+    const before = memN(s.m.sysfs.readdir(mem));
+    expect(before).toHaveLength(1);
+    expect(s.echo('cxl_mem.2', '/sys/bus/platform/drivers/cxl_mock_mem/unbind')).toBe(true);
+    const left = s.m.sysfs.readdir(mem);
+    expect(left).not.toContain('event_trigger');
+    expect(left).not.toContain('driver');
+    expect(memN(left)).toEqual([]);
+    expect(items(s.json('list', '-M'))).toHaveLength(MEMDEVS - 1);
+    // only the mock's memdevs match the driver (platform_match() by cxl_mock_mem_ids)
+    expect(s.echo('cxl_root_port.0', '/sys/bus/platform/drivers/cxl_mock_mem/bind')).toBe(false);
+    expect(s.echo('cxl_mem.2', '/sys/bus/platform/drivers/cxl_mock_mem/bind')).toBe(true);
+    const again = s.m.sysfs.readdir(mem);
+    expect(again).toContain('event_trigger');
+    expect(memN(again)).toEqual(before);
+    expect(items(s.json('list', '-M'))).toHaveLength(MEMDEVS);
+  });
+
+  it("6.1's cxl_mock_mem has none of the attributes", () => {
+    const old = new Sh('cxl_test', '6.1');
+    const ls = old.m.sysfs.readdir(`${plat}/cxl_mem.0`);
+    for (const a of ['security_lock', 'event_trigger', 'fw_buf_checksum', 'sanitize_timeout'])
+      expect(ls, a).not.toContain(a);
+    expect(ls).toContain('driver');
+  });
+});

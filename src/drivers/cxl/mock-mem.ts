@@ -20,23 +20,61 @@
  * - `sanitize_timeout` (0644, v6.6): the ms mock_sanitize() schedules the sanitize's completion
  *   after ("%lu\n", 0 at probe); the store takes kstrtoul() and returns its error.
  */
+import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Errno, isErrno } from '../../kernel/errno.ts';
+import { thunk } from '../../kernel/graph-copy.ts';
+import type { Kernel } from '../../kernel/kernel.ts';
 import { kstrtoint, kstrtoull } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
-import type { PciDev } from '../pci/pci-dev.ts';
-import { type CXL_KVER, cxlKver } from './kver.ts';
+import { PciDev } from '../pci/pci-dev.ts';
+import { pciFunctions } from '../pci/probe.ts';
+import { platformDeviceName } from '../platform.ts';
+import type { CXL_KVER } from './kver.ts';
+import { cxlKver } from './kver.ts';
+import { cxlPciProbe } from './pci.ts';
 
-/** The cxl_mock_mem platform driver (module_platform_driver(cxl_mock_mem_driver), KBUILD_MODNAME). */
-export const cxlMockMemDriver: Driver = {
+/** cxl_mock_mem_ids: the platform device names the driver binds (platform_match()). */
+const CXL_MOCK_MEM_IDS: readonly string[] = Object.freeze(['cxl_mem', 'cxl_rcd']);
+
+/** platform_match() of cxl_mock_mem: a platform device named in {@link CXL_MOCK_MEM_IDS}. */
+export function cxlMockMemMatch(dev: Device): boolean {
+  return dev.bus === 'platform' && CXL_MOCK_MEM_IDS.includes(platformDeviceName(dev));
+}
+
+/**
+ * cxl_mock_mem_probe(): the memdev over the mock's device (the same steps as cxl_pci's probe,
+ * against cxlsim's one device model), then the driver's dev_groups.
+ * @throws what cxl_pci_probe() throws (./pci.ts)
+ */
+function cxlMockMemProbe(dev: Device): void {
+  if (!(dev instanceof PciDev)) throw new Errno('ENODEV', undefined, dev.name);
+  cxlPciProbe(dev);
+  cxlMockMemAddGroups(dev);
+}
+
+/**
+ * The cxl_mock_mem platform driver (module_platform_driver(cxl_mock_mem_driver), named after
+ * KBUILD_MODNAME). No `match` here: cxlsim binds it at boot in PCI order once cxl_acpi has
+ * probed ({@link cxlMockMemAttachAll}), and a manual bind matches by
+ * {@link cxlMockMemMatch} (core/bind.ts).
+ */
+export const cxlMockMemDriver: Driver = Object.freeze({
   name: 'cxl_mock_mem',
   bus: 'platform',
   module: 'cxl_mock_mem',
-};
+  probe: cxlMockMemProbe,
+});
+
+/** Binds cxl_mock_mem to every mock memdev platform device, in PCI order (driver_attach()). */
+export function cxlMockMemAttachAll(kernel: Kernel): void {
+  for (const pdev of pciFunctions(kernel))
+    if (!pdev.driver && cxlMockMemMatch(pdev)) driverProbe(pdev, cxlMockMemDriver);
+}
 
 const since = (k: keyof typeof CXL_KVER) => (d: PciDev) => cxlKver(d, k);
 
-const SECURITY_LOCK: Attribute<PciDev> = {
+const SECURITY_LOCK: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'security_lock',
   mode: 0o644,
   isVisible: since('mockSecurityLock'),
@@ -54,25 +92,25 @@ const SECURITY_LOCK: Attribute<PciDev> = {
     // !(security_state & CXL_PMEM_SEC_STATE_USER_PASS_SET): no passphrase is ever set
     throw new Errno('ENXIO', undefined, d.name);
   },
-};
+});
 
-const EVENT_TRIGGER: Attribute<PciDev> = {
+const EVENT_TRIGGER: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'event_trigger',
   mode: 0o200,
   isVisible: since('mockEventTrigger'),
   store: (d) => {
     env(d).hw.mock?.eventTrigger(d.segment, d.busNr, d.devfn);
   },
-};
+});
 
-const FW_BUF_CHECKSUM: Attribute<PciDev> = {
+const FW_BUF_CHECKSUM: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'fw_buf_checksum',
   mode: 0o444,
   isVisible: since('mockFwBufChecksum'),
   show: (d) => `${env(d).hw.mock?.fwBufChecksum(d.segment, d.busNr, d.devfn) ?? ''}\n`,
-};
+});
 
-const SANITIZE_TIMEOUT: Attribute<PciDev> = {
+const SANITIZE_TIMEOUT: Attribute<PciDev> = Object.freeze<Attribute<PciDev>>({
   name: 'sanitize_timeout',
   mode: 0o644,
   isVisible: since('mockSanitizeTimeout'),
@@ -81,7 +119,7 @@ const SANITIZE_TIMEOUT: Attribute<PciDev> = {
     const ms = kstrtoull(buf, 0);
     env(d).hw.mock?.sanitizeTimeout(d.segment, d.busNr, d.devfn, Number(ms));
   },
-};
+});
 
 /** cxl_mock_mem_groups: the driver's device attributes, in cxl_mock_mem_attrs order. */
 const CXL_MOCK_MEM_GROUP = Object.freeze({
@@ -94,8 +132,11 @@ const CXL_MOCK_MEM_GROUP = Object.freeze({
  */
 export function cxlMockMemAddGroups(pdev: PciDev): void {
   pdev.groups.push(CXL_MOCK_MEM_GROUP);
-  pdev.devmAdd(() => {
-    const i = pdev.groups.indexOf(CXL_MOCK_MEM_GROUP);
-    if (i >= 0) pdev.groups.splice(i, 1);
-  });
+  pdev.devmAdd(thunk(cxlMockMemRemoveGroups, pdev));
+}
+
+/** device_remove_groups(dev, drv->dev_groups) when cxl_mock_mem unbinds. */
+export function cxlMockMemRemoveGroups(pdev: PciDev): void {
+  const i = pdev.groups.indexOf(CXL_MOCK_MEM_GROUP);
+  if (i >= 0) pdev.groups.splice(i, 1);
 }

@@ -33,7 +33,6 @@ import {
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
 import { cxlKver } from './kver.ts';
-import { cxlMockMemAddGroups, cxlMockMemDriver } from './mock-mem.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
@@ -120,18 +119,14 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
 }
 
 /**
- * Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). On the
- * cxl_test mock a memdev is the mock's platform device `cxl_mem.N` and binds to cxl_mock_mem
- * (./mock-mem.ts) instead, whose probe sets up the same memdev over the mock's device and adds
- * the driver's attributes.
+ * Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). The
+ * cxl_test mock's memdevs are platform devices, for cxl_mock_mem (./mock-mem.ts).
  */
 export function cxlPciAttachAll(kernel: Kernel): void {
   for (const pdev of pciFunctions(kernel)) {
-    if (pdev.classCode !== PCI_CLASS_MEMORY_CXL || pdev.driver) continue;
-    const mock = pdev.bus === 'platform';
-    driverProbe(pdev, mock ? cxlMockMemDriver : cxlPciDriver, () => {
+    if (pdev.bus !== 'pci' || pdev.classCode !== PCI_CLASS_MEMORY_CXL || pdev.driver) continue;
+    driverProbe(pdev, cxlPciDriver, () => {
       cxlPciProbe(pdev);
-      if (mock) cxlMockMemAddGroups(pdev);
     });
   }
 }
