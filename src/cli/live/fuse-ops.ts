@@ -4,7 +4,10 @@
  * They behave as kernfs does for a reader or writer in the guest (fs/kernfs/file.c,
  * fs/kernfs/dir.c, fs/sysfs/file.c):
  * - directories 0755, symlinks 0777 whose target is what readlink(2) prints, attributes with
- *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root;
+ *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root; a
+ *   tracefs or debugfs file (/sys/kernel/tracing, /sys/kernel/debug) reports its text's length:
+ *   the kernel reads those through seq_file to the end, however long (`trace` after a mock
+ *   event trigger is ~30 KiB), while FUSE stops a read at the file size;
  * - readdir gives ".", ".." and then the entries in kernfs order (the view's order);
  * - open checks the mode bits even for root, as kernfs_fop_open() does: a write open of a
  *   file without write bits, or a read open of one without read bits, fails with EACCES;
@@ -22,6 +25,14 @@ import { Errno, errnoNumber } from '../../kernel/errno.ts';
 import type { Machine } from '../../machine.ts';
 import { normSysPath, type SysEntry } from '../../sysfs/view.ts';
 import type { LiveMachine } from './store.ts';
+
+/**
+ * tracefs / debugfs files: no PAGE_SIZE limit (seq_file), so their size is their text's length
+ * rather than sysfs's 4096, which would cut a longer `trace` short.
+ */
+function unboundedText(p: string): boolean {
+  return p.startsWith('kernel/tracing/') || p.startsWith('kernel/debug/');
+}
 
 /** fuse-native's stat object (the fields it reads). */
 export interface FuseStat {
@@ -120,7 +131,7 @@ export function sysfsFuseOps(
       cb(
         0,
         statOf(e, () => {
-          if (e.kind !== 'file' || !e.binary) return 4096;
+          if (e.kind !== 'file' || !(e.binary || unboundedText(p))) return 4096;
           try {
             const c = m.sysfs.read(p);
             return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
