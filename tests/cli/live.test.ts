@@ -95,6 +95,16 @@ describe('FUSE operations over the live /sys', () => {
     expect((await getattr(`${d}/nonexistent`))[0]).toBe(-errnoNumber('ENOENT'));
   });
 
+  it('sizes sysfs text attributes 4096 and tracefs files by their text', async () => {
+    const d = real('bus/cxl/devices/decoder0.0');
+    expect((await getattr(`${d}/interleave_ways`))[1]?.size).toBe(4096);
+    const trace = live.machine?.sysfs.read('kernel/tracing/trace') as string;
+    expect(typeof trace).toBe('string');
+    // a header of more than a line, not the 4096 that would cut a longer trace short
+    expect(trace.length).toBeGreaterThan(0);
+    expect((await getattr('/kernel/tracing/trace'))[1]?.size).toBe(Buffer.byteLength(trace));
+  });
+
   it('lists a directory as ".", ".." and the kernfs order', async () => {
     const [rc, names] = await readdir('/bus/cxl/devices');
     expect(rc).toBe(0);
