@@ -159,6 +159,15 @@ describe('FUSE operations over the live /sys', () => {
     expect(r.stdout.split('\n')).toContain(String(name).trim());
   });
 
+  it('refuses a text attribute write longer than PAGE_SIZE with E2BIG, unjournaled', async () => {
+    const d = real('bus/cxl/devices/decoder0.1');
+    const before = journal().length;
+    expect(await writeFile(`${d}/create_pmem_region`, 'x'.repeat(4097))).toBe(
+      -errnoNumber('E2BIG'),
+    );
+    expect(journal().length).toBe(before);
+  });
+
   it('sees what another cxlsim changed in the journal', async () => {
     expect((await getattr(`/bus/cxl/devices/${created}`))[0]).toBe(0);
     const r = await cli('sysfs', 'write', '/sys/bus/cxl/devices/decoder0.1/delete_region', created);

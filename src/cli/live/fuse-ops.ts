@@ -13,7 +13,10 @@
  *   file without write bits, or a read open of one without read bits, fails with EACCES;
  * - a read at offset 0 computes the attribute (show()) again; later offsets of the same open
  *   file read the same text (seq_file semantics); a failing show() is the read's errno;
- * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine});
+ * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine}); the
+ *   mount takes writes of up to 128 KiB (big_writes): one store for a binary attribute (whose
+ *   kernel write copies at an offset, so the chunking is not visible), E2BIG for a text
+ *   attribute longer than PAGE_SIZE as kernfs_fop_write_iter() refuses it;
  *   a refused value is the write's errno, so `echo` prints `write error: Invalid argument`;
  *   an accepted write returns only after `settleMs` (the mount's entry/attribute cache time):
  *   whatever the kernel cached before the write (a memdev's `driver` link that an unbind
@@ -76,10 +79,11 @@ function neg(e: unknown): number {
   return e instanceof Errno ? -errnoNumber(e.code) : -5;
 }
 
-/** An open attribute: the text of the last read at offset 0. */
+/** An open attribute: the text of the last read at offset 0; whether it is a binary attribute. */
 interface OpenFile {
   path: string;
   data?: Buffer;
+  binary?: boolean;
 }
 
 /**
@@ -176,7 +180,7 @@ export function sysfsFuseOps(
           return cb(-errnoNumber('EACCES'));
         const fh = nextFh++;
         if (nextFh > 0x7fffffff) nextFh = 1;
-        files.set(fh, { path: p });
+        files.set(fh, { path: p, binary: e.binary === true });
         cb(0, fh);
       });
     },
@@ -200,7 +204,10 @@ export function sysfsFuseOps(
       });
     },
     write(path, fd, buf, len, _pos, cb) {
-      const p = files.get(fd)?.path ?? normSysPath(path);
+      const f = files.get(fd);
+      const p = f?.path ?? normSysPath(path);
+      // kernfs_fop_write_iter(): a text attribute's atomic_write_len is PAGE_SIZE
+      if (f && !f.binary && len > 4096) return cb(-errnoNumber('E2BIG'));
       const value = buf.toString('latin1', 0, len);
       live.write(p, value).then(
         () => (settleMs > 0 ? setTimeout(() => cb(len), settleMs) : cb(len)),
