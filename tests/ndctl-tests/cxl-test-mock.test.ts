@@ -201,3 +201,45 @@ describe('cxl_test mock devices on the platform bus (cxl.c cxl_test_init(), mem.
     expect(ls).toContain('driver');
   });
 });
+
+describe("the mock's event records (mem.c cxl_mock_add_event_logs())", () => {
+  const sh = new Sh('cxl_test', '6.12');
+  const t = 'kernel/tracing';
+  expect(sh.echo('1', `${t}/events/cxl/enable`)).toBe(true);
+  expect(sh.echo('1', `${t}/tracing_on`)).toBe(true);
+  // twice: the second trigger replays the same records with the same handles
+  for (let i = 0; i < 2; i++) {
+    expect(sh.echo('', `${t}/trace`)).toBe(true);
+    expect(sh.echo('1', '/sys/bus/platform/devices/cxl_mem.0/event_trigger')).toBe(true);
+  }
+  const lines = sh
+    .cat(`${t}/trace`)
+    .split('\n')
+    .filter((l) => / cxl_\w+: /.test(l));
+
+  it('21 records and one overflow per trigger, handles from 1, no timestamps', () => {
+    // 3 informational, 15 failure (2 more overflow), 2 fatal
+    expect(lines.filter((l) => !l.includes('cxl_overflow'))).toHaveLength(20);
+    expect(lines.filter((l) => l.includes('cxl_overflow'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('cxl_overflow'))).toMatch(/log=Failure : 2 records/);
+    for (const l of lines.filter((x) => !x.includes('cxl_overflow'))) expect(l).toMatch(/time=0 /);
+    const failHandles = lines
+      .filter((l) => l.includes('log=Failure') && !l.includes('cxl_overflow'))
+      .map((l) => Number.parseInt(/ handle=([0-9a-f]+)/.exec(l)?.[1] ?? '', 16));
+    expect(failHandles).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('vendor, DRAM and memory module records carry the mock values', () => {
+    const hw = lines.find((l) => l.includes('uuid=abcdefeb-ba11-ba5e-a55a-a55aa5a55aa5'));
+    // handles print as %x
+    expect(hw).toMatch(/flags='HARDWARE_REPLACEMENT_NEEDED' handle=[0-9a-f]+ related_handle=b6a5 /);
+    expect(hw).toMatch(/ : de ad be ef 00/);
+    const maint = lines.find((l) => l.includes('uuid=ba5eba11-abcd-efeb-a55a-a55aa5a55aa5'));
+    expect(maint).toMatch(/related_handle=a5b6 /);
+    const dram = lines.find((l) => l.includes('cxl_dram:'));
+    expect(dram).toMatch(/flags='PERFORMANCE_DEGRADED'/);
+    expect(dram).toMatch(/ dpa=8000 .* column=44510 /);
+    const mod = lines.find((l) => l.includes('cxl_memory_module:'));
+    expect(mod).toMatch(/event_type='Temperature Change'/);
+  });
+});
