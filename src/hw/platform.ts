@@ -24,7 +24,11 @@ import {
   waysToEiw,
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
-import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
+import {
+  CXL_TEST_EVENT_CNT_MAX,
+  CXL_TEST_FW_REVISION,
+  cxlTestEventTrigger,
+} from './dev/cxl-test-mock.ts';
 import { cxlTestFwState, mockFwBufChecksum } from './dev/cxl-test-mock-fw.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import {
@@ -240,6 +244,8 @@ class CxlTestMock {
         fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
         fn.device.state.ras.fw = cxlTestFwState();
         fn.device.state.ras.mockSanitizeMs = 0;
+        // mem.c mock_id(): Identify's firmware revision
+        fn.device.state.fwRevision = CXL_TEST_FW_REVISION;
       }
     this.lookup = new FunctionLookup(fns);
   }

@@ -144,7 +144,10 @@ describe('cxl_test mock devices on the platform bus (cxl.c cxl_test_init(), mem.
     expect(fs.readdir(`${plat}/cxl_switch_dport.0`)).not.toContain('driver');
     // memN hangs below its mock device, as `cxl list` reports its host
     const memdev = fs.readdir(mem).find((n) => /^mem\d+$/.test(n)) as string;
-    expect(items(sh.json('list', '-m', memdev))[0]?.host).toBe('cxl_mem.0');
+    const m = items(sh.json('list', '-m', memdev))[0];
+    expect(m?.host).toBe('cxl_mem.0');
+    // mem.c mock_id()'s firmware revision
+    expect(m?.firmware_version).toBe('mock fw v1 ');
   });
 
   it("cxl_mock_mem's attributes follow mem.c", () => {

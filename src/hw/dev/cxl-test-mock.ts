@@ -24,6 +24,9 @@ import { EVENT_MSIX_START, eventInsert } from '../regs/mailbox/events.ts';
 import { uuidBytes } from '../regs/mailbox/types.ts';
 import type { MemDevState } from '../regs/memdev-state.ts';
 
+/** mem.c mock_id()'s Identify firmware revision ("mock fw v1 ", the kernel's `firmware_version`). */
+export const CXL_TEST_FW_REVISION = 'mock fw v1 ';
+
 /** CXL_TEST_EVENT_CNT_MAX. */
 export const CXL_TEST_EVENT_CNT_MAX = 15;
 
