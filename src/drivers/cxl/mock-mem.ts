@@ -30,6 +30,7 @@ import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
 import { platformDeviceName } from '../platform.ts';
+import { cxlMemdevUnregister } from './core/memdev.ts';
 import type { CXL_KVER } from './kver.ts';
 import { cxlKver } from './kver.ts';
 import { cxlPciProbe } from './pci.ts';
@@ -49,7 +50,9 @@ export function cxlMockMemMatch(dev: Device): boolean {
  */
 function cxlMockMemProbe(dev: Device): void {
   if (!(dev instanceof PciDev)) throw new Errno('ENODEV', undefined, dev.name);
-  cxlPciProbe(dev);
+  const cxlmd = cxlPciProbe(dev);
+  // devm_cxl_add_memdev()'s cxl_memdev_unregister(): memN goes when the driver unbinds
+  dev.devmAdd(thunk(cxlMemdevUnregister, cxlmd));
   cxlMockMemAddGroups(dev);
 }
 

@@ -145,14 +145,16 @@ function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
 /**
  * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
  * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
- * The memdev goes with the function's driver ({@link cxlMemdevUnregister}, a devres action).
+ * The kernel's devres action that deletes memN with the function's driver
+ * ({@link cxlMemdevUnregister}) is registered by cxl_mock_mem only: cxl_pci and the
+ * accelerator drivers still leave memN registered when their probe fails after this point or
+ * they unbind (cxlsim's earlier behaviour, which their tests rely on; see docs/fidelity.md).
  */
 export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
   cxlmd.setGroups(memdevAttrGroups());
   cxlmd.ueventVars = thunk(memdevUeventVars, cxlmd);
   cxlmd.add();
-  pdev.devmAdd(thunk(cxlMemdevUnregister, cxlmd));
   return cxlmd;
 }
 
