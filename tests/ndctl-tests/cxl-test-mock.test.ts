@@ -196,6 +196,24 @@ describe('cxl_test mock devices on the platform bus (cxl.c cxl_test_init(), mem.
     expect(items(s.json('list', '-M'))).toHaveLength(MEMDEVS);
   });
 
+  it('driver_override decides which driver a mock device binds (platform_match())', () => {
+    const s = new Sh('cxl_test', '6.12');
+    const drv = '/sys/bus/platform/drivers/cxl_mock_mem';
+    const ov = `${plat}/cxl_mem.3/driver_override`;
+    expect(s.echo('cxl_mem.3', `${drv}/unbind`)).toBe(true);
+    expect(s.echo('cxl_acpi', ov)).toBe(true);
+    expect(s.cat(ov)).toBe('cxl_acpi\n');
+    expect(s.echo('cxl_mem.3', `${drv}/bind`)).toBe(false);
+    expect(() => s.m.sysfs.write(ov, 'x'.repeat(4096))).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    // an empty value clears it
+    expect(s.echo('', ov)).toBe(true);
+    expect(s.cat(ov)).toBe('(null)\n');
+    expect(s.echo('cxl_mem.3', `${drv}/bind`)).toBe(true);
+    expect(s.m.sysfs.readdir(`${plat}/cxl_mem.3`)).toContain('driver');
+  });
+
   it("6.1's cxl_mock_mem has none of the attributes", () => {
     const old = new Sh('cxl_test', '6.1');
     const ls = old.m.sysfs.readdir(`${plat}/cxl_mem.0`);

@@ -29,7 +29,7 @@ import { kstrtoint, kstrtoull } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
 import { pciFunctions } from '../pci/probe.ts';
-import { platformDeviceName } from '../platform.ts';
+import { platformDeviceName, platformOverrideMatch } from '../platform.ts';
 import { cxlMemdevUnregister } from './core/memdev.ts';
 import type { CXL_KVER } from './kver.ts';
 import { cxlKver } from './kver.ts';
@@ -38,9 +38,16 @@ import { cxlPciProbe } from './pci.ts';
 /** cxl_mock_mem_ids: the platform device names the driver binds (platform_match()). */
 const CXL_MOCK_MEM_IDS: readonly string[] = Object.freeze(['cxl_mem', 'cxl_rcd']);
 
-/** platform_match() of cxl_mock_mem: a platform device named in {@link CXL_MOCK_MEM_IDS}. */
+/**
+ * platform_match() of cxl_mock_mem: the device's driver_override if it has one, else a
+ * platform device named in {@link CXL_MOCK_MEM_IDS}.
+ */
 export function cxlMockMemMatch(dev: Device): boolean {
-  return dev.bus === 'platform' && CXL_MOCK_MEM_IDS.includes(platformDeviceName(dev));
+  if (dev.bus !== 'platform') return false;
+  return (
+    platformOverrideMatch(dev, cxlMockMemDriver) ??
+    CXL_MOCK_MEM_IDS.includes(platformDeviceName(dev))
+  );
 }
 
 /**
