@@ -6,8 +6,9 @@
  *     (pcieport binds to PCIe ports);
  *  2. cxl_acpi binds to ACPI0017: root0, root dports, root decoders, host-bridge ports
  *     (cxl_port probes each as it is added), the nvdimm bridge;
- *  3. cxl_pci binds to every CXL memory device in PCI device order: mailbox, IDENTIFY,
- *     memN — cxl_mem probes each memdev as it is added (switch ports, endpointN);
+ *  3. cxl_pci binds to every CXL memory device in PCI device order (cxl_mock_mem to the
+ *     cxl_test mock's `cxl_mem.N`): mailbox, IDENTIFY, memN — cxl_mem probes each memdev as
+ *     it is added (switch ports, endpointN);
  *  4. cxl_pmem binds the nvdimm bridge and the pmemN nvdimms.
  *
  * Device numbers (memN, portN, endpointN) are therefore a deterministic function of the
@@ -32,6 +33,7 @@ import {
   pcieportDriver,
 } from './drivers/cxl/drivers.ts';
 import { cxlMemDriver } from './drivers/cxl/mem.ts';
+import { cxlMockMemAttachAll, cxlMockMemDriver } from './drivers/cxl/mock-mem.ts';
 import { cxlPciAttachAll } from './drivers/cxl/pci.ts';
 import { cxlPmemAttachAll } from './drivers/cxl/pmem.ts';
 import { cxlPortDriver } from './drivers/cxl/port.ts';
@@ -84,6 +86,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
   const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
+  // tools/testing/cxl: cxl_test loads cxl_mock_mem, the platform driver of its memdevs
+  if (platform.topology.mock) drivers.push(cxlMockMemDriver);
   for (const d of [
     ...drivers,
     cxlPortDriver,
@@ -93,6 +97,8 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
     kernel.registerDriver(d);
   const scan = acpiScan(kernel);
   for (const pdev of pciFunctions(kernel)) {
+    // the cxl_test mock's ports are platform devices: no port service driver binds them
+    if (pdev.bus !== 'pci') continue;
     const t = pdev.pcieType();
     if (
       t === PCI_EXP_TYPE_ROOT_PORT ||
@@ -103,6 +109,7 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   }
   cxlAcpiProbe(kernel, scan);
   cxlPciAttachAll(kernel);
+  cxlMockMemAttachAll(kernel);
   cxlAccelAttachAll(kernel);
   cxlPmemAttachAll(kernel.buses.get('cxl')?.devices ?? []);
   return new GuestMachine(platform, opts, kernel);

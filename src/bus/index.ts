@@ -118,6 +118,11 @@ export interface HostBus {
     /** fw_buf_checksum_show(): sha256 (hex) of the mock's firmware buffer; undefined: no mock memdev. */
     fwBufChecksum(segment: number, bus: number, devfn: number): string | undefined;
     /**
+     * The mock's sanitize_timeout (ms a Sanitize takes, mem.c mock_sanitize()): sets it when
+     * `ms` is given, and returns it; undefined: no mock memdev there.
+     */
+    sanitizeTimeout(segment: number, bus: number, devfn: number, ms?: number): number | undefined;
+    /**
      * The name of the mock's platform device that stands where this function is
      * (tools/testing/cxl/test/cxl.c cxl_test_init(): `cxl_root_port.N`, `cxl_switch_uport.N`,
      * `cxl_switch_dport.N`, `cxl_mem.N`); undefined: no mock device there.

@@ -24,7 +24,11 @@ import {
   waysToEiw,
 } from './acpi/cedt.ts';
 import { acpiNamespace, chbsOrder, childListOrder } from './acpi/namespace.ts';
-import { CXL_TEST_EVENT_CNT_MAX, cxlTestEventTrigger } from './dev/cxl-test-mock.ts';
+import {
+  CXL_TEST_EVENT_CNT_MAX,
+  CXL_TEST_FW_REVISION,
+  cxlTestEventTrigger,
+} from './dev/cxl-test-mock.ts';
 import { cxlTestFwState, mockFwBufChecksum } from './dev/cxl-test-mock-fw.ts';
 import { buildHostBridge } from './dev/host-bridge.ts';
 import {
@@ -239,6 +243,9 @@ class CxlTestMock {
       if (fn.device.kind === 'type3') {
         fn.device.state.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
         fn.device.state.ras.fw = cxlTestFwState();
+        fn.device.state.ras.mockSanitizeMs = 0;
+        // mem.c mock_id(): Identify's firmware revision
+        fn.device.state.fwRevision = CXL_TEST_FW_REVISION;
       }
     this.lookup = new FunctionLookup(fns);
   }
@@ -263,6 +270,12 @@ class CxlTestMock {
   fwBufChecksum(segment: number, busNr: number, devfn: number): string | undefined {
     const fn = this.lookup.at(segment, busNr, devfn);
     return fn?.device.kind === 'type3' ? mockFwBufChecksum(fn.device.state.ras.fw) : undefined;
+  }
+  sanitizeTimeout(segment: number, busNr: number, devfn: number, ms?: number): number | undefined {
+    const fn = this.lookup.at(segment, busNr, devfn);
+    if (fn?.device.kind !== 'type3') return undefined;
+    if (ms !== undefined) fn.device.state.ras.mockSanitizeMs = ms;
+    return fn.device.state.ras.mockSanitizeMs;
   }
 }
 

@@ -2,7 +2,7 @@
  * The REAL ndctl `cxl update-firmware` (ndctl ≥ 78: Debian 13's 81, e.g. from
  * scripts/ndctl81-root with NDCTL_BIN_DIR=DIR/bin) on cxlsim's live /sys: `cxlsim serve` and
  * `cxlsim run -- cxl update-firmware …` on the default preset with the debian-13 profile. The
- * tool writes the image through the FUSE `data` file in 4 KiB writes, the kernel's upload runs
+ * tool writes the image through the FUSE `data` file (writes of up to 128 KiB), the kernel's upload runs
  * over QEMU 10.0's Transfer FW (2 s per part, on the host-time virtual clock) and `--wait` polls
  * the loader until idle: slot 2 ends staged. Needs root, FUSE, a C compiler and a `cxl` of
  * release ≥ 78 ($NDCTL_BIN_DIR/cxl, else the one on PATH); without them it is skipped and says

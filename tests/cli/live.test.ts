@@ -95,6 +95,16 @@ describe('FUSE operations over the live /sys', () => {
     expect((await getattr(`${d}/nonexistent`))[0]).toBe(-errnoNumber('ENOENT'));
   });
 
+  it('sizes sysfs text attributes 4096 and tracefs files by their text', async () => {
+    const d = real('bus/cxl/devices/decoder0.0');
+    expect((await getattr(`${d}/interleave_ways`))[1]?.size).toBe(4096);
+    const trace = live.machine?.sysfs.read('kernel/tracing/trace') as string;
+    expect(typeof trace).toBe('string');
+    // a header of more than a line, not the 4096 that would cut a longer trace short
+    expect(trace.length).toBeGreaterThan(0);
+    expect((await getattr('/kernel/tracing/trace'))[1]?.size).toBe(Buffer.byteLength(trace));
+  });
+
   it('lists a directory as ".", ".." and the kernfs order', async () => {
     const [rc, names] = await readdir('/bus/cxl/devices');
     expect(rc).toBe(0);
@@ -187,6 +197,15 @@ describe('FUSE operations over the live /sys', () => {
     expect(created2.n).toBe(name.length);
     expect(created2.ms).toBeGreaterThanOrEqual(SETTLE - 5);
     expect(await writeFile(`${d}/delete_region`, name.trim())).toBe(name.trim().length);
+  });
+
+  it('refuses a text attribute write longer than PAGE_SIZE with E2BIG, unjournaled', async () => {
+    const d = real('bus/cxl/devices/decoder0.1');
+    const before = journal().length;
+    expect(await writeFile(`${d}/create_pmem_region`, 'x'.repeat(4097))).toBe(
+      -errnoNumber('E2BIG'),
+    );
+    expect(journal().length).toBe(before);
   });
 
   it('sees what another cxlsim changed in the journal', async () => {

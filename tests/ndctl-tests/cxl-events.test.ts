@@ -7,14 +7,13 @@
  * - test_region_info: a trigger on the first mapping of the auto-assembled region leaves
  *   cxl_general_media and cxl_dram lines naming that region;
  * - check_dmesg: no "Call Trace".
- * Where the mock's attribute lives: on Linux `/sys/bus/platform/devices/cxl_mem.N/event_trigger`;
- * cxlsim's cxl_test memdevs sit on PCI functions, so `dev_path` is /sys/bus/pci/devices
- * (drivers/cxl/mock-mem.ts).
+ * `dev_path` is the script's /sys/bus/platform/devices: the mock's memdevs are platform devices
+ * `cxl_mem.N` bound to cxl_mock_mem, whose `event_trigger` is there (drivers/cxl/mock-mem.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { items, type Json, Sh } from './harness.ts';
 
-const devPath = 'bus/pci/devices';
+const devPath = 'bus/platform/devices';
 const tracePath = 'kernel/tracing';
 
 describe('cxl-events.sh', () => {

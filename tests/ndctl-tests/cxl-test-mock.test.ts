@@ -109,3 +109,162 @@ describe('cxl_test mock decoders per kernel version', () => {
     for (const [name, ways] of dec) expect(ways, name).toBe(1);
   });
 });
+
+describe('cxl_test mock devices on the platform bus (cxl.c cxl_test_init(), mem.c)', () => {
+  const sh = new Sh('cxl_test', '6.12');
+  const fs = sh.m.sysfs;
+  const plat = '/sys/bus/platform/devices';
+  // 3 host bridges + the RCH, 5 root ports, 5 switch uports, 10 switch dports, 10 memdevs
+  const MOCK_DEVICES = 4 + 5 + 5 + 10 + MEMDEVS;
+
+  it('every mock device is on /sys/bus/platform and none is on /sys/bus/pci', () => {
+    const names = fs.readdir(plat);
+    const mock = names.filter((n) =>
+      /^cxl_(host_bridge|root_port|switch_uport|switch_dport|mem|rcd)\.\d+$/.test(n),
+    );
+    expect(mock).toHaveLength(MOCK_DEVICES);
+    expect(names).toContain('cxl_acpi.0');
+    expect(fs.readdir('/sys/bus/pci/devices')).toEqual([]);
+    for (const n of mock) {
+      expect(fs.readlink(`${plat}/${n}/subsystem`), n).toMatch(/\/bus\/platform$/);
+      const kind = n.replace(/\.\d+$/, '');
+      expect(sh.cat(`${plat}/${n}/modalias`), n).toBe(`platform:${kind}\n`);
+      expect(sh.cat(`${plat}/${n}/driver_override`), n).toBe('(null)\n');
+      expect(fs.readdir(`${plat}/${n}`), n).toContain('power');
+      // no PCI attributes on a platform device
+      expect(fs.readdir(`${plat}/${n}`), n).not.toContain('config');
+    }
+  });
+
+  it('memdevs bind cxl_mock_mem; the other mock devices have no driver', () => {
+    const drv = '/sys/bus/platform/drivers/cxl_mock_mem';
+    const bound = fs.readdir(drv).filter((n) => n.startsWith('cxl_mem.'));
+    expect(bound).toHaveLength(MEMDEVS);
+    expect(fs.readlink(`${drv}/module`)).toMatch(/\/module\/cxl_mock_mem$/);
+    const mem = `${plat}/cxl_mem.0`;
+    expect(fs.readlink(`${mem}/driver`)).toMatch(/\/bus\/platform\/drivers\/cxl_mock_mem$/);
+    expect(sh.cat(`${mem}/uevent`)).toBe('DRIVER=cxl_mock_mem\nMODALIAS=platform:cxl_mem\n');
+    expect(sh.cat(`${plat}/cxl_root_port.0/uevent`)).toBe('MODALIAS=platform:cxl_root_port\n');
+    expect(fs.readdir(`${plat}/cxl_switch_dport.0`)).not.toContain('driver');
+    // memN hangs below its mock device, as `cxl list` reports its host
+    const memdev = fs.readdir(mem).find((n) => /^mem\d+$/.test(n)) as string;
+    const m = items(sh.json('list', '-m', memdev))[0];
+    expect(m?.host).toBe('cxl_mem.0');
+    // mem.c mock_id()'s firmware revision
+    expect(m?.firmware_version).toBe('mock fw v1 ');
+  });
+
+  it("cxl_mock_mem's attributes follow mem.c", () => {
+    const mem = `${plat}/cxl_mem.1`;
+    expect(fs.readdir(mem)).toEqual(
+      expect.arrayContaining(['security_lock', 'event_trigger', 'fw_buf_checksum']),
+    );
+    expect(sh.cat(`${mem}/security_lock`)).toBe('0\n');
+    // security_lock_store(): 1 without a user passphrase is ENXIO, anything else EINVAL
+    expect(() => fs.write(`${mem}/security_lock`, '1\n')).toThrow(
+      expect.objectContaining({ code: 'ENXIO' }),
+    );
+    expect(() => fs.write(`${mem}/security_lock`, '0\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    expect(sh.cat(`${mem}/sanitize_timeout`)).toBe('0\n');
+    expect(sh.echo('0x10', `${mem}/sanitize_timeout`)).toBe(true);
+    expect(sh.cat(`${mem}/sanitize_timeout`)).toBe('16\n');
+    expect(() => fs.write(`${mem}/sanitize_timeout`, 'soon\n')).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    // no image received yet: the sha256 of nothing
+    expect(sh.cat(`${mem}/fw_buf_checksum`)).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n',
+    );
+  });
+
+  it('unbinding cxl_mock_mem removes its attributes and the memdev; a bind adds them again', () => {
+    const s = new Sh('cxl_test', '6.12');
+    const mem = `${plat}/cxl_mem.2`;
+    const memN = (ls: string[]) => ls.filter((n) => /^mem\d+$/.test(n));
+    const before = memN(s.m.sysfs.readdir(mem));
+    expect(before).toHaveLength(1);
+    expect(s.echo('cxl_mem.2', '/sys/bus/platform/drivers/cxl_mock_mem/unbind')).toBe(true);
+    const left = s.m.sysfs.readdir(mem);
+    expect(left).not.toContain('event_trigger');
+    expect(left).not.toContain('driver');
+    expect(memN(left)).toEqual([]);
+    expect(items(s.json('list', '-M'))).toHaveLength(MEMDEVS - 1);
+    // only the mock's memdevs match the driver (platform_match() by cxl_mock_mem_ids)
+    expect(s.echo('cxl_root_port.0', '/sys/bus/platform/drivers/cxl_mock_mem/bind')).toBe(false);
+    expect(s.echo('cxl_mem.2', '/sys/bus/platform/drivers/cxl_mock_mem/bind')).toBe(true);
+    const again = s.m.sysfs.readdir(mem);
+    expect(again).toContain('event_trigger');
+    expect(memN(again)).toEqual(before);
+    expect(items(s.json('list', '-M'))).toHaveLength(MEMDEVS);
+  });
+
+  it('driver_override decides which driver a mock device binds (platform_match())', () => {
+    const s = new Sh('cxl_test', '6.12');
+    const drv = '/sys/bus/platform/drivers/cxl_mock_mem';
+    const ov = `${plat}/cxl_mem.3/driver_override`;
+    expect(s.echo('cxl_mem.3', `${drv}/unbind`)).toBe(true);
+    expect(s.echo('cxl_acpi', ov)).toBe(true);
+    expect(s.cat(ov)).toBe('cxl_acpi\n');
+    expect(s.echo('cxl_mem.3', `${drv}/bind`)).toBe(false);
+    expect(() => s.m.sysfs.write(ov, 'x'.repeat(4096))).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    // an empty value clears it
+    expect(s.echo('', ov)).toBe(true);
+    expect(s.cat(ov)).toBe('(null)\n');
+    expect(s.echo('cxl_mem.3', `${drv}/bind`)).toBe(true);
+    expect(s.m.sysfs.readdir(`${plat}/cxl_mem.3`)).toContain('driver');
+  });
+
+  it("6.1's cxl_mock_mem has none of the attributes", () => {
+    const old = new Sh('cxl_test', '6.1');
+    const ls = old.m.sysfs.readdir(`${plat}/cxl_mem.0`);
+    for (const a of ['security_lock', 'event_trigger', 'fw_buf_checksum', 'sanitize_timeout'])
+      expect(ls, a).not.toContain(a);
+    expect(ls).toContain('driver');
+  });
+});
+
+describe("the mock's event records (mem.c cxl_mock_add_event_logs())", () => {
+  const sh = new Sh('cxl_test', '6.12');
+  const t = 'kernel/tracing';
+  expect(sh.echo('1', `${t}/events/cxl/enable`)).toBe(true);
+  expect(sh.echo('1', `${t}/tracing_on`)).toBe(true);
+  // twice: the second trigger replays the same records with the same handles
+  for (let i = 0; i < 2; i++) {
+    expect(sh.echo('', `${t}/trace`)).toBe(true);
+    expect(sh.echo('1', '/sys/bus/platform/devices/cxl_mem.0/event_trigger')).toBe(true);
+  }
+  const lines = sh
+    .cat(`${t}/trace`)
+    .split('\n')
+    .filter((l) => / cxl_\w+: /.test(l));
+
+  it('21 records and one overflow per trigger, handles from 1, no timestamps', () => {
+    // 3 informational, 15 failure (2 more overflow), 2 fatal
+    expect(lines.filter((l) => !l.includes('cxl_overflow'))).toHaveLength(20);
+    expect(lines.filter((l) => l.includes('cxl_overflow'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('cxl_overflow'))).toMatch(/log=Failure : 2 records/);
+    for (const l of lines.filter((x) => !x.includes('cxl_overflow'))) expect(l).toMatch(/time=0 /);
+    const failHandles = lines
+      .filter((l) => l.includes('log=Failure') && !l.includes('cxl_overflow'))
+      .map((l) => Number.parseInt(/ handle=([0-9a-f]+)/.exec(l)?.[1] ?? '', 16));
+    expect(failHandles).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('vendor, DRAM and memory module records carry the mock values', () => {
+    const hw = lines.find((l) => l.includes('uuid=abcdefeb-ba11-ba5e-a55a-a55aa5a55aa5'));
+    // handles print as %x
+    expect(hw).toMatch(/flags='HARDWARE_REPLACEMENT_NEEDED' handle=[0-9a-f]+ related_handle=b6a5 /);
+    expect(hw).toMatch(/ : de ad be ef 00/);
+    const maint = lines.find((l) => l.includes('uuid=ba5eba11-abcd-efeb-a55a-a55aa5a55aa5'));
+    expect(maint).toMatch(/related_handle=a5b6 /);
+    const dram = lines.find((l) => l.includes('cxl_dram:'));
+    expect(dram).toMatch(/flags='PERFORMANCE_DEGRADED'/);
+    expect(dram).toMatch(/ dpa=8000 .* column=44510 /);
+    const mod = lines.find((l) => l.includes('cxl_memory_module:'));
+    expect(mod).toMatch(/event_type='Temperature Change'/);
+  });
+});

@@ -9,10 +9,10 @@
  *   `update-firmware --wait` on both (no file) prints both idle, both checksums match;
  * - test_cancel: an update, then `--cancel`; once idle it stays idle;
  * - check_dmesg: no "Call Trace".
- * find_memdevs selects hosts starting with "cxl_mem.", as the script does (cxlsim names the
- * mock's memdevs as its platform devices). Adaptation: cxlsim's cxl_test memdevs are PCI
- * functions under those names, so the mock's attributes are under /sys/bus/pci, not
- * /sys/bus/platform (`/sys/bus/pci/devices/<host>/fw_buf_checksum`, drivers/cxl/mock-mem.ts). `sleep 1` is a
+ * find_memdevs selects hosts starting with "cxl_mem.", as the script does (the mock's memdevs
+ * are its platform devices), and check_sha reads
+ * `/sys/bus/platform/devices/<host>/fw_buf_checksum` (cxl_mock_mem's attribute,
+ * drivers/cxl/mock-mem.ts). `sleep 1` is a
  * second of the machine's virtual clock, in which the kernel's upload worker runs (each mock
  * transfer takes 2 ms, so a 16 MiB upload is about 17 s of guest time).
  */
@@ -78,7 +78,7 @@ describe('cxl-update-firmware.sh', () => {
   /** check_sha(): the mock's fw_buf_checksum is the file's sha256. */
   const checkSha = (mem: string, file: string) => {
     const host = items(sh.json('list', '-m', mem))[0]?.host as string;
-    const memCsum = sh.cat(`bus/pci/devices/${host}/fw_buf_checksum`).trim();
+    const memCsum = sh.cat(`bus/platform/devices/${host}/fw_buf_checksum`).trim();
     const fileCsum = createHash('sha256').update(sh.files.read(file)).digest('hex');
     expect(memCsum).toBe(fileCsum);
   };

@@ -5,7 +5,8 @@
  * fs/kernfs/dir.c, fs/sysfs/file.c):
  * - directories 0755, symlinks 0777 whose target is what readlink(2) prints, attributes with
  *   their sysfs mode and size 4096 (a binary attribute: its length), all owned by root;
- *   tracefs files (kernel/tracing, not kernfs: their text can pass 4 KiB) report their
+ *   tracefs and debugfs files (kernel/tracing, kernel/debug: not kernfs, their text can pass
+ *   4 KiB, `trace` after a mock event trigger is ~30 KiB) report their
  *   content's length, as the kernel reads no further than the size it was given — except
  *   the consuming ones, whose content a stat must not take: trace_pipe_raw is one ring-buffer
  *   page (4096: one page per open) and trace_pipe 1 MiB (a shorter read then ends the file);
@@ -17,7 +18,10 @@
  *   (tracefs_instance_file_open(…, -1)) succeeds;
  * - a read at offset 0 computes the attribute (show()) again; later offsets of the same open
  *   file read the same text (seq_file semantics); a failing show() is the read's errno;
- * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine});
+ * - a write is one `store()` of the written bytes through the journal ({@link LiveMachine}); the
+ *   mount takes writes of up to 128 KiB (big_writes): one store for a binary attribute (whose
+ *   kernel write copies at an offset, so the chunking is not visible), E2BIG for a text
+ *   attribute longer than PAGE_SIZE as kernfs_fop_write_iter() refuses it;
  *   a refused value is the write's errno, so `echo` prints `write error: Invalid argument`;
  *   an accepted write returns only after `settleMs` (the mount's entry/attribute cache time):
  *   whatever the kernel cached before the write (a memdev's `driver` link that an unbind
@@ -31,6 +35,14 @@ import { Errno, errnoNumber } from '../../kernel/errno.ts';
 import type { Machine } from '../../machine.ts';
 import { normSysPath, type SysEntry } from '../../sysfs/view.ts';
 import type { LiveMachine } from './store.ts';
+
+/**
+ * tracefs / debugfs files: no PAGE_SIZE limit (seq_file), so their size is their text's length
+ * rather than sysfs's 4096, which would cut a longer `trace` short.
+ */
+function unboundedText(p: string): boolean {
+  return p.startsWith('kernel/tracing/') || p.startsWith('kernel/debug/');
+}
 
 /** fuse-native's stat object (the fields it reads). */
 export interface FuseStat {
@@ -74,10 +86,11 @@ function neg(e: unknown): number {
   return e instanceof Errno ? -errnoNumber(e.code) : -5;
 }
 
-/** An open attribute: the text of the last read at offset 0. */
+/** An open attribute: the text of the last read at offset 0; whether it is a binary attribute. */
 interface OpenFile {
   path: string;
   data?: Buffer;
+  binary?: boolean;
 }
 
 /**
@@ -132,7 +145,7 @@ export function sysfsFuseOps(
         statOf(e, () => {
           if (tracefs && p.endsWith('/trace_pipe_raw')) return 4096;
           if (tracefs && p.endsWith('/trace_pipe')) return 1 << 20;
-          if (e.kind !== 'file' || (!e.binary && !tracefs)) return 4096;
+          if (e.kind !== 'file' || (!e.binary && !unboundedText(p))) return 4096;
           try {
             const c = m.sysfs.read(p);
             return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
@@ -178,7 +191,7 @@ export function sysfsFuseOps(
           return cb(-errnoNumber('EACCES'));
         const fh = nextFh++;
         if (nextFh > 0x7fffffff) nextFh = 1;
-        files.set(fh, { path: p });
+        files.set(fh, { path: p, binary: e.binary === true });
         cb(0, fh);
       });
     },
@@ -202,7 +215,10 @@ export function sysfsFuseOps(
       });
     },
     write(path, fd, buf, len, _pos, cb) {
-      const p = files.get(fd)?.path ?? normSysPath(path);
+      const f = files.get(fd);
+      const p = f?.path ?? normSysPath(path);
+      // kernfs_fop_write_iter(): a text attribute's atomic_write_len is PAGE_SIZE
+      if (f && !f.binary && len > 4096) return cb(-errnoNumber('E2BIG'));
       const value = buf.toString('latin1', 0, len);
       live.write(p, value).then(
         (changed) => (changed && settleMs > 0 ? setTimeout(() => cb(len), settleMs) : cb(len)),

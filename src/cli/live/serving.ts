@@ -196,7 +196,11 @@ export async function startServing(
     // a write returns once what the kernel cached before it has expired (fuse-ops.ts)
     const settleMs = Math.ceil(Number(timeout) * 1000) || 0;
     const f = new Fuse(mount, sysfsFuseOps(live, report, settleMs), {
-      fsname: 'cxlsim',
+      // fuse-native has no option for them, so they ride on fsname's -o list: big_writes lets
+      // the kernel pass a write(2)/sendfile() of up to 128 KiB in one FUSE write (without it
+      // every 4 KiB page is a write, so libcxl's sendfile() of a 16 MiB firmware image into
+      // memN/firmware/memN/data was 4096 journaled stores, several minutes)
+      fsname: 'cxlsim,big_writes,max_write=131072',
       entryTimeout: timeout,
       attrTimeout: timeout,
       acAttrTimeout: timeout,

@@ -121,6 +121,17 @@ export const CXL_KVER = {
   mboxCommandsLatest: '6.2',
   /** The type-2 accelerator API (devm_cxl_add_memdev() for accelerators, cxl_accel) as NVIDIA's 7.0 tree carries it. */
   accelApi: '7.0',
+  /**
+   * tools/testing/cxl/test/mem.c cxl_mock_mem attributes, each from the upstream release whose
+   * mem.c added it (no capture: cxl_test is not captured; history from the mailing-list series):
+   * `security_lock` with the mock security commands (v6.2), `event_trigger` with the mock event
+   * logs (v6.3), `fw_buf_checksum` with the mock firmware update (v6.5), `sanitize_timeout`
+   * with the sanitize notifier test (v6.6). 6.1 has none; 6.12 and 7.3 have all four.
+   */
+  mockSecurityLock: '6.2',
+  mockEventTrigger: '6.3',
+  mockFwBufChecksum: '6.5',
+  mockSanitizeTimeout: '6.6',
 } as const;
 
 /** True when the device's kernel has the behaviour `k`. */

@@ -33,7 +33,6 @@ import {
 import { CXL_REGLOC_RBI_COMPONENT, CXL_REGLOC_RBI_MEMDEV } from './cxlpci.ts';
 import { cxlPciDriver } from './drivers.ts';
 import { cxlKver } from './kver.ts';
-import { cxlMockMemAttrs } from './mock-mem.ts';
 import { devmCxlAddNvdimm } from './pmem.ts';
 
 /** PCI class code of a CXL memory device (CXL 2.0 §8.1.12.1). */
@@ -116,14 +115,16 @@ export function cxlPciProbe(pdev: PciDev): CxlMemdev {
   if (cxlds.pmem.size > 0n && !cxlKver(pdev, 'nvdimmInMemProbe')) devmCxlAddNvdimm(pdev, cxlmd);
   devmCxlSetupFwUpload(cxlmd);
   cxlEventConfig(cxlmd);
-  cxlMockMemAttrs(pdev);
   return cxlmd;
 }
 
-/** Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). */
+/**
+ * Binds cxl_pci to every CXL memory device function, in PCI device order (driver_attach). The
+ * cxl_test mock's memdevs are platform devices, for cxl_mock_mem (./mock-mem.ts).
+ */
 export function cxlPciAttachAll(kernel: Kernel): void {
   for (const pdev of pciFunctions(kernel)) {
-    if (pdev.classCode !== PCI_CLASS_MEMORY_CXL || pdev.driver) continue;
+    if (pdev.bus !== 'pci' || pdev.classCode !== PCI_CLASS_MEMORY_CXL || pdev.driver) continue;
     driverProbe(pdev, cxlPciDriver, () => {
       cxlPciProbe(pdev);
     });

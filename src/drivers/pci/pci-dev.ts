@@ -20,8 +20,8 @@ export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
 
 /**
  * `struct pci_dev`. Name is pci_name(): "0000:0c:00.0" — or, on the cxl_test mock platform, the
- * name of the mock's platform device that stands in its place (`cxl_mem.0`, see
- * ./probe.ts).
+ * name of the mock's platform device that stands in its place (`cxl_mem.0`, see ./probe.ts),
+ * which is then on the `platform` bus (`busName`), not on `pci`.
  */
 export class PciDev extends Dev {
   readonly segment: number;
@@ -46,13 +46,14 @@ export class PciDev extends Dev {
     bus: number,
     devfn: number,
     name?: string,
+    busName: 'pci' | 'platform' = 'pci',
   ) {
     const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
     super(
       ctx,
       name ?? `${h(segment, 4)}:${h(bus, 2)}:${h(devfn >> 3, 2)}.${devfn & 7}`,
       parent,
-      'pci',
+      busName,
     );
     this.segment = segment;
     this.busNr = bus;

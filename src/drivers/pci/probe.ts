@@ -11,6 +11,7 @@ import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
 import { copiedWeakMap, identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
+import { platformDevAttrs } from '../platform.ts';
 import { PciDev } from './pci-dev.ts';
 
 /** A scanned root bus: its host bridge device (`pci0000:BB`) and top-level functions. */
@@ -64,7 +65,15 @@ function scanBus(
         continue;
       }
       const mockName = env(kernel).hw.mock?.deviceName(segment, bus, devfn);
-      const probe = new PciDev(kernel, parent, segment, bus, devfn, mockName);
+      const probe = new PciDev(
+        kernel,
+        parent,
+        segment,
+        bus,
+        devfn,
+        mockName,
+        mockName === undefined ? 'pci' : 'platform',
+      );
       probe.vendor = vendor;
       probe.device = probe.cfgRead(2, 2);
       const cr = probe.cfgRead(8, 4) >>> 0;
@@ -75,7 +84,8 @@ function scanBus(
         probe.secondary = probe.cfgRead(0x19, 1);
         probe.subordinate = probe.cfgRead(0x1a, 1);
       }
-      pciDevAttrs(probe);
+      if (mockName === undefined) pciDevAttrs(probe);
+      else platformDevAttrs(probe);
       found.push(probe);
       if (fn === 0 && !(probe.headerType & 0x80)) break;
     }
@@ -126,9 +136,12 @@ function addDevices(list: PciDev[]): void {
  * is named as the mock's platform device in its place (cxl_root_port.N, cxl_switch_uport.N,
  * cxl_switch_dport.N, cxl_mem.N): the same tree of parents, the names libcxl reports as
  * `host`, `parent_dport` and targets. The bridge links to itself as cxl_test_init() links it
- * (`physical_node`, the RCH `firmware_node`), which libcxl's cxl_dport_maps_memdev() follows. cxlsim keeps them PCI functions (its drivers reach the
- * mock through config space and MMIO), so they are listed under /sys/bus/pci, not
- * /sys/bus/platform.
+ * (`physical_node`, the RCH `firmware_node`), which libcxl's cxl_dport_maps_memdev() follows.
+ * They are platform devices as in the kernel: on the `platform` bus (/sys/bus/platform/devices,
+ * `subsystem`), with the platform bus's attributes (modalias `platform:<name>`,
+ * driver_override, power/) and no PCI attributes. Inside cxlsim they keep the PCI core's
+ * object (config space and MMIO through the bus accessors are how its drivers reach the mock's
+ * emulated hardware), so nothing of them is listed under /sys/bus/pci.
  */
 export function pciScanRootBus(
   kernel: Kernel,
@@ -138,11 +151,12 @@ export function pciScanRootBus(
 ): PciRootBus {
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
   const mock = env(kernel).hw.mock?.hostBridge(segment, bus);
-  const hostBridge = (
+  const hostBridge =
     mock !== undefined
       ? kernel.device(mock.name, platform, 'platform')
-      : kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`)
-  ).add();
+      : kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`);
+  if (mock) platformDevAttrs(hostBridge);
+  hostBridge.add();
   if (mock) hostBridge.links.set(mock.selfLink, thunk(identity, hostBridge));
   // pci_create_root_bus() refuses a bus number already known ("bus already known", -EEXIST)
   if (busKnown(kernel, segment, bus)) return { segment, bus, hostBridge, functions: [] };
@@ -152,7 +166,12 @@ export function pciScanRootBus(
   return { segment, bus, hostBridge, functions };
 }
 
-/** Every registered PCI function below a root bus, in registration order. */
+/**
+ * Every registered PCI function below a root bus, in registration order: those on the `pci`
+ * bus, then the cxl_test mock's platform devices that stand in their place.
+ */
 export function pciFunctions(kernel: Kernel): PciDev[] {
-  return (kernel.buses.get('pci')?.devices ?? []).filter((d): d is PciDev => d instanceof PciDev);
+  const on = (bus: string) =>
+    (kernel.buses.get(bus)?.devices ?? []).filter((d): d is PciDev => d instanceof PciDev);
+  return [...on('pci'), ...on('platform')];
 }

@@ -8,7 +8,7 @@
  *   Full must start at 0; Full and End need a slot 1..3 and set the firmware size to the end of
  *   their data; Initiate / Continue just copy; Abort does nothing. It completes at once (no
  *   background operation); the mock's usleep_range(1500, 2000) is the guest's
- *   (drivers/cxl/mock-mem.ts).
+ *   (drivers/cxl/core/mock-hooks.ts cxlMockMboxDelayMs()).
  * - Activate FW: slot 1..3; online makes it active and clears the staged slot, offline stages it.
  * - `fw_buf_checksum`: sha256 of the buffer's first "firmware size" bytes, lower-case hex.
  */

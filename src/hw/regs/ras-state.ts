@@ -69,6 +69,12 @@ export interface RasState {
   fw: FwState;
   /** Records per event log before it overflows (QEMU 8; the cxl_test mock 15); unset: QEMU's. */
   eventLogCapacity?: number;
+  /**
+   * The cxl_test mock's sanitize run time in ms (tools/testing/cxl/test/mem.c mock_sanitize():
+   * the completion is scheduled after mdata->sanitize_timeout ms, which its `sanitize_timeout`
+   * attribute sets; 0 at probe); unset: QEMU's get_sanitize_duration().
+   */
+  mockSanitizeMs?: number;
 }
 
 /** A fresh RAS state: empty logs (handles from 1), nothing running, firmware in slot 1. */

@@ -17,10 +17,12 @@ import { deviceReleaseDriver, driverProbe } from '../../../kernel/dd.ts';
 import type { Device, Driver } from '../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../kernel/errno.ts';
 import type { SysfsHooks } from '../../../sysfs/tree-node.ts';
+import { cxlMockMemMatch } from '../mock-mem.ts';
 
 /**
  * driver_match_device() on the cxl bus: the driver's own match (cxl_port, cxl_mem, cxl_region),
- * else the device type the driver serves.
+ * else the device type the driver serves; on the platform bus, cxl_test's cxl_mock_mem
+ * (platform_match() by its id table).
  */
 function matches(drv: Driver, dev: Device): boolean {
   if (drv.match) return drv.match(dev);
@@ -29,6 +31,8 @@ function matches(drv: Driver, dev: Device): boolean {
     case 'cxl_nvdimm':
     case 'cxl_pmem_region':
       return dev.devtype === drv.name;
+    case 'cxl_mock_mem':
+      return cxlMockMemMatch(dev);
     default:
       return false;
   }

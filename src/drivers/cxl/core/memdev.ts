@@ -6,6 +6,7 @@
  * mailbox geometry, enabled commands). The endpoint port is attached by cxl_mem.
  */
 
+import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
 import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
@@ -144,6 +145,10 @@ function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
 /**
  * devm_cxl_add_memdev(): registers memN below the PCI function; the driver core probes it with
  * cxl_mem (device_add). The caller adds the nvdimm of a device with persistent capacity.
+ * The kernel's devres action that deletes memN with the function's driver
+ * ({@link cxlMemdevUnregister}) is registered by cxl_mock_mem only: cxl_pci and the
+ * accelerator drivers still leave memN registered when their probe fails after this point or
+ * they unbind (cxlsim's earlier behaviour, which their tests rely on; see docs/fidelity.md).
  */
 export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
@@ -151,6 +156,19 @@ export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   cxlmd.ueventVars = thunk(memdevUeventVars, cxlmd);
   cxlmd.add();
   return cxlmd;
+}
+
+/**
+ * cxl_memdev_unregister(), the devres action of devm_cxl_add_memdev(): when the driver that
+ * added memN (cxl_pci, cxl_mock_mem) unbinds, cdev_device_del() deletes memN — device_del()
+ * releases its cxl_mem driver first (bus_remove_device(): the endpoint port goes) — and the
+ * last reference frees its id (cxl_memdev_release()).
+ */
+export function cxlMemdevUnregister(cxlmd: CxlMemdev): void {
+  if (!cxlmd.registered) return;
+  deviceReleaseDriver(cxlmd);
+  cxlmd.del();
+  cxlmd.release();
 }
 
 /**

@@ -43,6 +43,8 @@ const hasLogs = (s: MemDevState) => qemuAtLeast(s.qemu, QEMU_SINCE.eventLogs);
 /**
  * Adds a record to a log (QEMU cxl_event_insert()): handle and timestamp are assigned here.
  * @param notify false: no interrupt now (the caller signals once after a batch)
+ * @param stamp false: the record keeps its own timestamp (the cxl_test mock's static records,
+ *   whose timestamp is never set)
  * @returns false when the log was full (the overflow is counted instead)
  */
 export function eventInsert(
@@ -50,6 +52,7 @@ export function eventInsert(
   log: number,
   record: Uint8Array,
   notify = true,
+  stamp = true,
 ): boolean {
   const l = s.ras.events[log];
   if (!l) return false;
@@ -65,7 +68,7 @@ export function eventInsert(
   const p = le(rec);
   p.set16(0x14, l.nextHandle);
   l.nextHandle = (l.nextHandle + 1) & 0xffff || 1;
-  p.set64(0x18, now);
+  if (stamp) p.set64(0x18, now);
   l.records.push(rec);
   if (notify && l.records.length === 1 && s.eventIrq[log])
     s.notify?.(log === 4 ? EVENT_MSIX_START : EVENT_MSIX_START + log);

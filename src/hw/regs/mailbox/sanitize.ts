@@ -1,6 +1,7 @@
 /**
  * DOC: Sanitize and Media Operations (0x44xx) — CXL 3.1 §8.2.9.9.5, as QEMU runs them
- * (cmd_sanitize_overwrite() ≥ 8.2, cmd_media_operations() ≥ 10.0).
+ * (cmd_sanitize_overwrite() ≥ 8.2, cmd_media_operations() ≥ 10.0). On the cxl_test mock the
+ * sanitize takes the mock's `sanitize_timeout` ms instead (RasState.mockSanitizeMs).
  *
  * Sanitize (0x4400, no input) is a background command: its run time is QEMU's
  * get_sanitize_duration() of the device's capacity in MiB (≤ 512 MiB: 4 s, ≤ 1 GiB: 8 s,
@@ -52,9 +53,10 @@ export function discardAllEvents(s: MemDevState): void {
 
 function sanitize(ctx: MboxContext) {
   const s = ctx.state;
-  const secs = sanitizeDurationSecs((s.volatileSize + s.persistentSize) / MiB);
+  const ms =
+    s.ras.mockSanitizeMs ?? sanitizeDurationSecs((s.volatileSize + s.persistentSize) / MiB) * 1000;
   s.ras.mediaDisabled = true;
-  return bgStart(s, 0x4400, secs * 1000, true, () => {
+  return bgStart(s, 0x4400, ms, true, () => {
     s.store.fill(0n, s.volatileSize + s.persistentSize, 0);
     if (s.lsaSize > 0) s.lsa.fill(0);
     discardAllEvents(s);
