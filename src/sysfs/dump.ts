@@ -226,11 +226,16 @@ class Dumper {
     if (!rec && !kids) return; // a file, or a directory recorded but not descended
     /** Entries of this directory to record, by name. */
     const sts = new Map<string, SysEntry>();
-    if (rec)
-      for (const name of this.view.readdir(dir)) {
-        const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
-        if (st) sts.set(name, st);
-      }
+    if (rec) {
+      const v = this.view;
+      if (v.entries)
+        for (const [name, st] of v.entries(dir)) sts.set(name, kids?.get(name)?.st ?? st);
+      else
+        for (const name of v.readdir(dir)) {
+          const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
+          if (st) sts.set(name, st);
+        }
+    }
     if (kids) for (const [name, k] of kids) if (k.st && !sts.has(name)) sts.set(name, k.st);
     const keys: string[] = [];
     for (const [name, st] of sts) {

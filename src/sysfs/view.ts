@@ -49,6 +49,13 @@ export interface SysfsView {
    * of each directory it lists).
    */
   lstatAt?(dir: string, name: string): SysEntry | undefined;
+  /**
+   * Optional fast path: `readdir(dir)` with each entry's `lstat()`, in readdir's order, `dir`
+   * resolved once and not remembered (a walk of a large tree, sysfs dump: 580 k entries at
+   * 4,096 endpoints, most in directories no cache holds). An entry that vanished between the
+   * listing and its lstat is left out. @throws ENOENT/ENOTDIR as readdir()
+   */
+  entries?(dir: string): [string, SysEntry][];
 }
 
 /**
