@@ -226,11 +226,17 @@ class Dumper {
     if (!rec && !kids) return; // a file, or a directory recorded but not descended
     /** Entries of this directory to record, by name. */
     const sts = new Map<string, SysEntry>();
+    /** Readers of this directory's files, from the view's listing (see record()). */
+    let readers: Map<string, () => string | Uint8Array> | undefined;
     if (rec) {
       const v = this.view;
-      if (v.entries)
-        for (const [name, st] of v.entries(dir)) sts.set(name, kids?.get(name)?.st ?? st);
-      else
+      if (v.entries) {
+        readers = new Map();
+        for (const [name, st, read] of v.entries(dir)) {
+          sts.set(name, kids?.get(name)?.st ?? st);
+          if (read) readers.set(name, read);
+        }
+      } else
         for (const name of v.readdir(dir)) {
           const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
           if (st) sts.set(name, st);
@@ -253,7 +259,7 @@ class Dumper {
         this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
         continue;
       }
-      w.s += this.record(dir, key, sts.get(key) as SysEntry);
+      w.s += this.record(dir, key, sts.get(key) as SysEntry, readers?.get(key));
       if (w.s.length >= CHUNK) {
         w.out(w.s);
         w.s = '';
@@ -261,8 +267,16 @@ class Dumper {
     }
   }
 
-  /** The record of `dir/name` (text ending with "\n"). */
-  private record(dir: string, name: string, st: SysEntry): string {
+  /**
+   * The record of `dir/name` (text ending with "\n"); `reader`, when given, reads the file
+   * (the view's listing resolved its directory already).
+   */
+  private record(
+    dir: string,
+    name: string,
+    st: SysEntry,
+    reader?: () => string | Uint8Array,
+  ): string {
     const path = dir ? `${dir}/${name}` : name;
     if (st.kind === 'dir') return `D\t${path}\n`;
     if (st.kind === 'link') return `L\t${path}\t${st.target}\n`;
@@ -270,7 +284,7 @@ class Dumper {
     if (SKIP.test(name)) return `S\t${path}\t${m}\t${SKIP_REASON}\n`;
     let content: string | Uint8Array;
     try {
-      content = this.read(dir, name, path);
+      content = reader ? reader() : this.read(dir, name, path);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
       const msg =

@@ -328,14 +328,20 @@ class LiveSysfs implements SysfsView {
     return r.node.list();
   }
 
-  entries(dir: string): [string, SysEntry][] {
+  entries(dir: string): [string, SysEntry, (() => string | Uint8Array)?][] {
     const r = this.walk(dir, true);
     if (r.node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${r.path}: Not a directory`);
-    const out: [string, SysEntry][] = [];
+    const out: [string, SysEntry, (() => string | Uint8Array)?][] = [];
     for (const name of r.node.list()) {
       // lstat(`${dir}/${name}`)'s last step, from the directory resolved once
       const e = this.step(r, name, false, 0, '', true);
-      if (typeof e !== 'string') out.push([name, LiveSysfs.entryOf(e)]);
+      if (typeof e === 'string') continue;
+      const n = e.node;
+      out.push(
+        n.t === 'file'
+          ? [name, LiveSysfs.entryOf(e), () => n.read()]
+          : [name, LiveSysfs.entryOf(e)],
+      );
     }
     return out;
   }
