@@ -173,9 +173,10 @@ class Dumper {
   defaultSelection(): void {
     const v = this.view;
     if (this.isDir('bus/cxl')) this.recurse('bus/cxl');
-    const devs = this.isDir('bus/cxl/devices')
-      ? v.readdir('bus/cxl/devices').map((n) => v.realpath(`bus/cxl/devices/${n}`))
-      : [];
+    // each link resolved from the directory (resolved once), not from its full path
+    const real = (n: string) =>
+      v.realpathAtIfExists?.('bus/cxl/devices', n) ?? v.realpath(`bus/cxl/devices/${n}`);
+    const devs = this.isDir('bus/cxl/devices') ? v.readdir('bus/cxl/devices').map(real) : [];
     const sorted = [...new Set(devs)].sort((a, b) => a.length - b.length);
     // top-most directories only: a path is nested when one of its ancestors is already kept
     // (a set of ancestors, not a scan of the kept list: 4096 endpoints keep thousands)
