@@ -19,7 +19,16 @@
  * no background snapshots).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +37,8 @@ export interface BigFigure {
   cpuS: number;
   wallS: number;
   rssKiB?: number;
+  /** Size in MB (10^6 bytes) of what the figure is about (the snapshot blob), when it is one. */
+  sizeMB?: number;
 }
 
 /** A target of the issue and whether it is met. */
@@ -115,6 +126,16 @@ export function benchBig(
       ready.push({ cpuS: Number.NaN, wallS: waitSnapshot(state, waitS) });
     }
     figures[k('boot')] = median(boots);
+    // the machine snapshot the commands below start from (what each of them deserializes)
+    const blob = existsSync(join(state, 'snapshot'))
+      ? readdirSync(join(state, 'snapshot')).find((n) => n.endsWith('.blob'))
+      : undefined;
+    if (blob)
+      figures[k('snapshot blob')] = {
+        cpuS: Number.NaN,
+        wallS: Number.NaN,
+        sizeMB: statSync(join(state, 'snapshot', blob)).size / 1e6,
+      };
     const late = ready.filter((f) => !Number.isFinite(f.wallS)).length;
     figures[
       k(
@@ -175,7 +196,9 @@ if (import.meta.filename === process.argv[1]) {
   const r = benchBig(root, arg('--runs', 3), arg('--endpoints', 4096), arg('--wait', 180));
   for (const [name, fig] of Object.entries(r.figures))
     console.log(
-      `${name}: CPU ${fig.cpuS.toFixed(2)} s, wall ${fig.wallS.toFixed(2)} s${fig.rssKiB === undefined ? '' : `, peak RSS ${(fig.rssKiB / 1024).toFixed(0)} MiB`}`,
+      fig.sizeMB !== undefined
+        ? `${name}: ${fig.sizeMB.toFixed(1)} MB`
+        : `${name}: CPU ${fig.cpuS.toFixed(2)} s, wall ${fig.wallS.toFixed(2)} s${fig.rssKiB === undefined ? '' : `, peak RSS ${(fig.rssKiB / 1024).toFixed(0)} MiB`}`,
     );
   for (const t of r.targets)
     console.log(`${t.ok ? 'MET   ' : 'MISSED'} ${t.name} (${t.value.toFixed(2)})`);

@@ -21,6 +21,8 @@ export interface Figure {
   cpuS: number;
   wallS: number;
   rssKiB?: number;
+  /** A size in MB (the 4096-endpoint snapshot blob: scripts/bench/big.ts). */
+  sizeMB?: number;
 }
 
 const TICK = 100; // USER_HZ on Linux

@@ -168,7 +168,7 @@ console.log(
   table([
     ['issue 15, whole process (`cxlsim`)', 'CPU s', 'wall s', 'peak RSS MiB'],
     ...Object.entries(cliState.figures).map(([k, f]) => [
-      k,
+      f.sizeMB === undefined ? k : `${k}: ${f.sizeMB.toFixed(0)} MB`,
       f.cpuS.toFixed(3),
       f.wallS.toFixed(2),
       f.rssKiB === undefined ? '-' : f0(f.rssKiB / 1024),

@@ -378,7 +378,11 @@ export function buildPlatform(t: Topology, p: Profile, hooks: PlatformHooks = {}
   const mmio = new MmioMap();
   for (const hb of hostBridges) mmio.addFixed(hb.chbcrBase, hb.component, `CHBCR ${hb.id}`);
   const fns = [...rootBus.functions, ...allFunctions(hostBridges)];
-  for (const fn of fns) mmio.addFunction(fn);
+  for (const fn of fns) {
+    mmio.addFunction(fn);
+    // every device is realized: equal masks share one buffer (copy-on-write)
+    fn.config.shareMasks();
+  }
   const router = new MemoryRouter(memoryMap.windows, hostBridges, t.cxims);
   const hasCxl = t.machine.cxl || t.mock === true;
 

@@ -173,9 +173,10 @@ class Dumper {
   defaultSelection(): void {
     const v = this.view;
     if (this.isDir('bus/cxl')) this.recurse('bus/cxl');
-    const devs = this.isDir('bus/cxl/devices')
-      ? v.readdir('bus/cxl/devices').map((n) => v.realpath(`bus/cxl/devices/${n}`))
-      : [];
+    // each link resolved from the directory (resolved once), not from its full path
+    const real = (n: string) =>
+      v.realpathAtIfExists?.('bus/cxl/devices', n) ?? v.realpath(`bus/cxl/devices/${n}`);
+    const devs = this.isDir('bus/cxl/devices') ? v.readdir('bus/cxl/devices').map(real) : [];
     const sorted = [...new Set(devs)].sort((a, b) => a.length - b.length);
     // top-most directories only: a path is nested when one of its ancestors is already kept
     // (a set of ancestors, not a scan of the kept list: 4096 endpoints keep thousands)
@@ -226,11 +227,22 @@ class Dumper {
     if (!rec && !kids) return; // a file, or a directory recorded but not descended
     /** Entries of this directory to record, by name. */
     const sts = new Map<string, SysEntry>();
-    if (rec)
-      for (const name of this.view.readdir(dir)) {
-        const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
-        if (st) sts.set(name, st);
-      }
+    /** Readers of this directory's files, from the view's listing (see record()). */
+    let readers: Map<string, () => string | Uint8Array> | undefined;
+    if (rec) {
+      const v = this.view;
+      if (v.entries) {
+        readers = new Map();
+        for (const [name, st, read] of v.entries(dir)) {
+          sts.set(name, kids?.get(name)?.st ?? st);
+          if (read) readers.set(name, read);
+        }
+      } else
+        for (const name of v.readdir(dir)) {
+          const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
+          if (st) sts.set(name, st);
+        }
+    }
     if (kids) for (const [name, k] of kids) if (k.st && !sts.has(name)) sts.set(name, k.st);
     const keys: string[] = [];
     for (const [name, st] of sts) {
@@ -248,7 +260,7 @@ class Dumper {
         this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
         continue;
       }
-      w.s += this.record(dir, key, sts.get(key) as SysEntry);
+      w.s += this.record(dir, key, sts.get(key) as SysEntry, readers?.get(key));
       if (w.s.length >= CHUNK) {
         w.out(w.s);
         w.s = '';
@@ -256,8 +268,16 @@ class Dumper {
     }
   }
 
-  /** The record of `dir/name` (text ending with "\n"). */
-  private record(dir: string, name: string, st: SysEntry): string {
+  /**
+   * The record of `dir/name` (text ending with "\n"); `reader`, when given, reads the file
+   * (the view's listing resolved its directory already).
+   */
+  private record(
+    dir: string,
+    name: string,
+    st: SysEntry,
+    reader?: () => string | Uint8Array,
+  ): string {
     const path = dir ? `${dir}/${name}` : name;
     if (st.kind === 'dir') return `D\t${path}\n`;
     if (st.kind === 'link') return `L\t${path}\t${st.target}\n`;
@@ -265,7 +285,7 @@ class Dumper {
     if (SKIP.test(name)) return `S\t${path}\t${m}\t${SKIP_REASON}\n`;
     let content: string | Uint8Array;
     try {
-      content = this.read(dir, name, path);
+      content = reader ? reader() : this.read(dir, name, path);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
       const msg =
@@ -326,11 +346,17 @@ export function dumpSysfs(
   return s;
 }
 
-/** Bytes (UTF-16 units) of dump text handed to `out` at a time by {@link writeSysfsDump}. */
-const CHUNK = 1 << 20;
+/**
+ * Bytes (UTF-16 units) of dump text handed to `out` at a time by {@link writeSysfsDump}. Small
+ * on purpose: the piece being built is alive at every scavenge, and what survives two is
+ * promoted to the old space, where it stays until a full collection. Measured in-process on a
+ * booted 1,024-endpoint machine: the heap grew by 58.6 MB during a dump with 1 MiB pieces and
+ * by 48–49 MB with 64 KiB pieces; 64 KiB pieces cost ~2,300 writes for a 150 MB dump.
+ */
+const CHUNK = 1 << 16;
 
 /**
- * {@link dumpSysfs}, handing the text to `out` in pieces of about 1 MiB in order, so that a
+ * {@link dumpSysfs}, handing the text to `out` in pieces of about 64 KiB in order, so that a
  * large machine's dump (hundreds of MB at 4096 endpoints) is never one string.
  * @throws ENOENT when a given root does not exist (before anything is written)
  */

@@ -75,7 +75,16 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
         const byName = new Map<string, Device>();
         for (const d of kernel.buses.get(bus)?.devices ?? [])
           if (d.registered) byName.set(d.name, d);
-        e = { byName, order: kernfsOrder(byName.keys()) };
+        // the kernfs order (a sort of every name: 30 k on bus/cxl at 4096 endpoints) only
+        // when the directory is listed, not for a lookup by name
+        let order: string[] | undefined;
+        e = {
+          byName,
+          get order(): string[] {
+            order ??= kernfsOrder(byName.keys());
+            return order;
+          },
+        };
         busCache.set(bus, e);
       }
       return e;

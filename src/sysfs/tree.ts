@@ -328,6 +328,24 @@ class LiveSysfs implements SysfsView {
     return r.node.list();
   }
 
+  entries(dir: string): [string, SysEntry, (() => string | Uint8Array)?][] {
+    const r = this.walk(dir, true);
+    if (r.node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${r.path}: Not a directory`);
+    const out: [string, SysEntry, (() => string | Uint8Array)?][] = [];
+    for (const name of r.node.list()) {
+      // lstat(`${dir}/${name}`)'s last step, from the directory resolved once
+      const e = this.step(r, name, false, 0, '', true);
+      if (typeof e === 'string') continue;
+      const n = e.node;
+      out.push(
+        n.t === 'file'
+          ? [name, LiveSysfs.entryOf(e), () => n.read()]
+          : [name, LiveSysfs.entryOf(e)],
+      );
+    }
+    return out;
+  }
+
   readlink(path: string): string {
     const r = this.walk(path, false);
     if (r.node.t !== 'link') throw new Errno('EINVAL', `/sys/${r.path}: not a symbolic link`);

@@ -49,6 +49,14 @@ export interface SysfsView {
    * of each directory it lists).
    */
   lstatAt?(dir: string, name: string): SysEntry | undefined;
+  /**
+   * Optional fast path: `readdir(dir)` with each entry's `lstat()`, in readdir's order, `dir`
+   * resolved once and not remembered (a walk of a large tree, sysfs dump: 580 k entries at
+   * 4,096 endpoints, most in directories no cache holds). An entry that vanished between the
+   * listing and its lstat is left out. A file's third element reads it: read(`${dir}/${name}`)
+   * from the directory resolved here. @throws ENOENT/ENOTDIR as readdir()
+   */
+  entries?(dir: string): [string, SysEntry, (() => string | Uint8Array)?][];
 }
 
 /**

@@ -49,10 +49,18 @@ import {
 export const SNAPSHOT_EVERY = 256;
 /** Largest heap (bytes, `process.memoryUsage().heapUsed` after the command) snapshotted. */
 export const SNAPSHOT_MAX_HEAP = 512 * 1024 * 1024;
-/** node's flags when it builds or loads a blob (launcher.sh passes the same). */
+/**
+ * node's flags when it builds or loads a blob (launcher.sh passes the same; V8 refuses a blob
+ * built with other flags). `--initial-old-space-size=512` (MB): a deserialized 4096-endpoint
+ * machine is ~150 MB of old space, past V8's initial old-generation limit, so every command
+ * from its snapshot started with a full mark-compact of the whole machine (~140–200 ms of a
+ * `sysfs write`, `--trace-gc`); with the limit above the machine that collection waits until
+ * the command has allocated as much again.
+ */
 export const SNAPSHOT_NODE_FLAGS = [
   '--max-old-space-size=4096',
   '--no-allocation-site-pretenuring',
+  '--initial-old-space-size=512',
 ];
 /** Environment variable naming the state directory a snapshot-building process boots. */
 export const BUILD_ENV = 'CXLSIM_SNAPSHOT_BUILD';

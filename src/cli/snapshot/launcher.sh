@@ -56,6 +56,8 @@ snapshot() {
 # allocation sites live long (the machine's), so later walks of /sys (sysfs dump: 580 k
 # entries at 4096 endpoints) allocate their short-lived objects straight into the old space,
 # which grows by hundreds of MB between full collections (dump peak RSS 0.9 GB -> 0.56 GB).
+# --initial-old-space-size=512: the deserialized machine (~150 MB at 4096 endpoints) is past
+# V8's initial old-generation limit, which made every command start with a full collection.
 # The snapshot's flags must be build.ts's SNAPSHOT_NODE_FLAGS.
-if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --snapshot-blob "$blob" -- "$@"; fi
+if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --initial-old-space-size=512 --snapshot-blob "$blob" -- "$@"; fi
 exec node --no-allocation-site-pretenuring "$main" "$@"

@@ -15,7 +15,7 @@
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
 import { Errno } from '../../kernel/errno.ts';
-import { slabOfChunks } from '../../kernel/graph-copy.ts';
+import { shareWithCopies, slabOfChunks } from '../../kernel/graph-copy.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -23,22 +23,91 @@ export const CONFIG_SPACE_SIZE = 4096;
 /** End of the legacy (PCI 3.0) part. */
 export const LEGACY_CONFIG_SIZE = 256;
 
-/** Bytes behind one config space: value, write mask, W1C mask, legacy capability map. */
-const SPACE_BYTES = 3 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
+/**
+ * Bytes of one config space's masks: write mask, W1C mask, legacy capability map. They are
+ * fixed once the device is built (QEMU sets them up in the device's realize()), and identical
+ * for every function of a kind, so {@link PciConfigSpace.shareMasks} lets equal ones share one
+ * buffer (copy-on-write) — 9,200 functions at 4,096 endpoints carried 78 MB of copies.
+ */
+const MASK_BYTES = 2 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
 /** Config spaces per slab: thousands of functions cost a few dozen zeroed allocations. */
 const SLAB_SPACES = 64;
-let slab: Uint8Array | undefined;
-let slabUsed = 0;
 
-/** Zeroed bytes for one config space. */
-function allocSpace(): Uint8Array {
-  if (!slab || slabUsed === SLAB_SPACES) {
-    slab = new Uint8Array(SPACE_BYTES * SLAB_SPACES);
-    slabOfChunks(slab.buffer, SPACE_BYTES);
-    slabUsed = 0;
+/** A slab allocator of zeroed `bytes`-sized pieces (graph copies copy them piece by piece). */
+function slabAllocator(bytes: number): () => Uint8Array {
+  let slab: Uint8Array | undefined;
+  let used = 0;
+  return () => {
+    if (!slab || used === SLAB_SPACES) {
+      slab = new Uint8Array(bytes * SLAB_SPACES);
+      slabOfChunks(slab.buffer, bytes);
+      used = 0;
+    }
+    const at = bytes * used++;
+    return slab.subarray(at, at + bytes);
+  };
+}
+
+/** Zeroed bytes for one config space's values. */
+const allocConfig = slabAllocator(CONFIG_SPACE_SIZE);
+/** Zeroed bytes for one config space's own (unshared) masks. */
+const allocMasks = slabAllocator(MASK_BYTES);
+
+/** The three mask views over one mask buffer. */
+interface MaskViews {
+  readonly all: Uint8Array;
+  readonly wmask: Uint8Array;
+  readonly w1cmask: Uint8Array;
+  readonly used: Uint8Array;
+}
+
+function maskViews(all: Uint8Array): MaskViews {
+  return {
+    all,
+    wmask: all.subarray(0, CONFIG_SPACE_SIZE),
+    w1cmask: all.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE),
+    used: all.subarray(2 * CONFIG_SPACE_SIZE),
+  };
+}
+
+/**
+ * Shared mask sets by a hash of their content (see {@link maskHash}); each set's views are
+ * shared by machine copies (shareWithCopies) and never written: a config space that changes
+ * a mask after sharing takes its own copy first. The table holds one entry per distinct mask
+ * content seen by the process (a few dozen: one per device kind, QEMU version and options),
+ * not per machine, so it is a plain module-level cache, not a copiedWeakMap.
+ */
+const sharedMasks = new Map<number, MaskViews[]>();
+
+/** FNV-1a over every 4th dword of a mask buffer (equality is checked on the whole buffer). */
+function maskHash(all: Uint8Array): number {
+  const w = new Uint32Array(all.buffer, all.byteOffset, MASK_BYTES / 4);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i += 4) h = Math.imul(h ^ (w[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+/** Whether two mask buffers hold the same bytes. */
+function sameMasks(a: Uint8Array, b: Uint8Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, MASK_BYTES / 4);
+  const y = new Uint32Array(b.buffer, b.byteOffset, MASK_BYTES / 4);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** The shared mask set with the bytes of `all` (made and registered when new). */
+function internMasks(all: Uint8Array): MaskViews {
+  const h = maskHash(all);
+  let bucket = sharedMasks.get(h);
+  if (!bucket) {
+    bucket = [];
+    sharedMasks.set(h, bucket);
   }
-  const at = SPACE_BYTES * slabUsed++;
-  return slab.subarray(at, at + SPACE_BYTES);
+  for (const m of bucket) if (sameMasks(m.all, all)) return m;
+  const m = maskViews(all.slice());
+  for (const v of [m.all, m.wmask, m.w1cmask, m.used]) shareWithCopies(v);
+  bucket.push(m);
+  return m;
 }
 
 /** A BAR as registered by the device model. */
@@ -54,11 +123,19 @@ export type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
 export type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
 
 export class PciConfigSpace {
-  /** One backing buffer for the three arrays and `used`, carved from a shared slab. */
-  private readonly mem = allocSpace();
-  readonly config = this.mem.subarray(0, CONFIG_SPACE_SIZE);
-  readonly wmask = this.mem.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
-  readonly w1cmask = this.mem.subarray(2 * CONFIG_SPACE_SIZE, 3 * CONFIG_SPACE_SIZE);
+  /** The register values (carved from a shared slab). */
+  readonly config = allocConfig();
+  /** The masks' one buffer: own, or shared with equal config spaces after {@link shareMasks}. */
+  private masks = allocMasks();
+  /** True while {@link masks} is a shared set: mask changes copy it first. */
+  private masksShared = false;
+  /**
+   * Bits a guest may change. Written directly only while the device is built (before
+   * {@link shareMasks}); later changes go through the mask methods, which copy shared masks.
+   */
+  wmask = this.masks.subarray(0, CONFIG_SPACE_SIZE);
+  /** Write-1-to-clear bits (same rule as {@link wmask}). */
+  w1cmask = this.masks.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
   readonly bars: (BarDecl | undefined)[] = [
     undefined,
     undefined,
@@ -68,7 +145,7 @@ export class PciConfigSpace {
     undefined,
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
-  private readonly used = this.mem.subarray(3 * CONFIG_SPACE_SIZE);
+  private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
   private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
   private readonly writeHooks: { start: number; end: number; fn: WriteHook }[] = [];
   private readonly listeners: ((offset: number, size: number) => void)[] = [];
@@ -112,6 +189,33 @@ export class PciConfigSpace {
     }
   }
 
+  /**
+   * Lets this config space share its masks with every other whose masks are byte-identical
+   * (the device is built: QEMU's masks do not change after realize()). Mask changes after this
+   * copy them first, so the result is the same as with own masks. Called by buildPlatform().
+   */
+  shareMasks(): void {
+    if (this.masksShared) return;
+    this.setMaskViews(internMasks(this.masks));
+    this.masksShared = true;
+  }
+
+  /** Own masks again (a copy of the shared ones) before a mask change. */
+  private ownMasks(): void {
+    if (!this.masksShared) return;
+    const own = allocMasks();
+    own.set(this.masks);
+    this.setMaskViews(maskViews(own));
+    this.masksShared = false;
+  }
+
+  private setMaskViews(m: MaskViews): void {
+    this.masks = m.all;
+    this.wmask = m.wmask;
+    this.w1cmask = m.w1cmask;
+    this.used = m.used;
+  }
+
   // ---- raw access (device construction, no masks) ----
 
   get8(off: number): number {
@@ -139,9 +243,11 @@ export class PciConfigSpace {
     this.set16(off, on ? this.get16(off) | bits : this.get16(off) & ~bits);
   }
   setMask8(off: number, m: number): void {
+    this.ownMasks();
     this.wmask[off] = m & 0xff;
   }
   setMask16(off: number, m: number): void {
+    this.ownMasks();
     this.wmask[off] = m & 0xff;
     this.wmask[off + 1] = (m >>> 8) & 0xff;
   }
@@ -158,6 +264,7 @@ export class PciConfigSpace {
     this.setMask16(off, this.getMask16(off) | m);
   }
   setW1c16(off: number, m: number): void {
+    this.ownMasks();
     this.w1cmask[off] = m & 0xff;
     this.w1cmask[off + 1] = (m >>> 8) & 0xff;
   }
@@ -205,6 +312,7 @@ export class PciConfigSpace {
         `Attempt to add PCI capability ${id.toString(16)} at offset ${off.toString(16)} overlaps existing capability ${(owner ? this.get8(owner) : 0).toString(16)} at offset ${owner.toString(16)}`,
       );
     }
+    this.ownMasks();
     this.set8(off, id);
     this.set8(off + 1, this.get8(PCI.CAPABILITY_LIST));
     this.set8(PCI.CAPABILITY_LIST, off);
@@ -248,6 +356,7 @@ export class PciConfigSpace {
       this.set32(prev, (this.get32(prev) & 0x000fffff) | (offset << 20));
     }
     this.set32(offset, (id & 0xffff) | ((version & 0xf) << 16));
+    this.ownMasks();
     this.wmask.fill(0, offset, offset + size);
     this.w1cmask.fill(0, offset, offset + size);
   }

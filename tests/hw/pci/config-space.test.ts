@@ -171,3 +171,63 @@ describe('capability placement', () => {
     expect(list).toEqual([0x74, 0x60, 0x40]);
   });
 });
+
+describe('shared masks (PciConfigSpace.shareMasks, copy-on-write)', () => {
+  /** A type 0 space with an MSI-like capability and a BAR, as a device's realize() leaves it. */
+  const built = () => {
+    const cs = new PciConfigSpace(false);
+    cs.addCapability(0x05, 0, 0x18);
+    cs.setMask16(0x42, 0x0071);
+    cs.registerBar({ index: 0, size: 0x10000n, mem64: true, prefetch: false });
+    return cs;
+  };
+
+  it('equal masks share one buffer; a later mask change copies it and leaves the others', () => {
+    const a = built();
+    const b = built();
+    const c = new PciConfigSpace(true); // a bridge: other masks
+    for (const cs of [a, b, c]) cs.shareMasks();
+    expect(a.wmask).toBe(b.wmask);
+    expect(a.w1cmask).toBe(b.w1cmask);
+    expect(c.wmask).not.toBe(a.wmask);
+    const before = Uint8Array.from(b.wmask);
+    a.setMask16(0x42, 0x0001);
+    expect(a.wmask).not.toBe(b.wmask);
+    expect(a.getMask16(0x42)).toBe(0x0001);
+    expect(Uint8Array.from(b.wmask)).toEqual(before);
+    expect(b.getMask16(0x42)).toBe(0x0071);
+    a.addExtCapability(0x0001, 2, 0x100, 0x48);
+    expect(b.wmask[0x104]).toBe(0xff);
+    expect(a.wmask[0x104]).toBe(0);
+  });
+
+  it('guest writes give the same register values with shared and own masks (200 random writes)', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            off: fc.integer({ min: 0, max: 0x7f }).map((d) => d * 4),
+            size: fc.constantFrom(1 as const, 2 as const, 4 as const),
+            val: fc.integer({ min: 0, max: 0xffffffff }),
+          }),
+          { maxLength: 20 },
+        ),
+        (ws) => {
+          runs++;
+          const own = built();
+          const shared = built();
+          built().shareMasks();
+          shared.shareMasks();
+          for (const w of ws) {
+            own.write(w.off, w.size, w.val);
+            shared.write(w.off, w.size, w.val);
+          }
+          expect(Uint8Array.from(shared.config)).toEqual(Uint8Array.from(own.config));
+        },
+      ),
+      { numRuns: 200, seed: 15 },
+    );
+    expect(runs).toBe(200);
+  });
+});
