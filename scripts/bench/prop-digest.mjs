@@ -45,10 +45,8 @@ console.log(
   JSON.stringify({
     dist,
     default: digest(fc.tuple(fc.constant(undefined), cases), nDefault, () => base.clone()),
-    gen: digest(
-      fc.tuple(topologyArb({ qemu: true, maxEndpoints: 16 }), cases),
-      nGen,
-      (t) => bootSync({ topology: t }, { profile: 'latest' }),
+    gen: digest(fc.tuple(topologyArb({ qemu: true, maxEndpoints: 16 }), cases), nGen, (t) =>
+      bootSync({ topology: t }, { profile: 'latest' }),
     ),
   }),
 );

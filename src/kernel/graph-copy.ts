@@ -98,22 +98,25 @@ const chunkSizes = new WeakMap<ArrayBufferLike, number>();
 
 /**
  * Marks `buf` as a slab of independent `chunk`-byte pieces (no view spans two): a copy copies
- * only the pieces its views are in, each into a buffer of its own, instead of the whole slab.
+ * only the pieces its views are in, packed into buffers of its own (up to {@link ARENA_PIECES}
+ * pieces each), instead of the whole slab.
  */
 export function slabOfChunks(buf: ArrayBufferLike, chunk: number): void {
   chunkSizes.set(buf, chunk);
 }
 
-/** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
-function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBufferLike {
-  let c = memo.get(b) as ArrayBufferLike | undefined;
-  if (!c) {
-    c = b.slice(0);
-    memo.set(b, c);
-  }
-  return c;
-}
+/** Pieces of a slab a copy puts into one arena, at most (arenas double from 8 up to this). */
+const ARENA_PIECES = 64;
 
+/**
+ * Where one copy puts the slab pieces it copies (see {@link slabOfChunks}): arenas of its own,
+ * one per chunk size, themselves slabs (a copy of the copy copies them piece by piece too).
+ */
+interface Arena {
+  buf: ArrayBuffer;
+  used: number;
+  pieces: number;
+}
 /** What an object is, for the copier (see {@link protoInfo}). */
 const Kind = {
   /**
@@ -144,10 +147,18 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface ProtoInfo {
   kind: Kind;
   keyed: boolean;
-  /** The last shape copied, and all compiled ones by their key list. */
+  /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
   lastKeys: readonly string[] | undefined;
   last: ShapeCopier | undefined;
-  byKeys: Map<string, ShapeCopier> | undefined;
+  byKeys: Map<string, CompiledShape[]> | undefined;
+  /** How many shapes are compiled (at most {@link MAX_SHAPES}). */
+  shapes: number;
+}
+
+/** A compiled shape: its key list and copier. */
+interface CompiledShape {
+  keys: readonly string[];
+  fn: ShapeCopier;
 }
 const protoInfos = new WeakMap<object, ProtoInfo>();
 /** {@link ProtoInfo} of objects without a prototype. */
@@ -157,6 +168,7 @@ const nullProtoInfo: ProtoInfo = {
   lastKeys: undefined,
   last: undefined,
   byKeys: undefined,
+  shapes: 0,
 };
 
 /** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
@@ -181,7 +193,14 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
                 : o instanceof Error
                   ? Kind.Described
                   : Kind.Plain;
-    info = { kind, keyed: false, lastKeys: undefined, last: undefined, byKeys: undefined };
+    info = {
+      kind,
+      keyed: false,
+      lastKeys: undefined,
+      last: undefined,
+      byKeys: undefined,
+      shapes: 0,
+    };
     protoInfos.set(proto, info);
   }
   return info;
@@ -218,27 +237,35 @@ function compileShape(keys: readonly string[]): ShapeCopier {
   return new Function('s', 'd', 'c', body) as ShapeCopier;
 }
 
-/** The copier for `keys` on a prototype (undefined: use the generic loop). */
+/** Whether two key lists are the same (keys from `Object.keys()` are interned strings). */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The copier for `keys` on a prototype (undefined: use the generic loop). Compiled shapes are
+ * found by their first key, then compared key by key: no string is built per object.
+ */
 function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | undefined {
   const lk = info.lastKeys;
-  if (lk !== undefined && lk.length === keys.length) {
-    let same = true;
-    for (let i = 0; i < lk.length; i++)
-      if (lk[i] !== keys[i]) {
-        same = false;
-        break;
-      }
-    if (same) return info.last;
-  }
-  // `__proto__` as an own key would set the copy's prototype when assigned: generic path
-  if (keys.includes('__proto__')) return undefined;
-  const id = keys.join('\0');
+  if (lk !== undefined && sameKeys(lk, keys)) return info.last;
+  const first = keys.length ? (keys[0] as string) : '';
   info.byKeys ??= new Map();
-  let fn = info.byKeys.get(id);
+  let list = info.byKeys.get(first);
+  let fn: ShapeCopier | undefined;
+  if (list) for (const e of list) if (sameKeys(e.keys, keys)) fn = e.fn;
   if (!fn) {
-    if (info.byKeys.size >= MAX_SHAPES) return undefined;
+    // `__proto__` as an own key would set the copy's prototype when assigned: generic path
+    if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
     fn = compileShape(keys);
-    info.byKeys.set(id, fn);
+    info.shapes++;
+    if (!list) {
+      list = [];
+      info.byKeys.set(first, list);
+    }
+    list.push({ keys, fn });
   }
   info.lastKeys = keys;
   info.last = fn;
@@ -251,7 +278,19 @@ function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | un
  */
 export function copyGraph<T>(root: T): T {
   const memo = new Map<object, unknown>();
-  const slabPieces = new Map<ArrayBufferLike, Map<number, ArrayBufferLike>>();
+  const slabPieces = new Map<ArrayBufferLike, Map<number, { buf: ArrayBuffer; off: number }>>();
+  const arenas = new Map<number, Arena>();
+  /** Buffers whose one view was copied whole (the copy's buffer is that copy's). */
+  const wholeViews = new Map<ArrayBufferLike, ArrayBufferView>();
+  /** The copy of buffer `b` (the memo keeps views on one buffer on one copy). */
+  const copyBuffer = (b: ArrayBufferLike): ArrayBufferLike => {
+    let c = memo.get(b) as ArrayBufferLike | undefined;
+    if (!c) {
+      c = wholeViews.get(b)?.buffer ?? b.slice(0);
+      memo.set(b, c);
+    }
+    return c;
+  };
   const entries: [WeakMap<object, unknown>, object, object][] = [];
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
@@ -301,25 +340,47 @@ export function copyGraph<T>(root: T): T {
         length?: number;
         byteLength: number;
       };
+      const b = v.buffer;
+      const chunk = chunkSizes.get(b);
+      if (chunk === undefined && !(o instanceof DataView) && v.byteOffset === 0) {
+        const whole = memo.get(b) === undefined && v.byteLength === b.byteLength;
+        if (whole && !wholeViews.has(b)) {
+          // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
+          // later view of the same buffer, or the buffer itself, takes this copy's buffer
+          const c = (o as unknown as { slice(): object }).slice();
+          if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+            Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+          wholeViews.set(b, c as ArrayBufferView);
+          memo.set(o, c);
+          return c;
+        }
+      }
       let buf: ArrayBufferLike;
       let off = v.byteOffset;
-      const chunk = chunkSizes.get(v.buffer);
       if (chunk !== undefined) {
-        // one piece of a slab: its own buffer (memo key: the piece's first byte, per slab)
+        // one piece of a slab, in an arena of this copy (memo key: the piece's first byte, per slab)
         const start = off - (off % chunk);
-        let pieces = slabPieces.get(v.buffer);
+        let pieces = slabPieces.get(b);
         if (!pieces) {
           pieces = new Map();
-          slabPieces.set(v.buffer, pieces);
+          slabPieces.set(b, pieces);
         }
-        let piece = pieces.get(start);
-        if (!piece) {
-          piece = v.buffer.slice(start, start + chunk);
-          pieces.set(start, piece);
+        let at = pieces.get(start);
+        if (at === undefined) {
+          let arena = arenas.get(chunk);
+          if (!arena || arena.used === arena.pieces) {
+            const n = Math.min(ARENA_PIECES, arena ? arena.pieces * 2 : 8);
+            arena = { buf: new ArrayBuffer(n * chunk), used: 0, pieces: n };
+            slabOfChunks(arena.buf, chunk);
+            arenas.set(chunk, arena);
+          }
+          at = { buf: arena.buf, off: arena.used++ * chunk };
+          new Uint8Array(at.buf, at.off, chunk).set(new Uint8Array(b, start, chunk));
+          pieces.set(start, at);
         }
-        buf = piece;
-        off -= start;
-      } else buf = copyBuffer(memo, v.buffer);
+        buf = at.buf;
+        off = at.off + off - start;
+      } else buf = copyBuffer(b);
       const c =
         o instanceof DataView
           ? new DataView(buf, off, v.byteLength)
@@ -329,7 +390,7 @@ export function copyGraph<T>(root: T): T {
       memo.set(o, c);
       return c;
     }
-    if (kind === Kind.Buffer) return copyBuffer(memo, o as ArrayBufferLike);
+    if (kind === Kind.Buffer) return copyBuffer(o as ArrayBufferLike);
     if (kind === Kind.Opaque) return o;
     let c: object;
     if (kind === Kind.Array) {
