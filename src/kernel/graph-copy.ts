@@ -37,18 +37,71 @@ function recipeOf(x: object): Recipe | undefined {
   return (x as { [RECIPE]?: Recipe })[RECIPE];
 }
 const sharedObjects = new WeakSet<object>();
-/** For every key of a {@link copiedWeakMap}: the maps it is (or was) a key of. */
-const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
 
-/** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
-class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
-  override set(key: K, value: V): this {
-    protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
-    const maps = keyedIn.get(key);
-    if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
-    else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
-      maps.push(this as CopiedWeakMap<object, unknown>);
-    return super.set(key, value);
+/**
+ * Where a key's entries of every {@link copiedWeakMap} live: one non-enumerable own array on
+ * the key, indexed by the table's number ({@link ABSENT} where it has no entry).
+ */
+const SIDE = Symbol('cxlsim.side');
+/** A slot of a side array without an entry. */
+const ABSENT: unique symbol = Symbol('cxlsim.absent');
+type SideSlots = unknown[];
+/** Every {@link CopiedWeakMap}, by its number. */
+const tables: CopiedWeakMap<object, unknown>[] = [];
+
+/** `key`'s side array, when it has one. */
+function sideOf(key: object): SideSlots | undefined {
+  return Object.hasOwn(key, SIDE) ? (key as { [SIDE]: SideSlots })[SIDE] : undefined;
+}
+
+/**
+ * A WeakMap whose entries are stored on their keys (see {@link copiedWeakMap}); keys that cannot
+ * take a property (frozen: shared by copies anyway) are kept in a WeakMap of its own.
+ */
+class CopiedWeakMap<K extends object, V> implements WeakMap<K, V> {
+  readonly #id = tables.length;
+  readonly #sealed = new WeakMap<K, V>();
+  readonly [Symbol.toStringTag] = 'WeakMap';
+
+  constructor() {
+    tables.push(this as unknown as CopiedWeakMap<object, unknown>);
+  }
+
+  get(key: K): V | undefined {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.get(key);
+    const v = s[this.#id];
+    return v === ABSENT ? undefined : (v as V | undefined);
+  }
+
+  has(key: K): boolean {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.has(key);
+    return this.#id < s.length && s[this.#id] !== ABSENT;
+  }
+
+  set(key: K, value: V): this {
+    let s = sideOf(key);
+    if (s === undefined) {
+      if (!Object.isExtensible(key)) {
+        this.#sealed.set(key, value);
+        return this;
+      }
+      protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
+      s = [];
+      Object.defineProperty(key, SIDE, { value: s });
+    }
+    while (s.length < this.#id) s.push(ABSENT);
+    s[this.#id] = value;
+    return this;
+  }
+
+  delete(key: K): boolean {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.delete(key);
+    if (!this.has(key)) return false;
+    s[this.#id] = ABSENT;
+    return true;
   }
 }
 
@@ -291,7 +344,7 @@ export function copyGraph<T>(root: T): T {
     }
     return c;
   };
-  const entries: [WeakMap<object, unknown>, object, object][] = [];
+  const entries: [CopiedWeakMap<object, unknown>, object, object][] = [];
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     const o = x as object;
@@ -450,12 +503,17 @@ export function copyGraph<T>(root: T): T {
   };
   /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
   const noteEntries = (o: object, c: object): void => {
-    const maps = keyedIn.get(o);
-    if (maps) for (const wm of maps) if (wm.has(o)) entries.push([wm, o, c]);
+    const side = sideOf(o);
+    if (side === undefined) return;
+    // the copy has a side array whenever its original has one (the same own keys)
+    if (!Object.hasOwn(c, SIDE)) Object.defineProperty(c, SIDE, { value: [] });
+    for (let id = 0; id < side.length; id++)
+      if (side[id] !== ABSENT) entries.push([tables[id] as CopiedWeakMap<object, unknown>, o, c]);
   };
+
   const r = copy(root) as T;
   for (let i = 0; i < entries.length; i++) {
-    const [wm, o, c] = entries[i] as [WeakMap<object, unknown>, object, object];
+    const [wm, o, c] = entries[i] as [CopiedWeakMap<object, unknown>, object, object];
     wm.set(c, copy(wm.get(o)));
   }
   return r;
