@@ -31,6 +31,8 @@ const RECIPE = Symbol('cxlsim.recipe');
 /** Notes `r`'s recipe on it. */
 function setRecipe(r: object, recipe: Recipe): void {
   Object.defineProperty(r, RECIPE, { value: recipe });
+  if (typeof r !== 'function')
+    protoInfo(Object.getPrototypeOf(r) as object | null, r).recipes = true;
 }
 /** `x`'s recipe, if it was made by {@link rebuildable}. */
 function recipeOf(x: object): Recipe | undefined {
@@ -200,6 +202,8 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface ProtoInfo {
   kind: Kind;
   keyed: boolean;
+  /** Whether an instance was made by {@link rebuildable} (others skip the recipe lookup). */
+  recipes: boolean;
   /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
   lastKeys: readonly string[] | undefined;
   last: ShapeCopier | undefined;
@@ -218,6 +222,7 @@ const protoInfos = new WeakMap<object, ProtoInfo>();
 const nullProtoInfo: ProtoInfo = {
   kind: Kind.Plain,
   keyed: false,
+  recipes: false,
   lastKeys: undefined,
   last: undefined,
   byKeys: undefined,
@@ -249,6 +254,7 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
     info = {
       kind,
       keyed: false,
+      recipes: false,
       lastKeys: undefined,
       last: undefined,
       byKeys: undefined,
@@ -345,26 +351,34 @@ export function copyGraph<T>(root: T): T {
     return c;
   };
   const entries: [CopiedWeakMap<object, unknown>, object, object][] = [];
+  /** The copy of `o`, made by `recipe` over copies of its arguments. */
+  const rebuild = (o: object, recipe: Recipe): object => {
+    const args = recipe.args.map(copy) as never[];
+    // a cycle through the arguments may have made it already
+    const again = memo.get(o);
+    if (again !== undefined) return again as object;
+    const r = recipe.make(...args);
+    setRecipe(r, { make: recipe.make, args });
+    memo.set(o, r);
+    noteEntries(o, r);
+    return r;
+  };
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     const o = x as object;
     const done = memo.get(o);
     if (done !== undefined) return done;
-    const recipe = recipeOf(o);
-    if (recipe) {
-      const args = recipe.args.map(copy) as never[];
-      // a cycle through the arguments may have made it already
-      const again = memo.get(o);
-      if (again !== undefined) return again;
-      const r = recipe.make(...args);
-      setRecipe(r, { make: recipe.make, args });
-      memo.set(o, r);
-      noteEntries(o, r);
-      return r;
+    if (typeof o === 'function') {
+      const recipe = recipeOf(o);
+      return recipe ? rebuild(o, recipe) : o;
     }
-    if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (sharedObjects.has(o) || Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info = protoInfo(proto, o);
+    if (info.recipes) {
+      const recipe = recipeOf(o);
+      if (recipe) return rebuild(o, recipe);
+    }
     const kind = kindOf(o, info);
     if (kind === Kind.Plain) {
       const c = Object.create(proto) as object;
