@@ -26,11 +26,15 @@ interface Recipe {
   args: readonly unknown[];
 }
 
-/** The recipe of a rebuildable value: a non-enumerable own property (no WeakMap entry per value). */
+/**
+ * The recipe of a rebuildable value: a symbol-keyed own property (no WeakMap entry per value,
+ * whose value would hold its key alive through V8's young-generation collections; assigned, not
+ * defined — a store the inline caches learn — and invisible to `Object.keys()`).
+ */
 const RECIPE = Symbol('cxlsim.recipe');
 /** Notes `r`'s recipe on it. */
 function setRecipe(r: object, recipe: Recipe): void {
-  Object.defineProperty(r, RECIPE, { value: recipe });
+  (r as { [RECIPE]?: Recipe })[RECIPE] = recipe;
   if (typeof r !== 'function')
     protoInfo(Object.getPrototypeOf(r) as object | null, r).recipes = true;
 }
@@ -176,7 +180,7 @@ interface Arena {
 const Kind = {
   /**
    * Copied property by property, its enumerable own properties only: machine state never has
-   * non-enumerable or symbol-keyed own properties (besides recipes, copied as such) — the
+   * non-enumerable or symbol-keyed own properties (besides recipes and {@link SIDE} arrays, handled as such) — the
    * copy-sharing test checks that every copied object has its original's own keys.
    */
   Plain: 0,
