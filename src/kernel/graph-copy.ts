@@ -15,9 +15,15 @@
  *
  * State a copy must not miss therefore lives in fields, never in closures (a closure's captured
  * variables are invisible to a copier) — or the closure is built by {@link rebuildable} — and
- * per-instance side tables are WeakMaps made by {@link copiedWeakMap}, whose entries for the
- * copied keys are copied too. tests/api/clone-sharing.test.ts walks a copy and its original side
- * by side and fails on any mutable object or per-instance function they share.
+ * per-instance side tables are made by {@link copiedWeakMap} (the WeakMap API, the entries kept
+ * on their keys), whose entries for the copied keys are copied too. tests/api/clone-sharing.test.ts
+ * walks a copy and its original side by side and fails on any mutable object or per-instance
+ * function they share; tests/api/clone-independence.test.ts writes at random to copies.
+ *
+ * Speed (issue 12; docs/performance.md "Clone and collector work"): a copy must die young once
+ * dropped. Nothing module-level may reach into a machine — not even weakly: a WeakMap entry
+ * whose value leads back to its key keeps a whole machine copy alive through V8's
+ * young-generation collections, which is why the side tables are not WeakMaps.
  */
 
 /** How a rebuildable value was made: `make(...args)`. */
@@ -146,7 +152,9 @@ export function rebuiltFrom(x: object): readonly unknown[] | undefined {
 
 /**
  * A module-level WeakMap keyed by per-machine objects whose entries follow the keys into copies:
- * when {@link copyGraph} copies a key, the entry's value is copied with it.
+ * when {@link copyGraph} copies a key, the entry's value is copied with it. The entries are
+ * stored on the keys (a non-enumerable side array, see {@link CopiedWeakMap}), so a value that
+ * refers back to its key does not keep the key alive through young-generation collections.
  */
 export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
   return new CopiedWeakMap<K, V>();
