@@ -188,8 +188,9 @@ interface Arena {
 const Kind = {
   /**
    * Copied property by property, its enumerable own properties only: machine state never has
-   * non-enumerable or symbol-keyed own properties (besides recipes and {@link SIDE} arrays, handled as such) — the
-   * copy-sharing test checks that every copied object has its original's own keys.
+   * non-enumerable or symbol-keyed own properties (besides recipes and {@link SIDE} arrays,
+   * handled as such) — the copy-sharing test checks that every copied object has its original's
+   * own keys.
    */
   Plain: 0,
   Array: 1,

@@ -115,9 +115,9 @@ export function createComponentRegisters(
 
 /**
  * The capability header array of a layout (dword 0: CXL Capability Header, then one header per
- * slot), as QEMU's cxl_component_register_init_common() writes it: read-only registers, so one array per
- * (shared, frozen) layout, shared by every component and every copy of a machine — nothing
- * writes it after this.
+ * slot), as QEMU's cxl_component_register_init_common() writes it: read-only registers, so one
+ * array per (shared, frozen) layout, shared by every component and every copy of a machine —
+ * nothing writes it after this.
  */
 function headersOf(layout: CachememLayout): Uint32Array {
   const known = headerArrays.get(layout);
