@@ -54,7 +54,11 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   const ctx: TreeCtx = {
     kernel,
     hooks,
-    autoprobe: autoprobeOf(kernel),
+    // read when used: in a copy of the machine the view is made before the copied kernel's
+    // side-table entries are filled in (graph-copy's rebuildable contract)
+    get autoprobe() {
+      return autoprobeOf(kernel);
+    },
     children(dev) {
       if (dev.children.length === 0) return NO_CHILDREN;
       check();

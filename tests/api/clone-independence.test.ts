@@ -162,6 +162,16 @@ describe('copies of a booted machine stay independent under random writes', () =
     expect(c.dmesg({ raw: true })).toEqual(b.dmesg({ raw: true }));
   });
 
+  it('a copy keeps bus state held in side tables (drivers_autoprobe)', () => {
+    const b = bootSync({ preset: 'default' }, { profile: 'latest' });
+    b.sysfs.write('/sys/bus/cxl/drivers_autoprobe', '0');
+    const c = b.clone();
+    expect(c.sysfs.read('/sys/bus/cxl/drivers_autoprobe')).toBe('0\n');
+    c.sysfs.write('/sys/bus/cxl/drivers_autoprobe', '1');
+    expect(b.sysfs.read('/sys/bus/cxl/drivers_autoprobe')).toBe('0\n');
+    expect(c.sysfs.read('/sys/bus/cxl/drivers_autoprobe')).toBe('1\n');
+  });
+
   it('a write to a copy never shows in the original, a sibling, or the copy it was made from', () => {
     let runs = 0;
     fc.assert(
