@@ -23,7 +23,10 @@
  * Speed (issue 12; docs/performance.md "Clone and collector work"): a copy must die young once
  * dropped. Nothing module-level may reach into a machine — not even weakly: a WeakMap entry
  * whose value leads back to its key keeps a whole machine copy alive through V8's
- * young-generation collections, which is why the side tables are not WeakMaps.
+ * young-generation collections, which is why the side tables are not WeakMaps. The same holds
+ * for a function V8 records in a hidden class: a `make` of {@link rebuildable} (run per copy)
+ * must not add a function property to an object it already built, nor use a getter or setter
+ * in an object literal.
  */
 
 /** How a rebuildable value was made: `make(...args)`. */

@@ -101,8 +101,8 @@ export interface TreeCtx {
   boundTo(drv: Driver): Map<string, Device>;
   /** The directory node of a device (nodes are cached per device). */
   deviceNode(dev: Device): DirNode;
-  /** `drivers_autoprobe` value per bus (bus_type private state). */
-  autoprobe: Map<string, boolean>;
+  /** `drivers_autoprobe` value per bus (bus_type private state), looked up when called. */
+  autoprobe(): Map<string, boolean>;
 }
 
 /**
@@ -110,11 +110,10 @@ export interface TreeCtx {
  * generation-stable (see {@link DirNode.lookupStable}).
  *
  * cxlsim's note on speed: the node is one object literal in each case. Adding the
- * `lookupStable` closure to the finished object instead (a second map transition) made every
- * copy of a machine (whose /sys view is built over the copied kernel) survive V8's young-
- * generation collections until the next full collection: 4,000 `Machine.clone()`s of the
- * default preset spent 3.0 s in scavenges and 29 mark-compacts, against 0.23 s and 2 with the
- * literal (scripts/bench/prop.ts's clone figures; docs/performance.md).
+ * `lookupStable` closure to the finished object instead made V8 keep it (and through it the
+ * machine) alive through young-generation collections until the next full collection — every
+ * copy of a machine, whose /sys view is built over the copied kernel, outlived its use
+ * (docs/performance.md, "Clone and collector work").
  */
 export function staticDir(
   entries: () => Map<string, () => Node | undefined>,
