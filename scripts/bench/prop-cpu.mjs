@@ -5,7 +5,9 @@
  * - `runProperty()` on the default preset: `runs` cases (seed 1) after 50 warm-up cases (seed 7),
  *   process CPU (`process.cpuUsage()`, all threads) per case and cases per CPU-minute;
  * - `Machine.clone()` median CPU per call: the default preset (200 calls) and the 64-endpoint
- *   machine of scripts/bench/prop.ts (30 calls).
+ *   machine of scripts/bench/prop.ts (30 calls); and amortized — the process CPU of a loop of
+ *   2,000 (default) or 200 (64 endpoints) clones, each dropped at once, divided by the count:
+ *   what a run of copies pays including the garbage collections the copies cause.
  * Usage: node scripts/bench/prop-cpu.mjs [DIST_DIR] [RUNS]   (defaults: ./dist, 1000)
  */
 import { resolve } from 'node:path';
@@ -46,6 +48,12 @@ const m64 = bootSync({
 });
 for (let i = 0; i < 50; i++) def.clone();
 for (let i = 0; i < 5; i++) m64.clone();
+/** Process CPU ms per call of `f` over `n` calls in a row. */
+const amortized = (f, n) => {
+  const c = process.cpuUsage();
+  for (let i = 0; i < n; i++) f();
+  return cpuMs(process.cpuUsage(c)) / n;
+};
 console.log(
   JSON.stringify({
     dist,
@@ -56,5 +64,7 @@ console.log(
     wall_cases_per_min: Math.round(p.casesPerSecond * 60),
     default_clone_cpu_ms: Number(median(() => def.clone(), 200).toFixed(2)),
     ep64_clone_cpu_ms: Number(median(() => m64.clone(), 30).toFixed(1)),
+    default_clone_amortized_cpu_ms: Number(amortized(() => def.clone(), 2000).toFixed(2)),
+    ep64_clone_amortized_cpu_ms: Number(amortized(() => m64.clone(), 200).toFixed(1)),
   }),
 );

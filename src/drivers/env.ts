@@ -4,7 +4,7 @@
  */
 import type { HostBus } from '../bus/index.ts';
 import type { KernelContext } from '../kernel/device.ts';
-import { copiedWeakMap } from '../kernel/graph-copy.ts';
+import { copiedWeakMap, rebuildable } from '../kernel/graph-copy.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { Profile } from '../profile.ts';
 import { kernelAtLeast } from '../profile.ts';
@@ -46,6 +46,11 @@ export const DISTRO_KCONFIG: Readonly<Record<'x86' | 'arm64', readonly string[]>
   arm64: [],
 };
 
+/** `GuestEnv.since` of a profile (made again over the copied profile in a copy of the machine). */
+function sinceOf(profile: Profile): (v: string) => boolean {
+  return (v) => kernelAtLeast(profile, v);
+}
+
 /** Binds an environment to a kernel (done once at boot). */
 export function attachEnv(
   kernel: Kernel,
@@ -57,7 +62,7 @@ export function attachEnv(
     kernel,
     hw,
     profile,
-    since: (v) => kernelAtLeast(profile, v),
+    since: rebuildable(sinceOf, profile),
     kconfig: new Set([...DISTRO_KCONFIG[hw.cpu.arch], ...kconfig]),
   };
   envs.set(kernel, e);

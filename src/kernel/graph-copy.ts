@@ -15,9 +15,18 @@
  *
  * State a copy must not miss therefore lives in fields, never in closures (a closure's captured
  * variables are invisible to a copier) — or the closure is built by {@link rebuildable} — and
- * per-instance side tables are WeakMaps made by {@link copiedWeakMap}, whose entries for the
- * copied keys are copied too. tests/api/clone-sharing.test.ts walks a copy and its original side
- * by side and fails on any mutable object or per-instance function they share.
+ * per-instance side tables are made by {@link copiedWeakMap} (the WeakMap API, the entries kept
+ * on their keys), whose entries for the copied keys are copied too. tests/api/clone-sharing.test.ts
+ * walks a copy and its original side by side and fails on any mutable object or per-instance
+ * function they share; tests/api/clone-independence.test.ts writes at random to copies.
+ *
+ * Speed (issue 12; docs/performance.md "Clone and collector work"): a copy must die young once
+ * dropped. Nothing module-level may reach into a machine — not even weakly: a WeakMap entry
+ * whose value leads back to its key keeps a whole machine copy alive through V8's
+ * young-generation collections, which is why the side tables are not WeakMaps. The same holds
+ * for a function V8 records in a hidden class: a `make` of {@link rebuildable} (run per copy)
+ * must not add a function property to an object it already built, nor use a getter or setter
+ * in an object literal.
  */
 
 /** How a rebuildable value was made: `make(...args)`. */
@@ -26,29 +35,88 @@ interface Recipe {
   args: readonly unknown[];
 }
 
-/** The recipe of a rebuildable value: a non-enumerable own property (no WeakMap entry per value). */
+/**
+ * The recipe of a rebuildable value: a symbol-keyed own property (no WeakMap entry per value,
+ * whose value would hold its key alive through V8's young-generation collections; assigned, not
+ * defined — a store the inline caches learn — and invisible to `Object.keys()`).
+ */
 const RECIPE = Symbol('cxlsim.recipe');
 /** Notes `r`'s recipe on it. */
 function setRecipe(r: object, recipe: Recipe): void {
-  Object.defineProperty(r, RECIPE, { value: recipe });
+  (r as { [RECIPE]?: Recipe })[RECIPE] = recipe;
+  if (typeof r !== 'function')
+    protoInfo(Object.getPrototypeOf(r) as object | null, r).recipes = true;
 }
 /** `x`'s recipe, if it was made by {@link rebuildable}. */
 function recipeOf(x: object): Recipe | undefined {
   return (x as { [RECIPE]?: Recipe })[RECIPE];
 }
 const sharedObjects = new WeakSet<object>();
-/** For every key of a {@link copiedWeakMap}: the maps it is (or was) a key of. */
-const keyedIn = new WeakMap<object, CopiedWeakMap<object, unknown>[]>();
 
-/** A WeakMap whose keys are noted in {@link keyedIn} (see {@link copiedWeakMap}). */
-class CopiedWeakMap<K extends object, V> extends WeakMap<K, V> {
-  override set(key: K, value: V): this {
-    protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
-    const maps = keyedIn.get(key);
-    if (!maps) keyedIn.set(key, [this as CopiedWeakMap<object, unknown>]);
-    else if (!maps.includes(this as CopiedWeakMap<object, unknown>))
-      maps.push(this as CopiedWeakMap<object, unknown>);
-    return super.set(key, value);
+/**
+ * Where a key's entries of every {@link copiedWeakMap} live: one non-enumerable own array on
+ * the key, indexed by the table's number ({@link ABSENT} where it has no entry).
+ */
+const SIDE = Symbol('cxlsim.side');
+/** A slot of a side array without an entry. */
+const ABSENT: unique symbol = Symbol('cxlsim.absent');
+type SideSlots = unknown[];
+/** Every {@link CopiedWeakMap}, by its number. */
+const tables: CopiedWeakMap<object, unknown>[] = [];
+
+/** `key`'s side array, when it has one. */
+function sideOf(key: object): SideSlots | undefined {
+  return Object.hasOwn(key, SIDE) ? (key as { [SIDE]: SideSlots })[SIDE] : undefined;
+}
+
+/**
+ * A WeakMap whose entries are stored on their keys (see {@link copiedWeakMap}); keys that cannot
+ * take a property (frozen: shared by copies anyway) are kept in a WeakMap of its own.
+ */
+class CopiedWeakMap<K extends object, V> implements WeakMap<K, V> {
+  readonly #id = tables.length;
+  readonly #sealed = new WeakMap<K, V>();
+  readonly [Symbol.toStringTag] = 'WeakMap';
+
+  constructor() {
+    tables.push(this as unknown as CopiedWeakMap<object, unknown>);
+  }
+
+  get(key: K): V | undefined {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.get(key);
+    const v = s[this.#id];
+    return v === ABSENT ? undefined : (v as V | undefined);
+  }
+
+  has(key: K): boolean {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.has(key);
+    return this.#id < s.length && s[this.#id] !== ABSENT;
+  }
+
+  set(key: K, value: V): this {
+    let s = sideOf(key);
+    if (s === undefined) {
+      if (!Object.isExtensible(key)) {
+        this.#sealed.set(key, value);
+        return this;
+      }
+      protoInfo(Object.getPrototypeOf(key) as object | null, key).keyed = true;
+      s = [];
+      Object.defineProperty(key, SIDE, { value: s });
+    }
+    while (s.length < this.#id) s.push(ABSENT);
+    s[this.#id] = value;
+    return this;
+  }
+
+  delete(key: K): boolean {
+    const s = sideOf(key);
+    if (s === undefined) return this.#sealed.delete(key);
+    if (!this.has(key)) return false;
+    s[this.#id] = ABSENT;
+    return true;
   }
 }
 
@@ -87,7 +155,9 @@ export function rebuiltFrom(x: object): readonly unknown[] | undefined {
 
 /**
  * A module-level WeakMap keyed by per-machine objects whose entries follow the keys into copies:
- * when {@link copyGraph} copies a key, the entry's value is copied with it.
+ * when {@link copyGraph} copies a key, the entry's value is copied with it. The entries are
+ * stored on the keys (a non-enumerable side array, see {@link CopiedWeakMap}), so a value that
+ * refers back to its key does not keep the key alive through young-generation collections.
  */
 export function copiedWeakMap<K extends object, V>(): WeakMap<K, V> {
   return new CopiedWeakMap<K, V>();
@@ -98,28 +168,32 @@ const chunkSizes = new WeakMap<ArrayBufferLike, number>();
 
 /**
  * Marks `buf` as a slab of independent `chunk`-byte pieces (no view spans two): a copy copies
- * only the pieces its views are in, each into a buffer of its own, instead of the whole slab.
+ * only the pieces its views are in, packed into buffers of its own (up to {@link ARENA_PIECES}
+ * pieces each), instead of the whole slab.
  */
 export function slabOfChunks(buf: ArrayBufferLike, chunk: number): void {
   chunkSizes.set(buf, chunk);
 }
 
-/** Copies an ArrayBuffer (the memo keeps views on one buffer on one copy). */
-function copyBuffer(memo: Map<object, unknown>, b: ArrayBufferLike): ArrayBufferLike {
-  let c = memo.get(b) as ArrayBufferLike | undefined;
-  if (!c) {
-    c = b.slice(0);
-    memo.set(b, c);
-  }
-  return c;
-}
+/** Pieces of a slab a copy puts into one arena, at most (arenas double from 8 up to this). */
+const ARENA_PIECES = 64;
 
+/**
+ * Where one copy puts the slab pieces it copies (see {@link slabOfChunks}): arenas of its own,
+ * one per chunk size, themselves slabs (a copy of the copy copies them piece by piece too).
+ */
+interface Arena {
+  buf: ArrayBuffer;
+  used: number;
+  pieces: number;
+}
 /** What an object is, for the copier (see {@link protoInfo}). */
 const Kind = {
   /**
    * Copied property by property, its enumerable own properties only: machine state never has
-   * non-enumerable or symbol-keyed own properties (besides recipes, copied as such) — the
-   * copy-sharing test checks that every copied object has its original's own keys.
+   * non-enumerable or symbol-keyed own properties (besides recipes and {@link SIDE} arrays,
+   * handled as such) — the copy-sharing test checks that every copied object has its original's
+   * own keys.
    */
   Plain: 0,
   Array: 1,
@@ -144,19 +218,31 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface ProtoInfo {
   kind: Kind;
   keyed: boolean;
-  /** The last shape copied, and all compiled ones by their key list. */
+  /** Whether an instance was made by {@link rebuildable} (others skip the recipe lookup). */
+  recipes: boolean;
+  /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
   lastKeys: readonly string[] | undefined;
   last: ShapeCopier | undefined;
-  byKeys: Map<string, ShapeCopier> | undefined;
+  byKeys: Map<string, CompiledShape[]> | undefined;
+  /** How many shapes are compiled (at most {@link MAX_SHAPES}). */
+  shapes: number;
+}
+
+/** A compiled shape: its key list and copier. */
+interface CompiledShape {
+  keys: readonly string[];
+  fn: ShapeCopier;
 }
 const protoInfos = new WeakMap<object, ProtoInfo>();
 /** {@link ProtoInfo} of objects without a prototype. */
 const nullProtoInfo: ProtoInfo = {
   kind: Kind.Plain,
   keyed: false,
+  recipes: false,
   lastKeys: undefined,
   last: undefined,
   byKeys: undefined,
+  shapes: 0,
 };
 
 /** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
@@ -181,7 +267,15 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
                 : o instanceof Error
                   ? Kind.Described
                   : Kind.Plain;
-    info = { kind, keyed: false, lastKeys: undefined, last: undefined, byKeys: undefined };
+    info = {
+      kind,
+      keyed: false,
+      recipes: false,
+      lastKeys: undefined,
+      last: undefined,
+      byKeys: undefined,
+      shapes: 0,
+    };
     protoInfos.set(proto, info);
   }
   return info;
@@ -218,27 +312,35 @@ function compileShape(keys: readonly string[]): ShapeCopier {
   return new Function('s', 'd', 'c', body) as ShapeCopier;
 }
 
-/** The copier for `keys` on a prototype (undefined: use the generic loop). */
+/** Whether two key lists are the same (keys from `Object.keys()` are interned strings). */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The copier for `keys` on a prototype (undefined: use the generic loop). Compiled shapes are
+ * found by their first key, then compared key by key: no string is built per object.
+ */
 function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | undefined {
   const lk = info.lastKeys;
-  if (lk !== undefined && lk.length === keys.length) {
-    let same = true;
-    for (let i = 0; i < lk.length; i++)
-      if (lk[i] !== keys[i]) {
-        same = false;
-        break;
-      }
-    if (same) return info.last;
-  }
-  // `__proto__` as an own key would set the copy's prototype when assigned: generic path
-  if (keys.includes('__proto__')) return undefined;
-  const id = keys.join('\0');
+  if (lk !== undefined && sameKeys(lk, keys)) return info.last;
+  const first = keys.length ? (keys[0] as string) : '';
   info.byKeys ??= new Map();
-  let fn = info.byKeys.get(id);
+  let list = info.byKeys.get(first);
+  let fn: ShapeCopier | undefined;
+  if (list) for (const e of list) if (sameKeys(e.keys, keys)) fn = e.fn;
   if (!fn) {
-    if (info.byKeys.size >= MAX_SHAPES) return undefined;
+    // `__proto__` as an own key would set the copy's prototype when assigned: generic path
+    if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
     fn = compileShape(keys);
-    info.byKeys.set(id, fn);
+    info.shapes++;
+    if (!list) {
+      list = [];
+      info.byKeys.set(first, list);
+    }
+    list.push({ keys, fn });
   }
   info.lastKeys = keys;
   info.last = fn;
@@ -251,28 +353,48 @@ function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | un
  */
 export function copyGraph<T>(root: T): T {
   const memo = new Map<object, unknown>();
-  const slabPieces = new Map<ArrayBufferLike, Map<number, ArrayBufferLike>>();
-  const entries: [WeakMap<object, unknown>, object, object][] = [];
+  const slabPieces = new Map<ArrayBufferLike, Map<number, { buf: ArrayBuffer; off: number }>>();
+  const arenas = new Map<number, Arena>();
+  /** Buffers whose one view was copied whole (the copy's buffer is that copy's). */
+  const wholeViews = new Map<ArrayBufferLike, ArrayBufferView>();
+  /** The copy of buffer `b` (the memo keeps views on one buffer on one copy). */
+  const copyBuffer = (b: ArrayBufferLike): ArrayBufferLike => {
+    let c = memo.get(b) as ArrayBufferLike | undefined;
+    if (!c) {
+      c = wholeViews.get(b)?.buffer ?? b.slice(0);
+      memo.set(b, c);
+    }
+    return c;
+  };
+  const entries: [CopiedWeakMap<object, unknown>, object, object][] = [];
+  /** The copy of `o`, made by `recipe` over copies of its arguments. */
+  const rebuild = (o: object, recipe: Recipe): object => {
+    const args = recipe.args.map(copy) as never[];
+    // a cycle through the arguments may have made it already
+    const again = memo.get(o);
+    if (again !== undefined) return again as object;
+    const r = recipe.make(...args);
+    setRecipe(r, { make: recipe.make, args });
+    memo.set(o, r);
+    noteEntries(o, r);
+    return r;
+  };
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     const o = x as object;
     const done = memo.get(o);
     if (done !== undefined) return done;
-    const recipe = recipeOf(o);
-    if (recipe) {
-      const args = recipe.args.map(copy) as never[];
-      // a cycle through the arguments may have made it already
-      const again = memo.get(o);
-      if (again !== undefined) return again;
-      const r = recipe.make(...args);
-      setRecipe(r, { make: recipe.make, args });
-      memo.set(o, r);
-      noteEntries(o, r);
-      return r;
+    if (typeof o === 'function') {
+      const recipe = recipeOf(o);
+      return recipe ? rebuild(o, recipe) : o;
     }
-    if (typeof o === 'function' || sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (sharedObjects.has(o) || Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info = protoInfo(proto, o);
+    if (info.recipes) {
+      const recipe = recipeOf(o);
+      if (recipe) return rebuild(o, recipe);
+    }
     const kind = kindOf(o, info);
     if (kind === Kind.Plain) {
       const c = Object.create(proto) as object;
@@ -301,25 +423,47 @@ export function copyGraph<T>(root: T): T {
         length?: number;
         byteLength: number;
       };
+      const b = v.buffer;
+      const chunk = chunkSizes.get(b);
+      if (chunk === undefined && !(o instanceof DataView) && v.byteOffset === 0) {
+        const whole = memo.get(b) === undefined && v.byteLength === b.byteLength;
+        if (whole && !wholeViews.has(b)) {
+          // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
+          // later view of the same buffer, or the buffer itself, takes this copy's buffer
+          const c = (o as unknown as { slice(): object }).slice();
+          if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+            Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+          wholeViews.set(b, c as ArrayBufferView);
+          memo.set(o, c);
+          return c;
+        }
+      }
       let buf: ArrayBufferLike;
       let off = v.byteOffset;
-      const chunk = chunkSizes.get(v.buffer);
       if (chunk !== undefined) {
-        // one piece of a slab: its own buffer (memo key: the piece's first byte, per slab)
+        // one piece of a slab, in an arena of this copy (memo key: the piece's first byte, per slab)
         const start = off - (off % chunk);
-        let pieces = slabPieces.get(v.buffer);
+        let pieces = slabPieces.get(b);
         if (!pieces) {
           pieces = new Map();
-          slabPieces.set(v.buffer, pieces);
+          slabPieces.set(b, pieces);
         }
-        let piece = pieces.get(start);
-        if (!piece) {
-          piece = v.buffer.slice(start, start + chunk);
-          pieces.set(start, piece);
+        let at = pieces.get(start);
+        if (at === undefined) {
+          let arena = arenas.get(chunk);
+          if (!arena || arena.used === arena.pieces) {
+            const n = Math.min(ARENA_PIECES, arena ? arena.pieces * 2 : 8);
+            arena = { buf: new ArrayBuffer(n * chunk), used: 0, pieces: n };
+            slabOfChunks(arena.buf, chunk);
+            arenas.set(chunk, arena);
+          }
+          at = { buf: arena.buf, off: arena.used++ * chunk };
+          new Uint8Array(at.buf, at.off, chunk).set(new Uint8Array(b, start, chunk));
+          pieces.set(start, at);
         }
-        buf = piece;
-        off -= start;
-      } else buf = copyBuffer(memo, v.buffer);
+        buf = at.buf;
+        off = at.off + off - start;
+      } else buf = copyBuffer(b);
       const c =
         o instanceof DataView
           ? new DataView(buf, off, v.byteLength)
@@ -329,7 +473,7 @@ export function copyGraph<T>(root: T): T {
       memo.set(o, c);
       return c;
     }
-    if (kind === Kind.Buffer) return copyBuffer(memo, o as ArrayBufferLike);
+    if (kind === Kind.Buffer) return copyBuffer(o as ArrayBufferLike);
     if (kind === Kind.Opaque) return o;
     let c: object;
     if (kind === Kind.Array) {
@@ -389,12 +533,17 @@ export function copyGraph<T>(root: T): T {
   };
   /** Entries of the copied WeakMaps keyed by `o` follow it to `c`. */
   const noteEntries = (o: object, c: object): void => {
-    const maps = keyedIn.get(o);
-    if (maps) for (const wm of maps) if (wm.has(o)) entries.push([wm, o, c]);
+    const side = sideOf(o);
+    if (side === undefined) return;
+    // the copy has a side array whenever its original has one (the same own keys)
+    if (!Object.hasOwn(c, SIDE)) Object.defineProperty(c, SIDE, { value: [] });
+    for (let id = 0; id < side.length; id++)
+      if (side[id] !== ABSENT) entries.push([tables[id] as CopiedWeakMap<object, unknown>, o, c]);
   };
+
   const r = copy(root) as T;
   for (let i = 0; i < entries.length; i++) {
-    const [wm, o, c] = entries[i] as [WeakMap<object, unknown>, object, object];
+    const [wm, o, c] = entries[i] as [CopiedWeakMap<object, unknown>, object, object];
     wm.set(c, copy(wm.get(o)));
   }
   return r;

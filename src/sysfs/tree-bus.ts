@@ -125,8 +125,8 @@ function busDir(ctx: TreeCtx, bus: string): DirNode {
   };
   const autoprobe = fileNode(
     0o644,
-    () => `${(ctx.autoprobe.get(bus) ?? true) ? 1 : 0}\n`,
-    (b) => void ctx.autoprobe.set(bus, b[0] !== '0'),
+    () => `${(ctx.autoprobe().get(bus) ?? true) ? 1 : 0}\n`,
+    (b) => void ctx.autoprobe().set(bus, b[0] !== '0'),
   );
   const probe = fileNode(0o200, undefined, (b) => {
     const dev = findByName(ctx, bus, b);

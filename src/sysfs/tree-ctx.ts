@@ -54,7 +54,11 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   const ctx: TreeCtx = {
     kernel,
     hooks,
-    autoprobe: autoprobeOf(kernel),
+    // looked up when used: in a copy of the machine the view is made before the copied kernel's
+    // side-table entries are filled in (graph-copy's rebuildable contract). A plain property,
+    // not a getter: an accessor in a per-copy literal kept every copy alive through V8's
+    // young-generation collections (docs/performance.md, h-clone)
+    autoprobe: () => autoprobeOf(kernel),
     children(dev) {
       if (dev.children.length === 0) return NO_CHILDREN;
       check();

@@ -101,29 +101,37 @@ export interface TreeCtx {
   boundTo(drv: Driver): Map<string, Device>;
   /** The directory node of a device (nodes are cached per device). */
   deviceNode(dev: Device): DirNode;
-  /** `drivers_autoprobe` value per bus (bus_type private state). */
-  autoprobe: Map<string, boolean>;
+  /** `drivers_autoprobe` value per bus (bus_type private state), looked up when called. */
+  autoprobe(): Map<string, boolean>;
 }
 
 /**
  * A directory from a fixed name → node function table; the entries named in `stable` are
  * generation-stable (see {@link DirNode.lookupStable}).
+ *
+ * cxlsim's note on speed: the node is one object literal in each case. Adding the
+ * `lookupStable` closure to the finished object instead made V8 keep it (and through it the
+ * machine) alive through young-generation collections until the next full collection — every
+ * copy of a machine, whose /sys view is built over the copied kernel, outlived its use
+ * (docs/performance.md, "Clone and collector work").
  */
 export function staticDir(
   entries: () => Map<string, () => Node | undefined>,
   stable?: ReadonlySet<string>,
 ): DirNode {
-  const dir: DirNode = {
-    t: 'dir',
-    list: () => {
-      const names: string[] = [];
-      for (const [n, f] of entries()) if (f()) names.push(n);
-      return kernfsOrder(names);
-    },
-    lookup: (name) => entries().get(name)?.(),
+  const list = (): string[] => {
+    const names: string[] = [];
+    for (const [n, f] of entries()) if (f()) names.push(n);
+    return kernfsOrder(names);
   };
-  if (stable) dir.lookupStable = (name) => (stable.has(name) ? entries().get(name)?.() : undefined);
-  return dir;
+  const lookup = (name: string): Node | undefined => entries().get(name)?.();
+  if (!stable) return { t: 'dir', list, lookup };
+  return {
+    t: 'dir',
+    list,
+    lookup,
+    lookupStable: (name) => (stable.has(name) ? entries().get(name)?.() : undefined),
+  };
 }
 
 /** An empty directory (e.g. /sys/module/<name> in this model). */

@@ -262,6 +262,9 @@ const ATTRS: Attribute<FwUploadDevice>[] = shareWithCopies([
   { name: 'remaining_size', mode: 0o444, show: live((fw) => `${fw.remainingSize}\n`) },
 ]);
 
+/** The group of {@link ATTRS}: a module-level constant shared by every upload device and copy. */
+const UPLOAD_GROUP: AttributeGroup<FwUploadDevice> = Object.freeze({ attrs: ATTRS });
+
 /**
  * The uevent variables of a firmware upload device called `name` (firmware_uevent(): only
  * when the kernel has CONFIG_FW_LOADER_USER_HELPER, `userHelper`).
@@ -288,7 +291,7 @@ export function firmwareUploadRegister(
   fw.ops = ops;
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
-  fw.setGroups([{ attrs: ATTRS }, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
+  fw.setGroups([UPLOAD_GROUP, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
   fw.links.set('device', thunk(identity, parent));
   fw.ueventVars = thunk(fwUploadVars, name, env(parent).kconfig.has('FW_LOADER_USER_HELPER'));
   return fw.add();

@@ -116,10 +116,13 @@ const PCI_BRIDGE_ATTRS: readonly Attribute<PciDev>[] = Object.freeze([
   { name: 'subordinate_bus_number', mode: 0o444, show: (d) => `${d.subordinate}\n` },
 ]);
 
-/** Attaches the (shared) attribute table; one group per function, as before. */
+/** The groups of those tables: module-level constants, shared by every function and every copy. */
+const PCI_DEV_GROUP = Object.freeze({ attrs: PCI_DEV_ATTRS }) as unknown as AttributeGroup;
+const PCI_BRIDGE_GROUP = Object.freeze({ attrs: PCI_BRIDGE_ATTRS }) as unknown as AttributeGroup;
+
+/** Attaches the (shared) attribute group; one group per function, as before. */
 function pciDevAttrs(d: PciDev): void {
-  const attrs = (d.isBridge ? PCI_BRIDGE_ATTRS : PCI_DEV_ATTRS) as Attribute<PciDev>[];
-  d.groups.push({ attrs } as unknown as AttributeGroup);
+  d.groups.push(d.isBridge ? PCI_BRIDGE_GROUP : PCI_DEV_GROUP);
 }
 
 /** pci_bus_add_devices(): registers a bus's functions, then each bridge's subtree. */

@@ -103,7 +103,7 @@ export interface Type3Model {
   readonly deviceRegs: DeviceRegisters;
   readonly state: MemDevState;
   /** CDAT structures (without the header) the DOE serves. */
-  readonly cdat: Uint8Array[];
+  readonly cdat: readonly Uint8Array[];
 }
 
 /** A type-2 accelerator (vfio-cxl passthrough or a topology-file device). */

@@ -33,7 +33,7 @@ import {
   pcieFillLink,
   pcieSyncBridgeLink,
 } from '../pci/caps.ts';
-import { cdatDoeEntries, uspCdatEntries } from '../pci/cdat.ts';
+import { cdatDoeEntries, frozenCdat, uspCdatEntries } from '../pci/cdat.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { assignDevfns } from '../pci/devfn.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
@@ -212,7 +212,7 @@ export function buildSwitch(
     .sort((a, b) => a.fn.devfn - b.fn.devfn);
   usp.children.push(...dsps.map((d) => d.fn));
   const cdat = uspCdatEntries(dsps.map((d) => d.port));
-  const doeEntries = cdat.length > 0 ? cdatDoeEntries(cdat) : [];
+  const doeEntries = frozenCdat(cdat.length > 0 ? cdatDoeEntries(cdat) : []);
   new Doe(cs, dv.offset, [cdatTableAccess(thunk(identity, doeEntries))], true, 1);
 
   const cci = sw.mailboxCci ? buildCci(sw, ctx, slots[1] ?? 1) : undefined;

@@ -14,6 +14,7 @@
  * header's length as one integer, covering only its low byte — the same result for every table
  * QEMU 7.2 can build, which stay below 256 bytes).
  */
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 
 /** CDAT structure types. */
 export const CDAT_TYPE = {
@@ -129,7 +130,7 @@ export function uspCdatEntries(dspPortIds: number[]): Uint8Array[] {
 }
 
 /** The CDAT header for `entries` as ct3_build_cdat() computes it. */
-export function cdatHeader(entries: Uint8Array[]): Uint8Array {
+export function cdatHeader(entries: readonly Uint8Array[]): Uint8Array {
   let sum = 0;
   let length = 16;
   for (const e of entries) {
@@ -143,12 +144,12 @@ export function cdatHeader(entries: Uint8Array[]): Uint8Array {
 }
 
 /** DOE table-access entries: [header, structure 1, …]. */
-export function cdatDoeEntries(entries: Uint8Array[]): Uint8Array[] {
+export function cdatDoeEntries(entries: readonly Uint8Array[]): Uint8Array[] {
   return [cdatHeader(entries), ...entries];
 }
 
 /** The whole table as one byte string (what the kernel's CDAT sysfs file shows). */
-export function cdatTableBytes(entries: Uint8Array[]): Uint8Array {
+export function cdatTableBytes(entries: readonly Uint8Array[]): Uint8Array {
   const parts = cdatDoeEntries(entries);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -157,4 +158,15 @@ export function cdatTableBytes(entries: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/**
+ * `entries`, read-only from now on: QEMU builds a function's CDAT once at realize and nothing
+ * writes it afterwards (the guest only reads it through DOE), so the array is frozen and its
+ * structures are shared with every copy of the machine instead of copied
+ * (src/kernel/graph-copy.ts).
+ */
+export function frozenCdat(entries: Uint8Array[]): readonly Uint8Array[] {
+  for (const e of entries) shareWithCopies(e);
+  return Object.freeze(entries);
 }

@@ -386,7 +386,8 @@ export class PciConfigSpace {
       this.set32(off + 4, 0);
       this.setMask32(off + 4, Number(mask >> 32n));
     }
-    this.bars[decl.index] = decl;
+    // a BAR's declaration is constant: frozen, so copies of the machine share it
+    this.bars[decl.index] = Object.freeze(decl);
   }
 
   /** The address a memory BAR currently decodes, or undefined when unassigned or disabled. */

@@ -55,7 +55,7 @@ function objectHeader(vendor: number, type: number, lengthDw: number): [number, 
 }
 
 /** The CXL Table Access protocol over CDAT entries ([header, structures…]). */
-export function cdatTableAccess(entries: () => Uint8Array[]): DoeProtocol {
+export function cdatTableAccess(entries: () => readonly Uint8Array[]): DoeProtocol {
   return new CdatTableAccess(entries);
 }
 
@@ -63,8 +63,8 @@ export function cdatTableAccess(entries: () => Uint8Array[]): DoeProtocol {
 class CdatTableAccess implements DoeProtocol {
   readonly vendor = 0x1e98;
   readonly type = CXL_DOE_TABLE_ACCESS;
-  private readonly entries: () => Uint8Array[];
-  constructor(entries: () => Uint8Array[]) {
+  private readonly entries: () => readonly Uint8Array[];
+  constructor(entries: () => readonly Uint8Array[]) {
     this.entries = entries;
   }
   handle(req: Uint32Array): Uint32Array | undefined {

@@ -65,19 +65,47 @@ export function hdmPtr(qemu: QemuVersion): number {
 export const HDM_RESERVED_SIZE = 0x10 + 0x20 * 10;
 export const EXTSEC_SIZE = 8 * 256 + 4;
 
-/** A component's capability array: slots 1..n (null = NULL header) and the HDM pointer. */
+/**
+ * A component's capability array: slots 1..n (null = NULL header) and the HDM pointer. Frozen
+ * (shared by every component with the same layout).
+ */
 export interface CachememLayout {
-  slots: (CapSlot | null)[];
+  readonly slots: readonly (Readonly<CapSlot> | null)[];
   /** Pointer of the HDM structure when the component has HDM registers (even with ID 0). */
-  hdmPtr: number | undefined;
-  rasPtr: number | undefined;
+  readonly hdmPtr: number | undefined;
+  readonly rasPtr: number | undefined;
 }
 
 /**
  * The capability array of a component. `hdmSize` is the HDM structure's size in bytes (the
- * decoders it has); beyond QEMU's 10 reserved decoders the later structures move up.
+ * decoders it has); beyond QEMU's 10 reserved decoders the later structures move up. The result
+ * is frozen and shared (see {@link layouts}).
  */
 export function cachememLayout(
+  kind: ComponentKind,
+  qemu: QemuVersion,
+  opts: { hdmSize: number; passthrough?: boolean },
+): CachememLayout {
+  const key = `${kind}|${qemu}|${opts.hdmSize}|${opts.passthrough ?? false}`;
+  let l = layouts.get(key);
+  if (!l) {
+    l = layoutOf(kind, qemu, opts);
+    for (const s of l.slots) if (s) Object.freeze(s);
+    Object.freeze(l.slots);
+    Object.freeze(l);
+    layouts.set(key, l);
+  }
+  return l;
+}
+
+/**
+ * Layouts by kind, QEMU version, HDM size and passthrough: constant data, one frozen object per
+ * combination, shared by every component (and every copy of a machine) that has it.
+ */
+const layouts = new Map<string, CachememLayout>();
+
+/** {@link cachememLayout}, built. */
+function layoutOf(
   kind: ComponentKind,
   qemu: QemuVersion,
   opts: { hdmSize: number; passthrough?: boolean },

@@ -8,6 +8,7 @@
  * blocks, Link / Extended Security / Snoop read 0. Everything above 0x2000 reads 0. Accesses
  * are 32-bit (§8.2.2): the block has no read64/write64 (the bus splits 64-bit accesses).
  */
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { QemuVersion } from '../../profile.ts';
 import type { HdmCaps } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
@@ -109,6 +110,18 @@ export function createComponentRegisters(
       })
     : undefined;
   const ras = layout.rasPtr !== undefined ? new RasBlock() : undefined;
+  return new ComponentBlock(kind, layout, passthrough, block, ras, headersOf(layout));
+}
+
+/**
+ * The capability header array of a layout (dword 0: CXL Capability Header, then one header per
+ * slot), as QEMU's cxl_component_register_init_common() writes it: read-only registers, so one
+ * array per (shared, frozen) layout, shared by every component and every copy of a machine —
+ * nothing writes it after this.
+ */
+function headersOf(layout: CachememLayout): Uint32Array {
+  const known = headerArrays.get(layout);
+  if (known) return known;
   const headers = new Uint32Array(layout.slots.length + 1);
   let h0 = setField(0, CM_HDR_ID, 1);
   h0 = setField(h0, CM_HDR_VERSION, 1);
@@ -123,8 +136,12 @@ export function createComponentRegisters(
     );
   });
 
-  return new ComponentBlock(kind, layout, passthrough, block, ras, headers);
+  headerArrays.set(layout, headers);
+  return shareWithCopies(headers);
 }
+
+/** {@link headersOf} per layout (layouts are module-level frozen data). */
+const headerArrays = new Map<CachememLayout, Uint32Array>();
 
 /** The {@link ComponentRegisters} of {@link createComponentRegisters}. */
 class ComponentBlock implements ComponentRegisters {

@@ -16,6 +16,7 @@
  * nothing, and a device decode gives up at the first uncommitted decoder below the match.
  */
 import { Errno } from '../../kernel/errno.ts';
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { HdmCaps, PreCommittedDecoder } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { bit, field, getField, hi32, join64, lo32, SZ_256M, setField } from './bits.ts';
@@ -100,6 +101,53 @@ export function validateHdmCaps(caps: HdmCaps): void {
     throw new Errno('EINVAL', `HDM target count ${caps.targetCount} not supported (1, 2, 4, 8)`);
 }
 
+/** Write masks and reset values of an HDM decoder block: constant once built. */
+interface HdmConstants {
+  masks: Uint32Array;
+  resetValues: Uint32Array;
+}
+
+/**
+ * {@link HdmConstants} by decoder count, role, poison capability and capability register:
+ * read-only after they are built here, so shared by every block with the same shape (and by
+ * every copy of a machine).
+ */
+const hdmConstants = new Map<string, HdmConstants>();
+
+/**
+ * The write masks (what a guest store may change: QEMU's cxl_component_register_init_common()
+ * write_msk for the HDM decoder capability) and reset values (only the capability register set)
+ * of a block with `decoders` decoders.
+ */
+function constantArrays(
+  decoders: number,
+  role: HdmRole,
+  poison: boolean,
+  cap: number,
+): HdmConstants {
+  const size = hdmStructureSize(decoders);
+  const key = `${decoders}|${role}|${poison}|${cap}`;
+  let c = hdmConstants.get(key);
+  if (c) return c;
+  const masks = new Uint32Array(size / 4);
+  masks[HDM_GLOBAL_CTRL / 4] =
+    GLOBAL_HDM_DECODER_ENABLE | (poison ? GLOBAL_POISON_ON_DECODE_ERR_EN : 0);
+  for (let n = 0; n < decoders; n++) {
+    masks[hdmBaseLo(n) / 4] = LO_256M_MASK;
+    masks[hdmBaseHi(n) / 4] = 0xffffffff;
+    masks[hdmSizeLo(n) / 4] = LO_256M_MASK;
+    masks[hdmSizeHi(n) / 4] = 0xffffffff;
+    masks[hdmCtrl(n) / 4] = CTRL_WRITE_MASK;
+    masks[hdmTargetLo(n) / 4] = role === 'device' ? LO_256M_MASK : 0xffffffff;
+    masks[hdmTargetHi(n) / 4] = 0xffffffff;
+  }
+  const resetValues = new Uint32Array(size / 4);
+  resetValues[HDM_CAP / 4] = cap >>> 0;
+  c = { masks: shareWithCopies(masks), resetValues: shareWithCopies(resetValues) };
+  hdmConstants.set(key, c);
+  return c;
+}
+
 /** The HDM Decoder Capability structure of one component, as a 32-bit MMIO region. */
 export class HdmDecoderBlock implements MmioRegion {
   readonly size: number;
@@ -117,14 +165,13 @@ export class HdmDecoderBlock implements MmioRegion {
   /** @throws EINVAL for an HdmCaps that cannot be encoded */
   constructor(opts: HdmBlockOptions) {
     validateHdmCaps(opts.caps);
-    this.caps = { ...opts.caps };
+    this.caps = Object.freeze({ ...opts.caps });
     this.decoderCount = opts.caps.decoderCount;
     this.role = opts.role;
     this.strict = opts.strict ?? true;
     this.dpaLimit = opts.dpaLimit;
     this.size = hdmStructureSize(this.decoderCount);
     this.regs = new Uint32Array(this.size / 4);
-    this.masks = new Uint32Array(this.size / 4);
     let cap = setField(0, CAP_DECODER_COUNT, decoderCountToField(this.decoderCount) ?? 0);
     cap = setField(cap, CAP_TARGET_COUNT, opts.caps.targetCount);
     if (opts.caps.a11to8) cap |= CAP_A11TO8;
@@ -133,19 +180,14 @@ export class HdmDecoderBlock implements MmioRegion {
     if (opts.caps.iw3612) cap |= CAP_IW_3_6_12;
     if (opts.caps.iw16) cap |= CAP_IW_16;
     this.regs[HDM_CAP / 4] = cap >>> 0;
-    this.masks[HDM_GLOBAL_CTRL / 4] =
-      GLOBAL_HDM_DECODER_ENABLE |
-      (opts.poisonOnDecodeErrorCapable ? GLOBAL_POISON_ON_DECODE_ERR_EN : 0);
-    for (let n = 0; n < this.decoderCount; n++) {
-      this.masks[hdmBaseLo(n) / 4] = LO_256M_MASK;
-      this.masks[hdmBaseHi(n) / 4] = 0xffffffff;
-      this.masks[hdmSizeLo(n) / 4] = LO_256M_MASK;
-      this.masks[hdmSizeHi(n) / 4] = 0xffffffff;
-      this.masks[hdmCtrl(n) / 4] = CTRL_WRITE_MASK;
-      this.masks[hdmTargetLo(n) / 4] = this.role === 'device' ? LO_256M_MASK : 0xffffffff;
-      this.masks[hdmTargetHi(n) / 4] = 0xffffffff;
-    }
-    this.resetValues = this.regs.slice();
+    const c = constantArrays(
+      this.decoderCount,
+      this.role,
+      opts.poisonOnDecodeErrorCapable ?? false,
+      cap,
+    );
+    this.masks = c.masks;
+    this.resetValues = c.resetValues;
     this.locked = new Array<boolean>(this.decoderCount).fill(false);
     this.errors = new Array<string | undefined>(this.decoderCount).fill(undefined);
   }
