@@ -13,12 +13,17 @@
  *   after the boot runs once the snapshot is there) and booting (`CXLSIM_SNAPSHOT=0`: what it
  *   runs before, or without snapshots).
  *
+ * - the same `list -M` and `sysfs write` (create_pmem_region, then delete_region, on the booted
+ *   state itself) while a `cxlsim serve` of the state runs: they are forwarded to it
+ *   (src/cli/live/forward.ts) and run on its live machine (needs root and FUSE; left out
+ *   otherwise).
+ *
  * `npm run bench` runs it unless `--quick` (a full run takes 3–5 minutes on the 2-core VM);
  * alone: `node --import tsx scripts/bench/big.ts [--runs N] [--endpoints N] [--wait S]
  * [--root DIR]` (`--root`: another build's tree, e.g. an older commit's, `--wait 0` when it has
  * no background snapshots).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -167,6 +172,36 @@ export function benchBig(
     figures[k('sysfs write, booting (no snapshot)')] = rep(write, noSnap, true);
     figures[k('sysfs dump')] = rep(['sysfs', 'dump']);
     figures[k('sysfs dump, booting (no snapshot)')] = rep(['sysfs', 'dump'], noSnap);
+    // with `cxlsim serve` of the state running: the commands are forwarded to it
+    const mount = join(dir, 'sys');
+    const serve = spawn(bin, ['--state', state, 'serve', '--mount', mount], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 600 && !existsSync(join(state, 'serve.json')); i++)
+        spawnSync('sleep', ['0.2']);
+      if (existsSync(join(state, 'serve.json'))) {
+        once(bin, ['--state', state, 'list', '-M']); // the server's first answer pays its JIT
+        figures[k('list -M, cxlsim serve running')] = rep(['list', '-M']);
+        const creates: BigFigure[] = [];
+        for (let i = 0; i < runs; i++) {
+          creates.push(once(bin, ['--state', state, ...write]));
+          once(bin, [
+            '--state',
+            state,
+            'sysfs',
+            'write',
+            '/sys/bus/cxl/devices/decoder0.0/delete_region',
+            'region0',
+          ]);
+        }
+        figures[k('sysfs write, cxlsim serve running')] = median(creates);
+      }
+    } finally {
+      serve.kill('SIGTERM');
+      // the event loop is blocked here (spawnSync): wait for the pid itself
+      spawnSync('sh', ['-c', `while kill -0 ${serve.pid} 2>/dev/null; do sleep 0.1; done`], {
+        timeout: 10_000,
+      });
+    }
     const f = (w: string) => figures[k(w)] ?? { cpuS: Number.NaN, wallS: Number.NaN };
     const wall = (name: string, w: string, limit: number) =>
       targets.push({ name, value: f(w).wallS, ok: f(w).wallS < limit });

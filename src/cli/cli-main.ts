@@ -44,5 +44,9 @@ export async function cliMain(argv: string[]): Promise<void> {
   process.stderr.on('error', () => process.exit(SIGPIPE_STATUS));
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  process.exitCode = await runCli(argv, processIo());
+  const io = processIo();
+  // a served state: the command runs in `cxlsim serve` on its live machine (live/forward.ts)
+  const { forwardToServe } = await import('./live/forward.ts');
+  const forwarded = await forwardToServe(argv, io);
+  process.exitCode = forwarded ?? (await runCli(argv, io));
 }

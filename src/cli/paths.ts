@@ -8,3 +8,6 @@
 export function packageUrl(rel: string): URL {
   return new URL(`../../${rel}`, import.meta.url);
 }
+
+/** The state directory when neither --state nor $CXLSIM_STATE names one (relative to the cwd). */
+export const DEFAULT_STATE_DIR = '.cxlsim';

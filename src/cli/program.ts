@@ -14,11 +14,9 @@ import { type CliDeps, realDeps } from './deps.ts';
 import { exitCodeOf, formatError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { NDCTL_HELP } from './ndctl-commands.ts';
-import { packageUrl } from './paths.ts';
-import type { CliContext } from './session.ts';
+import { DEFAULT_STATE_DIR, packageUrl } from './paths.ts';
+import type { CliContext, SessionProvider } from './session.ts';
 
-/** Default state directory, relative to the working directory. */
-export const DEFAULT_STATE_DIR = '.cxlsim';
 
 /** cxlsim's version from package.json. */
 export function packageVersion(): string {
@@ -388,13 +386,22 @@ async function buildProgram(
 /**
  * Runs the CLI on `argv` (without node and script names); returns the exit code.
  * Never throws: every error is printed as one line on `io.err`.
+ * @param session the machine commands run on instead of the state file's (a `cxlsim serve`
+ *   answering a forwarded command: its live machine, live/store.ts LiveMachine.session)
  */
-export async function runCli(argv: string[], io: CliIo, deps: CliDeps = realDeps): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  deps: CliDeps = realDeps,
+  session?: SessionProvider,
+): Promise<number> {
   const ctxFor = (state: string | undefined): CliContext => ({
     io,
     deps,
     stateDir: resolve(io.cwd, state ?? (io.env.CXLSIM_STATE || DEFAULT_STATE_DIR)),
     version: packageVersion(),
+    ...(session ? { session } : {}),
+    runCli: (a, i, s) => runCli(a, i, deps, s),
   });
   try {
     const raw = rawList(argv);

@@ -45,7 +45,26 @@ export interface CliContext {
    * with the exit code the command returns (ndctl create-region, for `cxlsim explain`).
    */
   note?: string[];
+  /**
+   * Where {@link withMachine} gets its machine instead of booting the state file: set when a
+   * `cxlsim serve` process runs a command forwarded to it (live/forward.ts) on its live machine.
+   */
+  session?: SessionProvider;
+  /**
+   * Runs another CLI invocation in this process with `session` as its machine (set by
+   * program.ts runCli; `cxlsim serve` answers forwarded commands with it).
+   */
+  runCli?: (argv: string[], io: CliIo, session: SessionProvider) => Promise<number>;
 }
+
+/**
+ * Runs `fn` on a machine that matches the journal, under the state lock, and appends what it
+ * journals (with `note` as its `command` entry, given the code `fn` returns) before unlocking.
+ */
+export type SessionProvider = <T>(
+  fn: (s: Session) => Promise<T> | T,
+  note?: string[],
+) => Promise<T>;
 
 /** A booted, replayed machine and the way to journal a new operation. */
 export interface Session {
@@ -101,12 +120,14 @@ export { replay } from '../state/replay.ts';
 
 /**
  * Runs `fn` on the persisted machine under the state lock; journaled operations are
- * appended atomically when `fn` returns (even if it then throws).
+ * appended atomically when `fn` returns (even if it then throws). With `ctx.session` (a
+ * command forwarded to `cxlsim serve`), the serving process's live machine instead.
  */
 export async function withMachine<T>(
   ctx: CliContext,
   fn: (s: Session) => Promise<T> | T,
 ): Promise<T> {
+  if (ctx.session) return ctx.session(fn, ctx.note);
   const timeout = Number(ctx.io.env.CXLSIM_LOCK_TIMEOUT_MS ?? '') || undefined;
   return withStateLock(
     ctx.stateDir,

@@ -3,8 +3,10 @@
  *
  * native/cxlsim-shim.c (LD_PRELOADed into the real tools by `cxlsim run`) forwards
  * CXL_MEM_QUERY_COMMANDS and CXL_MEM_SEND_COMMAND on /dev/cxl/memN here; native/cxlsim-ctl.c
- * forwards `modprobe`, `dmesg`, `journalctl` and `udevadm` (settle: nothing to wait for). One request per connection: a u32 length and
- * the body (layouts in the C files). Memdev ioctls run on the live machine through the
+ * forwards `modprobe`, `dmesg`, `journalctl` and `udevadm` (settle: nothing to wait for);
+ * another cxlsim on the same state directory forwards its command line (live/forward.ts),
+ * which runs here on the live machine. One request per connection: a u32 length and the body
+ * (layouts in the C files and forward.ts). Memdev ioctls run on the live machine through the
  * kernel's checks (drivers/cxl/core/send-cmd.ts); state-changing ones are journaled.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -13,6 +15,7 @@ import { cxlSendCmd, queryCommandSlots } from '../../drivers/cxl/core/send-cmd.t
 import { Errno, errnoNumber } from '../../kernel/errno.ts';
 import { KernelLog } from '../../kernel/log.ts';
 import { MUTATING_IDS } from '../recording.ts';
+import { forwardedState } from './forward.ts';
 import type { LiveMachine } from './store.ts';
 
 const QUERY = 1;
@@ -20,6 +23,8 @@ const SEND = 2;
 const CTL = 3;
 /** The pid of the process about to write a /sys file (the shim's write()). */
 const PID = 4;
+/** A cxlsim command forwarded by another cxlsim process (forward.ts): JSON {argv, cwd, env}. */
+export const CLI_REQUEST = 5;
 /** The largest request accepted (a SET_LSA payload is at most the mailbox size, 1 MiB). */
 const MAX_REQUEST = 2 << 20;
 
@@ -126,13 +131,47 @@ function errBody(e: Errno): Buffer {
   return b;
 }
 
+/**
+ * Runs a forwarded cxlsim command line on the live machine with the caller's cwd and
+ * environment, its output captured (a malformed request: exit 2 with a cxlsim message).
+ */
+async function runForwarded(live: LiveMachine, body: Buffer): Promise<CtlResult> {
+  const malformed = { code: 2, stdout: '', stderr: 'cxlsim: serve: malformed forwarded command\n' };
+  let req: { argv?: unknown; cwd?: unknown; env?: unknown };
+  try {
+    req = JSON.parse(body.toString('utf8')) as typeof req;
+  } catch {
+    return malformed;
+  }
+  const { argv, cwd, env } = req;
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string') || typeof cwd !== 'string')
+    return malformed;
+  const r: CtlResult = { code: 0, stdout: '', stderr: '' };
+  const io = {
+    out: (t: string) => {
+      r.stdout += t;
+    },
+    err: (t: string) => {
+      r.stderr += t;
+    },
+    env: (env ?? {}) as Record<string, string | undefined>,
+    cwd,
+  };
+  // only commands on this server's own state run on its machine
+  if (forwardedState(argv as string[], io) !== live.stateDir)
+    return { code: 2, stdout: '', stderr: `cxlsim: serve: not a command on ${live.stateDir}\n` };
+  r.code = await live.runCli(argv as string[], io);
+  return r;
+}
+
 /** Answers one request body. */
 async function answer(live: LiveMachine, guest: GuestCommands, req: Buffer): Promise<Buffer> {
   const type = req[0];
-  if (type === CTL) {
-    const argv = req.subarray(4).toString('utf8').split('\0');
-    argv.pop();
-    const r = await guest.run(argv);
+  if (type === CTL || type === CLI_REQUEST) {
+    const r =
+      type === CTL
+        ? await guest.run(req.subarray(4).toString('utf8').split('\0').slice(0, -1))
+        : await runForwarded(live, req.subarray(4));
     const out = Buffer.from(r.stdout);
     const head = Buffer.alloc(8);
     head.writeInt32LE(r.code, 0);

@@ -38,22 +38,13 @@ import { CliError } from '../errors.ts';
 import type { CliContext } from '../session.ts';
 import { type FuseOps, sysfsFuseOps } from './fuse-ops.ts';
 import { startMboxServer } from './mbox-server.ts';
+import { isMountPoint, SERVE_FILE, type ServeInfo } from './serve-record.ts';
 import { LiveMachine } from './store.ts';
 
-/** `serve.json`: where a serving cxlsim can be reached. */
-export interface ServeInfo {
-  pid: number;
-  /** The FUSE mount of /sys (absolute). */
-  mount: string;
-  /** The unix socket of the memdev ioctls and stand-ins. */
-  socket: string;
-}
+export { findServing, SERVE_FILE, type ServeInfo } from './serve-record.ts';
 
 /** Kernel-side entry/attribute cache time, seconds (see the DOC). */
 const DEFAULT_TIMEOUT = '0.05';
-
-/** Name of the serve record in the state directory. */
-export const SERVE_FILE = 'serve.json';
 
 /** The fuse-native class as used here. */
 interface FuseInstance {
@@ -89,20 +80,6 @@ export async function loadFuse(): Promise<FuseClass> {
     throw new CliError('FUSE is not available: /dev/fuse is missing or not accessible');
   }
   return Fuse;
-}
-
-/** True when `dir` is a mount point (per /proc/self/mountinfo). */
-function isMountPoint(dir: string): boolean {
-  try {
-    const info = readFileSync('/proc/self/mountinfo', 'utf8');
-    const esc = dir.replace(
-      /[ \t\n\\]/g,
-      (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`,
-    );
-    return info.split('\n').some((l) => l.split(' ')[4] === esc);
-  } catch {
-    return false;
-  }
 }
 
 /** Detaches the mount at `dir` now (`umount -l`, else `fusermount -uz`); never throws. */
@@ -241,7 +218,7 @@ export async function startServing(
     clearTimeout(tick);
     await stop();
   };
-  const info: ServeInfo = { pid: process.pid, mount, socket };
+  const info: ServeInfo = { pid: process.pid, mount, socket, state: ctx.stateDir };
   if (record) writeFileSync(join(ctx.stateDir, SERVE_FILE), `${JSON.stringify(info, null, 2)}\n`);
   const abort = () => {
     stopped = true;
@@ -260,19 +237,3 @@ export async function startServing(
 
 /** How often (ms) a served machine runs its due kernel work (drivers/workqueue.ts). */
 const WORK_TICK_MS = 100;
-
-/** The serve record of a state directory whose server is alive, else undefined. */
-export function findServing(stateDir: string): ServeInfo | undefined {
-  let info: ServeInfo;
-  try {
-    info = JSON.parse(readFileSync(join(stateDir, SERVE_FILE), 'utf8')) as ServeInfo;
-  } catch {
-    return undefined;
-  }
-  try {
-    process.kill(info.pid, 0);
-  } catch {
-    return undefined;
-  }
-  return isMountPoint(info.mount) ? info : undefined;
-}

@@ -19,9 +19,10 @@ import type { CxlMemIoctl } from '../../ndctl/lib/ioctl.ts';
 import type { Profile } from '../../profile.ts';
 import { resolveProfile } from '../../profile.ts';
 import type { SysfsView } from '../../sysfs/view.ts';
+import type { CliIo } from '../io.ts';
 import { type StateLock, withStateLock } from '../lock.ts';
 import { recordingIoctl, recordingSysfs } from '../recording.ts';
-import { bootState, type CliContext, DEFAULT_PRESET, replay } from '../session.ts';
+import { bootState, type CliContext, DEFAULT_PRESET, replay, type Session } from '../session.ts';
 import {
   type JournalOp,
   type MachineState,
@@ -62,6 +63,11 @@ export class LiveMachine {
   private readonly ctx: CliContext;
   constructor(ctx: CliContext) {
     this.ctx = ctx;
+  }
+
+  /** The state directory whose machine this is (absolute). */
+  get stateDir(): string {
+    return this.ctx.stateDir;
   }
 
   /** The profile of the machine (after {@link load}). */
@@ -148,6 +154,25 @@ export class LiveMachine {
     fn: (sysfs: SysfsView, ioctl: CxlMemIoctl) => T,
     pid = DEFAULT_TASK_PID,
   ): Promise<T> {
+    return this.session(({ machine: m, journal }) => {
+      const trace = kernelTrace(m.kernel);
+      trace.pid = pid;
+      try {
+        return fn(recordingSysfs(m.sysfs, journal), recordingIoctl(m.ioctl, journal));
+      } finally {
+        trace.pid = DEFAULT_TASK_PID;
+      }
+    });
+  }
+
+  /**
+   * A CLI command's session on the live machine (a command forwarded to `cxlsim serve`,
+   * live/forward.ts): as session.ts withMachine() — under the state lock, re-booted first if
+   * another process changed the journal — but without booting or replaying; what `fn`
+   * journals is appended (sysfs writes and ioctls with their guest time, as {@link change}
+   * records them), `note` first as the `command` entry with the code `fn` returned.
+   */
+  async session<T>(fn: (s: Session) => Promise<T> | T, note?: string[]): Promise<T> {
     if (this.loading) await this.loading;
     return withStateLock(
       this.ctx.stateDir,
@@ -156,7 +181,6 @@ export class LiveMachine {
         const m = this.m as Machine;
         const st = this.st as MachineState;
         const pending: JournalOp[] = [];
-        // the live guest keeps running between ops: each carries its guest time (ops.ts `at`)
         const journal = (op: JournalOp) => {
           const at = guestNow(m.kernel);
           pending.push(
@@ -165,12 +189,13 @@ export class LiveMachine {
               : op,
           );
         };
-        const trace = kernelTrace(m.kernel);
-        trace.pid = pid;
+        let code = -1;
         try {
-          return fn(recordingSysfs(m.sysfs, journal), recordingIoctl(m.ioctl, journal));
+          const r = await fn({ machine: m, state: st, journal });
+          code = typeof r === 'number' ? r : 0;
+          return r;
         } finally {
-          trace.pid = DEFAULT_TASK_PID;
+          if (note) pending.unshift({ kind: 'command', argv: note, code, ops: pending.length });
           if (pending.length > 0) {
             const next = { ...st, ops: [...st.ops, ...pending] };
             writeState(this.ctx.stateDir, next, () => lock.assertHeld());
@@ -182,6 +207,17 @@ export class LiveMachine {
       },
       this.lockTimeout(),
     );
+  }
+
+  /**
+   * Runs a cxlsim command line in this process on the live machine ({@link session} is its
+   * machine), as another cxlsim process on this state directory forwarded it (forward.ts).
+   * @returns its exit code; its output goes to `io`
+   */
+  runCli(argv: string[], io: CliIo): Promise<number> {
+    const run = this.ctx.runCli;
+    if (!run) throw new Error('cxlsim: no CLI in this process');
+    return run(argv, io, (fn, note) => this.session(fn, note));
   }
 
   /**

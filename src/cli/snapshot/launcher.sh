@@ -44,6 +44,11 @@ snapshot() {
 	for a; do [ "$a" = --help ] && return 1; done
 	if [ -z "$given" ]; then state=${CXLSIM_STATE:-.cxlsim}; elif [ -z "$state" ]; then state=.; fi
 	[ -f "$state/snapshot/meta" ] || return 1
+	# a live `cxlsim serve` of this state runs the command (src/cli/live/forward.ts)
+	if [ -f "$state/serve.json" ] && [ "${CXLSIM_FORWARD-}" != 0 ]; then
+		pid=$(sed -n 's/.*"pid": *\([0-9][0-9]*\).*/\1/p' "$state/serve.json")
+		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && return 1
+	fi
 	read -r fmt ver b nid blob sum size rest <"$state/snapshot/meta" || return 1
 	[ "$fmt $ver $b" = "cxlsim-snapshot 2 $build" ] || return 1
 	node=$(command -v node) || return 1
