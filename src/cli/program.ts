@@ -17,7 +17,6 @@ import { NDCTL_HELP } from './ndctl-commands.ts';
 import { DEFAULT_STATE_DIR, packageUrl } from './paths.ts';
 import type { CliContext, SessionProvider } from './session.ts';
 
-
 /** cxlsim's version from package.json. */
 export function packageVersion(): string {
   try {

@@ -7,27 +7,18 @@
  * server's writes, checked through the command note the server journals). Needs root and
  * FUSE for the server; skipped with the reason otherwise.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardedState } from '../../src/cli/live/forward.ts';
-import { loadFuse } from '../../src/cli/live/serving.ts';
+import { missingFuse, startServe } from '../helpers/live-real.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const main = join(repo, 'src', 'cli', 'main.ts');
 
-async function missing(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'root';
-  try {
-    await loadFuse();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-const why = await missing();
+const why = await missingFuse();
 
 /** The steps: reads, a refused write, a region created, shown and destroyed. */
 const STEPS: string[][] = [
@@ -87,18 +78,7 @@ describe.skipIf(why !== undefined)(
       served = mkdtempSync(join(tmpdir(), 'cxlsim-fwd-s-'));
       for (const d of [local, served])
         expect(cxlsim(d, ['boot', '--preset', 'default']).code).toBe(0);
-      serve = spawn(
-        process.execPath,
-        ['--import', 'tsx', main, 'serve', '--mount', join(served, 'sys')],
-        {
-          cwd: repo,
-          env: { ...process.env, CXLSIM_STATE: join(served, 'st') },
-          stdio: 'ignore',
-        },
-      );
-      for (let i = 0; i < 300 && !existsSync(join(served, 'st', 'serve.json')); i++)
-        await new Promise((r) => setTimeout(r, 100));
-      expect(existsSync(join(served, 'st', 'serve.json'))).toBe(true);
+      serve = await startServe(join(served, 'st'), join(served, 'sys'));
     }, 90_000);
     afterAll(async () => {
       if (serve && serve.exitCode === null) {

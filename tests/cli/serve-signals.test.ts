@@ -7,50 +7,29 @@
  * reproduced since; serve now detaches the mount lazily on a second signal it gets to handle.)
  * Needs root and FUSE; skipped with the reason otherwise.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFuse } from '../../src/cli/live/serving.ts';
+import { missingFuse, startServe } from '../helpers/live-real.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const main = join(repo, 'src', 'cli', 'main.ts');
 
-async function missing(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'root';
-  try {
-    await loadFuse();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-const why = await missing();
+const why = await missingFuse();
 
 let dir = '';
 const env = () => ({ ...process.env, CXLSIM_STATE: join(dir, 'st') });
 const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(join(dir, 'sys'));
 
-/** Starts `cxlsim serve` on the state and waits until it has mounted (serve.json written). */
-async function startServe(): Promise<{ child: ChildProcess; stderr: () => string }> {
-  rmSync(join(dir, 'st', 'serve.json'), { force: true });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', main, 'serve', '--mount', join(dir, 'sys')],
-    {
-      cwd: repo,
-      env: env(),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+/** `cxlsim serve` on the state, mounted, with its stderr collected. */
+async function serveHere(): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = await startServe(join(dir, 'st'), join(dir, 'sys'), process.env, 'pipe');
   let err = '';
   child.stderr?.on('data', (b: Buffer) => {
     err += b.toString();
   });
-  for (let i = 0; i < 300 && !existsSync(join(dir, 'st', 'serve.json')); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  expect(existsSync(join(dir, 'st', 'serve.json'))).toBe(true);
   expect(mounted()).toBe(true);
   return { child, stderr: () => err };
 }
@@ -83,7 +62,7 @@ describe.skipIf(why !== undefined)(
     });
 
     it('two SIGTERMs in a row unmount and end the server', async () => {
-      const { child } = await startServe();
+      const { child } = await serveHere();
       const done = exited(child);
       child.kill('SIGTERM');
       child.kill('SIGTERM');
@@ -97,12 +76,12 @@ describe.skipIf(why !== undefined)(
     }, 60_000);
 
     it('a dead mount left by SIGKILL is recovered by the next serve', async () => {
-      const first = await startServe();
+      const first = await serveHere();
       const done = exited(first.child);
       first.child.kill('SIGKILL');
       await done;
       expect(mounted()).toBe(true); // the kernel keeps the dead FUSE mount
-      const second = await startServe();
+      const second = await serveHere();
       const end = exited(second.child);
       second.child.kill('SIGTERM');
       expect((await end)[0]).toBe(0);

@@ -38,12 +38,41 @@ export async function missingRealTool(
   if (spawnSync('cc', ['--version']).status !== 0) return 'a C compiler (cc)';
   if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0)
     return "'unshare -m'";
+  return missingFuse();
+}
+
+/** Why `cxlsim serve` cannot mount here (root, FUSE), or undefined. */
+export async function missingFuse(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'root';
   try {
     await loadFuse();
   } catch (e) {
     return (e as Error).message;
   }
   return undefined;
+}
+
+/**
+ * Starts `cxlsim serve --mount MOUNT` (from source) on the state directory `state` and waits
+ * until it has mounted (its serve.json is written; a stale one is removed first).
+ * @param env the server's environment (PATH, …); CXLSIM_STATE is set to `state`
+ */
+export async function startServe(
+  state: string,
+  mount: string,
+  env: NodeJS.ProcessEnv = process.env,
+  stdio: 'ignore' | 'pipe' = 'ignore',
+): Promise<ChildProcess> {
+  rmSync(join(state, 'serve.json'), { force: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--mount', mount], {
+    cwd: repo,
+    env: { ...env, CXLSIM_STATE: state },
+    stdio: ['ignore', 'ignore', stdio],
+  });
+  for (let i = 0; i < 300 && !existsSync(join(state, 'serve.json')); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(existsSync(join(state, 'serve.json'))).toBe(true);
+  return child;
 }
 
 /** A live machine for one describe block: its directory and a `cxlsim` runner on its state. */
@@ -80,18 +109,7 @@ export function liveServe(
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), prefix));
     expect(cxlsim('boot', '--preset', preset, '--profile', profile).code).toBe(0);
-    serve = spawn(
-      process.execPath,
-      ['--import', 'tsx', main, 'serve', '--mount', join(dir, 'sys')],
-      {
-        cwd: repo,
-        env: env(),
-        stdio: 'ignore',
-      },
-    );
-    for (let i = 0; i < 300 && !existsSync(join(dir, 'st', 'serve.json')); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(join(dir, 'st', 'serve.json'))).toBe(true);
+    serve = await startServe(join(dir, 'st'), join(dir, 'sys'), env());
   }, 60_000);
   afterAll(async () => {
     if (serve && serve.exitCode === null) {

@@ -145,6 +145,16 @@ export async function startServing(
   const sockDir = mkdtempSync(join(tmpdir(), 'cxlsim-'));
   const socket = join(sockDir, 'mbox.sock');
   let server: Server | undefined;
+  /** Removes the socket directory and this process's serve record (idempotent). */
+  const forget = () => {
+    rmSync(sockDir, { recursive: true, force: true });
+    if (record) {
+      try {
+        const cur = JSON.parse(readFileSync(join(ctx.stateDir, SERVE_FILE), 'utf8')) as ServeInfo;
+        if (cur.pid === process.pid) rmSync(join(ctx.stateDir, SERVE_FILE), { force: true });
+      } catch {}
+    }
+  };
   let fuse: FuseInstance | undefined;
   const cleanup = async () => {
     if (fuse) {
@@ -159,13 +169,7 @@ export async function startServing(
       server = undefined;
       await new Promise<void>((r) => s.close(() => r()));
     }
-    rmSync(sockDir, { recursive: true, force: true });
-    if (record) {
-      try {
-        const cur = JSON.parse(readFileSync(join(ctx.stateDir, SERVE_FILE), 'utf8')) as ServeInfo;
-        if (cur.pid === process.pid) rmSync(join(ctx.stateDir, SERVE_FILE), { force: true });
-      } catch {}
-    }
+    forget();
   };
   try {
     server = await startMboxServer(live, socket, report);
@@ -224,13 +228,7 @@ export async function startServing(
     stopped = true;
     clearTimeout(tick);
     if (isMountPoint(mount)) lazyUnmount(mount);
-    rmSync(sockDir, { recursive: true, force: true });
-    if (record) {
-      try {
-        const cur = JSON.parse(readFileSync(join(ctx.stateDir, SERVE_FILE), 'utf8')) as ServeInfo;
-        if (cur.pid === process.pid) rmSync(join(ctx.stateDir, SERVE_FILE), { force: true });
-      } catch {}
-    }
+    forget();
   };
   return { info, live, close: closeAll, abort };
 }
