@@ -33,6 +33,14 @@
  * records the current task: `cxl list --media-errors` keeps only the cxl_poison events of its
  * own pid. (stdio writes, e.g. bash's echo, use libc's internal write and are not seen.)
  *
+ * And it stands in for devtmpfs for the device-DAX nodes: in the guest, devtmpfs has a
+ * /dev/daxN.M for every registered dax device (devm_create_dev_dax() adds its cdev, whatever
+ * driver binds later), and libdaxctl (add_dev()) stat()s it; `cxlsim run`'s /dev is a small
+ * tmpfs made once, before any region. stat()/lstat() of /dev/daxN.M, when no such file exists,
+ * answer a character device 0600 whose st_rdev is the device's /sys/bus/dax/devices/daxN.M/dev
+ * (MAJ:MIN); while that attribute does not exist, ENOENT as before. readdir of /dev does not
+ * list them.
+ *
  * Wire format (little endian, one request per connection): u32 length, then the body.
  *   QUERY  req: u8 1, u8[3] 0, u32 memdev N, u32 n_commands
  *          resp: i32 errno, u32 total, n x struct cxl_command_info (n = min(n_commands, total))
@@ -56,6 +64,10 @@
 #include <sys/mman.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <fcntl.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <linux/types.h>
@@ -382,3 +394,53 @@ int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
 	}
 	return real_epoll_wait(epfd, evs, max, timeout);
 }
+
+/* 0 and *st filled when path is /dev/daxN.M of a registered dax device, -1 otherwise. */
+static int dax_node(const char *path, struct stat *st)
+{
+	char attr[128], buf[32];
+	unsigned int maj, min;
+	ssize_t n;
+	int fd;
+
+	if (strncmp(path, "/dev/dax", 8) != 0 || strchr(path + 5, '/') != NULL ||
+	    strlen(path) > 64)
+		return -1;
+	snprintf(attr, sizeof(attr), "/sys/bus/dax/devices/%s/dev", path + 5);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, attr, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (sscanf(buf, "%u:%u", &maj, &min) != 2)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFCHR | 0600;
+	st->st_nlink = 1;
+	st->st_rdev = makedev(maj, min);
+	st->st_blksize = 4096;
+	return 0;
+}
+
+/* stat(2) family: the real call first; a missing /dev/daxN.M then as devtmpfs has it. */
+#define STAT_SHIM(name, type)                                                        \
+	int name(const char *path, type *st)                                           \
+	{                                                                              \
+		static int (*real)(const char *, type *);                              \
+		int saved = errno, rc;                                                 \
+		if (!real)                                                             \
+			real = (int (*)(const char *, type *))dlsym(RTLD_NEXT, #name); \
+		rc = real(path, st);                                                   \
+		if (rc < 0 && errno == ENOENT && dax_node(path, (struct stat *)st) == 0) { \
+			errno = saved;                                                 \
+			return 0;                                                      \
+		}                                                                      \
+		return rc;                                                             \
+	}
+STAT_SHIM(stat, struct stat)
+STAT_SHIM(lstat, struct stat)
+STAT_SHIM(stat64, struct stat64)
+STAT_SHIM(lstat64, struct stat64)

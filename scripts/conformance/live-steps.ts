@@ -2,10 +2,14 @@
  * Conformance through writes (issue 11): every fixture scenario's `cxl …` region steps replayed
  * with the REAL ndctl through `cxlsim run`, compared with the capture.
  *
- * usage: node --import tsx scripts/conformance/live-steps.ts [-v] [FIXTURES_DIR]
+ * usage: node --import tsx scripts/conformance/live-steps.ts [-v] [--profile P] [FIXTURES_DIR]
+ *
+ * The real tool is the `cxl` on PATH, or $NDCTL_BIN_DIR/cxl (e.g. a root built by
+ * scripts/ndctl81-root: trixie's ndctl 81 for `--profile debian-13 sysfs-fixtures/stacks/debian-13`,
+ * sid's ndctl 85 for `--profile latest sysfs-fixtures/stacks/latest`).
  *
  * Per scenario (FIXTURES_DIR/<scenario>/host/qemu-cmdline.sh + scenario.guest): the topology is
- * booted with `--profile debian-12` (the captures' Linux 6.1 / QEMU 7.2 / ndctl 76.1) in a
+ * booted with `--profile P` (default debian-12, the captures' Linux 6.1 / QEMU 7.2 / ndctl 76.1) in a
  * scratch state directory, `cxlsim serve` mounts it, and ONE `cxlsim run` executes every step
  * in order (capture device names translated to ours through canon identities, as
  * scripts/conformance/scenario.ts does), each followed by `cxl list -R` (the capture's
@@ -28,15 +32,21 @@ import { scenarioSteps } from './scenario.ts';
 
 const args = process.argv.slice(2);
 const verbose = args.includes('-v');
-const fixtures = resolve(
-  args.find((a) => a !== '-v') ?? join(import.meta.dirname, '..', '..', 'sysfs-fixtures'),
-);
+const pi = args.indexOf('--profile');
+const profile = pi >= 0 ? (args[pi + 1] ?? 'debian-12') : 'debian-12';
+const positional = args.filter((a, i) => a !== '-v' && i !== pi && i !== pi + 1);
+const fixtures = resolve(positional[0] ?? join(import.meta.dirname, '..', '..', 'sysfs-fixtures'));
+/** PATH with $NDCTL_BIN_DIR first, so its `cxl` is the real tool run. */
+const PATH = process.env.NDCTL_BIN_DIR
+  ? `${process.env.NDCTL_BIN_DIR}:${process.env.PATH}`
+  : (process.env.PATH ?? '');
 const root = join(import.meta.dirname, '..', '..');
 const main = join(root, 'src', 'cli', 'main.ts');
 
 async function missing(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root';
-  if (spawnSync('cxl', ['version']).status !== 0) return "the real 'cxl' tool is not installed";
+  if (spawnSync('cxl', ['version'], { env: { ...process.env, PATH } }).status !== 0)
+    return "the real 'cxl' tool is not installed";
   if (spawnSync('cc', ['--version']).status !== 0) return 'no C compiler';
   try {
     await loadFuse();
@@ -76,11 +86,11 @@ for (const scenario of readdirSync(fixtures).sort()) {
   if (!existsSync(qemu) || steps.length === 0) continue;
   const work = mkdtempSync(join(tmpdir(), 'cxlsim-live-steps-'));
   const state = join(work, 'st');
-  const env = { ...process.env, CXLSIM_STATE: state };
+  const env = { ...process.env, PATH, CXLSIM_STATE: state };
   const cli = new Cli(state, root);
   let serve: ReturnType<typeof spawn> | undefined;
   try {
-    await cli.must(['boot', '--qemu', qemu, '--profile', 'debian-12']);
+    await cli.must(['boot', '--qemu', qemu, '--profile', profile]);
     const cap = identityMap(canonEntries(read(join(dir, '00-boot', 'sysfs.txt'))));
     const ours = identityMap(canonEntries((await cli.must(['sysfs', 'dump'])).stdout));
     const byId = new Map([...ours].map(([name, id]) => [id, name]));

@@ -26,6 +26,7 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsLinkTarget } from './kernfs-link.ts';
 import { busesDir, modulesDir } from './tree-bus.ts';
 import { devicesDir, kernelDir, makeCtx } from './tree-ctx.ts';
+import { devDir } from './tree-dev.ts';
 import { type DirNode, type Node, type SysfsHooks, staticDir } from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
 
@@ -98,6 +99,7 @@ class LiveSysfs implements SysfsView {
     this.kernel = kernel;
     const entries = new Map<string, () => Node | undefined>([
       ['bus', () => busesDir(ctx)],
+      ['dev', () => devDir(ctx)],
       ['devices', () => devicesDir(ctx)],
       ['kernel', () => kernelDir(ctx)],
       ['module', () => modulesDir(ctx)],

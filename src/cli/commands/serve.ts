@@ -70,6 +70,9 @@ mount --bind "$mnt" /sys
 if [ -d "$mnt/kernel/tracing" ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
 	mount --bind "$mnt/kernel/tracing" /sys/kernel/tracing || umount /sys/kernel/tracing
 fi
+if [ -d "$mnt/kernel/debug" ] && mount -t debugfs nodev /sys/kernel/debug 2>/dev/null; then
+	mount --bind "$mnt/kernel/debug" /sys/kernel/debug || umount /sys/kernel/debug
+fi
 d=$(mktemp -d "${'$'}{TMPDIR:-/tmp}/cxlsim-dev.XXXXXX")
 mount -t tmpfs -o mode=755,size=1m cxlsim-dev "$d"
 for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
