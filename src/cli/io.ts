@@ -11,6 +11,11 @@ export interface CliIo {
   err(s: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /**
+   * Whether stdout is a terminal (ndctl's isatty(1) choices); absent: not. A command forwarded
+   * to `cxlsim serve` carries its caller's (live/forward.ts).
+   */
+  isTty?: boolean;
 }
 
 /** The real process's streams, environment and cwd. */
@@ -20,5 +25,6 @@ export function processIo(): CliIo {
     err: (s) => void process.stderr.write(s),
     env: process.env,
     cwd: process.cwd(),
+    isTty: Boolean(process.stdout.isTTY),
   };
 }

@@ -24,7 +24,7 @@ export async function monitorCommand(ctx: CliContext, args: string[]): Promise<n
     b.events = t.history.filter((e) => e.system === 'cxl');
     const r = cxlCommand(machine.sysfs, machine.ioctl, ['monitor', ...args], {
       ndctl: machine.profile.ndctl,
-      isTty: Boolean(process.stdout.isTTY),
+      isTty: Boolean(ctx.io.isTty),
     });
     if (r.stdout) ctx.io.out(r.stdout);
     if (r.stderr) ctx.io.err(r.stderr);

@@ -28,7 +28,7 @@ export async function ndctlCommand(
       [command, ...args],
       {
         ndctl: machine.profile.ndctl,
-        isTty: Boolean(process.stdout.isTTY),
+        isTty: Boolean(ctx.io.isTty),
         sleep: (ms) => msleep(machine.kernel, ms),
       },
     );

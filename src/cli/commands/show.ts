@@ -55,7 +55,7 @@ export async function showCommand(ctx: CliContext, a: ShowArgs): Promise<number>
   return withMachine(ctx, ({ machine }) => {
     const g = buildShowGraph(machine.sysfs);
     const tty =
-      a.output === undefined && process.stdout.isTTY === true && ctx.io.env.NO_COLOR === undefined;
+      a.output === undefined && ctx.io.isTty === true && ctx.io.env.NO_COLOR === undefined;
     const text =
       format === 'tree'
         ? renderTree(g, painter(tty))

@@ -16,7 +16,7 @@
  * command runs locally; once the command is sent, a broken connection is an error (it may have
  * run), never a second run.
  *
- * Wire format: request `[u32 length][u8 5][3 bytes 0][JSON {argv, cwd, env}]`; answer
+ * Wire format: request `[u32 length][u8 5][3 bytes 0][JSON {argv, cwd, env, isTty}]`; answer
  * `[u32 length][i32 exit code][u32 stdout length][stdout][stderr]` (little-endian).
  */
 import { connect } from 'node:net';
@@ -87,7 +87,10 @@ export async function forwardToServe(argv: string[], io: CliIo): Promise<number 
   if (stateDir === undefined) return undefined;
   const info = findServing(stateDir);
   if (!info || info.state !== stateDir) return undefined;
-  const body = Buffer.from(JSON.stringify({ argv, cwd: io.cwd, env: io.env }), 'utf8');
+  const body = Buffer.from(
+    JSON.stringify({ argv, cwd: io.cwd, env: io.env, isTty: io.isTty === true }),
+    'utf8',
+  );
   const head = Buffer.alloc(8);
   head.writeUInt32LE(body.length + 4, 0);
   head[4] = CLI_REQUEST;

@@ -23,7 +23,7 @@ const SEND = 2;
 const CTL = 3;
 /** The pid of the process about to write a /sys file (the shim's write()). */
 const PID = 4;
-/** A cxlsim command forwarded by another cxlsim process (forward.ts): JSON {argv, cwd, env}. */
+/** A cxlsim command forwarded by another cxlsim process (forward.ts): JSON {argv, cwd, env, isTty}. */
 export const CLI_REQUEST = 5;
 /** The largest request accepted (a SET_LSA payload is at most the mailbox size, 1 MiB). */
 const MAX_REQUEST = 2 << 20;
@@ -137,13 +137,13 @@ function errBody(e: Errno): Buffer {
  */
 async function runForwarded(live: LiveMachine, body: Buffer): Promise<CtlResult> {
   const malformed = { code: 2, stdout: '', stderr: 'cxlsim: serve: malformed forwarded command\n' };
-  let req: { argv?: unknown; cwd?: unknown; env?: unknown };
+  let req: { argv?: unknown; cwd?: unknown; env?: unknown; isTty?: unknown };
   try {
     req = JSON.parse(body.toString('utf8')) as typeof req;
   } catch {
     return malformed;
   }
-  const { argv, cwd, env } = req;
+  const { argv, cwd, env, isTty } = req;
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string') || typeof cwd !== 'string')
     return malformed;
   const r: CtlResult = { code: 0, stdout: '', stderr: '' };
@@ -156,6 +156,7 @@ async function runForwarded(live: LiveMachine, body: Buffer): Promise<CtlResult>
     },
     env: (env ?? {}) as Record<string, string | undefined>,
     cwd,
+    isTty: isTty === true,
   };
   // only commands on this server's own state run on its machine
   if (forwardedState(argv as string[], io) !== live.stateDir)
