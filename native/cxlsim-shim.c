@@ -87,19 +87,21 @@ struct cxl_send_command {
 #define CXL_MEM_QUERY_COMMANDS _IOR(0xCE, 1, struct cxl_mem_query_commands)
 #define CXL_MEM_SEND_COMMAND _IOWR(0xCE, 2, struct cxl_send_command)
 
-static int is_security_state(int fd) /* fd is /sys/.../security/state */
+/* 1 when fd is a file under /sys whose path ends with `tail` ("/security/state"), else 0. */
+static int sys_fd_ends_with(int fd, const char *tail)
 {
-	static const char tail[] = "/security/state";
+	size_t tlen = strlen(tail);
 	char link[64], path[512];
 	ssize_t len;
 
+	if (fd < 0)
+		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = readlink(link, path, sizeof(path) - 1);
-	if (len < (ssize_t)sizeof(tail))
+	if (len < 0 || (size_t)len <= tlen)
 		return 0;
 	path[len] = 0;
-	return strncmp(path, "/sys/", 5) == 0 &&
-	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
+	return strncmp(path, "/sys/", 5) == 0 && strcmp(path + len - tlen, tail) == 0;
 }
 
 int poll(struct pollfd *fds, nfds_t nfds, int timeout)
@@ -110,7 +112,7 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (!real_poll)
 		real_poll = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
-	if (nfds != 1 || !is_security_state(fds[0].fd))
+	if (nfds != 1 || !sys_fd_ends_with(fds[0].fd, "/security/state"))
 		return real_poll(fds, nfds, timeout);
 	for (;;) {
 		ssize_t n = pread(fds[0].fd, buf, sizeof(buf), 0);
@@ -128,28 +130,12 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 }
 
-static int is_trace_pipe_raw(int fd) /* fd is /sys/kernel/tracing/.../trace_pipe_raw */
-{
-	static const char tail[] = "/trace_pipe_raw";
-	char link[64], path[512];
-	ssize_t len;
-
-	if (fd < 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	len = readlink(link, path, sizeof(path) - 1);
-	if (len < (ssize_t)sizeof(tail))
-		return 0;
-	path[len] = 0;
-	return strncmp(path, "/sys/", 5) == 0 &&
-	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
-}
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 
-	if (is_trace_pipe_raw(fd)) {
+	if (sys_fd_ends_with(fd, "/trace_pipe_raw")) {
 		errno = ENODEV;
 		return MAP_FAILED;
 	}
@@ -350,20 +336,6 @@ ssize_t write(int fd, const void *buf, size_t n)
 	return do_write(fd, buf, n);
 }
 
-static int is_trace_pipe(int fd) /* fd is /sys/kernel/tracing/.../trace_pipe */
-{
-	static const char tail[] = "/trace_pipe";
-	char link[64], path[512];
-	ssize_t len;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	len = readlink(link, path, sizeof(path) - 1);
-	if (len < (ssize_t)sizeof(tail))
-		return 0;
-	path[len] = 0;
-	return strncmp(path, "/sys/", 5) == 0 &&
-	       strcmp(path + len - (sizeof(tail) - 1), tail) == 0;
-}
 
 static int paced_epfd[16];
 static int n_paced;
@@ -374,7 +346,7 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (!real_epoll_ctl)
 		real_epoll_ctl = (int (*)(int, int, int, struct epoll_event *))dlsym(RTLD_NEXT, "epoll_ctl");
-	if (op == EPOLL_CTL_ADD && n_paced < 16 && is_trace_pipe(fd))
+	if (op == EPOLL_CTL_ADD && n_paced < 16 && sys_fd_ends_with(fd, "/trace_pipe"))
 		paced_epfd[n_paced++] = epfd;
 	return real_epoll_ctl(epfd, op, fd, ev);
 }
