@@ -18,6 +18,7 @@ import { KernelLog } from '../kernel/log.ts';
 import { cxlList } from '../ndctl/cxl/list.ts';
 import { cxlCommand } from '../ndctl/index.ts';
 import type { Profile } from '../profile.ts';
+import { commandNote } from '../state/ops.ts';
 import { normSysPath, type SysEntry } from '../sysfs/view.ts';
 import type { Topology } from '../topology/model.ts';
 import { type MachineOp, recordIoctl, recordSysfs, replayOps } from './ops.ts';
@@ -230,12 +231,7 @@ export class Machine {
     });
     // create-region attempts are noted, as the CLI journal does, for explain()
     if (argv[0] === 'create-region')
-      this.#ops.splice(start, 0, {
-        kind: 'command',
-        argv: [...argv],
-        code: r.code,
-        ops: this.#ops.length - start,
-      });
+      this.#ops.splice(start, 0, commandNote(argv, r.code, this.#ops.length - start));
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -17,6 +17,7 @@ import { resolveProfile } from '../profile.ts';
 import { removeDeadTemps } from '../state/atomic.ts';
 import { StateError } from '../state/errors.ts';
 import { processAlive } from '../state/lock.ts';
+import { commandNote } from '../state/ops.ts';
 import { replay } from '../state/replay.ts';
 import { takePreloaded } from '../state/snapshot.ts';
 import type { CliDeps } from './deps.ts';
@@ -159,8 +160,7 @@ export async function withMachine<T>(
         code = typeof r === 'number' ? r : 0;
         return r;
       } finally {
-        if (ctx.note)
-          pending.unshift({ kind: 'command', argv: ctx.note, code, ops: pending.length });
+        if (ctx.note) pending.unshift(commandNote(ctx.note, code, pending.length));
         const next = { ...base, ops: [...base.ops, ...pending] };
         if (fresh || pending.length > 0) writeState(ctx.stateDir, next, () => lock.assertHeld());
         maybeBuildSnapshot(ctx.stateDir, next, ctx.io.env);

@@ -40,6 +40,18 @@ export type JournalOp =
    */
   | { kind: 'qmp'; command: string; args: string };
 
+/**
+ * The `command` note placed before the `ops` operations a command made: its command line and
+ * exit code (`cxlsim explain` replays the attempt from it).
+ */
+export function commandNote(
+  argv: readonly string[],
+  code: number,
+  ops: number,
+): Extract<JournalOp, { kind: 'command' }> {
+  return { kind: 'command', argv: [...argv], code, ops };
+}
+
 /** The reason an op's `at` is malformed (not a decimal ns count), or undefined. */
 function checkAt(op: Record<string, unknown>): string | undefined {
   return op.at === undefined || (isStr(op.at) && /^[0-9]{1,20}$/.test(op.at))

@@ -18,6 +18,7 @@ import type { Machine } from '../../machine.ts';
 import type { CxlMemIoctl } from '../../ndctl/lib/ioctl.ts';
 import type { Profile } from '../../profile.ts';
 import { resolveProfile } from '../../profile.ts';
+import { commandNote } from '../../state/ops.ts';
 import type { SysfsView } from '../../sysfs/view.ts';
 import type { CliIo } from '../io.ts';
 import { type StateLock, withStateLock } from '../lock.ts';
@@ -195,7 +196,7 @@ export class LiveMachine {
           code = typeof r === 'number' ? r : 0;
           return r;
         } finally {
-          if (note) pending.unshift({ kind: 'command', argv: note, code, ops: pending.length });
+          if (note) pending.unshift(commandNote(note, code, pending.length));
           if (pending.length > 0) {
             const next = { ...st, ops: [...st.ops, ...pending] };
             writeState(this.ctx.stateDir, next, () => lock.assertHeld());
