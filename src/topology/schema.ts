@@ -19,6 +19,7 @@ import type { DownstreamPort, Endpointish, MachineConfig, Topology } from './mod
 import { parseCpuOption } from './qemu-cpu.ts';
 import { checkTopology, formatPath } from './schema-check.ts';
 import { granularity, ident, int, pciAddr, size, u64 } from './schema-types.ts';
+import { loadYamlFast } from './yaml-fast.ts';
 
 const hdmCaps = z.strictObject({
   decoderCount: int(1, 32),
@@ -224,6 +225,22 @@ function baseName(path: string): string {
  * @throws EINVAL "invalid YAML: …" or "<field path>: <problem>".
  */
 export function parseTopologyFile(text: string, path?: string): Topology {
+  // A good file through js-yaml (yaml-fast.ts); anything else through `yaml`, for its errors.
+  const fast = loadYamlFast(text);
+  if (fast) {
+    const r = topologyFileSchema.safeParse(fast.value);
+    if (r.success && !checkTopology(r.data)) return topologyOf(r.data, path);
+  }
+  return parseTopologyYaml(text, path);
+}
+
+/**
+ * {@link parseTopologyFile} through the `yaml` library alone: every node keeps its position, so
+ * an error names FILE:LINE:COL. Same result and errors as parseTopologyFile, ~6× slower on a big
+ * file.
+ * @throws EINVAL as parseTopologyFile.
+ */
+export function parseTopologyYaml(text: string, path?: string): Topology {
   const lines = new LineCounter();
   const fail = (msg: string, offset?: number): never => {
     let where = path ?? '';
