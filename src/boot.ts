@@ -47,11 +47,13 @@ import { pciFunctions } from './drivers/pci/probe.ts';
 import { buildPlatform, type Platform } from './hw/platform.ts';
 import { rebuildable } from './kernel/graph-copy.ts';
 import { Kernel } from './kernel/kernel.ts';
+import { parseModuleArgs } from './kernel/params.ts';
 import type { BootOptions, Machine } from './machine.ts';
 import type { CxlMemIoctl } from './ndctl/lib/ioctl.ts';
 import { createSysfs } from './sysfs/tree.ts';
 import type { SysfsView } from './sysfs/view.ts';
 import type { Topology } from './topology/model.ts';
+import { cxlTestParams } from './topology/presets/cxl-test-kver.ts';
 
 /** A booted machine plus the platform behind it (for inspection commands). */
 export interface BootedMachine extends Machine {
@@ -85,6 +87,10 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
   // tools/testing/cxl requires CONFIG_CXL_REGION_INVALIDATION_TEST: a cxl_test kernel has it
   const kconfig = opts.kconfig ?? (platform.topology.mock ? ['CXL_REGION_INVALIDATION_TEST'] : []);
   const guest = attachEnv(kernel, platform.bus, opts.profile, kconfig);
+  // `modprobe cxl_test ARGS`: the module's load, before its init builds the mock platform
+  const { mock, mockArgs } = platform.topology;
+  if (mock && mockArgs)
+    parseModuleArgs(kernel.log, 'cxl_test', cxlTestParams(opts.profile.kernel), mockArgs);
   const drivers = [cxlAcpiDriver, cxlPciDriver, cxlAccelDriver, pcieportDriver];
   // tools/testing/cxl: cxl_test loads cxl_mock_mem, the platform driver of its memdevs
   if (platform.topology.mock) drivers.push(cxlMockMemDriver);

@@ -229,4 +229,10 @@ export interface Topology {
   rootBus?: Type3Dev[];
   /** Platform-level mock (cxl_test): names devices as tools/testing/cxl does. */
   mock?: boolean;
+  /**
+   * The cxl_test module's load arguments ("interleave_arithmetic=1"), with {@link mock}: the
+   * topology already follows the ones the guest's cxl_test declares; the guest kernel logs the
+   * others as unknown at load (kernel/params.c).
+   */
+  mockArgs?: string[];
 }

@@ -166,6 +166,7 @@ export const topologyFileSchema = z.strictObject({
   cxims: z.array(z.strictObject({ granularity, xormaps: z.array(u64) })).default([]),
   ignored: z.array(z.string()).default([]),
   mock: z.boolean().optional(),
+  mockArgs: z.array(z.string()).optional(),
 });
 
 /** Words for a zod issue (after the path). */
@@ -288,5 +289,6 @@ function topologyOf(f: z.infer<typeof topologyFileSchema>, path: string | undefi
     ignored: f.ignored,
   };
   if (f.mock !== undefined) t.mock = f.mock;
+  if (f.mockArgs !== undefined) t.mockArgs = f.mockArgs;
   return t;
 }

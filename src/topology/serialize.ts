@@ -153,6 +153,7 @@ export function topologyToFileObject(t: Topology): Obj {
     cxims: t.cxims.map((c) => ({ granularity: c.granularity, xormaps: [...c.xormaps] })),
     ignored: [...t.ignored],
     mock: t.mock,
+    mockArgs: t.mockArgs,
   });
 }
 

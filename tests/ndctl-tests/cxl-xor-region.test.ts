@@ -97,4 +97,15 @@ describe('cxl-xor-region.sh (v76.1) per kernel', () => {
     expect(dec).toHaveLength(5);
     expect(dec.some((d) => d.nr_targets === 4)).toBe(false);
   });
+
+  it("the module load logs a parameter the kernel's cxl_test does not declare (kernel/params.c)", () => {
+    const warning = "cxl_test: unknown parameter 'interleave_arithmetic' ignored";
+    const lines = (preset: 'cxl_test' | 'cxl_test_xor', kernel: string) =>
+      new Sh(preset, kernel).m.kernel.log.lines.filter((l) => l.text.startsWith('cxl_test:'));
+    expect(lines('cxl_test_xor', '6.1')).toEqual([
+      expect.objectContaining({ level: 4, text: warning }),
+    ]);
+    expect(lines('cxl_test_xor', '6.12')).toEqual([]);
+    expect(lines('cxl_test', '6.1')).toEqual([]);
+  });
 });

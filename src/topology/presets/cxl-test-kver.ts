@@ -57,6 +57,21 @@ export const CXL_TEST_MOCK_SINCE = {
   xorThreeWay: '6.13',
 } as const;
 
+/**
+ * cxl_test's module parameters (cxl.c `module_param()`), each with the mock change that added
+ * it; a parameter the guest's cxl_test does not declare is logged and ignored at load.
+ */
+export const CXL_TEST_PARAMS: Readonly<Record<string, CxlTestMockChange>> = {
+  interleave_arithmetic: 'xorWindows',
+};
+
+/** The module parameters the cxl_test of `kernel` declares (absent: the latest). */
+export function cxlTestParams(kernel: KernelVersion | undefined): string[] {
+  return Object.entries(CXL_TEST_PARAMS)
+    .filter(([, since]) => cxlTestMockHas(kernel, since))
+    .map(([name]) => name);
+}
+
 /** A cxl_test mock change of {@link CXL_TEST_MOCK_SINCE}. */
 export type CxlTestMockChange = keyof typeof CXL_TEST_MOCK_SINCE;
 

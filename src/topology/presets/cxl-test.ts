@@ -227,5 +227,6 @@ export function cxlTestTopology(
     cxims,
     ignored: [],
     mock: true,
+    ...(opts.interleaveArithmetic === 1 ? { mockArgs: ['interleave_arithmetic=1'] } : {}),
   };
 }

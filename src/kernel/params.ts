@@ -1,0 +1,29 @@
+/**
+ * DOC: kernel/params.c as a module load uses it: the arguments given to modprobe are parsed
+ * against the module's `module_param()` declarations (parse_args()); one the module does not
+ * declare goes to load_module()'s unknown_module_param_cb(), which logs it and loads the module
+ * anyway.
+ */
+import { KERN, type KernelLog } from './log.ts';
+
+/**
+ * parse_args() over `args` ("name" or "name=value", as modprobe passes them) for module
+ * `modname` declaring `known`: logs `<modname>: unknown parameter '<name>' ignored` (pr_warn,
+ * unknown_module_param_cb()) for each other name and returns the arguments the module takes.
+ * The kernel compares names with `-` and `_` alike (parameq()).
+ */
+export function parseModuleArgs(
+  log: KernelLog,
+  modname: string,
+  known: readonly string[],
+  args: readonly string[],
+): string[] {
+  const norm = (s: string) => s.replace(/-/g, '_');
+  const declared = new Set(known.map(norm));
+  return args.filter((a) => {
+    const name = a.split('=')[0] ?? a;
+    if (declared.has(norm(name))) return true;
+    log.printk(KERN.WARNING, `${modname}: unknown parameter '${name}' ignored`);
+    return false;
+  });
+}
