@@ -27,3 +27,21 @@ export function parseModuleArgs(
     return false;
   });
 }
+
+/**
+ * kstrtoint(s, 0): an `int` module parameter's value (param_set_int()): optional sign, then
+ * hexadecimal after `0x`, octal after `0`, decimal otherwise, one trailing newline allowed;
+ * undefined where the kernel returns -EINVAL or -ERANGE (parse_args() then fails the load).
+ */
+export function kstrtoint(s: string): number | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\n?$/.exec(s);
+  if (!m) return undefined;
+  const digits = m[2] as string;
+  const v = /^0[xX]/.test(digits)
+    ? Number.parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits[0] === '0'
+      ? Number.parseInt(digits.slice(1), 8)
+      : Number.parseInt(digits, 10);
+  const n = m[1] === '-' ? -v : v;
+  return n >= -(2 ** 31) && n < 2 ** 31 ? n : undefined;
+}

@@ -234,6 +234,12 @@ describe('stand-in commands', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^modprobe: FATAL: Module no_such_module not found in directory /);
     expect((await g.run(['modprobe', '-r', 'cxl_test'])).code).toBe(0);
+    // 6.1's cxl_test has no interleave_arithmetic: any value loads the modulo mock, with the
+    // kernel's warning (a kernel that has the int parameter refuses 'y': tests/kernel/params)
+    expect((await g.run(['modprobe', 'cxl_test', 'interleave_arithmetic=y'])).code).toBe(0);
+    expect((await g.run(['dmesg'])).stdout.split('\n')[0]).toMatch(
+      /^\[ *[\d.]+\] cxl_test: unknown parameter 'interleave_arithmetic' ignored$/,
+    );
   });
 });
 

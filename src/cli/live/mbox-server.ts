@@ -14,6 +14,8 @@ import { release } from 'node:os';
 import { cxlSendCmd, queryCommandSlots } from '../../drivers/cxl/core/send-cmd.ts';
 import { Errno, errnoNumber } from '../../kernel/errno.ts';
 import { KernelLog } from '../../kernel/log.ts';
+import { kstrtoint } from '../../kernel/params.ts';
+import { cxlTestParams } from '../../topology/presets/cxl-test-kver.ts';
 import { MUTATING_IDS } from '../recording.ts';
 import { forwardedState } from './forward.ts';
 import type { LiveMachine } from './store.ts';
@@ -68,7 +70,13 @@ export class GuestCommands {
     const name = mod.replace(/-/g, '_');
     if (name === 'cxl_test') {
       if (!remove) {
-        const xor = params.some((p) => /^interleave_arithmetic=(1|y|Y)$/.test(p));
+        const xor = await this.cxlTestXor(params);
+        if (xor === undefined)
+          return {
+            code: 1,
+            stdout: '',
+            stderr: `modprobe: ERROR: could not insert '${name}': Invalid argument\n`,
+          };
         await this.live.bootPreset(xor ? 'cxl_test_xor' : 'cxl_test');
         this.cleared = 0;
       }
@@ -83,6 +91,22 @@ export class GuestCommands {
         ? `modprobe: FATAL: Module ${mod} is not in kernel.\n`
         : `modprobe: FATAL: Module ${mod} not found in directory /lib/modules/${kver}\n`,
     };
+  }
+
+  /**
+   * Whether `modprobe cxl_test PARAMS` asks for the XOR windows: the last
+   * `interleave_arithmetic=V` (parse_args() applies each in turn) is the int 1. Undefined when
+   * the guest's cxl_test declares the parameter and V is no int (param_set_int(): the load
+   * fails with EINVAL); a cxl_test without it ignores it (its boot logs the warning).
+   */
+  private async cxlTestXor(params: string[]): Promise<boolean | undefined> {
+    const given = params.filter((p) => /^interleave[-_]arithmetic(=|$)/.test(p)).at(-1);
+    if (given === undefined) return false;
+    const m = await this.live.current();
+    if (!cxlTestParams(m.profile.kernel).includes('interleave_arithmetic')) return true;
+    const eq = given.indexOf('=');
+    const v = eq < 0 ? undefined : kstrtoint(given.slice(eq + 1));
+    return v === undefined ? undefined : v === 1;
   }
 
   /** `dmesg [-r] [-c|-C]`: the kernel log (util-linux flags; others are ignored). */
