@@ -21,7 +21,14 @@
  * bus/acpi/devices links, and their ancestors as bare directories.
  */
 import { Errno, strerror } from '../kernel/errno.ts';
-import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
+import {
+  type ListedEntry,
+  normSysPath,
+  resolveLink,
+  type SysEntry,
+  type SysfsView,
+  type SysListing,
+} from './view.ts';
 
 /** First line of a capture's sysfs.txt (kept so that dumps diff cleanly against captures). */
 export const DUMP_HEADER = '# gt-sysfs-dump v1 (see guest/gtlib.sh for the line format)';
@@ -29,6 +36,17 @@ export const DUMP_HEADER = '# gt-sysfs-dump v1 (see guest/gtlib.sh for the line 
 /** Files the capture tool lists without reading them (mmap-only PCI BAR files). */
 const SKIP = /^resource\d+(_wc)?$/;
 const SKIP_REASON = 'PCI BAR resource file, not read';
+/** The directory whose entries' targets the default selection dumps. */
+const BUS_DEVICES = 'bus/cxl/devices';
+/**
+ * Entries from which a directory's listing is not held while it is written (see
+ * {@link Dumper.emit}). A large directory's entries (bus/cxl/devices: 30 k links at 4096
+ * endpoints, each lstat() with its link target) lived through V8's young-generation collections
+ * while it was written and were promoted to the old space, which only a full collection empties;
+ * looking each one up again when its record is written costs one lookup per entry of the few
+ * directories this large (5 at 4096 endpoints), and the ~65 k smaller ones keep the single pass.
+ */
+const LARGE_DIR = 128;
 /** Bytes per hex line of an X record. */
 const HEX_LINE = 32;
 
@@ -71,9 +89,9 @@ class Sel {
   done = 0;
 }
 
-/** Whether something below the node `n` may be selected (kids, or a recursion). */
+/** Whether something below the node `n` may be selected (kids, a recursion or a listing). */
 function below(n: Sel | undefined): boolean {
-  return n !== undefined && (n.kids !== undefined || (n.done & 1) !== 0);
+  return n !== undefined && (n.kids !== undefined || n.done !== 0);
 }
 
 /** A node with nothing selected below it (a directory reached only through a recursion). */
@@ -145,16 +163,17 @@ class Dumper {
     this.select(n, path);
   }
 
-  /** A directory and its direct entries. */
+  /**
+   * A directory and its direct entries. Only marked here, like {@link recurse}: the entries
+   * are listed when the directory's records are written (a 4096-endpoint machine's memdevs
+   * have thousands of such ancestors, ~40 entries each, that would otherwise be held from the
+   * selection to the writing).
+   */
   oneLevel(path: string): void {
     const n = this.sel(path);
     if (n.done & 2) return;
     n.done |= 2;
     this.select(n, path);
-    for (const name of this.view.readdir(path)) {
-      const k = Dumper.kid(n, name);
-      if (!k.st) k.st = this.lstatIn(path, name);
-    }
   }
 
   /** Proper ancestors of a path, outermost first, excluding /sys itself. */
@@ -162,6 +181,27 @@ class Dumper {
     const parts = path.split('/');
     const out: string[] = [];
     for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join('/'));
+    return out;
+  }
+
+  /**
+   * Where each entry of `dir` leads: a symlink's target resolved from its readlink() text (a
+   * sysfs symlink points at a kobject's directory, and kernfs_get_target_path()
+   * (fs/kernfs/symlink.c) writes that directory's own path relative to the link: it never
+   * passes through another symlink, so the text is the realpath), anything else its own path.
+   * Each entry's lstat() is dropped as soon as its path is known: bus/cxl/devices has 30 k
+   * entries at 4096 endpoints, and a listing of them all with their lstat() lived long enough
+   * to be promoted to V8's old space (~50 MB of a 4096-endpoint dump's peak).
+   */
+  private resolvedEntries(dir: string): string[] {
+    const out: string[] = [];
+    for (const name of this.view.readdir(dir)) {
+      // one entry at a time, so that what its lstat() builds dies young
+      const st = this.lstatIn(dir, name);
+      const at = `${dir}/${name}`;
+      if (st?.kind === 'link') out.push(resolveLink(at, st.target));
+      else if (st) out.push(at);
+    }
     return out;
   }
 
@@ -173,10 +213,7 @@ class Dumper {
   defaultSelection(): void {
     const v = this.view;
     if (this.isDir('bus/cxl')) this.recurse('bus/cxl');
-    // each link resolved from the directory (resolved once), not from its full path
-    const real = (n: string) =>
-      v.realpathAtIfExists?.('bus/cxl/devices', n) ?? v.realpath(`bus/cxl/devices/${n}`);
-    const devs = this.isDir('bus/cxl/devices') ? v.readdir('bus/cxl/devices').map(real) : [];
+    const devs = this.isDir(BUS_DEVICES) ? this.resolvedEntries(BUS_DEVICES) : [];
     const sorted = [...new Set(devs)].sort((a, b) => a.length - b.length);
     // top-most directories only: a path is nested when one of its ancestors is already kept
     // (a set of ancestors, not a scan of the kept list: 4096 endpoints keep thousands)
@@ -212,9 +249,27 @@ class Dumper {
   }
 
   /**
+   * `dir`'s entries: the view's listing (one resolution of `dir`) when it has one, else
+   * readdir() with an lstat() per entry.
+   */
+  private listing(dir: string): SysListing {
+    const v = this.view;
+    if (v.listing) return v.listing(dir);
+    return {
+      names: v.readdir(dir),
+      entry: (name) => {
+        const st = this.lstatIn(dir, name);
+        return st && [st];
+      },
+    };
+  }
+
+  /**
    * The records below `n` (the node of directory `dir`), in path order. Below a recursed
-   * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, joined
-   * with what other selections put in the tree.
+   * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, and so is
+   * a directory listed one level, joined with what other selections put in the tree. The
+   * entries of a directory of {@link LARGE_DIR} or more are not held from the sort to their
+   * records: each is looked up again when its record is written (see LARGE_DIR).
    */
   private emit(
     n: Sel,
@@ -223,44 +278,55 @@ class Dumper {
     inRec: boolean,
   ): void {
     const rec = inRec || (n.done & 1) !== 0;
+    const listed = rec || (n.done & 2) !== 0;
     const kids = n.kids;
-    if (!rec && !kids) return; // a file, or a directory recorded but not descended
-    /** Entries of this directory to record, by name. */
-    const sts = new Map<string, SysEntry>();
-    /** Readers of this directory's files, from the view's listing (see record()). */
-    let readers: Map<string, () => string | Uint8Array> | undefined;
-    if (rec) {
-      const v = this.view;
-      if (v.entries) {
-        readers = new Map();
-        for (const [name, st, read] of v.entries(dir)) {
-          sts.set(name, kids?.get(name)?.st ?? st);
-          if (read) readers.set(name, read);
-        }
-      } else
-        for (const name of v.readdir(dir)) {
-          const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
-          if (st) sts.set(name, st);
-        }
-    }
-    if (kids) for (const [name, k] of kids) if (k.st && !sts.has(name)) sts.set(name, k.st);
+    if (!listed && !kids) return; // a file, or a directory recorded but not descended
+    const l = listed ? this.listing(dir) : undefined;
+    const large = l !== undefined && l.names.length >= LARGE_DIR;
+    /** Entries to record with their lstat() and reader, by name (all but a large listing's). */
+    const held = new Map<string, ListedEntry>();
+    /** A large listing's names, and those of its directories. */
+    const names = large ? new Set(l.names) : undefined;
+    const dirs = new Set<string>();
     const keys: string[] = [];
-    for (const [name, st] of sts) {
+    /** Adds the keys of `name` (held unless it is a large listing's: `listed`). */
+    const add = (name: string, e: ListedEntry, listed: boolean) => {
+      const st = e[0];
+      if (!names || !listed) held.set(name, e);
+      else if (st.kind === 'dir') dirs.add(name);
       keys.push(name);
       if ((rec && st.kind === 'dir') || below(kids?.get(name))) keys.push(`${name}/`);
-    }
-    if (kids) for (const [name, k] of kids) if (!sts.has(name) && below(k)) keys.push(`${name}/`);
+    };
+    if (l)
+      for (const name of l.names) {
+        const kst = kids?.get(name)?.st;
+        const e = l.entry(name);
+        if (e) add(name, kst ? [kst, e[1]] : e, true);
+      }
+    if (kids)
+      for (const [name, k] of kids) {
+        if (held.has(name) || names?.has(name)) continue;
+        if (k.st) add(name, [k.st], false);
+        else if (below(k)) keys.push(`${name}/`);
+      }
     // default sort order is UTF-16 code unit order, as `<` compares (byte order for ASCII)
     keys.sort();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       if (key.endsWith('/')) {
         const name = key.slice(0, -1);
-        const childRec = rec && sts.get(name)?.kind === 'dir';
+        const childRec = rec && (dirs.has(name) || held.get(name)?.[0].kind === 'dir');
         this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
         continue;
       }
-      w.s += this.record(dir, key, sts.get(key) as SysEntry, readers?.get(key));
+      let e = held.get(key);
+      if (!e && l && names?.has(key)) {
+        const kst = kids?.get(key)?.st;
+        const got = l.entry(key);
+        e = got && (kst ? [kst, got[1]] : got);
+      }
+      if (!e) continue; // vanished between the listing and its record
+      w.s += this.record(dir, key, e[0], e[1]);
       if (w.s.length >= CHUNK) {
         w.out(w.s);
         w.s = '';

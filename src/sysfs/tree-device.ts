@@ -44,22 +44,52 @@ function groupVisible(dev: Device, g: AttributeGroup): boolean {
 
 /**
  * Name index of a device's attribute groups: unnamed-group attributes by name (with their
- * group, in group then attribute order) and named groups by name. Built once per groups array
- * (attribute tables are shared by every device of a type) and rebuilt if the array grew.
- * Visibility hooks are still evaluated on every lookup.
+ * group, in group then attribute order) and named groups by name. Built once per distinct list
+ * of groups and shared by every device whose groups array holds the same groups in the same
+ * order (CXL devices share one frozen array per type; each PCI function has its own array with
+ * the same shared group in it: an index per array was ~16 MB at 4096 endpoints). Looked up
+ * again if the device's array grew. Visibility hooks are still evaluated on every lookup.
  */
 interface GroupIndex {
-  size: number;
+  /** The groups indexed, in order (a copy: the device's array may grow later). */
+  groups: readonly AttributeGroup[];
   attrs: Map<string, { g: AttributeGroup; a: Attribute }[]>;
   named: Map<string, AttributeGroup[]>;
 }
+/** Each groups array's index (shared: see {@link byFirstGroup}). */
 const groupIndexes = new WeakMap<AttributeGroup[], GroupIndex>();
+/** The indexes built, by their first group (a device without groups has none). */
+const byFirstGroup = new WeakMap<AttributeGroup, GroupIndex[]>();
+/** The index of a device without groups. */
+const NO_GROUPS: GroupIndex = { groups: [], attrs: new Map(), named: new Map() };
+
+/** Whether `a` holds the same groups as `b`, in the same order. */
+function sameGroups(a: readonly AttributeGroup[], b: readonly AttributeGroup[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function groupIndex(dev: Device): GroupIndex {
   const groups = dev.groups;
   let idx = groupIndexes.get(groups);
-  if (idx && idx.size === groups.length) return idx;
-  idx = { size: groups.length, attrs: new Map(), named: new Map() };
+  if (idx && idx.groups.length === groups.length) return idx;
+  const first = groups[0];
+  if (first === undefined) return NO_GROUPS;
+  const known = byFirstGroup.get(first) ?? [];
+  idx = known.find((k) => sameGroups(k.groups, groups));
+  if (!idx) {
+    idx = buildGroupIndex(groups);
+    known.push(idx);
+    byFirstGroup.set(first, known);
+  }
+  groupIndexes.set(groups, idx);
+  return idx;
+}
+
+/** The index of `groups` (see {@link GroupIndex}). */
+function buildGroupIndex(groups: readonly AttributeGroup[]): GroupIndex {
+  const idx: GroupIndex = { groups: [...groups], attrs: new Map(), named: new Map() };
   for (const g of groups) {
     if (g.name !== undefined) {
       const list = idx.named.get(g.name);
@@ -73,7 +103,6 @@ function groupIndex(dev: Device): GroupIndex {
       else idx.attrs.set(a.name, [{ g, a }]);
     }
   }
-  groupIndexes.set(groups, idx);
   return idx;
 }
 
