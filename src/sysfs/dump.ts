@@ -267,47 +267,48 @@ class Dumper {
   /**
    * The records below `n` (the node of directory `dir`), in path order. Below a recursed
    * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, and so is
-   * a directory listed one level, joined with what other selections put in the tree. The
-   * entries of a directory of {@link LARGE_DIR} or more are not held from the sort to their
-   * records: each is looked up again when its record is written (see LARGE_DIR).
+   * a directory listed one level, joined with what other selections put in the tree. `from`,
+   * when given, is `dir`'s listing from its parent's ({@link SysListing.sub}: no resolution
+   * of `dir`'s path). The entries of a directory of {@link LARGE_DIR} or more are not held
+   * from the sort to their records: each is looked up again when its record is written.
    */
   private emit(
     n: Sel,
     dir: string,
     w: { s: string; out: (chunk: string) => void },
     inRec: boolean,
+    from?: SysListing,
   ): void {
     const rec = inRec || (n.done & 1) !== 0;
     const listed = rec || (n.done & 2) !== 0;
     const kids = n.kids;
     if (!listed && !kids) return; // a file, or a directory recorded but not descended
-    const l = listed ? this.listing(dir) : undefined;
-    const large = l !== undefined && l.names.length >= LARGE_DIR;
+    const l = listed ? (from ?? this.listing(dir)) : undefined;
+    /** A large listing's names (see LARGE_DIR), and those of its directories. */
+    const names = l && l.names.length >= LARGE_DIR ? new Set(l.names) : undefined;
+    const dirs = names && new Set<string>();
     /** Entries to record with their lstat() and reader, by name (all but a large listing's). */
     const held = new Map<string, ListedEntry>();
-    /** A large listing's names, and those of its directories. */
-    const names = large ? new Set(l.names) : undefined;
-    const dirs = new Set<string>();
     const keys: string[] = [];
-    /** Adds the keys of `name` (held unless it is a large listing's: `listed`). */
-    const add = (name: string, e: ListedEntry, listed: boolean) => {
-      const st = e[0];
-      if (!names || !listed) held.set(name, e);
-      else if (st.kind === 'dir') dirs.add(name);
-      keys.push(name);
-      if ((rec && st.kind === 'dir') || below(kids?.get(name))) keys.push(`${name}/`);
-    };
     if (l)
       for (const name of l.names) {
-        const kst = kids?.get(name)?.st;
         const e = l.entry(name);
-        if (e) add(name, kst ? [kst, e[1]] : e, true);
+        if (!e) continue;
+        const k = kids?.get(name);
+        const st = k?.st ?? e[0];
+        if (!dirs) held.set(name, k?.st ? [st, e[1]] : e);
+        else if (st.kind === 'dir') dirs.add(name);
+        keys.push(name);
+        if ((rec && st.kind === 'dir') || below(k)) keys.push(`${name}/`);
       }
     if (kids)
       for (const [name, k] of kids) {
         if (held.has(name) || names?.has(name)) continue;
-        if (k.st) add(name, [k.st], false);
-        else if (below(k)) keys.push(`${name}/`);
+        if (k.st) {
+          held.set(name, [k.st]);
+          keys.push(name);
+        }
+        if ((rec && k.st?.kind === 'dir') || below(k)) keys.push(`${name}/`);
       }
     // default sort order is UTF-16 code unit order, as `<` compares (byte order for ASCII)
     keys.sort();
@@ -315,14 +316,18 @@ class Dumper {
       const key = keys[i] as string;
       if (key.endsWith('/')) {
         const name = key.slice(0, -1);
-        const childRec = rec && (dirs.has(name) || held.get(name)?.[0].kind === 'dir');
-        this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
+        const childRec = rec && (dirs?.has(name) || held.get(name)?.[0].kind === 'dir');
+        // a directory of this listing is listed from it (not through its path)
+        const sub = l && (childRec || names?.has(name) || held.has(name)) ? l.sub : undefined;
+        const k = kids?.get(name) ?? EMPTY;
+        const child = dir ? `${dir}/${name}` : name;
+        this.emit(k, child, w, childRec, (childRec || k.done & 3) && sub ? sub(name) : undefined);
         continue;
       }
       let e = held.get(key);
-      if (!e && l && names?.has(key)) {
+      if (!e && names?.has(key)) {
+        const got = l?.entry(key);
         const kst = kids?.get(key)?.st;
-        const got = l.entry(key);
         e = got && (kst ? [kst, got[1]] : got);
       }
       if (!e) continue; // vanished between the listing and its record

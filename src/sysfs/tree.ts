@@ -333,14 +333,26 @@ class LiveSysfs implements SysfsView {
   listing(dir: string): SysListing {
     const r = this.walk(dir, true);
     if (r.node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${r.path}: Not a directory`);
+    return this.listingOf(r);
+  }
+
+  /**
+   * The listing of a resolved directory; its entries and subdirectories are looked up from it
+   * (lstat()'s last step) and not remembered.
+   */
+  private listingOf(r: Resolved): SysListing {
+    const node = r.node as DirNode;
     return {
-      names: r.node.list(),
+      names: node.list(),
       entry: (name) => {
-        // lstat(`${dir}/${name}`)'s last step, from the directory resolved once
         const e = this.step(r, name, false, 0, '', true);
         if (typeof e === 'string') return undefined;
         const n = e.node;
         return n.t === 'file' ? [LiveSysfs.entryOf(e), () => n.read()] : [LiveSysfs.entryOf(e)];
+      },
+      sub: (name) => {
+        const e = this.step(r, name, false, 0, '', true);
+        return typeof e === 'string' || e.node.t !== 'dir' ? undefined : this.listingOf(e);
       },
     };
   }

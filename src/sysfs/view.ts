@@ -27,6 +27,11 @@ export interface SysListing {
   names: string[];
   /** An entry by name; undefined when it is gone (or was never there). */
   entry(name: string): ListedEntry | undefined;
+  /**
+   * Optional: the listing of the entry `name` when it is a directory (not through a symlink),
+   * from this listing's resolution, without resolving its path; undefined otherwise.
+   */
+  sub?(name: string): SysListing | undefined;
 }
 
 /** A /sys tree. Errors are Errno values (ENOENT, EACCES, ENOTDIR, EISDIR, or the attribute's). */
