@@ -21,7 +21,14 @@
  * bus/acpi/devices links, and their ancestors as bare directories.
  */
 import { Errno, strerror } from '../kernel/errno.ts';
-import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
+import {
+  type ListedEntry,
+  normSysPath,
+  resolveLink,
+  type SysEntry,
+  type SysfsView,
+  type SysListing,
+} from './view.ts';
 
 /** First line of a capture's sysfs.txt (kept so that dumps diff cleanly against captures). */
 export const DUMP_HEADER = '# gt-sysfs-dump v1 (see guest/gtlib.sh for the line format)';
@@ -29,6 +36,17 @@ export const DUMP_HEADER = '# gt-sysfs-dump v1 (see guest/gtlib.sh for the line 
 /** Files the capture tool lists without reading them (mmap-only PCI BAR files). */
 const SKIP = /^resource\d+(_wc)?$/;
 const SKIP_REASON = 'PCI BAR resource file, not read';
+/** The directory whose entries' targets the default selection dumps. */
+const BUS_DEVICES = 'bus/cxl/devices';
+/**
+ * Entries from which a directory's listing is not held while it is written (see
+ * {@link Dumper.emit}). A large directory's entries (bus/cxl/devices: 30 k links at 4096
+ * endpoints, each lstat() with its link target) lived through V8's young-generation collections
+ * while it was written and were promoted to the old space, which only a full collection empties;
+ * looking each one up again when its record is written costs one lookup per entry of the few
+ * directories this large (5 at 4096 endpoints), and the ~65 k smaller ones keep the single pass.
+ */
+const LARGE_DIR = 128;
 /** Bytes per hex line of an X record. */
 const HEX_LINE = 32;
 
@@ -71,9 +89,9 @@ class Sel {
   done = 0;
 }
 
-/** Whether something below the node `n` may be selected (kids, or a recursion). */
+/** Whether something below the node `n` may be selected (kids, a recursion or a listing). */
 function below(n: Sel | undefined): boolean {
-  return n !== undefined && (n.kids !== undefined || (n.done & 1) !== 0);
+  return n !== undefined && (n.kids !== undefined || n.done !== 0);
 }
 
 /** A node with nothing selected below it (a directory reached only through a recursion). */
@@ -145,16 +163,17 @@ class Dumper {
     this.select(n, path);
   }
 
-  /** A directory and its direct entries. */
+  /**
+   * A directory and its direct entries. Only marked here, like {@link recurse}: the entries
+   * are listed when the directory's records are written (a 4096-endpoint machine's memdevs
+   * have thousands of such ancestors, ~40 entries each, that would otherwise be held from the
+   * selection to the writing).
+   */
   oneLevel(path: string): void {
     const n = this.sel(path);
     if (n.done & 2) return;
     n.done |= 2;
     this.select(n, path);
-    for (const name of this.view.readdir(path)) {
-      const k = Dumper.kid(n, name);
-      if (!k.st) k.st = this.lstatIn(path, name);
-    }
   }
 
   /** Proper ancestors of a path, outermost first, excluding /sys itself. */
@@ -162,6 +181,27 @@ class Dumper {
     const parts = path.split('/');
     const out: string[] = [];
     for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join('/'));
+    return out;
+  }
+
+  /**
+   * Where each entry of `dir` leads: a symlink's target resolved from its readlink() text (a
+   * sysfs symlink points at a kobject's directory, and kernfs_get_target_path()
+   * (fs/kernfs/symlink.c) writes that directory's own path relative to the link: it never
+   * passes through another symlink, so the text is the realpath), anything else its own path.
+   * Each entry's lstat() is dropped as soon as its path is known: bus/cxl/devices has 30 k
+   * entries at 4096 endpoints, and a listing of them all with their lstat() lived long enough
+   * to be promoted to V8's old space (~50 MB of a 4096-endpoint dump's peak).
+   */
+  private resolvedEntries(dir: string): string[] {
+    const out: string[] = [];
+    for (const name of this.view.readdir(dir)) {
+      // one entry at a time, so that what its lstat() builds dies young
+      const st = this.lstatIn(dir, name);
+      const at = `${dir}/${name}`;
+      if (st?.kind === 'link') out.push(resolveLink(at, st.target));
+      else if (st) out.push(at);
+    }
     return out;
   }
 
@@ -173,10 +213,7 @@ class Dumper {
   defaultSelection(): void {
     const v = this.view;
     if (this.isDir('bus/cxl')) this.recurse('bus/cxl');
-    // each link resolved from the directory (resolved once), not from its full path
-    const real = (n: string) =>
-      v.realpathAtIfExists?.('bus/cxl/devices', n) ?? v.realpath(`bus/cxl/devices/${n}`);
-    const devs = this.isDir('bus/cxl/devices') ? v.readdir('bus/cxl/devices').map(real) : [];
+    const devs = this.isDir(BUS_DEVICES) ? this.resolvedEntries(BUS_DEVICES) : [];
     const sorted = [...new Set(devs)].sort((a, b) => a.length - b.length);
     // top-most directories only: a path is nested when one of its ancestors is already kept
     // (a set of ancestors, not a scan of the kept list: 4096 endpoints keep thousands)
@@ -204,67 +241,91 @@ class Dumper {
     }
   }
 
-  /** The records in path order (byte order), to `out` in pieces of about {@link CHUNK}. */
-  write(header: boolean, out: (chunk: string) => void): void {
-    const w = { s: header ? `${DUMP_HEADER}\n` : '', out };
-    this.emit(this.root, '', w, false);
-    if (w.s !== '') out(w.s);
+  /** The records in path order (byte order), to `sink`. */
+  write(header: boolean, sink: Sink): void {
+    if (header) sink.put(`${DUMP_HEADER}\n`);
+    this.emit(this.root, '', sink, false);
+    sink.end();
+  }
+
+  /**
+   * `dir`'s entries: the view's listing (one resolution of `dir`) when it has one, else
+   * readdir() with an lstat() per entry.
+   */
+  private listing(dir: string): SysListing {
+    const v = this.view;
+    if (v.listing) return v.listing(dir);
+    return {
+      names: v.readdir(dir),
+      entry: (name) => {
+        const st = this.lstatIn(dir, name);
+        return st && [st];
+      },
+    };
   }
 
   /**
    * The records below `n` (the node of directory `dir`), in path order. Below a recursed
-   * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, joined
-   * with what other selections put in the tree.
+   * directory (`rec`, or its node marked) every entry is listed and lstat()ed here, and so is
+   * a directory listed one level, joined with what other selections put in the tree. `from`,
+   * when given, is `dir`'s listing from its parent's ({@link SysListing.sub}: no resolution
+   * of `dir`'s path). The entries of a directory of {@link LARGE_DIR} or more are not held
+   * from the sort to their records: each is looked up again when its record is written.
    */
-  private emit(
-    n: Sel,
-    dir: string,
-    w: { s: string; out: (chunk: string) => void },
-    inRec: boolean,
-  ): void {
+  private emit(n: Sel, dir: string, w: Sink, inRec: boolean, from?: SysListing): void {
     const rec = inRec || (n.done & 1) !== 0;
+    const listed = rec || (n.done & 2) !== 0;
     const kids = n.kids;
-    if (!rec && !kids) return; // a file, or a directory recorded but not descended
-    /** Entries of this directory to record, by name. */
-    const sts = new Map<string, SysEntry>();
-    /** Readers of this directory's files, from the view's listing (see record()). */
-    let readers: Map<string, () => string | Uint8Array> | undefined;
-    if (rec) {
-      const v = this.view;
-      if (v.entries) {
-        readers = new Map();
-        for (const [name, st, read] of v.entries(dir)) {
-          sts.set(name, kids?.get(name)?.st ?? st);
-          if (read) readers.set(name, read);
-        }
-      } else
-        for (const name of v.readdir(dir)) {
-          const st = kids?.get(name)?.st ?? this.lstatIn(dir, name);
-          if (st) sts.set(name, st);
-        }
-    }
-    if (kids) for (const [name, k] of kids) if (k.st && !sts.has(name)) sts.set(name, k.st);
+    if (!listed && !kids) return; // a file, or a directory recorded but not descended
+    const l = listed ? (from ?? this.listing(dir)) : undefined;
+    /** A large listing's names (see LARGE_DIR), and those of its directories. */
+    const names = l && l.names.length >= LARGE_DIR ? new Set(l.names) : undefined;
+    const dirs = names && new Set<string>();
+    /** Entries to record with their lstat() and reader, by name (all but a large listing's). */
+    const held = new Map<string, ListedEntry>();
     const keys: string[] = [];
-    for (const [name, st] of sts) {
-      keys.push(name);
-      if ((rec && st.kind === 'dir') || below(kids?.get(name))) keys.push(`${name}/`);
-    }
-    if (kids) for (const [name, k] of kids) if (!sts.has(name) && below(k)) keys.push(`${name}/`);
+    if (l)
+      for (const name of l.names) {
+        const e = l.entry(name);
+        if (!e) continue;
+        const k = kids?.get(name);
+        const st = k?.st ?? e[0];
+        if (!dirs) held.set(name, k?.st ? [st, e[1]] : e);
+        else if (st.kind === 'dir') dirs.add(name);
+        keys.push(name);
+        if ((rec && st.kind === 'dir') || below(k)) keys.push(`${name}/`);
+      }
+    if (kids)
+      for (const [name, k] of kids) {
+        if (held.has(name) || names?.has(name)) continue;
+        if (k.st) {
+          held.set(name, [k.st]);
+          keys.push(name);
+        }
+        if ((rec && k.st?.kind === 'dir') || below(k)) keys.push(`${name}/`);
+      }
     // default sort order is UTF-16 code unit order, as `<` compares (byte order for ASCII)
     keys.sort();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       if (key.endsWith('/')) {
         const name = key.slice(0, -1);
-        const childRec = rec && sts.get(name)?.kind === 'dir';
-        this.emit(kids?.get(name) ?? EMPTY, dir ? `${dir}/${name}` : name, w, childRec);
+        const childRec = rec && (dirs?.has(name) || held.get(name)?.[0].kind === 'dir');
+        // a directory of this listing is listed from it (not through its path)
+        const sub = l && (childRec || names?.has(name) || held.has(name)) ? l.sub : undefined;
+        const k = kids?.get(name) ?? EMPTY;
+        const child = dir ? `${dir}/${name}` : name;
+        this.emit(k, child, w, childRec, (childRec || k.done & 3) && sub ? sub(name) : undefined);
         continue;
       }
-      w.s += this.record(dir, key, sts.get(key) as SysEntry, readers?.get(key));
-      if (w.s.length >= CHUNK) {
-        w.out(w.s);
-        w.s = '';
+      let e = held.get(key);
+      if (!e && names?.has(key)) {
+        const got = l?.entry(key);
+        const kst = kids?.get(key)?.st;
+        e = got && (kst ? [kst, got[1]] : got);
       }
+      if (!e) continue; // vanished between the listing and its record
+      w.put(this.record(dir, key, e[0], e[1]));
     }
   }
 
@@ -298,12 +359,17 @@ class Dumper {
     let text: string;
     if (typeof content === 'string' && printableText(content)) text = content;
     else {
+      // a view of the attribute's bytes, not a copy (9,200 configuration spaces of 4 KiB at
+      // 4096 endpoints), in hex at once and cut into lines
       const bytes =
-        typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+        typeof content === 'string'
+          ? Buffer.from(content, 'utf8')
+          : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
       if (!printable(bytes)) {
+        const hex = bytes.toString('hex');
         let s = `X\t${path}\t${m}\t${bytes.length}\n`;
-        for (let i = 0; i < bytes.length; i += HEX_LINE)
-          s += `|${bytes.subarray(i, i + HEX_LINE).toString('hex')}\n`;
+        for (let i = 0; i < hex.length; i += 2 * HEX_LINE)
+          s += `|${hex.slice(i, i + 2 * HEX_LINE)}\n`;
         return s;
       }
       text = bytes.toString('latin1');
@@ -347,13 +413,78 @@ export function dumpSysfs(
 }
 
 /**
- * Bytes (UTF-16 units) of dump text handed to `out` at a time by {@link writeSysfsDump}. Small
- * on purpose: the piece being built is alive at every scavenge, and what survives two is
- * promoted to the old space, where it stays until a full collection. Measured in-process on a
- * booted 1,024-endpoint machine: the heap grew by 58.6 MB during a dump with 1 MiB pieces and
- * by 48–49 MB with 64 KiB pieces; 64 KiB pieces cost ~2,300 writes for a 150 MB dump.
+ * Bytes (UTF-16 units) of dump text handed to `out` at a time by {@link writeSysfsDump}, and
+ * the size of {@link writeSysfsDumpBytes}'s buffer. Small on purpose: the piece being built is
+ * alive at every scavenge, and what survives two is promoted to the old space, where it stays
+ * until a full collection. Measured in-process on a booted 1,024-endpoint machine: the heap
+ * grew by 58.6 MB during a dump with 1 MiB pieces and by 48–49 MB with 64 KiB pieces; 64 KiB
+ * pieces cost ~2,300 writes for a 150 MB dump.
  */
 const CHUNK = 1 << 16;
+
+/** Where {@link Dumper.write} puts the records, in order. */
+interface Sink {
+  put(s: string): void;
+  /** Hands out what is left. */
+  end(): void;
+}
+
+/** Text in pieces of about {@link CHUNK} UTF-16 units. */
+function stringSink(out: (chunk: string) => void): Sink {
+  let s = '';
+  return {
+    put(x) {
+      s += x;
+      if (s.length >= CHUNK) {
+        out(s);
+        s = '';
+      }
+    },
+    end() {
+      if (s !== '') out(s);
+      s = '';
+    },
+  };
+}
+
+/**
+ * UTF-8 bytes in one buffer of {@link CHUNK} bytes, reused: each record is copied into it as
+ * it is made, so no record string outlives its own (a 4096-endpoint dump is 650 k records; as
+ * pieces of text their strings lived until the piece was handed out). A record longer than the
+ * buffer is handed out on its own.
+ */
+function byteSink(out: (bytes: Uint8Array) => void): Sink {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let n = 0;
+  const flush = () => {
+    if (n > 0) out(buf.subarray(0, n));
+    n = 0;
+  };
+  return {
+    put(x) {
+      const len = Buffer.byteLength(x);
+      if (n + len > CHUNK) flush();
+      if (len > CHUNK) out(Buffer.from(x));
+      else n += buf.write(x, n);
+    },
+    end: flush,
+  };
+}
+
+/**
+ * {@link writeSysfsDump} as UTF-8 bytes: `out` gets the same text in pieces of at most
+ * {@link CHUNK} bytes (more only for a single longer record). A piece is valid only during the
+ * call (the buffer is reused): `out` writes or copies it.
+ * @throws ENOENT when a given root does not exist (before anything is written)
+ */
+export function writeSysfsDumpBytes(
+  view: SysfsView,
+  out: (bytes: Uint8Array) => void,
+  roots?: string[],
+  opts: { header?: boolean } = {},
+): void {
+  dumpTo(view, byteSink(out), roots, opts);
+}
 
 /**
  * {@link dumpSysfs}, handing the text to `out` in pieces of about 64 KiB in order, so that a
@@ -366,6 +497,16 @@ export function writeSysfsDump(
   roots?: string[],
   opts: { header?: boolean } = {},
 ): void {
+  dumpTo(view, stringSink(out), roots, opts);
+}
+
+/** The dump of `view` (see {@link dumpSysfs}) to `sink`. */
+function dumpTo(
+  view: SysfsView,
+  sink: Sink,
+  roots: string[] | undefined,
+  opts: { header?: boolean },
+): void {
   const d = new Dumper(view);
   if (roots && roots.length > 0) {
     for (const r of roots) {
@@ -376,5 +517,5 @@ export function writeSysfsDump(
       else d.entry(p);
     }
   } else d.defaultSelection();
-  d.write(opts.header ?? true, out);
+  d.write(opts.header ?? true, sink);
 }

@@ -11,7 +11,6 @@
  */
 import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
-import { copiedWeakMap } from '../kernel/graph-copy.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 
@@ -137,17 +136,15 @@ export function staticDir(
 /** An empty directory (e.g. /sys/module/<name> in this model). */
 export const emptyDir: DirNode = { t: 'dir', list: () => [], lookup: () => undefined };
 
-/** /sys path of a device's directory. */
+/**
+ * /sys path of a device's directory. Not remembered per device (the device remembers its
+ * path below /sys/devices): an entry in a side table cost each of the 30 k devices of a
+ * 4096-endpoint machine ~400 bytes the first time a link to it was read (sysfs dump reads them
+ * all), while the string made here dies young.
+ */
 export function devPath(dev: Device): string {
-  let p = sysPaths.get(dev);
-  if (p === undefined) {
-    p = `devices/${dev.devicePath()}`;
-    sysPaths.set(dev, p);
-  }
-  return p;
+  return `devices/${dev.devicePath()}`;
 }
-/** One string per device path: link targets are then map keys whose hash is computed once. */
-const sysPaths = copiedWeakMap<Device, string>();
 
 /**
  * A file with kernfs permission checks. `show` missing on a readable file reads as EIO

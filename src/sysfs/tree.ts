@@ -28,7 +28,7 @@ import { busesDir, modulesDir } from './tree-bus.ts';
 import { devicesDir, kernelDir, makeCtx } from './tree-ctx.ts';
 import { devDir } from './tree-dev.ts';
 import { type DirNode, type Node, type SysfsHooks, staticDir } from './tree-node.ts';
-import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
+import { normSysPath, type SysEntry, type SysfsView, type SysListing } from './view.ts';
 
 export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
 
@@ -330,22 +330,31 @@ class LiveSysfs implements SysfsView {
     return r.node.list();
   }
 
-  entries(dir: string): [string, SysEntry, (() => string | Uint8Array)?][] {
+  listing(dir: string): SysListing {
     const r = this.walk(dir, true);
     if (r.node.t !== 'dir') throw new Errno('ENOTDIR', `/sys/${r.path}: Not a directory`);
-    const out: [string, SysEntry, (() => string | Uint8Array)?][] = [];
-    for (const name of r.node.list()) {
-      // lstat(`${dir}/${name}`)'s last step, from the directory resolved once
-      const e = this.step(r, name, false, 0, '', true);
-      if (typeof e === 'string') continue;
-      const n = e.node;
-      out.push(
-        n.t === 'file'
-          ? [name, LiveSysfs.entryOf(e), () => n.read()]
-          : [name, LiveSysfs.entryOf(e)],
-      );
-    }
-    return out;
+    return this.listingOf(r);
+  }
+
+  /**
+   * The listing of a resolved directory; its entries and subdirectories are looked up from it
+   * (lstat()'s last step) and not remembered.
+   */
+  private listingOf(r: Resolved): SysListing {
+    const node = r.node as DirNode;
+    return {
+      names: node.list(),
+      entry: (name) => {
+        const e = this.step(r, name, false, 0, '', true);
+        if (typeof e === 'string') return undefined;
+        const n = e.node;
+        return n.t === 'file' ? [LiveSysfs.entryOf(e), () => n.read()] : [LiveSysfs.entryOf(e)];
+      },
+      sub: (name) => {
+        const e = this.step(r, name, false, 0, '', true);
+        return typeof e === 'string' || e.node.t !== 'dir' ? undefined : this.listingOf(e);
+      },
+    };
   }
 
   readlink(path: string): string {

@@ -15,6 +15,25 @@ export type SysEntry =
   | { kind: 'link'; target: string }
   | { kind: 'file'; mode: number; binary: boolean };
 
+/**
+ * An entry of a {@link SysListing}: its lstat() and, for a file, a reader (read() of the
+ * entry from the directory the listing resolved).
+ */
+export type ListedEntry = [SysEntry, (() => string | Uint8Array)?];
+
+/** A directory's listing (see {@link SysfsView.listing}). */
+export interface SysListing {
+  /** The entries' names in readdir's order. */
+  names: string[];
+  /** An entry by name; undefined when it is gone (or was never there). */
+  entry(name: string): ListedEntry | undefined;
+  /**
+   * Optional: the listing of the entry `name` when it is a directory (not through a symlink),
+   * from this listing's resolution, without resolving its path; undefined otherwise.
+   */
+  sub?(name: string): SysListing | undefined;
+}
+
 /** A /sys tree. Errors are Errno values (ENOENT, EACCES, ENOTDIR, EISDIR, or the attribute's). */
 export interface SysfsView {
   /** Entry at a path without following a final symlink; undefined if absent. */
@@ -50,13 +69,13 @@ export interface SysfsView {
    */
   lstatAt?(dir: string, name: string): SysEntry | undefined;
   /**
-   * Optional fast path: `readdir(dir)` with each entry's `lstat()`, in readdir's order, `dir`
-   * resolved once and not remembered (a walk of a large tree, sysfs dump: 580 k entries at
-   * 4,096 endpoints, most in directories no cache holds). An entry that vanished between the
-   * listing and its lstat is left out. A file's third element reads it: read(`${dir}/${name}`)
-   * from the directory resolved here. @throws ENOENT/ENOTDIR as readdir()
+   * Optional fast path: `dir` resolved once (symlinks followed) and listed, in readdir's order,
+   * with each entry's lstat() and, for a file, a reader, looked up from that resolution when
+   * asked for and not remembered (a walk of a large tree, sysfs dump: 580 k entries at 4,096
+   * endpoints, most in directories no cache holds, the largest with 30 k entries).
+   * @throws ENOENT/ENOTDIR as readdir()
    */
-  entries?(dir: string): [string, SysEntry, (() => string | Uint8Array)?][];
+  listing?(dir: string): SysListing;
 }
 
 /**

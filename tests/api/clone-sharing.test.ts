@@ -145,6 +145,7 @@ const SHARED_KEYED = [
   'src/sysfs/tree-ctx.ts: childCache',
   'src/sysfs/tree-ctx.ts: childCache',
   'src/sysfs/tree-ctx.ts: nodes',
+  'src/sysfs/tree-device.ts: byFirstGroup',
   'src/sysfs/tree-device.ts: groupIndexes',
 ];
 

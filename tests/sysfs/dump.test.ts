@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bootSync } from '../../src/api/boot.ts';
 import { Errno } from '../../src/kernel/errno.ts';
-import { dumpSysfs } from '../../src/sysfs/dump.ts';
+import { dumpSysfs, writeSysfsDumpBytes } from '../../src/sysfs/dump.ts';
+import type { SysfsView } from '../../src/sysfs/view.ts';
+import { generateTopology, shapeForEndpoints } from '../../src/topology/generate.ts';
 import { parseSysfsTxt, sysfsTxtView } from '../helpers/sysfs-txt.ts';
 import { buildMinimal } from './minimal-tree.ts';
 
@@ -95,5 +98,40 @@ describe('dumpSysfs', () => {
     expect(() => dumpSysfs(t.view, ['bus/nope'])).toThrow(
       expect.objectContaining({ code: 'ENOENT' }),
     );
+  });
+});
+
+describe('dumpSysfs on a generated machine (listings, large directories, bytes)', () => {
+  // 32 endpoints: bus/cxl/devices has more entries than the dump's large-directory threshold
+  const m = bootSync({ topology: generateTopology(shapeForEndpoints(32)) });
+  const live = m.raw.sysfs;
+  /** The same tree through the interface's required methods only (no fast path). */
+  const plain: SysfsView = {
+    lstat: (p) => live.lstat(p),
+    readdir: (p) => live.readdir(p),
+    readlink: (p) => live.readlink(p),
+    read: (p) => live.read(p),
+    write: (p, v) => live.write(p, v),
+    realpath: (p) => live.realpath(p),
+  };
+  const text = dumpSysfs(live);
+
+  it('has a directory of 128 entries or more', () => {
+    expect(live.readdir('bus/cxl/devices').length).toBeGreaterThanOrEqual(128);
+  });
+
+  it('writes the same text with and without the view’s fast paths, and from its own dump', () => {
+    expect(dumpSysfs(plain)).toBe(text);
+    expect(dumpSysfs(sysfsTxtView(text))).toBe(text);
+  });
+
+  it('writes the same text as bytes, in pieces of at most 64 KiB', () => {
+    const pieces: Buffer[] = [];
+    writeSysfsDumpBytes(live, (b) => {
+      expect(b.length).toBeLessThanOrEqual(1 << 16);
+      pieces.push(Buffer.from(b)); // the writer reuses its buffer
+    });
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(text);
   });
 });

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { settleWork } from '../../drivers/workqueue.ts';
 import { Errno, strerror } from '../../kernel/errno.ts';
-import { writeSysfsDump } from '../../sysfs/dump.ts';
+import { writeSysfsDump, writeSysfsDumpBytes } from '../../sysfs/dump.ts';
 import { exportSysfs } from '../../sysfs/export.ts';
 import { normSysPath, type SysfsView } from '../../sysfs/view.ts';
 import { type CliContext, withMachine } from '../session.ts';
@@ -148,7 +148,10 @@ export async function sysfsExport(ctx: CliContext, dir: string, force: boolean):
 /** `dump [ROOT…]`. */
 export async function sysfsDump(ctx: CliContext, roots: string[]): Promise<number> {
   return withMachine(ctx, ({ machine }) => {
-    writeSysfsDump(machine.sysfs, ctx.io.out, roots.length ? roots : undefined);
+    const r = roots.length ? roots : undefined;
+    // bytes when the io takes them: no record string outlives its own (dump.ts byteSink)
+    if (ctx.io.outBytes) writeSysfsDumpBytes(machine.sysfs, ctx.io.outBytes, r);
+    else writeSysfsDump(machine.sysfs, ctx.io.out, r);
     return 0;
   });
 }

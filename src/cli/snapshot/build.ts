@@ -51,16 +51,22 @@ export const SNAPSHOT_EVERY = 256;
 export const SNAPSHOT_MAX_HEAP = 512 * 1024 * 1024;
 /**
  * node's flags when it builds or loads a blob (launcher.sh passes the same; V8 refuses a blob
- * built with other flags). `--initial-old-space-size=512` (MB): a deserialized 4096-endpoint
- * machine is ~150 MB of old space, past V8's initial old-generation limit, so every command
- * from its snapshot started with a full mark-compact of the whole machine (~140–200 ms of a
- * `sysfs write`, `--trace-gc`); with the limit above the machine that collection waits until
- * the command has allocated as much again.
+ * built with other flags). `--initial-old-space-size=256` (MB): a deserialized 4096-endpoint
+ * machine is ~145 MB of old space, past V8's default initial old-generation limit, so every
+ * command from its snapshot started with a full mark-compact of the whole machine (~140–200 ms
+ * of a `sysfs write`, `--trace-gc`); with the limit ~110 MB above the machine that collection
+ * waits until a command has promoted as much. It was 512: a 4096-endpoint `sysfs dump` then
+ * never collected, and its ~100 MB of promoted garbage stayed (peak RSS 534 MB; with 256 one
+ * concurrent mark-compact, ~15 ms on the main thread, at ~210 MB: 479 MB). Machines whose heap
+ * is above 256 MB (~7,000 endpoints) start each command with one again.
+ * `--max-semi-space-size=8` (MB): the young generation stays at up to 8 MB semi-spaces instead
+ * of growing to 16 (the dump's peak: ~15 MB less; `list -M` and `sysfs write` CPU unchanged).
  */
 export const SNAPSHOT_NODE_FLAGS = [
   '--max-old-space-size=4096',
   '--no-allocation-site-pretenuring',
-  '--initial-old-space-size=512',
+  '--initial-old-space-size=256',
+  '--max-semi-space-size=8',
 ];
 /** Environment variable naming the state directory a snapshot-building process boots. */
 export const BUILD_ENV = 'CXLSIM_SNAPSHOT_BUILD';

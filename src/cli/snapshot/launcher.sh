@@ -61,8 +61,10 @@ snapshot() {
 # allocation sites live long (the machine's), so later walks of /sys (sysfs dump: 580 k
 # entries at 4096 endpoints) allocate their short-lived objects straight into the old space,
 # which grows by hundreds of MB between full collections (dump peak RSS 0.9 GB -> 0.56 GB).
-# --initial-old-space-size=512: the deserialized machine (~150 MB at 4096 endpoints) is past
-# V8's initial old-generation limit, which made every command start with a full collection.
+# --initial-old-space-size=256: the deserialized machine (~145 MB at 4096 endpoints) is past
+# V8's initial old-generation limit, which made every command start with a full collection;
+# 256, not more, so that a command promoting ~100 MB (sysfs dump) gets one mid-way.
+# --max-semi-space-size=8: a smaller young generation (build.ts explains both).
 # The snapshot's flags must be build.ts's SNAPSHOT_NODE_FLAGS.
-if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --initial-old-space-size=512 --snapshot-blob "$blob" -- "$@"; fi
+if snapshot "$@"; then exec "$node" --max-old-space-size=4096 --no-allocation-site-pretenuring --initial-old-space-size=256 --max-semi-space-size=8 --snapshot-blob "$blob" -- "$@"; fi
 exec node --no-allocation-site-pretenuring "$main" "$@"
