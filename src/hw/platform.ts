@@ -160,12 +160,18 @@ class FunctionLookup {
   }
 }
 
+/** A requested vector (the kernel's struct irqaction reduced): its handler and `dev_id`. */
+interface IrqAction {
+  handler: (arg: unknown) => void;
+  arg: unknown;
+}
+
 /**
  * Type-3 devices' MSI-X vectors delivered to the handlers the guest requested (by function,
  * found by segment/bus/devfn at request time).
  */
 class IrqRouter implements IrqBus {
-  private readonly handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+  private readonly handlers = new Map<PciFunctionModel, Map<number, IrqAction>>();
   private readonly lookup: FunctionLookup;
   constructor(fns: readonly PciFunctionModel[]) {
     this.lookup = new FunctionLookup(fns);
@@ -175,7 +181,8 @@ class IrqRouter implements IrqBus {
     busNr: number,
     devfn: number,
     vector: number,
-    handler: () => void,
+    handler: (arg: never) => void,
+    arg: unknown,
   ): void {
     const fn = this.lookup.at(segment, busNr, devfn);
     if (!fn) return;
@@ -184,11 +191,12 @@ class IrqRouter implements IrqBus {
       m = new Map();
       this.handlers.set(fn, m);
     }
-    m.set(vector, handler);
+    m.set(vector, { handler: handler as (arg: unknown) => void, arg });
   }
   /** Delivers MSI-X `vector` of `fn` to its handler, if one was requested. */
   deliver(fn: PciFunctionModel, vector: number): void {
-    this.handlers.get(fn)?.get(vector)?.();
+    const a = this.handlers.get(fn)?.get(vector);
+    a?.handler(a.arg);
   }
 }
 

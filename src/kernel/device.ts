@@ -103,8 +103,11 @@ export class Device {
   private bound: Driver | undefined;
   readonly children: Device[] = [];
   groups: AttributeGroup[] = [];
-  /** Named links, allocated on first use (most devices have none). */
-  private linkMap: Map<string, () => LinkTarget | undefined> | undefined;
+  /**
+   * Named links, allocated on first use (most devices have none): the target itself (sysfs
+   * resolves it to a path when listed), a field a copy of the machine copies as a reference.
+   */
+  private linkMap: Map<string, LinkTarget> | undefined;
   /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
   ueventVars: () => [string, string][] = noUeventVars;
   /**
@@ -150,14 +153,17 @@ export class Device {
     this.ctx.onBind?.(this);
   }
 
-  /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
-  get links(): Map<string, () => LinkTarget | undefined> {
+  /**
+   * Named links in this device's directory (besides driver/subsystem, which sysfs adds), by
+   * name: the device (or /sys path) each points at (sysfs_create_link()).
+   */
+  get links(): Map<string, LinkTarget> {
     this.linkMap ??= new Map();
     return this.linkMap;
   }
 
-  /** The link called `name`, if any (reads without allocating the table). */
-  linkFn(name: string): (() => LinkTarget | undefined) | undefined {
+  /** The target of the link called `name`, if any (reads without allocating the table). */
+  linkTarget(name: string): LinkTarget | undefined {
     return this.linkMap?.get(name);
   }
 

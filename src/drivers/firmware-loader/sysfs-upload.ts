@@ -33,7 +33,7 @@
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { identity, shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
+import { shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 import { env } from '../env.ts';
 import { queueWork, runPendingWork } from '../workqueue.ts';
@@ -292,7 +292,7 @@ export function firmwareUploadRegister(
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
   fw.setGroups([UPLOAD_GROUP, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
-  fw.links.set('device', thunk(identity, parent));
+  fw.links.set('device', parent);
   fw.ueventVars = thunk(fwUploadVars, name, env(parent).kconfig.has('FW_LOADER_USER_HELPER'));
   return fw.add();
 }

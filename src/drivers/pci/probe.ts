@@ -8,7 +8,7 @@
  * each bridge's subtree — which is the order drivers later attach in.
  */
 import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
-import { copiedWeakMap, identity, thunk } from '../../kernel/graph-copy.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { platformDevAttrs } from '../platform.ts';
@@ -160,7 +160,7 @@ export function pciScanRootBus(
       : kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`);
   if (mock) platformDevAttrs(hostBridge);
   hostBridge.add();
-  if (mock) hostBridge.links.set(mock.selfLink, thunk(identity, hostBridge));
+  if (mock) hostBridge.links.set(mock.selfLink, hostBridge);
   // pci_create_root_bus() refuses a bus number already known ("bus already known", -EEXIST)
   if (busKnown(kernel, segment, bus)) return { segment, bus, hostBridge, functions: [] };
   noteBus(kernel, segment, bus);

@@ -4,7 +4,6 @@
  * capability, fills its reset value and opens the bits QEMU makes writable or RW1C.
  */
 
-import { thunk } from '../../kernel/graph-copy.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import type { PciConfigSpace } from './config-space.ts';
 import { CAP_ID, EXP, EXT_CAP_ID } from './regs.ts';
@@ -142,11 +141,16 @@ export function pcieCapSlotInit(
   // pcie_cap_slot_write_config(): a write to Slot Control is one command, completed at once —
   // Electromechanical Interlock Control toggles the interlock status and reads back 0, and
   // Command Completed is reported in Slot Status.
-  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, thunk(slotControlWritten, cs, pos));
+  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, slotControlWritten, { cs, pos });
 }
 
 /** pcie_cap_slot_write_config() for the PCIe capability at `pos` of `cs`. */
-function slotControlWritten(cs: PciConfigSpace, pos: number): void {
+function slotControlWritten(
+  _o: number,
+  _size: number,
+  _v: number,
+  { cs, pos }: { cs: PciConfigSpace; pos: number },
+): void {
   let sta = cs.get16(pos + EXP.SLTSTA);
   if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
     cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);

@@ -119,8 +119,31 @@ export interface BarDecl {
   prefetch: boolean;
 }
 
-export type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
-export type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
+/**
+ * A config read interceptor: the value of `size` bytes at `offset` (in the config space), or
+ * undefined to fall through; `arg` is what {@link PciConfigSpace.onRead} was given.
+ */
+export type ReadHook<A = unknown> = (offset: number, size: 1 | 2 | 4, arg: A) => number | undefined;
+/** A config write handler (after the default write); `arg` as given to {@link PciConfigSpace.onWrite}. */
+export type WriteHook<A = unknown> = (
+  offset: number,
+  size: 1 | 2 | 4,
+  value: number,
+  arg: A,
+) => void;
+/** A listener of every guest write; `arg` as given to {@link PciConfigSpace.addListener}. */
+export type ConfigListener<A = unknown> = (offset: number, size: number, arg: A) => void;
+
+/**
+ * A hook on a config range: a module-level function and its argument, kept as data (a copy of
+ * the machine copies the argument's reference; no closure is made per device).
+ */
+interface Hook<F> {
+  start: number;
+  end: number;
+  fn: F;
+  arg: unknown;
+}
 
 export class PciConfigSpace {
   /** The register values (carved from a shared slab). */
@@ -146,9 +169,9 @@ export class PciConfigSpace {
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
-  private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
-  private readonly writeHooks: { start: number; end: number; fn: WriteHook }[] = [];
-  private readonly listeners: ((offset: number, size: number) => void)[] = [];
+  private readonly readHooks: Hook<ReadHook>[] = [];
+  private readonly writeHooks: Hook<WriteHook>[] = [];
+  private readonly listeners: { fn: ConfigListener; arg: unknown }[] = [];
 
   /**
    * pci_config_alloc() + pci_init_wmask() (+ pci_init_mask_bridge() for a type 1 header).
@@ -406,19 +429,25 @@ export class PciConfigSpace {
 
   // ---- guest access ----
 
-  /** Registers a read interceptor for [start, end); returning undefined falls through. */
-  onRead(start: number, end: number, fn: ReadHook): void {
-    this.readHooks.push({ start, end, fn });
+  /**
+   * Registers a read interceptor `fn(offset, size, arg)` for [start, end); returning undefined
+   * falls through.
+   */
+  onRead<A>(start: number, end: number, fn: ReadHook<A>, arg: A): void {
+    this.readHooks.push({ start, end, fn: fn as ReadHook, arg });
   }
 
-  /** Registers a handler run after the default write for accesses touching [start, end). */
-  onWrite(start: number, end: number, fn: WriteHook): void {
-    this.writeHooks.push({ start, end, fn });
+  /**
+   * Registers `fn(offset, size, value, arg)`, run after the default write for accesses touching
+   * [start, end).
+   */
+  onWrite<A>(start: number, end: number, fn: WriteHook<A>, arg: A): void {
+    this.writeHooks.push({ start, end, fn: fn as WriteHook, arg });
   }
 
-  /** Called after every guest write (platform caches: bus numbers, BAR decode). */
-  addListener(fn: (offset: number, size: number) => void): void {
-    this.listeners.push(fn);
+  /** `fn(offset, size, arg)` is called after every guest write (platform caches: bus numbers, BAR decode). */
+  addListener<A>(fn: ConfigListener<A>, arg: A): void {
+    this.listeners.push({ fn: fn as ConfigListener, arg });
   }
 
   /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
@@ -427,7 +456,7 @@ export class PciConfigSpace {
       return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
     for (const h of this.readHooks) {
       if (offset < h.end && offset + size > h.start) {
-        const v = h.fn(offset, size);
+        const v = h.fn(offset, size, h.arg);
         if (v !== undefined) return v >>> 0;
       }
     }
@@ -448,8 +477,8 @@ export class PciConfigSpace {
       this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
     }
     for (const h of this.writeHooks)
-      if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0);
-    for (const l of this.listeners) l(offset, size);
+      if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0, h.arg);
+    for (const l of this.listeners) l.fn(offset, size, l.arg);
   }
 
   /** A copy of the 4 KiB as the guest would read it (hooks included, dword reads). */

@@ -18,7 +18,7 @@
  */
 
 import { rebuildable, shareWithCopies } from '../../kernel/graph-copy.ts';
-import type { PciConfigSpace, ReadHook, WriteHook } from './config-space.ts';
+import type { PciConfigSpace } from './config-space.ts';
 import { EXT_CAP_ID } from './regs.ts';
 
 /** DOE capability size (PCI_DOE_SIZEOF). */
@@ -127,8 +127,8 @@ export class Doe {
     cs.set32(offset + DOE_REG.CAP, this.capValue());
     const discovery = rebuildable(discoveryOf, this as Doe);
     this.protocols = [discovery, ...protocols];
-    cs.onRead(offset + 4, offset + DOE_SIZEOF, rebuildable(doeReadHook, this, offset));
-    cs.onWrite(offset + 4, offset + DOE_SIZEOF, rebuildable(doeWriteHook, this, offset));
+    cs.onRead(offset + 4, offset + DOE_SIZEOF, doeReadHook, this as Doe);
+    cs.onWrite(offset + 4, offset + DOE_SIZEOF, doeWriteHook, this as Doe);
   }
 
   private capValue(): number {
@@ -236,11 +236,11 @@ export class Doe {
 }
 
 /** The config-space read hook of a DOE mailbox at `offset`. */
-function doeReadHook(doe: Doe, offset: number): ReadHook {
-  return (o, size) => doe.read(o - offset, size);
+function doeReadHook(o: number, size: 1 | 2 | 4, doe: Doe): number {
+  return doe.read(o - doe.offset, size);
 }
 
 /** The config-space write hook of a DOE mailbox at `offset`. */
-function doeWriteHook(doe: Doe, offset: number): WriteHook {
-  return (o, size, v) => doe.write(o - offset, size, v);
+function doeWriteHook(o: number, size: 1 | 2 | 4, v: number, doe: Doe): void {
+  doe.write(o - doe.offset, size, v);
 }

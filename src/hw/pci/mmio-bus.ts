@@ -13,7 +13,6 @@
  * Unmapped reads return 0 and unmapped writes are dropped (QEMU's unassigned memory).
  */
 import type { MmioBus } from '../../bus/index.ts';
-import { rebuildable } from '../../kernel/graph-copy.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
@@ -44,8 +43,8 @@ interface Mapping {
 }
 
 /** A config-space listener of `map`: header writes (BARs, command) drop its BAR cache. */
-function barListener(map: MmioMap): (offset: number) => void {
-  return (offset) => map.headerWritten(offset);
+function barListener(offset: number, _size: number, map: MmioMap): void {
+  map.headerWritten(offset);
 }
 
 /** The platform's MMIO decode. */
@@ -65,7 +64,7 @@ export class MmioMap implements MmioBus {
   /** Lets a function's BARs decode; header writes invalidate the cache. */
   addFunction(fn: PciFunctionModel): void {
     this.functions.push(fn);
-    fn.config.addListener(rebuildable(barListener, this));
+    fn.config.addListener(barListener, this as MmioMap);
     this.barCache = undefined;
   }
 

@@ -61,7 +61,7 @@ export function cxlPciSetupMboxIrq(cxlds: CxlDevState, caps: number): void {
   const irq = env(pdev).hw.irq;
   if (caps & CAP_BG_CMD_IRQ && irq) {
     const msgnum = (caps >> CAP_IRQ_MSGNUM_SHIFT) & CAP_IRQ_MSGNUM_MASK;
-    irq.request(pdev.segment, pdev.busNr, pdev.devfn, msgnum, thunk(cxlPciMboxIrq, cxlds));
+    irq.request(pdev.segment, pdev.busNr, pdev.devfn, msgnum, cxlPciMboxIrq, cxlds);
     if (since67) pdev.dbg('Mailbox interrupts enabled');
     const mmio = env(pdev).hw.mmio;
     const ctrl = cxlds.mboxBase + BigInt(CXLDEV_MBOX_CTRL_OFFSET);
