@@ -92,6 +92,18 @@ export interface KernelContext {
 /** The default `ueventVars`: none. */
 const noUeventVars = (): [string, string][] => [];
 
+/** A devres action (struct action_devres): the function and its data. */
+interface DevresAction {
+  action: (data: unknown) => void;
+  data: unknown;
+}
+
+/**
+ * The children list of a device that has none (frozen: {@link Device.add} gives the parent its
+ * own list first).
+ */
+const NO_CHILDREN = Object.freeze([]) as unknown as Device[];
+
 /** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
 export class Device {
   name: string;
@@ -101,7 +113,12 @@ export class Device {
   /** Device type name shown in `devtype` / DEVTYPE= (e.g. 'cxl_decoder_root'). */
   devtype: string | undefined;
   private bound: Driver | undefined;
-  readonly children: Device[] = [];
+  /**
+   * Registered children, in registration order: the shared frozen {@link NO_CHILDREN} until the
+   * first is added (most devices — decoders, class devices — never have one; a copy of the
+   * machine shares it), then the device's own list.
+   */
+  children: Device[] = NO_CHILDREN;
   groups: AttributeGroup[] = [];
   /**
    * Named links, allocated on first use (most devices have none): the target itself (sysfs
@@ -125,7 +142,7 @@ export class Device {
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
-  private devresList: (() => void)[] | undefined;
+  private devresList: DevresAction[] | undefined;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
@@ -184,6 +201,7 @@ export class Device {
   add(): this {
     const p = this.parent;
     if (p && !(this.listedIn === p && p.children.includes(this))) {
+      if (p.children === NO_CHILDREN) p.children = [];
       p.children.push(this);
       this.listedIn = p;
     }
@@ -194,19 +212,25 @@ export class Device {
   }
 
   /**
-   * devm_add_action(): `undo` runs when this device's driver is unbound or the device is
-   * deleted (devres_release_all()), after every action registered later.
+   * devm_add_action(dev, action, data): `action(data)` runs when this device's driver is unbound
+   * or the device is deleted (devres_release_all()), after every action registered later.
+   * `action` is a module-level function and `data` kept as data (a copy of the machine copies
+   * it; no closure per device).
    */
-  devmAdd(undo: () => void): void {
+  devmAdd<A>(action: (data: A) => void, data: A): void {
     this.devresList ??= [];
-    this.devresList.push(undo);
+    this.devresList.push({ action: action as (data: unknown) => void, data });
   }
 
   /** devres_release_all(): runs the registered undo actions, newest first. */
   devresRelease(): void {
     const list = this.devresList;
     this.devresList = undefined;
-    if (list) for (let i = list.length - 1; i >= 0; i--) list[i]?.();
+    if (list)
+      for (let i = list.length - 1; i >= 0; i--) {
+        const r = list[i] as DevresAction;
+        r.action(r.data);
+      }
   }
 
   /** device_del(): detach from the parent, recursively deleting children first. */

@@ -23,7 +23,6 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Errno, isErrno } from '../../kernel/errno.ts';
-import { thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { kstrtoint, kstrtoull } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
@@ -59,7 +58,7 @@ function cxlMockMemProbe(dev: Device): void {
   if (!(dev instanceof PciDev)) throw new Errno('ENODEV', undefined, dev.name);
   const cxlmd = cxlPciProbe(dev);
   // devm_cxl_add_memdev()'s cxl_memdev_unregister(): memN goes when the driver unbinds
-  dev.devmAdd(thunk(cxlMemdevUnregister, cxlmd));
+  dev.devmAdd(cxlMemdevUnregister, cxlmd);
   cxlMockMemAddGroups(dev);
 }
 
@@ -142,7 +141,7 @@ const CXL_MOCK_MEM_GROUP = Object.freeze({
  */
 export function cxlMockMemAddGroups(pdev: PciDev): void {
   pdev.groups.push(CXL_MOCK_MEM_GROUP);
-  pdev.devmAdd(thunk(cxlMockMemRemoveGroups, pdev));
+  pdev.devmAdd(cxlMockMemRemoveGroups, pdev);
 }
 
 /** device_remove_groups(dev, drv->dev_groups) when cxl_mock_mem unbinds. */

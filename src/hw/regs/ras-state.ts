@@ -19,6 +19,44 @@ export interface EventLogState {
   lastOverflow: bigint;
 }
 
+/**
+ * An event log that never held a record (handles from 1, no overflow): one frozen value every
+ * fresh log slot of every device points at — a copy of the machine shares it, and a booted
+ * machine holds no five objects and five empty arrays per device for logs nothing wrote. The
+ * writers take the slot's own copy first ({@link ownEventLog}).
+ */
+const FRESH_EVENT_LOG: EventLogState = Object.freeze({
+  records: Object.freeze([]) as unknown as EventRecord[],
+  nextHandle: 1,
+  overflowCount: 0,
+  firstOverflow: 0n,
+  lastOverflow: 0n,
+});
+
+/**
+ * Event log `log` of `ras` to write to: the slot's own log, made from the shared fresh one on
+ * the first write (QEMU's logs are per device from cxl_event_init(); the sharing is cxlsim's).
+ * Undefined for a log number the device does not have.
+ */
+export function ownEventLog(ras: RasState, log: number): EventLogState | undefined {
+  const l = ras.events[log];
+  if (l !== FRESH_EVENT_LOG) return l;
+  const own: EventLogState = {
+    records: [],
+    nextHandle: l.nextHandle,
+    overflowCount: 0,
+    firstOverflow: 0n,
+    lastOverflow: 0n,
+  };
+  ras.events[log] = own;
+  return own;
+}
+
+/** Resets event log `log` of `ras` to a fresh one (QEMU event_reset_log() … of the cxl_test mock). */
+export function resetEventLog(ras: RasState, log: number): void {
+  if (log < ras.events.length) ras.events[log] = FRESH_EVENT_LOG;
+}
+
 /** The background command in flight, or the last one's outcome (QEMU CXLCCI.bg). Times in ms. */
 export interface BgState {
   /** Opcode of the running / last background command (0: none ever). */
@@ -80,13 +118,7 @@ export interface RasState {
 /** A fresh RAS state: empty logs (handles from 1), nothing running, firmware in slot 1. */
 export function createRasState(): RasState {
   return {
-    events: Array.from({ length: 5 }, () => ({
-      records: [],
-      nextHandle: 1,
-      overflowCount: 0,
-      firstOverflow: 0n,
-      lastOverflow: 0n,
-    })),
+    events: [FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG],
     bg: { opcode: 0, start: 0, runtime: 0, pct: 0, rc: 0, aborted: false },
     mediaDisabled: false,
     poisonBackup: [],
