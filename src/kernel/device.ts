@@ -125,8 +125,11 @@ export class Device {
    * resolves it to a path when listed), a field a copy of the machine copies as a reference.
    */
   private linkMap: Map<string, LinkTarget> | undefined;
-  /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
-  ueventVars: () => [string, string][] = noUeventVars;
+  /**
+   * Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order: a module-level function called as
+   * a method of the device (`this`), shared by copies of the machine (no closure per device).
+   */
+  ueventVars: (this: Device) => [string, string][] = noUeventVars;
   /**
    * Class name for a class device (`struct class`, e.g. 'firmware'). A class device whose parent
    * is not of that class lives in a glue directory named after the class below its parent

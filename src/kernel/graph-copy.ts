@@ -123,6 +123,7 @@ class CopiedWeakMap<K extends object, V> implements WeakMap<K, V> {
 /** Marks module-level objects every machine uses (identity kept): copies share them. Returns `x`. */
 export function shareWithCopies<T extends object>(x: T): T {
   sharedObjects.add(x);
+  protoInfo(Object.getPrototypeOf(x) as object | null, x).shared = true;
   return x;
 }
 
@@ -218,6 +219,11 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface ProtoInfo {
   kind: Kind;
   keyed: boolean;
+  /**
+   * Whether an instance was registered with {@link shareWithCopies} (instances of other
+   * prototypes skip that lookup).
+   */
+  shared: boolean;
   /** Whether an instance was made by {@link rebuildable} (others skip the recipe lookup). */
   recipes: boolean;
   /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
@@ -238,6 +244,7 @@ const protoInfos = new WeakMap<object, ProtoInfo>();
 const nullProtoInfo: ProtoInfo = {
   kind: Kind.Plain,
   keyed: false,
+  shared: false,
   recipes: false,
   lastKeys: undefined,
   last: undefined,
@@ -270,6 +277,7 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
     info = {
       kind,
       keyed: false,
+      shared: false,
       recipes: false,
       lastKeys: undefined,
       last: undefined,
@@ -382,15 +390,19 @@ export function copyGraph<T>(root: T): T {
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     const o = x as object;
+    if (typeof o === 'function') {
+      // a plain function is shared: no memo lookup
+      const recipe = recipeOf(o);
+      if (recipe === undefined) return o;
+      const made = memo.get(o);
+      return made !== undefined ? made : rebuild(o, recipe);
+    }
     const done = memo.get(o);
     if (done !== undefined) return done;
-    if (typeof o === 'function') {
-      const recipe = recipeOf(o);
-      return recipe ? rebuild(o, recipe) : o;
-    }
-    if (sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info = protoInfo(proto, o);
+    if (info.shared && sharedObjects.has(o)) return o;
     if (info.recipes) {
       const recipe = recipeOf(o);
       if (recipe) return rebuild(o, recipe);
