@@ -140,12 +140,12 @@ const CXL_MOCK_MEM_GROUP = Object.freeze({
  * attributes appear on the device while it is bound (removed on unbind or a failed probe).
  */
 export function cxlMockMemAddGroups(pdev: PciDev): void {
-  pdev.groups.push(CXL_MOCK_MEM_GROUP);
+  // a new list: the PCI core's may be shared (frozen)
+  pdev.groups = [...pdev.groups, CXL_MOCK_MEM_GROUP];
   pdev.devmAdd(cxlMockMemRemoveGroups, pdev);
 }
 
 /** device_remove_groups(dev, drv->dev_groups) when cxl_mock_mem unbinds. */
 export function cxlMockMemRemoveGroups(pdev: PciDev): void {
-  const i = pdev.groups.indexOf(CXL_MOCK_MEM_GROUP);
-  if (i >= 0) pdev.groups.splice(i, 1);
+  pdev.groups = pdev.groups.filter((g) => g !== CXL_MOCK_MEM_GROUP);
 }

@@ -278,6 +278,12 @@ function fwUploadVars(this: Device): [string, string][] {
   ];
 }
 
+/** The groups of a firmware upload device (frozen: shared by every one and by machine copies). */
+const FW_UPLOAD_GROUPS = Object.freeze([
+  UPLOAD_GROUP,
+  DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>,
+]) as AttributeGroup<FwUploadDevice>[];
+
 /**
  * firmware_upload_register(): adds the `firmware` class device `name` below `parent`
  * (sysfs path `<parent>/firmware/<name>`), with a `device` link to the parent, driven by `ops`.
@@ -291,7 +297,7 @@ export function firmwareUploadRegister(
   fw.ops = ops;
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
-  fw.setGroups([UPLOAD_GROUP, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
+  fw.setGroups(FW_UPLOAD_GROUPS);
   fw.links.set('device', parent);
   fw.ueventVars = fwUploadVars;
   return fw.add();

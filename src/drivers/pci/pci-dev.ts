@@ -18,6 +18,9 @@ export const PCI_EXP_TYPE_ROOT_PORT = 0x4;
 export const PCI_EXP_TYPE_UPSTREAM = 0x5;
 export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
 
+/** The `below` list of a function with nothing below it (frozen, shared). */
+const NO_FUNCTIONS = Object.freeze([]) as unknown as PciDev[];
+
 /**
  * `struct pci_dev`. Name is pci_name(): "0000:0c:00.0" — or, on the cxl_test mock platform, the
  * name of the mock's platform device that stands in its place (`cxl_mem.0`, see ./probe.ts),
@@ -36,8 +39,11 @@ export class PciDev extends Dev {
   /** Bridges: secondary and subordinate bus numbers. */
   secondary = 0;
   subordinate = 0;
-  /** Child functions below a bridge, in scan order. */
-  readonly below: PciDev[] = [];
+  /**
+   * Child functions below a bridge, in scan order: the shared frozen {@link NO_FUNCTIONS} for a
+   * function with none (an endpoint); a scan gives the bridge its own list.
+   */
+  below: PciDev[] = NO_FUNCTIONS;
 
   constructor(
     ctx: KernelContext,

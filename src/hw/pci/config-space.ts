@@ -110,6 +110,28 @@ function internMasks(all: Uint8Array): MaskViews {
   return m;
 }
 
+/** The hook list of a config space without hooks (frozen, shared: an add makes a new list). */
+const NO_HOOKS: readonly never[] = Object.freeze([]);
+
+/** Frozen BAR lists by content (see {@link internBars}). */
+const sharedBars = new Map<string, readonly (BarDecl | undefined)[]>();
+
+/**
+ * The frozen list equal to `bars` (declarations compared by index, size and flags) that every
+ * config space declaring the same BARs shares — as do copies of the machine.
+ */
+function internBars(bars: readonly (BarDecl | undefined)[]): readonly (BarDecl | undefined)[] {
+  const key = bars
+    .map((d) => (d ? `${d.index}:${d.size}:${d.mem64 ? 1 : 0}:${d.prefetch ? 1 : 0}` : '-'))
+    .join(',');
+  let shared = sharedBars.get(key);
+  if (!shared) {
+    shared = Object.freeze([...bars]);
+    sharedBars.set(key, shared);
+  }
+  return shared;
+}
+
 /** A BAR as registered by the device model. */
 export interface BarDecl {
   index: number;
@@ -159,7 +181,11 @@ export class PciConfigSpace {
   wmask = this.masks.subarray(0, CONFIG_SPACE_SIZE);
   /** Write-1-to-clear bits (same rule as {@link wmask}). */
   w1cmask = this.masks.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
-  readonly bars: (BarDecl | undefined)[] = [
+  /**
+   * The six BARs' declarations (frozen), by index. After {@link shareMasks} a frozen list shared
+   * with every config space declaring the same BARs ({@link registerBar} then makes an own copy).
+   */
+  bars: readonly (BarDecl | undefined)[] = [
     undefined,
     undefined,
     undefined,
@@ -169,9 +195,10 @@ export class PciConfigSpace {
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
-  private readonly readHooks: Hook<ReadHook>[] = [];
-  private readonly writeHooks: Hook<WriteHook>[] = [];
-  private readonly listeners: { fn: ConfigListener; arg: unknown }[] = [];
+  /** Hooks and listeners: the shared frozen {@link NO_HOOKS} until the first is added. */
+  private readHooks: readonly Hook<ReadHook>[] = NO_HOOKS;
+  private writeHooks: readonly Hook<WriteHook>[] = NO_HOOKS;
+  private listeners: readonly { fn: ConfigListener; arg: unknown }[] = NO_HOOKS;
 
   /**
    * pci_config_alloc() + pci_init_wmask() (+ pci_init_mask_bridge() for a type 1 header).
@@ -221,6 +248,7 @@ export class PciConfigSpace {
     if (this.masksShared) return;
     this.setMaskViews(internMasks(this.masks));
     this.masksShared = true;
+    this.bars = internBars(this.bars);
   }
 
   /** Own masks again (a copy of the shared ones) before a mask change. */
@@ -410,7 +438,9 @@ export class PciConfigSpace {
       this.setMask32(off + 4, Number(mask >> 32n));
     }
     // a BAR's declaration is constant: frozen, so copies of the machine share it
-    this.bars[decl.index] = Object.freeze(decl);
+    const bars = [...this.bars];
+    bars[decl.index] = Object.freeze(decl);
+    this.bars = bars;
   }
 
   /** The address a memory BAR currently decodes, or undefined when unassigned or disabled. */
@@ -434,7 +464,7 @@ export class PciConfigSpace {
    * falls through.
    */
   onRead<A>(start: number, end: number, fn: ReadHook<A>, arg: A): void {
-    this.readHooks.push({ start, end, fn: fn as ReadHook, arg });
+    this.readHooks = [...this.readHooks, { start, end, fn: fn as ReadHook, arg }];
   }
 
   /**
@@ -442,12 +472,12 @@ export class PciConfigSpace {
    * [start, end).
    */
   onWrite<A>(start: number, end: number, fn: WriteHook<A>, arg: A): void {
-    this.writeHooks.push({ start, end, fn: fn as WriteHook, arg });
+    this.writeHooks = [...this.writeHooks, { start, end, fn: fn as WriteHook, arg }];
   }
 
   /** `fn(offset, size, arg)` is called after every guest write (platform caches: bus numbers, BAR decode). */
   addListener<A>(fn: ConfigListener<A>, arg: A): void {
-    this.listeners.push({ fn: fn as ConfigListener, arg });
+    this.listeners = [...this.listeners, { fn: fn as ConfigListener, arg }];
   }
 
   /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
