@@ -200,19 +200,14 @@ class IrqRouter implements IrqBus {
   }
 }
 
-/** A type-3 function's interrupt line (state.notify), made again in a copy of the machine. */
-function notifierOf(irqs: IrqRouter, fn: PciFunctionModel): (vector: number) => void {
-  return (vector) => irqs.deliver(fn, vector);
-}
-
 /** Type-3 devices on the machine clock, their MSI-X vectors through an {@link IrqRouter}. */
 function wireType3(fns: PciFunctionModel[], clock: GuestClock): IrqBus {
   const irqs = new IrqRouter(fns);
   for (const fn of fns) {
     if (fn.device.kind !== 'type3') continue;
     const state = fn.device.state;
-    state.clock = rebuildable(clockOf, clock);
-    state.notify = rebuildable(notifierOf, irqs, fn);
+    state.clock = clock;
+    state.notify = { sink: irqs, source: fn };
   }
   return irqs;
 }

@@ -22,7 +22,7 @@
  */
 import { EVENT_MSIX_START, eventInsert } from '../regs/mailbox/events.ts';
 import { uuidBytes } from '../regs/mailbox/types.ts';
-import type { MemDevState } from '../regs/memdev-state.ts';
+import { type MemDevState, msixNotify } from '../regs/memdev-state.ts';
 import { resetEventLog } from '../regs/ras-state.ts';
 
 /** mem.c mock_id()'s Identify firmware revision ("mock fw v1 ", the kernel's `firmware_version`). */
@@ -116,5 +116,5 @@ export function cxlTestEventTrigger(s: MemDevState): void {
   for (const r of fail) add(2, r);
   for (const r of [hwReplace(), dram()]) add(3, r);
   const log = s.eventIrq.findIndex((on, i) => on && i < 4);
-  if (log >= 0) s.notify?.(EVENT_MSIX_START + log);
+  if (log >= 0) msixNotify(s, EVENT_MSIX_START + log);
 }

@@ -141,16 +141,15 @@ export function pcieCapSlotInit(
   // pcie_cap_slot_write_config(): a write to Slot Control is one command, completed at once —
   // Electromechanical Interlock Control toggles the interlock status and reads back 0, and
   // Command Completed is reported in Slot Status.
-  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, slotControlWritten, { cs, pos });
+  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, slotControlWritten, cs);
 }
 
-/** pcie_cap_slot_write_config() for the PCIe capability at `pos` of `cs`. */
-function slotControlWritten(
-  _o: number,
-  _size: number,
-  _v: number,
-  { cs, pos }: { cs: PciConfigSpace; pos: number },
-): void {
+/**
+ * pcie_cap_slot_write_config() for the PCIe capability of `cs` (found as QEMU keeps it,
+ * dev->exp.exp_cap: the function's one PCI Express capability).
+ */
+function slotControlWritten(_o: number, _size: number, _v: number, cs: PciConfigSpace): void {
+  const pos = cs.findCapability(CAP_ID.EXP);
   let sta = cs.get16(pos + EXP.SLTSTA);
   if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
     cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);

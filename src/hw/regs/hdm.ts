@@ -159,8 +159,10 @@ export class HdmDecoderBlock implements MmioRegion {
   private readonly regs: Uint32Array;
   private readonly masks: Uint32Array;
   private readonly resetValues: Uint32Array;
-  private readonly locked: boolean[];
-  private readonly errors: (string | undefined)[];
+  /** Decoders committed with Lock-On-Commit: bit n for decoder n (at most 16: validateHdmCaps()). */
+  private lockedMask = 0;
+  /** Why decoder n's last COMMIT failed, by decoder: made on the first failure. */
+  private errors: (string | undefined)[] | undefined;
 
   /** @throws EINVAL for an HdmCaps that cannot be encoded */
   constructor(opts: HdmBlockOptions) {
@@ -188,8 +190,13 @@ export class HdmDecoderBlock implements MmioRegion {
     );
     this.masks = c.masks;
     this.resetValues = c.resetValues;
-    this.locked = new Array<boolean>(this.decoderCount).fill(false);
-    this.errors = new Array<string | undefined>(this.decoderCount).fill(undefined);
+  }
+
+  /** Notes why decoder `n`'s COMMIT failed (undefined: it did not). */
+  private setError(n: number, problem: string | undefined): void {
+    if (problem === undefined && this.errors === undefined) return;
+    this.errors ??= new Array<string | undefined>(this.decoderCount).fill(undefined);
+    this.errors[n] = problem;
   }
 
   /** 32-bit read; misaligned or out-of-range offsets read 0. */
@@ -206,7 +213,7 @@ export class HdmDecoderBlock implements MmioRegion {
     if (offset < 0 || offset >= this.size || offset & 3) return;
     const idx = offset >> 2;
     const n = offset >= 0x10 ? (offset - 0x10) >> 5 : -1;
-    if (n >= 0 && this.locked[n]) return;
+    if (n >= 0 && this.isLocked(n)) return;
     const mask = this.masks[idx] ?? 0;
     const old = this.regs[idx] ?? 0;
     let v = ((old & ~mask) | (value & mask)) >>> 0;
@@ -216,12 +223,12 @@ export class HdmDecoderBlock implements MmioRegion {
 
   /** The reason the last COMMIT of decoder n set ERR_NOT_COMMITTED (strict mode), if any. */
   commitError(n: number): string | undefined {
-    return this.errors[n];
+    return this.errors?.[n];
   }
 
   /** True once decoder n was committed with Lock-On-Commit (frozen until reset). */
   isLocked(n: number): boolean {
-    return this.locked[n] ?? false;
+    return n >= 0 && n < 32 && ((this.lockedMask >>> n) & 1) === 1;
   }
 
   /** Global Control bit 1 (HDM Decoder Enable). */
@@ -232,8 +239,8 @@ export class HdmDecoderBlock implements MmioRegion {
   /** Conventional reset: every register back to its reset value, locks released. */
   reset(): void {
     this.regs.set(this.resetValues);
-    this.locked.fill(false);
-    this.errors.fill(undefined);
+    this.lockedMask = 0;
+    this.errors = undefined;
   }
 
   /** Decoder n's registers decoded (base/size/skip in bytes). */
@@ -336,7 +343,7 @@ export class HdmDecoderBlock implements MmioRegion {
     const where = `HDM decoder ${index}`;
     if (!Number.isInteger(index) || index < 0 || index >= this.decoderCount)
       throw new Errno('EINVAL', `${where} does not exist (decoder count ${this.decoderCount})`);
-    if (this.locked[index]) throw new Errno('EBUSY', `${where} is locked`);
+    if (this.isLocked(index)) throw new Errno('EBUSY', `${where} is locked`);
     const eiw = waysToEiw(d.ways);
     if (eiw === undefined)
       throw new Errno('EINVAL', `${where}: interleave ways ${d.ways} not supported`);
@@ -378,7 +385,7 @@ export class HdmDecoderBlock implements MmioRegion {
     this.write32(hdmCtrl(index), ctrl >>> 0);
     const now = this.read32(hdmCtrl(index));
     if ((now & CTRL_COMMITTED) === 0)
-      throw new Errno('EINVAL', `${where}: commit rejected: ${this.errors[index] ?? 'unknown'}`);
+      throw new Errno('EINVAL', `${where}: commit rejected: ${this.errors?.[index] ?? 'unknown'}`);
     this.write32(HDM_GLOBAL_CTRL, this.read32(HDM_GLOBAL_CTRL) | GLOBAL_HDM_DECODER_ENABLE);
   }
 
@@ -386,7 +393,7 @@ export class HdmDecoderBlock implements MmioRegion {
   private commitSideEffect(n: number, ctrl: number): number {
     let v = ctrl & ~CTRL_ERR_NOT_COMMITTED & ~CTRL_COMMITTED;
     if ((ctrl & CTRL_COMMIT) === 0) {
-      this.errors[n] = undefined;
+      this.setError(n, undefined);
       return v >>> 0;
     }
     let problem: string | undefined;
@@ -400,10 +407,10 @@ export class HdmDecoderBlock implements MmioRegion {
       }
       problem = commitProblem(snaps, n, this.caps, this.role, this.dpaLimit);
     }
-    this.errors[n] = problem;
+    this.setError(n, problem);
     if (problem) return (v | CTRL_ERR_NOT_COMMITTED) >>> 0;
     v |= CTRL_COMMITTED;
-    if (v & CTRL_LOCK_ON_COMMIT) this.locked[n] = true;
+    if (v & CTRL_LOCK_ON_COMMIT) this.lockedMask = (this.lockedMask | (1 << n)) >>> 0;
     return v >>> 0;
   }
 }
