@@ -309,12 +309,15 @@ type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => 
 /** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
 const MAX_SHAPES = 64;
 
-/** Compiles the copier of one key list. */
+/**
+ * Compiles the copier of one key list. A primitive value (most fields: numbers, strings,
+ * bigints, booleans, undefined) is stored as is, without a call of the copier.
+ */
 function compileShape(keys: readonly string[]): ShapeCopier {
   const body = keys
-    .map((k) => {
+    .map((k, i) => {
       const q = JSON.stringify(k);
-      return `d[${q}] = c(s[${q}]);`;
+      return `const v${i} = s[${q}]; d[${q}] = (typeof v${i} === 'object' && v${i} !== null) || typeof v${i} === 'function' ? c(v${i}) : v${i};`;
     })
     .join('\n');
   return new Function('s', 'd', 'c', body) as ShapeCopier;
@@ -492,7 +495,10 @@ export function copyGraph<T>(root: T): T {
       const src = o as unknown[];
       const a: unknown[] = new Array(src.length);
       memo.set(o, a);
-      for (let i = 0; i < src.length; i++) a[i] = copy(src[i]);
+      for (let i = 0; i < src.length; i++) {
+        const e = src[i];
+        a[i] = (typeof e === 'object' && e !== null) || typeof e === 'function' ? copy(e) : e;
+      }
       if (Object.getPrototypeOf(o) !== Array.prototype)
         Object.setPrototypeOf(a, Object.getPrototypeOf(o));
       c = a;
