@@ -191,6 +191,12 @@ class IrqRouter implements IrqBus {
       m = new Map();
       this.handlers.set(fn, m);
     }
+    // one action per (handler, arg) of a function: the event logs' vectors share theirs
+    for (const a of m.values())
+      if (a.handler === handler && a.arg === arg) {
+        m.set(vector, a);
+        return;
+      }
     m.set(vector, { handler: handler as (arg: unknown) => void, arg });
   }
   /** Delivers MSI-X `vector` of `fn` to its handler, if one was requested. */

@@ -157,13 +157,17 @@ export type WriteHook<A = unknown> = (
 export type ConfigListener<A = unknown> = (offset: number, size: number, arg: A) => void;
 
 /**
- * A hook on a config range: a module-level function and its argument, kept as data (a copy of
- * the machine copies the argument's reference; no closure is made per device).
+ * What a config space calls on guest accesses: on [start, end) a read interceptor and/or a write
+ * handler, or (`listen`) a listener of every write — module-level functions and their argument,
+ * kept as data (a copy of the machine copies the argument's reference; no closure is made per
+ * device). One list per config space holds them all, in registration order.
  */
-interface Hook<F> {
+interface Hook {
   start: number;
   end: number;
-  fn: F;
+  read: ReadHook | undefined;
+  write: WriteHook | undefined;
+  listen: ConfigListener | undefined;
   arg: unknown;
 }
 
@@ -196,9 +200,7 @@ export class PciConfigSpace {
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
   /** Hooks and listeners: the shared frozen {@link NO_HOOKS} until the first is added. */
-  private readHooks: readonly Hook<ReadHook>[] = NO_HOOKS;
-  private writeHooks: readonly Hook<WriteHook>[] = NO_HOOKS;
-  private listeners: readonly { fn: ConfigListener; arg: unknown }[] = NO_HOOKS;
+  private hooks: readonly Hook[] = NO_HOOKS;
 
   /**
    * pci_config_alloc() + pci_init_wmask() (+ pci_init_mask_bridge() for a type 1 header).
@@ -464,7 +466,7 @@ export class PciConfigSpace {
    * falls through.
    */
   onRead<A>(start: number, end: number, fn: ReadHook<A>, arg: A): void {
-    this.readHooks = [...this.readHooks, { start, end, fn: fn as ReadHook, arg }];
+    this.onAccess(start, end, fn, undefined, arg);
   }
 
   /**
@@ -472,21 +474,51 @@ export class PciConfigSpace {
    * [start, end).
    */
   onWrite<A>(start: number, end: number, fn: WriteHook<A>, arg: A): void {
-    this.writeHooks = [...this.writeHooks, { start, end, fn: fn as WriteHook, arg }];
+    this.onAccess(start, end, undefined, fn, arg);
   }
 
-  /** `fn(offset, size, arg)` is called after every guest write (platform caches: bus numbers, BAR decode). */
+  /** {@link onRead} and {@link onWrite} of one range and argument at once (one hook). */
+  onAccess<A>(
+    start: number,
+    end: number,
+    read: ReadHook<A> | undefined,
+    write: WriteHook<A> | undefined,
+    arg: A,
+  ): void {
+    const h: Hook = {
+      start,
+      end,
+      read: read as ReadHook | undefined,
+      write: write as WriteHook | undefined,
+      listen: undefined,
+      arg,
+    };
+    this.hooks = [...this.hooks, h];
+  }
+
+  /**
+   * `fn(offset, size, arg)` is called after every guest write, after the write handlers
+   * (platform caches: bus numbers, BAR decode).
+   */
   addListener<A>(fn: ConfigListener<A>, arg: A): void {
-    this.listeners = [...this.listeners, { fn: fn as ConfigListener, arg }];
+    const h: Hook = {
+      start: 0,
+      end: CONFIG_SPACE_SIZE,
+      read: undefined,
+      write: undefined,
+      listen: fn as ConfigListener,
+      arg,
+    };
+    this.hooks = [...this.hooks, h];
   }
 
   /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
   read(offset: number, size: 1 | 2 | 4): number {
     if (offset < 0 || offset + size > CONFIG_SPACE_SIZE)
       return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
-    for (const h of this.readHooks) {
-      if (offset < h.end && offset + size > h.start) {
-        const v = h.fn(offset, size, h.arg);
+    for (const h of this.hooks) {
+      if (h.read !== undefined && offset < h.end && offset + size > h.start) {
+        const v = h.read(offset, size, h.arg);
         if (v !== undefined) return v >>> 0;
       }
     }
@@ -506,9 +538,11 @@ export class PciConfigSpace {
       const b = val & 0xff;
       this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
     }
-    for (const h of this.writeHooks)
-      if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0, h.arg);
-    for (const l of this.listeners) l.fn(offset, size, l.arg);
+    const hooks = this.hooks;
+    for (const h of hooks)
+      if (h.write !== undefined && offset < h.end && offset + size > h.start)
+        h.write(offset, size, value >>> 0, h.arg);
+    for (const h of hooks) if (h.listen !== undefined) h.listen(offset, size, h.arg);
   }
 
   /** A copy of the 4 KiB as the guest would read it (hooks included, dword reads). */

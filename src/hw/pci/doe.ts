@@ -138,8 +138,7 @@ export class Doe {
     cs.set32(offset + DOE_REG.CAP, this.capValue());
     // constant: frozen, shared by copies of the machine
     this.protocols = Object.freeze([DISCOVERY, ...protocols]);
-    cs.onRead(offset + 4, offset + DOE_SIZEOF, doeReadHook, this as Doe);
-    cs.onWrite(offset + 4, offset + DOE_SIZEOF, doeWriteHook, this as Doe);
+    cs.onAccess(offset + 4, offset + DOE_SIZEOF, doeReadHook, doeWriteHook, this as Doe);
   }
 
   private capValue(): number {

@@ -376,7 +376,8 @@ export function cxlMemCreateRangeInfo(cxlds: CxlDevState): void {
   const add = (type: string, start: bigint, size: bigint) => {
     if (size === 0n) dev.dbg(`DPA(${type}): no capacity`);
     else dev.dbg(`DPA(${type}): ${fmtMemResource(start, start + size - 1n)}`);
-    return { start, size };
+    // never changed in place (a new partition replaces it): frozen, shared by machine copies
+    return Object.freeze({ start, size });
   };
   cxlds.ram = add('ram', 0n, ramSize);
   cxlds.pmem = add('pmem', ramSize, pmemSize);

@@ -31,8 +31,8 @@ const CXL_MBOX_OP_GET_FW_INFO = 0x0200;
 
 /** A DPA partition: [start, start+size) bytes. */
 export interface DpaPartition {
-  start: bigint;
-  size: bigint;
+  readonly start: bigint;
+  readonly size: bigint;
 }
 
 /** `struct cxl_dev_state` (the parts cxlsim models). */
