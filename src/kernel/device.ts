@@ -215,7 +215,7 @@ export class Device {
   }
 
   /**
-   * devm_add_action(dev, action, data): `action(data)` runs when this device's driver is unbound
+   * devm_add_action(): `action(data)` (the kernel's arguments: dev, action, data) runs when this device's driver is unbound
    * or the device is deleted (devres_release_all()), after every action registered later.
    * `action` is a module-level function and `data` kept as data (a copy of the machine copies
    * it; no closure per device).
