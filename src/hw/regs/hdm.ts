@@ -105,6 +105,8 @@ export function validateHdmCaps(caps: HdmCaps): void {
 interface HdmConstants {
   masks: Uint32Array;
   resetValues: Uint32Array;
+  /** The capabilities (frozen: shared like the arrays). */
+  caps: HdmCaps;
 }
 
 /**
@@ -124,9 +126,11 @@ function constantArrays(
   role: HdmRole,
   poison: boolean,
   cap: number,
+  caps: HdmCaps,
 ): HdmConstants {
   const size = hdmStructureSize(decoders);
-  const key = `${decoders}|${role}|${poison}|${cap}`;
+  // the capabilities are all in `cap`; their key order is kept as the caller gave it
+  const key = `${decoders}|${role}|${poison}|${cap}|${Object.keys(caps).join(',')}`;
   let c = hdmConstants.get(key);
   if (c) return c;
   const masks = new Uint32Array(size / 4);
@@ -143,7 +147,11 @@ function constantArrays(
   }
   const resetValues = new Uint32Array(size / 4);
   resetValues[HDM_CAP / 4] = cap >>> 0;
-  c = { masks: shareWithCopies(masks), resetValues: shareWithCopies(resetValues) };
+  c = {
+    masks: shareWithCopies(masks),
+    resetValues: shareWithCopies(resetValues),
+    caps: Object.freeze({ ...caps }),
+  };
   hdmConstants.set(key, c);
   return c;
 }
@@ -167,7 +175,6 @@ export class HdmDecoderBlock implements MmioRegion {
   /** @throws EINVAL for an HdmCaps that cannot be encoded */
   constructor(opts: HdmBlockOptions) {
     validateHdmCaps(opts.caps);
-    this.caps = Object.freeze({ ...opts.caps });
     this.decoderCount = opts.caps.decoderCount;
     this.role = opts.role;
     this.strict = opts.strict ?? true;
@@ -187,7 +194,9 @@ export class HdmDecoderBlock implements MmioRegion {
       this.role,
       opts.poisonOnDecodeErrorCapable ?? false,
       cap,
+      opts.caps,
     );
+    this.caps = c.caps;
     this.masks = c.masks;
     this.resetValues = c.resetValues;
   }

@@ -29,8 +29,12 @@ export interface HpaRange {
 /** The idle range [0, -1] (size 0): one frozen value. */
 export const IDLE_RANGE: HpaRange = Object.freeze({ start: 0n, end: -1n });
 
-/** [start, end] as a frozen {@link HpaRange} (a decoder's `hpaRange` / `dpaRes`). */
+/**
+ * [start, end] as a frozen {@link HpaRange} (a decoder's `hpaRange` / `dpaRes`): the idle range
+ * is {@link IDLE_RANGE} itself (every decoder not programmed holds that one).
+ */
 export function frozenRange(start: bigint, end: bigint): HpaRange {
+  if (start === 0n && end === -1n) return IDLE_RANGE;
   return Object.freeze({ start, end });
 }
 
