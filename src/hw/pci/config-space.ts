@@ -199,6 +199,9 @@ export class PciConfigSpace {
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
+  /** The first write listener and its argument ({@link addListener}); later ones are hooks. */
+  private listener: ConfigListener | undefined = undefined;
+  private listenerArg: unknown = undefined;
   /** Hooks and listeners: the shared frozen {@link NO_HOOKS} until the first is added. */
   private hooks: readonly Hook[] = NO_HOOKS;
 
@@ -501,6 +504,12 @@ export class PciConfigSpace {
    * (platform caches: bus numbers, BAR decode).
    */
   addListener<A>(fn: ConfigListener<A>, arg: A): void {
+    if (this.listener === undefined && !this.hooks.some((x) => x.listen !== undefined)) {
+      // the first (usually only: the platform's MMIO decode) in two fields, no hook object
+      this.listener = fn as ConfigListener;
+      this.listenerArg = arg;
+      return;
+    }
     const h: Hook = {
       start: 0,
       end: CONFIG_SPACE_SIZE,
@@ -542,6 +551,7 @@ export class PciConfigSpace {
     for (const h of hooks)
       if (h.write !== undefined && offset < h.end && offset + size > h.start)
         h.write(offset, size, value >>> 0, h.arg);
+    if (this.listener !== undefined) this.listener(offset, size, this.listenerArg);
     for (const h of hooks) if (h.listen !== undefined) h.listen(offset, size, h.arg);
   }
 

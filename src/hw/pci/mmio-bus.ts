@@ -34,12 +34,23 @@ interface Mapping {
   base: bigint;
   end: bigint;
   region: MmioRegion;
-  /** Human name for inspection ('0000:0d:00.0 BAR0', 'CHBCR cxl.0'). */
-  name: string;
+  /**
+   * Human name for inspection of a fixed mapping ('CHBCR cxl.0'); a BAR's is made when asked
+   * ({@link mappingName}: '0000:0d:00.0 BAR0'), not kept per mapping.
+   */
+  name: string | undefined;
+  /** The function and BAR index of a BAR mapping. */
+  fn?: PciFunctionModel;
+  bar?: number;
   /** A fixed mapping (CHBCR), not a BAR. */
   fixed?: boolean;
   /** Whether another fixed mapping overlaps this one (computed on first byte copy). */
   overlaps?: boolean;
+}
+
+/** A mapping's name for inspection (a BAR's: '<function> BAR<n>'). */
+function mappingName(m: Mapping): string {
+  return m.name ?? `${m.fn?.id} BAR${m.bar}`;
 }
 
 /** A config-space listener of `map`: header writes (BARs, command) drop its BAR cache. */
@@ -81,7 +92,14 @@ export class MmioMap implements MmioBus {
         const base = fn.config.barAddress(b.index);
         const decl = fn.config.bars[b.index];
         if (base === undefined || !decl) continue;
-        out.push({ base, end: base + decl.size, region: b.region, name: `${fn.id} BAR${b.index}` });
+        out.push({
+          base,
+          end: base + decl.size,
+          region: b.region,
+          name: undefined,
+          fn,
+          bar: b.index,
+        });
       }
     }
     this.barCache = out;
@@ -91,7 +109,7 @@ export class MmioMap implements MmioBus {
   /** Every current mapping, sorted by address (inspection). */
   mappings(): { base: bigint; size: bigint; name: string }[] {
     return [...this.fixed, ...this.bars()]
-      .map((m) => ({ base: m.base, size: m.end - m.base, name: m.name }))
+      .map((m) => ({ base: m.base, size: m.end - m.base, name: mappingName(m) }))
       .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
   }
 
