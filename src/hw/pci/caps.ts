@@ -5,6 +5,7 @@
  */
 
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabDwords } from '../slab.ts';
 import type { PciConfigSpace } from './config-space.ts';
 import { CAP_ID, EXP, EXT_CAP_ID } from './regs.ts';
 
@@ -315,7 +316,7 @@ export function msixBarRegion(
 ): import('../mmio-region.ts').MmioRegion {
   // The table's dwords are kept densely; anything else in the BAR (PBA, padding) is stored
   // only once written, so thousands of functions do not each zero a whole BAR.
-  const table = new Uint32Array(entries * 4);
+  const table = slabDwords(entries * 4);
   for (let i = 0; i < entries; i++) table[i * 4 + 3] = 1; // Vector Control: masked
   return new MsixBar(barSize, table);
 }

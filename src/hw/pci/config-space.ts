@@ -15,7 +15,8 @@
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
 import { Errno } from '../../kernel/errno.ts';
-import { shareWithCopies, slabOfChunks } from '../../kernel/graph-copy.ts';
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
+import { slabAllocator } from '../slab.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -30,24 +31,6 @@ export const LEGACY_CONFIG_SIZE = 256;
  * buffer (copy-on-write) — 9,200 functions at 4,096 endpoints carried 78 MB of copies.
  */
 const MASK_BYTES = 2 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
-/** Config spaces per slab: thousands of functions cost a few dozen zeroed allocations. */
-const SLAB_SPACES = 64;
-
-/** A slab allocator of zeroed `bytes`-sized pieces (graph copies copy them piece by piece). */
-function slabAllocator(bytes: number): () => Uint8Array {
-  let slab: Uint8Array | undefined;
-  let used = 0;
-  return () => {
-    if (!slab || used === SLAB_SPACES) {
-      slab = new Uint8Array(bytes * SLAB_SPACES);
-      slabOfChunks(slab.buffer, bytes);
-      used = 0;
-    }
-    const at = bytes * used++;
-    return slab.subarray(at, at + bytes);
-  };
-}
-
 /** Zeroed bytes for one config space's values. */
 const allocConfig = slabAllocator(CONFIG_SPACE_SIZE);
 /** Zeroed bytes for one config space's own (unshared) masks. */

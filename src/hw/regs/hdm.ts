@@ -19,6 +19,7 @@ import { Errno } from '../../kernel/errno.ts';
 import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { HdmCaps, PreCommittedDecoder } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabDwords } from '../slab.ts';
 import { bit, field, getField, hi32, join64, lo32, SZ_256M, setField } from './bits.ts';
 import { commitProblem, type DecoderSnapshot, type HdmRole } from './hdm-commit.ts';
 import {
@@ -180,7 +181,7 @@ export class HdmDecoderBlock implements MmioRegion {
     this.strict = opts.strict ?? true;
     this.dpaLimit = opts.dpaLimit;
     this.size = hdmStructureSize(this.decoderCount);
-    this.regs = new Uint32Array(this.size / 4);
+    this.regs = slabDwords(this.size / 4);
     let cap = setField(0, CAP_DECODER_COUNT, decoderCountToField(this.decoderCount) ?? 0);
     cap = setField(cap, CAP_TARGET_COUNT, opts.caps.targetCount);
     if (opts.caps.a11to8) cap |= CAP_A11TO8;
