@@ -127,6 +127,28 @@ export function shareWithCopies<T extends object>(x: T): T {
   return x;
 }
 
+/**
+ * Declares fields of `proto`'s instances (a class's prototype, before any copy) that a copy
+ * starts without — `undefined` in the copy: caches that are a function of the copied state and
+ * are made again on first use (a BAR decode cache, capability positions). Returns `proto`.
+ */
+export function resetInCopies<T extends object>(proto: T, fields: readonly string[]): T {
+  const info = protoInfo(proto, Object.create(proto) as object);
+  info.resets = new Set([...(info.resets ?? []), ...fields]);
+  // shapes compiled before this declaration did not know the fields
+  info.lastKeys = undefined;
+  info.last = undefined;
+  info.byKeys = undefined;
+  info.shapes = 0;
+  return proto;
+}
+
+/** The fields a copy of `x` starts without ({@link resetInCopies}), if any. */
+export function fieldsResetInCopies(x: object): ReadonlySet<string> | undefined {
+  const proto = Object.getPrototypeOf(x) as object | null;
+  return proto === null ? undefined : protoInfos.get(proto)?.resets;
+}
+
 /** True when copies share `x` (registered with {@link shareWithCopies}). */
 export function isSharedWithCopies(x: object): boolean {
   return sharedObjects.has(x);
@@ -232,6 +254,8 @@ interface ProtoInfo {
   byKeys: Map<string, CompiledShape[]> | undefined;
   /** How many shapes are compiled (at most {@link MAX_SHAPES}). */
   shapes: number;
+  /** Fields a copy starts without ({@link resetInCopies}): caches. */
+  resets: ReadonlySet<string> | undefined;
 }
 
 /** A compiled shape: its key list and copier. */
@@ -250,6 +274,7 @@ const nullProtoInfo: ProtoInfo = {
   last: undefined,
   byKeys: undefined,
   shapes: 0,
+  resets: undefined,
 };
 
 /** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
@@ -283,6 +308,7 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
       last: undefined,
       byKeys: undefined,
       shapes: 0,
+      resets: undefined,
     };
     protoInfos.set(proto, info);
   }
@@ -313,10 +339,11 @@ const MAX_SHAPES = 64;
  * Compiles the copier of one key list. A primitive value (most fields: numbers, strings,
  * bigints, booleans, undefined) is stored as is, without a call of the copier.
  */
-function compileShape(keys: readonly string[]): ShapeCopier {
+function compileShape(keys: readonly string[], resets?: ReadonlySet<string>): ShapeCopier {
   const body = keys
     .map((k, i) => {
       const q = JSON.stringify(k);
+      if (resets?.has(k)) return `d[${q}] = undefined;`;
       return `const v${i} = s[${q}]; d[${q}] = (typeof v${i} === 'object' && v${i} !== null) || typeof v${i} === 'function' ? c(v${i}) : v${i};`;
     })
     .join('\n');
@@ -345,7 +372,7 @@ function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | un
   if (!fn) {
     // `__proto__` as an own key would set the copy's prototype when assigned: generic path
     if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
-    fn = compileShape(keys);
+    fn = compileShape(keys, info.resets);
     info.shapes++;
     if (!list) {
       list = [];
@@ -420,7 +447,8 @@ export function copyGraph<T>(root: T): T {
       else {
         const src = o as Record<string, unknown>;
         const dst = c as Record<string, unknown>;
-        for (const k of keys) dst[k] = copy(src[k]);
+        const resets = info.resets;
+        for (const k of keys) dst[k] = resets?.has(k) ? undefined : copy(src[k]);
       }
       if (info.keyed) noteEntries(o, c);
       return c;

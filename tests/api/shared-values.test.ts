@@ -132,3 +132,23 @@ describe('a booted machine: shared values stay shared, state stays per copy', ()
     expect(leaves.every((d) => d.children.length === 0)).toBe(true);
   });
 });
+
+describe('caches a copy starts without (resetInCopies())', () => {
+  it('the MMIO decode of a copy is made again from its config spaces and decodes the same', () => {
+    const m = bootSync({ preset: 'default' });
+    const mmio = m.raw.platform.bus.mmio;
+    const maps = (m.raw.platform as unknown as { mmio: { mappings(): { base: bigint }[] } }).mmio;
+    const bars = maps.mappings();
+    expect(bars.length).toBeGreaterThan(5);
+    const c = m.clone();
+    const cmaps = (c.raw.platform as unknown as { mmio: Record<string, unknown> }).mmio;
+    expect(cmaps.barCache).toBeUndefined();
+    expect(cmaps.sorted).toBeUndefined();
+    expect((maps as unknown as Record<string, unknown>).barCache).toBeDefined();
+    // every mapping's first dword reads the same through the copy's rebuilt decode
+    for (const b of bars) expect(c.raw.platform.bus.mmio.read32(b.base)).toBe(mmio.read32(b.base));
+    expect(
+      (c.raw.platform as unknown as { mmio: { mappings(): unknown } }).mmio.mappings(),
+    ).toEqual(bars);
+  });
+});

@@ -8,6 +8,7 @@
 import type { PciConfigBus } from '../../bus/index.ts';
 import type { Device, KernelContext } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
+import { resetInCopies } from '../../kernel/graph-copy.ts';
 import { env } from '../env.ts';
 
 /** PCI capability ids used here. */
@@ -195,3 +196,6 @@ export class PciDev extends Dev {
     return out;
   }
 }
+
+// DVSEC positions are read from the (copied, read-only) capability chain: a copy finds them again
+resetInCopies(PciDev.prototype, ['dvsecs']);

@@ -13,6 +13,7 @@
  * Unmapped reads return 0 and unmapped writes are dropped (QEMU's unassigned memory).
  */
 import type { MmioBus } from '../../bus/index.ts';
+import { resetInCopies } from '../../kernel/graph-copy.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
@@ -297,3 +298,6 @@ export class MmioMap implements MmioBus {
     }
   }
 }
+
+// the BAR decode's caches are a function of the copied config spaces: a copy makes them again
+resetInCopies(MmioMap.prototype, ['barCache', 'sorted', 'sortedFor', 'last', 'fixedSorted']);
