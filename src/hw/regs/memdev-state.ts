@@ -68,7 +68,10 @@ export interface MemDevState {
   fwRevision: string;
   qemu: QemuVersion;
   health: MemDevHealth;
-  /** Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it). */
+  /**
+   * Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it): the shared frozen
+   * {@link NO_POISON} while empty; writers take the device's own list with {@link ownPoison}.
+   */
   poison: PoisonRecord[];
   /** Set when the poison list overflowed (QEMU poison_list_overflowed), with its timestamp. */
   poisonOverflow: { timestamp: bigint } | undefined;
@@ -191,7 +194,7 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     fwRevision: QEMU_FW_REVISION,
     qemu,
     health: defaultHealth(),
-    poison: [],
+    poison: NO_POISON,
     poisonOverflow: undefined,
     alert: defaultAlertConfig(),
     timestamp: { set: false, hostSet: 0n, lastSet: 0n },
@@ -207,4 +210,13 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
 export function deviceTimestamp(s: MemDevState): bigint {
   if (!s.timestamp.set) return 0n;
   return s.timestamp.hostSet + (s.clock.now() - s.timestamp.lastSet);
+}
+
+/** The poison list of a device with none (frozen, shared; see {@link ownPoison}). */
+export const NO_POISON = Object.freeze([]) as unknown as PoisonRecord[];
+
+/** `s`'s poison list to add records to: its own, made from the shared empty one on first use. */
+export function ownPoison(s: MemDevState): PoisonRecord[] {
+  if (s.poison === NO_POISON) s.poison = [];
+  return s.poison;
 }

@@ -57,6 +57,13 @@ export function resetEventLog(ras: RasState, log: number): void {
   if (log < ras.events.length) ras.events[log] = FRESH_EVENT_LOG;
 }
 
+/** An empty poison-backup or scan-results list (frozen, shared by every fresh device). */
+export const NO_MEDIA_RECORDS = Object.freeze([]) as unknown as {
+  start: bigint;
+  length: bigint;
+  type: number;
+}[];
+
 /** The background command in flight, or the last one's outcome (QEMU CXLCCI.bg). Times in ms. */
 export interface BgState {
   /** Opcode of the running / last background command (0: none ever). */
@@ -99,7 +106,11 @@ export interface RasState {
   bg: BgState;
   /** Sanitize in progress: media commands answer MEDIA_DISABLED (cxl_dev_disable_media()). */
   mediaDisabled: boolean;
-  /** Poison past the list limit, waiting for a Scan Media (poison_list_bkp). */
+  /**
+   * Poison past the list limit, waiting for a Scan Media (poison_list_bkp). This list and
+   * `scanResults` start as the shared frozen {@link NO_MEDIA_RECORDS} and are replaced, not
+   * changed, while empty.
+   */
   poisonBackup: { start: bigint; length: bigint; type: number }[];
   /** Results of the last Scan Media (scan_media_results). */
   scanResults: { start: bigint; length: bigint; type: number }[];
@@ -121,8 +132,8 @@ export function createRasState(): RasState {
     events: [FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG],
     bg: { opcode: 0, start: 0, runtime: 0, pct: 0, rc: 0, aborted: false },
     mediaDisabled: false,
-    poisonBackup: [],
-    scanResults: [],
+    poisonBackup: NO_MEDIA_RECORDS,
+    scanResults: NO_MEDIA_RECORDS,
     scanHasRun: false,
     fw: {
       activeSlot: 1,
