@@ -102,7 +102,7 @@ export class Mailbox implements MmioRegion {
   constructor(state: MemDevState, onCommand?: (t: MboxTrace) => void) {
     this.state = state;
     this.onCommand = onCommand;
-    const set = commandSet(state.qemu, state.extraOpcodes);
+    const set = commandSet(state.qemu, state.extraOpcodes ?? []);
     this.commands = set.commands;
     this.cel = set.cel;
     let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);

@@ -80,8 +80,11 @@ export interface MemDevState {
   timestamp: { set: boolean; hostSet: bigint; lastSet: bigint };
   /** Event log interrupt enables: info, warn, failure, fatal, dynamic capacity. */
   eventIrq: boolean[];
-  /** Opcodes QEMU does not implement but cxlsim can (0x4200 health, 0x4101 set partition) to add. */
-  extraOpcodes: Set<number>;
+  /**
+   * Opcodes QEMU does not implement but cxlsim can (0x4200 health, 0x4101 set partition) to add
+   * (set before the device registers are made); none when undefined.
+   */
+  extraOpcodes: ReadonlySet<number> | undefined;
   /**
    * Device clock: `clock.now()` in ns (QEMU_CLOCK_VIRTUAL); injectable for deterministic tests.
    * An object (the machine's clock), so a copy of the machine copies a reference, not a closure.
@@ -199,7 +202,7 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     alert: defaultAlertConfig(),
     timestamp: { set: false, hostSet: 0n, lastSet: 0n },
     eventIrq: [false, false, false, false, false],
-    extraOpcodes: new Set<number>(),
+    extraOpcodes: undefined,
     clock: monotonicClock(),
     ras: createRasState(),
   };
