@@ -213,7 +213,8 @@ function wireType3(fns: PciFunctionModel[], clock: GuestClock): IrqBus {
     if (fn.device.kind !== 'type3') continue;
     const state = fn.device.state;
     state.clock = clock;
-    state.notify = { sink: irqs, source: fn };
+    state.msixSink = irqs;
+    state.msixSource = fn;
   }
   return irqs;
 }

@@ -95,10 +95,12 @@ export interface MemDevState {
   /**
    * MSI-X notification (QEMU msix_notify()): the event-log vectors when a log goes from empty
    * to non-empty with its interrupt enabled, the mailbox vector when a background command
-   * completes — `notify.sink.deliver(notify.source, vector)` ({@link msixNotify}). Set by
-   * whoever models the interrupt's delivery; absent: not delivered.
+   * completes — `msixSink.deliver(msixSource, vector)` ({@link msixNotify}). Set by whoever
+   * models the interrupt's delivery; absent: not delivered.
    */
-  notify?: { sink: MsixSink; source: object };
+  msixSink?: MsixSink;
+  /** The function whose MSI-X vectors {@link msixSink} delivers. */
+  msixSource?: object;
 }
 
 /** A device clock in ns (see {@link MemDevState.clock}). */
@@ -114,8 +116,8 @@ export interface MsixSink {
 
 /** msix_notify(): signals MSI-X `vector` of the device, when its interrupts are delivered. */
 export function msixNotify(s: MemDevState, vector: number): void {
-  const n = s.notify;
-  if (n) n.sink.deliver(n.source, vector);
+  const sink = s.msixSink;
+  if (sink && s.msixSource) sink.deliver(s.msixSource, vector);
 }
 
 /** Identify's FW Revision on QEMU: snprintf("BWFW VERSION %02d", 0). */
