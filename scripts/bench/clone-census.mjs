@@ -16,7 +16,7 @@ const TOP = Number(process.argv[4] ?? 25);
 const lib = (p) => import(pathToFileURL(`${dist}/${p}.js`).href);
 const { bootSync } = await lib('api/boot');
 const { generateTopology } = await lib('topology/generate');
-const { isSharedWithCopies, rebuiltFrom } = await lib('kernel/graph-copy');
+const { isSharedWithCopies, rebuiltFrom, fieldsResetInCopies } = await lib('kernel/graph-copy');
 const m =
   which === 'default'
     ? bootSync({ preset: 'default' })
@@ -71,7 +71,11 @@ while (stack.length) {
     }
   else if (x instanceof Set) for (const v of x) stack.push([v, n, 'item']);
   else if (Array.isArray(x)) for (const v of x) stack.push([v, n, '[]']);
-  else for (const k of Object.keys(x)) stack.push([x[k], n, k]);
+  else {
+    // fields a copy starts without (caches: resetInCopies()) are not copied
+    const resets = fieldsResetInCopies?.(x);
+    for (const k of Object.keys(x)) if (!resets?.has(k)) stack.push([x[k], n, k]);
+  }
 }
 const top = (map) =>
   [...map]

@@ -92,11 +92,19 @@ export interface CpuBus {
 }
 
 /**
- * MSI-X delivery (request_irq() on a function's vector): the handler runs when the device
- * signals that vector (QEMU msix_notify()).
+ * MSI-X delivery (request_irq() on a function's vector): `handler(arg)` runs when the device
+ * signals that vector (QEMU msix_notify()); `arg` is request_irq()'s `dev_id`, kept as data
+ * (a copy of the machine copies the reference, no closure is made per vector).
  */
 export interface IrqBus {
-  request(segment: number, bus: number, devfn: number, vector: number, handler: () => void): void;
+  request<T>(
+    segment: number,
+    bus: number,
+    devfn: number,
+    vector: number,
+    handler: (arg: T) => void,
+    arg: T,
+  ): void;
 }
 
 /** Everything the guest can touch. */

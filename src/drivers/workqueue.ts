@@ -194,18 +194,26 @@ export function settleWork(ctx: KernelContext): boolean {
 }
 
 /**
- * A delayed work item (struct delayed_work): `fn` runs once per queueing, at its timer's
- * expiry. `queued` is the pending run, if any; `running` is set while `fn` runs.
+ * A delayed work item (struct delayed_work): `fn(arg)` runs once per queueing, at its timer's
+ * expiry (the kernel's work function finds its object with container_of(); here `arg` is that
+ * object, kept as data so a copy of the machine copies the reference). `queued` is the pending
+ * run, if any; `running` is set while `fn` runs.
  */
 export interface DelayedWork {
-  fn: () => void;
+  fn: (arg: never) => void;
+  arg: unknown;
   queued?: Work;
   running: boolean;
 }
 
-/** A delayed work item running `fn` (INIT_DELAYED_WORK()). */
-export function initDelayedWork(fn: () => void): DelayedWork {
-  return { fn, running: false };
+/** A delayed work item running `fn(arg)` (INIT_DELAYED_WORK()). */
+export function initDelayedWork<A>(fn: (arg: A) => void, arg: A): DelayedWork {
+  return { fn: fn as (arg: never) => void, arg, running: false };
+}
+
+/** Runs `dw`'s function on its argument. */
+function runWork(dw: DelayedWork): void {
+  (dw.fn as (arg: unknown) => void)(dw.arg);
 }
 
 /** A delayed work's run: one step that never sleeps (the empty `yield*` sleeps nowhere). */
@@ -213,7 +221,7 @@ function* delayedRun(dw: DelayedWork): WorkGen {
   dw.queued = undefined;
   dw.running = true;
   try {
-    dw.fn();
+    runWork(dw);
   } finally {
     dw.running = false;
   }
@@ -231,7 +239,7 @@ export function queueDelayedWork(ctx: KernelContext, dw: DelayedWork, delayMs: n
   const now = hw.now;
   if (!now) {
     hw.delay?.(delayMs);
-    dw.fn();
+    runWork(dw);
     return true;
   }
   const w: Work = {

@@ -160,12 +160,18 @@ class FunctionLookup {
   }
 }
 
+/** A requested vector (the kernel's struct irqaction reduced): its handler and `dev_id`. */
+interface IrqAction {
+  handler: (arg: unknown) => void;
+  arg: unknown;
+}
+
 /**
  * Type-3 devices' MSI-X vectors delivered to the handlers the guest requested (by function,
  * found by segment/bus/devfn at request time).
  */
 class IrqRouter implements IrqBus {
-  private readonly handlers = new Map<PciFunctionModel, Map<number, () => void>>();
+  private readonly handlers = new Map<PciFunctionModel, Map<number, IrqAction>>();
   private readonly lookup: FunctionLookup;
   constructor(fns: readonly PciFunctionModel[]) {
     this.lookup = new FunctionLookup(fns);
@@ -175,7 +181,8 @@ class IrqRouter implements IrqBus {
     busNr: number,
     devfn: number,
     vector: number,
-    handler: () => void,
+    handler: (arg: never) => void,
+    arg: unknown,
   ): void {
     const fn = this.lookup.at(segment, busNr, devfn);
     if (!fn) return;
@@ -184,17 +191,19 @@ class IrqRouter implements IrqBus {
       m = new Map();
       this.handlers.set(fn, m);
     }
-    m.set(vector, handler);
+    // one action per (handler, arg) of a function: the event logs' vectors share theirs
+    for (const a of m.values())
+      if (a.handler === handler && a.arg === arg) {
+        m.set(vector, a);
+        return;
+      }
+    m.set(vector, { handler: handler as (arg: unknown) => void, arg });
   }
   /** Delivers MSI-X `vector` of `fn` to its handler, if one was requested. */
   deliver(fn: PciFunctionModel, vector: number): void {
-    this.handlers.get(fn)?.get(vector)?.();
+    const a = this.handlers.get(fn)?.get(vector);
+    a?.handler(a.arg);
   }
-}
-
-/** A type-3 function's interrupt line (state.notify), made again in a copy of the machine. */
-function notifierOf(irqs: IrqRouter, fn: PciFunctionModel): (vector: number) => void {
-  return (vector) => irqs.deliver(fn, vector);
 }
 
 /** Type-3 devices on the machine clock, their MSI-X vectors through an {@link IrqRouter}. */
@@ -203,8 +212,9 @@ function wireType3(fns: PciFunctionModel[], clock: GuestClock): IrqBus {
   for (const fn of fns) {
     if (fn.device.kind !== 'type3') continue;
     const state = fn.device.state;
-    state.clock = rebuildable(clockOf, clock);
-    state.notify = rebuildable(notifierOf, irqs, fn);
+    state.clock = clock;
+    state.msixSink = irqs;
+    state.msixSource = fn;
   }
   return irqs;
 }

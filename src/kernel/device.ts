@@ -92,6 +92,18 @@ export interface KernelContext {
 /** The default `ueventVars`: none. */
 const noUeventVars = (): [string, string][] => [];
 
+/** A devres action (struct action_devres): the function and its data. */
+interface DevresAction {
+  action: (data: unknown) => void;
+  data: unknown;
+}
+
+/**
+ * The children list of a device that has none (frozen: {@link Device.add} gives the parent its
+ * own list first).
+ */
+const NO_CHILDREN = Object.freeze([]) as unknown as Device[];
+
 /** A device in the driver model. Subclasses carry the object state (ports, decoders…). */
 export class Device {
   name: string;
@@ -101,12 +113,23 @@ export class Device {
   /** Device type name shown in `devtype` / DEVTYPE= (e.g. 'cxl_decoder_root'). */
   devtype: string | undefined;
   private bound: Driver | undefined;
-  readonly children: Device[] = [];
+  /**
+   * Registered children, in registration order: the shared frozen {@link NO_CHILDREN} until the
+   * first is added (most devices — decoders, class devices — never have one; a copy of the
+   * machine shares it), then the device's own list.
+   */
+  children: Device[] = NO_CHILDREN;
   groups: AttributeGroup[] = [];
-  /** Named links, allocated on first use (most devices have none). */
-  private linkMap: Map<string, () => LinkTarget | undefined> | undefined;
-  /** Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order. */
-  ueventVars: () => [string, string][] = noUeventVars;
+  /**
+   * Named links, allocated on first use (most devices have none): the target itself (sysfs
+   * resolves it to a path when listed), a field a copy of the machine copies as a reference.
+   */
+  private linkMap: Map<string, LinkTarget> | undefined;
+  /**
+   * Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order: a module-level function called as
+   * a method of the device (`this`), shared by copies of the machine (no closure per device).
+   */
+  ueventVars: (this: Device) => [string, string][] = noUeventVars;
   /**
    * Class name for a class device (`struct class`, e.g. 'firmware'). A class device whose parent
    * is not of that class lives in a glue directory named after the class below its parent
@@ -122,7 +145,7 @@ export class Device {
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
-  private devresList: (() => void)[] | undefined;
+  private devresList: DevresAction[] | undefined;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
   private listedIn: Device | undefined;
@@ -150,14 +173,17 @@ export class Device {
     this.ctx.onBind?.(this);
   }
 
-  /** Named links in this device's directory (besides driver/subsystem, which sysfs adds). */
-  get links(): Map<string, () => LinkTarget | undefined> {
+  /**
+   * Named links in this device's directory (besides driver/subsystem, which sysfs adds), by
+   * name: the device (or /sys path) each points at (sysfs_create_link()).
+   */
+  get links(): Map<string, LinkTarget> {
     this.linkMap ??= new Map();
     return this.linkMap;
   }
 
-  /** The link called `name`, if any (reads without allocating the table). */
-  linkFn(name: string): (() => LinkTarget | undefined) | undefined {
+  /** The target of the link called `name`, if any (reads without allocating the table). */
+  linkTarget(name: string): LinkTarget | undefined {
     return this.linkMap?.get(name);
   }
 
@@ -178,6 +204,7 @@ export class Device {
   add(): this {
     const p = this.parent;
     if (p && !(this.listedIn === p && p.children.includes(this))) {
+      if (p.children === NO_CHILDREN) p.children = [];
       p.children.push(this);
       this.listedIn = p;
     }
@@ -188,19 +215,25 @@ export class Device {
   }
 
   /**
-   * devm_add_action(): `undo` runs when this device's driver is unbound or the device is
-   * deleted (devres_release_all()), after every action registered later.
+   * devm_add_action(): `action(data)` (the kernel's arguments: dev, action, data) runs when this device's driver is unbound
+   * or the device is deleted (devres_release_all()), after every action registered later.
+   * `action` is a module-level function and `data` kept as data (a copy of the machine copies
+   * it; no closure per device).
    */
-  devmAdd(undo: () => void): void {
+  devmAdd<A>(action: (data: A) => void, data: A): void {
     this.devresList ??= [];
-    this.devresList.push(undo);
+    this.devresList.push({ action: action as (data: unknown) => void, data });
   }
 
   /** devres_release_all(): runs the registered undo actions, newest first. */
   devresRelease(): void {
     const list = this.devresList;
     this.devresList = undefined;
-    if (list) for (let i = list.length - 1; i >= 0; i--) list[i]?.();
+    if (list)
+      for (let i = list.length - 1; i >= 0; i--) {
+        const r = list[i] as DevresAction;
+        r.action(r.data);
+      }
   }
 
   /** device_del(): detach from the parent, recursively deleting children first. */

@@ -123,7 +123,30 @@ class CopiedWeakMap<K extends object, V> implements WeakMap<K, V> {
 /** Marks module-level objects every machine uses (identity kept): copies share them. Returns `x`. */
 export function shareWithCopies<T extends object>(x: T): T {
   sharedObjects.add(x);
+  protoInfo(Object.getPrototypeOf(x) as object | null, x).shared = true;
   return x;
+}
+
+/**
+ * Declares fields of `proto`'s instances (a class's prototype, before any copy) that a copy
+ * starts without — `undefined` in the copy: caches that are a function of the copied state and
+ * are made again on first use (a BAR decode cache, capability positions). Returns `proto`.
+ */
+export function resetInCopies<T extends object>(proto: T, fields: readonly string[]): T {
+  const info = protoInfo(proto, Object.create(proto) as object);
+  info.resets = new Set([...(info.resets ?? []), ...fields]);
+  // shapes compiled before this declaration did not know the fields
+  info.lastKeys = undefined;
+  info.last = undefined;
+  info.byKeys = undefined;
+  info.shapes = 0;
+  return proto;
+}
+
+/** The fields a copy of `x` starts without ({@link resetInCopies}), if any. */
+export function fieldsResetInCopies(x: object): ReadonlySet<string> | undefined {
+  const proto = Object.getPrototypeOf(x) as object | null;
+  return proto === null ? undefined : protoInfos.get(proto)?.resets;
 }
 
 /** True when copies share `x` (registered with {@link shareWithCopies}). */
@@ -218,6 +241,11 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface ProtoInfo {
   kind: Kind;
   keyed: boolean;
+  /**
+   * Whether an instance was registered with {@link shareWithCopies} (instances of other
+   * prototypes skip that lookup).
+   */
+  shared: boolean;
   /** Whether an instance was made by {@link rebuildable} (others skip the recipe lookup). */
   recipes: boolean;
   /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
@@ -226,6 +254,8 @@ interface ProtoInfo {
   byKeys: Map<string, CompiledShape[]> | undefined;
   /** How many shapes are compiled (at most {@link MAX_SHAPES}). */
   shapes: number;
+  /** Fields a copy starts without ({@link resetInCopies}): caches. */
+  resets: ReadonlySet<string> | undefined;
 }
 
 /** A compiled shape: its key list and copier. */
@@ -238,11 +268,13 @@ const protoInfos = new WeakMap<object, ProtoInfo>();
 const nullProtoInfo: ProtoInfo = {
   kind: Kind.Plain,
   keyed: false,
+  shared: false,
   recipes: false,
   lastKeys: undefined,
   last: undefined,
   byKeys: undefined,
   shapes: 0,
+  resets: undefined,
 };
 
 /** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
@@ -270,11 +302,13 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
     info = {
       kind,
       keyed: false,
+      shared: false,
       recipes: false,
       lastKeys: undefined,
       last: undefined,
       byKeys: undefined,
       shapes: 0,
+      resets: undefined,
     };
     protoInfos.set(proto, info);
   }
@@ -301,12 +335,16 @@ type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => 
 /** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
 const MAX_SHAPES = 64;
 
-/** Compiles the copier of one key list. */
-function compileShape(keys: readonly string[]): ShapeCopier {
+/**
+ * Compiles the copier of one key list. A primitive value (most fields: numbers, strings,
+ * bigints, booleans, undefined) is stored as is, without a call of the copier.
+ */
+function compileShape(keys: readonly string[], resets?: ReadonlySet<string>): ShapeCopier {
   const body = keys
-    .map((k) => {
+    .map((k, i) => {
       const q = JSON.stringify(k);
-      return `d[${q}] = c(s[${q}]);`;
+      if (resets?.has(k)) return `d[${q}] = undefined;`;
+      return `const v${i} = s[${q}]; d[${q}] = (typeof v${i} === 'object' && v${i} !== null) || typeof v${i} === 'function' ? c(v${i}) : v${i};`;
     })
     .join('\n');
   return new Function('s', 'd', 'c', body) as ShapeCopier;
@@ -334,7 +372,7 @@ function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | un
   if (!fn) {
     // `__proto__` as an own key would set the copy's prototype when assigned: generic path
     if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
-    fn = compileShape(keys);
+    fn = compileShape(keys, info.resets);
     info.shapes++;
     if (!list) {
       list = [];
@@ -382,15 +420,19 @@ export function copyGraph<T>(root: T): T {
   const copy = (x: unknown): unknown => {
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     const o = x as object;
+    if (typeof o === 'function') {
+      // a plain function is shared: no memo lookup
+      const recipe = recipeOf(o);
+      if (recipe === undefined) return o;
+      const made = memo.get(o);
+      return made !== undefined ? made : rebuild(o, recipe);
+    }
     const done = memo.get(o);
     if (done !== undefined) return done;
-    if (typeof o === 'function') {
-      const recipe = recipeOf(o);
-      return recipe ? rebuild(o, recipe) : o;
-    }
-    if (sharedObjects.has(o) || Object.isFrozen(o)) return o;
+    if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info = protoInfo(proto, o);
+    if (info.shared && sharedObjects.has(o)) return o;
     if (info.recipes) {
       const recipe = recipeOf(o);
       if (recipe) return rebuild(o, recipe);
@@ -405,7 +447,8 @@ export function copyGraph<T>(root: T): T {
       else {
         const src = o as Record<string, unknown>;
         const dst = c as Record<string, unknown>;
-        for (const k of keys) dst[k] = copy(src[k]);
+        const resets = info.resets;
+        for (const k of keys) dst[k] = resets?.has(k) ? undefined : copy(src[k]);
       }
       if (info.keyed) noteEntries(o, c);
       return c;
@@ -480,7 +523,10 @@ export function copyGraph<T>(root: T): T {
       const src = o as unknown[];
       const a: unknown[] = new Array(src.length);
       memo.set(o, a);
-      for (let i = 0; i < src.length; i++) a[i] = copy(src[i]);
+      for (let i = 0; i < src.length; i++) {
+        const e = src[i];
+        a[i] = (typeof e === 'object' && e !== null) || typeof e === 'function' ? copy(e) : e;
+      }
       if (Object.getPrototypeOf(o) !== Array.prototype)
         Object.setPrototypeOf(a, Object.getPrototypeOf(o));
       c = a;

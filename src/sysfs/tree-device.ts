@@ -257,9 +257,7 @@ function groupDir(dev: Device, name: string): DirNode {
 }
 
 function linkNode(dev: Device, name: string): Node | undefined {
-  const f = dev.linkFn(name);
-  if (!f) return undefined;
-  const t = f();
+  const t = dev.linkTarget(name);
   if (!t) return undefined;
   return { t: 'link', to: 'sysPath' in t ? t.sysPath : devPath(t) };
 }

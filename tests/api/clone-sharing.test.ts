@@ -157,8 +157,8 @@ const SHARED_KEYED = [
  */
 const VFIO_REMAINING: Record<string, string[]> = {
   'armvirt-vfio-4gpu': [
-    'closure <anon> @ config.readHooks[].fn',
-    'closure <anon> @ config.writeHooks[].fn',
+    'closure <anon> @ config.hooks[].read',
+    'closure <anon> @ config.hooks[].write',
     'closure <anon> @ region.dev.listeners[]',
     'closure <anon> @ state.comp.readHw',
     'closure barLength @ dev.host.barLength',

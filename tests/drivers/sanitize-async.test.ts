@@ -25,7 +25,7 @@ function boot(profileName: string, over: { kernel?: string } = {}) {
   const t3 = fns.find((f) => f.kind === 'type3');
   if (t3?.device.kind !== 'type3') throw new Error('no type-3 device');
   const dev = t3.device.state;
-  const clock = (): bigint => dev.clock();
+  const clock = (): bigint => dev.clock.now();
   const mem = 'mem0';
   const sec = `bus/cxl/devices/${mem}/security`;
   const state = (): string => String(m.sysfs.read(`${sec}/state`));

@@ -32,7 +32,7 @@ describe('cxl-sanitize.sh', () => {
   const clock = (): bigint => {
     const fn = [...(sh.m.platform?.functions().values() ?? [])].find((f) => f.kind === 'type3');
     if (fn?.device.kind !== 'type3') throw new Error('no type-3 device');
-    return fn.device.state.clock();
+    return fn.device.state.clock.now();
   };
 
   it('sanitize of an active memdev fails', () => {

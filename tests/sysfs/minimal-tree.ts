@@ -97,14 +97,14 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
     },
     power,
   );
-  p17.links.set('firmware_node', () => acpi17);
+  p17.links.set('firmware_node', acpi17);
   p17.add();
-  acpi17.links.set('physical_node', () => p17);
+  acpi17.links.set('physical_node', p17);
 
   const pci0c = mk('pci0000:0c').add();
-  pci0c.links.set('firmware_node', () => acpi16);
+  pci0c.links.set('firmware_node', acpi16);
   pci0c.groups.push(power);
-  acpi16.links.set('physical_node', () => pci0c);
+  acpi16.links.set('physical_node', pci0c);
   const pciVars = (slot: string, cls: string, id: string, sub: string, alias: string) => () =>
     [
       ['PCI_CLASS', cls],
@@ -149,8 +149,8 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
 
   const root0 = mk('root0', p17, 'cxl', 'cxl_port');
   root0.groups.push({ attrs: [ro('modalias', () => 'cxl:t4')] });
-  root0.links.set('uport', () => p17);
-  root0.links.set('dport12', () => acpi16);
+  root0.links.set('uport', p17);
+  root0.links.set('dport12', acpi16);
   root0.add();
   const dec00 = mk('decoder0.0', root0, 'cxl', 'cxl_decoder_root');
   dec00.groups.push({
@@ -194,8 +194,8 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
   bridge.add();
   const port1 = mk('port1', root0, 'cxl', 'cxl_port', drv.cxl_port);
   port1.groups.push({ attrs: [ro('modalias', () => 'cxl:t3')] });
-  port1.links.set('uport', () => acpi16);
-  port1.links.set('dport0', () => rp);
+  port1.links.set('uport', acpi16);
+  port1.links.set('dport0', rp);
   port1.add();
   const dec10 = mk('decoder1.0', port1, 'cxl', 'cxl_decoder_switch');
   dec10.groups.push({ attrs: [ro('modalias', () => 'cxl:t0')] });
@@ -204,7 +204,7 @@ export function buildMinimal(hooks: SysfsHooks = {}): MinimalTree {
   ep2.groups.push({
     attrs: [ro('modalias', () => 'cxl:t3'), { name: 'CDAT', mode: 0o400, read: () => state.cdat }],
   });
-  ep2.links.set('uport', () => mem0);
+  ep2.links.set('uport', mem0);
   ep2.add();
   const dec20 = mk('decoder2.0', ep2, 'cxl', 'cxl_decoder_endpoint');
   dec20.groups.push({ attrs: [ro('modalias', () => 'cxl:t0')] });

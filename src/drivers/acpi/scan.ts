@@ -9,7 +9,7 @@
  */
 import type { AcpiNode } from '../../bus/index.ts';
 import type { Device } from '../../kernel/device.ts';
-import { identity, thunk } from '../../kernel/graph-copy.ts';
+import { thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { type PciRootBus, pciScanRootBus } from '../pci/probe.ts';
@@ -61,11 +61,10 @@ export function acpiScan(kernel: Kernel): AcpiScan {
     if (phys) {
       // acpi_bind_one(): physical_node on the ACPI device, firmware_node on its physical twin
       // (not for a mock platform device with a companion set by hand, as tools/testing/cxl's)
-      dev.links.set('physical_node', thunk(identity, phys));
+      dev.links.set('physical_node', phys);
       // (nor for the cxl_test mock's host bridges, whose companions are never bound either)
       const mockHb = node.pciRoot && hw.mock?.hostBridge(node.pciRoot.segment, node.pciRoot.bus);
-      if (node.platformDevice === undefined && !mockHb)
-        phys.links.set('firmware_node', thunk(identity, dev));
+      if (node.platformDevice === undefined && !mockHb) phys.links.set('firmware_node', dev);
     }
     acpiAttrs(ad);
   }

@@ -222,32 +222,36 @@ export function pciehpHotAdd(
     bridge.cfgWrite(0x22, 2, Number((end >> 16n) & 0xfff0n));
   }
   pdev.cfgWrite(0x04, 2, pdev.cfgRead(0x04, 2) | 0x6);
-  bridge.below.push(pdev);
-  pdev.groups.push({
-    attrs: [
-      {
-        name: 'vendor',
-        mode: 0o444,
-        show: () => `0x${pdev.vendor.toString(16).padStart(4, '0')}\n`,
-      },
-      {
-        name: 'device',
-        mode: 0o444,
-        show: () => `0x${pdev.device.toString(16).padStart(4, '0')}\n`,
-      },
-      {
-        name: 'class',
-        mode: 0o444,
-        show: () => `0x${pdev.classCode.toString(16).padStart(6, '0')}\n`,
-      },
-      {
-        name: 'revision',
-        mode: 0o444,
-        show: () => `0x${pdev.revision.toString(16).padStart(2, '0')}\n`,
-      },
-      { name: 'config', mode: 0o644, read: () => pdev.configBytes() },
-    ],
-  });
+  bridge.below = [...bridge.below, pdev];
+  // a new list: the PCI core's may be shared (frozen)
+  pdev.groups = [
+    ...pdev.groups,
+    {
+      attrs: [
+        {
+          name: 'vendor',
+          mode: 0o444,
+          show: () => `0x${pdev.vendor.toString(16).padStart(4, '0')}\n`,
+        },
+        {
+          name: 'device',
+          mode: 0o444,
+          show: () => `0x${pdev.device.toString(16).padStart(4, '0')}\n`,
+        },
+        {
+          name: 'class',
+          mode: 0o444,
+          show: () => `0x${pdev.classCode.toString(16).padStart(6, '0')}\n`,
+        },
+        {
+          name: 'revision',
+          mode: 0o444,
+          show: () => `0x${pdev.revision.toString(16).padStart(2, '0')}\n`,
+        },
+        { name: 'config', mode: 0o644, read: () => pdev.configBytes() },
+      ],
+    },
+  ];
   pdev.add();
   if (isCxlAccelerator(pdev) && env(kernel).since(ACCEL_API_SINCE))
     driverProbe(pdev, cxlAccelDriver, () => {

@@ -25,7 +25,7 @@ import {
 } from '../acpi/tables.ts';
 import { env } from '../env.ts';
 import { devmCxlAddDport, devmCxlAddPort } from './core/add-port.ts';
-import { CxlRootDecoder } from './core/decoder.ts';
+import { CxlRootDecoder, frozenRange } from './core/decoder.ts';
 import { rootDecoderAttrGroups } from './core/decoder-sysfs.ts';
 import type { CxlPort } from './core/port.ts';
 import { cxlRegionRootDecoderAttrs } from './core/region/sysfs.ts';
@@ -123,7 +123,7 @@ function parseCfmws(
   cxlrd.resName = resName;
   cxlrd.flags = cfmwsToDecoderFlags(c.restrictions);
   cxlrd.targetType = 'expander';
-  cxlrd.hpaRange = { start, end };
+  cxlrd.hpaRange = frozenRange(start, end);
   cxlrd.interleaveWays = ways;
   if (ways === 1) ig = CXL_DECODER_MIN_GRANULARITY;
   cxlrd.interleaveGranularity = ig;

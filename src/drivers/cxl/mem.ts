@@ -9,7 +9,6 @@
  */
 import type { Driver } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { thunk } from '../../kernel/graph-copy.ts';
 import { env } from '../env.ts';
 import { devmCxlAddPort, findCxlPort } from './core/add-port.ts';
 import { CxlMemdev } from './core/memdev.ts';
@@ -61,7 +60,7 @@ export function cxlMemProbe(cxlmd: CxlMemdev): void {
   );
   cxlmd.endpoint = endpoint;
   // devm_cxl_add_endpoint(): delete_endpoint() runs when cxl_mem lets go of the memdev
-  cxlmd.devmAdd(thunk(deleteEndpoint, cxlmd));
+  cxlmd.devmAdd(deleteEndpoint, cxlmd);
   if (!endpoint.driver) throw cxlmd.err('ENXIO', `${endpoint.name} failed probe`);
 }
 

@@ -23,7 +23,6 @@
 import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Errno, isErrno } from '../../kernel/errno.ts';
-import { thunk } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { kstrtoint, kstrtoull } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
@@ -59,7 +58,7 @@ function cxlMockMemProbe(dev: Device): void {
   if (!(dev instanceof PciDev)) throw new Errno('ENODEV', undefined, dev.name);
   const cxlmd = cxlPciProbe(dev);
   // devm_cxl_add_memdev()'s cxl_memdev_unregister(): memN goes when the driver unbinds
-  dev.devmAdd(thunk(cxlMemdevUnregister, cxlmd));
+  dev.devmAdd(cxlMemdevUnregister, cxlmd);
   cxlMockMemAddGroups(dev);
 }
 
@@ -141,12 +140,12 @@ const CXL_MOCK_MEM_GROUP = Object.freeze({
  * attributes appear on the device while it is bound (removed on unbind or a failed probe).
  */
 export function cxlMockMemAddGroups(pdev: PciDev): void {
-  pdev.groups.push(CXL_MOCK_MEM_GROUP);
-  pdev.devmAdd(thunk(cxlMockMemRemoveGroups, pdev));
+  // a new list: the PCI core's may be shared (frozen)
+  pdev.groups = [...pdev.groups, CXL_MOCK_MEM_GROUP];
+  pdev.devmAdd(cxlMockMemRemoveGroups, pdev);
 }
 
 /** device_remove_groups(dev, drv->dev_groups) when cxl_mock_mem unbinds. */
 export function cxlMockMemRemoveGroups(pdev: PciDev): void {
-  const i = pdev.groups.indexOf(CXL_MOCK_MEM_GROUP);
-  if (i >= 0) pdev.groups.splice(i, 1);
+  pdev.groups = pdev.groups.filter((g) => g !== CXL_MOCK_MEM_GROUP);
 }

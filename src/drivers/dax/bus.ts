@@ -19,7 +19,7 @@ import { driverProbe } from '../../kernel/dd.ts';
 import type { Attribute, AttributeGroup, Device, Driver } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { copiedWeakMap, thunk } from '../../kernel/graph-copy.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 
@@ -167,12 +167,17 @@ function kmemProbe(dev: DevDax): void {
 }
 
 /** The devres action of a dax region: its device and minor go, and the region with them. */
-function daxRegionRelease(
-  daxRegionDev: Device,
-  dev: DevDax,
-  minors: Set<number>,
-  minor: number,
-): void {
+function daxRegionRelease({
+  daxRegionDev,
+  dev,
+  minors,
+  minor,
+}: {
+  daxRegionDev: Device;
+  dev: DevDax;
+  minors: Set<number>;
+  minor: number;
+}): void {
   if (dev.registered) dev.del();
   minors.delete(minor);
   daxRegions.delete(daxRegionDev);
@@ -200,7 +205,7 @@ export function cxlDaxRegionProbe(daxRegionDev: Device, region: DaxRegion): DevD
   ]) as AttributeGroup<DevDax>[];
   dev.setGroups(DEV_DAX_GROUPS);
   dev.add();
-  daxRegionDev.devmAdd(thunk(daxRegionRelease, daxRegionDev, dev, minors, minor));
+  daxRegionDev.devmAdd(daxRegionRelease, { daxRegionDev, dev, minors, minor });
   kmemProbe(dev);
   return dev;
 }

@@ -33,7 +33,7 @@
 import type { AttributeGroup } from '../../kernel/device.ts';
 import { type Attribute, Device } from '../../kernel/device.ts';
 import { Errno } from '../../kernel/errno.ts';
-import { identity, shareWithCopies, thunk } from '../../kernel/graph-copy.ts';
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import { DPM_POWER_GROUP } from '../../kernel/power.ts';
 import { env } from '../env.ts';
 import { queueWork, runPendingWork } from '../workqueue.ts';
@@ -266,17 +266,23 @@ const ATTRS: Attribute<FwUploadDevice>[] = shareWithCopies([
 const UPLOAD_GROUP: AttributeGroup<FwUploadDevice> = Object.freeze({ attrs: ATTRS });
 
 /**
- * The uevent variables of a firmware upload device called `name` (firmware_uevent(): only
- * when the kernel has CONFIG_FW_LOADER_USER_HELPER, `userHelper`).
+ * The uevent variables of the firmware upload device `this` (firmware_uevent(): only when the
+ * kernel has CONFIG_FW_LOADER_USER_HELPER).
  */
-function fwUploadVars(name: string, userHelper: boolean): [string, string][] {
-  if (!userHelper) return [];
+function fwUploadVars(this: Device): [string, string][] {
+  if (!env(this).kconfig.has('FW_LOADER_USER_HELPER')) return [];
   return [
-    ['FIRMWARE', name],
+    ['FIRMWARE', this.name],
     ['TIMEOUT', String(LOADING_TIMEOUT_S)],
     ['ASYNC', '0'],
   ];
 }
+
+/** The groups of a firmware upload device (frozen: shared by every one and by machine copies). */
+const FW_UPLOAD_GROUPS = Object.freeze([
+  UPLOAD_GROUP,
+  DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>,
+]) as AttributeGroup<FwUploadDevice>[];
 
 /**
  * firmware_upload_register(): adds the `firmware` class device `name` below `parent`
@@ -291,8 +297,8 @@ export function firmwareUploadRegister(
   fw.ops = ops;
   fw.cls = 'firmware';
   // a class device keeps its power/ group (no device_set_pm_not_required())
-  fw.setGroups([UPLOAD_GROUP, DPM_POWER_GROUP as AttributeGroup<FwUploadDevice>]);
-  fw.links.set('device', thunk(identity, parent));
-  fw.ueventVars = thunk(fwUploadVars, name, env(parent).kconfig.has('FW_LOADER_USER_HELPER'));
+  fw.setGroups(FW_UPLOAD_GROUPS);
+  fw.links.set('device', parent);
+  fw.ueventVars = fwUploadVars;
   return fw.add();
 }

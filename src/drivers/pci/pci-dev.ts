@@ -8,6 +8,7 @@
 import type { PciConfigBus } from '../../bus/index.ts';
 import type { Device, KernelContext } from '../../kernel/device.ts';
 import { Device as Dev } from '../../kernel/device.ts';
+import { resetInCopies } from '../../kernel/graph-copy.ts';
 import { env } from '../env.ts';
 
 /** PCI capability ids used here. */
@@ -17,6 +18,9 @@ export const PCI_EXP_TYPE_ENDPOINT = 0x0;
 export const PCI_EXP_TYPE_ROOT_PORT = 0x4;
 export const PCI_EXP_TYPE_UPSTREAM = 0x5;
 export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
+
+/** The `below` list of a function with nothing below it (frozen, shared). */
+const NO_FUNCTIONS = Object.freeze([]) as unknown as PciDev[];
 
 /**
  * `struct pci_dev`. Name is pci_name(): "0000:0c:00.0" — or, on the cxl_test mock platform, the
@@ -36,8 +40,11 @@ export class PciDev extends Dev {
   /** Bridges: secondary and subordinate bus numbers. */
   secondary = 0;
   subordinate = 0;
-  /** Child functions below a bridge, in scan order. */
-  readonly below: PciDev[] = [];
+  /**
+   * Child functions below a bridge, in scan order: the shared frozen {@link NO_FUNCTIONS} for a
+   * function with none (an endpoint); a scan gives the bridge its own list.
+   */
+  below: PciDev[] = NO_FUNCTIONS;
 
   constructor(
     ctx: KernelContext,
@@ -189,3 +196,6 @@ export class PciDev extends Dev {
     return out;
   }
 }
+
+// DVSEC positions are read from the (copied, read-only) capability chain: a copy finds them again
+resetInCopies(PciDev.prototype, ['dvsecs']);

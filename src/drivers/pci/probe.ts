@@ -8,7 +8,7 @@
  * each bridge's subtree — which is the order drivers later attach in.
  */
 import type { Attribute, AttributeGroup, Device } from '../../kernel/device.ts';
-import { copiedWeakMap, identity, thunk } from '../../kernel/graph-copy.ts';
+import { copiedWeakMap } from '../../kernel/graph-copy.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { env } from '../env.ts';
 import { platformDevAttrs } from '../platform.ts';
@@ -93,7 +93,8 @@ function scanBus(
   for (const d of found) {
     if (d.isBridge && d.secondary > bus && !busKnown(kernel, segment, d.secondary)) {
       noteBus(kernel, segment, d.secondary);
-      d.below.push(...scanBus(kernel, d, segment, d.secondary, depth + 1));
+      const sub = scanBus(kernel, d, segment, d.secondary, depth + 1);
+      if (sub.length) d.below = [...d.below, ...sub];
     }
   }
   return found;
@@ -120,9 +121,20 @@ const PCI_BRIDGE_ATTRS: readonly Attribute<PciDev>[] = Object.freeze([
 const PCI_DEV_GROUP = Object.freeze({ attrs: PCI_DEV_ATTRS }) as unknown as AttributeGroup;
 const PCI_BRIDGE_GROUP = Object.freeze({ attrs: PCI_BRIDGE_ATTRS }) as unknown as AttributeGroup;
 
+/**
+ * The group lists of a function and of a bridge: frozen, shared by every function and by copies
+ * of the machine (a driver that adds a group gives the device a new list).
+ */
+const PCI_DEV_GROUPS = Object.freeze([PCI_DEV_GROUP]) as AttributeGroup[];
+const PCI_BRIDGE_GROUPS = Object.freeze([PCI_BRIDGE_GROUP]) as AttributeGroup[];
+
 /** Attaches the (shared) attribute group; one group per function, as before. */
 function pciDevAttrs(d: PciDev): void {
-  d.groups.push(d.isBridge ? PCI_BRIDGE_GROUP : PCI_DEV_GROUP);
+  d.groups = d.groups.length
+    ? [...d.groups, d.isBridge ? PCI_BRIDGE_GROUP : PCI_DEV_GROUP]
+    : d.isBridge
+      ? PCI_BRIDGE_GROUPS
+      : PCI_DEV_GROUPS;
 }
 
 /** pci_bus_add_devices(): registers a bus's functions, then each bridge's subtree. */
@@ -160,7 +172,7 @@ export function pciScanRootBus(
       : kernel.device(`pci${h(segment, 4)}:${h(bus, 2)}`);
   if (mock) platformDevAttrs(hostBridge);
   hostBridge.add();
-  if (mock) hostBridge.links.set(mock.selfLink, thunk(identity, hostBridge));
+  if (mock) hostBridge.links.set(mock.selfLink, hostBridge);
   // pci_create_root_bus() refuses a bus number already known ("bus already known", -EEXIST)
   if (busKnown(kernel, segment, bus)) return { segment, bus, hostBridge, functions: [] };
   noteBus(kernel, segment, bus);

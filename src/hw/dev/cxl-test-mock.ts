@@ -22,7 +22,8 @@
  */
 import { EVENT_MSIX_START, eventInsert } from '../regs/mailbox/events.ts';
 import { uuidBytes } from '../regs/mailbox/types.ts';
-import type { MemDevState } from '../regs/memdev-state.ts';
+import { type MemDevState, msixNotify } from '../regs/memdev-state.ts';
+import { resetEventLog } from '../regs/ras-state.ts';
 
 /** mem.c mock_id()'s Identify firmware revision ("mock fw v1 ", the kernel's `firmware_version`). */
 export const CXL_TEST_FW_REVISION = 'mock fw v1 ';
@@ -107,13 +108,7 @@ const memModule = () =>
 export function cxlTestEventTrigger(s: MemDevState): void {
   s.ras.eventLogCapacity = CXL_TEST_EVENT_CNT_MAX;
   // event_reset_log() of every log first
-  for (const l of s.ras.events.slice(0, 4)) {
-    l.records = [];
-    l.nextHandle = 1;
-    l.overflowCount = 0;
-    l.firstOverflow = 0n;
-    l.lastOverflow = 0n;
-  }
+  for (let log = 0; log < 4; log++) resetEventLog(s.ras, log);
   const add = (log: number, r: Uint8Array) => eventInsert(s, log, r, false, false);
   for (const r of [maintNeeded(), genMedia(), memModule()]) add(0, r);
   const fail = [maintNeeded(), hwReplace(), dram(), genMedia(), memModule(), hwReplace(), dram()];
@@ -121,5 +116,5 @@ export function cxlTestEventTrigger(s: MemDevState): void {
   for (const r of fail) add(2, r);
   for (const r of [hwReplace(), dram()]) add(3, r);
   const log = s.eventIrq.findIndex((on, i) => on && i < 4);
-  if (log >= 0) s.notify?.(EVENT_MSIX_START + log);
+  if (log >= 0) msixNotify(s, EVENT_MSIX_START + log);
 }

@@ -16,7 +16,6 @@
  * defaults, Power Indicator off, flit mode) are QEMU_COMPAT entries.
  */
 
-import { thunk } from '../../kernel/graph-copy.ts';
 import type { Endpointish, RootPort } from '../../topology/model.ts';
 import {
   acsInit,
@@ -91,7 +90,7 @@ export function buildRootPort(
   // Error Status [31:27]) is 1 when the guest has enabled 2 MSI vectors (Multiple Message
   // Enable), else 0 — 0 after reset. 7.2's cxl-rp has no MSI and no AER vector.
   if (qemuHas(ctx.qemu, 'rootPortMsi'))
-    cs.onWrite(RP_MSI_OFFSET + 2, RP_MSI_OFFSET + 4, thunk(rpMsiWritten, cs));
+    cs.onWrite(RP_MSI_OFFSET + 2, RP_MSI_OFFSET + 4, rpMsiWritten, cs);
   acsInit(cs, RP_ACS_OFFSET);
   const dv = new DvsecBuilder(cs, 'root-port', RP_DVSEC_OFFSET);
   dv.portExtensions(0);
@@ -138,7 +137,7 @@ export function buildRootPort(
 }
 
 /** cxl_rp_write_config() after an MSI Message Control write: the AER vector follows it. */
-function rpMsiWritten(cs: PciConfigSpace): void {
+function rpMsiWritten(_o: number, _size: number, _v: number, cs: PciConfigSpace): void {
   const vectors = 1 << ((cs.get16(RP_MSI_OFFSET + 2) >> 4) & 7);
   const sta = cs.get32(RP_AER_OFFSET + 0x30) & 0x07ffffff;
   cs.set32(RP_AER_OFFSET + 0x30, (sta | ((vectors === 2 ? 1 : 0) << 27)) >>> 0);

@@ -18,7 +18,6 @@
  * is an empty device register block (capabilities array with no entries).
  */
 
-import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { SwitchDev } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import {
@@ -213,7 +212,7 @@ export function buildSwitch(
   usp.children.push(...dsps.map((d) => d.fn));
   const cdat = uspCdatEntries(dsps.map((d) => d.port));
   const doeEntries = frozenCdat(cdat.length > 0 ? cdatDoeEntries(cdat) : []);
-  new Doe(cs, dv.offset, [cdatTableAccess(thunk(identity, doeEntries))], true, 1);
+  new Doe(cs, dv.offset, [cdatTableAccess(doeEntries)], true, 1);
 
   const cci = sw.mailboxCci ? buildCci(sw, ctx, slots[1] ?? 1) : undefined;
   const model: SwitchModel = { kind: 'switch', topo: sw, usp, component, dsps, cci };

@@ -127,15 +127,20 @@ export function buildType2Hardware(
   };
   fn.device = model;
   // Control2 doorbells (self-clearing): WB+I completes at once; CXL Reset resets the device.
-  cs.onWrite(dvsec + CTRL2, dvsec + CTRL2 + 2, () => {
-    const v = cs.get16(dvsec + CTRL2);
-    if (v & 0x2) cs.bits16(dvsec + STATUS2, 0x1);
-    if (v & 0x4) {
-      resetType2Hardware(model, 'cxl', (v & 0x8) !== 0);
-      cs.bits16(dvsec + STATUS2, 0x2);
-    }
-    cs.set16(dvsec + CTRL2, v & ~0x6);
-  });
+  cs.onWrite(
+    dvsec + CTRL2,
+    dvsec + CTRL2 + 2,
+    () => {
+      const v = cs.get16(dvsec + CTRL2);
+      if (v & 0x2) cs.bits16(dvsec + STATUS2, 0x1);
+      if (v & 0x4) {
+        resetType2Hardware(model, 'cxl', (v & 0x8) !== 0);
+        cs.bits16(dvsec + STATUS2, 0x2);
+      }
+      cs.set16(dvsec + CTRL2, v & ~0x6);
+    },
+    undefined,
+  );
   return { model, functions: [fn] };
 }
 

@@ -13,7 +13,6 @@
  * a power of two (QEMU: pow2ceil(CXL_MMIO_SIZE)). DPA layout: volatile at 0, persistent after.
  */
 
-import { identity, thunk } from '../../kernel/graph-copy.ts';
 import type { Type3Dev } from '../../topology/model.ts';
 import {
   aerInit,
@@ -24,7 +23,7 @@ import {
   pcieCapInit,
   pcieFillLink,
 } from '../pci/caps.ts';
-import { cdatDoeEntries, frozenCdat, type3CdatEntries } from '../pci/cdat.ts';
+import { type3Cdat } from '../pci/cdat.ts';
 import { PciConfigSpace } from '../pci/config-space.ts';
 import { cdatTableAccess, Doe } from '../pci/doe.ts';
 import { DvsecBuilder, REG_BLOCK } from '../pci/dvsec.ts';
@@ -94,11 +93,10 @@ export function buildType3(
   const msixEntries = qemuHas(ctx.qemu, 'endpointAerMsix') ? 8 : 1;
   const msixBar = msixInitExclusiveBar(cs, msixEntries, 4);
 
-  const cdat = frozenCdat(type3CdatEntries(d.volatileSize, d.persistentSize));
-  const doeEntries = frozenCdat(cdatDoeEntries(cdat));
+  const { cdat, doeEntries } = type3Cdat(d.volatileSize, d.persistentSize);
   // ct3_realize(): the CDAT DOE at 0x190, or after the DVSECs (QEMU_COMPAT.type3DoeAfterDvsecs)
   const doeAt = qemuHas(ctx.qemu, 'type3DoeAfterDvsecs') ? dv.offset : TYPE3_DOE_OFFSET;
-  new Doe(cs, doeAt, [cdatTableAccess(thunk(identity, doeEntries))], true, 0);
+  new Doe(cs, doeAt, [cdatTableAccess(doeEntries)], true, 0);
   if (qemuHas(ctx.qemu, 'endpointAerMsix')) {
     pcieCapDeverrInit(cs, pos);
     // an endpoint has no aer_log_max property: log_max 0, no multiple header recording

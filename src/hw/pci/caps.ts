@@ -4,8 +4,8 @@
  * capability, fills its reset value and opens the bits QEMU makes writable or RW1C.
  */
 
-import { thunk } from '../../kernel/graph-copy.ts';
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabDwords } from '../slab.ts';
 import type { PciConfigSpace } from './config-space.ts';
 import { CAP_ID, EXP, EXT_CAP_ID } from './regs.ts';
 
@@ -142,11 +142,15 @@ export function pcieCapSlotInit(
   // pcie_cap_slot_write_config(): a write to Slot Control is one command, completed at once —
   // Electromechanical Interlock Control toggles the interlock status and reads back 0, and
   // Command Completed is reported in Slot Status.
-  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, thunk(slotControlWritten, cs, pos));
+  cs.onWrite(pos + EXP.SLTCTL, pos + EXP.SLTCTL + 2, slotControlWritten, cs);
 }
 
-/** pcie_cap_slot_write_config() for the PCIe capability at `pos` of `cs`. */
-function slotControlWritten(cs: PciConfigSpace, pos: number): void {
+/**
+ * pcie_cap_slot_write_config() for the PCIe capability of `cs` (found as QEMU keeps it,
+ * dev->exp.exp_cap: the function's one PCI Express capability).
+ */
+function slotControlWritten(_o: number, _size: number, _v: number, cs: PciConfigSpace): void {
+  const pos = cs.findCapability(CAP_ID.EXP);
   let sta = cs.get16(pos + EXP.SLTSTA);
   if (cs.get16(pos + EXP.SLTCTL) & 0x0800) {
     cs.set16(pos + EXP.SLTCTL, cs.get16(pos + EXP.SLTCTL) & ~0x0800);
@@ -312,7 +316,7 @@ export function msixBarRegion(
 ): import('../mmio-region.ts').MmioRegion {
   // The table's dwords are kept densely; anything else in the BAR (PBA, padding) is stored
   // only once written, so thousands of functions do not each zero a whole BAR.
-  const table = new Uint32Array(entries * 4);
+  const table = slabDwords(entries * 4);
   for (let i = 0; i < entries; i++) table[i * 4 + 3] = 1; // Vector Control: masked
   return new MsixBar(barSize, table);
 }

@@ -170,3 +170,29 @@ export function frozenCdat(entries: Uint8Array[]): readonly Uint8Array[] {
   for (const e of entries) shareWithCopies(e);
   return Object.freeze(entries);
 }
+
+/** A type-3 device's CDAT and its DOE entries (both frozen, see {@link frozenCdat}). */
+export interface Type3Cdat {
+  cdat: readonly Uint8Array[];
+  doeEntries: readonly Uint8Array[];
+}
+
+/** {@link type3Cdat} tables by capacity, at most {@link TYPE3_CDAT_KEPT}. */
+const type3Cdats = new Map<string, Type3Cdat>();
+const TYPE3_CDAT_KEPT = 256;
+
+/**
+ * The CDAT of a type-3 device with these capacities (ct3_build_cdat_table(): the table depends on
+ * them only) and its DOE entries: frozen values that every device of the same capacities shares
+ * (as do copies of the machine) — a machine holds one table per distinct size, not one per device.
+ */
+export function type3Cdat(volatileSize: bigint, persistentSize: bigint): Type3Cdat {
+  const key = `${volatileSize}:${persistentSize}`;
+  let t = type3Cdats.get(key);
+  if (!t) {
+    const cdat = frozenCdat(type3CdatEntries(volatileSize, persistentSize));
+    t = Object.freeze({ cdat, doeEntries: frozenCdat(cdatDoeEntries(cdat)) });
+    if (type3Cdats.size < TYPE3_CDAT_KEPT) type3Cdats.set(key, t);
+  }
+  return t;
+}

@@ -15,7 +15,8 @@
  * and writes of a register range (DOE mailboxes, slot control) with {@link onRead}/{@link onWrite}.
  */
 import { Errno } from '../../kernel/errno.ts';
-import { shareWithCopies, slabOfChunks } from '../../kernel/graph-copy.ts';
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
+import { slabAllocator } from '../slab.ts';
 import { BAR, COMMAND, HEADER_TYPE, PCI, STATUS } from './regs.ts';
 
 /** Size of PCIe configuration space in bytes. */
@@ -30,24 +31,6 @@ export const LEGACY_CONFIG_SIZE = 256;
  * buffer (copy-on-write) — 9,200 functions at 4,096 endpoints carried 78 MB of copies.
  */
 const MASK_BYTES = 2 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
-/** Config spaces per slab: thousands of functions cost a few dozen zeroed allocations. */
-const SLAB_SPACES = 64;
-
-/** A slab allocator of zeroed `bytes`-sized pieces (graph copies copy them piece by piece). */
-function slabAllocator(bytes: number): () => Uint8Array {
-  let slab: Uint8Array | undefined;
-  let used = 0;
-  return () => {
-    if (!slab || used === SLAB_SPACES) {
-      slab = new Uint8Array(bytes * SLAB_SPACES);
-      slabOfChunks(slab.buffer, bytes);
-      used = 0;
-    }
-    const at = bytes * used++;
-    return slab.subarray(at, at + bytes);
-  };
-}
-
 /** Zeroed bytes for one config space's values. */
 const allocConfig = slabAllocator(CONFIG_SPACE_SIZE);
 /** Zeroed bytes for one config space's own (unshared) masks. */
@@ -110,6 +93,28 @@ function internMasks(all: Uint8Array): MaskViews {
   return m;
 }
 
+/** The hook list of a config space without hooks (frozen, shared: an add makes a new list). */
+const NO_HOOKS: readonly never[] = Object.freeze([]);
+
+/** Frozen BAR lists by content (see {@link internBars}). */
+const sharedBars = new Map<string, readonly (BarDecl | undefined)[]>();
+
+/**
+ * The frozen list equal to `bars` (declarations compared by index, size and flags) that every
+ * config space declaring the same BARs shares — as do copies of the machine.
+ */
+function internBars(bars: readonly (BarDecl | undefined)[]): readonly (BarDecl | undefined)[] {
+  const key = bars
+    .map((d) => (d ? `${d.index}:${d.size}:${d.mem64 ? 1 : 0}:${d.prefetch ? 1 : 0}` : '-'))
+    .join(',');
+  let shared = sharedBars.get(key);
+  if (!shared) {
+    shared = Object.freeze([...bars]);
+    sharedBars.set(key, shared);
+  }
+  return shared;
+}
+
 /** A BAR as registered by the device model. */
 export interface BarDecl {
   index: number;
@@ -119,8 +124,35 @@ export interface BarDecl {
   prefetch: boolean;
 }
 
-export type ReadHook = (offset: number, size: 1 | 2 | 4) => number | undefined;
-export type WriteHook = (offset: number, size: 1 | 2 | 4, value: number) => void;
+/**
+ * A config read interceptor: the value of `size` bytes at `offset` (in the config space), or
+ * undefined to fall through; `arg` is what {@link PciConfigSpace.onRead} was given.
+ */
+export type ReadHook<A = unknown> = (offset: number, size: 1 | 2 | 4, arg: A) => number | undefined;
+/** A config write handler (after the default write); `arg` as given to {@link PciConfigSpace.onWrite}. */
+export type WriteHook<A = unknown> = (
+  offset: number,
+  size: 1 | 2 | 4,
+  value: number,
+  arg: A,
+) => void;
+/** A listener of every guest write; `arg` as given to {@link PciConfigSpace.addListener}. */
+export type ConfigListener<A = unknown> = (offset: number, size: number, arg: A) => void;
+
+/**
+ * What a config space calls on guest accesses: on [start, end) a read interceptor and/or a write
+ * handler, or (`listen`) a listener of every write — module-level functions and their argument,
+ * kept as data (a copy of the machine copies the argument's reference; no closure is made per
+ * device). One list per config space holds them all, in registration order.
+ */
+interface Hook {
+  start: number;
+  end: number;
+  read: ReadHook | undefined;
+  write: WriteHook | undefined;
+  listen: ConfigListener | undefined;
+  arg: unknown;
+}
 
 export class PciConfigSpace {
   /** The register values (carved from a shared slab). */
@@ -136,7 +168,11 @@ export class PciConfigSpace {
   wmask = this.masks.subarray(0, CONFIG_SPACE_SIZE);
   /** Write-1-to-clear bits (same rule as {@link wmask}). */
   w1cmask = this.masks.subarray(CONFIG_SPACE_SIZE, 2 * CONFIG_SPACE_SIZE);
-  readonly bars: (BarDecl | undefined)[] = [
+  /**
+   * The six BARs' declarations (frozen), by index. After {@link shareMasks} a frozen list shared
+   * with every config space declaring the same BARs ({@link registerBar} then makes an own copy).
+   */
+  bars: readonly (BarDecl | undefined)[] = [
     undefined,
     undefined,
     undefined,
@@ -146,9 +182,11 @@ export class PciConfigSpace {
   ];
   /** Bytes owned by a legacy capability (pci_find_space() avoids them). */
   private used = this.masks.subarray(2 * CONFIG_SPACE_SIZE);
-  private readonly readHooks: { start: number; end: number; fn: ReadHook }[] = [];
-  private readonly writeHooks: { start: number; end: number; fn: WriteHook }[] = [];
-  private readonly listeners: ((offset: number, size: number) => void)[] = [];
+  /** The first write listener and its argument ({@link addListener}); later ones are hooks. */
+  private listener: ConfigListener | undefined = undefined;
+  private listenerArg: unknown = undefined;
+  /** Hooks and listeners: the shared frozen {@link NO_HOOKS} until the first is added. */
+  private hooks: readonly Hook[] = NO_HOOKS;
 
   /**
    * pci_config_alloc() + pci_init_wmask() (+ pci_init_mask_bridge() for a type 1 header).
@@ -198,6 +236,7 @@ export class PciConfigSpace {
     if (this.masksShared) return;
     this.setMaskViews(internMasks(this.masks));
     this.masksShared = true;
+    this.bars = internBars(this.bars);
   }
 
   /** Own masks again (a copy of the shared ones) before a mask change. */
@@ -387,7 +426,9 @@ export class PciConfigSpace {
       this.setMask32(off + 4, Number(mask >> 32n));
     }
     // a BAR's declaration is constant: frozen, so copies of the machine share it
-    this.bars[decl.index] = Object.freeze(decl);
+    const bars = [...this.bars];
+    bars[decl.index] = Object.freeze(decl);
+    this.bars = bars;
   }
 
   /** The address a memory BAR currently decodes, or undefined when unassigned or disabled. */
@@ -406,28 +447,70 @@ export class PciConfigSpace {
 
   // ---- guest access ----
 
-  /** Registers a read interceptor for [start, end); returning undefined falls through. */
-  onRead(start: number, end: number, fn: ReadHook): void {
-    this.readHooks.push({ start, end, fn });
+  /**
+   * Registers a read interceptor `fn(offset, size, arg)` for [start, end); returning undefined
+   * falls through.
+   */
+  onRead<A>(start: number, end: number, fn: ReadHook<A>, arg: A): void {
+    this.onAccess(start, end, fn, undefined, arg);
   }
 
-  /** Registers a handler run after the default write for accesses touching [start, end). */
-  onWrite(start: number, end: number, fn: WriteHook): void {
-    this.writeHooks.push({ start, end, fn });
+  /**
+   * Registers `fn(offset, size, value, arg)`, run after the default write for accesses touching
+   * [start, end).
+   */
+  onWrite<A>(start: number, end: number, fn: WriteHook<A>, arg: A): void {
+    this.onAccess(start, end, undefined, fn, arg);
   }
 
-  /** Called after every guest write (platform caches: bus numbers, BAR decode). */
-  addListener(fn: (offset: number, size: number) => void): void {
-    this.listeners.push(fn);
+  /** {@link onRead} and {@link onWrite} of one range and argument at once (one hook). */
+  onAccess<A>(
+    start: number,
+    end: number,
+    read: ReadHook<A> | undefined,
+    write: WriteHook<A> | undefined,
+    arg: A,
+  ): void {
+    const h: Hook = {
+      start,
+      end,
+      read: read as ReadHook | undefined,
+      write: write as WriteHook | undefined,
+      listen: undefined,
+      arg,
+    };
+    this.hooks = [...this.hooks, h];
+  }
+
+  /**
+   * `fn(offset, size, arg)` is called after every guest write, after the write handlers
+   * (platform caches: bus numbers, BAR decode).
+   */
+  addListener<A>(fn: ConfigListener<A>, arg: A): void {
+    if (this.listener === undefined && !this.hooks.some((x) => x.listen !== undefined)) {
+      // the first (usually only: the platform's MMIO decode) in two fields, no hook object
+      this.listener = fn as ConfigListener;
+      this.listenerArg = arg;
+      return;
+    }
+    const h: Hook = {
+      start: 0,
+      end: CONFIG_SPACE_SIZE,
+      read: undefined,
+      write: undefined,
+      listen: fn as ConfigListener,
+      arg,
+    };
+    this.hooks = [...this.hooks, h];
   }
 
   /** Config read of 1, 2 or 4 bytes (pci_default_read_config()); out of range reads all-ones. */
   read(offset: number, size: 1 | 2 | 4): number {
     if (offset < 0 || offset + size > CONFIG_SPACE_SIZE)
       return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
-    for (const h of this.readHooks) {
-      if (offset < h.end && offset + size > h.start) {
-        const v = h.fn(offset, size);
+    for (const h of this.hooks) {
+      if (h.read !== undefined && offset < h.end && offset + size > h.start) {
+        const v = h.read(offset, size, h.arg);
         if (v !== undefined) return v >>> 0;
       }
     }
@@ -447,9 +530,12 @@ export class PciConfigSpace {
       const b = val & 0xff;
       this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
     }
-    for (const h of this.writeHooks)
-      if (offset < h.end && offset + size > h.start) h.fn(offset, size, value >>> 0);
-    for (const l of this.listeners) l(offset, size);
+    const hooks = this.hooks;
+    for (const h of hooks)
+      if (h.write !== undefined && offset < h.end && offset + size > h.start)
+        h.write(offset, size, value >>> 0, h.arg);
+    if (this.listener !== undefined) this.listener(offset, size, this.listenerArg);
+    for (const h of hooks) if (h.listen !== undefined) h.listen(offset, size, h.arg);
   }
 
   /** A copy of the 4 KiB as the guest would read it (hooks included, dword reads). */

@@ -17,8 +17,8 @@
  * table type 0, next entry handle (0xffff after the last), then the entry bytes.
  */
 
-import { rebuildable, shareWithCopies } from '../../kernel/graph-copy.ts';
-import type { PciConfigSpace, ReadHook, WriteHook } from './config-space.ts';
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
+import type { PciConfigSpace } from './config-space.ts';
 import { EXT_CAP_ID } from './regs.ts';
 
 /** DOE capability size (PCI_DOE_SIZEOF). */
@@ -43,33 +43,39 @@ export const PCI_SIG_VENDOR = 0x0001;
 export const CXL_DOE_TABLE_ACCESS = 2;
 export const CXL_DOE_TAB_ENT_MAX = 0xffff;
 
-/** A DOE protocol: answers one request object (dwords) with a response object, or refuses. */
+/**
+ * A DOE protocol: answers one request object (dwords) to mailbox `doe` with a response object,
+ * or refuses.
+ */
 export interface DoeProtocol {
   vendor: number;
   type: number;
-  handle(request: Uint32Array): Uint32Array | undefined;
+  handle(request: Uint32Array, doe: Doe): Uint32Array | undefined;
 }
 
 function objectHeader(vendor: number, type: number, lengthDw: number): [number, number] {
   return [(vendor & 0xffff) | ((type & 0xff) << 16), lengthDw & 0x3ffff];
 }
 
-/** The CXL Table Access protocol over CDAT entries ([header, structures…]). */
-export function cdatTableAccess(entries: () => readonly Uint8Array[]): DoeProtocol {
-  return new CdatTableAccess(entries);
+/**
+ * The CXL Table Access protocol over CDAT entries ([header, structures…], frozen): a frozen
+ * object, shared by copies of the machine.
+ */
+export function cdatTableAccess(entries: readonly Uint8Array[]): DoeProtocol {
+  return Object.freeze(new CdatTableAccess(entries));
 }
 
 /** The protocol of {@link cdatTableAccess}. */
 class CdatTableAccess implements DoeProtocol {
   readonly vendor = 0x1e98;
   readonly type = CXL_DOE_TABLE_ACCESS;
-  private readonly entries: () => readonly Uint8Array[];
-  constructor(entries: () => readonly Uint8Array[]) {
+  private readonly entries: readonly Uint8Array[];
+  constructor(entries: readonly Uint8Array[]) {
     this.entries = entries;
   }
   handle(req: Uint32Array): Uint32Array | undefined {
     if (req.length < 3) return undefined;
-    const ents = this.entries();
+    const ents = this.entries;
     const handle = ((req[2] ?? 0) >>> 16) & 0xffff;
     const ent = ents[handle];
     if (!ent) return undefined;
@@ -87,24 +93,29 @@ class CdatTableAccess implements DoeProtocol {
   }
 }
 
-/** The DOE Discovery protocol of a mailbox (made again in a copy of the machine). */
-function discoveryOf(doe: Doe): DoeProtocol {
-  return { vendor: PCI_SIG_VENDOR, type: 0, handle: (r) => doe.discover(r) };
-}
+/** The DOE Discovery protocol (pcie_doe_discovery()): one frozen object for every mailbox. */
+const DISCOVERY: DoeProtocol = Object.freeze({
+  vendor: PCI_SIG_VENDOR,
+  type: 0,
+  handle: (r: Uint32Array, doe: Doe) => doe.discover(r),
+});
+
+/** An empty write mailbox (shared and frozen: a write makes the mailbox's own list). */
+const NO_WORDS = Object.freeze([]) as unknown as number[];
 
 /** An empty read mailbox (shared: it is never written). */
 const NO_DWORDS = shareWithCopies(new Uint32Array(0));
 
 /** A DOE instance attached to a config space (pcie_doe_init()). */
 export class Doe {
-  private writeMbox: number[] = [];
+  private writeMbox: number[] = NO_WORDS;
   private readMbox: Uint32Array = NO_DWORDS;
   private readIdx = 0;
   private ready = false;
   private error = false;
   private intStatus = false;
   private intEnable = false;
-  readonly protocols: DoeProtocol[];
+  readonly protocols: readonly DoeProtocol[];
   readonly offset: number;
   private readonly intr: boolean;
   private readonly vector: number;
@@ -125,10 +136,9 @@ export class Doe {
     this.vector = vector;
     cs.addExtCapability(EXT_CAP_ID.DOE, 1, offset, DOE_SIZEOF);
     cs.set32(offset + DOE_REG.CAP, this.capValue());
-    const discovery = rebuildable(discoveryOf, this as Doe);
-    this.protocols = [discovery, ...protocols];
-    cs.onRead(offset + 4, offset + DOE_SIZEOF, rebuildable(doeReadHook, this, offset));
-    cs.onWrite(offset + 4, offset + DOE_SIZEOF, rebuildable(doeWriteHook, this, offset));
+    // constant: frozen, shared by copies of the machine
+    this.protocols = Object.freeze([DISCOVERY, ...protocols]);
+    cs.onAccess(offset + 4, offset + DOE_SIZEOF, doeReadHook, doeWriteHook, this as Doe);
   }
 
   private capValue(): number {
@@ -187,7 +197,7 @@ export class Doe {
         if (val & DOE_CTRL.ABORT) {
           this.ready = false;
           this.error = false;
-          this.writeMbox = [];
+          this.writeMbox = NO_WORDS;
           this.readMbox = NO_DWORDS;
           this.readIdx = 0;
           return;
@@ -209,7 +219,10 @@ export class Doe {
         } else if (this.readIdx > this.readMbox.length) this.error = true;
         return;
       case DOE_REG.WRITE_MBOX:
-        if (size === 4) this.writeMbox.push(value >>> 0);
+        if (size === 4) {
+          if (this.writeMbox === NO_WORDS) this.writeMbox = [];
+          this.writeMbox.push(value >>> 0);
+        }
         return;
       default:
         return;
@@ -220,12 +233,12 @@ export class Doe {
   private go(): void {
     if (this.error) return;
     const req = Uint32Array.from(this.writeMbox);
-    this.writeMbox = [];
+    this.writeMbox = NO_WORDS;
     const h0 = req[0] ?? 0;
     const p = this.protocols.find((x) => ((x.vendor & 0xffff) | ((x.type & 0xff) << 16)) === h0);
     const lenField = (req[1] ?? 0) & 0x3ffff;
     const len = lenField === 0 ? 1 << 18 : lenField;
-    const rsp = p && req.length === len ? p.handle(req) : undefined;
+    const rsp = p && req.length === len ? p.handle(req, this) : undefined;
     if (rsp) {
       this.readMbox = rsp;
       this.readIdx = 0;
@@ -236,11 +249,11 @@ export class Doe {
 }
 
 /** The config-space read hook of a DOE mailbox at `offset`. */
-function doeReadHook(doe: Doe, offset: number): ReadHook {
-  return (o, size) => doe.read(o - offset, size);
+function doeReadHook(o: number, size: 1 | 2 | 4, doe: Doe): number {
+  return doe.read(o - doe.offset, size);
 }
 
 /** The config-space write hook of a DOE mailbox at `offset`. */
-function doeWriteHook(doe: Doe, offset: number): WriteHook {
-  return (o, size, v) => doe.write(o - offset, size, v);
+function doeWriteHook(o: number, size: 1 | 2 | 4, v: number, doe: Doe): void {
+  doe.write(o - doe.offset, size, v);
 }

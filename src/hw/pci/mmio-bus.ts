@@ -13,7 +13,7 @@
  * Unmapped reads return 0 and unmapped writes are dropped (QEMU's unassigned memory).
  */
 import type { MmioBus } from '../../bus/index.ts';
-import { rebuildable } from '../../kernel/graph-copy.ts';
+import { resetInCopies } from '../../kernel/graph-copy.ts';
 import type { PciFunctionModel } from '../dev/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 
@@ -35,17 +35,28 @@ interface Mapping {
   base: bigint;
   end: bigint;
   region: MmioRegion;
-  /** Human name for inspection ('0000:0d:00.0 BAR0', 'CHBCR cxl.0'). */
-  name: string;
+  /**
+   * Human name for inspection of a fixed mapping ('CHBCR cxl.0'); a BAR's is made when asked
+   * ({@link mappingName}: '0000:0d:00.0 BAR0'), not kept per mapping.
+   */
+  name: string | undefined;
+  /** The function and BAR index of a BAR mapping. */
+  fn?: PciFunctionModel;
+  bar?: number;
   /** A fixed mapping (CHBCR), not a BAR. */
   fixed?: boolean;
   /** Whether another fixed mapping overlaps this one (computed on first byte copy). */
   overlaps?: boolean;
 }
 
+/** A mapping's name for inspection (a BAR's: '<function> BAR<n>'). */
+function mappingName(m: Mapping): string {
+  return m.name ?? `${m.fn?.id} BAR${m.bar}`;
+}
+
 /** A config-space listener of `map`: header writes (BARs, command) drop its BAR cache. */
-function barListener(map: MmioMap): (offset: number) => void {
-  return (offset) => map.headerWritten(offset);
+function barListener(offset: number, _size: number, map: MmioMap): void {
+  map.headerWritten(offset);
 }
 
 /** The platform's MMIO decode. */
@@ -65,7 +76,7 @@ export class MmioMap implements MmioBus {
   /** Lets a function's BARs decode; header writes invalidate the cache. */
   addFunction(fn: PciFunctionModel): void {
     this.functions.push(fn);
-    fn.config.addListener(rebuildable(barListener, this));
+    fn.config.addListener(barListener, this as MmioMap);
     this.barCache = undefined;
   }
 
@@ -82,7 +93,14 @@ export class MmioMap implements MmioBus {
         const base = fn.config.barAddress(b.index);
         const decl = fn.config.bars[b.index];
         if (base === undefined || !decl) continue;
-        out.push({ base, end: base + decl.size, region: b.region, name: `${fn.id} BAR${b.index}` });
+        out.push({
+          base,
+          end: base + decl.size,
+          region: b.region,
+          name: undefined,
+          fn,
+          bar: b.index,
+        });
       }
     }
     this.barCache = out;
@@ -92,7 +110,7 @@ export class MmioMap implements MmioBus {
   /** Every current mapping, sorted by address (inspection). */
   mappings(): { base: bigint; size: bigint; name: string }[] {
     return [...this.fixed, ...this.bars()]
-      .map((m) => ({ base: m.base, size: m.end - m.base, name: m.name }))
+      .map((m) => ({ base: m.base, size: m.end - m.base, name: mappingName(m) }))
       .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
   }
 
@@ -280,3 +298,6 @@ export class MmioMap implements MmioBus {
     }
   }
 }
+
+// the BAR decode's caches are a function of the copied config spaces: a copy makes them again
+resetInCopies(MmioMap.prototype, ['barCache', 'sorted', 'sortedFor', 'last', 'fixedSorted']);

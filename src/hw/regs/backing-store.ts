@@ -13,7 +13,8 @@ const PAGE = BigInt(PAGE_SIZE);
 /** Sparse byte store of `size` bytes. */
 export class BackingStore {
   readonly size: bigint;
-  private readonly pages = new Map<number, Uint8Array>();
+  /** Allocated pages by index: made on the first non-zero write (most devices get none). */
+  private pages: Map<number, Uint8Array> | undefined;
 
   /** @throws EINVAL for a negative size */
   constructor(size: bigint) {
@@ -23,7 +24,7 @@ export class BackingStore {
 
   /** Pages currently allocated (for tests and `cxlsim` statistics). */
   get allocatedPages(): number {
-    return this.pages.size;
+    return this.pages?.size ?? 0;
   }
 
   /** Copies `len` bytes from DPA `dpa`. @throws EINVAL when the range leaves the store */
@@ -45,6 +46,7 @@ export class BackingStore {
       if (!p) {
         if (chunk.every((b) => b === 0)) return;
         p = new Uint8Array(PAGE_SIZE);
+        this.pages ??= new Map();
         this.pages.set(index, p);
       }
       p.set(chunk, off);
@@ -63,12 +65,14 @@ export class BackingStore {
       );
     const end = dpa + len;
     if ((value & 0xff) === 0) {
-      for (const [idx, page] of [...this.pages]) {
+      const pages = this.pages;
+      if (!pages) return;
+      for (const [idx, page] of [...pages]) {
         const s = BigInt(idx) * PAGE;
         const lo = s > dpa ? s : dpa;
         const hi = s + PAGE < end ? s + PAGE : end;
         if (lo >= hi) continue;
-        if (lo === s && hi === s + PAGE) this.pages.delete(idx);
+        if (lo === s && hi === s + PAGE) pages.delete(idx);
         else page.fill(0, Number(lo - s), Number(hi - s));
       }
       return;
@@ -99,7 +103,7 @@ export class BackingStore {
       const index = Number(at / PAGE);
       const off = Number(at % PAGE);
       const n = Math.min(PAGE_SIZE - off, len - pos);
-      f(this.pages.get(index), off, pos, n, index);
+      f(this.pages?.get(index), off, pos, n, index);
       pos += n;
     }
   }

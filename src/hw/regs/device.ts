@@ -18,6 +18,7 @@
  * The BAR is 4 KiB (QEMU rounds CXL_MMIO_SIZE 0x840 up to a power of two; lspci: "Region 2:
  * … [size=4K]"). Device Status capability version 1 in 7.2, 2 (event status) in 10.1.
  */
+import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { MmioRegion } from '../mmio-region.ts';
 import { qemuHas } from '../qemu-compat.ts';
 import { bit, field, hi32, lo32, setField } from './bits.ts';
@@ -67,24 +68,35 @@ export function createDeviceRegisters(
   opts: { onCommand?: (t: MboxTrace) => void } = {},
 ): DeviceRegisters {
   const mailbox = new Mailbox(state, opts.onCommand);
-  const caps = new Uint32Array(0x40 / 4);
+  const caps = capabilityArray(qemuHas(state.qemu, 'deviceStatusV2') ? 2 : 1);
+  return new DeviceBlock(state, mailbox, caps);
+}
+
+/** {@link capabilityArray} by Device Status capability version. */
+const capabilityArrays = new Map<number, Uint32Array>();
+
+/**
+ * The Device Capabilities Array (CXL 3.1 §8.2.8.1: the array register and three capability
+ * headers: status, primary mailbox, memory device): read-only, so one array per status version
+ * that every device shares, as do copies of the machine.
+ */
+function capabilityArray(statusVersion: number): Uint32Array {
+  let caps = capabilityArrays.get(statusVersion);
+  if (caps) return caps;
+  caps = new Uint32Array(0x40 / 4);
   caps[0] = setField(setField(0, CAP_ARRAY_ID, 0), CAP_ARRAY_VERSION, 1);
   caps[1] = 3;
   const header = (slot: number, id: number, version: number, offset: number, length: number) => {
-    caps[(0x10 * slot) / 4] = (id | (version << 16)) >>> 0;
-    caps[(0x10 * slot) / 4 + 1] = offset;
-    caps[(0x10 * slot) / 4 + 2] = length;
+    const c = caps as Uint32Array;
+    c[(0x10 * slot) / 4] = (id | (version << 16)) >>> 0;
+    c[(0x10 * slot) / 4 + 1] = offset;
+    c[(0x10 * slot) / 4 + 2] = length;
   };
-  header(
-    1,
-    DEV_CAP_ID.STATUS,
-    qemuHas(state.qemu, 'deviceStatusV2') ? 2 : 1,
-    DEV_STATUS_OFFSET,
-    DEV_STATUS_LENGTH,
-  );
+  header(1, DEV_CAP_ID.STATUS, statusVersion, DEV_STATUS_OFFSET, DEV_STATUS_LENGTH);
   header(2, DEV_CAP_ID.PRIMARY_MAILBOX, 1, MBOX_OFFSET, MBOX_LENGTH);
   header(3, DEV_CAP_ID.MEMDEV, 1, MEMDEV_OFFSET, MEMDEV_LENGTH);
-  return new DeviceBlock(state, mailbox, caps);
+  capabilityArrays.set(statusVersion, shareWithCopies(caps));
+  return caps;
 }
 
 /** The {@link DeviceRegisters} of {@link createDeviceRegisters}. */

@@ -19,6 +19,7 @@ import { Errno } from '../../kernel/errno.ts';
 import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { HdmCaps, PreCommittedDecoder } from '../../topology/model.ts';
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabDwords } from '../slab.ts';
 import { bit, field, getField, hi32, join64, lo32, SZ_256M, setField } from './bits.ts';
 import { commitProblem, type DecoderSnapshot, type HdmRole } from './hdm-commit.ts';
 import {
@@ -105,6 +106,8 @@ export function validateHdmCaps(caps: HdmCaps): void {
 interface HdmConstants {
   masks: Uint32Array;
   resetValues: Uint32Array;
+  /** The capabilities (frozen: shared like the arrays). */
+  caps: HdmCaps;
 }
 
 /**
@@ -124,9 +127,11 @@ function constantArrays(
   role: HdmRole,
   poison: boolean,
   cap: number,
+  caps: HdmCaps,
 ): HdmConstants {
   const size = hdmStructureSize(decoders);
-  const key = `${decoders}|${role}|${poison}|${cap}`;
+  // the capabilities are all in `cap`; their key order is kept as the caller gave it
+  const key = `${decoders}|${role}|${poison}|${cap}|${Object.keys(caps).join(',')}`;
   let c = hdmConstants.get(key);
   if (c) return c;
   const masks = new Uint32Array(size / 4);
@@ -143,7 +148,11 @@ function constantArrays(
   }
   const resetValues = new Uint32Array(size / 4);
   resetValues[HDM_CAP / 4] = cap >>> 0;
-  c = { masks: shareWithCopies(masks), resetValues: shareWithCopies(resetValues) };
+  c = {
+    masks: shareWithCopies(masks),
+    resetValues: shareWithCopies(resetValues),
+    caps: Object.freeze({ ...caps }),
+  };
   hdmConstants.set(key, c);
   return c;
 }
@@ -159,19 +168,20 @@ export class HdmDecoderBlock implements MmioRegion {
   private readonly regs: Uint32Array;
   private readonly masks: Uint32Array;
   private readonly resetValues: Uint32Array;
-  private readonly locked: boolean[];
-  private readonly errors: (string | undefined)[];
+  /** Decoders committed with Lock-On-Commit: bit n for decoder n (at most 16: validateHdmCaps()). */
+  private lockedMask = 0;
+  /** Why decoder n's last COMMIT failed, by decoder: made on the first failure. */
+  private errors: (string | undefined)[] | undefined;
 
   /** @throws EINVAL for an HdmCaps that cannot be encoded */
   constructor(opts: HdmBlockOptions) {
     validateHdmCaps(opts.caps);
-    this.caps = Object.freeze({ ...opts.caps });
     this.decoderCount = opts.caps.decoderCount;
     this.role = opts.role;
     this.strict = opts.strict ?? true;
     this.dpaLimit = opts.dpaLimit;
     this.size = hdmStructureSize(this.decoderCount);
-    this.regs = new Uint32Array(this.size / 4);
+    this.regs = slabDwords(this.size / 4);
     let cap = setField(0, CAP_DECODER_COUNT, decoderCountToField(this.decoderCount) ?? 0);
     cap = setField(cap, CAP_TARGET_COUNT, opts.caps.targetCount);
     if (opts.caps.a11to8) cap |= CAP_A11TO8;
@@ -185,11 +195,18 @@ export class HdmDecoderBlock implements MmioRegion {
       this.role,
       opts.poisonOnDecodeErrorCapable ?? false,
       cap,
+      opts.caps,
     );
+    this.caps = c.caps;
     this.masks = c.masks;
     this.resetValues = c.resetValues;
-    this.locked = new Array<boolean>(this.decoderCount).fill(false);
-    this.errors = new Array<string | undefined>(this.decoderCount).fill(undefined);
+  }
+
+  /** Notes why decoder `n`'s COMMIT failed (undefined: it did not). */
+  private setError(n: number, problem: string | undefined): void {
+    if (problem === undefined && this.errors === undefined) return;
+    this.errors ??= new Array<string | undefined>(this.decoderCount).fill(undefined);
+    this.errors[n] = problem;
   }
 
   /** 32-bit read; misaligned or out-of-range offsets read 0. */
@@ -206,7 +223,7 @@ export class HdmDecoderBlock implements MmioRegion {
     if (offset < 0 || offset >= this.size || offset & 3) return;
     const idx = offset >> 2;
     const n = offset >= 0x10 ? (offset - 0x10) >> 5 : -1;
-    if (n >= 0 && this.locked[n]) return;
+    if (n >= 0 && this.isLocked(n)) return;
     const mask = this.masks[idx] ?? 0;
     const old = this.regs[idx] ?? 0;
     let v = ((old & ~mask) | (value & mask)) >>> 0;
@@ -216,12 +233,12 @@ export class HdmDecoderBlock implements MmioRegion {
 
   /** The reason the last COMMIT of decoder n set ERR_NOT_COMMITTED (strict mode), if any. */
   commitError(n: number): string | undefined {
-    return this.errors[n];
+    return this.errors?.[n];
   }
 
   /** True once decoder n was committed with Lock-On-Commit (frozen until reset). */
   isLocked(n: number): boolean {
-    return this.locked[n] ?? false;
+    return n >= 0 && n < 32 && ((this.lockedMask >>> n) & 1) === 1;
   }
 
   /** Global Control bit 1 (HDM Decoder Enable). */
@@ -232,8 +249,8 @@ export class HdmDecoderBlock implements MmioRegion {
   /** Conventional reset: every register back to its reset value, locks released. */
   reset(): void {
     this.regs.set(this.resetValues);
-    this.locked.fill(false);
-    this.errors.fill(undefined);
+    this.lockedMask = 0;
+    this.errors = undefined;
   }
 
   /** Decoder n's registers decoded (base/size/skip in bytes). */
@@ -336,7 +353,7 @@ export class HdmDecoderBlock implements MmioRegion {
     const where = `HDM decoder ${index}`;
     if (!Number.isInteger(index) || index < 0 || index >= this.decoderCount)
       throw new Errno('EINVAL', `${where} does not exist (decoder count ${this.decoderCount})`);
-    if (this.locked[index]) throw new Errno('EBUSY', `${where} is locked`);
+    if (this.isLocked(index)) throw new Errno('EBUSY', `${where} is locked`);
     const eiw = waysToEiw(d.ways);
     if (eiw === undefined)
       throw new Errno('EINVAL', `${where}: interleave ways ${d.ways} not supported`);
@@ -378,7 +395,7 @@ export class HdmDecoderBlock implements MmioRegion {
     this.write32(hdmCtrl(index), ctrl >>> 0);
     const now = this.read32(hdmCtrl(index));
     if ((now & CTRL_COMMITTED) === 0)
-      throw new Errno('EINVAL', `${where}: commit rejected: ${this.errors[index] ?? 'unknown'}`);
+      throw new Errno('EINVAL', `${where}: commit rejected: ${this.errors?.[index] ?? 'unknown'}`);
     this.write32(HDM_GLOBAL_CTRL, this.read32(HDM_GLOBAL_CTRL) | GLOBAL_HDM_DECODER_ENABLE);
   }
 
@@ -386,7 +403,7 @@ export class HdmDecoderBlock implements MmioRegion {
   private commitSideEffect(n: number, ctrl: number): number {
     let v = ctrl & ~CTRL_ERR_NOT_COMMITTED & ~CTRL_COMMITTED;
     if ((ctrl & CTRL_COMMIT) === 0) {
-      this.errors[n] = undefined;
+      this.setError(n, undefined);
       return v >>> 0;
     }
     let problem: string | undefined;
@@ -400,10 +417,10 @@ export class HdmDecoderBlock implements MmioRegion {
       }
       problem = commitProblem(snaps, n, this.caps, this.role, this.dpaLimit);
     }
-    this.errors[n] = problem;
+    this.setError(n, problem);
     if (problem) return (v | CTRL_ERR_NOT_COMMITTED) >>> 0;
     v |= CTRL_COMMITTED;
-    if (v & CTRL_LOCK_ON_COMMIT) this.locked[n] = true;
+    if (v & CTRL_LOCK_ON_COMMIT) this.lockedMask = (this.lockedMask | (1 << n)) >>> 0;
     return v >>> 0;
   }
 }

@@ -18,6 +18,7 @@
 
 import { shareWithCopies } from '../../kernel/graph-copy.ts';
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabBytes } from '../slab.ts';
 import { bit, field, setField } from './bits.ts';
 import { bgRunning, bgStatusReg, bgTick, isBackground } from './mailbox/background.ts';
 import { type3CommandSet } from './mailbox/command-set.ts';
@@ -93,15 +94,15 @@ export class Mailbox implements MmioRegion {
   readonly commands: ReadonlyMap<number, MboxCommand>;
   /** The Command Effects Log of this mailbox's command set. */
   readonly cel: Uint8Array;
-  private readonly bytes = new Uint8Array(MBOX_LENGTH);
-  private readonly dv = new DataView(this.bytes.buffer);
+  private readonly bytes = slabBytes(MBOX_LENGTH);
+  private readonly dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, MBOX_LENGTH);
   private readonly state: MemDevState;
   private readonly onCommand: ((t: MboxTrace) => void) | undefined;
 
   constructor(state: MemDevState, onCommand?: (t: MboxTrace) => void) {
     this.state = state;
     this.onCommand = onCommand;
-    const set = commandSet(state.qemu, state.extraOpcodes);
+    const set = commandSet(state.qemu, state.extraOpcodes ?? []);
     this.commands = set.commands;
     this.cel = set.cel;
     let cap = setField(0, MBOX_CAP_PAYLOAD_SIZE, MBOX_PAYLOAD_SHIFT);

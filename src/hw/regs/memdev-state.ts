@@ -7,7 +7,6 @@
  * `store`. `qemu` picks the command set and payload formats of that QEMU version.
  */
 import { Errno } from '../../kernel/errno.ts';
-import { rebuildable } from '../../kernel/graph-copy.ts';
 import type { QemuVersion } from '../../profile.ts';
 import type { Type3Dev } from '../../topology/model.ts';
 import { BackingStore } from './backing-store.ts';
@@ -69,7 +68,10 @@ export interface MemDevState {
   fwRevision: string;
   qemu: QemuVersion;
   health: MemDevHealth;
-  /** Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it). */
+  /**
+   * Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it): the shared frozen
+   * {@link NO_POISON} while empty; writers take the device's own list with {@link ownPoison}.
+   */
   poison: PoisonRecord[];
   /** Set when the poison list overflowed (QEMU poison_list_overflowed), with its timestamp. */
   poisonOverflow: { timestamp: bigint } | undefined;
@@ -78,18 +80,44 @@ export interface MemDevState {
   timestamp: { set: boolean; hostSet: bigint; lastSet: bigint };
   /** Event log interrupt enables: info, warn, failure, fatal, dynamic capacity. */
   eventIrq: boolean[];
-  /** Opcodes QEMU does not implement but cxlsim can (0x4200 health, 0x4101 set partition) to add. */
-  extraOpcodes: Set<number>;
-  /** Device clock in ns (QEMU_CLOCK_VIRTUAL); injectable for deterministic tests. */
-  clock: () => bigint;
+  /**
+   * Opcodes QEMU does not implement but cxlsim can (0x4200 health, 0x4101 set partition) to add
+   * (set before the device registers are made); none when undefined.
+   */
+  extraOpcodes: ReadonlySet<number> | undefined;
+  /**
+   * Device clock: `clock.now()` in ns (QEMU_CLOCK_VIRTUAL); injectable for deterministic tests.
+   * An object (the machine's clock), so a copy of the machine copies a reference, not a closure.
+   */
+  clock: DeviceClock;
   /** Event logs, background command, media-disabled flag, scan media, firmware slots. */
   ras: RasState;
   /**
    * MSI-X notification (QEMU msix_notify()): the event-log vectors when a log goes from empty
    * to non-empty with its interrupt enabled, the mailbox vector when a background command
-   * completes. Set by whoever models the interrupt's delivery; absent: not delivered.
+   * completes — `msixSink.deliver(msixSource, vector)` ({@link msixNotify}). Set by whoever
+   * models the interrupt's delivery; absent: not delivered.
    */
-  notify?: (vector: number) => void;
+  msixSink?: MsixSink;
+  /** The function whose MSI-X vectors {@link msixSink} delivers. */
+  msixSource?: object;
+}
+
+/** A device clock in ns (see {@link MemDevState.clock}). */
+export interface DeviceClock {
+  now(): bigint;
+}
+
+/** Where a function's MSI-X messages go (the platform's interrupt router). */
+export interface MsixSink {
+  /** Delivers MSI-X `vector` of the function `source`. */
+  deliver(source: object, vector: number): void;
+}
+
+/** msix_notify(): signals MSI-X `vector` of the device, when its interrupts are delivered. */
+export function msixNotify(s: MemDevState, vector: number): void {
+  const sink = s.msixSink;
+  if (sink && s.msixSource) sink.deliver(s.msixSource, vector);
 }
 
 /** Identify's FW Revision on QEMU: snprintf("BWFW VERSION %02d", 0). */
@@ -126,13 +154,19 @@ export function defaultAlertConfig(): AlertConfig {
 }
 
 /** A monotonic ns clock starting at 0 (like QEMU_CLOCK_VIRTUAL from VM start). */
-export function monotonicClock(): () => bigint {
-  return rebuildable(clockSince, process.hrtime.bigint());
+export function monotonicClock(): DeviceClock {
+  return new HostClockSince(process.hrtime.bigint());
 }
 
 /** A clock of ns since host time `t0`. */
-function clockSince(t0: bigint): () => bigint {
-  return () => process.hrtime.bigint() - t0;
+class HostClockSince implements DeviceClock {
+  private readonly t0: bigint;
+  constructor(t0: bigint) {
+    this.t0 = t0;
+  }
+  now(): bigint {
+    return process.hrtime.bigint() - this.t0;
+  }
 }
 
 /**
@@ -165,12 +199,12 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     fwRevision: QEMU_FW_REVISION,
     qemu,
     health: defaultHealth(),
-    poison: [],
+    poison: NO_POISON,
     poisonOverflow: undefined,
     alert: defaultAlertConfig(),
     timestamp: { set: false, hostSet: 0n, lastSet: 0n },
     eventIrq: [false, false, false, false, false],
-    extraOpcodes: new Set<number>(),
+    extraOpcodes: undefined,
     clock: monotonicClock(),
     ras: createRasState(),
   };
@@ -180,5 +214,14 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
 /** The device's timestamp (ns) as Get Timestamp reports it (QEMU cxl_device_get_timestamp()). */
 export function deviceTimestamp(s: MemDevState): bigint {
   if (!s.timestamp.set) return 0n;
-  return s.timestamp.hostSet + (s.clock() - s.timestamp.lastSet);
+  return s.timestamp.hostSet + (s.clock.now() - s.timestamp.lastSet);
+}
+
+/** The poison list of a device with none (frozen, shared; see {@link ownPoison}). */
+export const NO_POISON = Object.freeze([]) as unknown as PoisonRecord[];
+
+/** `s`'s poison list to add records to: its own, made from the shared empty one on first use. */
+export function ownPoison(s: MemDevState): PoisonRecord[] {
+  if (s.poison === NO_POISON) s.poison = [];
+  return s.poison;
 }

@@ -19,6 +19,51 @@ export interface EventLogState {
   lastOverflow: bigint;
 }
 
+/**
+ * An event log that never held a record (handles from 1, no overflow): one frozen value every
+ * fresh log slot of every device points at — a copy of the machine shares it, and a booted
+ * machine holds no five objects and five empty arrays per device for logs nothing wrote. The
+ * writers take the slot's own copy first ({@link ownEventLog}).
+ */
+const FRESH_EVENT_LOG: EventLogState = Object.freeze({
+  records: Object.freeze([]) as unknown as EventRecord[],
+  nextHandle: 1,
+  overflowCount: 0,
+  firstOverflow: 0n,
+  lastOverflow: 0n,
+});
+
+/**
+ * Event log `log` of `ras` to write to: the slot's own log, made from the shared fresh one on
+ * the first write (QEMU's logs are per device from cxl_event_init(); the sharing is cxlsim's).
+ * Undefined for a log number the device does not have.
+ */
+export function ownEventLog(ras: RasState, log: number): EventLogState | undefined {
+  const l = ras.events[log];
+  if (l !== FRESH_EVENT_LOG) return l;
+  const own: EventLogState = {
+    records: [],
+    nextHandle: l.nextHandle,
+    overflowCount: 0,
+    firstOverflow: 0n,
+    lastOverflow: 0n,
+  };
+  ras.events[log] = own;
+  return own;
+}
+
+/** Resets event log `log` of `ras` to a fresh one (QEMU event_reset_log() … of the cxl_test mock). */
+export function resetEventLog(ras: RasState, log: number): void {
+  if (log < ras.events.length) ras.events[log] = FRESH_EVENT_LOG;
+}
+
+/** An empty poison-backup or scan-results list (frozen, shared by every fresh device). */
+export const NO_MEDIA_RECORDS = Object.freeze([]) as unknown as {
+  start: bigint;
+  length: bigint;
+  type: number;
+}[];
+
 /** The background command in flight, or the last one's outcome (QEMU CXLCCI.bg). Times in ms. */
 export interface BgState {
   /** Opcode of the running / last background command (0: none ever). */
@@ -61,7 +106,11 @@ export interface RasState {
   bg: BgState;
   /** Sanitize in progress: media commands answer MEDIA_DISABLED (cxl_dev_disable_media()). */
   mediaDisabled: boolean;
-  /** Poison past the list limit, waiting for a Scan Media (poison_list_bkp). */
+  /**
+   * Poison past the list limit, waiting for a Scan Media (poison_list_bkp). This list and
+   * `scanResults` start as the shared frozen {@link NO_MEDIA_RECORDS} and are replaced, not
+   * changed, while empty.
+   */
   poisonBackup: { start: bigint; length: bigint; type: number }[];
   /** Results of the last Scan Media (scan_media_results). */
   scanResults: { start: bigint; length: bigint; type: number }[];
@@ -80,17 +129,11 @@ export interface RasState {
 /** A fresh RAS state: empty logs (handles from 1), nothing running, firmware in slot 1. */
 export function createRasState(): RasState {
   return {
-    events: Array.from({ length: 5 }, () => ({
-      records: [],
-      nextHandle: 1,
-      overflowCount: 0,
-      firstOverflow: 0n,
-      lastOverflow: 0n,
-    })),
+    events: [FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG],
     bg: { opcode: 0, start: 0, runtime: 0, pct: 0, rc: 0, aborted: false },
     mediaDisabled: false,
-    poisonBackup: [],
-    scanResults: [],
+    poisonBackup: NO_MEDIA_RECORDS,
+    scanResults: NO_MEDIA_RECORDS,
     scanHasRun: false,
     fw: {
       activeSlot: 1,

@@ -6,7 +6,9 @@
  * mask and severity registers are RW with QEMU's masks and reset values, the capability/control
  * register is RO with "multiple header recording capable" (bit 9) set, the header log is RO.
  */
+
 import type { MmioRegion } from '../mmio-region.ts';
+import { slabDwords } from '../slab.ts';
 import { field } from './bits.ts';
 
 export const RAS_UNC_ERR_STATUS = 0x00;
@@ -27,7 +29,7 @@ export const RAS_SIZE = 0x58;
 /** The RAS capability registers of one component. */
 export class RasBlock implements MmioRegion {
   readonly size = RAS_SIZE;
-  private readonly regs = new Uint32Array(RAS_SIZE / 4);
+  private readonly regs = slabDwords(RAS_SIZE / 4);
 
   constructor() {
     this.reset();

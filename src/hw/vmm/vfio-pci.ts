@@ -84,15 +84,25 @@ function guestConfig(hostCs: PciConfigSpace, vfio: VfioPciDevice): PciConfigSpac
   cs.wmask.fill(0, dv, dv + len);
   cs.w1cmask.fill(0, dv, dv + len);
   const shadow = vfio.cxl?.dvsec;
-  cs.onRead(dv, dv + len, (off, size) => {
-    if (off < dv || off + size > dv + len) return undefined;
-    return shadow ? shadow.read(off, size) : vfio.host.cfgRead(off, size);
-  });
-  cs.onWrite(dv, dv + len, (off, size, value) => {
-    if (off < dv || off + size > dv + len) return;
-    if (shadow) shadow.write(off, size, value);
-    else vfio.host.cfgWrite(off, size, value);
-  });
+  cs.onRead(
+    dv,
+    dv + len,
+    (off, size) => {
+      if (off < dv || off + size > dv + len) return undefined;
+      return shadow ? shadow.read(off, size) : vfio.host.cfgRead(off, size);
+    },
+    undefined,
+  );
+  cs.onWrite(
+    dv,
+    dv + len,
+    (off, size, value) => {
+      if (off < dv || off + size > dv + len) return;
+      if (shadow) shadow.write(off, size, value);
+      else vfio.host.cfgWrite(off, size, value);
+    },
+    undefined,
+  );
   return cs;
 }
 

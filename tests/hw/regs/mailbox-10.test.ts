@@ -172,7 +172,7 @@ describe('QEMU 10.1 mailbox', () => {
 
   it('extra commands: Get Health Info answers MemDevState.health; Set Partition Info accepts nothing', () => {
     const { regs } = mk((s) => {
-      s.extraOpcodes.add(0x4200).add(0x4101);
+      s.extraOpcodes = new Set([0x4200, 0x4101]);
       s.health.lifeUsed = 15;
       s.health.dirtyShutdowns = 10;
     });

@@ -27,7 +27,7 @@ const dev: Type3Dev = {
 function mk(qemu: QemuVersion = '11.1') {
   const state = createMemDevState(dev, qemu);
   let ns = 0n;
-  state.clock = () => ns;
+  state.clock = { now: () => ns };
   const advance = (ms: number) => {
     ns += BigInt(ms) * 1_000_000n;
   };
@@ -103,7 +103,7 @@ describe('background commands', () => {
       fc.property(fc.integer({ min: 1, max: 64 }), (quarters) => {
         const s = createMemDevState({ ...dev, persistentSize: BigInt(quarters) * G }, '11.1');
         let ns = 0n;
-        s.clock = () => ns;
+        s.clock = { now: () => ns };
         const r = createDeviceRegisters(s);
         expect(mboxSend(r, 0x4400).rc).toBe(1);
         const mib = quarters * 256;

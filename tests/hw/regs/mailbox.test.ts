@@ -222,7 +222,7 @@ describe('QEMU 7.2 mailbox commands', () => {
   it('timestamps: 0 until set, then the host value plus device time', () => {
     const { regs, state } = mk(row.serial);
     let now = 1000n;
-    state.clock = () => now;
+    state.clock = { now: () => now };
     const get = () => new DataView(mboxSend(regs, 0x0300).out.buffer).getBigUint64(0, true);
     expect(get()).toBe(0n);
     expect(

@@ -6,7 +6,7 @@
  * cxl_port synchronously (the kernel's probe runs inside device_add when the driver exists).
  */
 import type { Device } from '../../../kernel/device.ts';
-import { copiedWeakMap, identity, thunk } from '../../../kernel/graph-copy.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import { env } from '../../env.ts';
 import { CXL_KVER } from '../kver.ts';
@@ -32,9 +32,9 @@ export function devmCxlAddPort(
   const port = new CxlPort(host.ctx, kind, parent, uport, parentDport, componentBase);
   port.hostBridge = hostBridge;
   port.setGroups(portAttrGroups());
-  port.links.set('uport', thunk(uportOf, port));
+  port.links.set('uport', port.uportDev);
   if (parentDport && env(host).since(CXL_KVER.parentDportLink))
-    port.links.set('parent_dport', thunk(dportDevOf, parentDport));
+    port.links.set('parent_dport', parentDport.dport);
   for (const d of hostBridge && hostBridge !== uport ? [uport, hostBridge] : [uport]) {
     const list = portsByUport.get(d);
     if (list) list.push(port);
@@ -44,16 +44,6 @@ export function devmCxlAddPort(
   if (parentDport) host.dbg(`${port.name} added to ${parentDport.port.name}`);
   else host.dbg(`${port.name} added (root port)`);
   return port;
-}
-
-/** A port's `uport` link target. */
-function uportOf(port: CxlPort): Device {
-  return port.uportDev;
-}
-
-/** A port's `parent_dport` link target. */
-function dportDevOf(dport: CxlDport): Device {
-  return dport.dport;
 }
 
 /**
@@ -79,7 +69,7 @@ export function devmCxlAddDport(
   const known = dportsByDev.get(dportDev);
   if (known) known.push(dport);
   else dportsByDev.set(dportDev, [dport]);
-  port.links.set(`dport${portId}`, thunk(identity, dportDev));
+  port.links.set(`dport${portId}`, dportDev);
   host.dbg(`add dport${portId}: ${dportDev.name}`);
   return dport;
 }

@@ -7,6 +7,7 @@
  * whose first dword is the whole table's length.
  */
 import type { Device } from '../../../kernel/device.ts';
+import { shareWithCopies } from '../../../kernel/graph-copy.ts';
 import type { PciDev } from '../../pci/pci-dev.ts';
 import { PCI_EXT_CAP_ID_DOE, PCI_VENDOR_ID_CXL } from '../cxlpci.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -116,5 +117,23 @@ export function readCdatData(port: CxlPort, from: CxlMemdev | PciDev): void {
     if (next === 0xffff) break;
     handle = next;
   }
-  port.cdat = table;
+  port.cdat = internCdat(table);
+}
+
+/** CDAT tables read so far, by content (at most {@link CDAT_KEPT}). */
+const readTables = new Map<string, Uint8Array>();
+const CDAT_KEPT = 256;
+
+/**
+ * The table equal to `table` that every port with the same CDAT shares (nothing writes a port's
+ * CDAT after read_cdat_data(); registered with shareWithCopies(), so copies of the machine share
+ * it too): cxlsim's, a machine holds one copy per distinct table instead of one per port.
+ */
+function internCdat(table: Uint8Array): Uint8Array {
+  let key = '';
+  for (let i = 0; i < table.length; i++) key += String.fromCharCode(table[i] as number);
+  const known = readTables.get(key);
+  if (known) return known;
+  if (readTables.size < CDAT_KEPT) readTables.set(key, shareWithCopies(table));
+  return table;
 }

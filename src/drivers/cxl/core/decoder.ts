@@ -16,10 +16,26 @@ import {
 } from './decoder-sysfs.ts';
 import type { CxlDport, CxlPort } from './port.ts';
 
-/** Inclusive HPA range in bytes. */
+/**
+ * Inclusive HPA range in bytes. A value is never changed in place (a decoder's range is
+ * replaced): the ones decoders hold are frozen ({@link frozenRange}), shared by copies of the
+ * machine.
+ */
 export interface HpaRange {
-  start: bigint;
-  end: bigint;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/** The idle range [0, -1] (size 0): one frozen value. */
+export const IDLE_RANGE: HpaRange = Object.freeze({ start: 0n, end: -1n });
+
+/**
+ * [start, end] as a frozen {@link HpaRange} (a decoder's `hpaRange` / `dpaRes`): the idle range
+ * is {@link IDLE_RANGE} itself (every decoder not programmed holds that one).
+ */
+export function frozenRange(start: bigint, end: bigint): HpaRange {
+  if (start === 0n && end === -1n) return IDLE_RANGE;
+  return Object.freeze({ start, end });
 }
 
 /** Size of an inclusive range (end - start + 1; 0 for the idle [0, -1]). */
@@ -36,7 +52,7 @@ export abstract class CxlDecoder extends Device {
   readonly id: number;
   readonly port: CxlPort;
   abstract readonly kind: DecoderKind;
-  hpaRange: HpaRange = { start: 0n, end: -1n };
+  hpaRange: HpaRange = IDLE_RANGE;
   interleaveWays = 1;
   /** Bytes. */
   interleaveGranularity = 256;

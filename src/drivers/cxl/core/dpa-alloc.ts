@@ -14,7 +14,7 @@ import { Errno } from '../../../kernel/errno.ts';
 import { kstrtoull, pa, sysfsStreq } from '../../../sysfs/format.ts';
 import { env } from '../../env.ts';
 import { CXL_DECODER_F_ENABLE, SZ_256M } from '../cxl.ts';
-import { CxlEndpointDecoder, type HpaRange } from './decoder.ts';
+import { CxlEndpointDecoder, frozenRange, type HpaRange } from './decoder.ts';
 import { type CxlMemdev, memdevOfEndpoint } from './memdev.ts';
 import { REGION_KVER } from './region/kver.ts';
 
@@ -158,7 +158,7 @@ export function cxlDpaReserveAlloc(
   }
   if (overlaps(base, base + len - 1n))
     throw port.dbgErr('EBUSY', `${tag}: failed to reserve allocation`);
-  cxled.dpaRes = { start: base, end: base + len - 1n };
+  cxled.dpaRes = frozenRange(base, base + len - 1n);
   cxled.skip = skip;
   port.hdmEnd++;
 }

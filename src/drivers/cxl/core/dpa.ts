@@ -2,7 +2,7 @@
  * DOC: device physical address allocation for endpoint decoders (core/hdm.c
  * __cxl_dpa_reserve, cxl_dpa_alloc, cxl_dpa_free). DPA values are bytes.
  */
-import type { CxlEndpointDecoder } from './decoder.ts';
+import { type CxlEndpointDecoder, frozenRange } from './decoder.ts';
 import { memdevOfEndpoint } from './memdev.ts';
 
 /**
@@ -28,7 +28,7 @@ export function cxlDpaReserve(
       }
     }
   }
-  cxled.dpaRes = { start: base, end };
+  cxled.dpaRes = frozenRange(base, end);
   cxled.skip = skip;
   if (cxlmd) {
     const st = cxlmd.cxlds;

@@ -13,7 +13,6 @@
  * flags (fatal, failure, warning, informational).
  */
 import { Errno, errnoNumber, isErrno } from '../../../kernel/errno.ts';
-import { thunk } from '../../../kernel/graph-copy.ts';
 import { env } from '../../env.ts';
 import { CXL_MBOX_OP, cxlInternalSendCmd, cxlMboxSend, le } from './mbox.ts';
 import type { CxlMemdev } from './memdev.ts';
@@ -122,7 +121,7 @@ export function cxlEventConfig(cxlmd: CxlMemdev): void {
   for (let log = 0; log < 4; log++) {
     const setting = got[log] ?? 0;
     if ((setting & 3) !== 1) continue;
-    irq?.request(pdev.segment, pdev.busNr, pdev.devfn, setting >> 4, thunk(cxlEventThread, cxlmd));
+    irq?.request(pdev.segment, pdev.busNr, pdev.devfn, setting >> 4, cxlEventThread, cxlmd);
   }
   cxlMemGetEventRecords(cxlmd, CXLDEV_EVENT_STATUS_ALL);
 }

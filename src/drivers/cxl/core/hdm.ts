@@ -38,7 +38,7 @@ import {
   hdmTlLow,
 } from '../cxl.ts';
 import { CXL_KVER } from '../kver.ts';
-import { type CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder } from './decoder.ts';
+import { type CxlDecoder, CxlEndpointDecoder, CxlSwitchDecoder, frozenRange } from './decoder.ts';
 import { cxlDpaReserve } from './dpa.ts';
 import { cxlMockSwitchDecoderInit } from './mock-hooks.ts';
 import type { CxlPort } from './port.ts';
@@ -175,7 +175,7 @@ function initHdmDecoder(
     port.warn(`decoder${port.id}.${cxld.id}: Invalid resource range`);
     throw port.err('ENXIO', `Failed to initialize decoder${port.id}.${cxld.id}`);
   }
-  cxld.hpaRange = { start: base, end: base + size - 1n };
+  cxld.hpaRange = frozenRange(base, base + size - 1n);
   if (committed) {
     cxld.flags |= CXL_DECODER_F_ENABLE;
     if (ctrl & CTRL_LOCK) cxld.flags |= CXL_DECODER_F_LOCK;

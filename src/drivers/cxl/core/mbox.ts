@@ -16,7 +16,7 @@ import {
   CXLDEV_MBOX_STATUS_OFFSET,
 } from '../cxl.ts';
 import { CXL_KVER } from '../kver.ts';
-import type { CxlDevState } from './memdev.ts';
+import type { CxlDevState, DpaPartition } from './memdev.ts';
 import { cxlMockMboxDelayMs } from './mock-hooks.ts';
 import { cxlPciSanitizeStarted, cxlSanitizeBlocks } from './pci-sanitize.ts';
 
@@ -376,8 +376,26 @@ export function cxlMemCreateRangeInfo(cxlds: CxlDevState): void {
   const add = (type: string, start: bigint, size: bigint) => {
     if (size === 0n) dev.dbg(`DPA(${type}): no capacity`);
     else dev.dbg(`DPA(${type}): ${fmtMemResource(start, start + size - 1n)}`);
-    return { start, size };
+    return dpaPartition(start, size);
   };
   cxlds.ram = add('ram', 0n, ramSize);
   cxlds.pmem = add('pmem', ramSize, pmemSize);
+}
+
+/** {@link dpaPartition} values by extent (at most {@link PARTITIONS_KEPT}). */
+const partitions = new Map<string, DpaPartition>();
+const PARTITIONS_KEPT = 256;
+
+/**
+ * The DPA partition [start, start + size): never changed in place (a new partition replaces it),
+ * so a frozen value that every memdev with the same extent shares, as do machine copies.
+ */
+function dpaPartition(start: bigint, size: bigint): DpaPartition {
+  const key = `${start}:${size}`;
+  let p = partitions.get(key);
+  if (!p) {
+    p = Object.freeze({ start, size });
+    if (partitions.size < PARTITIONS_KEPT) partitions.set(key, p);
+  }
+  return p;
 }

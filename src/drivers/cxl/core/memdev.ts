@@ -9,7 +9,7 @@
 import { deviceReleaseDriver } from '../../../kernel/dd.ts';
 import type { KernelContext } from '../../../kernel/device.ts';
 import { Device } from '../../../kernel/device.ts';
-import { copiedWeakMap, rebuildable, thunk } from '../../../kernel/graph-copy.ts';
+import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import { Ida } from '../../../kernel/ida.ts';
 import { env } from '../../env.ts';
 import {
@@ -31,8 +31,8 @@ const CXL_MBOX_OP_GET_FW_INFO = 0x0200;
 
 /** A DPA partition: [start, start+size) bytes. */
 export interface DpaPartition {
-  start: bigint;
-  size: bigint;
+  readonly start: bigint;
+  readonly size: bigint;
 }
 
 /** `struct cxl_dev_state` (the parts cxlsim models). */
@@ -133,7 +133,8 @@ export function memdevOfEndpoint(port: CxlPort): CxlMemdev | undefined {
 }
 
 /** memN's uevent variables (cxl_memdev_type's devnode + the bus's MODALIAS). */
-function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
+function memdevUeventVars(this: Device): [string, string][] {
+  const cxlmd = this as CxlMemdev;
   return [
     ['MAJOR', String(cxlmd.major)],
     ['MINOR', String(cxlmd.id)],
@@ -153,7 +154,7 @@ function memdevUeventVars(cxlmd: CxlMemdev): [string, string][] {
 export function devmCxlAddMemdev(pdev: PciDev, cxlds: CxlDevState): CxlMemdev {
   const cxlmd = new CxlMemdev(pdev.ctx, cxlds);
   cxlmd.setGroups(memdevAttrGroups());
-  cxlmd.ueventVars = thunk(memdevUeventVars, cxlmd);
+  cxlmd.ueventVars = memdevUeventVars;
   cxlmd.add();
   return cxlmd;
 }
@@ -179,19 +180,23 @@ export function cxlMemdevUnregister(cxlmd: CxlMemdev): void {
 export function devmCxlSetupFwUpload(cxlmd: CxlMemdev): FwUploadDevice | undefined {
   if (!cxlKver(cxlmd, 'fwUpload')) return undefined;
   if (!cxlmd.cxlds.enabledCmds.has(CXL_MBOX_OP_GET_FW_INFO)) return undefined;
-  return firmwareUploadRegister(cxlmd, cxlmd.name, rebuildable(memdevFwOps, cxlmd));
+  return firmwareUploadRegister(cxlmd, cxlmd.name, MEMDEV_FW_OPS);
+}
+
+/** The memdev a firmware upload device was registered for (its parent, memN/firmware/memN). */
+function fwMemdev(fw: Device): CxlMemdev {
+  return fw.parent as CxlMemdev;
 }
 
 /**
- * memN's firmware upload ops: {@link cxlMemdevFwOps} looked up on each call, so that a copy of
- * the machine (which makes this again over its memdev) reaches its own device and state.
+ * Every memdev's firmware upload ops: {@link cxlMemdevFwOps} of the upload device's memdev
+ * (its parent) looked up on each call — one frozen table that copies of the machine share, each
+ * call reaching the copy's own device and state.
  */
-function memdevFwOps(cxlmd: CxlMemdev): FwUploadOps {
-  return {
-    prepare: (fw, data, size) => cxlMemdevFwOps(cxlmd).prepare(fw, data, size),
-    write: (fw, data, offset, size) => cxlMemdevFwOps(cxlmd).write(fw, data, offset, size),
-    pollComplete: (fw) => cxlMemdevFwOps(cxlmd).pollComplete(fw),
-    cancel: (fw) => cxlMemdevFwOps(cxlmd).cancel(fw),
-    cleanup: (fw) => cxlMemdevFwOps(cxlmd).cleanup?.(fw),
-  };
-}
+const MEMDEV_FW_OPS: FwUploadOps = Object.freeze({
+  prepare: (fw, data, size) => cxlMemdevFwOps(fwMemdev(fw)).prepare(fw, data, size),
+  write: (fw, data, offset, size) => cxlMemdevFwOps(fwMemdev(fw)).write(fw, data, offset, size),
+  pollComplete: (fw) => cxlMemdevFwOps(fwMemdev(fw)).pollComplete(fw),
+  cancel: (fw) => cxlMemdevFwOps(fwMemdev(fw)).cancel(fw),
+  cleanup: (fw) => cxlMemdevFwOps(fwMemdev(fw)).cleanup?.(fw),
+} satisfies FwUploadOps);

@@ -1,19 +1,3 @@
-/**
- * DOC: the asynchronous sanitize of drivers/cxl/pci.c (kernel ≥ 6.5): the mailbox
- * background-command interrupt (cxl_pci_setup_mailbox()'s tail, cxl_pci_mbox_irq()), the
- * sanitize poll work (cxl_mbox_sanitize_work()) and the sanitize branch of
- * __cxl_pci_mbox_send_cmd(). Kept in core beside the rest of __cxl_pci_mbox_send_cmd()
- * (mbox.ts), which calls it.
- *
- * A Sanitize the device accepts as a background command returns at once. From 6.7 the driver
- * marks it active (`sanitize_active`, security/state reads "sanitize"), refuses every other
- * command but Get Health Info with EBUSY while `poll_tmo_secs` > 0, and polls the Background
- * Command Status after 1 s, then 11 s, 21 s … later (at most 15 min apart); the interrupt,
- * when the device has one, runs the poll at once. On completion it notifies security/state's
- * pollers (sysfs_notify_dirent()) and clears the flag ("Sanitization operation ended").
- * 6.5–6.6 poll only without an interrupt, and security/state reads the device's register.
- */
-import { thunk } from '../../../kernel/graph-copy.ts';
 import { env } from '../../env.ts';
 import { initDelayedWork, modDelayedWork, queueDelayedWork } from '../../workqueue.ts';
 import { CXLDEV_MBOX_BG_CMD_STATUS_OFFSET, CXLDEV_MBOX_CTRL_OFFSET } from '../cxl.ts';
@@ -54,14 +38,14 @@ export function cxlPciSetupMboxIrq(cxlds: CxlDevState, caps: number): void {
     poll: false,
     pollTmoSecs: 0,
     sanitizeActive: false,
-    pollDwork: initDelayedWork(thunk(cxlMboxSanitizeWork, cxlds)),
+    pollDwork: initDelayedWork(cxlMboxSanitizeWork, cxlds),
   };
   cxlds.security = sec;
   const since67 = rasKver(pdev, 'sanitizeActive');
   const irq = env(pdev).hw.irq;
   if (caps & CAP_BG_CMD_IRQ && irq) {
     const msgnum = (caps >> CAP_IRQ_MSGNUM_SHIFT) & CAP_IRQ_MSGNUM_MASK;
-    irq.request(pdev.segment, pdev.busNr, pdev.devfn, msgnum, thunk(cxlPciMboxIrq, cxlds));
+    irq.request(pdev.segment, pdev.busNr, pdev.devfn, msgnum, cxlPciMboxIrq, cxlds);
     if (since67) pdev.dbg('Mailbox interrupts enabled');
     const mmio = env(pdev).hw.mmio;
     const ctrl = cxlds.mboxBase + BigInt(CXLDEV_MBOX_CTRL_OFFSET);

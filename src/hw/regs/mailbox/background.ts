@@ -16,7 +16,7 @@
  */
 
 import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
-import type { MemDevState } from '../memdev-state.ts';
+import { type MemDevState, msixNotify } from '../memdev-state.ts';
 import { EFFECT, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
 /** QEMU's background timer period (ms). */
@@ -32,7 +32,7 @@ const completions = copiedWeakMap<
 
 /** Device time in ms. */
 export function nowMs(s: MemDevState): number {
-  return Number(s.clock() / 1_000_000n);
+  return Number(s.clock.now() / 1_000_000n);
 }
 
 /**
@@ -86,7 +86,7 @@ export function bgTick(s: MemDevState): void {
     bg.runtime = 0;
     bg.start = 0;
     c?.fn(doneAt);
-    s.notify?.(MBOX_MSIX_VECTOR);
+    msixNotify(s, MBOX_MSIX_VECTOR);
   } else {
     bg.pct = Math.floor((100 * tickAt) / bg.runtime);
   }

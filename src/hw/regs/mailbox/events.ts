@@ -21,7 +21,8 @@
 import type { QemuVersion } from '../../../profile.ts';
 import { qemuAtLeast } from '../../../profile.ts';
 import type { MemDevState } from '../memdev-state.ts';
-import { deviceTimestamp } from '../memdev-state.ts';
+import { deviceTimestamp, msixNotify } from '../memdev-state.ts';
+import { ownEventLog } from '../ras-state.ts';
 import { QEMU_SINCE } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
 
@@ -54,7 +55,7 @@ export function eventInsert(
   notify = true,
   stamp = true,
 ): boolean {
-  const l = s.ras.events[log];
+  const l = ownEventLog(s.ras, log);
   if (!l) return false;
   const now = deviceTimestamp(s);
   if (l.records.length >= (s.ras.eventLogCapacity ?? EVENT_LOG_CAPACITY)) {
@@ -71,7 +72,7 @@ export function eventInsert(
   if (stamp) p.set64(0x18, now);
   l.records.push(rec);
   if (notify && l.records.length === 1 && s.eventIrq[log])
-    s.notify?.(log === 4 ? EVENT_MSIX_START : EVENT_MSIX_START + log);
+    msixNotify(s, log === 4 ? EVENT_MSIX_START : EVENT_MSIX_START + log);
   return true;
 }
 

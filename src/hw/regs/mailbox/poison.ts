@@ -14,7 +14,7 @@
  */
 import { Errno } from '../../../kernel/errno.ts';
 import type { MemDevState, PoisonRecord } from '../memdev-state.ts';
-import { deviceTimestamp } from '../memdev-state.ts';
+import { deviceTimestamp, ownPoison } from '../memdev-state.ts';
 import { scanMediaRunning } from './scan-media.ts';
 import { le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
@@ -59,7 +59,7 @@ function injectPoison(ctx: MboxContext) {
     return rc(MBOX_RC.SUCCESS);
   if (scanMediaRunning(s)) return rc(MBOX_RC.SUCCESS);
   if (s.poison.length >= POISON_LIST_LIMIT) return rc(MBOX_RC.POISONLMT);
-  s.poison.unshift({ start: dpa, length: LINE, type: POISON_TYPE.INJECTED });
+  ownPoison(s).unshift({ start: dpa, length: LINE, type: POISON_TYPE.INJECTED });
   return rc(MBOX_RC.SUCCESS);
 }
 
@@ -99,11 +99,11 @@ export function qmpInjectPoison(s: MemDevState, start: bigint, length: bigint): 
     throw new Errno('EINVAL', 'Overlap with existing poisoned region not supported');
   const rec = { start, length, type: POISON_TYPE.INTERNAL };
   if (s.poison.length < POISON_LIST_LIMIT) {
-    s.poison.unshift(rec);
+    ownPoison(s).unshift(rec);
     return;
   }
   if (!s.poisonOverflow) s.poisonOverflow = { timestamp: deviceTimestamp(s) };
-  s.ras.poisonBackup.unshift(rec);
+  s.ras.poisonBackup = [rec, ...s.ras.poisonBackup];
 }
 
 /** Poison commands (QEMU ≥ 8.1). */

@@ -44,6 +44,7 @@ export function sanitizeDurationSecs(mib: bigint): number {
 /** Empties every event log (cxl_discard_all_event_records()). */
 export function discardAllEvents(s: MemDevState): void {
   for (const log of s.ras.events) {
+    if (Object.isFrozen(log)) continue; // a fresh log (ownEventLog()): nothing to discard
     log.records = [];
     log.overflowCount = 0;
     log.firstOverflow = 0n;

@@ -15,7 +15,7 @@
  * 0 when more remain, count, and 16-byte records (DPA, length in 64-byte units) — each record
  * returned is consumed.
  */
-import type { MemDevState } from '../memdev-state.ts';
+import { type MemDevState, ownPoison } from '../memdev-state.ts';
 import { bgRunning, bgStart, EFFECT_BG_ABORT } from './background.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
@@ -63,7 +63,7 @@ function scanMedia(ctx: MboxContext) {
       keep.push(e);
       continue;
     }
-    if (s.poison.length < LIMIT) s.poison.unshift({ ...e });
+    if (s.poison.length < LIMIT) ownPoison(s).unshift({ ...e });
     s.ras.scanResults.unshift({ ...e });
   }
   s.ras.poisonBackup = keep;
@@ -82,7 +82,7 @@ function results(ctx: MboxContext) {
   while (n < total && 0x20 + 16 * n < ctx.payloadSize) n++;
   const o = le(ctx.out);
   ctx.out.fill(0, 0, 0x20 + 16 * n);
-  const taken = s.ras.scanResults.splice(0, n);
+  const taken = n > 0 ? s.ras.scanResults.splice(0, n) : [];
   taken.forEach((e, i) => {
     const start = (e.start / LINE) * LINE;
     o.set64(0x20 + 16 * i, start);

@@ -13,7 +13,7 @@ function getTimestamp(ctx: MboxContext) {
 
 function setTimestamp(ctx: MboxContext) {
   const s = ctx.state;
-  s.timestamp = { set: true, hostSet: le(ctx.input).u64(0), lastSet: s.clock() };
+  s.timestamp = { set: true, hostSet: le(ctx.input).u64(0), lastSet: s.clock.now() };
   return rc(MBOX_RC.SUCCESS);
 }
 

@@ -13,7 +13,7 @@ import { Errno } from '../../../../kernel/errno.ts';
 import { cstr, hexll, sysfsStreq } from '../../../../sysfs/format.ts';
 import { env } from '../../../env.ts';
 import type { DecoderTargetType } from '../../cxl.ts';
-import { type CxlEndpointDecoder, isEndpointDecoder } from '../decoder.ts';
+import { type CxlEndpointDecoder, frozenRange, IDLE_RANGE, isEndpointDecoder } from '../decoder.ts';
 import { cxlRegionAttachAuto } from './auto.ts';
 import { cxlRegionDecodeReset } from './commit.ts';
 import { kver } from './kver.ts';
@@ -147,7 +147,7 @@ function placeTarget(cxlr: CxlRegion, cxled: CxlEndpointDecoder, pos: number, v7
   const res = p.res as { start: bigint; end: bigint };
   cxled.interleaveWays = p.interleaveWays;
   cxled.interleaveGranularity = p.interleaveGranularity;
-  cxled.hpaRange = { start: res.start, end: res.end };
+  cxled.hpaRange = frozenRange(res.start, res.end);
   if (p.nrTargets !== p.interleaveWays || !kver(cxlr, 'posSelfTest')) return;
   for (let i = 0; i < p.nrTargets; i++) {
     const t = p.targets[i];
@@ -274,7 +274,7 @@ export function cxlRegionDetach(cxled: CxlEndpointDecoder): void {
   }
   p.targets[cxled.pos] = undefined;
   p.nrTargets--;
-  cxled.hpaRange = { start: 0n, end: -1n };
+  cxled.hpaRange = IDLE_RANGE;
   cxlRegionUnbind(cxlr);
 }
 

@@ -14,7 +14,6 @@
 import { deviceReleaseDriver, driverProbe } from '../../../../kernel/dd.ts';
 import { Device as Dev, type Device, type Driver } from '../../../../kernel/device.ts';
 import { Errno, errnoName } from '../../../../kernel/errno.ts';
-import { thunk } from '../../../../kernel/graph-copy.ts';
 import { cxlDaxRegionProbe, daxRegionGroup } from '../../../dax/bus.ts';
 import { cxlDaxRegionDriver, cxlPmemRegionDriver } from '../../drivers.ts';
 import { kver } from './kver.ts';
@@ -56,7 +55,7 @@ function devmCxlAddPmemRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `pmem_region${cxlr.id}`, 'cxl_pmem_region');
   dev.add();
   cxlr.child = dev;
-  cxlr.devmAdd(thunk(removeChild, cxlr)); // cxlr_pmem_unregister
+  cxlr.devmAdd(removeChild, cxlr); // cxlr_pmem_unregister
   driverProbe(dev, cxlPmemRegionDriver, () => cxlPmemRegionProbe(cxlr, dev));
   cxlr.dbg(`${cxlr.name}: register ${dev.name}`);
 }
@@ -76,7 +75,7 @@ function devmCxlAddDaxRegion(cxlr: CxlRegion): void {
   const dev = regionChild(cxlr, `dax_region${cxlr.id}`, 'cxl_dax_region');
   dev.add();
   cxlr.child = dev;
-  cxlr.devmAdd(thunk(removeChild, cxlr)); // cxlr_dax_unregister
+  cxlr.devmAdd(removeChild, cxlr); // cxlr_dax_unregister
   const res = cxlr.params.res;
   driverProbe(dev, cxlDaxRegionDriver, () => {
     if (res && kver(cxlr, 'daxDevice'))

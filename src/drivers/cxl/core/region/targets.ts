@@ -16,7 +16,13 @@
 import { Errno } from '../../../../kernel/errno.ts';
 import { hexll } from '../../../../sysfs/format.ts';
 import { eigToGranularity, granularityToEig, waysToEiw } from '../../cxl.ts';
-import { type CxlDecoder, type CxlEndpointDecoder, CxlSwitchDecoder } from '../decoder.ts';
+import {
+  type CxlDecoder,
+  type CxlEndpointDecoder,
+  CxlSwitchDecoder,
+  frozenRange,
+  IDLE_RANGE,
+} from '../decoder.ts';
 import type { CxlPort } from '../port.ts';
 import { kver } from './kver.ts';
 import {
@@ -205,7 +211,7 @@ function setupPortInterleave(
       }
       cxld.interleaveWays = iw;
       cxld.interleaveGranularity = ig;
-      cxld.hpaRange = { start: res.start, end: res.end };
+      cxld.hpaRange = frozenRange(res.start, res.end);
     }
   } else {
     const eig = parentIw > 1 && nrTargets > 1 ? Math.max(peig + peiw, eiw + peig) - eiw + 1 : peig;
@@ -217,7 +223,7 @@ function setupPortInterleave(
     );
     cxld.interleaveWays = iw;
     cxld.interleaveGranularity = ig;
-    cxld.hpaRange = { start: res.start, end: res.end };
+    cxld.hpaRange = frozenRange(res.start, res.end);
   }
   cxlr.dbg(`${tag} iw: ${iw} ig: ${ig}`);
 }
@@ -298,7 +304,7 @@ function cxlPortResetTargets(port: CxlPort, cxlr: CxlRegion): void {
   const rr = cxlRrLoad(port, cxlr);
   if (!rr) return;
   rr.nrTargetsSet = 0;
-  if (rr.decoder) rr.decoder.hpaRange = { start: 0n, end: -1n };
+  if (rr.decoder) rr.decoder.hpaRange = IDLE_RANGE;
 }
 
 /** cxl_region_teardown_targets(): undo the software setup (skipped for auto regions). */
