@@ -243,9 +243,15 @@ function glued(dev: Device, name: string): Map<string, Device> {
   return m;
 }
 
+/** Whether a registered class device of `dev` sits in the glue directory `name`. */
+function hasGlued(dev: Device, name: string): boolean {
+  for (const c of dev.children) if (c.registered && c.glueDir() === name) return true;
+  return false;
+}
+
 /** A class glue directory (a bare kobject: its class devices and nothing else). */
 function glueDirNode(ctx: TreeCtx, dev: Device, name: string): DirNode | undefined {
-  if (glued(dev, name).size === 0) return undefined;
+  if (!hasGlued(dev, name)) return undefined;
   return {
     t: 'dir',
     list: () => kernfsOrder(glued(dev, name).keys()),
@@ -264,6 +270,29 @@ function glueNames(dev: Device): string[] {
     if (g !== undefined && !out.includes(g)) out.push(g);
   }
   return out;
+}
+
+/**
+ * readFile() of `GROUP/ATTR` (one slash at `slash`): what lookup(GROUP) — a named group's
+ * directory, {@link groupDir} — then its lookup(ATTR).read() give, without building either
+ * node; undefined when GROUP is not a group directory or ATTR not one of its visible
+ * attributes (then the caller takes the general walk, which reports the miss).
+ */
+function groupFileRead(
+  ctx: TreeCtx,
+  dev: Device,
+  name: string,
+  slash: number,
+): string | Uint8Array | undefined {
+  const group = name.slice(0, slash);
+  const attr = name.slice(slash + 1);
+  if (attr.includes('/') || ctx.children(dev).has(group) || hasGlued(dev, group)) return undefined;
+  // groupDir()'s attrs(): the first visible attribute so named among the visible groups so named
+  for (const g of groupIndex(dev).named.get(group) ?? []) {
+    if (!groupVisible(dev, g)) continue;
+    for (const a of g.attrs) if (a.name === attr && attrVisible(dev, a)) return attrRead(dev, a);
+  }
+  return undefined;
 }
 
 /** The directory node of a device. */
@@ -297,6 +326,8 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
     },
     readFile: (name) => {
       // lookup(name).read() when lookup() would give an attribute's file; else undefined
+      const slash = name.indexOf('/');
+      if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
       if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
       if (glueNames(dev).includes(name)) return undefined;
       const a = findAttr(dev, name);

@@ -28,7 +28,8 @@ export interface DirNode {
   lookupStable?(name: string): Node | undefined;
   /**
    * Optional shortcut: what `lookup(name)` then `read()` give when the entry is a plain file,
-   * without building its node; undefined when it is anything else (then use lookup()).
+   * without building its node; undefined when it is anything else (then use lookup()). A
+   * device directory also answers `GROUP/ATTR`, a file of one of its named groups.
    */
   readFile?(name: string): string | Uint8Array | undefined;
 }

@@ -259,11 +259,12 @@ class LiveSysfs implements SysfsView {
 
   readAtIfExists(dir: string, name: string): string | Uint8Array | Miss {
     const d = simpleName(name) ? this.atDir(dir) : null;
+    // the lookups step() would make, without its bookkeeping, for the common case: a file
+    // (or a file of a group directory, GROUP/ATTR)
+    const direct = d ? (d.node as DirNode).readFile?.(name) : undefined;
+    if (direct !== undefined) return direct;
     if (d && !name.includes('/')) {
-      // the lookup step() would make, without its bookkeeping, for the common case: a file
       const node = d.node as DirNode;
-      const direct = node.readFile?.(name);
-      if (direct !== undefined) return direct;
       const child = node.lookupStable?.(name) ?? node.lookup(name);
       if (!child) return 'ENOENT';
       if (child.t === 'file') return child.read();
