@@ -18,7 +18,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startupSnapshot } from 'node:v8';
-import { type MachineState, readState, stateFile } from '../state/journal.ts';
+import { readState, stateFile } from '../state/journal.ts';
 import { replay } from '../state/replay.ts';
 import { prefixKey, preloadedInfo, setPreloaded } from '../state/snapshot.ts';
 import { cliMain } from './cli-main.ts';
@@ -37,39 +37,12 @@ export async function backgroundSnapshot(stateDir: string): Promise<void> {
   await backgroundSnapshotIn(stateDir);
 }
 
-/**
- * `cxl list` flags the snapshot builder runs on a small machine before the heap is serialized
- * (see {@link warmUp}): every listing object and its verbose fields.
- */
-const WARM_UP_LISTS: readonly (readonly string[])[] = [['-M'], ['-BMPEDTRvvv'], ['-vvv']];
-
-/**
- * cxlsim's speed note: compiles the listing code into the snapshot. V8 keeps the bytecode of
- * the functions that ran before the heap was serialized, and nothing else (no optimized code,
- * no type feedback), so a command from the snapshot compiles every function it calls on its
- * first call: ~0.5 s of a 4096-endpoint `list -M`. This runs ndctl's `cxl list` (the code of
- * `cxlsim list` and of the ndctl commands' topology walks) on a second, small machine — the
- * `default` preset booted with the state's profile, then dropped — so that the state's machine
- * is not touched: its caches and journal stay what the boot and replay left.
- */
-async function warmUp(st: MachineState): Promise<void> {
-  const small = await bootState(realDeps, {
-    ...st,
-    input: { kind: 'preset', name: 'default' },
-    vfio: undefined,
-    ops: [],
-  });
-  const opts = { ioctl: small.ioctl, ndctl: small.profile.ndctl };
-  for (const args of WARM_UP_LISTS) await realDeps.list(small.sysfs, [...args], opts);
-}
-
 /** The snapshot builder's work (see the DOC block); exits non-zero when it cannot. */
 async function buildMachine(dir: string): Promise<void> {
   const st = readState(dir);
   if (!st) process.exit(2);
   const machine = replay(await bootState(realDeps, st), st.ops, stateFile(dir));
   setPreloaded(machine, st);
-  if (process.env.CXLSIM_SNAPSHOT_WARM !== '0') await warmUp(st);
   process.stdout.write(`${prefixKey(st, st.ops.length)} ${st.ops.length}\n`);
 }
 

@@ -80,10 +80,42 @@ export function cachedHash(name: string): number {
   return h;
 }
 
-/** Sorts names into kernfs readdir order (hash, then byte order of the name). */
+/** Names per sort key: the key is hash * INDEX_SPAN + index (exact below 2^53). */
+const INDEX_SPAN = 2 ** 21;
+
+/** Byte order of two names (what kernfs_name_compare()'s strcmp() gives). */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Sorts names into kernfs readdir order (hash, then byte order of the name). cxlsim's speed
+ * note: one number per name (hash and position packed in a double) sorted by the typed array's
+ * own numeric sort, then runs of equal hashes put in byte order — no key object and no
+ * comparator call per pair (bus/cxl/devices holds 30 k names at 4096 endpoints).
+ */
 export function kernfsOrder(names: Iterable<string>): string[] {
-  const keyed: { h: number; n: string }[] = [];
-  for (const n of names) keyed.push({ h: cachedHash(n), n });
-  keyed.sort((a, b) => a.h - b.h || Buffer.compare(Buffer.from(a.n), Buffer.from(b.n)));
-  return keyed.map((k) => k.n);
+  const list = Array.isArray(names) ? (names as string[]) : [...names];
+  const n = list.length;
+  if (n > INDEX_SPAN) {
+    const keyed = list.map((name) => ({ h: cachedHash(name), name }));
+    keyed.sort((a, b) => a.h - b.h || byteOrder(a.name, b.name));
+    return keyed.map((k) => k.name);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = cachedHash(list[i] as string) * INDEX_SPAN + i;
+  keys.sort();
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = list[(keys[i] as number) % INDEX_SPAN] as string;
+  for (let i = 0; i < n; ) {
+    const h = Math.floor((keys[i] as number) / INDEX_SPAN);
+    let j = i + 1;
+    while (j < n && Math.floor((keys[j] as number) / INDEX_SPAN) === h) j++;
+    if (j - i > 1) {
+      const run = out.slice(i, j).sort(byteOrder);
+      for (let k = 0; k < run.length; k++) out[i + k] = run[k] as string;
+    }
+    i = j;
+  }
+  return out;
 }
