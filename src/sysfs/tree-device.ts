@@ -275,24 +275,34 @@ function glueNames(dev: Device): string[] {
 /**
  * readFile() of `GROUP/ATTR` (one slash at `slash`): what lookup(GROUP) — a named group's
  * directory, {@link groupDir} — then its lookup(ATTR).read() give, without building either
- * node; undefined when GROUP is not a group directory or ATTR not one of its visible
- * attributes (then the caller takes the general walk, which reports the miss).
+ * node; 'ENOENT' when GROUP is a visible group directory without a visible ATTR (what the
+ * group directory's lookup() gives); undefined when GROUP is not a group directory (then the
+ * caller takes the general walk).
  */
 function groupFileRead(
   ctx: TreeCtx,
   dev: Device,
   name: string,
   slash: number,
-): string | Uint8Array | undefined {
+): string | Uint8Array | 'ENOENT' | undefined {
   const group = name.slice(0, slash);
   const attr = name.slice(slash + 1);
   if (attr.includes('/') || ctx.children(dev).has(group) || hasGlued(dev, group)) return undefined;
   // groupDir()'s attrs(): the first visible attribute so named among the visible groups so named
-  for (const g of groupIndex(dev).named.get(group) ?? []) {
+  const groups = groupIndex(dev).named.get(group);
+  if (!groups) return undefined;
+  let dir = false;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as AttributeGroup;
     if (!groupVisible(dev, g)) continue;
-    for (const a of g.attrs) if (a.name === attr && attrVisible(dev, a)) return attrRead(dev, a);
+    dir = true;
+    const attrs = g.attrs;
+    for (let j = 0; j < attrs.length; j++) {
+      const a = attrs[j] as Attribute;
+      if (a.name === attr && attrVisible(dev, a)) return attrRead(dev, a);
+    }
   }
-  return undefined;
+  return dir ? 'ENOENT' : undefined;
 }
 
 /** The directory node of a device. */
@@ -329,7 +339,7 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
       const slash = name.indexOf('/');
       if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
       if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
-      if (glueNames(dev).includes(name)) return undefined;
+      if (hasGlued(dev, name)) return undefined;
       const a = findAttr(dev, name);
       return a ? attrRead(dev, a) : undefined;
     },

@@ -29,9 +29,10 @@ export interface DirNode {
   /**
    * Optional shortcut: what `lookup(name)` then `read()` give when the entry is a plain file,
    * without building its node; undefined when it is anything else (then use lookup()). A
-   * device directory also answers `GROUP/ATTR`, a file of one of its named groups.
+   * device directory also answers `GROUP/ATTR`, a file of one of its named groups, and
+   * 'ENOENT' when GROUP is a group directory without a visible ATTR.
    */
-  readFile?(name: string): string | Uint8Array | undefined;
+  readFile?(name: string): string | Uint8Array | 'ENOENT' | undefined;
 }
 
 /** A symlink; `to` is the target path relative to /sys. */

@@ -71,6 +71,31 @@ function simpleName(name: string): boolean {
   return true;
 }
 
+/** lstat() of a directory (one object: it holds nothing but the kind). */
+const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
+
+/**
+ * lstat() of a symlink: the relative target is computed when asked for (is_enabled() only
+ * wants the kind), by a getter on the class rather than a closure per entry.
+ */
+class LinkEntry {
+  readonly kind = 'link';
+  private readonly at: string;
+  private readonly to: string;
+  private cached: string | undefined;
+
+  constructor(at: string, to: string) {
+    this.at = at;
+    this.to = to;
+  }
+
+  /** readlink(2)'s text: the target relative to the link's directory (kernfs-link.ts). */
+  get target(): string {
+    this.cached ??= kernfsLinkTarget(this.at, this.to);
+    return this.cached;
+  }
+}
+
 /** Why a soft walk found nothing. */
 type Miss = 'ENOENT' | 'ENOTDIR';
 
@@ -97,12 +122,22 @@ class LiveSysfs implements SysfsView {
   constructor(kernel: Kernel, hooks: SysfsHooks) {
     const ctx = makeCtx(kernel, hooks);
     this.kernel = kernel;
+    // each top-level directory node is made once: its lookups read the kernel when called
+    // (cxlsim's speed note: libcxl's access() of /sys/kernel/debug/cxl/memN/inject_poison per
+    // memdev built the debugfs directory nodes again each time)
+    const once = (make: () => DirNode): (() => DirNode) => {
+      let node: DirNode | undefined;
+      return () => {
+        node ??= make();
+        return node;
+      };
+    };
     const entries = new Map<string, () => Node | undefined>([
-      ['bus', () => busesDir(ctx)],
-      ['dev', () => devDir(ctx)],
-      ['devices', () => devicesDir(ctx)],
-      ['kernel', () => kernelDir(ctx)],
-      ['module', () => modulesDir(ctx)],
+      ['bus', once(() => busesDir(ctx))],
+      ['dev', once(() => devDir(ctx))],
+      ['devices', once(() => devicesDir(ctx))],
+      ['kernel', once(() => kernelDir(ctx))],
+      ['module', once(() => modulesDir(ctx))],
     ]);
     this.root = staticDir(() => entries, new Set(['bus', 'devices']));
   }
@@ -233,20 +268,8 @@ class LiveSysfs implements SysfsView {
   /** What lstat() reports for a resolved entry. */
   private static entryOf(r: Resolved): SysEntry {
     const n = r.node;
-    if (n.t === 'dir') return { kind: 'dir' };
-    if (n.t === 'link') {
-      // the relative target is computed when asked for (is_enabled() only wants the kind)
-      const at = r.path;
-      const to = n.to;
-      let target: string | undefined;
-      return {
-        kind: 'link',
-        get target(): string {
-          target ??= kernfsLinkTarget(at, to);
-          return target;
-        },
-      };
-    }
+    if (n.t === 'dir') return DIR_ENTRY;
+    if (n.t === 'link') return new LinkEntry(r.path, n.to);
     return { kind: 'file', mode: n.mode, binary: n.binary };
   }
 
@@ -262,7 +285,8 @@ class LiveSysfs implements SysfsView {
     // the lookups step() would make, without its bookkeeping, for the common case: a file
     // (or a file of a group directory, GROUP/ATTR)
     const direct = d ? (d.node as DirNode).readFile?.(name) : undefined;
-    if (direct !== undefined) return direct;
+    if (direct !== undefined) return direct; // a file's content, or 'ENOENT'
+
     if (d && !name.includes('/')) {
       const node = d.node as DirNode;
       const child = node.lookupStable?.(name) ?? node.lookup(name);

@@ -172,7 +172,8 @@ export function deviceParse(
   } catch {
     return; // "no \"%s\" devices found" is a debug message
   }
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const id = scanPrefixInt(name, devName);
     if (id === undefined) continue;
     const dev = add(id, `${base}/${name}`);
