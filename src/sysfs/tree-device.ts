@@ -305,8 +305,20 @@ function groupFileRead(
   return dir ? 'ENOENT' : undefined;
 }
 
+/** Whether two name lists hold the same names in the same order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The directory node of a device. */
 export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
+  // the last listing's names and their kernfs order: libcxl lists a port's directory once per
+  // kind of child (ports, endpoints, decoders, dports), and the names are collected again
+  // each time (visibility is evaluated on every listing) but sorted only when they changed
+  let lastNames: string[] = [];
+  let lastOrder: string[] = [];
   return {
     t: 'dir',
     list: () => {
@@ -318,7 +330,12 @@ export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
       }
       for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
       for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
-      return kernfsOrder(names);
+      const list = [...names];
+      if (!sameNames(list, lastNames)) {
+        lastNames = list;
+        lastOrder = kernfsOrder(list);
+      }
+      return lastOrder.slice();
     },
     lookupStable: (name) => {
       const child = ctx.children(dev).get(name);

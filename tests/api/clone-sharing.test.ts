@@ -140,13 +140,7 @@ function sources(dir: string): string[] {
  * copies), caches inside the /sys view a copy makes again over its own kernel, or keyed by
  * journal operations (the state store's, never part of a machine).
  */
-const SHARED_KEYED = [
-  'src/state/blobs.ts: hashed',
-  'src/sysfs/tree-ctx.ts: childCache',
-  'src/sysfs/tree-ctx.ts: childCache',
-  'src/sysfs/tree-ctx.ts: nodes',
-  'src/sysfs/tree-device.ts: groupIndexes',
-];
+const SHARED_KEYED = ['src/state/blobs.ts: hashed', 'src/sysfs/tree-device.ts: groupIndexes'];
 
 /**
  * What copies of a machine with passed-through type-2 functions (hw/vmm vfio-cxl, hw/dev/type2)
