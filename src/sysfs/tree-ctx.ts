@@ -19,6 +19,9 @@ import {
   type TreeCtx,
 } from './tree-node.ts';
 
+/** Up to this many children, {@link TreeCtx.child} scans them rather than building an index. */
+const CHILD_SCAN_MAX = 16;
+
 /** The children index of a device without children (most attributes' parents). */
 const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
 
@@ -63,6 +66,16 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
     // not a getter: an accessor in a per-copy literal kept every copy alive through V8's
     // young-generation collections (docs/performance.md, h-clone)
     autoprobe: () => autoprobeOf(kernel),
+    child(dev, name) {
+      const kids = dev.children;
+      if (kids.length > CHILD_SCAN_MAX) return ctx.children(dev).get(name);
+      // children()'s rule: the first registered child so named outside a glue directory
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids[i] as Device;
+        if (c.name === name && c.registered && c.glueDir() === undefined) return c;
+      }
+      return undefined;
+    },
     children(dev) {
       if (dev.children.length === 0) return NO_CHILDREN;
       check();

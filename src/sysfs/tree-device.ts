@@ -287,7 +287,7 @@ function groupFileRead(
 ): string | Uint8Array | 'ENOENT' | undefined {
   const group = name.slice(0, slash);
   const attr = name.slice(slash + 1);
-  if (attr.includes('/') || ctx.children(dev).has(group) || hasGlued(dev, group)) return undefined;
+  if (attr.includes('/') || ctx.child(dev, group) || hasGlued(dev, group)) return undefined;
   // groupDir()'s attrs(): the first visible attribute so named among the visible groups so named
   const groups = groupIndex(dev).named.get(group);
   if (!groups) return undefined;
@@ -312,53 +312,74 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * The directory node of a device: one object with two fields per device (the methods live on
+ * the class), where an object of four closures over a context each was most of what a
+ * 4096-endpoint listing left behind. It keeps the last listing's names and their kernfs order:
+ * libcxl lists a port's directory once per kind of child (ports, endpoints, decoders, dports),
+ * and the names are collected again each time (visibility is evaluated on every listing) but
+ * sorted only when they changed.
+ */
+class DeviceDirNode implements DirNode {
+  readonly t = 'dir';
+  private readonly ctx: TreeCtx;
+  private readonly dev: Device;
+  private lastNames: string[] = [];
+  private lastOrder: string[] = [];
+
+  constructor(ctx: TreeCtx, dev: Device) {
+    this.ctx = ctx;
+    this.dev = dev;
+  }
+
+  list(): string[] {
+    const { ctx, dev } = this;
+    const names = new Set<string>(ctx.children(dev).keys());
+    for (const g of glueNames(dev)) names.add(g);
+    for (const g of visibleGroups(dev)) {
+      if (g.name !== undefined) names.add(g.name);
+      else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
+    }
+    for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
+    for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
+    const list = [...names];
+    if (!sameNames(list, this.lastNames)) {
+      this.lastNames = list;
+      this.lastOrder = kernfsOrder(list);
+    }
+    return this.lastOrder.slice();
+  }
+
+  lookupStable(name: string): Node | undefined {
+    const child = this.ctx.child(this.dev, name);
+    return child ? this.ctx.deviceNode(child) : undefined;
+  }
+
+  lookup(name: string): Node | undefined {
+    const { ctx, dev } = this;
+    const child = ctx.child(dev, name);
+    if (child) return ctx.deviceNode(child);
+    const glue = glueDirNode(ctx, dev, name);
+    if (glue) return glue;
+    if (hasGroupDir(dev, name)) return groupDir(dev, name);
+    const a = findAttr(dev, name);
+    if (a) return attrNode(dev, a);
+    return linkNode(dev, name) ?? builtin(dev, name);
+  }
+
+  readFile(name: string): string | Uint8Array | 'ENOENT' | undefined {
+    // lookup(name).read() when lookup() would give an attribute's file; else undefined
+    const { ctx, dev } = this;
+    const slash = name.indexOf('/');
+    if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
+    if (ctx.child(dev, name) || hasGroupDir(dev, name)) return undefined;
+    if (hasGlued(dev, name)) return undefined;
+    const a = findAttr(dev, name);
+    return a ? attrRead(dev, a) : undefined;
+  }
+}
+
 /** The directory node of a device. */
 export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
-  // the last listing's names and their kernfs order: libcxl lists a port's directory once per
-  // kind of child (ports, endpoints, decoders, dports), and the names are collected again
-  // each time (visibility is evaluated on every listing) but sorted only when they changed
-  let lastNames: string[] = [];
-  let lastOrder: string[] = [];
-  return {
-    t: 'dir',
-    list: () => {
-      const names = new Set<string>(ctx.children(dev).keys());
-      for (const g of glueNames(dev)) names.add(g);
-      for (const g of visibleGroups(dev)) {
-        if (g.name !== undefined) names.add(g.name);
-        else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
-      }
-      for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
-      for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
-      const list = [...names];
-      if (!sameNames(list, lastNames)) {
-        lastNames = list;
-        lastOrder = kernfsOrder(list);
-      }
-      return lastOrder.slice();
-    },
-    lookupStable: (name) => {
-      const child = ctx.children(dev).get(name);
-      return child ? ctx.deviceNode(child) : undefined;
-    },
-    lookup: (name) => {
-      const child = ctx.children(dev).get(name);
-      if (child) return ctx.deviceNode(child);
-      const glue = glueDirNode(ctx, dev, name);
-      if (glue) return glue;
-      if (hasGroupDir(dev, name)) return groupDir(dev, name);
-      const a = findAttr(dev, name);
-      if (a) return attrNode(dev, a);
-      return linkNode(dev, name) ?? builtin(dev, name);
-    },
-    readFile: (name) => {
-      // lookup(name).read() when lookup() would give an attribute's file; else undefined
-      const slash = name.indexOf('/');
-      if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
-      if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
-      if (hasGlued(dev, name)) return undefined;
-      const a = findAttr(dev, name);
-      return a ? attrRead(dev, a) : undefined;
-    },
-  };
+  return new DeviceDirNode(ctx, dev);
 }

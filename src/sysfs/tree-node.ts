@@ -97,6 +97,11 @@ export interface TreeCtx {
   hooks: SysfsHooks;
   /** Registered children of a device by name (cached per kernel generation). */
   children(dev: Device): ReadonlyMap<string, Device>;
+  /**
+   * `children(dev).get(name)`; a device with few children is scanned instead of indexed (most
+   * have one to a handful, and a Map for each was most of what a listing left behind).
+   */
+  child(dev: Device, name: string): Device | undefined;
   /** Devices of a bus by name, and their names in kernfs order (cached). */
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
   /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */
