@@ -83,6 +83,12 @@ export function cachedHash(name: string): number {
 /** Names per sort key: the key is hash * INDEX_SPAN + index (exact below 2^53). */
 const INDEX_SPAN = 2 ** 21;
 
+/** From this many names on, {@link kernfsOrder} sorts a Float64Array. */
+const TYPED_SORT_MIN = 1024;
+
+/** Ascending numeric order. */
+const numeric = (a: number, b: number): number => a - b;
+
 /** Byte order of two names (what kernfs_name_compare()'s strcmp() gives). */
 function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -102,9 +108,12 @@ export function kernfsOrder(names: Iterable<string>): string[] {
     keyed.sort((a, b) => a.h - b.h || byteOrder(a.name, b.name));
     return keyed.map((k) => k.name);
   }
-  const keys = new Float64Array(n);
+  // a directory's few dozen names in a plain array (a typed array this size is a separate
+  // allocation outside the heap); bus/cxl/devices' tens of thousands in a Float64Array
+  const keys: number[] | Float64Array = n > TYPED_SORT_MIN ? new Float64Array(n) : new Array(n);
   for (let i = 0; i < n; i++) keys[i] = cachedHash(list[i] as string) * INDEX_SPAN + i;
-  keys.sort();
+  if (keys instanceof Float64Array) keys.sort();
+  else keys.sort(numeric);
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) out[i] = list[(keys[i] as number) % INDEX_SPAN] as string;
   for (let i = 0; i < n; ) {
