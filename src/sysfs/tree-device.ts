@@ -232,7 +232,7 @@ function linkNode(dev: Device, name: string): Node | undefined {
   if (!f) return undefined;
   const t = f();
   if (!t) return undefined;
-  return { t: 'link', to: 'sysPath' in t ? t.sysPath : devPath(t) };
+  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : { t: 'link', to: devPath(t), dev: t };
 }
 
 /** Registered class devices of `dev` in the glue directory `name` (memN/firmware/…), by name. */

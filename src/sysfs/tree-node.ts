@@ -35,10 +35,15 @@ export interface DirNode {
   readFile?(name: string): string | Uint8Array | 'ENOENT' | undefined;
 }
 
-/** A symlink; `to` is the target path relative to /sys. */
+/**
+ * A symlink; `to` is the target path relative to /sys. `dev`, when set, is the device whose
+ * directory `to` names (`to` is devPath(dev)): the tree can then reach the target without
+ * walking its path (tree.ts).
+ */
 export interface LinkNode {
   t: 'link';
   to: string;
+  dev?: Device;
 }
 
 /** A regular file (attribute). */

@@ -21,13 +21,15 @@
  * EISDIR, EINVAL (readlink of a non-link), EACCES (kernfs open rules), E2BIG (a write
  * to a text attribute longer than a page), or the attribute's own error, unchanged.
  */
+
+import type { Device } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsLinkTarget } from './kernfs-link.ts';
 import { busesDir, modulesDir } from './tree-bus.ts';
 import { devicesDir, kernelDir, makeCtx } from './tree-ctx.ts';
 import { devDir } from './tree-dev.ts';
-import { type DirNode, type Node, type SysfsHooks, staticDir } from './tree-node.ts';
+import { type DirNode, type Node, type SysfsHooks, staticDir, type TreeCtx } from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView } from './view.ts';
 
 export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
@@ -103,6 +105,7 @@ type Miss = 'ENOENT' | 'ENOTDIR';
 class LiveSysfs implements SysfsView {
   private readonly root: DirNode;
   private readonly kernel: Kernel;
+  private readonly ctx: TreeCtx;
   /**
    * Directories reached by generation-stable hops only (child devices, bus directories,
    * `bus/<bus>/devices/` links), by normalized path; dropped when `kernel.generation` moves.
@@ -121,6 +124,7 @@ class LiveSysfs implements SysfsView {
 
   constructor(kernel: Kernel, hooks: SysfsHooks) {
     const ctx = makeCtx(kernel, hooks);
+    this.ctx = ctx;
     this.kernel = kernel;
     // each top-level directory node is made once: its lookups read the kernel when called
     // (cxlsim's speed note: libcxl's access() of /sys/kernel/debug/cxl/memN/inject_poison per
@@ -186,11 +190,43 @@ class LiveSysfs implements SysfsView {
         throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
       }
       // a link into a device directory already resolved: its canonical path is the key
-      const t = this.cache().get(child.to) ?? this.resolve(child.to, true, soft, hops + 1);
+      const t =
+        this.cache().get(child.to) ??
+        (child.dev ? this.deviceDirOf(child.dev, child.to) : undefined) ??
+        this.resolve(child.to, true, soft, hops + 1);
       if (typeof t === 'string') return t;
       r = { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
     } else r = { node: child, path: childPath, stable, viaLink: false };
     if (key && r.stable && r.node.t === 'dir') this.cache().set(key, r);
+    return r;
+  }
+
+  /**
+   * What resolve(`to`) gives for `to` = devPath(dev), when it can be told from the device
+   * objects: the device and each ancestor registered, each the child its parent's directory
+   * lists under its name (TreeCtx.child) and none in a class glue directory, the top one the
+   * first registered root so named — the walk from /sys would then take only such stable hops
+   * and end at the device's directory node. Undefined otherwise (the caller walks the path).
+   * cxlsim's speed note: libcxl follows thousands of links into /sys/devices (bus/cxl/devices/
+   * memN, uport, dportN and their physical_node); walking each target's path string from the
+   * nearest cached ancestor cost ~10 µs per first visit at 4096 endpoints.
+   */
+  private deviceDirOf(dev: Device, to: string): Resolved | undefined {
+    let d = dev;
+    for (let parent = d.parent; parent !== undefined; parent = d.parent) {
+      if (!d.registered || d.glueDir() !== undefined || this.ctx.child(parent, d.name) !== d)
+        return undefined;
+      d = parent;
+    }
+    if (!d.registered) return undefined;
+    for (const r of this.kernel.roots) {
+      if (r.registered && r.name === d.name) {
+        if (r !== d) return undefined;
+        break;
+      }
+    }
+    const r: Resolved = { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
+    this.cache().set(to, r);
     return r;
   }
 
