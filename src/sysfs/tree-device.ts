@@ -208,6 +208,20 @@ function builtin(dev: Device, name: string): Node | undefined {
 
 const BUILTINS = ['uevent', 'subsystem', 'driver', 'dev'];
 
+/** Whether {@link builtin} gives an entry `name`, without making its node (for listings). */
+function hasBuiltin(dev: Device, name: string): boolean {
+  switch (name) {
+    case 'uevent':
+      return true;
+    case 'subsystem':
+      return dev.cls !== undefined || !!dev.bus;
+    case 'driver':
+      return !!dev.driver;
+    default:
+      return builtin(dev, name) !== undefined;
+  }
+}
+
 /** A named group's directory (all visible groups with that name, merged). */
 function groupDir(dev: Device, name: string): DirNode {
   const attrs = () => {
@@ -341,7 +355,7 @@ class DeviceDirNode implements DirNode {
       else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
     }
     for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
-    for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
+    for (const n of BUILTINS) if (!names.has(n) && hasBuiltin(dev, n)) names.add(n);
     const list = [...names];
     if (!sameNames(list, this.lastNames)) {
       this.lastNames = list;
