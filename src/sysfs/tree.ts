@@ -73,12 +73,12 @@ function simpleName(name: string): boolean {
   return true;
 }
 
-/** lstat() of a directory (one object: it holds nothing but the kind). */
+/** The entry that lstat() reports for any directory (one object: it holds nothing but the kind). */
 const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
 
 /**
- * lstat() of a symlink: the relative target is computed when asked for (is_enabled() only
- * wants the kind), by a getter on the class rather than a closure per entry.
+ * The entry that lstat() reports for a symlink: the relative target is computed when asked for
+ * (is_enabled() only wants the kind), by a getter on the class rather than a closure per entry.
  */
 class LinkEntry {
   readonly kind = 'link';
