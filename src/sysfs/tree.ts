@@ -121,6 +121,9 @@ class LiveSysfs implements SysfsView {
    */
   private atDirs = new Map<string, Resolved | null>();
   private atGen = -1;
+  /** {@link rootsByName}'s index and the generation it was built for. */
+  private roots = new Map<string, Device>();
+  private rootsGen = -1;
 
   constructor(kernel: Kernel, hooks: SysfsHooks) {
     const ctx = makeCtx(kernel, hooks);
@@ -218,16 +221,22 @@ class LiveSysfs implements SysfsView {
         return undefined;
       d = parent;
     }
-    if (!d.registered) return undefined;
-    for (const r of this.kernel.roots) {
-      if (r.registered && r.name === d.name) {
-        if (r !== d) return undefined;
-        break;
-      }
-    }
+    if (!d.registered || this.rootsByName().get(d.name) !== d) return undefined;
     const r: Resolved = { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
     this.cache().set(to, r);
     return r;
+  }
+
+  /** The first registered root device of each name (what /sys/devices lists), per generation. */
+  private rootsByName(): Map<string, Device> {
+    this.cache(); // drops the index with the directory cache when the device set changed
+    if (this.rootsGen !== this.dirsGen) {
+      this.rootsGen = this.dirsGen;
+      this.roots = new Map();
+      for (const r of this.kernel.roots)
+        if (r.registered && !this.roots.has(r.name)) this.roots.set(r.name, r);
+    }
+    return this.roots;
   }
 
   /** Walks `path`; symlinks on the way are followed, the last one only with `followLast`. */
