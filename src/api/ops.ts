@@ -34,7 +34,7 @@ export const MUTATING_IDS = new Set([
  * read fast paths are passed through (libcxl's walks take them: a miss returned, not thrown).
  */
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
-  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists } = view;
+  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists, lstatAt } = view;
   return {
     ...(readIfExists ? { readIfExists: (p: string) => readIfExists.call(view, p) } : {}),
     ...(readAtIfExists
@@ -46,6 +46,7 @@ export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): Sysf
     ...(realpathIfExists
       ? { realpathIfExists: (p: string) => realpathIfExists.call(view, p) }
       : {}),
+    ...(lstatAt ? { lstatAt: (d: string, n: string) => lstatAt.call(view, d, n) } : {}),
     lstat: (p) => view.lstat(p),
     readdir: (p) => view.readdir(p),
     readlink: (p) => view.readlink(p),

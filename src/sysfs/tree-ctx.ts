@@ -19,6 +19,9 @@ import {
   type TreeCtx,
 } from './tree-node.ts';
 
+/** Up to this many children, {@link TreeCtx.child} scans them rather than building an index. */
+const CHILD_SCAN_MAX = 16;
+
 /** The children index of a device without children (most attributes' parents). */
 const NO_CHILDREN: ReadonlyMap<string, Device> = new Map();
 
@@ -38,16 +41,20 @@ function autoprobeOf(kernel: Kernel): Map<string, boolean> {
 /** Builds the shared context with its generation-keyed caches. */
 export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   let gen = -1;
-  let childCache = new WeakMap<Device, Map<string, Device>>();
+  // cxlsim's speed note: plain Maps, emptied when the device set changes, rather than WeakMaps:
+  // a WeakMap whose old-space keys (the machine's devices) map to young values is re-examined
+  // by every scavenge, and a listing at 4096 endpoints adds ~40 k entries
+  let childCache = new Map<Device, Map<string, Device>>();
   const busCache = new Map<string, { byName: Map<string, Device>; order: string[] }>();
   let boundGen = -1;
   let boundBindings = -1;
   const bound = new Map<Driver, Map<string, Device>>();
-  const nodes = new WeakMap<Device, DirNode>();
+  let nodes = new Map<Device, DirNode>();
+  let nodesGen = -1;
   const check = () => {
     if (kernel.generation !== gen) {
       gen = kernel.generation;
-      childCache = new WeakMap();
+      childCache = new Map();
       busCache.clear();
     }
   };
@@ -59,6 +66,16 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
     // not a getter: an accessor in a per-copy literal kept every copy alive through V8's
     // young-generation collections (docs/performance.md, h-clone)
     autoprobe: () => autoprobeOf(kernel),
+    child(dev, name) {
+      const kids = dev.children;
+      if (kids.length > CHILD_SCAN_MAX) return ctx.children(dev).get(name);
+      // children()'s rule: the first registered child so named outside a glue directory
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids[i] as Device;
+        if (c.name === name && c.registered && c.glueDir() === undefined) return c;
+      }
+      return undefined;
+    },
     children(dev) {
       if (dev.children.length === 0) return NO_CHILDREN;
       check();
@@ -108,6 +125,12 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       return m;
     },
     deviceNode(dev) {
+      // directory nodes hold no state: they are remade after a device change rather than kept
+      // for devices that are gone
+      if (nodesGen !== kernel.generation) {
+        nodesGen = kernel.generation;
+        nodes = new Map();
+      }
       let n = nodes.get(dev);
       if (!n) {
         n = deviceDir(ctx, dev);

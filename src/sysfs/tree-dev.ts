@@ -42,7 +42,7 @@ export function devDir(ctx: TreeCtx): DirNode {
     list: () => kernfsOrder(byDevt(ctx).keys()),
     lookup: (name: string): Node | undefined => {
       const d = byDevt(ctx).get(name);
-      return d ? { t: 'link', to: devPath(d) } : undefined;
+      return d ? { t: 'link', to: devPath(d), dev: d } : undefined;
     },
   };
   const block: DirNode = { t: 'dir', list: () => [], lookup: () => undefined };

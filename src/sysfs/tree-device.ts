@@ -237,6 +237,20 @@ function builtin(dev: Device, name: string): Node | undefined {
 
 const BUILTINS = ['uevent', 'subsystem', 'driver', 'dev'];
 
+/** Whether {@link builtin} gives an entry `name`, without making its node (for listings). */
+function hasBuiltin(dev: Device, name: string): boolean {
+  switch (name) {
+    case 'uevent':
+      return true;
+    case 'subsystem':
+      return dev.cls !== undefined || !!dev.bus;
+    case 'driver':
+      return !!dev.driver;
+    default:
+      return builtin(dev, name) !== undefined;
+  }
+}
+
 /** A named group's directory (all visible groups with that name, merged). */
 function groupDir(dev: Device, name: string): DirNode {
   const attrs = () => {
@@ -259,7 +273,7 @@ function groupDir(dev: Device, name: string): DirNode {
 function linkNode(dev: Device, name: string): Node | undefined {
   const t = dev.linkTarget(name);
   if (!t) return undefined;
-  return { t: 'link', to: 'sysPath' in t ? t.sysPath : devPath(t) };
+  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : { t: 'link', to: devPath(t), dev: t };
 }
 
 /** Registered class devices of `dev` in the glue directory `name` (memN/firmware/…), by name. */
@@ -270,9 +284,15 @@ function glued(dev: Device, name: string): Map<string, Device> {
   return m;
 }
 
+/** Whether a registered class device of `dev` sits in the glue directory `name`. */
+function hasGlued(dev: Device, name: string): boolean {
+  for (const c of dev.children) if (c.registered && c.glueDir() === name) return true;
+  return false;
+}
+
 /** A class glue directory (a bare kobject: its class devices and nothing else). */
 function glueDirNode(ctx: TreeCtx, dev: Device, name: string): DirNode | undefined {
-  if (glued(dev, name).size === 0) return undefined;
+  if (!hasGlued(dev, name)) return undefined;
   return {
     t: 'dir',
     list: () => kernfsOrder(glued(dev, name).keys()),
@@ -294,14 +314,59 @@ function glueNames(dev: Device): string[] {
 }
 
 /**
- * The directory node of a device: one small object per device (methods on the prototype), as
- * the tree keeps one per device it has reached (tree-ctx.ts deviceNode: 39 k at 4096 endpoints
- * after a sysfs dump; four closures and their context each cost ~250 bytes more).
+ * readFile() of `GROUP/ATTR` (one slash at `slash`): what lookup(GROUP) — a named group's
+ * directory, {@link groupDir} — then its lookup(ATTR).read() give, without building either
+ * node; 'ENOENT' when GROUP is a visible group directory without a visible ATTR (what the
+ * group directory's lookup() gives); undefined when GROUP is not a group directory (then the
+ * caller takes the general walk).
  */
-class DeviceDir implements DirNode {
+function groupFileRead(
+  ctx: TreeCtx,
+  dev: Device,
+  name: string,
+  slash: number,
+): string | Uint8Array | 'ENOENT' | undefined {
+  const group = name.slice(0, slash);
+  const attr = name.slice(slash + 1);
+  if (attr.includes('/') || ctx.child(dev, group) || hasGlued(dev, group)) return undefined;
+  // groupDir()'s attrs(): the first visible attribute so named among the visible groups so named
+  const groups = groupIndex(dev).named.get(group);
+  if (!groups) return undefined;
+  let dir = false;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as AttributeGroup;
+    if (!groupVisible(dev, g)) continue;
+    dir = true;
+    const attrs = g.attrs;
+    for (let j = 0; j < attrs.length; j++) {
+      const a = attrs[j] as Attribute;
+      if (a.name === attr && attrVisible(dev, a)) return attrRead(dev, a);
+    }
+  }
+  return dir ? 'ENOENT' : undefined;
+}
+
+/** Whether two name lists hold the same names in the same order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The directory node of a device: one object with two fields per device (the methods live on
+ * the class), where an object of four closures over a context each was most of what a
+ * 4096-endpoint listing left behind. It keeps the last listing's names and their kernfs order:
+ * libcxl lists a port's directory once per kind of child (ports, endpoints, decoders, dports),
+ * and the names are collected again each time (visibility is evaluated on every listing) but
+ * sorted only when they changed.
+ */
+class DeviceDirNode implements DirNode {
   readonly t = 'dir';
   private readonly ctx: TreeCtx;
   private readonly dev: Device;
+  private lastNames: string[] = [];
+  private lastOrder: string[] = [];
 
   constructor(ctx: TreeCtx, dev: Device) {
     this.ctx = ctx;
@@ -317,18 +382,23 @@ class DeviceDir implements DirNode {
       else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
     }
     for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
-    for (const n of BUILTINS) if (!names.has(n) && builtin(dev, n)) names.add(n);
-    return kernfsOrder(names);
+    for (const n of BUILTINS) if (!names.has(n) && hasBuiltin(dev, n)) names.add(n);
+    const list = [...names];
+    if (!sameNames(list, this.lastNames)) {
+      this.lastNames = list;
+      this.lastOrder = kernfsOrder(list);
+    }
+    return this.lastOrder.slice();
   }
 
   lookupStable(name: string): Node | undefined {
-    const child = this.ctx.children(this.dev).get(name);
+    const child = this.ctx.child(this.dev, name);
     return child ? this.ctx.deviceNode(child) : undefined;
   }
 
   lookup(name: string): Node | undefined {
     const { ctx, dev } = this;
-    const child = ctx.children(dev).get(name);
+    const child = ctx.child(dev, name);
     if (child) return ctx.deviceNode(child);
     const glue = glueDirNode(ctx, dev, name);
     if (glue) return glue;
@@ -338,11 +408,13 @@ class DeviceDir implements DirNode {
     return linkNode(dev, name) ?? builtin(dev, name);
   }
 
-  readFile(name: string): string | Uint8Array | undefined {
+  readFile(name: string): string | Uint8Array | 'ENOENT' | undefined {
     // lookup(name).read() when lookup() would give an attribute's file; else undefined
     const { ctx, dev } = this;
-    if (ctx.children(dev).has(name) || hasGroupDir(dev, name)) return undefined;
-    if (glueNames(dev).includes(name)) return undefined;
+    const slash = name.indexOf('/');
+    if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
+    if (ctx.child(dev, name) || hasGroupDir(dev, name)) return undefined;
+    if (hasGlued(dev, name)) return undefined;
     const a = findAttr(dev, name);
     return a ? attrRead(dev, a) : undefined;
   }
@@ -350,5 +422,5 @@ class DeviceDir implements DirNode {
 
 /** The directory node of a device. */
 export function deviceDir(ctx: TreeCtx, dev: Device): DirNode {
-  return new DeviceDir(ctx, dev);
+  return new DeviceDirNode(ctx, dev);
 }

@@ -27,15 +27,22 @@ export interface DirNode {
   lookupStable?(name: string): Node | undefined;
   /**
    * Optional shortcut: what `lookup(name)` then `read()` give when the entry is a plain file,
-   * without building its node; undefined when it is anything else (then use lookup()).
+   * without building its node; undefined when it is anything else (then use lookup()). A
+   * device directory also answers `GROUP/ATTR`, a file of one of its named groups, and
+   * 'ENOENT' when GROUP is a group directory without a visible ATTR.
    */
-  readFile?(name: string): string | Uint8Array | undefined;
+  readFile?(name: string): string | Uint8Array | 'ENOENT' | undefined;
 }
 
-/** A symlink; `to` is the target path relative to /sys. */
+/**
+ * A symlink; `to` is the target path relative to /sys. `dev`, when set, is the device whose
+ * directory `to` names (`to` is devPath(dev)): the tree can then reach the target without
+ * walking its path (tree.ts).
+ */
 export interface LinkNode {
   t: 'link';
   to: string;
+  dev?: Device;
 }
 
 /** A regular file (attribute). */
@@ -94,6 +101,11 @@ export interface TreeCtx {
   hooks: SysfsHooks;
   /** Registered children of a device by name (cached per kernel generation). */
   children(dev: Device): ReadonlyMap<string, Device>;
+  /**
+   * `children(dev).get(name)`; a device with few children is scanned instead of indexed (most
+   * have one to a handful, and a Map for each was most of what a listing left behind).
+   */
+  child(dev: Device, name: string): Device | undefined;
   /** Devices of a bus by name, and their names in kernfs order (cached). */
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
   /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */

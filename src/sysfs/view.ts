@@ -105,6 +105,11 @@ function isNormal(p: string): boolean {
 /** Strips '/sys/' or '/' and trailing slashes; rejects '..' escapes above /sys. */
 export function normSysPath(p: string): string {
   if (isNormal(p)) return p;
+  // libcxl's absolute form of a normal path: the part after '/sys/' (no split and join)
+  if (p.startsWith('/sys/')) {
+    const rest = p.slice(5);
+    if (isNormal(rest)) return rest;
+  }
   let s = p.trim();
   if (s.startsWith('/sys/')) s = s.slice(5);
   else if (s === '/sys') s = '';

@@ -142,9 +142,6 @@ function sources(dir: string): string[] {
  */
 const SHARED_KEYED = [
   'src/state/blobs.ts: hashed',
-  'src/sysfs/tree-ctx.ts: childCache',
-  'src/sysfs/tree-ctx.ts: childCache',
-  'src/sysfs/tree-ctx.ts: nodes',
   'src/sysfs/tree-device.ts: byFirstGroup',
   'src/sysfs/tree-device.ts: groupIndexes',
 ];

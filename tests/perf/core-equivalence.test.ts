@@ -13,7 +13,7 @@ import { Ida } from '../../src/kernel/ida.ts';
 import { strtol, strtoullEnd } from '../../src/ndctl/util/cstr.ts';
 import { type JVal, toJsonPretty } from '../../src/ndctl/util/jsonc.ts';
 import { resolveProfile } from '../../src/profile.ts';
-import { cachedHash, kernfsOrder } from '../../src/sysfs/kernfs-hash.ts';
+import { cachedHash, kernfsNameHash, kernfsOrder } from '../../src/sysfs/kernfs-hash.ts';
 import { normSysPath } from '../../src/sysfs/view.ts';
 import { generateTopology } from '../../src/topology/generate.ts';
 
@@ -112,6 +112,34 @@ describe('sysfs paths and order', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('kernfs_name_hash on 32-bit halves equals the 64-bit (BigInt) arithmetic', () => {
+    const M64 = (1n << 64n) - 1n;
+    /** partial_name_hash()/end_name_hash() in unsigned 64-bit arithmetic, byte by byte. */
+    const ref = (name: string): number => {
+      let h = 0n;
+      for (const b of Buffer.from(name, 'utf8')) {
+        const c = b < 0x80 ? BigInt(b) : (BigInt(b) - 0x100n) & M64; // signed char
+        h = ((h + ((c << 4n) & M64) + (c >> 4n)) * 11n) & M64;
+      }
+      let r = Number(((h * 0x61c8864680b583ebn) & M64) >> 32n) & 0x7fffffff;
+      if (r < 2) r += 2;
+      if (r >= 0x7fffffff) r = 0x7fffffff - 1;
+      return r;
+    };
+    const names = ['', 'mem0', 'decoder12.3', 'endpoint4095', 'é', '日本', '\x7f\x80', '\uffff'];
+    for (const n of names) expect(kernfsNameHash(n)).toBe(ref(n));
+    expect(names).toHaveLength(8);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 64 }), fc.string({ unit: 'binary', maxLength: 24 })),
+        (n) => {
+          expect(kernfsNameHash(n)).toBe(ref(n));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

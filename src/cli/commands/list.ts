@@ -30,11 +30,20 @@ function triggersJournaled(
     view.write(p, v);
     if (events() > before) journal({ kind: 'sysfs-write', path: p, value: v });
   };
+  // one bound method per name: libcxl's walk calls the view ~27 times per memdev, and a fresh
+  // bind() on every call was garbage for the collector (cxlsim's speed note)
+  const bound = new Map<string | symbol, unknown>();
   return new Proxy(view, {
     get(target, key) {
       if (key === 'write') return write;
       const v = Reflect.get(target, key);
-      return typeof v === 'function' ? v.bind(target) : v;
+      if (typeof v !== 'function') return v;
+      let b = bound.get(key);
+      if (b === undefined) {
+        b = v.bind(target);
+        bound.set(key, b);
+      }
+      return b;
     },
   });
 }

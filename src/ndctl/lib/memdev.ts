@@ -10,7 +10,7 @@
 import { atoi, strtol, strtoull, toI32, U64_MAX } from '../util/cstr.ts';
 import { ndctlHas } from '../versions.ts';
 import { cxlBuses, cxlPortForeach, endpointsOf, portHost } from './port.ts';
-import { deviceParse, isEnabledPath, readAttrAt, realpath } from './sysfs.ts';
+import { deviceParse, isDriverBound, readAttrAt, realpath } from './sysfs.ts';
 import { type CxlCtx, type CxlMemdev, type CxlPort, devname, QOS_CLASS_NONE } from './types.ts';
 
 const ok = (v: string | Error): v is string => typeof v === 'string';
@@ -72,13 +72,22 @@ export function cxlMemdevs(ctx: CxlCtx): CxlMemdev[] {
   if (ctx.memdevs) return ctx.memdevs;
   const list: CxlMemdev[] = [];
   ctx.memdevs = list;
+  // add_cxl_memdev()'s duplicate check (a walk of the list in C) by id: linear, not quadratic,
+  // in the number of memdevs
+  const byId = new Map<number, CxlMemdev>();
+  const added: CxlMemdev[] = [];
   deviceParse(ctx, '/sys/bus/cxl/devices', 'mem', (id, base) => {
-    const dup = list.find((m) => m.id === id);
+    const dup = byId.get(id);
     if (dup) return dup;
     const m = addMemdev(ctx, id, base);
-    if (m) list.unshift(m);
+    if (m) {
+      byId.set(id, m);
+      added.push(m);
+    }
     return m;
   });
+  // list_add() prepends: the list runs in reverse readdir order
+  for (let i = added.length - 1; i >= 0; i--) list.push(added[i] as CxlMemdev);
   return list;
 }
 
@@ -113,7 +122,7 @@ export function memdevHost(m: CxlMemdev): string {
 
 /** cxl_memdev_is_enabled(): memN/driver is a symlink. */
 export function memdevIsEnabled(m: CxlMemdev): boolean {
-  return isEnabledPath(m.ctx, `${m.devPath}/driver`);
+  return isDriverBound(m.ctx, m.devPath);
 }
 
 /** cxl_port_find_endpoint() (76.1: child ports only; 85: the port's own endpoints first). */
@@ -159,7 +168,7 @@ export function memdevEndpoint(m: CxlMemdev): CxlPort | undefined {
 /** cxl_endpoint_get_memdev(): the memdev named by the (enabled) endpoint's uport. */
 export function endpointMemdev(ep: CxlPort): CxlMemdev | undefined {
   if (ep.memdev) return ep.memdev;
-  if (!isEnabledPath(ep.ctx, `${ep.devPath}/driver`)) return undefined;
+  if (!isDriverBound(ep.ctx, ep.devPath)) return undefined;
   const m = memdevByName(ep.ctx, portHost(ep));
   if (m) {
     if (m.endpoint && m.endpoint !== ep) {
@@ -185,7 +194,7 @@ export function memdevBus(m: CxlMemdev): CxlPort | undefined {
 
 /** cxl_port_get_bus(): the root port above an enabled port. */
 export function portBus(port: CxlPort): CxlPort | undefined {
-  if (!isEnabledPath(port.ctx, `${port.devPath}/driver`)) return undefined;
+  if (!isDriverBound(port.ctx, port.devPath)) return undefined;
   if (port.bus) return port.bus;
   let p = port;
   while (p.parent) p = p.parent;

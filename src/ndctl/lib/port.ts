@@ -10,7 +10,7 @@
  */
 import { strtoull, toI32 } from '../util/cstr.ts';
 import { ndctlHas } from '../versions.ts';
-import { deviceParse, isEnabledPath, readAttrAt, realpathAt } from './sysfs.ts';
+import { deviceParse, isDriverBound, readAttrAt, realpathAt } from './sysfs.ts';
 import { type CxlCtx, type CxlDport, type CxlPort, devname, type PortType } from './types.ts';
 
 /** cxl_port_init(): undefined when the uport link does not resolve. */
@@ -157,7 +157,7 @@ export function portName(port: CxlPort): string {
 
 /** cxl_port_is_enabled(): the port's driver link exists. */
 export function portIsEnabled(port: CxlPort): boolean {
-  return isEnabledPath(port.ctx, `${port.devPath}/driver`);
+  return isDriverBound(port.ctx, port.devPath);
 }
 
 /** cxl_bus_get_provider(): ACPI.CXL / cxl_test for the known root devices, else the uport name. */

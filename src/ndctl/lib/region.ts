@@ -20,7 +20,7 @@ import { ndctlHas } from '../versions.ts';
 import { decoderByName } from './decoder.ts';
 import {
   deviceParse,
-  isEnabledPath,
+  isDriverBound,
   negErrno,
   readAttr,
   readAttrAt,
@@ -123,7 +123,7 @@ export function regionName(r: CxlRegion): string {
 
 /** cxl_region_is_enabled(): the region's driver link exists. */
 export function regionIsEnabled(r: CxlRegion): boolean {
-  return isEnabledPath(r.ctx, `${r.devPath}/driver`);
+  return isDriverBound(r.ctx, r.devPath);
 }
 
 /** Iterations of the targetN loop we are willing to run for an absurd interleave_ways. */

@@ -140,6 +140,16 @@ export function isEnabledPath(ctx: CxlCtx, drvpath: string): boolean {
   return ctx.view.lstat(relSys(drvpath))?.kind === 'link';
 }
 
+/**
+ * is_enabled() of `${devPath}/driver` (libcxl's cxl_*_is_enabled()): lstat() of the device
+ * directory's `driver` entry, through the view's per-directory fast path when it has one.
+ */
+export function isDriverBound(ctx: CxlCtx, devPath: string): boolean {
+  const view = ctx.view;
+  if (!view.lstatAt) return isEnabledPath(ctx, `${devPath}/driver`);
+  return view.lstatAt(devPath, 'driver')?.kind === 'link';
+}
+
 /** access(path, F_OK) / stat(): the path resolves to an existing entry. */
 export function exists(ctx: CxlCtx, path: string): boolean {
   return realpath(ctx, path) !== undefined;
@@ -162,7 +172,8 @@ export function deviceParse(
   } catch {
     return; // "no \"%s\" devices found" is a debug message
   }
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const id = scanPrefixInt(name, devName);
     if (id === undefined) continue;
     const dev = add(id, `${base}/${name}`);
