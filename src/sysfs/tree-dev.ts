@@ -3,8 +3,9 @@
  * `char/MAJ:MIN` and `block/MAJ:MIN` are links to every registered device that has a devt,
  * named by its `dev` attribute. libdaxctl resolves a dax device's subsystem through
  * /sys/dev/char/MAJ:MIN/subsystem (device_model_is_dax_bus()). cxlsim models no block
- * devices, so `block/` is empty. Built on demand from the buses' registered devices (a lookup
- * walks them: /sys/dev is read rarely).
+ * devices, so `block/` is empty. Built on demand from the buses' registered devices, once per
+ * device generation (a devt is set before device_add() and never changes; an export or dump
+ * lists and looks up every entry, which walking the buses each time made quadratic).
  */
 import type { Device } from '../kernel/device.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
@@ -37,11 +38,17 @@ function byDevt(ctx: TreeCtx): Map<string, Device> {
 
 /** The /sys/dev directory of a kernel's tree. */
 export function devDir(ctx: TreeCtx): DirNode {
+  let cached: { generation: number; byDevt: Map<string, Device> } | undefined;
+  const index = (): Map<string, Device> => {
+    const generation = ctx.kernel.generation;
+    if (cached?.generation !== generation) cached = { generation, byDevt: byDevt(ctx) };
+    return cached.byDevt;
+  };
   const char: DirNode = {
     t: 'dir',
-    list: () => kernfsOrder(byDevt(ctx).keys()),
+    list: () => kernfsOrder(index().keys()),
     lookup: (name: string): Node | undefined => {
-      const d = byDevt(ctx).get(name);
+      const d = index().get(name);
       return d ? { t: 'link', to: devPath(d), dev: d } : undefined;
     },
   };

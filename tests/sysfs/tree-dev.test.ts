@@ -50,5 +50,10 @@ describe('/sys/dev', () => {
     expect(m.sysfs.realpath(`/sys/dev/char/${devt}/subsystem`)).toBe('bus/dax');
     expect(m.sysfs.ls('/sys/dev/char').length).toBe(memDevts.length + daxes.length);
     expect(() => m.sysfs.read('/sys/dev/char/999:999/dev')).toThrow();
+    // the index is kept per device generation: a removed dax device leaves it
+    const region = JSON.parse(r.stdout).region as string;
+    expect(m.ndctl(['destroy-region', '-f', region]).code).toBe(0);
+    expect(m.sysfs.ls('/sys/dev/char')).not.toContain(devt);
+    expect(m.sysfs.ls('/sys/dev/char').length).toBe(memDevts.length);
   });
 });
