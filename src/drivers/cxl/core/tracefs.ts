@@ -77,6 +77,12 @@ interface TracefsCtx {
   events: readonly string[];
   formats: ReadonlyMap<string, { id: number; fmt: CxlEventFormat }>;
   unsignedChar: boolean;
+  /**
+   * Each instance's files, made on the first walk into it and kept while the instance is the
+   * same buffer (an rmdir and mkdir of the name makes another): libtracefs walks an instance's
+   * files many times per `cxl list` memdev.
+   */
+  instanceFiles: Map<string, { buffer: TraceBuffer; files: Map<string, DebugfsEntry> }>;
 }
 
 /** The `trace` file's text: header with the entry counts, then one line per event. */
@@ -317,6 +323,16 @@ function bufferEntries(t: TracefsCtx, b: TraceBuffer): Map<string, DebugfsEntry>
   ]);
 }
 
+/** The files of instance `name` (created by the lookup if it does not exist). */
+function instanceFiles(t: TracefsCtx, name: string): Map<string, DebugfsEntry> {
+  const buffer = t.trace.instance(name);
+  const had = t.instanceFiles.get(name);
+  if (had?.buffer === buffer) return had.files;
+  const files = bufferEntries(t, buffer);
+  t.instanceFiles.set(name, { buffer, files });
+  return files;
+}
+
 /** The `instances/` listing: existing instances; a lookup of a new name creates it. */
 class InstanceDir extends Map<string, DebugfsEntry> {
   private readonly t: TracefsCtx;
@@ -326,7 +342,7 @@ class InstanceDir extends Map<string, DebugfsEntry> {
     for (const n of t.trace.instances.keys()) super.set(n, this.entry(n));
   }
   private entry(name: string): DebugfsEntry {
-    return { kind: 'dir', entries: () => bufferEntries(this.t, this.t.trace.instance(name)) };
+    return { kind: 'dir', entries: () => instanceFiles(this.t, name) };
   }
   override get(name: string): DebugfsEntry | undefined {
     if (!name || name.includes('/')) return undefined;
@@ -340,11 +356,16 @@ class InstanceDir extends Map<string, DebugfsEntry> {
  * events (once the cxl bus exists) and `instances/`.
  */
 export function cxlTracefs(kernel: Kernel): () => Map<string, DebugfsEntry> {
+  // Made once per set of events (they appear with the cxl bus; the layouts depend only on the
+  // kernel version): libtracefs walks these files many times per `cxl list -vvv` memdev.
+  let made: { events: string; top: Map<string, DebugfsEntry> } | undefined;
   return () => {
     const e = env(kernel);
     const events = kernel.buses.has('cxl')
       ? CXL_TRACE_EVENTS.filter(([, since]) => e.since(since)).map(([n]) => n)
       : [];
+    const key = events.join(' ');
+    if (made?.events === key) return made.top;
     const flags = cxlTraceLayoutFlags(e.since);
     const formats = new Map<string, { id: number; fmt: CxlEventFormat }>();
     CXL_TRACE_EVENTS.forEach(([n], i) => {
@@ -356,6 +377,7 @@ export function cxlTracefs(kernel: Kernel): () => Map<string, DebugfsEntry> {
       events,
       formats,
       unsignedChar: flags.unsignedChar,
+      instanceFiles: new Map(),
     };
     const top = bufferEntries(t, t.trace.top);
     top.set(
@@ -363,6 +385,7 @@ export function cxlTracefs(kernel: Kernel): () => Map<string, DebugfsEntry> {
       textFile(() => events.map((n) => `cxl:${n}\n`).join('')),
     );
     top.set('instances', { kind: 'dir', entries: () => new InstanceDir(t) });
+    made = { events: key, top };
     return top;
   };
 }
