@@ -25,7 +25,7 @@ import type { Kernel } from '../../kernel/kernel.ts';
 import { hexll } from '../../sysfs/format.ts';
 import { env } from '../env.ts';
 import { PciDev } from '../pci/pci-dev.ts';
-import { pciFunctions } from '../pci/probe.ts';
+import { pciDevAttrs, pciFunctions } from '../pci/probe.ts';
 import { CxlEndpointDecoder } from './core/decoder.ts';
 import type { CxlDevState, CxlMemdev } from './core/memdev.ts';
 import { devmCxlAddMemdev } from './core/memdev.ts';
@@ -223,35 +223,7 @@ export function pciehpHotAdd(
   }
   pdev.cfgWrite(0x04, 2, pdev.cfgRead(0x04, 2) | 0x6);
   bridge.below = [...bridge.below, pdev];
-  // a new list: the PCI core's may be shared (frozen)
-  pdev.groups = [
-    ...pdev.groups,
-    {
-      attrs: [
-        {
-          name: 'vendor',
-          mode: 0o444,
-          show: () => `0x${pdev.vendor.toString(16).padStart(4, '0')}\n`,
-        },
-        {
-          name: 'device',
-          mode: 0o444,
-          show: () => `0x${pdev.device.toString(16).padStart(4, '0')}\n`,
-        },
-        {
-          name: 'class',
-          mode: 0o444,
-          show: () => `0x${pdev.classCode.toString(16).padStart(6, '0')}\n`,
-        },
-        {
-          name: 'revision',
-          mode: 0o444,
-          show: () => `0x${pdev.revision.toString(16).padStart(2, '0')}\n`,
-        },
-        { name: 'config', mode: 0o644, read: () => pdev.configBytes() },
-      ],
-    },
-  ];
+  pciDevAttrs(pdev);
   pdev.add();
   if (isCxlAccelerator(pdev) && env(kernel).since(ACCEL_API_SINCE))
     driverProbe(pdev, cxlAccelDriver, () => {

@@ -128,8 +128,12 @@ const PCI_BRIDGE_GROUP = Object.freeze({ attrs: PCI_BRIDGE_ATTRS }) as unknown a
 const PCI_DEV_GROUPS = Object.freeze([PCI_DEV_GROUP]) as AttributeGroup[];
 const PCI_BRIDGE_GROUPS = Object.freeze([PCI_BRIDGE_GROUP]) as AttributeGroup[];
 
-/** Attaches the (shared) attribute group; one group per function, as before. */
-function pciDevAttrs(d: PciDev): void {
+/**
+ * Attaches pci-sysfs's attribute group (pci_dev_groups: vendor, device, class, revision, config;
+ * a bridge's bus numbers too) to a function, shared by every function and copy; a function
+ * found by a scan or hot-added (pciehp) gets it before device_add().
+ */
+export function pciDevAttrs(d: PciDev): void {
   d.groups = d.groups.length
     ? [...d.groups, d.isBridge ? PCI_BRIDGE_GROUP : PCI_DEV_GROUP]
     : d.isBridge
