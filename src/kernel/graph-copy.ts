@@ -265,17 +265,22 @@ interface CompiledShape {
 }
 const protoInfos = new WeakMap<object, ProtoInfo>();
 /** {@link ProtoInfo} of objects without a prototype. */
-const nullProtoInfo: ProtoInfo = {
-  kind: Kind.Plain,
-  keyed: false,
-  shared: false,
-  recipes: false,
-  lastKeys: undefined,
-  last: undefined,
-  byKeys: undefined,
-  shapes: 0,
-  resets: undefined,
-};
+const nullProtoInfo: ProtoInfo = newProtoInfo(Kind.Plain);
+
+/** A prototype's {@link ProtoInfo} before any of its instances is copied. */
+function newProtoInfo(kind: Kind): ProtoInfo {
+  return {
+    kind,
+    keyed: false,
+    shared: false,
+    recipes: false,
+    lastKeys: undefined,
+    last: undefined,
+    byKeys: undefined,
+    shapes: 0,
+    resets: undefined,
+  };
+}
 
 /** The {@link ProtoInfo} of `proto`, an instance of which is `o`. */
 function protoInfo(proto: object | null, o: object): ProtoInfo {
@@ -299,17 +304,7 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
                 : o instanceof Error
                   ? Kind.Described
                   : Kind.Plain;
-    info = {
-      kind,
-      keyed: false,
-      shared: false,
-      recipes: false,
-      lastKeys: undefined,
-      last: undefined,
-      byKeys: undefined,
-      shapes: 0,
-      resets: undefined,
-    };
+    info = newProtoInfo(kind);
     protoInfos.set(proto, info);
   }
   return info;
