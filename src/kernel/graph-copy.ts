@@ -136,7 +136,6 @@ export function resetInCopies<T extends object>(proto: T, fields: readonly strin
   const info = protoInfo(proto, Object.create(proto) as object);
   info.resets = new Set([...(info.resets ?? []), ...fields]);
   // shapes compiled before this declaration did not know the fields
-  info.lastKeys = undefined;
   info.last = undefined;
   info.byKeys = undefined;
   info.shapes = 0;
@@ -248,9 +247,11 @@ interface ProtoInfo {
   shared: boolean;
   /** Whether an instance was made by {@link rebuildable} (others skip the recipe lookup). */
   recipes: boolean;
-  /** The last shape copied, and all compiled ones by their first key (see {@link shapeCopier}). */
-  lastKeys: readonly string[] | undefined;
-  last: ShapeCopier | undefined;
+  /**
+   * The last shape copied (null: the last key list takes the generic path), and all compiled
+   * ones by their first key (see {@link shapeOf}).
+   */
+  last: CompiledShape | null | undefined;
   byKeys: Map<string, CompiledShape[]> | undefined;
   /** How many shapes are compiled (at most {@link MAX_SHAPES}). */
   shapes: number;
@@ -258,10 +259,20 @@ interface ProtoInfo {
   resets: ReadonlySet<string> | undefined;
 }
 
-/** A compiled shape: its key list and copier. */
+/**
+ * A compiled shape (a prototype and an own key list) — straight-line code per shape, which V8
+ * runs with inline caches instead of a generic keyed copy per property:
+ * - `Make`, called with `new` on an original: a constructor whose `prototype` is the shape's
+ *   prototype and whose body stores every key in order, the original's value as is (`undefined`
+ *   for a field reset in copies) — the copy is allocated with its fields in the object itself
+ *   and takes no hidden-class transition per field, unlike `Object.create()` and stores;
+ * - `fill`, once the copy is in the memo (cycles): replaces every object or function value of
+ *   the copy by its copy through `copy` (a primitive stays as `Make` stored it).
+ */
 interface CompiledShape {
   keys: readonly string[];
-  fn: ShapeCopier;
+  Make: new (src: object) => object;
+  fill: (src: object, dst: object, copy: (x: object) => unknown) => void;
 }
 const protoInfos = new WeakMap<object, ProtoInfo>();
 /** {@link ProtoInfo} of objects without a prototype. */
@@ -274,7 +285,6 @@ function newProtoInfo(kind: Kind): ProtoInfo {
     keyed: false,
     shared: false,
     recipes: false,
-    lastKeys: undefined,
     last: undefined,
     byKeys: undefined,
     shapes: 0,
@@ -310,39 +320,46 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
   return info;
 }
 
-/**
- * `o`'s {@link Kind}: arrays and views by their internal slots (per object, as cheap as a
- * check), the rest by prototype.
- */
-function kindOf(o: object, info: ProtoInfo): Kind {
-  if (ArrayBuffer.isView(o)) return Kind.View;
-  if (Array.isArray(o)) return Kind.Array;
-  return info.kind;
-}
-
-/**
- * Copies the enumerable own properties `keys` of `src` into `dst` through `copy` — compiled
- * once per shape (prototype + key list) into straight-line property copies, which V8 runs
- * with inline caches instead of a generic keyed copy per property.
- */
-type ShapeCopier = (src: object, dst: object, copy: (x: unknown) => unknown) => void;
-
 /** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
 const MAX_SHAPES = 64;
 
+/** A property access of key `k` in generated code. */
+function access(k: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+}
+
 /**
- * Compiles the copier of one key list. A primitive value (most fields: numbers, strings,
- * bigints, booleans, undefined) is stored as is, without a call of the copier.
+ * Compiles the {@link CompiledShape} of `keys` on `proto` (null: objects without a prototype,
+ * made by `Object.create(null)` in the constructor, which returns it).
  */
-function compileShape(keys: readonly string[], resets?: ReadonlySet<string>): ShapeCopier {
-  const body = keys
-    .map((k, i) => {
-      const q = JSON.stringify(k);
-      if (resets?.has(k)) return `d[${q}] = undefined;`;
-      return `const v${i} = s[${q}]; d[${q}] = (typeof v${i} === 'object' && v${i} !== null) || typeof v${i} === 'function' ? c(v${i}) : v${i};`;
-    })
-    .join('\n');
-  return new Function('s', 'd', 'c', body) as ShapeCopier;
+function compileShape(
+  proto: object | null,
+  keys: readonly string[],
+  resets: ReadonlySet<string> | undefined,
+): CompiledShape {
+  const to = proto === null ? 'd' : 'this';
+  const stores = keys.map(
+    (k) => `${to}${access(k)} = ${resets?.has(k) ? 'undefined' : `s${access(k)}`};`,
+  );
+  const makeBody =
+    proto === null
+      ? `const d = Object.create(null);\n${stores.join('\n')}\nreturn d;`
+      : stores.join('\n');
+  const Make = new Function('s', makeBody) as CompiledShape['Make'];
+  if (proto !== null) Make.prototype = proto;
+  const fillBody = keys
+    .filter((k) => !resets?.has(k))
+    .map(
+      (k) =>
+        `v = s${access(k)}; if (typeof v === 'object' ? v !== null : typeof v === 'function') d${access(k)} = c(v);`,
+    );
+  const fill = new Function(
+    's',
+    'd',
+    'c',
+    `let v;\n${fillBody.join('\n')}`,
+  ) as CompiledShape['fill'];
+  return { keys, Make, fill };
 }
 
 /** Whether two key lists are the same (keys from `Object.keys()` are interned strings). */
@@ -353,31 +370,36 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * The copier for `keys` on a prototype (undefined: use the generic loop). Compiled shapes are
- * found by their first key, then compared key by key: no string is built per object.
+ * The compiled shape of `keys` on `proto`, whose info is `info` (null: use the generic loop).
+ * Compiled shapes are found by their first key, then compared key by key: no string is built
+ * per object.
  */
-function shapeCopier(info: ProtoInfo, keys: readonly string[]): ShapeCopier | undefined {
-  const lk = info.lastKeys;
-  if (lk !== undefined && sameKeys(lk, keys)) return info.last;
+function shapeOf(
+  info: ProtoInfo,
+  proto: object | null,
+  keys: readonly string[],
+): CompiledShape | null {
   const first = keys.length ? (keys[0] as string) : '';
   info.byKeys ??= new Map();
   let list = info.byKeys.get(first);
-  let fn: ShapeCopier | undefined;
-  if (list) for (const e of list) if (sameKeys(e.keys, keys)) fn = e.fn;
-  if (!fn) {
+  let shape: CompiledShape | null = null;
+  if (list) for (const e of list) if (sameKeys(e.keys, keys)) shape = e;
+  if (!shape) {
     // `__proto__` as an own key would set the copy's prototype when assigned: generic path
-    if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
-    fn = compileShape(keys, info.resets);
+    if (info.shapes >= MAX_SHAPES || keys.includes('__proto__')) {
+      info.last = null;
+      return null;
+    }
+    shape = compileShape(proto, keys, info.resets);
     info.shapes++;
     if (!list) {
       list = [];
       info.byKeys.set(first, list);
     }
-    list.push({ keys, fn });
+    list.push(shape);
   }
-  info.lastKeys = keys;
-  info.last = fn;
-  return fn;
+  info.last = shape;
+  return shape;
 }
 
 /**
@@ -402,7 +424,7 @@ export function copyGraph<T>(root: T): T {
   const entries: [CopiedWeakMap<object, unknown>, object, object][] = [];
   /** The copy of `o`, made by `recipe` over copies of its arguments. */
   const rebuild = (o: object, recipe: Recipe): object => {
-    const args = recipe.args.map(copy) as never[];
+    const args = recipe.args.map(copyValue) as never[];
     // a cycle through the arguments may have made it already
     const again = memo.get(o);
     if (again !== undefined) return again as object;
@@ -412,38 +434,60 @@ export function copyGraph<T>(root: T): T {
     noteEntries(o, r);
     return r;
   };
-  const copy = (x: unknown): unknown => {
-    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
-    const o = x as object;
-    if (typeof o === 'function') {
+  /**
+   * The copy of `x`, an object or a function (callers let primitives through themselves): the
+   * memo's entry, or a new copy.
+   */
+  const copy = (x: object): unknown => {
+    if (typeof x === 'function') {
       // a plain function is shared: no memo lookup
-      const recipe = recipeOf(o);
-      if (recipe === undefined) return o;
-      const made = memo.get(o);
-      return made !== undefined ? made : rebuild(o, recipe);
+      const recipe = recipeOf(x);
+      if (recipe === undefined) return x;
+      const made = memo.get(x);
+      return made !== undefined ? made : rebuild(x, recipe);
     }
-    const done = memo.get(o);
-    if (done !== undefined) return done;
+    const done = memo.get(x);
+    return done !== undefined ? done : copyNew(x);
+  };
+  /** A new copy of `o` (not a function, not in the memo). */
+  const copyNew = (o: object): unknown => {
     if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
-    const info = protoInfo(proto, o);
+    const info = proto === null ? nullProtoInfo : (protoInfos.get(proto) ?? protoInfo(proto, o));
     if (info.shared && sharedObjects.has(o)) return o;
     if (info.recipes) {
       const recipe = recipeOf(o);
       if (recipe) return rebuild(o, recipe);
     }
-    const kind = kindOf(o, info);
+    if (Array.isArray(o)) return copyArray(o, proto, info.keyed);
+    if (ArrayBuffer.isView(o)) return copyView(o);
+    const kind = info.kind;
     if (kind === Kind.Plain) {
-      const c = Object.create(proto) as object;
-      memo.set(o, c);
       const keys = Object.keys(o);
-      const fn = shapeCopier(info, keys);
-      if (fn) fn(o, c, copy);
-      else {
+      const last = info.last;
+      const shape =
+        last !== undefined && last !== null && sameKeys(last.keys, keys)
+          ? last
+          : shapeOf(info, proto, keys);
+      let c: object;
+      if (shape !== null) {
+        c = new shape.Make(o);
+        memo.set(o, c);
+        shape.fill(o, c, copy);
+      } else {
+        c = Object.create(proto) as object;
+        memo.set(o, c);
         const src = o as Record<string, unknown>;
         const dst = c as Record<string, unknown>;
         const resets = info.resets;
-        for (const k of keys) dst[k] = resets?.has(k) ? undefined : copy(src[k]);
+        for (const k of keys) {
+          const v = src[k];
+          dst[k] = resets?.has(k)
+            ? undefined
+            : (typeof v === 'object' && v !== null) || typeof v === 'function'
+              ? copy(v)
+              : v;
+        }
       }
       if (info.keyed) noteEntries(o, c);
       return c;
@@ -453,93 +497,22 @@ export function copyGraph<T>(root: T): T {
       memo.set(o, c);
       return copyOwnProperties(o, c, info.keyed);
     }
-    if (kind === Kind.View) {
-      const v = o as unknown as {
-        constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
-        buffer: ArrayBufferLike;
-        byteOffset: number;
-        length?: number;
-        byteLength: number;
-      };
-      const b = v.buffer;
-      const chunk = chunkSizes.get(b);
-      if (chunk === undefined && !(o instanceof DataView) && v.byteOffset === 0) {
-        const whole = memo.get(b) === undefined && v.byteLength === b.byteLength;
-        if (whole && !wholeViews.has(b)) {
-          // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
-          // later view of the same buffer, or the buffer itself, takes this copy's buffer
-          const c = (o as unknown as { slice(): object }).slice();
-          if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
-            Object.setPrototypeOf(c, Object.getPrototypeOf(o));
-          wholeViews.set(b, c as ArrayBufferView);
-          memo.set(o, c);
-          return c;
-        }
-      }
-      let buf: ArrayBufferLike;
-      let off = v.byteOffset;
-      if (chunk !== undefined) {
-        // one piece of a slab, in an arena of this copy (memo key: the piece's first byte, per slab)
-        const start = off - (off % chunk);
-        let pieces = slabPieces.get(b);
-        if (!pieces) {
-          pieces = new Map();
-          slabPieces.set(b, pieces);
-        }
-        let at = pieces.get(start);
-        if (at === undefined) {
-          let arena = arenas.get(chunk);
-          if (!arena || arena.used === arena.pieces) {
-            const n = Math.min(ARENA_PIECES, arena ? arena.pieces * 2 : 8);
-            arena = { buf: new ArrayBuffer(n * chunk), used: 0, pieces: n };
-            slabOfChunks(arena.buf, chunk);
-            arenas.set(chunk, arena);
-          }
-          at = { buf: arena.buf, off: arena.used++ * chunk };
-          new Uint8Array(at.buf, at.off, chunk).set(new Uint8Array(b, start, chunk));
-          pieces.set(start, at);
-        }
-        buf = at.buf;
-        off = at.off + off - start;
-      } else buf = copyBuffer(b);
-      const c =
-        o instanceof DataView
-          ? new DataView(buf, off, v.byteLength)
-          : new v.constructor(buf, off, v.length as number);
-      if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
-        Object.setPrototypeOf(c, Object.getPrototypeOf(o));
-      memo.set(o, c);
-      return c;
-    }
     if (kind === Kind.Buffer) return copyBuffer(o as ArrayBufferLike);
     if (kind === Kind.Opaque) return o;
     let c: object;
-    if (kind === Kind.Array) {
-      const src = o as unknown[];
-      const a: unknown[] = new Array(src.length);
-      memo.set(o, a);
-      for (let i = 0; i < src.length; i++) {
-        const e = src[i];
-        a[i] = (typeof e === 'object' && e !== null) || typeof e === 'function' ? copy(e) : e;
-      }
-      if (Object.getPrototypeOf(o) !== Array.prototype)
-        Object.setPrototypeOf(a, Object.getPrototypeOf(o));
-      c = a;
-      if (Object.keys(o).length === src.length) {
-        if (info.keyed) noteEntries(o, c);
-        return c;
-      }
-    } else if (kind === Kind.Map) {
+    if (kind === Kind.Map) {
       const m = new Map();
       memo.set(o, m);
-      for (const [k, v] of o as Map<unknown, unknown>) m.set(copy(k), copy(v));
+      (o as Map<unknown, unknown>).forEach((v, k) => {
+        m.set(copyValue(k), copyValue(v));
+      });
       if (Object.getPrototypeOf(o) !== Map.prototype)
         Object.setPrototypeOf(m, Object.getPrototypeOf(o));
       c = m;
     } else if (kind === Kind.Set) {
       const s = new Set();
       memo.set(o, s);
-      for (const v of o as Set<unknown>) s.add(copy(v));
+      for (const v of o as Set<unknown>) s.add(copyValue(v));
       if (Object.getPrototypeOf(o) !== Set.prototype)
         Object.setPrototypeOf(s, Object.getPrototypeOf(o));
       c = s;
@@ -549,6 +522,88 @@ export function copyGraph<T>(root: T): T {
     }
     return copyOwnProperties(o, c, info.keyed);
   };
+  /** A new copy of the typed array or DataView `o`, of a slab piece into this copy's arena. */
+  const copyView = (o: object): object => {
+    const v = o as unknown as {
+      constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
+      buffer: ArrayBufferLike;
+      byteOffset: number;
+      length?: number;
+      byteLength: number;
+    };
+    const b = v.buffer;
+    const chunk = chunkSizes.get(b);
+    if (chunk === undefined && !(o instanceof DataView) && v.byteOffset === 0) {
+      const whole = memo.get(b) === undefined && v.byteLength === b.byteLength;
+      if (whole && !wholeViews.has(b)) {
+        // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
+        // later view of the same buffer, or the buffer itself, takes this copy's buffer
+        const c = (o as unknown as { slice(): object }).slice();
+        if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+          Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+        wholeViews.set(b, c as ArrayBufferView);
+        memo.set(o, c);
+        return c;
+      }
+    }
+    let buf: ArrayBufferLike;
+    let off = v.byteOffset;
+    if (chunk !== undefined) {
+      // one piece of a slab, in an arena of this copy (memo key: the piece's first byte, per slab)
+      const start = off - (off % chunk);
+      let pieces = slabPieces.get(b);
+      if (!pieces) {
+        pieces = new Map();
+        slabPieces.set(b, pieces);
+      }
+      let at = pieces.get(start);
+      if (at === undefined) {
+        let arena = arenas.get(chunk);
+        if (!arena || arena.used === arena.pieces) {
+          const n = Math.min(ARENA_PIECES, arena ? arena.pieces * 2 : 8);
+          arena = { buf: new ArrayBuffer(n * chunk), used: 0, pieces: n };
+          slabOfChunks(arena.buf, chunk);
+          arenas.set(chunk, arena);
+        }
+        at = { buf: arena.buf, off: arena.used++ * chunk };
+        new Uint8Array(at.buf, at.off, chunk).set(new Uint8Array(b, start, chunk));
+        pieces.set(start, at);
+      }
+      buf = at.buf;
+      off = at.off + off - start;
+    } else buf = copyBuffer(b);
+    const c =
+      o instanceof DataView
+        ? new DataView(buf, off, v.byteLength)
+        : new v.constructor(buf, off, v.length as number);
+    if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
+      Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+    memo.set(o, c);
+    return c;
+  };
+  /**
+   * A new copy of the array `o` (prototype `proto`): its elements (holes kept), then any other
+   * own property; `keyed`: `o` may be a key of a copied WeakMap.
+   */
+  const copyArray = (o: unknown[], proto: object | null, keyed: boolean): object => {
+    // slice() keeps the elements' kind (a plain array's species is Array)
+    const a: unknown[] = proto === Array.prototype ? o.slice() : new Array(o.length);
+    memo.set(o, a);
+    for (let i = 0; i < o.length; i++) {
+      const e = o[i];
+      if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
+      else if (proto !== Array.prototype && i in o) a[i] = e;
+    }
+    if (proto !== Array.prototype) Object.setPrototypeOf(a, proto);
+    if (Object.keys(o).length === o.length) {
+      if (keyed) noteEntries(o, a);
+      return a;
+    }
+    return copyOwnProperties(o, a, keyed);
+  };
+  /** The copy of `x`, any value. */
+  const copyValue = (x: unknown): unknown =>
+    (typeof x === 'object' && x !== null) || typeof x === 'function' ? copy(x) : x;
   /**
    * Copies `o`'s own properties (descriptors kept; an array's elements are done) into `c`;
    * `keyed`: `o` may be a key of a copied WeakMap.
@@ -560,13 +615,13 @@ export function copyGraph<T>(root: T): T {
       const d = Object.getOwnPropertyDescriptor(o, k) as PropertyDescriptor;
       if ('value' in d) {
         if (d.writable && d.enumerable && d.configurable)
-          (c as Record<PropertyKey, unknown>)[k] = copy(d.value);
-        else Object.defineProperty(c, k, { ...d, value: copy(d.value) });
+          (c as Record<PropertyKey, unknown>)[k] = copyValue(d.value);
+        else Object.defineProperty(c, k, { ...d, value: copyValue(d.value) });
       } else
         Object.defineProperty(c, k, {
           ...d,
-          get: copy(d.get) as (() => unknown) | undefined,
-          set: copy(d.set) as ((v: unknown) => void) | undefined,
+          get: copyValue(d.get) as (() => unknown) | undefined,
+          set: copyValue(d.set) as ((v: unknown) => void) | undefined,
         });
     }
     if (keyed) noteEntries(o, c);
@@ -582,10 +637,10 @@ export function copyGraph<T>(root: T): T {
       if (side[id] !== ABSENT) entries.push([tables[id] as CopiedWeakMap<object, unknown>, o, c]);
   };
 
-  const r = copy(root) as T;
+  const r = copyValue(root) as T;
   for (let i = 0; i < entries.length; i++) {
     const [wm, o, c] = entries[i] as [CopiedWeakMap<object, unknown>, object, object];
-    wm.set(c, copy(wm.get(o)));
+    wm.set(c, copyValue(wm.get(o)));
   }
   return r;
 }

@@ -48,8 +48,9 @@ describe('dropped copies die young', () => {
     );
     expect(r.stderr).toBe('');
     const { one, dropped } = JSON.parse(r.stdout.trim()) as { one: number; dropped: number };
-    // a copy of the default preset is a few hundred KB of heap
-    expect(one).toBeGreaterThan(100_000);
+    // a copy of the default preset is about 100 KB of heap (its objects allocated whole by the
+    // copier's compiled constructors; 150-300 KB when they grew property arrays field by field)
+    expect(one).toBeGreaterThan(50_000);
     expect(dropped).toBeLessThan(10 * one);
   });
 });
