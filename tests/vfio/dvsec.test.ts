@@ -19,7 +19,7 @@ let dv: number;
 let cfg: ReturnType<typeof guestCfg>;
 /** The physical function's config space (what the host reads). */
 const hostCfg = () => r.host.model.fn.config;
-const hostBytes = () => Array.from(hostCfg().config);
+const hostBytes = () => Array.from(hostCfg().values());
 
 beforeEach(() => {
   m = boot(GPU4);
@@ -239,14 +239,14 @@ describe('guest writes and the device', () => {
           const c = guestCfg(mm, rr);
           const d = guestDvsec(mm, rr);
           const hc = rr.host.model.fn.config;
-          const before = Array.from(hc.config);
+          const before = Array.from(hc.values());
           for (const o of ops) {
             const at = o.off - (o.off % o.size);
             // Control2 doorbells (bits 1, 2) act on the device; keep them out of this property
             const v = at <= 0x10 && at + o.size > 0x10 ? o.v & ~(0x6 << (8 * (0x10 - at))) : o.v;
             c.write(d + at, o.size, v);
           }
-          const after = Array.from(hc.config);
+          const after = Array.from(hc.values());
           const changed = after.flatMap((b, i) => (b !== before[i] ? [i - d] : []));
           // only Status2 (RW1CS forwarded) may change on the device
           return changed.every((o) => o === 0x12 || o === 0x13);

@@ -1,7 +1,7 @@
 /**
  * DOC: a PCIe function's 4 KiB configuration space, the QEMU way (hw/pci/pci.c).
  *
- * Three parallel byte arrays: the value (`config`), the write mask (`wmask`: bits a guest may
+ * Three parallel byte arrays: the values, the write mask (`wmask`: bits a guest may
  * change) and the write-1-to-clear mask (`w1cmask`). A write merges
  * `(old & ~wmask) | (val & wmask)` and then clears `val & w1cmask` (pci_default_write_config()),
  * so read-only bits survive any write. As in pci_init_wmask(), everything above the 64-byte
@@ -31,8 +31,19 @@ export const LEGACY_CONFIG_SIZE = 256;
  * buffer (copy-on-write) — 9,200 functions at 4,096 endpoints carried 78 MB of copies.
  */
 const MASK_BYTES = 2 * CONFIG_SPACE_SIZE + LEGACY_CONFIG_SIZE;
-/** Zeroed bytes for one config space's values. */
-const allocConfig = slabAllocator(CONFIG_SPACE_SIZE);
+/**
+ * Bytes of a config space's values always held: the header, the legacy capabilities and the
+ * first 768 bytes of extended space, where every device model here puts its extended
+ * capabilities (QEMU's CXL devices end below 0x300). The rest of the 4 KiB reads as zero until
+ * a non-zero byte is stored there (guest writes to unclaimed, writable bytes; a device placing
+ * a capability higher): then it gets its own piece. At 4,096 endpoints this keeps ~28 MB of
+ * zeros out of every machine snapshot (docs/performance.md).
+ */
+export const RESIDENT_CONFIG_SIZE = 1024;
+/** Zeroed bytes for one config space's resident values. */
+const allocConfig = slabAllocator(RESIDENT_CONFIG_SIZE);
+/** Zeroed bytes for the values above {@link RESIDENT_CONFIG_SIZE}, once one is non-zero. */
+const allocHigh = slabAllocator(CONFIG_SPACE_SIZE - RESIDENT_CONFIG_SIZE);
 /** Zeroed bytes for one config space's own (unshared) masks. */
 const allocMasks = slabAllocator(MASK_BYTES);
 
@@ -155,8 +166,13 @@ interface Hook {
 }
 
 export class PciConfigSpace {
-  /** The register values (carved from a shared slab). */
-  readonly config = allocConfig();
+  /**
+   * The register values of [0, {@link RESIDENT_CONFIG_SIZE}) (carved from a shared slab); read
+   * and write them through the accessors.
+   */
+  private readonly lo = allocConfig();
+  /** The values of [{@link RESIDENT_CONFIG_SIZE}, 4 KiB): undefined while all zero. */
+  private hi: Uint8Array | undefined = undefined;
   /** The masks' one buffer: own, or shared with equal config spaces after {@link shareMasks}. */
   private masks = allocMasks();
   /** True while {@link masks} is a shared set: mask changes copy it first. */
@@ -208,7 +224,7 @@ export class PciConfigSpace {
     this.setW1c16(PCI.STATUS, STATUS.W1C);
     this.used.fill(1, 0, 0x40);
     if (bridge) {
-      this.config[PCI.HEADER_TYPE] = HEADER_TYPE.BRIDGE;
+      this.lo[PCI.HEADER_TYPE] = HEADER_TYPE.BRIDGE;
       this.wmask.fill(0xff, PCI.PRIMARY_BUS, PCI.PRIMARY_BUS + 4);
       this.wmask[PCI.IO_BASE] = 0xf0;
       this.wmask[PCI.IO_LIMIT] = 0xf0;
@@ -218,8 +234,8 @@ export class PciConfigSpace {
       this.setMask16(PCI.PREF_MEMORY_LIMIT, 0xfff0);
       this.wmask.fill(0xff, PCI.PREF_BASE_UPPER32, PCI.PREF_BASE_UPPER32 + 8);
       // PCI_PREF_RANGE_TYPE_64 in base and limit (the IO range type is 16-bit: 0).
-      this.config[PCI.PREF_MEMORY_BASE] = 0x01;
-      this.config[PCI.PREF_MEMORY_LIMIT] = 0x01;
+      this.lo[PCI.PREF_MEMORY_BASE] = 0x01;
+      this.lo[PCI.PREF_MEMORY_LIMIT] = 0x01;
       // Bridge control minus the bits pcie_port_init_reg() hardwires for PCIe ports:
       // PARITY | SERR | ISA | VGA | VGA_16BIT | BUS_RESET.
       this.setMask16(PCI.BRIDGE_CONTROL, 0x0001 | 0x0002 | 0x0004 | 0x0008 | 0x0010 | 0x0040);
@@ -257,8 +273,10 @@ export class PciConfigSpace {
 
   // ---- raw access (device construction, no masks) ----
 
+  /** The byte at `off` (0 outside the 4 KiB). */
   get8(off: number): number {
-    return this.config[off] ?? 0;
+    if (off < RESIDENT_CONFIG_SIZE) return this.lo[off] ?? 0;
+    return this.hi?.[off - RESIDENT_CONFIG_SIZE] ?? 0;
   }
   get16(off: number): number {
     return this.get8(off) | (this.get8(off + 1) << 8);
@@ -266,8 +284,36 @@ export class PciConfigSpace {
   get32(off: number): number {
     return (this.get16(off) | (this.get16(off + 2) << 16)) >>> 0;
   }
+  /** Stores the byte `v & 0xff` at `off` (ignored outside the 4 KiB). */
   set8(off: number, v: number): void {
-    this.config[off] = v & 0xff;
+    if (off < RESIDENT_CONFIG_SIZE) {
+      if (off >= 0) this.lo[off] = v & 0xff;
+      return;
+    }
+    if (off >= CONFIG_SPACE_SIZE) return;
+    if (this.hi === undefined) {
+      if ((v & 0xff) === 0) return;
+      this.hi = allocHigh();
+    }
+    this.hi[off - RESIDENT_CONFIG_SIZE] = v & 0xff;
+  }
+
+  /** A copy of the 4 KiB of values as stored (no read hooks: see {@link snapshot}). */
+  values(): Uint8Array {
+    const out = new Uint8Array(CONFIG_SPACE_SIZE);
+    out.set(this.lo);
+    if (this.hi !== undefined) out.set(this.hi, RESIDENT_CONFIG_SIZE);
+    return out;
+  }
+
+  /** Takes every value byte of `src` (the masks are not copied). */
+  copyValues(src: PciConfigSpace): void {
+    this.lo.set(src.lo);
+    if (src.hi === undefined) this.hi?.fill(0);
+    else {
+      this.hi ??= allocHigh();
+      this.hi.set(src.hi);
+    }
   }
   set16(off: number, v: number): void {
     this.set8(off, v);
@@ -528,7 +574,7 @@ export class PciConfigSpace {
       const wm = this.wmask[o] ?? 0;
       const w1c = this.w1cmask[o] ?? 0;
       const b = val & 0xff;
-      this.config[o] = (((this.config[o] ?? 0) & ~wm) | (b & wm)) & ~(b & w1c);
+      this.set8(o, ((this.get8(o) & ~wm) | (b & wm)) & ~(b & w1c));
     }
     const hooks = this.hooks;
     for (const h of hooks)

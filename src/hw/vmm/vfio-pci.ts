@@ -73,7 +73,7 @@ function deviceDvsec(cs: PciConfigSpace): number {
 /** QEMU's emulated copy of the host config space, with the DVSEC handed to vfio. */
 function guestConfig(hostCs: PciConfigSpace, vfio: VfioPciDevice): PciConfigSpace {
   const cs = new PciConfigSpace(false);
-  cs.config.set(hostCs.config);
+  cs.copyValues(hostCs);
   cs.wmask.set(hostCs.wmask);
   cs.w1cmask.set(hostCs.w1cmask);
   for (const decl of hostCs.bars) if (decl) cs.registerBar(decl);
