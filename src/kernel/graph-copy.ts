@@ -205,9 +205,20 @@ const ARENA_PIECES = 64;
  * one per chunk size, themselves slabs (a copy of the copy copies them piece by piece too).
  */
 interface Arena {
-  buf: ArrayBuffer;
+  bytes: Uint8Array;
   used: number;
   pieces: number;
+}
+
+/**
+ * A slab one copy met (see {@link slabOfChunks}): its piece size, its bytes, and by piece number
+ * the arena buffer and offset its copy went to.
+ */
+interface SlabCopy {
+  chunk: number;
+  bytes: Uint8Array;
+  bufs: (ArrayBuffer | undefined)[];
+  offs: number[];
 }
 /** What an object is, for the copier (see {@link protoInfo}). */
 const Kind = {
@@ -267,7 +278,11 @@ interface ProtoInfo {
  *   for a field reset in copies) — the copy is allocated with its fields in the object itself
  *   and takes no hidden-class transition per field, unlike `Object.create()` and stores;
  * - `fill`, once the copy is in the memo (cycles): replaces every object or function value of
- *   the copy by its copy through `copy` (a primitive stays as `Make` stored it).
+ *   the copy by its copy through `copy` (a primitive stays as `Make` stored it). Per field it
+ *   keeps the last value `copy` returned as is — a constant (frozen, shared with copies, a plain
+ *   function, an opaque object), which stays one — and skips it without a call the next time
+ *   (a drivers table, a frozen idle range, a hook function: a third of the references of a
+ *   machine). What it keeps is immutable or module-level: it holds no machine alive.
  */
 interface CompiledShape {
   keys: readonly string[];
@@ -347,18 +362,17 @@ function compileShape(
       : stores.join('\n');
   const Make = new Function('s', makeBody) as CompiledShape['Make'];
   if (proto !== null) Make.prototype = proto;
-  const fillBody = keys
-    .filter((k) => !resets?.has(k))
-    .map(
-      (k) =>
-        `v = s${access(k)}; if (typeof v === 'object' ? v !== null : typeof v === 'function') d${access(k)} = c(v);`,
-    );
+  // per field, the last value the copier returned as is (a constant: frozen, shared, a plain
+  // function, an opaque object — each stays one), skipped without a call next time
+  const fields = keys.filter((k) => !resets?.has(k));
+  const fillBody = fields.map(
+    (k, i) =>
+      `v = s${access(k)}; if ((typeof v === 'object' ? v !== null : typeof v === 'function') && v !== k${i}) { w = c(v); if (w === v) k${i} = v; else d${access(k)} = w; }`,
+  );
+  const slots = fields.length ? `let ${fields.map((_, i) => `k${i}`).join(', ')};\n` : '';
   const fill = new Function(
-    's',
-    'd',
-    'c',
-    `let v;\n${fillBody.join('\n')}`,
-  ) as CompiledShape['fill'];
+    `${slots}return function fill(s, d, c) {\nlet v, w;\n${fillBody.join('\n')}\n};`,
+  )() as CompiledShape['fill'];
   return { keys, Make, fill };
 }
 
@@ -408,7 +422,8 @@ function shapeOf(
  */
 export function copyGraph<T>(root: T): T {
   const memo = new Map<object, unknown>();
-  const slabPieces = new Map<ArrayBufferLike, Map<number, { buf: ArrayBuffer; off: number }>>();
+  /** Buffers of views met, each a slab's record or null (not a slab). */
+  const slabs = new Map<ArrayBufferLike, SlabCopy | null>();
   const arenas = new Map<number, Arena>();
   /** Buffers whose one view was copied whole (the copy's buffer is that copy's). */
   const wholeViews = new Map<ArrayBufferLike, ArrayBufferView>();
@@ -460,7 +475,7 @@ export function copyGraph<T>(root: T): T {
       if (recipe) return rebuild(o, recipe);
     }
     if (Array.isArray(o)) return copyArray(o, proto, info.keyed);
-    if (ArrayBuffer.isView(o)) return copyView(o);
+    if (ArrayBuffer.isView(o)) return copyView(o, proto);
     const kind = info.kind;
     if (kind === Kind.Plain) {
       const keys = Object.keys(o);
@@ -522,62 +537,67 @@ export function copyGraph<T>(root: T): T {
     }
     return copyOwnProperties(o, c, info.keyed);
   };
-  /** A new copy of the typed array or DataView `o`, of a slab piece into this copy's arena. */
-  const copyView = (o: object): object => {
-    const v = o as unknown as {
-      constructor: new (b: ArrayBufferLike, off: number, len: number) => object;
-      buffer: ArrayBufferLike;
-      byteOffset: number;
-      length?: number;
-      byteLength: number;
-    };
-    const b = v.buffer;
-    const chunk = chunkSizes.get(b);
-    if (chunk === undefined && !(o instanceof DataView) && v.byteOffset === 0) {
-      const whole = memo.get(b) === undefined && v.byteLength === b.byteLength;
-      if (whole && !wholeViews.has(b)) {
-        // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
-        // later view of the same buffer, or the buffer itself, takes this copy's buffer
-        const c = (o as unknown as { slice(): object }).slice();
-        if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
-          Object.setPrototypeOf(c, Object.getPrototypeOf(o));
-        wholeViews.set(b, c as ArrayBufferView);
-        memo.set(o, c);
-        return c;
-      }
+  /**
+   * A new copy of the typed array or DataView `o` (prototype `proto`), of a slab piece into this
+   * copy's arena.
+   */
+  const copyView = (o: ArrayBufferView, proto: object | null): object => {
+    const b = o.buffer;
+    let slab = slabs.get(b);
+    if (slab === undefined) {
+      const chunk = chunkSizes.get(b);
+      slab = chunk === undefined ? null : { chunk, bytes: new Uint8Array(b), bufs: [], offs: [] };
+      slabs.set(b, slab);
     }
     let buf: ArrayBufferLike;
-    let off = v.byteOffset;
-    if (chunk !== undefined) {
-      // one piece of a slab, in an arena of this copy (memo key: the piece's first byte, per slab)
-      const start = off - (off % chunk);
-      let pieces = slabPieces.get(b);
-      if (!pieces) {
-        pieces = new Map();
-        slabPieces.set(b, pieces);
-      }
-      let at = pieces.get(start);
+    let off = o.byteOffset;
+    if (slab !== null) {
+      // one piece of a slab, in an arena of this copy
+      const chunk = slab.chunk;
+      const piece = Math.floor(off / chunk);
+      let at = slab.bufs[piece];
       if (at === undefined) {
         let arena = arenas.get(chunk);
         if (!arena || arena.used === arena.pieces) {
           const n = Math.min(ARENA_PIECES, arena ? arena.pieces * 2 : 8);
-          arena = { buf: new ArrayBuffer(n * chunk), used: 0, pieces: n };
-          slabOfChunks(arena.buf, chunk);
+          arena = { bytes: new Uint8Array(n * chunk), used: 0, pieces: n };
+          slabOfChunks(arena.bytes.buffer, chunk);
           arenas.set(chunk, arena);
         }
-        at = { buf: arena.buf, off: arena.used++ * chunk };
-        new Uint8Array(at.buf, at.off, chunk).set(new Uint8Array(b, start, chunk));
-        pieces.set(start, at);
+        const to = arena.used++ * chunk;
+        arena.bytes.set(slab.bytes.subarray(piece * chunk, piece * chunk + chunk), to);
+        at = arena.bytes.buffer as ArrayBuffer;
+        slab.bufs[piece] = at;
+        slab.offs[piece] = to;
       }
-      buf = at.buf;
-      off = at.off + off - start;
-    } else buf = copyBuffer(b);
-    const c =
-      o instanceof DataView
-        ? new DataView(buf, off, v.byteLength)
-        : new v.constructor(buf, off, v.length as number);
-    if (Object.getPrototypeOf(c) !== Object.getPrototypeOf(o))
-      Object.setPrototypeOf(c, Object.getPrototypeOf(o));
+      buf = at;
+      off = (slab.offs[piece] as number) + off - piece * chunk;
+    } else {
+      if (off === 0 && proto !== DataView.prototype && o.byteLength === b.byteLength) {
+        if (memo.get(b) === undefined && !wholeViews.has(b)) {
+          // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
+          // later view of the same buffer, or the buffer itself, takes this copy's buffer
+          const c = (o as unknown as { slice(): ArrayBufferView }).slice();
+          if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
+          wholeViews.set(b, c);
+          memo.set(o, c);
+          return c;
+        }
+      }
+      buf = copyBuffer(b);
+    }
+    const len = (o as { length?: number }).length as number;
+    let c: object;
+    if (proto === Uint8Array.prototype) c = new Uint8Array(buf, off, len);
+    else if (proto === Uint32Array.prototype) c = new Uint32Array(buf, off, len);
+    else if (proto === DataView.prototype) c = new DataView(buf, off, o.byteLength);
+    else {
+      const Ctor = (
+        o as unknown as { constructor: new (b: ArrayBufferLike, o: number, l: number) => object }
+      ).constructor;
+      c = o instanceof DataView ? new DataView(buf, off, o.byteLength) : new Ctor(buf, off, len);
+      if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
+    }
     memo.set(o, c);
     return c;
   };
