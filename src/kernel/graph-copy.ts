@@ -335,6 +335,10 @@ function protoInfo(proto: object | null, o: object): ProtoInfo {
   return info;
 }
 
+/** The {@link ProtoInfo}s of plain objects and arrays (most of a machine), without a lookup. */
+const objectInfo = protoInfo(Object.prototype, {});
+const arrayInfo = protoInfo(Array.prototype, []);
+
 /** Shapes compiled per prototype at most (objects used as dictionaries take the generic path). */
 const MAX_SHAPES = 64;
 
@@ -468,7 +472,14 @@ export function copyGraph<T>(root: T): T {
   const copyNew = (o: object): unknown => {
     if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
-    const info = proto === null ? nullProtoInfo : (protoInfos.get(proto) ?? protoInfo(proto, o));
+    const info =
+      proto === Object.prototype
+        ? objectInfo
+        : proto === Array.prototype
+          ? arrayInfo
+          : proto === null
+            ? nullProtoInfo
+            : (protoInfos.get(proto) ?? protoInfo(proto, o));
     if (info.shared && sharedObjects.has(o)) return o;
     if (info.recipes) {
       const recipe = recipeOf(o);
