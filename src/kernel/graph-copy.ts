@@ -287,7 +287,16 @@ interface ProtoInfo {
 interface CompiledShape {
   keys: readonly string[];
   Make: new (src: object) => object;
-  fill: (src: object, dst: object, copy: (x: object) => unknown) => void;
+  fill: (src: object, dst: object, copy: (x: object, site?: Site) => unknown) => void;
+}
+
+/**
+ * Where a reference was read (a field of a compiled shape): the shape of the plain object last
+ * copied from there, the first guess for the next (still checked against its own keys) — plain
+ * objects of many shapes share `Object.prototype`, whose last shape alone is a poor guess.
+ */
+interface Site {
+  shape: CompiledShape | undefined;
 }
 const protoInfos = new WeakMap<object, ProtoInfo>();
 /** {@link ProtoInfo} of objects without a prototype. */
@@ -371,9 +380,11 @@ function compileShape(
   const fields = keys.filter((k) => !resets?.has(k));
   const fillBody = fields.map(
     (k, i) =>
-      `v = s${access(k)}; if ((typeof v === 'object' ? v !== null : typeof v === 'function') && v !== k${i}) { w = c(v); if (w === v) k${i} = v; else d${access(k)} = w; }`,
+      `v = s${access(k)}; if ((typeof v === 'object' ? v !== null : typeof v === 'function') && v !== k${i}) { w = c(v, t${i}); if (w === v) k${i} = v; else d${access(k)} = w; }`,
   );
-  const slots = fields.length ? `let ${fields.map((_, i) => `k${i}`).join(', ')};\n` : '';
+  const slots = fields.length
+    ? `let ${fields.map((_, i) => `k${i}`).join(', ')};\nconst ${fields.map((_, i) => `t${i} = { shape: undefined }`).join(', ')};\n`
+    : '';
   const fill = new Function(
     `${slots}return function fill(s, d, c) {\nlet v, w;\n${fillBody.join('\n')}\n};`,
   )() as CompiledShape['fill'];
@@ -457,7 +468,7 @@ export function copyGraph<T>(root: T): T {
    * The copy of `x`, an object or a function (callers let primitives through themselves): the
    * memo's entry, or a new copy.
    */
-  const copy = (x: object): unknown => {
+  const copy = (x: object, site?: Site): unknown => {
     if (typeof x === 'function') {
       // a plain function is shared: no memo lookup
       const recipe = recipeOf(x);
@@ -466,10 +477,10 @@ export function copyGraph<T>(root: T): T {
       return made !== undefined ? made : rebuild(x, recipe);
     }
     const done = memo.get(x);
-    return done !== undefined ? done : copyNew(x);
+    return done !== undefined ? done : copyNew(x, site);
   };
-  /** A new copy of `o` (not a function, not in the memo). */
-  const copyNew = (o: object): unknown => {
+  /** A new copy of `o` (not a function, not in the memo), read at `site` (if known). */
+  const copyNew = (o: object, site: Site | undefined): unknown => {
     if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info =
@@ -490,11 +501,15 @@ export function copyGraph<T>(root: T): T {
     const kind = info.kind;
     if (kind === Kind.Plain) {
       const keys = Object.keys(o);
+      const hint = site?.shape;
       const last = info.last;
       const shape =
-        last !== undefined && last !== null && sameKeys(last.keys, keys)
-          ? last
-          : shapeOf(info, proto, keys);
+        hint !== undefined && sameKeys(hint.keys, keys)
+          ? hint
+          : last !== undefined && last !== null && sameKeys(last.keys, keys)
+            ? last
+            : shapeOf(info, proto, keys);
+      if (site !== undefined && shape !== hint && shape !== null) site.shape = shape;
       let c: object;
       if (shape !== null) {
         c = new shape.Make(o);
