@@ -18,7 +18,7 @@ import { devmCxlEnumerateDecoders, devmCxlSetupHdm, switchPortDecodersSetup } fr
 import { memdevOfEndpoint } from './core/memdev.ts';
 import { cxlMockEndpointParseCdat, cxlMockPortEnumerateDportsRc } from './core/mock-hooks.ts';
 import { cxlAwaitMediaReady, cxlHdmDecodeInit, devmCxlPortEnumerateDports } from './core/pci.ts';
-import { CxlPort, unregisterPort } from './core/port.ts';
+import { CxlPort, NO_DPORTS, unregisterPort } from './core/port.ts';
 import { cxlDecoderKillRegion } from './core/region/attach.ts';
 import { cxlEndpointAutoAssemble } from './core/region/auto.ts';
 import { CXL_KVER, cxlKver } from './kver.ts';
@@ -68,7 +68,7 @@ function cxlPortRemove(port: CxlPort): void {
     }
   }
   for (const d of port.dports) port.links.delete(`dport${d.portId}`);
-  port.dports.length = 0;
+  port.dports = NO_DPORTS;
   port.commitEnd = -1;
   port.hdm = undefined;
 }

@@ -77,12 +77,19 @@ export interface FwUploadOps {
 /** __firmware_loading_timeout() default: 60 seconds (TIMEOUT= in the uevent). */
 const LOADING_TIMEOUT_S = 60;
 
+/**
+ * The paged buffer of a device without a load open (fw_free_paged_buf() leaves none): one
+ * frozen empty array shared by every device and machine copy — {@link FwUploadDevice.appendImage}
+ * replaces it before its first byte.
+ */
+const NO_PAGES: Uint8Array = Object.freeze(new Uint8Array(0));
+
 /** A firmware upload device (struct fw_sysfs + struct fw_upload_priv). */
 export class FwUploadDevice extends Device {
   /** fw_state_is_loading(): a load is open or its upload runs (`loading` reads 1). */
   loading = false;
   /** The paged buffer written through `data` (first {@link imageSize} bytes are the image). */
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = NO_PAGES;
   /** Bytes written to `data` during the open load. */
   imageSize = 0;
   /** fw_upload_priv.progress */
@@ -114,7 +121,7 @@ export class FwUploadDevice extends Device {
   /** fw_free_paged_buf() + fw_state_init(): no load open, no image. */
   resetLoad(): void {
     this.loading = false;
-    this.buf = new Uint8Array(0);
+    this.buf = NO_PAGES;
     this.imageSize = 0;
   }
 }

@@ -10,7 +10,7 @@ import { copiedWeakMap } from '../../../kernel/graph-copy.ts';
 import type { Kernel } from '../../../kernel/kernel.ts';
 import { env } from '../../env.ts';
 import { CXL_KVER } from '../kver.ts';
-import { type CxlDport, CxlPort, type PortKind } from './port.ts';
+import { type CxlDport, CxlPort, NO_DPORTS, type PortKind } from './port.ts';
 import { portAttrGroups } from './port-sysfs.ts';
 
 /**
@@ -65,7 +65,9 @@ export function devmCxlAddDport(
     );
   }
   const dport: CxlDport = { dport: dportDev, portId, port, componentBase };
-  port.dports.push(dport);
+  // the first dport replaces the shared empty list (NO_DPORTS); later ones go into the port's own
+  if (port.dports === NO_DPORTS) port.dports = [dport];
+  else (port.dports as CxlDport[]).push(dport);
   const known = dportsByDev.get(dportDev);
   if (known) known.push(dport);
   else dportsByDev.set(dportDev, [dport]);

@@ -56,6 +56,9 @@ export interface CxlDport {
 /** Port kinds. */
 export type PortKind = 'root' | 'switch' | 'endpoint';
 
+/** The dports of a port without any: one frozen empty list shared by every port and copy. */
+export const NO_DPORTS: readonly CxlDport[] = Object.freeze([]);
+
 /** `struct cxl_port`. */
 export class CxlPort extends Dev {
   readonly id: number;
@@ -63,7 +66,11 @@ export class CxlPort extends Dev {
   uportDev: Device;
   /** Dport in the parent port this port hangs below (undefined for root). */
   parentDport: CxlDport | undefined;
-  readonly dports: CxlDport[] = [];
+  /**
+   * Dports in the order added (cxl_port.dports): the shared frozen {@link NO_DPORTS} until the
+   * first ({@link addDportToList}) — endpoint ports never have one.
+   */
+  dports: readonly CxlDport[] = NO_DPORTS;
   componentBase: bigint | undefined;
   /** Depth: root 0, host bridge 1, … */
   readonly depth: number;
