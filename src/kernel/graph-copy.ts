@@ -432,11 +432,54 @@ function shapeOf(
 }
 
 /**
+ * Per root copied, the index of every object a copy of it met (the memo of {@link copyGraph}):
+ * a root copied again (a booted machine copied per property case) finds its objects' indices
+ * with one lookup each and inserts only those it did not have — inserting ~5,600 objects into a
+ * fresh Map, which grows by rehashing, cost a sixth of a copy. The values are indices, not
+ * copies: no copy is reachable from here. The entry holds its root's objects, so a root dropped
+ * by its owner is freed by a full collection, not a young-generation one — a machine copied is
+ * a long-lived one (a copy that is itself copied lives as long as its entry).
+ */
+const indices = new WeakMap<object, Map<object, number>>();
+/** Objects an index may hold beyond twice the copy's before it is made again. */
+const INDEX_SLACK = 1024;
+
+/** The index of `root`'s objects (a new one for a primitive). */
+function indexOf(root: unknown): Map<object, number> {
+  if (root === null || (typeof root !== 'object' && typeof root !== 'function')) return new Map();
+  let m = indices.get(root as object);
+  if (m === undefined) {
+    m = new Map();
+    indices.set(root as object, m);
+  }
+  return m;
+}
+
+/**
  * A structural copy of everything reachable from `root` (see the DOC block): the copy shares no
  * mutable object and no per-instance closure with the original.
  */
 export function copyGraph<T>(root: T): T {
-  const memo = new Map<object, unknown>();
+  // the memo: each original's index in the root's index (kept from copy to copy), its copy at
+  // that index of `made` (this copy's)
+  const index = indexOf(root);
+  const made: unknown[] = new Array(index.size);
+  let copied = 0;
+  /** The copy of `o` made by this call, if any. */
+  const memoGet = (o: object): unknown => {
+    const i = index.get(o);
+    return i === undefined ? undefined : made[i];
+  };
+  /** Notes `c` as the copy of `o`. */
+  const memoSet = (o: object, c: unknown): void => {
+    let i = index.get(o);
+    if (i === undefined) {
+      i = index.size;
+      index.set(o, i);
+    }
+    made[i] = c;
+    copied++;
+  };
   /** Buffers of views met, each a slab's record or null (not a slab). */
   const slabs = new Map<ArrayBufferLike, SlabCopy | null>();
   const arenas = new Map<number, Arena>();
@@ -444,10 +487,10 @@ export function copyGraph<T>(root: T): T {
   const wholeViews = new Map<ArrayBufferLike, ArrayBufferView>();
   /** The copy of buffer `b` (the memo keeps views on one buffer on one copy). */
   const copyBuffer = (b: ArrayBufferLike): ArrayBufferLike => {
-    let c = memo.get(b) as ArrayBufferLike | undefined;
+    let c = memoGet(b) as ArrayBufferLike | undefined;
     if (!c) {
       c = wholeViews.get(b)?.buffer ?? b.slice(0);
-      memo.set(b, c);
+      memoSet(b, c);
     }
     return c;
   };
@@ -456,11 +499,11 @@ export function copyGraph<T>(root: T): T {
   const rebuild = (o: object, recipe: Recipe): object => {
     const args = recipe.args.map(copyValue) as never[];
     // a cycle through the arguments may have made it already
-    const again = memo.get(o);
+    const again = memoGet(o);
     if (again !== undefined) return again as object;
     const r = recipe.make(...args);
     setRecipe(r, { make: recipe.make, args });
-    memo.set(o, r);
+    memoSet(o, r);
     noteEntries(o, r);
     return r;
   };
@@ -473,10 +516,10 @@ export function copyGraph<T>(root: T): T {
       // a plain function is shared: no memo lookup
       const recipe = recipeOf(x);
       if (recipe === undefined) return x;
-      const made = memo.get(x);
+      const made = memoGet(x);
       return made !== undefined ? made : rebuild(x, recipe);
     }
-    const done = memo.get(x);
+    const done = memoGet(x);
     return done !== undefined ? done : copyNew(x, site);
   };
   /** A new copy of `o` (not a function, not in the memo), read at `site` (if known). */
@@ -513,11 +556,11 @@ export function copyGraph<T>(root: T): T {
       let c: object;
       if (shape !== null) {
         c = new shape.Make(o);
-        memo.set(o, c);
+        memoSet(o, c);
         shape.fill(o, c, copy);
       } else {
         c = Object.create(proto) as object;
-        memo.set(o, c);
+        memoSet(o, c);
         const src = o as Record<string, unknown>;
         const dst = c as Record<string, unknown>;
         const resets = info.resets;
@@ -535,7 +578,7 @@ export function copyGraph<T>(root: T): T {
     }
     if (kind === Kind.Described) {
       const c = Object.create(proto) as object;
-      memo.set(o, c);
+      memoSet(o, c);
       return copyOwnProperties(o, c, info.keyed);
     }
     if (kind === Kind.Buffer) return copyBuffer(o as ArrayBufferLike);
@@ -543,7 +586,7 @@ export function copyGraph<T>(root: T): T {
     let c: object;
     if (kind === Kind.Map) {
       const m = new Map();
-      memo.set(o, m);
+      memoSet(o, m);
       (o as Map<unknown, unknown>).forEach((v, k) => {
         m.set(copyValue(k), copyValue(v));
       });
@@ -552,14 +595,14 @@ export function copyGraph<T>(root: T): T {
       c = m;
     } else if (kind === Kind.Set) {
       const s = new Set();
-      memo.set(o, s);
+      memoSet(o, s);
       for (const v of o as Set<unknown>) s.add(copyValue(v));
       if (Object.getPrototypeOf(o) !== Set.prototype)
         Object.setPrototypeOf(s, Object.getPrototypeOf(o));
       c = s;
     } else {
       c = new Date((o as Date).getTime());
-      memo.set(o, c);
+      memoSet(o, c);
     }
     return copyOwnProperties(o, c, info.keyed);
   };
@@ -600,13 +643,13 @@ export function copyGraph<T>(root: T): T {
       off = (slab.offs[piece] as number) + off - piece * chunk;
     } else {
       if (off === 0 && proto !== DataView.prototype && o.byteLength === b.byteLength) {
-        if (memo.get(b) === undefined && !wholeViews.has(b)) {
+        if (memoGet(b) === undefined && !wholeViews.has(b)) {
           // the whole buffer: the typed array's own copy (small ones stay on V8's heap); a
           // later view of the same buffer, or the buffer itself, takes this copy's buffer
           const c = (o as unknown as { slice(): ArrayBufferView }).slice();
           if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
           wholeViews.set(b, c);
-          memo.set(o, c);
+          memoSet(o, c);
           return c;
         }
       }
@@ -624,7 +667,7 @@ export function copyGraph<T>(root: T): T {
       c = o instanceof DataView ? new DataView(buf, off, o.byteLength) : new Ctor(buf, off, len);
       if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
     }
-    memo.set(o, c);
+    memoSet(o, c);
     return c;
   };
   /**
@@ -634,7 +677,7 @@ export function copyGraph<T>(root: T): T {
   const copyArray = (o: unknown[], proto: object | null, keyed: boolean): object => {
     // slice() keeps the elements' kind (a plain array's species is Array)
     const a: unknown[] = proto === Array.prototype ? o.slice() : new Array(o.length);
-    memo.set(o, a);
+    memoSet(o, a);
     for (let i = 0; i < o.length; i++) {
       const e = o[i];
       if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
@@ -688,6 +731,8 @@ export function copyGraph<T>(root: T): T {
     const [wm, o, c] = entries[i] as [CopiedWeakMap<object, unknown>, object, object];
     wm.set(c, copyValue(wm.get(o)));
   }
+  // objects the root no longer reaches stay indexed: start over when they are many
+  if (index.size > 2 * copied + INDEX_SLACK) indices.delete(root as object);
   return r;
 }
 

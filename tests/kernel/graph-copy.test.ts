@@ -108,6 +108,28 @@ describe('copyGraph: compiled shapes', () => {
     }
   });
 
+  it('a root copied again after changes: new, moved and dropped objects', () => {
+    const a = new Node('a');
+    const b = new Node('b');
+    a.next = b;
+    const first = copyGraph(a);
+    expect(first.next?.name).toBe('b');
+    // b leaves, c comes in, b's old place is taken by an object met before under another field
+    const c = new Node('c');
+    a.next = c;
+    c.parent = a;
+    a.tag = b;
+    const second = copyGraph(a);
+    expect(second.next?.name).toBe('c');
+    expect(second.next?.parent).toBe(second);
+    expect((second.tag as Node).name).toBe('b');
+    expect(second.tag).not.toBe(b);
+    expect(second.tag).not.toBe(first.next);
+    // the first copy is untouched by the second
+    expect(first.next?.name).toBe('b');
+    expect(first.tag).toBeUndefined();
+  });
+
   it('fields reset in copies start undefined', () => {
     class Cached {
       state = 1;
