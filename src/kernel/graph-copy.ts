@@ -20,10 +20,12 @@
  * walks a copy and its original side by side and fails on any mutable object or per-instance
  * function they share; tests/api/clone-independence.test.ts writes at random to copies.
  *
- * Speed (issue 12; docs/performance.md "Clone and collector work"): a copy must die young once
- * dropped. Nothing module-level may reach into a machine — not even weakly: a WeakMap entry
- * whose value leads back to its key keeps a whole machine copy alive through V8's
- * young-generation collections, which is why the side tables are not WeakMaps. The same holds
+ * Speed (issue 12; docs/performance.md "Clone and collector work" and "A faster copier"): a copy
+ * must die young once dropped. Nothing module-level may reach into a copy — not even weakly: a
+ * WeakMap entry whose value leads back to its key keeps a whole machine copy alive through V8's
+ * young-generation collections, which is why the side tables are not WeakMaps. The one
+ * exception is the copier's own index of a copied root's objects ({@link copyGraph}'s memo, by
+ * root: a machine that is copied is a long-lived one), which holds originals, never copies. The same holds
  * for a function V8 records in a hidden class: a `make` of {@link rebuildable} (run per copy)
  * must not add a function property to an object it already built, nor use a getter or setter
  * in an object literal.
