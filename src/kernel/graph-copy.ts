@@ -473,8 +473,9 @@ export function copyGraph<T>(root: T): T {
     return i === undefined ? undefined : made[i];
   };
   /** Notes `c` as the copy of `o`. */
-  const memoSet = (o: object, c: unknown): void => {
-    let i = index.get(o);
+  const memoSet = (o: object, c: unknown): void => memoAt(o, c, index.get(o));
+  /** Notes `c` as the copy of `o`, whose index is `i` (undefined: none yet). */
+  const memoAt = (o: object, c: unknown, i: number | undefined): void => {
     if (i === undefined) {
       i = index.size;
       index.set(o, i);
@@ -518,14 +519,18 @@ export function copyGraph<T>(root: T): T {
       // a plain function is shared: no memo lookup
       const recipe = recipeOf(x);
       if (recipe === undefined) return x;
-      const made = memoGet(x);
-      return made !== undefined ? made : rebuild(x, recipe);
+      const again = memoGet(x);
+      return again !== undefined ? again : rebuild(x, recipe);
     }
-    const done = memoGet(x);
-    return done !== undefined ? done : copyNew(x, site);
+    const i = index.get(x);
+    if (i !== undefined) {
+      const done = made[i];
+      if (done !== undefined) return done;
+    }
+    return copyNew(x, site, i);
   };
   /** A new copy of `o` (not a function, not in the memo), read at `site` (if known). */
-  const copyNew = (o: object, site: Site | undefined): unknown => {
+  const copyNew = (o: object, site: Site | undefined, at: number | undefined): unknown => {
     if (Object.isFrozen(o)) return o;
     const proto = Object.getPrototypeOf(o) as object | null;
     const info =
@@ -541,8 +546,8 @@ export function copyGraph<T>(root: T): T {
       const recipe = recipeOf(o);
       if (recipe) return rebuild(o, recipe);
     }
-    if (Array.isArray(o)) return copyArray(o, proto, info.keyed);
-    if (ArrayBuffer.isView(o)) return copyView(o, proto);
+    if (Array.isArray(o)) return copyArray(o, proto, info.keyed, at);
+    if (ArrayBuffer.isView(o)) return copyView(o, proto, at);
     const kind = info.kind;
     if (kind === Kind.Plain) {
       const keys = Object.keys(o);
@@ -558,11 +563,11 @@ export function copyGraph<T>(root: T): T {
       let c: object;
       if (shape !== null) {
         c = new shape.Make(o);
-        memoSet(o, c);
+        memoAt(o, c, at);
         shape.fill(o, c, copy);
       } else {
         c = Object.create(proto) as object;
-        memoSet(o, c);
+        memoAt(o, c, at);
         const src = o as Record<string, unknown>;
         const dst = c as Record<string, unknown>;
         const resets = info.resets;
@@ -580,7 +585,7 @@ export function copyGraph<T>(root: T): T {
     }
     if (kind === Kind.Described) {
       const c = Object.create(proto) as object;
-      memoSet(o, c);
+      memoAt(o, c, at);
       return copyOwnProperties(o, c, info.keyed);
     }
     if (kind === Kind.Buffer) return copyBuffer(o as ArrayBufferLike);
@@ -588,7 +593,7 @@ export function copyGraph<T>(root: T): T {
     let c: object;
     if (kind === Kind.Map) {
       const m = new Map();
-      memoSet(o, m);
+      memoAt(o, m, at);
       (o as Map<unknown, unknown>).forEach((v, k) => {
         m.set(copyValue(k), copyValue(v));
       });
@@ -597,14 +602,14 @@ export function copyGraph<T>(root: T): T {
       c = m;
     } else if (kind === Kind.Set) {
       const s = new Set();
-      memoSet(o, s);
+      memoAt(o, s, at);
       for (const v of o as Set<unknown>) s.add(copyValue(v));
       if (Object.getPrototypeOf(o) !== Set.prototype)
         Object.setPrototypeOf(s, Object.getPrototypeOf(o));
       c = s;
     } else {
       c = new Date((o as Date).getTime());
-      memoSet(o, c);
+      memoAt(o, c, at);
     }
     return copyOwnProperties(o, c, info.keyed);
   };
@@ -612,7 +617,7 @@ export function copyGraph<T>(root: T): T {
    * A new copy of the typed array or DataView `o` (prototype `proto`), of a slab piece into this
    * copy's arena.
    */
-  const copyView = (o: ArrayBufferView, proto: object | null): object => {
+  const copyView = (o: ArrayBufferView, proto: object | null, at: number | undefined): object => {
     const b = o.buffer;
     let slab = slabs.get(b);
     if (slab === undefined) {
@@ -651,7 +656,7 @@ export function copyGraph<T>(root: T): T {
           const c = (o as unknown as { slice(): ArrayBufferView }).slice();
           if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
           wholeViews.set(b, c);
-          memoSet(o, c);
+          memoAt(o, c, at);
           return c;
         }
       }
@@ -669,17 +674,22 @@ export function copyGraph<T>(root: T): T {
       c = o instanceof DataView ? new DataView(buf, off, o.byteLength) : new Ctor(buf, off, len);
       if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto);
     }
-    memoSet(o, c);
+    memoAt(o, c, at);
     return c;
   };
   /**
    * A new copy of the array `o` (prototype `proto`): its elements (holes kept), then any other
    * own property; `keyed`: `o` may be a key of a copied WeakMap.
    */
-  const copyArray = (o: unknown[], proto: object | null, keyed: boolean): object => {
+  const copyArray = (
+    o: unknown[],
+    proto: object | null,
+    keyed: boolean,
+    at: number | undefined,
+  ): object => {
     // slice() keeps the elements' kind (a plain array's species is Array)
     const a: unknown[] = proto === Array.prototype ? o.slice() : new Array(o.length);
-    memoSet(o, a);
+    memoAt(o, a, at);
     for (let i = 0; i < o.length; i++) {
       const e = o[i];
       if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
