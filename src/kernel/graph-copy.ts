@@ -687,15 +687,26 @@ export function copyGraph<T>(root: T): T {
     keyed: boolean,
     at: number | undefined,
   ): object => {
-    // slice() keeps the elements' kind (a plain array's species is Array)
-    const a: unknown[] = proto === Array.prototype ? o.slice() : new Array(o.length);
-    memoAt(o, a, at);
-    for (let i = 0; i < o.length; i++) {
-      const e = o[i];
-      if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
-      else if (proto !== Array.prototype && i in o) a[i] = e;
+    let a: unknown[];
+    if (proto === Array.prototype) {
+      // slice() keeps the elements' kind (a plain array's species is Array); the elements are
+      // read from the slice, whose few hidden classes keep that load from going megamorphic
+      a = o.slice();
+      memoAt(o, a, at);
+      for (let i = 0; i < a.length; i++) {
+        const e = a[i];
+        if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
+      }
+    } else {
+      a = new Array(o.length);
+      memoAt(o, a, at);
+      for (let i = 0; i < o.length; i++) {
+        const e = o[i];
+        if ((typeof e === 'object' && e !== null) || typeof e === 'function') a[i] = copy(e);
+        else if (i in o) a[i] = e;
+      }
+      Object.setPrototypeOf(a, proto);
     }
-    if (proto !== Array.prototype) Object.setPrototypeOf(a, proto);
     if (Object.keys(o).length === o.length) {
       if (keyed) noteEntries(o, a);
       return a;
