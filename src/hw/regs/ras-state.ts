@@ -130,20 +130,49 @@ export interface RasState {
 export function createRasState(): RasState {
   return {
     events: [FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG, FRESH_EVENT_LOG],
-    bg: { opcode: 0, start: 0, runtime: 0, pct: 0, rc: 0, aborted: false },
+    bg: IDLE_BG,
     mediaDisabled: false,
     poisonBackup: NO_MEDIA_RECORDS,
     scanResults: NO_MEDIA_RECORDS,
     scanHasRun: false,
-    fw: {
-      activeSlot: 1,
-      stagedSlot: 0,
-      slots: [true, false],
-      transferring: false,
-      prevOffset: 0,
-      prevLen: 0,
-      currAction: 0,
-      currSlot: 0,
-    },
+    fw: QEMU_FW,
   };
+}
+
+/**
+ * No background command ever ran: one frozen state every fresh device points at (a copy of the
+ * machine shares it); bgStart() gives the device its own.
+ */
+export const IDLE_BG: BgState = Object.freeze({
+  opcode: 0,
+  start: 0,
+  runtime: 0,
+  pct: 0,
+  rc: 0,
+  aborted: false,
+});
+
+/**
+ * QEMU's firmware state at realize (cxl_initialize_mailbox_t3(): slot 1 active and filled,
+ * nothing staged or transferring): one frozen value every fresh device points at; the writers
+ * take the device's own first ({@link ownFw}).
+ */
+const QEMU_FW: FwState = Object.freeze({
+  activeSlot: 1,
+  stagedSlot: 0,
+  slots: Object.freeze([true, false]) as unknown as boolean[],
+  transferring: false,
+  prevOffset: 0,
+  prevLen: 0,
+  currAction: 0,
+  currSlot: 0,
+});
+
+/** The firmware state of `ras` to write to: its own, made from the shared initial one on the first write. */
+export function ownFw(ras: RasState): FwState {
+  const fw = ras.fw;
+  if (fw !== QEMU_FW) return fw;
+  const own: FwState = { ...fw, slots: [...fw.slots] };
+  ras.fw = own;
+  return own;
 }

@@ -48,13 +48,15 @@ export function bgStart(
   abortable: boolean,
   complete: (doneAtMs: number) => void,
 ) {
-  const bg = s.ras.bg;
-  bg.opcode = opcode;
-  bg.start = nowMs(s);
-  bg.runtime = Math.max(1, runtimeMs);
-  bg.pct = 0;
-  bg.rc = 0;
-  bg.aborted = false;
+  // the device's own state from here (a fresh device shares the frozen IDLE_BG)
+  s.ras.bg = {
+    opcode,
+    start: nowMs(s),
+    runtime: Math.max(1, runtimeMs),
+    pct: 0,
+    rc: 0,
+    aborted: false,
+  };
   completions.set(s, { fn: complete, abortable });
   return rc(MBOX_RC.BACKGROUND);
 }

@@ -23,7 +23,7 @@
 import { mockActivateFw, mockFwInfo, mockTransferFw } from '../../dev/cxl-test-mock-fw.ts';
 import { SZ_256M } from '../bits.ts';
 import type { MemDevState } from '../memdev-state.ts';
-import type { FwState } from '../ras-state.ts';
+import { type FwState, ownFw } from '../ras-state.ts';
 import { bgStart, EFFECT_BG_ABORT, nowMs } from './background.ts';
 import { qemuMboxHas } from './qemu-since.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc, VAR } from './types.ts';
@@ -77,7 +77,7 @@ function getFwInfo(ctx: MboxContext) {
 
 function transfer(ctx: MboxContext) {
   const s = ctx.state;
-  const fw = s.ras.fw;
+  const fw = ownFw(s.ras);
   if (fw.mock) return mockTransferFw(ctx, fw);
   const n = ctx.input.length;
   if (n < XFER_HDR) return rc(MBOX_RC.PAYLOADLEN);
@@ -133,7 +133,7 @@ function transfer(ctx: MboxContext) {
 }
 
 function activate(ctx: MboxContext) {
-  const fw = ctx.state.ras.fw;
+  const fw = ownFw(ctx.state.ras);
   if (fw.mock) return mockActivateFw(ctx, fw);
   const p = le(ctx.input);
   const action = p.u8(0);
