@@ -67,6 +67,7 @@ export interface MemDevState {
   /** Identify FW Revision (16 bytes ASCII): "BWFW VERSION 00" on QEMU. */
   fwRevision: string;
   qemu: QemuVersion;
+  /** Get Health Info's answer: a frozen shared value on a fresh device (replace, do not change). */
   health: MemDevHealth;
   /**
    * Poison list (newest first, as QEMU's QLIST_INSERT_HEAD keeps it): the shared frozen
@@ -75,6 +76,7 @@ export interface MemDevState {
   poison: PoisonRecord[];
   /** Set when the poison list overflowed (QEMU poison_list_overflowed), with its timestamp. */
   poisonOverflow: { timestamp: bigint } | undefined;
+  /** Alert configuration: a frozen shared value on a fresh device; writers use {@link ownAlertConfig}. */
   alert: AlertConfig;
   /** Set Timestamp state (ns): host value and the device clock when it was set. */
   timestamp: { set: boolean; hostSet: bigint; lastSet: bigint };
@@ -153,6 +155,24 @@ export function defaultAlertConfig(): AlertConfig {
   };
 }
 
+/**
+ * The health of a fresh device (what {@link defaultHealth} returns): one frozen value every fresh
+ * device points at (a copy of the machine shares it); a writer assigns a new object.
+ */
+const DEFAULT_HEALTH: MemDevHealth = Object.freeze(defaultHealth());
+
+/**
+ * The alert configuration of a fresh device ({@link defaultAlertConfig}): one frozen value every
+ * fresh device points at; Set Alert Config takes the device's own first ({@link ownAlertConfig}).
+ */
+const QEMU_ALERT_CONFIG: AlertConfig = Object.freeze(defaultAlertConfig());
+
+/** The alert configuration of `s` to write to: its own, made from the shared one on the first write. */
+export function ownAlertConfig(s: MemDevState): AlertConfig {
+  if (s.alert === QEMU_ALERT_CONFIG) s.alert = { ...QEMU_ALERT_CONFIG };
+  return s.alert;
+}
+
 /** A monotonic ns clock starting at 0 (like QEMU_CLOCK_VIRTUAL from VM start). */
 export function monotonicClock(): DeviceClock {
   return new HostClockSince(process.hrtime.bigint());
@@ -198,10 +218,10 @@ export function createMemDevState(d: Type3Dev, qemu: QemuVersion): MemDevState {
     serial: d.serial,
     fwRevision: QEMU_FW_REVISION,
     qemu,
-    health: defaultHealth(),
+    health: DEFAULT_HEALTH,
     poison: NO_POISON,
     poisonOverflow: undefined,
-    alert: defaultAlertConfig(),
+    alert: QEMU_ALERT_CONFIG,
     timestamp: { set: false, hostSet: 0n, lastSet: 0n },
     eventIrq: [false, false, false, false, false],
     extraOpcodes: undefined,

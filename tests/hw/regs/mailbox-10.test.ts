@@ -173,8 +173,8 @@ describe('QEMU 10.1 mailbox', () => {
   it('extra commands: Get Health Info answers MemDevState.health; Set Partition Info accepts nothing', () => {
     const { regs } = mk((s) => {
       s.extraOpcodes = new Set([0x4200, 0x4101]);
-      s.health.lifeUsed = 15;
-      s.health.dirtyShutdowns = 10;
+      // a fresh device shares a frozen health: a writer assigns its own
+      s.health = { ...s.health, lifeUsed: 15, dirtyShutdowns: 10 };
     });
     expect(celOpcodes(regs)).toEqual(expect.arrayContaining([0x4101, 0x4200]));
     const h = mboxSend(regs, 0x4200);

@@ -9,6 +9,7 @@
  * implemented by QEMU; cxlsim's handler (enabled through MemDevState.extraOpcodes, e.g. for
  * cxl_test-like devices) answers the 0x12-byte payload of MemDevState.health.
  */
+import { ownAlertConfig } from '../memdev-state.ts';
 import { EFFECT, le, MBOX_RC, type MboxCommand, type MboxContext, rc } from './types.ts';
 
 /** Alert bits of Valid/Enable Alert Actions (Table 8-136). */
@@ -53,7 +54,7 @@ function getAlertConfig(ctx: MboxContext) {
 }
 
 function setAlertConfig(ctx: MboxContext) {
-  const a = ctx.state.alert;
+  const a = ownAlertConfig(ctx.state);
   const p = le(ctx.input);
   const valid = p.u8(0);
   if (valid & ALERT.LIFE_USED_WARN) {
