@@ -222,7 +222,11 @@ interface SlabCopy {
   bufs: (ArrayBuffer | undefined)[];
   offs: number[];
 }
-/** What an object is, for the copier (see {@link protoInfo}). */
+/**
+ * What an object is, for the copier, by its prototype (see {@link protoInfo}); arrays and views
+ * are told apart per object by their internal slots (`Array.isArray()`, `ArrayBuffer.isView()`)
+ * before the prototype's kind is looked at, so no prototype's kind is `Array` or `View`.
+ */
 const Kind = {
   /**
    * Copied property by property, its enumerable own properties only: machine state never has
