@@ -61,6 +61,21 @@ const MBOX_RESIDENT = 0x100;
 const scratch = new Uint8Array(MBOX_PAYLOAD_SIZE);
 /** Where the payload's part above the resident bytes starts in it. */
 const HI_PAYLOAD = MBOX_RESIDENT - MBOX_PAYLOAD;
+/** The scratch payload's resident part and the rest (views made once). */
+const scratchLo = scratch.subarray(0, HI_PAYLOAD);
+const scratchHi = scratch.subarray(HI_PAYLOAD);
+/** The rest as 32-bit words, for the zero check. */
+const scratchHiWords = new Uint32Array(
+  scratch.buffer,
+  HI_PAYLOAD,
+  (MBOX_PAYLOAD_SIZE - HI_PAYLOAD) / 4,
+);
+
+/** Whether the scratch payload is all zero above its resident part. */
+function scratchHiZero(): boolean {
+  for (let i = 0; i < scratchHiWords.length; i++) if (scratchHiWords[i] !== 0) return false;
+  return true;
+}
 
 /** QEMU 10.1's mailbox MSI-X vector (CXL_T3_MSIX_MBOX = event start 2 + 5 event logs). */
 export const MBOX_MSIX = 7;
@@ -132,22 +147,21 @@ export class Mailbox implements MmioRegion {
 
   /** The payload registers, assembled into the shared scratch buffer. */
   private loadPayload(): Uint8Array {
-    scratch.set(this.bytes.subarray(MBOX_PAYLOAD));
+    scratchLo.set(this.bytes.subarray(MBOX_PAYLOAD));
     const hi = this.hi;
-    if (hi === undefined) scratch.fill(0, HI_PAYLOAD);
-    else scratch.set(new Uint8Array(hi.buffer, hi.byteOffset, hi.byteLength), HI_PAYLOAD);
+    if (hi === undefined) scratchHi.fill(0);
+    else scratchHi.set(new Uint8Array(hi.buffer, hi.byteOffset, hi.byteLength));
     return scratch;
   }
 
-  /** Stores `p` (the scratch buffer after a command) into the payload registers. */
-  private storePayload(p: Uint8Array): void {
-    this.bytes.set(p.subarray(0, HI_PAYLOAD), MBOX_PAYLOAD);
-    const rest = p.subarray(HI_PAYLOAD);
+  /** Stores the scratch buffer (after a command) into the payload registers. */
+  private storePayload(): void {
+    this.bytes.set(scratchLo, MBOX_PAYLOAD);
     if (this.hi === undefined) {
-      if (rest.every((b) => b === 0)) return;
+      if (scratchHiZero()) return;
       this.hi = new DataView(new ArrayBuffer(MBOX_LENGTH - MBOX_RESIDENT));
     }
-    new Uint8Array(this.hi.buffer).set(rest);
+    new Uint8Array(this.hi.buffer).set(scratchHi);
   }
 
   /**
@@ -239,7 +253,7 @@ export class Mailbox implements MmioRegion {
           cel: this.cel,
         });
       } finally {
-        this.storePayload(payload);
+        this.storePayload();
       }
       code = r.rc;
       lenOut = Math.min(r.len, MBOX_PAYLOAD_SIZE);
