@@ -157,24 +157,18 @@ export class Mailbox implements MmioRegion {
   /** Stores the scratch buffer (after a command) into the payload registers. */
   private storePayload(): void {
     this.bytes.set(scratchLo, MBOX_PAYLOAD);
-    if (this.hi === undefined) {
-      if (scratchHiZero()) return;
-      this.hi = new DataView(new ArrayBuffer(MBOX_LENGTH - MBOX_RESIDENT));
-    }
-    new Uint8Array(this.hi.buffer).set(scratchHi);
+    const hi = this.upper(!scratchHiZero());
+    if (hi !== undefined) new Uint8Array(hi.buffer).set(scratchHi);
   }
 
   /**
-   * The register view holding `offset` and the offset in it; the payload's upper part is made
-   * when `store` (undefined: it is not there, all zero).
+   * The payload's upper part ([{@link MBOX_RESIDENT}, {@link MBOX_LENGTH})), made when `make`
+   * (undefined: not there, all zero).
    */
-  private at(offset: number, store: boolean): [DataView, number] | undefined {
-    if (offset < MBOX_RESIDENT) return [this.dv, offset];
-    if (this.hi === undefined) {
-      if (!store) return undefined;
+  private upper(make: boolean): DataView | undefined {
+    if (this.hi === undefined && make)
       this.hi = new DataView(new ArrayBuffer(MBOX_LENGTH - MBOX_RESIDENT));
-    }
-    return [this.hi, offset - MBOX_RESIDENT];
+    return this.hi;
   }
 
   read32(offset: number): number {
@@ -183,8 +177,8 @@ export class Mailbox implements MmioRegion {
       const v = this.read64(offset & ~7);
       return Number(offset & 4 ? v >> 32n : v & 0xffffffffn) >>> 0;
     }
-    const a = this.at(offset, false);
-    return a ? a[0].getUint32(a[1], true) : 0;
+    if (offset < MBOX_RESIDENT) return this.dv.getUint32(offset, true);
+    return this.hi?.getUint32(offset - MBOX_RESIDENT, true) ?? 0;
   }
 
   read64(offset: number): bigint {
@@ -194,25 +188,25 @@ export class Mailbox implements MmioRegion {
     if (offset === MBOX_STATUS)
       return this.dv.getBigUint64(offset, true) | (bgRunning(this.state) ? 1n : 0n);
     if (offset === MBOX_BG_STATUS) return bgStatusReg(this.state);
-    const a = this.at(offset, false);
-    return a ? a[0].getBigUint64(a[1], true) : 0n;
+    if (offset < MBOX_RESIDENT) return this.dv.getBigUint64(offset, true);
+    return this.hi?.getBigUint64(offset - MBOX_RESIDENT, true) ?? 0n;
   }
 
   write32(offset: number, value: number): void {
     if (offset < 0 || offset + 4 > this.size || offset & 3) return;
-    if (offset >= MBOX_PAYLOAD) {
-      const a = value === 0 ? this.at(offset, false) : this.at(offset, true);
-      a?.[0].setUint32(a[1], value >>> 0, true);
-    } else if (offset === MBOX_CTRL) this.dv.setUint32(offset, value & MBOX_CTRL_WRITE_MASK, true);
+    if (offset >= MBOX_RESIDENT)
+      this.upper(value !== 0)?.setUint32(offset - MBOX_RESIDENT, value >>> 0, true);
+    else if (offset >= MBOX_PAYLOAD) this.dv.setUint32(offset, value >>> 0, true);
+    else if (offset === MBOX_CTRL) this.dv.setUint32(offset, value & MBOX_CTRL_WRITE_MASK, true);
     this.ring();
   }
 
   write64(offset: number, value: bigint): void {
     if (offset < 0 || offset + 8 > this.size || offset & 7) return;
-    if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) {
-      const a = value === 0n ? this.at(offset, false) : this.at(offset, true);
-      a?.[0].setBigUint64(a[1], BigInt.asUintN(64, value), true);
-    }
+    const v = BigInt.asUintN(64, value);
+    if (offset >= MBOX_RESIDENT)
+      this.upper(v !== 0n)?.setBigUint64(offset - MBOX_RESIDENT, v, true);
+    else if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) this.dv.setBigUint64(offset, v, true);
     this.ring();
   }
 
