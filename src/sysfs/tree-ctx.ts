@@ -173,6 +173,9 @@ function debugfsDir(
   };
 }
 
+/** `/sys/kernel` entries that never change (see {@link kernelDir}). */
+const KERNEL_STABLE: ReadonlySet<string> = new Set(['debug', 'tracing']);
+
 /** `/sys/kernel`: the debugfs mount point, and tracefs's when the tracefs hook is given. */
 export function kernelDir(ctx: TreeCtx): DirNode {
   const top = (): Map<string, DebugfsEntry> => {
@@ -186,5 +189,7 @@ export function kernelDir(ctx: TreeCtx): DirNode {
   const tracing = tracefs ? debugfsDir(() => tracefs()) : undefined;
   const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);
   if (tracing) entries.set('tracing', () => tracing);
-  return staticDir(() => entries);
+  // both mount points are there for the kernel's life: a path below them resolves from the
+  // cached mount point (ndctl 85 looks up /sys/kernel/debug/cxl/memN/inject_poison per memdev)
+  return staticDir(() => entries, KERNEL_STABLE);
 }

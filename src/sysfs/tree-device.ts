@@ -18,14 +18,18 @@ import { Errno, isErrno } from '../kernel/errno.ts';
 import { KERN } from '../kernel/log.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
+  DIR_ENTRY,
   type DirNode,
   devPath,
   type FileNode,
+  fileEntry,
   fileNode,
+  LinkEntry,
   type Node,
   type TreeCtx,
   ueventStore,
 } from './tree-node.ts';
+import type { SysEntry } from './view.ts';
 
 /** uevent variables dev_uevent() emits before DEVTYPE= (the devt block). */
 const DEVT_KEYS = new Set(['MAJOR', 'MINOR', 'DEVNAME', 'DEVMODE', 'DEVUID', 'DEVGID']);
@@ -284,9 +288,17 @@ function glued(dev: Device, name: string): Map<string, Device> {
   return m;
 }
 
-/** Whether a registered class device of `dev` sits in the glue directory `name`. */
+/**
+ * Whether a registered class device of `dev` sits in the glue directory `name`: a child of
+ * class `name` when `dev` is not of that class (Device.glueDir(), without a call per child).
+ */
 function hasGlued(dev: Device, name: string): boolean {
-  for (const c of dev.children) if (c.registered && c.glueDir() === name) return true;
+  if (dev.cls === name) return false;
+  const kids = dev.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i] as Device;
+    if (c.cls === name && c.registered) return true;
+  }
   return false;
 }
 
@@ -406,6 +418,35 @@ class DeviceDirNode implements DirNode {
     const a = findAttr(dev, name);
     if (a) return attrNode(dev, a);
     return linkNode(dev, name) ?? builtin(dev, name);
+  }
+
+  lstatEntry(at: string, name: string): SysEntry | undefined {
+    // lookup()'s order, reporting the kind of what it finds instead of making its node
+    const { ctx, dev } = this;
+    if (ctx.child(dev, name) || hasGlued(dev, name) || hasGroupDir(dev, name)) return DIR_ENTRY;
+    const a = findAttr(dev, name);
+    if (a) return fileEntry(a.mode, a.read !== undefined);
+    const t = dev.linkTarget(name);
+    if (t) return new LinkEntry(`${at}/${name}`, 'sysPath' in t ? t.sysPath : devPath(t));
+    switch (name) {
+      case 'uevent':
+        return fileEntry(0o644, false);
+      case 'driver': {
+        const drv = dev.driver;
+        return drv
+          ? new LinkEntry(`${at}/driver`, `bus/${drv.bus}/drivers/${drv.name}`)
+          : undefined;
+      }
+      default: {
+        const n = builtin(dev, name);
+        if (!n) return undefined;
+        return n.t === 'link'
+          ? new LinkEntry(`${at}/${name}`, n.to)
+          : n.t === 'file'
+            ? fileEntry(n.mode, n.binary)
+            : DIR_ENTRY;
+      }
+    }
   }
 
   readFile(name: string): string | Uint8Array | 'ENOENT' | undefined {

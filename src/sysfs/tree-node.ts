@@ -13,6 +13,8 @@ import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
+import { kernfsLinkTarget } from './kernfs-link.ts';
+import type { SysEntry } from './view.ts';
 
 /**
  * A directory: `list()` in kernfs order, `lookup()` of one name. `lookupStable()`, when
@@ -32,6 +34,53 @@ export interface DirNode {
    * 'ENOENT' when GROUP is a group directory without a visible ATTR.
    */
   readFile?(name: string): string | Uint8Array | 'ENOENT' | undefined;
+  /**
+   * Optional shortcut: what lstat() reports for the entry `name` — the kind of what
+   * `lookup(name)` gives — without building its node; undefined when there is no such entry.
+   * `at` is this directory's path relative to /sys (a link's relative target is computed from
+   * it when asked for).
+   */
+  lstatEntry?(at: string, name: string): SysEntry | undefined;
+}
+
+/** The entry that lstat() reports for any directory (one object: it holds nothing but the kind). */
+export const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
+
+/**
+ * The entry that lstat() reports for a symlink at `at` (relative to /sys) to `to`: the relative
+ * target is computed when asked for (is_enabled() only wants the kind), by a getter on the
+ * class rather than a closure per entry.
+ */
+export class LinkEntry {
+  readonly kind = 'link';
+  private readonly at: string;
+  private readonly to: string;
+  private cached: string | undefined;
+
+  constructor(at: string, to: string) {
+    this.at = at;
+    this.to = to;
+  }
+
+  /** readlink(2)'s text: the target relative to the link's directory (kernfs-link.ts). */
+  get target(): string {
+    this.cached ??= kernfsLinkTarget(this.at, this.to);
+    return this.cached;
+  }
+}
+
+/** lstat()'s entries for files, one per (mode, binary): they hold nothing else. */
+const FILE_ENTRIES = new Map<number, SysEntry>();
+
+/** What lstat() reports for a file of mode `mode` (permission bits), binary or text. */
+export function fileEntry(mode: number, binary: boolean): SysEntry {
+  const key = binary ? mode + 0x10000 : mode;
+  let e = FILE_ENTRIES.get(key);
+  if (!e) {
+    e = Object.freeze({ kind: 'file', mode, binary });
+    FILE_ENTRIES.set(key, e);
+  }
+  return e;
 }
 
 /**
