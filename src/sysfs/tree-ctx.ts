@@ -156,21 +156,35 @@ export function devicesDir(ctx: TreeCtx): DirNode {
   return { t: 'dir', list: () => kernfsOrder(roots().keys()), lookup, lookupStable: lookup };
 }
 
-/** A debugfs directory node over entries produced on demand. */
-function debugfsDir(
-  entries: () => Map<string, DebugfsEntry>,
-  one?: (name: string) => DebugfsEntry | undefined,
-): DirNode {
-  const node = (e: DebugfsEntry): Node =>
-    e.kind === 'dir' ? debugfsDir(e.entries, e.lookup) : fileNode(e.mode, e.show, e.store);
-  return {
-    t: 'dir',
-    list: () => kernfsOrder(entries().keys()),
-    lookup: (name) => {
-      const e = one ? one(name) : entries().get(name);
-      return e ? node(e) : undefined;
-    },
-  };
+/**
+ * A debugfs directory node over entries produced on demand: one object (its methods on the
+ * class), where a node of closures was made for each directory an access walked through
+ * (cxlsim's speed note: ndctl 85 looks up /sys/kernel/debug/cxl/memN/inject_poison per memdev).
+ */
+class DebugfsDirNode implements DirNode {
+  readonly t = 'dir';
+  private readonly entries: () => Map<string, DebugfsEntry>;
+  private readonly one: ((name: string) => DebugfsEntry | undefined) | undefined;
+
+  constructor(
+    entries: () => Map<string, DebugfsEntry>,
+    one?: (name: string) => DebugfsEntry | undefined,
+  ) {
+    this.entries = entries;
+    this.one = one;
+  }
+
+  list(): string[] {
+    return kernfsOrder(this.entries().keys());
+  }
+
+  lookup(name: string): Node | undefined {
+    const e = this.one ? this.one(name) : this.entries().get(name);
+    if (!e) return undefined;
+    return e.kind === 'dir'
+      ? new DebugfsDirNode(e.entries, e.lookup)
+      : fileNode(e.mode, e.show, e.store);
+  }
 }
 
 /** `/sys/kernel` entries that never change (see {@link kernelDir}). */
@@ -184,9 +198,9 @@ export function kernelDir(ctx: TreeCtx): DirNode {
     if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
     return m;
   };
-  const debug = debugfsDir(top);
+  const debug = new DebugfsDirNode(top);
   const tracefs = ctx.hooks.tracefs;
-  const tracing = tracefs ? debugfsDir(() => tracefs()) : undefined;
+  const tracing = tracefs ? new DebugfsDirNode(() => tracefs()) : undefined;
   const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);
   if (tracing) entries.set('tracing', () => tracing);
   // both mount points are there for the kernel's life: a path below them resolves from the

@@ -25,6 +25,7 @@ import {
   fileEntry,
   fileNode,
   LinkEntry,
+  type LinkNode,
   type Node,
   type TreeCtx,
   ueventStore,
@@ -112,14 +113,21 @@ function buildGroupIndex(groups: readonly AttributeGroup[]): GroupIndex {
 
 /** The first visible attribute called `name` among the visible unnamed groups. */
 function findAttr(dev: Device, name: string): Attribute | undefined {
-  for (const { g, a } of groupIndex(dev).attrs.get(name) ?? [])
-    if (groupVisible(dev, g) && attrVisible(dev, a)) return a;
+  const list = groupIndex(dev).attrs.get(name);
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as { g: AttributeGroup; a: Attribute };
+    if (groupVisible(dev, e.g) && attrVisible(dev, e.a)) return e.a;
+  }
   return undefined;
 }
 
 /** True when a visible group is called `name`. */
 function hasGroupDir(dev: Device, name: string): boolean {
-  for (const g of groupIndex(dev).named.get(name) ?? []) if (groupVisible(dev, g)) return true;
+  const list = groupIndex(dev).named.get(name);
+  if (list === undefined) return false;
+  for (let i = 0; i < list.length; i++)
+    if (groupVisible(dev, list[i] as AttributeGroup)) return true;
   return false;
 }
 
@@ -274,10 +282,28 @@ function groupDir(dev: Device, name: string): DirNode {
   };
 }
 
+/**
+ * A named link to a device: its target path made when read (a walk follows it by its device,
+ * tree.ts, and does not need the path string).
+ */
+class DeviceLinkNode implements LinkNode {
+  readonly t = 'link';
+  readonly dev: Device;
+
+  constructor(dev: Device) {
+    this.dev = dev;
+  }
+
+  /** devPath() of the device. */
+  get to(): string {
+    return devPath(this.dev);
+  }
+}
+
 function linkNode(dev: Device, name: string): Node | undefined {
   const t = dev.linkTarget(name);
   if (!t) return undefined;
-  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : { t: 'link', to: devPath(t), dev: t };
+  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : new DeviceLinkNode(t);
 }
 
 /** Registered class devices of `dev` in the glue directory `name` (memN/firmware/…), by name. */
@@ -393,7 +419,7 @@ class DeviceDirNode implements DirNode {
       if (g.name !== undefined) names.add(g.name);
       else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
     }
-    for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
+    for (const n of dev.linkNames()) if (!names.has(n) && dev.linkTarget(n)) names.add(n);
     for (const n of BUILTINS) if (!names.has(n) && hasBuiltin(dev, n)) names.add(n);
     const list = [...names];
     if (!sameNames(list, this.lastNames)) {
@@ -427,21 +453,19 @@ class DeviceDirNode implements DirNode {
     const a = findAttr(dev, name);
     if (a) return fileEntry(a.mode, a.read !== undefined);
     const t = dev.linkTarget(name);
-    if (t) return new LinkEntry(`${at}/${name}`, 'sysPath' in t ? t.sysPath : devPath(t));
+    if (t) return new LinkEntry(at, name, 'sysPath' in t ? t.sysPath : devPath(t));
     switch (name) {
       case 'uevent':
         return fileEntry(0o644, false);
       case 'driver': {
         const drv = dev.driver;
-        return drv
-          ? new LinkEntry(`${at}/driver`, `bus/${drv.bus}/drivers/${drv.name}`)
-          : undefined;
+        return drv ? new LinkEntry(at, name, drv) : undefined;
       }
       default: {
         const n = builtin(dev, name);
         if (!n) return undefined;
         return n.t === 'link'
-          ? new LinkEntry(`${at}/${name}`, n.to)
+          ? new LinkEntry(at, name, n.to)
           : n.t === 'file'
             ? fileEntry(n.mode, n.binary)
             : DIR_ENTRY;

@@ -47,24 +47,34 @@ export interface DirNode {
 export const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
 
 /**
- * The entry that lstat() reports for a symlink at `at` (relative to /sys) to `to`: the relative
- * target is computed when asked for (is_enabled() only wants the kind), by a getter on the
- * class rather than a closure per entry.
+ * The entry that lstat() reports for the symlink `name` of the directory `dir` (relative to
+ * /sys), pointing at `to` (a path relative to /sys, or a driver: `bus/<bus>/drivers/<name>`).
+ * The link's path and its relative target are made when asked for (is_enabled() only wants
+ * the kind): a getter on the class rather than a closure or a string per entry.
  */
 export class LinkEntry {
   readonly kind = 'link';
-  private readonly at: string;
-  private readonly to: string;
+  private readonly dir: string;
+  private readonly name: string;
+  private readonly to: string | Driver;
   private cached: string | undefined;
 
-  constructor(at: string, to: string) {
-    this.at = at;
+  constructor(dir: string, name: string, to: string | Driver) {
+    this.dir = dir;
+    this.name = name;
     this.to = to;
   }
 
   /** readlink(2)'s text: the target relative to the link's directory (kernfs-link.ts). */
   get target(): string {
-    this.cached ??= kernfsLinkTarget(this.at, this.to);
+    if (this.cached === undefined) {
+      const to = this.to;
+      const at = this.dir ? `${this.dir}/${this.name}` : this.name;
+      this.cached = kernfsLinkTarget(
+        at,
+        typeof to === 'string' ? to : `bus/${to.bus}/drivers/${to.name}`,
+      );
+    }
     return this.cached;
   }
 }

@@ -334,7 +334,11 @@ class LiveSysfs implements SysfsView {
   private static entryOf(r: Resolved): SysEntry {
     const n = r.node;
     if (n.t === 'dir') return DIR_ENTRY;
-    if (n.t === 'link') return new LinkEntry(r.path, n.to);
+    if (n.t === 'link') {
+      const p = r.path;
+      const slash = p.lastIndexOf('/');
+      return new LinkEntry(slash < 0 ? '' : p.slice(0, slash), p.slice(slash + 1), n.to);
+    }
     return fileEntry(n.mode, n.binary);
   }
 
