@@ -247,22 +247,6 @@ function builtin(dev: Device, name: string): Node | undefined {
   }
 }
 
-const BUILTINS = ['uevent', 'subsystem', 'driver', 'dev'];
-
-/** Whether {@link builtin} gives an entry `name`, without making its node (for listings). */
-function hasBuiltin(dev: Device, name: string): boolean {
-  switch (name) {
-    case 'uevent':
-      return true;
-    case 'subsystem':
-      return dev.cls !== undefined || !!dev.bus;
-    case 'driver':
-      return !!dev.driver;
-    default:
-      return builtin(dev, name) !== undefined;
-  }
-}
-
 /** A named group's directory (all visible groups with that name, merged). */
 function groupDir(dev: Device, name: string): DirNode {
   const attrs = () => {
@@ -341,16 +325,6 @@ function glueDirNode(ctx: TreeCtx, dev: Device, name: string): DirNode | undefin
   };
 }
 
-/** Names of the class glue directories below `dev`. */
-function glueNames(dev: Device): string[] {
-  const out: string[] = [];
-  for (const c of dev.children) {
-    const g = c.registered ? c.glueDir() : undefined;
-    if (g !== undefined && !out.includes(g)) out.push(g);
-  }
-  return out;
-}
-
 /**
  * readFile() of `GROUP/ATTR` (one slash at `slash`): what lookup(GROUP) — a named group's
  * directory, {@link groupDir} — then its lookup(ATTR).read() give, without building either
@@ -384,6 +358,17 @@ function groupFileRead(
   return dir ? 'ENOENT' : undefined;
 }
 
+/** `sorted` without the repeats of a name (equal names are next to each other). */
+function dropRepeats(sorted: string[]): string[] {
+  let w = 1;
+  for (let r = 1; r < sorted.length; r++) {
+    const n = sorted[r] as string;
+    if (n !== sorted[w - 1]) sorted[w++] = n;
+  }
+  if (sorted.length > w) sorted.length = w;
+  return sorted;
+}
+
 /** Whether two name lists hold the same names in the same order. */
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -412,19 +397,38 @@ class DeviceDirNode implements DirNode {
   }
 
   list(): string[] {
-    const { ctx, dev } = this;
-    const names = new Set<string>(ctx.children(dev).keys());
-    for (const g of glueNames(dev)) names.add(g);
-    for (const g of visibleGroups(dev)) {
-      if (g.name !== undefined) names.add(g.name);
-      else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
+    // every name the directory shows, collected in any order and possibly twice (an
+    // attribute and a link of one name), then sorted — equal names end up side by side and
+    // one is kept: the set lookup() answers for, without a Set or an iterator per listing
+    const dev = this.dev;
+    const names: string[] = [];
+    const kids = dev.children;
+    for (let i = 0; i < kids.length; i++) {
+      const c = kids[i] as Device;
+      if (c.registered) names.push(c.glueDir() ?? c.name); // a child or its glue directory
     }
-    for (const n of dev.linkNames()) if (!names.has(n) && dev.linkTarget(n)) names.add(n);
-    for (const n of BUILTINS) if (!names.has(n) && hasBuiltin(dev, n)) names.add(n);
-    const list = [...names];
-    if (!sameNames(list, this.lastNames)) {
-      this.lastNames = list;
-      this.lastOrder = kernfsOrder(list);
+    const groups = dev.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as AttributeGroup;
+      if (!groupVisible(dev, g)) continue;
+      if (g.name !== undefined) {
+        names.push(g.name);
+        continue;
+      }
+      const attrs = g.attrs;
+      for (let j = 0; j < attrs.length; j++) {
+        const a = attrs[j] as Attribute;
+        if (attrVisible(dev, a)) names.push(a.name);
+      }
+    }
+    for (const n of dev.linkNames()) if (dev.linkTarget(n)) names.push(n);
+    names.push('uevent');
+    if (dev.cls !== undefined || dev.bus) names.push('subsystem');
+    if (dev.driver) names.push('driver');
+    if (devt(dev) !== undefined) names.push('dev');
+    if (!sameNames(names, this.lastNames)) {
+      this.lastNames = names;
+      this.lastOrder = dropRepeats(kernfsOrder(names));
     }
     return this.lastOrder.slice();
   }
