@@ -113,6 +113,11 @@ class LiveSysfs implements SysfsView {
    * libcxl follows ~15 k links into /sys/devices per `cxl list` at 4096 endpoints).
    */
   private devDirs = new Map<Device, Resolved | null>();
+  /**
+   * Devices whose directory the walk from /sys reaches by stable hops ({@link deviceDirOf}'s
+   * checks passed for them and their ancestors), emptied with the directory cache.
+   */
+  private reachable = new Set<Device>();
   /** {@link rootsByName}'s index and the generation it was built for. */
   private roots = new Map<string, Device>();
   private rootsGen = -1;
@@ -147,6 +152,7 @@ class LiveSysfs implements SysfsView {
       this.dirsGen = this.kernel.generation;
       this.dirs = new Map();
       this.devDirs = new Map();
+      this.reachable = new Set();
     }
     return this.dirs;
   }
@@ -232,16 +238,20 @@ class LiveSysfs implements SysfsView {
    * nearest cached ancestor cost ~10 µs per first visit at 4096 endpoints.
    */
   private deviceDirOf(dev: Device, to: string): Resolved | undefined {
+    // the checks stop at an ancestor already found reachable (devices share their ancestors)
+    const reach = this.reachable;
     let d = dev;
-    for (let parent = d.parent; parent !== undefined; parent = d.parent) {
+    for (let parent = d.parent; parent !== undefined && !reach.has(d); parent = d.parent) {
       if (!d.registered || d.glueDir() !== undefined || this.ctx.child(parent, d.name) !== d)
         return undefined;
       d = parent;
     }
-    if (!d.registered || this.rootsByName().get(d.name) !== d) return undefined;
-    const r: Resolved = { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
-    this.cache().set(to, r);
-    return r;
+    if (!reach.has(d) && (!d.registered || this.rootsByName().get(d.name) !== d)) return undefined;
+    for (let x: Device | undefined = dev; x !== undefined && x !== d; x = x.parent) reach.add(x);
+    reach.add(d);
+    // not entered in the path cache: a link is followed by its device (devDir()), and a path
+    // into the device's directory caches the directories it passes when first walked
+    return { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
   }
 
   /** The first registered root device of each name (what /sys/devices lists), per generation. */
