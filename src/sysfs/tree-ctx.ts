@@ -94,15 +94,23 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       let e = busCache.get(bus);
       if (!e) {
         const byName = new Map<string, Device>();
-        for (const d of kernel.buses.get(bus)?.devices ?? [])
-          if (d.registered) byName.set(d.name, d);
+        // the names in the Map's key order (first insertion), for the listing below
+        const names: string[] = [];
+        // an index loop: once per generation over the whole bus, in cold code (see Kernel.find)
+        const devs = kernel.buses.get(bus)?.devices ?? [];
+        for (let i = 0; i < devs.length; i++) {
+          const d = devs[i] as Device;
+          if (!d.registered) continue;
+          if (!byName.has(d.name)) names.push(d.name);
+          byName.set(d.name, d);
+        }
         // the kernfs order (a sort of every name: 30 k on bus/cxl at 4096 endpoints) only
         // when the directory is listed, not for a lookup by name
         let order: string[] | undefined;
         e = {
           byName,
           get order(): string[] {
-            order ??= kernfsOrder(byName.keys());
+            order ??= kernfsOrder(names);
             return order;
           },
         };

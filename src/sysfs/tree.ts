@@ -281,11 +281,14 @@ class LiveSysfs implements SysfsView {
       throw e;
     }
     const cache = this.cache();
-    // Most accesses are files in a known directory: one lookup from the cached parent.
+    // Most accesses are files in a known directory: one lookup from the cached parent. The
+    // entry reached is not entered in the cache (it is one lookup away already; a directory
+    // is entered when a path below it is first walked, by the loop further down): a walk of
+    // thousands of device directories (libcxl's, through atDir()) adds no entry per directory
     const slash = norm.lastIndexOf('/');
     if (slash > 0) {
       const parent = cache.get(norm.slice(0, slash));
-      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, norm, soft);
+      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, '', soft);
     }
     const hit = cache.get(norm);
     if (hit && (followLast || !hit.viaLink)) return hit;
