@@ -18,6 +18,7 @@ import { Errno, isErrno } from '../kernel/errno.ts';
 import { KERN } from '../kernel/log.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
+  DeviceLinkNode,
   DIR_ENTRY,
   type DirNode,
   devPath,
@@ -25,7 +26,6 @@ import {
   fileEntry,
   fileNode,
   LinkEntry,
-  type LinkNode,
   type Node,
   type TreeCtx,
   ueventStore,
@@ -264,24 +264,6 @@ function groupDir(dev: Device, name: string): DirNode {
       return a ? attrNode(dev, a) : undefined;
     },
   };
-}
-
-/**
- * A named link to a device: its target path made when read (a walk follows it by its device,
- * tree.ts, and does not need the path string).
- */
-class DeviceLinkNode implements LinkNode {
-  readonly t = 'link';
-  readonly dev: Device;
-
-  constructor(dev: Device) {
-    this.dev = dev;
-  }
-
-  /** devPath() of the device. */
-  get to(): string {
-    return devPath(this.dev);
-  }
 }
 
 function linkNode(dev: Device, name: string): Node | undefined {

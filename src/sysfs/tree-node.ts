@@ -104,6 +104,24 @@ export interface LinkNode {
   dev?: Device;
 }
 
+/**
+ * A link to a device's directory: its target path made when read (a walk follows it by its
+ * device, tree.ts, and does not need the path string).
+ */
+export class DeviceLinkNode implements LinkNode {
+  readonly t = 'link';
+  readonly dev: Device;
+
+  constructor(dev: Device) {
+    this.dev = dev;
+  }
+
+  /** devPath() of the device. */
+  get to(): string {
+    return devPath(this.dev);
+  }
+}
+
 /** A regular file (attribute). */
 export interface FileNode {
   t: 'file';
