@@ -112,8 +112,8 @@ function buildGroupIndex(groups: readonly AttributeGroup[]): GroupIndex {
 }
 
 /** The first visible attribute called `name` among the visible unnamed groups. */
-function findAttr(dev: Device, name: string): Attribute | undefined {
-  const list = groupIndex(dev).attrs.get(name);
+function findAttr(dev: Device, name: string, idx = groupIndex(dev)): Attribute | undefined {
+  const list = idx.attrs.get(name);
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
     const e = list[i] as { g: AttributeGroup; a: Attribute };
@@ -123,8 +123,8 @@ function findAttr(dev: Device, name: string): Attribute | undefined {
 }
 
 /** True when a visible group is called `name`. */
-function hasGroupDir(dev: Device, name: string): boolean {
-  const list = groupIndex(dev).named.get(name);
+function hasGroupDir(dev: Device, name: string, idx = groupIndex(dev)): boolean {
+  const list = idx.named.get(name);
   if (list === undefined) return false;
   for (let i = 0; i < list.length; i++)
     if (groupVisible(dev, list[i] as AttributeGroup)) return true;
@@ -440,8 +440,10 @@ class DeviceDirNode implements DirNode {
   lstatEntry(at: string, name: string): SysEntry | undefined {
     // lookup()'s order, reporting the kind of what it finds instead of making its node
     const { ctx, dev } = this;
-    if (ctx.child(dev, name) || hasGlued(dev, name) || hasGroupDir(dev, name)) return DIR_ENTRY;
-    const a = findAttr(dev, name);
+    if (ctx.child(dev, name) || hasGlued(dev, name)) return DIR_ENTRY;
+    const idx = groupIndex(dev); // once for both lookups
+    if (hasGroupDir(dev, name, idx)) return DIR_ENTRY;
+    const a = findAttr(dev, name, idx);
     if (a) return fileEntry(a.mode, a.read !== undefined);
     const t = dev.linkTarget(name);
     if (t) return new LinkEntry(at, name, 'sysPath' in t ? t.sysPath : devPath(t));
@@ -469,9 +471,10 @@ class DeviceDirNode implements DirNode {
     const { ctx, dev } = this;
     const slash = name.indexOf('/');
     if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
-    if (ctx.child(dev, name) || hasGroupDir(dev, name)) return undefined;
-    if (hasGlued(dev, name)) return undefined;
-    const a = findAttr(dev, name);
+    if (ctx.child(dev, name)) return undefined;
+    const idx = groupIndex(dev); // once for both lookups
+    if (hasGroupDir(dev, name, idx) || hasGlued(dev, name)) return undefined;
+    const a = findAttr(dev, name, idx);
     return a ? attrRead(dev, a) : undefined;
   }
 }
