@@ -79,7 +79,7 @@ export class LinkEntry {
   }
 }
 
-/** lstat()'s entries for files, one per (mode, binary): they hold nothing else. */
+/** The file entries that lstat reports, one per (mode, binary): they hold nothing else. */
 const FILE_ENTRIES = new Map<number, SysEntry>();
 
 /** What lstat() reports for a file of mode `mode` (permission bits), binary or text. */
