@@ -195,6 +195,25 @@ class DebugfsDirNode implements DirNode {
   }
 }
 
+/**
+ * debugfs's mount point: as {@link DebugfsDirNode}, and its permanent directories (see
+ * DebugfsEntry) are generation-stable, so that /sys/kernel/debug/cxl is cached and a path
+ * below it walked from there (ndctl 85: cxl/memN/inject_poison per memdev).
+ */
+class DebugfsMountNode extends DebugfsDirNode {
+  private readonly top: () => Map<string, DebugfsEntry>;
+
+  constructor(top: () => Map<string, DebugfsEntry>) {
+    super(top);
+    this.top = top;
+  }
+
+  lookupStable(name: string): Node | undefined {
+    const e = this.top().get(name);
+    return e?.kind === 'dir' && e.permanent ? new DebugfsDirNode(e.entries, e.lookup) : undefined;
+  }
+}
+
 /** `/sys/kernel` entries that never change (see {@link kernelDir}). */
 const KERNEL_STABLE: ReadonlySet<string> = new Set(['debug', 'tracing']);
 
@@ -206,7 +225,7 @@ export function kernelDir(ctx: TreeCtx): DirNode {
     if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
     return m;
   };
-  const debug = new DebugfsDirNode(top);
+  const debug = new DebugfsMountNode(top);
   const tracefs = ctx.hooks.tracefs;
   const tracing = tracefs ? new DebugfsDirNode(() => tracefs()) : undefined;
   const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);

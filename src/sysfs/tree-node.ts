@@ -143,6 +143,11 @@ export type DebugfsEntry =
       entries: () => Map<string, DebugfsEntry>;
       /** Optional shortcut: what `entries().get(name)` gives, without building the others. */
       lookup?: (name: string) => DebugfsEntry | undefined;
+      /**
+       * The directory stays, once created, for the kernel's life (a module's top directory,
+       * never removed): paths through it may be cached like /sys/devices' (tree.ts).
+       */
+      permanent?: boolean;
     }
   | { kind: 'file'; mode: number; show?: () => string; store?: (buf: string) => void };
 

@@ -59,6 +59,8 @@ export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
   if (!bus) return top;
   top.set('cxl', {
     kind: 'dir',
+    // cxl_core_init()'s directory, removed only when cxl_core is unloaded
+    permanent: true,
     entries: () => {
       const m = new Map<string, DebugfsEntry>();
       for (const d of bus.devices)
