@@ -52,11 +52,25 @@ function memDir(m: CxlMemdev): DebugfsEntry {
   };
 }
 
+/** The memdevs among `devs`, the first of each name. */
+function memdevsByName(devs: readonly unknown[]): Map<string, CxlMemdev> {
+  const m = new Map<string, CxlMemdev>();
+  for (let i = 0; i < devs.length; i++) {
+    const d = devs[i];
+    if (d instanceof CxlMemdev && !m.has(d.name)) m.set(d.name, d);
+  }
+  return m;
+}
+
 /** The top-level debugfs entries cxl_core and cxl_mem create: `cxl/` and `cxl/memN/…`. */
 export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
   const top = new Map<string, DebugfsEntry>();
   const bus = kernel.buses.get('cxl');
   if (!bus) return top;
+  // the memdevs by name, per device generation: the directories debugfs_create_dir() names
+  // after them (an index of the bus's memdevs only, not of its 30 k devices at 4096 endpoints)
+  let byName = new Map<string, CxlMemdev>();
+  let byNameGen = -1;
   top.set('cxl', {
     kind: 'dir',
     // cxl_core_init()'s directory, removed only when cxl_core is unloaded
@@ -69,8 +83,12 @@ export function cxlDebugfs(kernel: Kernel): Map<string, DebugfsEntry> {
     },
     // one memdev by name without listing them all (ndctl looks up cxl/memN per memdev)
     lookup: (name) => {
-      const d = kernel.find('cxl', name);
-      return d instanceof CxlMemdev && d.driver?.name === 'cxl_mem' ? memDir(d) : undefined;
+      if (byNameGen !== kernel.generation) {
+        byNameGen = kernel.generation;
+        byName = memdevsByName(bus.devices);
+      }
+      const d = byName.get(name);
+      return d && d.driver?.name === 'cxl_mem' ? memDir(d) : undefined;
     },
   });
   return top;
