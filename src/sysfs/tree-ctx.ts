@@ -49,8 +49,8 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   let boundGen = -1;
   let boundBindings = -1;
   const bound = new Map<Driver, Map<string, Device>>();
-  let nodes = new Map<Device, DirNode>();
-  let nodesGen = -1;
+  let listings = new Map<Device, { names: readonly string[]; order: readonly string[] }>();
+  let listingsGen = -1;
   const check = () => {
     if (kernel.generation !== gen) {
       gen = kernel.generation;
@@ -133,18 +133,15 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       return m;
     },
     deviceNode(dev) {
-      // directory nodes hold no state: they are remade after a device change rather than kept
-      // for devices that are gone
-      if (nodesGen !== kernel.generation) {
-        nodesGen = kernel.generation;
-        nodes = new Map();
+      return deviceDir(ctx, dev);
+    },
+    listings() {
+      // emptied when the device set changes rather than kept for devices that are gone
+      if (listingsGen !== kernel.generation) {
+        listingsGen = kernel.generation;
+        listings = new Map();
       }
-      let n = nodes.get(dev);
-      if (!n) {
-        n = deviceDir(ctx, dev);
-        nodes.set(dev, n);
-      }
-      return n;
+      return listings;
     },
   };
   return ctx;

@@ -351,9 +351,6 @@ function dropRepeats(sorted: string[]): string[] {
   return sorted;
 }
 
-/** The listing of a directory node not listed yet (see DeviceDirNode). */
-const NO_NAMES: readonly string[] = Object.freeze([]);
-
 /** Whether two name lists hold the same names in the same order. */
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -362,21 +359,18 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * The directory node of a device: one object with two fields per device (the methods live on
- * the class), where an object of four closures over a context each was most of what a
- * 4096-endpoint listing left behind. It keeps the last listing's names and their kernfs order:
- * libcxl lists a port's directory once per kind of child (ports, endpoints, decoders, dports),
- * and the names are collected again each time (visibility is evaluated on every listing) but
- * sorted only when they changed.
+ * The directory node of a device: one object with two fields (the methods live on the class),
+ * where an object of four closures over a context each was most of what a 4096-endpoint listing
+ * left behind; made per lookup, not kept per device (TreeCtx.deviceNode()). The last listing's
+ * names and their kernfs order are kept per device (TreeCtx.listings()): libcxl lists a port's
+ * directory once per kind of child (ports, endpoints, decoders, dports), and the names are
+ * collected again each time (visibility is evaluated on every listing) but sorted only when
+ * they changed.
  */
 class DeviceDirNode implements DirNode {
   readonly t = 'dir';
   private readonly ctx: TreeCtx;
   private readonly dev: Device;
-  // no listing yet: one shared empty list, not two arrays per directory node (a walk makes
-  // ~20 k nodes at 4096 endpoints and lists a few hundred of them); never changed in place
-  private lastNames: readonly string[] = NO_NAMES;
-  private lastOrder: readonly string[] = NO_NAMES;
 
   constructor(ctx: TreeCtx, dev: Device) {
     this.ctx = ctx;
@@ -413,11 +407,12 @@ class DeviceDirNode implements DirNode {
     if (dev.cls !== undefined || dev.bus) names.push('subsystem');
     if (dev.driver) names.push('driver');
     if (devt(dev) !== undefined) names.push('dev');
-    if (!sameNames(names, this.lastNames)) {
-      this.lastNames = names;
-      this.lastOrder = dropRepeats(kernfsOrder(names));
-    }
-    return this.lastOrder.slice();
+    const listings = this.ctx.listings();
+    const last = listings.get(dev);
+    if (last && sameNames(names, last.names)) return last.order.slice();
+    const order = dropRepeats(kernfsOrder(names));
+    listings.set(dev, { names, order });
+    return order.slice();
   }
 
   lookupStable(name: string): Node | undefined {

@@ -192,8 +192,17 @@ export interface TreeCtx {
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
   /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */
   boundTo(drv: Driver): Map<string, Device>;
-  /** The directory node of a device (nodes are cached per device). */
+  /**
+   * The directory node of a device: made on each call (a node holds nothing but its context
+   * and device; the directories a walk reaches are cached with their nodes in tree.ts), so a
+   * walk of ~20 k device directories adds no per-device entry to a table for it.
+   */
   deviceNode(dev: Device): DirNode;
+  /**
+   * The last listing of each device directory listed since the device set last changed: the
+   * names as collected and their kernfs order (see tree-device.ts DeviceDirNode.list()).
+   */
+  listings(): Map<Device, { names: readonly string[]; order: readonly string[] }>;
   /** `drivers_autoprobe` value per bus (bus_type private state), looked up when called. */
   autoprobe(): Map<string, boolean>;
 }
