@@ -123,10 +123,17 @@ export function bootGuest(platform: Platform, opts: BootOptions): BootedMachine 
 
 /** The guest's /sys over `kernel` (made again over the copied kernel in a copy of the machine). */
 function guestSysfs(kernel: Kernel): SysfsView {
+  // debugfs's top level once the cxl bus is there (its entries read the kernel when looked
+  // up; the bus is never unregistered): not made again for each access below it
+  let debugfsTop: ReturnType<typeof cxlDebugfs> | undefined;
   return createSysfs(kernel, {
     ...cxlBusHooks(),
     tracefs: cxlTracefs(kernel),
-    debugfs: () => cxlDebugfs(kernel),
+    debugfs: () => {
+      if (debugfsTop?.size) return debugfsTop;
+      debugfsTop = cxlDebugfs(kernel);
+      return debugfsTop;
+    },
   });
 }
 

@@ -36,17 +36,12 @@ export const MUTATING_IDS = new Set([
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
   const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists, lstatAt } = view;
   return {
-    ...(readIfExists ? { readIfExists: (p: string) => readIfExists.call(view, p) } : {}),
-    ...(readAtIfExists
-      ? { readAtIfExists: (d: string, n: string) => readAtIfExists.call(view, d, n) }
-      : {}),
-    ...(realpathAtIfExists
-      ? { realpathAtIfExists: (d: string, n: string) => realpathAtIfExists.call(view, d, n) }
-      : {}),
-    ...(realpathIfExists
-      ? { realpathIfExists: (p: string) => realpathIfExists.call(view, p) }
-      : {}),
-    ...(lstatAt ? { lstatAt: (d: string, n: string) => lstatAt.call(view, d, n) } : {}),
+    // bound once: a bound function costs cold code less per call than an arrow calling .call()
+    ...(readIfExists ? { readIfExists: readIfExists.bind(view) } : {}),
+    ...(readAtIfExists ? { readAtIfExists: readAtIfExists.bind(view) } : {}),
+    ...(realpathAtIfExists ? { realpathAtIfExists: realpathAtIfExists.bind(view) } : {}),
+    ...(realpathIfExists ? { realpathIfExists: realpathIfExists.bind(view) } : {}),
+    ...(lstatAt ? { lstatAt: lstatAt.bind(view) } : {}),
     lstat: (p) => view.lstat(p),
     readdir: (p) => view.readdir(p),
     readlink: (p) => view.readlink(p),

@@ -112,7 +112,7 @@ export class Device {
   bus: string | undefined;
   /** Device type name shown in `devtype` / DEVTYPE= (e.g. 'cxl_decoder_root'). */
   devtype: string | undefined;
-  private bound: Driver | undefined;
+  private bound: Driver | undefined = undefined;
   /**
    * Registered children, in registration order: the shared frozen {@link NO_CHILDREN} until the
    * first is added (most devices — decoders, class devices — never have one; a copy of the
@@ -124,7 +124,7 @@ export class Device {
    * Named links, allocated on first use (most devices have none): the target itself (sysfs
    * resolves it to a path when listed), a field a copy of the machine copies as a reference.
    */
-  private linkMap: Map<string, LinkTarget> | undefined;
+  private linkMap: Map<string, LinkTarget> | undefined = undefined;
   /**
    * Extra uevent variables (MAJOR/MINOR/DEVNAME…), in order: a module-level function called as
    * a method of the device (`this`), shared by copies of the machine (no closure per device).
@@ -145,11 +145,11 @@ export class Device {
   /** Device registered (device_add) and not yet deleted. */
   registered = false;
   /** devres: undo actions registered with {@link Device.devmAdd}, released in reverse. */
-  private devresList: DevresAction[] | undefined;
+  private devresList: DevresAction[] | undefined = undefined;
   readonly ctx: KernelContext;
   /** The device whose `children` holds this one (O(1) add checks). */
-  private listedIn: Device | undefined;
-  private pathMemo: string | undefined;
+  private listedIn: Device | undefined = undefined;
+  private pathMemo: string | undefined = undefined;
   /** Kept by the kernel registry: the device is on `kernel.roots` / on its bus's device list. */
   listedAsRoot = false;
   listedOnBus = false;

@@ -162,9 +162,22 @@ export type NdctlBehaviour = keyof typeof NDCTL_SINCE;
 /** "76.1" → 76.1: ndctl releases compare as decimal numbers. */
 const num = (v: string): number => Number(v);
 
+/** Each release string's number (libcxl's walks ask ~10 times per object: no parse each time). */
+const RELEASE_NUM = new Map<string, number>();
+
+/** {@link num} through {@link RELEASE_NUM}. */
+function releaseNum(v: string): number {
+  let n = RELEASE_NUM.get(v);
+  if (n === undefined) {
+    n = num(v);
+    RELEASE_NUM.set(v, n);
+  }
+  return n;
+}
+
 /** True when ndctl release `v` has behaviour `b` (its first release is `v` or older). */
 export function ndctlHas(v: NdctlVersion, b: NdctlBehaviour): boolean {
-  return num(v) >= num(NDCTL_SINCE[b]);
+  return releaseNum(v) >= releaseNum(NDCTL_SINCE[b]);
 }
 
 /**

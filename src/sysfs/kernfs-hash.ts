@@ -111,7 +111,10 @@ export function kernfsOrder(names: Iterable<string>): string[] {
   // a directory's few dozen names in a plain array (a typed array this size is a separate
   // allocation outside the heap); bus/cxl/devices' tens of thousands in a Float64Array
   const keys: number[] | Float64Array = n > TYPED_SORT_MIN ? new Float64Array(n) : new Array(n);
-  for (let i = 0; i < n; i++) keys[i] = cachedHash(list[i] as string) * INDEX_SPAN + i;
+  // a large directory's names (a bus's devices) are hashed here, not remembered: its listing
+  // is cached by its owner, and 30 k more entries in the cache cost more than hashing them
+  const hash = keys instanceof Float64Array ? kernfsNameHash : cachedHash;
+  for (let i = 0; i < n; i++) keys[i] = hash(list[i] as string) * INDEX_SPAN + i;
   if (keys instanceof Float64Array) keys.sort();
   else keys.sort(numeric);
   const out = new Array<string>(n);

@@ -14,8 +14,8 @@ import { Errno } from '../kernel/errno.ts';
 import { cstr, sysfsStreq } from './format.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
+  DeviceLinkNode,
   type DirNode,
-  devPath,
   emptyDir,
   fileNode,
   type Node,
@@ -93,7 +93,7 @@ function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
       const f = fixed().get(name);
       if (f) return f();
       const d = boundDevices(ctx, drv).get(name);
-      return d ? { t: 'link', to: devPath(d), dev: d } : undefined;
+      return d ? new DeviceLinkNode(d) : undefined;
     },
   };
 }
@@ -102,7 +102,7 @@ function driverDir(ctx: TreeCtx, drv: Driver): DirNode {
 function busDir(ctx: TreeCtx, bus: string): DirNode {
   const devLink = (name: string): Node | undefined => {
     const d = ctx.busIndex(bus).byName.get(name);
-    return d ? { t: 'link', to: devPath(d), dev: d } : undefined;
+    return d ? new DeviceLinkNode(d) : undefined;
   };
   const devices: DirNode = {
     t: 'dir',

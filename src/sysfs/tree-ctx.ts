@@ -49,8 +49,8 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
   let boundGen = -1;
   let boundBindings = -1;
   const bound = new Map<Driver, Map<string, Device>>();
-  let nodes = new Map<Device, DirNode>();
-  let nodesGen = -1;
+  let listings = new Map<Device, { names: readonly string[]; order: readonly string[] }>();
+  let listingsGen = -1;
   const check = () => {
     if (kernel.generation !== gen) {
       gen = kernel.generation;
@@ -94,15 +94,23 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       let e = busCache.get(bus);
       if (!e) {
         const byName = new Map<string, Device>();
-        for (const d of kernel.buses.get(bus)?.devices ?? [])
-          if (d.registered) byName.set(d.name, d);
+        // the names in the Map's key order (first insertion), for the listing below
+        const names: string[] = [];
+        // an index loop: once per generation over the whole bus, in cold code (see Kernel.find)
+        const devs = kernel.buses.get(bus)?.devices ?? [];
+        for (let i = 0; i < devs.length; i++) {
+          const d = devs[i] as Device;
+          if (!d.registered) continue;
+          if (!byName.has(d.name)) names.push(d.name);
+          byName.set(d.name, d);
+        }
         // the kernfs order (a sort of every name: 30 k on bus/cxl at 4096 endpoints) only
         // when the directory is listed, not for a lookup by name
         let order: string[] | undefined;
         e = {
           byName,
           get order(): string[] {
-            order ??= kernfsOrder(byName.keys());
+            order ??= kernfsOrder(names);
             return order;
           },
         };
@@ -125,18 +133,15 @@ export function makeCtx(kernel: Kernel, hooks: SysfsHooks): TreeCtx {
       return m;
     },
     deviceNode(dev) {
-      // directory nodes hold no state: they are remade after a device change rather than kept
-      // for devices that are gone
-      if (nodesGen !== kernel.generation) {
-        nodesGen = kernel.generation;
-        nodes = new Map();
+      return deviceDir(ctx, dev);
+    },
+    listings() {
+      // emptied when the device set changes rather than kept for devices that are gone
+      if (listingsGen !== kernel.generation) {
+        listingsGen = kernel.generation;
+        listings = new Map();
       }
-      let n = nodes.get(dev);
-      if (!n) {
-        n = deviceDir(ctx, dev);
-        nodes.set(dev, n);
-      }
-      return n;
+      return listings;
     },
   };
   return ctx;
@@ -156,22 +161,58 @@ export function devicesDir(ctx: TreeCtx): DirNode {
   return { t: 'dir', list: () => kernfsOrder(roots().keys()), lookup, lookupStable: lookup };
 }
 
-/** A debugfs directory node over entries produced on demand. */
-function debugfsDir(
-  entries: () => Map<string, DebugfsEntry>,
-  one?: (name: string) => DebugfsEntry | undefined,
-): DirNode {
-  const node = (e: DebugfsEntry): Node =>
-    e.kind === 'dir' ? debugfsDir(e.entries, e.lookup) : fileNode(e.mode, e.show, e.store);
-  return {
-    t: 'dir',
-    list: () => kernfsOrder(entries().keys()),
-    lookup: (name) => {
-      const e = one ? one(name) : entries().get(name);
-      return e ? node(e) : undefined;
-    },
-  };
+/**
+ * A debugfs directory node over entries produced on demand: one object (its methods on the
+ * class), where a node of closures was made for each directory an access walked through
+ * (cxlsim's speed note: ndctl 85 looks up /sys/kernel/debug/cxl/memN/inject_poison per memdev).
+ */
+class DebugfsDirNode implements DirNode {
+  readonly t = 'dir';
+  private readonly entries: () => Map<string, DebugfsEntry>;
+  private readonly one: ((name: string) => DebugfsEntry | undefined) | undefined;
+
+  constructor(
+    entries: () => Map<string, DebugfsEntry>,
+    one?: (name: string) => DebugfsEntry | undefined,
+  ) {
+    this.entries = entries;
+    this.one = one;
+  }
+
+  list(): string[] {
+    return kernfsOrder(this.entries().keys());
+  }
+
+  lookup(name: string): Node | undefined {
+    const e = this.one ? this.one(name) : this.entries().get(name);
+    if (!e) return undefined;
+    return e.kind === 'dir'
+      ? new DebugfsDirNode(e.entries, e.lookup)
+      : fileNode(e.mode, e.show, e.store);
+  }
 }
+
+/**
+ * debugfs's mount point: as {@link DebugfsDirNode}, and its permanent directories (see
+ * DebugfsEntry) are generation-stable, so that /sys/kernel/debug/cxl is cached and a path
+ * below it walked from there (ndctl 85: cxl/memN/inject_poison per memdev).
+ */
+class DebugfsMountNode extends DebugfsDirNode {
+  private readonly top: () => Map<string, DebugfsEntry>;
+
+  constructor(top: () => Map<string, DebugfsEntry>) {
+    super(top);
+    this.top = top;
+  }
+
+  lookupStable(name: string): Node | undefined {
+    const e = this.top().get(name);
+    return e?.kind === 'dir' && e.permanent ? new DebugfsDirNode(e.entries, e.lookup) : undefined;
+  }
+}
+
+/** `/sys/kernel` entries that never change (see {@link kernelDir}). */
+const KERNEL_STABLE: ReadonlySet<string> = new Set(['debug', 'tracing']);
 
 /** `/sys/kernel`: the debugfs mount point, and tracefs's when the tracefs hook is given. */
 export function kernelDir(ctx: TreeCtx): DirNode {
@@ -181,10 +222,12 @@ export function kernelDir(ctx: TreeCtx): DirNode {
     if (ctx.kernel.buses.has('cxl')) m.set('cxl', { kind: 'dir', entries: () => new Map() });
     return m;
   };
-  const debug = debugfsDir(top);
+  const debug = new DebugfsMountNode(top);
   const tracefs = ctx.hooks.tracefs;
-  const tracing = tracefs ? debugfsDir(() => tracefs()) : undefined;
+  const tracing = tracefs ? new DebugfsDirNode(() => tracefs()) : undefined;
   const entries = new Map<string, () => Node | undefined>([['debug', () => debug]]);
   if (tracing) entries.set('tracing', () => tracing);
-  return staticDir(() => entries);
+  // both mount points are there for the kernel's life: a path below them resolves from the
+  // cached mount point (ndctl 85 looks up /sys/kernel/debug/cxl/memN/inject_poison per memdev)
+  return staticDir(() => entries, KERNEL_STABLE);
 }

@@ -18,14 +18,19 @@ import { Errno, isErrno } from '../kernel/errno.ts';
 import { KERN } from '../kernel/log.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
 import {
+  DeviceLinkNode,
+  DIR_ENTRY,
   type DirNode,
   devPath,
   type FileNode,
+  fileEntry,
   fileNode,
+  LinkEntry,
   type Node,
   type TreeCtx,
   ueventStore,
 } from './tree-node.ts';
+import type { SysEntry } from './view.ts';
 
 /** uevent variables dev_uevent() emits before DEVTYPE= (the devt block). */
 const DEVT_KEYS = new Set(['MAJOR', 'MINOR', 'DEVNAME', 'DEVMODE', 'DEVUID', 'DEVGID']);
@@ -107,15 +112,22 @@ function buildGroupIndex(groups: readonly AttributeGroup[]): GroupIndex {
 }
 
 /** The first visible attribute called `name` among the visible unnamed groups. */
-function findAttr(dev: Device, name: string): Attribute | undefined {
-  for (const { g, a } of groupIndex(dev).attrs.get(name) ?? [])
-    if (groupVisible(dev, g) && attrVisible(dev, a)) return a;
+function findAttr(dev: Device, name: string, idx = groupIndex(dev)): Attribute | undefined {
+  const list = idx.attrs.get(name);
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as { g: AttributeGroup; a: Attribute };
+    if (groupVisible(dev, e.g) && attrVisible(dev, e.a)) return e.a;
+  }
   return undefined;
 }
 
 /** True when a visible group is called `name`. */
-function hasGroupDir(dev: Device, name: string): boolean {
-  for (const g of groupIndex(dev).named.get(name) ?? []) if (groupVisible(dev, g)) return true;
+function hasGroupDir(dev: Device, name: string, idx = groupIndex(dev)): boolean {
+  const list = idx.named.get(name);
+  if (list === undefined) return false;
+  for (let i = 0; i < list.length; i++)
+    if (groupVisible(dev, list[i] as AttributeGroup)) return true;
   return false;
 }
 
@@ -235,22 +247,6 @@ function builtin(dev: Device, name: string): Node | undefined {
   }
 }
 
-const BUILTINS = ['uevent', 'subsystem', 'driver', 'dev'];
-
-/** Whether {@link builtin} gives an entry `name`, without making its node (for listings). */
-function hasBuiltin(dev: Device, name: string): boolean {
-  switch (name) {
-    case 'uevent':
-      return true;
-    case 'subsystem':
-      return dev.cls !== undefined || !!dev.bus;
-    case 'driver':
-      return !!dev.driver;
-    default:
-      return builtin(dev, name) !== undefined;
-  }
-}
-
 /** A named group's directory (all visible groups with that name, merged). */
 function groupDir(dev: Device, name: string): DirNode {
   const attrs = () => {
@@ -273,7 +269,7 @@ function groupDir(dev: Device, name: string): DirNode {
 function linkNode(dev: Device, name: string): Node | undefined {
   const t = dev.linkTarget(name);
   if (!t) return undefined;
-  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : { t: 'link', to: devPath(t), dev: t };
+  return 'sysPath' in t ? { t: 'link', to: t.sysPath } : new DeviceLinkNode(t);
 }
 
 /** Registered class devices of `dev` in the glue directory `name` (memN/firmware/…), by name. */
@@ -284,9 +280,17 @@ function glued(dev: Device, name: string): Map<string, Device> {
   return m;
 }
 
-/** Whether a registered class device of `dev` sits in the glue directory `name`. */
+/**
+ * Whether a registered class device of `dev` sits in the glue directory `name`: a child of
+ * class `name` when `dev` is not of that class (Device.glueDir(), without a call per child).
+ */
 function hasGlued(dev: Device, name: string): boolean {
-  for (const c of dev.children) if (c.registered && c.glueDir() === name) return true;
+  if (dev.cls === name) return false;
+  const kids = dev.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i] as Device;
+    if (c.cls === name && c.registered) return true;
+  }
   return false;
 }
 
@@ -301,16 +305,6 @@ function glueDirNode(ctx: TreeCtx, dev: Device, name: string): DirNode | undefin
       return c ? ctx.deviceNode(c) : undefined;
     },
   };
-}
-
-/** Names of the class glue directories below `dev`. */
-function glueNames(dev: Device): string[] {
-  const out: string[] = [];
-  for (const c of dev.children) {
-    const g = c.registered ? c.glueDir() : undefined;
-    if (g !== undefined && !out.includes(g)) out.push(g);
-  }
-  return out;
 }
 
 /**
@@ -346,6 +340,17 @@ function groupFileRead(
   return dir ? 'ENOENT' : undefined;
 }
 
+/** `sorted` without the repeats of a name (equal names are next to each other). */
+function dropRepeats(sorted: string[]): string[] {
+  let w = 1;
+  for (let r = 1; r < sorted.length; r++) {
+    const n = sorted[r] as string;
+    if (n !== sorted[w - 1]) sorted[w++] = n;
+  }
+  if (sorted.length > w) sorted.length = w;
+  return sorted;
+}
+
 /** Whether two name lists hold the same names in the same order. */
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -354,19 +359,18 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * The directory node of a device: one object with two fields per device (the methods live on
- * the class), where an object of four closures over a context each was most of what a
- * 4096-endpoint listing left behind. It keeps the last listing's names and their kernfs order:
- * libcxl lists a port's directory once per kind of child (ports, endpoints, decoders, dports),
- * and the names are collected again each time (visibility is evaluated on every listing) but
- * sorted only when they changed.
+ * The directory node of a device: one object with two fields (the methods live on the class),
+ * where an object of four closures over a context each was most of what a 4096-endpoint listing
+ * left behind; made per lookup, not kept per device (TreeCtx.deviceNode()). The last listing's
+ * names and their kernfs order are kept per device (TreeCtx.listings()): libcxl lists a port's
+ * directory once per kind of child (ports, endpoints, decoders, dports), and the names are
+ * collected again each time (visibility is evaluated on every listing) but sorted only when
+ * they changed.
  */
 class DeviceDirNode implements DirNode {
   readonly t = 'dir';
   private readonly ctx: TreeCtx;
   private readonly dev: Device;
-  private lastNames: string[] = [];
-  private lastOrder: string[] = [];
 
   constructor(ctx: TreeCtx, dev: Device) {
     this.ctx = ctx;
@@ -374,21 +378,41 @@ class DeviceDirNode implements DirNode {
   }
 
   list(): string[] {
-    const { ctx, dev } = this;
-    const names = new Set<string>(ctx.children(dev).keys());
-    for (const g of glueNames(dev)) names.add(g);
-    for (const g of visibleGroups(dev)) {
-      if (g.name !== undefined) names.add(g.name);
-      else for (const a of g.attrs) if (attrVisible(dev, a)) names.add(a.name);
+    // every name the directory shows, collected in any order and possibly twice (an
+    // attribute and a link of one name), then sorted — equal names end up side by side and
+    // one is kept: the set lookup() answers for, without a Set or an iterator per listing
+    const dev = this.dev;
+    const names: string[] = [];
+    const kids = dev.children;
+    for (let i = 0; i < kids.length; i++) {
+      const c = kids[i] as Device;
+      if (c.registered) names.push(c.glueDir() ?? c.name); // a child or its glue directory
     }
-    for (const n of dev.linkNames()) if (!names.has(n) && linkNode(dev, n)) names.add(n);
-    for (const n of BUILTINS) if (!names.has(n) && hasBuiltin(dev, n)) names.add(n);
-    const list = [...names];
-    if (!sameNames(list, this.lastNames)) {
-      this.lastNames = list;
-      this.lastOrder = kernfsOrder(list);
+    const groups = dev.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as AttributeGroup;
+      if (!groupVisible(dev, g)) continue;
+      if (g.name !== undefined) {
+        names.push(g.name);
+        continue;
+      }
+      const attrs = g.attrs;
+      for (let j = 0; j < attrs.length; j++) {
+        const a = attrs[j] as Attribute;
+        if (attrVisible(dev, a)) names.push(a.name);
+      }
     }
-    return this.lastOrder.slice();
+    for (const n of dev.linkNames()) if (dev.linkTarget(n)) names.push(n);
+    names.push('uevent');
+    if (dev.cls !== undefined || dev.bus) names.push('subsystem');
+    if (dev.driver) names.push('driver');
+    if (devt(dev) !== undefined) names.push('dev');
+    const listings = this.ctx.listings();
+    const last = listings.get(dev);
+    if (last && sameNames(names, last.names)) return last.order.slice();
+    const order = dropRepeats(kernfsOrder(names));
+    listings.set(dev, { names, order });
+    return order.slice();
   }
 
   lookupStable(name: string): Node | undefined {
@@ -408,14 +432,44 @@ class DeviceDirNode implements DirNode {
     return linkNode(dev, name) ?? builtin(dev, name);
   }
 
+  lstatEntry(at: string, name: string): SysEntry | undefined {
+    // lookup()'s order, reporting the kind of what it finds instead of making its node
+    const { ctx, dev } = this;
+    if (ctx.child(dev, name) || hasGlued(dev, name)) return DIR_ENTRY;
+    const idx = groupIndex(dev); // once for both lookups
+    if (hasGroupDir(dev, name, idx)) return DIR_ENTRY;
+    const a = findAttr(dev, name, idx);
+    if (a) return fileEntry(a.mode, a.read !== undefined);
+    const t = dev.linkTarget(name);
+    if (t) return new LinkEntry(at, name, 'sysPath' in t ? t.sysPath : devPath(t));
+    switch (name) {
+      case 'uevent':
+        return fileEntry(0o644, false);
+      case 'driver': {
+        const drv = dev.driver;
+        return drv ? new LinkEntry(at, name, drv) : undefined;
+      }
+      default: {
+        const n = builtin(dev, name);
+        if (!n) return undefined;
+        return n.t === 'link'
+          ? new LinkEntry(at, name, n.to)
+          : n.t === 'file'
+            ? fileEntry(n.mode, n.binary)
+            : DIR_ENTRY;
+      }
+    }
+  }
+
   readFile(name: string): string | Uint8Array | 'ENOENT' | undefined {
     // lookup(name).read() when lookup() would give an attribute's file; else undefined
     const { ctx, dev } = this;
     const slash = name.indexOf('/');
     if (slash >= 0) return groupFileRead(ctx, dev, name, slash);
-    if (ctx.child(dev, name) || hasGroupDir(dev, name)) return undefined;
-    if (hasGlued(dev, name)) return undefined;
-    const a = findAttr(dev, name);
+    if (ctx.child(dev, name)) return undefined;
+    const idx = groupIndex(dev); // once for both lookups
+    if (hasGroupDir(dev, name, idx) || hasGlued(dev, name)) return undefined;
+    const a = findAttr(dev, name, idx);
     return a ? attrRead(dev, a) : undefined;
   }
 }

@@ -13,6 +13,8 @@ import type { Device, Driver } from '../kernel/device.ts';
 import { Errno } from '../kernel/errno.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { kernfsOrder } from './kernfs-hash.ts';
+import { kernfsLinkTarget } from './kernfs-link.ts';
+import type { SysEntry } from './view.ts';
 
 /**
  * A directory: `list()` in kernfs order, `lookup()` of one name. `lookupStable()`, when
@@ -32,6 +34,63 @@ export interface DirNode {
    * 'ENOENT' when GROUP is a group directory without a visible ATTR.
    */
   readFile?(name: string): string | Uint8Array | 'ENOENT' | undefined;
+  /**
+   * Optional shortcut: what lstat() reports for the entry `name` — the kind of what
+   * `lookup(name)` gives — without building its node; undefined when there is no such entry.
+   * `at` is this directory's path relative to /sys (a link's relative target is computed from
+   * it when asked for).
+   */
+  lstatEntry?(at: string, name: string): SysEntry | undefined;
+}
+
+/** The entry that lstat() reports for any directory (one object: it holds nothing but the kind). */
+export const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
+
+/**
+ * The entry that lstat() reports for the symlink `name` of the directory `dir` (relative to
+ * /sys), pointing at `to` (a path relative to /sys, or a driver: `bus/<bus>/drivers/<name>`).
+ * The link's path and its relative target are made when asked for (is_enabled() only wants
+ * the kind): a getter on the class rather than a closure or a string per entry.
+ */
+export class LinkEntry {
+  readonly kind = 'link';
+  private readonly dir: string;
+  private readonly name: string;
+  private readonly to: string | Driver;
+  private cached: string | undefined;
+
+  constructor(dir: string, name: string, to: string | Driver) {
+    this.dir = dir;
+    this.name = name;
+    this.to = to;
+  }
+
+  /** readlink(2)'s text: the target relative to the link's directory (kernfs-link.ts). */
+  get target(): string {
+    if (this.cached === undefined) {
+      const to = this.to;
+      const at = this.dir ? `${this.dir}/${this.name}` : this.name;
+      this.cached = kernfsLinkTarget(
+        at,
+        typeof to === 'string' ? to : `bus/${to.bus}/drivers/${to.name}`,
+      );
+    }
+    return this.cached;
+  }
+}
+
+/** The file entries that lstat reports, one per (mode, binary): they hold nothing else. */
+const FILE_ENTRIES = new Map<number, SysEntry>();
+
+/** What lstat() reports for a file of mode `mode` (permission bits), binary or text. */
+export function fileEntry(mode: number, binary: boolean): SysEntry {
+  const key = binary ? mode + 0x10000 : mode;
+  let e = FILE_ENTRIES.get(key);
+  if (!e) {
+    e = Object.freeze({ kind: 'file', mode, binary });
+    FILE_ENTRIES.set(key, e);
+  }
+  return e;
 }
 
 /**
@@ -43,6 +102,24 @@ export interface LinkNode {
   t: 'link';
   to: string;
   dev?: Device;
+}
+
+/**
+ * A link to a device's directory: its target path made when read (a walk follows it by its
+ * device, tree.ts, and does not need the path string).
+ */
+export class DeviceLinkNode implements LinkNode {
+  readonly t = 'link';
+  readonly dev: Device;
+
+  constructor(dev: Device) {
+    this.dev = dev;
+  }
+
+  /** devPath() of the device. */
+  get to(): string {
+    return devPath(this.dev);
+  }
 }
 
 /** A regular file (attribute). */
@@ -66,6 +143,11 @@ export type DebugfsEntry =
       entries: () => Map<string, DebugfsEntry>;
       /** Optional shortcut: what `entries().get(name)` gives, without building the others. */
       lookup?: (name: string) => DebugfsEntry | undefined;
+      /**
+       * The directory stays, once created, for the kernel's life (a module's top directory,
+       * never removed): paths through it may be cached like /sys/devices' (tree.ts).
+       */
+      permanent?: boolean;
     }
   | { kind: 'file'; mode: number; show?: () => string; store?: (buf: string) => void };
 
@@ -110,8 +192,17 @@ export interface TreeCtx {
   busIndex(bus: string): { byName: Map<string, Device>; order: string[] };
   /** Devices bound to a driver by name, in bus order (cached until a bind, unbind or device change). */
   boundTo(drv: Driver): Map<string, Device>;
-  /** The directory node of a device (nodes are cached per device). */
+  /**
+   * The directory node of a device: made on each call (a node holds nothing but its context
+   * and device; the directories a walk reaches are cached with their nodes in tree.ts), so a
+   * walk of ~20 k device directories adds no per-device entry to a table for it.
+   */
   deviceNode(dev: Device): DirNode;
+  /**
+   * The last listing of each device directory listed since the device set last changed: the
+   * names as collected and their kernfs order (see tree-device.ts DeviceDirNode.list()).
+   */
+  listings(): Map<Device, { names: readonly string[]; order: readonly string[] }>;
   /** `drivers_autoprobe` value per bus (bus_type private state), looked up when called. */
   autoprobe(): Map<string, boolean>;
 }

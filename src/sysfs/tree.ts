@@ -29,7 +29,17 @@ import { kernfsLinkTarget } from './kernfs-link.ts';
 import { busesDir, modulesDir } from './tree-bus.ts';
 import { devicesDir, kernelDir, makeCtx } from './tree-ctx.ts';
 import { devDir } from './tree-dev.ts';
-import { type DirNode, type Node, type SysfsHooks, staticDir, type TreeCtx } from './tree-node.ts';
+import {
+  DIR_ENTRY,
+  type DirNode,
+  fileEntry,
+  LinkEntry,
+  type LinkNode,
+  type Node,
+  type SysfsHooks,
+  staticDir,
+  type TreeCtx,
+} from './tree-node.ts';
 import { normSysPath, type SysEntry, type SysfsView, type SysListing } from './view.ts';
 
 export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
@@ -73,31 +83,6 @@ function simpleName(name: string): boolean {
   return true;
 }
 
-/** The entry that lstat() reports for any directory (one object: it holds nothing but the kind). */
-const DIR_ENTRY: SysEntry = Object.freeze({ kind: 'dir' });
-
-/**
- * The entry that lstat() reports for a symlink: the relative target is computed when asked for
- * (is_enabled() only wants the kind), by a getter on the class rather than a closure per entry.
- */
-class LinkEntry {
-  readonly kind = 'link';
-  private readonly at: string;
-  private readonly to: string;
-  private cached: string | undefined;
-
-  constructor(at: string, to: string) {
-    this.at = at;
-    this.to = to;
-  }
-
-  /** readlink(2)'s text: the target relative to the link's directory (kernfs-link.ts). */
-  get target(): string {
-    this.cached ??= kernfsLinkTarget(this.at, this.to);
-    return this.cached;
-  }
-}
-
 /** Why a soft walk found nothing. */
 type Miss = 'ENOENT' | 'ENOTDIR';
 
@@ -121,6 +106,18 @@ class LiveSysfs implements SysfsView {
    */
   private atDirs = new Map<string, Resolved | null>();
   private atGen = -1;
+  /**
+   * The directory a link to a device reaches (see {@link deviceDirOf}), by device, as a link
+   * hop gives it (`viaLink`), or null when it takes the general walk; emptied with the
+   * directory cache. A link is followed without hashing its target path (cxlsim's speed note:
+   * libcxl follows ~15 k links into /sys/devices per `cxl list` at 4096 endpoints).
+   */
+  private devDirs = new Map<Device, Resolved | null>();
+  /**
+   * Devices whose directory the walk from /sys reaches by stable hops ({@link deviceDirOf}'s
+   * checks passed for them and their ancestors), emptied with the directory cache.
+   */
+  private reachable = new Set<Device>();
   /** {@link rootsByName}'s index and the generation it was built for. */
   private roots = new Map<string, Device>();
   private rootsGen = -1;
@@ -146,7 +143,7 @@ class LiveSysfs implements SysfsView {
       ['kernel', once(() => kernelDir(ctx))],
       ['module', once(() => modulesDir(ctx))],
     ]);
-    this.root = staticDir(() => entries, new Set(['bus', 'devices']));
+    this.root = staticDir(() => entries, new Set(['bus', 'devices', 'kernel']));
   }
 
   /** The directory cache, emptied when the device set changed. */
@@ -154,6 +151,8 @@ class LiveSysfs implements SysfsView {
     if (this.dirsGen !== this.kernel.generation) {
       this.dirsGen = this.kernel.generation;
       this.dirs = new Map();
+      this.devDirs = new Map();
+      this.reachable = new Set();
     }
     return this.dirs;
   }
@@ -181,27 +180,51 @@ class LiveSysfs implements SysfsView {
     let child = dir.stable ? node.lookupStable?.(name) : undefined;
     const stable = child !== undefined;
     child ??= node.lookup(name);
-    const childPath = cur ? `${cur}/${name}` : name;
     if (!child) {
       if (soft) return 'ENOENT';
-      throw new Errno('ENOENT', `/sys/${childPath}: No such file or directory`);
+      throw new Errno('ENOENT', `/sys/${cur ? `${cur}/${name}` : name}: No such file or directory`);
     }
     let r: Resolved;
     if (child.t === 'link' && follow) {
       if (hops >= MAX_HOPS) {
         if (soft) return 'ENOENT';
-        throw new Errno('ENOENT', `/sys/${childPath}: Too many levels of symbolic links`);
+        throw new Errno(
+          'ENOENT',
+          `/sys/${cur ? `${cur}/${name}` : name}: Too many levels of symbolic links`,
+        );
       }
-      // a link into a device directory already resolved: its canonical path is the key
+      // a link into a device directory known by its device, else already resolved (its
+      // canonical path is the key), else walked
       const t =
+        (child.dev ? this.devDir(child) : undefined) ??
         this.cache().get(child.to) ??
-        (child.dev ? this.deviceDirOf(child.dev, child.to) : undefined) ??
         this.resolve(child.to, true, soft, hops + 1);
       if (typeof t === 'string') return t;
-      r = { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
-    } else r = { node: child, path: childPath, stable, viaLink: false };
+      // devDir()'s entries are link hops already (shared: a Resolved is never changed)
+      r =
+        t.viaLink && (stable || !t.stable)
+          ? t
+          : { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
+    } else r = { node: child, path: cur ? `${cur}/${name}` : name, stable, viaLink: false };
     if (key && r.stable && r.node.t === 'dir') this.cache().set(key, r);
     return r;
+  }
+
+  /**
+   * What following `link` (a link to a device) gives when {@link deviceDirOf} can tell it from
+   * the device objects, as a link hop (`viaLink`, stable), once per device and generation;
+   * undefined otherwise.
+   */
+  private devDir(link: LinkNode): Resolved | undefined {
+    const dev = link.dev as Device;
+    this.cache(); // empties the device cache when the device set changed
+    let e = this.devDirs.get(dev);
+    if (e === undefined) {
+      const r = this.deviceDirOf(dev, link.to);
+      e = r ? { node: r.node, path: r.path, stable: true, viaLink: true } : null;
+      this.devDirs.set(dev, e);
+    }
+    return e ?? undefined;
   }
 
   /**
@@ -215,16 +238,20 @@ class LiveSysfs implements SysfsView {
    * nearest cached ancestor cost ~10 µs per first visit at 4096 endpoints.
    */
   private deviceDirOf(dev: Device, to: string): Resolved | undefined {
+    // the checks stop at an ancestor already found reachable (devices share their ancestors)
+    const reach = this.reachable;
     let d = dev;
-    for (let parent = d.parent; parent !== undefined; parent = d.parent) {
+    for (let parent = d.parent; parent !== undefined && !reach.has(d); parent = d.parent) {
       if (!d.registered || d.glueDir() !== undefined || this.ctx.child(parent, d.name) !== d)
         return undefined;
       d = parent;
     }
-    if (!d.registered || this.rootsByName().get(d.name) !== d) return undefined;
-    const r: Resolved = { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
-    this.cache().set(to, r);
-    return r;
+    if (!reach.has(d) && (!d.registered || this.rootsByName().get(d.name) !== d)) return undefined;
+    for (let x: Device | undefined = dev; x !== undefined && x !== d; x = x.parent) reach.add(x);
+    reach.add(d);
+    // not entered in the path cache: a link is followed by its device (devDir()), and a path
+    // into the device's directory caches the directories it passes when first walked
+    return { node: this.ctx.deviceNode(dev), path: to, stable: true, viaLink: false };
   }
 
   /** The first registered root device of each name (what /sys/devices lists), per generation. */
@@ -254,11 +281,14 @@ class LiveSysfs implements SysfsView {
       throw e;
     }
     const cache = this.cache();
-    // Most accesses are files in a known directory: one lookup from the cached parent.
+    // Most accesses are files in a known directory: one lookup from the cached parent. The
+    // entry reached is not entered in the cache (it is one lookup away already; a directory
+    // is entered when a path below it is first walked, by the loop further down): a walk of
+    // thousands of device directories (libcxl's, through atDir()) adds no entry per directory
     const slash = norm.lastIndexOf('/');
     if (slash > 0) {
       const parent = cache.get(norm.slice(0, slash));
-      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, norm, soft);
+      if (parent) return this.step(parent, norm.slice(slash + 1), followLast, hops, '', soft);
     }
     const hit = cache.get(norm);
     if (hit && (followLast || !hit.viaLink)) return hit;
@@ -306,6 +336,9 @@ class LiveSysfs implements SysfsView {
   lstatAt(dir: string, name: string): SysEntry | undefined {
     const d = simpleName(name) && !name.includes('/') ? this.atDir(dir) : null;
     if (!d) return this.lstat(dir ? `${dir}/${name}` : name);
+    // a device directory tells the entry's kind without making its node
+    const node = d.node as DirNode;
+    if (node.lstatEntry) return node.lstatEntry(d.path, name);
     const r = this.step(d, name, false, 0, '', true);
     return typeof r === 'string' ? undefined : LiveSysfs.entryOf(r);
   }
@@ -314,8 +347,12 @@ class LiveSysfs implements SysfsView {
   private static entryOf(r: Resolved): SysEntry {
     const n = r.node;
     if (n.t === 'dir') return DIR_ENTRY;
-    if (n.t === 'link') return new LinkEntry(r.path, n.to);
-    return { kind: 'file', mode: n.mode, binary: n.binary };
+    if (n.t === 'link') {
+      const p = r.path;
+      const slash = p.lastIndexOf('/');
+      return new LinkEntry(slash < 0 ? '' : p.slice(0, slash), p.slice(slash + 1), n.to);
+    }
+    return fileEntry(n.mode, n.binary);
   }
 
   readIfExists(path: string): string | Uint8Array | Miss {
@@ -372,6 +409,7 @@ class LiveSysfs implements SysfsView {
 
   /** Walks the components of `rel` (plain names) from `from`, as resolve() would. */
   private walkFrom(from: Resolved, rel: string, followLast: boolean): Resolved | Miss {
+    if (!rel.includes('/')) return this.step(from, rel, followLast, 0, '', true);
     const parts = rel.split('/');
     let r = from;
     for (let i = 0; i < parts.length; i++) {

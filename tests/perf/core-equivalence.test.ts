@@ -10,7 +10,13 @@ import { bootMachine } from '../../src/boot.ts';
 import { findCxlPort } from '../../src/drivers/cxl/core/add-port.ts';
 import { CxlPort } from '../../src/drivers/cxl/core/port.ts';
 import { Ida } from '../../src/kernel/ida.ts';
-import { strtol, strtoullEnd } from '../../src/ndctl/util/cstr.ts';
+import {
+  scanInt,
+  scanPrefixInt,
+  strtol,
+  strtoull,
+  strtoullEnd,
+} from '../../src/ndctl/util/cstr.ts';
 import { type JVal, toJsonPretty } from '../../src/ndctl/util/jsonc.ts';
 import { resolveProfile } from '../../src/profile.ts';
 import { cachedHash, kernfsNameHash, kernfsOrder } from '../../src/sysfs/kernfs-hash.ts';
@@ -202,6 +208,32 @@ describe('list emulation', () => {
       { numRuns: 3000 },
     );
     expect(strtol('-9223372036854775809')).toBe(-(1n << 63n));
+  });
+
+  it('strtoull and sscanf("<prefix>%d") take their plain-number shortcut only where it agrees', () => {
+    // the shapes sysfs attributes and device names have (decimal, 0x hex, up to 20 digits,
+    // leading zeros) and their near misses (signs, blanks, upper-case X, trailing text)
+    const digit = fc.constantFrom(...'0123456789'.split(''));
+    const hex = fc.constantFrom(...'0123456789abcdefABCDEF'.split(''));
+    const number = fc.oneof(
+      fc.array(digit, { minLength: 1, maxLength: 22 }).map((a) => a.join('')),
+      fc.array(hex, { minLength: 0, maxLength: 19 }).map((a) => `0x${a.join('')}`),
+      fc.array(hex, { minLength: 1, maxLength: 17 }).map((a) => `0X${a.join('')}`),
+    );
+    const affix = fc.constantFrom('', ' ', '+', '-', '\t', 'x', '.1', 'g');
+    let cases = 0;
+    fc.assert(
+      fc.property(affix, number, affix, (pre, n, post) => {
+        const s = `${pre}${n}${post}`;
+        cases++;
+        expect(strtoull(s)).toBe(refStrtoull(s, 0).value);
+        const r = scanInt(s, 0);
+        expect(scanPrefixInt(`mem${s}`, 'mem')).toBe(r?.v);
+        expect(scanPrefixInt(`decoder${s}`, 'mem')).toBeUndefined();
+      }),
+      { numRuns: 4000 },
+    );
+    expect(cases).toBe(4000);
   });
 
   it('toJsonPretty prints like json-c’s pretty printer', () => {

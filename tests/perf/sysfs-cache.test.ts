@@ -154,6 +154,45 @@ describe('live sysfs caches', () => {
     );
   });
 
+  it('lstatAt() of a device directory entry reports what lstat() of its path does', () => {
+    // DeviceDirNode.lstatEntry() answers without making the entry's node: every entry of every
+    // device directory behind bus/cxl/devices (and its parent's), plus misses and the driver
+    // link of an unbound device
+    const profile = resolveProfile('latest');
+    const m = bootMachine(getPreset('default', profile.qemu), { profile });
+    const v = m.sysfs;
+    const first = (v.readdir('bus/cxl/drivers/cxl_mem').find((n) => n.startsWith('mem')) ??
+      '') as string;
+    v.write('bus/cxl/drivers/cxl_mem/unbind', `${first}\n`);
+    const dirs = new Set<string>();
+    for (const n of v.readdir('bus/cxl/devices')) {
+      const real = v.realpath(`bus/cxl/devices/${n}`);
+      dirs.add(`/sys/bus/cxl/devices/${n}`);
+      dirs.add(real);
+      dirs.add(real.slice(0, real.lastIndexOf('/')));
+    }
+    let cases = 0;
+    let links = 0;
+    for (const dir of dirs) {
+      for (const name of [...v.readdir(dir), 'driver', 'nosuch', 'dev', 'subsystem']) {
+        const want = v.lstat(`${dir}/${name}`);
+        const got = v.lstatAt?.(dir, name);
+        cases++;
+        expect([dir, name, got?.kind]).toEqual([dir, name, want?.kind]);
+        if (want?.kind === 'link' && got?.kind === 'link') {
+          links++;
+          expect(got.target).toBe(want.target);
+        }
+        if (want?.kind === 'file') expect(got).toEqual(want);
+      }
+    }
+    expect(v.lstatAt?.(`/sys/bus/cxl/devices/${first}`, 'driver')).toBeUndefined();
+    // the default preset on the latest stack: 106 directories, 1,752 entries, 339 links
+    expect(dirs.size).toBeGreaterThan(100);
+    expect(cases).toBeGreaterThan(15 * dirs.size);
+    expect(links).toBeGreaterThan(3 * dirs.size);
+  });
+
   it('a failed probe, an unbind and a rebind show in the driver directories at once', () => {
     const profile = resolveProfile('latest');
     const m = bootMachine(getPreset('default', profile.qemu), { profile });

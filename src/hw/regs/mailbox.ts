@@ -61,6 +61,21 @@ const MBOX_RESIDENT = 0x100;
 const scratch = new Uint8Array(MBOX_PAYLOAD_SIZE);
 /** Where the payload's part above the resident bytes starts in it. */
 const HI_PAYLOAD = MBOX_RESIDENT - MBOX_PAYLOAD;
+/** The scratch payload's resident part and the rest (views made once). */
+const scratchLo = scratch.subarray(0, HI_PAYLOAD);
+const scratchHi = scratch.subarray(HI_PAYLOAD);
+/** The rest as 32-bit words, for the zero check. */
+const scratchHiWords = new Uint32Array(
+  scratch.buffer,
+  HI_PAYLOAD,
+  (MBOX_PAYLOAD_SIZE - HI_PAYLOAD) / 4,
+);
+
+/** Whether the scratch payload is all zero above its resident part. */
+function scratchHiZero(): boolean {
+  for (let i = 0; i < scratchHiWords.length; i++) if (scratchHiWords[i] !== 0) return false;
+  return true;
+}
 
 /** QEMU 10.1's mailbox MSI-X vector (CXL_T3_MSIX_MBOX = event start 2 + 5 event logs). */
 export const MBOX_MSIX = 7;
@@ -132,35 +147,28 @@ export class Mailbox implements MmioRegion {
 
   /** The payload registers, assembled into the shared scratch buffer. */
   private loadPayload(): Uint8Array {
-    scratch.set(this.bytes.subarray(MBOX_PAYLOAD));
+    scratchLo.set(this.bytes.subarray(MBOX_PAYLOAD));
     const hi = this.hi;
-    if (hi === undefined) scratch.fill(0, HI_PAYLOAD);
-    else scratch.set(new Uint8Array(hi.buffer, hi.byteOffset, hi.byteLength), HI_PAYLOAD);
+    if (hi === undefined) scratchHi.fill(0);
+    else scratchHi.set(new Uint8Array(hi.buffer, hi.byteOffset, hi.byteLength));
     return scratch;
   }
 
-  /** Stores `p` (the scratch buffer after a command) into the payload registers. */
-  private storePayload(p: Uint8Array): void {
-    this.bytes.set(p.subarray(0, HI_PAYLOAD), MBOX_PAYLOAD);
-    const rest = p.subarray(HI_PAYLOAD);
-    if (this.hi === undefined) {
-      if (rest.every((b) => b === 0)) return;
-      this.hi = new DataView(new ArrayBuffer(MBOX_LENGTH - MBOX_RESIDENT));
-    }
-    new Uint8Array(this.hi.buffer).set(rest);
+  /** Stores the scratch buffer (after a command) into the payload registers. */
+  private storePayload(): void {
+    this.bytes.set(scratchLo, MBOX_PAYLOAD);
+    const hi = this.upper(!scratchHiZero());
+    if (hi !== undefined) new Uint8Array(hi.buffer).set(scratchHi);
   }
 
   /**
-   * The register view holding `offset` and the offset in it; the payload's upper part is made
-   * when `store` (undefined: it is not there, all zero).
+   * The payload's upper part ([{@link MBOX_RESIDENT}, {@link MBOX_LENGTH})), made when `make`
+   * (undefined: not there, all zero).
    */
-  private at(offset: number, store: boolean): [DataView, number] | undefined {
-    if (offset < MBOX_RESIDENT) return [this.dv, offset];
-    if (this.hi === undefined) {
-      if (!store) return undefined;
+  private upper(make: boolean): DataView | undefined {
+    if (this.hi === undefined && make)
       this.hi = new DataView(new ArrayBuffer(MBOX_LENGTH - MBOX_RESIDENT));
-    }
-    return [this.hi, offset - MBOX_RESIDENT];
+    return this.hi;
   }
 
   read32(offset: number): number {
@@ -169,8 +177,8 @@ export class Mailbox implements MmioRegion {
       const v = this.read64(offset & ~7);
       return Number(offset & 4 ? v >> 32n : v & 0xffffffffn) >>> 0;
     }
-    const a = this.at(offset, false);
-    return a ? a[0].getUint32(a[1], true) : 0;
+    if (offset < MBOX_RESIDENT) return this.dv.getUint32(offset, true);
+    return this.hi?.getUint32(offset - MBOX_RESIDENT, true) ?? 0;
   }
 
   read64(offset: number): bigint {
@@ -180,25 +188,25 @@ export class Mailbox implements MmioRegion {
     if (offset === MBOX_STATUS)
       return this.dv.getBigUint64(offset, true) | (bgRunning(this.state) ? 1n : 0n);
     if (offset === MBOX_BG_STATUS) return bgStatusReg(this.state);
-    const a = this.at(offset, false);
-    return a ? a[0].getBigUint64(a[1], true) : 0n;
+    if (offset < MBOX_RESIDENT) return this.dv.getBigUint64(offset, true);
+    return this.hi?.getBigUint64(offset - MBOX_RESIDENT, true) ?? 0n;
   }
 
   write32(offset: number, value: number): void {
     if (offset < 0 || offset + 4 > this.size || offset & 3) return;
-    if (offset >= MBOX_PAYLOAD) {
-      const a = value === 0 ? this.at(offset, false) : this.at(offset, true);
-      a?.[0].setUint32(a[1], value >>> 0, true);
-    } else if (offset === MBOX_CTRL) this.dv.setUint32(offset, value & MBOX_CTRL_WRITE_MASK, true);
+    if (offset >= MBOX_RESIDENT)
+      this.upper(value !== 0)?.setUint32(offset - MBOX_RESIDENT, value >>> 0, true);
+    else if (offset >= MBOX_PAYLOAD) this.dv.setUint32(offset, value >>> 0, true);
+    else if (offset === MBOX_CTRL) this.dv.setUint32(offset, value & MBOX_CTRL_WRITE_MASK, true);
     this.ring();
   }
 
   write64(offset: number, value: bigint): void {
     if (offset < 0 || offset + 8 > this.size || offset & 7) return;
-    if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) {
-      const a = value === 0n ? this.at(offset, false) : this.at(offset, true);
-      a?.[0].setBigUint64(a[1], BigInt.asUintN(64, value), true);
-    }
+    const v = BigInt.asUintN(64, value);
+    if (offset >= MBOX_RESIDENT)
+      this.upper(v !== 0n)?.setBigUint64(offset - MBOX_RESIDENT, v, true);
+    else if (offset >= MBOX_PAYLOAD || offset === MBOX_CMD) this.dv.setBigUint64(offset, v, true);
     this.ring();
   }
 
@@ -239,7 +247,7 @@ export class Mailbox implements MmioRegion {
           cel: this.cel,
         });
       } finally {
-        this.storePayload(payload);
+        this.storePayload();
       }
       code = r.rc;
       lenOut = Math.min(r.len, MBOX_PAYLOAD_SIZE);

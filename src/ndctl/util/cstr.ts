@@ -70,8 +70,38 @@ export function strtoullEnd(s: string, base = 0): { value: bigint; end: number }
   return { value: neg ? BigInt.asUintN(64, -mag) : mag, end };
 }
 
+/**
+ * Whether `s` is, whole, a number BigInt() reads as strtoull(s, NULL, 0) does: "0", a decimal
+ * of 1–16 digits without a leading zero, or "0x" and 1–16 hex digits (what sysfs attributes
+ * print); then neither can overflow u64.
+ */
+function plainNumber(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 18) return false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 0x30) {
+    if (n === 1) return true;
+    if (s.charCodeAt(1) !== 0x78 || n < 3) return false; // "0x"
+    for (let i = 2; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)))
+        return false;
+    }
+    return true;
+  }
+  if (n > 16) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** strtoull(s, NULL, 0) — also strtoul() on LP64. */
 export function strtoull(s: string, base = 0): bigint {
+  // the common case without the scanner's objects (cxlsim's speed note: `cxl list` parses
+  // ~10 attributes per memdev and decoder)
+  if (base === 0 && plainNumber(s)) return BigInt(s);
   return strtoullEnd(s, base).value;
 }
 
@@ -104,7 +134,19 @@ export function atoi(s: string): number {
  */
 export function scanPrefixInt(s: string, prefix: string): number | undefined {
   if (!s.startsWith(prefix)) return undefined;
-  const r = scanInt(s, prefix.length);
+  // 1–9 digits right after the prefix (a device name's id): the int itself, without the
+  // scanner's objects; anything else (blanks, a sign, a longer number) takes scanInt()
+  const p = prefix.length;
+  const n = s.length;
+  let v = 0;
+  let i = p;
+  for (; i < n && i - p < 10; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  if (i > p && i - p < 10) return v;
+  const r = scanInt(s, p);
   return r?.v;
 }
 

@@ -3,7 +3,7 @@
  * first bytes are always held (src/hw/regs/mailbox.ts, MBOX_RESIDENT): random 32- and 64-bit
  * MMIO writes anywhere in the payload read back as a flat byte model predicts, and a Set LSA /
  * Get LSA round trip of up to a full payload returns the bytes, under QEMU 7.2 (handlers in
- * place on the payload) and 10.1 (payload zeroed first) semantics.
+ * place on the payload) and 11.1 (payload zeroed first) semantics.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { type3Devices } from './qemu-args.ts';
 const FIX = new URL('../../../sysfs-fixtures/interleave-dyndbg/', import.meta.url);
 const devs = type3Devices(new URL('host/qemu-args.txt', FIX));
 
-const mk = (qemu: '7.2' | '10.1') => {
+const mk = (qemu: '7.2' | '11.1') => {
   const d = devs[0];
   if (!d) throw new Error('no type-3 device in the fixture');
   const state = createMemDevState(d, qemu);
@@ -28,7 +28,7 @@ type Op = { w64: boolean; off: number; v: bigint };
 describe('mailbox payload storage', () => {
   it('has type-3 devices to test with', () => expect(devs.length).toBeGreaterThan(0));
 
-  for (const qemu of ['7.2', '10.1'] as const) {
+  for (const qemu of ['7.2', '11.1'] as const) {
     it(`QEMU ${qemu}: MMIO writes anywhere in the payload read back as flat memory`, () => {
       let runs = 0;
       fc.assert(

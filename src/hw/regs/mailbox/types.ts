@@ -92,27 +92,59 @@ export function rc(code: number, len = 0): MboxResult {
   return { rc: code, len };
 }
 
-/** Little-endian views over a payload (QEMU ldq_le_p/stq_le_p…). Reads past the end give 0. */
-export function le(buf: Uint8Array) {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const fits = (off: number, n: number) => off >= 0 && off + n <= buf.byteLength;
-  return {
-    u8: (off: number) => (fits(off, 1) ? dv.getUint8(off) : 0),
-    u16: (off: number) => (fits(off, 2) ? dv.getUint16(off, true) : 0),
-    u32: (off: number) => (fits(off, 4) ? dv.getUint32(off, true) : 0),
-    u64: (off: number) => (fits(off, 8) ? dv.getBigUint64(off, true) : 0n),
-    set8: (off: number, v: number) => dv.setUint8(off, v & 0xff),
-    set16: (off: number, v: number) => dv.setUint16(off, v & 0xffff, true),
-    set24: (off: number, v: number) => {
-      dv.setUint16(off, v & 0xffff, true);
-      dv.setUint8(off + 2, (v >>> 16) & 0xff);
-    },
-    set32: (off: number, v: number) => dv.setUint32(off, v >>> 0, true),
-    set64: (off: number, v: bigint) => dv.setBigUint64(off, BigInt.asUintN(64, v), true),
-    ascii: (off: number, s: string, max: number) => {
-      for (let i = 0; i < max; i++) dv.setUint8(off + i, i < s.length ? s.charCodeAt(i) & 0x7f : 0);
-    },
-  };
+/**
+ * Little-endian accessors over a payload (QEMU ldq_le_p/stq_le_p…): reads past the end give 0;
+ * writes past the end throw RangeError (a handler bug). One object per payload, its methods on
+ * the prototype (handlers make one per command).
+ */
+export class LePayload {
+  private readonly dv: DataView;
+  private readonly len: number;
+  constructor(buf: Uint8Array) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.len = buf.byteLength;
+  }
+  private fits(off: number, n: number): boolean {
+    return off >= 0 && off + n <= this.len;
+  }
+  u8(off: number): number {
+    return this.fits(off, 1) ? this.dv.getUint8(off) : 0;
+  }
+  u16(off: number): number {
+    return this.fits(off, 2) ? this.dv.getUint16(off, true) : 0;
+  }
+  u32(off: number): number {
+    return this.fits(off, 4) ? this.dv.getUint32(off, true) : 0;
+  }
+  u64(off: number): bigint {
+    return this.fits(off, 8) ? this.dv.getBigUint64(off, true) : 0n;
+  }
+  set8(off: number, v: number): void {
+    this.dv.setUint8(off, v & 0xff);
+  }
+  set16(off: number, v: number): void {
+    this.dv.setUint16(off, v & 0xffff, true);
+  }
+  set24(off: number, v: number): void {
+    this.dv.setUint16(off, v & 0xffff, true);
+    this.dv.setUint8(off + 2, (v >>> 16) & 0xff);
+  }
+  set32(off: number, v: number): void {
+    this.dv.setUint32(off, v >>> 0, true);
+  }
+  set64(off: number, v: bigint): void {
+    this.dv.setBigUint64(off, BigInt.asUintN(64, v), true);
+  }
+  /** `s` as 7-bit ASCII in `max` bytes at `off`, zero-padded. */
+  ascii(off: number, s: string, max: number): void {
+    for (let i = 0; i < max; i++)
+      this.dv.setUint8(off + i, i < s.length ? s.charCodeAt(i) & 0x7f : 0);
+  }
+}
+
+/** {@link LePayload} over `buf`. */
+export function le(buf: Uint8Array): LePayload {
+  return new LePayload(buf);
 }
 
 /** A UUID string ("0da9c0b5-bf41-…") as the 16 bytes QEMU's UUID() macro stores (big-endian fields). */
