@@ -12,6 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EP64_SHAPE } from './shapes.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const which = process.argv[3] ?? 'ep64';
@@ -24,13 +25,7 @@ const m =
   which === 'default'
     ? bootSync({ preset: 'default' })
     : bootSync({
-        topology: generateTopology({
-          hostBridges: 2,
-          rootPorts: 2,
-          switchLevels: 1,
-          fanout: 16,
-          endpoints: 64,
-        }),
+        topology: generateTopology(EP64_SHAPE),
       });
 const cpuMs = (c) => (c.user + c.system) / 1000;
 for (let i = 0; i < warm; i++) copyGraph(m.raw);

@@ -12,6 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EP64_SHAPE } from './shapes.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const runs = Number(process.argv[3] ?? 1000);
@@ -38,13 +39,7 @@ const median = (f, n) => {
 };
 const def = bootSync({ preset: 'default' });
 const m64 = bootSync({
-  topology: generateTopology({
-    hostBridges: 2,
-    rootPorts: 2,
-    switchLevels: 1,
-    fanout: 16,
-    endpoints: 64,
-  }),
+  topology: generateTopology(EP64_SHAPE),
 });
 for (let i = 0; i < 50; i++) def.clone();
 for (let i = 0; i < 5; i++) m64.clone();

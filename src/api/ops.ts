@@ -12,7 +12,7 @@ import { Errno } from '../kernel/errno.ts';
 import type { Machine as Booted } from '../machine.ts';
 import type { CxlMemIoctl } from '../ndctl/lib/ioctl.ts';
 import { beforeOp, type JournalOp, opKind } from '../state/ops.ts';
-import type { SysfsView } from '../sysfs/view.ts';
+import { boundReads, type SysfsView } from '../sysfs/view.ts';
 
 /**
  * One recorded operation: the state store's journal operations (src/state/ops.ts) that a library
@@ -34,19 +34,8 @@ export const MUTATING_IDS = new Set([
  * read fast paths are passed through (libcxl's walks take them: a miss returned, not thrown).
  */
 export function recordSysfs(view: SysfsView, rec: (op: MachineOp) => void): SysfsView {
-  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists, lstatAt } = view;
   return {
-    // bound once: a bound function costs cold code less per call than an arrow calling .call()
-    ...(readIfExists ? { readIfExists: readIfExists.bind(view) } : {}),
-    ...(readAtIfExists ? { readAtIfExists: readAtIfExists.bind(view) } : {}),
-    ...(realpathAtIfExists ? { realpathAtIfExists: realpathAtIfExists.bind(view) } : {}),
-    ...(realpathIfExists ? { realpathIfExists: realpathIfExists.bind(view) } : {}),
-    ...(lstatAt ? { lstatAt: lstatAt.bind(view) } : {}),
-    lstat: (p) => view.lstat(p),
-    readdir: (p) => view.readdir(p),
-    readlink: (p) => view.readlink(p),
-    read: (p) => view.read(p),
-    realpath: (p) => view.realpath(p),
+    ...boundReads(view),
     write(path, value) {
       // flushing the port workqueue changes nothing worth replaying (libcxl writes it before every walk)
       if (path === 'bus/cxl/flush') return view.write(path, value);

@@ -79,6 +79,31 @@ export interface SysfsView {
 }
 
 /**
+ * The read side of `view` as a plain object of its methods, each bound to it once — the
+ * optional fast paths only when `view` has them — for a wrapper that adds its own `write`
+ * (`cxlsim list`'s journaling view, the library's recording view). Not a Proxy and no arrow
+ * per method: libcxl's walk calls the view ~27 times per memdev, and a proxy trap, or an arrow
+ * calling `.call()`, per call is what cold code pays most for (cxlsim's speed note).
+ */
+export function boundReads(view: SysfsView): Omit<SysfsView, 'write'> {
+  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists, lstatAt, listing } =
+    view;
+  return {
+    ...(readIfExists ? { readIfExists: readIfExists.bind(view) } : {}),
+    ...(readAtIfExists ? { readAtIfExists: readAtIfExists.bind(view) } : {}),
+    ...(realpathAtIfExists ? { realpathAtIfExists: realpathAtIfExists.bind(view) } : {}),
+    ...(realpathIfExists ? { realpathIfExists: realpathIfExists.bind(view) } : {}),
+    ...(lstatAt ? { lstatAt: lstatAt.bind(view) } : {}),
+    ...(listing ? { listing: listing.bind(view) } : {}),
+    lstat: view.lstat.bind(view),
+    readdir: view.readdir.bind(view),
+    readlink: view.readlink.bind(view),
+    read: view.read.bind(view),
+    realpath: view.realpath.bind(view),
+  };
+}
+
+/**
  * True when `p` is certainly what {@link normSysPath} returns (the common case, answered
  * without allocating): relative, no empty part, no part starting with '.', no trailing '/',
  * and first and last characters printable ASCII (so trim() would change nothing). Anything

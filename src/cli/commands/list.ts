@@ -7,7 +7,7 @@
  */
 
 import { kernelTrace } from '../../kernel/trace.ts';
-import type { SysfsView } from '../../sysfs/view.ts';
+import { boundReads, type SysfsView } from '../../sysfs/view.ts';
 import { type CliContext, withMachine } from '../session.ts';
 import type { JournalOp } from '../state.ts';
 
@@ -30,26 +30,7 @@ function triggersJournaled(
     view.write(p, v);
     if (events() > before) journal({ kind: 'sysfs-write', path: p, value: v });
   };
-  // a plain object of the view's methods, each bound once (its optional fast paths only when
-  // it has them), not a Proxy: libcxl's walk calls the view ~27 times per memdev, and a proxy
-  // trap, or an arrow calling .call(), per call is what cold code pays most for (cxlsim's
-  // speed note)
-  const { readIfExists, readAtIfExists, realpathAtIfExists, realpathIfExists, lstatAt, listing } =
-    view;
-  return {
-    ...(readIfExists ? { readIfExists: readIfExists.bind(view) } : {}),
-    ...(readAtIfExists ? { readAtIfExists: readAtIfExists.bind(view) } : {}),
-    ...(realpathAtIfExists ? { realpathAtIfExists: realpathAtIfExists.bind(view) } : {}),
-    ...(realpathIfExists ? { realpathIfExists: realpathIfExists.bind(view) } : {}),
-    ...(lstatAt ? { lstatAt: lstatAt.bind(view) } : {}),
-    ...(listing ? { listing: listing.bind(view) } : {}),
-    lstat: view.lstat.bind(view),
-    readdir: view.readdir.bind(view),
-    readlink: view.readlink.bind(view),
-    read: view.read.bind(view),
-    realpath: view.realpath.bind(view),
-    write,
-  };
+  return { ...boundReads(view), write };
 }
 
 export async function listCommand(ctx: CliContext, args: string[]): Promise<number> {
