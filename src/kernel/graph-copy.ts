@@ -25,10 +25,10 @@
  * WeakMap entry whose value leads back to its key keeps a whole machine copy alive through V8's
  * young-generation collections, which is why the side tables are not WeakMaps. The one
  * exception is the copier's own index of a copied root's objects ({@link copyGraph}'s memo, by
- * root: a machine that is copied is a long-lived one), which holds originals, never copies. The same holds
- * for a function V8 records in a hidden class: a `make` of {@link rebuildable} (run per copy)
- * must not add a function property to an object it already built, nor use a getter or setter
- * in an object literal.
+ * root: a machine that is copied is a long-lived one), which holds originals, never copies.
+ * The same holds for a function V8 records in a hidden class: a `make` of {@link rebuildable}
+ * (run per copy) must not add a function property to an object it already built, nor use a
+ * getter or setter in an object literal.
  */
 
 /** How a rebuildable value was made: `make(...args)`. */
