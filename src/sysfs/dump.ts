@@ -22,6 +22,7 @@
  */
 import { Errno, strerror } from '../kernel/errno.ts';
 import {
+  childPath,
   type ListedEntry,
   normSysPath,
   resolveLink,
@@ -149,7 +150,7 @@ class Dumper {
   /** The view's lstat of `dir/name`, through its per-directory fast path when it has one. */
   private lstatIn(dir: string, name: string): SysEntry | undefined {
     const v = this.view;
-    return v.lstatAt ? v.lstatAt(dir, name) : v.lstat(dir ? `${dir}/${name}` : name);
+    return v.lstatAt ? v.lstatAt(dir, name) : v.lstat(childPath(dir, name));
   }
 
   /**
@@ -314,7 +315,7 @@ class Dumper {
         // a directory of this listing is listed from it (not through its path)
         const sub = l && (childRec || names?.has(name) || held.has(name)) ? l.sub : undefined;
         const k = kids?.get(name) ?? EMPTY;
-        const child = dir ? `${dir}/${name}` : name;
+        const child = childPath(dir, name);
         this.emit(k, child, w, childRec, (childRec || k.done & 3) && sub ? sub(name) : undefined);
         continue;
       }
@@ -339,7 +340,7 @@ class Dumper {
     st: SysEntry,
     reader?: () => string | Uint8Array,
   ): string {
-    const path = dir ? `${dir}/${name}` : name;
+    const path = childPath(dir, name);
     if (st.kind === 'dir') return `D\t${path}\n`;
     if (st.kind === 'link') return `L\t${path}\t${st.target}\n`;
     const m = modeStr(st.mode);

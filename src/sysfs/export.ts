@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ERRNO, Errno, type ErrnoName } from '../kernel/errno.ts';
-import { normSysPath, type SysfsView } from './view.ts';
+import { childPath, normSysPath, type SysfsView } from './view.ts';
 
 /** Options of {@link exportSysfs}. */
 export interface ExportOptions {
@@ -156,7 +156,7 @@ function writeTree(
     if (st.kind === 'dir') {
       mkdirSync(dest);
       stats.dirs++;
-      for (const name of view.readdir(p)) if (safeName(name)) put(p ? `${p}/${name}` : name);
+      for (const name of view.readdir(p)) if (safeName(name)) put(childPath(p, name));
     } else if (st.kind === 'link') {
       symlinkSync(st.target, dest);
       stats.links++;

@@ -40,7 +40,7 @@ import {
   staticDir,
   type TreeCtx,
 } from './tree-node.ts';
-import { normSysPath, type SysEntry, type SysfsView, type SysListing } from './view.ts';
+import { childPath, normSysPath, type SysEntry, type SysfsView, type SysListing } from './view.ts';
 
 export type { DebugfsEntry, SysfsHooks } from './tree-node.ts';
 
@@ -182,7 +182,7 @@ class LiveSysfs implements SysfsView {
     child ??= node.lookup(name);
     if (!child) {
       if (soft) return 'ENOENT';
-      throw new Errno('ENOENT', `/sys/${cur ? `${cur}/${name}` : name}: No such file or directory`);
+      throw new Errno('ENOENT', `/sys/${childPath(cur, name)}: No such file or directory`);
     }
     let r: Resolved;
     if (child.t === 'link' && follow) {
@@ -190,7 +190,7 @@ class LiveSysfs implements SysfsView {
         if (soft) return 'ENOENT';
         throw new Errno(
           'ENOENT',
-          `/sys/${cur ? `${cur}/${name}` : name}: Too many levels of symbolic links`,
+          `/sys/${childPath(cur, name)}: Too many levels of symbolic links`,
         );
       }
       // a link into a device directory known by its device, else already resolved (its
@@ -205,7 +205,7 @@ class LiveSysfs implements SysfsView {
         t.viaLink && (stable || !t.stable)
           ? t
           : { node: t.node, path: t.path, stable: stable && t.stable, viaLink: true };
-    } else r = { node: child, path: cur ? `${cur}/${name}` : name, stable, viaLink: false };
+    } else r = { node: child, path: childPath(cur, name), stable, viaLink: false };
     if (key && r.stable && r.node.t === 'dir') this.cache().set(key, r);
     return r;
   }
@@ -313,7 +313,7 @@ class LiveSysfs implements SysfsView {
     let key = norm.slice(0, at > 0 ? at - 1 : 0);
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i] as string;
-      key = key ? `${key}/${name}` : name;
+      key = childPath(key, name);
       const next = this.step(r, name, i < parts.length - 1 || followLast, hops, key, soft);
       if (typeof next === 'string') return next;
       r = next;
@@ -335,7 +335,7 @@ class LiveSysfs implements SysfsView {
 
   lstatAt(dir: string, name: string): SysEntry | undefined {
     const d = simpleName(name) && !name.includes('/') ? this.atDir(dir) : null;
-    if (!d) return this.lstat(dir ? `${dir}/${name}` : name);
+    if (!d) return this.lstat(childPath(dir, name));
     // a device directory tells the entry's kind without making its node
     const node = d.node as DirNode;
     if (node.lstatEntry) return node.lstatEntry(d.path, name);

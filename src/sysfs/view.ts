@@ -127,6 +127,11 @@ function isNormal(p: string): boolean {
   );
 }
 
+/** The path of entry `name` of the directory `dir` (both relative to /sys; '' is /sys itself). */
+export function childPath(dir: string, name: string): string {
+  return dir ? `${dir}/${name}` : name;
+}
+
 /** Strips '/sys/' or '/' and trailing slashes; rejects '..' escapes above /sys. */
 export function normSysPath(p: string): string {
   if (isNormal(p)) return p;
