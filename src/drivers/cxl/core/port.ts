@@ -68,7 +68,7 @@ export class CxlPort extends Dev {
   parentDport: CxlDport | undefined;
   /**
    * Dports in the order added (cxl_port.dports): the shared frozen {@link NO_DPORTS} until the
-   * first ({@link addDportToList}) — endpoint ports never have one.
+   * first (devmCxlAddDport(), add-port.ts) — endpoint ports never have one.
    */
   dports: readonly CxlDport[] = NO_DPORTS;
   componentBase: bigint | undefined;
